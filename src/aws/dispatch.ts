@@ -1,0 +1,73 @@
+/**
+ * The AWS API pipeline, one readable list of steps:
+ *   codec (protocol of the model) → auth (SigV4 scope → account, region; verification when enforced)
+ *   → resolve operation → parse typed input → handler → serialize output (or the error).
+ * Handlers see typed input and return typed output; only the codecs touch the wire format.
+ */
+import type { Config } from "../cli/config.js";
+import type { Clock } from "../core/clock.js";
+import type { IdGenerator } from "../core/ids.js";
+import type { Logger } from "../core/log.js";
+import type { RequestContext } from "../edge/context.js";
+import type { ServiceHost } from "../services/host.js";
+import { internalFailure, notImplemented, ServiceError } from "./errors.js";
+import { loadModel, type ServiceModel } from "./models/loader.js";
+import { JsonCodec } from "./protocol/json.js";
+import { QueryCodec } from "./protocol/query.js";
+import { RestJsonCodec } from "./protocol/rest-json.js";
+import { RestXmlCodec } from "./protocol/rest-xml.js";
+import type { HttpRequest, HttpResponse, ProtocolCodec } from "./protocol/types.js";
+import { accountForKey, parseSigV4, verifySigV4 } from "./sigv4.js";
+
+export interface DispatchEnv {
+  config: Config;
+  clock: Clock;
+  ids: IdGenerator;
+  log: Logger;
+  services: ServiceHost;
+}
+
+const CODECS = { json: new JsonCodec(), "rest-json": new RestJsonCodec(), "rest-xml": new RestXmlCodec(), query: new QueryCodec() } as const;
+
+/** The codec for a request: the model's protocol, or JSON for query services called with X-Amz-Target (CloudWatch). */
+export function codecFor(model: ServiceModel, req: HttpRequest): ProtocolCodec {
+  if (model.protocol === "query" && model.metadata.targetPrefix && req.headers["x-amz-target"]) return CODECS.json;
+  return CODECS[model.protocol];
+}
+
+export async function dispatchAwsRequest(service: string, req: HttpRequest, endpoint: string, env: DispatchEnv): Promise<HttpResponse> {
+  const model = loadModel(service);
+  const codec = codecFor(model, req);
+  const sig = parseSigV4(req.headers, req.query);
+  const ctx: RequestContext = {
+    requestId: env.ids.uuid(),
+    accountId: sig ? accountForKey(sig.accessKeyId) : accountForKey(""),
+    region: sig?.region && sig.region !== "aws-global" ? sig.region : env.config.region,
+    service,
+    operation: "",
+    principal: { accessKeyId: sig?.accessKeyId ?? "", anonymous: !sig },
+    clock: env.clock,
+    endpoint,
+  };
+  try {
+    if (env.config.enforceSigV4) {
+      const protocol = codec === CODECS.json ? "json" : model.protocol;
+      verifySigV4({ method: req.method, rawPath: req.path, rawQuery: req.rawQuery, headers: req.headers, body: req.body }, sig, protocol, env.config.credentials, env.clock.now());
+    }
+    const op = codec.resolveOperation(model, req);
+    if (op instanceof ServiceError) throw op;
+    ctx.operation = op.name;
+    const input = codec.parseInput(model, op, req);
+    const handler = await env.services.handler(service, op.name);
+    if (!handler) throw notImplemented(service, op.name);
+    const output = await handler.fn.call(handler.provider, ctx, input);
+    return codec.serializeOutput(model, op, (output ?? {}) as Record<string, unknown>, ctx);
+  } catch (e) {
+    if (e instanceof ServiceError) {
+      if (e.status >= 500) env.log.warn(`${service}.${ctx.operation || "?"} ${e.code}: ${e.message}`);
+      return codec.serializeError(model, e, ctx);
+    }
+    env.log.error(`${service}.${ctx.operation || "?"} failed (request ${ctx.requestId})`, e);
+    return codec.serializeError(model, internalFailure(ctx.requestId), ctx);
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Shape-driven conversion between JSON wire values and typed values, for the json and rest-json
+ * protocols: timestamps (epoch seconds by default) ⇄ Date, blobs (base64) ⇄ Uint8Array, members
+ * renamed on the wire (locationName). Parsing checks types and collects missing required members.
+ */
+import { serializationError } from "../errors.js";
+import type { Shape } from "../models/loader.js";
+import { formatTimestamp, parseTimestamp } from "./timestamps.js";
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+export interface ParseIssues {
+  /** Paths (AWS style, e.g. "tableName") of required members that were missing. */
+  missing: string[];
+}
+
+const describe = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
+
+/** JSON wire value → typed value. Throws SerializationException for values of the wrong type. */
+export function fromJson(shape: Shape, value: unknown, path: string, issues: ParseIssues): unknown {
+  if (value === null) return undefined;
+  switch (shape.type) {
+    case "structure": {
+      if (typeof value !== "object" || Array.isArray(value)) throw typeError(path, "structure", value);
+      const src = value as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      const members = shape.members!;
+      for (const name in members) {
+        const m = members[name]!;
+        if (m.location) continue; // bound elsewhere (rest-json)
+        const v = src[m.locationName ?? name];
+        if (v === undefined || v === null) continue;
+        out[name] = fromJson(m, v, join(path, name), issues);
+      }
+      if (shape.required) for (const r of shape.required) if (out[r] === undefined && !members[r]?.location) issues.missing.push(join(path, r));
+      return out;
+    }
+    case "list": {
+      if (!Array.isArray(value)) throw typeError(path, "list", value);
+      const member = shape.member!;
+      if (!member.needsWalk && member.type !== "structure" && member.type !== "list" && member.type !== "map") {
+        for (const v of value) checkScalar(member, v, path);
+        return value;
+      }
+      return value.map((v, i) => fromJson(member, v, `${path}.${i + 1}.member`, issues));
+    }
+    case "map": {
+      if (typeof value !== "object" || Array.isArray(value)) throw typeError(path, "map", value);
+      const out: Record<string, unknown> = {};
+      const valueShape = shape.value!;
+      for (const k in value as Record<string, unknown>) {
+        const v = (value as Record<string, unknown>)[k];
+        if (v === null || v === undefined) continue;
+        out[k] = fromJson(valueShape, v, path, issues);
+      }
+      return out;
+    }
+    case "timestamp":
+      if (typeof value !== "number" && typeof value !== "string") throw typeError(path, "timestamp", value);
+      return parseTimestamp(value, path);
+    case "blob":
+      if (typeof value !== "string" || !BASE64.test(value)) throw serializationError(`Base64 encoded value expected at '${path}'`);
+      return Buffer.from(value, "base64");
+    default:
+      checkScalar(shape, value, path);
+      return value;
+  }
+}
+
+function checkScalar(shape: Shape, value: unknown, path: string): void {
+  const t = typeof value;
+  switch (shape.type) {
+    case "string":
+      if (t !== "string") throw typeError(path, "string", value);
+      return;
+    case "boolean":
+      if (t !== "boolean") throw typeError(path, "boolean", value);
+      return;
+    case "integer":
+    case "long":
+      if (t !== "number" || !Number.isInteger(value)) throw typeError(path, shape.type, value);
+      return;
+    case "float":
+    case "double":
+      if (t !== "number" && !(t === "string" && (value === "NaN" || value === "Infinity" || value === "-Infinity"))) throw typeError(path, shape.type, value);
+      return;
+    default:
+      if (shape.needsWalk) throw typeError(path, shape.type, value);
+  }
+}
+
+function typeError(path: string, expected: string, value: unknown) {
+  return serializationError(`Unexpected value type in payload: expected ${expected} at '${path || "body"}', got ${describe(value)}`);
+}
+
+const join = (path: string, name: string) => {
+  const n = name.charAt(0).toLowerCase() + name.slice(1);
+  return path ? `${path}.${n}` : n;
+};
+
+/** Typed value → JSON-able value. */
+export function toJson(shape: Shape, value: unknown, defaultTimestamp: "unixTimestamp" | "iso8601" = "unixTimestamp"): unknown {
+  if (value === undefined || value === null) return undefined;
+  if (!shape.needsWalk) return value;
+  switch (shape.type) {
+    case "structure": {
+      const out: Record<string, unknown> = {};
+      const src = value as Record<string, unknown>;
+      const members = shape.members!;
+      for (const name in src) {
+        const m = members[name];
+        const v = src[name];
+        if (v === undefined || v === null) continue;
+        if (!m) continue; // not in the model: never leaks onto the wire
+        if (m.location) continue;
+        out[m.locationName ?? name] = toJson(m, v, defaultTimestamp);
+      }
+      return out;
+    }
+    case "list":
+      return (value as unknown[]).map((v) => toJson(shape.member!, v, defaultTimestamp));
+    case "map": {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== undefined) out[k] = toJson(shape.value!, v, defaultTimestamp);
+      return out;
+    }
+    case "timestamp":
+      return formatTimestamp(value as Date | number | string, shape.timestampFormat ?? defaultTimestamp);
+    case "blob":
+      return Buffer.from(value as Uint8Array | string).toString("base64");
+    default:
+      return value;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Configuration: CLI flags over SKYPORT_* environment variables over defaults, validated once into a
+ * typed object. Every error is a SkyportError with a plain, actionable message.
+ */
+import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { SkyportError } from "../aws/errors.js";
+import type { LogLevel } from "../core/log.js";
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Where the database and blobs live; for --ephemeral a temp dir removed at exit. */
+  dataDir: string;
+  ephemeral: boolean;
+  region: string;
+  logLevel: LogLevel;
+  enforceSigV4: boolean;
+  /** Access key id → secret, for --enforce-sigv4. */
+  credentials: Map<string, string>;
+  /** fsync every commit (survives power loss, not just kill -9). */
+  durable: boolean;
+  /** Lambda: how long an idle execution environment stays warm. */
+  lambdaIdleMs: number;
+  /** Lambda: the account's concurrency limit. */
+  lambdaAccountConcurrency: number;
+}
+
+export interface OptionSpec {
+  flag: string;
+  env: string;
+  type: "string" | "boolean";
+  default: string;
+  help: string;
+}
+
+/** Every option of `skyport start`, in the order the help and README show them. */
+export const OPTIONS: Record<string, OptionSpec> = {
+  port: { flag: "port", env: "SKYPORT_PORT", type: "string", default: "4566", help: "TCP port for every service" },
+  host: { flag: "host", env: "SKYPORT_HOST", type: "string", default: "127.0.0.1", help: "address to bind (0.0.0.0 for all interfaces)" },
+  "data-dir": { flag: "data-dir", env: "SKYPORT_DATA_DIR", type: "string", default: "./.skyport", help: "directory for the database and blobs" },
+  ephemeral: { flag: "ephemeral", env: "SKYPORT_EPHEMERAL", type: "boolean", default: "false", help: "keep all state in a temp dir deleted at exit" },
+  region: { flag: "region", env: "SKYPORT_REGION", type: "string", default: "us-east-1", help: "region for requests that name none" },
+  "log-level": { flag: "log-level", env: "SKYPORT_LOG_LEVEL", type: "string", default: "info", help: "debug | info | warn | error | silent" },
+  "enforce-sigv4": { flag: "enforce-sigv4", env: "SKYPORT_ENFORCE_SIGV4", type: "boolean", default: "false", help: "verify SigV4 signatures" },
+  credentials: { flag: "credentials", env: "SKYPORT_CREDENTIALS", type: "string", default: "test:test", help: "KEY:SECRET[,KEY:SECRET...] accepted with --enforce-sigv4" },
+  durable: { flag: "durable", env: "SKYPORT_DURABLE", type: "boolean", default: "false", help: "fsync every commit (slower writes)" },
+  "lambda-idle-seconds": { flag: "lambda-idle-seconds", env: "SKYPORT_LAMBDA_IDLE_SECONDS", type: "string", default: "300", help: "how long idle function environments stay warm" },
+  "lambda-concurrency": { flag: "lambda-concurrency", env: "SKYPORT_LAMBDA_CONCURRENCY", type: "string", default: "1000", help: "account concurrency limit for functions" },
+};
+
+const LEVELS: LogLevel[] = ["debug", "info", "warn", "error", "silent"];
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+
+/** Resolves and validates the configuration. `flags` holds parsed CLI values (undefined when not given). */
+export function resolveConfig(flags: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv = process.env): Omit<Config, "dataDir"> & { dataDir: string } {
+  const raw = (name: string): string => {
+    const spec = OPTIONS[name]!;
+    const f = flags[name];
+    if (f !== undefined) return String(f);
+    return env[spec.env] ?? spec.default;
+  };
+  const bool = (name: string): boolean => {
+    const v = raw(name).toLowerCase();
+    if (["1", "true", "yes", "on"].includes(v)) return true;
+    if (["0", "false", "no", "off", ""].includes(v)) return false;
+    throw new SkyportError(`--${name} (${OPTIONS[name]!.env}) must be true or false, not "${v}"`);
+  };
+  const int = (name: string, min: number, max: number): number => {
+    const v = raw(name);
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < min || n > max) throw new SkyportError(`--${name} (${OPTIONS[name]!.env}) must be a whole number from ${min} to ${max}, not "${v}"`);
+    return n;
+  };
+
+  const port = int("port", 0, 65535);
+  const region = raw("region");
+  if (!REGION.test(region)) throw new SkyportError(`--region must look like an AWS region (e.g. us-east-1), not "${region}"`);
+  const logLevel = raw("log-level") as LogLevel;
+  if (!LEVELS.includes(logLevel)) throw new SkyportError(`--log-level must be one of ${LEVELS.join(", ")}, not "${logLevel}"`);
+  const credentials = new Map<string, string>();
+  for (const pair of raw("credentials").split(",").filter(Boolean)) {
+    const i = pair.indexOf(":");
+    if (i <= 0) throw new SkyportError(`--credentials takes KEY:SECRET pairs separated by commas, not "${pair}"`);
+    credentials.set(pair.slice(0, i), pair.slice(i + 1));
+  }
+  return {
+    port,
+    host: raw("host"),
+    dataDir: resolve(raw("data-dir")),
+    ephemeral: bool("ephemeral"),
+    region,
+    logLevel,
+    enforceSigV4: bool("enforce-sigv4"),
+    credentials,
+    durable: bool("durable"),
+    lambdaIdleMs: int("lambda-idle-seconds", 0, 86400) * 1000,
+    lambdaAccountConcurrency: int("lambda-concurrency", 1, 100000),
+  };
+}
+
+/** Makes sure the data directory exists and is writable, or says plainly why not. */
+export function checkDataDir(dir: string): void {
+  try {
+    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new SkyportError(`data dir ${dir} exists and is not a directory`);
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    if (e instanceof SkyportError) throw e;
+    throw new SkyportError(`data dir ${dir} is not writable (${(e as NodeJS.ErrnoException).code ?? String(e)}); choose another with --data-dir or SKYPORT_DATA_DIR`);
+  }
+}

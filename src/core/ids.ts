@@ -1,0 +1,39 @@
+import { randomBytes, randomUUID } from "node:crypto";
+
+/** Id generation, injected so tests can make ids deterministic. */
+export interface IdGenerator {
+  /** A v4 UUID (request ids, Lambda request ids). */
+  uuid(): string;
+  /** `length` characters of [a-z0-9] (API Gateway ids, Lambda URL ids). */
+  alnum(length: number): string;
+  /** `bytes` random bytes as hex. */
+  hex(bytes: number): string;
+}
+
+const ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+export const randomIds: IdGenerator = {
+  uuid: () => randomUUID(),
+  alnum(length) {
+    const bytes = randomBytes(length);
+    let s = "";
+    for (let i = 0; i < length; i++) s += ALNUM[bytes[i]! % ALNUM.length];
+    return s;
+  },
+  hex: (bytes) => randomBytes(bytes).toString("hex"),
+};
+
+/** Deterministic ids for tests. */
+export class SequentialIds implements IdGenerator {
+  private n = 0;
+  uuid(): string {
+    const h = (++this.n).toString(16).padStart(12, "0");
+    return `00000000-0000-4000-8000-${h}`;
+  }
+  alnum(length: number): string {
+    return (++this.n).toString(36).padStart(length, "0").slice(-length);
+  }
+  hex(bytes: number): string {
+    return (++this.n).toString(16).padStart(bytes * 2, "0").slice(-bytes * 2);
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The edge: every request enters here. Order: Skyport's internal routes (/_skyport/*), then the data
+ * planes chosen by host or path (execute-api, function URLs — registered in DATA_PLANES), then AWS API
+ * calls routed to a service (router.ts) and dispatched through the protocol layer.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { dispatchAwsRequest, type DispatchEnv } from "../aws/dispatch.js";
+import { ServiceError } from "../aws/errors.js";
+import { loadModel } from "../aws/models/loader.js";
+import { codecFor } from "../aws/dispatch.js";
+import { quirksOf } from "../aws/protocol/quirks.js";
+import type { HttpRequest, HttpResponse } from "../aws/protocol/types.js";
+import { signingNameOf } from "../aws/sigv4.js";
+import { handleInternal, type InternalEnv } from "./internal.js";
+import { routeService } from "./router.js";
+
+/** A data plane served on the same port, picked by host or path before AWS API routing. */
+export interface DataPlane {
+  /** Cheap test on host and path; must not load the service. */
+  matches(host: string, path: string): boolean;
+  maxBodyBytes: number;
+  handle(req: HttpRequest, host: string, endpoint: string): Promise<HttpResponse>;
+}
+
+export interface EdgeEnv extends DispatchEnv {
+  internal: InternalEnv;
+  dataPlanes: DataPlane[];
+}
+
+const QUERY_SERVICES = ["sts", "iam", "cloudwatch", "cloudformation"];
+const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
+
+function lookupAction(action: string): string | undefined {
+  for (const s of QUERY_SERVICES) if (loadModel(s).operations.has(action)) return s;
+  return undefined;
+}
+
+export function createEdge(env: EdgeEnv) {
+  return function handle(req: IncomingMessage, res: ServerResponse): void {
+    serve(req, res, env).catch((e) => {
+      env.log.error("request failed outside any service", e);
+      if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ message: "Internal server error" }));
+    });
+  };
+}
+
+async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): Promise<void> {
+  const url = req.url ?? "/";
+  const q = url.indexOf("?");
+  const path = q < 0 ? url : url.slice(0, q);
+  const rawQuery = q < 0 ? "" : url.slice(q + 1);
+  const host = req.headers.host ?? "localhost";
+  const endpoint = `http://${host}`;
+
+  if (path.startsWith("/_skyport/")) {
+    await drain(req);
+    return send(res, await handleInternal(req.method ?? "GET", path, env.internal), req.method === "HEAD");
+  }
+
+  for (const plane of env.dataPlanes) {
+    if (!plane.matches(host, path)) continue;
+    const body = await readBody(req, plane.maxBodyBytes);
+    if (body === undefined) return send(res, { status: 413, headers: { "Content-Type": "application/json" }, body: '{"message":"Request Too Long"}' });
+    const request: HttpRequest = { method: req.method ?? "GET", path, rawQuery, query: new URLSearchParams(rawQuery), headers: req.headers, body };
+    return send(res, await plane.handle(request, host, endpoint), req.method === "HEAD");
+  }
+
+  const target = req.headers["x-amz-target"];
+  const routeInput = {
+    host,
+    path,
+    signingName: signingNameOf(req.headers, rawQuery),
+    target: typeof target === "string" ? target : undefined,
+    action: rawQuery.includes("Action=") ? new URLSearchParams(rawQuery).get("Action") ?? undefined : undefined,
+  };
+  let service = routeService(routeInput, lookupAction);
+  const limit = service ? quirksOf(service).maxBodyBytes : DEFAULT_MAX_BODY;
+  const body = await readBody(req, limit);
+  const query = new URLSearchParams(rawQuery);
+  const request: HttpRequest = { method: req.method ?? "GET", path, rawQuery, query, headers: req.headers, body: body ?? Buffer.alloc(0) };
+  if (!service && body && /^Action=|&Action=/.test(body.toString("latin1", 0, Math.min(body.length, 4096)))) {
+    service = routeService({ ...routeInput, action: new URLSearchParams(body.toString("utf8")).get("Action") ?? undefined }, lookupAction);
+  }
+  if (!service) {
+    return send(res, { status: 400, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ __type: "UnknownServiceException", message: `Skyport could not tell which AWS service ${req.method} ${path} is for: sign the request with SigV4 or use the service's X-Amz-Target, host or path` }) });
+  }
+  if (body === undefined) {
+    const q2 = quirksOf(service);
+    const model = loadModel(service);
+    const err = new ServiceError(q2.tooLarge.code, q2.tooLarge.message, q2.tooLarge.status);
+    const ctx = { requestId: env.ids.uuid(), accountId: "", region: env.config.region, service, operation: "", principal: { accessKeyId: "", anonymous: true }, clock: env.clock, endpoint };
+    return send(res, codecFor(model, request).serializeError(model, err, ctx));
+  }
+  send(res, await dispatchAwsRequest(service, request, endpoint, env), req.method === "HEAD");
+}
+
+function send(res: ServerResponse, r: HttpResponse, head = false): void {
+  const body = typeof r.body === "string" ? Buffer.from(r.body) : r.body;
+  const headers: Record<string, string | string[] | number> = { ...r.headers, "Content-Length": body.length };
+  res.writeHead(r.status, headers);
+  res.end(head ? undefined : body);
+}
+
+/** Reads the whole body; undefined when it is larger than `limit` bytes (the rest is discarded). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > limit) {
+    req.resume();
+    return new Promise((resolve) => {
+      req.on("end", () => resolve(undefined));
+      req.on("error", () => resolve(undefined));
+    });
+  }
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > limit) over = true;
+      else chunks.push(c);
+    });
+    req.on("end", () => resolve(over ? undefined : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on("error", () => resolve(over ? undefined : Buffer.concat(chunks)));
+  });
+}
+
+function drain(req: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    req.resume();
+    req.on("end", resolve);
+    req.on("error", () => resolve());
+  });
+}

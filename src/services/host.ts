@@ -1,0 +1,101 @@
+/**
+ * Holds the running providers: creates each on first use, gives other services typed in-process access
+ * to it (never an HTTP round trip to ourselves), and closes or resets them all.
+ */
+import type { Config } from "../cli/config.js";
+import type { Clock } from "../core/clock.js";
+import type { IdGenerator } from "../core/ids.js";
+import type { Logger } from "../core/log.js";
+import type { RequestContext } from "../edge/context.js";
+import { notImplemented, ServiceError } from "../aws/errors.js";
+import type { Store } from "../store/store.js";
+import { SERVICES } from "./index.js";
+
+/** What a provider is given when it is created. */
+export interface ServiceEnv {
+  store: Store;
+  clock: Clock;
+  ids: IdGenerator;
+  config: Config;
+  log: Logger;
+  /** Other services, in process. */
+  services: ServiceHost;
+}
+
+/** A provider: its AWS operations are its PascalCase methods; `close`/`reset` (optional) its lifecycle. */
+export type Provider = object;
+
+export interface ProviderLifecycle {
+  /** Stop background work and child processes (server shutdown). */
+  close?(): void | Promise<void>;
+  /** Forget in-memory state after the store was wiped (/_skyport/reset). */
+  reset?(): void | Promise<void>;
+}
+
+export type ProviderFactory = (env: ServiceEnv) => Provider | Promise<Provider>;
+type Handler = (ctx: RequestContext, input: Record<string, unknown>) => unknown;
+
+export class ServiceHost {
+  private readonly providers = new Map<string, Promise<Provider>>();
+  private env!: ServiceEnv;
+
+  init(env: Omit<ServiceEnv, "services">): void {
+    this.env = { ...env, services: this };
+  }
+
+  /** The provider of a service, created on first use; undefined for services with none. */
+  get(service: string): Promise<Provider> | undefined {
+    let p = this.providers.get(service);
+    if (!p) {
+      const entry = SERVICES[service];
+      if (!entry?.load) return undefined;
+      p = entry.load().then((factory) => factory(this.env));
+      p.catch(() => this.providers.delete(service));
+      this.providers.set(service, p);
+    }
+    return p;
+  }
+
+  /** The handler of an operation, or undefined when the service does not implement it. */
+  async handler(service: string, operation: string): Promise<{ provider: Provider; fn: Handler } | undefined> {
+    const pending = this.get(service);
+    if (!pending) return undefined;
+    const provider = await pending;
+    const fn = (provider as Record<string, unknown>)[operation];
+    return typeof fn === "function" ? { provider, fn: fn as Handler } : undefined;
+  }
+
+  /** Calls another service's operation in process: same typed input and output, same errors. */
+  async call<O = Record<string, unknown>>(service: string, operation: string, ctx: RequestContext, input: object): Promise<O> {
+    const h = await this.handler(service, operation);
+    if (!h) throw notImplemented(service, operation);
+    return (await h.fn.call(h.provider, { ...ctx, service, operation }, input as Record<string, unknown>)) as O;
+  }
+
+  /** Services whose provider has been created, and how it went. */
+  started(): string[] {
+    return [...this.providers.keys()];
+  }
+
+  async reset(): Promise<void> {
+    for (const p of this.providers.values()) {
+      const provider = await p.catch(() => undefined);
+      await (provider as ProviderLifecycle | undefined)?.reset?.();
+    }
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.providers.values()];
+    this.providers.clear();
+    for (const p of all) {
+      const provider = await p.catch(() => undefined);
+      try {
+        await (provider as ProviderLifecycle | undefined)?.close?.();
+      } catch (e) {
+        this.env.log.warn("provider close failed", e);
+      }
+    }
+  }
+}
+
+export { ServiceError };

@@ -1,0 +1,128 @@
+/**
+ * The embedded store: one SQLite database (better-sqlite3, WAL) per data directory plus a blob directory
+ * for large payloads. Services declare their own tables (prefixed with the service name) through
+ * `migrate`. A write acknowledged to a client has been committed to the WAL, so it survives `kill -9`
+ * of the server (synchronous=NORMAL: only an OS crash or power loss can lose the last commits).
+ * The interface is kept small so a PostgreSQL implementation can follow with the same semantics.
+ */
+import Database from "better-sqlite3";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync, writeFileSync, renameSync, existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+
+export type Db = Database.Database;
+export type Statement = Database.Statement;
+
+export interface StoreOptions {
+  /** Directory holding skyport.db and blobs/. */
+  dir: string;
+  /** fsync every commit (synchronous=FULL) — survives power loss, ~10x slower writes. */
+  durable?: boolean;
+}
+
+export class Store {
+  readonly db: Db;
+  readonly blobs: BlobStore;
+  private readonly resetHooks: Array<() => void> = [];
+
+  constructor(readonly options: StoreOptions) {
+    mkdirSync(options.dir, { recursive: true });
+    this.db = new Database(join(options.dir, "skyport.db"));
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma(`synchronous = ${options.durable ? "FULL" : "NORMAL"}`);
+    this.db.pragma("busy_timeout = 5000");
+    this.db.pragma("foreign_keys = ON");
+    this.db.exec("CREATE TABLE IF NOT EXISTS skyport_migrations (service TEXT PRIMARY KEY, version INTEGER NOT NULL)");
+    this.blobs = new BlobStore(join(options.dir, "blobs"));
+  }
+
+  /**
+   * Brings a service's schema up to date: runs the migrations after the last one applied, each in its
+   * own transaction. Migrations are append-only: never edit one that has shipped.
+   */
+  migrate(service: string, migrations: ReadonlyArray<string | ((db: Db) => void)>): void {
+    const row = this.db.prepare("SELECT version FROM skyport_migrations WHERE service = ?").get(service) as { version: number } | undefined;
+    const from = row?.version ?? 0;
+    for (let i = from; i < migrations.length; i++) {
+      const m = migrations[i]!;
+      this.db.transaction(() => {
+        if (typeof m === "string") this.db.exec(m);
+        else m(this.db);
+        this.db.prepare("INSERT INTO skyport_migrations(service, version) VALUES (?, ?) ON CONFLICT(service) DO UPDATE SET version = excluded.version").run(service, i + 1);
+      })();
+    }
+  }
+
+  /** Registers work to do on reset besides emptying the tables (in-memory caches, running processes). */
+  onReset(hook: () => void): void {
+    this.resetHooks.push(hook);
+  }
+
+  /** Wipes all state: every service table emptied, every blob deleted. Schemas stay. */
+  reset(): void {
+    const tables = this.db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'skyport_migrations'")
+      .all() as Array<{ name: string }>;
+    this.db.pragma("foreign_keys = OFF");
+    this.db.transaction(() => {
+      for (const { name } of tables) this.db.exec(`DELETE FROM "${name.replace(/"/g, '""')}"`);
+    })();
+    this.db.pragma("foreign_keys = ON");
+    this.blobs.clear();
+    for (const hook of this.resetHooks) hook();
+  }
+
+  close(): void {
+    if (!this.db.open) return;
+    try {
+      this.db.pragma("wal_checkpoint(TRUNCATE)");
+    } finally {
+      this.db.close();
+    }
+  }
+}
+
+/**
+ * Content-addressed files for large payloads (code zips, objects, logs). Rows hold the returned id.
+ * Writes go to a temp file then rename, so a blob is either whole or absent after a crash.
+ */
+export class BlobStore {
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  /** Stores bytes; returns their id (sha256 hex), which is also their checksum. */
+  put(data: Uint8Array): string {
+    const id = createHash("sha256").update(data).digest("hex");
+    const path = this.path(id);
+    if (!existsSync(path)) {
+      mkdirSync(join(this.dir, id.slice(0, 2)), { recursive: true });
+      const tmp = `${path}.${process.pid}.tmp`;
+      writeFileSync(tmp, data);
+      renameSync(tmp, path);
+    }
+    return id;
+  }
+
+  get(id: string): Buffer {
+    return readFileSync(this.path(id));
+  }
+
+  has(id: string): boolean {
+    return existsSync(this.path(id));
+  }
+
+  delete(id: string): void {
+    rmSync(this.path(id), { force: true });
+  }
+
+  /** The file path of a blob (for executors that read code straight from disk). */
+  path(id: string): string {
+    if (!/^[0-9a-f]{64}$/.test(id)) throw new Error(`bad blob id ${id}`);
+    return join(this.dir, id.slice(0, 2), id);
+  }
+
+  clear(): void {
+    for (const name of readdirSync(this.dir)) rmSync(join(this.dir, name), { recursive: true, force: true });
+  }
+}
