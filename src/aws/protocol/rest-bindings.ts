@@ -20,6 +20,9 @@ interface Route {
   segments: Segment[];
   /** Query parameters the template requires ("?uploads", "?list-type=2"). */
   queryLiterals: Array<[string, string | undefined]>;
+  /** Required members bound to headers/query: S3's PutObject, CopyObject and UploadPart share one template. */
+  requiredHeaders: string[];
+  requiredQuery: string[];
   score: number;
 }
 
@@ -41,9 +44,16 @@ function compile(model: ServiceModel): Route[] {
         return [decodeURIComponent(k!), v === undefined ? undefined : decodeURIComponent(v)];
       });
     // More literal segments, then more required query parts, win; greedy labels lose ties.
+    const requiredHeaders: string[] = [];
+    const requiredQuery: string[] = [];
+    for (const r of op.input?.required ?? []) {
+      const m = op.input!.members![r];
+      if (m?.location === "header") requiredHeaders.push((m.locationName ?? r).toLowerCase());
+      if (m?.location === "querystring") requiredQuery.push(m.locationName ?? r);
+    }
     const literals = segments.filter((s) => s.literal !== undefined && s.literal !== "").length;
-    const score = literals * 100 + queryLiterals.length * 10 - (segments.some((s) => s.greedy) ? 1 : 0) + segments.length;
-    routes.push({ op, method: op.method, segments, queryLiterals, score });
+    const score = literals * 100 + (queryLiterals.length + requiredHeaders.length + requiredQuery.length) * 10 - (segments.some((s) => s.greedy) ? 1 : 0) + segments.length;
+    routes.push({ op, method: op.method, segments, queryLiterals, requiredHeaders, requiredQuery, score });
   }
   routes.sort((a, b) => b.score - a.score);
   return routes;
@@ -64,6 +74,8 @@ export function matchRestOperation(model: ServiceModel, req: HttpRequest): RestM
     const labels = matchSegments(route.segments, parts);
     if (!labels) continue;
     if (!route.queryLiterals.every(([k, v]) => req.query.has(k) && (v === undefined || req.query.get(k) === v))) continue;
+    if (route.requiredHeaders.some((h) => req.headers[h] === undefined)) continue;
+    if (route.requiredQuery.some((k) => !req.query.has(k))) continue;
     return { op: route.op, labels };
   }
   return undefined;
