@@ -2,7 +2,8 @@
  * Shape-driven XML for rest-xml and query: a small writer (escaping, lists flattened or wrapped, maps as
  * entry/key/value) and a reader over fast-xml-parser's output.
  */
-import { XMLParser } from "fast-xml-parser";
+import { createRequire } from "node:module";
+import type { XMLParser } from "fast-xml-parser";
 import { ServiceError } from "../errors.js";
 import type { Shape } from "../models/loader.js";
 import { formatTimestamp, parseTimestamp } from "./timestamps.js";
@@ -65,20 +66,21 @@ function scalar(shape: Shape, value: unknown): string {
   return String(value);
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: "@_",
-  removeNSPrefix: true,
-  parseTagValue: false,
-  trimValues: false,
-  isArray: () => false,
-});
+// fast-xml-parser costs ~25 ms to load: loaded on the first XML request body, not at start-up.
+let parser: XMLParser | undefined;
+function xmlParser(): XMLParser {
+  if (!parser) {
+    const { XMLParser: Parser } = createRequire(import.meta.url)("fast-xml-parser") as typeof import("fast-xml-parser");
+    parser = new Parser({ ignoreAttributes: false, attributeNamePrefix: "@_", removeNSPrefix: true, parseTagValue: false, trimValues: false, isArray: () => false });
+  }
+  return parser;
+}
 
 /** Parses an XML document; a malformed one is AWS's MalformedXML. */
 export function parseXmlDocument(xml: string): Record<string, unknown> {
   if (!xml.trim().startsWith("<")) throw malformedXml();
   try {
-    return parser.parse(xml, true) as Record<string, unknown>;
+    return xmlParser().parse(xml, true) as Record<string, unknown>;
   } catch {
     throw malformedXml();
   }

@@ -1,0 +1,41 @@
+/** Prints a comparison table: one row per (scenario, server) with ratios against Skyport. */
+export interface Row {
+  scenario: string;
+  server: string;
+  values: Record<string, number | undefined>;
+}
+
+export interface Column {
+  key: string;
+  label: string;
+  /** Whether a larger value is better (throughput) or worse (latency, RSS, start time). */
+  higherIsBetter: boolean;
+  digits?: number;
+}
+
+export function printTable(title: string, rows: Row[], columns: Column[]): string {
+  const lines: string[] = [`\n## ${title}\n`];
+  const header = ["scenario", "server", ...columns.map((c) => c.label), "Skyport advantage"];
+  lines.push(`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`);
+  for (const row of rows) {
+    const sky = rows.find((r) => r.scenario === row.scenario && r.server === "skyport");
+    const ratios: string[] = [];
+    if (sky && row.server !== "skyport") {
+      for (const c of columns) {
+        const a = sky.values[c.key];
+        const b = row.values[c.key];
+        if (a === undefined || b === undefined || !a || !b) continue;
+        const ratio = c.higherIsBetter ? a / b : b / a;
+        ratios.push(`${c.label} ${ratio.toFixed(1)}x`);
+      }
+    }
+    const cells = columns.map((c) => {
+      const v = row.values[c.key];
+      return v === undefined || Number.isNaN(v) ? "–" : v.toFixed(c.digits ?? 0);
+    });
+    lines.push(`| ${row.scenario} | ${row.server} | ${cells.join(" | ")} | ${row.server === "skyport" ? "" : ratios.join(", ")} |`);
+  }
+  const out = lines.join("\n");
+  console.log(out);
+  return out;
+}
