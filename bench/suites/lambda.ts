@@ -1,0 +1,87 @@
+/**
+ * Lambda (issue 4): cold start (first invoke of a new node function), warm Invoke latency, invokes/s at 1
+ * and 16 connections — Skyport (one process per execution environment) vs serverless-offline invoking the
+ * same handler through its Lambda port.
+ */
+import { zipSync, strToU8 } from "fflate";
+import { load, authHeader, type RawRequest } from "../lib/wrk.js";
+import { printTable, type Row } from "../lib/report.js";
+import { startSkyport, stop, rssMb } from "../lib/servers.js";
+import { startServerlessOffline } from "../lib/peers.js";
+import type { BenchOptions } from "../run.js";
+
+export const HANDLER = `exports.handler = async (event) => ({ statusCode: 200, body: JSON.stringify({ ok: true }) });\n`;
+
+export async function createFunction(base: string, name: string, source = HANDLER, extra: object = {}): Promise<void> {
+  const zip = Buffer.from(zipSync({ "index.js": strToU8(source) })).toString("base64");
+  const r = await fetch(`${base}/2015-03-31/functions`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...authHeader("lambda") },
+    body: JSON.stringify({ FunctionName: name, Runtime: "nodejs20.x", Role: "arn:aws:iam::000000000000:role/bench", Handler: "index.handler", Code: { ZipFile: zip }, Timeout: 30, ...extra }),
+  });
+  if (r.status >= 300) throw new Error(`CreateFunction ${r.status}: ${await r.text()}`);
+  for (let i = 0; i < 200; i++) {
+    const g = await fetch(`${base}/2015-03-31/functions/${name}`, { headers: authHeader("lambda") });
+    const body = (await g.json()) as { Configuration?: { State?: string } };
+    if (body.Configuration?.State === "Active") return;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  throw new Error(`function ${name} never became Active`);
+}
+
+export const invokeRequest = (name: string): RawRequest => ({ method: "POST", path: `/2015-03-31/functions/${name}/invocations`, headers: { "Content-Type": "application/json", ...authHeader("lambda") }, body: "{}" });
+
+async function timeFirstInvoke(url: string): Promise<number> {
+  const t0 = performance.now();
+  const r = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json", ...authHeader("lambda") }, body: "{}" });
+  await r.text();
+  if (r.status !== 200) throw new Error(`invoke ${r.status}`);
+  return performance.now() - t0;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export default async function run(opts: BenchOptions): Promise<string> {
+  const rows: Row[] = [];
+  const sky = await startSkyport();
+  try {
+    const colds: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await createFunction(sky.url, `cold${i}`);
+      colds.push(await timeFirstInvoke(`${sky.url}/2015-03-31/functions/cold${i}/invocations`));
+    }
+    rows.push({ scenario: "cold start (first invoke, median of 5)", server: "skyport", values: { ms: median(colds) } });
+    await createFunction(sky.url, "warm");
+    for (const c of [1, 16]) {
+      await load(sky.url, invokeRequest("warm"), c, 1);
+      const r = await load(sky.url, invokeRequest("warm"), c, opts.seconds, sky.pid);
+      rows.push({ scenario: `warm Invoke, ${c} conn`, server: "skyport", values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors, rss: rssMb(sky.pid) } });
+    }
+  } finally {
+    await stop(sky);
+  }
+  const sls = await startServerlessOffline(HANDLER);
+  try {
+    const url = `${sls.lambdaUrl}/2015-03-31/functions/${sls.functionName}/invocations`;
+    rows.push({ scenario: "cold start (first invoke, median of 5)", server: "serverless-offline", values: { ms: await timeFirstInvoke(url) } });
+    for (const c of [1, 16]) {
+      const req = invokeRequest(sls.functionName);
+      await load(sls.lambdaUrl, req, c, 1);
+      const r = await load(sls.lambdaUrl, req, c, opts.seconds, sls.pid);
+      rows.push({ scenario: `warm Invoke, ${c} conn`, server: "serverless-offline", values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors, rss: rssMb(sls.pid) } });
+    }
+  } finally {
+    await stop(sls);
+  }
+  return (
+    printTable("Lambda: cold start", rows.filter((r) => r.scenario.startsWith("cold")), [{ key: "ms", label: "ms", higherIsBetter: false, digits: 1 }]) +
+    printTable("Lambda: warm invokes", rows.filter((r) => !r.scenario.startsWith("cold")), [
+      { key: "rps", label: "invokes/s", higherIsBetter: true },
+      { key: "p50", label: "p50 ms", higherIsBetter: false, digits: 2 },
+      { key: "p99", label: "p99 ms", higherIsBetter: false, digits: 2 },
+      { key: "cpu", label: "server CPU µs/req", higherIsBetter: false },
+      { key: "errors", label: "errors", higherIsBetter: false },
+      { key: "rss", label: "RSS MB", higherIsBetter: false },
+    ])
+  );
+}
