@@ -1,0 +1,211 @@
+/**
+ * Single-item writes and reads: PutItem, UpdateItem, DeleteItem (and the ConditionCheck of transactions)
+ * are prepared (validated, expressions parsed) then applied inside a transaction, so BatchWriteItem and
+ * TransactWriteItems reuse the same two steps.
+ */
+import type {
+  DeleteItemInput,
+  DeleteItemOutput,
+  GetItemInput,
+  GetItemOutput,
+  PutItemInput,
+  PutItemOutput,
+  UpdateItemInput,
+  UpdateItemOutput,
+} from "../../../aws/api/dynamodb.js";
+import type { RequestContext } from "../../../edge/context.js";
+import { Limits } from "../constants.js";
+import type { Item, TableMeta } from "../store.js";
+import type { Identity } from "../streams/log.js";
+import { checkIndexKeys, invalid, keyFromItem, keyFromKey, validation } from "../validate.js";
+import { itemSize } from "./deps.js";
+import { applyUpdate, attributeUpdatesToActions, evaluateCondition, parseUpdate, project, type ConditionNode, type Path, type UpdateAction } from "./deps.js";
+import { CapacityMeter, itemCollectionMetrics, readUnits } from "./capacity.js";
+import { requireTable, type Dynamo } from "./context.js";
+import type { EncodedKey } from "./engine.js";
+import {
+  attributesOf,
+  checkItemValues,
+  checkParameterStyle,
+  checkReturnConsumedCapacity,
+  checkReturnValues,
+  checkReturnValuesOnFailure,
+  conditionFailed,
+  conditionOf,
+  projectionOf,
+} from "./params.js";
+
+export type WriteKind = "Put" | "Update" | "Delete" | "ConditionCheck";
+
+export interface PreparedWrite {
+  kind: WriteKind;
+  meta: TableMeta;
+  key: EncodedKey;
+  /** The key attributes as given (Update creates the item from them). */
+  keyItem: Item;
+  item?: Item;
+  size?: number;
+  actions?: UpdateAction[];
+  condition?: ConditionNode;
+  returnValues: string;
+  returnOldOnFailure: boolean;
+  /** Nothing needs the previous item (no condition, return values, capacity, index or stream): skip reading it. */
+  blind?: boolean;
+}
+
+export interface AppliedWrite {
+  old?: Item;
+  next?: Item;
+  updatedPaths?: Path[];
+}
+
+type WriteInput = Record<string, unknown> & { TableName: string };
+
+/** Validates a write request and parses its expressions; touches no data. */
+export function prepareWrite(d: Dynamo, ctx: RequestContext, kind: WriteKind, input: WriteInput): PreparedWrite {
+  const meta = requireTable(d, ctx, input.TableName);
+  const returnOldOnFailure = checkReturnValuesOnFailure(input.ReturnValuesOnConditionCheckFailure as string | undefined);
+  let returnValues = "NONE";
+  if (kind === "Update") {
+    checkParameterStyle(input, ["AttributeUpdates", "Expected"], ["UpdateExpression", "ConditionExpression"], "UpdateExpression and ConditionExpression are null");
+    returnValues = checkReturnValues(input.ReturnValues as string | undefined, ["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"]);
+  } else if (kind !== "ConditionCheck") {
+    checkParameterStyle(input, ["Expected"], ["ConditionExpression"], "ConditionExpression is null");
+    returnValues = checkReturnValues(input.ReturnValues as string | undefined, ["NONE", "ALL_OLD"]);
+  }
+  const attrs = attributesOf(input);
+  const w: PreparedWrite = { kind, meta, key: undefined as never, keyItem: {}, returnValues, returnOldOnFailure };
+  if (kind === "Put") {
+    const item = input.Item as Item;
+    checkItemValues(item);
+    w.key = keyFromItem(meta, item);
+    const size = itemSize(item);
+    w.size = size;
+    if (size > Limits.MAX_ITEM_SIZE_BYTES) throw validation("Item size has exceeded the maximum allowed size");
+    w.item = item;
+  } else {
+    const key = input.Key as Item;
+    checkItemValues(key);
+    w.key = keyFromKey(meta, key);
+    w.keyItem = key;
+  }
+  if (kind === "Update") {
+    if (typeof input.UpdateExpression === "string") w.actions = parseUpdate(input.UpdateExpression, attrs);
+    else if (input.AttributeUpdates) {
+      const updates = input.AttributeUpdates as Record<string, { Value?: never; Action?: string }>;
+      for (const name in updates) {
+        if (name === meta.hashKey || name === meta.rangeKey) throw invalid(`Cannot update attribute ${name}. This attribute is part of the key`);
+      }
+      w.actions = attributeUpdatesToActions(updates as never);
+    }
+  }
+  if (kind === "ConditionCheck" && typeof input.ConditionExpression !== "string")
+    throw validation("1 validation error detected: Value null at 'transactItems.1.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null");
+  w.condition = conditionOf(input, attrs);
+  attrs.assertAllUsed();
+  return w;
+}
+
+/** Reads the current item, checks the condition, writes. Call inside a transaction. Throws ConditionalCheckFailedException. */
+export function applyWrite(d: Dynamo, w: PreparedWrite, identity?: Identity): AppliedWrite {
+  const m = w.meta;
+  const skipRead = w.blind && w.kind === "Put" && !w.condition && w.returnValues === "NONE" && !m.stream?.enabled && !m.gsis.length && !m.lsis.length;
+  const old = skipRead ? undefined : d.engine.get(m, w.key);
+  if (w.condition && !evaluateCondition(w.condition, old)) throw conditionFailed(w.returnOldOnFailure, old);
+  return writeChecked(d, w, old, identity);
+}
+
+/** The write part of applyWrite, once conditions passed (TransactWriteItems checks all conditions first). */
+export function writeChecked(d: Dynamo, w: PreparedWrite, old: Item | undefined, identity?: Identity): AppliedWrite {
+  switch (w.kind) {
+    case "ConditionCheck":
+      return { old };
+    case "Put":
+      d.engine.write(w.meta, w.key, old, w.item, identity, w.size);
+      return { old, next: w.item };
+    case "Delete":
+      d.engine.write(w.meta, w.key, old, undefined, identity);
+      return { old };
+    case "Update": {
+      const base: Item = old ? structuredCloneItem(old) : { ...w.keyItem };
+      const { item: next, updatedPaths } = w.actions ? applyUpdate(base, w.actions) : { item: base, updatedPaths: [] as Path[] };
+      for (const p of updatedPaths) {
+        const top = topName(p);
+        if (top === w.meta.hashKey || top === w.meta.rangeKey) throw invalid(`Cannot update attribute ${top}. This attribute is part of the key`);
+      }
+      checkIndexKeys(w.meta, next);
+      const size = itemSize(next);
+      if (size > Limits.MAX_ITEM_SIZE_BYTES) throw validation("Item size to update has exceeded the maximum allowed size");
+      d.engine.write(w.meta, w.key, old, next, identity, size);
+      return { old, next, updatedPaths };
+    }
+  }
+}
+
+/** The first element of a document path (the top-level attribute name). */
+function topName(p: Path): string {
+  const first = (p as unknown as Array<string | number | { name?: string }>)[0];
+  return typeof first === "string" ? first : typeof first === "object" && first ? String(first.name) : String(first);
+}
+
+/** Deep copy of an item that keeps Buffers as Buffers. */
+export function structuredCloneItem(item: Item): Item {
+  return structuredClone(item, {}) as Item;
+}
+
+/** The Attributes a write returns for its ReturnValues. */
+export function returnedAttributes(w: PreparedWrite, r: AppliedWrite): Item | undefined {
+  switch (w.returnValues) {
+    case "ALL_OLD":
+      return r.old;
+    case "ALL_NEW":
+      return r.next;
+    case "UPDATED_OLD":
+      return r.old && r.updatedPaths?.length ? emptyToUndefined(project(r.old, r.updatedPaths)) : undefined;
+    case "UPDATED_NEW":
+      return r.next && r.updatedPaths?.length ? emptyToUndefined(project(r.next, r.updatedPaths)) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+const emptyToUndefined = (item: Item) => (Object.keys(item).length ? item : undefined);
+
+function runWrite(d: Dynamo, ctx: RequestContext, kind: WriteKind, input: WriteInput) {
+  const meter = new CapacityMeter(checkReturnConsumedCapacity(input.ReturnConsumedCapacity as string | undefined));
+  const w = prepareWrite(d, ctx, kind, input);
+  w.blind = !meter.on && input.ReturnItemCollectionMetrics !== "SIZE";
+  const r = d.store.tx(() => applyWrite(d, w));
+  if (meter.on) meter.write(w.meta, r.old, kind === "Delete" ? undefined : r.next);
+  const out: PutItemOutput = {};
+  const attrs = returnedAttributes(w, r);
+  if (attrs) out.Attributes = attrs;
+  if (meter.on) out.ConsumedCapacity = meter.one(w.meta);
+  const icm = itemCollectionMetrics(w.meta, r.next ?? r.old, input.ReturnItemCollectionMetrics as string | undefined);
+  if (icm) out.ItemCollectionMetrics = icm;
+  return out;
+}
+
+export const putItem = (d: Dynamo, ctx: RequestContext, input: PutItemInput): PutItemOutput => runWrite(d, ctx, "Put", input);
+export const updateItem = (d: Dynamo, ctx: RequestContext, input: UpdateItemInput): UpdateItemOutput => runWrite(d, ctx, "Update", input);
+export const deleteItem = (d: Dynamo, ctx: RequestContext, input: DeleteItemInput): DeleteItemOutput => runWrite(d, ctx, "Delete", input);
+
+export function getItem(d: Dynamo, ctx: RequestContext, input: GetItemInput): GetItemOutput {
+  const meta = requireTable(d, ctx, input.TableName);
+  const mode = checkReturnConsumedCapacity(input.ReturnConsumedCapacity);
+  checkParameterStyle(input, ["AttributesToGet"], ["ProjectionExpression"], "");
+  const attrs = attributesOf(input);
+  checkItemValues(input.Key);
+  const key = keyFromKey(meta, input.Key);
+  const paths = projectionOf(input, attrs);
+  attrs.assertAllUsed();
+  const item = d.engine.get(meta, key);
+  const out: GetItemOutput = {};
+  if (item) out.Item = paths ? project(item, paths) : item;
+  if (mode !== "NONE") {
+    const meter = new CapacityMeter(mode);
+    meter.read(meta, readUnits(item ? itemSize(item) : 0, input.ConsistentRead === true));
+    out.ConsumedCapacity = meter.one(meta);
+  }
+  return out;
+}

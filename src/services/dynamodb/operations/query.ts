@@ -1,0 +1,329 @@
+/**
+ * Query and Scan over the table or a secondary index, inside one read transaction: key conditions become
+ * ranges over the encoded keys (memcmp order == DynamoDB order), then AWS's page rules apply in its
+ * order — Limit counts items read, the 1 MB page limit counts bytes read, FilterExpression runs after
+ * both, LastEvaluatedKey names the last item read.
+ */
+import type { AttributeValue, QueryInput, QueryOutput, ScanInput, ScanOutput } from "../../../aws/api/dynamodb.js";
+import { constraintMessage } from "../../../aws/errors.js";
+import type { RequestContext } from "../../../edge/context.js";
+import { Limits } from "../constants.js";
+import { decodeItem, type IndexMeta, type Item, type TableMeta } from "../store.js";
+import { invalid, keyFromKey, indexKeyOf, keyNames, typeOf, validation } from "../validate.js";
+import { encodeKeyValue } from "./deps.js";
+import {
+  evaluateCondition,
+  filterMapToCondition,
+  keyConditionsToKeyCondition,
+  parseCondition,
+  parseKeyCondition,
+  project,
+  type ConditionNode,
+  type Path,
+} from "./deps.js";
+import { CapacityMeter, readUnits } from "./capacity.js";
+import { requireTable, type Dynamo } from "./context.js";
+import { attributesOf, checkItemValues, checkParameterStyle, checkReturnConsumedCapacity, projectionOf } from "./params.js";
+
+interface Row {
+  pk: Buffer;
+  sk: Buffer;
+  item: string;
+  size: number;
+}
+
+interface Plan {
+  meta: TableMeta;
+  index?: IndexMeta;
+  select: string;
+  paths?: Path[];
+  filter?: ConditionNode;
+  limit?: number;
+  consistent: boolean;
+  /** LSI reads that need attributes outside the projection go back to the table. */
+  fetchFromTable: boolean;
+}
+
+type ReadInput = QueryInput | ScanInput;
+
+function planRead(d: Dynamo, ctx: RequestContext, input: ReadInput, op: "Query" | "Scan"): { plan: Plan; attrs: ReturnType<typeof attributesOf> } {
+  const meta = requireTable(d, ctx, input.TableName);
+  if (input.Limit !== undefined && input.Limit < 1)
+    throw validation(constraintMessage([`Value '${input.Limit}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1`]));
+  const selects = ["ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"];
+  if (input.Select !== undefined && !selects.includes(input.Select))
+    throw validation(constraintMessage([`Value '${input.Select}' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]`]));
+  let index: IndexMeta | undefined;
+  if (input.IndexName !== undefined) {
+    index = meta.gsis.find((g) => g.name === input.IndexName) ?? meta.lsis.find((l) => l.name === input.IndexName);
+    if (!index) throw validation(`The table does not have the specified index: ${input.IndexName}`);
+    if (index.kind === "GSI" && input.ConsistentRead) throw validation("Consistent reads are not supported on global secondary indexes");
+  }
+  const filterName = op === "Query" ? "QueryFilter" : "ScanFilter";
+  const legacy = op === "Query" ? ["AttributesToGet", "KeyConditions", "QueryFilter"] : ["AttributesToGet", "ScanFilter"];
+  const exprs = op === "Query" ? ["ProjectionExpression", "FilterExpression", "KeyConditionExpression"] : ["ProjectionExpression", "FilterExpression"];
+  checkParameterStyle(input as Record<string, unknown>, legacy, exprs, op === "Query" ? "KeyConditionExpression and FilterExpression are null" : "FilterExpression is null");
+  const attrs = attributesOf(input as Record<string, unknown>);
+  const hasProjection = input.ProjectionExpression !== undefined || input.AttributesToGet !== undefined;
+  const projName = input.AttributesToGet !== undefined ? "AttributesToGet" : "ProjectionExpression";
+  let select = input.Select ?? (hasProjection ? "SPECIFIC_ATTRIBUTES" : index ? "ALL_PROJECTED_ATTRIBUTES" : "ALL_ATTRIBUTES");
+  if (hasProjection && select !== "SPECIFIC_ATTRIBUTES") {
+    throw validation(select === "COUNT" ? `Cannot specify the ${projName} when choosing to get only the Count` : `Cannot specify the ${projName} when choosing to get ${select}`);
+  }
+  if (select === "ALL_PROJECTED_ATTRIBUTES" && !index) throw validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
+  if (select === "ALL_ATTRIBUTES" && index?.kind === "GSI" && index.projectionType !== "ALL")
+    throw invalid(`Select type ALL_ATTRIBUTES is not supported for global secondary index ${index.name} because its projection type is not ALL`);
+  if (select === "ALL_PROJECTED_ATTRIBUTES" && index?.projectionType === "ALL") select = "ALL_ATTRIBUTES";
+  const paths = projectionOf(input as Record<string, unknown>, attrs);
+  let filter: ConditionNode | undefined;
+  if (typeof input.FilterExpression === "string") filter = parseCondition(input.FilterExpression, attrs, "FilterExpression");
+  else {
+    const f = (input as Record<string, unknown>)[filterName];
+    if (f) filter = filterMapToCondition(f as never, input.ConditionalOperator);
+  }
+  const fetchFromTable = index?.kind === "LSI" && index.projectionType !== "ALL" && (select === "ALL_ATTRIBUTES" || paths !== undefined);
+  return { plan: { meta, index, select, paths, filter, limit: input.Limit, consistent: input.ConsistentRead === true, fetchFromTable }, attrs };
+}
+
+interface Range {
+  /** SQL conditions on the sort column (sk or isk) and their parameters. */
+  where: string[];
+  params: Buffer[];
+}
+
+/** The smallest string greater than every string starting with `prefix`, or undefined. */
+function prefixEnd(v: AttributeValue): AttributeValue | undefined {
+  if (v.S !== undefined) {
+    const cps = [...v.S];
+    while (cps.length) {
+      const last = cps.pop()!.codePointAt(0)!;
+      if (last < 0x10ffff) {
+        let next = last + 1;
+        if (next >= 0xd800 && next <= 0xdfff) next = 0xe000;
+        return { S: cps.join("") + String.fromCodePoint(next) };
+      }
+    }
+    return undefined;
+  }
+  if (v.B !== undefined) {
+    const b = Buffer.from(v.B);
+    for (let i = b.length - 1; i >= 0; i--) {
+      if (b[i]! < 0xff) {
+        b[i]!++;
+        return { B: b.subarray(0, i + 1) };
+      }
+    }
+  }
+  return undefined;
+}
+
+function sortRange(col: string, op: string, values: AttributeValue[]): Range {
+  const enc = (v: AttributeValue) => encodeKeyValue(v);
+  switch (op) {
+    case "=":
+    case "EQ":
+      return { where: [`${col} = ?`], params: [enc(values[0]!)] };
+    case "<":
+    case "LT":
+      return { where: [`${col} < ?`], params: [enc(values[0]!)] };
+    case "<=":
+    case "LE":
+      return { where: [`${col} <= ?`], params: [enc(values[0]!)] };
+    case ">":
+    case "GT":
+      return { where: [`${col} > ?`], params: [enc(values[0]!)] };
+    case ">=":
+    case "GE":
+      return { where: [`${col} >= ?`], params: [enc(values[0]!)] };
+    case "BETWEEN":
+      return { where: [`${col} >= ?`, `${col} <= ?`], params: [enc(values[0]!), enc(values[1]!)] };
+    default: {
+      // begins_with
+      const end = prefixEnd(values[0]!);
+      return end ? { where: [`${col} >= ?`, `${col} < ?`], params: [enc(values[0]!), enc(end)] } : { where: [`${col} >= ?`], params: [enc(values[0]!)] };
+    }
+  }
+}
+
+export function query(d: Dynamo, ctx: RequestContext, input: QueryInput): QueryOutput {
+  const mode = checkReturnConsumedCapacity(input.ReturnConsumedCapacity);
+  const { plan, attrs } = planRead(d, ctx, input, "Query");
+  const { meta, index } = plan;
+  let kc: { partition: { name: string; value: AttributeValue }; sort?: { name: string; op: string; values: AttributeValue[] } };
+  if (typeof input.KeyConditionExpression === "string") kc = parseKeyCondition(input.KeyConditionExpression, attrs) as typeof kc;
+  else if (input.KeyConditions) kc = keyConditionsToKeyCondition(input.KeyConditions as never) as typeof kc;
+  else throw validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
+  attrs.assertAllUsed();
+  const hashKey = index ? index.hashKey : meta.hashKey;
+  const rangeKey = index ? index.rangeKey : meta.rangeKey;
+  if (kc.partition.name !== hashKey) {
+    if (kc.sort && kc.sort.name === hashKey && kc.partition.name === rangeKey) kc = { partition: { name: kc.sort.name, value: kc.sort.values[0]! }, sort: { name: kc.partition.name, op: "=", values: [kc.partition.value] } };
+    else if (kc.partition.name === rangeKey && !kc.sort) throw validation(`Query condition missed key schema element: ${hashKey}`);
+    else throw validation(`Query condition missed key schema element: ${hashKey}`);
+  }
+  if (kc.sort && kc.sort.name !== rangeKey) throw validation(rangeKey ? `Query condition missed key schema element: ${rangeKey}` : "Query key condition not supported");
+  const hashType = index ? index.hashType : meta.hashType;
+  const rangeType = index ? index.rangeType : meta.rangeType;
+  if (typeOf(kc.partition.value) !== hashType) throw invalid("Condition parameter type does not match schema type");
+  if (kc.sort) {
+    for (const v of kc.sort.values) if (typeOf(v) !== rangeType) throw invalid("Condition parameter type does not match schema type");
+    const op = kc.sort.op.toLowerCase();
+    if ((op === "begins_with" || op === "begins_with".toUpperCase()) && rangeType === "N") throw invalid("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N");
+  }
+  checkItemValues({ [hashKey]: kc.partition.value });
+
+  const forward = input.ScanIndexForward !== false;
+  const dir = forward ? "ASC" : "DESC";
+  const where: string[] = [];
+  const params: unknown[] = [meta.tid];
+  let sql: string;
+  if (!index) {
+    where.push("tid = ?", "pk = ?");
+    params.push(encodeKeyValue(kc.partition.value));
+    if (kc.sort) {
+      const r = sortRange("sk", kc.sort.op, kc.sort.values);
+      where.push(...r.where);
+      params.push(...r.params);
+    }
+    if (input.ExclusiveStartKey) {
+      const esk = startKey(meta, undefined, input.ExclusiveStartKey);
+      where.push(forward ? "sk > ?" : "sk < ?");
+      params.push(esk.sk);
+    }
+    sql = `SELECT pk, sk, item, size FROM dynamodb_items WHERE ${where.join(" AND ")} ORDER BY sk ${dir}`;
+  } else {
+    where.push("tid = ?", "iid = ?", "ipk = ?");
+    params.push(index.iid, encodeKeyValue(kc.partition.value));
+    if (kc.sort) {
+      const r = sortRange("isk", kc.sort.op, kc.sort.values);
+      where.push(...r.where);
+      params.push(...r.params);
+    }
+    if (input.ExclusiveStartKey) {
+      const esk = startKey(meta, index, input.ExclusiveStartKey);
+      where.push(forward ? "(isk, tpk, tsk) > (?, ?, ?)" : "(isk, tpk, tsk) < (?, ?, ?)");
+      params.push(esk.isk, esk.pk, esk.sk);
+    }
+    sql = `SELECT tpk AS pk, tsk AS sk, item, size FROM dynamodb_index_items WHERE ${where.join(" AND ")} ORDER BY isk ${dir}, tpk ${dir}, tsk ${dir}`;
+  }
+  if (plan.limit !== undefined) sql += ` LIMIT ${plan.limit | 0}`;
+  return d.store.tx(() => page(d, plan, d.store.stmt(sql).iterate(...params) as Iterable<Row>, mode));
+}
+
+export function scan(d: Dynamo, ctx: RequestContext, input: ScanInput): ScanOutput {
+  const mode = checkReturnConsumedCapacity(input.ReturnConsumedCapacity);
+  const seg = input.Segment;
+  const total = input.TotalSegments;
+  if ((seg === undefined) !== (total === undefined)) {
+    throw validation(
+      seg === undefined ? "The TotalSegments parameter is non-null, but the Segment parameter is null" : "The Segment parameter is non-null, but the TotalSegments parameter is null",
+    );
+  }
+  if (total !== undefined && (total < 1 || total > 1000000))
+    throw validation(constraintMessage([`Value '${total}' at 'totalSegments' failed to satisfy constraint: Member must have value ${total < 1 ? "greater than or equal to 1" : "less than or equal to 1000000"}`]));
+  if (seg !== undefined && seg < 0) throw validation(constraintMessage([`Value '${seg}' at 'segment' failed to satisfy constraint: Member must have value greater than or equal to 0`]));
+  if (seg !== undefined && total !== undefined && seg >= total) throw validation(`The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: ${seg} is not less than TotalSegments: ${total}`);
+  const { plan, attrs } = planRead(d, ctx, input, "Scan");
+  attrs.assertAllUsed();
+  const { meta, index } = plan;
+  const params: unknown[] = [meta.tid];
+  let sql: string;
+  if (!index) {
+    let where = "tid = ?";
+    if (input.ExclusiveStartKey) {
+      const esk = startKey(meta, undefined, input.ExclusiveStartKey);
+      where += " AND (pk, sk) > (?, ?)";
+      params.push(esk.pk, esk.sk);
+    }
+    sql = `SELECT pk, sk, item, size FROM dynamodb_items WHERE ${where} ORDER BY pk, sk`;
+  } else {
+    let where = "tid = ? AND iid = ?";
+    params.push(index.iid);
+    if (input.ExclusiveStartKey) {
+      const esk = startKey(meta, index, input.ExclusiveStartKey);
+      where += " AND (ipk, isk, tpk, tsk) > (?, ?, ?, ?)";
+      params.push(esk.ipk, esk.isk, esk.pk, esk.sk);
+    }
+    sql = `SELECT tpk AS pk, tsk AS sk, item, size FROM dynamodb_index_items WHERE ${where} ORDER BY ipk, isk, tpk, tsk`;
+  }
+  if (plan.limit !== undefined && total === undefined) sql += ` LIMIT ${plan.limit | 0}`;
+  return d.store.tx(() => {
+    let rows = d.store.stmt(sql).iterate(...params) as Iterable<Row>;
+    if (total !== undefined) rows = inSegment(rows, seg!, total);
+    return page(d, plan, rows, mode);
+  });
+}
+
+/** Rows whose partition falls in a parallel-scan segment (a stable hash of the encoded partition key). */
+function* inSegment(rows: Iterable<Row>, segment: number, total: number): Iterable<Row> {
+  for (const r of rows) {
+    let h = 2166136261;
+    for (let i = 0; i < r.pk.length; i++) h = Math.imul(h ^ r.pk[i]!, 16777619);
+    if ((h >>> 0) % total === segment) yield r;
+  }
+}
+
+function page(d: Dynamo, plan: Plan, rows: Iterable<Row>, mode: string): QueryOutput {
+  const items: Item[] = [];
+  let scanned = 0;
+  let bytes = 0;
+  let last: Item | undefined;
+  let stopped = false;
+  let matched = 0;
+  const countOnly = plan.select === "COUNT";
+  for (const row of rows) {
+    let item = decodeItem(row.item);
+    if (plan.fetchFromTable) {
+      const full = d.engine.get(plan.meta, { pk: row.pk, sk: row.sk });
+      if (full) item = full;
+    }
+    scanned++;
+    bytes += row.size;
+    last = item;
+    if (!plan.filter || evaluateCondition(plan.filter, item)) {
+      matched++;
+      if (!countOnly) items.push(plan.paths ? project(item, plan.paths) : item);
+    }
+    if ((plan.limit !== undefined && scanned >= plan.limit) || bytes >= Limits.MAX_PAGE_BYTES) {
+      stopped = true;
+      break;
+    }
+  }
+  const out: QueryOutput = { Count: matched, ScannedCount: scanned };
+  if (!countOnly) out.Items = items;
+  if (stopped && last) out.LastEvaluatedKey = lastKey(plan.meta, plan.index, last);
+  if (mode !== "NONE") {
+    const meter = new CapacityMeter(mode);
+    meter.read(plan.meta, readUnits(bytes, plan.consistent), plan.index);
+    out.ConsumedCapacity = meter.one(plan.meta);
+  }
+  return out;
+}
+
+function lastKey(meta: TableMeta, index: IndexMeta | undefined, item: Item): Item {
+  const out: Item = {};
+  for (const n of keyNames(meta, index)) if (item[n]) out[n] = item[n]!;
+  return out;
+}
+
+/** Validates an ExclusiveStartKey and encodes it for the table or index. */
+function startKey(meta: TableMeta, index: IndexMeta | undefined, esk: Item): { pk: Buffer; sk: Buffer; ipk: Buffer; isk: Buffer } {
+  const bad = () => validation("The provided starting key is invalid: The provided key element does not match the schema");
+  const names = keyNames(meta, index);
+  if (Object.keys(esk).length !== names.length || names.some((n) => !esk[n])) {
+    if (!index) throw bad();
+    throw validation("The provided starting key is invalid: The provided key element does not match the schema");
+  }
+  const tableKey: Item = { [meta.hashKey]: esk[meta.hashKey]! };
+  if (meta.rangeKey) tableKey[meta.rangeKey] = esk[meta.rangeKey]!;
+  let k: { pk: Buffer; sk: Buffer };
+  try {
+    k = keyFromKey(meta, tableKey);
+  } catch (e) {
+    throw e instanceof Error && e.message.startsWith("The provided key") ? bad() : e;
+  }
+  if (!index) return { ...k, ipk: k.pk, isk: k.sk };
+  const ik = indexKeyOf(index, esk);
+  if (!ik) throw bad();
+  return { ...k, ...ik };
+}

@@ -1,0 +1,156 @@
+/**
+ * TransactWriteItems and TransactGetItems. A write transaction is one SQLite transaction: every condition
+ * is checked first (all cancellation reasons are reported, in order, as AWS does), then every write is
+ * applied; any failure rolls everything back. ClientRequestToken makes a request idempotent for 10 minutes.
+ */
+import { createHash } from "node:crypto";
+import type { TransactGetItemsInput, TransactGetItemsOutput, TransactWriteItemsInput, TransactWriteItemsOutput } from "../../../aws/api/dynamodb.js";
+import { constraintMessage, ServiceError } from "../../../aws/errors.js";
+import type { RequestContext } from "../../../edge/context.js";
+import { Limits, Messages } from "../constants.js";
+import type { Item } from "../store.js";
+import { keyFromKey, validation } from "../validate.js";
+import { itemSize } from "./deps.js";
+import { evaluateCondition, project } from "./deps.js";
+import { CapacityMeter, itemCollectionMetrics, readUnits } from "./capacity.js";
+import { requireTable, type Dynamo } from "./context.js";
+import { prepareWrite, writeChecked, type PreparedWrite, type WriteKind } from "./items.js";
+import { attributesOf, checkItemValues, checkReturnConsumedCapacity, projectionOf } from "./params.js";
+
+export interface Reason {
+  Code: string;
+  Message?: string;
+  Item?: Item;
+}
+
+/** The TransactionCanceledException AWS returns, with one reason per item in request order. */
+export function cancelled(reasons: Reason[]): ServiceError {
+  const codes = reasons.map((r) => r.Code).join(", ");
+  return new ServiceError("TransactionCanceledException", `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes}]`, 400, true, {
+    CancellationReasons: reasons,
+  });
+}
+
+function checkCount(n: number, field: string): void {
+  if (n < 1) throw validation(constraintMessage([`Value '[]' at '${field}' failed to satisfy constraint: Member must have length greater than or equal to 1`]));
+  if (n > Limits.MAX_TRANSACT_ITEMS)
+    throw validation(constraintMessage([`Value '[${n} items]' at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${Limits.MAX_TRANSACT_ITEMS}`]));
+}
+
+/** Prepares the writes of a transaction; refuses two operations on one item. */
+export function prepareTransaction(d: Dynamo, ctx: RequestContext, items: TransactWriteItemsInput["TransactItems"]): PreparedWrite[] {
+  const seen = new Set<string>();
+  return items.map((ti) => {
+    const kinds = (["Put", "Update", "Delete", "ConditionCheck"] as const).filter((k) => ti[k] !== undefined);
+    if (kinds.length !== 1) throw validation("TransactItems can only contain one of Check, Put, Update or Delete");
+    const kind: WriteKind = kinds[0]!;
+    const w = prepareWrite(d, ctx, kind, ti[kind] as never);
+    const id = `${w.meta.tid}:${w.key.pk.toString("hex")}:${w.key.sk.toString("hex")}`;
+    if (seen.has(id)) throw validation("Transaction request cannot include multiple operations on one item");
+    seen.add(id);
+    return w;
+  });
+}
+
+/** Runs prepared writes all-or-nothing. Call outside any transaction. */
+export function runTransaction(d: Dynamo, writes: PreparedWrite[], meter?: CapacityMeter): Array<{ old?: Item; next?: Item }> {
+  return d.store.tx(() => {
+    const olds = writes.map((w) => d.engine.get(w.meta, w.key));
+    let failed = false;
+    const reasons: Reason[] = writes.map((w, i) => {
+      const old = olds[i];
+      if (w.condition && !evaluateCondition(w.condition, old)) {
+        failed = true;
+        const r: Reason = { Code: "ConditionalCheckFailed", Message: Messages.CONDITION_FAILED };
+        if (w.returnOldOnFailure && old) r.Item = old;
+        return r;
+      }
+      return { Code: "None" };
+    });
+    if (failed) throw cancelled(reasons);
+    return writes.map((w, i) => {
+      try {
+        const r = writeChecked(d, w, olds[i]);
+        if (meter?.on) {
+          if (w.kind === "ConditionCheck") meter.failedWrite(w.meta, 2);
+          else meter.write(w.meta, r.old, w.kind === "Delete" ? undefined : r.next, 2);
+        }
+        return r;
+      } catch (e) {
+        if (e instanceof ServiceError && e.code === "ValidationException") {
+          const rs: Reason[] = writes.map((_, j) => (j === i ? { Code: "ValidationError", Message: e.message } : { Code: "None" }));
+          throw cancelled(rs);
+        }
+        throw e;
+      }
+    });
+  });
+}
+
+export function transactWriteItems(d: Dynamo, ctx: RequestContext, input: TransactWriteItemsInput): TransactWriteItemsOutput {
+  const mode = checkReturnConsumedCapacity(input.ReturnConsumedCapacity);
+  checkCount(input.TransactItems.length, "transactItems");
+  const token = input.ClientRequestToken;
+  let hash = "";
+  if (token !== undefined) {
+    if (token.length < 1 || token.length > 36)
+      throw validation(constraintMessage([`Value '${token}' at 'clientRequestToken' failed to satisfy constraint: Member must have length ${token.length < 1 ? "greater than or equal to 1" : "less than or equal to 36"}`]));
+    hash = createHash("sha256").update(JSON.stringify(input.TransactItems, (k, v) => (v instanceof Uint8Array || (v && v.type === "Buffer") ? Buffer.from(v.data ?? v).toString("base64") : v))).digest("hex");
+    const now = d.clock.now();
+    d.store.db.prepare("DELETE FROM dynamodb_tokens WHERE created < ?").run(now - Limits.IDEMPOTENCY_WINDOW_MS);
+    const prev = d.store.db.prepare("SELECT hash FROM dynamodb_tokens WHERE account = ? AND region = ? AND token = ?").get(ctx.accountId, ctx.region, token) as { hash: string } | undefined;
+    if (prev) {
+      if (prev.hash !== hash) throw new ServiceError("IdempotentParameterMismatchException", "Request parameters did not match the previous request with the same ClientRequestToken", 400);
+      // Same request again within 10 minutes: succeeds without writing twice.
+      return {};
+    }
+  }
+  const meter = new CapacityMeter(mode);
+  const writes = prepareTransaction(d, ctx, input.TransactItems);
+  const results = d.store.tx(() => {
+    const r = runTransaction(d, writes, meter);
+    if (token !== undefined) d.store.db.prepare("INSERT INTO dynamodb_tokens (account, region, token, hash, created) VALUES (?, ?, ?, ?, ?)").run(ctx.accountId, ctx.region, token, hash, d.clock.now());
+    return r;
+  });
+  const out: TransactWriteItemsOutput = {};
+  if (meter.on) out.ConsumedCapacity = meter.list();
+  if (input.ReturnItemCollectionMetrics === "SIZE") {
+    const m: NonNullable<TransactWriteItemsOutput["ItemCollectionMetrics"]> = {};
+    writes.forEach((w, i) => {
+      const icm = itemCollectionMetrics(w.meta, results[i]!.next ?? results[i]!.old, "SIZE");
+      if (icm) (m[w.meta.name] ??= []).push(icm);
+    });
+    out.ItemCollectionMetrics = m;
+  }
+  return out;
+}
+
+export function transactGetItems(d: Dynamo, ctx: RequestContext, input: TransactGetItemsInput): TransactGetItemsOutput {
+  const mode = checkReturnConsumedCapacity(input.ReturnConsumedCapacity);
+  checkCount(input.TransactItems.length, "transactItems");
+  const seen = new Set<string>();
+  const gets = input.TransactItems.map((ti) => {
+    const g = ti.Get;
+    const meta = requireTable(d, ctx, g.TableName);
+    const attrs = attributesOf(g as Record<string, unknown>);
+    const paths = projectionOf(g as Record<string, unknown>, attrs);
+    attrs.assertAllUsed();
+    checkItemValues(g.Key);
+    const key = keyFromKey(meta, g.Key);
+    const id = `${meta.tid}:${key.pk.toString("hex")}:${key.sk.toString("hex")}`;
+    if (seen.has(id)) throw validation("Transaction request cannot include multiple operations on one item");
+    seen.add(id);
+    return { meta, key, paths };
+  });
+  const meter = new CapacityMeter(mode);
+  const responses = d.store.tx(() =>
+    gets.map((g) => {
+      const item = d.engine.get(g.meta, g.key);
+      if (meter.on) meter.read(g.meta, readUnits(item ? itemSize(item) : 0, true) * 2);
+      return item ? { Item: g.paths ? project(item, g.paths) : item } : {};
+    }),
+  );
+  const out: TransactGetItemsOutput = { Responses: responses };
+  if (meter.on) out.ConsumedCapacity = meter.list();
+  return out;
+}
