@@ -105,7 +105,8 @@ test("PutItem: ConditionExpression, ReturnValues and ReturnValuesOnConditionChec
     "ConditionalCheckFailedException",
     "The conditional request failed",
   );
-  assert.deepEqual(err.Item, { pk: "cond", v: 1 });
+  // The exception's Item is in AttributeValue form: DocumentClient does not unmarshall errors.
+  assert.deepEqual(err.Item, { pk: { S: "cond" }, v: { N: "1" } });
   const r = await doc.send(new PutCommand({ TableName: table, Item: { pk: "cond", v: 3 }, ConditionExpression: "v = :one", ExpressionAttributeValues: { ":one": 1 }, ReturnValues: "ALL_OLD" }));
   assert.deepEqual(r.Attributes, { pk: "cond", v: 1 });
   await rejects(doc.send(new PutCommand({ TableName: table, Item: { pk: "cond" }, ReturnValues: "ALL_NEW" })), "ValidationException", "Return values set to invalid value");

@@ -20,6 +20,7 @@ import { batchGetItem, batchWriteItem } from "./operations/batch.js";
 import type { Dynamo } from "./operations/context.js";
 import { ItemEngine } from "./operations/engine.js";
 import { deleteItem, getItem, putItem, updateItem } from "./operations/items.js";
+import { batchExecuteStatement, executeStatement, executeTransaction } from "./operations/partiql.js";
 import { query, scan } from "./operations/query.js";
 import * as tables from "./operations/tables.js";
 import { transactGetItems, transactWriteItems } from "./operations/transact.js";
@@ -115,6 +116,16 @@ export class DynamoDbProvider implements api.DynamodbHandlers {
   TransactGetItems(ctx: RequestContext, input: api.TransactGetItemsInput): api.TransactGetItemsOutput {
     return transactGetItems(this.d, ctx, input);
   }
+  ExecuteStatement(ctx: RequestContext, input: api.ExecuteStatementInput): api.ExecuteStatementOutput {
+    return executeStatement(this.d, ctx, input);
+  }
+  BatchExecuteStatement(ctx: RequestContext, input: api.BatchExecuteStatementInput): api.BatchExecuteStatementOutput {
+    return batchExecuteStatement(this.d, ctx, input);
+  }
+  ExecuteTransaction(ctx: RequestContext, input: api.ExecuteTransactionInput): api.ExecuteTransactionOutput {
+    return executeTransaction(this.d, ctx, input);
+  }
+
   /** Runs one TTL pass now (tests; the timer runs it every few seconds). */
   sweepExpired(): number {
     return this.ttl.sweep();

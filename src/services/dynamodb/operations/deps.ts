@@ -1,10 +1,9 @@
 /**
  * The one place the provider imports the DynamoDB cores from (values/, expressions/, partiql/, written by
  * another helper). INTERIM: until those land, the values functions below are a small real implementation
- * and the expression functions answer NotImplementedException; this file becomes plain re-exports.
+ * and expressions/PartiQL come from ./interim/; this file becomes plain re-exports.
  */
 import type { AttributeValue } from "../../../aws/api/dynamodb.js";
-import { ServiceError } from "../../../aws/errors.js";
 type Item = Record<string, AttributeValue>;
 
 function parseNum(s: string): { neg: boolean; digits: string; e: number } | undefined {
@@ -79,26 +78,15 @@ export function validateAttributeValue(v: AttributeValue, _path?: string): strin
   return undefined;
 }
 
-const na = (): never => {
-  throw new ServiceError("NotImplementedException", "DynamoDB expressions and PartiQL are not available in this Skyport build yet", 501, false);
-};
-export class ExpressionAttributes {
-  constructor(readonly names?: Record<string, string>, readonly values?: Record<string, AttributeValue>) {}
-  assertAllUsed(): void {}
-}
-export type ConditionNode = unknown;
-export type Path = unknown[];
-export type UpdateAction = unknown;
-export const parseCondition = (..._a: unknown[]): ConditionNode => na();
-export const evaluateCondition = (..._a: unknown[]): boolean => na();
-export const parseProjection = (..._a: unknown[]): Path[] => na();
-export const project = (item: Item, _p: Path[]): Item => na();
-export const parseUpdate = (..._a: unknown[]): UpdateAction[] => na();
-export const applyUpdate = (..._a: unknown[]): { item: Item; updatedPaths: Path[] } => na();
-export const parseKeyCondition = (..._a: unknown[]): unknown => na();
-export const expectedToCondition = (..._a: unknown[]): ConditionNode => na();
-export const filterMapToCondition = (..._a: unknown[]): ConditionNode => na();
-export const keyConditionsToKeyCondition = (..._a: unknown[]): unknown => na();
-export const attributeUpdatesToActions = (..._a: unknown[]): UpdateAction[] => na();
-export const attributesToGetToPaths = (..._a: unknown[]): Path[] => na();
-export const parsePartiql = (..._a: unknown[]): unknown => na();
+export { ExpressionAttributes, parseCondition, parseKeyCondition, parseProjection, parseUpdate, type ConditionNode, type Path, type UpdateAction } from "./interim/parse.js";
+export {
+  applyUpdate,
+  attributesToGetToPaths,
+  attributeUpdatesToActions,
+  evaluateCondition,
+  expectedToCondition,
+  filterMapToCondition,
+  keyConditionsToKeyCondition,
+  project,
+} from "./interim/evaluate.js";
+export { parsePartiql } from "./interim/partiql.js";

@@ -40,6 +40,7 @@ function parse(statement: string, parameters?: AttributeValue[]): Statement {
   return adapt(parsePartiql(statement, parameters) as unknown as Record<string, unknown>);
 }
 
+/** The parser's AST is already in this module's shape. */
 function adapt(ast: Record<string, unknown>): Statement {
   return ast as unknown as Statement;
 }
