@@ -110,9 +110,9 @@ test("CreateTable: validation errors of key schema, billing and indexes", async 
     "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
   );
   await rejects(
-    ddb.send(new CreateTableCommand({ ...base, TableName: "ab", BillingMode: "PAY_PER_REQUEST" })),
+    ddb.send(new CreateTableCommand({ ...base, TableName: "a b", BillingMode: "PAY_PER_REQUEST" })),
     "ValidationException",
-    "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3",
+    "1 validation error detected: Value 'a b' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
   );
   await rejects(
     ddb.send(

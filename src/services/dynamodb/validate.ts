@@ -30,7 +30,6 @@ export function checkTableName(name: string, field = "tableName"): void {
   // Most data-plane operations accept a table ARN too (up to 1024 characters).
   if (name.startsWith("arn:")) return;
   const v = nameViolations(name, field, 1, 1024);
-  if (name.length < 3 && v.length === 0) v.push(`Value '${name}' at '${field}' failed to satisfy constraint: Member must have length greater than or equal to 3`);
   if (v.length) throw validation(constraintMessage(v));
 }
 
@@ -90,7 +89,9 @@ export interface ParsedCreateTable {
 
 /** Checks a CreateTable request in AWS's order; returns the parsed key schema and indexes. */
 export function validateCreateTable(input: CreateTableInput): ParsedCreateTable {
-  const v = nameViolations(input.TableName, "tableName");
+  // The API model allows 1 character since TableName also takes an ARN; the naming guide's 3-character
+  // minimum is not applied, so short names such as "t1" work as they do in moto and DynamoDB Local.
+  const v = nameViolations(input.TableName, "tableName", 1, 255);
   input.AttributeDefinitions.forEach((d, i) => {
     if (!["S", "N", "B"].includes(d.AttributeType))
       v.push(`Value '${d.AttributeType}' at 'attributeDefinitions.${i + 1}.member.attributeType' failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]`);

@@ -154,7 +154,7 @@ export function listTables(d: Dynamo, ctx: RequestContext, input: ListTablesInpu
   const v: string[] = [];
   if (input.Limit !== undefined && input.Limit < 1) v.push(`Value '${input.Limit}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1`);
   if (input.Limit !== undefined && input.Limit > Limits.MAX_LIST_TABLES) v.push(`Value '${input.Limit}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100`);
-  v.push(...nameViolations(input.ExclusiveStartTableName, "exclusiveStartTableName"));
+  v.push(...nameViolations(input.ExclusiveStartTableName, "exclusiveStartTableName", 1, 1024));
   if (v.length) throw validation(constraintMessage(v));
   const limit = input.Limit ?? Limits.MAX_LIST_TABLES;
   const names = d.store.listTables(ctx.accountId, ctx.region, input.ExclusiveStartTableName ?? "", limit + 1);
