@@ -1,0 +1,100 @@
+/** Expressions end to end through the SDK: the forms DynamoDB libraries send, and AWS's errors for them. */
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { GetCommand, PutCommand, QueryCommand as DocQuery, ScanCommand as DocScan, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { startServer, type TestServer } from "../helpers/skyport.js";
+import { clients, createTable, rejects } from "./helpers.js";
+
+let server: TestServer;
+let ddb: ReturnType<typeof clients>["ddb"];
+let doc: ReturnType<typeof clients>["doc"];
+let table: string;
+before(async () => {
+  server = await startServer();
+  ({ ddb, doc } = clients(server));
+  table = await createTable(ddb, { sk: "S" });
+  await doc.send(new PutCommand({ TableName: table, Item: { pk: "user#1", sk: "profile", name: "Ann", age: 31, tags: new Set(["a", "b"]), addr: { city: "Oslo", zip: "0150" }, list: [1, 2, 3] } }));
+  await doc.send(new PutCommand({ TableName: table, Item: { pk: "user#1", sk: "order#001", total: 10 } }));
+  await doc.send(new PutCommand({ TableName: table, Item: { pk: "user#1", sk: "order#002", total: 25 } }));
+  await doc.send(new PutCommand({ TableName: table, Item: { pk: "user#1", sk: "payment#1", total: 35 } }));
+});
+after(() => server.stop());
+
+test("Query: begins_with on the sort key with attribute names, as ElectroDB sends it", async () => {
+  const r = await doc.send(
+    new DocQuery({
+      TableName: table,
+      KeyConditionExpression: "#pk = :pk and begins_with(#sk, :sk)",
+      ExpressionAttributeNames: { "#pk": "pk", "#sk": "sk" },
+      ExpressionAttributeValues: { ":pk": "user#1", ":sk": "order#" },
+    }),
+  );
+  assert.deepEqual(r.Items!.map((i) => i.sk), ["order#001", "order#002"]);
+});
+
+test("Scan: FilterExpression functions, IN, BETWEEN, NOT and size()", async () => {
+  const run = async (FilterExpression: string, values: Record<string, unknown> = {}, names?: Record<string, string>) =>
+    (await doc.send(new DocScan({ TableName: table, FilterExpression, ExpressionAttributeValues: Object.keys(values).length ? values : undefined, ExpressionAttributeNames: names }))).Items!.map((i) => i.sk).sort();
+  assert.deepEqual(await run("contains(tags, :t)", { ":t": "a" }), ["profile"]);
+  assert.deepEqual(await run("total IN (:a, :b)", { ":a": 10, ":b": 35 }), ["order#001", "payment#1"]);
+  assert.deepEqual(await run("total BETWEEN :a AND :b", { ":a": 11, ":b": 35 }), ["order#002", "payment#1"]);
+  assert.deepEqual(await run("NOT attribute_exists(total)"), ["profile"]);
+  assert.deepEqual(await run("size(list) = :n AND addr.city = :c", { ":n": 3, ":c": "Oslo" }), ["profile"]);
+  assert.deepEqual(await run("attribute_type(#n, :s)", { ":s": "S" }, { "#n": "name" }), ["profile"]);
+  assert.deepEqual(await run("total > :a OR age < :b", { ":a": 30, ":b": 40 }), ["payment#1", "profile"]);
+});
+
+test("UpdateItem: nested map and list paths", async () => {
+  const r = await doc.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: { pk: "user#1", sk: "profile" },
+      UpdateExpression: "SET #a.#c = :city, list[0] = :first, age = if_not_exists(age, :zero) + :one REMOVE list[2]",
+      ExpressionAttributeNames: { "#a": "addr", "#c": "city" },
+      ExpressionAttributeValues: { ":city": "Bergen", ":first": 100, ":zero": 0, ":one": 1 },
+      ReturnValues: "ALL_NEW",
+    }),
+  );
+  assert.deepEqual(r.Attributes!.addr, { city: "Bergen", zip: "0150" });
+  assert.deepEqual(r.Attributes!.list, [100, 2]);
+  assert.equal(r.Attributes!.age, 32);
+});
+
+test("PutItem: numbers are stored normalized", async () => {
+  await ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "n" }, sk: { S: "n" }, a: { N: "1.50" }, b: { N: "007" }, c: { N: "-0.0" }, d: { N: "1E3" } } }));
+  const r = await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: "n" }, sk: { S: "n" } } }));
+  assert.deepEqual([r.Item!.a!.N, r.Item!.b!.N, r.Item!.c!.N, r.Item!.d!.N], ["1.5", "7", "0", "1000"]);
+  await rejects(ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "n" }, sk: { S: "x" }, a: { N: "abc" } } })), "ValidationException", /^The parameter cannot be converted to a numeric value/);
+  await rejects(ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "n" }, sk: { S: "x" }, a: { SS: [] } } })), "ValidationException", "One or more parameter values were invalid: An AttributeValue may not contain an empty set.");
+});
+
+test("UpdateItem: expression errors name what is wrong", async () => {
+  await rejects(
+    ddb.send(new UpdateItemCommand({ TableName: table, Key: { pk: { S: "x" }, sk: { S: "x" } }, UpdateExpression: "SET a = :missing" })),
+    "ValidationException",
+    "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :missing",
+  );
+  await rejects(
+    ddb.send(new UpdateItemCommand({ TableName: table, Key: { pk: { S: "x" }, sk: { S: "x" } }, UpdateExpression: "SET #a = :v", ExpressionAttributeValues: { ":v": { S: "1" } } })),
+    "ValidationException",
+    "Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: #a",
+  );
+  await rejects(
+    ddb.send(new UpdateItemCommand({ TableName: table, Key: { pk: { S: "x" }, sk: { S: "x" } }, UpdateExpression: "SET a = :v", ExpressionAttributeValues: { ":v": { S: "1" } }, ExpressionAttributeNames: { "#unused": "b" } })),
+    "ValidationException",
+    "Value provided in ExpressionAttributeNames unused in expressions: keys: {#unused}",
+  );
+  await rejects(
+    ddb.send(new QueryCommand({ TableName: table, KeyConditionExpression: "pk = :p AND", ExpressionAttributeValues: { ":p": { S: "a" } } })),
+    "ValidationException",
+    /^Invalid KeyConditionExpression: Syntax error; token: "<EOF>"/,
+  );
+});
+
+test("GetItem: DocumentClient round-trips sets, maps and lists", async () => {
+  const r = await doc.send(new GetCommand({ TableName: table, Key: { pk: "user#1", sk: "profile" }, ProjectionExpression: "tags, addr.zip" }));
+  assert.deepEqual(r.Item, { tags: new Set(["a", "b"]), addr: { zip: "0150" } });
+  const s = await ddb.send(new ScanCommand({ TableName: table, Select: "COUNT" }));
+  assert.ok(s.Count! >= 4);
+});
