@@ -3,6 +3,7 @@ import { after, before, test } from "node:test";
 import {
   CreateTableCommand,
   DeleteTableCommand,
+  DescribeEndpointsCommand,
   DescribeLimitsCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
@@ -232,4 +233,28 @@ test("UpdateTimeToLive: the sweeper deletes expired items only", async () => {
   assert.equal(provider.sweepExpired(), 2);
   const s = await ddb.send(new ScanCommand({ TableName: name }));
   assert.deepEqual(s.Items!.map((i) => i.pk!.S).sort(), ["new", "none"]);
+});
+
+test("DescribeEndpoints: points back at the server", async () => {
+  const r = await ddb.send(new DescribeEndpointsCommand({}));
+  assert.deepEqual(r.Endpoints, [{ Address: server.endpoint.replace("http://", ""), CachePeriodInMinutes: 1440 }]);
+});
+
+test("CreateTable: /_skyport/reset leaves no table, item or stream behind", async () => {
+  const other = await startServer();
+  try {
+    const c = clients(other).ddb;
+    const name = await createTable(c, { StreamSpecification: { StreamEnabled: true, StreamViewType: "KEYS_ONLY" } });
+    await c.send(new PutItemCommand({ TableName: name, Item: { pk: { S: "a" } } }));
+    const res = await fetch(`${other.endpoint}/_skyport/reset`, { method: "POST" });
+    assert.equal(res.status, 200);
+    assert.deepEqual((await c.send(new ListTablesCommand({}))).TableNames, []);
+    await createTable(c, { TableName: name });
+    assert.equal((await c.send(new ScanCommand({ TableName: name }))).Count, 0);
+    const db = other.skyport.store.db;
+    const left = db.prepare("SELECT (SELECT count(*) FROM dynamodb_items) + (SELECT count(*) FROM dynamodb_stream_records) + (SELECT count(*) FROM dynamodb_streams) AS n").get() as { n: number };
+    assert.equal(left.n, 0);
+  } finally {
+    await other.stop();
+  }
 });

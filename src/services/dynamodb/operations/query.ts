@@ -206,7 +206,10 @@ export function query(d: Dynamo, ctx: RequestContext, input: QueryInput): QueryO
     }
     sql = `SELECT tpk AS pk, tsk AS sk, item, size FROM dynamodb_index_items WHERE ${where.join(" AND ")} ORDER BY isk ${dir}, tpk ${dir}, tsk ${dir}`;
   }
-  if (plan.limit !== undefined) sql += ` LIMIT ${plan.limit | 0}`;
+  if (plan.limit !== undefined) {
+    sql += " LIMIT ?";
+    params.push(plan.limit);
+  }
   return d.store.tx(() => page(d, plan, d.store.stmt(sql).iterate(...params) as Iterable<Row>, mode));
 }
 
@@ -246,7 +249,10 @@ export function scan(d: Dynamo, ctx: RequestContext, input: ScanInput): ScanOutp
     }
     sql = `SELECT tpk AS pk, tsk AS sk, item, size FROM dynamodb_index_items WHERE ${where} ORDER BY ipk, isk, tpk, tsk`;
   }
-  if (plan.limit !== undefined && total === undefined) sql += ` LIMIT ${plan.limit | 0}`;
+  if (plan.limit !== undefined && total === undefined) {
+    sql += " LIMIT ?";
+    params.push(plan.limit);
+  }
   return d.store.tx(() => {
     let rows = d.store.stmt(sql).iterate(...params) as Iterable<Row>;
     if (total !== undefined) rows = inSegment(rows, seg!, total);
