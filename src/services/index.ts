@@ -14,8 +14,8 @@ export interface ServiceEntry {
 
 export const SERVICES: Record<string, ServiceEntry> = {
   sts: { status: "available", load: async () => (await import("./sts/provider.js")).createProvider },
-  dynamodb: { status: "partial", load: async () => (await import("./dynamodb/provider.js")).createProvider },
-  dynamodbstreams: { status: "partial", load: async () => (await import("./dynamodbstreams/provider.js")).createProvider },
+  dynamodb: { status: "available", load: async () => (await import("./dynamodb/provider.js")).createProvider },
+  dynamodbstreams: { status: "available", load: async () => (await import("./dynamodbstreams/provider.js")).createProvider },
   lambda: { status: "planned" },
   logs: { status: "planned" },
   apigateway: { status: "planned" },
