@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { BatchWriteItemCommand, CreateTableCommand, PutItemCommand, QueryCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
-import { paginateQuery, paginateScan, QueryCommand as DocQuery, ScanCommand as DocScan } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, paginateQuery, paginateScan, QueryCommand as DocQuery, ScanCommand as DocScan, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 import { clients, rejects } from "./helpers.js";
 
@@ -195,4 +195,41 @@ test("Scan: stops a page at 1 MB", async () => {
   assert.ok(r.LastEvaluatedKey);
   const rest = await ddb.send(new ScanCommand({ TableName: name, ExclusiveStartKey: r.LastEvaluatedKey }));
   assert.equal(rest.Count, 1);
+});
+
+test("Query: a GSI follows its items — sparse, key changes move entries, deletes remove them", async () => {
+  const name = uniqueName("gsi");
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: name,
+      AttributeDefinitions: [
+        { AttributeName: "pk", AttributeType: "S" },
+        { AttributeName: "status", AttributeType: "S" },
+      ],
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+      BillingMode: "PAY_PER_REQUEST",
+      GlobalSecondaryIndexes: [{ IndexName: "byStatus", KeySchema: [{ AttributeName: "status", KeyType: "HASH" }], Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: ["note"] } }],
+    }),
+  );
+  const byStatus = async (s: string) =>
+    (await doc.send(new DocQuery({ TableName: name, IndexName: "byStatus", KeyConditionExpression: "#s = :s", ExpressionAttributeNames: { "#s": "status" }, ExpressionAttributeValues: { ":s": s } }))).Items!;
+  await ddb.send(new PutItemCommand({ TableName: name, Item: { pk: { S: "1" }, status: { S: "open" }, note: { S: "n1" }, other: { S: "hidden" } } }));
+  await ddb.send(new PutItemCommand({ TableName: name, Item: { pk: { S: "2" } } }));
+  assert.deepEqual(await byStatus("open"), [{ pk: "1", status: "open", note: "n1" }]);
+  const idx = await ddb.send(new ScanCommand({ TableName: name, IndexName: "byStatus" }));
+  assert.equal(idx.Count, 1, "an item without the index key is not in the index");
+  await doc.send(new UpdateCommand({ TableName: name, Key: { pk: "1" }, UpdateExpression: "SET #s = :s", ExpressionAttributeNames: { "#s": "status" }, ExpressionAttributeValues: { ":s": "closed" } }));
+  assert.deepEqual(await byStatus("open"), []);
+  assert.equal((await byStatus("closed")).length, 1);
+  await doc.send(new UpdateCommand({ TableName: name, Key: { pk: "2" }, UpdateExpression: "SET #s = :s", ExpressionAttributeNames: { "#s": "status" }, ExpressionAttributeValues: { ":s": "closed" } }));
+  assert.equal((await byStatus("closed")).length, 2);
+  await doc.send(new DeleteCommand({ TableName: name, Key: { pk: "1" } }));
+  assert.deepEqual((await byStatus("closed")).map((i) => i.pk), ["2"]);
+});
+
+test("Query: ReturnConsumedCapacity counts the bytes read in 4 KB units", async () => {
+  const r = await ddb.send(new QueryCommand({ TableName: table, KeyConditionExpression: "pk = :p", ExpressionAttributeValues: { ":p": { S: "a" } }, ReturnConsumedCapacity: "TOTAL" }));
+  assert.equal(r.ConsumedCapacity!.CapacityUnits, 0.5);
+  const c = await ddb.send(new QueryCommand({ TableName: table, KeyConditionExpression: "pk = :p", ExpressionAttributeValues: { ":p": { S: "a" } }, ConsistentRead: true, ReturnConsumedCapacity: "TOTAL" }));
+  assert.equal(c.ConsumedCapacity!.CapacityUnits, 1);
 });
