@@ -19,6 +19,12 @@ async function setup(base: string): Promise<void> {
     AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }, { AttributeName: "sk", AttributeType: "N" }],
     KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }],
   });
+  // As on AWS, a new table is CREATING for a moment and refuses item writes until ACTIVE.
+  for (let i = 0; i < 500; i++) {
+    const d = (await ddb(base, "DescribeTable", { TableName: TABLE })) as { Table: { TableStatus: string } };
+    if (d.Table.TableStatus === "ACTIVE") break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
   for (let i = 0; i < 100; i += 25) {
     const items = Array.from({ length: 25 }, (_, k) => ({ PutRequest: { Item: { pk: { S: "q" }, sk: { N: String(i + k) }, data: { S: "x".repeat(100) } } } }));
     await ddb(base, "BatchWriteItem", { RequestItems: { [TABLE]: items } });
