@@ -14,10 +14,10 @@ before(async () => {
   server = await startServer();
   ({ ddb, doc } = clients(server));
   table = await createTable(ddb, { sk: "S" });
-  await doc.send(new PutCommand({ TableName: table, Item: { pk: "user#1", sk: "profile", name: "Ann", age: 31, tags: new Set(["a", "b"]), addr: { city: "Oslo", zip: "0150" }, list: [1, 2, 3] } }));
-  await doc.send(new PutCommand({ TableName: table, Item: { pk: "user#1", sk: "order#001", total: 10 } }));
-  await doc.send(new PutCommand({ TableName: table, Item: { pk: "user#1", sk: "order#002", total: 25 } }));
-  await doc.send(new PutCommand({ TableName: table, Item: { pk: "user#1", sk: "payment#1", total: 35 } }));
+  await doc.send(new PutCommand({ TableName: table, Item: { pk: "user#1", sk: "profile", name: "Ann", age: 31, tags: new Set(["a", "b"]), addr: { city: "Oslo", zip: "0150" }, nums: [1, 2, 3] } }));
+  await doc.send(new PutCommand({ TableName: table, Item: { pk: "user#1", sk: "order#001", amount: 10 } }));
+  await doc.send(new PutCommand({ TableName: table, Item: { pk: "user#1", sk: "order#002", amount: 25 } }));
+  await doc.send(new PutCommand({ TableName: table, Item: { pk: "user#1", sk: "payment#1", amount: 35 } }));
 });
 after(() => server.stop());
 
@@ -37,12 +37,12 @@ test("Scan: FilterExpression functions, IN, BETWEEN, NOT and size()", async () =
   const run = async (FilterExpression: string, values: Record<string, unknown> = {}, names?: Record<string, string>) =>
     (await doc.send(new DocScan({ TableName: table, FilterExpression, ExpressionAttributeValues: Object.keys(values).length ? values : undefined, ExpressionAttributeNames: names }))).Items!.map((i) => i.sk).sort();
   assert.deepEqual(await run("contains(tags, :t)", { ":t": "a" }), ["profile"]);
-  assert.deepEqual(await run("total IN (:a, :b)", { ":a": 10, ":b": 35 }), ["order#001", "payment#1"]);
-  assert.deepEqual(await run("total BETWEEN :a AND :b", { ":a": 11, ":b": 35 }), ["order#002", "payment#1"]);
-  assert.deepEqual(await run("NOT attribute_exists(total)"), ["profile"]);
-  assert.deepEqual(await run("size(list) = :n AND addr.city = :c", { ":n": 3, ":c": "Oslo" }), ["profile"]);
+  assert.deepEqual(await run("amount IN (:a, :b)", { ":a": 10, ":b": 35 }), ["order#001", "payment#1"]);
+  assert.deepEqual(await run("amount BETWEEN :a AND :b", { ":a": 11, ":b": 35 }), ["order#002", "payment#1"]);
+  assert.deepEqual(await run("NOT attribute_exists(amount)"), ["profile"]);
+  assert.deepEqual(await run("size(nums) = :n AND addr.city = :c", { ":n": 3, ":c": "Oslo" }), ["profile"]);
   assert.deepEqual(await run("attribute_type(#n, :s)", { ":s": "S" }, { "#n": "name" }), ["profile"]);
-  assert.deepEqual(await run("total > :a OR age < :b", { ":a": 30, ":b": 40 }), ["payment#1", "profile"]);
+  assert.deepEqual(await run("amount > :a OR age < :b", { ":a": 30, ":b": 40 }), ["payment#1", "profile"]);
 });
 
 test("UpdateItem: nested map and list paths", async () => {
@@ -50,14 +50,14 @@ test("UpdateItem: nested map and list paths", async () => {
     new UpdateCommand({
       TableName: table,
       Key: { pk: "user#1", sk: "profile" },
-      UpdateExpression: "SET #a.#c = :city, list[0] = :first, age = if_not_exists(age, :zero) + :one REMOVE list[2]",
+      UpdateExpression: "SET #a.#c = :city, nums[0] = :first, age = if_not_exists(age, :zero) + :one REMOVE nums[2]",
       ExpressionAttributeNames: { "#a": "addr", "#c": "city" },
       ExpressionAttributeValues: { ":city": "Bergen", ":first": 100, ":zero": 0, ":one": 1 },
       ReturnValues: "ALL_NEW",
     }),
   );
   assert.deepEqual(r.Attributes!.addr, { city: "Bergen", zip: "0150" });
-  assert.deepEqual(r.Attributes!.list, [100, 2]);
+  assert.deepEqual(r.Attributes!.nums, [100, 2]);
   assert.equal(r.Attributes!.age, 32);
 });
 
@@ -97,4 +97,13 @@ test("GetItem: DocumentClient round-trips sets, maps and lists", async () => {
   assert.deepEqual(r.Item, { tags: new Set(["a", "b"]), addr: { zip: "0150" } });
   const s = await ddb.send(new ScanCommand({ TableName: table, Select: "COUNT" }));
   assert.ok(s.Count! >= 4);
+});
+
+test("UpdateItem: reserved words must be aliased", async () => {
+  await rejects(
+    doc.send(new UpdateCommand({ TableName: table, Key: { pk: "r", sk: "r" }, UpdateExpression: "SET status = :s", ExpressionAttributeValues: { ":s": "x" } })),
+    "ValidationException",
+    "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: status",
+  );
+  await doc.send(new UpdateCommand({ TableName: table, Key: { pk: "r", sk: "r" }, UpdateExpression: "SET #s = :s", ExpressionAttributeNames: { "#s": "status" }, ExpressionAttributeValues: { ":s": "x" } }));
 });

@@ -142,7 +142,8 @@ test("UpdateItem: SET/REMOVE/ADD/DELETE with every ReturnValues mode", async () 
     new UpdateCommand({
       TableName: table,
       Key: { pk: "u" },
-      UpdateExpression: "SET n = n + :one, list = list_append(if_not_exists(list, :empty), :l) REMOVE gone ADD cnt :one DELETE tags :a",
+      UpdateExpression: "SET n = n + :one, #list = list_append(if_not_exists(#list, :empty), :l) REMOVE gone ADD cnt :one DELETE tags :a",
+      ExpressionAttributeNames: { "#list": "list" },
       ExpressionAttributeValues: { ":one": 1, ":empty": [], ":l": ["z"], ":a": new Set(["a"]) },
       ReturnValues: "UPDATED_NEW",
     }),

@@ -65,9 +65,9 @@ const conditions: Array<[string, Record<string, AttributeValue>, boolean]> = [
   ["attribute_type(nul, :t)", { ":t": { S: "NULL" } }, true],
   ["m.deep.z = :t", { ":t": { BOOL: true } }, true],
   ["l[0] = :x", { ":x": { S: "x" } }, true],
-  ["missing = :x", { ":x": { S: "x" } }, false],
-  ["missing <> :x", { ":x": { S: "x" } }, true],
-  ["(n = :a OR n = :b) AND NOT attribute_exists(missing)", { ":a": { N: "1" }, ":b": { N: "5" } }, true],
+  ["absent = :x", { ":x": { S: "x" } }, false],
+  ["absent <> :x", { ":x": { S: "x" } }, true],
+  ["(n = :a OR n = :b) AND NOT attribute_exists(absent)", { ":a": { N: "1" }, ":b": { N: "5" } }, true],
   ["n = :a OR n = :b AND s = :c", { ":a": { N: "5" }, ":b": { N: "1" }, ":c": { S: "no" } }, true],
 ];
 

@@ -4,6 +4,7 @@
  */
 import type { AttributeValue } from "../../../../aws/api/dynamodb.js";
 import { ServiceError } from "../../../../aws/errors.js";
+import { RESERVED_WORDS } from "./reserved.js";
 
 export type Path = Array<string | number>;
 export type Operand = { k: "path"; p: Path } | { k: "val"; v: AttributeValue } | { k: "size"; p: Path };
@@ -167,6 +168,7 @@ class Parser {
     if (t.type === "attrname") return this.attrs.name(t.text, this.kind);
     if (t.type === "name") {
       if (RESERVED.has(t.text.toUpperCase())) throw syntax(this.kind, t.text, this.src, t.pos);
+      if (RESERVED_WORDS.has(t.text.toUpperCase())) throw validation(`Invalid ${this.kind}: Attribute name is a reserved keyword; reserved keyword: ${t.text}`);
       return t.text;
     }
     throw syntax(this.kind, t.text, this.src, t.pos);
