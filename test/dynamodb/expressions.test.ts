@@ -107,3 +107,22 @@ test("UpdateItem: reserved words must be aliased", async () => {
   );
   await doc.send(new UpdateCommand({ TableName: table, Key: { pk: "r", sk: "r" }, UpdateExpression: "SET #s = :s", ExpressionAttributeNames: { "#s": "status" }, ExpressionAttributeValues: { ":s": "x" } }));
 });
+
+test("UpdateItem: overlapping paths, bad attribute map keys and duplicate set elements are refused", async () => {
+  const key = { pk: { S: "o" }, sk: { S: "o" } };
+  await rejects(
+    ddb.send(new UpdateItemCommand({ TableName: table, Key: key, UpdateExpression: "SET a = :v, a.b = :v", ExpressionAttributeValues: { ":v": { S: "1" } } })),
+    "ValidationException",
+    "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]",
+  );
+  await rejects(
+    ddb.send(new UpdateItemCommand({ TableName: table, Key: key, UpdateExpression: "SET a = :v", ExpressionAttributeValues: { v: { S: "1" } } })),
+    "ValidationException",
+    'ExpressionAttributeValues contains invalid key: Syntax error; key: "v"',
+  );
+  await rejects(
+    ddb.send(new PutItemCommand({ TableName: table, Item: { ...key, s: { SS: ["a", "a"] } } })),
+    "ValidationException",
+    "One or more parameter values were invalid: Input collection [a, a] contains duplicates.",
+  );
+});

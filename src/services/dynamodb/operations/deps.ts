@@ -73,6 +73,9 @@ export function validateAttributeValue(v: AttributeValue, _path?: string): strin
   }
   if (v.NS) v.NS = v.NS.map(normalizeNumber);
   if ((v.SS && !v.SS.length) || (v.NS && !v.NS.length) || (v.BS && !v.BS.length)) return "One or more parameter values were invalid: An AttributeValue may not contain an empty set.";
+  if (v.SS && new Set(v.SS).size !== v.SS.length) return `One or more parameter values were invalid: Input collection [${v.SS.join(", ")}] contains duplicates.`;
+  if (v.NS && new Set(v.NS).size !== v.NS.length) return "Input collection contains duplicates";
+  if (v.BS && new Set(v.BS.map((b) => Buffer.from(b).toString("base64"))).size !== v.BS.length) return "One or more parameter values were invalid: Input collection contains duplicates.";
   if (v.M) for (const k in v.M) { const m = validateAttributeValue(v.M[k]!); if (m) return m; }
   if (v.L) for (const e of v.L) { const m = validateAttributeValue(e); if (m) return m; }
   return undefined;

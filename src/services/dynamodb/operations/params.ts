@@ -43,7 +43,12 @@ export function attributesOf(input: Params): ExpressionAttributes {
   const values = input.ExpressionAttributeValues as Record<string, AttributeValue> | undefined;
   if (names && Object.keys(names).length === 0) throw validation("ExpressionAttributeNames must not be empty");
   if (values && Object.keys(values).length === 0) throw validation("ExpressionAttributeValues must not be empty");
-  if (values) for (const k in values) checkValue(values[k]!, k);
+  if (names) for (const k in names) if (!/^#[A-Za-z0-9_]+$/.test(k)) throw validation(`ExpressionAttributeNames contains invalid key: Syntax error; key: "${k}"`);
+  if (values)
+    for (const k in values) {
+      if (!/^:[A-Za-z0-9_]+$/.test(k)) throw validation(`ExpressionAttributeValues contains invalid key: Syntax error; key: "${k}"`);
+      checkValue(values[k]!, k);
+    }
   return new ExpressionAttributes(names, values);
 }
 

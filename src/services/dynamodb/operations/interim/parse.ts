@@ -317,12 +317,30 @@ export function parseProjection(expr: string, attrs: ExpressionAttributes): Path
   const out = [p.path()];
   while (p.accept(",")) out.push(p.path());
   p.end();
+  checkOverlaps(out, "ProjectionExpression");
   return out;
 }
 
 export function parseUpdate(expr: string, attrs: ExpressionAttributes): UpdateAction[] {
   const p = new Parser(expr, attrs, "UpdateExpression");
-  return p.updates();
+  const actions = p.updates();
+  checkOverlaps(actions.map((a) => a.p), "UpdateExpression");
+  return actions;
+}
+
+/** Two paths where one is the other or a prefix of it are refused, as AWS does. */
+function checkOverlaps(paths: Path[], kind: string): void {
+  for (let i = 0; i < paths.length; i++)
+    for (let j = i + 1; j < paths.length; j++) {
+      const [a, b] = [paths[i]!, paths[j]!];
+      const n = Math.min(a.length, b.length);
+      let same = true;
+      for (let k = 0; k < n && same; k++) same = a[k] === b[k];
+      if (same) {
+        const show = (p: Path) => `[${p.join(", ")}]`;
+        throw validation(`Invalid ${kind}: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: ${show(a)}, path two: ${show(b)}`);
+      }
+    }
 }
 
 export interface KeyCondition {
