@@ -144,6 +144,14 @@ test("Query: key condition and index errors", async () => {
   );
 });
 
+test("Query: a filter on a key attribute is refused", async () => {
+  await rejects(
+    ddb.send(new QueryCommand({ TableName: table, KeyConditionExpression: "pk = :p", FilterExpression: "sk > :s", ExpressionAttributeValues: { ":p": { S: "a" }, ":s": { N: "1" } } })),
+    "ValidationException",
+    "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk",
+  );
+});
+
 test("Query: legacy KeyConditions and QueryFilter", async () => {
   const r = await ddb.send(
     new QueryCommand({

@@ -86,6 +86,7 @@ export {
   applyUpdate,
   attributesToGetToPaths,
   attributeUpdatesToActions,
+  conditionAttributeNames,
   evaluateCondition,
   expectedToCondition,
   filterMapToCondition,

@@ -13,6 +13,7 @@ import { invalid, keyFromKey, indexKeyOf, keyNames, typeOf, validation } from ".
 import { encodeKeyValue } from "./deps.js";
 import {
   evaluateCondition,
+  conditionAttributeNames,
   filterMapToCondition,
   keyConditionsToKeyCondition,
   parseCondition,
@@ -171,6 +172,11 @@ export function query(d: Dynamo, ctx: RequestContext, input: QueryInput): QueryO
     if ((op === "begins_with" || op === "begins_with".toUpperCase()) && rangeType === "N") throw invalid("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N");
   }
   checkItemValues({ [hashKey]: kc.partition.value });
+  if (plan.filter) {
+    const names = conditionAttributeNames(plan.filter);
+    const key = [hashKey, rangeKey].find((k) => k && names.has(k));
+    if (key) throw validation(`${input.QueryFilter ? "QueryFilter" : "Filter Expression"} can only contain non-primary key attributes: Primary key attribute: ${key}`);
+  }
 
   const forward = input.ScanIndexForward !== false;
   const dir = forward ? "ASC" : "DESC";

@@ -365,3 +365,33 @@ export function attributeUpdatesToActions(updates: Record<string, { Action?: str
 }
 
 export const attributesToGetToPaths = (names: string[]): Path[] => names.map((n) => [n]);
+
+/** Top-level attribute names a condition reads (Query refuses filters on key attributes). */
+export function conditionAttributeNames(node: ConditionNode, out: Set<string> = new Set()): Set<string> {
+  const op = (o: Operand) => {
+    if (o.k !== "val") out.add(o.p[0] as string);
+  };
+  switch (node.t) {
+    case "and":
+    case "or":
+      conditionAttributeNames(node.a, out);
+      conditionAttributeNames(node.b, out);
+      break;
+    case "not":
+      conditionAttributeNames(node.a, out);
+      break;
+    case "cmp":
+      op(node.l);
+      op(node.r);
+      break;
+    case "between":
+      [node.v, node.lo, node.hi].forEach(op);
+      break;
+    case "in":
+      [node.v, ...node.list].forEach(op);
+      break;
+    case "fn":
+      node.args.forEach(op);
+  }
+  return out;
+}
