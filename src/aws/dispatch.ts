@@ -19,7 +19,14 @@ import { RestXmlCodec } from "./protocol/rest-xml.js";
 import type { HttpRequest, HttpResponse, ProtocolCodec } from "./protocol/types.js";
 import { accountForKey, parseSigV4, verifySigV4 } from "./sigv4.js";
 
+/** Group commit of the store (see Store.openWriteGroup): a response is sent only once its writes are committed. */
+export interface WriteGroup {
+  openWriteGroup(): void;
+  settled(): Promise<Error | undefined> | undefined;
+}
+
 export interface DispatchEnv {
+  writeGroup?: WriteGroup;
   config: Config;
   clock: Clock;
   ids: IdGenerator;
@@ -60,7 +67,13 @@ export async function dispatchAwsRequest(service: string, req: HttpRequest, endp
     const input = codec.parseInput(model, op, req);
     const handler = await env.services.handler(service, op.name);
     if (!handler) throw notImplemented(service, op.name);
+    env.writeGroup?.openWriteGroup();
     const output = await handler.fn.call(handler.provider, ctx, input);
+    const pending = env.writeGroup?.settled();
+    if (pending) {
+      const failed = await pending;
+      if (failed) throw failed;
+    }
     return codec.serializeOutput(model, op, (output ?? {}) as Record<string, unknown>, ctx);
   } catch (e) {
     if (e instanceof ServiceError) {

@@ -52,7 +52,7 @@ export async function startSkyport(config: Config, options: StartOptions = {}): 
   const dataPlanes: DataPlane[] = DATA_PLANES.map((p) => p(services));
 
   const edge = createEdge({
-    config: effective, clock, ids, log, services, dataPlanes,
+    config: effective, clock, ids, log, services, dataPlanes, writeGroup: store,
     internal: {
       version: VERSION,
       startedAt,
