@@ -16,7 +16,11 @@ export class ServiceError extends Error {
     readonly senderFault = status < 500,
     fields?: Record<string, unknown>,
   ) {
+    // AWS errors are answers, not bugs: skip the stack trace capture, which costs more than the request.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.fields = fields;
   }
 }
