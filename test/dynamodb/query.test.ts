@@ -3,7 +3,7 @@ import { after, before, test } from "node:test";
 import { BatchWriteItemCommand, CreateTableCommand, PutItemCommand, QueryCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, paginateQuery, paginateScan, QueryCommand as DocQuery, ScanCommand as DocScan, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
-import { clients, rejects } from "./helpers.js";
+import { clients, createTable, rejects } from "./helpers.js";
 
 let server: TestServer;
 let ddb: ReturnType<typeof clients>["ddb"];
@@ -240,4 +240,16 @@ test("Query: ReturnConsumedCapacity counts the bytes read in 4 KB units", async 
   assert.equal(r.ConsumedCapacity!.CapacityUnits, 0.5);
   const c = await ddb.send(new QueryCommand({ TableName: table, KeyConditionExpression: "pk = :p", ExpressionAttributeValues: { ":p": { S: "a" } }, ConsistentRead: true, ReturnConsumedCapacity: "TOTAL" }));
   assert.equal(c.ConsumedCapacity!.CapacityUnits, 1);
+});
+
+test("Query: strings sort by UTF-8 bytes and binary by bytes, as on AWS", async () => {
+  const s = await createTable(ddb, { TableName: uniqueName("utf8"), sk: "S" });
+  for (const v of ["\uffff", "😀", "中", "é", "z", "Z"]) await ddb.send(new PutItemCommand({ TableName: s, Item: { pk: { S: "p" }, sk: { S: v } } }));
+  const r = await ddb.send(new QueryCommand({ TableName: s, KeyConditionExpression: "pk = :p", ExpressionAttributeValues: { ":p": { S: "p" } } }));
+  // UTF-16 order would put 😀 (a surrogate pair) before U+FFFF; UTF-8 order puts it last.
+  assert.deepEqual(r.Items!.map((i) => i.sk!.S), ["Z", "z", "é", "中", "\uffff", "😀"]);
+  const b = await createTable(ddb, { TableName: uniqueName("bin"), sk: "B" });
+  for (const v of [[0xff], [0x01, 0x00], [0x00], [0x01]]) await ddb.send(new PutItemCommand({ TableName: b, Item: { pk: { S: "p" }, sk: { B: new Uint8Array(v) } } }));
+  const rb = await ddb.send(new QueryCommand({ TableName: b, KeyConditionExpression: "pk = :p AND sk > :z", ExpressionAttributeValues: { ":p": { S: "p" }, ":z": { B: new Uint8Array([0]) } } }));
+  assert.deepEqual(rb.Items!.map((i) => [...i.sk!.B!]), [[0x01], [0x01, 0x00], [0xff]]);
 });
