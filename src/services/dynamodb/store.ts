@@ -90,6 +90,8 @@ const SCHEMA = [
    CREATE TABLE dynamodb_tokens (
      account TEXT NOT NULL, region TEXT NOT NULL, token TEXT NOT NULL, hash TEXT NOT NULL, created INTEGER NOT NULL,
      PRIMARY KEY (account, region, token));`,
+  // The retention trim deletes by age every few seconds.
+  `CREATE INDEX dynamodb_stream_records_created ON dynamodb_stream_records (created);`,
 ];
 
 /** Item → stored JSON text. B and BS members become base64 (only walked when the item has binary). */
