@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { BatchGetItemCommand, BatchWriteItemCommand, GetItemCommand, TransactGetItemsCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import { BatchGetItemCommand, BatchWriteItemCommand, GetItemCommand, PutItemCommand, TransactGetItemsCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, BatchWriteCommand, GetCommand, PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 import { clients, createTable, rejects } from "./helpers.js";
@@ -111,4 +111,40 @@ test("TransactGetItems: reads items in request order", async () => {
     }),
   );
   assert.deepEqual(r.Responses, [{}, { Item: { v: { N: "1" } } }]);
+});
+
+test("TransactWriteItems: ConsumedCapacity counts transactional writes twice", async () => {
+  const r = await ddb.send(
+    new TransactWriteItemsCommand({
+      TransactItems: [{ Put: { TableName: table, Item: { pk: { S: "cap1" } } } }, { Put: { TableName: table, Item: { pk: { S: "cap2" }, v: { S: "x".repeat(1500) } } } }],
+      ReturnConsumedCapacity: "TOTAL",
+    }),
+  );
+  assert.deepEqual(
+    r.ConsumedCapacity!.map((c) => [c.TableName, c.CapacityUnits]),
+    [[table, 2 * 1 + 2 * 2]],
+  );
+});
+
+test("PutItem: ItemCollectionMetrics for a table with a local secondary index", async () => {
+  const name = await createTable(ddb, {
+    sk: "S",
+    AttributeDefinitions: [
+      { AttributeName: "pk", AttributeType: "S" },
+      { AttributeName: "sk", AttributeType: "S" },
+      { AttributeName: "l", AttributeType: "S" },
+    ],
+    LocalSecondaryIndexes: [
+      {
+        IndexName: "byL",
+        KeySchema: [
+          { AttributeName: "pk", KeyType: "HASH" },
+          { AttributeName: "l", KeyType: "RANGE" },
+        ],
+        Projection: { ProjectionType: "ALL" },
+      },
+    ],
+  });
+  const r = await ddb.send(new PutItemCommand({ TableName: name, Item: { pk: { S: "a" }, sk: { S: "1" }, l: { S: "x" } }, ReturnItemCollectionMetrics: "SIZE" }));
+  assert.deepEqual(r.ItemCollectionMetrics, { ItemCollectionKey: { pk: { S: "a" } }, SizeEstimateRangeGB: [0, 1] });
 });
