@@ -17,7 +17,7 @@ export const SERVICES: Record<string, ServiceEntry> = {
   dynamodb: { status: "available", load: async () => (await import("./dynamodb/provider.js")).createProvider },
   dynamodbstreams: { status: "available", load: async () => (await import("./dynamodbstreams/provider.js")).createProvider },
   lambda: { status: "planned" },
-  logs: { status: "planned" },
+  logs: { status: "partial", load: async () => (await import("./logs/provider.js")).createProvider },
   apigateway: { status: "planned" },
   apigatewayv2: { status: "planned" },
   apigatewaymanagementapi: { status: "planned" },

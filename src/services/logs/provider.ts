@@ -1,0 +1,402 @@
+/**
+ * CloudWatch Logs (json 1.1): log groups and streams, events (PutLogEvents, GetLogEvents with forward and
+ * backward tokens, FilterLogEvents with AWS's filter pattern syntax), retention with real expiry (a sweeper
+ * on env.clock deletes events older than the retention; `sweepExpired()` runs one pass), tags (both the
+ * log-group and the resource-ARN APIs), metric filters (stored and described) and TestMetricFilter.
+ * Lambda writes each invocation's logs here in process.
+ *
+ * Known gaps against AWS: metric filters do not emit CloudWatch metrics yet (a later issue); subscription
+ * filters, export tasks, Logs Insights queries, Live Tail, destinations, resource and data-protection
+ * policies, deliveries and anomaly detectors answer NotImplementedException; KMS keys are recorded, not
+ * used; logGroupClass is recorded, not enforced.
+ *
+ * Deliberate differences: lastEventTimestamp is updated at once (AWS: eventually, within an hour); expired
+ * events are deleted at the next sweep (AWS: up to 72 hours later); stream storedBytes is 0 as AWS reports
+ * it since 2019, group storedBytes counts UTF-8 message bytes.
+ */
+import type * as L from "../../aws/api/logs.js";
+import { ServiceError } from "../../aws/errors.js";
+import type { RequestContext } from "../../edge/context.js";
+import type { ServiceEnv } from "../host.js";
+import { Limits, Messages, Patterns, RETENTION_DAYS } from "./constants.js";
+import { groupArn, groupNameOfArn, requireGroup, resolveGroup, sequenceToken } from "./operations/common.js";
+import { compilePattern, filterLogEvents, getLogEvents, putLogEvents } from "./operations/events.js";
+import { LogsStore, type GroupRow, type MetricFilterRow, type StreamRow } from "./store.js";
+import { decodePageToken, encodePageToken } from "./tokens.js";
+import { alreadyExists, checks, checkStreamName, invalidParameter, limitExceeded, notFound } from "./validate.js";
+
+const DAY_MS = 24 * 3600 * 1000;
+const LOG_GROUP_CLASSES = ["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"] as const;
+/** Sorts after any stream name (descending listings start below it). */
+const MAX_NAME = "\u{10FFFF}";
+
+type NameToken = { n: string };
+type TimeToken = { t: number; i: number };
+type OffsetToken = { o: number };
+const isNameToken = (v: unknown): v is NameToken => typeof (v as NameToken)?.n === "string";
+const isTimeToken = (v: unknown): v is TimeToken => Number.isSafeInteger((v as TimeToken)?.t) && Number.isSafeInteger((v as TimeToken)?.i);
+const isOffsetToken = (v: unknown): v is OffsetToken => Number.isSafeInteger((v as OffsetToken)?.o) && (v as OffsetToken).o >= 0;
+
+export class LogsProvider implements L.LogsHandlers {
+  readonly store: LogsStore;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly env: ServiceEnv) {
+    this.store = new LogsStore(env.store);
+    this.timer = setInterval(() => {
+      try {
+        this.sweepExpired();
+      } catch (e) {
+        env.log.warn("logs retention sweep failed", e);
+      }
+    }, Limits.RETENTION_SWEEP_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  reset(): void {
+    this.store.clearCaches();
+  }
+
+  /** Deletes every event older than its group's retention (per env.clock); returns how many. */
+  sweepExpired(): number {
+    const now = this.env.clock.now();
+    let deleted = 0;
+    for (const g of this.store.s.groupsWithRetention!.all() as Array<{ id: number; retention: number }>) {
+      const cutoff = now - g.retention * DAY_MS;
+      const { bytes, n } = this.store.s.expiredBytes!.get(g.id, cutoff) as { bytes: number; n: number };
+      if (!n) continue;
+      this.store.tx(() => {
+        this.store.s.deleteExpired!.run(g.id, cutoff);
+        this.store.s.addBytes!.run(-bytes, g.id);
+      });
+      deleted += n;
+    }
+    return deleted;
+  }
+
+  // ------------------------------------------------------------------ log groups
+
+  CreateLogGroup(ctx: RequestContext, input: L.CreateLogGroupInput): L.CreateLogGroupOutput {
+    checks()
+      .string(input.logGroupName, "logGroupName", 1, 512, Patterns.LOG_GROUP_NAME)
+      .string(input.kmsKeyId, "kmsKeyId", 0, 256)
+      .oneOf(input.logGroupClass, "logGroupClass", LOG_GROUP_CLASSES)
+      .tags(input.tags, "tags")
+      .throwIfAny();
+    if (this.store.getGroup(ctx.accountId, ctx.region, input.logGroupName)) throw alreadyExists(Messages.GROUP_EXISTS);
+    try {
+      this.store.s.insertGroup!.run(ctx.accountId, ctx.region, input.logGroupName, ctx.clock.now(), input.kmsKeyId ?? null, input.logGroupClass ?? "STANDARD", JSON.stringify(input.tags ?? {}));
+    } catch (e) {
+      if ((e as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") throw alreadyExists(Messages.GROUP_EXISTS);
+      throw e;
+    }
+    return {};
+  }
+
+  DeleteLogGroup(ctx: RequestContext, input: L.DeleteLogGroupInput): L.DeleteLogGroupOutput {
+    const g = requireGroup(this.store, ctx, input.logGroupName);
+    this.store.tx(() => {
+      this.store.s.deleteGroupEvents!.run(g.id);
+      this.store.s.deleteGroupStreams!.run(g.id);
+      this.store.s.deleteGroupFilters!.run(g.id);
+      this.store.s.deleteGroup!.run(g.id);
+    });
+    this.store.clearCaches();
+    return {};
+  }
+
+  DescribeLogGroups(ctx: RequestContext, input: L.DescribeLogGroupsInput): L.DescribeLogGroupsOutput {
+    checks()
+      .string(input.logGroupNamePrefix, "logGroupNamePrefix", 1, 512, Patterns.LOG_GROUP_NAME)
+      .string(input.logGroupNamePattern, "logGroupNamePattern", 0, 512, Patterns.LOG_GROUP_NAME_PATTERN)
+      .range(input.limit, "limit", 1, Limits.MAX_DESCRIBE_LIMIT)
+      .oneOf(input.logGroupClass, "logGroupClass", LOG_GROUP_CLASSES)
+      .string(input.nextToken, "nextToken", 1, Number.MAX_SAFE_INTEGER)
+      .throwIfAny();
+    if (input.logGroupNamePrefix !== undefined && input.logGroupNamePattern !== undefined) throw invalidParameter(Messages.PREFIX_AND_PATTERN);
+    const after = input.nextToken !== undefined ? decodePageToken(input.nextToken, isNameToken).n : "";
+    const prefix = input.logGroupNamePrefix ?? null;
+    const pattern = input.logGroupNamePattern?.toLowerCase();
+    const limit = input.limit ?? Limits.MAX_DESCRIBE_LIMIT;
+    const page: GroupRow[] = [];
+    let more = false;
+    for (const g of this.store.s.listGroups!.iterate(ctx.accountId, ctx.region, after, prefix, prefix, prefix) as IterableIterator<GroupRow>) {
+      if (pattern && !g.name.toLowerCase().includes(pattern)) continue;
+      if (input.logGroupClass && g.class !== input.logGroupClass) continue;
+      if (page.length === limit) {
+        more = true;
+        break;
+      }
+      page.push(g);
+    }
+    const out: L.DescribeLogGroupsOutput = { logGroups: page.map((g) => this.describeGroup(g)) };
+    if (more) out.nextToken = encodePageToken({ n: page[page.length - 1]!.name } satisfies NameToken);
+    return out;
+  }
+
+  private describeGroup(g: GroupRow): NonNullable<L.DescribeLogGroupsOutput["logGroups"]>[number] {
+    const a = groupArn(g);
+    const d: NonNullable<L.DescribeLogGroupsOutput["logGroups"]>[number] = { logGroupName: g.name, creationTime: g.created };
+    if (g.retention !== null) d.retentionInDays = g.retention;
+    d.metricFilterCount = (this.store.s.countFilters!.get(g.id) as { n: number }).n;
+    d.arn = `${a}:*`;
+    d.storedBytes = g.stored_bytes;
+    if (g.kms) d.kmsKeyId = g.kms;
+    d.logGroupClass = g.class;
+    d.logGroupArn = a;
+    return d;
+  }
+
+  PutRetentionPolicy(ctx: RequestContext, input: L.PutRetentionPolicyInput): L.PutRetentionPolicyOutput {
+    checks().oneOf(input.retentionInDays, "retentionInDays", RETENTION_DAYS).throwIfAny();
+    const g = requireGroup(this.store, ctx, input.logGroupName);
+    this.store.s.setRetention!.run(input.retentionInDays, g.id);
+    this.store.forgetGroup(g.account, g.region, g.name);
+    return {};
+  }
+
+  DeleteRetentionPolicy(ctx: RequestContext, input: L.DeleteRetentionPolicyInput): L.DeleteRetentionPolicyOutput {
+    const g = requireGroup(this.store, ctx, input.logGroupName);
+    this.store.s.setRetention!.run(null, g.id);
+    this.store.forgetGroup(g.account, g.region, g.name);
+    return {};
+  }
+
+  // ------------------------------------------------------------------ log streams
+
+  CreateLogStream(ctx: RequestContext, input: L.CreateLogStreamInput): L.CreateLogStreamOutput {
+    checkStreamName(input.logStreamName);
+    const g = requireGroup(this.store, ctx, input.logGroupName);
+    try {
+      this.store.s.insertStream!.run(g.id, input.logStreamName, ctx.clock.now());
+    } catch (e) {
+      if ((e as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") throw alreadyExists(Messages.STREAM_EXISTS);
+      throw e;
+    }
+    return {};
+  }
+
+  DeleteLogStream(ctx: RequestContext, input: L.DeleteLogStreamInput): L.DeleteLogStreamOutput {
+    checkStreamName(input.logStreamName);
+    const g = requireGroup(this.store, ctx, input.logGroupName);
+    const s = this.store.getStream(g.id, input.logStreamName);
+    if (!s) throw notFound(Messages.STREAM_NOT_FOUND);
+    this.store.tx(() => {
+      const { bytes } = this.store.s.streamBytes!.get(g.id, s.id) as { bytes: number };
+      this.store.s.deleteStreamEvents!.run(g.id, s.id);
+      this.store.s.deleteStream!.run(s.id);
+      this.store.s.addBytes!.run(-bytes, g.id);
+    });
+    this.store.forgetStream(g.id, s.name);
+    return {};
+  }
+
+  DescribeLogStreams(ctx: RequestContext, input: L.DescribeLogStreamsInput): L.DescribeLogStreamsOutput {
+    checks()
+      .string(input.logStreamNamePrefix, "logStreamNamePrefix", 1, 512, Patterns.LOG_STREAM_NAME)
+      .oneOf(input.orderBy, "orderBy", ["LogStreamName", "LastEventTime"])
+      .range(input.limit, "limit", 1, Limits.MAX_DESCRIBE_LIMIT)
+      .string(input.nextToken, "nextToken", 1, Number.MAX_SAFE_INTEGER)
+      .throwIfAny();
+    const byTime = input.orderBy === "LastEventTime";
+    if (byTime && input.logStreamNamePrefix !== undefined) throw invalidParameter(Messages.ORDER_BY_PREFIX);
+    const g = resolveGroup(this.store, ctx, input);
+    const limit = input.limit ?? Limits.MAX_DESCRIBE_LIMIT;
+    const desc = input.descending === true;
+    let rows: StreamRow[];
+    if (byTime) {
+      const t = input.nextToken !== undefined ? decodePageToken(input.nextToken, isTimeToken) : desc ? { t: Number.MAX_SAFE_INTEGER, i: Number.MAX_SAFE_INTEGER } : { t: -1, i: 0 };
+      rows = (desc ? this.store.s.listStreamsByTimeDesc! : this.store.s.listStreamsByTime!).all(g.id, t.t, t.i, limit + 1) as StreamRow[];
+    } else {
+      const after = input.nextToken !== undefined ? decodePageToken(input.nextToken, isNameToken).n : desc ? MAX_NAME : "";
+      const prefix = input.logStreamNamePrefix ?? null;
+      rows = (desc ? this.store.s.listStreamsByNameDesc! : this.store.s.listStreamsByName!).all(g.id, after, prefix, prefix, prefix, limit + 1) as StreamRow[];
+    }
+    const more = rows.length > limit;
+    if (more) rows = rows.slice(0, limit);
+    const a = groupArn(g);
+    const out: L.DescribeLogStreamsOutput = {
+      logStreams: rows.map((s) => {
+        const d: NonNullable<L.DescribeLogStreamsOutput["logStreams"]>[number] = { logStreamName: s.name, creationTime: s.created };
+        if (s.first_ts !== null) d.firstEventTimestamp = s.first_ts;
+        if (s.last_ts !== null) d.lastEventTimestamp = s.last_ts;
+        if (s.last_ingest !== null) d.lastIngestionTime = s.last_ingest;
+        d.uploadSequenceToken = sequenceToken(s.id, s.upload_seq);
+        d.arn = `${a}:log-stream:${s.name}`;
+        d.storedBytes = 0;
+        return d;
+      }),
+    };
+    if (more) {
+      const last = rows[rows.length - 1]!;
+      out.nextToken = byTime ? encodePageToken({ t: last.last_ts ?? 0, i: last.id } satisfies TimeToken) : encodePageToken({ n: last.name } satisfies NameToken);
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ events
+
+  PutLogEvents(ctx: RequestContext, input: L.PutLogEventsInput): L.PutLogEventsOutput {
+    return putLogEvents(this.store, ctx, input);
+  }
+
+  GetLogEvents(ctx: RequestContext, input: L.GetLogEventsInput): L.GetLogEventsOutput {
+    return getLogEvents(this.store, ctx, input);
+  }
+
+  FilterLogEvents(ctx: RequestContext, input: L.FilterLogEventsInput): L.FilterLogEventsOutput {
+    return filterLogEvents(this.store, ctx, input);
+  }
+
+  // ------------------------------------------------------------------ tags
+
+  TagLogGroup(ctx: RequestContext, input: L.TagLogGroupInput): L.TagLogGroupOutput {
+    checks().tags(input.tags, "tags").throwIfAny();
+    this.tag(requireGroup(this.store, ctx, input.logGroupName), input.tags);
+    return {};
+  }
+
+  UntagLogGroup(ctx: RequestContext, input: L.UntagLogGroupInput): L.UntagLogGroupOutput {
+    checks().size(input.tags, "tags", 1, Limits.MAX_TAGS).throwIfAny();
+    this.untag(requireGroup(this.store, ctx, input.logGroupName), input.tags);
+    return {};
+  }
+
+  ListTagsLogGroup(ctx: RequestContext, input: L.ListTagsLogGroupInput): L.ListTagsLogGroupOutput {
+    return { tags: JSON.parse(requireGroup(this.store, ctx, input.logGroupName).tags) as Record<string, string> };
+  }
+
+  TagResource(ctx: RequestContext, input: L.TagResourceInput): L.TagResourceOutput {
+    checks().string(input.resourceArn, "resourceArn", 1, 1011).tags(input.tags, "tags").throwIfAny();
+    this.tag(this.groupOfArn(ctx, input.resourceArn), input.tags);
+    return {};
+  }
+
+  UntagResource(ctx: RequestContext, input: L.UntagResourceInput): L.UntagResourceOutput {
+    checks().string(input.resourceArn, "resourceArn", 1, 1011).size(input.tagKeys, "tagKeys", 0, Limits.MAX_TAGS).throwIfAny();
+    this.untag(this.groupOfArn(ctx, input.resourceArn), input.tagKeys);
+    return {};
+  }
+
+  ListTagsForResource(ctx: RequestContext, input: L.ListTagsForResourceInput): L.ListTagsForResourceOutput {
+    checks().string(input.resourceArn, "resourceArn", 1, 1011).throwIfAny();
+    return { tags: JSON.parse(this.groupOfArn(ctx, input.resourceArn).tags) as Record<string, string> };
+  }
+
+  /** The log group of a resource ARN; log groups are the only taggable resource Skyport keeps so far. */
+  private groupOfArn(ctx: RequestContext, resourceArn: string): GroupRow {
+    const parsed = groupNameOfArn(resourceArn);
+    if (!parsed) throw notFound("The specified resource does not exist.");
+    const g = this.store.getGroup(parsed.account || ctx.accountId, parsed.region || ctx.region, parsed.name);
+    if (!g) throw notFound(Messages.GROUP_NOT_FOUND);
+    return g;
+  }
+
+  private tag(g: GroupRow, tags: Record<string, string>): void {
+    const merged = { ...(JSON.parse(g.tags) as Record<string, string>), ...tags };
+    if (Object.keys(merged).length > Limits.MAX_TAGS) throw new ServiceError("TooManyTagsException", Messages.TOO_MANY_TAGS, 400, true, { resourceName: groupArn(g) });
+    this.store.s.setTags!.run(JSON.stringify(merged), g.id);
+  }
+
+  private untag(g: GroupRow, keys: string[]): void {
+    const tags = JSON.parse(g.tags) as Record<string, string>;
+    for (const k of keys) delete tags[k];
+    this.store.s.setTags!.run(JSON.stringify(tags), g.id);
+  }
+
+  // ------------------------------------------------------------------ metric filters (stored; metrics come with CloudWatch)
+
+  PutMetricFilter(ctx: RequestContext, input: L.PutMetricFilterInput): L.PutMetricFilterOutput {
+    const c = checks()
+      .string(input.filterName, "filterName", 1, 512, Patterns.FILTER_NAME)
+      .string(input.filterPattern, "filterPattern", 0, Limits.MAX_FILTER_PATTERN_LENGTH)
+      .size(input.metricTransformations, "metricTransformations", 1, 1);
+    input.metricTransformations.forEach((t, i) => {
+      c.string(t.metricName, `metricTransformations.${i + 1}.member.metricName`, 0, 255, Patterns.METRIC_NAME)
+        .string(t.metricNamespace, `metricTransformations.${i + 1}.member.metricNamespace`, 0, 255, Patterns.METRIC_NAME)
+        .string(t.metricValue, `metricTransformations.${i + 1}.member.metricValue`, 0, 100)
+        .oneOf(t.unit, `metricTransformations.${i + 1}.member.unit`, METRIC_UNITS);
+    });
+    c.throwIfAny();
+    compilePattern(input.filterPattern);
+    const g = requireGroup(this.store, ctx, input.logGroupName);
+    this.store.tx(() => {
+      const exists = this.store.s.getFilter!.get(g.id, input.filterName);
+      if (!exists && (this.store.s.countFilters!.get(g.id) as { n: number }).n >= Limits.MAX_METRIC_FILTERS_PER_GROUP) throw limitExceeded();
+      this.store.s.putFilter!.run(g.id, input.filterName, input.filterPattern, JSON.stringify(input.metricTransformations), ctx.clock.now());
+    });
+    return {};
+  }
+
+  DescribeMetricFilters(ctx: RequestContext, input: L.DescribeMetricFiltersInput): L.DescribeMetricFiltersOutput {
+    checks()
+      .string(input.filterNamePrefix, "filterNamePrefix", 1, 512, Patterns.FILTER_NAME)
+      .string(input.metricName, "metricName", 0, 255, Patterns.METRIC_NAME)
+      .string(input.metricNamespace, "metricNamespace", 0, 255, Patterns.METRIC_NAME)
+      .range(input.limit, "limit", 1, Limits.MAX_DESCRIBE_LIMIT)
+      .string(input.nextToken, "nextToken", 1, Number.MAX_SAFE_INTEGER)
+      .throwIfAny();
+    if ((input.metricName === undefined) !== (input.metricNamespace === undefined)) {
+      const [missing, given] = input.metricName === undefined ? ["metricName", "metricNamespace"] : ["metricNamespace", "metricName"];
+      throw invalidParameter(`1 validation error detected: Value null at '${missing}' failed to satisfy constraint: If you include the ${given} parameter in your request, you must also include the ${missing} parameter.`);
+    }
+    const g = input.logGroupName !== undefined ? requireGroup(this.store, ctx, input.logGroupName) : undefined;
+    const gid = g?.id ?? null;
+    const rows = (this.store.s.listFilters!.all(ctx.accountId, ctx.region, gid, gid) as Array<MetricFilterRow & { group_name: string }>).filter((f) => {
+      if (input.filterNamePrefix !== undefined && !f.name.startsWith(input.filterNamePrefix)) return false;
+      if (input.metricName === undefined) return true;
+      const ts = JSON.parse(f.transformations) as L.MetricTransformationsShape;
+      return ts.some((t) => t.metricName === input.metricName && t.metricNamespace === input.metricNamespace);
+    });
+    const offset = input.nextToken !== undefined ? decodePageToken(input.nextToken, isOffsetToken).o : 0;
+    const limit = input.limit ?? Limits.MAX_DESCRIBE_LIMIT;
+    const page = rows.slice(offset, offset + limit);
+    const out: L.DescribeMetricFiltersOutput = {
+      metricFilters: page.map((f) => ({
+        filterName: f.name,
+        filterPattern: f.pattern,
+        metricTransformations: JSON.parse(f.transformations) as L.MetricTransformationsShape,
+        creationTime: f.created,
+        logGroupName: f.group_name,
+      })),
+    };
+    if (offset + limit < rows.length) out.nextToken = encodePageToken({ o: offset + limit } satisfies OffsetToken);
+    return out;
+  }
+
+  DeleteMetricFilter(ctx: RequestContext, input: L.DeleteMetricFilterInput): L.DeleteMetricFilterOutput {
+    checks().string(input.filterName, "filterName", 1, 512, Patterns.FILTER_NAME).throwIfAny();
+    const g = requireGroup(this.store, ctx, input.logGroupName);
+    if (!this.store.s.deleteFilter!.run(g.id, input.filterName).changes) throw notFound(Messages.FILTER_NOT_FOUND);
+    return {};
+  }
+
+  TestMetricFilter(_ctx: RequestContext, input: L.TestMetricFilterInput): L.TestMetricFilterOutput {
+    checks()
+      .string(input.filterPattern, "filterPattern", 0, Limits.MAX_FILTER_PATTERN_LENGTH)
+      .size(input.logEventMessages, "logEventMessages", 1, 50)
+      .throwIfAny();
+    const m = compilePattern(input.filterPattern);
+    const matches: NonNullable<L.TestMetricFilterOutput["matches"]> = [];
+    input.logEventMessages.forEach((message, i) => {
+      const extractedValues = m.extract(message);
+      if (extractedValues) matches.push({ eventNumber: i + 1, eventMessage: message, extractedValues });
+    });
+    return { matches };
+  }
+}
+
+/** The units CloudWatch metrics accept (StandardUnit). */
+const METRIC_UNITS = [
+  "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes", "Terabytes", "Bits", "Kilobits",
+  "Megabits", "Gigabits", "Terabits", "Percent", "Count", "Bytes/Second", "Kilobytes/Second", "Megabytes/Second",
+  "Gigabytes/Second", "Terabytes/Second", "Bits/Second", "Kilobits/Second", "Megabits/Second", "Gigabits/Second",
+  "Terabits/Second", "Count/Second", "None",
+];
+
+export const createProvider = (env: ServiceEnv) => new LogsProvider(env);
