@@ -1,0 +1,68 @@
+/** The key Logs flows through the real aws CLI (v1), as users and the Lambda acceptance checks run them. */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { after, before, test } from "node:test";
+import { promisify } from "node:util";
+import { cliEnv, startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+
+const run = promisify(execFile);
+let server: TestServer;
+before(async () => {
+  server = await startServer();
+});
+after(() => server.stop());
+
+const aws = async (...args: string[]) => {
+  const { stdout } = await run("aws", ["logs", ...args, "--endpoint-url", server.endpoint, "--output", "json"], { env: cliEnv() });
+  return stdout.trim() ? JSON.parse(stdout) : {};
+};
+
+const awsError = async (...args: string[]) => {
+  try {
+    await run("aws", ["logs", ...args, "--endpoint-url", server.endpoint, "--output", "json"], { env: cliEnv() });
+  } catch (e) {
+    return (e as { stderr: string }).stderr;
+  }
+  assert.fail("the command succeeded");
+};
+
+test("FilterLogEvents: aws logs filter-log-events with a quoted phrase finds a function's log line", async () => {
+  const g = `/aws/lambda/${uniqueName("cli")}`;
+  const stream = "2026/06/01/[$LATEST]0123456789abcdef0123456789abcdef";
+  await aws("create-log-group", "--log-group-name", g);
+  await aws("create-log-stream", "--log-group-name", g, "--log-stream-name", stream);
+  const now = Date.now();
+  const events = [
+    { timestamp: now - 3, message: "START RequestId: 8f1c2c3d-1111-2222-3333-444455556666 Version: $LATEST\n" },
+    { timestamp: now - 2, message: "2026-06-01T00:00:00.000Z\t8f1c2c3d-1111-2222-3333-444455556666\tINFO\thello from node\n" },
+    { timestamp: now - 1, message: "END RequestId: 8f1c2c3d-1111-2222-3333-444455556666\n" },
+  ];
+  const put = await aws("put-log-events", "--log-group-name", g, "--log-stream-name", stream, "--log-events", JSON.stringify(events));
+  assert.match(put.nextSequenceToken, /^\d{56}$/);
+  const r = await aws("filter-log-events", "--log-group-name", g, "--filter-pattern", '"hello from node"');
+  assert.equal(r.events.length, 1);
+  assert.equal(r.events[0].logStreamName, stream);
+  assert.match(r.events[0].message, /hello from node/);
+  const starts = await aws("filter-log-events", "--log-group-name", g, "--filter-pattern", "START", "--log-stream-names", stream);
+  assert.equal(starts.events.length, 1);
+  const got = await aws("get-log-events", "--log-group-name", g, "--log-stream-name", stream, "--start-from-head");
+  assert.deepEqual(got.events.map((e: { message: string }) => e.message), events.map((e) => e.message));
+  assert.match(got.nextForwardToken, /^f\/\d{56}\/s$/);
+});
+
+test("DescribeLogGroups: the CLI follows nextToken across pages", async () => {
+  const prefix = `/skyport/${uniqueName("cli-page")}/`;
+  for (const n of ["a", "b", "c"]) await aws("create-log-group", "--log-group-name", prefix + n);
+  const r = await aws("describe-log-groups", "--log-group-name-prefix", prefix, "--page-size", "1");
+  assert.deepEqual(r.logGroups.map((g: { logGroupName: string }) => g.logGroupName), ["a", "b", "c"].map((n) => prefix + n));
+  await aws("put-retention-policy", "--log-group-name", prefix + "a", "--retention-in-days", "14");
+  const d = await aws("describe-log-groups", "--log-group-name-prefix", prefix + "a");
+  assert.equal(d.logGroups[0].retentionInDays, 14);
+});
+
+test("CreateLogGroup: the CLI shows AWS's error for an existing group", async () => {
+  const g = `/skyport/${uniqueName("cli-dup")}`;
+  await aws("create-log-group", "--log-group-name", g);
+  const stderr = await awsError("create-log-group", "--log-group-name", g);
+  assert.match(stderr, /ResourceAlreadyExistsException.*The specified log group already exists/);
+});
