@@ -3,6 +3,7 @@ import { after, before, test } from "node:test";
 import {
   CreateTableCommand,
   DeleteTableCommand,
+  DescribeContinuousBackupsCommand,
   DescribeEndpointsCommand,
   DescribeLimitsCommand,
   DescribeTableCommand,
@@ -257,4 +258,11 @@ test("CreateTable: /_skyport/reset leaves no table, item or stream behind", asyn
   } finally {
     await other.stop();
   }
+});
+
+test("DescribeContinuousBackups: point-in-time recovery is reported disabled", async () => {
+  const name = await createTable(ddb);
+  const r = await ddb.send(new DescribeContinuousBackupsCommand({ TableName: name }));
+  assert.deepEqual(r.ContinuousBackupsDescription, { ContinuousBackupsStatus: "ENABLED", PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: "DISABLED" } });
+  await rejects(ddb.send(new DescribeContinuousBackupsCommand({ TableName: uniqueName("none") })), "TableNotFoundException");
 });

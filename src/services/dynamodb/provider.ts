@@ -5,7 +5,7 @@
  * pages, parallel scan), batches, transactions, PartiQL, ConsumedCapacity and streams (read by the
  * dynamodbstreams provider).
  *
- * Known gaps against AWS: backups, point-in-time recovery, global tables, imports/exports, Kinesis
+ * Known gaps against AWS: backups, point-in-time recovery (DescribeContinuousBackups reports it disabled), global tables, imports/exports, Kinesis
  * streaming destinations, contributor insights and resource policies are not implemented; throughput is
  * never throttled; a stream has one shard for its whole life.
  * Deliberate differences: tables and indexes are ACTIVE as soon as CreateTable/UpdateTable answers
@@ -13,6 +13,7 @@
  * refreshes them about every six hours); the TTL sweeper runs every few seconds instead of within days.
  */
 import type * as api from "../../aws/api/dynamodb.js";
+import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
 import { Limits } from "./constants.js";
@@ -27,6 +28,7 @@ import { transactGetItems, transactWriteItems } from "./operations/transact.js";
 import { DynamoStore } from "./store.js";
 import { StreamLog } from "./streams/log.js";
 import { TtlSweeper } from "./ttl.js";
+import { checkTableName, tableNameOf } from "./validate.js";
 
 export class DynamoDbProvider implements api.DynamodbHandlers {
   readonly d: Dynamo;
@@ -84,6 +86,17 @@ export class DynamoDbProvider implements api.DynamodbHandlers {
   /** Points endpoint-discovery clients back at Skyport itself rather than at dynamodb.<region>.amazonaws.com. */
   DescribeEndpoints(ctx: RequestContext): api.DescribeEndpointsOutput {
     return { Endpoints: [{ Address: ctx.endpoint.replace(/^https?:\/\//, ""), CachePeriodInMinutes: 1440 }] };
+  }
+
+  /**
+   * Point-in-time recovery is not implemented, so it is reported as DISABLED (truthfully); Terraform's
+   * aws_dynamodb_table reads this on every refresh.
+   */
+  DescribeContinuousBackups(ctx: RequestContext, input: api.DescribeContinuousBackupsInput): api.DescribeContinuousBackupsOutput {
+    checkTableName(input.TableName);
+    const name = tableNameOf(input.TableName);
+    if (!this.d.store.getTable(ctx.accountId, ctx.region, name)) throw new ServiceError("TableNotFoundException", `Table not found: ${name}`, 400);
+    return { ContinuousBackupsDescription: { ContinuousBackupsStatus: "ENABLED", PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: "DISABLED" } } };
   }
 
   PutItem(ctx: RequestContext, input: api.PutItemInput): api.PutItemOutput {
