@@ -84,6 +84,14 @@ test("conditions: syntax errors name the token", () => {
   assert.throws(() => parseCondition("n = ", new ExpressionAttributes()), /Invalid ConditionExpression: Syntax error; token: "<EOF>"/);
   assert.throws(() => parseCondition("n == :v", new ExpressionAttributes(undefined, { ":v": { N: "1" } })), /Syntax error; token: "="/);
   assert.throws(() => parseCondition("#x = :v", new ExpressionAttributes(undefined, { ":v": { N: "1" } })), /attribute name: #x/);
+  assert.throws(
+    () => parseCondition("attribute_type(a, :t)", new ExpressionAttributes(undefined, { ":t": { S: "X" } })),
+    /^ValidationException|Invalid ConditionExpression: Invalid attribute type name found; type: X, valid types: \{B,NULL,SS,BOOL,L,BS,N,NS,S,M\}$/,
+  );
+  assert.throws(
+    () => parseCondition("begins_with(a, :n)", new ExpressionAttributes(undefined, { ":n": { N: "1" } })),
+    /Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N/,
+  );
 });
 
 const updates: Array<[string, Record<string, AttributeValue>, Item, Item]> = [

@@ -228,6 +228,17 @@ class Parser {
       const arity = t.text.startsWith("attribute_") && t.text !== "attribute_type" ? 1 : 2;
       if (args.length !== arity) throw validation(`Invalid ${this.kind}: Incorrect number of operands for operator or function; operator or function: ${t.text}, number of operands: ${args.length}`);
       if (t.text.startsWith("attribute_") && args[0]!.k !== "path") throw validation(`Invalid ${this.kind}: Operator or function requires a document path; operator or function: ${t.text}`);
+      const second = args[1];
+      if (second?.k === "val") {
+        const type = Object.keys(second.v).find((k) => (second.v as Record<string, unknown>)[k] !== undefined) ?? "";
+        const badType = (fn: string) => validation(`Invalid ${this.kind}: Incorrect operand type for operator or function; operator or function: ${fn}, operand type: ${type}`);
+        if (t.text === "attribute_type") {
+          if (type !== "S") throw badType("attribute_type");
+          if (!["S", "N", "B", "NULL", "SS", "BOOL", "L", "BS", "NS", "M"].includes(second.v.S!))
+            throw validation(`Invalid ${this.kind}: Invalid attribute type name found; type: ${second.v.S}, valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}`);
+        }
+        if (t.text === "begins_with" && type !== "S" && type !== "B") throw badType("begins_with");
+      }
       return { t: "fn", name: t.text, args };
     }
     const v = this.operand();
