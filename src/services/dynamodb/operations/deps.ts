@@ -63,15 +63,33 @@ export function itemSize(item: Item): number {
   return n;
 }
 
+/** AWS's limits on numbers: 38 significant digits, magnitude between 1e-130 and 1e126 ("Number data type"). */
+function checkNumber(s: string): string | undefined {
+  const p = parseNum(s);
+  if (!p || s.trim() !== s) return `The parameter cannot be converted to a numeric value: ${s}`;
+  if (!p.digits) return undefined;
+  if (p.digits.length > 38) return "Attempting to store more than 38 significant digits in a Number";
+  if (p.e > 126) return "Number overflow. Attempting to store a number with magnitude larger than supported range";
+  if (p.e < -129) return "Number underflow. Attempting to store a number with magnitude smaller than supported range";
+  return undefined;
+}
+
 export function validateAttributeValue(v: AttributeValue, _path?: string): string | undefined {
   const types = Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined);
   if (!types.length) return "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes";
   if (types.length > 1) return "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes";
   if (v.N !== undefined) {
-    if (!parseNum(v.N)) return "The parameter cannot be converted to a numeric value: " + v.N;
+    const m = checkNumber(v.N);
+    if (m) return m;
     v.N = normalizeNumber(v.N);
   }
-  if (v.NS) v.NS = v.NS.map(normalizeNumber);
+  if (v.NS) {
+    for (const n of v.NS) {
+      const m = checkNumber(n);
+      if (m) return m;
+    }
+    v.NS = v.NS.map(normalizeNumber);
+  }
   if ((v.SS && !v.SS.length) || (v.NS && !v.NS.length) || (v.BS && !v.BS.length)) return "One or more parameter values were invalid: An AttributeValue may not contain an empty set.";
   if (v.SS && new Set(v.SS).size !== v.SS.length) return `One or more parameter values were invalid: Input collection [${v.SS.join(", ")}] contains duplicates.`;
   if (v.NS && new Set(v.NS).size !== v.NS.length) return "Input collection contains duplicates";
