@@ -219,3 +219,21 @@ test("DeleteLogStream: removes its events and their bytes from the group", async
   const all = await logs.send(new FilterLogEventsCommand({ logGroupName: g }));
   assert.deepEqual(all.events!.map((e) => e.message), ["bb"]);
 });
+
+test("PutLogEvents: after /_skyport/reset no group, stream or cached id survives", async () => {
+  const other = await startServer();
+  try {
+    const l = logsClient(other);
+    const g = await createGroup(l, ["s"]);
+    await l.send(new PutLogEventsCommand({ logGroupName: g, logStreamName: "s", logEvents: [{ timestamp: Date.now(), message: "before reset" }] }));
+    const res = await fetch(`${other.endpoint}/_skyport/reset`, { method: "POST" });
+    assert.equal(res.status, 200);
+    await rejects(l.send(new PutLogEventsCommand({ logGroupName: g, logStreamName: "s", logEvents: [{ timestamp: Date.now(), message: "after" }] })), "ResourceNotFoundException", "The specified log group does not exist.");
+    assert.deepEqual((await l.send(new DescribeLogGroupsCommand({}))).logGroups, []);
+    await createGroup(l, ["s"], g);
+    const e = await l.send(new FilterLogEventsCommand({ logGroupName: g }));
+    assert.deepEqual(e.events, []);
+  } finally {
+    await other.stop();
+  }
+});

@@ -13,6 +13,10 @@
  * Deliberate differences: lastEventTimestamp is updated at once (AWS: eventually, within an hour); expired
  * events are deleted at the next sweep (AWS: up to 72 hours later); stream storedBytes is 0 as AWS reports
  * it since 2019, group storedBytes counts UTF-8 message bytes.
+ *
+ * Messages not confirmed against AWS (no public record found; wording ours, codes AWS's): giving both or
+ * neither of logGroupName/logGroupIdentifier, both logStreamNames and logStreamNamePrefix, both
+ * logGroupNamePrefix and logGroupNamePattern, and DeleteMetricFilter of a missing filter.
  */
 import type * as L from "../../aws/api/logs.js";
 import { ServiceError } from "../../aws/errors.js";
