@@ -27,6 +27,11 @@ test("ExecuteStatement: INSERT, SELECT with WHERE and parameters, UPDATE, DELETE
   const one = await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: "a" }, sk: { N: "1" } } }));
   assert.equal(one.Item!.v!.S, "changed");
   assert.equal(one.Item!.n!.N, "1");
+  await ddb.send(new ExecuteStatementCommand({ Statement: `UPDATE "${table}" SET tags = set_add(tags, <<'t3'>>) SET n = n + 2 REMOVE v WHERE pk = 'a' AND sk = 1` }));
+  const two = await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: "a" }, sk: { N: "1" } } }));
+  assert.deepEqual(two.Item!.tags, { SS: ["t1", "t2", "t3"] });
+  assert.equal(two.Item!.n!.N, "3");
+  assert.equal(two.Item!.v, undefined);
   await ddb.send(new ExecuteStatementCommand({ Statement: `DELETE FROM "${table}" WHERE pk = 'a' AND sk = 2` }));
   const left = await ddb.send(new ExecuteStatementCommand({ Statement: `SELECT * FROM "${table}" WHERE pk = 'a'` }));
   assert.equal(left.Items!.length, 4);

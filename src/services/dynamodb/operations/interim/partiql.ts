@@ -310,6 +310,17 @@ export function parsePartiql(statement: string, parameters: AttributeValue[] = [
         do {
           const path = p.path();
           p.expect("=");
+          const fn = p.peek();
+          if (fn.t === "id" && ["set_add", "set_delete"].includes(fn.v.toLowerCase()) && p.toks[p.i + 1]?.v === "(") {
+            // set_add(path, <<...>>) / set_delete(path, <<...>>): the ADD / DELETE of update expressions.
+            p.i += 2;
+            p.path();
+            p.expect(",");
+            const v = p.value();
+            p.expect(")");
+            actions.push({ t: fn.v.toLowerCase() === "set_add" ? "ADD" : "DELETE", p: path, v });
+            continue;
+          }
           const a = setOperand(p);
           let v: SetValue = a;
           if (p.p("+")) v = { k: "arith", op: "+", a, b: setOperand(p) };
