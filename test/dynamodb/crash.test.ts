@@ -47,7 +47,17 @@ test("PutItem/TransactWriteItems: acknowledged writes survive kill -9; no partia
   const ddb = client();
   try {
     await ddb.send(
-      new CreateTableCommand({ TableName: "crash", AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }], KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }], BillingMode: "PAY_PER_REQUEST" }),
+      new CreateTableCommand({
+        TableName: "crash",
+        AttributeDefinitions: [
+          { AttributeName: "pk", AttributeType: "S" },
+          { AttributeName: "w", AttributeType: "N" },
+        ],
+        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+        BillingMode: "PAY_PER_REQUEST",
+        // Every item is in this index: after the crash it must hold exactly the table's items.
+        GlobalSecondaryIndexes: [{ IndexName: "byWriter", KeySchema: [{ AttributeName: "w", KeyType: "HASH" }], Projection: { ProjectionType: "KEYS_ONLY" } }],
+      }),
     );
     const acked: string[] = [];
     const txAcked: number[] = [];
@@ -60,14 +70,14 @@ test("PutItem/TransactWriteItems: acknowledged writes survive kill -9; no partia
             await c.send(
               new TransactWriteItemsCommand({
                 TransactItems: [
-                  { Put: { TableName: "crash", Item: { pk: { S: `tx-${w}-${i}-a` }, pair: { N: String(i) } } } },
-                  { Put: { TableName: "crash", Item: { pk: { S: `tx-${w}-${i}-b` }, pair: { N: String(i) } } } },
+                  { Put: { TableName: "crash", Item: { pk: { S: `tx-${w}-${i}-a` }, w: { N: String(w) }, pair: { N: String(i) } } } },
+                  { Put: { TableName: "crash", Item: { pk: { S: `tx-${w}-${i}-b` }, w: { N: String(w) }, pair: { N: String(i) } } } },
                 ],
               }),
             );
             txAcked.push(w * 1e6 + i);
           } else {
-            await c.send(new PutItemCommand({ TableName: "crash", Item: { pk: { S: `p-${w}-${i}` }, v: { N: String(i) } } }));
+            await c.send(new PutItemCommand({ TableName: "crash", Item: { pk: { S: `p-${w}-${i}` }, w: { N: String(w) }, v: { N: String(i) } } }));
             acked.push(`p-${w}-${i}`);
           }
         } catch {
@@ -110,6 +120,18 @@ test("PutItem/TransactWriteItems: acknowledged writes survive kill -9; no partia
       start_ = page.LastEvaluatedKey as Record<string, never> | undefined;
     } while (start_);
     for (const [base, n] of halves) assert.equal(n, 2, `transaction ${base} is partially applied`);
+    // The index was written in the same transactions as the items: it holds exactly the same items.
+    const count = async (IndexName?: string) => {
+      let n = 0;
+      let esk: Record<string, never> | undefined;
+      do {
+        const page = await ddb2.send(new ScanCommand({ TableName: "crash", IndexName, Select: "COUNT", ExclusiveStartKey: esk }));
+        n += page.Count ?? 0;
+        esk = page.LastEvaluatedKey as Record<string, never> | undefined;
+      } while (esk);
+      return n;
+    };
+    assert.equal(await count("byWriter"), await count());
     assert.ok(acked.length >= 300);
   } finally {
     child.kill("SIGKILL");
