@@ -205,3 +205,14 @@ test("PutItem: ReturnConsumedCapacity TOTAL and INDEXES", async () => {
   const c = await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: "cap" } }, ConsistentRead: true, ReturnConsumedCapacity: "TOTAL" }));
   assert.equal(c.ConsumedCapacity!.CapacityUnits, 1);
 });
+
+test("PutItem: binary attributes of the item in ConditionalCheckFailedException arrive intact", async () => {
+  await ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "bin-cond" }, b: { B: new Uint8Array([1, 2, 255]) } } }));
+  const err = await rejects(
+    ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "bin-cond" } }, ConditionExpression: "attribute_not_exists(pk)", ReturnValuesOnConditionCheckFailure: "ALL_OLD" })),
+    "ConditionalCheckFailedException",
+  );
+  const item = err.Item as Record<string, { B?: Uint8Array | string }>;
+  // The SDK hands error members over as they came on the wire: base64 for binary.
+  assert.equal(Buffer.from(item.b!.B as string, "base64").toString("hex"), "0102ff");
+});

@@ -88,8 +88,26 @@ export function checkReturnValuesOnFailure(value: string | undefined): boolean {
   throw validation(constraintMessage([`Value '${value}' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]`]));
 }
 
+/** A ConditionalCheckFailedException; with ReturnValuesOnConditionCheckFailure=ALL_OLD it carries the item. */
 export function conditionFailed(returnOld: boolean, old: Item | undefined): ServiceError {
-  return new ServiceError("ConditionalCheckFailedException", Messages.CONDITION_FAILED, 400, true, returnOld && old ? { Item: old } : undefined);
+  const item = returnOld ? old : undefined;
+  const e = new ServiceError("ConditionalCheckFailedException", Messages.CONDITION_FAILED, 400, true, item ? { Item: wireItem(item) } : undefined);
+  (e as ServiceError & { rawItem?: Item }).rawItem = item;
+  return e;
+}
+
+/** The item a ConditionalCheckFailedException carries, as typed values (for responses that embed it). */
+export const rawItemOf = (e: ServiceError): Item | undefined => (e as ServiceError & { rawItem?: Item }).rawItem;
+
+/**
+ * An item in JSON wire form (binary as base64). Error members are written as they are, without the
+ * model-driven conversion outputs get, so items inside errors are converted here.
+ */
+export function wireItem(item: Item): Item {
+  return JSON.parse(JSON.stringify(item, function (this: Record<string, unknown>, key: string, value: unknown) {
+    const original = this[key];
+    return original instanceof Uint8Array ? Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString("base64") : value;
+  })) as Item;
 }
 
 /** Checks every attribute value of an item (numbers, sets, empties); normalizes numbers in place. */

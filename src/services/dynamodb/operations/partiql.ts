@@ -24,7 +24,7 @@ import { parsePartiql } from "./deps.js";
 import { CapacityMeter, readUnits } from "./capacity.js";
 import { requireTable, type Dynamo } from "./context.js";
 import type { EncodedKey } from "./engine.js";
-import { checkItemValues, checkReturnConsumedCapacity } from "./params.js";
+import { checkItemValues, checkReturnConsumedCapacity, conditionFailed, rawItemOf } from "./params.js";
 import { cancelled, type Reason } from "./transact.js";
 
 /** A parsed statement in the shape this module executes. */
@@ -76,7 +76,7 @@ function executeWrite(d: Dynamo, ctx: RequestContext, s: Exclude<Statement, { ki
   }
   const key = keyOfWhere(meta, s.equalities);
   const old = d.engine.get(meta, key);
-  const failed = () => new ServiceError("ConditionalCheckFailedException", Messages.CONDITION_FAILED, 400, true, returnOld && old ? { Item: old } : undefined);
+  const failed = () => conditionFailed(returnOld, old);
   if (s.kind === "DELETE") {
     if (!old) return { meta, key };
     if (s.where && !evaluateCondition(s.where, old)) throw failed();
@@ -240,7 +240,8 @@ export function batchExecuteStatement(d: Dynamo, ctx: RequestContext, input: Bat
       if (!(e instanceof ServiceError)) throw e;
       const code = e.code === "ConditionalCheckFailedException" ? "ConditionalCheckFailed" : e.code === "DuplicateItemException" ? "DuplicateItem" : e.code === "ResourceNotFoundException" ? "ResourceNotFound" : "ValidationError";
       const err: { Code: string; Message: string; Item?: Item } = { Code: code, Message: e.message };
-      if (e.fields?.Item) err.Item = e.fields.Item as Item;
+      const item = rawItemOf(e);
+      if (item) err.Item = item;
       return { Error: err };
     }
   });
@@ -285,7 +286,7 @@ export function executeTransaction(d: Dynamo, ctx: RequestContext, input: Execut
         if (meter.on) meter.write(w.meta, w.old, w.next, 2);
       } catch (e) {
         if (!(e instanceof ServiceError)) throw e;
-        if (e.code === "ConditionalCheckFailedException") reasons[i] = { Code: "ConditionalCheckFailed", Message: e.message, ...(e.fields?.Item ? { Item: e.fields.Item as Item } : {}) };
+        if (e.code === "ConditionalCheckFailedException") reasons[i] = { Code: "ConditionalCheckFailed", Message: e.message, ...(rawItemOf(e) ? { Item: rawItemOf(e)! } : {}) };
         else if (e.code === "DuplicateItemException") reasons[i] = { Code: "DuplicateItem", Message: e.message };
         else throw e;
         failed = true;

@@ -15,7 +15,7 @@ import { evaluateCondition, project } from "./deps.js";
 import { CapacityMeter, itemCollectionMetrics, readUnits } from "./capacity.js";
 import { requireTable, type Dynamo } from "./context.js";
 import { prepareWrite, writeChecked, type PreparedWrite, type WriteKind } from "./items.js";
-import { attributesOf, checkItemValues, checkReturnConsumedCapacity, projectionOf } from "./params.js";
+import { attributesOf, checkItemValues, checkReturnConsumedCapacity, projectionOf, wireItem } from "./params.js";
 
 export interface Reason {
   Code: string;
@@ -27,7 +27,7 @@ export interface Reason {
 export function cancelled(reasons: Reason[]): ServiceError {
   const codes = reasons.map((r) => r.Code).join(", ");
   return new ServiceError("TransactionCanceledException", `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes}]`, 400, true, {
-    CancellationReasons: reasons,
+    CancellationReasons: reasons.map((r) => (r.Item ? { ...r, Item: wireItem(r.Item) } : r)),
   });
 }
 
