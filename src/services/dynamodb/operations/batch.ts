@@ -114,7 +114,10 @@ export function batchWriteItem(d: Dynamo, ctx: RequestContext, input: BatchWrite
   const metrics: Record<string, ItemCollectionMetrics[]> = {};
   d.store.tx(() => {
     for (const op of ops) {
-      const old = d.engine.get(op.meta, op.key);
+      const m = op.meta;
+      // A put that nothing needs the previous item for (no index, stream or capacity) skips reading it.
+      const blind = op.item && !meter.on && !m.gsis.length && !m.lsis.length && !m.stream?.enabled;
+      const old = blind ? undefined : d.engine.get(op.meta, op.key);
       d.engine.write(op.meta, op.key, old, op.item, undefined, op.size);
       if (meter.on) meter.write(op.meta, old, op.item);
       const icm = itemCollectionMetrics(op.meta, op.item ?? old, input.ReturnItemCollectionMetrics);
