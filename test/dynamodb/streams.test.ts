@@ -26,6 +26,8 @@ test("GetRecords: INSERT, MODIFY and REMOVE with NEW_AND_OLD_IMAGES, in order", 
   const name = await createTable(ddb, { StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" } });
   const arn = (await ddb.send(new DescribeTableCommand({ TableName: name }))).Table!.LatestStreamArn!;
   await ddb.send(new PutItemCommand({ TableName: name, Item: { pk: { S: "a" }, v: { N: "1" } } }));
+  // A write that changes nothing records nothing.
+  await ddb.send(new PutItemCommand({ TableName: name, Item: { pk: { S: "a" }, v: { N: "1" } } }));
   await ddb.send(new UpdateItemCommand({ TableName: name, Key: { pk: { S: "a" } }, UpdateExpression: "SET v = :v", ExpressionAttributeValues: { ":v": { N: "2" } } }));
   await ddb.send(new DeleteItemCommand({ TableName: name, Key: { pk: { S: "a" } } }));
   const r = await streams.send(new GetRecordsCommand({ ShardIterator: await iterator(arn, "TRIM_HORIZON") }));

@@ -40,15 +40,18 @@ export class ItemEngine {
    */
   write(meta: TableMeta, key: EncodedKey, old: Item | undefined, next: Item | undefined, identity?: Identity, size?: number): void {
     const s = this.store.s;
+    let unchanged = false;
     if (next) {
       const text = encodeItem(next);
+      // "A PutItem or UpdateItem that does not change any data in an item" writes no stream record.
+      unchanged = old !== undefined && meta.stream?.enabled === true && encodeItem(old) === text;
       s.putItem.run(meta.tid, key.pk, key.sk, text, size ?? itemSize(next), this.expiresOf(meta, next));
     } else {
       if (!old) return;
       s.deleteItem.run(meta.tid, key.pk, key.sk);
     }
     if (meta.gsis.length || meta.lsis.length) this.writeIndexes(meta, key, old, next);
-    if (meta.stream?.enabled) {
+    if (meta.stream?.enabled && !unchanged) {
       const keys: Item = {};
       const src = (next ?? old)!;
       keys[meta.hashKey] = src[meta.hashKey]!;
