@@ -4,6 +4,8 @@
  * projection and update expressions and the legacy parameters), Query/Scan (indexes, pagination, 1 MB
  * pages, parallel scan), batches, transactions, PartiQL, ConsumedCapacity and streams (read by the
  * dynamodbstreams provider).
+ * The attribute-value, expression and PartiQL cores are reached only through operations/deps.ts; until
+ * the shared cores (values/, expressions/, partiql/) land, operations/interim/ implements them.
  *
  * Known gaps against AWS: backups, point-in-time recovery (DescribeContinuousBackups reports it disabled), global tables, imports/exports, Kinesis
  * streaming destinations, contributor insights and resource policies are not implemented; throughput is
