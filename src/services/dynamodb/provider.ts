@@ -7,12 +7,14 @@
  * The attribute-value, expression and PartiQL cores are reached only through operations/deps.ts; until
  * the shared cores (values/, expressions/, partiql/) land, operations/interim/ implements them.
  *
- * Known gaps against AWS: backups, point-in-time recovery (DescribeContinuousBackups reports it disabled), global tables, imports/exports, Kinesis
- * streaming destinations, contributor insights and resource policies are not implemented; throughput is
- * never throttled; a stream has one shard for its whole life.
+ * Known gaps against AWS: backups, point-in-time recovery (DescribeContinuousBackups reports it
+ * disabled), global tables, imports/exports, Kinesis streaming destinations, contributor insights and
+ * resource policies are not implemented; throughput is never throttled; a stream has one shard for its
+ * whole life.
  * Deliberate differences: tables and indexes are ACTIVE as soon as CreateTable/UpdateTable answers
  * (CreateTable still answers CREATING, as AWS does); ItemCount/TableSizeBytes are exact and current (AWS
- * refreshes them about every six hours); the TTL sweeper runs every few seconds instead of within days.
+ * refreshes them about every six hours); the TTL sweeper runs every few seconds instead of within days;
+ * CreateTable accepts names from 1 character (the API model's minimum; the naming guide says 3).
  */
 import type * as api from "../../aws/api/dynamodb.js";
 import { ServiceError } from "../../aws/errors.js";
