@@ -8,6 +8,7 @@
  *   projected attributes; written in the same transaction as the item.
  * - `dynamodb_stream_records` / `dynamodb_streams`: the change log read by DynamoDB Streams.
  * - `dynamodb_tokens`: TransactWriteItems ClientRequestTokens (10 minutes).
+ * - `dynamodb_backups` / `dynamodb_backup_items`: on-demand backups (definition and item snapshot).
  */
 import type { AttributeValue } from "../../aws/api/dynamodb.js";
 import type { Db, Statement, Store } from "../../store/store.js";
@@ -92,6 +93,12 @@ const SCHEMA = [
      PRIMARY KEY (account, region, token));`,
   // The retention trim deletes by age every few seconds.
   `CREATE INDEX dynamodb_stream_records_created ON dynamodb_stream_records (created);`,
+  `CREATE TABLE dynamodb_backups (
+     arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, table_name TEXT NOT NULL,
+     created INTEGER NOT NULL, size INTEGER NOT NULL, items INTEGER NOT NULL, meta TEXT NOT NULL);
+   CREATE TABLE dynamodb_backup_items (
+     arn TEXT NOT NULL, pk BLOB NOT NULL, sk BLOB NOT NULL, item TEXT NOT NULL, size INTEGER NOT NULL,
+     PRIMARY KEY (arn, pk, sk)) WITHOUT ROWID;`,
 ];
 
 /** Item → stored JSON text. B and BS members become base64 (only walked when the item has binary). */

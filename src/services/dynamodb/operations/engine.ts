@@ -82,9 +82,9 @@ export class ItemEngine {
     return Number.isFinite(v) ? v : null;
   }
 
-  /** Fills a new GSI from the table's items (UpdateTable Create), in one transaction. */
+  /** Fills an index from the table's items (UpdateTable's GSI Create, restores), in one transaction. */
   backfill(meta: TableMeta, iid: number): void {
-    const idx = meta.gsis.find((g) => g.iid === iid)!;
+    const idx = meta.gsis.concat(meta.lsis).find((g) => g.iid === iid)!;
     const s = this.store.s;
     const pending: Array<[Buffer, Buffer, Buffer, Buffer, string, number]> = [];
     this.store.tx(() => {
