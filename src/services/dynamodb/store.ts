@@ -158,6 +158,7 @@ export class DynamoStore {
   readonly db: Db;
   private readonly metas = new Map<string, TableMeta | null>();
   private readonly cache = new Map<string, Statement>();
+  private readonly stats = new Map<string, { count: number; size: number; at: number }>();
   readonly s: ReturnType<typeof prepareStatements>;
   /** Runs fn in a transaction (a savepoint when already inside one); one wrapper, made once. */
   readonly tx: <T>(fn: () => T) => T;
@@ -225,11 +226,26 @@ export class DynamoStore {
 
   forgetCache(): void {
     this.metas.clear();
+    this.stats.clear();
   }
 
   tableStats(tid: number): { count: number; size: number } {
     const r = this.s.tableStats.get(tid) as { c: number; s: number | null };
     return { count: r.c, size: r.s ?? 0 };
+  }
+
+  /**
+   * Item count and size for DescribeTable. Exact for tables under 100,000 items; larger ones are counted
+   * at most once a minute (counting reads the whole table, and AWS itself refreshes these about every
+   * six hours).
+   */
+  describeStats(tid: number, iid: number | undefined, nowMs: number): { count: number; size: number } {
+    const key = `${tid}:${iid ?? ""}`;
+    const hit = this.stats.get(key);
+    if (hit && hit.count >= 100_000 && nowMs - hit.at < 60_000) return hit;
+    const fresh = iid === undefined ? this.tableStats(tid) : this.indexStats(tid, iid);
+    this.stats.set(key, { ...fresh, at: nowMs });
+    return fresh;
   }
 
   indexStats(tid: number, iid: number): { count: number; size: number } {

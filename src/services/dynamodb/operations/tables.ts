@@ -79,7 +79,8 @@ export function createTable(d: Dynamo, ctx: RequestContext, input: CreateTableIn
 
 /** The TableDescription AWS returns; counts are computed on the spot (AWS refreshes them every ~6 hours). */
 export function describe(d: Dynamo, meta: TableMeta, status: string = TableStatus.ACTIVE, counts = true): TableDescription {
-  const stats = counts ? d.store.tableStats(meta.tid) : { count: 0, size: 0 };
+  const now = d.clock.now();
+  const stats = counts ? d.store.describeStats(meta.tid, undefined, now) : { count: 0, size: 0 };
   const keySchema = (h: string, r?: string) => (r ? [{ AttributeName: h, KeyType: "HASH" }, { AttributeName: r, KeyType: "RANGE" }] : [{ AttributeName: h, KeyType: "HASH" }]);
   const projection = (i: IndexMeta) => (i.nonKeyAttributes ? { ProjectionType: i.projectionType, NonKeyAttributes: i.nonKeyAttributes } : { ProjectionType: i.projectionType });
   const throughput = (p?: { read: number; write: number }) => ({ NumberOfDecreasesToday: 0, ReadCapacityUnits: p?.read ?? 0, WriteCapacityUnits: p?.write ?? 0 });
@@ -99,12 +100,12 @@ export function describe(d: Dynamo, meta: TableMeta, status: string = TableStatu
     out.BillingModeSummary = { BillingMode: meta.billingMode, LastUpdateToPayPerRequestDateTime: new Date(meta.billingModeChangedMs) };
   if (meta.lsis.length)
     out.LocalSecondaryIndexes = meta.lsis.map((i) => {
-      const s = counts ? d.store.indexStats(meta.tid, i.iid) : { count: 0, size: 0 };
+      const s = counts ? d.store.describeStats(meta.tid, i.iid, now) : { count: 0, size: 0 };
       return { IndexName: i.name, KeySchema: keySchema(i.hashKey, i.rangeKey), Projection: projection(i), IndexSizeBytes: s.size, ItemCount: s.count, IndexArn: `${meta.arn}/index/${i.name}` };
     });
   if (meta.gsis.length)
     out.GlobalSecondaryIndexes = meta.gsis.map((i) => {
-      const s = counts ? d.store.indexStats(meta.tid, i.iid) : { count: 0, size: 0 };
+      const s = counts ? d.store.describeStats(meta.tid, i.iid, now) : { count: 0, size: 0 };
       const g: NonNullable<TableDescription["GlobalSecondaryIndexes"]>[number] = {
         IndexName: i.name,
         KeySchema: keySchema(i.hashKey, i.rangeKey),
