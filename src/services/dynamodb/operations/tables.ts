@@ -268,7 +268,7 @@ export function updateTable(d: Dynamo, ctx: RequestContext, input: UpdateTableIn
 }
 
 export function updateTimeToLive(d: Dynamo, ctx: RequestContext, input: UpdateTimeToLiveInput): UpdateTimeToLiveOutput {
-  const found = requireTable(d, ctx, input.TableName);
+  const found = requireTable(d, ctx, input.TableName, `Requested resource not found: Table: ${tableNameOf(input.TableName)} not found`);
   const spec = input.TimeToLiveSpecification;
   if (!spec.AttributeName) throw validation(constraintMessage(["Value '' at 'timeToLiveSpecification.attributeName' failed to satisfy constraint: Member must have length greater than or equal to 1"]));
   if (spec.Enabled && found.ttl?.enabled) throw validation("TimeToLive is already enabled");
