@@ -181,6 +181,17 @@ export class DynamoStore {
     return st;
   }
 
+  /** Like stmt, in raw mode: rows come as arrays of column values (no per-row object). */
+  rawStmt(sql: string): Statement {
+    const key = `raw:${sql}`;
+    let st = this.cache.get(key);
+    if (!st) {
+      st = this.db.prepare(sql).raw(true);
+      this.cache.set(key, st);
+    }
+    return st;
+  }
+
   getTable(account: string, region: string, name: string): TableMeta | undefined {
     const key = `${account}\0${region}\0${name}`;
     let m = this.metas.get(key);

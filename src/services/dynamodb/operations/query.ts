@@ -26,12 +26,8 @@ import { CapacityMeter, readUnits } from "./capacity.js";
 import { requireTable, type Dynamo } from "./context.js";
 import { attributesOf, checkItemValues, checkParameterStyle, checkReturnConsumedCapacity, projectionOf } from "./params.js";
 
-interface Row {
-  pk: Buffer;
-  sk: Buffer;
-  item: string;
-  size: number;
-}
+/** A row as SQLite hands it over in raw mode: [item, size, pk?, sk?] (keys only when needed). */
+type Row = [item: string, size: number, pk?: Buffer, sk?: Buffer];
 
 interface Plan {
   meta: TableMeta;
@@ -196,7 +192,7 @@ export function query(d: Dynamo, ctx: RequestContext, input: QueryInput): QueryO
       where.push(forward ? "sk > ?" : "sk < ?");
       params.push(esk.sk);
     }
-    sql = `SELECT pk, sk, item, size FROM dynamodb_items WHERE ${where.join(" AND ")} ORDER BY sk ${dir}`;
+    sql = `SELECT item, size FROM dynamodb_items WHERE ${where.join(" AND ")} ORDER BY sk ${dir}`;
   } else {
     where.push("tid = ?", "iid = ?", "ipk = ?");
     params.push(index.iid, encodeKeyValue(kc.partition.value));
@@ -210,7 +206,7 @@ export function query(d: Dynamo, ctx: RequestContext, input: QueryInput): QueryO
       where.push(forward ? "(isk, tpk, tsk) > (?, ?, ?)" : "(isk, tpk, tsk) < (?, ?, ?)");
       params.push(esk.isk, esk.pk, esk.sk);
     }
-    sql = `SELECT tpk AS pk, tsk AS sk, item, size FROM dynamodb_index_items WHERE ${where.join(" AND ")} ORDER BY isk ${dir}, tpk ${dir}, tsk ${dir}`;
+    sql = `SELECT item, size${plan.fetchFromTable ? ", tpk, tsk" : ""} FROM dynamodb_index_items WHERE ${where.join(" AND ")} ORDER BY isk ${dir}, tpk ${dir}, tsk ${dir}`;
   }
   if (plan.limit !== undefined) {
     sql += " LIMIT ?";
@@ -244,7 +240,7 @@ export function scan(d: Dynamo, ctx: RequestContext, input: ScanInput): ScanOutp
       where += " AND (pk, sk) > (?, ?)";
       params.push(esk.pk, esk.sk);
     }
-    sql = `SELECT pk, sk, item, size FROM dynamodb_items WHERE ${where} ORDER BY pk, sk`;
+    sql = `SELECT item, size, pk FROM dynamodb_items WHERE ${where} ORDER BY pk, sk`;
   } else {
     let where = "tid = ? AND iid = ?";
     params.push(index.iid);
@@ -253,7 +249,7 @@ export function scan(d: Dynamo, ctx: RequestContext, input: ScanInput): ScanOutp
       where += " AND (ipk, isk, tpk, tsk) > (?, ?, ?, ?)";
       params.push(esk.ipk, esk.isk, esk.pk, esk.sk);
     }
-    sql = `SELECT tpk AS pk, tsk AS sk, item, size FROM dynamodb_index_items WHERE ${where} ORDER BY ipk, isk, tpk, tsk`;
+    sql = `SELECT item, size, tpk, tsk FROM dynamodb_index_items WHERE ${where} ORDER BY ipk, isk, tpk, tsk`;
   }
   if (plan.limit !== undefined && total === undefined) {
     sql += " LIMIT ?";
@@ -271,7 +267,7 @@ export function scan(d: Dynamo, ctx: RequestContext, input: ScanInput): ScanOutp
  * cursor; without one, a cursor stops reading at the 1 MB page limit.
  */
 function rowsOf(d: Dynamo, sql: string, params: unknown[], bounded: boolean): Iterable<Row> {
-  const st = d.store.stmt(sql);
+  const st = d.store.rawStmt(sql);
   return (bounded ? st.all(...params) : st.iterate(...params)) as Iterable<Row>;
 }
 
@@ -279,7 +275,8 @@ function rowsOf(d: Dynamo, sql: string, params: unknown[], bounded: boolean): It
 function* inSegment(rows: Iterable<Row>, segment: number, total: number): Iterable<Row> {
   for (const r of rows) {
     let h = 2166136261;
-    for (let i = 0; i < r.pk.length; i++) h = Math.imul(h ^ r.pk[i]!, 16777619);
+    const pk = r[2]!;
+    for (let i = 0; i < pk.length; i++) h = Math.imul(h ^ pk[i]!, 16777619);
     if ((h >>> 0) % total === segment) yield r;
   }
 }
@@ -293,13 +290,13 @@ function page(d: Dynamo, plan: Plan, rows: Iterable<Row>, mode: string): QueryOu
   let matched = 0;
   const countOnly = plan.select === "COUNT";
   for (const row of rows) {
-    let item = decodeItem(row.item);
+    let item = decodeItem(row[0]);
     if (plan.fetchFromTable) {
-      const full = d.engine.get(plan.meta, { pk: row.pk, sk: row.sk });
+      const full = d.engine.get(plan.meta, { pk: row[2]!, sk: row[3]! });
       if (full) item = full;
     }
     scanned++;
-    bytes += row.size;
+    bytes += row[1];
     last = item;
     if (!plan.filter || evaluateCondition(plan.filter, item)) {
       matched++;
