@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
   CreateTableCommand,
+  DeleteResourcePolicyCommand,
   DeleteTableCommand,
   DescribeContinuousBackupsCommand,
   DescribeEndpointsCommand,
@@ -9,9 +10,11 @@ import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   GetItemCommand,
+  GetResourcePolicyCommand,
   ListTablesCommand,
   ListTagsOfResourceCommand,
   PutItemCommand,
+  PutResourcePolicyCommand,
   QueryCommand,
   TagResourceCommand,
   UntagResourceCommand,
@@ -265,4 +268,17 @@ test("DescribeContinuousBackups: point-in-time recovery is reported disabled", a
   const r = await ddb.send(new DescribeContinuousBackupsCommand({ TableName: name }));
   assert.deepEqual(r.ContinuousBackupsDescription, { ContinuousBackupsStatus: "ENABLED", PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: "DISABLED" } });
   await rejects(ddb.send(new DescribeContinuousBackupsCommand({ TableName: uniqueName("none") })), "TableNotFoundException");
+});
+
+test("PutResourcePolicy: a table's policy is stored, read back and deleted", async () => {
+  const name = await createTable(ddb);
+  const arn = `arn:aws:dynamodb:us-east-1:000000000000:table/${name}`;
+  await rejects(ddb.send(new GetResourcePolicyCommand({ ResourceArn: arn })), "PolicyNotFoundException");
+  const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::000000000000:root" }, Action: "dynamodb:GetItem", Resource: arn }] });
+  const put = await ddb.send(new PutResourcePolicyCommand({ ResourceArn: arn, Policy: policy }));
+  const got = await ddb.send(new GetResourcePolicyCommand({ ResourceArn: arn }));
+  assert.equal(got.Policy, policy);
+  assert.equal(got.RevisionId, put.RevisionId);
+  await ddb.send(new DeleteResourcePolicyCommand({ ResourceArn: arn }));
+  await rejects(ddb.send(new GetResourcePolicyCommand({ ResourceArn: arn })), "PolicyNotFoundException");
 });

@@ -8,13 +8,14 @@
  * the shared cores (values/, expressions/, partiql/) land, operations/interim/ implements them.
  *
  * On-demand backups snapshot and restore for real (operations/backups.ts).
- * Known gaps against AWS: point-in-time recovery (DescribeContinuousBackups reports it
- * disabled), global tables, imports/exports, Kinesis streaming destinations, contributor insights and
- * resource policies are not implemented; throughput is never throttled; a stream has one shard for its
- * whole life.
+ * Known gaps against AWS: point-in-time recovery (DescribeContinuousBackups reports it disabled),
+ * global tables, imports/exports, Kinesis streaming destinations and contributor insights are not
+ * implemented; resource policies are stored, not enforced; throughput is never throttled; a stream has
+ * one shard for its whole life; ItemCount/TableSizeBytes of tables over 100,000 items are recounted at
+ * most once a minute.
  * Deliberate differences: tables and indexes are ACTIVE as soon as CreateTable/UpdateTable answers
- * (CreateTable still answers CREATING, as AWS does); ItemCount/TableSizeBytes are exact and current (AWS
- * refreshes them about every six hours); the TTL sweeper runs every few seconds instead of within days;
+ * (CreateTable still answers CREATING, as AWS does); ItemCount/TableSizeBytes of smaller tables are exact
+ * and current (AWS refreshes them about every six hours); the TTL sweeper runs every few seconds instead of within days;
  * CreateTable accepts names from 1 character (the API model's minimum; the naming guide says 3).
  */
 import type * as api from "../../aws/api/dynamodb.js";
@@ -80,6 +81,15 @@ export class DynamoDbProvider implements api.DynamodbHandlers {
   }
   ListTagsOfResource(ctx: RequestContext, input: api.ListTagsOfResourceInput): api.ListTagsOfResourceOutput {
     return tables.listTagsOfResource(this.d, ctx, input);
+  }
+  PutResourcePolicy(ctx: RequestContext, input: api.PutResourcePolicyInput): api.PutResourcePolicyOutput {
+    return tables.putResourcePolicy(this.d, ctx, input);
+  }
+  GetResourcePolicy(ctx: RequestContext, input: api.GetResourcePolicyInput): api.GetResourcePolicyOutput {
+    return tables.getResourcePolicy(this.d, ctx, input);
+  }
+  DeleteResourcePolicy(ctx: RequestContext, input: api.DeleteResourcePolicyInput): api.DeleteResourcePolicyOutput {
+    return tables.deleteResourcePolicy(this.d, ctx, input);
   }
   DescribeLimits(): api.DescribeLimitsOutput {
     return {

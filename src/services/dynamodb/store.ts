@@ -65,6 +65,7 @@ export interface TableMeta {
   deletionProtection: boolean;
   tags: Array<{ Key: string; Value: string }>;
   resourcePolicy?: string;
+  policyRevision?: string;
 }
 
 const SCHEMA = [

@@ -2,16 +2,22 @@
 import type {
   CreateTableInput,
   CreateTableOutput,
+  DeleteResourcePolicyInput,
+  DeleteResourcePolicyOutput,
   DeleteTableInput,
   DeleteTableOutput,
   DescribeTableInput,
   DescribeTableOutput,
   DescribeTimeToLiveInput,
   DescribeTimeToLiveOutput,
+  GetResourcePolicyInput,
+  GetResourcePolicyOutput,
   ListTablesInput,
   ListTablesOutput,
   ListTagsOfResourceInput,
   ListTagsOfResourceOutput,
+  PutResourcePolicyInput,
+  PutResourcePolicyOutput,
   TableDescription,
   TagResourceInput,
   UntagResourceInput,
@@ -311,6 +317,40 @@ export function untagResource(d: Dynamo, ctx: RequestContext, input: UntagResour
   const meta = structuredClone(tableOfArn(d, ctx, input.ResourceArn));
   meta.tags = meta.tags.filter((t) => !input.TagKeys.includes(t.Key));
   d.store.saveTable(meta);
+}
+
+/** Resource-based policies are stored and returned; like every IAM policy in Skyport they are not enforced. */
+export function putResourcePolicy(d: Dynamo, ctx: RequestContext, input: PutResourcePolicyInput): PutResourcePolicyOutput {
+  const meta = structuredClone(tableOfArn(d, ctx, input.ResourceArn));
+  try {
+    JSON.parse(input.Policy);
+  } catch {
+    throw validation("Invalid policy document: the policy is not valid JSON");
+  }
+  if (input.ExpectedRevisionId !== undefined && input.ExpectedRevisionId !== meta.policyRevision)
+    throw new ServiceError("PolicyNotFoundException", `Resource-based policy not found for the provided ResourceArn: ${input.ResourceArn} with expected revision id: ${input.ExpectedRevisionId}`, 400);
+  meta.resourcePolicy = input.Policy;
+  meta.policyRevision = String(d.clock.now());
+  d.store.saveTable(meta);
+  return { RevisionId: meta.policyRevision };
+}
+
+export function getResourcePolicy(d: Dynamo, ctx: RequestContext, input: GetResourcePolicyInput): GetResourcePolicyOutput {
+  const meta = tableOfArn(d, ctx, input.ResourceArn);
+  if (!meta.resourcePolicy) throw new ServiceError("PolicyNotFoundException", `Resource-based policy not found for the provided ResourceArn: ${input.ResourceArn}`, 400);
+  return { Policy: meta.resourcePolicy, RevisionId: meta.policyRevision ?? String(meta.createdMs) };
+}
+
+export function deleteResourcePolicy(d: Dynamo, ctx: RequestContext, input: DeleteResourcePolicyInput): DeleteResourcePolicyOutput {
+  const meta = structuredClone(tableOfArn(d, ctx, input.ResourceArn));
+  if (!meta.resourcePolicy) throw new ServiceError("PolicyNotFoundException", `Resource-based policy not found for the provided ResourceArn: ${input.ResourceArn}`, 400);
+  if (input.ExpectedRevisionId !== undefined && input.ExpectedRevisionId !== (meta.policyRevision ?? String(meta.createdMs)))
+    throw new ServiceError("PolicyNotFoundException", `Resource-based policy not found for the provided ResourceArn: ${input.ResourceArn} with expected revision id: ${input.ExpectedRevisionId}`, 400);
+  const revision = String(d.clock.now());
+  meta.resourcePolicy = undefined;
+  meta.policyRevision = undefined;
+  d.store.saveTable(meta);
+  return { RevisionId: revision };
 }
 
 export function listTagsOfResource(d: Dynamo, ctx: RequestContext, input: ListTagsOfResourceInput): ListTagsOfResourceOutput {
