@@ -88,6 +88,7 @@ test("conditions: syntax errors name the token", () => {
     () => parseCondition("attribute_type(a, :t)", new ExpressionAttributes(undefined, { ":t": { S: "X" } })),
     /^ValidationException|Invalid ConditionExpression: Invalid attribute type name found; type: X, valid types: \{B,NULL,SS,BOOL,L,BS,N,NS,S,M\}$/,
   );
+  assert.throws(() => parseCondition("a < :b", new ExpressionAttributes(undefined, { ":b": { BOOL: true } })), /Incorrect operand type for operator or function; operator: <, operand type: BOOL/);
   assert.throws(
     () => parseCondition("begins_with(a, :n)", new ExpressionAttributes(undefined, { ":n": { N: "1" } })),
     /Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N/,

@@ -247,7 +247,9 @@ class Parser {
       const lo = this.operand();
       if (!this.isKw("AND")) this.fail();
       this.i++;
-      return { t: "between", v, lo, hi: this.operand() };
+      const hi = this.operand();
+      for (const o of [v, lo, hi]) this.checkOrderable(o, "BETWEEN");
+      return { t: "between", v, lo, hi };
     }
     if (this.isKw("IN")) {
       this.i++;
@@ -259,7 +261,17 @@ class Parser {
     }
     const op = this.next();
     if (op.type !== "punct" || !["=", "<>", "<", "<=", ">", ">="].includes(op.text)) throw syntax(this.kind, op.text, this.src, op.pos);
-    return { t: "cmp", op: op.text, l: v, r: this.operand() };
+    const r = this.operand();
+    if (op.text !== "=" && op.text !== "<>") for (const o of [v, r]) this.checkOrderable(o, op.text);
+    return { t: "cmp", op: op.text, l: v, r };
+  }
+
+  /** Ordering comparisons take only numbers, strings and binary values. */
+  private checkOrderable(o: Operand, op: string): void {
+    if (o.k !== "val") return;
+    const type = Object.keys(o.v).find((k) => (o.v as Record<string, unknown>)[k] !== undefined) ?? "";
+    if (type !== "N" && type !== "S" && type !== "B")
+      throw validation(`Invalid ${this.kind}: Incorrect operand type for operator or function; operator: ${op}, operand type: ${type}`);
   }
 
   setValue(): SetValue {
