@@ -90,6 +90,8 @@ export async function startSkyport(config: Config, options: StartOptions = {}): 
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
   });
   const port = (server.address() as AddressInfo).port;
+  const loopback = config.host === "0.0.0.0" || config.host === "::" || config.host === "localhost" ? "127.0.0.1" : config.host;
+  services.localEndpoint = `http://${loopback.includes(":") ? `[${loopback}]` : loopback}:${port}`;
   const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   let closing: Promise<void> | undefined;
   return {

@@ -5,4 +5,14 @@
 import type { DataPlane } from "../edge/edge.js";
 import type { ServiceHost } from "./host.js";
 
-export const DATA_PLANES: Array<(services: ServiceHost) => DataPlane> = [];
+export const DATA_PLANES: Array<(services: ServiceHost) => DataPlane> = [
+  // Lambda: the Runtime API of execution environments, and code downloads (GetFunction's Code.Location).
+  (services) => ({
+    matches: (_host, path) => path.startsWith("/_aws/lambda-runtime/") || path.startsWith("/_aws/lambda/code/"),
+    maxBodyBytes: 7 * 1024 * 1024,
+    async handle(req) {
+      const lambda = (await services.get("lambda")) as { handleDataPlane(r: typeof req): Promise<import("../aws/protocol/types.js").HttpResponse> };
+      return lambda.handleDataPlane(req);
+    },
+  }),
+];

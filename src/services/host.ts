@@ -37,6 +37,8 @@ type Handler = (ctx: RequestContext, input: Record<string, unknown>) => unknown;
 
 export class ServiceHost {
   private readonly providers = new Map<string, Promise<Provider>>();
+  /** How user code (functions, jobs) reaches this server: http://127.0.0.1:PORT, set once listening. */
+  localEndpoint = "http://127.0.0.1:4566";
   private env!: ServiceEnv;
 
   init(env: Omit<ServiceEnv, "services">): void {

@@ -16,7 +16,7 @@ export const SERVICES: Record<string, ServiceEntry> = {
   sts: { status: "available", load: async () => (await import("./sts/provider.js")).createProvider },
   dynamodb: { status: "available", load: async () => (await import("./dynamodb/provider.js")).createProvider },
   dynamodbstreams: { status: "available", load: async () => (await import("./dynamodbstreams/provider.js")).createProvider },
-  lambda: { status: "planned" },
+  lambda: { status: "partial", load: async () => (await import("./lambda/provider.js")).createProvider },
   logs: { status: "partial", load: async () => (await import("./logs/provider.js")).createProvider },
   apigateway: { status: "planned" },
   apigatewayv2: { status: "planned" },

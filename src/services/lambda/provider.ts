@@ -1,0 +1,587 @@
+/**
+ * Lambda: functions that really run. Control plane (functions, versions, aliases, concurrency, tags,
+ * permissions, account settings) plus Invoke (RequestResponse, Event through a persisted queue with two
+ * retries, DryRun; LogType=Tail; qualifiers). Each execution environment is a process speaking the
+ * Lambda Runtime API (runtime/), logs go to CloudWatch Logs with START/END/REPORT lines (logs.ts).
+ *
+ * Gaps against AWS: layers, function URLs, event source mappings, event invoke configs (destinations),
+ * code signing, container images and S3 code locations answer NotImplementedException; memory is
+ * enforced through the node heap limit only (no cgroup); no bubblewrap sandbox yet.
+ * Deliberate differences: environments run on the host (plain processes); Runtime API and code download
+ * are served on Skyport's port under /_aws/.
+ */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { mkdirSync } from "node:fs";
+import type * as L from "../../aws/api/lambda.js";
+import { ServiceError } from "../../aws/errors.js";
+import type { HttpRequest, HttpResponse } from "../../aws/protocol/types.js";
+import type { RequestContext } from "../../edge/context.js";
+import { LocalProcessLauncher } from "../../runtime/process-launcher.js";
+import type { ServiceEnv } from "../host.js";
+import { checkZip, describeZip, extractCode } from "./code.js";
+import { Limits, Messages, RUNTIMES } from "./constants.js";
+import { functionArn, lastModified, notFound, parseFunctionName, validateSettings, versionConfig } from "./functions.js";
+import { LogBatcher } from "./logs.js";
+import { EnvironmentManager, ThrottledError, type EnvironmentBlueprint, type InvocationResult } from "./runtime/environments.js";
+import { handleRuntimeApi, RUNTIME_API_PREFIX } from "./runtime/runtime-api.js";
+import { LambdaStore, type AliasRow, type FunctionRow } from "./store.js";
+
+const BOOTSTRAPS = join(dirname(fileURLToPath(import.meta.url)), "runtime", "bootstrap");
+const CODE_PREFIX = "/_aws/lambda/code/";
+const ASYNC_POLL_MS = 50;
+const RETRY_DELAYS_MS = [60_000, 120_000];
+
+export class LambdaProvider implements L.LambdaHandlers {
+  readonly store: LambdaStore;
+  readonly envs: EnvironmentManager;
+  private readonly logs: LogBatcher;
+  private readonly codeRoot: string;
+  private readonly asyncTimer: NodeJS.Timeout;
+  private asyncBusy = false;
+
+  constructor(private readonly env: ServiceEnv) {
+    this.store = new LambdaStore(env.store);
+    this.codeRoot = join(env.config.dataDir, "lambda", "code");
+    mkdirSync(this.codeRoot, { recursive: true });
+    this.logs = new LogBatcher(env.services, (accountId, region) => this.internalCtx(accountId, region), env.log);
+    this.envs = new EnvironmentManager({
+      launcher: new LocalProcessLauncher(),
+      clock: env.clock,
+      ids: env.ids,
+      idleMs: env.config.lambdaIdleMs,
+      accountLimit: env.config.lambdaAccountConcurrency,
+      runtimeApiBase: () => `${env.services.localEndpoint.replace(/^http:\/\//, "")}${RUNTIME_API_PREFIX.slice(0, -1)}`,
+      logSink: (bp, stream, lines) => this.logs.add(bp, stream, lines),
+    });
+    this.asyncTimer = setInterval(() => void this.drainAsync(), ASYNC_POLL_MS);
+    this.asyncTimer.unref();
+  }
+
+  // ---- functions ------------------------------------------------------------------------------------
+
+  CreateFunction(ctx: RequestContext, input: L.CreateFunctionInput): L.CreateFunctionOutput {
+    parseFunctionName(ctx, input.FunctionName);
+    if (input.PackageType === "Image" || input.Code.ImageUri) throw new ServiceError("InvalidParameterValueException", "Skyport runs zip-packaged functions only: container images need a Docker engine.", 400);
+    validateSettings({ ...input, Runtime: input.Runtime ?? "" }, true);
+    if (!input.Code.ZipFile) throw new ServiceError("InvalidParameterValueException", "Please provide a source for function code.", 400);
+    const name = input.FunctionName.includes(":") ? parseFunctionName(ctx, input.FunctionName).name : input.FunctionName;
+    if (this.store.getFunction(ctx.accountId, ctx.region, name, "$LATEST")) throw new ServiceError("ResourceConflictException", Messages.functionExists(name), 409);
+    const zip = Buffer.from(input.Code.ZipFile);
+    const files = checkZip(zip);
+    const info = describeZip(zip);
+    const blob = this.env.store.blobs.put(zip);
+    const now = ctx.clock.now();
+    const config: L.FunctionConfiguration = {
+      FunctionName: name,
+      FunctionArn: functionArn(ctx, name),
+      Runtime: input.Runtime,
+      Role: input.Role,
+      Handler: input.Handler,
+      CodeSize: info.size,
+      Description: input.Description ?? "",
+      Timeout: input.Timeout ?? Limits.DEFAULT_TIMEOUT_SEC,
+      MemorySize: input.MemorySize ?? Limits.DEFAULT_MEMORY_MB,
+      LastModified: lastModified(now),
+      CodeSha256: info.sha256,
+      Version: "$LATEST",
+      Environment: input.Environment?.Variables ? { Variables: input.Environment.Variables } : undefined,
+      TracingConfig: { Mode: input.TracingConfig?.Mode ?? "PassThrough" },
+      RevisionId: this.env.ids.uuid(),
+      State: "Pending",
+      StateReason: "The function is being created.",
+      StateReasonCode: "Creating",
+      LastUpdateStatus: "Successful",
+      PackageType: "Zip",
+      Architectures: input.Architectures ?? ["x86_64"],
+      EphemeralStorage: { Size: input.EphemeralStorage?.Size ?? 512 },
+      SnapStart: { ApplyOn: "None", OptimizationStatus: "Off" },
+      LoggingConfig: { LogFormat: "Text", LogGroup: `/aws/lambda/${name}` },
+    };
+    this.store.putFunction(ctx.accountId, ctx.region, name, "$LATEST", { config, codeHex: info.hex, codeBlob: blob });
+    if (input.Tags) this.store.putMeta(ctx.accountId, ctx.region, name, { ...this.store.getMeta(ctx.accountId, ctx.region, name), tags: input.Tags });
+    // Pending → Active once the code is unpacked where environments run it.
+    setImmediate(() => this.activate(ctx, name, info, files));
+    let out = config;
+    if (input.Publish) out = this.publish(ctx, name, undefined);
+    return out;
+  }
+
+  private activate(ctx: RequestContext, name: string, info: ReturnType<typeof describeZip>, files: Record<string, Uint8Array>): void {
+    const row = this.store.getFunction(ctx.accountId, ctx.region, name, "$LATEST");
+    if (!row || row.codeHex !== info.hex) return;
+    try {
+      extractCode(this.codeRoot, info, () => files);
+      row.config = { ...row.config, State: "Active", StateReason: undefined, StateReasonCode: undefined };
+    } catch (e) {
+      row.config = { ...row.config, State: "Failed", StateReason: (e as Error).message, StateReasonCode: "InvalidZipFileException" };
+    }
+    this.env.store.openWriteGroup();
+    this.store.putFunction(ctx.accountId, ctx.region, name, "$LATEST", row);
+  }
+
+  GetFunction(ctx: RequestContext, input: L.GetFunctionInput): L.GetFunctionOutput {
+    const { row, name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
+    const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
+    return {
+      Configuration: row.config,
+      Code: { RepositoryType: "S3", Location: `${ctx.endpoint}${CODE_PREFIX}${row.codeBlob}.zip` },
+      Tags: Object.keys(meta.tags).length ? meta.tags : undefined,
+      Concurrency: meta.reserved !== null ? { ReservedConcurrentExecutions: meta.reserved } : undefined,
+    };
+  }
+
+  GetFunctionConfiguration(ctx: RequestContext, input: L.GetFunctionConfigurationInput): L.GetFunctionConfigurationOutput {
+    return this.resolve(ctx, input.FunctionName, input.Qualifier).row.config;
+  }
+
+  ListFunctions(ctx: RequestContext, input: L.ListFunctionsInput): L.ListFunctionsOutput {
+    const max = Math.min(input.MaxItems ?? Limits.LIST_MAX_ITEMS, Limits.LIST_MAX_ITEMS);
+    if (max < 1) throw new ServiceError("ValidationException", `1 validation error detected: Value '${input.MaxItems}' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1`, 400);
+    const after = input.Marker ? Buffer.from(input.Marker, "base64").toString("utf8") : "";
+    const page = this.store.listLatest(ctx.accountId, ctx.region, after, max + 1);
+    const more = page.length > max;
+    const items = page.slice(0, max);
+    return { Functions: items, NextMarker: more ? Buffer.from(items[items.length - 1]!.FunctionName!).toString("base64") : undefined };
+  }
+
+  DeleteFunction(ctx: RequestContext, input: L.DeleteFunctionInput): Record<string, never> {
+    const ref = parseFunctionName(ctx, input.FunctionName, input.Qualifier);
+    if (!this.store.getFunction(ctx.accountId, ctx.region, ref.name, "$LATEST")) throw notFound(ctx, ref.name);
+    if (ref.qualifier && ref.qualifier !== "$LATEST") {
+      if (!this.store.getFunction(ctx.accountId, ctx.region, ref.name, ref.qualifier)) throw notFound(ctx, ref.name, ref.qualifier);
+      this.store.deleteVersion(ctx.accountId, ctx.region, ref.name, ref.qualifier);
+    } else {
+      this.store.deleteFunction(ctx.accountId, ctx.region, ref.name);
+      this.envs.drain(this.poolKey(ctx, ref.name));
+    }
+    return {};
+  }
+
+  UpdateFunctionCode(ctx: RequestContext, input: L.UpdateFunctionCodeInput): L.UpdateFunctionCodeOutput {
+    const { row, name } = this.resolve(ctx, input.FunctionName);
+    if (!input.ZipFile) throw new ServiceError("InvalidParameterValueException", "Please provide a source for function code.", 400);
+    const zip = Buffer.from(input.ZipFile);
+    const files = checkZip(zip);
+    const info = describeZip(zip);
+    const blob = this.env.store.blobs.put(zip);
+    extractCode(this.codeRoot, info, () => files);
+    row.config = { ...row.config, CodeSha256: info.sha256, CodeSize: info.size, LastModified: lastModified(ctx.clock.now()), RevisionId: this.env.ids.uuid(), LastUpdateStatus: "Successful" };
+    this.store.putFunction(ctx.accountId, ctx.region, name, "$LATEST", { ...row, codeHex: info.hex, codeBlob: blob });
+    this.envs.drain(this.poolKey(ctx, name), this.envKey(row.config, info.hex));
+    return input.Publish ? this.publish(ctx, name, undefined) : row.config;
+  }
+
+  UpdateFunctionConfiguration(ctx: RequestContext, input: L.UpdateFunctionConfigurationInput): L.UpdateFunctionConfigurationOutput {
+    const { row, name } = this.resolve(ctx, input.FunctionName);
+    validateSettings(input, false);
+    if (input.RevisionId && input.RevisionId !== row.config.RevisionId) throw new ServiceError("PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id", 412);
+    const c = row.config;
+    const next: L.FunctionConfiguration = {
+      ...c,
+      Runtime: input.Runtime ?? c.Runtime,
+      Role: input.Role ?? c.Role,
+      Handler: input.Handler ?? c.Handler,
+      Description: input.Description ?? c.Description,
+      Timeout: input.Timeout ?? c.Timeout,
+      MemorySize: input.MemorySize ?? c.MemorySize,
+      Environment: input.Environment ? { Variables: input.Environment.Variables ?? {} } : c.Environment,
+      EphemeralStorage: input.EphemeralStorage ?? c.EphemeralStorage,
+      TracingConfig: input.TracingConfig ? { Mode: input.TracingConfig.Mode } : c.TracingConfig,
+      LastModified: lastModified(ctx.clock.now()),
+      RevisionId: this.env.ids.uuid(),
+      LastUpdateStatus: "Successful",
+    };
+    this.store.putFunction(ctx.accountId, ctx.region, name, "$LATEST", { ...row, config: next });
+    this.envs.drain(this.poolKey(ctx, name), this.envKey(next, row.codeHex));
+    return next;
+  }
+
+  // ---- versions and aliases -------------------------------------------------------------------------
+
+  PublishVersion(ctx: RequestContext, input: L.PublishVersionInput): L.PublishVersionOutput {
+    const { name } = this.resolve(ctx, input.FunctionName);
+    return this.publish(ctx, name, input.Description, input.CodeSha256, input.RevisionId);
+  }
+
+  private publish(ctx: RequestContext, name: string, description?: string, codeSha?: string, revisionId?: string): L.FunctionConfiguration {
+    const latest = this.store.getFunction(ctx.accountId, ctx.region, name, "$LATEST")!;
+    if (codeSha && codeSha !== latest.config.CodeSha256) throw new ServiceError("InvalidParameterValueException", `CodeSHA256 (${codeSha}) is different from current CodeSHA256 in $LATEST (${latest.config.CodeSha256}). Please try again with the CodeSHA256 in $LATEST.`, 400);
+    if (revisionId && revisionId !== latest.config.RevisionId) throw new ServiceError("PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id", 412);
+    const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
+    // AWS publishes nothing new when $LATEST has not changed since the last version.
+    const versions = this.store.listVersions(ctx.accountId, ctx.region, name).filter((v) => v.Version !== "$LATEST");
+    const last = versions[versions.length - 1];
+    if (last && last.CodeSha256 === latest.config.CodeSha256 && last.LastModified === latest.config.LastModified) return last;
+    const version = String(meta.nextVersion);
+    const config = { ...versionConfig(latest.config, version, ctx), Description: description ?? latest.config.Description, RevisionId: this.env.ids.uuid(), State: latest.config.State === "Pending" ? "Active" : latest.config.State };
+    this.store.putFunction(ctx.accountId, ctx.region, name, version, { ...latest, config });
+    this.store.putMeta(ctx.accountId, ctx.region, name, { ...meta, nextVersion: meta.nextVersion + 1 });
+    return config;
+  }
+
+  ListVersionsByFunction(ctx: RequestContext, input: L.ListVersionsByFunctionInput): L.ListVersionsByFunctionOutput {
+    const { name } = this.resolve(ctx, input.FunctionName);
+    const all = this.store.listVersions(ctx.accountId, ctx.region, name).map((c) => versionConfig(c, c.Version!, ctx));
+    const start = input.Marker ? Number(Buffer.from(input.Marker, "base64").toString()) : 0;
+    const max = Math.min(input.MaxItems ?? Limits.LIST_MAX_ITEMS, Limits.LIST_MAX_ITEMS);
+    const page = all.slice(start, start + max);
+    return { Versions: page, NextMarker: start + max < all.length ? Buffer.from(String(start + max)).toString("base64") : undefined };
+  }
+
+  CreateAlias(ctx: RequestContext, input: L.CreateAliasInput): L.CreateAliasOutput {
+    const { name } = this.resolve(ctx, input.FunctionName);
+    if (this.store.getAlias(ctx.accountId, ctx.region, name, input.Name)) throw new ServiceError("ResourceConflictException", `Alias already exists: ${functionArn(ctx, name, input.Name)}`, 409);
+    this.checkAliasTargets(ctx, name, input.FunctionVersion, input.RoutingConfig?.AdditionalVersionWeights);
+    const alias: AliasRow = { Name: input.Name, FunctionVersion: input.FunctionVersion, Description: input.Description ?? "", RoutingConfig: input.RoutingConfig, RevisionId: this.env.ids.uuid() };
+    this.store.putAlias(ctx.accountId, ctx.region, name, alias);
+    return this.aliasOut(ctx, name, alias);
+  }
+
+  GetAlias(ctx: RequestContext, input: L.GetAliasInput): L.GetAliasOutput {
+    const { name } = this.resolve(ctx, input.FunctionName);
+    return this.aliasOut(ctx, name, this.alias(ctx, name, input.Name));
+  }
+
+  ListAliases(ctx: RequestContext, input: L.ListAliasesInput): L.ListAliasesOutput {
+    const { name } = this.resolve(ctx, input.FunctionName);
+    const aliases = this.store.listAliases(ctx.accountId, ctx.region, name).filter((a) => !input.FunctionVersion || a.FunctionVersion === input.FunctionVersion);
+    return { Aliases: aliases.map((a) => this.aliasOut(ctx, name, a)) };
+  }
+
+  UpdateAlias(ctx: RequestContext, input: L.UpdateAliasInput): L.UpdateAliasOutput {
+    const { name } = this.resolve(ctx, input.FunctionName);
+    const alias = this.alias(ctx, name, input.Name);
+    if (input.RevisionId && input.RevisionId !== alias.RevisionId) throw new ServiceError("PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id", 412);
+    const next: AliasRow = {
+      ...alias,
+      FunctionVersion: input.FunctionVersion ?? alias.FunctionVersion,
+      Description: input.Description ?? alias.Description,
+      RoutingConfig: input.RoutingConfig ?? alias.RoutingConfig,
+      RevisionId: this.env.ids.uuid(),
+    };
+    this.checkAliasTargets(ctx, name, next.FunctionVersion, next.RoutingConfig?.AdditionalVersionWeights);
+    this.store.putAlias(ctx.accountId, ctx.region, name, next);
+    return this.aliasOut(ctx, name, next);
+  }
+
+  DeleteAlias(ctx: RequestContext, input: L.DeleteAliasInput): Record<string, never> {
+    const { name } = this.resolve(ctx, input.FunctionName);
+    this.store.deleteAlias(ctx.accountId, ctx.region, name, input.Name);
+    return {};
+  }
+
+  private alias(ctx: RequestContext, name: string, aliasName: string): AliasRow {
+    const a = this.store.getAlias(ctx.accountId, ctx.region, name, aliasName);
+    if (!a) throw new ServiceError("ResourceNotFoundException", `Cannot find alias arn: ${functionArn(ctx, name, aliasName)}`, 404);
+    return a;
+  }
+
+  private checkAliasTargets(ctx: RequestContext, name: string, version: string, weights?: Record<string, number>): void {
+    for (const v of [version, ...Object.keys(weights ?? {})]) {
+      if (v !== "$LATEST" && !this.store.getFunction(ctx.accountId, ctx.region, name, v)) throw new ServiceError("ResourceNotFoundException", `Function not found: ${functionArn(ctx, name, v)}`, 404);
+    }
+    for (const w of Object.values(weights ?? {})) if (w < 0 || w > 1) throw new ServiceError("ValidationException", "1 validation error detected: Value at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]", 400);
+  }
+
+  private aliasOut(ctx: RequestContext, name: string, a: AliasRow): L.AliasConfiguration {
+    return { AliasArn: functionArn(ctx, name, a.Name), Name: a.Name, FunctionVersion: a.FunctionVersion, Description: a.Description, RoutingConfig: a.RoutingConfig, RevisionId: a.RevisionId };
+  }
+
+  // ---- concurrency, account, tags, permissions ------------------------------------------------------
+
+  PutFunctionConcurrency(ctx: RequestContext, input: L.PutFunctionConcurrencyInput): L.PutFunctionConcurrencyOutput {
+    const { name } = this.resolve(ctx, input.FunctionName);
+    const limit = this.env.config.lambdaAccountConcurrency;
+    if (input.ReservedConcurrentExecutions < 0) throw new ServiceError("ValidationException", `1 validation error detected: Value '${input.ReservedConcurrentExecutions}' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 0`, 400);
+    if (limit - this.store.reservedElsewhere(ctx.accountId, ctx.region, name) - input.ReservedConcurrentExecutions < Math.min(Limits.MIN_UNRESERVED_CONCURRENCY, limit)) {
+      throw new ServiceError("InvalidParameterValueException", `Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${Math.min(Limits.MIN_UNRESERVED_CONCURRENCY, limit)}].`, 400);
+    }
+    this.store.putMeta(ctx.accountId, ctx.region, name, { ...this.store.getMeta(ctx.accountId, ctx.region, name), reserved: input.ReservedConcurrentExecutions });
+    return { ReservedConcurrentExecutions: input.ReservedConcurrentExecutions };
+  }
+
+  GetFunctionConcurrency(ctx: RequestContext, input: L.GetFunctionConcurrencyInput): L.GetFunctionConcurrencyOutput {
+    const { name } = this.resolve(ctx, input.FunctionName);
+    const r = this.store.getMeta(ctx.accountId, ctx.region, name).reserved;
+    return r === null ? {} : { ReservedConcurrentExecutions: r };
+  }
+
+  DeleteFunctionConcurrency(ctx: RequestContext, input: L.DeleteFunctionConcurrencyInput): Record<string, never> {
+    const { name } = this.resolve(ctx, input.FunctionName);
+    this.store.putMeta(ctx.accountId, ctx.region, name, { ...this.store.getMeta(ctx.accountId, ctx.region, name), reserved: null });
+    return {};
+  }
+
+  GetAccountSettings(ctx: RequestContext): L.GetAccountSettingsOutput {
+    const limit = this.env.config.lambdaAccountConcurrency;
+    const fns = this.store.listLatest(ctx.accountId, ctx.region, "", 1_000_000);
+    return {
+      AccountLimit: { TotalCodeSize: 80530636800, CodeSizeUnzipped: Limits.MAX_UNZIPPED_BYTES, CodeSizeZipped: Limits.MAX_ZIP_BYTES, ConcurrentExecutions: limit, UnreservedConcurrentExecutions: limit - this.store.reservedElsewhere(ctx.accountId, ctx.region, "") },
+      AccountUsage: { TotalCodeSize: fns.reduce((a, f) => a + (f.CodeSize ?? 0), 0), FunctionCount: fns.length },
+    };
+  }
+
+  TagResource(ctx: RequestContext, input: L.TagResourceInput): Record<string, never> {
+    const { name } = this.resolve(ctx, input.Resource);
+    const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
+    this.store.putMeta(ctx.accountId, ctx.region, name, { ...meta, tags: { ...meta.tags, ...input.Tags } });
+    return {};
+  }
+
+  UntagResource(ctx: RequestContext, input: L.UntagResourceInput): Record<string, never> {
+    const { name } = this.resolve(ctx, input.Resource);
+    const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
+    for (const k of input.TagKeys) delete meta.tags[k];
+    this.store.putMeta(ctx.accountId, ctx.region, name, meta);
+    return {};
+  }
+
+  ListTags(ctx: RequestContext, input: L.ListTagsInput): L.ListTagsOutput {
+    const { name } = this.resolve(ctx, input.Resource);
+    return { Tags: this.store.getMeta(ctx.accountId, ctx.region, name).tags };
+  }
+
+  AddPermission(ctx: RequestContext, input: L.AddPermissionInput): L.AddPermissionOutput {
+    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
+    const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
+    const policy = meta.policy ?? { Version: "2012-10-17", Id: "default", Statement: [] };
+    if (policy.Statement.some((s) => s.Sid === input.StatementId)) throw new ServiceError("ResourceConflictException", `The statement id (${input.StatementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`, 409);
+    const condition: Record<string, Record<string, string>> = {};
+    if (input.SourceArn) condition.ArnLike = { "AWS:SourceArn": input.SourceArn };
+    if (input.SourceAccount) condition.StringEquals = { "AWS:SourceAccount": input.SourceAccount };
+    const statement: Record<string, unknown> = {
+      Sid: input.StatementId,
+      Effect: "Allow",
+      Principal: input.Principal.includes(".amazonaws.com") ? { Service: input.Principal } : { AWS: input.Principal },
+      Action: input.Action,
+      Resource: functionArn(ctx, name, input.Qualifier),
+    };
+    if (Object.keys(condition).length) statement.Condition = condition;
+    policy.Statement.push(statement);
+    this.store.putMeta(ctx.accountId, ctx.region, name, { ...meta, policy });
+    return { Statement: JSON.stringify(statement) };
+  }
+
+  RemovePermission(ctx: RequestContext, input: L.RemovePermissionInput): Record<string, never> {
+    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
+    const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
+    const before = meta.policy?.Statement.length ?? 0;
+    const statements = (meta.policy?.Statement ?? []).filter((s) => s.Sid !== input.StatementId);
+    if (statements.length === before) throw new ServiceError("ResourceNotFoundException", "Statement not found", 404);
+    this.store.putMeta(ctx.accountId, ctx.region, name, { ...meta, policy: statements.length ? { ...meta.policy!, Statement: statements } : null });
+    return {};
+  }
+
+  GetPolicy(ctx: RequestContext, input: L.GetPolicyInput): L.GetPolicyOutput {
+    const { name, row } = this.resolve(ctx, input.FunctionName, input.Qualifier);
+    const policy = this.store.getMeta(ctx.accountId, ctx.region, name).policy;
+    if (!policy) throw new ServiceError("ResourceNotFoundException", "The resource you requested does not exist.", 404);
+    return { Policy: JSON.stringify(policy), RevisionId: row.config.RevisionId };
+  }
+
+  // ---- invoke ---------------------------------------------------------------------------------------
+
+  async Invoke(ctx: RequestContext, input: L.InvokeInput): Promise<L.InvokeOutput> {
+    const { row, name, version } = this.resolve(ctx, input.FunctionName, input.Qualifier, true);
+    if (row.config.State !== "Active") throw new ServiceError("ResourceConflictException", Messages.pending(row.config.State ?? "Pending"), 409, true, { Type: "User" });
+    const payload = Buffer.from(input.Payload ?? Buffer.from("{}"));
+    const type = input.InvocationType ?? "RequestResponse";
+    if (type === "DryRun") return { StatusCode: 204 };
+    if (type === "Event") {
+      if (payload.length > Limits.MAX_ASYNC_PAYLOAD_BYTES) throw new ServiceError("RequestEntityTooLargeException", `Request must be smaller than ${Limits.MAX_ASYNC_PAYLOAD_BYTES} bytes for the InvokeFunction operation`, 413);
+      checkJson(payload);
+      this.store.enqueue(ctx.accountId, ctx.region, functionArn(ctx, name, version === "$LATEST" ? undefined : version), this.env.ids.uuid(), payload, ctx.clock.now());
+      return { StatusCode: 202 };
+    }
+    if (type !== "RequestResponse") throw new ServiceError("InvalidParameterValueException", `Unsupported InvocationType: ${type}`, 400);
+    if (payload.length > Limits.MAX_SYNC_PAYLOAD_BYTES) throw new ServiceError("RequestTooLargeException", `Request must be smaller than ${Limits.MAX_SYNC_PAYLOAD_BYTES} bytes for the InvokeFunction operation`, 413);
+    checkJson(payload);
+    const result = await this.run(ctx, name, version, row, payload, input.FunctionName.startsWith("arn:") ? input.FunctionName : functionArn(ctx, name, input.Qualifier), input.ClientContext);
+    let out = result.payload;
+    let functionError = result.functionError;
+    if (out.length > Limits.MAX_SYNC_PAYLOAD_BYTES) {
+      out = Buffer.from(JSON.stringify({ errorMessage: `Response payload size exceeded maximum allowed payload size (${Limits.MAX_SYNC_PAYLOAD_BYTES + 100} bytes).`, errorType: "Function.ResponseSizeTooLarge" }));
+      functionError = "Unhandled";
+    }
+    return {
+      StatusCode: 200,
+      FunctionError: functionError,
+      ExecutedVersion: version,
+      LogResult: input.LogType === "Tail" ? tail(result.logLines) : undefined,
+      Payload: out,
+    };
+  }
+
+  /** Runs one invocation in an environment of the function version. */
+  async run(ctx: RequestContext, name: string, version: string, row: FunctionRow, payload: Buffer, invokedArn: string, clientContext?: string): Promise<InvocationResult> {
+    const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
+    const bp = this.blueprint(ctx.accountId, ctx.region, name, version, row, meta.reserved ?? undefined);
+    try {
+      return await this.envs.invoke(bp, { requestId: this.env.ids.uuid(), payload, invokedArn, clientContext });
+    } catch (e) {
+      if (e instanceof ThrottledError) throw new ServiceError("TooManyRequestsException", Messages.throttled, 429, true, { Type: "User", Reason: e.reason });
+      throw e;
+    }
+  }
+
+  private blueprint(account: string, region: string, name: string, version: string, row: FunctionRow, reserved?: number): EnvironmentBlueprint {
+    const c = row.config;
+    const family = RUNTIMES[c.Runtime ?? ""] ?? "provided";
+    const task = join(this.codeRoot, row.codeHex, "task");
+    const memory = c.MemorySize ?? Limits.DEFAULT_MEMORY_MB;
+    const endpoint = this.env.services.localEndpoint;
+    return {
+      account, region, functionName: name, version, memoryMb: memory, timeoutSec: c.Timeout ?? Limits.DEFAULT_TIMEOUT_SEC, reserved,
+      poolKey: `${account}:${region}:${name}`,
+      envKey: `${version}:${this.envKey(c, row.codeHex)}`,
+      launchSpec: (runtimeApi, logStream) => {
+        const env: Record<string, string> = {
+          PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+          LANG: "en_US.UTF-8",
+          TZ: ":UTC",
+          HOME: process.env.HOME ?? "/tmp",
+          ...(c.Environment?.Variables ?? {}),
+          AWS_LAMBDA_FUNCTION_NAME: name,
+          AWS_LAMBDA_FUNCTION_VERSION: version,
+          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memory),
+          AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${name}`,
+          AWS_LAMBDA_LOG_STREAM_NAME: logStream,
+          AWS_LAMBDA_RUNTIME_API: runtimeApi,
+          AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+          AWS_EXECUTION_ENV: `AWS_Lambda_${c.Runtime}`,
+          AWS_REGION: region,
+          AWS_DEFAULT_REGION: region,
+          AWS_ACCESS_KEY_ID: account,
+          AWS_SECRET_ACCESS_KEY: "test",
+          AWS_SESSION_TOKEN: "skyport",
+          AWS_ENDPOINT_URL: endpoint,
+          LAMBDA_TASK_ROOT: task,
+          LAMBDA_RUNTIME_DIR: BOOTSTRAPS,
+          _HANDLER: c.Handler ?? "",
+        };
+        if (family === "nodejs") {
+          env.NODE_PATH = join(task, "..", "node_modules");
+          const heap = Math.max(32, Math.floor(memory * 0.85));
+          return { command: process.execPath, args: [`--max-old-space-size=${heap}`, join(BOOTSTRAPS, "node.mjs")], cwd: task, env };
+        }
+        if (family === "python") {
+          env.PYTHONPATH = task;
+          env.PYTHONUNBUFFERED = "1";
+          return { command: "python3", args: ["-u", join(BOOTSTRAPS, "python.py")], cwd: task, env };
+        }
+        return { command: join(task, "bootstrap"), args: [], cwd: task, env };
+      },
+    };
+  }
+
+  private envKey(c: L.FunctionConfiguration, codeHex: string): string {
+    return `${codeHex}:${c.RevisionId}`;
+  }
+
+  private poolKey(ctx: RequestContext, name: string): string {
+    return `${ctx.accountId}:${ctx.region}:${name}`;
+  }
+
+  /** Resolves a function reference to a stored version (aliases followed, weighted routing applied). */
+  private resolve(ctx: RequestContext, fn: string, qualifier?: string, route = false): { name: string; version: string; row: FunctionRow } {
+    const ref = parseFunctionName(ctx, fn, qualifier);
+    let version = ref.qualifier ?? "$LATEST";
+    if (version !== "$LATEST" && !/^\d+$/.test(version)) {
+      const alias = this.store.getAlias(ctx.accountId, ctx.region, ref.name, version);
+      if (!alias) throw notFound(ctx, ref.name, version);
+      version = alias.FunctionVersion;
+      if (route && alias.RoutingConfig?.AdditionalVersionWeights) {
+        let r = Math.random();
+        for (const [v, w] of Object.entries(alias.RoutingConfig.AdditionalVersionWeights)) {
+          if (r < w) {
+            version = v;
+            break;
+          }
+          r -= w;
+        }
+      }
+    }
+    const row = this.store.getFunction(ctx.accountId, ctx.region, ref.name, version);
+    if (!row) throw notFound(ctx, ref.name, ref.qualifier);
+    return { name: ref.name, version, row };
+  }
+
+  // ---- async invocations ----------------------------------------------------------------------------
+
+  private async drainAsync(): Promise<void> {
+    if (this.asyncBusy) return;
+    this.asyncBusy = true;
+    try {
+      const now = this.env.clock.now();
+      for (const job of this.store.due(now)) {
+        const ctx = this.internalCtx(job.account, job.region);
+        const m = /function:([^:]+)(?::(.+))?$/.exec(job.function_arn)!;
+        const name = m[1]!;
+        const version = m[2] ?? "$LATEST";
+        const row = this.store.getFunction(job.account, job.region, name, version);
+        if (!row) {
+          this.store.dequeue(job.id);
+          continue;
+        }
+        // Mark the attempt before running so a crash of the server does not retry it forever.
+        this.store.retry(job.id, now + RETRY_DELAYS_MS[Math.min(job.attempts, RETRY_DELAYS_MS.length - 1)]!);
+        void this.run(ctx, name, version, row, Buffer.from(job.payload), job.function_arn).then(
+          (r) => {
+            if (!r.functionError || job.attempts >= Limits.ASYNC_RETRIES) this.store.dequeue(job.id);
+          },
+          () => {
+            /* throttled: the retry is already scheduled */
+          },
+        );
+      }
+    } catch (e) {
+      this.env.log.warn("lambda: async queue", e);
+    } finally {
+      this.asyncBusy = false;
+    }
+  }
+
+  private internalCtx(accountId: string, region: string): RequestContext {
+    return { requestId: this.env.ids.uuid(), accountId, region, service: "lambda", operation: "", principal: { accessKeyId: accountId, anonymous: false }, clock: this.env.clock, endpoint: this.env.services.localEndpoint };
+  }
+
+  // ---- data plane: Runtime API and code download ----------------------------------------------------
+
+  async handleDataPlane(req: HttpRequest): Promise<HttpResponse> {
+    if (req.path.startsWith(RUNTIME_API_PREFIX)) return handleRuntimeApi(req, this.envs);
+    const id = req.path.slice(CODE_PREFIX.length).replace(/\.zip$/, "");
+    if (!/^[0-9a-f]{64}$/.test(id) || !this.env.store.blobs.has(id)) return { status: 404, headers: { "Content-Type": "application/xml" }, body: "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>" };
+    return { status: 200, headers: { "Content-Type": "application/zip" }, body: this.env.store.blobs.get(id) };
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------------
+
+  async close(): Promise<void> {
+    clearInterval(this.asyncTimer);
+    this.envs.killAll();
+    await this.logs.flush();
+  }
+
+  reset(): void {
+    this.envs.killAll();
+    this.logs.reset();
+  }
+}
+
+function checkJson(payload: Buffer): void {
+  try {
+    JSON.parse(payload.toString("utf8") || "null");
+  } catch {
+    throw new ServiceError("InvalidRequestContentException", "Could not parse request body into json: Could not parse payload into json: Unexpected character", 400);
+  }
+}
+
+/** The last 4 KB of an invocation's log, base64, as X-Amz-Log-Result. */
+function tail(lines: string[]): string {
+  const text = Buffer.from(lines.join("\n") + "\n");
+  return text.subarray(Math.max(0, text.length - Limits.LOG_TAIL_BYTES)).toString("base64");
+}
+
+export const createProvider = (env: ServiceEnv) => new LambdaProvider(env);
+export { CODE_PREFIX };

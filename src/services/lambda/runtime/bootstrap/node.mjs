@@ -1,0 +1,117 @@
+// Skyport's bootstrap for the nodejs runtimes: a Lambda Runtime API client (next → invoke → response or
+// error; init errors), the context object and console formatting of AWS's nodejs runtime. Runs in the
+// execution environment's own process; only node built-ins are used.
+import http from "node:http";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { format } from "node:util";
+
+const api = process.env.AWS_LAMBDA_RUNTIME_API;
+const slash = api.indexOf("/");
+const host = slash < 0 ? api : api.slice(0, slash);
+const prefix = slash < 0 ? "" : api.slice(slash);
+const [hostname, port] = host.split(":");
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const base = `${prefix}/2018-06-01/runtime`;
+
+function call(method, path, body, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ hostname, port, path: base + path, method, agent, headers: { ...headers, ...(body ? { "Content-Length": Buffer.byteLength(body) } : {}) } }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+let currentRequestId = undefined;
+const LEVELS = { log: "INFO", info: "INFO", warn: "WARN", error: "ERROR", debug: "DEBUG", trace: "TRACE" };
+for (const [method, level] of Object.entries(LEVELS)) {
+  console[method] = (...args) => {
+    const msg = format(...args).replace(/\n/g, "\r");
+    process.stdout.write(`${new Date().toISOString()}\t${currentRequestId ?? "undefined"}\t${level}\t${msg}\n`);
+  };
+}
+
+function errorPayload(err) {
+  if (err instanceof Error) return { errorType: err.name || "Error", errorMessage: err.message, trace: (err.stack || "").split("\n") };
+  return { errorType: typeof err === "string" ? "string" : typeof err, errorMessage: typeof err === "string" ? err : JSON.stringify(err), trace: [] };
+}
+
+async function loadHandler() {
+  const handler = process.env._HANDLER;
+  const root = process.env.LAMBDA_TASK_ROOT;
+  const dot = handler.lastIndexOf(".");
+  if (dot < 0) throw Object.assign(new Error(`Bad handler ${handler}: missing module name`), { name: "Runtime.MalformedHandlerName" });
+  const modPath = handler.slice(0, dot);
+  const fnPath = handler.slice(dot + 1);
+  let file;
+  for (const ext of [".js", ".mjs", ".cjs"]) {
+    if (existsSync(join(root, modPath + ext))) {
+      file = join(root, modPath + ext);
+      break;
+    }
+  }
+  if (!file) throw Object.assign(new Error(`Cannot find module '${modPath}'`), { name: "Runtime.ImportModuleError" });
+  const mod = await import(pathToFileURL(file).href);
+  let fn = mod;
+  for (const part of fnPath.split(".")) fn = fn?.[part] ?? (fn === mod ? mod.default?.[part] : undefined);
+  if (typeof fn !== "function") throw Object.assign(new Error(`${handler} is undefined or not exported`), { name: "Runtime.HandlerNotFound" });
+  return fn;
+}
+
+let handler;
+try {
+  handler = await loadHandler();
+} catch (err) {
+  const p = errorPayload(err);
+  console.error(`${p.errorType}: ${p.errorMessage}`);
+  await call("POST", "/init/error", JSON.stringify(p), { "Lambda-Runtime-Function-Error-Type": p.errorType, "Content-Type": "application/json" }).catch(() => {});
+  process.exit(1);
+}
+
+const env = process.env;
+for (;;) {
+  const next = await call("GET", "/invocation/next");
+  const id = next.headers["lambda-runtime-aws-request-id"];
+  const deadline = Number(next.headers["lambda-runtime-deadline-ms"]);
+  currentRequestId = id;
+  const context = {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME,
+    functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
+    invokedFunctionArn: next.headers["lambda-runtime-invoked-function-arn"],
+    memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    awsRequestId: id,
+    logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
+    identity: undefined,
+    clientContext: next.headers["lambda-runtime-client-context"] ? JSON.parse(next.headers["lambda-runtime-client-context"]) : undefined,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: undefined, succeed: undefined, fail: undefined,
+  };
+  let result;
+  try {
+    const event = JSON.parse(next.body || "null");
+    result = await new Promise((resolve, reject) => {
+      const callback = (err, value) => (err ? reject(err) : resolve(value));
+      context.done = callback;
+      context.succeed = (v) => resolve(v);
+      context.fail = (e) => reject(e);
+      const r = handler(event, context, callback);
+      if (r && typeof r.then === "function") r.then(resolve, reject);
+      else if (handler.length < 3) resolve(r);
+    });
+    const body = result === undefined ? "null" : JSON.stringify(result);
+    await call("POST", `/invocation/${id}/response`, body, { "Content-Type": "application/json" });
+  } catch (err) {
+    const p = errorPayload(err);
+    console.error(`Invoke Error \t${JSON.stringify(p)}`);
+    await call("POST", `/invocation/${id}/error`, JSON.stringify(p), { "Lambda-Runtime-Function-Error-Type": p.errorType, "Content-Type": "application/json" });
+  }
+  currentRequestId = undefined;
+}

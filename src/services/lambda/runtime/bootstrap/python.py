@@ -1,0 +1,68 @@
+# Skyport's bootstrap for the python runtimes: a Lambda Runtime API client (next -> invoke -> response or
+# error; init errors) and the context object of AWS's python runtime. Standard library only.
+import http.client, importlib, json, os, sys, time, traceback
+
+api = os.environ["AWS_LAMBDA_RUNTIME_API"]
+host, _, prefix = api.partition("/")
+prefix = ("/" + prefix) if prefix else ""
+base = prefix + "/2018-06-01/runtime"
+conn = http.client.HTTPConnection(host)
+sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
+
+
+def call(method, path, body=None, headers=None):
+    global conn
+    for attempt in (1, 2):
+        try:
+            conn.request(method, base + path, body=body, headers=headers or {})
+            r = conn.getresponse()
+            return r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read()
+        except (http.client.HTTPException, ConnectionError):
+            conn = http.client.HTTPConnection(host)
+            if attempt == 2:
+                raise
+
+
+def error_payload(e):
+    return {"errorMessage": str(e), "errorType": type(e).__name__, "requestId": "", "stackTrace": traceback.format_tb(e.__traceback__)}
+
+
+class Context:
+    def __init__(self, headers):
+        self.aws_request_id = headers.get("lambda-runtime-aws-request-id")
+        self.invoked_function_arn = headers.get("lambda-runtime-invoked-function-arn")
+        self._deadline = int(headers.get("lambda-runtime-deadline-ms", "0"))
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.identity = None
+        self.client_context = None
+
+    def get_remaining_time_in_millis(self):
+        return max(0, self._deadline - int(time.time() * 1000))
+
+
+try:
+    module_name, _, fn_name = os.environ["_HANDLER"].rpartition(".")
+    handler = getattr(importlib.import_module(module_name.replace("/", ".")), fn_name)
+except Exception as e:  # init error, reported as AWS does
+    p = error_payload(e)
+    p["errorType"] = "Runtime.ImportModuleError" if isinstance(e, ImportError) else ("Runtime.HandlerNotFound" if isinstance(e, AttributeError) else p["errorType"])
+    print("[ERROR] %s: %s" % (p["errorType"], p["errorMessage"]), flush=True)
+    call("POST", "/init/error", json.dumps(p), {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": p["errorType"]})
+    sys.exit(1)
+
+while True:
+    status, headers, body = call("GET", "/invocation/next")
+    rid = headers.get("lambda-runtime-aws-request-id")
+    try:
+        event = json.loads(body or b"null")
+        result = handler(event, Context(headers))
+        call("POST", "/invocation/%s/response" % rid, json.dumps(result), {"Content-Type": "application/json"})
+    except Exception as e:
+        p = error_payload(e)
+        print("[ERROR] %s: %s" % (p["errorType"], p["errorMessage"]), flush=True)
+        call("POST", "/invocation/%s/error" % rid, json.dumps(p), {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": p["errorType"]})
+    sys.stdout.flush()

@@ -1,0 +1,348 @@
+/**
+ * Execution environments: one process per environment speaking the Lambda Runtime API. Init runs once per
+ * environment; an idle environment is reused (warm) until it has been idle for the configured time;
+ * concurrent invocations get separate environments up to the function's reserved concurrency and the
+ * account limit, beyond which the caller is throttled. A timeout or crash kills the environment and the
+ * next invocation starts a fresh one; the server never goes down with it.
+ */
+import { readFileSync } from "node:fs";
+import type { Clock } from "../../../core/clock.js";
+import type { IdGenerator } from "../../../core/ids.js";
+import type { LaunchedProcess, LaunchSpec, ProcessLauncher } from "../../../runtime/process-launcher.js";
+
+/** What a function version needs to start an environment. */
+export interface EnvironmentBlueprint {
+  account: string;
+  region: string;
+  /** Functions share a pool; environments are reused only for the same key (version + revision). */
+  poolKey: string;
+  envKey: string;
+  functionName: string;
+  version: string;
+  memoryMb: number;
+  timeoutSec: number;
+  /** The launch spec, given the Runtime API address and the log stream name of the new environment. */
+  launchSpec(runtimeApi: string, logStream: string): LaunchSpec;
+  /** Account-level and function-level concurrency limits. */
+  reserved?: number;
+}
+
+export interface InvocationRequest {
+  requestId: string;
+  payload: Buffer;
+  invokedArn: string;
+  clientContext?: string;
+}
+
+export interface InvocationResult {
+  payload: Buffer;
+  /** "Unhandled" when the function failed. */
+  functionError?: string;
+  /** Log lines of this invocation, START to REPORT. */
+  logLines: string[];
+  logStream: string;
+  durationMs: number;
+}
+
+/** Where an environment's log lines go (CloudWatch Logs, batched by the caller). */
+export type LogSink = (bp: EnvironmentBlueprint, logStream: string, lines: Array<{ timestamp: number; message: string }>) => void;
+
+interface Pending {
+  req: InvocationRequest;
+  /** performance.now() at START (durations are real time, whatever the injected clock says). */
+  started: number;
+  deadline: number;
+  resolve(r: InvocationResult): void;
+  logLines: string[];
+  timer?: NodeJS.Timeout;
+}
+
+class Environment {
+  state: "starting" | "idle" | "busy" | "dead" = "starting";
+  waitingNext?: (inv: Pending) => void;
+  queued?: Pending;
+  current?: Pending;
+  /** performance.now() when the process was started. */
+  initStarted: number;
+  initDurationMs?: number;
+  initLogs: string[] = [];
+  initReported = false;
+  idleTimer?: NodeJS.Timeout;
+  initError?: Buffer;
+  constructor(
+    readonly id: string,
+    readonly blueprint: EnvironmentBlueprint,
+    readonly logStream: string,
+    readonly proc: LaunchedProcess,
+    now: number,
+  ) {
+    this.initStarted = now;
+  }
+}
+
+export class ThrottledError extends Error {
+  constructor(readonly reason: "ReservedFunctionConcurrentInvocationLimitExceeded" | "ConcurrentInvocationLimitExceeded") {
+    super("Rate Exceeded.");
+  }
+}
+
+export interface EnvironmentManagerOptions {
+  launcher: ProcessLauncher;
+  clock: Clock;
+  ids: IdGenerator;
+  idleMs: number;
+  accountLimit: number;
+  /** host:port/prefix of the Runtime API, without the environment id. */
+  runtimeApiBase: () => string;
+  logSink: LogSink;
+}
+
+export class EnvironmentManager {
+  private readonly envs = new Map<string, Environment>();
+  private readonly pools = new Map<string, Set<Environment>>();
+  private busyTotal = 0;
+
+  constructor(private readonly o: EnvironmentManagerOptions) {}
+
+  /** Runs one invocation; resolves with its result (errors of the function are results, not throws). */
+  invoke(bp: EnvironmentBlueprint, req: InvocationRequest): Promise<InvocationResult> {
+    const pool = this.pool(bp.poolKey);
+    let busyHere = 0;
+    for (const e of pool) if (e.state === "busy" || (e.state === "starting" && (e.queued || e.current))) busyHere++;
+    if (bp.reserved !== undefined && busyHere >= bp.reserved) throw new ThrottledError("ReservedFunctionConcurrentInvocationLimitExceeded");
+    if (this.busyTotal >= this.o.accountLimit) throw new ThrottledError("ConcurrentInvocationLimitExceeded");
+
+    let env: Environment | undefined;
+    for (const e of pool) {
+      if (e.blueprint.envKey !== bp.envKey) continue;
+      if (e.state === "idle" || (e.state === "starting" && !e.queued && !e.current)) {
+        env = e;
+        break;
+      }
+    }
+    if (!env) env = this.start(bp);
+    const now = this.o.clock.now();
+    return new Promise<InvocationResult>((resolve) => {
+      const p: Pending = { req, started: performance.now(), deadline: now + bp.timeoutSec * 1000, resolve, logLines: [] };
+      this.assign(env!, p);
+    });
+  }
+
+  private pool(key: string): Set<Environment> {
+    let p = this.pools.get(key);
+    if (!p) this.pools.set(key, (p = new Set()));
+    return p;
+  }
+
+  private start(bp: EnvironmentBlueprint): Environment {
+    const id = this.o.ids.hex(16);
+    const d = new Date(this.o.clock.now());
+    const day = `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, "0")}/${String(d.getUTCDate()).padStart(2, "0")}`;
+    const logStream = `${day}/[${bp.version}]${id}`;
+    const spec = bp.launchSpec(`${this.o.runtimeApiBase()}/${id}`, logStream);
+    const proc = this.o.launcher.launch(spec);
+    const env = new Environment(id, bp, logStream, proc, performance.now());
+    this.envs.set(id, env);
+    this.pool(bp.poolKey).add(env);
+    proc.onLine((line) => this.onLine(env, line));
+    proc.onExit((code, signal) => this.onExit(env, code, signal));
+    return env;
+  }
+
+  private assign(env: Environment, p: Pending): void {
+    if (env.idleTimer) clearTimeout(env.idleTimer);
+    if (env.state === "idle") {
+      env.state = "busy";
+    }
+    this.busyTotal++;
+    const ms = Math.max(0, p.deadline - this.o.clock.now());
+    p.timer = setTimeout(() => this.timeout(env, p), ms);
+    if (env.waitingNext) {
+      const give = env.waitingNext;
+      env.waitingNext = undefined;
+      env.current = p;
+      env.state = "busy";
+      this.begin(env, p);
+      give(p);
+    } else {
+      env.queued = p;
+    }
+  }
+
+  private begin(env: Environment, p: Pending): void {
+    p.started = performance.now();
+    this.line(env, p, `START RequestId: ${p.req.requestId} Version: ${env.blueprint.version}`);
+  }
+
+  /** GET /next from an environment: resolves with the next invocation for it. */
+  next(envId: string): Promise<Pending | undefined> {
+    const env = this.envs.get(envId);
+    if (!env || env.state === "dead") return Promise.resolve(undefined);
+    if (env.initDurationMs === undefined) {
+      env.initDurationMs = performance.now() - env.initStarted;
+      if (env.initLogs.length) this.flushLines(env, env.initLogs.splice(0));
+    }
+    if (env.queued) {
+      const p = env.queued;
+      env.queued = undefined;
+      env.current = p;
+      env.state = "busy";
+      this.begin(env, p);
+      return Promise.resolve(p);
+    }
+    env.state = "idle";
+    this.armIdle(env);
+    return new Promise((resolve) => {
+      env.waitingNext = resolve;
+    });
+  }
+
+  /** POST /response or /error for the environment's current invocation. */
+  complete(envId: string, requestId: string, payload: Buffer, failed: boolean): boolean {
+    const env = this.envs.get(envId);
+    const p = env?.current;
+    if (!env || !p || p.req.requestId !== requestId) return false;
+    this.finish(env, p, payload, failed ? "Unhandled" : undefined);
+    return true;
+  }
+
+  /** POST /init/error: the environment failed to initialize. */
+  initError(envId: string, payload: Buffer): void {
+    const env = this.envs.get(envId);
+    if (!env) return;
+    env.initError = payload;
+    const p = env.queued ?? env.current;
+    if (p) {
+      env.queued = undefined;
+      env.current = p;
+      this.begin(env, p);
+      this.finish(env, p, payload, "Unhandled");
+    }
+    this.kill(env);
+  }
+
+  /** Payload for invocations of the environment (the deadline and ARN go in headers). */
+  private finish(env: Environment, p: Pending, payload: Buffer, functionError?: string): void {
+    if (p.timer) clearTimeout(p.timer);
+    env.current = undefined;
+    this.busyTotal--;
+    const durationMs = Math.max(0.01, performance.now() - p.started);
+    this.line(env, p, `END RequestId: ${p.req.requestId}`);
+    const maxMem = peakMemoryMb(env.proc.pid);
+    let report = `REPORT RequestId: ${p.req.requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(durationMs))} ms\tMemory Size: ${env.blueprint.memoryMb} MB\tMax Memory Used: ${maxMem} MB\t`;
+    if (env.initDurationMs !== undefined && !env.initReported) {
+      report += `Init Duration: ${env.initDurationMs.toFixed(2)} ms\t`;
+      env.initReported = true;
+    }
+    this.line(env, p, report);
+    if (env.state !== "dead") env.state = "starting"; // until it asks for the next event
+    p.resolve({ payload, functionError, logLines: p.logLines, logStream: env.logStream, durationMs });
+  }
+
+  private timeout(env: Environment, p: Pending): void {
+    if (env.current !== p && env.queued !== p) return;
+    if (env.queued === p) {
+      env.queued = undefined;
+      env.current = p;
+      this.begin(env, p);
+    }
+    const secs = env.blueprint.timeoutSec.toFixed(2);
+    const stamp = new Date(this.o.clock.now()).toISOString();
+    this.line(env, p, `${stamp} ${p.req.requestId} Task timed out after ${secs} seconds`);
+    const payload = Buffer.from(JSON.stringify({ errorType: "Sandbox.Timedout", errorMessage: `RequestId: ${p.req.requestId} Error: Task timed out after ${secs} seconds` }));
+    this.finish(env, p, payload, "Unhandled");
+    this.kill(env);
+  }
+
+  private onExit(env: Environment, code: number | null, signal: NodeJS.Signals | null): void {
+    const wasDead = env.state === "dead";
+    env.state = "dead";
+    this.forget(env);
+    const p = env.current ?? env.queued;
+    if (!p || wasDead) return;
+    env.queued = undefined;
+    if (env.current !== p) {
+      env.current = p;
+      this.begin(env, p);
+    }
+    const how = signal ? `signal: ${signal === "SIGKILL" ? "killed" : signal === "SIGABRT" ? "aborted (core dumped)" : signal}` : `exit status ${code}`;
+    const oom = signal === "SIGABRT" || signal === "SIGKILL" || p.logLines.some((l) => /heap out of memory|MemoryError/.test(l));
+    const payload = env.initError ?? Buffer.from(JSON.stringify({ errorType: oom ? "Runtime.OutOfMemory" : "Runtime.ExitError", errorMessage: `RequestId: ${p.req.requestId} Error: Runtime exited with error: ${how}` }));
+    this.line(env, p, `RequestId: ${p.req.requestId} Error: Runtime exited with error: ${how}\n${oom ? "Runtime.OutOfMemory" : "Runtime.ExitError"}`);
+    this.finish(env, p, payload, "Unhandled");
+  }
+
+  private onLine(env: Environment, line: string): void {
+    const p = env.current;
+    if (p) this.line(env, p, line);
+    else if (env.initDurationMs === undefined) env.initLogs.push(line);
+    else this.flushLines(env, [line]);
+  }
+
+  private line(env: Environment, p: Pending, line: string): void {
+    p.logLines.push(line);
+    this.flushLines(env, [line]);
+  }
+
+  private flushLines(env: Environment, lines: string[]): void {
+    const ts = this.o.clock.now();
+    this.o.logSink(env.blueprint, env.logStream, lines.map((message) => ({ timestamp: ts, message })));
+  }
+
+  private armIdle(env: Environment): void {
+    if (env.idleTimer) clearTimeout(env.idleTimer);
+    env.idleTimer = setTimeout(() => {
+      if (env.state === "idle") this.kill(env);
+    }, this.o.idleMs);
+    env.idleTimer.unref();
+  }
+
+  private kill(env: Environment): void {
+    if (env.idleTimer) clearTimeout(env.idleTimer);
+    env.state = "dead";
+    this.forget(env);
+    env.proc.kill();
+  }
+
+  private forget(env: Environment): void {
+    this.envs.delete(env.id);
+    this.pools.get(env.blueprint.poolKey)?.delete(env);
+  }
+
+  /** Kills the environments of a function (deleted or updated) — all when no key is given. */
+  drain(poolKey?: string, keepEnvKey?: string): void {
+    for (const env of [...this.envs.values()]) {
+      if (poolKey !== undefined && env.blueprint.poolKey !== poolKey) continue;
+      if (keepEnvKey !== undefined && env.blueprint.envKey === keepEnvKey) continue;
+      if (env.current || env.queued) continue; // let running invocations finish; they die at their next idle
+      this.kill(env);
+    }
+  }
+
+  killAll(): void {
+    for (const env of [...this.envs.values()]) {
+      const p = env.current ?? env.queued;
+      this.kill(env);
+      if (p && p.timer) clearTimeout(p.timer);
+    }
+  }
+
+  /** Environments currently alive (for tests and health). */
+  count(poolKey?: string): number {
+    if (poolKey === undefined) return this.envs.size;
+    return this.pools.get(poolKey)?.size ?? 0;
+  }
+}
+
+/** Peak resident memory of a process in MB (VmHWM), as Lambda's "Max Memory Used". */
+function peakMemoryMb(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+  } catch {
+    return 0;
+  }
+}
+
+export type { Pending as PendingInvocation };

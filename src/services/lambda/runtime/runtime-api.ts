@@ -1,0 +1,39 @@
+/**
+ * The Lambda Runtime API (2018-06-01), served on Skyport's own port under
+ * /_aws/lambda-runtime/<environment id>/ — each environment's AWS_LAMBDA_RUNTIME_API points there, so any
+ * runtime interface client works: GET invocation/next (long poll), POST invocation/<id>/response|error,
+ * POST init/error.
+ */
+import type { HttpRequest, HttpResponse } from "../../../aws/protocol/types.js";
+import type { EnvironmentManager } from "./environments.js";
+
+export const RUNTIME_API_PREFIX = "/_aws/lambda-runtime/";
+const ROUTE = /^\/_aws\/lambda-runtime\/([0-9a-f]+)\/2018-06-01\/runtime\/(invocation\/next|invocation\/([^/]+)\/(response|error)|init\/error)$/;
+
+const json = (status: number, body: unknown): HttpResponse => ({ status, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+
+export async function handleRuntimeApi(req: HttpRequest, envs: EnvironmentManager): Promise<HttpResponse> {
+  const m = ROUTE.exec(req.path);
+  if (!m) return json(404, { errorMessage: "Unknown Runtime API route", errorType: "InvalidRequest" });
+  const [, envId, what, requestId, kind] = m;
+  if (what === "invocation/next" && req.method === "GET") {
+    const p = await envs.next(envId!);
+    if (!p) return json(410, { errorMessage: "Environment is gone", errorType: "EnvironmentGone" });
+    const headers: Record<string, string> = {
+      "Content-Type": "application/json",
+      "Lambda-Runtime-Aws-Request-Id": p.req.requestId,
+      "Lambda-Runtime-Deadline-Ms": String(p.deadline),
+      "Lambda-Runtime-Invoked-Function-Arn": p.req.invokedArn,
+      "Lambda-Runtime-Trace-Id": `Root=1-${Math.floor(p.deadline / 1000).toString(16)}-${p.req.requestId.replace(/-/g, "").slice(0, 24)};Sampled=0`,
+    };
+    if (p.req.clientContext) headers["Lambda-Runtime-Client-Context"] = Buffer.from(p.req.clientContext, "base64").toString("utf8");
+    return { status: 200, headers, body: p.req.payload };
+  }
+  if (req.method !== "POST") return json(405, { errorMessage: "Method not allowed", errorType: "InvalidRequest" });
+  if (what === "init/error") {
+    envs.initError(envId!, req.body);
+    return json(202, { status: "OK" });
+  }
+  const ok = envs.complete(envId!, decodeURIComponent(requestId!), req.body, kind === "error");
+  return ok ? json(202, { status: "OK" }) : json(400, { errorMessage: `Invalid request ID: ${requestId}`, errorType: "InvalidRequestID" });
+}
