@@ -5,6 +5,8 @@ import {
   DeleteResourcePolicyCommand,
   DeleteTableCommand,
   DescribeContinuousBackupsCommand,
+  DescribeContributorInsightsCommand,
+  DescribeKinesisStreamingDestinationCommand,
   DescribeEndpointsCommand,
   DescribeLimitsCommand,
   DescribeTableCommand,
@@ -281,4 +283,13 @@ test("PutResourcePolicy: a table's policy is stored, read back and deleted", asy
   assert.equal(got.RevisionId, put.RevisionId);
   await ddb.send(new DeleteResourcePolicyCommand({ ResourceArn: arn }));
   await rejects(ddb.send(new GetResourcePolicyCommand({ ResourceArn: arn })), "PolicyNotFoundException");
+});
+
+test("DescribeKinesisStreamingDestination: a table has no destinations; Contributor Insights is disabled", async () => {
+  const name = await createTable(ddb);
+  const k = await ddb.send(new DescribeKinesisStreamingDestinationCommand({ TableName: name }));
+  assert.deepEqual(k.KinesisDataStreamDestinations, []);
+  const c = await ddb.send(new DescribeContributorInsightsCommand({ TableName: name }));
+  assert.equal(c.ContributorInsightsStatus, "DISABLED");
+  await rejects(ddb.send(new DescribeKinesisStreamingDestinationCommand({ TableName: uniqueName("none") })), "ResourceNotFoundException");
 });

@@ -25,7 +25,7 @@ import type { ServiceEnv } from "../host.js";
 import { Limits } from "./constants.js";
 import { createBackup, deleteBackup, describeBackup, listBackups, restoreTableFromBackup } from "./operations/backups.js";
 import { batchGetItem, batchWriteItem } from "./operations/batch.js";
-import type { Dynamo } from "./operations/context.js";
+import { requireTable, type Dynamo } from "./operations/context.js";
 import { ItemEngine } from "./operations/engine.js";
 import { deleteItem, getItem, putItem, updateItem } from "./operations/items.js";
 import { batchExecuteStatement, executeStatement, executeTransaction } from "./operations/partiql.js";
@@ -129,6 +129,27 @@ export class DynamoDbProvider implements api.DynamodbHandlers {
   }
   RestoreTableFromBackup(ctx: RequestContext, input: api.RestoreTableFromBackupInput): api.RestoreTableFromBackupOutput {
     return restoreTableFromBackup(this.d, ctx, input);
+  }
+
+  /** Kinesis streaming destinations cannot be configured in Skyport, so a table has none. */
+  DescribeKinesisStreamingDestination(ctx: RequestContext, input: api.DescribeKinesisStreamingDestinationInput): api.DescribeKinesisStreamingDestinationOutput {
+    const meta = requireTable(this.d, ctx, input.TableName, `Requested resource not found: Table: ${tableNameOf(input.TableName)} not found`);
+    return { TableName: meta.name, KinesisDataStreamDestinations: [] };
+  }
+
+  /** Contributor Insights cannot be enabled in Skyport, so it is DISABLED for every table and index. */
+  DescribeContributorInsights(ctx: RequestContext, input: api.DescribeContributorInsightsInput): api.DescribeContributorInsightsOutput {
+    const meta = requireTable(this.d, ctx, input.TableName, `Requested resource not found: Table: ${tableNameOf(input.TableName)} not found`);
+    if (input.IndexName && !meta.gsis.some((g) => g.name === input.IndexName) && !meta.lsis.some((l) => l.name === input.IndexName))
+      throw new ServiceError("ResourceNotFoundException", `Requested resource not found: Index: ${input.IndexName} not found`, 400);
+    const out: api.DescribeContributorInsightsOutput = { TableName: meta.name, ContributorInsightsStatus: "DISABLED" };
+    if (input.IndexName) out.IndexName = input.IndexName;
+    return out;
+  }
+
+  ListContributorInsights(ctx: RequestContext, input: api.ListContributorInsightsInput): api.ListContributorInsightsOutput {
+    if (input.TableName) requireTable(this.d, ctx, input.TableName);
+    return { ContributorInsightsSummaries: [] };
   }
 
   PutItem(ctx: RequestContext, input: api.PutItemInput): api.PutItemOutput {
