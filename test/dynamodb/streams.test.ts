@@ -79,6 +79,9 @@ test("ListStreams: lists a table's streams; DescribeStream shows status and key 
   assert.equal(d2.StreamDescription!.StreamStatus, "DISABLED");
   await rejects(streams.send(new DescribeStreamCommand({ StreamArn: `${l.Streams![0]!.StreamArn!}x` })), "ResourceNotFoundException");
   await rejects(streams.send(new GetRecordsCommand({ ShardIterator: "garbage" })), "ValidationException");
+  await rejects(streams.send(new ListStreamsCommand({ TableName: `${name}-none` })), "ResourceNotFoundException");
+  const plain = await createTable(ddb);
+  assert.deepEqual((await streams.send(new ListStreamsCommand({ TableName: plain }))).Streams, []);
 });
 
 test("UpdateTimeToLive: TTL deletes appear in the stream as the service's deletes", async () => {

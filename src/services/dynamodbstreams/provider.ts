@@ -57,12 +57,18 @@ export class DynamoDbStreamsProvider implements api.DynamodbstreamsHandlers {
     return { log, row };
   }
 
+  private async tableExists(ctx: RequestContext, name: string): Promise<boolean> {
+    return !!((await this.env.services.get("dynamodb")!) as DynamoDbProvider).d.store.getTable(ctx.accountId, ctx.region, name);
+  }
+
   async ListStreams(ctx: RequestContext, input: api.ListStreamsInput): Promise<api.ListStreamsOutput> {
     if (input.Limit !== undefined && (input.Limit < 1 || input.Limit > 100))
       throw validation(constraintMessage([`Value '${input.Limit}' at 'limit' failed to satisfy constraint: Member must have value ${input.Limit < 1 ? "greater than or equal to 1" : "less than or equal to 100"}`]));
     const log = await this.streams();
     log.trim();
     let rows = log.streams(ctx.accountId, ctx.region, input.TableName);
+    if (input.TableName && !rows.length && !(await this.tableExists(ctx, input.TableName)))
+      throw notFound(`Requested resource not found: Table: ${input.TableName} not found`);
     if (input.ExclusiveStartStreamArn) rows = rows.filter((r) => r.arn > input.ExclusiveStartStreamArn!);
     const limit = input.Limit ?? 100;
     const out: api.ListStreamsOutput = { Streams: rows.slice(0, limit).map((r) => ({ StreamArn: r.arn, TableName: r.table_name, StreamLabel: r.label })) };
