@@ -80,7 +80,7 @@ function description(r: BackupRow, status = "AVAILABLE"): BackupDescription {
 }
 
 function backupRow(d: Dynamo, ctx: RequestContext, backupArn: string): BackupRow {
-  const r = d.store.db.prepare("SELECT * FROM dynamodb_backups WHERE arn = ?").get(backupArn) as BackupRow | undefined;
+  const r = d.store.stmt("SELECT * FROM dynamodb_backups WHERE arn = ?").get(backupArn) as BackupRow | undefined;
   if (!r || r.account !== ctx.accountId || r.region !== ctx.region) throw backupNotFound(backupArn);
   return r;
 }
@@ -96,7 +96,7 @@ export function createBackup(d: Dynamo, ctx: RequestContext, input: CreateBackup
   const backupArn = `${meta.arn}/backup/${String(now).padStart(17, "0")}-${d.ids.hex(4)}`;
   const row = d.store.tx(() => {
     const stats = d.store.tableStats(meta.tid);
-    d.store.db.prepare("INSERT INTO dynamodb_backup_items (arn, pk, sk, item, size) SELECT ?, pk, sk, item, size FROM dynamodb_items WHERE tid = ?").run(backupArn, meta.tid);
+    d.store.stmt("INSERT INTO dynamodb_backup_items (arn, pk, sk, item, size) SELECT ?, pk, sk, item, size FROM dynamodb_items WHERE tid = ?").run(backupArn, meta.tid);
     const r: BackupRow = { arn: backupArn, account: ctx.accountId, region: ctx.region, name: input.BackupName, table_name: meta.name, created: now, size: stats.size, items: stats.count, meta: JSON.stringify(meta) };
     d.store.db
       .prepare("INSERT INTO dynamodb_backups (arn, account, region, name, table_name, created, size, items, meta) VALUES (@arn, @account, @region, @name, @table_name, @created, @size, @items, @meta)")
@@ -113,8 +113,8 @@ export function describeBackup(d: Dynamo, ctx: RequestContext, input: DescribeBa
 export function deleteBackup(d: Dynamo, ctx: RequestContext, input: DeleteBackupInput): DeleteBackupOutput {
   const r = backupRow(d, ctx, input.BackupArn);
   d.store.tx(() => {
-    d.store.db.prepare("DELETE FROM dynamodb_backup_items WHERE arn = ?").run(r.arn);
-    d.store.db.prepare("DELETE FROM dynamodb_backups WHERE arn = ?").run(r.arn);
+    d.store.stmt("DELETE FROM dynamodb_backup_items WHERE arn = ?").run(r.arn);
+    d.store.stmt("DELETE FROM dynamodb_backups WHERE arn = ?").run(r.arn);
   });
   return { BackupDescription: description(r, "DELETED") };
 }
@@ -122,7 +122,7 @@ export function deleteBackup(d: Dynamo, ctx: RequestContext, input: DeleteBackup
 export function listBackups(d: Dynamo, ctx: RequestContext, input: ListBackupsInput): ListBackupsOutput {
   if (input.Limit !== undefined && (input.Limit < 1 || input.Limit > 100))
     throw validation(constraintMessage([`Value '${input.Limit}' at 'limit' failed to satisfy constraint: Member must have value ${input.Limit < 1 ? "greater than or equal to 1" : "less than or equal to 100"}`]));
-  let rows = d.store.db.prepare("SELECT * FROM dynamodb_backups WHERE account = ? AND region = ? ORDER BY created, arn").all(ctx.accountId, ctx.region) as BackupRow[];
+  let rows = d.store.stmt("SELECT * FROM dynamodb_backups WHERE account = ? AND region = ? ORDER BY created, arn").all(ctx.accountId, ctx.region) as BackupRow[];
   if (input.TableName) rows = rows.filter((r) => r.table_name === tableNameOf(input.TableName!));
   if (input.BackupType && input.BackupType !== "USER" && input.BackupType !== "ALL") rows = [];
   const lo = input.TimeRangeLowerBound?.getTime();
@@ -169,7 +169,7 @@ export function restoreTableFromBackup(d: Dynamo, ctx: RequestContext, input: Re
       tags: [],
       deletionProtection: false,
     });
-    d.store.db.prepare("INSERT INTO dynamodb_items (tid, pk, sk, item, size, expires) SELECT ?, pk, sk, item, size, NULL FROM dynamodb_backup_items WHERE arn = ?").run(m.tid, r.arn);
+    d.store.stmt("INSERT INTO dynamodb_items (tid, pk, sk, item, size, expires) SELECT ?, pk, sk, item, size, NULL FROM dynamodb_backup_items WHERE arn = ?").run(m.tid, r.arn);
     return m;
   });
   for (const idx of meta.gsis.concat(meta.lsis)) d.engine.backfill(meta, idx.iid);

@@ -97,8 +97,8 @@ export function transactWriteItems(d: Dynamo, ctx: RequestContext, input: Transa
       throw validation(constraintMessage([`Value '${token}' at 'clientRequestToken' failed to satisfy constraint: Member must have length ${token.length < 1 ? "greater than or equal to 1" : "less than or equal to 36"}`]));
     hash = createHash("sha256").update(JSON.stringify(input.TransactItems, (k, v) => (v instanceof Uint8Array || (v && v.type === "Buffer") ? Buffer.from(v.data ?? v).toString("base64") : v))).digest("hex");
     const now = d.clock.now();
-    d.store.db.prepare("DELETE FROM dynamodb_tokens WHERE created < ?").run(now - Limits.IDEMPOTENCY_WINDOW_MS);
-    const prev = d.store.db.prepare("SELECT hash FROM dynamodb_tokens WHERE account = ? AND region = ? AND token = ?").get(ctx.accountId, ctx.region, token) as { hash: string } | undefined;
+    d.store.stmt("DELETE FROM dynamodb_tokens WHERE created < ?").run(now - Limits.IDEMPOTENCY_WINDOW_MS);
+    const prev = d.store.stmt("SELECT hash FROM dynamodb_tokens WHERE account = ? AND region = ? AND token = ?").get(ctx.accountId, ctx.region, token) as { hash: string } | undefined;
     if (prev) {
       if (prev.hash !== hash) throw new ServiceError("IdempotentParameterMismatchException", "Request parameters did not match the previous request with the same ClientRequestToken", 400);
       // Same request again within 10 minutes: succeeds without writing twice.
@@ -109,7 +109,7 @@ export function transactWriteItems(d: Dynamo, ctx: RequestContext, input: Transa
   const writes = prepareTransaction(d, ctx, input.TransactItems);
   const results = d.store.tx(() => {
     const r = runTransaction(d, writes, meter);
-    if (token !== undefined) d.store.db.prepare("INSERT INTO dynamodb_tokens (account, region, token, hash, created) VALUES (?, ?, ?, ?, ?)").run(ctx.accountId, ctx.region, token, hash, d.clock.now());
+    if (token !== undefined) d.store.stmt("INSERT INTO dynamodb_tokens (account, region, token, hash, created) VALUES (?, ?, ?, ?, ?)").run(ctx.accountId, ctx.region, token, hash, d.clock.now());
     return r;
   });
   const out: TransactWriteItemsOutput = {};

@@ -60,15 +60,15 @@ export class StreamLog {
     const label = new Date(now).toISOString().replace("Z", "");
     const arn = `${meta.arn}/stream/${label}`;
     const shardId = `shardId-${String(now).padStart(20, "0")}-${this.ids.hex(4)}`;
-    this.store.db
-      .prepare("INSERT OR REPLACE INTO dynamodb_streams (arn, account, region, table_name, tid, label, view_type, created, disabled, shard_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)")
+    this.store
+      .stmt("INSERT OR REPLACE INTO dynamodb_streams (arn, account, region, table_name, tid, label, view_type, created, disabled, shard_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)")
       .run(arn, meta.account, meta.region, meta.name, meta.tid, label, viewType, now, shardId);
     return { arn, label };
   }
 
   /** Closes a stream: readable for 24 hours more, no new records. */
   close(arn: string): void {
-    this.store.db.prepare("UPDATE dynamodb_streams SET disabled = ? WHERE arn = ? AND disabled IS NULL").run(this.clock.now(), arn);
+    this.store.stmt("UPDATE dynamodb_streams SET disabled = ? WHERE arn = ? AND disabled IS NULL").run(this.clock.now(), arn);
   }
 
   /** Records one change; called inside the item's write transaction. */
@@ -103,38 +103,38 @@ export class StreamLog {
   trim(): void {
     const cutoff = this.clock.now() - Limits.STREAM_RETENTION_MS;
     this.trimStmt.run(cutoff);
-    this.store.db.prepare("DELETE FROM dynamodb_streams WHERE disabled IS NOT NULL AND disabled < ?").run(cutoff);
+    this.store.stmt("DELETE FROM dynamodb_streams WHERE disabled IS NOT NULL AND disabled < ?").run(cutoff);
   }
 
   stream(arn: string): StreamRow | undefined {
-    return this.store.db.prepare("SELECT * FROM dynamodb_streams WHERE arn = ?").get(arn) as StreamRow | undefined;
+    return this.store.stmt("SELECT * FROM dynamodb_streams WHERE arn = ?").get(arn) as StreamRow | undefined;
   }
 
   streams(account: string, region: string, tableName?: string): StreamRow[] {
     return (
       tableName
-        ? this.store.db.prepare("SELECT * FROM dynamodb_streams WHERE account = ? AND region = ? AND table_name = ? ORDER BY arn").all(account, region, tableName)
-        : this.store.db.prepare("SELECT * FROM dynamodb_streams WHERE account = ? AND region = ? ORDER BY arn").all(account, region)
+        ? this.store.stmt("SELECT * FROM dynamodb_streams WHERE account = ? AND region = ? AND table_name = ? ORDER BY arn").all(account, region, tableName)
+        : this.store.stmt("SELECT * FROM dynamodb_streams WHERE account = ? AND region = ? ORDER BY arn").all(account, region)
     ) as StreamRow[];
   }
 
   /** First and last sequence numbers still held for a stream. */
   range(arn: string): { first?: number; last?: number } {
-    const r = this.store.db.prepare("SELECT min(seq) AS first, max(seq) AS last FROM dynamodb_stream_records WHERE stream = ?").get(arn) as { first: number | null; last: number | null };
+    const r = this.store.stmt("SELECT min(seq) AS first, max(seq) AS last FROM dynamodb_stream_records WHERE stream = ?").get(arn) as { first: number | null; last: number | null };
     return { first: r.first ?? undefined, last: r.last ?? undefined };
   }
 
   /** The highest sequence number ever assigned (to place LATEST iterators). */
   lastSequence(): number {
-    const r = this.store.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'dynamodb_stream_records'").get() as { seq: number } | undefined;
+    const r = this.store.stmt("SELECT seq FROM sqlite_sequence WHERE name = 'dynamodb_stream_records'").get() as { seq: number } | undefined;
     return r?.seq ?? 0;
   }
 
   /** Records of a stream from sequence `from` (inclusive), at most `limit`. */
   read(arn: string, from: number, limit: number): Array<{ seq: number; record: Record<string, unknown> }> {
     const cutoff = this.clock.now() - Limits.STREAM_RETENTION_MS;
-    const rows = this.store.db
-      .prepare("SELECT seq, record FROM dynamodb_stream_records WHERE stream = ? AND seq >= ? AND created >= ? ORDER BY seq LIMIT ?")
+    const rows = this.store
+      .stmt("SELECT seq, record FROM dynamodb_stream_records WHERE stream = ? AND seq >= ? AND created >= ? ORDER BY seq LIMIT ?")
       .all(arn, from, cutoff, limit) as Array<{ seq: number; record: string }>;
     return rows.map((r) => {
       const record = JSON.parse(r.record) as Record<string, unknown>;
