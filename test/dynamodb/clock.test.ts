@@ -1,7 +1,17 @@
 /** Time-driven behaviour with a ManualClock: TTL, stream retention, iterator expiry, idempotency window. */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { DescribeTableCommand, GetItemCommand, PutItemCommand, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import {
+  DeleteItemCommand,
+  DescribeContinuousBackupsCommand,
+  DescribeTableCommand,
+  GetItemCommand,
+  PutItemCommand,
+  RestoreTableToPointInTimeCommand,
+  ScanCommand,
+  UpdateContinuousBackupsCommand,
+  UpdateTimeToLiveCommand,
+} from "@aws-sdk/client-dynamodb";
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from "@aws-sdk/client-dynamodb-streams";
 import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { ManualClock } from "../../src/core/clock.js";
@@ -65,4 +75,40 @@ test("TransactWriteItems: a ClientRequestToken is forgotten after 10 minutes", a
   clock.advance(2 * 60 * 1000);
   await doc.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token }));
   assert.equal((await doc.send(new GetCommand({ TableName: name, Key: { pk: "c" } }))).Item!.n, 2);
+});
+
+test("RestoreTableToPointInTime: the restored table is the source as it was at that time", async () => {
+  const name = await createTable(ddb, {
+    AttributeDefinitions: [
+      { AttributeName: "pk", AttributeType: "S" },
+      { AttributeName: "g", AttributeType: "S" },
+    ],
+    GlobalSecondaryIndexes: [{ IndexName: "byG", KeySchema: [{ AttributeName: "g", KeyType: "HASH" }], Projection: { ProjectionType: "ALL" } }],
+  });
+  await rejects(ddb.send(new RestoreTableToPointInTimeCommand({ SourceTableName: name, TargetTableName: uniqueName("r"), UseLatestRestorableTime: true })), "PointInTimeRecoveryUnavailableException");
+  await ddb.send(new PutItemCommand({ TableName: name, Item: { pk: { S: "before" }, g: { S: "x" }, v: { N: "1" } } }));
+  const on = await ddb.send(new UpdateContinuousBackupsCommand({ TableName: name, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
+  assert.equal(on.ContinuousBackupsDescription!.PointInTimeRecoveryDescription!.PointInTimeRecoveryStatus, "ENABLED");
+  clock.advance(60_000);
+  await ddb.send(new PutItemCommand({ TableName: name, Item: { pk: { S: "kept" }, g: { S: "x" } } }));
+  clock.advance(60_000);
+  const restoreAt = new Date(clock.now());
+  clock.advance(60_000);
+  await ddb.send(new PutItemCommand({ TableName: name, Item: { pk: { S: "before" }, g: { S: "y" }, v: { N: "2" } } }));
+  await ddb.send(new DeleteItemCommand({ TableName: name, Key: { pk: { S: "kept" } } }));
+  await ddb.send(new PutItemCommand({ TableName: name, Item: { pk: { S: "later" }, g: { S: "x" } } }));
+  const d = await ddb.send(new DescribeContinuousBackupsCommand({ TableName: name }));
+  assert.ok(d.ContinuousBackupsDescription!.PointInTimeRecoveryDescription!.EarliestRestorableDateTime! <= restoreAt);
+
+  const target = uniqueName("pitr");
+  await ddb.send(new RestoreTableToPointInTimeCommand({ SourceTableName: name, TargetTableName: target, RestoreDateTime: restoreAt }));
+  const items = (await ddb.send(new ScanCommand({ TableName: target }))).Items!;
+  assert.deepEqual(items.map((i) => `${i.pk!.S}:${i.g!.S}:${i.v?.N ?? ""}`).sort(), ["before:x:1", "kept:x:"]);
+  const viaIndex = await ddb.send(new ScanCommand({ TableName: target, IndexName: "byG" }));
+  assert.equal(viaIndex.Count, 2);
+  await rejects(
+    ddb.send(new RestoreTableToPointInTimeCommand({ SourceTableName: name, TargetTableName: uniqueName("r"), RestoreDateTime: new Date(clock.now() - 3600_000) })),
+    "InvalidRestoreTimeException",
+  );
+  assert.ok((await ddb.send(new GetItemCommand({ TableName: name, Key: { pk: { S: "later" } } }))).Item, "the source is untouched");
 });

@@ -7,9 +7,8 @@
  * The attribute-value, expression and PartiQL cores are reached only through operations/deps.ts; until
  * the shared cores (values/, expressions/, partiql/) land, operations/interim/ implements them.
  *
- * On-demand backups snapshot and restore for real (operations/backups.ts).
- * Known gaps against AWS: point-in-time recovery (DescribeContinuousBackups reports it disabled),
- * global tables, imports/exports, Kinesis streaming destinations and contributor insights are not
+ * On-demand backups and point-in-time recovery restore for real (operations/backups.ts).
+ * Known gaps against AWS: global tables, imports/exports, Kinesis streaming destinations and contributor insights are not
  * implemented; resource policies are stored, not enforced; throughput is never throttled; a stream has
  * one shard for its whole life; ItemCount/TableSizeBytes of tables over 100,000 items are recounted at
  * most once a minute.
@@ -23,7 +22,17 @@ import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
 import { Limits } from "./constants.js";
-import { createBackup, deleteBackup, describeBackup, listBackups, restoreTableFromBackup } from "./operations/backups.js";
+import {
+  createBackup,
+  deleteBackup,
+  describeBackup,
+  describeContinuousBackups,
+  listBackups,
+  restoreTableFromBackup,
+  restoreTableToPointInTime,
+  trimPitrLog,
+  updateContinuousBackups,
+} from "./operations/backups.js";
 import { batchGetItem, batchWriteItem } from "./operations/batch.js";
 import { requireTable, type Dynamo } from "./operations/context.js";
 import { ItemEngine } from "./operations/engine.js";
@@ -35,7 +44,7 @@ import { transactGetItems, transactWriteItems } from "./operations/transact.js";
 import { DynamoStore } from "./store.js";
 import { StreamLog } from "./streams/log.js";
 import { TtlSweeper } from "./ttl.js";
-import { checkTableName, tableNameOf } from "./validate.js";
+import { tableNameOf } from "./validate.js";
 
 export class DynamoDbProvider implements api.DynamodbHandlers {
   readonly d: Dynamo;
@@ -46,7 +55,10 @@ export class DynamoDbProvider implements api.DynamodbHandlers {
     const streams = new StreamLog(store, env.clock, env.ids);
     const engine = new ItemEngine(store, streams, env.clock);
     this.d = { store, engine, streams, clock: env.clock, ids: env.ids };
-    this.ttl = new TtlSweeper(store, engine, env.clock, env.log);
+    this.ttl = new TtlSweeper(store, engine, env.clock, env.log, () => {
+      streams.trim();
+      trimPitrLog(this.d);
+    });
     this.ttl.start();
   }
 
@@ -104,31 +116,14 @@ export class DynamoDbProvider implements api.DynamodbHandlers {
     return { Endpoints: [{ Address: ctx.endpoint.replace(/^https?:\/\//, ""), CachePeriodInMinutes: 1440 }] };
   }
 
-  /**
-   * Point-in-time recovery is not implemented, so it is reported as DISABLED (truthfully); Terraform's
-   * aws_dynamodb_table reads this on every refresh.
-   */
   DescribeContinuousBackups(ctx: RequestContext, input: api.DescribeContinuousBackupsInput): api.DescribeContinuousBackupsOutput {
-    checkTableName(input.TableName);
-    const name = tableNameOf(input.TableName);
-    if (!this.d.store.getTable(ctx.accountId, ctx.region, name)) throw new ServiceError("TableNotFoundException", `Table not found: ${name}`, 400);
-    return { ContinuousBackupsDescription: { ContinuousBackupsStatus: "ENABLED", PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: "DISABLED" } } };
+    return describeContinuousBackups(this.d, ctx, input);
   }
-
-  CreateBackup(ctx: RequestContext, input: api.CreateBackupInput): api.CreateBackupOutput {
-    return createBackup(this.d, ctx, input);
+  UpdateContinuousBackups(ctx: RequestContext, input: api.UpdateContinuousBackupsInput): api.UpdateContinuousBackupsOutput {
+    return updateContinuousBackups(this.d, ctx, input);
   }
-  DescribeBackup(ctx: RequestContext, input: api.DescribeBackupInput): api.DescribeBackupOutput {
-    return describeBackup(this.d, ctx, input);
-  }
-  DeleteBackup(ctx: RequestContext, input: api.DeleteBackupInput): api.DeleteBackupOutput {
-    return deleteBackup(this.d, ctx, input);
-  }
-  ListBackups(ctx: RequestContext, input: api.ListBackupsInput): api.ListBackupsOutput {
-    return listBackups(this.d, ctx, input);
-  }
-  RestoreTableFromBackup(ctx: RequestContext, input: api.RestoreTableFromBackupInput): api.RestoreTableFromBackupOutput {
-    return restoreTableFromBackup(this.d, ctx, input);
+  RestoreTableToPointInTime(ctx: RequestContext, input: api.RestoreTableToPointInTimeInput): api.RestoreTableToPointInTimeOutput {
+    return restoreTableToPointInTime(this.d, ctx, input);
   }
 
   /** Kinesis streaming destinations cannot be configured in Skyport, so a table has none. */

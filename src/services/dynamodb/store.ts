@@ -9,6 +9,7 @@
  * - `dynamodb_stream_records` / `dynamodb_streams`: the change log read by DynamoDB Streams.
  * - `dynamodb_tokens`: TransactWriteItems ClientRequestTokens (10 minutes).
  * - `dynamodb_backups` / `dynamodb_backup_items`: on-demand backups (definition and item snapshot).
+ * - `dynamodb_pitr_log`: previous images of changes to tables with point-in-time recovery on (35 days).
  */
 import type { AttributeValue } from "../../aws/api/dynamodb.js";
 import type { Db, Statement, Store } from "../../store/store.js";
@@ -66,6 +67,8 @@ export interface TableMeta {
   tags: Array<{ Key: string; Value: string }>;
   resourcePolicy?: string;
   policyRevision?: string;
+  /** Point-in-time recovery: on since `sinceMs`. */
+  pitr?: { enabled: boolean; sinceMs: number };
 }
 
 const SCHEMA = [
@@ -100,6 +103,11 @@ const SCHEMA = [
    CREATE TABLE dynamodb_backup_items (
      arn TEXT NOT NULL, pk BLOB NOT NULL, sk BLOB NOT NULL, item TEXT NOT NULL, size INTEGER NOT NULL,
      PRIMARY KEY (arn, pk, sk)) WITHOUT ROWID;`,
+  // Point-in-time recovery: the previous image of every change of a table with PITR on (NULL: absent).
+  `CREATE TABLE dynamodb_pitr_log (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT, tid INTEGER NOT NULL, ts INTEGER NOT NULL,
+     pk BLOB NOT NULL, sk BLOB NOT NULL, old TEXT);
+   CREATE INDEX dynamodb_pitr_log_tid_ts ON dynamodb_pitr_log (tid, ts);`,
 ];
 
 /** Item → stored JSON text. B and BS members become base64 (only walked when the item has binary). */
@@ -222,6 +230,7 @@ export class DynamoStore {
     this.db.transaction(() => {
       this.s.deleteItems.run(meta.tid);
       this.s.deleteIndexItemsOfTable.run(meta.tid);
+      this.db.prepare("DELETE FROM dynamodb_pitr_log WHERE tid = ?").run(meta.tid);
       this.s.deleteTable.run(meta.tid);
     })();
     this.metas.delete(`${meta.account}\0${meta.region}\0${meta.name}`);
@@ -284,6 +293,7 @@ function prepareStatements(db: Db) {
     deleteIndexItem: db.prepare("DELETE FROM dynamodb_index_items WHERE tid = ? AND iid = ? AND ipk = ? AND isk = ? AND tpk = ? AND tsk = ?"),
     deleteIndexItemsOfIndex: db.prepare("DELETE FROM dynamodb_index_items WHERE tid = ? AND iid = ?"),
     deleteIndexItemsOfTable: db.prepare("DELETE FROM dynamodb_index_items WHERE tid = ?"),
+    logChange: db.prepare("INSERT INTO dynamodb_pitr_log (tid, ts, pk, sk, old) VALUES (?, ?, ?, ?, ?)"),
     allItems: db.prepare("SELECT pk, sk, item FROM dynamodb_items WHERE tid = ?"),
     expired: db.prepare("SELECT pk, sk, item FROM dynamodb_items WHERE tid = ? AND expires IS NOT NULL AND expires < ? LIMIT ?"),
     setExpires: db.prepare("UPDATE dynamodb_items SET expires = ? WHERE tid = ? AND pk = ? AND sk = ?"),

@@ -20,6 +20,8 @@ export class TtlSweeper {
     private readonly engine: ItemEngine,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /** Other periodic trims run on the same timer (stream retention, point-in-time history). */
+    private readonly housekeeping?: () => void,
   ) {}
 
   start(): void {
@@ -27,7 +29,7 @@ export class TtlSweeper {
     this.timer = setInterval(() => {
       try {
         this.sweep();
-        this.engine.streams.trim();
+        this.housekeeping?.();
       } catch (e) {
         this.log.warn("dynamodb TTL sweep failed", e);
       }

@@ -1,4 +1,6 @@
 /**
+ * Backups. Point-in-time recovery: UpdateContinuousBackups turns on a log of previous item images (35
+ * days), RestoreTableToPointInTime rebuilds a table as of a time from today's items and that log.
  * On-demand backups: CreateBackup snapshots a table's definition and items (copied inside one
  * transaction, so the snapshot is consistent); RestoreTableFromBackup creates a new table from it and
  * rebuilds its indexes; DescribeBackup, ListBackups, DeleteBackup. Backups are AVAILABLE at once.
@@ -7,24 +9,32 @@
 import type {
   BackupDescription,
   BackupDetails,
+  ContinuousBackupsDescription,
   CreateBackupInput,
   CreateBackupOutput,
   DeleteBackupInput,
   DeleteBackupOutput,
   DescribeBackupInput,
   DescribeBackupOutput,
+  DescribeContinuousBackupsInput,
+  DescribeContinuousBackupsOutput,
   ListBackupsInput,
   ListBackupsOutput,
   RestoreTableFromBackupInput,
   RestoreTableFromBackupOutput,
+  RestoreTableToPointInTimeInput,
+  RestoreTableToPointInTimeOutput,
+  UpdateContinuousBackupsInput,
+  UpdateContinuousBackupsOutput,
 } from "../../../aws/api/dynamodb.js";
 import { constraintMessage, ServiceError } from "../../../aws/errors.js";
 import { arn } from "../../../core/arn.js";
 import type { RequestContext } from "../../../edge/context.js";
 import { TableStatus } from "../constants.js";
-import type { TableMeta } from "../store.js";
+import { decodeItem, type TableMeta } from "../store.js";
 import { checkTableName, nameViolations, tableNameOf, validation } from "../validate.js";
 import type { Dynamo } from "./context.js";
+import { itemSize } from "./deps.js";
 import { describe } from "./tables.js";
 
 interface BackupRow {
@@ -170,6 +180,116 @@ export function restoreTableFromBackup(d: Dynamo, ctx: RequestContext, input: Re
       deletionProtection: false,
     });
     d.store.stmt("INSERT INTO dynamodb_items (tid, pk, sk, item, size, expires) SELECT ?, pk, sk, item, size, NULL FROM dynamodb_backup_items WHERE arn = ?").run(m.tid, r.arn);
+    return m;
+  });
+  for (const idx of meta.gsis.concat(meta.lsis)) d.engine.backfill(meta, idx.iid);
+  return { TableDescription: describe(d, meta, TableStatus.CREATING, false) };
+}
+
+/** AWS keeps 35 days of point-in-time history; restores go back at most that far. */
+export const PITR_WINDOW_MS = 35 * 24 * 3600 * 1000;
+/** The latest restorable time trails now by five minutes on AWS. */
+const PITR_LAG_MS = 5 * 60 * 1000;
+
+function continuousBackups(d: Dynamo, meta: TableMeta): ContinuousBackupsDescription {
+  if (!meta.pitr?.enabled) return { ContinuousBackupsStatus: "ENABLED", PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: "DISABLED" } };
+  const now = d.clock.now();
+  const earliest = Math.max(meta.pitr.sinceMs, now - PITR_WINDOW_MS);
+  return {
+    ContinuousBackupsStatus: "ENABLED",
+    PointInTimeRecoveryDescription: {
+      PointInTimeRecoveryStatus: "ENABLED",
+      EarliestRestorableDateTime: new Date(earliest),
+      LatestRestorableDateTime: new Date(Math.max(earliest, now - PITR_LAG_MS)),
+    },
+  };
+}
+
+function sourceTable(d: Dynamo, ctx: RequestContext, nameOrArn: string): TableMeta {
+  checkTableName(nameOrArn);
+  const name = tableNameOf(nameOrArn);
+  const meta = d.store.getTable(ctx.accountId, ctx.region, name);
+  if (!meta) throw tableNotFound(name);
+  return meta;
+}
+
+export function describeContinuousBackups(d: Dynamo, ctx: RequestContext, input: DescribeContinuousBackupsInput): DescribeContinuousBackupsOutput {
+  return { ContinuousBackupsDescription: continuousBackups(d, sourceTable(d, ctx, input.TableName)) };
+}
+
+export function updateContinuousBackups(d: Dynamo, ctx: RequestContext, input: UpdateContinuousBackupsInput): UpdateContinuousBackupsOutput {
+  const meta = structuredClone(sourceTable(d, ctx, input.TableName));
+  const on = input.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled;
+  if (on && !meta.pitr?.enabled) meta.pitr = { enabled: true, sinceMs: d.clock.now() };
+  if (!on && meta.pitr?.enabled) {
+    meta.pitr = undefined;
+    d.store.stmt("DELETE FROM dynamodb_pitr_log WHERE tid = ?").run(meta.tid);
+  }
+  d.store.saveTable(meta);
+  return { ContinuousBackupsDescription: continuousBackups(d, meta) };
+}
+
+/** Drops point-in-time history older than the 35-day window (run by the sweeper). */
+export function trimPitrLog(d: Dynamo): void {
+  d.store.stmt("DELETE FROM dynamodb_pitr_log WHERE ts < ?").run(d.clock.now() - PITR_WINDOW_MS);
+}
+
+/**
+ * Restores the table as it was at a time: today's items with every change made after that time undone
+ * (the earliest later change of each key holds the item as it was, or NULL when it did not exist).
+ */
+export function restoreTableToPointInTime(d: Dynamo, ctx: RequestContext, input: RestoreTableToPointInTimeInput): RestoreTableToPointInTimeOutput {
+  const v = nameViolations(input.TargetTableName, "targetTableName", 1, 255);
+  if (v.length) throw validation(constraintMessage(v));
+  const source = input.SourceTableArn ?? input.SourceTableName;
+  if (!source) throw validation("Either SourceTableArn or SourceTableName must be specified");
+  const src = sourceTable(d, ctx, source);
+  if (!src.pitr?.enabled) throw new ServiceError("PointInTimeRecoveryUnavailableException", `Point in time recovery is not enabled for table '${src.name}'`, 400);
+  if (input.GlobalSecondaryIndexOverride || input.LocalSecondaryIndexOverride) throw validation("Skyport does not support index overrides when restoring a table");
+  if (d.store.getTable(ctx.accountId, ctx.region, input.TargetTableName)) throw new ServiceError("TableAlreadyExistsException", `Table already exists: ${input.TargetTableName}`, 400);
+  const pb = continuousBackups(d, src).PointInTimeRecoveryDescription!;
+  const earliest = pb.EarliestRestorableDateTime!.getTime();
+  const latest = pb.LatestRestorableDateTime!.getTime();
+  let at: number;
+  if (input.UseLatestRestorableTime) {
+    if (input.RestoreDateTime) throw validation("Only one of RestoreDateTime or UseLatestRestorableTime can be specified");
+    at = latest;
+  } else {
+    if (!input.RestoreDateTime) throw validation("Either RestoreDateTime or UseLatestRestorableTime must be specified");
+    at = input.RestoreDateTime.getTime();
+    if (at < earliest || at > d.clock.now())
+      throw new ServiceError("InvalidRestoreTimeException", `RestoreDateTime ${input.RestoreDateTime.toISOString()} is not within the restorable time range [${new Date(earliest).toISOString()}, ${new Date(latest).toISOString()}]`, 400);
+  }
+  const now = d.clock.now();
+  const billing = (input.BillingModeOverride as TableMeta["billingMode"] | undefined) ?? src.billingMode;
+  const pt = input.ProvisionedThroughputOverride;
+  const { tid: _tid, stream: _stream, ttl: _ttl, pitr: _pitr, ...rest } = src;
+  const meta = d.store.tx(() => {
+    const m = d.store.insertTable({
+      ...rest,
+      name: input.TargetTableName,
+      tableId: d.ids.uuid(),
+      arn: arn("dynamodb", ctx.region, ctx.accountId, `table/${input.TargetTableName}`),
+      createdMs: now,
+      billingMode: billing,
+      billingModeChangedMs: billing === "PAY_PER_REQUEST" ? now : undefined,
+      provisioned: pt ? { read: pt.ReadCapacityUnits, write: pt.WriteCapacityUnits } : src.provisioned,
+      tags: [],
+      deletionProtection: false,
+      resourcePolicy: undefined,
+      policyRevision: undefined,
+    });
+    d.store.stmt("INSERT INTO dynamodb_items (tid, pk, sk, item, size, expires) SELECT ?, pk, sk, item, size, NULL FROM dynamodb_items WHERE tid = ?").run(m.tid, src.tid);
+    const undo = d.store
+      .stmt(
+        `SELECT l.pk, l.sk, l.old FROM dynamodb_pitr_log l
+         JOIN (SELECT pk, sk, min(seq) AS seq FROM dynamodb_pitr_log WHERE tid = ? AND ts > ? GROUP BY pk, sk) f ON l.seq = f.seq`,
+      )
+      .all(src.tid, at) as Array<{ pk: Buffer; sk: Buffer; old: string | null }>;
+    for (const u of undo) {
+      if (u.old === null) d.store.s.deleteItem.run(m.tid, u.pk, u.sk);
+      else d.store.s.putItem.run(m.tid, u.pk, u.sk, u.old, itemSize(decodeItem(u.old)), null);
+    }
     return m;
   });
   for (const idx of meta.gsis.concat(meta.lsis)) d.engine.backfill(meta, idx.iid);

@@ -116,7 +116,7 @@ export function batchWriteItem(d: Dynamo, ctx: RequestContext, input: BatchWrite
     for (const op of ops) {
       const m = op.meta;
       // A put that nothing needs the previous item for (no index, stream or capacity) skips reading it.
-      const blind = op.item && !meter.on && !m.gsis.length && !m.lsis.length && !m.stream?.enabled;
+      const blind = op.item && !meter.on && !m.gsis.length && !m.lsis.length && !m.stream?.enabled && !m.pitr?.enabled;
       const old = blind ? undefined : d.engine.get(op.meta, op.key);
       d.engine.write(op.meta, op.key, old, op.item, undefined, op.size);
       if (meter.on) meter.write(op.meta, old, op.item);

@@ -50,6 +50,8 @@ export class ItemEngine {
       if (!old) return;
       s.deleteItem.run(meta.tid, key.pk, key.sk);
     }
+    // Point-in-time recovery keeps what the item was before this change (NULL: it did not exist).
+    if (meta.pitr?.enabled && !unchanged) s.logChange.run(meta.tid, this.clock.now(), key.pk, key.sk, old ? encodeItem(old) : null);
     if (meta.gsis.length || meta.lsis.length) this.writeIndexes(meta, key, old, next);
     if (meta.stream?.enabled && !unchanged) {
       const keys: Item = {};

@@ -109,7 +109,7 @@ export function prepareWrite(d: Dynamo, ctx: RequestContext, kind: WriteKind, in
 /** Reads the current item, checks the condition, writes. Call inside a transaction. Throws ConditionalCheckFailedException. */
 export function applyWrite(d: Dynamo, w: PreparedWrite, identity?: Identity): AppliedWrite {
   const m = w.meta;
-  const skipRead = w.blind && w.kind === "Put" && !w.condition && w.returnValues === "NONE" && !m.stream?.enabled && !m.gsis.length && !m.lsis.length;
+  const skipRead = w.blind && w.kind === "Put" && !w.condition && w.returnValues === "NONE" && !m.stream?.enabled && !m.pitr?.enabled && !m.gsis.length && !m.lsis.length;
   const old = skipRead ? undefined : d.engine.get(m, w.key);
   if (w.condition && !evaluateCondition(w.condition, old)) throw conditionFailed(w.returnOldOnFailure, old);
   return writeChecked(d, w, old, identity);
