@@ -125,6 +125,21 @@ export class DynamoDbProvider implements api.DynamodbHandlers {
   RestoreTableToPointInTime(ctx: RequestContext, input: api.RestoreTableToPointInTimeInput): api.RestoreTableToPointInTimeOutput {
     return restoreTableToPointInTime(this.d, ctx, input);
   }
+  CreateBackup(ctx: RequestContext, input: api.CreateBackupInput): api.CreateBackupOutput {
+    return createBackup(this.d, ctx, input);
+  }
+  DescribeBackup(ctx: RequestContext, input: api.DescribeBackupInput): api.DescribeBackupOutput {
+    return describeBackup(this.d, ctx, input);
+  }
+  DeleteBackup(ctx: RequestContext, input: api.DeleteBackupInput): api.DeleteBackupOutput {
+    return deleteBackup(this.d, ctx, input);
+  }
+  ListBackups(ctx: RequestContext, input: api.ListBackupsInput): api.ListBackupsOutput {
+    return listBackups(this.d, ctx, input);
+  }
+  RestoreTableFromBackup(ctx: RequestContext, input: api.RestoreTableFromBackupInput): api.RestoreTableFromBackupOutput {
+    return restoreTableFromBackup(this.d, ctx, input);
+  }
 
   /** Kinesis streaming destinations cannot be configured in Skyport, so a table has none. */
   DescribeKinesisStreamingDestination(ctx: RequestContext, input: api.DescribeKinesisStreamingDestinationInput): api.DescribeKinesisStreamingDestinationOutput {
