@@ -121,6 +121,10 @@ test("projection and key conditions", () => {
   const kc = parseKeyCondition("pk = :p AND begins_with(sk, :s)", new ExpressionAttributes(undefined, { ":p": { S: "a" }, ":s": { S: "b" } }));
   assert.deepEqual(kc, { partition: { name: "pk", value: { S: "a" } }, sort: { name: "sk", op: "begins_with", values: [{ S: "b" }] } });
   assert.throws(() => parseKeyCondition("pk <> :p", new ExpressionAttributes(undefined, { ":p": { S: "a" } })), /Invalid operator used in KeyConditionExpression/);
+  assert.throws(
+    () => parseKeyCondition("pk = :p AND contains(sk, :p)", new ExpressionAttributes(undefined, { ":p": { S: "a" } })),
+    /^ValidationException|Invalid operator used in KeyConditionExpression: contains$/,
+  );
 });
 
 test("PartiQL: statements and parameters", () => {

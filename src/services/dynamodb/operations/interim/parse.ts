@@ -399,6 +399,7 @@ export function parseKeyCondition(expr: string, attrs: ExpressionAttributes): Ke
       const v = val(n.args[1]!);
       if (l && v) return { name: l, op: "begins_with", values: [v] };
     }
+    if (n.t === "fn" && n.name !== "begins_with") throw validation(`Invalid operator used in KeyConditionExpression: ${n.name}`);
     if (n.t === "and" || n.t === "or" || n.t === "not" || n.t === "in" || (n.t === "cmp" && n.op === "<>"))
       throw validation(n.t === "cmp" ? "Invalid operator used in KeyConditionExpression: <>" : `Invalid operator used in KeyConditionExpression: ${n.t.toUpperCase()}`);
     throw bad();
