@@ -16,10 +16,11 @@ import { routeService } from "./router.js";
 
 /** A data plane served on the same port, picked by host or path before AWS API routing. */
 export interface DataPlane {
-  /** Cheap test on host and path; must not load the service. */
-  matches(host: string, path: string): boolean;
+  /** Cheap test on host and path (and whether the request carries SigV4 credentials); must not load the service. */
+  matches(host: string, path: string, signed: boolean): boolean;
   maxBodyBytes: number;
-  handle(req: HttpRequest, host: string, endpoint: string): Promise<HttpResponse>;
+  /** The response, or undefined when the request turns out not to be for this plane (AWS API routing goes on). */
+  handle(req: HttpRequest, host: string, endpoint: string): Promise<HttpResponse | undefined>;
 }
 
 export interface EdgeEnv extends DispatchEnv {
@@ -58,25 +59,30 @@ async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): P
     return send(res, await handleInternal(req.method ?? "GET", path, env.internal), req.method === "HEAD");
   }
 
+  const signingName = signingNameOf(req.headers, rawQuery);
+  let preread: Buffer | undefined;
   for (const plane of env.dataPlanes) {
-    if (!plane.matches(host, path)) continue;
+    if (!plane.matches(host, path, signingName !== undefined)) continue;
     const body = await readBody(req, plane.maxBodyBytes);
     if (body === undefined) return send(res, { status: 413, headers: { "Content-Type": "application/json" }, body: '{"message":"Request Too Long"}' });
     const request: HttpRequest = { method: req.method ?? "GET", path, rawQuery, query: new URLSearchParams(rawQuery), headers: req.headers, body };
-    return send(res, await plane.handle(request, host, endpoint), req.method === "HEAD");
+    const answer = await plane.handle(request, host, endpoint);
+    if (answer) return send(res, answer, req.method === "HEAD");
+    preread = body;
+    break;
   }
 
   const target = req.headers["x-amz-target"];
   const routeInput = {
     host,
     path,
-    signingName: signingNameOf(req.headers, rawQuery),
+    signingName,
     target: typeof target === "string" ? target : undefined,
     action: rawQuery.includes("Action=") ? new URLSearchParams(rawQuery).get("Action") ?? undefined : undefined,
   };
   let service = routeService(routeInput, lookupAction);
   const limit = service ? quirksOf(service).maxBodyBytes : DEFAULT_MAX_BODY;
-  const body = await readBody(req, limit);
+  const body = preread ?? (await readBody(req, limit));
   const query = new URLSearchParams(rawQuery);
   const request: HttpRequest = { method: req.method ?? "GET", path, rawQuery, query, headers: req.headers, body: body ?? Buffer.alloc(0) };
   if (!service && body && /^Action=|&Action=/.test(body.toString("latin1", 0, Math.min(body.length, 4096)))) {

@@ -15,4 +15,24 @@ export const DATA_PLANES: Array<(services: ServiceHost) => DataPlane> = [
       return lambda.handleDataPlane(req);
     },
   }),
+  // API Gateway REST APIs: {apiId}.execute-api.localhost, /_aws/execute-api/{apiId}/..., and custom domain
+  // names (any other unsigned request to a host name that is not an IP, localhost or an AWS endpoint).
+  (services) => {
+    let execute: Promise<(req: import("../aws/protocol/types.js").HttpRequest, host: string) => Promise<import("../aws/protocol/types.js").HttpResponse | undefined>> | undefined;
+    return {
+      matches: (host, path, signed) => EXECUTE_HOST.test(host) || path.startsWith("/_aws/execute-api/") || (!signed && isCustomDomainCandidate(host)),
+      maxBodyBytes: 10 * 1024 * 1024,
+      async handle(req, host) {
+        execute ??= import("./apigateway/execute/data-plane.js").then((m) => m.createExecuteHandler(services));
+        return (await execute)(req, host);
+      },
+    };
+  },
 ];
+
+const EXECUTE_HOST = /^[a-z0-9]{10}\.execute-api\.localhost(:\d+)?$/i;
+function isCustomDomainCandidate(host: string): boolean {
+  const h = host.replace(/:\d+$/, "").toLowerCase();
+  if (!h.includes(".") || h === "localhost" || h.endsWith(".localhost") || h.endsWith("amazonaws.com") || /^[\d.]+$/.test(h) || h.startsWith("[")) return false;
+  return true;
+}

@@ -18,7 +18,7 @@ export const SERVICES: Record<string, ServiceEntry> = {
   dynamodbstreams: { status: "available", load: async () => (await import("./dynamodbstreams/provider.js")).createProvider },
   lambda: { status: "partial", load: async () => (await import("./lambda/provider.js")).createProvider },
   logs: { status: "partial", load: async () => (await import("./logs/provider.js")).createProvider },
-  apigateway: { status: "planned" },
+  apigateway: { status: "partial", load: async () => (await import("./apigateway/provider.js")).createProvider },
   apigatewayv2: { status: "planned" },
   apigatewaymanagementapi: { status: "planned" },
   s3: { status: "planned" },

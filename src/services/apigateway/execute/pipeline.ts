@@ -1,0 +1,408 @@
+/**
+ * The REST API request path, one list of steps:
+ *   route (API, stage, deployment, resource, method) → method request (required parameters, body model)
+ *   → integration request (parameter mappings, mapping template / passthrough) → integration (Lambda proxy,
+ *   Lambda custom, AWS service, HTTP, HTTP_PROXY, MOCK) → integration response (selection pattern, template,
+ *   headers) → method response (binary conversion, compression), with gateway responses for errors.
+ * Gaps: authorizers, API keys/usage plans, throttling and caching are not enforced yet.
+ */
+import { gzipSync } from "node:zlib";
+import AjvModule from "ajv-draft-04";
+import type { GatewayResponse, Integration, IntegrationResponse, Stage } from "../../../aws/api/apigateway.js";
+import type { HttpRequest, HttpResponse } from "../../../aws/protocol/types.js";
+import type { Clock } from "../../../core/clock.js";
+import type { IdGenerator } from "../../../core/ids.js";
+import type { RequestContext } from "../../../edge/context.js";
+import type { ServiceHost } from "../../host.js";
+import type { DeploymentSnapshot, RestApiDataAccess } from "../snapshot.js";
+import { callAwsAction, callHttp, invokeLambda, lambdaFunctionOf, type IntegrationOutput } from "./integrations.js";
+import { matchRoute, parseTarget, pickDeployment, type RouteMatch, type Target } from "./route.js";
+import { renderTemplate, jsonPath, type RequestParts, type TemplateScope } from "./vtl.js";
+
+const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as unknown as new (o: object) => { compile(schema: object): ((data: unknown) => boolean) & { errors?: unknown } };
+
+export interface ExecuteDeps {
+  data: RestApiDataAccess;
+  services: ServiceHost;
+  ids: IdGenerator;
+  clock: Clock;
+  random: () => number;
+}
+
+interface Exchange {
+  req: HttpRequest;
+  target: Target;
+  stage: Stage;
+  snapshot: DeploymentSnapshot;
+  route: RouteMatch;
+  params: RequestParts;
+  stageVariables: Record<string, string>;
+  context: Record<string, unknown>;
+  requestId: string;
+  bodyText: string;
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const requestTime = (d: Date) =>
+  `${String(d.getUTCDate()).padStart(2, "0")}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${d.toISOString().slice(11, 19)} +0000`;
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+  return { status, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) };
+}
+
+/** Runs one request through a REST API. */
+export async function executeRestRequest(req: HttpRequest, host: string, deps: ExecuteDeps): Promise<HttpResponse> {
+  const requestId = deps.ids.uuid();
+  // 1. route
+  const target = parseTarget(host, req.path, deps.data);
+  if (target === undefined) return json(404, { message: "Not Found" }, { "x-amzn-RequestId": requestId });
+  if (target === "no-stage") return json(403, { message: "Forbidden" }, { "x-amzn-RequestId": requestId, "x-amzn-ErrorType": "ForbiddenException" });
+  const stage = deps.data.getStageFor(target.location, target.apiId, target.stageName);
+  if (!stage) return json(403, { message: "Forbidden" }, { "x-amzn-RequestId": requestId, "x-amzn-ErrorType": "ForbiddenException" });
+  const pick = pickDeployment(stage, deps.random);
+  const snapshot = deps.data.getDeploymentSnapshot(target.location, target.apiId, pick.deploymentId);
+  if (!snapshot) return json(500, { message: "Internal server error" }, { "x-amzn-RequestId": requestId });
+  const stageVariables = { ...stage.variables, ...(pick.canary ? stage.canarySettings?.stageVariableOverrides : undefined) };
+  const route = matchRoute(snapshot, target.path, req.method);
+  const now = new Date(deps.clock.now());
+  const context: Record<string, unknown> = {
+    requestId, extendedRequestId: requestId, apiId: target.apiId, stage: target.stageName, accountId: target.location.accountId,
+    httpMethod: req.method, path: `/${target.stageName}${target.path}`, protocol: "HTTP/1.1", requestTime: requestTime(now), requestTimeEpoch: now.getTime(),
+    domainName: target.domainName.replace(/:\d+$/, ""), domainPrefix: target.domainName.split(".")[0],
+    identity: { sourceIp: "127.0.0.1", userAgent: String(req.headers["user-agent"] ?? ""), accountId: null, caller: null, user: null, userArn: null, apiKey: null, accessKey: null },
+    error: {},
+  };
+  if (!route) return gatewayResponse(snapshot, "MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token", context, stageVariables, { "x-amzn-ErrorType": "MissingAuthenticationTokenException" });
+  context.resourceId = route.resource.id;
+  context.resourcePath = route.resource.path;
+
+  const params = requestParts(req, route.pathParameters);
+  const ex: Exchange = { req, target, stage, snapshot, route, params, stageVariables, context, requestId, bodyText: req.body.toString("utf8") };
+
+  // 2. method request
+  const invalid = validateMethodRequest(ex);
+  if (invalid) return invalid;
+
+  // 3–5. integration request, integration, integration response
+  const integration = route.method.methodIntegration!;
+  let result: HttpResponse;
+  try {
+    result = await runIntegration(ex, integration, deps);
+  } catch (e) {
+    deps.services.get("apigateway"); // keep the provider alive for logging context
+    result = gatewayResponse(snapshot, "DEFAULT_5XX", 500, "Internal server error", context, stageVariables);
+    void e;
+  }
+  // 6. method response: compression
+  return compress(ex, result);
+}
+
+function requestParts(req: HttpRequest, path: Record<string, string>): RequestParts {
+  const header: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) header[k] = Array.isArray(v) ? v.join(",") : v;
+  const querystring: Record<string, string> = {};
+  for (const [k, v] of req.query) querystring[k] = v; // the last value, as API Gateway's single-value view
+  return { path, querystring, header };
+}
+
+function validateMethodRequest(ex: Exchange): HttpResponse | undefined {
+  const m = ex.route.method;
+  const validator = m.requestValidatorId ? ex.snapshot.requestValidators.find((v) => v.id === m.requestValidatorId) : undefined;
+  if (!validator) return undefined;
+  if (validator.validateRequestParameters) {
+    const missing: string[] = [];
+    for (const [key, required] of Object.entries(m.requestParameters ?? {})) {
+      if (!required) continue;
+      const p = /^method\.request\.(path|querystring|header)\.(.+)$/.exec(key);
+      if (!p) continue;
+      const where = p[1] as keyof RequestParts;
+      const present = where === "header" ? Object.keys(ex.params.header).some((h) => h.toLowerCase() === p[2]!.toLowerCase()) : ex.params[where][p[2]!] !== undefined;
+      if (!present) missing.push(p[2]!);
+    }
+    if (missing.length) return gatewayResponse(ex.snapshot, "BAD_REQUEST_PARAMETERS", 400, `Missing required request parameters: [${missing.join(", ")}]`, ex.context, ex.stageVariables);
+  }
+  if (validator.validateRequestBody) {
+    const ct = contentType(ex.req);
+    const modelName = m.requestModels?.[ct] ?? m.requestModels?.["application/json"];
+    const model = modelName ? ex.snapshot.models.find((x) => x.name === modelName) : undefined;
+    if (model?.schema) {
+      let body: unknown;
+      try {
+        body = JSON.parse(ex.bodyText);
+      } catch {
+        return gatewayResponse(ex.snapshot, "BAD_REQUEST_BODY", 400, "Invalid request body", ex.context, ex.stageVariables);
+      }
+      const validate = schemaValidator(model.schema);
+      if (!validate(body)) return gatewayResponse(ex.snapshot, "BAD_REQUEST_BODY", 400, "Invalid request body", ex.context, ex.stageVariables);
+    }
+  }
+  return undefined;
+}
+
+const validators = new Map<string, (data: unknown) => boolean>();
+function schemaValidator(schema: string): (data: unknown) => boolean {
+  let v = validators.get(schema);
+  if (!v) validators.set(schema, (v = new Ajv({ strict: false, allErrors: false }).compile(JSON.parse(schema) as object)));
+  return v;
+}
+
+const contentType = (req: HttpRequest) => String(req.headers["content-type"] ?? "application/json").split(";")[0]!.trim().toLowerCase();
+
+function isBinary(ex: Exchange): boolean {
+  const ct = contentType(ex.req);
+  return (ex.snapshot.api.binaryMediaTypes ?? []).some((t) => t === ct || t === "*/*" || (t.endsWith("/*") && ct.startsWith(t.slice(0, -1))));
+}
+
+function scope(ex: Exchange, body: string): TemplateScope {
+  return { body, params: ex.params, context: ex.context, stageVariables: ex.stageVariables };
+}
+
+/** Template selection by Content-Type and the passthrough behaviours (415 on NEVER / WHEN_NO_TEMPLATES). */
+function integrationRequestBody(ex: Exchange, integration: Integration): { body: string } | HttpResponse {
+  const templates = integration.requestTemplates ?? {};
+  const ct = contentType(ex.req);
+  const template = templates[ct];
+  if (template !== undefined) return { body: renderTemplate(template, scope(ex, ex.bodyText)) };
+  const hasTemplates = Object.keys(templates).length > 0;
+  const behaviour = integration.passthroughBehavior ?? "WHEN_NO_MATCH";
+  if (behaviour === "NEVER" || (behaviour === "WHEN_NO_TEMPLATES" && hasTemplates)) {
+    return gatewayResponse(ex.snapshot, "UNSUPPORTED_MEDIA_TYPE", 415, "Unsupported Media Type", ex.context, ex.stageVariables);
+  }
+  // MOCK without a matching template still renders the JSON template if one exists (console default).
+  if (integration.type === "MOCK" && templates["application/json"] !== undefined) return { body: renderTemplate(templates["application/json"], scope(ex, ex.bodyText)) };
+  return { body: ex.bodyText };
+}
+
+const substitute = (s: string, vars: Record<string, string>) => s.replace(/\$\{stageVariables\.([A-Za-z0-9_]+)\}/g, (_, k: string) => vars[k] ?? "");
+
+function lambdaCtx(ex: Exchange): RequestContext {
+  return { requestId: ex.requestId, accountId: ex.target.location.accountId, region: ex.target.location.region, service: "apigateway", operation: "", principal: { accessKeyId: ex.target.location.accountId, anonymous: false }, clock: { now: () => Date.now() }, endpoint: "" };
+}
+
+async function runIntegration(ex: Exchange, integration: Integration, deps: ExecuteDeps): Promise<HttpResponse> {
+  const uri = substitute(integration.uri ?? "", ex.stageVariables);
+  const ctx = lambdaCtx(ex);
+  switch (integration.type) {
+    case "AWS_PROXY": {
+      const fn = lambdaFunctionOf(uri);
+      if (!fn) return gatewayResponse(ex.snapshot, "DEFAULT_5XX", 500, "Internal server error", ex.context, ex.stageVariables);
+      const out = await invokeLambda(deps.services, ctx, fn, Buffer.from(JSON.stringify(proxyEvent(ex))));
+      return proxyResponse(ex, out);
+    }
+    case "MOCK": {
+      const r = integrationRequestBody(ex, integration);
+      if ("status" in r) return r;
+      let status = 200;
+      try {
+        const parsed = JSON.parse(r.body || "{}") as { statusCode?: number };
+        if (parsed.statusCode) status = Number(parsed.statusCode);
+      } catch {
+        /* a MOCK template that is not JSON answers 200 */
+      }
+      return integrationResponse(ex, integration, { status, headers: {}, body: Buffer.alloc(0) });
+    }
+    case "AWS": {
+      const r = integrationRequestBody(ex, integration);
+      if ("status" in r) return r;
+      const fn = lambdaFunctionOf(uri);
+      if (fn) {
+        const out = await invokeLambda(deps.services, ctx, fn, Buffer.from(r.body || "{}"));
+        let errorMessage: string | undefined;
+        if (out.functionError) {
+          try {
+            errorMessage = String((JSON.parse(out.payload.toString("utf8")) as { errorMessage?: string }).errorMessage ?? "");
+          } catch {
+            errorMessage = out.payload.toString("utf8");
+          }
+        }
+        return integrationResponse(ex, integration, { status: 200, headers: {}, body: out.payload, errorMessage });
+      }
+      return integrationResponse(ex, integration, await callAwsAction(deps.services, ctx, uri, r.body));
+    }
+    case "HTTP":
+    case "HTTP_PROXY": {
+      const proxy = integration.type === "HTTP_PROXY";
+      let url = uri.replace(/\{([^}+]+)\+?\}/g, (_, k: string) => mappedPathParam(ex, integration, k));
+      if (proxy && ex.req.rawQuery) url += (url.includes("?") ? "&" : "?") + ex.req.rawQuery;
+      const headers: Record<string, string> = proxy ? { ...ex.params.header } : { "content-type": contentType(ex.req) };
+      for (const [dest, src] of Object.entries(integration.requestParameters ?? {})) {
+        const h = /^integration\.request\.header\.(.+)$/.exec(dest);
+        if (h) headers[h[1]!] = resolveSource(ex, src) ?? "";
+      }
+      let body = ex.req.body;
+      if (!proxy) {
+        const r = integrationRequestBody(ex, integration);
+        if ("status" in r) return r;
+        body = Buffer.from(r.body);
+      }
+      const out = await callHttp(integration.httpMethod ?? ex.req.method, url, headers, body, integration.timeoutInMillis ?? 29000);
+      if ((out as { gateway?: boolean }).gateway) {
+        return gatewayResponse(ex.snapshot, out.status === 504 ? "INTEGRATION_TIMEOUT" : "INTEGRATION_FAILURE", out.status, out.status === 504 ? "Endpoint request timed out" : "Internal server error", ex.context, ex.stageVariables);
+      }
+      if (proxy) return { status: out.status, headers: out.headers, body: out.body };
+      return integrationResponse(ex, integration, out);
+    }
+    default:
+      return gatewayResponse(ex.snapshot, "DEFAULT_5XX", 500, "Internal server error", ex.context, ex.stageVariables);
+  }
+}
+
+function mappedPathParam(ex: Exchange, integration: Integration, name: string): string {
+  const src = integration.requestParameters?.[`integration.request.path.${name}`];
+  const v = src ? resolveSource(ex, src) : ex.params.path[name];
+  return (v ?? "").split("/").map(encodeURIComponent).join("/");
+}
+
+/** A mapping source: 'literal', method.request.{path|querystring|header}.x, stageVariables.x, context.x. */
+function resolveSource(ex: Exchange, src: string): string | undefined {
+  if (src.startsWith("'") && src.endsWith("'")) return src.slice(1, -1);
+  const m = /^method\.request\.(path|querystring|header)\.(.+)$/.exec(src);
+  if (m) return m[1] === "header" ? Object.entries(ex.params.header).find(([k]) => k.toLowerCase() === m[2]!.toLowerCase())?.[1] : ex.params[m[1] as "path" | "querystring"][m[2]!];
+  const s = /^stageVariables\.(.+)$/.exec(src);
+  if (s) return ex.stageVariables[s[1]!];
+  const c = /^context\.(.+)$/.exec(src);
+  if (c) return String(c[1]!.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], ex.context) ?? "");
+  return undefined;
+}
+
+/** The Lambda proxy integration's event, payload format 1.0. */
+function proxyEvent(ex: Exchange): Record<string, unknown> {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(ex.req.headers)) {
+    if (v === undefined) continue;
+    const values = Array.isArray(v) ? v : [v];
+    headers[k] = values[values.length - 1]!;
+    multiValueHeaders[k] = values;
+  }
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [k, v] of ex.req.query) {
+    query[k] = v;
+    (multiQuery[k] ??= []).push(v);
+  }
+  const binary = isBinary(ex);
+  const hasQuery = Object.keys(query).length > 0;
+  return {
+    resource: ex.route.resource.path,
+    path: ex.target.path,
+    httpMethod: ex.req.method,
+    headers: Object.keys(headers).length ? headers : null,
+    multiValueHeaders: Object.keys(multiValueHeaders).length ? multiValueHeaders : null,
+    queryStringParameters: hasQuery ? query : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    pathParameters: Object.keys(ex.route.pathParameters).length ? ex.route.pathParameters : null,
+    stageVariables: Object.keys(ex.stageVariables).length ? ex.stageVariables : null,
+    requestContext: {
+      resourceId: ex.route.resource.id, resourcePath: ex.route.resource.path, httpMethod: ex.req.method, extendedRequestId: ex.requestId,
+      requestTime: ex.context.requestTime, path: ex.context.path, accountId: ex.target.location.accountId, protocol: "HTTP/1.1", stage: ex.target.stageName,
+      domainPrefix: ex.context.domainPrefix, requestTimeEpoch: ex.context.requestTimeEpoch, requestId: ex.requestId,
+      identity: { cognitoIdentityPoolId: null, accountId: null, cognitoIdentityId: null, caller: null, sourceIp: "127.0.0.1", principalOrgId: null, accessKey: null, cognitoAuthenticationType: null, cognitoAuthenticationProvider: null, userArn: null, userAgent: String(ex.req.headers["user-agent"] ?? ""), user: null },
+      domainName: ex.context.domainName, apiId: ex.target.apiId,
+    },
+    body: ex.req.body.length ? (binary ? ex.req.body.toString("base64") : ex.bodyText) : null,
+    isBase64Encoded: binary && ex.req.body.length > 0,
+  };
+}
+
+/** The Lambda proxy response contract; anything else is a 502, as on AWS. */
+function proxyResponse(ex: Exchange, out: { payload: Buffer; functionError?: string }): HttpResponse {
+  const bad = () => gatewayResponse(ex.snapshot, "DEFAULT_5XX", 502, "Internal server error", ex.context, ex.stageVariables);
+  if (out.functionError) return bad();
+  let r: { statusCode?: unknown; headers?: Record<string, unknown>; multiValueHeaders?: Record<string, unknown[]>; body?: unknown; isBase64Encoded?: boolean };
+  try {
+    r = JSON.parse(out.payload.toString("utf8")) as typeof r;
+  } catch {
+    return bad();
+  }
+  if (!r || typeof r !== "object" || Array.isArray(r)) return bad();
+  const status = Number(r.statusCode ?? 200);
+  if (!Number.isInteger(status) || status < 100 || status > 599) return bad();
+  if (r.body !== undefined && r.body !== null && typeof r.body !== "string") return bad();
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(r.multiValueHeaders ?? {})) headers[k] = (v as unknown[]).map(String);
+  for (const [k, v] of Object.entries(r.headers ?? {})) headers[k] = String(v);
+  if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = "application/json";
+  headers["x-amzn-RequestId"] = ex.requestId;
+  const body = typeof r.body === "string" ? (r.isBase64Encoded ? Buffer.from(r.body, "base64") : Buffer.from(r.body)) : Buffer.alloc(0);
+  return { status, headers, body };
+}
+
+/** Chooses the integration response (selection pattern on the error message or status code) and maps it. */
+function integrationResponse(ex: Exchange, integration: Integration, out: IntegrationOutput): HttpResponse {
+  const responses = Object.values(integration.integrationResponses ?? {});
+  const subject = integration.type === "AWS" && lambdaFunctionOf(integration.uri ?? "") ? (out.errorMessage ?? "") : String(out.status);
+  let chosen: IntegrationResponse | undefined;
+  if (out.errorMessage !== undefined || integration.type !== "AWS" || !lambdaFunctionOf(integration.uri ?? "")) {
+    chosen = responses.find((r) => r.selectionPattern && new RegExp(`^(?:${r.selectionPattern})$`, "s").test(subject));
+  }
+  chosen ??= responses.find((r) => !r.selectionPattern);
+  if (!chosen) return gatewayResponse(ex.snapshot, "DEFAULT_5XX", 500, "Internal server error", ex.context, ex.stageVariables);
+  const status = Number(chosen.statusCode);
+  const bodyText = out.body.toString("utf8");
+  const templates = chosen.responseTemplates ?? {};
+  const accept = String(ex.req.headers.accept ?? "").split(",")[0]!.trim();
+  const template = templates[accept] ?? templates["application/json"] ?? Object.values(templates)[0];
+  let body: Buffer = out.body;
+  let ct = "application/json";
+  if (template !== undefined && template !== null) body = Buffer.from(renderTemplate(template, scope(ex, bodyText)));
+  else if (out.headers["content-type"]) ct = out.headers["content-type"];
+  if (chosen.contentHandling === "CONVERT_TO_BINARY") body = Buffer.from(body.toString("utf8"), "base64");
+  else if (chosen.contentHandling === "CONVERT_TO_TEXT") body = Buffer.from(body.toString("base64"));
+  const headers: Record<string, string> = { "Content-Type": ct, "x-amzn-RequestId": ex.requestId };
+  for (const [dest, src] of Object.entries(chosen.responseParameters ?? {})) {
+    const h = /^method\.response\.header\.(.+)$/.exec(dest);
+    if (!h) continue;
+    let v: string | undefined;
+    if (src.startsWith("'")) v = src.slice(1, -1);
+    else if (src.startsWith("integration.response.header.")) v = out.headers[src.slice(28).toLowerCase()];
+    else if (src === "integration.response.body") v = bodyText;
+    else if (src.startsWith("integration.response.body.")) {
+      const found = jsonPath(safeParse(bodyText), `$.${src.slice(26)}`);
+      v = found === undefined ? undefined : typeof found === "string" ? found : JSON.stringify(found);
+    } else v = resolveSource(ex, src);
+    if (v !== undefined) headers[h[1]!] = v;
+  }
+  return { status, headers, body };
+}
+
+function safeParse(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+}
+
+const DEFAULT_STATUS: Record<string, number> = { DEFAULT_4XX: 400, DEFAULT_5XX: 500 };
+
+/** An error answered by the gateway itself, shaped by the API's gateway responses (CORS headers too). */
+function gatewayResponse(s: DeploymentSnapshot, type: string, status: number, message: string, context: Record<string, unknown>, stageVariables: Record<string, string>, extra: Record<string, string> = {}): HttpResponse {
+  const family = status >= 500 ? "DEFAULT_5XX" : "DEFAULT_4XX";
+  const find = (t: string): GatewayResponse | undefined => s.gatewayResponses.find((g) => g.responseType === t);
+  const specific = find(type);
+  const fallback = find(family);
+  const headers: Record<string, string> = { "Content-Type": "application/json", "x-amzn-RequestId": String(context.requestId), ...extra };
+  for (const g of [fallback, specific]) {
+    for (const [dest, src] of Object.entries(g?.responseParameters ?? {})) {
+      const h = /^gatewayresponse\.header\.(.+)$/.exec(dest);
+      if (h) headers[h[1]!] = src.startsWith("'") ? src.slice(1, -1) : src;
+    }
+  }
+  const g = specific ?? fallback;
+  const finalStatus = g?.statusCode ? Number(g.statusCode) : (status || DEFAULT_STATUS[family]!);
+  const template = g?.responseTemplates?.["application/json"];
+  if (template) {
+    const ctx = { ...context, error: { message, messageString: JSON.stringify(message), responseType: type } };
+    return { status: finalStatus, headers, body: renderTemplate(template, { body: "", params: { path: {}, querystring: {}, header: {} }, context: ctx, stageVariables }) };
+  }
+  return { status: finalStatus, headers, body: JSON.stringify({ message }) };
+}
+
+function compress(ex: Exchange, r: HttpResponse): HttpResponse {
+  const min = ex.snapshot.api.minimumCompressionSize;
+  if (min === undefined || min === null) return r;
+  const body = typeof r.body === "string" ? Buffer.from(r.body) : r.body;
+  if (body.length < min || !/\bgzip\b/.test(String(ex.req.headers["accept-encoding"] ?? ""))) return r;
+  return { ...r, headers: { ...r.headers, "Content-Encoding": "gzip" }, body: gzipSync(body) };
+}
