@@ -235,7 +235,8 @@ async function runIntegration(ex: Exchange, integration: Integration, deps: Exec
         if ("status" in r) return r;
         body = Buffer.from(r.body);
       }
-      const out = await callHttp(integration.httpMethod ?? ex.req.method, url, headers, body, integration.timeoutInMillis ?? 29000);
+      const verb = !integration.httpMethod || integration.httpMethod === "ANY" ? ex.req.method : integration.httpMethod;
+      const out = await callHttp(verb, url, headers, body, integration.timeoutInMillis ?? 29000);
       if ((out as { gateway?: boolean }).gateway) {
         return gatewayResponse(ex.snapshot, out.status === 504 ? "INTEGRATION_TIMEOUT" : "INTEGRATION_FAILURE", out.status, out.status === 504 ? "Endpoint request timed out" : "Internal server error", ex.context, ex.stageVariables);
       }

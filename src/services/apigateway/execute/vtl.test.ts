@@ -1,0 +1,60 @@
+/**
+ * Mapping template cases; expected outputs follow the AWS doc "API Gateway mapping template and access
+ * logging variable reference" ($input, $util, $context, $stageVariables) and its JSONPath examples.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { jsonPath, renderTemplate, util, type TemplateScope } from "./vtl.js";
+
+const body = JSON.stringify({ name: "apple", price: 3, tags: ["red", "fruit"], nested: { a: { b: "deep" } }, items: [{ id: 1 }, { id: 2 }] });
+const scope: TemplateScope = {
+  body,
+  params: { path: { id: "42" }, querystring: { q: "hello world", who: "me", say: "a\"b'c\nd" }, header: { "Content-Type": "application/json", "X-Custom": "h1" } },
+  context: { stage: "dev", requestId: "req-1", httpMethod: "POST", resourcePath: "/items/{id}", identity: { sourceIp: "127.0.0.1" } },
+  stageVariables: { table: "items-dev" },
+};
+
+const CASES: Array<[string, string, string]> = [
+  ["$input.body is the raw payload", "$input.body", body],
+  ["$input.json('$') is the whole body as JSON", "$input.json('$')", body],
+  ["$input.json of a field keeps JSON quoting", "$input.json('$.name')", '"apple"'],
+  ["$input.json of a nested object", "$input.json('$.nested.a')", '{"b":"deep"}'],
+  ["$input.json of an array element", "$input.json('$.tags[1]')", '"fruit"'],
+  ["$input.json with wildcard", "$input.json('$.items[*].id')", "[1,2]"],
+  ["$input.path returns the object itself", "$input.path('$.nested.a.b')", "deep"],
+  ["$input.path of a number", "$input.path('$.price')", "3"],
+  ["$input.path size of an array", "$input.path('$.tags').size()", "2"],
+  ["$input.params(name) searches path, then query string, then header", "$input.params('id')/$input.params('q')/$input.params('X-Custom')", "42/hello world/h1"],
+  ["$input.params header lookup is case-insensitive", "$input.params('x-custom')", "h1"],
+  ["$input.params() maps by location", "$input.params().path.id $input.params().querystring.who", "42 me"],
+  ["missing parameter renders empty", "[$input.params('nope')]", "[]"],
+  ["$context variables", "$context.stage $context.requestId $context.httpMethod $context.resourcePath $context.identity.sourceIp", "dev req-1 POST /items/{id} 127.0.0.1"],
+  ["$stageVariables", "$stageVariables.table", "items-dev"],
+  ["$util.escapeJavaScript escapes quotes and newlines", "$util.escapeJavaScript($input.params('say'))", "a\\\"b\\'c\\nd"],
+  ["$util.urlEncode", "$util.urlEncode('a b&c')", "a+b%26c"],
+  ["$util.urlDecode", "$util.urlDecode('a+b%26c')", "a b&c"],
+  ["$util.base64Encode", "$util.base64Encode('hello')", "aGVsbG8="],
+  ["$util.base64Decode", "$util.base64Decode('aGVsbG8=')", "hello"],
+  ["$util.parseJson gives an object", "#set($o = $util.parseJson($input.json('$.nested')))$o.a.b", "deep"],
+  ["#foreach over a JSON array", "#foreach($t in $input.path('$.tags'))$t#if($foreach.hasNext),#end#end", "red,fruit"],
+  ["#if on a parameter", "#if($input.params('who') == 'me')yes#{else}no#end", "yes"],
+  ["a DynamoDB PutItem body from a template", '{"TableName":"$stageVariables.table","Item":{"id":{"S":"$input.params(\'id\')"},"name":{"S":$input.json(\'$.name\')}}}', '{"TableName":"items-dev","Item":{"id":{"S":"42"},"name":{"S":"apple"}}}'],
+];
+
+for (const [name, template, expected] of CASES) {
+  test(`renderTemplate: ${name}`, () => {
+    assert.equal(renderTemplate(template, scope), expected);
+  });
+}
+
+test("jsonPath: root, members, indexes, wildcards, missing", () => {
+  const o = JSON.parse(body);
+  assert.deepEqual(jsonPath(o, "$"), o);
+  assert.equal(jsonPath(o, "$['name']"), "apple");
+  assert.deepEqual(jsonPath(o, "$.items[*].id"), [1, 2]);
+  assert.equal(jsonPath(o, "$.missing.deeper"), undefined);
+});
+
+test("util.escapeJavaScript: backslashes and tabs", () => {
+  assert.equal(util.escapeJavaScript("a\\b\tc"), "a\\\\b\\tc");
+});
