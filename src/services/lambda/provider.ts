@@ -4,7 +4,8 @@
  * retries, DryRun; LogType=Tail; qualifiers). Each execution environment is a process speaking the
  * Lambda Runtime API (runtime/), logs go to CloudWatch Logs with START/END/REPORT lines (logs.ts).
  *
- * Gaps against AWS: layers, function URLs, event source mappings, event invoke configs (destinations),
+ * Event source mappings read DynamoDB streams (event-sources.ts) with filtering, retries and bisection.
+ * Gaps against AWS: layers, function URLs, event invoke configs (destinations), other event sources,
  * code signing, container images and S3 code locations answer NotImplementedException; memory is
  * enforced through the node heap limit only (no cgroup); no bubblewrap sandbox yet.
  * Deliberate differences: environments run on the host (plain processes); Runtime API and code download
@@ -22,6 +23,7 @@ import type { ServiceEnv } from "../host.js";
 import { checkZip, describeZip, extractCode } from "./code.js";
 import { Limits, Messages, RUNTIMES } from "./constants.js";
 import { functionArn, lastModified, notFound, parseFunctionName, validateSettings, versionConfig } from "./functions.js";
+import { EventSourcePoller } from "./event-sources.js";
 import { LogBatcher } from "./logs.js";
 import { EnvironmentManager, ThrottledError, type EnvironmentBlueprint, type InvocationResult } from "./runtime/environments.js";
 import { handleRuntimeApi, RUNTIME_API_PREFIX } from "./runtime/runtime-api.js";
@@ -39,6 +41,7 @@ export class LambdaProvider implements L.LambdaHandlers {
   private readonly codeRoot: string;
   private readonly asyncTimer: NodeJS.Timeout;
   private asyncBusy = false;
+  readonly eventSources: EventSourcePoller;
 
   constructor(private readonly env: ServiceEnv) {
     this.store = new LambdaStore(env.store);
@@ -56,6 +59,47 @@ export class LambdaProvider implements L.LambdaHandlers {
     });
     this.asyncTimer = setInterval(() => void this.drainAsync(), ASYNC_POLL_MS);
     this.asyncTimer.unref();
+    this.eventSources = new EventSourcePoller(env.store, env.services, env.clock, env.ids, env.log, (a, r) => this.internalCtx(a, r), async (ctx, arn, payload) => {
+      try {
+        const { row, name, version } = this.resolve(ctx, arn, undefined, true);
+        const r = await this.run(ctx, name, version, row, payload, arn);
+        return { failed: !!r.functionError };
+      } catch {
+        return { failed: true };
+      }
+    });
+  }
+
+  // ---- event source mappings (DynamoDB Streams) -------------------------------------------------------
+
+  async CreateEventSourceMapping(ctx: RequestContext, input: L.CreateEventSourceMappingInput): Promise<L.EventSourceMappingConfiguration> {
+    const { name, row } = this.resolve(ctx, input.FunctionName);
+    const ref = parseFunctionName(ctx, input.FunctionName);
+    return this.eventSources.create(ctx, input, ref.qualifier ? functionArn(ctx, name, ref.qualifier) : (row.config.FunctionArn ?? functionArn(ctx, name)));
+  }
+
+  GetEventSourceMapping(ctx: RequestContext, input: L.GetEventSourceMappingInput): L.EventSourceMappingConfiguration {
+    return this.eventSources.get(ctx, input.UUID).config;
+  }
+
+  ListEventSourceMappings(ctx: RequestContext, input: L.ListEventSourceMappingsInput): L.ListEventSourceMappingsOutput {
+    let all = this.eventSources.list(ctx).map((m) => m.config);
+    if (input.EventSourceArn) all = all.filter((c) => c.EventSourceArn === input.EventSourceArn);
+    if (input.FunctionName) {
+      const name = parseFunctionName(ctx, input.FunctionName).name;
+      all = all.filter((c) => c.FunctionArn?.split(":")[6] === name);
+    }
+    const start = input.Marker ? Number(input.Marker) : 0;
+    const max = Math.min(input.MaxItems ?? 100, 10000);
+    return { EventSourceMappings: all.slice(start, start + max), NextMarker: start + max < all.length ? String(start + max) : undefined };
+  }
+
+  UpdateEventSourceMapping(ctx: RequestContext, input: L.UpdateEventSourceMappingInput): L.EventSourceMappingConfiguration {
+    return this.eventSources.update(ctx, input);
+  }
+
+  DeleteEventSourceMapping(ctx: RequestContext, input: L.DeleteEventSourceMappingInput): L.EventSourceMappingConfiguration {
+    return this.eventSources.delete(ctx, input.UUID);
   }
 
   // ---- functions ------------------------------------------------------------------------------------
@@ -154,6 +198,7 @@ export class LambdaProvider implements L.LambdaHandlers {
     } else {
       this.store.deleteFunction(ctx.accountId, ctx.region, ref.name);
       this.envs.drain(this.poolKey(ctx, ref.name));
+      this.eventSources.deleteForFunction(ctx.accountId, ctx.region, functionArn(ctx, ref.name));
     }
     return {};
   }
@@ -559,6 +604,7 @@ export class LambdaProvider implements L.LambdaHandlers {
 
   async close(): Promise<void> {
     clearInterval(this.asyncTimer);
+    this.eventSources.close();
     this.envs.killAll();
     await this.logs.flush();
   }
