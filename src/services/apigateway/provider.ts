@@ -6,7 +6,7 @@
  * the x-amazon-apigateway-* extensions). The request path lives in execute/.
  *
  * Gaps against AWS: authorizers, API keys and usage plans are not implemented yet (their operations answer
- * NotImplementedException), as are ImportRestApi/PutRestApi, TestInvokeMethod, documentation parts,
+ * NotImplementedException), as are TestInvokeMethod, documentation parts,
  * SDK generation, VPC links and client certificates. YAML export is not offered (JSON only).
  */
 import AjvModule from "ajv-draft-04";
@@ -19,6 +19,7 @@ import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
 import type { ApiDoc, StoredResource } from "./model.js";
 import { exportOpenApi } from "./openapi/export.js";
+import { applyDefinition, parseDefinition } from "./openapi/import.js";
 import { applyPatch, coerce, type PatchOperation } from "./patch.js";
 import type { ApiLocation, DeploymentSnapshot, RestApiDataAccess } from "./snapshot.js";
 import { ApiGatewayStore } from "./store.js";
@@ -67,6 +68,28 @@ export class ApiGatewayProvider implements A.ApigatewayHandlers, RestApiDataAcce
     }
     this.store.putApi(ctx.accountId, ctx.region, doc);
     return api;
+  }
+
+  ImportRestApi(ctx: RequestContext, input: A.ImportRestApiInput): A.RestApi {
+    const def = parseDefinition(input.body);
+    const api = this.CreateRestApi(ctx, { name: String(def.info?.title ?? "imported"), description: def.info?.description, endpointConfiguration: input.parameters?.endpointConfigurationTypes ? { types: [input.parameters.endpointConfigurationTypes] } : undefined });
+    const doc = this.api(ctx, api.id!);
+    const warnings = applyDefinition(doc, def, this.env.ids, "overwrite");
+    if (warnings.length && input.failOnWarnings) throw badRequest(warnings.join("; "));
+    doc.api.warnings = warnings.length ? warnings : undefined;
+    this.save(ctx, doc);
+    return doc.api;
+  }
+
+  PutRestApi(ctx: RequestContext, input: A.PutRestApiInput): A.RestApi {
+    const doc = this.api(ctx, input.restApiId);
+    const def = parseDefinition(input.body);
+    const mode = input.mode ?? "merge";
+    if (mode !== "overwrite" && mode !== "merge") throw badRequest(`Invalid mode: ${input.mode}`);
+    const warnings = applyDefinition(doc, def, this.env.ids, mode);
+    if (warnings.length && input.failOnWarnings) throw badRequest(warnings.join("; "));
+    this.save(ctx, doc);
+    return { ...doc.api, warnings: warnings.length ? warnings : undefined };
   }
 
   GetRestApi(ctx: RequestContext, input: A.GetRestApiInput): A.RestApi {
