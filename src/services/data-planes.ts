@@ -15,6 +15,15 @@ export const DATA_PLANES: Array<(services: ServiceHost) => DataPlane> = [
       return lambda.handleDataPlane(req);
     },
   }),
+  // Lambda function URLs: {urlId}.lambda-url.{region}.localhost[:port].
+  (services) => ({
+    matches: (host) => LAMBDA_URL_HOST.test(host),
+    maxBodyBytes: 6 * 1024 * 1024,
+    async handle(req, host) {
+      const lambda = (await services.get("lambda")) as { handleFunctionUrl(r: typeof req, h: string): Promise<import("../aws/protocol/types.js").HttpResponse> };
+      return lambda.handleFunctionUrl(req, host);
+    },
+  }),
   // API Gateway REST APIs: {apiId}.execute-api.localhost, /_aws/execute-api/{apiId}/..., and custom domain
   // names (any other unsigned request to a host name that is not an IP, localhost or an AWS endpoint).
   (services) => {
@@ -30,6 +39,7 @@ export const DATA_PLANES: Array<(services: ServiceHost) => DataPlane> = [
   },
 ];
 
+const LAMBDA_URL_HOST = /^[a-z0-9]{32}\.lambda-url\.[a-z0-9-]+\.localhost(:\d+)?$/i;
 const EXECUTE_HOST = /^[a-z0-9]{10}\.execute-api\.localhost(:\d+)?$/i;
 function isCustomDomainCandidate(host: string): boolean {
   const h = host.replace(/:\d+$/, "").toLowerCase();

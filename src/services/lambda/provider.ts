@@ -5,7 +5,8 @@
  * Lambda Runtime API (runtime/), logs go to CloudWatch Logs with START/END/REPORT lines (logs.ts).
  *
  * Event source mappings read DynamoDB streams (event-sources.ts) with filtering, retries and bisection.
- * Gaps against AWS: layers, function URLs, event invoke configs (destinations), other event sources,
+ * Function URLs (urls.ts) are served at {urlId}.lambda-url.{region}.localhost with payload format 2.0.
+ * Gaps against AWS: layers, event invoke configs (destinations), other event sources,
  * code signing, container images and S3 code locations answer NotImplementedException; memory is
  * enforced through the node heap limit only (no cgroup); no bubblewrap sandbox yet.
  * Deliberate differences: environments run on the host (plain processes); Runtime API and code download
@@ -25,6 +26,7 @@ import { Limits, Messages, RUNTIMES } from "./constants.js";
 import { functionArn, lastModified, notFound, parseFunctionName, validateSettings, versionConfig } from "./functions.js";
 import { EventSourcePoller } from "./event-sources.js";
 import { LogBatcher } from "./logs.js";
+import { FunctionUrls, URL_HOST, urlEvent, urlResponse } from "./urls.js";
 import { EnvironmentManager, ThrottledError, type EnvironmentBlueprint, type InvocationResult } from "./runtime/environments.js";
 import { handleRuntimeApi, RUNTIME_API_PREFIX } from "./runtime/runtime-api.js";
 import { LambdaStore, type AliasRow, type FunctionRow } from "./store.js";
@@ -42,6 +44,7 @@ export class LambdaProvider implements L.LambdaHandlers {
   private readonly asyncTimer: NodeJS.Timeout;
   private asyncBusy = false;
   readonly eventSources: EventSourcePoller;
+  readonly urls: FunctionUrls;
 
   constructor(private readonly env: ServiceEnv) {
     this.store = new LambdaStore(env.store);
@@ -59,6 +62,7 @@ export class LambdaProvider implements L.LambdaHandlers {
     });
     this.asyncTimer = setInterval(() => void this.drainAsync(), ASYNC_POLL_MS);
     this.asyncTimer.unref();
+    this.urls = new FunctionUrls(env.store, env.ids);
     this.eventSources = new EventSourcePoller(env.store, env.services, env.clock, env.ids, env.log, (a, r) => this.internalCtx(a, r), async (ctx, arn, payload) => {
       try {
         const { row, name, version } = this.resolve(ctx, arn, undefined, true);
@@ -68,6 +72,63 @@ export class LambdaProvider implements L.LambdaHandlers {
         return { failed: true };
       }
     });
+  }
+
+  // ---- function URLs ----------------------------------------------------------------------------------
+
+  CreateFunctionUrlConfig(ctx: RequestContext, input: L.CreateFunctionUrlConfigInput): L.CreateFunctionUrlConfigOutput {
+    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
+    const port = new URL(this.env.services.localEndpoint).port || "80";
+    return this.urls.create(ctx, name, functionArn(ctx, name, input.Qualifier), input, port);
+  }
+
+  GetFunctionUrlConfig(ctx: RequestContext, input: L.GetFunctionUrlConfigInput): L.GetFunctionUrlConfigOutput {
+    return this.url(ctx, input.FunctionName, input.Qualifier).config as L.GetFunctionUrlConfigOutput;
+  }
+
+  UpdateFunctionUrlConfig(ctx: RequestContext, input: L.UpdateFunctionUrlConfigInput): L.UpdateFunctionUrlConfigOutput {
+    return this.urls.update(this.url(ctx, input.FunctionName, input.Qualifier), input, ctx.clock.now()) as L.UpdateFunctionUrlConfigOutput;
+  }
+
+  DeleteFunctionUrlConfig(ctx: RequestContext, input: L.DeleteFunctionUrlConfigInput): Record<string, never> {
+    this.urls.delete(this.url(ctx, input.FunctionName, input.Qualifier));
+    return {};
+  }
+
+  ListFunctionUrlConfigs(ctx: RequestContext, input: L.ListFunctionUrlConfigsInput): L.ListFunctionUrlConfigsOutput {
+    const { name } = this.resolve(ctx, input.FunctionName);
+    return { FunctionUrlConfigs: this.urls.list(ctx, name).map((u) => u.config as L.ListFunctionUrlConfigsOutput["FunctionUrlConfigs"][number]) };
+  }
+
+  private url(ctx: RequestContext, fn: string, qualifier?: string) {
+    const { name } = this.resolve(ctx, fn, qualifier);
+    const row = this.urls.find(ctx, name, qualifier ?? "");
+    if (!row) throw new ServiceError("ResourceNotFoundException", "The resource you requested does not exist.", 404);
+    return row;
+  }
+
+  /** The function URL data plane: {urlId}.lambda-url.{region}.localhost. */
+  async handleFunctionUrl(req: HttpRequest, host: string): Promise<HttpResponse> {
+    const m = URL_HOST.exec(host);
+    const row = m ? this.urls.byId(m[1]!.toLowerCase()) : undefined;
+    if (!row) return { status: 404, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ Message: null }) };
+    if (row.config.AuthType === "AWS_IAM" && !String(req.headers.authorization ?? "").startsWith("AWS4-HMAC-SHA256")) {
+      return { status: 403, headers: { "Content-Type": "application/json", "x-amzn-ErrorType": "AccessDeniedException" }, body: JSON.stringify({ Message: "Forbidden" }) };
+    }
+    const ctx = this.internalCtx(row.account, row.region);
+    const { name, version, row: fnRow } = this.resolve(ctx, row.functionName, row.qualifier || undefined, true);
+    const requestId = this.env.ids.uuid();
+    const event = urlEvent(req, host, row, requestId, this.env.clock.now());
+    try {
+      const r = await this.run(ctx, name, version, fnRow, Buffer.from(JSON.stringify(event)), row.config.FunctionArn!);
+      const res = urlResponse(r.payload, r.functionError, requestId);
+      const cors = row.config.Cors;
+      if (cors?.AllowOrigins?.length) res.headers["Access-Control-Allow-Origin"] = cors.AllowOrigins.includes("*") ? "*" : String(req.headers.origin && cors.AllowOrigins.includes(String(req.headers.origin)) ? req.headers.origin : cors.AllowOrigins[0]);
+      return res;
+    } catch (e) {
+      if (e instanceof ServiceError && e.status === 429) return { status: 429, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ Message: "Rate Exceeded." }) };
+      throw e;
+    }
   }
 
   // ---- event source mappings (DynamoDB Streams) -------------------------------------------------------
@@ -199,6 +260,7 @@ export class LambdaProvider implements L.LambdaHandlers {
       this.store.deleteFunction(ctx.accountId, ctx.region, ref.name);
       this.envs.drain(this.poolKey(ctx, ref.name));
       this.eventSources.deleteForFunction(ctx.accountId, ctx.region, functionArn(ctx, ref.name));
+      this.urls.deleteForFunction(ctx.accountId, ctx.region, ref.name);
     }
     return {};
   }
