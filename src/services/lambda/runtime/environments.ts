@@ -202,7 +202,11 @@ export class EnvironmentManager {
     const env = this.envs.get(envId);
     const p = env?.current;
     if (!env || !p || p.req.requestId !== requestId) return false;
-    this.finish(env, p, payload, failed ? "Unhandled" : undefined);
+    // Output the function wrote just before answering may still sit in its stdout pipe: let the loop read it.
+    if (p.timer) clearTimeout(p.timer);
+    setImmediate(() => {
+      if (env.current === p) this.finish(env, p, payload, failed ? "Unhandled" : undefined);
+    });
     return true;
   }
 

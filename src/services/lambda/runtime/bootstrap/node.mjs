@@ -15,6 +15,9 @@ const [hostname, port] = host.split(":");
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const base = `${prefix}/2018-06-01/runtime`;
 
+// Log lines must reach Skyport before the invocation's result does (LogType=Tail, REPORT ordering).
+const flushStdout = () => new Promise((resolve) => process.stdout.write("", () => resolve()));
+
 function call(method, path, body, headers = {}) {
   return new Promise((resolve, reject) => {
     const req = http.request({ hostname, port, path: base + path, method, agent, headers: { ...headers, ...(body ? { "Content-Length": Buffer.byteLength(body) } : {}) } }, (res) => {
@@ -107,10 +110,12 @@ for (;;) {
       else if (handler.length < 3) resolve(r);
     });
     const body = result === undefined ? "null" : JSON.stringify(result);
+    await flushStdout();
     await call("POST", `/invocation/${id}/response`, body, { "Content-Type": "application/json" });
   } catch (err) {
     const p = errorPayload(err);
     console.error(`Invoke Error \t${JSON.stringify(p)}`);
+    await flushStdout();
     await call("POST", `/invocation/${id}/error`, JSON.stringify(p), { "Lambda-Runtime-Function-Error-Type": p.errorType, "Content-Type": "application/json" });
   }
   currentRequestId = undefined;
