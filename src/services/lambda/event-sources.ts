@@ -184,7 +184,7 @@ export class EventSourcePoller {
         this.save(m);
         continue;
       }
-      const events = records.map((rec) => ({ ...(toJson(recordShape, rec) as Record<string, unknown>), eventSourceARN: arn }));
+      const events = records.map((rec) => lambdaRecord(toJson(recordShape, rec) as Record<string, unknown>, arn));
       const selected = events.filter((e) => matchesAny(filters, e));
       const ok = selected.length ? await this.deliver(ctx, m, selected) : true;
       const last = (records[records.length - 1]!.dynamodb as { SequenceNumber?: string }).SequenceNumber!;
@@ -219,6 +219,14 @@ export class EventSourcePoller {
   close(): void {
     clearInterval(this.timer);
   }
+}
+
+/** A stream record as Lambda's DynamoDB event carries it (userIdentity keys in lower camel case). */
+function lambdaRecord(rec: Record<string, unknown>, arn: string): Record<string, unknown> {
+  const id = rec.userIdentity as { Type?: string; PrincipalId?: string } | undefined;
+  const out: Record<string, unknown> = { ...rec, eventSourceARN: arn };
+  if (id) out.userIdentity = { type: id.Type, principalId: id.PrincipalId };
+  return out;
 }
 
 export function toOutput(m: { config: L.EventSourceMappingConfiguration }): L.EventSourceMappingConfiguration {
