@@ -22,7 +22,7 @@ export async function startServerlessOffline(handlerSource: string, path = "hell
   symlinkSync(join(benchDir, "node_modules"), join(dir, "node_modules"));
   const httpPort = await freePort();
   const lambdaPort = await freePort();
-  const s = await startProcess("serverless-offline", process.execPath, [join(benchDir, "node_modules/serverless/bin/serverless.js"), "offline", "--httpPort", String(httpPort), "--lambdaPort", String(lambdaPort), "--noPrependStageInUrl", "false"], httpPort, "/", {
+  const s = await startProcess("serverless-offline", process.execPath, [join(benchDir, "node_modules/serverless/bin/serverless.js"), "offline", "--httpPort", String(httpPort), "--lambdaPort", String(lambdaPort)], httpPort, "/", {
     anyStatus: true, cwd: dir, env: { SLS_TELEMETRY_DISABLED: "1", SLS_NOTIFICATIONS_MODE: "off", SLS_DEPRECATION_DISABLE: "*" }, timeoutMs: 120_000,
   });
   return { ...s, lambdaUrl: `http://127.0.0.1:${lambdaPort}`, functionName: "skyport-bench-dev-hello" };

@@ -59,7 +59,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
     const prefix = `/_aws/execute-api/${api}/dev`;
     for (const [scenario, req] of [["MOCK", get(`${prefix}/mock`)], ["Lambda proxy (trivial)", get(`${prefix}/hello`)], ["GET item (→ Lambda → DynamoDB)", get(`${prefix}/items/1`)]] as const) {
       for (const c of [1, 50]) {
-        await load(sky.url, req, c, 1);
+        await load(sky.url, req, c, 3); // warm the environments this concurrency needs
         const r = await load(sky.url, req, c, opts.seconds, sky.pid);
         rows.push({ scenario: `${scenario}, ${c} conn`, server: "skyport", values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors } });
         if (scenario.startsWith("Lambda proxy") && c === 1) proxyP50 = r.p50ms;

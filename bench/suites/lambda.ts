@@ -53,7 +53,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
     rows.push({ scenario: "cold start (first invoke, median of 5)", server: "skyport", values: { ms: median(colds) } });
     await createFunction(sky.url, "warm");
     for (const c of [1, 16]) {
-      await load(sky.url, invokeRequest("warm"), c, 1);
+      await load(sky.url, invokeRequest("warm"), c, 3); // environments for c concurrent calls start here, not in the measurement
       const r = await load(sky.url, invokeRequest("warm"), c, opts.seconds, sky.pid);
       rows.push({ scenario: `warm Invoke, ${c} conn`, server: "skyport", values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors, rss: rssMb(sky.pid) } });
     }
