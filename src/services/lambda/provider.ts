@@ -23,21 +23,21 @@ import { LocalProcessLauncher } from "../../runtime/process-launcher.js";
 import type { ServiceEnv } from "../host.js";
 import { checkZip, describeZip, extractCode } from "./code.js";
 import { Limits, Messages, RUNTIMES } from "./constants.js";
-import { functionArn, lastModified, notFound, parseFunctionName, validateSettings, versionConfig } from "./functions.js";
+import { functionArn, lastModified, notFound, parseFunctionName, validateSettings } from "./functions.js";
 import { EventSourcePoller } from "./event-sources.js";
 import { LogBatcher } from "./logs.js";
 import { FunctionUrls, URL_HOST, urlEvent, urlResponse } from "./urls.js";
 import { EnvironmentManager, ThrottledError, type EnvironmentBlueprint, type InvocationResult } from "./runtime/environments.js";
 import { handleRuntimeApi, RUNTIME_API_PREFIX } from "./runtime/runtime-api.js";
-import { LambdaStore, type AliasRow, type FunctionRow } from "./store.js";
+import { LambdaSettingsOps } from "./settings-ops.js";
+import type { FunctionRow } from "./store.js";
 
 const BOOTSTRAPS = join(dirname(fileURLToPath(import.meta.url)), "runtime", "bootstrap");
 const CODE_PREFIX = "/_aws/lambda/code/";
 const ASYNC_POLL_MS = 50;
 const RETRY_DELAYS_MS = [60_000, 120_000];
 
-export class LambdaProvider implements L.LambdaHandlers {
-  readonly store: LambdaStore;
+export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandlers {
   readonly envs: EnvironmentManager;
   private readonly logs: LogBatcher;
   private readonly codeRoot: string;
@@ -46,8 +46,8 @@ export class LambdaProvider implements L.LambdaHandlers {
   readonly eventSources: EventSourcePoller;
   readonly urls: FunctionUrls;
 
-  constructor(private readonly env: ServiceEnv) {
-    this.store = new LambdaStore(env.store);
+  constructor(env: ServiceEnv) {
+    super(env);
     this.codeRoot = join(env.config.dataDir, "lambda", "code");
     mkdirSync(this.codeRoot, { recursive: true });
     this.logs = new LogBatcher(env.services, (accountId, region) => this.internalCtx(accountId, region), env.log);
@@ -304,189 +304,6 @@ export class LambdaProvider implements L.LambdaHandlers {
     return next;
   }
 
-  // ---- versions and aliases -------------------------------------------------------------------------
-
-  PublishVersion(ctx: RequestContext, input: L.PublishVersionInput): L.PublishVersionOutput {
-    const { name } = this.resolve(ctx, input.FunctionName);
-    return this.publish(ctx, name, input.Description, input.CodeSha256, input.RevisionId);
-  }
-
-  private publish(ctx: RequestContext, name: string, description?: string, codeSha?: string, revisionId?: string): L.FunctionConfiguration {
-    const latest = this.store.getFunction(ctx.accountId, ctx.region, name, "$LATEST")!;
-    if (codeSha && codeSha !== latest.config.CodeSha256) throw new ServiceError("InvalidParameterValueException", `CodeSHA256 (${codeSha}) is different from current CodeSHA256 in $LATEST (${latest.config.CodeSha256}). Please try again with the CodeSHA256 in $LATEST.`, 400);
-    if (revisionId && revisionId !== latest.config.RevisionId) throw new ServiceError("PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id", 412);
-    const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
-    // AWS publishes nothing new when $LATEST has not changed since the last version.
-    const versions = this.store.listVersions(ctx.accountId, ctx.region, name).filter((v) => v.Version !== "$LATEST");
-    const last = versions[versions.length - 1];
-    if (last && last.CodeSha256 === latest.config.CodeSha256 && last.LastModified === latest.config.LastModified) return last;
-    const version = String(meta.nextVersion);
-    const config = { ...versionConfig(latest.config, version, ctx), Description: description ?? latest.config.Description, RevisionId: this.env.ids.uuid(), State: latest.config.State === "Pending" ? "Active" : latest.config.State };
-    this.store.putFunction(ctx.accountId, ctx.region, name, version, { ...latest, config });
-    this.store.putMeta(ctx.accountId, ctx.region, name, { ...meta, nextVersion: meta.nextVersion + 1 });
-    return config;
-  }
-
-  ListVersionsByFunction(ctx: RequestContext, input: L.ListVersionsByFunctionInput): L.ListVersionsByFunctionOutput {
-    const { name } = this.resolve(ctx, input.FunctionName);
-    const all = this.store.listVersions(ctx.accountId, ctx.region, name).map((c) => versionConfig(c, c.Version!, ctx));
-    const start = input.Marker ? Number(Buffer.from(input.Marker, "base64").toString()) : 0;
-    const max = Math.min(input.MaxItems ?? Limits.LIST_MAX_ITEMS, Limits.LIST_MAX_ITEMS);
-    const page = all.slice(start, start + max);
-    return { Versions: page, NextMarker: start + max < all.length ? Buffer.from(String(start + max)).toString("base64") : undefined };
-  }
-
-  CreateAlias(ctx: RequestContext, input: L.CreateAliasInput): L.CreateAliasOutput {
-    const { name } = this.resolve(ctx, input.FunctionName);
-    if (this.store.getAlias(ctx.accountId, ctx.region, name, input.Name)) throw new ServiceError("ResourceConflictException", `Alias already exists: ${functionArn(ctx, name, input.Name)}`, 409);
-    this.checkAliasTargets(ctx, name, input.FunctionVersion, input.RoutingConfig?.AdditionalVersionWeights);
-    const alias: AliasRow = { Name: input.Name, FunctionVersion: input.FunctionVersion, Description: input.Description ?? "", RoutingConfig: input.RoutingConfig, RevisionId: this.env.ids.uuid() };
-    this.store.putAlias(ctx.accountId, ctx.region, name, alias);
-    return this.aliasOut(ctx, name, alias);
-  }
-
-  GetAlias(ctx: RequestContext, input: L.GetAliasInput): L.GetAliasOutput {
-    const { name } = this.resolve(ctx, input.FunctionName);
-    return this.aliasOut(ctx, name, this.alias(ctx, name, input.Name));
-  }
-
-  ListAliases(ctx: RequestContext, input: L.ListAliasesInput): L.ListAliasesOutput {
-    const { name } = this.resolve(ctx, input.FunctionName);
-    const aliases = this.store.listAliases(ctx.accountId, ctx.region, name).filter((a) => !input.FunctionVersion || a.FunctionVersion === input.FunctionVersion);
-    return { Aliases: aliases.map((a) => this.aliasOut(ctx, name, a)) };
-  }
-
-  UpdateAlias(ctx: RequestContext, input: L.UpdateAliasInput): L.UpdateAliasOutput {
-    const { name } = this.resolve(ctx, input.FunctionName);
-    const alias = this.alias(ctx, name, input.Name);
-    if (input.RevisionId && input.RevisionId !== alias.RevisionId) throw new ServiceError("PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id", 412);
-    const next: AliasRow = {
-      ...alias,
-      FunctionVersion: input.FunctionVersion ?? alias.FunctionVersion,
-      Description: input.Description ?? alias.Description,
-      RoutingConfig: input.RoutingConfig ?? alias.RoutingConfig,
-      RevisionId: this.env.ids.uuid(),
-    };
-    this.checkAliasTargets(ctx, name, next.FunctionVersion, next.RoutingConfig?.AdditionalVersionWeights);
-    this.store.putAlias(ctx.accountId, ctx.region, name, next);
-    return this.aliasOut(ctx, name, next);
-  }
-
-  DeleteAlias(ctx: RequestContext, input: L.DeleteAliasInput): Record<string, never> {
-    const { name } = this.resolve(ctx, input.FunctionName);
-    this.store.deleteAlias(ctx.accountId, ctx.region, name, input.Name);
-    return {};
-  }
-
-  private alias(ctx: RequestContext, name: string, aliasName: string): AliasRow {
-    const a = this.store.getAlias(ctx.accountId, ctx.region, name, aliasName);
-    if (!a) throw new ServiceError("ResourceNotFoundException", `Cannot find alias arn: ${functionArn(ctx, name, aliasName)}`, 404);
-    return a;
-  }
-
-  private checkAliasTargets(ctx: RequestContext, name: string, version: string, weights?: Record<string, number>): void {
-    for (const v of [version, ...Object.keys(weights ?? {})]) {
-      if (v !== "$LATEST" && !this.store.getFunction(ctx.accountId, ctx.region, name, v)) throw new ServiceError("ResourceNotFoundException", `Function not found: ${functionArn(ctx, name, v)}`, 404);
-    }
-    for (const w of Object.values(weights ?? {})) if (w < 0 || w > 1) throw new ServiceError("ValidationException", "1 validation error detected: Value at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]", 400);
-  }
-
-  private aliasOut(ctx: RequestContext, name: string, a: AliasRow): L.AliasConfiguration {
-    return { AliasArn: functionArn(ctx, name, a.Name), Name: a.Name, FunctionVersion: a.FunctionVersion, Description: a.Description, RoutingConfig: a.RoutingConfig, RevisionId: a.RevisionId };
-  }
-
-  // ---- concurrency, account, tags, permissions ------------------------------------------------------
-
-  PutFunctionConcurrency(ctx: RequestContext, input: L.PutFunctionConcurrencyInput): L.PutFunctionConcurrencyOutput {
-    const { name } = this.resolve(ctx, input.FunctionName);
-    const limit = this.env.config.lambdaAccountConcurrency;
-    if (input.ReservedConcurrentExecutions < 0) throw new ServiceError("ValidationException", `1 validation error detected: Value '${input.ReservedConcurrentExecutions}' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 0`, 400);
-    if (limit - this.store.reservedElsewhere(ctx.accountId, ctx.region, name) - input.ReservedConcurrentExecutions < Math.min(Limits.MIN_UNRESERVED_CONCURRENCY, limit)) {
-      throw new ServiceError("InvalidParameterValueException", `Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${Math.min(Limits.MIN_UNRESERVED_CONCURRENCY, limit)}].`, 400);
-    }
-    this.store.putMeta(ctx.accountId, ctx.region, name, { ...this.store.getMeta(ctx.accountId, ctx.region, name), reserved: input.ReservedConcurrentExecutions });
-    return { ReservedConcurrentExecutions: input.ReservedConcurrentExecutions };
-  }
-
-  GetFunctionConcurrency(ctx: RequestContext, input: L.GetFunctionConcurrencyInput): L.GetFunctionConcurrencyOutput {
-    const { name } = this.resolve(ctx, input.FunctionName);
-    const r = this.store.getMeta(ctx.accountId, ctx.region, name).reserved;
-    return r === null ? {} : { ReservedConcurrentExecutions: r };
-  }
-
-  DeleteFunctionConcurrency(ctx: RequestContext, input: L.DeleteFunctionConcurrencyInput): Record<string, never> {
-    const { name } = this.resolve(ctx, input.FunctionName);
-    this.store.putMeta(ctx.accountId, ctx.region, name, { ...this.store.getMeta(ctx.accountId, ctx.region, name), reserved: null });
-    return {};
-  }
-
-  GetAccountSettings(ctx: RequestContext): L.GetAccountSettingsOutput {
-    const limit = this.env.config.lambdaAccountConcurrency;
-    const fns = this.store.listLatest(ctx.accountId, ctx.region, "", 1_000_000);
-    return {
-      AccountLimit: { TotalCodeSize: 80530636800, CodeSizeUnzipped: Limits.MAX_UNZIPPED_BYTES, CodeSizeZipped: Limits.MAX_ZIP_BYTES, ConcurrentExecutions: limit, UnreservedConcurrentExecutions: limit - this.store.reservedElsewhere(ctx.accountId, ctx.region, "") },
-      AccountUsage: { TotalCodeSize: fns.reduce((a, f) => a + (f.CodeSize ?? 0), 0), FunctionCount: fns.length },
-    };
-  }
-
-  TagResource(ctx: RequestContext, input: L.TagResourceInput): Record<string, never> {
-    const { name } = this.resolve(ctx, input.Resource);
-    const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
-    this.store.putMeta(ctx.accountId, ctx.region, name, { ...meta, tags: { ...meta.tags, ...input.Tags } });
-    return {};
-  }
-
-  UntagResource(ctx: RequestContext, input: L.UntagResourceInput): Record<string, never> {
-    const { name } = this.resolve(ctx, input.Resource);
-    const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
-    for (const k of input.TagKeys) delete meta.tags[k];
-    this.store.putMeta(ctx.accountId, ctx.region, name, meta);
-    return {};
-  }
-
-  ListTags(ctx: RequestContext, input: L.ListTagsInput): L.ListTagsOutput {
-    const { name } = this.resolve(ctx, input.Resource);
-    return { Tags: this.store.getMeta(ctx.accountId, ctx.region, name).tags };
-  }
-
-  AddPermission(ctx: RequestContext, input: L.AddPermissionInput): L.AddPermissionOutput {
-    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
-    const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
-    const policy = meta.policy ?? { Version: "2012-10-17", Id: "default", Statement: [] };
-    if (policy.Statement.some((s) => s.Sid === input.StatementId)) throw new ServiceError("ResourceConflictException", `The statement id (${input.StatementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`, 409);
-    const condition: Record<string, Record<string, string>> = {};
-    if (input.SourceArn) condition.ArnLike = { "AWS:SourceArn": input.SourceArn };
-    if (input.SourceAccount) condition.StringEquals = { "AWS:SourceAccount": input.SourceAccount };
-    const statement: Record<string, unknown> = {
-      Sid: input.StatementId,
-      Effect: "Allow",
-      Principal: input.Principal.includes(".amazonaws.com") ? { Service: input.Principal } : { AWS: input.Principal },
-      Action: input.Action,
-      Resource: functionArn(ctx, name, input.Qualifier),
-    };
-    if (Object.keys(condition).length) statement.Condition = condition;
-    policy.Statement.push(statement);
-    this.store.putMeta(ctx.accountId, ctx.region, name, { ...meta, policy });
-    return { Statement: JSON.stringify(statement) };
-  }
-
-  RemovePermission(ctx: RequestContext, input: L.RemovePermissionInput): Record<string, never> {
-    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
-    const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
-    const before = meta.policy?.Statement.length ?? 0;
-    const statements = (meta.policy?.Statement ?? []).filter((s) => s.Sid !== input.StatementId);
-    if (statements.length === before) throw new ServiceError("ResourceNotFoundException", "Statement not found", 404);
-    this.store.putMeta(ctx.accountId, ctx.region, name, { ...meta, policy: statements.length ? { ...meta.policy!, Statement: statements } : null });
-    return {};
-  }
-
-  GetPolicy(ctx: RequestContext, input: L.GetPolicyInput): L.GetPolicyOutput {
-    const { name, row } = this.resolve(ctx, input.FunctionName, input.Qualifier);
-    const policy = this.store.getMeta(ctx.accountId, ctx.region, name).policy;
-    if (!policy) throw new ServiceError("ResourceNotFoundException", "The resource you requested does not exist.", 404);
-    return { Policy: JSON.stringify(policy), RevisionId: row.config.RevisionId };
-  }
-
   // ---- invoke ---------------------------------------------------------------------------------------
 
   async Invoke(ctx: RequestContext, input: L.InvokeInput): Promise<L.InvokeOutput> {
@@ -588,30 +405,6 @@ export class LambdaProvider implements L.LambdaHandlers {
 
   private poolKey(ctx: RequestContext, name: string): string {
     return `${ctx.accountId}:${ctx.region}:${name}`;
-  }
-
-  /** Resolves a function reference to a stored version (aliases followed, weighted routing applied). */
-  private resolve(ctx: RequestContext, fn: string, qualifier?: string, route = false): { name: string; version: string; row: FunctionRow } {
-    const ref = parseFunctionName(ctx, fn, qualifier);
-    let version = ref.qualifier ?? "$LATEST";
-    if (version !== "$LATEST" && !/^\d+$/.test(version)) {
-      const alias = this.store.getAlias(ctx.accountId, ctx.region, ref.name, version);
-      if (!alias) throw notFound(ctx, ref.name, version);
-      version = alias.FunctionVersion;
-      if (route && alias.RoutingConfig?.AdditionalVersionWeights) {
-        let r = Math.random();
-        for (const [v, w] of Object.entries(alias.RoutingConfig.AdditionalVersionWeights)) {
-          if (r < w) {
-            version = v;
-            break;
-          }
-          r -= w;
-        }
-      }
-    }
-    const row = this.store.getFunction(ctx.accountId, ctx.region, ref.name, version);
-    if (!row) throw notFound(ctx, ref.name, ref.qualifier);
-    return { name: ref.name, version, row };
   }
 
   // ---- async invocations ----------------------------------------------------------------------------

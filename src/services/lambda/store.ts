@@ -48,7 +48,7 @@ const MIGRATIONS = [
 export class LambdaStore {
   private readonly s;
 
-  constructor(private readonly store: Store) {
+  constructor(store: Store) {
     store.migrate("lambda", MIGRATIONS);
     const db = store.db;
     this.s = {

@@ -1,0 +1,53 @@
+/** Pieces both halves of the API Gateway control plane use: errors, limits, pagination, validation. */
+import type * as A from "../../aws/api/apigateway.js";
+import { ServiceError } from "../../aws/errors.js";
+import type { StoredResource } from "./model.js";
+
+import AjvModule from "ajv-draft-04";
+
+// ajv-draft-04 is CommonJS: its class is the default export under ESM interop.
+export const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as unknown as new (o: object) => { compile(schema: object): unknown };
+export const notFound = (what: string) => new ServiceError("NotFoundException", `Invalid ${what} identifier specified`, 404);
+export const badRequest = (message: string) => new ServiceError("BadRequestException", message, 400);
+export const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY"];
+export const INTEGRATION_TYPES = ["HTTP", "AWS", "MOCK", "HTTP_PROXY", "AWS_PROXY"];
+export const DEFAULT_MODELS: Array<[string, string]> = [
+  ["Empty", '{\n  "$schema": "http://json-schema.org/draft-04/schema#",\n  "title" : "Empty Schema",\n  "type" : "object"\n}'],
+  ["Error", '{\n  "$schema" : "http://json-schema.org/draft-04/schema#",\n  "title" : "Error Schema",\n  "type" : "object",\n  "properties" : {\n    "message" : { "type" : "string" }\n  }\n}'],
+];
+export function toResource(r: StoredResource, embed: boolean | undefined): A.Resource {
+  const out: A.Resource = { id: r.id, parentId: r.parentId, pathPart: r.pathPart, path: r.path };
+  const methods = Object.entries(r.methods);
+  if (methods.length) out.resourceMethods = Object.fromEntries(methods.map(([k, m]) => [k, embed ? m : {}]));
+  return out;
+}
+
+/** position/limit pagination as API Gateway does it (position is an opaque token: the next item's key). */
+export function page<T>(all: T[], position: string | undefined, limit: number | undefined, key: (t: T) => string): { items: T[]; position?: string } {
+  const max = Math.min(Math.max(limit ?? 25, 1), 500);
+  let start = 0;
+  if (position) {
+    const k = Buffer.from(position, "base64url").toString("utf8");
+    start = all.findIndex((x) => key(x) === k);
+    if (start < 0) throw badRequest("Invalid position parameter");
+  }
+  const items = all.slice(start, start + max);
+  const next = all[start + max];
+  return { items, position: next ? Buffer.from(key(next)).toString("base64url") : undefined };
+}
+
+export function validateIntegration(input: A.PutIntegrationInput): void {
+  const t = input.type;
+  if (t === "MOCK") return;
+  if ((t === "AWS" || t === "AWS_PROXY" || t === "HTTP" || t === "HTTP_PROXY") && !input.integrationHttpMethod) throw badRequest("Enumeration value for HttpMethod must be non-empty");
+  if (!input.uri) throw badRequest(`Invalid integration URI specified`);
+  if (t === "HTTP" || t === "HTTP_PROXY") {
+    if (!/^https?:\/\//.test(input.uri)) throw badRequest("Invalid HTTP endpoint specified for URI");
+    return;
+  }
+  const m = /^arn:aws:apigateway:([a-z0-9-]+|\$\{stageVariables\.[^}]+\}):([a-z0-9-]+):(path|action)\/(.+)$/.exec(input.uri);
+  if (!input.uri.startsWith("arn:")) throw badRequest("Invalid ARN specified in the request");
+  if (!m) throw badRequest("AWS ARN for integration must contain path or action");
+  if (t === "AWS_PROXY" && m[2] !== "lambda" && m[2] !== "firehose") throw badRequest("Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations.");
+}
+
