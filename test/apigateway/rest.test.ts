@@ -10,7 +10,7 @@ import { zipSync, strToU8 } from "fflate";
 import {
   APIGatewayClient, CreateBasePathMappingCommand, CreateDeploymentCommand, CreateDomainNameCommand, CreateModelCommand, CreateRequestValidatorCommand,
   CreateResourceCommand, CreateRestApiCommand, DeleteMethodCommand, GetExportCommand, GetResourcesCommand, GetRestApisCommand, PutIntegrationCommand,
-  PutIntegrationResponseCommand, PutMethodCommand, PutMethodResponseCommand, UpdateStageCommand, GetRestApiCommand, CreateStageCommand,
+  PutIntegrationResponseCommand, PutMethodCommand, PutMethodResponseCommand, UpdateStageCommand, GetRestApiCommand, CreateStageCommand, UpdateRestApiCommand,
 } from "@aws-sdk/client-api-gateway";
 import { CreateFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
@@ -172,6 +172,44 @@ describe("integrations", () => {
     assert.deepEqual(await res.json(), { saved: true });
     const item = await ddb.send(new GetItemCommand({ TableName: table, Key: { id: { S: "k1" } } }));
     assert.deepEqual(item.Item, { id: { S: "k1" }, name: { S: "pear" } });
+  });
+});
+
+describe("binary", () => {
+  test("binaryMediaTypes: a binary request reaches the proxy function base64-encoded; isBase64Encoded responses are decoded", async () => {
+    const arn = await fn(`exports.handler = async (e) => ({ statusCode: 200, headers: { "content-type": "image/png" }, isBase64Encoded: true, body: Buffer.concat([Buffer.from(e.body, "base64"), Buffer.from([e.isBase64Encoded ? 1 : 0])]).toString("base64") });`);
+    const a = await api();
+    await apigw.send(new UpdateRestApiCommand({ restApiId: a.id, patchOperations: [{ op: "add", path: "/binaryMediaTypes/image~1png" }] }));
+    await a.method(await a.resource(a.root, "img"), "POST", { type: "AWS_PROXY", integrationHttpMethod: "POST", uri: lambdaUri(arn) });
+    await a.deploy();
+    const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0xfe]);
+    const r = await fetch(a.url("/img"), { method: "POST", headers: { "content-type": "image/png" }, body: bytes });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get("content-type"), "image/png");
+    assert.deepEqual(Buffer.from(await r.arrayBuffer()), Buffer.concat([bytes, Buffer.from([1])]));
+  });
+
+  test("minimumCompressionSize: responses at or over the size are gzipped for clients that accept it", async () => {
+    const a = await api();
+    await apigw.send(new UpdateRestApiCommand({ restApiId: a.id, patchOperations: [{ op: "replace", path: "/minimumCompressionSize", value: "10" }] }));
+    const r = await a.resource(a.root, "big");
+    await a.method(r, "GET", { type: "MOCK", requestTemplates: { "application/json": '{"statusCode": 200}' } });
+    await apigw.send(new PutMethodResponseCommand({ restApiId: a.id, resourceId: r, httpMethod: "GET", statusCode: "200" }));
+    await apigw.send(new PutIntegrationResponseCommand({ restApiId: a.id, resourceId: r, httpMethod: "GET", statusCode: "200", responseTemplates: { "application/json": '{"payload": "0123456789012345678901234567890123456789"}' } }));
+    await a.deploy();
+    const { request } = await import("node:http");
+    const raw = await new Promise<{ enc: string | undefined; body: Buffer }>((resolve, reject) => {
+      const req = request(a.url("/big"), { headers: { "accept-encoding": "gzip" } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ enc: res.headers["content-encoding"], body: Buffer.concat(chunks) }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    assert.equal(raw.enc, "gzip");
+    const { gunzipSync } = await import("node:zlib");
+    assert.deepEqual(JSON.parse(gunzipSync(raw.body).toString()), { payload: "0123456789012345678901234567890123456789" });
   });
 });
 
