@@ -10,7 +10,7 @@ import { zipSync, strToU8 } from "fflate";
 import {
   APIGatewayClient, CreateBasePathMappingCommand, CreateDeploymentCommand, CreateDomainNameCommand, CreateModelCommand, CreateRequestValidatorCommand,
   CreateResourceCommand, CreateRestApiCommand, DeleteMethodCommand, GetExportCommand, GetResourcesCommand, GetRestApisCommand, PutIntegrationCommand,
-  PutIntegrationResponseCommand, PutMethodCommand, PutMethodResponseCommand, UpdateStageCommand, GetRestApiCommand, CreateStageCommand, UpdateRestApiCommand,
+  PutIntegrationResponseCommand, PutMethodCommand, PutMethodResponseCommand, UpdateStageCommand, GetRestApiCommand, CreateStageCommand, UpdateRestApiCommand, TestInvokeMethodCommand,
 } from "@aws-sdk/client-api-gateway";
 import { CreateFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
@@ -373,6 +373,18 @@ describe("control plane", () => {
     assert.equal(e3.message, "No integration defined for method");
     const e4 = (await apigw.send(new CreateStageCommand({ restApiId: a.id, stageName: "s", deploymentId: "nodepl" })).catch((e: unknown) => e)) as { name: string };
     assert.equal(e4.name, "NotFoundException");
+  });
+
+  test("TestInvokeMethod: runs the current, undeployed definition with stage variables", async () => {
+    const a = await api();
+    const r = await a.resource(a.root, "t");
+    await a.method(r, "GET", { type: "MOCK", requestTemplates: { "application/json": '{"statusCode": 200}' } });
+    await apigw.send(new PutMethodResponseCommand({ restApiId: a.id, resourceId: r, httpMethod: "GET", statusCode: "200" }));
+    await apigw.send(new PutIntegrationResponseCommand({ restApiId: a.id, resourceId: r, httpMethod: "GET", statusCode: "200", responseTemplates: { "application/json": '{"q": "$input.params(\'q\')", "v": "$stageVariables.v"}' } }));
+    const out = await apigw.send(new TestInvokeMethodCommand({ restApiId: a.id, resourceId: r, httpMethod: "GET", pathWithQueryString: "/t?q=1", stageVariables: { v: "x" } }));
+    assert.equal(out.status, 200);
+    assert.deepEqual(JSON.parse(out.body!), { q: "1", v: "x" });
+    assert.match(out.log!, /Method completed with status: 200/);
   });
 
   test("GetExport: oas30 and swagger with x-amazon-apigateway-integration", async () => {

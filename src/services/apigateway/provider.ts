@@ -8,7 +8,7 @@
  * the request path lives in execute/.
  *
  * Gaps against AWS: authorizers, API keys and usage plans are not implemented yet (their operations answer
- * NotImplementedException), as are TestInvokeMethod, documentation parts,
+ * NotImplementedException), as are documentation parts,
  * SDK generation, VPC links and client certificates. YAML export is not offered (JSON only).
  */
 import type * as A from "../../aws/api/apigateway.js";
@@ -42,15 +42,7 @@ export class ApiGatewayProvider extends ApiDefinitionOps implements A.Apigateway
     for (const r of Object.values(doc.resources)) for (const m of Object.values(r.methods)) if (!m.methodIntegration) throw badRequest("No integration defined for method");
     const id = this.env.ids.alnum(6);
     const now = ctx.clock.now();
-    const snapshot: DeploymentSnapshot = {
-      deploymentId: id,
-      api: doc.api,
-      resources: Object.values(doc.resources).map((r) => toResource(r, true)),
-      models: Object.values(doc.models),
-      requestValidators: Object.values(doc.validators),
-      authorizers: Object.values(doc.authorizers),
-      gatewayResponses: Object.values(doc.gatewayResponses),
-    };
+    const snapshot = snapshotOf(doc, id);
     this.store.putDeployment(doc.api.id!, { id, description: input.description, createdMs: now, snapshot: JSON.parse(JSON.stringify(snapshot)) as DeploymentSnapshot });
     if (input.stageName) {
       const existing = this.store.getStage(doc.api.id!, input.stageName);
@@ -154,6 +146,41 @@ export class ApiGatewayProvider extends ApiDefinitionOps implements A.Apigateway
     const ext = input.parameters?.extensions ?? "integrations";
     const body = exportOpenApi(snapshot, stage, ctx.region, input.exportType, { integrations: /integrations|apigateway/.test(ext), apigateway: /apigateway/.test(ext) });
     return { contentType: "application/json", contentDisposition: `attachment; filename="${input.exportType}_${snapshot.deploymentId}.json"`, body: Buffer.from(JSON.stringify(body, null, 2)) };
+  }
+
+  /** Runs the method's current (undeployed) definition through the request path, as the console's Test does. */
+  async TestInvokeMethod(ctx: RequestContext, input: A.TestInvokeMethodInput): Promise<A.TestInvokeMethodOutput> {
+    const doc = this.api(ctx, input.restApiId);
+    const resource = this.resource(doc, input.resourceId);
+    this.method(doc, input.resourceId, input.httpMethod);
+    const { executeRestRequest } = await import("./execute/pipeline.js");
+    const snapshot = snapshotOf(JSON.parse(JSON.stringify(doc)) as ApiDoc, "test-invoke");
+    const location = { accountId: ctx.accountId, region: ctx.region };
+    const stage: A.Stage = { stageName: "test-invoke-stage", deploymentId: "test-invoke", variables: input.stageVariables };
+    const data: RestApiDataAccess = { locateRestApi: () => location, getStageFor: () => stage, getDeploymentSnapshot: () => snapshot, findDomainName: () => undefined };
+    const target = input.pathWithQueryString ?? resource.path;
+    const q = target.indexOf("?");
+    const rawQuery = q < 0 ? "" : target.slice(q + 1);
+    const headers: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(input.headers ?? {})) headers[k.toLowerCase()] = v;
+    for (const [k, v] of Object.entries(input.multiValueHeaders ?? {})) headers[k.toLowerCase()] = v;
+    const started = performance.now();
+    const res = await executeRestRequest(
+      { method: input.httpMethod.toUpperCase(), path: `/_aws/execute-api/${doc.api.id}/test-invoke-stage${q < 0 ? target : target.slice(0, q)}`, rawQuery, query: new URLSearchParams(rawQuery), headers, body: Buffer.from(input.body ?? "") },
+      "localhost",
+      { data, services: this.env.services, ids: this.env.ids, clock: this.env.clock, random: Math.random },
+    );
+    const latency = Math.round(performance.now() - started);
+    const outHeaders: Record<string, string> = {};
+    const multi: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(res.headers)) {
+      outHeaders[k] = Array.isArray(v) ? v.join(",") : v;
+      multi[k] = Array.isArray(v) ? v : [v];
+    }
+    const body = typeof res.body === "string" ? res.body : res.body.toString("utf8");
+    const stamp = new Date(ctx.clock.now()).toUTCString();
+    const log = `Execution log for request ${ctx.requestId}\n${stamp} : Starting execution for request: ${ctx.requestId}\n${stamp} : HTTP Method: ${input.httpMethod.toUpperCase()}, Resource Path: ${target}\n${stamp} : Method completed with status: ${res.status}\n`;
+    return { status: res.status, body, headers: outHeaders, multiValueHeaders: multi, log, latency };
   }
 
   // ---- Custom domain names ---------------------------------------------------------------------------
@@ -274,6 +301,19 @@ export class ApiGatewayProvider extends ApiDefinitionOps implements A.Apigateway
     this.snapshots.clear();
   }
 
+}
+
+/** What a deployment freezes of an API's definition. */
+function snapshotOf(doc: ApiDoc, deploymentId: string): DeploymentSnapshot {
+  return {
+    deploymentId,
+    api: doc.api,
+    resources: Object.values(doc.resources).map((r) => toResource(r, true)),
+    models: Object.values(doc.models),
+    requestValidators: Object.values(doc.validators),
+    authorizers: Object.values(doc.authorizers),
+    gatewayResponses: Object.values(doc.gatewayResponses),
+  };
 }
 
 export const createProvider = (env: ServiceEnv) => new ApiGatewayProvider(env);
