@@ -6,6 +6,8 @@
  *
  * Event source mappings read DynamoDB streams (event-sources.ts) with filtering, retries and bisection.
  * Function URLs (urls.ts) are served at {urlId}.lambda-url.{region}.localhost with payload format 2.0.
+ * Local-directory mode: Code.S3Bucket "hot-reload" with Code.S3Key a host directory runs that directory in
+ * place; a change under it retires warm environments, so the next invoke runs the new code.
  * Gaps against AWS: layers, event invoke configs (destinations), other event sources,
  * code signing, container images and S3 code locations answer NotImplementedException; memory is
  * enforced through the node heap limit only (no cgroup); no bubblewrap sandbox yet.
@@ -14,14 +16,15 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, watch, type FSWatcher } from "node:fs";
+import { isAbsolute } from "node:path";
 import type * as L from "../../aws/api/lambda.js";
 import { ServiceError } from "../../aws/errors.js";
 import type { HttpRequest, HttpResponse } from "../../aws/protocol/types.js";
 import type { RequestContext } from "../../edge/context.js";
 import { LocalProcessLauncher } from "../../runtime/process-launcher.js";
 import type { ServiceEnv } from "../host.js";
-import { checkZip, describeZip, extractCode } from "./code.js";
+import { checkZip, describeZip, extractCode, SKYPORT_NODE_MODULES } from "./code.js";
 import { Limits, Messages, RUNTIMES } from "./constants.js";
 import { functionArn, lastModified, notFound, parseFunctionName, validateSettings } from "./functions.js";
 import { EventSourcePoller } from "./event-sources.js";
@@ -34,6 +37,15 @@ import type { FunctionRow } from "./store.js";
 
 const BOOTSTRAPS = join(dirname(fileURLToPath(import.meta.url)), "runtime", "bootstrap");
 const CODE_PREFIX = "/_aws/lambda/code/";
+/** Code.S3Bucket naming the local-directory mode: Code.S3Key is a directory on the Skyport host, run in place. */
+export const HOT_RELOAD_BUCKET = "hot-reload";
+
+function checkHotReloadDir(key: string | undefined): string {
+  if (!key || !isAbsolute(key) || !existsSync(key) || !statSync(key).isDirectory()) {
+    throw new ServiceError("InvalidParameterValueException", `With Code.S3Bucket "${HOT_RELOAD_BUCKET}", Code.S3Key must be an absolute path to a directory on the Skyport host (got ${JSON.stringify(key ?? null)}).`, 400);
+  }
+  return key;
+}
 const ASYNC_POLL_MS = 50;
 const RETRY_DELAYS_MS = [60_000, 120_000];
 
@@ -45,6 +57,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
   private asyncBusy = false;
   readonly eventSources: EventSourcePoller;
   readonly urls: FunctionUrls;
+  private readonly watchers = new Map<string, FSWatcher>();
 
   constructor(env: ServiceEnv) {
     super(env);
@@ -169,13 +182,17 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
     parseFunctionName(ctx, input.FunctionName);
     if (input.PackageType === "Image" || input.Code.ImageUri) throw new ServiceError("InvalidParameterValueException", "Skyport runs zip-packaged functions only: container images need a Docker engine.", 400);
     validateSettings({ ...input, Runtime: input.Runtime ?? "" }, true);
-    if (!input.Code.ZipFile) throw new ServiceError("InvalidParameterValueException", "Please provide a source for function code.", 400);
+    const hotDir = input.Code.S3Bucket === HOT_RELOAD_BUCKET ? checkHotReloadDir(input.Code.S3Key) : undefined;
+    if (!input.Code.ZipFile && !hotDir) {
+      if (input.Code.S3Bucket) throw new ServiceError("InvalidParameterValueException", `Skyport has no S3 yet: give Code.ZipFile, or Code.S3Bucket "${HOT_RELOAD_BUCKET}" with Code.S3Key an absolute directory on the Skyport host.`, 400);
+      throw new ServiceError("InvalidParameterValueException", "Please provide a source for function code.", 400);
+    }
     const name = input.FunctionName.includes(":") ? parseFunctionName(ctx, input.FunctionName).name : input.FunctionName;
     if (this.store.getFunction(ctx.accountId, ctx.region, name, "$LATEST")) throw new ServiceError("ResourceConflictException", Messages.functionExists(name), 409);
-    const zip = Buffer.from(input.Code.ZipFile);
-    const files = checkZip(zip);
-    const info = describeZip(zip);
-    const blob = this.env.store.blobs.put(zip);
+    const zip = hotDir ? Buffer.alloc(0) : Buffer.from(input.Code.ZipFile!);
+    const files = hotDir ? {} : checkZip(zip);
+    const info = hotDir ? { ...describeZip(Buffer.from(hotDir)), hex: "hot-reload", size: 0 } : describeZip(zip);
+    const blob = hotDir ? `dir:${hotDir}` : this.env.store.blobs.put(zip);
     const now = ctx.clock.now();
     const config: L.FunctionConfiguration = {
       FunctionName: name,
@@ -207,6 +224,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
     if (input.Tags) this.store.putMeta(ctx.accountId, ctx.region, name, { ...this.store.getMeta(ctx.accountId, ctx.region, name), tags: input.Tags });
     // Pending → Active once the code is unpacked where environments run it.
     setImmediate(() => this.activate(ctx, name, info, files));
+    if (hotDir) this.watchHotReload(`${ctx.accountId}:${ctx.region}:${name}`, hotDir);
     let out = config;
     if (input.Publish) out = this.publish(ctx, name, undefined);
     return out;
@@ -216,7 +234,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
     const row = this.store.getFunction(ctx.accountId, ctx.region, name, "$LATEST");
     if (!row || row.codeHex !== info.hex) return;
     try {
-      extractCode(this.codeRoot, info, () => files);
+      if (!row.codeBlob.startsWith("dir:")) extractCode(this.codeRoot, info, () => files);
       row.config = { ...row.config, State: "Active", StateReason: undefined, StateReasonCode: undefined };
     } catch (e) {
       row.config = { ...row.config, State: "Failed", StateReason: (e as Error).message, StateReasonCode: "InvalidZipFileException" };
@@ -230,7 +248,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
     const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
     return {
       Configuration: row.config,
-      Code: { RepositoryType: "S3", Location: `${ctx.endpoint}${CODE_PREFIX}${row.codeBlob}.zip` },
+      Code: row.codeBlob.startsWith("dir:") ? { RepositoryType: "S3" } : { RepositoryType: "S3", Location: `${ctx.endpoint}${CODE_PREFIX}${row.codeBlob}.zip` },
       Tags: Object.keys(meta.tags).length ? meta.tags : undefined,
       Concurrency: meta.reserved !== null ? { ReservedConcurrentExecutions: meta.reserved } : undefined,
     };
@@ -261,6 +279,8 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
       this.envs.drain(this.poolKey(ctx, ref.name));
       this.eventSources.deleteForFunction(ctx.accountId, ctx.region, functionArn(ctx, ref.name));
       this.urls.deleteForFunction(ctx.accountId, ctx.region, ref.name);
+      this.watchers.get(this.poolKey(ctx, ref.name))?.close();
+      this.watchers.delete(this.poolKey(ctx, ref.name));
     }
     return {};
   }
@@ -352,7 +372,8 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
   private blueprint(account: string, region: string, name: string, version: string, row: FunctionRow, reserved?: number): EnvironmentBlueprint {
     const c = row.config;
     const family = RUNTIMES[c.Runtime ?? ""] ?? "provided";
-    const task = join(this.codeRoot, row.codeHex, "task");
+    const hot = row.codeBlob.startsWith("dir:");
+    const task = hot ? row.codeBlob.slice(4) : join(this.codeRoot, row.codeHex, "task");
     const memory = c.MemorySize ?? Limits.DEFAULT_MEMORY_MB;
     const endpoint = this.env.services.localEndpoint;
     return {
@@ -385,7 +406,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
           _HANDLER: c.Handler ?? "",
         };
         if (family === "nodejs") {
-          env.NODE_PATH = join(task, "..", "node_modules");
+          env.NODE_PATH = hot ? SKYPORT_NODE_MODULES : join(task, "..", "node_modules");
           const heap = Math.max(32, Math.floor(memory * 0.85));
           return { command: process.execPath, args: [`--max-old-space-size=${heap}`, join(BOOTSTRAPS, "node.mjs")], cwd: task, env };
         }
@@ -457,7 +478,25 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
 
   // ---- lifecycle ------------------------------------------------------------------------------------
 
+  /** Hot reload: any change under the directory retires the function's warm environments. */
+  private watchHotReload(poolKey: string, dir: string): void {
+    this.watchers.get(poolKey)?.close();
+    let pending: NodeJS.Timeout | undefined;
+    try {
+      const w = watch(dir, { recursive: true }, () => {
+        clearTimeout(pending);
+        pending = setTimeout(() => this.envs.drain(poolKey), 50);
+      });
+      w.unref();
+      this.watchers.set(poolKey, w);
+    } catch (e) {
+      this.env.log.warn(`lambda: cannot watch ${dir} for changes`, e);
+    }
+  }
+
   async close(): Promise<void> {
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
     clearInterval(this.asyncTimer);
     this.eventSources.close();
     this.envs.killAll();

@@ -67,6 +67,8 @@ class Environment {
   initDurationMs?: number;
   initLogs: string[] = [];
   initReported = false;
+  /** Retire after the invocation in flight (its code or configuration changed). */
+  retire = false;
   idleTimer?: NodeJS.Timeout;
   initError?: Buffer;
   constructor(
@@ -240,6 +242,7 @@ export class EnvironmentManager {
     }
     this.line(env, p, report);
     if (env.state !== "dead") env.state = "starting"; // until it asks for the next event
+    if (env.retire && env.state !== "dead") this.kill(env);
     p.resolve({ payload, functionError, logLines: p.logLines, logStream: env.logStream, durationMs });
   }
 
@@ -318,7 +321,10 @@ export class EnvironmentManager {
     for (const env of [...this.envs.values()]) {
       if (poolKey !== undefined && env.blueprint.poolKey !== poolKey) continue;
       if (keepEnvKey !== undefined && env.blueprint.envKey === keepEnvKey) continue;
-      if (env.current || env.queued) continue; // let running invocations finish; they die at their next idle
+      if (env.current || env.queued) {
+        env.retire = true; // let the running invocation finish; the environment goes right after
+        continue;
+      }
       this.kill(env);
     }
   }
