@@ -8,7 +8,8 @@
  * Function URLs (urls.ts) are served at {urlId}.lambda-url.{region}.localhost with payload format 2.0.
  * Local-directory mode: Code.S3Bucket "hot-reload" with Code.S3Key a host directory runs that directory in
  * place; a change under it retires warm environments, so the next invoke runs the new code.
- * Gaps against AWS: layers, event invoke configs (destinations), other event sources,
+ * Layers (layers.ts) are extracted once and put on NODE_PATH / PYTHONPATH / PATH as the runtimes look for them.
+ * Gaps against AWS: event invoke configs (destinations), other event sources,
  * code signing, container images and S3 code locations answer NotImplementedException; memory is
  * enforced through the node heap limit only (no cgroup); no bubblewrap sandbox yet.
  * Deliberate differences: environments run on the host (plain processes); Runtime API and code download
@@ -28,6 +29,7 @@ import { checkZip, describeZip, extractCode, SKYPORT_NODE_MODULES } from "./code
 import { Limits, Messages, RUNTIMES } from "./constants.js";
 import { functionArn, lastModified, notFound, parseFunctionName, validateSettings } from "./functions.js";
 import { EventSourcePoller } from "./event-sources.js";
+import { Layers } from "./layers.js";
 import { LogBatcher } from "./logs.js";
 import { FunctionUrls, URL_HOST, urlEvent, urlResponse } from "./urls.js";
 import { EnvironmentManager, ThrottledError, type EnvironmentBlueprint, type InvocationResult } from "./runtime/environments.js";
@@ -57,6 +59,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
   private asyncBusy = false;
   readonly eventSources: EventSourcePoller;
   readonly urls: FunctionUrls;
+  readonly layers: Layers;
   private readonly watchers = new Map<string, FSWatcher>();
 
   constructor(env: ServiceEnv) {
@@ -76,6 +79,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
     this.asyncTimer = setInterval(() => void this.drainAsync(), ASYNC_POLL_MS);
     this.asyncTimer.unref();
     this.urls = new FunctionUrls(env.store, env.ids);
+    this.layers = new Layers(env.store, env.store.blobs, this.codeRoot);
     this.eventSources = new EventSourcePoller(env.store, env.services, env.clock, env.ids, env.log, (a, r) => this.internalCtx(a, r), async (ctx, arn, payload) => {
       try {
         const { row, name, version } = this.resolve(ctx, arn, undefined, true);
@@ -85,6 +89,37 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
         return { failed: true };
       }
     });
+  }
+
+  // ---- layers --------------------------------------------------------------------------------------
+
+  PublishLayerVersion(ctx: RequestContext, input: L.PublishLayerVersionInput): L.PublishLayerVersionOutput {
+    return this.layers.publish(ctx, input, ctx.endpoint);
+  }
+
+  GetLayerVersion(ctx: RequestContext, input: L.GetLayerVersionInput): L.GetLayerVersionOutput {
+    const { codeHex: _hex, ...doc } = this.layers.get(ctx, input.LayerName, input.VersionNumber);
+    return doc;
+  }
+
+  GetLayerVersionByArn(ctx: RequestContext, input: L.GetLayerVersionByArnInput): L.GetLayerVersionByArnOutput {
+    const { codeHex: _hex, ...doc } = this.layers.byArn(ctx, input.Arn);
+    return doc;
+  }
+
+  ListLayerVersions(ctx: RequestContext, input: L.ListLayerVersionsInput): L.ListLayerVersionsOutput {
+    const all = this.layers.versions(ctx, input.LayerName).filter((v) => !input.CompatibleRuntime || !v.CompatibleRuntimes || v.CompatibleRuntimes.includes(input.CompatibleRuntime));
+    return { LayerVersions: all.map(({ Content: _c, LayerArn: _a, ...v }) => v) };
+  }
+
+  ListLayers(ctx: RequestContext, input: L.ListLayersInput): L.ListLayersOutput {
+    const all = this.layers.latest(ctx).filter((l) => !input.CompatibleRuntime || !l.doc.CompatibleRuntimes || l.doc.CompatibleRuntimes.includes(input.CompatibleRuntime));
+    return { Layers: all.map((l) => ({ LayerName: l.name, LayerArn: l.doc.LayerArn, LatestMatchingVersion: (({ Content: _c, LayerArn: _a, ...v }) => v)(l.doc) })) };
+  }
+
+  DeleteLayerVersion(ctx: RequestContext, input: L.DeleteLayerVersionInput): Record<string, never> {
+    this.layers.delete(ctx, input.LayerName, input.VersionNumber);
+    return {};
   }
 
   // ---- function URLs ----------------------------------------------------------------------------------
@@ -208,6 +243,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
       CodeSha256: info.sha256,
       Version: "$LATEST",
       Environment: input.Environment?.Variables ? { Variables: input.Environment.Variables } : undefined,
+      Layers: this.layers.resolve(ctx, input.Layers),
       TracingConfig: { Mode: input.TracingConfig?.Mode ?? "PassThrough" },
       RevisionId: this.env.ids.uuid(),
       State: "Pending",
@@ -314,6 +350,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
       MemorySize: input.MemorySize ?? c.MemorySize,
       Environment: input.Environment ? { Variables: input.Environment.Variables ?? {} } : c.Environment,
       EphemeralStorage: input.EphemeralStorage ?? c.EphemeralStorage,
+      Layers: input.Layers ? this.layers.resolve(ctx, input.Layers) : c.Layers,
       TracingConfig: input.TracingConfig ? { Mode: input.TracingConfig.Mode } : c.TracingConfig,
       LastModified: lastModified(ctx.clock.now()),
       RevisionId: this.env.ids.uuid(),
@@ -405,13 +442,15 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
           LAMBDA_RUNTIME_DIR: BOOTSTRAPS,
           _HANDLER: c.Handler ?? "",
         };
+        const layerPaths = this.layers.searchPaths({ accountId: account, region }, (c.Layers ?? []).map((l) => l.Arn!));
+        if (layerPaths.bin.length) env.PATH = `${layerPaths.bin.join(":")}:${env.PATH}`;
         if (family === "nodejs") {
-          env.NODE_PATH = hot ? SKYPORT_NODE_MODULES : join(task, "..", "node_modules");
+          env.NODE_PATH = [...layerPaths.node, hot ? SKYPORT_NODE_MODULES : join(task, "..", "node_modules")].join(":");
           const heap = Math.max(32, Math.floor(memory * 0.85));
           return { command: process.execPath, args: [`--max-old-space-size=${heap}`, join(BOOTSTRAPS, "node.mjs")], cwd: task, env };
         }
         if (family === "python") {
-          env.PYTHONPATH = task;
+          env.PYTHONPATH = [task, ...layerPaths.python].join(":");
           env.PYTHONUNBUFFERED = "1";
           return { command: "python3", args: ["-u", join(BOOTSTRAPS, "python.py")], cwd: task, env };
         }

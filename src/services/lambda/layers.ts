@@ -1,0 +1,116 @@
+/**
+ * Layers: PublishLayerVersion / GetLayerVersion(ByArn) / ListLayers / ListLayerVersions / DeleteLayerVersion,
+ * and where a function's layers become visible: each layer version is extracted once, and its folders are
+ * put where the runtimes look (what /opt holds on AWS): nodejs/node_modules and nodejs/nodeXX/node_modules
+ * on NODE_PATH (CommonJS require), python and python/lib/pythonX.Y/site-packages on PYTHONPATH, bin on PATH.
+ * ES module imports do not consult NODE_PATH, so ESM handlers import layer packages by path.
+ */
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import type * as L from "../../aws/api/lambda.js";
+import { ServiceError } from "../../aws/errors.js";
+import type { RequestContext } from "../../edge/context.js";
+import type { Store } from "../../store/store.js";
+import { checkZip, describeZip, extractCode } from "./code.js";
+
+const MIGRATION = `CREATE TABLE lambda_layers (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL, code_hex TEXT NOT NULL,
+  PRIMARY KEY (account, region, name, version))`;
+const ARN = /^arn:aws:lambda:([a-z0-9-]+):(\d{12}):layer:([a-zA-Z0-9-_]+):(\d+)$/;
+const NAME = /^[a-zA-Z0-9-_]{1,64}$/;
+
+export class Layers {
+  private readonly s;
+  constructor(store: Store, private readonly blobs: Store["blobs"], private readonly codeRoot: string) {
+    store.migrate("lambda-layers", [MIGRATION]);
+    const db = store.db;
+    this.s = {
+      max: db.prepare("SELECT COALESCE(MAX(version), 0) AS v FROM lambda_layers WHERE account = ? AND region = ? AND name = ?"),
+      put: db.prepare("INSERT INTO lambda_layers (account, region, name, version, doc, code_hex) VALUES (?, ?, ?, ?, ?, ?)"),
+      get: db.prepare("SELECT doc, code_hex FROM lambda_layers WHERE account = ? AND region = ? AND name = ? AND version = ?"),
+      versions: db.prepare("SELECT doc FROM lambda_layers WHERE account = ? AND region = ? AND name = ? ORDER BY version DESC"),
+      latest: db.prepare("SELECT name, doc FROM lambda_layers l WHERE account = ? AND region = ? AND version = (SELECT MAX(version) FROM lambda_layers WHERE account = l.account AND region = l.region AND name = l.name) ORDER BY name"),
+      delete: db.prepare("DELETE FROM lambda_layers WHERE account = ? AND region = ? AND name = ? AND version = ?"),
+    };
+  }
+
+  publish(ctx: RequestContext, input: L.PublishLayerVersionInput, endpoint: string): L.PublishLayerVersionOutput {
+    if (!NAME.test(input.LayerName)) throw new ServiceError("ValidationException", `1 validation error detected: Value '${input.LayerName}' at 'layerName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+`, 400);
+    if (!input.Content.ZipFile) throw new ServiceError("InvalidParameterValueException", "Skyport has no S3 yet: publish layers with Content.ZipFile.", 400);
+    const zip = Buffer.from(input.Content.ZipFile);
+    const files = checkZip(zip);
+    const info = describeZip(zip);
+    const blob = this.blobs.put(zip);
+    extractCode(this.codeRoot, info, () => files);
+    const version = (this.s.max.get(ctx.accountId, ctx.region, input.LayerName) as { v: number }).v + 1;
+    const layerArn = `arn:aws:lambda:${ctx.region}:${ctx.accountId}:layer:${input.LayerName}`;
+    const doc: L.PublishLayerVersionOutput = {
+      Content: { Location: `${endpoint}/_aws/lambda/code/${blob}.zip`, CodeSha256: info.sha256, CodeSize: info.size },
+      LayerArn: layerArn, LayerVersionArn: `${layerArn}:${version}`, Description: input.Description ?? "", CreatedDate: new Date(ctx.clock.now()).toISOString().replace("Z", "+0000"),
+      Version: version, CompatibleRuntimes: input.CompatibleRuntimes, LicenseInfo: input.LicenseInfo, CompatibleArchitectures: input.CompatibleArchitectures,
+    };
+    this.s.put.run(ctx.accountId, ctx.region, input.LayerName, version, JSON.stringify(doc), info.hex);
+    return doc;
+  }
+
+  get(ctx: RequestContext, name: string, version: number): L.GetLayerVersionResponse & { codeHex: string } {
+    const r = this.s.get.get(ctx.accountId, ctx.region, name, version) as { doc: string; code_hex: string } | undefined;
+    if (!r) throw new ServiceError("ResourceNotFoundException", "The resource you requested does not exist.", 404);
+    return { ...(JSON.parse(r.doc) as L.GetLayerVersionResponse), codeHex: r.code_hex };
+  }
+
+  byArn(ctx: RequestContext, arn: string): L.GetLayerVersionResponse & { codeHex: string } {
+    const m = ARN.exec(arn);
+    if (!m || m[1] !== ctx.region || m[2] !== ctx.accountId) throw new ServiceError("ResourceNotFoundException", "The resource you requested does not exist.", 404);
+    return this.get(ctx, m[3]!, Number(m[4]));
+  }
+
+  versions(ctx: RequestContext, name: string): L.GetLayerVersionResponse[] {
+    return (this.s.versions.all(ctx.accountId, ctx.region, name) as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as L.GetLayerVersionResponse);
+  }
+
+  latest(ctx: RequestContext): Array<{ name: string; doc: L.GetLayerVersionResponse }> {
+    return (this.s.latest.all(ctx.accountId, ctx.region) as Array<{ name: string; doc: string }>).map((r) => ({ name: r.name, doc: JSON.parse(r.doc) as L.GetLayerVersionResponse }));
+  }
+
+  delete(ctx: RequestContext, name: string, version: number): void {
+    this.s.delete.run(ctx.accountId, ctx.region, name, version);
+  }
+
+  /** Validates a function's Layers list; returns the configuration entries. */
+  resolve(ctx: RequestContext, arns: string[] | undefined): Array<{ Arn: string; CodeSize: number }> | undefined {
+    if (!arns) return undefined;
+    if (arns.length > 5) throw new ServiceError("InvalidParameterValueException", "Cannot reference more than 5 layers.", 400);
+    return arns.map((arn) => {
+      try {
+        return { Arn: arn, CodeSize: this.byArn(ctx, arn).Content?.CodeSize ?? 0 };
+      } catch {
+        throw new ServiceError("InvalidParameterValueException", `Layer version ${arn} does not exist.`, 400);
+      }
+    });
+  }
+
+  /** NODE_PATH, PYTHONPATH and PATH entries for a function's layers (later layers override earlier ones). */
+  searchPaths(ctx: { accountId: string; region: string }, arns: string[]): { node: string[]; python: string[]; bin: string[] } {
+    const out = { node: [] as string[], python: [] as string[], bin: [] as string[] };
+    for (const arn of [...arns].reverse()) {
+      const m = ARN.exec(arn);
+      if (!m) continue;
+      const r = this.s.get.get(ctx.accountId, ctx.region, m[3], Number(m[4])) as { code_hex: string } | undefined;
+      if (!r) continue;
+      const root = join(this.codeRoot, r.code_hex, "task");
+      const nodeDir = join(root, "nodejs");
+      if (existsSync(nodeDir)) {
+        for (const d of readdirSync(nodeDir)) if (/^node\d+$/.test(d)) out.node.push(join(nodeDir, d, "node_modules"));
+        out.node.push(join(nodeDir, "node_modules"));
+      }
+      const py = join(root, "python");
+      if (existsSync(py)) {
+        out.python.push(py);
+        const lib = join(py, "lib");
+        if (existsSync(lib)) for (const d of readdirSync(lib)) out.python.push(join(lib, d, "site-packages"));
+      }
+      if (existsSync(join(root, "bin"))) out.bin.push(join(root, "bin"));
+    }
+    return out;
+  }
+}
