@@ -9,7 +9,8 @@
  * Local-directory mode: Code.S3Bucket "hot-reload" with Code.S3Key a host directory runs that directory in
  * place; a change under it retires warm environments, so the next invoke runs the new code.
  * Layers (layers.ts) are extracted once and put on NODE_PATH / PYTHONPATH / PATH as the runtimes look for them.
- * Gaps against AWS: event invoke configs (destinations), other event sources,
+ * Asynchronous invocation settings (event-invoke-config.ts): retries and Lambda destinations.
+ * Gaps against AWS: SQS/SNS/EventBridge destinations, other event sources,
  * code signing, container images and S3 code locations answer NotImplementedException; memory is
  * enforced through the node heap limit only (no cgroup); no bubblewrap sandbox yet.
  * Deliberate differences: environments run on the host (plain processes); Runtime API and code download
@@ -29,6 +30,7 @@ import { checkZip, describeZip, extractCode, SKYPORT_NODE_MODULES } from "./code
 import { Limits, Messages, RUNTIMES } from "./constants.js";
 import { functionArn, lastModified, notFound, parseFunctionName, validateSettings } from "./functions.js";
 import { EventSourcePoller } from "./event-sources.js";
+import { destinationRecord, EventInvokeConfigs } from "./event-invoke-config.js";
 import { Layers } from "./layers.js";
 import { LogBatcher } from "./logs.js";
 import { FunctionUrls, URL_HOST, urlEvent, urlResponse } from "./urls.js";
@@ -60,6 +62,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
   readonly eventSources: EventSourcePoller;
   readonly urls: FunctionUrls;
   readonly layers: Layers;
+  readonly invokeConfigs: EventInvokeConfigs;
   private readonly watchers = new Map<string, FSWatcher>();
 
   constructor(env: ServiceEnv) {
@@ -80,6 +83,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
     this.asyncTimer.unref();
     this.urls = new FunctionUrls(env.store, env.ids);
     this.layers = new Layers(env.store, env.store.blobs, this.codeRoot);
+    this.invokeConfigs = new EventInvokeConfigs(env.store);
     this.eventSources = new EventSourcePoller(env.store, env.services, env.clock, env.ids, env.log, (a, r) => this.internalCtx(a, r), async (ctx, arn, payload) => {
       try {
         const { row, name, version } = this.resolve(ctx, arn, undefined, true);
@@ -89,6 +93,43 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
         return { failed: true };
       }
     });
+  }
+
+  // ---- asynchronous invocation settings (retries, destinations) ----------------------------------------
+
+  PutFunctionEventInvokeConfig(ctx: RequestContext, input: L.PutFunctionEventInvokeConfigInput): L.PutFunctionEventInvokeConfigOutput {
+    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
+    const config = { LastModified: new Date(ctx.clock.now()), FunctionArn: functionArn(ctx, name, input.Qualifier ?? "$LATEST"), MaximumRetryAttempts: input.MaximumRetryAttempts, MaximumEventAgeInSeconds: input.MaximumEventAgeInSeconds, DestinationConfig: input.DestinationConfig ?? { OnSuccess: {}, OnFailure: {} } };
+    return this.invokeConfigs.put(ctx.accountId, ctx.region, name, input.Qualifier ?? "$LATEST", config);
+  }
+
+  UpdateFunctionEventInvokeConfig(ctx: RequestContext, input: L.UpdateFunctionEventInvokeConfigInput): L.UpdateFunctionEventInvokeConfigOutput {
+    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
+    const q = input.Qualifier ?? "$LATEST";
+    const current = this.invokeConfigs.get(ctx.accountId, ctx.region, name, q);
+    if (!current) throw new ServiceError("ResourceNotFoundException", `The function ${functionArn(ctx, name, q)} doesn't have an EventInvokeConfig`, 404);
+    const next = { ...current, LastModified: new Date(ctx.clock.now()), MaximumRetryAttempts: input.MaximumRetryAttempts ?? current.MaximumRetryAttempts, MaximumEventAgeInSeconds: input.MaximumEventAgeInSeconds ?? current.MaximumEventAgeInSeconds, DestinationConfig: input.DestinationConfig ?? current.DestinationConfig };
+    return this.invokeConfigs.put(ctx.accountId, ctx.region, name, q, next);
+  }
+
+  GetFunctionEventInvokeConfig(ctx: RequestContext, input: L.GetFunctionEventInvokeConfigInput): L.GetFunctionEventInvokeConfigOutput {
+    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
+    const q = input.Qualifier ?? "$LATEST";
+    const c = this.invokeConfigs.get(ctx.accountId, ctx.region, name, q);
+    if (!c) throw new ServiceError("ResourceNotFoundException", `The function ${functionArn(ctx, name, q)} doesn't have an EventInvokeConfig`, 404);
+    return c;
+  }
+
+  DeleteFunctionEventInvokeConfig(ctx: RequestContext, input: L.DeleteFunctionEventInvokeConfigInput): Record<string, never> {
+    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
+    const q = input.Qualifier ?? "$LATEST";
+    if (!this.invokeConfigs.delete(ctx.accountId, ctx.region, name, q)) throw new ServiceError("ResourceNotFoundException", `The function ${functionArn(ctx, name, q)} doesn't have an EventInvokeConfig`, 404);
+    return {};
+  }
+
+  ListFunctionEventInvokeConfigs(ctx: RequestContext, input: L.ListFunctionEventInvokeConfigsInput): L.ListFunctionEventInvokeConfigsOutput {
+    const { name } = this.resolve(ctx, input.FunctionName);
+    return { FunctionEventInvokeConfigs: this.invokeConfigs.list(ctx.accountId, ctx.region, name) };
   }
 
   // ---- layers --------------------------------------------------------------------------------------
@@ -484,11 +525,20 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
           this.store.dequeue(job.id);
           continue;
         }
+        const settings = this.invokeConfigs.get(job.account, job.region, name, m[2] ?? "$LATEST") ?? (m[2] ? undefined : this.invokeConfigs.get(job.account, job.region, name, ""));
+        const maxRetries = settings?.MaximumRetryAttempts ?? Limits.ASYNC_RETRIES;
         // Mark the attempt before running so a crash of the server does not retry it forever.
         this.store.retry(job.id, now + RETRY_DELAYS_MS[Math.min(job.attempts, RETRY_DELAYS_MS.length - 1)]!);
         void this.run(ctx, name, version, row, Buffer.from(job.payload), job.function_arn).then(
           (r) => {
-            if (!r.functionError || job.attempts >= Limits.ASYNC_RETRIES) this.store.dequeue(job.id);
+            const done = !r.functionError || job.attempts >= maxRetries;
+            if (!done) return;
+            this.store.dequeue(job.id);
+            const dest = r.functionError ? settings?.DestinationConfig?.OnFailure?.Destination : settings?.DestinationConfig?.OnSuccess?.Destination;
+            if (dest) {
+              const record = destinationRecord({ requestId: job.request_id, functionArn: job.function_arn.includes(":function:" + name + ":") ? job.function_arn : `${job.function_arn}:$LATEST`, success: !r.functionError, attempts: job.attempts + 1, requestPayload: Buffer.from(job.payload), responsePayload: r.payload, functionError: r.functionError, executedVersion: version, now: this.env.clock.now() });
+              this.store.enqueue(job.account, job.region, dest, this.env.ids.uuid(), record, this.env.clock.now());
+            }
           },
           () => {
             /* throttled: the retry is already scheduled */
