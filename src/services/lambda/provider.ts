@@ -16,9 +16,7 @@
  * Deliberate differences: environments run on the host (plain processes); Runtime API and code download
  * are served on Skyport's port under /_aws/.
  */
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { existsSync, mkdirSync, statSync, watch, type FSWatcher } from "node:fs";
+import { existsSync, statSync, watch, type FSWatcher } from "node:fs";
 import { isAbsolute } from "node:path";
 import type * as L from "../../aws/api/lambda.js";
 import { ServiceError } from "../../aws/errors.js";
@@ -26,20 +24,19 @@ import type { HttpRequest, HttpResponse } from "../../aws/protocol/types.js";
 import type { RequestContext } from "../../edge/context.js";
 import { LocalProcessLauncher } from "../../runtime/process-launcher.js";
 import type { ServiceEnv } from "../host.js";
-import { checkZip, describeZip, extractCode, SKYPORT_NODE_MODULES } from "./code.js";
-import { Limits, Messages, RUNTIMES } from "./constants.js";
+import { checkZip, describeZip, extractCode } from "./code.js";
+import { Limits, Messages } from "./constants.js";
 import { functionArn, lastModified, notFound, parseFunctionName, validateSettings } from "./functions.js";
 import { EventSourcePoller } from "./event-sources.js";
-import { destinationRecord, EventInvokeConfigs } from "./event-invoke-config.js";
-import { Layers } from "./layers.js";
+import { destinationRecord } from "./event-invoke-config.js";
 import { LogBatcher } from "./logs.js";
-import { FunctionUrls, URL_HOST, urlEvent, urlResponse } from "./urls.js";
-import { EnvironmentManager, ThrottledError, type EnvironmentBlueprint, type InvocationResult } from "./runtime/environments.js";
+import { URL_HOST, urlEvent, urlResponse } from "./urls.js";
+import { blueprint } from "./runtime/blueprint.js";
+import { EnvironmentManager, ThrottledError, type InvocationResult } from "./runtime/environments.js";
 import { handleRuntimeApi, RUNTIME_API_PREFIX } from "./runtime/runtime-api.js";
 import { LambdaSettingsOps } from "./settings-ops.js";
 import type { FunctionRow } from "./store.js";
 
-const BOOTSTRAPS = join(dirname(fileURLToPath(import.meta.url)), "runtime", "bootstrap");
 const CODE_PREFIX = "/_aws/lambda/code/";
 /** Code.S3Bucket naming the local-directory mode: Code.S3Key is a directory on the Skyport host, run in place. */
 export const HOT_RELOAD_BUCKET = "hot-reload";
@@ -56,19 +53,13 @@ const RETRY_DELAYS_MS = [60_000, 120_000];
 export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandlers {
   readonly envs: EnvironmentManager;
   private readonly logs: LogBatcher;
-  private readonly codeRoot: string;
   private readonly asyncTimer: NodeJS.Timeout;
   private asyncBusy = false;
   readonly eventSources: EventSourcePoller;
-  readonly urls: FunctionUrls;
-  readonly layers: Layers;
-  readonly invokeConfigs: EventInvokeConfigs;
   private readonly watchers = new Map<string, FSWatcher>();
 
   constructor(env: ServiceEnv) {
     super(env);
-    this.codeRoot = join(env.config.dataDir, "lambda", "code");
-    mkdirSync(this.codeRoot, { recursive: true });
     this.logs = new LogBatcher(env.services, (accountId, region) => this.internalCtx(accountId, region), env.log);
     this.envs = new EnvironmentManager({
       launcher: new LocalProcessLauncher(),
@@ -81,9 +72,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
     });
     this.asyncTimer = setInterval(() => void this.drainAsync(), ASYNC_POLL_MS);
     this.asyncTimer.unref();
-    this.urls = new FunctionUrls(env.store, env.ids);
-    this.layers = new Layers(env.store, env.store.blobs, this.codeRoot);
-    this.invokeConfigs = new EventInvokeConfigs(env.store);
+
     this.eventSources = new EventSourcePoller(env.store, env.services, env.clock, env.ids, env.log, (a, r) => this.internalCtx(a, r), async (ctx, arn, payload) => {
       try {
         const { row, name, version } = this.resolve(ctx, arn, undefined, true);
@@ -95,106 +84,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
     });
   }
 
-  // ---- asynchronous invocation settings (retries, destinations) ----------------------------------------
-
-  PutFunctionEventInvokeConfig(ctx: RequestContext, input: L.PutFunctionEventInvokeConfigInput): L.PutFunctionEventInvokeConfigOutput {
-    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
-    const config = { LastModified: new Date(ctx.clock.now()), FunctionArn: functionArn(ctx, name, input.Qualifier ?? "$LATEST"), MaximumRetryAttempts: input.MaximumRetryAttempts, MaximumEventAgeInSeconds: input.MaximumEventAgeInSeconds, DestinationConfig: input.DestinationConfig ?? { OnSuccess: {}, OnFailure: {} } };
-    return this.invokeConfigs.put(ctx.accountId, ctx.region, name, input.Qualifier ?? "$LATEST", config);
-  }
-
-  UpdateFunctionEventInvokeConfig(ctx: RequestContext, input: L.UpdateFunctionEventInvokeConfigInput): L.UpdateFunctionEventInvokeConfigOutput {
-    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
-    const q = input.Qualifier ?? "$LATEST";
-    const current = this.invokeConfigs.get(ctx.accountId, ctx.region, name, q);
-    if (!current) throw new ServiceError("ResourceNotFoundException", `The function ${functionArn(ctx, name, q)} doesn't have an EventInvokeConfig`, 404);
-    const next = { ...current, LastModified: new Date(ctx.clock.now()), MaximumRetryAttempts: input.MaximumRetryAttempts ?? current.MaximumRetryAttempts, MaximumEventAgeInSeconds: input.MaximumEventAgeInSeconds ?? current.MaximumEventAgeInSeconds, DestinationConfig: input.DestinationConfig ?? current.DestinationConfig };
-    return this.invokeConfigs.put(ctx.accountId, ctx.region, name, q, next);
-  }
-
-  GetFunctionEventInvokeConfig(ctx: RequestContext, input: L.GetFunctionEventInvokeConfigInput): L.GetFunctionEventInvokeConfigOutput {
-    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
-    const q = input.Qualifier ?? "$LATEST";
-    const c = this.invokeConfigs.get(ctx.accountId, ctx.region, name, q);
-    if (!c) throw new ServiceError("ResourceNotFoundException", `The function ${functionArn(ctx, name, q)} doesn't have an EventInvokeConfig`, 404);
-    return c;
-  }
-
-  DeleteFunctionEventInvokeConfig(ctx: RequestContext, input: L.DeleteFunctionEventInvokeConfigInput): Record<string, never> {
-    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
-    const q = input.Qualifier ?? "$LATEST";
-    if (!this.invokeConfigs.delete(ctx.accountId, ctx.region, name, q)) throw new ServiceError("ResourceNotFoundException", `The function ${functionArn(ctx, name, q)} doesn't have an EventInvokeConfig`, 404);
-    return {};
-  }
-
-  ListFunctionEventInvokeConfigs(ctx: RequestContext, input: L.ListFunctionEventInvokeConfigsInput): L.ListFunctionEventInvokeConfigsOutput {
-    const { name } = this.resolve(ctx, input.FunctionName);
-    return { FunctionEventInvokeConfigs: this.invokeConfigs.list(ctx.accountId, ctx.region, name) };
-  }
-
-  // ---- layers --------------------------------------------------------------------------------------
-
-  PublishLayerVersion(ctx: RequestContext, input: L.PublishLayerVersionInput): L.PublishLayerVersionOutput {
-    return this.layers.publish(ctx, input, ctx.endpoint);
-  }
-
-  GetLayerVersion(ctx: RequestContext, input: L.GetLayerVersionInput): L.GetLayerVersionOutput {
-    const { codeHex: _hex, ...doc } = this.layers.get(ctx, input.LayerName, input.VersionNumber);
-    return doc;
-  }
-
-  GetLayerVersionByArn(ctx: RequestContext, input: L.GetLayerVersionByArnInput): L.GetLayerVersionByArnOutput {
-    const { codeHex: _hex, ...doc } = this.layers.byArn(ctx, input.Arn);
-    return doc;
-  }
-
-  ListLayerVersions(ctx: RequestContext, input: L.ListLayerVersionsInput): L.ListLayerVersionsOutput {
-    const all = this.layers.versions(ctx, input.LayerName).filter((v) => !input.CompatibleRuntime || !v.CompatibleRuntimes || v.CompatibleRuntimes.includes(input.CompatibleRuntime));
-    return { LayerVersions: all.map(({ Content: _c, LayerArn: _a, ...v }) => v) };
-  }
-
-  ListLayers(ctx: RequestContext, input: L.ListLayersInput): L.ListLayersOutput {
-    const all = this.layers.latest(ctx).filter((l) => !input.CompatibleRuntime || !l.doc.CompatibleRuntimes || l.doc.CompatibleRuntimes.includes(input.CompatibleRuntime));
-    return { Layers: all.map((l) => ({ LayerName: l.name, LayerArn: l.doc.LayerArn, LatestMatchingVersion: (({ Content: _c, LayerArn: _a, ...v }) => v)(l.doc) })) };
-  }
-
-  DeleteLayerVersion(ctx: RequestContext, input: L.DeleteLayerVersionInput): Record<string, never> {
-    this.layers.delete(ctx, input.LayerName, input.VersionNumber);
-    return {};
-  }
-
-  // ---- function URLs ----------------------------------------------------------------------------------
-
-  CreateFunctionUrlConfig(ctx: RequestContext, input: L.CreateFunctionUrlConfigInput): L.CreateFunctionUrlConfigOutput {
-    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
-    const port = new URL(this.env.services.localEndpoint).port || "80";
-    return this.urls.create(ctx, name, functionArn(ctx, name, input.Qualifier), input, port);
-  }
-
-  GetFunctionUrlConfig(ctx: RequestContext, input: L.GetFunctionUrlConfigInput): L.GetFunctionUrlConfigOutput {
-    return this.url(ctx, input.FunctionName, input.Qualifier).config as L.GetFunctionUrlConfigOutput;
-  }
-
-  UpdateFunctionUrlConfig(ctx: RequestContext, input: L.UpdateFunctionUrlConfigInput): L.UpdateFunctionUrlConfigOutput {
-    return this.urls.update(this.url(ctx, input.FunctionName, input.Qualifier), input, ctx.clock.now()) as L.UpdateFunctionUrlConfigOutput;
-  }
-
-  DeleteFunctionUrlConfig(ctx: RequestContext, input: L.DeleteFunctionUrlConfigInput): Record<string, never> {
-    this.urls.delete(this.url(ctx, input.FunctionName, input.Qualifier));
-    return {};
-  }
-
-  ListFunctionUrlConfigs(ctx: RequestContext, input: L.ListFunctionUrlConfigsInput): L.ListFunctionUrlConfigsOutput {
-    const { name } = this.resolve(ctx, input.FunctionName);
-    return { FunctionUrlConfigs: this.urls.list(ctx, name).map((u) => u.config as L.ListFunctionUrlConfigsOutput["FunctionUrlConfigs"][number]) };
-  }
-
-  private url(ctx: RequestContext, fn: string, qualifier?: string) {
-    const { name } = this.resolve(ctx, fn, qualifier);
-    const row = this.urls.find(ctx, name, qualifier ?? "");
-    if (!row) throw new ServiceError("ResourceNotFoundException", "The resource you requested does not exist.", 404);
-    return row;
-  }
+  // ---- function URL data plane ------------------------------------------------------------------------
 
   /** The function URL data plane: {urlId}.lambda-url.{region}.localhost. */
   async handleFunctionUrl(req: HttpRequest, host: string): Promise<HttpResponse> {
@@ -438,66 +328,13 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
   /** Runs one invocation in an environment of the function version. */
   async run(ctx: RequestContext, name: string, version: string, row: FunctionRow, payload: Buffer, invokedArn: string, clientContext?: string): Promise<InvocationResult> {
     const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
-    const bp = this.blueprint(ctx.accountId, ctx.region, name, version, row, meta.reserved ?? undefined);
+    const bp = blueprint({ codeRoot: this.codeRoot, layers: this.layers, endpoint: this.env.services.localEndpoint, envKey: this.envKey(row.config, row.codeHex) }, ctx.accountId, ctx.region, name, version, row, meta.reserved ?? undefined);
     try {
       return await this.envs.invoke(bp, { requestId: this.env.ids.uuid(), payload, invokedArn, clientContext });
     } catch (e) {
       if (e instanceof ThrottledError) throw new ServiceError("TooManyRequestsException", Messages.throttled, 429, true, { Type: "User", Reason: e.reason });
       throw e;
     }
-  }
-
-  private blueprint(account: string, region: string, name: string, version: string, row: FunctionRow, reserved?: number): EnvironmentBlueprint {
-    const c = row.config;
-    const family = RUNTIMES[c.Runtime ?? ""] ?? "provided";
-    const hot = row.codeBlob.startsWith("dir:");
-    const task = hot ? row.codeBlob.slice(4) : join(this.codeRoot, row.codeHex, "task");
-    const memory = c.MemorySize ?? Limits.DEFAULT_MEMORY_MB;
-    const endpoint = this.env.services.localEndpoint;
-    return {
-      account, region, functionName: name, version, memoryMb: memory, timeoutSec: c.Timeout ?? Limits.DEFAULT_TIMEOUT_SEC, reserved,
-      poolKey: `${account}:${region}:${name}`,
-      envKey: `${version}:${this.envKey(c, row.codeHex)}`,
-      launchSpec: (runtimeApi, logStream) => {
-        const env: Record<string, string> = {
-          PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-          LANG: "en_US.UTF-8",
-          TZ: ":UTC",
-          HOME: process.env.HOME ?? "/tmp",
-          ...(c.Environment?.Variables ?? {}),
-          AWS_LAMBDA_FUNCTION_NAME: name,
-          AWS_LAMBDA_FUNCTION_VERSION: version,
-          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memory),
-          AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${name}`,
-          AWS_LAMBDA_LOG_STREAM_NAME: logStream,
-          AWS_LAMBDA_RUNTIME_API: runtimeApi,
-          AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
-          AWS_EXECUTION_ENV: `AWS_Lambda_${c.Runtime}`,
-          AWS_REGION: region,
-          AWS_DEFAULT_REGION: region,
-          AWS_ACCESS_KEY_ID: account,
-          AWS_SECRET_ACCESS_KEY: "test",
-          AWS_SESSION_TOKEN: "skyport",
-          AWS_ENDPOINT_URL: endpoint,
-          LAMBDA_TASK_ROOT: task,
-          LAMBDA_RUNTIME_DIR: BOOTSTRAPS,
-          _HANDLER: c.Handler ?? "",
-        };
-        const layerPaths = this.layers.searchPaths({ accountId: account, region }, (c.Layers ?? []).map((l) => l.Arn!));
-        if (layerPaths.bin.length) env.PATH = `${layerPaths.bin.join(":")}:${env.PATH}`;
-        if (family === "nodejs") {
-          env.NODE_PATH = [...layerPaths.node, hot ? SKYPORT_NODE_MODULES : join(task, "..", "node_modules")].join(":");
-          const heap = Math.max(32, Math.floor(memory * 0.85));
-          return { command: process.execPath, args: [`--max-old-space-size=${heap}`, join(BOOTSTRAPS, "node.mjs")], cwd: task, env };
-        }
-        if (family === "python") {
-          env.PYTHONPATH = [task, ...layerPaths.python].join(":");
-          env.PYTHONUNBUFFERED = "1";
-          return { command: "python3", args: ["-u", join(BOOTSTRAPS, "python.py")], cwd: task, env };
-        }
-        return { command: join(task, "bootstrap"), args: [], cwd: task, env };
-      },
-    };
   }
 
   private envKey(c: L.FunctionConfiguration, codeHex: string): string {

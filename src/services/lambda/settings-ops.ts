@@ -1,22 +1,141 @@
 /**
  * Lambda's configuration operations beyond the function itself — versions and aliases (weighted routing),
- * reserved concurrency and account settings, tags and resource-based permissions — and the resolution of
+ * reserved concurrency and account settings, tags and resource-based permissions, layers, asynchronous
+ * invocation settings (retries, destinations), function URL configurations — and the resolution of
  * function references (name, ARN, qualifier, alias) every operation shares. LambdaProvider extends this.
  */
 import type * as L from "../../aws/api/lambda.js";
 import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { Limits } from "./constants.js";
+import { EventInvokeConfigs } from "./event-invoke-config.js";
+import { Layers } from "./layers.js";
+import { FunctionUrls } from "./urls.js";
 import { functionArn, notFound, parseFunctionName, versionConfig } from "./functions.js";
 import { LambdaStore, type AliasRow, type FunctionRow } from "./store.js";
 
 export abstract class LambdaSettingsOps {
   readonly store: LambdaStore;
+  readonly layers: Layers;
+  readonly invokeConfigs: EventInvokeConfigs;
+  readonly urls: FunctionUrls;
+  /** Where function and layer code is unpacked, one folder per code hash. */
+  protected readonly codeRoot: string;
 
   constructor(protected readonly env: ServiceEnv) {
     this.store = new LambdaStore(env.store);
+    this.codeRoot = join(env.config.dataDir, "lambda", "code");
+    mkdirSync(this.codeRoot, { recursive: true });
+    this.layers = new Layers(env.store, env.store.blobs, this.codeRoot);
+    this.invokeConfigs = new EventInvokeConfigs(env.store);
+    this.urls = new FunctionUrls(env.store, env.ids);
   }
+
+  // ---- function URLs ----------------------------------------------------------------------------------
+
+  CreateFunctionUrlConfig(ctx: RequestContext, input: L.CreateFunctionUrlConfigInput): L.CreateFunctionUrlConfigOutput {
+    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
+    const port = new URL(this.env.services.localEndpoint).port || "80";
+    return this.urls.create(ctx, name, functionArn(ctx, name, input.Qualifier), input, port);
+  }
+
+  GetFunctionUrlConfig(ctx: RequestContext, input: L.GetFunctionUrlConfigInput): L.GetFunctionUrlConfigOutput {
+    return this.url(ctx, input.FunctionName, input.Qualifier).config as L.GetFunctionUrlConfigOutput;
+  }
+
+  UpdateFunctionUrlConfig(ctx: RequestContext, input: L.UpdateFunctionUrlConfigInput): L.UpdateFunctionUrlConfigOutput {
+    return this.urls.update(this.url(ctx, input.FunctionName, input.Qualifier), input, ctx.clock.now()) as L.UpdateFunctionUrlConfigOutput;
+  }
+
+  DeleteFunctionUrlConfig(ctx: RequestContext, input: L.DeleteFunctionUrlConfigInput): Record<string, never> {
+    this.urls.delete(this.url(ctx, input.FunctionName, input.Qualifier));
+    return {};
+  }
+
+  ListFunctionUrlConfigs(ctx: RequestContext, input: L.ListFunctionUrlConfigsInput): L.ListFunctionUrlConfigsOutput {
+    const { name } = this.resolve(ctx, input.FunctionName);
+    return { FunctionUrlConfigs: this.urls.list(ctx, name).map((u) => u.config as L.ListFunctionUrlConfigsOutput["FunctionUrlConfigs"][number]) };
+  }
+
+  protected url(ctx: RequestContext, fn: string, qualifier?: string) {
+    const { name } = this.resolve(ctx, fn, qualifier);
+    const row = this.urls.find(ctx, name, qualifier ?? "");
+    if (!row) throw new ServiceError("ResourceNotFoundException", "The resource you requested does not exist.", 404);
+    return row;
+  }
+
+
+  // ---- asynchronous invocation settings (retries, destinations) ----------------------------------------
+
+  PutFunctionEventInvokeConfig(ctx: RequestContext, input: L.PutFunctionEventInvokeConfigInput): L.PutFunctionEventInvokeConfigOutput {
+    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
+    const config = { LastModified: new Date(ctx.clock.now()), FunctionArn: functionArn(ctx, name, input.Qualifier ?? "$LATEST"), MaximumRetryAttempts: input.MaximumRetryAttempts, MaximumEventAgeInSeconds: input.MaximumEventAgeInSeconds, DestinationConfig: input.DestinationConfig ?? { OnSuccess: {}, OnFailure: {} } };
+    return this.invokeConfigs.put(ctx.accountId, ctx.region, name, input.Qualifier ?? "$LATEST", config);
+  }
+
+  UpdateFunctionEventInvokeConfig(ctx: RequestContext, input: L.UpdateFunctionEventInvokeConfigInput): L.UpdateFunctionEventInvokeConfigOutput {
+    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
+    const q = input.Qualifier ?? "$LATEST";
+    const current = this.invokeConfigs.get(ctx.accountId, ctx.region, name, q);
+    if (!current) throw new ServiceError("ResourceNotFoundException", `The function ${functionArn(ctx, name, q)} doesn't have an EventInvokeConfig`, 404);
+    const next = { ...current, LastModified: new Date(ctx.clock.now()), MaximumRetryAttempts: input.MaximumRetryAttempts ?? current.MaximumRetryAttempts, MaximumEventAgeInSeconds: input.MaximumEventAgeInSeconds ?? current.MaximumEventAgeInSeconds, DestinationConfig: input.DestinationConfig ?? current.DestinationConfig };
+    return this.invokeConfigs.put(ctx.accountId, ctx.region, name, q, next);
+  }
+
+  GetFunctionEventInvokeConfig(ctx: RequestContext, input: L.GetFunctionEventInvokeConfigInput): L.GetFunctionEventInvokeConfigOutput {
+    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
+    const q = input.Qualifier ?? "$LATEST";
+    const c = this.invokeConfigs.get(ctx.accountId, ctx.region, name, q);
+    if (!c) throw new ServiceError("ResourceNotFoundException", `The function ${functionArn(ctx, name, q)} doesn't have an EventInvokeConfig`, 404);
+    return c;
+  }
+
+  DeleteFunctionEventInvokeConfig(ctx: RequestContext, input: L.DeleteFunctionEventInvokeConfigInput): Record<string, never> {
+    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
+    const q = input.Qualifier ?? "$LATEST";
+    if (!this.invokeConfigs.delete(ctx.accountId, ctx.region, name, q)) throw new ServiceError("ResourceNotFoundException", `The function ${functionArn(ctx, name, q)} doesn't have an EventInvokeConfig`, 404);
+    return {};
+  }
+
+  ListFunctionEventInvokeConfigs(ctx: RequestContext, input: L.ListFunctionEventInvokeConfigsInput): L.ListFunctionEventInvokeConfigsOutput {
+    const { name } = this.resolve(ctx, input.FunctionName);
+    return { FunctionEventInvokeConfigs: this.invokeConfigs.list(ctx.accountId, ctx.region, name) };
+  }
+
+  // ---- layers --------------------------------------------------------------------------------------
+
+  PublishLayerVersion(ctx: RequestContext, input: L.PublishLayerVersionInput): L.PublishLayerVersionOutput {
+    return this.layers.publish(ctx, input, ctx.endpoint);
+  }
+
+  GetLayerVersion(ctx: RequestContext, input: L.GetLayerVersionInput): L.GetLayerVersionOutput {
+    const { codeHex: _hex, ...doc } = this.layers.get(ctx, input.LayerName, input.VersionNumber);
+    return doc;
+  }
+
+  GetLayerVersionByArn(ctx: RequestContext, input: L.GetLayerVersionByArnInput): L.GetLayerVersionByArnOutput {
+    const { codeHex: _hex, ...doc } = this.layers.byArn(ctx, input.Arn);
+    return doc;
+  }
+
+  ListLayerVersions(ctx: RequestContext, input: L.ListLayerVersionsInput): L.ListLayerVersionsOutput {
+    const all = this.layers.versions(ctx, input.LayerName).filter((v) => !input.CompatibleRuntime || !v.CompatibleRuntimes || v.CompatibleRuntimes.includes(input.CompatibleRuntime));
+    return { LayerVersions: all.map(({ Content: _c, LayerArn: _a, ...v }) => v) };
+  }
+
+  ListLayers(ctx: RequestContext, input: L.ListLayersInput): L.ListLayersOutput {
+    const all = this.layers.latest(ctx).filter((l) => !input.CompatibleRuntime || !l.doc.CompatibleRuntimes || l.doc.CompatibleRuntimes.includes(input.CompatibleRuntime));
+    return { Layers: all.map((l) => ({ LayerName: l.name, LayerArn: l.doc.LayerArn, LatestMatchingVersion: (({ Content: _c, LayerArn: _a, ...v }) => v)(l.doc) })) };
+  }
+
+  DeleteLayerVersion(ctx: RequestContext, input: L.DeleteLayerVersionInput): Record<string, never> {
+    this.layers.delete(ctx, input.LayerName, input.VersionNumber);
+    return {};
+  }
+
 
   // ---- versions and aliases -------------------------------------------------------------------------
 
