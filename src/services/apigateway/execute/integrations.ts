@@ -5,9 +5,10 @@
  */
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { ServiceError } from "../../../aws/errors.js";
+import { codecFor } from "../../../aws/dispatch.js";
+import { ServiceError, unknownOperation } from "../../../aws/errors.js";
 import { loadModel } from "../../../aws/models/loader.js";
-import { fromJson, toJson } from "../../../aws/protocol/shape-json.js";
+import type { HttpRequest, HttpResponse } from "../../../aws/protocol/types.js";
 import type { RequestContext } from "../../../edge/context.js";
 import type { ServiceHost } from "../../host.js";
 
@@ -34,27 +35,42 @@ export async function invokeLambda(services: ServiceHost, ctx: RequestContext, f
   return { payload: Buffer.from(out.Payload ?? new Uint8Array()), functionError: out.FunctionError };
 }
 
-/** An AWS service action (arn:aws:apigateway:region:dynamodb:action/PutItem) with a wire-format JSON body. */
+/**
+ * An AWS service action (arn:aws:apigateway:region:dynamodb:action/PutItem): the mapped body is parsed and
+ * the answer serialized by the service's own protocol codec, exactly as if it had come over the wire, and
+ * the call itself stays in process.
+ */
 export async function callAwsAction(services: ServiceHost, ctx: RequestContext, uri: string, body: string): Promise<IntegrationOutput> {
   const m = ACTION_URI.exec(uri);
   const service = m ? SERVICE_NAMES[m[1]!] : undefined;
   if (!m || !service) return { status: 500, headers: {}, body: Buffer.from(JSON.stringify({ message: `Skyport cannot call AWS service ${m?.[1] ?? uri} from an integration` })) };
   const model = loadModel(service);
-  const op = model.operations.get(m[2]!);
-  if (!op) return { status: 400, headers: { "Content-Type": "application/json" }, body: Buffer.from(JSON.stringify({ __type: "UnknownOperationException" })) };
+  const action = m[2]!;
+  const target = model.metadata.targetPrefix ? `${model.metadata.targetPrefix}.${action}` : undefined;
+  const req: HttpRequest = {
+    method: "POST", path: "/", rawQuery: "", query: new URLSearchParams(),
+    headers: { "content-type": `application/x-amz-json-${model.metadata.jsonVersion ?? "1.0"}`, ...(target ? { "x-amz-target": target } : {}) },
+    body: Buffer.from(body),
+  };
+  const codec = codecFor(model, req);
+  const callCtx = { ...ctx, service, operation: action };
+  const answer = async () => {
+    const op = model.operations.get(action);
+    if (!op) throw unknownOperation(service, action);
+    const input = codec.parseInput(model, op, req);
+    callCtx.operation = op.name;
+    return codec.serializeOutput(model, op, (await services.call(service, op.name, callCtx, input)) as Record<string, unknown>, callCtx);
+  };
+  let res: HttpResponse;
   try {
-    let wire: unknown = {};
-    if (body.trim()) wire = JSON.parse(body);
-    const issues = { missing: [] as string[] };
-    const input = op.input ? (fromJson(op.input, wire, "", issues) as Record<string, unknown>) : {};
-    if (issues.missing.length) throw new ServiceError("ValidationException", `1 validation error detected: Value null at '${issues.missing[0]}' failed to satisfy constraint: Member must not be null`, 400);
-    const output = await services.call(service, op.name, ctx, input);
-    return { status: 200, headers: { "Content-Type": "application/json" }, body: Buffer.from(JSON.stringify(op.output ? toJson(op.output, output) ?? {} : {})) };
+    res = await answer();
   } catch (e) {
-    if (e instanceof SyntaxError) return { status: 400, headers: { "Content-Type": "application/json" }, body: Buffer.from(JSON.stringify({ __type: "SerializationException", message: "Could not parse the request body as JSON" })) };
     if (!(e instanceof ServiceError)) throw e;
-    return { status: e.status, headers: { "Content-Type": "application/json" }, body: Buffer.from(JSON.stringify({ __type: e.code, message: e.message, ...e.fields })) };
+    res = codec.serializeError(model, e, callCtx);
   }
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(res.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(",") : v;
+  return { status: res.status, headers, body: Buffer.isBuffer(res.body) ? res.body : Buffer.from(res.body) };
 }
 
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 256 });
