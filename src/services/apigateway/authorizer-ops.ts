@@ -1,0 +1,164 @@
+/**
+ * Authorizers (stored with the API definition; enforcement on the request path is a later issue), the
+ * Update* operations of the definition's smaller pieces (method and integration responses, models,
+ * request validators, gateway responses) and the per-account settings (GetAccount / UpdateAccount).
+ * Every update goes through the one generic patch implementation (patch.ts).
+ */
+import type * as A from "../../aws/api/apigateway.js";
+import { ServiceError } from "../../aws/errors.js";
+import type { RequestContext } from "../../edge/context.js";
+import type { ServiceEnv } from "../host.js";
+import { ApiDefinitionOps } from "./definition-ops.js";
+import { applyPatch, type PatchOperation } from "./patch.js";
+import { Ajv, badRequest, notFound, page } from "./shared.js";
+
+const AUTHORIZER_TYPES = ["TOKEN", "REQUEST", "COGNITO_USER_POOLS"];
+const ACCOUNT_MIGRATIONS = [
+  `CREATE TABLE apigateway_account (account TEXT NOT NULL, region TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (account, region))`,
+];
+
+const patchOps = (ops: A.PatchOperationsShape | undefined) => ops as PatchOperation[] | undefined;
+
+export abstract class ApiAuthorizerOps extends ApiDefinitionOps {
+  constructor(env: ServiceEnv) {
+    super(env);
+    env.store.migrate("apigateway-account", ACCOUNT_MIGRATIONS);
+  }
+
+  // ---- Authorizers -----------------------------------------------------------------------------------
+
+  CreateAuthorizer(ctx: RequestContext, input: A.CreateAuthorizerInput): A.Authorizer {
+    const doc = this.api(ctx, input.restApiId);
+    if (!input.name) throw badRequest("Invalid authorizer name specified");
+    if (!AUTHORIZER_TYPES.includes(input.type)) throw badRequest(`1 validation error detected: Value '${input.type}' at 'createAuthorizerInput.type' failed to satisfy constraint: Member must satisfy enum value set: [TOKEN, REQUEST, COGNITO_USER_POOLS]`);
+    if (input.type === "COGNITO_USER_POOLS" && !input.providerARNs?.length) throw badRequest("Invalid Authorizer provider ARNs specified");
+    if (input.type !== "COGNITO_USER_POOLS" && !input.authorizerUri) throw badRequest("Invalid Authorizer URI specified");
+    if (input.type === "TOKEN" && !input.identitySource) throw badRequest("Invalid identity source specified");
+    const a: A.Authorizer = {
+      id: this.env.ids.alnum(6), name: input.name, type: input.type, providerARNs: input.providerARNs, authType: input.authType,
+      authorizerUri: input.authorizerUri, authorizerCredentials: input.authorizerCredentials, identitySource: input.identitySource,
+      identityValidationExpression: input.identityValidationExpression,
+      authorizerResultTtlInSeconds: input.authorizerResultTtlInSeconds ?? 300,
+    };
+    doc.authorizers[a.id!] = a;
+    this.save(ctx, doc);
+    return a;
+  }
+
+  GetAuthorizer(ctx: RequestContext, input: A.GetAuthorizerInput): A.Authorizer {
+    const a = this.api(ctx, input.restApiId).authorizers[input.authorizerId];
+    if (!a) throw notFound("Authorizer");
+    return a;
+  }
+
+  GetAuthorizers(ctx: RequestContext, input: A.GetAuthorizersInput): A.GetAuthorizersOutput {
+    return page(Object.values(this.api(ctx, input.restApiId).authorizers), input.position, input.limit, (a) => a.id!);
+  }
+
+  UpdateAuthorizer(ctx: RequestContext, input: A.UpdateAuthorizerInput): A.Authorizer {
+    const doc = this.api(ctx, input.restApiId);
+    const a = doc.authorizers[input.authorizerId];
+    if (!a) throw notFound("Authorizer");
+    applyPatch(a as Record<string, unknown>, patchOps(input.patchOperations));
+    if (typeof a.authorizerResultTtlInSeconds === "string") a.authorizerResultTtlInSeconds = Number(a.authorizerResultTtlInSeconds);
+    this.save(ctx, doc);
+    return a;
+  }
+
+  DeleteAuthorizer(ctx: RequestContext, input: A.DeleteAuthorizerInput): Record<string, never> {
+    const doc = this.api(ctx, input.restApiId);
+    if (!doc.authorizers[input.authorizerId]) throw notFound("Authorizer");
+    const inUse = Object.values(doc.resources).some((r) => Object.values(r.methods).some((m) => m.authorizerId === input.authorizerId));
+    if (inUse) throw new ServiceError("ConflictException", "Cannot delete authorizer because it is in use by one or more methods", 409);
+    delete doc.authorizers[input.authorizerId];
+    this.save(ctx, doc);
+    return {};
+  }
+
+  // ---- Updates of the definition's smaller pieces ------------------------------------------------------
+
+  UpdateMethodResponse(ctx: RequestContext, input: A.UpdateMethodResponseInput): A.MethodResponse {
+    const doc = this.api(ctx, input.restApiId);
+    const r = this.method(doc, input.resourceId, input.httpMethod).methodResponses?.[input.statusCode];
+    if (!r) throw notFound("Response status code");
+    r.responseParameters ??= {};
+    r.responseModels ??= {};
+    applyPatch(r as Record<string, unknown>, patchOps(input.patchOperations));
+    // Method response parameters are booleans ("required"); patch values arrive as strings.
+    for (const [k, v] of Object.entries(r.responseParameters)) if (typeof v === "string") r.responseParameters[k] = v === "true";
+    this.save(ctx, doc);
+    return r;
+  }
+
+  UpdateIntegrationResponse(ctx: RequestContext, input: A.UpdateIntegrationResponseInput): A.IntegrationResponse {
+    const doc = this.api(ctx, input.restApiId);
+    const r = this.integration(doc, input.resourceId, input.httpMethod).integrationResponses?.[input.statusCode];
+    if (!r) throw notFound("Response status code");
+    r.responseParameters ??= {};
+    r.responseTemplates ??= {};
+    applyPatch(r as Record<string, unknown>, patchOps(input.patchOperations));
+    this.save(ctx, doc);
+    return r;
+  }
+
+  UpdateModel(ctx: RequestContext, input: A.UpdateModelInput): A.Model {
+    const doc = this.api(ctx, input.restApiId);
+    const m = doc.models[input.modelName];
+    if (!m) throw new ServiceError("NotFoundException", "Invalid model name specified", 404);
+    const next = { ...m } as Record<string, unknown>;
+    applyPatch(next, patchOps(input.patchOperations), /^\/(schema|description)$/);
+    if (typeof next.schema === "string" && next.schema !== m.schema) {
+      try {
+        new Ajv({ strict: false }).compile(JSON.parse(next.schema) as object);
+      } catch (e) {
+        throw badRequest(`Invalid model specified: Validation Result: warnings : [], errors : [Invalid model schema specified. Unsupported keyword(s): ${(e as Error).message}]`);
+      }
+    }
+    doc.models[input.modelName] = next as A.Model;
+    this.save(ctx, doc);
+    return next as A.Model;
+  }
+
+  UpdateRequestValidator(ctx: RequestContext, input: A.UpdateRequestValidatorInput): A.RequestValidator {
+    const doc = this.api(ctx, input.restApiId);
+    const v = doc.validators[input.requestValidatorId];
+    if (!v) throw notFound("Request Validator");
+    applyPatch(v as Record<string, unknown>, patchOps(input.patchOperations), /^\/(name|validateRequestBody|validateRequestParameters)$/);
+    this.save(ctx, doc);
+    return v;
+  }
+
+  UpdateGatewayResponse(ctx: RequestContext, input: A.UpdateGatewayResponseInput): A.GatewayResponse {
+    const doc = this.api(ctx, input.restApiId);
+    // Updating a default response customizes it, as on AWS.
+    const g = doc.gatewayResponses[input.responseType] ?? { responseType: input.responseType, responseParameters: {}, responseTemplates: {} };
+    g.responseParameters ??= {};
+    g.responseTemplates ??= {};
+    applyPatch(g as Record<string, unknown>, patchOps(input.patchOperations));
+    g.defaultResponse = false;
+    doc.gatewayResponses[input.responseType] = g;
+    this.save(ctx, doc);
+    return g;
+  }
+
+  // ---- Account -----------------------------------------------------------------------------------------
+
+  GetAccount(ctx: RequestContext, _input: A.GetAccountInput): A.GetAccountOutput {
+    const row = this.env.store.db.prepare("SELECT doc FROM apigateway_account WHERE account = ? AND region = ?").get(ctx.accountId, ctx.region) as { doc: string } | undefined;
+    const stored = row ? (JSON.parse(row.doc) as A.GetAccountOutput) : {};
+    // The defaults are AWS's account-level quotas for a new account.
+    return { throttleSettings: { burstLimit: 5000, rateLimit: 10000 }, features: ["UsagePlans"], apiKeyVersion: "4", ...stored };
+  }
+
+  UpdateAccount(ctx: RequestContext, input: A.UpdateAccountInput): A.GetAccountOutput {
+    const account = this.GetAccount(ctx, {}) as Record<string, unknown>;
+    applyPatch(account, patchOps(input.patchOperations), /^\/(cloudwatchRoleArn|features(\/.*)?)$/);
+    if (account.cloudwatchRoleArn === "") delete account.cloudwatchRoleArn;
+    if (typeof account.cloudwatchRoleArn === "string" && !/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(account.cloudwatchRoleArn)) {
+      throw badRequest("The role ARN is not well formed");
+    }
+    this.env.store.db.prepare("INSERT INTO apigateway_account (account, region, doc) VALUES (?, ?, ?) ON CONFLICT (account, region) DO UPDATE SET doc = excluded.doc")
+      .run(ctx.accountId, ctx.region, JSON.stringify(account));
+    return account as A.GetAccountOutput;
+  }
+}
