@@ -8,10 +8,11 @@
  * the request path lives in execute/.
  *
  * Authorizers, the Update* operations of responses/models/validators/gateway responses and the account
- * settings are in authorizer-ops.ts (between definition-ops.ts and this class).
+ * settings are in authorizer-ops.ts; API keys, usage plans and usage plan keys in usage-plan-ops.ts
+ * (class chain: definition-ops -> authorizer-ops -> usage-plan-ops -> this class).
  *
- * Gaps against AWS: authorizers are stored but not enforced on the request path yet; API keys and usage
- * plans are not implemented yet (their operations answer NotImplementedException), as are documentation parts,
+ * Gaps against AWS: authorizers, API keys and usage plans are stored but not enforced on the request path
+ * yet; GetUsage/UpdateUsage/ImportApiKeys answer NotImplementedException, as do documentation parts,
  * SDK generation, VPC links and client certificates. YAML export is not offered (JSON only).
  */
 import type * as A from "../../aws/api/apigateway.js";
@@ -22,7 +23,7 @@ import type { ApiDoc } from "./model.js";
 import { exportOpenApi } from "./openapi/export.js";
 import { applyPatch, coerce, type PatchOperation } from "./patch.js";
 import type { ApiLocation, DeploymentSnapshot, RestApiDataAccess } from "./snapshot.js";
-import { ApiAuthorizerOps } from "./authorizer-ops.js";
+import { ApiUsagePlanOps } from "./usage-plan-ops.js";
 import { badRequest, notFound, page, toResource } from "./shared.js";
 
 const METHOD_SETTING_FIELDS: Record<string, string> = {
@@ -34,7 +35,7 @@ const METHOD_SETTING_FIELDS: Record<string, string> = {
 const NUMERIC_SETTINGS = new Set(["throttlingBurstLimit", "throttlingRateLimit", "cacheTtlInSeconds"]);
 const BOOLEAN_SETTINGS = new Set(["metricsEnabled", "dataTraceEnabled", "cachingEnabled", "cacheDataEncrypted", "requireAuthorizationForCacheControl"]);
 
-export class ApiGatewayProvider extends ApiAuthorizerOps implements A.ApigatewayHandlers, RestApiDataAccess {
+export class ApiGatewayProvider extends ApiUsagePlanOps implements A.ApigatewayHandlers, RestApiDataAccess {
   private readonly snapshots = new Map<string, DeploymentSnapshot>();
 
   // ---- Deployments and stages ------------------------------------------------------------------------

@@ -1,0 +1,225 @@
+/**
+ * API keys, usage plans and usage plan keys: stored and queried as AWS does (values hidden unless asked
+ * for, nameQuery prefix filters, keyId filter on GetUsagePlans). Enforcement on the request path
+ * (x-api-key, throttles, quotas) is a later issue, and so are GetUsage/UpdateUsage and ImportApiKeys.
+ * They are account-level, not part of any API's definition document, so they live in their own table.
+ */
+import type * as A from "../../aws/api/apigateway.js";
+import { ServiceError } from "../../aws/errors.js";
+import type { RequestContext } from "../../edge/context.js";
+import type { Statement } from "../../store/store.js";
+import type { ServiceEnv } from "../host.js";
+import { ApiAuthorizerOps } from "./authorizer-ops.js";
+import { applyPatch, type PatchOperation } from "./patch.js";
+import { badRequest, page } from "./shared.js";
+
+const MIGRATIONS = [
+  `CREATE TABLE apigateway_keys (account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
+     PRIMARY KEY (account, region, kind, id))`,
+];
+type Kind = "apikey" | "plan";
+/** A usage plan as stored: the plan plus the ids of its keys. */
+type StoredPlan = A.UsagePlan & { keyIds?: string[] };
+
+const keyNotFound = () => new ServiceError("NotFoundException", "Invalid API Key identifier specified", 404);
+const planNotFound = (_id: string) => new ServiceError("NotFoundException", "Invalid Usage Plan ID specified", 404);
+
+export abstract class ApiUsagePlanOps extends ApiAuthorizerOps {
+  private readonly k: { get: Statement; list: Statement; put: Statement; del: Statement };
+
+  constructor(env: ServiceEnv) {
+    super(env);
+    env.store.migrate("apigateway-keys", MIGRATIONS);
+    const db = env.store.db;
+    this.k = {
+      get: db.prepare("SELECT doc FROM apigateway_keys WHERE account = ? AND region = ? AND kind = ? AND id = ?"),
+      list: db.prepare("SELECT doc FROM apigateway_keys WHERE account = ? AND region = ? AND kind = ? ORDER BY id"),
+      put: db.prepare("INSERT INTO apigateway_keys (account, region, kind, id, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT (account, region, kind, id) DO UPDATE SET doc = excluded.doc"),
+      del: db.prepare("DELETE FROM apigateway_keys WHERE account = ? AND region = ? AND kind = ? AND id = ?"),
+    };
+  }
+
+  // ---- API keys ----------------------------------------------------------------------------------------
+
+  CreateApiKey(ctx: RequestContext, input: A.CreateApiKeyInput): A.ApiKey {
+    if (input.value !== undefined && input.value.length < 20) throw badRequest("API Key value should be at least 20 characters");
+    const keys = this.all<A.ApiKey>(ctx, "apikey");
+    if (input.value && keys.some((k) => k.value === input.value)) throw new ServiceError("ConflictException", "API Key already exists", 409);
+    for (const sk of input.stageKeys ?? []) this.stageOf(ctx, sk.restApiId ?? "", sk.stageName ?? "");
+    const now = new Date(ctx.clock.now());
+    const key: A.ApiKey = {
+      id: this.env.ids.alnum(10), value: input.value ?? this.env.ids.alnum(40), name: input.name, customerId: input.customerId, description: input.description,
+      enabled: input.enabled ?? false, createdDate: now, lastUpdatedDate: now,
+      stageKeys: (input.stageKeys ?? []).map((s) => `${s.restApiId}/${s.stageName}`), tags: input.tags,
+    };
+    this.put(ctx, "apikey", key.id!, key);
+    return key;
+  }
+
+  GetApiKey(ctx: RequestContext, input: A.GetApiKeyInput): A.ApiKey {
+    const key = this.one<A.ApiKey>(ctx, "apikey", input.apiKey);
+    if (!key) throw keyNotFound();
+    return input.includeValue ? key : { ...key, value: undefined };
+  }
+
+  GetApiKeys(ctx: RequestContext, input: A.GetApiKeysInput): A.GetApiKeysOutput {
+    const keys = this.all<A.ApiKey>(ctx, "apikey")
+      .filter((k) => !input.nameQuery || (k.name ?? "").startsWith(input.nameQuery))
+      .filter((k) => !input.customerId || k.customerId === input.customerId);
+    const p = page(keys, input.position, input.limit, (k) => k.id!);
+    return { ...p, items: p.items.map((k) => (input.includeValues ? k : { ...k, value: undefined })) };
+  }
+
+  UpdateApiKey(ctx: RequestContext, input: A.UpdateApiKeyInput): A.ApiKey {
+    const key = this.one<A.ApiKey>(ctx, "apikey", input.apiKey);
+    if (!key) throw keyNotFound();
+    applyPatch(key as Record<string, unknown>, input.patchOperations as PatchOperation[] | undefined, /^\/(name|description|enabled|customerId|stages(\/.*)?)$/, (op, segments) => {
+      if (segments[0] !== "stages") return false;
+      // "/stages" with value "restApiId/stageName" adds or removes one stage key.
+      const value = op.value ?? "";
+      key.stageKeys = (key.stageKeys ?? []).filter((s) => s !== value);
+      if (op.op === "add") {
+        const [apiId = "", stage = ""] = value.split("/");
+        this.stageOf(ctx, apiId, stage);
+        key.stageKeys.push(value);
+      }
+      return true;
+    });
+    key.lastUpdatedDate = new Date(ctx.clock.now());
+    this.put(ctx, "apikey", key.id!, key);
+    return { ...key, value: undefined };
+  }
+
+  DeleteApiKey(ctx: RequestContext, input: A.DeleteApiKeyInput): Record<string, never> {
+    if (!this.one(ctx, "apikey", input.apiKey)) throw keyNotFound();
+    this.k.del.run(ctx.accountId, ctx.region, "apikey", input.apiKey);
+    for (const plan of this.all<StoredPlan>(ctx, "plan")) {
+      if (plan.keyIds?.includes(input.apiKey)) this.put(ctx, "plan", plan.id!, { ...plan, keyIds: plan.keyIds.filter((k) => k !== input.apiKey) });
+    }
+    return {};
+  }
+
+  // ---- Usage plans ---------------------------------------------------------------------------------------
+
+  CreateUsagePlan(ctx: RequestContext, input: A.CreateUsagePlanInput): A.UsagePlan {
+    if (!input.name) throw badRequest("Invalid usage plan name specified");
+    for (const s of input.apiStages ?? []) this.stageOf(ctx, s.apiId ?? "", s.stage ?? "");
+    const plan: StoredPlan = { id: this.env.ids.alnum(6), name: input.name, description: input.description, apiStages: input.apiStages ?? [], throttle: input.throttle, quota: input.quota, tags: input.tags, keyIds: [] };
+    this.put(ctx, "plan", plan.id!, plan);
+    return publicPlan(plan);
+  }
+
+  GetUsagePlan(ctx: RequestContext, input: A.GetUsagePlanInput): A.UsagePlan {
+    return publicPlan(this.plan(ctx, input.usagePlanId));
+  }
+
+  GetUsagePlans(ctx: RequestContext, input: A.GetUsagePlansInput): A.GetUsagePlansOutput {
+    const plans = this.all<StoredPlan>(ctx, "plan").filter((p) => !input.keyId || p.keyIds?.includes(input.keyId));
+    const p = page(plans, input.position, input.limit, (x) => x.id!);
+    return { ...p, items: p.items.map(publicPlan) };
+  }
+
+  UpdateUsagePlan(ctx: RequestContext, input: A.UpdateUsagePlanInput): A.UsagePlan {
+    const plan = this.plan(ctx, input.usagePlanId);
+    const numeric = (o: Record<string, unknown> | undefined) => {
+      for (const [k, v] of Object.entries(o ?? {})) if (typeof v === "string" && k !== "period") o![k] = Number(v);
+    };
+    applyPatch(plan as Record<string, unknown>, input.patchOperations as PatchOperation[] | undefined, /^\/(name|description|productCode|apiStages|throttle\/.+|quota\/.+)$/, (op, segments) => {
+      if (segments[0] !== "apiStages") return false;
+      // "/apiStages" with value "apiId:stageName" adds or removes one API stage.
+      const [apiId = "", stage = ""] = (op.value ?? "").split(":");
+      plan.apiStages = (plan.apiStages ?? []).filter((s) => !(s.apiId === apiId && s.stage === stage));
+      if (op.op === "add") {
+        this.stageOf(ctx, apiId, stage);
+        plan.apiStages.push({ apiId, stage });
+      }
+      return true;
+    });
+    numeric(plan.throttle as Record<string, unknown> | undefined);
+    numeric(plan.quota as Record<string, unknown> | undefined);
+    this.put(ctx, "plan", plan.id!, plan);
+    return publicPlan(plan);
+  }
+
+  DeleteUsagePlan(ctx: RequestContext, input: A.DeleteUsagePlanInput): Record<string, never> {
+    this.plan(ctx, input.usagePlanId);
+    this.k.del.run(ctx.accountId, ctx.region, "plan", input.usagePlanId);
+    return {};
+  }
+
+  // ---- Usage plan keys -------------------------------------------------------------------------------------
+
+  CreateUsagePlanKey(ctx: RequestContext, input: A.CreateUsagePlanKeyInput): A.CreateUsagePlanKeyOutput {
+    const plan = this.plan(ctx, input.usagePlanId);
+    if (input.keyType !== "API_KEY") throw badRequest(`Invalid key type specified: ${input.keyType}`);
+    const key = this.one<A.ApiKey>(ctx, "apikey", input.keyId);
+    if (!key) throw keyNotFound();
+    if (plan.keyIds?.includes(input.keyId)) throw new ServiceError("ConflictException", `Usage Plan ${plan.id} cannot be added because API Key ${key.id} already exists in it`, 409);
+    plan.keyIds = [...(plan.keyIds ?? []), input.keyId];
+    this.put(ctx, "plan", plan.id!, plan);
+    return planKey(key);
+  }
+
+  GetUsagePlanKey(ctx: RequestContext, input: A.GetUsagePlanKeyInput): A.GetUsagePlanKeyOutput {
+    const plan = this.plan(ctx, input.usagePlanId);
+    const key = plan.keyIds?.includes(input.keyId) ? this.one<A.ApiKey>(ctx, "apikey", input.keyId) : undefined;
+    if (!key) throw new ServiceError("NotFoundException", "Invalid Usage Plan Key identifier specified", 404);
+    return planKey(key);
+  }
+
+  GetUsagePlanKeys(ctx: RequestContext, input: A.GetUsagePlanKeysInput): A.GetUsagePlanKeysOutput {
+    const plan = this.plan(ctx, input.usagePlanId);
+    const keys = (plan.keyIds ?? []).sort().map((id) => this.one<A.ApiKey>(ctx, "apikey", id)).filter((k): k is A.ApiKey => !!k)
+      .filter((k) => !input.nameQuery || (k.name ?? "").startsWith(input.nameQuery)).map(planKey);
+    return page(keys, input.position, input.limit, (k) => k.id!);
+  }
+
+  DeleteUsagePlanKey(ctx: RequestContext, input: A.DeleteUsagePlanKeyInput): Record<string, never> {
+    const plan = this.plan(ctx, input.usagePlanId);
+    if (!plan.keyIds?.includes(input.keyId)) throw new ServiceError("NotFoundException", "Invalid Usage Plan Key identifier specified", 404);
+    plan.keyIds = plan.keyIds.filter((k) => k !== input.keyId);
+    this.put(ctx, "plan", plan.id!, plan);
+    return {};
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------------------------
+
+  private stageOf(ctx: RequestContext, apiId: string, stage: string): void {
+    this.api(ctx, apiId);
+    if (!this.store.getStage(apiId, stage)) throw new ServiceError("NotFoundException", "Invalid Stage identifier specified", 404);
+  }
+
+  private plan(ctx: RequestContext, id: string): StoredPlan {
+    const plan = this.one<StoredPlan>(ctx, "plan", id);
+    if (!plan) throw planNotFound(id);
+    return plan;
+  }
+
+  private one<T>(ctx: RequestContext, kind: Kind, id: string): T | undefined {
+    const r = this.k.get.get(ctx.accountId, ctx.region, kind, id) as { doc: string } | undefined;
+    return r && revive(JSON.parse(r.doc) as T);
+  }
+
+  private all<T>(ctx: RequestContext, kind: Kind): T[] {
+    return (this.k.list.all(ctx.accountId, ctx.region, kind) as Array<{ doc: string }>).map((r) => revive(JSON.parse(r.doc) as T));
+  }
+
+  private put(ctx: RequestContext, kind: Kind, id: string, doc: unknown): void {
+    this.k.put.run(ctx.accountId, ctx.region, kind, id, JSON.stringify(doc));
+  }
+}
+
+function publicPlan(p: StoredPlan): A.UsagePlan {
+  const { keyIds: _keys, ...plan } = p;
+  return plan;
+}
+
+function planKey(k: A.ApiKey): A.CreateUsagePlanKeyOutput {
+  return { id: k.id, type: "API_KEY", value: k.value, name: k.name };
+}
+
+function revive<T>(o: T): T {
+  const r = o as Record<string, unknown>;
+  for (const key of ["createdDate", "lastUpdatedDate"]) if (typeof r[key] === "string") r[key] = new Date(r[key] as string);
+  return o;
+}
