@@ -80,6 +80,19 @@ export class ApiGatewayProvider extends ApiUsagePlanOps implements A.ApigatewayH
     return {};
   }
 
+  UpdateDeployment(ctx: RequestContext, input: A.UpdateDeploymentInput): A.Deployment {
+    this.api(ctx, input.restApiId);
+    const d = this.store.getDeployment(input.restApiId, input.deploymentId);
+    if (!d) throw notFound("Deployment");
+    // Only the description can change: the snapshot itself is immutable.
+    const view: Record<string, unknown> = { description: d.description };
+    applyPatch(view, input.patchOperations as PatchOperation[], /^\/description$/);
+    const updated = { ...d, description: typeof view.description === "string" ? view.description : undefined };
+    this.store.deleteDeployment(input.restApiId, d.id);
+    this.store.putDeployment(input.restApiId, updated);
+    return { id: d.id, description: updated.description, createdDate: new Date(d.createdMs) };
+  }
+
   CreateStage(ctx: RequestContext, input: A.CreateStageInput): A.Stage {
     this.api(ctx, input.restApiId);
     if (!this.store.getDeployment(input.restApiId, input.deploymentId)) throw notFound("Deployment");
@@ -241,6 +254,31 @@ export class ApiGatewayProvider extends ApiUsagePlanOps implements A.ApigatewayH
     if (rest.length === d.mappings.length) throw new ServiceError("NotFoundException", "Invalid base path mapping identifier specified", 404);
     this.store.putDomain(ctx.accountId, ctx.region, d.domain, rest);
     return {};
+  }
+
+  UpdateDomainName(ctx: RequestContext, input: A.UpdateDomainNameInput): A.DomainName {
+    const d = this.domain(ctx, input.domainName);
+    applyPatch(d.domain as Record<string, unknown>, input.patchOperations as PatchOperation[],
+      /^\/(certificateName|certificateArn|regionalCertificateName|regionalCertificateArn|securityPolicy|endpointConfiguration\/types(\/.*)?|mutualTlsAuthentication\/.+|ownershipVerificationCertificateArn)$/);
+    this.store.putDomain(ctx.accountId, ctx.region, d.domain, d.mappings);
+    return d.domain;
+  }
+
+  UpdateBasePathMapping(ctx: RequestContext, input: A.UpdateBasePathMappingInput): A.BasePathMapping {
+    const d = this.domain(ctx, input.domainName);
+    const m = d.mappings.find((x) => x.basePath === (input.basePath || "(none)"));
+    if (!m) throw new ServiceError("NotFoundException", "Invalid base path mapping identifier specified", 404);
+    const next = { ...m } as Record<string, unknown>;
+    applyPatch(next, input.patchOperations as PatchOperation[], /^\/(basePath|restapiId|restApiId|stage)$/);
+    // The documented patch path is "/restapiId" (lower-case a).
+    if (typeof next.restapiId === "string") { next.restApiId = next.restapiId; delete next.restapiId; }
+    if (next.basePath === "") next.basePath = "(none)";
+    const updated = next as A.BasePathMapping;
+    this.api(ctx, updated.restApiId!);
+    if (updated.stage && !this.store.getStage(updated.restApiId!, updated.stage)) throw badRequest("Invalid stage identifier specified");
+    if (updated.basePath !== m.basePath && d.mappings.some((x) => x.basePath === updated.basePath)) throw new ServiceError("ConflictException", "Base path already exists for this domain name", 409);
+    this.store.putDomain(ctx.accountId, ctx.region, d.domain, d.mappings.map((x) => (x === m ? updated : x)));
+    return updated;
   }
 
   private domain(ctx: RequestContext, name: string) {
