@@ -7,9 +7,10 @@ import { after, before, describe, test } from "node:test";
 import {
   APIGatewayClient, CreateBasePathMappingCommand, CreateDeploymentCommand, CreateDomainNameCommand, CreateRestApiCommand, GetBasePathMappingsCommand,
   GetDeploymentCommand, GetDomainNameCommand, PutIntegrationCommand, PutMethodCommand, UpdateBasePathMappingCommand, UpdateDeploymentCommand,
-  UpdateDomainNameCommand,
+  UpdateDomainNameCommand, UpdateIntegrationCommand, UpdateStageCommand,
 } from "@aws-sdk/client-api-gateway";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import type { RestApiDataAccess } from "../../src/services/apigateway/snapshot.js";
 
 let server: TestServer;
 let apigw: APIGatewayClient;
@@ -59,5 +60,27 @@ describe("API Gateway control plane: deployment and domain updates", () => {
     assert.deepEqual((await apigw.send(new GetBasePathMappingsCommand({ domainName }))).items!.map((x) => x.basePath), ["orders2"]);
     await assert.rejects(apigw.send(new UpdateBasePathMappingCommand({ domainName, basePath: "orders2", patchOperations: [{ op: "replace", path: "/stage", value: "missing" }] })), { name: "BadRequestException" });
     await assert.rejects(apigw.send(new UpdateBasePathMappingCommand({ domainName, basePath: "gone", patchOperations: [] })), { name: "NotFoundException" });
+  });
+
+  test("CreateDeployment: a deployment's snapshot is frozen; a redeploy takes the new definition (getDeploymentSnapshot)", async () => {
+    const api = await apigw.send(new CreateRestApiCommand({ name: uniqueName("snap") }));
+    const base = { restApiId: api.id!, resourceId: api.rootResourceId!, httpMethod: "GET" };
+    await apigw.send(new PutMethodCommand({ ...base, authorizationType: "NONE" }));
+    await apigw.send(new PutIntegrationCommand({ ...base, type: "MOCK", requestTemplates: { "application/json": "one" } }));
+    const first = await apigw.send(new CreateDeploymentCommand({ restApiId: api.id!, stageName: "prod" }));
+    await apigw.send(new UpdateIntegrationCommand({ ...base, patchOperations: [{ op: "replace", path: "/requestTemplates/application~1json", value: "two" }] }));
+
+    const access = (await server.skyport.services.get("apigateway")!) as unknown as RestApiDataAccess;
+    const where = access.locateRestApi(api.id!)!;
+    const template = (deploymentId: string) =>
+      access.getDeploymentSnapshot(where, api.id!, deploymentId)!.resources.find((r) => r.path === "/")!.resourceMethods!.GET!.methodIntegration!.requestTemplates!["application/json"];
+    assert.equal(template(first.id!), "one");
+    const second = await apigw.send(new CreateDeploymentCommand({ restApiId: api.id!, stageName: "prod" }));
+    assert.equal(template(second.id!), "two");
+    assert.equal(template(first.id!), "one");
+    assert.equal(access.getStageFor(where, api.id!, "prod")!.deploymentId, second.id);
+    // Pointing the stage back at the first deployment serves the old definition again.
+    await apigw.send(new UpdateStageCommand({ restApiId: api.id!, stageName: "prod", patchOperations: [{ op: "replace", path: "/deploymentId", value: first.id! }] }));
+    assert.equal(access.getStageFor(where, api.id!, "prod")!.deploymentId, first.id);
   });
 });
