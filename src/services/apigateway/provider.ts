@@ -8,11 +8,12 @@
  * the request path lives in execute/.
  *
  * Authorizers, the Update* operations of responses/models/validators/gateway responses and the account
- * settings are in authorizer-ops.ts; API keys, usage plans and usage plan keys in usage-plan-ops.ts
- * (class chain: definition-ops -> authorizer-ops -> usage-plan-ops -> this class).
+ * settings are in authorizer-ops.ts; API keys, usage plans and usage plan keys in usage-plan-ops.ts;
+ * documentation parts and versions in documentation-ops.ts
+ * (class chain: definition-ops -> authorizer-ops -> usage-plan-ops -> documentation-ops -> this class).
  *
  * Gaps against AWS: authorizers, API keys and usage plans are stored but not enforced on the request path
- * yet; GetUsage/UpdateUsage/ImportApiKeys answer NotImplementedException, as do documentation parts,
+ * yet; GetUsage/UpdateUsage/ImportApiKeys/ImportDocumentationParts answer NotImplementedException, as do
  * SDK generation, VPC links and client certificates. YAML export is not offered (JSON only).
  */
 import type * as A from "../../aws/api/apigateway.js";
@@ -23,7 +24,7 @@ import type { ApiDoc } from "./model.js";
 import { exportOpenApi } from "./openapi/export.js";
 import { applyPatch, coerce, type PatchOperation } from "./patch.js";
 import type { ApiLocation, DeploymentSnapshot, RestApiDataAccess } from "./snapshot.js";
-import { ApiUsagePlanOps } from "./usage-plan-ops.js";
+import { ApiDocumentationOps } from "./documentation-ops.js";
 import { badRequest, notFound, page, toResource } from "./shared.js";
 
 const METHOD_SETTING_FIELDS: Record<string, string> = {
@@ -35,7 +36,7 @@ const METHOD_SETTING_FIELDS: Record<string, string> = {
 const NUMERIC_SETTINGS = new Set(["throttlingBurstLimit", "throttlingRateLimit", "cacheTtlInSeconds"]);
 const BOOLEAN_SETTINGS = new Set(["metricsEnabled", "dataTraceEnabled", "cachingEnabled", "cacheDataEncrypted", "requireAuthorizationForCacheControl"]);
 
-export class ApiGatewayProvider extends ApiUsagePlanOps implements A.ApigatewayHandlers, RestApiDataAccess {
+export class ApiGatewayProvider extends ApiDocumentationOps implements A.ApigatewayHandlers, RestApiDataAccess {
   private readonly snapshots = new Map<string, DeploymentSnapshot>();
 
   // ---- Deployments and stages ------------------------------------------------------------------------
