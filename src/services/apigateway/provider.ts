@@ -14,8 +14,9 @@
  *
  * Gaps against AWS: authorizers, API keys and usage plans are stored but not enforced on the request path
  * yet; GetUsage/UpdateUsage/ImportApiKeys/ImportDocumentationParts answer NotImplementedException, as do
- * SDK generation, VPC links and client certificates. YAML export is not offered (JSON only).
+ * SDK generation, VPC links and client certificates.
  */
+import yaml from "js-yaml";
 import type * as A from "../../aws/api/apigateway.js";
 import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
@@ -160,10 +161,16 @@ export class ApiGatewayProvider extends ApiDocumentationOps implements A.Apigate
     if (!stage) throw notFound("Stage");
     const snapshot = this.getDeploymentSnapshot({ accountId: ctx.accountId, region: ctx.region }, input.restApiId, stage.deploymentId!)!;
     if (input.exportType !== "oas30" && input.exportType !== "swagger") throw badRequest(`No export type found for ${input.exportType}`);
-    if (input.accepts && /yaml/.test(input.accepts)) throw badRequest("Skyport exports JSON only (application/json)");
+    const asYaml = !!input.accepts && /yaml/.test(input.accepts);
     const ext = input.parameters?.extensions ?? "integrations";
     const body = exportOpenApi(snapshot, stage, ctx.region, input.exportType, { integrations: /integrations|apigateway/.test(ext), apigateway: /apigateway/.test(ext) });
-    return { contentType: "application/json", contentDisposition: `attachment; filename="${input.exportType}_${snapshot.deploymentId}.json"`, body: Buffer.from(JSON.stringify(body, null, 2)) };
+    const file = `${input.exportType}_${snapshot.deploymentId}`;
+    if (asYaml) {
+      // JSON.parse(JSON.stringify()) drops undefined members, which js-yaml would otherwise refuse.
+      const text = yaml.dump(JSON.parse(JSON.stringify(body)) as object, { noRefs: true, lineWidth: -1 });
+      return { contentType: "application/yaml", contentDisposition: `attachment; filename="${file}.yaml"`, body: Buffer.from(text) };
+    }
+    return { contentType: "application/json", contentDisposition: `attachment; filename="${file}.json"`, body: Buffer.from(JSON.stringify(body, null, 2)) };
   }
 
   /** Runs the method's current (undeployed) definition through the request path, as the console's Test does. */
