@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import {
   APIGatewayClient, CreateApiKeyCommand, CreateDeploymentCommand, CreateRestApiCommand, CreateUsagePlanCommand, CreateUsagePlanKeyCommand,
   DeleteApiKeyCommand, DeleteUsagePlanCommand, DeleteUsagePlanKeyCommand, GetApiKeyCommand, GetApiKeysCommand, GetUsagePlanCommand,
-  GetUsagePlanKeysCommand, GetUsagePlansCommand, PutIntegrationCommand, PutMethodCommand, UpdateApiKeyCommand, UpdateUsagePlanCommand,
+  GetUsagePlanKeysCommand, GetUsagePlansCommand, ImportApiKeysCommand, PutIntegrationCommand, PutMethodCommand, UpdateApiKeyCommand, UpdateUsagePlanCommand,
 } from "@aws-sdk/client-api-gateway";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 
@@ -81,5 +81,27 @@ describe("API Gateway control plane: API keys and usage plans", () => {
     assert.deepEqual((await apigw.send(new GetUsagePlanKeysCommand({ usagePlanId: plan.id! }))).items ?? [], []);
     await apigw.send(new DeleteUsagePlanCommand({ usagePlanId: plan.id! }));
     await assert.rejects(apigw.send(new GetUsagePlanCommand({ usagePlanId: plan.id! })), { name: "NotFoundException", message: "Invalid Usage Plan ID specified" });
+  });
+
+  test("ImportApiKeys: the CSV key file creates keys (Enabled defaults to true), joins usage plans, and overwrites by key value", async () => {
+    const plan1 = await apigw.send(new CreateUsagePlanCommand({ name: uniqueName("imp") }));
+    const plan2 = await apigw.send(new CreateUsagePlanCommand({ name: uniqueName("imp") }));
+    const v1 = `imported-${uniqueName("k")}-aaaaaaaaaaaaaaaaaaaa`;
+    const v2 = `imported-${uniqueName("k")}-bbbbbbbbbbbbbbbbbbbb`;
+    const csv = `Enabled,Name,key,UsageplanIds,Description\n,first,${v1},"${plan1.id},${plan2.id}",An imported key\nfalse,second,${v2},'${plan2.id}',\n`;
+    const out = await apigw.send(new ImportApiKeysCommand({ body: Buffer.from(csv), format: "csv" }));
+    assert.equal(out.ids?.length, 2);
+    const [id1, id2] = out.ids!;
+    const k1 = await apigw.send(new GetApiKeyCommand({ apiKey: id1!, includeValue: true }));
+    assert.deepEqual([k1.name, k1.value, k1.enabled, k1.description], ["first", v1, true, "An imported key"]);
+    assert.equal((await apigw.send(new GetApiKeyCommand({ apiKey: id2! }))).enabled, false);
+    assert.deepEqual((await apigw.send(new GetUsagePlanKeysCommand({ usagePlanId: plan2.id! }))).items!.map((k) => k.id).sort(), [id1, id2].sort());
+    assert.deepEqual((await apigw.send(new GetUsagePlanKeysCommand({ usagePlanId: plan1.id! }))).items!.map((k) => k.id), [id1]);
+
+    const again = await apigw.send(new ImportApiKeysCommand({ body: Buffer.from(`name,key\nrenamed,${v1}\n`), format: "csv" }));
+    assert.deepEqual(again.ids, [id1]);
+    assert.equal((await apigw.send(new GetApiKeyCommand({ apiKey: id1! }))).name, "renamed");
+    await assert.rejects(apigw.send(new ImportApiKeysCommand({ body: Buffer.from("name\nx\n"), format: "csv" })), { name: "BadRequestException" });
+    await assert.rejects(apigw.send(new ImportApiKeysCommand({ body: Buffer.from("name,key\nx,short\n"), format: "csv", failOnWarnings: true })), { name: "BadRequestException" });
   });
 });

@@ -1,7 +1,7 @@
 /**
  * API keys, usage plans and usage plan keys: stored and queried as AWS does (values hidden unless asked
  * for, nameQuery prefix filters, keyId filter on GetUsagePlans). Enforcement on the request path
- * (x-api-key, throttles, quotas) is a later issue, and so are GetUsage/UpdateUsage and ImportApiKeys.
+ * (x-api-key, throttles, quotas) is a later issue, and so are GetUsage/UpdateUsage.
  * They are account-level, not part of any API's definition document, so they live in their own table.
  */
 import type * as A from "../../aws/api/apigateway.js";
@@ -97,6 +97,45 @@ export abstract class ApiUsagePlanOps extends ApiAuthorizerOps {
       if (plan.keyIds?.includes(input.apiKey)) this.put(ctx, "plan", plan.id!, { ...plan, keyIds: plan.keyIds.filter((k) => k !== input.apiKey) });
     }
     return {};
+  }
+
+  /** The CSV file format of "API Gateway API key file format": Name and Key columns, optional Description, Enabled, UsagePlanIds. */
+  ImportApiKeys(ctx: RequestContext, input: A.ImportApiKeysInput): A.ImportApiKeysOutput {
+    if (input.format !== "csv") throw badRequest(`Invalid format specified: ${input.format}`);
+    const rows = parseCsv(Buffer.from(input.body).toString("utf8"));
+    const header = (rows.shift() ?? []).map((h) => h.trim().toLowerCase());
+    const col = (name: string) => header.indexOf(name);
+    if (col("name") < 0 || col("key") < 0) throw badRequest("API Key file must contain the Name and Key columns");
+    const warnings: string[] = [];
+    const planned: Array<{ name: string; value: string; description?: string; enabled: boolean; plans: string[] }> = [];
+    rows.forEach((row, i) => {
+      const get = (name: string) => (col(name) >= 0 ? (row[col(name)] ?? "").trim() : "");
+      const value = get("key");
+      const name = get("name");
+      if (value.length < 20 || value.length > 128) return void warnings.push(`Line ${i + 2}: Key value must be between 20 and 128 characters`);
+      if (name.length > 1024) return void warnings.push(`Line ${i + 2}: Name value cannot exceed 1024 characters`);
+      const enabled = get("enabled");
+      const plans = get("usageplanids").split(",").map((x) => x.trim()).filter(Boolean);
+      for (const p of plans) if (!this.one(ctx, "plan", p)) return void warnings.push(`Line ${i + 2}: Invalid Usage Plan ID specified: ${p}`);
+      planned.push({ name, value, description: get("description") || undefined, enabled: enabled === "" || enabled.toLowerCase() === "true", plans });
+    });
+    if (warnings.length && input.failOnWarnings) throw badRequest(warnings.join("; "));
+    const ids: string[] = [];
+    const now = new Date(ctx.clock.now());
+    for (const k of planned) {
+      // The same key value imported again overwrites the earlier key.
+      const existing = this.all<A.ApiKey>(ctx, "apikey").find((x) => x.value === k.value);
+      const key: A.ApiKey = existing
+        ? { ...existing, name: k.name, description: k.description, enabled: k.enabled, lastUpdatedDate: now }
+        : { id: this.env.ids.alnum(10), value: k.value, name: k.name, description: k.description, enabled: k.enabled, createdDate: now, lastUpdatedDate: now, stageKeys: [] };
+      this.put(ctx, "apikey", key.id!, key);
+      for (const planId of k.plans) {
+        const plan = this.plan(ctx, planId);
+        if (!plan.keyIds?.includes(key.id!)) this.put(ctx, "plan", plan.id!, { ...plan, keyIds: [...(plan.keyIds ?? []), key.id!] });
+      }
+      ids.push(key.id!);
+    }
+    return { ids, warnings: warnings.length ? warnings : undefined };
   }
 
   // ---- Usage plans ---------------------------------------------------------------------------------------
@@ -222,4 +261,30 @@ function revive<T>(o: T): T {
   const r = o as Record<string, unknown>;
   for (const key of ["createdDate", "lastUpdatedDate"]) if (typeof r[key] === "string") r[key] = new Date(r[key] as string);
   return o;
+}
+
+/** RFC 4180 CSV, plus single quotes as field quotes (the API key file format allows both). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quote = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === quote && text[i + 1] === quote) { field += c; i++; }
+      else if (c === quote) quote = "";
+      else field += c;
+    } else if ((c === '"' || c === "'") && field === "") quote = c;
+    else if (c === ",") { row.push(field); field = ""; }
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      row.push(field); field = "";
+      if (row.some((f) => f !== "")) rows.push(row);
+      row = [];
+    } else field += c;
+  }
+  row.push(field);
+  if (row.some((f) => f !== "")) rows.push(row);
+  return rows;
 }
