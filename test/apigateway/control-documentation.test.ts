@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {
   APIGatewayClient, CreateDeploymentCommand, CreateDocumentationPartCommand, CreateDocumentationVersionCommand, CreateRestApiCommand,
-  DeleteDocumentationPartCommand, GetDocumentationPartCommand, GetDocumentationPartsCommand, GetDocumentationVersionsCommand, GetStageCommand,
+  DeleteDocumentationPartCommand, GetDocumentationPartCommand, GetDocumentationPartsCommand, GetDocumentationVersionsCommand, GetStageCommand, ImportDocumentationPartsCommand,
   PutIntegrationCommand, PutMethodCommand, UpdateDocumentationPartCommand, UpdateDocumentationVersionCommand,
 } from "@aws-sdk/client-api-gateway";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
@@ -63,5 +63,29 @@ describe("API Gateway control plane: documentation", () => {
     const u = await apigw.send(new UpdateDocumentationVersionCommand({ restApiId, documentationVersion: "1.0", patchOperations: [{ op: "replace", path: "/description", value: "renamed" }] }));
     assert.equal(u.description, "renamed");
     assert.deepEqual((await apigw.send(new GetDocumentationVersionsCommand({ restApiId }))).items!.map((x) => x.version), ["1.0"]);
+  });
+
+  test("ImportDocumentationParts: parts from x-amazon-apigateway-documentation, merged by location or overwriting", async () => {
+    const api = await apigw.send(new CreateRestApiCommand({ name: uniqueName("docimp") }));
+    const restApiId = api.id!;
+    const existing = await apigw.send(new CreateDocumentationPartCommand({ restApiId, location: { type: "API" }, properties: '{"description":"old"}' }));
+    const other = await apigw.send(new CreateDocumentationPartCommand({ restApiId, location: { type: "RESOURCE", path: "/old" }, properties: "{}" }));
+    const file = (parts: unknown[]) => Buffer.from(JSON.stringify({ swagger: "2.0", info: { title: "t", version: "1" }, paths: {}, "x-amazon-apigateway-documentation": { version: "1", documentationParts: parts } }));
+    const merged = await apigw.send(new ImportDocumentationPartsCommand({ restApiId, body: file([
+      { location: { type: "API" }, properties: { description: "new" } },
+      { location: { type: "METHOD", path: "/pets", method: "GET" }, properties: { summary: "List" } },
+      { location: { type: "NOPE" }, properties: {} },
+    ]) }));
+    assert.equal(merged.ids?.length, 2);
+    assert.equal(merged.ids![0], existing.id);
+    assert.equal(merged.warnings?.length, 1);
+    assert.equal((await apigw.send(new GetDocumentationPartCommand({ restApiId, documentationPartId: existing.id! }))).properties, '{"description":"new"}');
+    assert.equal((await apigw.send(new GetDocumentationPartsCommand({ restApiId }))).items!.length, 3);
+
+    await assert.rejects(apigw.send(new ImportDocumentationPartsCommand({ restApiId, failOnWarnings: true, body: file([{ location: { type: "NOPE" } }]) })), { name: "BadRequestException" });
+    const over = await apigw.send(new ImportDocumentationPartsCommand({ restApiId, mode: "overwrite", body: file([{ location: { type: "API" }, properties: {} }]) }));
+    const left = (await apigw.send(new GetDocumentationPartsCommand({ restApiId }))).items!;
+    assert.deepEqual(left.map((p) => p.id), over.ids);
+    assert.ok(!left.some((p) => p.id === other.id));
   });
 });

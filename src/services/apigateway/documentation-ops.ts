@@ -2,8 +2,8 @@
  * Documentation parts and documentation versions. A part documents one location of an API (its fields
  * depend on the location type, as the REST API reference's DocumentationPartLocation lists); a version
  * freezes the parts as they were, and can be attached to a stage (stage.documentationVersion).
- * Gaps: ImportDocumentationParts and locationStatus=UNDOCUMENTED (which needs the list of every entity
- * that could be documented) are not implemented.
+ * Gap: locationStatus=UNDOCUMENTED (which needs the list of every entity that could be documented) is not
+ * implemented.
  */
 import type * as A from "../../aws/api/apigateway.js";
 import { ServiceError } from "../../aws/errors.js";
@@ -11,6 +11,7 @@ import type { RequestContext } from "../../edge/context.js";
 import type { Statement } from "../../store/store.js";
 import type { ServiceEnv } from "../host.js";
 import { applyPatch, type PatchOperation } from "./patch.js";
+import { parseDefinition } from "./openapi/import.js";
 import { badRequest, page } from "./shared.js";
 import { ApiUsagePlanOps } from "./usage-plan-ops.js";
 
@@ -109,6 +110,38 @@ export abstract class ApiDocumentationOps extends ApiUsagePlanOps {
     this.part(input.restApiId, input.documentationPartId);
     this.d.del.run(input.restApiId, "part", input.documentationPartId);
     return {};
+  }
+
+  /** Parts from the x-amazon-apigateway-documentation extension of an OpenAPI file; mode merge (default) or overwrite. */
+  ImportDocumentationParts(ctx: RequestContext, input: A.ImportDocumentationPartsInput): A.ImportDocumentationPartsOutput {
+    this.api(ctx, input.restApiId);
+    const mode = input.mode ?? "merge";
+    if (mode !== "merge" && mode !== "overwrite") throw badRequest(`Invalid mode: ${input.mode}`);
+    const def = parseDefinition(input.body);
+    const ext = def["x-amazon-apigateway-documentation"] as { documentationParts?: Array<{ location?: A.Location; properties?: unknown }> } | undefined;
+    const warnings: string[] = [];
+    const incoming: Part[] = [];
+    (ext?.documentationParts ?? []).forEach((raw, i) => {
+      try {
+        const properties = typeof raw.properties === "string" ? raw.properties : JSON.stringify(raw.properties ?? {});
+        checkProperties(properties);
+        incoming.push({ location: normalizeLocation(raw.location), properties });
+      } catch (e) {
+        warnings.push(`documentationParts[${i}]: ${(e as Error).message}`);
+      }
+    });
+    if (warnings.length && input.failOnWarnings) throw badRequest(warnings.join("; "));
+    const existing = this.parts(input.restApiId);
+    if (mode === "overwrite") for (const p of existing) this.d.del.run(input.restApiId, "part", p.id);
+    const ids: string[] = [];
+    for (const part of incoming) {
+      // In merge mode a part at an already documented location replaces that part's properties.
+      const same = mode === "merge" ? existing.find((p) => sameLocation(p.location, part.location!)) : undefined;
+      const stored: Part = { id: same?.id ?? this.env.ids.alnum(6), location: part.location, properties: part.properties };
+      this.d.put.run(input.restApiId, "part", stored.id, JSON.stringify(stored));
+      ids.push(stored.id!);
+    }
+    return { ids, warnings: warnings.length ? warnings : undefined };
   }
 
   CreateDocumentationVersion(ctx: RequestContext, input: A.CreateDocumentationVersionInput): A.CreateDocumentationVersionOutput {
