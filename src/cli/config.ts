@@ -24,6 +24,8 @@ export interface Config {
   lambdaIdleMs: number;
   /** Lambda: the account's concurrency limit. */
   lambdaAccountConcurrency: number;
+  /** Lambda: run environments inside bubblewrap ("auto": when bwrap is installed). */
+  lambdaSandbox: "auto" | "bubblewrap" | "off";
 }
 
 export interface OptionSpec {
@@ -47,6 +49,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   durable: { flag: "durable", env: "SKYPORT_DURABLE", type: "boolean", default: "false", help: "fsync every commit (slower writes)" },
   "lambda-idle-seconds": { flag: "lambda-idle-seconds", env: "SKYPORT_LAMBDA_IDLE_SECONDS", type: "string", default: "300", help: "how long idle function environments stay warm" },
   "lambda-concurrency": { flag: "lambda-concurrency", env: "SKYPORT_LAMBDA_CONCURRENCY", type: "string", default: "1000", help: "account concurrency limit for functions" },
+  "lambda-sandbox": { flag: "lambda-sandbox", env: "SKYPORT_LAMBDA_SANDBOX", type: "string", default: "auto", help: "auto | bubblewrap | off: isolate function environments with bubblewrap" },
 };
 
 const LEVELS: LogLevel[] = ["debug", "info", "warn", "error", "silent"];
@@ -84,6 +87,8 @@ export function resolveConfig(flags: Record<string, string | boolean | undefined
     if (i <= 0) throw new SkyportError(`--credentials takes KEY:SECRET pairs separated by commas, not "${pair}"`);
     credentials.set(pair.slice(0, i), pair.slice(i + 1));
   }
+  const sandbox = raw("lambda-sandbox");
+  if (sandbox !== "auto" && sandbox !== "bubblewrap" && sandbox !== "off") throw new SkyportError(`--lambda-sandbox must be auto, bubblewrap or off, not "${sandbox}"`);
   return {
     port,
     host: raw("host"),
@@ -96,6 +101,7 @@ export function resolveConfig(flags: Record<string, string | boolean | undefined
     durable: bool("durable"),
     lambdaIdleMs: int("lambda-idle-seconds", 0, 86400) * 1000,
     lambdaAccountConcurrency: int("lambda-concurrency", 1, 100000),
+    lambdaSandbox: sandbox,
   };
 }
 

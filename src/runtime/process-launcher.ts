@@ -11,6 +11,8 @@ export interface LaunchSpec {
   args: string[];
   cwd: string;
   env: Record<string, string>;
+  /** Run inside a sandbox (bubblewrap): host directories bound read-only, a private /tmp of tmpMb. */
+  sandbox?: { binds: Array<[host: string, inside: string]>; tmpMb: number; cwd: string };
 }
 
 export interface LaunchedProcess {
@@ -97,7 +99,18 @@ export class LocalProcessLauncher implements ProcessLauncher {
         for (const p of live) p.kill();
       });
     }
-    const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let command = spec.command;
+    let args = spec.args;
+    if (spec.sandbox) {
+      // Read-only system, a fresh /var holding the code and runtime where Lambda puts them (/var/task,
+      // /var/runtime), private /tmp of the configured size and pid namespace;
+      // the network stays shared (the Runtime API and Skyport's endpoint are on loopback).
+      const binds = spec.sandbox.binds.flatMap(([host, inside]) => ["--ro-bind", host, inside]);
+      args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--size", String(spec.sandbox.tmpMb * 1024 * 1024), "--tmpfs", "/tmp", "--tmpfs", "/var", "--tmpfs", "/opt", ...binds,
+        "--unshare-pid", "--unshare-ipc", "--die-with-parent", "--chdir", spec.sandbox.cwd, "--", command, ...args];
+      command = "bwrap";
+    }
+    const child = spawn(command, args, { cwd: spec.cwd, env: spec.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     const p = new LocalProcess(child);
     live.add(p);
     p.onExit(() => live.delete(p));
@@ -105,7 +118,9 @@ export class LocalProcessLauncher implements ProcessLauncher {
   }
 }
 
-/** Whether bubblewrap is installed (optional sandbox). */
+let bwrap: boolean | undefined;
+/** Whether bubblewrap is installed and works here (optional sandbox); checked once. */
 export function hasBubblewrap(): boolean {
-  return spawnSync("sh", ["-c", "command -v bwrap"], { stdio: "ignore" }).status === 0;
+  bwrap ??= spawnSync("bwrap", ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid", "true"], { stdio: "ignore", timeout: 5000 }).status === 0;
+  return bwrap;
 }

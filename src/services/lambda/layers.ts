@@ -89,27 +89,34 @@ export class Layers {
     });
   }
 
-  /** NODE_PATH, PYTHONPATH and PATH entries for a function's layers (later layers override earlier ones). */
-  searchPaths(ctx: { accountId: string; region: string }, arns: string[]): { node: string[]; python: string[]; bin: string[] } {
-    const out = { node: [] as string[], python: [] as string[], bin: [] as string[] };
-    for (const arn of [...arns].reverse()) {
+  /**
+   * NODE_PATH, PYTHONPATH and PATH entries for a function's layers (later layers override earlier ones).
+   * `inside` maps a layer's host folder to where the environment sees it (the sandbox binds it under /opt);
+   * `binds` lists those host → inside pairs.
+   */
+  searchPaths(ctx: { accountId: string; region: string }, arns: string[], inside?: (index: number, count: number) => string): { node: string[]; python: string[]; bin: string[]; binds: Array<[string, string]> } {
+    const out = { node: [] as string[], python: [] as string[], bin: [] as string[], binds: [] as Array<[string, string]> };
+    const ordered = [...arns].reverse();
+    for (const [i, arn] of ordered.entries()) {
       const m = ARN.exec(arn);
       if (!m) continue;
       const r = this.s.get.get(ctx.accountId, ctx.region, m[3], Number(m[4])) as { code_hex: string } | undefined;
       if (!r) continue;
-      const root = join(this.codeRoot, r.code_hex, "task");
-      const nodeDir = join(root, "nodejs");
+      const hostRoot = join(this.codeRoot, r.code_hex, "task");
+      const root = inside ? inside(i, ordered.length) : hostRoot;
+      if (inside) out.binds.push([hostRoot, root]);
+      const nodeDir = join(hostRoot, "nodejs");
       if (existsSync(nodeDir)) {
-        for (const d of readdirSync(nodeDir)) if (/^node\d+$/.test(d)) out.node.push(join(nodeDir, d, "node_modules"));
-        out.node.push(join(nodeDir, "node_modules"));
+        for (const d of readdirSync(nodeDir)) if (/^node\d+$/.test(d)) out.node.push(join(root, "nodejs", d, "node_modules"));
+        out.node.push(join(root, "nodejs", "node_modules"));
       }
-      const py = join(root, "python");
+      const py = join(hostRoot, "python");
       if (existsSync(py)) {
-        out.python.push(py);
+        out.python.push(join(root, "python"));
         const lib = join(py, "lib");
-        if (existsSync(lib)) for (const d of readdirSync(lib)) out.python.push(join(lib, d, "site-packages"));
+        if (existsSync(lib)) for (const d of readdirSync(lib)) out.python.push(join(root, "python", "lib", d, "site-packages"));
       }
-      if (existsSync(join(root, "bin"))) out.bin.push(join(root, "bin"));
+      if (existsSync(join(hostRoot, "bin"))) out.bin.push(join(root, "bin"));
     }
     return out;
   }

@@ -10,10 +10,12 @@
  * place; a change under it retires warm environments, so the next invoke runs the new code.
  * Layers (layers.ts) are extracted once and put on NODE_PATH / PYTHONPATH / PATH as the runtimes look for them.
  * Asynchronous invocation settings (event-invoke-config.ts): retries and Lambda destinations.
+ * Environments run inside bubblewrap when it is installed (--lambda-sandbox): code read-only at /var/task, the
+ * provided SDK at /var/runtime/node_modules, layers at /opt, a private /tmp and pid namespace.
  * Gaps against AWS: SQS/SNS/EventBridge destinations, other event sources,
  * code signing, container images and S3 code locations answer NotImplementedException; memory is
- * enforced through the node heap limit only (no cgroup); no bubblewrap sandbox yet.
- * Deliberate differences: environments run on the host (plain processes); Runtime API and code download
+ * enforced through the node heap limit only (no cgroup).
+ * Deliberate differences: environments are host processes (sandboxed when possible); Runtime API and code download
  * are served on Skyport's port under /_aws/.
  */
 import { existsSync, statSync, watch, type FSWatcher } from "node:fs";
@@ -22,7 +24,7 @@ import type * as L from "../../aws/api/lambda.js";
 import { ServiceError } from "../../aws/errors.js";
 import type { HttpRequest, HttpResponse } from "../../aws/protocol/types.js";
 import type { RequestContext } from "../../edge/context.js";
-import { LocalProcessLauncher } from "../../runtime/process-launcher.js";
+import { hasBubblewrap, LocalProcessLauncher } from "../../runtime/process-launcher.js";
 import type { ServiceEnv } from "../host.js";
 import { checkZip, describeZip, extractCode } from "./code.js";
 import { Limits, Messages } from "./constants.js";
@@ -57,9 +59,14 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
   private asyncBusy = false;
   readonly eventSources: EventSourcePoller;
   private readonly watchers = new Map<string, FSWatcher>();
+  /** Environments run inside bubblewrap (--lambda-sandbox auto when bwrap is installed, or bubblewrap). */
+  readonly sandbox: boolean;
 
   constructor(env: ServiceEnv) {
     super(env);
+    const mode = env.config.lambdaSandbox ?? "off";
+    this.sandbox = mode !== "off" && hasBubblewrap();
+    if (mode === "bubblewrap" && !hasBubblewrap()) env.log.warn("lambda: --lambda-sandbox bubblewrap, but bwrap is not installed or does not work here; environments run as plain processes");
     this.logs = new LogBatcher(env.services, (accountId, region) => this.internalCtx(accountId, region), env.log);
     this.envs = new EnvironmentManager({
       launcher: new LocalProcessLauncher(),
@@ -328,7 +335,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
   /** Runs one invocation in an environment of the function version. */
   async run(ctx: RequestContext, name: string, version: string, row: FunctionRow, payload: Buffer, invokedArn: string, clientContext?: string): Promise<InvocationResult> {
     const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
-    const bp = blueprint({ codeRoot: this.codeRoot, layers: this.layers, endpoint: this.env.services.localEndpoint, envKey: this.envKey(row.config, row.codeHex) }, ctx.accountId, ctx.region, name, version, row, meta.reserved ?? undefined);
+    const bp = blueprint({ codeRoot: this.codeRoot, layers: this.layers, endpoint: this.env.services.localEndpoint, envKey: this.envKey(row.config, row.codeHex), sandbox: this.sandbox }, ctx.accountId, ctx.region, name, version, row, meta.reserved ?? undefined);
     try {
       return await this.envs.invoke(bp, { requestId: this.env.ids.uuid(), payload, invokedArn, clientContext });
     } catch (e) {

@@ -1,7 +1,8 @@
 /**
  * How a function version's execution environment is launched: the command per runtime family (host node
  * with the heap limit, host python3, or the zip's own bootstrap), the environment variables Lambda sets,
- * AWS_ENDPOINT_URL pointing at Skyport, and the search paths of the function's layers.
+ * AWS_ENDPOINT_URL pointing at Skyport, and the search paths of the function's layers. With the sandbox,
+ * paths are the ones inside it (/var/task, /var/runtime/node_modules); layers stay on their host paths.
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,13 +21,17 @@ export interface BlueprintDeps {
   endpoint: string;
   /** Environments are reused only for the same code and configuration revision. */
   envKey: string;
+  /** Run inside bubblewrap: code read-only at /var/task, the SDK at /var/runtime/node_modules, private /tmp. */
+  sandbox: boolean;
 }
 
 export function blueprint(deps: BlueprintDeps, account: string, region: string, name: string, version: string, row: FunctionRow, reserved?: number): EnvironmentBlueprint {
   const c = row.config;
   const family = RUNTIMES[c.Runtime ?? ""] ?? "provided";
   const hot = row.codeBlob.startsWith("dir:");
-  const task = hot ? row.codeBlob.slice(4) : join(deps.codeRoot, row.codeHex, "task");
+  const hostTask = hot ? row.codeBlob.slice(4) : join(deps.codeRoot, row.codeHex, "task");
+  const task = deps.sandbox ? "/var/task" : hostTask;
+  const sdk = deps.sandbox ? "/var/runtime/node_modules" : hot ? SKYPORT_NODE_MODULES : join(hostTask, "..", "node_modules");
   const memory = c.MemorySize ?? Limits.DEFAULT_MEMORY_MB;
   const endpoint = deps.endpoint;
   return {
@@ -58,19 +63,22 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
         LAMBDA_RUNTIME_DIR: BOOTSTRAPS,
         _HANDLER: c.Handler ?? "",
       };
-      const layerPaths = deps.layers.searchPaths({ accountId: account, region }, (c.Layers ?? []).map((l) => l.Arn!));
+      // In the sandbox a single layer is /opt itself, as on AWS; several are /opt/layers/<n> (bubblewrap cannot merge them).
+      const layerPaths = deps.layers.searchPaths({ accountId: account, region }, (c.Layers ?? []).map((l) => l.Arn!), deps.sandbox ? (i, n) => (n === 1 ? "/opt" : `/opt/layers/${i}`) : undefined);
+      const sandbox = deps.sandbox ? { binds: [[hostTask, "/var/task"], [SKYPORT_NODE_MODULES, "/var/runtime/node_modules"], ...layerPaths.binds] as Array<[string, string]>, tmpMb: c.EphemeralStorage?.Size ?? 512, cwd: "/var/task" } : undefined;
+      if (deps.sandbox) env.HOME = "/tmp";
       if (layerPaths.bin.length) env.PATH = `${layerPaths.bin.join(":")}:${env.PATH}`;
       if (family === "nodejs") {
-        env.NODE_PATH = [...layerPaths.node, hot ? SKYPORT_NODE_MODULES : join(task, "..", "node_modules")].join(":");
+        env.NODE_PATH = [...layerPaths.node, sdk].join(":");
         const heap = Math.max(32, Math.floor(memory * 0.85));
-        return { command: process.execPath, args: [`--max-old-space-size=${heap}`, join(BOOTSTRAPS, "node.mjs")], cwd: task, env };
+        return { command: process.execPath, args: [`--max-old-space-size=${heap}`, join(BOOTSTRAPS, "node.mjs")], cwd: hostTask, env, sandbox };
       }
       if (family === "python") {
         env.PYTHONPATH = [task, ...layerPaths.python].join(":");
         env.PYTHONUNBUFFERED = "1";
-        return { command: "python3", args: ["-u", join(BOOTSTRAPS, "python.py")], cwd: task, env };
+        return { command: "python3", args: ["-u", join(BOOTSTRAPS, "python.py")], cwd: hostTask, env, sandbox };
       }
-      return { command: join(task, "bootstrap"), args: [], cwd: task, env };
+      return { command: join(task, "bootstrap"), args: [], cwd: hostTask, env, sandbox };
     },
   };
 }

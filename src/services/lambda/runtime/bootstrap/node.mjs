@@ -2,6 +2,7 @@
 // error; init errors), the context object and console formatting of AWS's nodejs runtime. Runs in the
 // execution environment's own process; only node built-ins are used.
 import http from "node:http";
+import * as nodeModule from "node:module";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -66,6 +67,24 @@ async function loadHandler() {
   if (typeof fn !== "function") throw Object.assign(new Error(`${handler} is undefined or not exported`), { name: "Runtime.HandlerNotFound" });
   return fn;
 }
+
+// As the nodejs runtime does for /opt and the provided SDK: ES module imports of bare specifiers that are
+// not found next to the code fall back to the NODE_PATH folders (ESM itself ignores NODE_PATH).
+const ESM_FALLBACK = `
+export async function resolve(specifier, context, next) {
+  try {
+    return await next(specifier, context);
+  } catch (e) {
+    if (e?.code !== "ERR_MODULE_NOT_FOUND" || /^([./]|[a-z]+:)/.test(specifier)) throw e;
+    for (const dir of (process.env.NODE_PATH || "").split(":").filter(Boolean)) {
+      try {
+        return await next(specifier, { ...context, parentURL: "file://" + dir + "/__skyport__.mjs" });
+      } catch {}
+    }
+    throw e;
+  }
+}`;
+if (typeof nodeModule.register === "function") nodeModule.register("data:text/javascript," + encodeURIComponent(ESM_FALLBACK));
 
 let handler;
 try {
