@@ -9,6 +9,7 @@ import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
 import { ApiDefinitionOps } from "./definition-ops.js";
+import { invokeLambda, lambdaFunctionOf } from "./execute/integrations.js";
 import { applyPatch, type PatchOperation } from "./patch.js";
 import { Ajv, badRequest, notFound, page } from "./shared.js";
 
@@ -73,6 +74,60 @@ export abstract class ApiAuthorizerOps extends ApiDefinitionOps {
     delete doc.authorizers[input.authorizerId];
     this.save(ctx, doc);
     return {};
+  }
+
+  /**
+   * Runs a Lambda TOKEN or REQUEST authorizer with the given request, as the console's test does: the
+   * function gets AWS's authorizer event and its answer (principalId, policyDocument, context) comes back.
+   * A function that answers the error "Unauthorized" is 401, any other failure or a malformed answer 500.
+   */
+  async TestInvokeAuthorizer(ctx: RequestContext, input: A.TestInvokeAuthorizerInput): Promise<A.TestInvokeAuthorizerOutput> {
+    const doc = this.api(ctx, input.restApiId);
+    const a = doc.authorizers[input.authorizerId];
+    if (!a) throw notFound("Authorizer");
+    if (a.type === "COGNITO_USER_POOLS") throw new ServiceError("NotImplementedException", "Testing COGNITO_USER_POOLS authorizers is not implemented by Skyport yet", 501, false);
+    const functionArn = lambdaFunctionOf(a.authorizerUri ?? "");
+    if (!functionArn) throw badRequest("Invalid Authorizer URI specified");
+    const started = ctx.clock.now();
+    const headers = input.headers ?? {};
+    const header = (name: string) => Object.entries(headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+    const [path = "/", query = ""] = (input.pathWithQueryString ?? "/").split("?");
+    const queryStringParameters = Object.fromEntries(new URLSearchParams(query));
+    const methodArn = `arn:aws:execute-api:${ctx.region}:${ctx.accountId}:${input.restApiId}/ESTestInvoke-stage/GET/`;
+    const lines: string[] = [`Execution log for request ${ctx.requestId}`, `Starting authorizer: ${a.id} for request: ${ctx.requestId}`];
+    const finish = (clientStatus: number, extra: Partial<A.TestInvokeAuthorizerOutput> = {}): A.TestInvokeAuthorizerOutput =>
+      ({ clientStatus, latency: ctx.clock.now() - started, log: `${lines.join("\n")}\n`, ...extra });
+
+    let event: Record<string, unknown>;
+    if (a.type === "TOKEN") {
+      const token = header((a.identitySource ?? "").replace(/^method\.request\.header\./, ""));
+      if (!token) return (lines.push("Unauthorized request: identity source missing"), finish(401));
+      if (a.identityValidationExpression && !new RegExp(`^(?:${a.identityValidationExpression})$`).test(token)) {
+        return (lines.push("Unauthorized request: the token does not match the identity validation expression"), finish(401));
+      }
+      event = { type: "TOKEN", authorizationToken: token, methodArn };
+    } else {
+      event = {
+        type: "REQUEST", methodArn, resource: path, path, httpMethod: "GET", headers, multiValueHeaders: input.multiValueHeaders ?? Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+        queryStringParameters, multiValueQueryStringParameters: Object.fromEntries(Object.entries(queryStringParameters).map(([k, v]) => [k, [v]])),
+        pathParameters: {}, stageVariables: input.stageVariables ?? {},
+        requestContext: { accountId: ctx.accountId, apiId: input.restApiId, httpMethod: "GET", path, stage: "test-invoke-stage", requestId: ctx.requestId, resourcePath: path },
+      };
+    }
+    lines.push(`Authorizer request: ${JSON.stringify(event)}`);
+    const out = await invokeLambda(this.env.services, ctx, functionArn, Buffer.from(JSON.stringify(event)));
+    const text = out.payload.toString("utf8");
+    lines.push(`Authorizer response: ${text}`);
+    let answer: { principalId?: unknown; policyDocument?: unknown; context?: Record<string, unknown>; errorMessage?: string } | undefined;
+    try {
+      answer = JSON.parse(text) as typeof answer;
+    } catch { /* malformed: 500 below */ }
+    if (out.functionError) return finish(answer?.errorMessage === "Unauthorized" ? 401 : 500);
+    if (!answer || typeof answer.principalId !== "string" || !answer.policyDocument || typeof answer.policyDocument !== "object") {
+      lines.push("Execution failed due to configuration error: Invalid JSON in response");
+      return finish(500);
+    }
+    return finish(200, { principalId: answer.principalId, policy: JSON.stringify(answer.policyDocument) });
   }
 
   // ---- Updates of the definition's smaller pieces ------------------------------------------------------

@@ -13,7 +13,7 @@
  * (class chain: definition-ops -> authorizer-ops -> usage-plan-ops -> documentation-ops -> this class).
  *
  * Gaps against AWS: authorizers, API keys and usage plans are stored but not enforced on the request path
- * yet; GetUsage/UpdateUsage, GetModelTemplate, TestInvokeAuthorizer and the stage cache flushes answer
+ * yet (TestInvokeAuthorizer runs Lambda authorizers); GetUsage/UpdateUsage, GetModelTemplate and the stage cache flushes answer
  * NotImplementedException, as do SDK generation, VPC links and client certificates.
  */
 import yaml from "js-yaml";
