@@ -1,0 +1,88 @@
+/** API Gateway control plane: stage patches (variables, method settings, canary), REST API patches, tags, pagination and errors. */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import {
+  APIGatewayClient, CreateDeploymentCommand, CreateResourceCommand, CreateRestApiCommand, GetRestApiCommand, GetRestApisCommand, GetStageCommand,
+  GetTagsCommand, PutIntegrationCommand, PutMethodCommand, TagResourceCommand, UntagResourceCommand, UpdateRestApiCommand, UpdateStageCommand,
+} from "@aws-sdk/client-api-gateway";
+import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+
+let server: TestServer;
+let apigw: APIGatewayClient;
+before(async () => {
+  server = await startServer();
+  apigw = new APIGatewayClient(server.clientConfig);
+});
+after(async () => {
+  apigw.destroy();
+  await server.stop();
+});
+
+describe("API Gateway control plane: stages, API patches, tags", () => {
+  test("UpdateStage: variables, method settings for */* and one method, canary settings", async () => {
+    const api = await apigw.send(new CreateRestApiCommand({ name: uniqueName("stg") }));
+    const restApiId = api.id!;
+    const pets = await apigw.send(new CreateResourceCommand({ restApiId, parentId: api.rootResourceId!, pathPart: "pets" }));
+    await apigw.send(new PutMethodCommand({ restApiId, resourceId: pets.id!, httpMethod: "GET", authorizationType: "NONE" }));
+    await apigw.send(new PutIntegrationCommand({ restApiId, resourceId: pets.id!, httpMethod: "GET", type: "MOCK" }));
+    const d1 = await apigw.send(new CreateDeploymentCommand({ restApiId, stageName: "prod", variables: { a: "1" } }));
+    const d2 = await apigw.send(new CreateDeploymentCommand({ restApiId }));
+
+    const s = await apigw.send(new UpdateStageCommand({ restApiId, stageName: "prod", patchOperations: [
+      { op: "replace", path: "/variables/b", value: "2" },
+      { op: "remove", path: "/variables/a" },
+      { op: "replace", path: "/*/*/throttling/rateLimit", value: "100" },
+      { op: "replace", path: "/*/*/logging/loglevel", value: "INFO" },
+      { op: "replace", path: "/~1pets/GET/caching/enabled", value: "true" },
+      { op: "replace", path: "/canarySettings/percentTraffic", value: "25" },
+      { op: "replace", path: "/canarySettings/deploymentId", value: d2.id! },
+      { op: "replace", path: "/tracingEnabled", value: "true" },
+    ] }));
+    assert.deepEqual(s.variables, { b: "2" });
+    assert.equal(s.methodSettings?.["*/*"]?.throttlingRateLimit, 100);
+    assert.equal(s.methodSettings?.["*/*"]?.loggingLevel, "INFO");
+    assert.equal(s.methodSettings?.["pets/GET"]?.cachingEnabled, true);
+    assert.equal(s.canarySettings?.percentTraffic, 25);
+    assert.equal(s.canarySettings?.deploymentId, d2.id);
+    assert.equal(s.deploymentId, d1.id);
+    const again = await apigw.send(new GetStageCommand({ restApiId, stageName: "prod" }));
+    assert.deepEqual(again.methodSettings, s.methodSettings);
+    await assert.rejects(apigw.send(new UpdateStageCommand({ restApiId, stageName: "prod", patchOperations: [{ op: "replace", path: "/deploymentId", value: "nope00" }] })), { name: "NotFoundException" });
+    await assert.rejects(apigw.send(new GetStageCommand({ restApiId, stageName: "missing" })), { name: "NotFoundException", message: "Invalid Stage identifier specified" });
+  });
+
+  test("UpdateRestApi: binaryMediaTypes add/remove with ~1, minimumCompressionSize, description", async () => {
+    const api = await apigw.send(new CreateRestApiCommand({ name: uniqueName("patch") }));
+    const u = await apigw.send(new UpdateRestApiCommand({ restApiId: api.id!, patchOperations: [
+      { op: "add", path: "/binaryMediaTypes/image~1png" }, { op: "add", path: "/binaryMediaTypes/application~1octet-stream" },
+      { op: "replace", path: "/minimumCompressionSize", value: "1024" }, { op: "replace", path: "/description", value: "d" },
+    ] }));
+    assert.deepEqual(u.binaryMediaTypes, ["image/png", "application/octet-stream"]);
+    assert.equal(u.minimumCompressionSize, 1024);
+    const r = await apigw.send(new UpdateRestApiCommand({ restApiId: api.id!, patchOperations: [{ op: "remove", path: "/binaryMediaTypes/image~1png" }] }));
+    assert.deepEqual(r.binaryMediaTypes, ["application/octet-stream"]);
+    assert.equal((await apigw.send(new GetRestApiCommand({ restApiId: api.id! }))).description, "d");
+    await assert.rejects(apigw.send(new GetRestApiCommand({ restApiId: "abcdefghij" })), { name: "NotFoundException", message: "Invalid API identifier specified 000000000000:abcdefghij" });
+  });
+
+  test("TagResource / GetTags / UntagResource on a REST API ARN; GetRestApis pages with position", async () => {
+    const api = await apigw.send(new CreateRestApiCommand({ name: uniqueName("tags"), tags: { a: "1" } }));
+    const arn = `arn:aws:apigateway:us-east-1::/restapis/${api.id}`;
+    await apigw.send(new TagResourceCommand({ resourceArn: arn, tags: { b: "2" } }));
+    assert.deepEqual((await apigw.send(new GetTagsCommand({ resourceArn: arn }))).tags, { a: "1", b: "2" });
+    await apigw.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: ["a"] }));
+    assert.deepEqual((await apigw.send(new GetTagsCommand({ resourceArn: arn }))).tags, { b: "2" });
+
+    await apigw.send(new CreateRestApiCommand({ name: uniqueName("page") }));
+    const seen: string[] = [];
+    let position: string | undefined;
+    do {
+      const p = await apigw.send(new GetRestApisCommand({ limit: 1, position }));
+      assert.ok(p.items!.length <= 1);
+      seen.push(...p.items!.map((x) => x.id!));
+      position = p.position;
+    } while (position);
+    assert.equal(new Set(seen).size, seen.length);
+    assert.ok(seen.includes(api.id!));
+  });
+});
