@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {
   APIGatewayClient, CreateDeploymentCommand, CreateResourceCommand, CreateRestApiCommand, GetRestApiCommand, GetRestApisCommand, GetStageCommand,
-  GetTagsCommand, PutIntegrationCommand, PutMethodCommand, TagResourceCommand, UntagResourceCommand, UpdateRestApiCommand, UpdateStageCommand,
+  GetTagsCommand, CreateApiKeyCommand, CreateUsagePlanCommand, CreateDomainNameCommand, PutIntegrationCommand, PutMethodCommand, TagResourceCommand, UntagResourceCommand, UpdateRestApiCommand, UpdateStageCommand,
 } from "@aws-sdk/client-api-gateway";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 
@@ -84,5 +84,27 @@ describe("API Gateway control plane: stages, API patches, tags", () => {
     } while (position);
     assert.equal(new Set(seen).size, seen.length);
     assert.ok(seen.includes(api.id!));
+  });
+
+  test("TagResource: stages, API keys, usage plans and domain names are taggable by ARN; unknown ARNs are refused", async () => {
+    const api = await apigw.send(new CreateRestApiCommand({ name: uniqueName("tagall") }));
+    await apigw.send(new PutMethodCommand({ restApiId: api.id!, resourceId: api.rootResourceId!, httpMethod: "GET", authorizationType: "NONE" }));
+    await apigw.send(new PutIntegrationCommand({ restApiId: api.id!, resourceId: api.rootResourceId!, httpMethod: "GET", type: "MOCK" }));
+    await apigw.send(new CreateDeploymentCommand({ restApiId: api.id!, stageName: "prod" }));
+    const key = await apigw.send(new CreateApiKeyCommand({ name: uniqueName("k") }));
+    const plan = await apigw.send(new CreateUsagePlanCommand({ name: uniqueName("p") }));
+    const domainName = `${uniqueName("t")}.example.com`;
+    await apigw.send(new CreateDomainNameCommand({ domainName, certificateArn: "arn:aws:acm:us-east-1:000000000000:certificate/x" }));
+    const arns = [
+      `arn:aws:apigateway:us-east-1::/restapis/${api.id}/stages/prod`, `arn:aws:apigateway:us-east-1::/apikeys/${key.id}`,
+      `arn:aws:apigateway:us-east-1::/usageplans/${plan.id}`, `arn:aws:apigateway:us-east-1::/domainnames/${domainName}`,
+    ];
+    for (const resourceArn of arns) {
+      await apigw.send(new TagResourceCommand({ resourceArn, tags: { env: "test", team: "x" } }));
+      await apigw.send(new UntagResourceCommand({ resourceArn, tagKeys: ["team"] }));
+      assert.deepEqual((await apigw.send(new GetTagsCommand({ resourceArn }))).tags, { env: "test" }, resourceArn);
+    }
+    assert.deepEqual((await apigw.send(new GetStageCommand({ restApiId: api.id!, stageName: "prod" }))).tags, { env: "test" });
+    await assert.rejects(apigw.send(new GetTagsCommand({ resourceArn: "arn:aws:apigateway:us-east-1::/vpclinks/x" })), { name: "BadRequestException" });
   });
 });

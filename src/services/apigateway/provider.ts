@@ -298,27 +298,44 @@ export class ApiGatewayProvider extends ApiDocumentationOps implements A.Apigate
   // ---- Tags ------------------------------------------------------------------------------------------
 
   TagResource(ctx: RequestContext, input: A.TagResourceInput): Record<string, never> {
-    const doc = this.apiByArn(ctx, input.resourceArn);
-    doc.api.tags = { ...doc.api.tags, ...input.tags };
-    this.save(ctx, doc);
+    const t = this.tagTarget(ctx, input.resourceArn);
+    t.set({ ...t.get(), ...input.tags });
     return {};
   }
 
   UntagResource(ctx: RequestContext, input: A.UntagResourceInput): Record<string, never> {
-    const doc = this.apiByArn(ctx, input.resourceArn);
-    for (const k of input.tagKeys) delete doc.api.tags?.[k];
-    this.save(ctx, doc);
+    const t = this.tagTarget(ctx, input.resourceArn);
+    const tags = { ...t.get() };
+    for (const k of input.tagKeys) delete tags[k];
+    t.set(tags);
     return {};
   }
 
   GetTags(ctx: RequestContext, input: A.GetTagsInput): A.GetTagsOutput {
-    return { tags: this.apiByArn(ctx, input.resourceArn).api.tags ?? {} };
+    return { tags: this.tagTarget(ctx, input.resourceArn).get() };
   }
 
-  private apiByArn(ctx: RequestContext, arn: string): ApiDoc {
-    const m = /^arn:aws:apigateway:[^:]*::\/restapis\/([^/]+)$/.exec(arn);
+  /** The taggable resources by ARN: REST APIs, stages, API keys, usage plans and custom domain names. */
+  private tagTarget(ctx: RequestContext, arn: string): { get(): Record<string, string>; set(tags: Record<string, string>): void } {
+    const m = /^arn:aws:apigateway:[^:]*::\/(restapis|apikeys|usageplans|domainnames)\/([^/]+)(?:\/stages\/([^/]+))?$/.exec(arn);
     if (!m) throw badRequest("Invalid ARN specified in the request");
-    return this.api(ctx, m[1]!);
+    const [, kind, id, stageName] = m as unknown as [string, string, string, string | undefined];
+    if (kind === "restapis" && stageName) {
+      this.api(ctx, id);
+      const stage = this.store.getStage(id, stageName);
+      if (!stage) throw notFound("Stage");
+      return { get: () => stage.tags ?? {}, set: (tags) => this.store.putStage(id, { ...stage, tags }) };
+    }
+    if (kind === "restapis") {
+      const doc = this.api(ctx, id);
+      return { get: () => doc.api.tags ?? {}, set: (tags) => { doc.api.tags = tags; this.save(ctx, doc); } };
+    }
+    if (kind === "domainnames") {
+      const d = this.domain(ctx, id);
+      return { get: () => d.domain.tags ?? {}, set: (tags) => this.store.putDomain(ctx.accountId, ctx.region, { ...d.domain, tags }, d.mappings) };
+    }
+    if (stageName) throw badRequest("Invalid ARN specified in the request");
+    return this.keyOrPlanTags(ctx, kind === "apikeys" ? "apikey" : "plan", id);
   }
 
   // ---- RestApiDataAccess (for execute/) --------------------------------------------------------------

@@ -223,6 +223,13 @@ export abstract class ApiUsagePlanOps extends ApiAuthorizerOps {
 
   // ---- helpers -----------------------------------------------------------------------------------------------
 
+  /** Tag access for TagResource/UntagResource/GetTags on API key and usage plan ARNs. */
+  protected keyOrPlanTags(ctx: RequestContext, kind: Kind, id: string): { get(): Record<string, string>; set(tags: Record<string, string>): void } {
+    const item = kind === "plan" ? this.plan(ctx, id) : this.one<A.ApiKey>(ctx, "apikey", id);
+    if (!item) throw keyNotFound();
+    return { get: () => item.tags ?? {}, set: (tags) => this.put(ctx, kind, id, { ...item, tags }) };
+  }
+
   private stageOf(ctx: RequestContext, apiId: string, stage: string): void {
     this.api(ctx, apiId);
     if (!this.store.getStage(apiId, stage)) throw new ServiceError("NotFoundException", "Invalid Stage identifier specified", 404);
