@@ -17,7 +17,7 @@ import type { ServiceHost } from "../../host.js";
 import type { DeploymentSnapshot, RestApiDataAccess } from "../snapshot.js";
 import { callAwsAction, callHttp, invokeLambda, lambdaFunctionOf, type IntegrationOutput } from "./integrations.js";
 import { matchRoute, parseTarget, pickDeployment, type RouteMatch, type Target } from "./route.js";
-import { renderTemplate, jsonPath, type RequestParts, type TemplateScope } from "./vtl.js";
+import { renderTemplate, renderResponseTemplate, jsonPath, type RequestParts, type ResponseOverride, type TemplateScope } from "./vtl.js";
 
 const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as unknown as new (o: object) => { compile(schema: object): ((data: unknown) => boolean) & { errors?: unknown } };
 
@@ -339,14 +339,19 @@ function integrationResponse(ex: Exchange, integration: Integration, out: Integr
   }
   chosen ??= responses.find((r) => !r.selectionPattern);
   if (!chosen) return gatewayResponse(ex.snapshot, "DEFAULT_5XX", 500, "Internal server error", ex.context, ex.stageVariables);
-  const status = Number(chosen.statusCode);
+  let status = Number(chosen.statusCode);
   const bodyText = out.body.toString("utf8");
   const templates = chosen.responseTemplates ?? {};
   const accept = String(ex.req.headers.accept ?? "").split(",")[0]!.trim();
   const template = templates[accept] ?? templates["application/json"] ?? Object.values(templates)[0];
   let body: Buffer = out.body;
   let ct = "application/json";
-  if (template !== undefined && template !== null) body = Buffer.from(renderTemplate(template, scope(ex, bodyText)));
+  let override: ResponseOverride | undefined;
+  if (template !== undefined && template !== null) {
+    const r = renderResponseTemplate(template, scope(ex, bodyText));
+    body = Buffer.from(r.body);
+    override = r.override;
+  }
   else if (out.headers["content-type"]) ct = out.headers["content-type"];
   if (chosen.contentHandling === "CONVERT_TO_BINARY") body = Buffer.from(body.toString("utf8"), "base64");
   else if (chosen.contentHandling === "CONVERT_TO_TEXT") body = Buffer.from(body.toString("base64"));
@@ -363,6 +368,11 @@ function integrationResponse(ex: Exchange, integration: Integration, out: Integr
       v = found === undefined ? undefined : typeof found === "string" ? found : JSON.stringify(found);
     } else v = resolveSource(ex, src);
     if (v !== undefined) headers[h[1]!] = v;
+  }
+  // $context.responseOverride from the template wins over the integration response's status and mappings.
+  if (override) {
+    if (override.status !== undefined) status = override.status;
+    Object.assign(headers, override.header);
   }
   return { status, headers, body };
 }

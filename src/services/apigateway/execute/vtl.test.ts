@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { jsonPath, renderTemplate, util, type TemplateScope } from "./vtl.js";
+import { jsonPath, renderResponseTemplate, renderTemplate, util, type TemplateScope } from "./vtl.js";
 
 const body = JSON.stringify({ name: "apple", price: 3, tags: ["red", "fruit"], nested: { a: { b: "deep" } }, items: [{ id: 1 }, { id: 2 }] });
 const scope: TemplateScope = {
@@ -57,4 +57,20 @@ test("jsonPath: root, members, indexes, wildcards, missing", () => {
 
 test("util.escapeJavaScript: backslashes and tabs", () => {
   assert.equal(util.escapeJavaScript("a\\b\tc"), "a\\\\b\\tc");
+});
+
+test("renderResponseTemplate: $context.responseOverride sets the status and headers; the body still renders", () => {
+  const t = '#set($context.responseOverride.status = 404)#set($context.responseOverride.header.X-Reason = "gone")#set($context.responseOverride.header.Location = "/x/$input.params(\'id\')"){"id":"$input.params(\'id\')"}';
+  const r = renderResponseTemplate(t, scope);
+  assert.equal(r.body, '{"id":"42"}');
+  assert.equal(r.override.status, 404);
+  assert.deepEqual(r.override.header, { "X-Reason": "gone", Location: "/x/42" });
+});
+
+test("renderResponseTemplate: no override leaves status undefined and the shared context untouched", () => {
+  const r = renderResponseTemplate("$context.stage", scope);
+  assert.equal(r.body, "dev");
+  assert.equal(r.override.status, undefined);
+  assert.deepEqual(r.override.header, {});
+  assert.equal("responseOverride" in scope.context, false);
 });

@@ -100,3 +100,23 @@ function headerValue(headers: Record<string, string>, name: string): string | un
   for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === lower) return v;
   return undefined;
 }
+
+export interface ResponseOverride {
+  status?: number;
+  header: Record<string, string>;
+}
+
+/**
+ * Renders an integration response template that may set $context.responseOverride.status and
+ * $context.responseOverride.header.<name> (AWS: "Use a mapping template to override an API's request and
+ * response parameters and status codes"). The overrides are applied after the template, so they win over
+ * the integration response's statusCode and responseParameters.
+ */
+export function renderResponseTemplate(template: string, scope: TemplateScope): { body: string; override: ResponseOverride } {
+  const responseOverride: { status?: unknown; header: Record<string, unknown> } = { header: {} };
+  const body = renderTemplate(template, { ...scope, context: { ...scope.context, responseOverride } });
+  const header: Record<string, string> = {};
+  for (const [k, v] of Object.entries(responseOverride.header)) if (v !== undefined && v !== null) header[k] = String(v);
+  const status = responseOverride.status === undefined || responseOverride.status === null || responseOverride.status === "" ? undefined : Number(responseOverride.status);
+  return { body, override: { status: Number.isInteger(status) ? status : undefined, header } };
+}
