@@ -17,7 +17,7 @@ import type { ServiceHost } from "../../host.js";
 import type { DeploymentSnapshot, RestApiDataAccess } from "../snapshot.js";
 import { callAwsAction, callHttp, invokeLambda, lambdaFunctionOf, type IntegrationOutput } from "./integrations.js";
 import { matchRoute, parseTarget, pickDeployment, type RouteMatch, type Target } from "./route.js";
-import { renderTemplate, renderResponseTemplate, jsonPath, type RequestParts, type ResponseOverride, type TemplateScope } from "./vtl.js";
+import { renderTemplate, renderRequestTemplate, renderResponseTemplate, jsonPath, type RequestOverride, type RequestParts, type ResponseOverride, type TemplateScope } from "./vtl.js";
 
 const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as unknown as new (o: object) => { compile(schema: object): ((data: unknown) => boolean) & { errors?: unknown } };
 
@@ -158,11 +158,11 @@ function scope(ex: Exchange, body: string): TemplateScope {
 }
 
 /** Template selection by Content-Type and the passthrough behaviours (415 on NEVER / WHEN_NO_TEMPLATES). */
-function integrationRequestBody(ex: Exchange, integration: Integration): { body: string } | HttpResponse {
+function integrationRequestBody(ex: Exchange, integration: Integration): { body: string; override?: RequestOverride } | HttpResponse {
   const templates = integration.requestTemplates ?? {};
   const ct = contentType(ex.req);
   const template = templates[ct];
-  if (template !== undefined) return { body: renderTemplate(template, scope(ex, ex.bodyText)) };
+  if (template !== undefined) return renderRequestTemplate(template, scope(ex, ex.bodyText));
   const hasTemplates = Object.keys(templates).length > 0;
   const behaviour = integration.passthroughBehavior ?? "WHEN_NO_MATCH";
   if (behaviour === "NEVER" || (behaviour === "WHEN_NO_TEMPLATES" && hasTemplates)) {
@@ -222,19 +222,30 @@ async function runIntegration(ex: Exchange, integration: Integration, deps: Exec
     case "HTTP":
     case "HTTP_PROXY": {
       const proxy = integration.type === "HTTP_PROXY";
-      let url = uri.replace(/\{([^}+]+)\+?\}/g, (_, k: string) => mappedPathParam(ex, integration, k));
-      if (proxy && ex.req.rawQuery) url += (url.includes("?") ? "&" : "?") + ex.req.rawQuery;
-      const headers: Record<string, string> = proxy ? { ...ex.params.header } : { "content-type": contentType(ex.req) };
-      for (const [dest, src] of Object.entries(integration.requestParameters ?? {})) {
-        const h = /^integration\.request\.header\.(.+)$/.exec(dest);
-        if (h) headers[h[1]!] = resolveSource(ex, src) ?? "";
-      }
       let body = ex.req.body;
+      let override: RequestOverride | undefined;
       if (!proxy) {
         const r = integrationRequestBody(ex, integration);
         if ("status" in r) return r;
         body = Buffer.from(r.body);
+        override = r.override;
       }
+      let url = uri.replace(/\{([^}+]+)\+?\}/g, (_, k: string) =>
+        override?.path[k] !== undefined ? encodeURIComponent(override.path[k]) : mappedPathParam(ex, integration, k));
+      if (proxy && ex.req.rawQuery) url += (url.includes("?") ? "&" : "?") + ex.req.rawQuery;
+      const headers: Record<string, string> = proxy ? { ...ex.params.header } : { "content-type": contentType(ex.req) };
+      const query: Record<string, string> = {};
+      for (const [dest, src] of Object.entries(integration.requestParameters ?? {})) {
+        const h = /^integration\.request\.(header|querystring)\.(.+)$/.exec(dest);
+        if (h) (h[1] === "header" ? headers : query)[h[2]!] = resolveSource(ex, src) ?? "";
+      }
+      // $context.requestOverride from the request template replaces the mapped values.
+      if (override) {
+        Object.assign(headers, override.header);
+        Object.assign(query, override.querystring);
+      }
+      const qs = new URLSearchParams(query).toString();
+      if (qs) url += (url.includes("?") ? "&" : "?") + qs;
       const verb = !integration.httpMethod || integration.httpMethod === "ANY" ? ex.req.method : integration.httpMethod;
       const out = await callHttp(verb, url, headers, body, integration.timeoutInMillis ?? 29000);
       if ((out as { gateway?: boolean }).gateway) {

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { jsonPath, renderResponseTemplate, renderTemplate, util, type TemplateScope } from "./vtl.js";
+import { jsonPath, renderRequestTemplate, renderResponseTemplate, renderTemplate, util, type TemplateScope } from "./vtl.js";
 
 const body = JSON.stringify({ name: "apple", price: 3, tags: ["red", "fruit"], nested: { a: { b: "deep" } }, items: [{ id: 1 }, { id: 2 }] });
 const scope: TemplateScope = {
@@ -73,4 +73,11 @@ test("renderResponseTemplate: no override leaves status undefined and the shared
   assert.equal(r.override.status, undefined);
   assert.deepEqual(r.override.header, {});
   assert.equal("responseOverride" in scope.context, false);
+});
+
+test("renderRequestTemplate: $context.requestOverride collects header, querystring and path overrides", () => {
+  const t = '#set($context.requestOverride.header.X-Who = $input.params(\'who\'))#set($context.requestOverride.querystring.limit = "10")#set($context.requestOverride.path.id = "7"){}';
+  const r = renderRequestTemplate(t, scope);
+  assert.equal(r.body, "{}");
+  assert.deepEqual(r.override, { header: { "X-Who": "me" }, querystring: { limit: "10" }, path: { id: "7" } });
 });

@@ -120,3 +120,24 @@ export function renderResponseTemplate(template: string, scope: TemplateScope): 
   const status = responseOverride.status === undefined || responseOverride.status === null || responseOverride.status === "" ? undefined : Number(responseOverride.status);
   return { body, override: { status: Number.isInteger(status) ? status : undefined, header } };
 }
+
+export interface RequestOverride {
+  header: Record<string, string>;
+  querystring: Record<string, string>;
+  path: Record<string, string>;
+}
+
+/**
+ * Renders an integration request template that may set $context.requestOverride.header.<name>,
+ * .querystring.<name> and .path.<name>; those values replace what requestParameters mapped.
+ */
+export function renderRequestTemplate(template: string, scope: TemplateScope): { body: string; override: RequestOverride } {
+  const requestOverride = { header: {} as Record<string, unknown>, querystring: {} as Record<string, unknown>, path: {} as Record<string, unknown> };
+  const body = renderTemplate(template, { ...scope, context: { ...scope.context, requestOverride } });
+  const strings = (o: Record<string, unknown>) => {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== null) out[k] = String(v);
+    return out;
+  };
+  return { body, override: { header: strings(requestOverride.header), querystring: strings(requestOverride.querystring), path: strings(requestOverride.path) } };
+}
