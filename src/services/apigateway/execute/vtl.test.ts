@@ -81,3 +81,36 @@ test("renderRequestTemplate: $context.requestOverride collects header, querystri
   assert.equal(r.body, "{}");
   assert.deepEqual(r.override, { header: { "X-Who": "me" }, querystring: { limit: "10" }, path: { id: "7" } });
 });
+
+// The "pass through all parameters" template from the AWS mapping template reference.
+const ALL_PARAMS = `#set($allParams = $input.params())
+{
+"params" : {
+#foreach($type in $allParams.keySet())
+    #set($params = $allParams.get($type))
+"$type" : {
+    #foreach($paramName in $params.keySet())
+    "$paramName" : "$util.escapeJavaScript($params.get($paramName))"
+        #if($foreach.hasNext),#end
+    #end
+}
+    #if($foreach.hasNext),#end
+#end
+}
+}`;
+
+test("renderTemplate: the documented all-parameters template yields valid JSON by location", () => {
+  // No apostrophes here: escapeJavaScript turns ' into \' which is not valid JSON (as on AWS).
+  const s: TemplateScope = { ...scope, params: { ...scope.params, querystring: { q: 'x"y', who: "me" } } };
+  const out = JSON.parse(renderTemplate(ALL_PARAMS, s)) as { params: Record<string, Record<string, string>> };
+  assert.deepEqual(out.params.path, { id: "42" });
+  assert.deepEqual(out.params.querystring, { q: 'x"y', who: "me" });
+  assert.deepEqual(out.params.header, scope.params.header);
+});
+
+test("renderTemplate: keySet()/get() over an object from $input.path('$') and header get()", () => {
+  const s: TemplateScope = { ...scope, body: '{"things":{"a1":{"n":1},"b2":{"n":2}}}' };
+  const t = "#set($root = $input.path('$'))[#foreach($k in $root.things.keySet()){\"id\":\"$k\",\"n\":$root.things.get($k).n}#if($foreach.hasNext),#end#end]";
+  assert.deepEqual(JSON.parse(renderTemplate(t, s)), [{ id: "a1", n: 1 }, { id: "b2", n: 2 }]);
+  assert.equal(renderTemplate("$input.params().header.get('X-Custom') $input.path('$.things').size()", s), "h1 2");
+});
