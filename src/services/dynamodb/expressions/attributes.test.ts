@@ -12,6 +12,7 @@ test("ExpressionAttributes: empty maps are rejected", () => {
 test("ExpressionAttributes: undefined placeholders", () => {
   const a = new ExpressionAttributes({ "#a": "a" }, { ":v": { S: "x" } });
   assert.throws(() => a.name("#x"), msg("An expression attribute name used in the document path is not defined; attribute name: #x"));
+  assert.throws(() => a.name("#x", "ConditionExpression"), msg("Invalid ConditionExpression: An expression attribute name used in the document path is not defined; attribute name: #x"));
   assert.throws(() => a.value(":w"), msg("An expression attribute value used in expression is not defined; attribute value: :w"));
 });
 

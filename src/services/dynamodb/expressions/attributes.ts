@@ -19,18 +19,18 @@ export class ExpressionAttributes {
     if (values && Object.keys(values).length === 0) throw invalid("ExpressionAttributeValues must not be empty");
   }
 
-  /** Resolves "#x" to its attribute name, marking it used. */
-  name(placeholder: string): string {
+  /** Resolves "#x" to its attribute name, marking it used; kind (e.g. "ConditionExpression") prefixes AWS's "Invalid <kind>: ". */
+  name(placeholder: string, kind?: string): string {
     const n = this.names?.[placeholder];
-    if (n === undefined) throw invalid(`An expression attribute name used in the document path is not defined; attribute name: ${placeholder}`);
+    if (n === undefined) throw invalid(`${kind ? `Invalid ${kind}: ` : ""}An expression attribute name used in the document path is not defined; attribute name: ${placeholder}`);
     this.usedNames.add(placeholder);
     return n;
   }
 
   /** Resolves ":v" to its value, marking it used. */
-  value(placeholder: string): AttributeValue {
+  value(placeholder: string, kind?: string): AttributeValue {
     const v = this.values?.[placeholder];
-    if (v === undefined) throw invalid(`An expression attribute value used in expression is not defined; attribute value: ${placeholder}`);
+    if (v === undefined) throw invalid(`${kind ? `Invalid ${kind}: ` : ""}An expression attribute value used in expression is not defined; attribute value: ${placeholder}`);
     this.usedValues.add(placeholder);
     return v;
   }
