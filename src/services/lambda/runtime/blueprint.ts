@@ -60,23 +60,25 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
         AWS_SESSION_TOKEN: "skyport",
         AWS_ENDPOINT_URL: endpoint,
         LAMBDA_TASK_ROOT: task,
-        LAMBDA_RUNTIME_DIR: BOOTSTRAPS,
+        LAMBDA_RUNTIME_DIR: deps.sandbox ? "/var/runtime/bootstrap" : BOOTSTRAPS,
         _HANDLER: c.Handler ?? "",
       };
       // In the sandbox a single layer is /opt itself, as on AWS; several are /opt/layers/<n> (bubblewrap cannot merge them).
       const layerPaths = deps.layers.searchPaths({ accountId: account, region }, (c.Layers ?? []).map((l) => l.Arn!), deps.sandbox ? (i, n) => (n === 1 ? "/opt" : `/opt/layers/${i}`) : undefined);
-      const sandbox = deps.sandbox ? { binds: [[hostTask, "/var/task"], [SKYPORT_NODE_MODULES, "/var/runtime/node_modules"], ...layerPaths.binds] as Array<[string, string]>, tmpMb: c.EphemeralStorage?.Size ?? 512, cwd: "/var/task" } : undefined;
+      // Skyport itself may live under /tmp or /var (a CI clone): its bootstraps and SDK are bound in too.
+      const sandbox = deps.sandbox ? { binds: [[hostTask, "/var/task"], [SKYPORT_NODE_MODULES, "/var/runtime/node_modules"], [BOOTSTRAPS, "/var/runtime/bootstrap"], ...layerPaths.binds] as Array<[string, string]>, tmpMb: c.EphemeralStorage?.Size ?? 512, cwd: "/var/task" } : undefined;
+      const bootstraps = deps.sandbox ? "/var/runtime/bootstrap" : BOOTSTRAPS;
       if (deps.sandbox) env.HOME = "/tmp";
       if (layerPaths.bin.length) env.PATH = `${layerPaths.bin.join(":")}:${env.PATH}`;
       if (family === "nodejs") {
         env.NODE_PATH = [...layerPaths.node, sdk].join(":");
         const heap = Math.max(32, Math.floor(memory * 0.85));
-        return { command: process.execPath, args: [`--max-old-space-size=${heap}`, join(BOOTSTRAPS, "node.mjs")], cwd: hostTask, env, sandbox };
+        return { command: process.execPath, args: [`--max-old-space-size=${heap}`, join(bootstraps, "node.mjs")], cwd: hostTask, env, sandbox };
       }
       if (family === "python") {
         env.PYTHONPATH = [task, ...layerPaths.python].join(":");
         env.PYTHONUNBUFFERED = "1";
-        return { command: "python3", args: ["-u", join(BOOTSTRAPS, "python.py")], cwd: hostTask, env, sandbox };
+        return { command: "python3", args: ["-u", join(bootstraps, "python.py")], cwd: hostTask, env, sandbox };
       }
       return { command: join(task, "bootstrap"), args: [], cwd: hostTask, env, sandbox };
     },
