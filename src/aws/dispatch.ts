@@ -17,7 +17,7 @@ import { QueryCodec } from "./protocol/query.js";
 import { RestJsonCodec } from "./protocol/rest-json.js";
 import { RestXmlCodec } from "./protocol/rest-xml.js";
 import type { HttpRequest, HttpResponse, ProtocolCodec } from "./protocol/types.js";
-import { accountForKey, parseSigV4, verifySigV4 } from "./sigv4.js";
+import { parseSigV4, verifySigV4 } from "./sigv4.js";
 
 /** Group commit of the store (see Store.openWriteGroup): a response is sent only once its writes are committed. */
 export interface WriteGroup {
@@ -48,7 +48,7 @@ export async function dispatchAwsRequest(service: string, req: HttpRequest, endp
   const sig = parseSigV4(req.headers, req.query);
   const ctx: RequestContext = {
     requestId: env.ids.uuid(),
-    accountId: sig ? accountForKey(sig.accessKeyId) : accountForKey(""),
+    accountId: env.services.credentials.accountFor(sig?.accessKeyId ?? ""),
     region: sig?.region && sig.region !== "aws-global" ? sig.region : env.config.region,
     service,
     operation: "",
@@ -59,7 +59,7 @@ export async function dispatchAwsRequest(service: string, req: HttpRequest, endp
   try {
     if (env.config.enforceSigV4) {
       const protocol = codec === CODECS.json ? "json" : model.protocol;
-      verifySigV4({ method: req.method, rawPath: req.path, rawQuery: req.rawQuery, headers: req.headers, body: req.body }, sig, protocol, env.config.credentials, env.clock.now());
+      verifySigV4({ method: req.method, rawPath: req.path, rawQuery: req.rawQuery, headers: req.headers, body: req.body }, sig, protocol, (id) => env.services.credentials.lookup(id), env.clock.now());
     }
     const op = codec.resolveOperation(model, req);
     if (op instanceof ServiceError) throw op;

@@ -1,6 +1,9 @@
+import { createHash } from "node:crypto";
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { accountForKey, computeSignature, parseSigV4, verifySigV4, type SigV4Info } from "./sigv4.js";
+import { accountForKey, computeSignature, parseSigV4, verifySigV4, type KeyLookup, type SigV4Info } from "./sigv4.js";
+
+const lookupIn = (m: Map<string, string>): KeyLookup => (id) => (m.has(id) ? { secret: m.get(id)! } : undefined);
 import { ServiceError } from "./errors.js";
 
 // The "get-vanilla" and "post-vanilla-query" cases of AWS's SigV4 test suite
@@ -59,18 +62,38 @@ const errCode = (f: () => void) => {
 test("verifySigV4: each protocol's error for missing, unknown key, expired and wrong signatures", () => {
   const req = { method: "GET", rawPath: "/", rawQuery: "", headers: { host: "example.amazonaws.com", "x-amz-date": "20150830T123600Z" }, body: Buffer.alloc(0) };
   const now = Date.UTC(2015, 7, 30, 12, 40);
-  const secrets = new Map([["AKIDEXAMPLE", SECRET]]);
+  const secrets = lookupIn(new Map([["AKIDEXAMPLE", SECRET]]));
   const good: SigV4Info = { ...scope, signedHeaders: ["host", "x-amz-date"], signature: VECTORS[0]!.signature };
   assert.equal(errCode(() => verifySigV4(req, good, "json", secrets, now)), "ok");
-  const table: Array<[string, SigV4Info | undefined, Map<string, string>, number, Record<string, string>]> = [
+  const table: Array<[string, SigV4Info | undefined, KeyLookup, number, Record<string, string>]> = [
     ["missing", undefined, secrets, now, { json: "MissingAuthenticationTokenException/403", query: "MissingAuthenticationToken/403", "rest-xml": "AccessDenied/403" }],
-    ["unknown key", good, new Map(), now, { json: "UnrecognizedClientException/403", query: "InvalidClientTokenId/403", "rest-xml": "InvalidAccessKeyId/403" }],
+    ["unknown key", good, lookupIn(new Map()), now, { json: "UnrecognizedClientException/403", query: "InvalidClientTokenId/403", "rest-xml": "InvalidAccessKeyId/403" }],
     ["wrong signature", { ...good, signature: "00".repeat(32) }, secrets, now, { json: "InvalidSignatureException/403", query: "SignatureDoesNotMatch/403", "rest-xml": "SignatureDoesNotMatch/403" }],
     ["expired", good, secrets, now + 3600_000, { json: "InvalidSignatureException/403", query: "SignatureDoesNotMatch/403", "rest-xml": "AccessDenied/403" }],
+    // Temporary credentials need their session token (IAM User Guide, "Using temporary credentials with AWS resources").
+    ["session key without token", good, () => ({ secret: SECRET, sessionToken: "tok" }), now, { json: "UnrecognizedClientException/403", query: "InvalidClientTokenId/403", "rest-xml": "InvalidAccessKeyId/403" }],
+    ["session key, wrong token", { ...good, securityToken: "other" }, () => ({ secret: SECRET, sessionToken: "tok" }), now, { json: "UnrecognizedClientException/403", query: "InvalidClientTokenId/403", "rest-xml": "InvalidAccessKeyId/403" }],
+    // "X-Amz-Expires must be less than a week (in seconds) that is 604800" (S3 API Reference, query string authentication).
+    ["presigned over a week", { ...good, presigned: true, expires: 604_801 }, secrets, now, { json: "InvalidSignatureException/403", query: "SignatureDoesNotMatch/403", "rest-xml": "AuthorizationQueryParametersError/400" }],
   ];
   for (const [name, info, sec, at, expected] of table) {
     for (const [protocol, want] of Object.entries(expected)) {
       assert.equal(errCode(() => verifySigV4(req, info, protocol as "json", sec, at)), want, `${name} (${protocol})`);
     }
   }
+});
+
+test("verifySigV4: a signed x-amz-content-sha256 must be the body's hash (a swapped body is refused)", () => {
+  const body = Buffer.from('{"a":1}');
+  const hash = createHash("sha256").update(body).digest("hex");
+  const headers = { host: "example.amazonaws.com", "x-amz-date": "20150830T123600Z", "x-amz-content-sha256": hash };
+  const info: SigV4Info = { ...scope, signedHeaders: ["host", "x-amz-content-sha256", "x-amz-date"], signature: "" };
+  const signed = { method: "POST", rawPath: "/", rawQuery: "", headers, body };
+  info.signature = computeSignature(signed, info, SECRET, false);
+  const now = Date.UTC(2015, 7, 30, 12, 40);
+  const keys = lookupIn(new Map([["AKIDEXAMPLE", SECRET]]));
+  assert.equal(errCode(() => verifySigV4(signed, info, "json", keys, now)), "ok");
+  const swapped = { ...signed, body: Buffer.from('{"a":2}') };
+  assert.equal(errCode(() => verifySigV4(swapped, info, "json", keys, now)), "InvalidSignatureException/403");
+  assert.equal(errCode(() => verifySigV4(swapped, info, "rest-xml", keys, now)), "XAmzContentSHA256Mismatch/400");
 });

@@ -5,11 +5,14 @@
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { DEFAULT_ACCOUNT, type KeyInfo } from "./credentials.js";
 import { ServiceError } from "./errors.js";
 import type { Protocol } from "./models/loader.js";
 
-export const DEFAULT_ACCOUNT = "000000000000";
+export { DEFAULT_ACCOUNT };
 const ACCOUNT_KEY = /^\d{12}$/;
+/** Presigned URLs live at most a week (SigV4 query authentication). */
+export const MAX_PRESIGNED_EXPIRES_SEC = 604_800;
 
 export interface SigV4Info {
   accessKeyId: string;
@@ -24,6 +27,8 @@ export interface SigV4Info {
   presigned: boolean;
   /** Presigned URLs: lifetime in seconds. */
   expires?: number;
+  /** X-Amz-Security-Token of temporary credentials (header or presigned query). */
+  securityToken?: string;
 }
 
 /** The account an access key id stands for: a 12-digit key id is the account id itself. */
@@ -42,10 +47,13 @@ export function parseSigV4(headers: IncomingHttpHeaders, query: URLSearchParams)
     const scope = m[1]!.split("/");
     if (scope.length < 5) return undefined;
     const amzDate = String(headers["x-amz-date"] ?? "");
-    return {
+    const info: SigV4Info = {
       accessKeyId: scope[0]!, scopeDate: scope[1]!, region: scope[2]!, service: scope[3]!,
       signedHeaders: m[2]!.split(";"), signature: m[3]!, amzDate, presigned: false,
     };
+    const token = headers["x-amz-security-token"];
+    if (typeof token === "string") info.securityToken = token;
+    return info;
   }
   const cred = query.get("X-Amz-Credential");
   if (cred && query.get("X-Amz-Algorithm") === "AWS4-HMAC-SHA256") {
@@ -56,6 +64,7 @@ export function parseSigV4(headers: IncomingHttpHeaders, query: URLSearchParams)
       signedHeaders: (query.get("X-Amz-SignedHeaders") ?? "host").split(";"),
       signature: query.get("X-Amz-Signature") ?? "", amzDate: query.get("X-Amz-Date") ?? "",
       presigned: true, expires: Number(query.get("X-Amz-Expires") ?? "900"),
+      ...(query.has("X-Amz-Security-Token") ? { securityToken: query.get("X-Amz-Security-Token")! } : {}),
     };
   }
   return undefined;
@@ -85,26 +94,38 @@ export interface VerifyRequest {
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
 
+/** Looks up the secret (and session token) of an access key; undefined when Skyport does not know it. */
+export type KeyLookup = (accessKeyId: string) => KeyInfo | undefined;
+
 /**
  * Checks the request's signature. Throws the error the service's protocol gives for a missing, unknown,
- * expired or wrong signature.
+ * expired or wrong signature, a missing or wrong session token, a presigned lifetime over a week, and a
+ * signed payload hash that is not the body's.
  */
-export function verifySigV4(req: VerifyRequest, info: SigV4Info | undefined, protocol: Protocol, secrets: ReadonlyMap<string, string>, nowMs: number): void {
+export function verifySigV4(req: VerifyRequest, info: SigV4Info | undefined, protocol: Protocol, keys: KeyLookup, nowMs: number): KeyInfo {
   const errs = ERRORS[protocol];
   if (!info) throw errs.missing();
-  const secret = secrets.get(info.accessKeyId);
-  if (secret === undefined) throw errs.unknownKey();
+  const key = keys(info.accessKeyId);
+  if (key === undefined) throw errs.unknownKey();
+  if (key.sessionToken !== undefined && info.securityToken !== key.sessionToken) throw errs.unknownKey();
   const requestMs = parseAmzDate(info.amzDate);
   if (requestMs === undefined) throw errs.mismatch();
   if (info.presigned) {
-    if (requestMs + (info.expires ?? 900) * 1000 < nowMs) throw errs.expired(info.amzDate, nowMs);
+    const expires = info.expires ?? 900;
+    if (!Number.isInteger(expires) || expires < 1 || expires > MAX_PRESIGNED_EXPIRES_SEC) throw errs.badExpires();
+    if (requestMs + expires * 1000 < nowMs) throw errs.expired(info.amzDate, nowMs);
   } else if (Math.abs(nowMs - requestMs) > MAX_SKEW_MS) {
     throw errs.expired(info.amzDate, nowMs);
   }
-  const expected = computeSignature(req, info, secret, protocol === "rest-xml");
+  const claimed = req.headers["x-amz-content-sha256"];
+  if (typeof claimed === "string" && /^[0-9a-fA-F]{64}$/.test(claimed) && claimed.toLowerCase() !== createHash("sha256").update(req.body).digest("hex")) {
+    throw errs.payloadMismatch();
+  }
+  const expected = computeSignature(req, info, key.secret, protocol === "rest-xml");
   const a = Buffer.from(expected, "hex");
   const b = Buffer.from(info.signature, "hex");
   if (a.length !== b.length || !timingSafeEqual(a, b)) throw errs.mismatch();
+  return key;
 }
 
 /** The signature AWS would compute for the request (exported for tests). */
@@ -190,13 +211,20 @@ const expiredMessage = (amzDate: string, now: number) =>
 
 interface AuthErrors {
   missing(): ServiceError;
+  /** X-Amz-Expires of a presigned request out of 1..604800. */
+  badExpires(): ServiceError;
+  /** x-amz-content-sha256 is not the hash of the body. */
+  payloadMismatch(): ServiceError;
   unknownKey(): ServiceError;
   mismatch(): ServiceError;
   expired(amzDate: string, now: number): ServiceError;
 }
 
+const EXPIRES_MESSAGE = "X-Amz-Expires must be less than a week (in seconds) that is 604800";
 const jsonErrors: AuthErrors = {
   missing: () => new ServiceError("MissingAuthenticationTokenException", "Missing Authentication Token", 403),
+  badExpires: () => new ServiceError("InvalidSignatureException", EXPIRES_MESSAGE, 403),
+  payloadMismatch: () => new ServiceError("InvalidSignatureException", MISMATCH_JSON, 403),
   unknownKey: () => new ServiceError("UnrecognizedClientException", INVALID_TOKEN, 403),
   mismatch: () => new ServiceError("InvalidSignatureException", MISMATCH_JSON, 403),
   expired: (d, now) => new ServiceError("InvalidSignatureException", expiredMessage(d, now), 403),
@@ -208,14 +236,32 @@ const ERRORS: Record<Protocol, AuthErrors> = {
   "rest-json": jsonErrors,
   query: {
     missing: () => new ServiceError("MissingAuthenticationToken", "Request is missing Authentication Token", 403),
+    badExpires: () => new ServiceError("SignatureDoesNotMatch", EXPIRES_MESSAGE, 403),
+    payloadMismatch: () => new ServiceError("SignatureDoesNotMatch", MISMATCH_JSON, 403),
     unknownKey: () => new ServiceError("InvalidClientTokenId", INVALID_TOKEN, 403),
     mismatch: () => new ServiceError("SignatureDoesNotMatch", MISMATCH_JSON, 403),
     expired: (d, now) => new ServiceError("SignatureDoesNotMatch", expiredMessage(d, now), 403),
   },
   "rest-xml": {
     missing: () => new ServiceError("AccessDenied", "Access Denied", 403),
+    badExpires: () => new ServiceError("AuthorizationQueryParametersError", EXPIRES_MESSAGE, 400),
+    payloadMismatch: () => new ServiceError("XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", 400),
     unknownKey: () => new ServiceError("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", 403),
     mismatch: () => new ServiceError("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.", 403),
     expired: () => new ServiceError("AccessDenied", "Request has expired", 403),
   },
 };
+
+/** Signs a request with SigV4 (Skyport's own clients: `skyport reset`, tests); returns the headers to send. */
+export function signRequest(o: { method: string; url: string; body?: Buffer; accessKeyId: string; secret: string; sessionToken?: string; region: string; service: string; now?: number }): Record<string, string> {
+  const u = new URL(o.url);
+  const body = o.body ?? Buffer.alloc(0);
+  const amzDate = fmtAmz(o.now ?? Date.now());
+  const headers: Record<string, string> = { host: u.host, "x-amz-date": amzDate, "x-amz-content-sha256": createHash("sha256").update(body).digest("hex") };
+  if (o.sessionToken) headers["x-amz-security-token"] = o.sessionToken;
+  const signedHeaders = Object.keys(headers).sort();
+  const info: SigV4Info = { accessKeyId: o.accessKeyId, scopeDate: amzDate.slice(0, 8), region: o.region, service: o.service, signedHeaders, signature: "", amzDate, presigned: false };
+  const signature = computeSignature({ method: o.method, rawPath: u.pathname, rawQuery: u.search.slice(1), headers, body }, info, o.secret, false);
+  headers.authorization = `AWS4-HMAC-SHA256 Credential=${o.accessKeyId}/${info.scopeDate}/${o.region}/${o.service}/aws4_request, SignedHeaders=${signedHeaders.join(";")}, Signature=${signature}`;
+  return headers;
+}

@@ -7,6 +7,7 @@ import type { Clock } from "../core/clock.js";
 import type { IdGenerator } from "../core/ids.js";
 import type { Logger } from "../core/log.js";
 import type { RequestContext } from "../edge/context.js";
+import { CredentialRegistry } from "../aws/credentials.js";
 import { notImplemented, ServiceError } from "../aws/errors.js";
 import type { Store } from "../store/store.js";
 import { SERVICES } from "./index.js";
@@ -26,6 +27,8 @@ export interface ServiceEnv {
 export type Provider = object;
 
 export interface ProviderLifecycle {
+  /** Graceful shutdown, before close: take no new work, let work in flight finish until `deadline` (epoch ms). */
+  drain?(deadline: number): Promise<void>;
   /** Stop background work and child processes (server shutdown). */
   close?(): void | Promise<void>;
   /** Forget in-memory state after the store was wiped (/_skyport/reset). */
@@ -40,9 +43,17 @@ export class ServiceHost {
   /** How user code (functions, jobs) reaches this server: http://127.0.0.1:PORT, set once listening. */
   localEndpoint = "http://127.0.0.1:4566";
   private env!: ServiceEnv;
+  /** Credentials Skyport recognises: --credentials and the temporary ones it issued (function environments). */
+  credentials!: CredentialRegistry;
 
   init(env: Omit<ServiceEnv, "services">): void {
     this.env = { ...env, services: this };
+    this.credentials = new CredentialRegistry(env.config.credentials, () => env.clock.now());
+  }
+
+  /** The server's configuration (read-only). */
+  get config(): Config {
+    return this.env.config;
   }
 
   /** The provider of a service, created on first use; undefined for services with none. */
@@ -74,6 +85,31 @@ export class ServiceHost {
     return (await h.fn.call(h.provider, { ...ctx, service, operation }, input as Record<string, unknown>)) as O;
   }
 
+  /**
+   * Starts, at boot, every service that has persisted background work (queued async invokes, stream pollers,
+   * TTL sweeps, log retention), so that work resumes after a restart without waiting for an API call.
+   */
+  async startPendingWork(): Promise<string[]> {
+    const started: string[] = [];
+    for (const [name, entry] of Object.entries(SERVICES)) {
+      if (!entry.pendingWork || !entry.load) continue;
+      let pending = false;
+      try {
+        pending = this.env.store.db.prepare(entry.pendingWork).get() !== undefined;
+      } catch {
+        pending = false; // the service never ran here: its tables do not exist yet
+      }
+      if (!pending) continue;
+      try {
+        await this.get(name);
+        started.push(name);
+      } catch (e) {
+        this.env.log.warn(`${name}: could not start its background work at boot`, e);
+      }
+    }
+    return started;
+  }
+
   /** Services whose provider has been created, and how it went. */
   started(): string[] {
     return [...this.providers.keys()];
@@ -84,6 +120,20 @@ export class ServiceHost {
       const provider = await p.catch(() => undefined);
       await (provider as ProviderLifecycle | undefined)?.reset?.();
     }
+  }
+
+  /** Lets every started provider finish its work in flight, until `deadline` (epoch ms). */
+  async drain(deadline: number): Promise<void> {
+    await Promise.all(
+      [...this.providers.values()].map(async (p) => {
+        const provider = await p.catch(() => undefined);
+        try {
+          await (provider as ProviderLifecycle | undefined)?.drain?.(deadline);
+        } catch (e) {
+          this.env.log.warn("provider drain failed", e);
+        }
+      }),
+    );
   }
 
   async close(): Promise<void> {
