@@ -21,6 +21,7 @@
 import { existsSync, statSync, watch, type FSWatcher } from "node:fs";
 import { isAbsolute } from "node:path";
 import type * as L from "../../aws/api/lambda.js";
+import { authenticateSigV4 } from "../../aws/authenticate.js";
 import { ServiceError } from "../../aws/errors.js";
 import type { HttpRequest, HttpResponse } from "../../aws/protocol/types.js";
 import type { RequestContext } from "../../edge/context.js";
@@ -37,9 +38,9 @@ import { blueprint } from "./runtime/blueprint.js";
 import { EnvironmentManager, ThrottledError, type InvocationResult } from "./runtime/environments.js";
 import { handleRuntimeApi, RUNTIME_API_PREFIX } from "./runtime/runtime-api.js";
 import { LambdaSettingsOps } from "./settings-ops.js";
+import { CODE_PREFIX } from "./code-url.js";
 import type { FunctionRow } from "./store.js";
 
-const CODE_PREFIX = "/_aws/lambda/code/";
 /** Code.S3Bucket naming the local-directory mode: Code.S3Key is a directory on the Skyport host, run in place. */
 export const HOT_RELOAD_BUCKET = "hot-reload";
 
@@ -50,6 +51,8 @@ function checkHotReloadDir(key: string | undefined): string {
   return key;
 }
 const ASYNC_POLL_MS = 50;
+/** An environment's credentials outlive any environment (they are revoked when it stops). */
+const ENVIRONMENT_CREDENTIALS_TTL_MS = 7 * 24 * 3600_000;
 const RETRY_DELAYS_MS = [60_000, 120_000];
 
 export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandlers {
@@ -76,6 +79,13 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
       accountLimit: env.config.lambdaAccountConcurrency,
       runtimeApiBase: () => `${env.services.localEndpoint.replace(/^http:\/\//, "")}${RUNTIME_API_PREFIX.slice(0, -1)}`,
       logSink: (bp, stream, lines) => this.logs.add(bp, stream, lines),
+      credentials: {
+        issue: (bp) => {
+          const roleName = bp.role?.split("/").pop() || "lambda-role";
+          return env.services.credentials.issue({ accountId: bp.account, arn: `arn:aws:sts::${bp.account}:assumed-role/${roleName}/${bp.functionName}`, kind: "function", ttlMs: ENVIRONMENT_CREDENTIALS_TTL_MS });
+        },
+        revoke: (c) => env.services.credentials.revoke(c.accessKeyId),
+      },
     });
     this.asyncTimer = setInterval(() => void this.drainAsync(), ASYNC_POLL_MS);
     this.asyncTimer.unref();
@@ -98,8 +108,13 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
     const m = URL_HOST.exec(host);
     const row = m ? this.urls.byId(m[1]!.toLowerCase()) : undefined;
     if (!row) return { status: 404, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ Message: null }) };
-    if (row.config.AuthType === "AWS_IAM" && !String(req.headers.authorization ?? "").startsWith("AWS4-HMAC-SHA256")) {
-      return { status: 403, headers: { "Content-Type": "application/json", "x-amzn-ErrorType": "AccessDeniedException" }, body: JSON.stringify({ Message: "Forbidden" }) };
+    if (row.config.AuthType === "AWS_IAM") {
+      try {
+        authenticateSigV4(req, this.env.services.credentials, this.env.config.enforceSigV4, this.env.clock.now());
+      } catch (e) {
+        if (!(e instanceof ServiceError)) throw e;
+        return { status: 403, headers: { "Content-Type": "application/json", "x-amzn-ErrorType": "AccessDeniedException" }, body: JSON.stringify({ Message: "Forbidden" }) };
+      }
     }
     const ctx = this.internalCtx(row.account, row.region);
     const { name, version, row: fnRow } = this.resolve(ctx, row.functionName, row.qualifier || undefined, true);
@@ -222,7 +237,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
     const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
     return {
       Configuration: row.config,
-      Code: row.codeBlob.startsWith("dir:") ? { RepositoryType: "S3" } : { RepositoryType: "S3", Location: `${ctx.endpoint}${CODE_PREFIX}${row.codeBlob}.zip` },
+      Code: row.codeBlob.startsWith("dir:") ? { RepositoryType: "S3" } : { RepositoryType: "S3", Location: this.codeUrls.sign(ctx.endpoint, row.codeBlob, ctx.clock.now()) },
       Tags: Object.keys(meta.tags).length ? meta.tags : undefined,
       Concurrency: meta.reserved !== null ? { ReservedConcurrentExecutions: meta.reserved } : undefined,
     };
@@ -405,6 +420,11 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
   async handleDataPlane(req: HttpRequest): Promise<HttpResponse> {
     if (req.path.startsWith(RUNTIME_API_PREFIX)) return handleRuntimeApi(req, this.envs);
     const id = req.path.slice(CODE_PREFIX.length).replace(/\.zip$/, "");
+    const refused = this.codeUrls.check(id, req.query, this.env.clock.now());
+    if (refused) {
+      const [code, message] = refused === "expired" ? ["AccessDenied", "Request has expired"] : ["SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method."];
+      return { status: 403, headers: { "Content-Type": "application/xml" }, body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>` };
+    }
     if (!/^[0-9a-f]{64}$/.test(id) || !this.env.store.blobs.has(id)) return { status: 404, headers: { "Content-Type": "application/xml" }, body: "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>" };
     return { status: 200, headers: { "Content-Type": "application/zip" }, body: this.env.store.blobs.get(id) };
   }
@@ -425,6 +445,17 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
     } catch (e) {
       this.env.log.warn(`lambda: cannot watch ${dir} for changes`, e);
     }
+  }
+
+  /**
+   * Graceful shutdown: takes no new background work, lets the invocations in flight finish (their Runtime API
+   * calls and their calls back to Skyport still work) until `deadline`, then flushes their logs.
+   */
+  async drain(deadline: number): Promise<void> {
+    clearInterval(this.asyncTimer);
+    this.eventSources.close();
+    while (this.envs.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await this.logs.flush();
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Limits } from "./constants.js";
 import { EventInvokeConfigs } from "./event-invoke-config.js";
+import { CodeUrlSigner } from "./code-url.js";
 import { Layers } from "./layers.js";
 import { FunctionUrls } from "./urls.js";
 import { functionArn, notFound, parseFunctionName, versionConfig } from "./functions.js";
@@ -22,6 +23,8 @@ export abstract class LambdaSettingsOps {
   readonly layers: Layers;
   readonly invokeConfigs: EventInvokeConfigs;
   readonly urls: FunctionUrls;
+  /** Presigned, expiring code download URLs. */
+  protected readonly codeUrls = new CodeUrlSigner();
   /** Where function and layer code is unpacked, one folder per code hash. */
   protected readonly codeRoot: string;
 
@@ -108,17 +111,24 @@ export abstract class LambdaSettingsOps {
   // ---- layers --------------------------------------------------------------------------------------
 
   PublishLayerVersion(ctx: RequestContext, input: L.PublishLayerVersionInput): L.PublishLayerVersionOutput {
-    return this.layers.publish(ctx, input, ctx.endpoint);
+    return this.withCodeUrl(ctx, this.layers.publish(ctx, input, ctx.endpoint));
+  }
+
+  /** Layer documents carry a fresh presigned Content.Location. */
+  private withCodeUrl<T extends { Content?: L.Content }>(ctx: RequestContext, doc: T): T {
+    const blob = /\/_aws\/lambda\/code\/([0-9a-f]{64})\.zip/.exec(doc.Content?.Location ?? "")?.[1];
+    if (!blob || !doc.Content) return doc;
+    return { ...doc, Content: { ...doc.Content, Location: this.codeUrls.sign(ctx.endpoint, blob, ctx.clock.now()) } };
   }
 
   GetLayerVersion(ctx: RequestContext, input: L.GetLayerVersionInput): L.GetLayerVersionOutput {
     const { codeHex: _hex, ...doc } = this.layers.get(ctx, input.LayerName, input.VersionNumber);
-    return doc;
+    return this.withCodeUrl(ctx, doc);
   }
 
   GetLayerVersionByArn(ctx: RequestContext, input: L.GetLayerVersionByArnInput): L.GetLayerVersionByArnOutput {
     const { codeHex: _hex, ...doc } = this.layers.byArn(ctx, input.Arn);
-    return doc;
+    return this.withCodeUrl(ctx, doc);
   }
 
   ListLayerVersions(ctx: RequestContext, input: L.ListLayerVersionsInput): L.ListLayerVersionsOutput {

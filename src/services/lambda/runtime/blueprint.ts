@@ -35,10 +35,10 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
   const memory = c.MemorySize ?? Limits.DEFAULT_MEMORY_MB;
   const endpoint = deps.endpoint;
   return {
-    account, region, functionName: name, version, memoryMb: memory, timeoutSec: c.Timeout ?? Limits.DEFAULT_TIMEOUT_SEC, reserved,
+    account, region, functionName: name, version, memoryMb: memory, timeoutSec: c.Timeout ?? Limits.DEFAULT_TIMEOUT_SEC, reserved, role: c.Role,
     poolKey: `${account}:${region}:${name}`,
     envKey: `${version}:${deps.envKey}`,
-    launchSpec: (runtimeApi, logStream) => {
+    launchSpec: (runtimeApi, logStream, credentials) => {
       const env: Record<string, string> = {
         PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
         LANG: "en_US.UTF-8",
@@ -55,9 +55,10 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
         AWS_EXECUTION_ENV: `AWS_Lambda_${c.Runtime}`,
         AWS_REGION: region,
         AWS_DEFAULT_REGION: region,
-        AWS_ACCESS_KEY_ID: account,
-        AWS_SECRET_ACCESS_KEY: "test",
-        AWS_SESSION_TOKEN: "skyport",
+        // The environment's own temporary credentials (the function's role session), valid under --enforce-sigv4.
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        AWS_SESSION_TOKEN: credentials.sessionToken,
         AWS_ENDPOINT_URL: endpoint,
         LAMBDA_TASK_ROOT: task,
         LAMBDA_RUNTIME_DIR: deps.sandbox ? "/var/runtime/bootstrap" : BOOTSTRAPS,

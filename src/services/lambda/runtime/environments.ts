@@ -5,6 +5,7 @@
  * account limit, beyond which the caller is throttled. A timeout or crash kills the environment and the
  * next invocation starts a fresh one; the server never goes down with it.
  */
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Clock } from "../../../core/clock.js";
 import type { IdGenerator } from "../../../core/ids.js";
@@ -21,8 +22,10 @@ export interface EnvironmentBlueprint {
   version: string;
   memoryMb: number;
   timeoutSec: number;
-  /** The launch spec, given the Runtime API address and the log stream name of the new environment. */
-  launchSpec(runtimeApi: string, logStream: string): LaunchSpec;
+  /** The function's execution role (its temporary credentials stand for it). */
+  role?: string;
+  /** The launch spec, given the Runtime API address, the log stream name and the credentials of the new environment. */
+  launchSpec(runtimeApi: string, logStream: string, credentials: EnvironmentCredentials): LaunchSpec;
   /** Account-level and function-level concurrency limits. */
   reserved?: number;
 }
@@ -42,6 +45,13 @@ export interface InvocationResult {
   logLines: string[];
   logStream: string;
   durationMs: number;
+}
+
+/** Temporary credentials handed to an environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN). */
+export interface EnvironmentCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
 }
 
 /** Where an environment's log lines go (CloudWatch Logs, batched by the caller). */
@@ -73,6 +83,9 @@ class Environment {
   initError?: Buffer;
   constructor(
     readonly id: string,
+    /** The secret in the environment's Runtime API address: only the environment knows it (never logged). */
+    readonly token: string,
+    readonly credentials: EnvironmentCredentials,
     readonly blueprint: EnvironmentBlueprint,
     readonly logStream: string,
     readonly proc: LaunchedProcess,
@@ -97,9 +110,12 @@ export interface EnvironmentManagerOptions {
   /** host:port/prefix of the Runtime API, without the environment id. */
   runtimeApiBase: () => string;
   logSink: LogSink;
+  /** Issues an environment's temporary credentials; `revoke` forgets them when it dies. */
+  credentials: { issue(bp: EnvironmentBlueprint): EnvironmentCredentials; revoke(c: EnvironmentCredentials): void };
 }
 
 export class EnvironmentManager {
+  /** Live environments by Runtime API token. */
   private readonly envs = new Map<string, Environment>();
   private readonly pools = new Map<string, Set<Environment>>();
   private busyTotal = 0;
@@ -141,10 +157,12 @@ export class EnvironmentManager {
     const d = new Date(this.o.clock.now());
     const day = `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, "0")}/${String(d.getUTCDate()).padStart(2, "0")}`;
     const logStream = `${day}/[${bp.version}]${id}`;
-    const spec = bp.launchSpec(`${this.o.runtimeApiBase()}/${id}`, logStream);
+    const token = randomBytes(24).toString("hex");
+    const credentials = this.o.credentials.issue(bp);
+    const spec = bp.launchSpec(`${this.o.runtimeApiBase()}/${token}`, logStream, credentials);
     const proc = this.o.launcher.launch(spec);
-    const env = new Environment(id, bp, logStream, proc, performance.now());
-    this.envs.set(id, env);
+    const env = new Environment(id, token, credentials, bp, logStream, proc, performance.now());
+    this.envs.set(token, env);
     this.pool(bp.poolKey).add(env);
     proc.onLine((line) => this.onLine(env, line));
     proc.onExit((code, signal) => this.onExit(env, code, signal));
@@ -176,9 +194,14 @@ export class EnvironmentManager {
     this.line(env, p, `START RequestId: ${p.req.requestId} Version: ${env.blueprint.version}`);
   }
 
+  /** Whether a Runtime API token belongs to a live environment. */
+  knows(token: string): boolean {
+    return this.envs.has(token);
+  }
+
   /** GET /next from an environment: resolves with the next invocation for it. */
-  next(envId: string): Promise<Pending | undefined> {
-    const env = this.envs.get(envId);
+  next(token: string): Promise<Pending | undefined> {
+    const env = this.envs.get(token);
     if (!env || env.state === "dead") return Promise.resolve(undefined);
     if (env.initDurationMs === undefined) {
       env.initDurationMs = performance.now() - env.initStarted;
@@ -200,8 +223,8 @@ export class EnvironmentManager {
   }
 
   /** POST /response or /error for the environment's current invocation. */
-  complete(envId: string, requestId: string, payload: Buffer, failed: boolean): boolean {
-    const env = this.envs.get(envId);
+  complete(token: string, requestId: string, payload: Buffer, failed: boolean): boolean {
+    const env = this.envs.get(token);
     const p = env?.current;
     if (!env || !p || p.req.requestId !== requestId) return false;
     // Output the function wrote just before answering may still sit in its stdout pipe: let the loop read it.
@@ -213,8 +236,8 @@ export class EnvironmentManager {
   }
 
   /** POST /init/error: the environment failed to initialize. */
-  initError(envId: string, payload: Buffer): void {
-    const env = this.envs.get(envId);
+  initError(token: string, payload: Buffer): void {
+    const env = this.envs.get(token);
     if (!env) return;
     env.initError = payload;
     const p = env.queued ?? env.current;
@@ -312,7 +335,8 @@ export class EnvironmentManager {
   }
 
   private forget(env: Environment): void {
-    this.envs.delete(env.id);
+    if (this.envs.get(env.token) === env) this.o.credentials.revoke(env.credentials);
+    this.envs.delete(env.token);
     this.pools.get(env.blueprint.poolKey)?.delete(env);
   }
 
@@ -335,6 +359,11 @@ export class EnvironmentManager {
       this.kill(env);
       if (p && p.timer) clearTimeout(p.timer);
     }
+  }
+
+  /** Invocations running or waiting for an environment. */
+  inFlight(): number {
+    return this.busyTotal;
   }
 
   /** Environments currently alive (for tests and health). */

@@ -1,7 +1,8 @@
 /**
  * The Lambda Runtime API (2018-06-01), served on Skyport's own port under
- * /_aws/lambda-runtime/<environment id>/ — each environment's AWS_LAMBDA_RUNTIME_API points there, so any
- * runtime interface client works: GET invocation/next (long poll), POST invocation/<id>/response|error,
+ * /_aws/lambda-runtime/<token>/ — each environment's AWS_LAMBDA_RUNTIME_API points there, so any
+ * runtime interface client works. The token is a per-environment secret (not the id in the log stream name,
+ * never logged): only the environment can take its invocations or answer them; anything else gets 403: GET invocation/next (long poll), POST invocation/<id>/response|error,
  * POST init/error.
  */
 import type { HttpRequest, HttpResponse } from "../../../aws/protocol/types.js";
@@ -16,6 +17,7 @@ export async function handleRuntimeApi(req: HttpRequest, envs: EnvironmentManage
   const m = ROUTE.exec(req.path);
   if (!m) return json(404, { errorMessage: "Unknown Runtime API route", errorType: "InvalidRequest" });
   const [, envId, what, requestId, kind] = m;
+  if (!envs.knows(envId!)) return json(403, { errorMessage: "Unknown or expired Runtime API address", errorType: "AccessDenied" });
   if (what === "invocation/next" && req.method === "GET") {
     const p = await envs.next(envId!);
     if (!p) return json(410, { errorMessage: "Environment is gone", errorType: "EnvironmentGone" });
