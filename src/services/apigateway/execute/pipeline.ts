@@ -15,6 +15,7 @@ import type { IdGenerator } from "../../../core/ids.js";
 import type { RequestContext } from "../../../edge/context.js";
 import type { ServiceHost } from "../../host.js";
 import type { DeploymentSnapshot, RestApiDataAccess } from "../snapshot.js";
+import { authorizeIam } from "./iam-auth.js";
 import { callAwsAction, callHttp, invokeLambda, lambdaFunctionOf, type IntegrationOutput } from "./integrations.js";
 import { matchRoute, parseTarget, pickDeployment, type RouteMatch, type Target } from "./route.js";
 import { renderTemplate, renderRequestTemplate, renderResponseTemplate, jsonPath, type RequestOverride, type RequestParts, type ResponseOverride, type TemplateScope } from "./vtl.js";
@@ -75,6 +76,12 @@ export async function executeRestRequest(req: HttpRequest, host: string, deps: E
   if (!route) return gatewayResponse(snapshot, "MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token", context, stageVariables, { "x-amzn-ErrorType": "MissingAuthenticationTokenException" });
   context.resourceId = route.resource.id;
   context.resourcePath = route.resource.path;
+
+  // 1b. authorization (AWS_IAM: SigV4)
+  if (route.method.authorizationType === "AWS_IAM") {
+    const denied = authorizeIam(req, deps.services, deps.clock.now(), context.identity as Record<string, unknown>);
+    if (denied) return gatewayResponse(snapshot, denied.responseType, denied.status, denied.message, context, stageVariables, { "x-amzn-ErrorType": denied.errorType });
+  }
 
   const params = requestParts(req, route.pathParameters);
   const ex: Exchange = { req, target, stage, snapshot, route, params, stageVariables, context, requestId, bodyText: req.body.toString("utf8") };
