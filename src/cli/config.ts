@@ -22,8 +22,12 @@ export interface Config {
   durable: boolean;
   /** Lambda: how long an idle execution environment stays warm. */
   lambdaIdleMs: number;
+  /** Graceful shutdown: how long work in flight (invocations) may take to finish. */
+  shutdownTimeoutMs: number;
   /** Lambda: the account's concurrency limit. */
   lambdaAccountConcurrency: number;
+  /** Skyport's state-changing internal routes (/_skyport/reset); off with --no-admin-routes. */
+  adminRoutes: boolean;
   /** Lambda: run environments inside bubblewrap ("auto": when bwrap is installed). */
   lambdaSandbox: "auto" | "bubblewrap" | "off";
 }
@@ -46,7 +50,9 @@ export const OPTIONS: Record<string, OptionSpec> = {
   "log-level": { flag: "log-level", env: "SKYPORT_LOG_LEVEL", type: "string", default: "info", help: "debug | info | warn | error | silent" },
   "enforce-sigv4": { flag: "enforce-sigv4", env: "SKYPORT_ENFORCE_SIGV4", type: "boolean", default: "false", help: "verify SigV4 signatures" },
   credentials: { flag: "credentials", env: "SKYPORT_CREDENTIALS", type: "string", default: "test:test", help: "KEY:SECRET[,KEY:SECRET...] accepted with --enforce-sigv4" },
+  "no-admin-routes": { flag: "no-admin-routes", env: "SKYPORT_NO_ADMIN_ROUTES", type: "boolean", default: "false", help: "turn off the state-changing internal routes (/_skyport/reset)" },
   durable: { flag: "durable", env: "SKYPORT_DURABLE", type: "boolean", default: "false", help: "fsync every commit (slower writes)" },
+  "shutdown-timeout-seconds": { flag: "shutdown-timeout-seconds", env: "SKYPORT_SHUTDOWN_TIMEOUT_SECONDS", type: "string", default: "30", help: "on SIGTERM/SIGINT, how long invocations in flight may take to finish" },
   "lambda-idle-seconds": { flag: "lambda-idle-seconds", env: "SKYPORT_LAMBDA_IDLE_SECONDS", type: "string", default: "300", help: "how long idle function environments stay warm" },
   "lambda-concurrency": { flag: "lambda-concurrency", env: "SKYPORT_LAMBDA_CONCURRENCY", type: "string", default: "1000", help: "account concurrency limit for functions" },
   "lambda-sandbox": { flag: "lambda-sandbox", env: "SKYPORT_LAMBDA_SANDBOX", type: "string", default: "auto", help: "auto | bubblewrap | off: isolate function environments with bubblewrap" },
@@ -98,8 +104,10 @@ export function resolveConfig(flags: Record<string, string | boolean | undefined
     logLevel,
     enforceSigV4: bool("enforce-sigv4"),
     credentials,
+    adminRoutes: !bool("no-admin-routes"),
     durable: bool("durable"),
     lambdaIdleMs: int("lambda-idle-seconds", 0, 86400) * 1000,
+    shutdownTimeoutMs: int("shutdown-timeout-seconds", 0, 3600) * 1000,
     lambdaAccountConcurrency: int("lambda-concurrency", 1, 100000),
     lambdaSandbox: sandbox,
   };

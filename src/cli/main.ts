@@ -107,7 +107,17 @@ async function status(values: Record<string, string | boolean | undefined>): Pro
 async function reset(values: Record<string, string | boolean | undefined>): Promise<number> {
   const url = baseUrl(values);
   try {
-    const r = await fetch(`${url}/_skyport/reset`, { method: "POST", signal: AbortSignal.timeout(30000) });
+    // Signed with the first --credentials key (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), for servers that enforce SigV4.
+    const { signRequest } = await import("../aws/sigv4.js");
+    const c = resolveConfig(values);
+    const [keyId, secret] = process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY ? [process.env.AWS_ACCESS_KEY_ID, process.env.AWS_SECRET_ACCESS_KEY] : [...c.credentials][0] ?? ["test", "test"];
+    const headers = signRequest({ method: "POST", url: `${url}/_skyport/reset`, accessKeyId: keyId, secret, sessionToken: process.env.AWS_SESSION_TOKEN, region: c.region, service: "skyport" });
+    delete headers.host;
+    const r = await fetch(`${url}/_skyport/reset`, { method: "POST", headers, signal: AbortSignal.timeout(30000) });
+    if (r.status === 403 || r.status === 404) {
+      console.error(`skyport: the server at ${url} refused the reset (${r.status}): ${await r.text()}`);
+      return 1;
+    }
     if (!r.ok) throw new Error(String(r.status));
     console.log(`Skyport at ${url}: all state wiped`);
     return 0;

@@ -26,10 +26,13 @@ export interface DataPlane {
 export interface EdgeEnv extends DispatchEnv {
   internal: InternalEnv;
   dataPlanes: DataPlane[];
+  /** True while the server shuts down gracefully: only work already in flight is served. */
+  draining?: () => boolean;
 }
 
 const QUERY_SERVICES = ["sts", "iam", "cloudwatch", "cloudformation"];
 const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
+const INTERNAL_MAX_BODY = 64 * 1024;
 
 function lookupAction(action: string): string | undefined {
   for (const s of QUERY_SERVICES) if (loadModel(s).operations.has(action)) return s;
@@ -54,9 +57,15 @@ async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): P
   const host = req.headers.host ?? "localhost";
   const endpoint = `http://${host}`;
 
+  if (env.draining?.() && !servesWorkInFlight(req, path, env)) {
+    res.setHeader("Connection", "close");
+    return send(res, { status: 503, headers: { "Content-Type": "application/json", "Retry-After": "1" }, body: '{"__type":"ServiceUnavailableException","message":"Skyport is shutting down"}' });
+  }
+
   if (path.startsWith("/_skyport/")) {
-    await drain(req);
-    return send(res, await handleInternal(req.method ?? "GET", path, env.internal), req.method === "HEAD");
+    const body = await readBody(req, INTERNAL_MAX_BODY);
+    if (body === undefined) return send(res, { status: 413, headers: { "Content-Type": "application/json" }, body: '{"message":"Request Too Long"}' });
+    return send(res, await handleInternal({ method: req.method ?? "GET", path, rawQuery, headers: req.headers, body }, env.internal), req.method === "HEAD");
   }
 
   const signingName = signingNameOf(req.headers, rawQuery);
@@ -132,10 +141,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
   });
 }
 
-function drain(req: IncomingMessage): Promise<void> {
-  return new Promise((resolve) => {
-    req.resume();
-    req.on("end", resolve);
-    req.on("error", () => resolve());
-  });
+/**
+ * While draining, what still gets through: the Runtime API (environments finishing their invocations) and
+ * calls made with a function environment's credentials (the invocations in flight calling back).
+ */
+function servesWorkInFlight(req: IncomingMessage, path: string, env: EdgeEnv): boolean {
+  if (path.startsWith("/_aws/lambda-runtime/")) return true;
+  const auth = req.headers.authorization;
+  const m = typeof auth === "string" ? /Credential=([^/,\s]+)/.exec(auth) : null;
+  return !!m && env.services.credentials.lookup(m[1]!)?.session?.kind === "function";
 }

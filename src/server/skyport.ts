@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkDataDir, resolveConfig, type Config } from "../cli/config.js";
 import { SkyportError } from "../aws/errors.js";
+import { parseSigV4, verifySigV4 } from "../aws/sigv4.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import { randomIds, type IdGenerator } from "../core/ids.js";
 import { createLogger, type Logger } from "../core/log.js";
@@ -51,8 +52,10 @@ export async function startSkyport(config: Config, options: StartOptions = {}): 
   const startedAt = clock.now();
   const dataPlanes: DataPlane[] = DATA_PLANES.map((p) => p(services));
 
+  let draining = false;
   const edge = createEdge({
     config: effective, clock, ids, log, services, dataPlanes, writeGroup: store,
+    draining: () => draining,
     internal: {
       version: VERSION,
       startedAt,
@@ -62,6 +65,9 @@ export async function startSkyport(config: Config, options: StartOptions = {}): 
         store.reset();
         await services.reset();
       },
+      adminRoutes: effective.adminRoutes,
+      enforceSigV4: effective.enforceSigV4,
+      verify: (req) => verifySigV4({ method: req.method, rawPath: req.path, rawQuery: req.rawQuery, headers: req.headers, body: req.body }, parseSigV4(req.headers, new URLSearchParams(req.rawQuery)), "json", (id) => services.credentials.lookup(id), clock.now()),
     },
   });
 
@@ -92,6 +98,8 @@ export async function startSkyport(config: Config, options: StartOptions = {}): 
   const port = (server.address() as AddressInfo).port;
   const loopback = config.host === "0.0.0.0" || config.host === "::" || config.host === "localhost" ? "127.0.0.1" : config.host;
   services.localEndpoint = `http://${loopback.includes(":") ? `[${loopback}]` : loopback}:${port}`;
+  // Background work persisted before a restart resumes now, not on the first API call.
+  await services.startPendingWork();
   const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   let closing: Promise<void> | undefined;
   return {
@@ -102,6 +110,9 @@ export async function startSkyport(config: Config, options: StartOptions = {}): 
     services,
     close() {
       closing ??= (async () => {
+        // Drain: refuse new requests, let invocations in flight finish (bounded), then stop listening.
+        draining = true;
+        await services.drain(Date.now() + config.shutdownTimeoutMs);
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const force = setTimeout(() => server.closeAllConnections(), 10_000);
