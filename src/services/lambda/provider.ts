@@ -54,6 +54,7 @@ const ASYNC_POLL_MS = 50;
 /** An environment's credentials outlive any environment (they are revoked when it stops). */
 const ENVIRONMENT_CREDENTIALS_TTL_MS = 7 * 24 * 3600_000;
 const RETRY_DELAYS_MS = [60_000, 120_000];
+const THROTTLE_RETRY_MS = 200;
 
 export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandlers {
   readonly envs: EnvironmentManager;
@@ -399,8 +400,9 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
               this.store.enqueue(job.account, job.region, dest, this.env.ids.uuid(), record, this.env.clock.now());
             }
           },
-          () => {
-            /* throttled: the retry is already scheduled */
+          (e) => {
+            // Throttled (no concurrency left): retried soon, as AWS retries throttled events, without using up an attempt.
+            if (e instanceof ThrottledError || (e instanceof ServiceError && e.status === 429)) this.store.postpone(job.id, this.env.clock.now() + THROTTLE_RETRY_MS, job.attempts);
           },
         );
       }

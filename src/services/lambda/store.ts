@@ -70,6 +70,7 @@ export class LambdaStore {
       enqueue: db.prepare("INSERT INTO lambda_async_queue (account, region, function_arn, request_id, payload, attempts, not_before) VALUES (?, ?, ?, ?, ?, 0, ?)"),
       due: db.prepare("SELECT id, account, region, function_arn, request_id, payload, attempts FROM lambda_async_queue WHERE not_before <= ? ORDER BY id LIMIT 32"),
       retry: db.prepare("UPDATE lambda_async_queue SET attempts = attempts + 1, not_before = ? WHERE id = ?"),
+      postpone: db.prepare("UPDATE lambda_async_queue SET attempts = ?, not_before = ? WHERE id = ?"),
       dequeue: db.prepare("DELETE FROM lambda_async_queue WHERE id = ?"),
     };
   }
@@ -135,6 +136,11 @@ export class LambdaStore {
 
   enqueue(account: string, region: string, functionArn: string, requestId: string, payload: Buffer, now: number): void {
     this.s.enqueue.run(account, region, functionArn, requestId, payload, now);
+  }
+
+  /** A throttled async invocation waits and keeps its attempt count (throttles are not failed attempts). */
+  postpone(id: number, notBefore: number, attempts: number): void {
+    this.s.postpone.run(attempts, notBefore, id);
   }
 
   due(now: number): Array<{ id: number; account: string; region: string; function_arn: string; request_id: string; payload: Buffer; attempts: number }> {
