@@ -1,18 +1,31 @@
 /**
  * Process supervision for user code (function environments now; batch jobs and instances later): starts a
- * command with its environment, streams its output line by line, and kills it (and its process group)
- * on demand. The local implementation runs plain child processes, optionally inside bubblewrap when it is
- * installed and asked for; a Docker or Kubernetes launcher can implement the same interface.
+ * command with its environment, streams its output line by line, and kills it and everything it started on
+ * demand. Each launch gets its own process group and, when available, its own cgroup (cgroup.ts) holding
+ * its memory limit; the first step of the launch moves itself into that cgroup, so no user code runs
+ * outside it. With a sandbox (sandbox.ts) the command runs inside bubblewrap; without one it still dies with
+ * Skyport (parent-death signal) and, as root, in a pid namespace that takes detached grandchildren with it.
+ * A Docker or Kubernetes launcher can implement the same interface.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { constants } from "node:os";
+import { createCgroup, removeWhenEmpty, type Cgroup } from "./cgroup.js";
+import { bwrapArgs, hostFacts, SANDBOX_UID, sandboxSupport, seccompFile, type SandboxSpec } from "./sandbox.js";
+
+export type { SandboxSpec } from "./sandbox.js";
 
 export interface LaunchSpec {
   command: string;
   args: string[];
   cwd: string;
   env: Record<string, string>;
-  /** Run inside a sandbox (bubblewrap): host directories bound read-only, a private /tmp of tmpMb. */
-  sandbox?: { binds: Array<[host: string, inside: string]>; tmpMb: number; cwd: string };
+  /** Run inside the sandbox: host directories bound read-only where binds say, a private /tmp of tmpMb. */
+  sandbox?: SandboxSpec;
+  /** Resource limits, enforced where the host allows (see README: cgroups). */
+  limits?: { memoryMb?: number };
+  /** A name for the launch (the environment id): names its cgroup. */
+  id?: string;
 }
 
 export interface LaunchedProcess {
@@ -23,18 +36,27 @@ export interface LaunchedProcess {
   /** Kills the process and everything it started. */
   kill(): void;
   readonly exited: boolean;
+  /** Peak memory of the whole environment in MB when its cgroup knows it, else undefined. */
+  peakMemoryMb(): number | undefined;
 }
-
 export interface ProcessLauncher {
   launch(spec: LaunchSpec): LaunchedProcess;
 }
 
+const SIGNALS = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
+
 class LocalProcess implements LaunchedProcess {
   private lineCbs: Array<(line: string) => void> = [];
   private exitCbs: Array<(code: number | null, signal: NodeJS.Signals | null) => void> = [];
+  private exitCode: number | null = null;
+  private exitSignal: NodeJS.Signals | null = null;
+  private peakAtExit?: number;
   exited = false;
 
-  constructor(private readonly child: ChildProcess) {
+  /** `bwrapped`: bubblewrap reports a child killed by signal N as exit status 128+N; report the signal. */
+  constructor(private readonly child: ChildProcess, private readonly cgroup: Cgroup | undefined, bwrapped: boolean, notices: string[]) {
+    // Skyport's own notices about the launch come first in the output, where the function's owner looks.
+    if (notices.length) setImmediate(() => notices.forEach((n) => this.lineCbs.forEach((cb) => cb(n))));
     const split = (stream: NodeJS.ReadableStream | null) => {
       if (!stream) return;
       let buf = "";
@@ -56,14 +78,26 @@ class LocalProcess implements LaunchedProcess {
     split(child.stdout);
     split(child.stderr);
     child.on("exit", (code, signal) => {
-      this.exited = true;
-      for (const cb of this.exitCbs) cb(code, signal);
+      if (bwrapped && code !== null && code > 128 && SIGNALS.has(code - 128)) [code, signal] = [null, SIGNALS.get(code - 128)!];
+      // The OOM killer's SIGKILL may have hit a child of the launcher that then exited with an error.
+      if (this.cgroup?.oomKilled()) [code, signal] = [null, "SIGKILL"];
+      this.done(code, signal);
     });
-    child.on("error", () => {
-      if (this.exited) return;
-      this.exited = true;
-      for (const cb of this.exitCbs) cb(127, null);
-    });
+    child.on("error", () => this.done(127, null));
+  }
+
+  private done(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.exitCode = code;
+    this.exitSignal = signal;
+    if (this.cgroup) {
+      // The environment ends with its main process: what it left running goes too.
+      this.peakAtExit = this.cgroup.peakBytes();
+      this.cgroup.kill();
+      removeWhenEmpty(this.cgroup.dir);
+    }
+    for (const cb of this.exitCbs) cb(code, signal);
   }
 
   get pid() {
@@ -73,10 +107,11 @@ class LocalProcess implements LaunchedProcess {
     this.lineCbs.push(cb);
   }
   onExit(cb: (code: number | null, signal: NodeJS.Signals | null) => void) {
-    if (this.exited) cb(this.child.exitCode, this.child.signalCode);
+    if (this.exited) cb(this.exitCode, this.exitSignal);
     else this.exitCbs.push(cb);
   }
   kill() {
+    this.cgroup?.kill();
     if (this.exited || this.child.pid === undefined) return;
     try {
       process.kill(-this.child.pid, "SIGKILL"); // the whole process group
@@ -84,12 +119,23 @@ class LocalProcess implements LaunchedProcess {
       this.child.kill("SIGKILL");
     }
   }
+  peakMemoryMb(): number | undefined {
+    const bytes = this.exited ? this.peakAtExit : this.cgroup?.peakBytes();
+    return bytes === undefined || !Number.isFinite(bytes) ? undefined : Math.round(bytes / (1024 * 1024));
+  }
 }
+
+/** Whether the sandbox can be built here (kept for callers of the old name). */
+export const hasBubblewrap = (): boolean => sandboxSupport().ok;
 
 const live = new Set<LaunchedProcess>();
 let exitHookInstalled = false;
+let launches = 0;
 
-/** Plain child processes, each the leader of its own process group so kill() takes its children too. */
+/** Shell step that joins the cgroup ($0 is its cgroup.procs), then becomes the real command. */
+const JOIN_CGROUP = 'echo $$ > "$0" && exec "$@"';
+
+/** Local processes: own process group, own cgroup when possible, sandboxed when the spec asks. */
 export class LocalProcessLauncher implements ProcessLauncher {
   launch(spec: LaunchSpec): LaunchedProcess {
     if (!exitHookInstalled) {
@@ -99,28 +145,81 @@ export class LocalProcessLauncher implements ProcessLauncher {
         for (const p of live) p.kill();
       });
     }
-    let command = spec.command;
-    let args = spec.args;
+    const host = hostFacts();
+    const stdio: StdioOptions = ["ignore", "pipe", "pipe"];
+    const leaks = inheritedFds();
+    let argv: string[];
+    let filterFd: number | undefined;
     if (spec.sandbox) {
-      // Read-only system, a fresh /var holding the code and runtime where Lambda puts them (/var/task,
-      // /var/runtime), private /tmp of the configured size and pid namespace;
-      // the network stays shared (the Runtime API and Skyport's endpoint are on loopback).
-      const binds = spec.sandbox.binds.flatMap(([host, inside]) => ["--ro-bind", host, inside]);
-      args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--size", String(spec.sandbox.tmpMb * 1024 * 1024), "--tmpfs", "/tmp", "--tmpfs", "/var", "--tmpfs", "/opt", ...binds,
-        "--unshare-pid", "--unshare-ipc", "--die-with-parent", "--chdir", spec.sandbox.cwd, "--", command, ...args];
-      command = "bwrap";
+      const filter = seccompFile();
+      if (filter) filterFd = openSync(filter, "r");
+      if (filterFd !== undefined) stdio.push(filterFd);
+      argv = ["bwrap", ...bwrapArgs(spec.command, spec.args, spec.sandbox, host, filterFd === undefined ? undefined : 3)];
+    } else {
+      argv = [spec.command, ...spec.args];
+      // As root a pid namespace: when its first process dies, the kernel kills every process in it.
+      if (host.root && existsSync(UNSHARE)) argv = [UNSHARE, "--pid", "--fork", "--kill-child", "--", ...argv];
+      if (existsSync(host.setpriv)) argv = [host.setpriv, "--pdeathsig", "KILL", "--", ...argv];
     }
-    const child = spawn(command, args, { cwd: spec.cwd, env: spec.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    const p = new LocalProcess(child);
+    // Descriptors Skyport inherited without close-on-exec would pass on to user code (libuv closes none):
+    // dup /dev/null over them in the child.
+    let devNull: number | undefined;
+    if (leaks.length) {
+      devNull = openSync("/dev/null", "r");
+      while (stdio.length <= leaks[leaks.length - 1]!) stdio.push("ignore");
+      for (const fd of leaks) if (stdio[fd] === "ignore") stdio[fd] = devNull;
+    }
+    const cgroup = createCgroup(spec.id ?? `launch-${++launches}`, spec.limits?.memoryMb);
+    if (cgroup) argv = ["/bin/sh", "-c", JOIN_CGROUP, cgroup.procsFile, ...argv];
+    let child: ChildProcess;
+    try {
+      child = spawn(argv[0]!, argv.slice(1), { cwd: spec.cwd, env: spec.env, stdio, detached: true });
+    } finally {
+      if (filterFd !== undefined) closeSync(filterFd);
+      if (devNull !== undefined) closeSync(devNull);
+    }
+    const p = new LocalProcess(child, cgroup, !!spec.sandbox, spec.sandbox && host.root ? unreadableBinds(spec.sandbox) : []);
     live.add(p);
     p.onExit(() => live.delete(p));
     return p;
   }
 }
 
-let bwrap: boolean | undefined;
-/** Whether bubblewrap is installed and works here (optional sandbox); checked once. */
-export function hasBubblewrap(): boolean {
-  bwrap ??= spawnSync("bwrap", ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid", "true"], { stdio: "ignore", timeout: 5000 }).status === 0;
-  return bwrap;
+const O_CLOEXEC = 0o2000000;
+/** This process's descriptors above stderr without O_CLOEXEC (from /proc/self/fdinfo), bounded. */
+function inheritedFds(): number[] {
+  const out: number[] = [];
+  let names: string[] = [];
+  try {
+    names = readdirSync("/proc/self/fdinfo");
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    const fd = Number(name);
+    if (!(fd > 2 && fd < 1024)) continue;
+    try {
+      const flags = /^flags:\s+([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))?.[1];
+      if (flags !== undefined && (parseInt(flags, 8) & O_CLOEXEC) === 0) out.push(fd);
+    } catch {
+      /* closed meanwhile */
+    }
+  }
+  return out.sort((a, b) => a - b);
 }
+
+/** Binds the unprivileged sandbox uid cannot read (a 0700 directory of root): said in the function's log. */
+function unreadableBinds(sandbox: SandboxSpec): string[] {
+  const out: string[] = [];
+  for (const [h, inside] of sandbox.binds) {
+    try {
+      const st = statSync(h);
+      if (st.uid !== SANDBOX_UID && (st.mode & 0o005) !== 0o005) out.push(`Skyport: ${inside} (${h}) is not readable by the sandbox user (uid ${SANDBOX_UID}); make it world-readable (chmod o+rX), as Lambda requires of deployment packages`);
+    } catch {
+      /* missing: bwrap reports it */
+    }
+  }
+  return out;
+}
+
+const UNSHARE = ["/usr/bin/unshare", "/bin/unshare"].find((p) => existsSync(p)) ?? "/usr/bin/unshare";

@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkDataDir, resolveConfig, type Config } from "../cli/config.js";
+import { prepareRuntime } from "../runtime/startup.js";
 import { SkyportError } from "../aws/errors.js";
 import { parseSigV4, verifySigV4 } from "../aws/sigv4.js";
 import { systemClock, type Clock } from "../core/clock.js";
@@ -41,10 +42,11 @@ export async function startSkyport(config: Config, options: StartOptions = {}): 
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
   const log = options.log ?? createLogger(config.logLevel);
+  const lambdaSandbox = prepareRuntime(config.lambdaSandbox, log);
   let dataDir = config.dataDir;
   if (config.ephemeral) dataDir = mkdtempSync(join(tmpdir(), "skyport-"));
   else checkDataDir(dataDir);
-  const effective: Config = { ...config, dataDir };
+  const effective: Config = { ...config, dataDir, lambdaSandbox };
 
   const store = new Store({ dir: dataDir, durable: config.durable });
   const services = new ServiceHost();

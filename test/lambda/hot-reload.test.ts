@@ -1,6 +1,6 @@
 /** The local-directory mode: Code.S3Bucket "hot-reload" runs a host directory in place and picks up edits. */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -10,6 +10,8 @@ import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js"
 let server: TestServer;
 let lambda: LambdaClient;
 const dir = mkdtempSync(join(tmpdir(), "skyport-hot-"));
+// Sandboxed code runs as an unprivileged uid: like Lambda code, the directory must be world-readable.
+chmodSync(dir, 0o755);
 before(async () => {
   server = await startServer();
   lambda = new LambdaClient(server.clientConfig);

@@ -10,8 +10,9 @@
  * place; a change under it retires warm environments, so the next invoke runs the new code.
  * Layers (layers.ts) are extracted once and put on NODE_PATH / PYTHONPATH / PATH as the runtimes look for them.
  * Asynchronous invocation settings (event-invoke-config.ts): retries and Lambda destinations.
- * Environments run inside bubblewrap when it is installed (--lambda-sandbox): code read-only at /var/task, the
- * provided SDK at /var/runtime/node_modules, layers at /opt, a private /tmp and pid namespace.
+ * Environments run inside bubblewrap when it is installed (--lambda-sandbox; runtime/sandbox.ts): an unprivileged
+ * uid, no capabilities, a seccomp filter, code read-only at /var/task, the provided SDK at /var/runtime/node_modules,
+ * layers at /opt, a private /tmp and pid namespace, nothing else of the host but /usr and a minimal /etc.
  * Gaps against AWS: SQS/SNS/EventBridge destinations, other event sources,
  * code signing, container images and S3 code locations answer NotImplementedException; memory is
  * enforced through the node heap limit only (no cgroup).
@@ -25,7 +26,8 @@ import { authenticateSigV4 } from "../../aws/authenticate.js";
 import { ServiceError } from "../../aws/errors.js";
 import type { HttpRequest, HttpResponse } from "../../aws/protocol/types.js";
 import type { RequestContext } from "../../edge/context.js";
-import { hasBubblewrap, LocalProcessLauncher } from "../../runtime/process-launcher.js";
+import { LocalProcessLauncher } from "../../runtime/process-launcher.js";
+import { sandboxSupport } from "../../runtime/sandbox.js";
 import type { ServiceEnv } from "../host.js";
 import { checkZip, describeZip, extractCode } from "./code.js";
 import { Limits, Messages } from "./constants.js";
@@ -69,8 +71,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
   constructor(env: ServiceEnv) {
     super(env);
     const mode = env.config.lambdaSandbox ?? "off";
-    this.sandbox = mode !== "off" && hasBubblewrap();
-    if (mode === "bubblewrap" && !hasBubblewrap()) env.log.warn("lambda: --lambda-sandbox bubblewrap, but bwrap is not installed or does not work here; environments run as plain processes");
+    this.sandbox = mode !== "off" && sandboxSupport().ok; // startSkyport already refused or warned (runtime/startup.ts)
     this.logs = new LogBatcher(env.services, (accountId, region) => this.internalCtx(accountId, region), env.log);
     this.envs = new EnvironmentManager({
       launcher: new LocalProcessLauncher(),

@@ -68,20 +68,21 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
       const layerPaths = deps.layers.searchPaths({ accountId: account, region }, (c.Layers ?? []).map((l) => l.Arn!), deps.sandbox ? (i, n) => (n === 1 ? "/opt" : `/opt/layers/${i}`) : undefined);
       // Skyport itself may live under /tmp or /var (a CI clone): its bootstraps and SDK are bound in too.
       const sandbox = deps.sandbox ? { binds: [[hostTask, "/var/task"], [SKYPORT_NODE_MODULES, "/var/runtime/node_modules"], [BOOTSTRAPS, "/var/runtime/bootstrap"], ...layerPaths.binds] as Array<[string, string]>, tmpMb: c.EphemeralStorage?.Size ?? 512, cwd: "/var/task" } : undefined;
+      const limits = { memoryMb: memory }; // the environment's cgroup (runtime/cgroup.ts), when there is one
       const bootstraps = deps.sandbox ? "/var/runtime/bootstrap" : BOOTSTRAPS;
       if (deps.sandbox) env.HOME = "/tmp";
       if (layerPaths.bin.length) env.PATH = `${layerPaths.bin.join(":")}:${env.PATH}`;
       if (family === "nodejs") {
         env.NODE_PATH = [...layerPaths.node, sdk].join(":");
         const heap = Math.max(32, Math.floor(memory * 0.85));
-        return { command: process.execPath, args: [`--max-old-space-size=${heap}`, join(bootstraps, "node.mjs")], cwd: hostTask, env, sandbox };
+        return { command: process.execPath, args: [`--max-old-space-size=${heap}`, join(bootstraps, "node.mjs")], cwd: hostTask, env, sandbox, limits };
       }
       if (family === "python") {
         env.PYTHONPATH = [task, ...layerPaths.python].join(":");
         env.PYTHONUNBUFFERED = "1";
-        return { command: "python3", args: ["-u", join(bootstraps, "python.py")], cwd: hostTask, env, sandbox };
+        return { command: "python3", args: ["-u", join(bootstraps, "python.py")], cwd: hostTask, env, sandbox, limits };
       }
-      return { command: join(task, "bootstrap"), args: [], cwd: hostTask, env, sandbox };
+      return { command: join(task, "bootstrap"), args: [], cwd: hostTask, env, sandbox, limits };
     },
   };
 }
