@@ -12,12 +12,13 @@ import type { GatewayResponse, Integration, IntegrationResponse, Stage } from ".
 import type { HttpRequest, HttpResponse } from "../../../aws/protocol/types.js";
 import type { Clock } from "../../../core/clock.js";
 import type { IdGenerator } from "../../../core/ids.js";
+import type { Logger } from "../../../core/log.js";
 import type { RequestContext } from "../../../edge/context.js";
 import type { ServiceHost } from "../../host.js";
 import type { DeploymentSnapshot, RestApiDataAccess } from "../snapshot.js";
 import { callAwsAction, callHttp, invokeLambda, lambdaFunctionOf, type IntegrationOutput } from "./integrations.js";
 import { matchRoute, parseTarget, pickDeployment, type RouteMatch, type Target } from "./route.js";
-import { renderTemplate, renderRequestTemplate, renderResponseTemplate, jsonPath, type RequestOverride, type RequestParts, type ResponseOverride, type TemplateScope } from "./vtl.js";
+import { renderTemplate, renderRequestTemplate, renderResponseTemplate, jsonPath, VtlError, type RequestOverride, type RequestParts, type ResponseOverride, type TemplateScope } from "./vtl.js";
 
 const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as unknown as new (o: object) => { compile(schema: object): ((data: unknown) => boolean) & { errors?: unknown } };
 
@@ -27,6 +28,8 @@ export interface ExecuteDeps {
   ids: IdGenerator;
   clock: Clock;
   random: () => number;
+  /** Where a failed execution says why (AWS writes it to the execution log; the client only sees a 500). */
+  log?: Logger;
 }
 
 interface Exchange {
@@ -89,9 +92,10 @@ export async function executeRestRequest(req: HttpRequest, host: string, deps: E
   try {
     result = await runIntegration(ex, integration, deps);
   } catch (e) {
-    deps.services.get("apigateway"); // keep the provider alive for logging context
+    // AWS answers a broken or over-budget mapping template with a plain 500 and logs the reason.
+    const why = e instanceof VtlError ? `Execution failed due to configuration error: Unable to transform request or response: ${e.message}` : "Execution failed";
+    deps.log?.warn(`apigateway: ${target.apiId}/${target.stageName} ${req.method} ${target.path} (${requestId}): ${why}`, e instanceof VtlError ? undefined : e);
     result = gatewayResponse(snapshot, "DEFAULT_5XX", 500, "Internal server error", context, stageVariables);
-    void e;
   }
   // 6. method response: compression
   return compress(ex, result);
@@ -416,7 +420,11 @@ function gatewayResponse(s: DeploymentSnapshot, type: string, status: number, me
   const template = g?.responseTemplates?.["application/json"];
   if (template) {
     const ctx = { ...context, error: { message, messageString: JSON.stringify(message), responseType: type } };
-    return { status: finalStatus, headers, body: renderTemplate(template, { body: "", params: { path: {}, querystring: {}, header: {} }, context: ctx, stageVariables }) };
+    try {
+      return { status: finalStatus, headers, body: renderTemplate(template, { body: "", params: { path: {}, querystring: {}, header: {} }, context: ctx, stageVariables }) };
+    } catch {
+      return { status: 500, headers, body: JSON.stringify({ message: "Internal server error" }) };
+    }
   }
   return { status: finalStatus, headers, body: JSON.stringify({ message }) };
 }
