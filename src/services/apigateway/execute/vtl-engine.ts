@@ -335,7 +335,7 @@ export class Interpreter {
         }
         case "map": {
           const m = newMap();
-          for (const [k, x] of Object.entries(ast.value as Record<string, Ast>)) if (!isForbiddenName(k)) m[k] = this.expr(x);
+          for (const [k, x] of Object.entries((ast.value ?? {}) as Record<string, Ast>)) if (!isForbiddenName(k)) m[k] = this.expr(x);
           return m;
         }
         case "math":

@@ -56,8 +56,28 @@ function expandReplacement(repl: string, groups: Array<string | null | undefined
   return budget.str(out);
 }
 
+/** A pattern with no regex meaning (plain characters, `\`-escaped punctuation) as its literal text. */
+function literalOf(pattern: string): string | undefined {
+  if (!/^(?:[^\\^$.|?*+()[\]{}]|\\[^A-Za-z0-9])*$/.test(pattern)) return undefined;
+  return pattern.replace(/\\(.)/g, "$1");
+}
+
+/**
+ * RE2 in JavaScript costs about a microsecond per input character, so regex work is charged one step
+ * per character (the whole budget is then well under a second); literal patterns take the native path.
+ */
 function regexReplace(s: string, pattern: Value, replacement: Value, budget: Budget, first: boolean): string {
   const repl = str(replacement);
+  const literal = literalOf(str(pattern));
+  if (literal !== undefined && literal !== "" && !/[\\$]/.test(repl)) {
+    budget.step(Math.ceil(s.length / 64));
+    if (first) {
+      const i = s.indexOf(literal);
+      return i < 0 ? s : budget.str(s.slice(0, i) + repl + s.slice(i + literal.length));
+    }
+    return literalReplace(s, literal, repl, budget);
+  }
+  budget.step(s.length);
   let done = false;
   const out = regex(pattern).matcher(s)[first ? "replaceFirst" : "replaceAll"]((...a: unknown[]) => {
     budget.step();
@@ -99,9 +119,11 @@ const STRING: Record<string, Method> = {
   replace: (s: string, [t, r], b) => literalReplace(s, str(t), str(r), b),
   replaceAll: (s: string, [p, r], b) => regexReplace(s, p, r, b, false),
   replaceFirst: (s: string, [p, r], b) => regexReplace(s, p, r, b, true),
-  matches: (s: string, [p]) => regex(p).testExact(s),
+  matches: (s: string, [p], b) => { const re = regex(p); b.step(Math.ceil(s.length / 16)); return re.testExact(s); },
   split: (s: string, [p, limit], b) => {
-    const parts = regex(p).split(s, int(limit) ?? 0);
+    const re = regex(p);
+    b.step(s.length);
+    const parts = re.split(s, int(limit) ?? 0);
     b.step(parts.length);
     return parts;
   },
@@ -110,7 +132,7 @@ const STRING: Record<string, Method> = {
 
 function listIndexOf(l: Value[], x: Value, budget: Budget): number {
   budget.step(l.length);
-  return l.findIndex((y) => vtlEquals(y, x, budget));
+  return l.findIndex((y) => javaEquals(y, x, budget));
 }
 
 const LIST: Record<string, Method> = {
@@ -133,7 +155,7 @@ const LIST: Record<string, Method> = {
   addAll: (l: Value[], [other], b) => {
     if (!Array.isArray(other)) return false;
     b.step(other.length);
-    for (const x of other) l.push(x);
+    for (const x of other.slice()) l.push(x); // a copy: `$l.addAll($l)` must not chase its own tail
     return other.length > 0;
   },
   set: (l: Value[], [i, x]) => { const n = int(i); if (n === undefined || n < 0 || n >= l.length) return null; const old = l[n]; l[n] = x; return old; },
@@ -194,11 +216,19 @@ export function callMethod(target: Value, name: string, args: Value[], budget: B
     const m = Object.prototype.hasOwnProperty.call(target.methods, name) ? target.methods[name] : undefined;
     return m ? m(args, budget) : undefined;
   }
-  if (name === "equals") return vtlEquals(target, args[0], budget);
+  if (name === "equals") return javaEquals(target, args[0], budget);
   if (name === "toString" && (typeof target === "number" || typeof target === "boolean")) return String(target);
   const t = table(target);
   const m = t && Object.prototype.hasOwnProperty.call(t, name) ? t[name] : undefined;
   return m ? (m as (s: Value, a: Value[], b: Budget) => Value)(target, args, budget) : undefined;
+}
+
+/** Java's Object.equals: same kind and value (1 is not "1"); lists and maps by content. */
+export function javaEquals(a: Value, b: Value, budget: Budget): boolean {
+  if (a === null || a === undefined || b === null || b === undefined) return (a ?? null) === (b ?? null);
+  if (typeof a !== "object" || typeof b !== "object") return a === b;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  return formatValue(a, budget) === formatValue(b, budget);
 }
 
 /** Velocity's `==`: numbers by value, null only equals null, otherwise the printed forms compared. */
