@@ -111,7 +111,7 @@ const JAVA: Array<[string, string, string]> = [
   ["arithmetic as Velocity: integer division", "#set($a = 7)#set($b = 2)$a / $b = #set($c = $a / $b)$c, #set($d = $a % $b)$d, #set($e = $a * $b - 1)$e", "7 / 2 = 3, 1, 13"],
   ["#if/#elseif/#else and logic", "#set($n = 5)#if($n > 10)big#elseif($n > 3 && !($n == 4))mid#{else}small#end", "mid"],
   ["macros with arguments", "#macro(greet $who)Hello $who!#end#greet('you') #greet($stageVariables.v)", "Hello you! Hello 1!"],
-  ["interpolated strings", '#set($name = "x")#set($s = "id-$name-${stageVariables.v}")$s', "id-x-1"],
+  ["interpolated strings", '#set($name = "x")#set($s = "id-${name}-${stageVariables.v}")$s', "id-x-1"],
 ];
 
 for (const [name, template, expected] of JAVA) {
