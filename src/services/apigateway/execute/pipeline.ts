@@ -45,6 +45,23 @@ interface Exchange {
   bodyText: string;
 }
 
+/**
+ * Integration loops (an HTTP integration that calls its own API, directly or through others): every
+ * integration request carries X-Skyport-Hops (the count it arrived with, plus one), set after all
+ * mappings so a template cannot reset it. Past MAX_HOPS the request is refused with 508 Loop Detected;
+ * each earlier hop relays that answer (HTTP_PROXY passes it through). AWS has no such check: there a
+ * loop ends at the 29 s integration timeout with 504, which would hold sockets for that long here.
+ */
+export const HOPS_HEADER = "x-skyport-hops";
+export const MAX_HOPS = 5;
+const LOOP_MESSAGE = `Integration loop detected: the request passed through an HTTP integration more than ${MAX_HOPS} times`;
+
+function hopsOf(req: HttpRequest): number {
+  const raw = req.headers[HOPS_HEADER];
+  const n = Number.parseInt(String(Array.isArray(raw) ? raw[raw.length - 1] : (raw ?? "0")), 10);
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}
+
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const requestTime = (d: Date) =>
   `${String(d.getUTCDate()).padStart(2, "0")}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${d.toISOString().slice(11, 19)} +0000`;
@@ -56,6 +73,11 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 /** Runs one request through a REST API. */
 export async function executeRestRequest(req: HttpRequest, host: string, deps: ExecuteDeps): Promise<HttpResponse> {
   const requestId = deps.ids.uuid();
+  const hops = hopsOf(req);
+  if (hops > MAX_HOPS) {
+    deps.log?.warn(`apigateway: ${req.method} ${req.path} (${requestId}): refused, it passed through an HTTP integration ${hops} times (integration loop)`);
+    return json(508, { message: LOOP_MESSAGE }, { "x-amzn-RequestId": requestId, "x-amzn-ErrorType": "LoopDetectedException" });
+  }
   // 1. route
   const target = parseTarget(host, req.path, deps.data);
   if (target === undefined) return json(404, { message: "Not Found" }, { "x-amzn-RequestId": requestId });
@@ -250,6 +272,8 @@ async function runIntegration(ex: Exchange, integration: Integration, deps: Exec
       }
       const qs = new URLSearchParams(query).toString();
       if (qs) url += (url.includes("?") ? "&" : "?") + qs;
+      for (const k of Object.keys(headers)) if (k.toLowerCase() === HOPS_HEADER) delete headers[k];
+      headers[HOPS_HEADER] = String(hopsOf(ex.req) + 1);
       const verb = !integration.httpMethod || integration.httpMethod === "ANY" ? ex.req.method : integration.httpMethod;
       const out = await callHttp(verb, url, headers, body, integration.timeoutInMillis ?? 29000);
       if ((out as { gateway?: boolean }).gateway) {
