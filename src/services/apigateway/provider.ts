@@ -20,6 +20,7 @@ import yaml from "js-yaml";
 import type * as A from "../../aws/api/apigateway.js";
 import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
+import type { Logger } from "../../core/log.js";
 import type { ServiceEnv } from "../host.js";
 import type { ApiDoc } from "./model.js";
 import { exportOpenApi } from "./openapi/export.js";
@@ -39,6 +40,11 @@ const BOOLEAN_SETTINGS = new Set(["metricsEnabled", "dataTraceEnabled", "caching
 
 export class ApiGatewayProvider extends ApiDocumentationOps implements A.ApigatewayHandlers, RestApiDataAccess {
   private readonly snapshots = new Map<string, DeploymentSnapshot>();
+
+  /** The server's logger, for the data plane's execution failures. */
+  get log(): Logger {
+    return this.env.log;
+  }
 
   // ---- Deployments and stages ------------------------------------------------------------------------
 
@@ -193,7 +199,7 @@ export class ApiGatewayProvider extends ApiDocumentationOps implements A.Apigate
     const res = await executeRestRequest(
       { method: input.httpMethod.toUpperCase(), path: `/_aws/execute-api/${doc.api.id}/test-invoke-stage${q < 0 ? target : target.slice(0, q)}`, rawQuery, query: new URLSearchParams(rawQuery), headers, body: Buffer.from(input.body ?? "") },
       "localhost",
-      { data, services: this.env.services, ids: this.env.ids, clock: this.env.clock, random: Math.random },
+      { data, services: this.env.services, ids: this.env.ids, clock: this.env.clock, random: Math.random, log: this.env.log },
     );
     const latency = Math.round(performance.now() - started);
     const outHeaders: Record<string, string> = {};

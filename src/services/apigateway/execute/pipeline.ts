@@ -12,13 +12,14 @@ import type { GatewayResponse, Integration, IntegrationResponse, Stage } from ".
 import type { HttpRequest, HttpResponse } from "../../../aws/protocol/types.js";
 import type { Clock } from "../../../core/clock.js";
 import type { IdGenerator } from "../../../core/ids.js";
+import type { Logger } from "../../../core/log.js";
 import type { RequestContext } from "../../../edge/context.js";
 import type { ServiceHost } from "../../host.js";
 import type { DeploymentSnapshot, RestApiDataAccess } from "../snapshot.js";
 import { authorizeIam } from "./iam-auth.js";
 import { callAwsAction, callHttp, invokeLambda, lambdaFunctionOf, type IntegrationOutput } from "./integrations.js";
 import { matchRoute, parseTarget, pickDeployment, type RouteMatch, type Target } from "./route.js";
-import { renderTemplate, renderRequestTemplate, renderResponseTemplate, jsonPath, type RequestOverride, type RequestParts, type ResponseOverride, type TemplateScope } from "./vtl.js";
+import { renderTemplate, renderRequestTemplate, renderResponseTemplate, jsonPath, VtlError, type RequestOverride, type RequestParts, type ResponseOverride, type TemplateScope } from "./vtl.js";
 
 const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as unknown as new (o: object) => { compile(schema: object): ((data: unknown) => boolean) & { errors?: unknown } };
 
@@ -28,6 +29,8 @@ export interface ExecuteDeps {
   ids: IdGenerator;
   clock: Clock;
   random: () => number;
+  /** Where a failed execution says why (AWS writes it to the execution log; the client only sees a 500). */
+  log?: Logger;
 }
 
 interface Exchange {
@@ -43,6 +46,23 @@ interface Exchange {
   bodyText: string;
 }
 
+/**
+ * Integration loops (an HTTP integration that calls its own API, directly or through others): every
+ * integration request carries X-Skyport-Hops (the count it arrived with, plus one), set after all
+ * mappings so a template cannot reset it. Past MAX_HOPS the request is refused with 508 Loop Detected;
+ * each earlier hop relays that answer (HTTP_PROXY passes it through). AWS has no such check: there a
+ * loop ends at the 29 s integration timeout with 504, which would hold sockets for that long here.
+ */
+export const HOPS_HEADER = "x-skyport-hops";
+export const MAX_HOPS = 5;
+const LOOP_MESSAGE = `Integration loop detected: the request passed through an HTTP integration more than ${MAX_HOPS} times`;
+
+function hopsOf(req: HttpRequest): number {
+  const raw = req.headers[HOPS_HEADER];
+  const n = Number.parseInt(String(Array.isArray(raw) ? raw[raw.length - 1] : (raw ?? "0")), 10);
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}
+
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const requestTime = (d: Date) =>
   `${String(d.getUTCDate()).padStart(2, "0")}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${d.toISOString().slice(11, 19)} +0000`;
@@ -54,6 +74,11 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 /** Runs one request through a REST API. */
 export async function executeRestRequest(req: HttpRequest, host: string, deps: ExecuteDeps): Promise<HttpResponse> {
   const requestId = deps.ids.uuid();
+  const hops = hopsOf(req);
+  if (hops > MAX_HOPS) {
+    deps.log?.warn(`apigateway: ${req.method} ${req.path} (${requestId}): refused, it passed through an HTTP integration ${hops} times (integration loop)`);
+    return json(508, { message: LOOP_MESSAGE }, { "x-amzn-RequestId": requestId, "x-amzn-ErrorType": "LoopDetectedException" });
+  }
   // 1. route
   const target = parseTarget(host, req.path, deps.data);
   if (target === undefined) return json(404, { message: "Not Found" }, { "x-amzn-RequestId": requestId });
@@ -96,9 +121,10 @@ export async function executeRestRequest(req: HttpRequest, host: string, deps: E
   try {
     result = await runIntegration(ex, integration, deps);
   } catch (e) {
-    deps.services.get("apigateway"); // keep the provider alive for logging context
+    // AWS answers a broken or over-budget mapping template with a plain 500 and logs the reason.
+    const why = e instanceof VtlError ? `Execution failed due to configuration error: Unable to transform request or response: ${e.message}` : "Execution failed";
+    deps.log?.warn(`apigateway: ${target.apiId}/${target.stageName} ${req.method} ${target.path} (${requestId}): ${why}`, e instanceof VtlError ? undefined : e);
     result = gatewayResponse(snapshot, "DEFAULT_5XX", 500, "Internal server error", context, stageVariables);
-    void e;
   }
   // 6. method response: compression
   return compress(ex, result);
@@ -253,6 +279,8 @@ async function runIntegration(ex: Exchange, integration: Integration, deps: Exec
       }
       const qs = new URLSearchParams(query).toString();
       if (qs) url += (url.includes("?") ? "&" : "?") + qs;
+      for (const k of Object.keys(headers)) if (k.toLowerCase() === HOPS_HEADER) delete headers[k];
+      headers[HOPS_HEADER] = String(hopsOf(ex.req) + 1);
       const verb = !integration.httpMethod || integration.httpMethod === "ANY" ? ex.req.method : integration.httpMethod;
       const out = await callHttp(verb, url, headers, body, integration.timeoutInMillis ?? 29000);
       if ((out as { gateway?: boolean }).gateway) {
@@ -423,7 +451,11 @@ function gatewayResponse(s: DeploymentSnapshot, type: string, status: number, me
   const template = g?.responseTemplates?.["application/json"];
   if (template) {
     const ctx = { ...context, error: { message, messageString: JSON.stringify(message), responseType: type } };
-    return { status: finalStatus, headers, body: renderTemplate(template, { body: "", params: { path: {}, querystring: {}, header: {} }, context: ctx, stageVariables }) };
+    try {
+      return { status: finalStatus, headers, body: renderTemplate(template, { body: "", params: { path: {}, querystring: {}, header: {} }, context: ctx, stageVariables }) };
+    } catch {
+      return { status: 500, headers, body: JSON.stringify({ message: "Internal server error" }) };
+    }
   }
   return { status: finalStatus, headers, body: JSON.stringify({ message }) };
 }
