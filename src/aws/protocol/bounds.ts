@@ -1,6 +1,7 @@
 /**
- * Limits on parsed documents, checked before anything walks them recursively. Every recursive parser of
- * the protocol layer counts its depth against MAX_DEPTH; documents whose aliases share subtrees (YAML
+ * Limits on parsed documents, checked before anything walks them recursively. The shape-driven JSON and
+ * query readers count their depth against MAX_DEPTH (JSON.parse itself is iterative in V8, and
+ * fast-xml-parser refuses documents past its own maxNestedTags); documents whose aliases share subtrees (YAML
  * anchors) are measured as the expanded tree a later JSON.stringify or walk would see.
  */
 
@@ -45,24 +46,4 @@ export function exceedsExpanded(value: unknown, limits: ExpandedLimits): string 
     }
   }
   return undefined;
-}
-
-/** Deepest nesting of elements in an XML text, counted by a linear scan before any parser recurses. */
-export function xmlDepth(xml: string, stopAt: number): number {
-  let depth = 0;
-  let max = 0;
-  for (let i = xml.indexOf("<"); i >= 0 && i < xml.length; i = xml.indexOf("<", i + 1)) {
-    const c = xml.charCodeAt(i + 1);
-    if (c === 47 /* / */) depth--;
-    else if (c !== 63 /* ? */ && c !== 33 /* ! */) {
-      const end = xml.indexOf(">", i);
-      if (end < 0) break;
-      if (xml.charCodeAt(end - 1) !== 47) {
-        depth++;
-        if (depth > max && (max = depth) > stopAt) return max;
-      }
-      i = end;
-    }
-  }
-  return max;
 }
