@@ -110,11 +110,44 @@ async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): P
   send(res, await dispatchAwsRequest(service, request, endpoint, env), req.method === "HEAD");
 }
 
+/** Headers Skyport sets itself: a copy from an integration or function would contradict the body it sends. */
+const OWN_HEADERS = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);
+
+/**
+ * The one place responses are written. Headers are case-insensitive: whatever casing an integration or a
+ * function used, each name goes out once (the last value wins; Set-Cookie values add up). Content-Length is
+ * always the body's, and `Connection: keep-alive` is set explicitly so Node adds no `Keep-Alive: timeout=`
+ * header, which AWS does not send.
+ */
 function send(res: ServerResponse, r: HttpResponse, head = false): void {
   const body = typeof r.body === "string" ? Buffer.from(r.body) : r.body;
-  const headers: Record<string, string | string[] | number> = { ...r.headers, "Content-Length": body.length };
+  const headers = mergeHeaders(r.headers);
+  headers["Content-Length"] = String(body.length);
+  if (res.shouldKeepAlive) headers.Connection = "keep-alive";
   res.writeHead(r.status, headers);
   res.end(head ? undefined : body);
+}
+
+/** Case-insensitive merge: one entry per header name, keeping the first spelling seen. */
+export function mergeHeaders(input: Record<string, string | string[] | number | undefined>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  const spelling = new Map<string, string>();
+  for (const name in input) {
+    const value = input[name];
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    if (OWN_HEADERS.has(lower)) continue;
+    const key = spelling.get(lower);
+    if (key === undefined) {
+      spelling.set(lower, name);
+      out[name] = typeof value === "number" ? String(value) : value;
+    } else if (lower === "set-cookie") {
+      out[key] = ([] as string[]).concat(out[key]!, value as string | string[]);
+    } else {
+      out[key] = typeof value === "number" ? String(value) : value;
+    }
+  }
+  return out;
 }
 
 /** Reads the whole body; undefined when it is larger than `limit` bytes (the rest is discarded). */

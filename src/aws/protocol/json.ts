@@ -7,7 +7,7 @@ import type { RequestContext } from "../../edge/context.js";
 import { constraintMessage, serializationError, ServiceError, unknownOperation } from "../errors.js";
 import type { Operation, ServiceModel } from "../models/loader.js";
 import { CORAL_ERROR_TYPES, quirksOf } from "./quirks.js";
-import { fromJson, toJson, type ParseIssues } from "./shape-json.js";
+import { checkTopLevel, fromJson, toJson, type ParseIssues } from "./shape-json.js";
 import type { HttpRequest, HttpResponse, ProtocolCodec } from "./types.js";
 
 const ACCEPTED_CONTENT_TYPES = /^(application\/x-amz-json-1\.[01]|application\/json|text\/plain|binary\/octet-stream)?\s*(;.*)?$/i;
@@ -34,6 +34,7 @@ export class JsonCodec implements ProtocolCodec {
       } catch {
         throw serializationError("Start of structure or map found where not expected");
       }
+      checkTopLevel(body);
     }
     if (!op.input) return {};
     const issues: ParseIssues = { missing: [] };

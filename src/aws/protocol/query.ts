@@ -5,17 +5,20 @@
 import type { RequestContext } from "../../edge/context.js";
 import { ServiceError, unknownOperation } from "../errors.js";
 import type { Operation, ServiceModel, Shape } from "../models/loader.js";
+import { DocumentLimits } from "./bounds.js";
 import { missingMembers } from "./json.js";
 import type { HttpRequest, HttpResponse, ProtocolCodec } from "./types.js";
 import { escapeXml, fromText, toXml } from "./xml.js";
 
-const formOf = new WeakMap<HttpRequest, URLSearchParams>();
+/** Parameter name → value. A Map, not URLSearchParams: its get() and set() scan every pair, quadratic on big forms. */
+type Params = Map<string, string>;
+const formOf = new WeakMap<HttpRequest, Params>();
 
 /** The request's parameters: the form body (POST) merged over the query string. */
-export function queryParams(req: HttpRequest): URLSearchParams {
+export function queryParams(req: HttpRequest): Params {
   let params = formOf.get(req);
   if (!params) {
-    params = new URLSearchParams(req.query);
+    params = new Map(req.query);
     const ct = String(req.headers["content-type"] ?? "");
     if (req.body.length && (ct === "" || ct.startsWith("application/x-www-form-urlencoded"))) {
       for (const [k, v] of new URLSearchParams(req.body.toString("utf8"))) params.set(k, v);
@@ -58,29 +61,49 @@ export class QueryCodec implements ProtocolCodec {
   }
 }
 
-function readStructure(shape: Shape, params: URLSearchParams, prefix: string, missing: string[]): Record<string, unknown> {
+const prefixes = new WeakMap<Params, Set<string>>();
+
+/**
+ * Every dotted prefix of every parameter name ("A.member.1.Key" → "A", "A.member", "A.member.1"), built once
+ * per request: asking each structure "is any key under me?" by scanning all keys would be quadratic.
+ */
+function prefixesOf(params: Params): Set<string> {
+  let set = prefixes.get(params);
+  if (!set) {
+    set = new Set();
+    for (const k of params.keys()) {
+      for (let i = k.indexOf("."), n = 0; i > 0 && n < DocumentLimits.MAX_DEPTH; i = k.indexOf(".", i + 1), n++) set.add(k.slice(0, i));
+    }
+    prefixes.set(params, set);
+  }
+  return set;
+}
+
+function readStructure(shape: Shape, params: Params, prefix: string, missing: string[], depth = 0): Record<string, unknown> {
+  // Recursive shapes would follow the client's keys (a.b.a.b...) as deep as it likes.
+  if (depth > DocumentLimits.MAX_DEPTH) throw new ServiceError("MalformedQueryString", `Parameters nested deeper than ${DocumentLimits.MAX_DEPTH} levels`, 400);
   const out: Record<string, unknown> = {};
   for (const [name, m] of Object.entries(shape.members!)) {
     const key = prefix + (m.queryName ?? m.locationName ?? name);
-    const v = readValue(m, params, key, missing);
+    const v = readValue(m, params, key, missing, depth + 1);
     if (v !== undefined) out[name] = v;
   }
   for (const r of shape.required ?? []) if (out[r] === undefined) missing.push(prefix + r);
   return out;
 }
 
-function readValue(shape: Shape, params: URLSearchParams, key: string, missing: string[]): unknown {
+function readValue(shape: Shape, params: Params, key: string, missing: string[], depth: number): unknown {
   switch (shape.type) {
     case "structure": {
-      const has = [...params.keys()].some((k) => k.startsWith(`${key}.`));
-      return has ? readStructure(shape, params, `${key}.`, missing) : undefined;
+      const has = prefixesOf(params).has(key);
+      return has ? readStructure(shape, params, `${key}.`, missing, depth) : undefined;
     }
     case "list": {
       const base = shape.flattened ? key : `${key}.${shape.member?.locationName ?? "member"}`;
       if (params.get(key) === "" && !params.has(`${base}.1`)) return [];
       const items: unknown[] = [];
       for (let i = 1; ; i++) {
-        const v = readValue(shape.member!, params, `${base}.${i}`, missing);
+        const v = readValue(shape.member!, params, `${base}.${i}`, missing, depth + 1);
         if (v === undefined) break;
         items.push(v);
       }
@@ -92,13 +115,13 @@ function readValue(shape: Shape, params: URLSearchParams, key: string, missing: 
       const valueName = shape.value?.locationName ?? "value";
       const map: Record<string, unknown> = {};
       for (let i = 1; params.has(`${base}.${i}.${keyName}`); i++) {
-        map[params.get(`${base}.${i}.${keyName}`)!] = readValue(shape.value!, params, `${base}.${i}.${valueName}`, missing);
+        map[params.get(`${base}.${i}.${keyName}`)!] = readValue(shape.value!, params, `${base}.${i}.${valueName}`, missing, depth + 1);
       }
       return Object.keys(map).length ? map : undefined;
     }
     default: {
       const v = params.get(key);
-      return v === null ? undefined : fromText(shape, v);
+      return v === undefined ? undefined : fromText(shape, v);
     }
   }
 }

@@ -141,7 +141,7 @@ export function parseBindings(input: Shape, req: HttpRequest, labels: Record<str
         const raw = req.headers[(m.locationName ?? name).toLowerCase()];
         if (raw === undefined) break;
         const v = Array.isArray(raw) ? raw.join(",") : raw;
-        if (m.jsonvalue) out[name] = JSON.parse(Buffer.from(v, "base64").toString("utf8"));
+        if (m.jsonvalue) out[name] = parseJsonHeader(v, m.locationName ?? name);
         else if (m.type === "list") out[name] = v.split(",").map((x) => fromText(m.member!, x.trim()));
         else out[name] = fromText(m, v);
         break;
@@ -154,6 +154,15 @@ export function parseBindings(input: Shape, req: HttpRequest, labels: Record<str
         break;
       }
     }
+  }
+}
+
+/** A `jsonvalue` header: base64 of a JSON document. A malformed one is the client's mistake, not a 500. */
+function parseJsonHeader(v: string, header: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(v, "base64").toString("utf8"));
+  } catch {
+    throw new ServiceError("SerializationException", `The ${header} header is not base64-encoded JSON`, 400);
   }
 }
 

@@ -77,12 +77,18 @@ export class RestJsonCodec implements ProtocolCodec {
   }
 }
 
+/** The body as a JSON object; anything else (malformed, null, an array, a scalar) is the service's malformed-body error. */
 function parseJsonBody(model: ServiceModel, body: Buffer): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(body.toString("utf8"));
+    value = JSON.parse(body.toString("utf8"));
   } catch {
     throw new ServiceError(quirksOf(model.service).malformedBodyCode, "Could not parse request body into json: Unexpected character", 400);
   }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new ServiceError(quirksOf(model.service).malformedBodyCode, `Could not parse request body into json: expected an object, got ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`, 400);
+  }
+  return value;
 }
 
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);

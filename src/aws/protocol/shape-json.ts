@@ -5,6 +5,7 @@
  */
 import { serializationError } from "../errors.js";
 import type { Shape } from "../models/loader.js";
+import { DocumentLimits } from "./bounds.js";
 import { formatTimestamp, parseTimestamp } from "./timestamps.js";
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -16,9 +17,14 @@ export interface ParseIssues {
 
 const describe = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
 
-/** JSON wire value → typed value. Throws SerializationException for values of the wrong type. */
-export function fromJson(shape: Shape, value: unknown, path: string, issues: ParseIssues): unknown {
+/**
+ * JSON wire value → typed value. Throws SerializationException for values of the wrong type and for
+ * documents nested deeper than DocumentLimits.MAX_DEPTH (recursive shapes such as DynamoDB's AttributeValue
+ * would otherwise recurse as deep as the client likes). A null inside a list is a missing member.
+ */
+export function fromJson(shape: Shape, value: unknown, path: string, issues: ParseIssues, depth = 0): unknown {
   if (value === null) return undefined;
+  if (depth > DocumentLimits.MAX_DEPTH) throw tooDeep();
   switch (shape.type) {
     case "structure": {
       if (typeof value !== "object" || Array.isArray(value)) throw typeError(path, "structure", value);
@@ -30,7 +36,7 @@ export function fromJson(shape: Shape, value: unknown, path: string, issues: Par
         if (m.location) continue; // bound elsewhere (rest-json)
         const v = src[m.locationName ?? name];
         if (v === undefined || v === null) continue;
-        out[name] = fromJson(m, v, join(path, name), issues);
+        out[name] = fromJson(m, v, join(path, name), issues, depth + 1);
       }
       if (shape.required) for (const r of shape.required) if (out[r] === undefined && !members[r]?.location) issues.missing.push(join(path, r));
       return out;
@@ -39,10 +45,16 @@ export function fromJson(shape: Shape, value: unknown, path: string, issues: Par
       if (!Array.isArray(value)) throw typeError(path, "list", value);
       const member = shape.member!;
       if (!member.needsWalk && member.type !== "structure" && member.type !== "list" && member.type !== "map") {
-        for (const v of value) checkScalar(member, v, path);
+        for (let i = 0; i < value.length; i++) {
+          if (value[i] === null) issues.missing.push(`${path}.${i + 1}.member`);
+          else checkScalar(member, value[i], path);
+        }
         return value;
       }
-      return value.map((v, i) => fromJson(member, v, `${path}.${i + 1}.member`, issues));
+      return value.map((v, i) => {
+        if (v === null) issues.missing.push(`${path}.${i + 1}.member`);
+        return fromJson(member, v, `${path}.${i + 1}.member`, issues, depth + 1);
+      });
     }
     case "map": {
       if (typeof value !== "object" || Array.isArray(value)) throw typeError(path, "map", value);
@@ -51,7 +63,7 @@ export function fromJson(shape: Shape, value: unknown, path: string, issues: Par
       for (const k in value as Record<string, unknown>) {
         const v = (value as Record<string, unknown>)[k];
         if (v === null || v === undefined) continue;
-        out[k] = fromJson(valueShape, v, path, issues);
+        out[k] = fromJson(valueShape, v, path, issues, depth + 1);
       }
       return out;
     }
@@ -87,6 +99,13 @@ function checkScalar(shape: Shape, value: unknown, path: string): void {
     default:
       if (shape.needsWalk) throw typeError(path, shape.type, value);
   }
+}
+
+const tooDeep = () => serializationError(`Document nesting depth exceeds the maximum allowed (${DocumentLimits.MAX_DEPTH})`);
+
+/** A request body must be a JSON object: null, an array or a scalar where the input structure belongs is a client error. */
+export function checkTopLevel(value: unknown): void {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw typeError("", "structure", value);
 }
 
 function typeError(path: string, expected: string, value: unknown) {

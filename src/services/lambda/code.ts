@@ -5,12 +5,12 @@
  * from the handler's folder; NODE_PATH alone is ignored by ESM) — as the real nodejs runtime provides it.
  */
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { unzipSync } from "fflate";
 import { ServiceError } from "../../aws/errors.js";
 import { Limits, Messages } from "./constants.js";
+import { inflateEntryTo, readCentralDirectory, ZipProblem, type ZipEntry } from "./zip.js";
 
 /** Skyport's own node_modules (walks up from this file: src/ or dist/ layout alike). */
 export const SKYPORT_NODE_MODULES = resolve(dirname(fileURLToPath(import.meta.url)), "../../../node_modules");
@@ -27,39 +27,57 @@ export function describeZip(zip: Uint8Array): CodeInfo {
   return { sha256: digest.toString("base64"), hex: digest.toString("hex"), size: zip.length };
 }
 
-/** Checks the zip can be read; throws Lambda's error otherwise. */
-export function checkZip(zip: Uint8Array): Record<string, Uint8Array> {
+/** A zip whose central directory was read and checked; entries are inflated only by extractCode. */
+export interface ZipArchive {
+  zip: Uint8Array;
+  entries: ZipEntry[];
+}
+
+/** The archive of a function without a zip (hot reload from a directory): nothing to extract. */
+export const NO_ARCHIVE: ZipArchive = { zip: new Uint8Array(0), entries: [] };
+
+const unzippedTooLarge = () => new ServiceError("InvalidParameterValueException", `Unzipped size must be smaller than ${Limits.MAX_UNZIPPED_BYTES} bytes`, 400);
+const badZip = () => new ServiceError("InvalidParameterValueException", Messages.badZip, 400);
+
+/** Checks the zip can be read and declares no more than Lambda's unzipped limit; throws Lambda's error otherwise. */
+export function checkZip(zip: Uint8Array): ZipArchive {
   if (zip.length > Limits.MAX_ZIP_BYTES) throw new ServiceError("RequestEntityTooLargeException", Messages.zipTooLarge, 413);
   try {
-    return unzipSync(zip);
-  } catch {
-    throw new ServiceError("InvalidParameterValueException", Messages.badZip, 400);
+    return { zip, entries: readCentralDirectory(zip, Limits.MAX_UNZIPPED_BYTES) };
+  } catch (e) {
+    if (e instanceof ZipProblem && e.kind === "too-large") throw unzippedTooLarge();
+    throw badZip();
   }
 }
 
-/** Extracts the code (once per hash) and returns the task root. */
-export function extractCode(codeRoot: string, info: CodeInfo, files: () => Record<string, Uint8Array>): string {
+/**
+ * Extracts the code (once per hash) and returns the task root. Entries stream to disk with a running cap
+ * on the total (declared sizes can lie); past it, or on a corrupt entry, nothing is kept and Lambda's error is thrown.
+ */
+export function extractCode(codeRoot: string, info: CodeInfo, archive: () => ZipArchive): string {
   const dir = join(codeRoot, info.hex);
   const task = join(dir, "task");
   if (existsSync(task)) return task;
   const tmp = join(codeRoot, `${info.hex}.${process.pid}.${Date.now()}.tmp`);
   mkdirSync(tmp, { recursive: true });
-  let total = 0;
-  for (const [name, data] of Object.entries(files())) {
-    const target = resolve(tmp, name);
-    if (!target.startsWith(tmp + sep)) continue; // no path traversal out of the task root
-    if (name.endsWith("/")) {
-      mkdirSync(target, { recursive: true });
-      continue;
+  const { zip, entries } = archive();
+  let budget = Limits.MAX_UNZIPPED_BYTES;
+  try {
+    for (const entry of entries) {
+      const target = resolve(tmp, entry.name);
+      if (!target.startsWith(tmp + sep)) continue; // no path traversal out of the task root
+      if (entry.directory) {
+        mkdirSync(target, { recursive: true });
+        continue;
+      }
+      mkdirSync(dirname(target), { recursive: true });
+      budget -= inflateEntryTo(zip, entry, target, budget);
+      chmodSync(target, 0o755); // bootstrap and binaries must run whatever the zip's tool recorded
     }
-    total += data.length;
-    if (total > Limits.MAX_UNZIPPED_BYTES) {
-      rmSync(tmp, { recursive: true, force: true });
-      throw new ServiceError("InvalidParameterValueException", `Unzipped size must be smaller than ${Limits.MAX_UNZIPPED_BYTES} bytes`, 400);
-    }
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, data);
-    chmodSync(target, 0o755); // zip modes are not carried by fflate; bootstrap and binaries must run
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    if (e instanceof ZipProblem) throw e.kind === "too-large" ? unzippedTooLarge() : badZip();
+    throw e;
   }
   mkdirSync(dir, { recursive: true });
   try {

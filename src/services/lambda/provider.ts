@@ -29,7 +29,7 @@ import type { RequestContext } from "../../edge/context.js";
 import { LocalProcessLauncher } from "../../runtime/process-launcher.js";
 import { sandboxSupport } from "../../runtime/sandbox.js";
 import type { ServiceEnv } from "../host.js";
-import { checkZip, describeZip, extractCode } from "./code.js";
+import { checkZip, describeZip, extractCode, NO_ARCHIVE, type ZipArchive } from "./code.js";
 import { Limits, Messages } from "./constants.js";
 import { functionArn, lastModified, notFound, parseFunctionName, validateSettings } from "./functions.js";
 import { EventSourcePoller } from "./event-sources.js";
@@ -180,7 +180,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
     const name = input.FunctionName.includes(":") ? parseFunctionName(ctx, input.FunctionName).name : input.FunctionName;
     if (this.store.getFunction(ctx.accountId, ctx.region, name, "$LATEST")) throw new ServiceError("ResourceConflictException", Messages.functionExists(name), 409);
     const zip = hotDir ? Buffer.alloc(0) : Buffer.from(input.Code.ZipFile!);
-    const files = hotDir ? {} : checkZip(zip);
+    const files = hotDir ? NO_ARCHIVE : checkZip(zip);
     const info = hotDir ? { ...describeZip(Buffer.from(hotDir)), hex: "hot-reload", size: 0 } : describeZip(zip);
     const blob = hotDir ? `dir:${hotDir}` : this.env.store.blobs.put(zip);
     const now = ctx.clock.now();
@@ -221,7 +221,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
     return out;
   }
 
-  private activate(ctx: RequestContext, name: string, info: ReturnType<typeof describeZip>, files: Record<string, Uint8Array>): void {
+  private activate(ctx: RequestContext, name: string, info: ReturnType<typeof describeZip>, files: ZipArchive): void {
     const row = this.store.getFunction(ctx.accountId, ctx.region, name, "$LATEST");
     if (!row || row.codeHex !== info.hex) return;
     try {

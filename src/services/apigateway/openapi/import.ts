@@ -7,11 +7,15 @@
 import yaml from "js-yaml";
 import type { Integration, IntegrationResponse, Method, MethodResponse } from "../../../aws/api/apigateway.js";
 import { ServiceError } from "../../../aws/errors.js";
+import { exceedsExpanded } from "../../../aws/protocol/bounds.js";
 import type { IdGenerator } from "../../../core/ids.js";
 import type { ApiDoc, StoredResource } from "../model.js";
 
 type Obj = Record<string, any>;
 const VERBS = ["get", "put", "post", "delete", "patch", "head", "options", "x-amazon-apigateway-any-method"];
+
+/** What an imported definition may expand to: a 10 MB definition without aliases stays well within it. */
+const DEFINITION_LIMITS = { maxNodes: 2_000_000, maxDepth: 256, maxChars: 64 * 1024 * 1024 };
 
 /** Parses the body of an import request; a definition that is neither JSON nor YAML is a BadRequestException. */
 export function parseDefinition(body: Uint8Array): Obj {
@@ -22,6 +26,9 @@ export function parseDefinition(body: Uint8Array): Obj {
   } catch (e) {
     throw new ServiceError("BadRequestException", `Invalid OpenAPI input: ${(e as Error).message.split("\n")[0]}`, 400);
   }
+  // YAML aliases share subtrees: a 500-byte alias bomb is a billion nodes to anything that walks it.
+  const tooBig = exceedsExpanded(doc, DEFINITION_LIMITS);
+  if (tooBig) throw new ServiceError("BadRequestException", `Invalid OpenAPI input: the definition is too large (${tooBig})`, 400);
   if (!doc || typeof doc !== "object" || (!(doc as Obj).swagger && !(doc as Obj).openapi)) {
     throw new ServiceError("BadRequestException", "Invalid OpenAPI input: the document is not an OpenAPI 3 or Swagger 2 definition", 400);
   }
