@@ -24,6 +24,7 @@ import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
 import { Limits, Messages, Patterns, RETENTION_DAYS } from "./constants.js";
 import { groupArn, groupNameOfArn, requireGroup, resolveGroup, sequenceToken } from "./operations/common.js";
+import { listLogGroups } from "./operations/groups.js";
 import { compilePattern, filterLogEvents, getLogEvents, putLogEvents } from "./operations/events.js";
 import { LogsStore, type GroupRow, type MetricFilterRow, type StreamRow } from "./store.js";
 import { decodePageToken, encodePageToken } from "./tokens.js";
@@ -141,6 +142,10 @@ export class LogsProvider implements L.LogsHandlers {
     const out: L.DescribeLogGroupsOutput = { logGroups: page.map((g) => this.describeGroup(g)) };
     if (more) out.nextToken = encodePageToken({ n: page[page.length - 1]!.name } satisfies NameToken);
     return out;
+  }
+
+  ListLogGroups(ctx: RequestContext, input: L.ListLogGroupsInput): L.ListLogGroupsOutput {
+    return listLogGroups(this.store, ctx, input);
   }
 
   private describeGroup(g: GroupRow): NonNullable<L.DescribeLogGroupsOutput["logGroups"]>[number] {
