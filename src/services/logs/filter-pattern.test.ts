@@ -203,3 +203,11 @@ test("filter pattern: catastrophic regexes finish (linear-time engine, issue 8)"
   assert.deepEqual(matching(`{ $.m = ${pattern} }`, [JSON.stringify({ m: "a".repeat(45) })]), []);
   assert.deepEqual(matching(`[w1 = ${pattern}]`, ["a".repeat(45)]), []);
 });
+
+test("filter pattern: JSON patterns only match JSON log events (CDK JsonPattern: 'patterns that only match JSON log events')", () => {
+  const nonJson = ["plain text ERROR", '2026-01-01T00:00:00Z\tabc\tINFO\t{"level":"ERROR"}', '{"level": "ERROR"', "", "[1, 2"];
+  for (const p of ['{ $.level = "ERROR" }', "{ $.level != \"INFO\" }", "{ $.missing NOT EXISTS }", "{ $.level = * }", "{ $.n IS NULL }"]) {
+    assert.deepEqual(matching(p, nonJson), [], p);
+  }
+  assert.deepEqual(matching("{ $.missing NOT EXISTS }", ['{"level":"ERROR"}']), ['{"level":"ERROR"}']);
+});
