@@ -852,6 +852,22 @@ export type UpdateLogAnomalyDetectorInput = {
   enabled: boolean;
 };
 export type UpdateLogAnomalyDetectorOutput = Record<string, never>;
+export type ListLogGroupsInput = {
+  logGroupNamePattern?: string;
+  logGroupClass?: string;
+  includeLinkedAccounts?: boolean;
+  accountIdentifiers?: Array<string>;
+  nextToken?: string;
+  limit?: number;
+};
+export type ListLogGroupsOutput = {
+  logGroups?: Array<{
+    logGroupName?: string;
+    logGroupArn?: string;
+    logGroupClass?: string;
+  }>;
+  nextToken?: string;
+};
 
 /** Every operation of the Amazon CloudWatch Logs model. A provider implements any subset (see services/index.ts). */
 export interface LogsOperations {
@@ -931,5 +947,6 @@ export interface LogsOperations {
   UpdateAnomaly(ctx: RequestContext, input: UpdateAnomalyInput): UpdateAnomalyOutput | Promise<UpdateAnomalyOutput>;
   UpdateDeliveryConfiguration(ctx: RequestContext, input: UpdateDeliveryConfigurationInput): UpdateDeliveryConfigurationOutput | Promise<UpdateDeliveryConfigurationOutput>;
   UpdateLogAnomalyDetector(ctx: RequestContext, input: UpdateLogAnomalyDetectorInput): UpdateLogAnomalyDetectorOutput | Promise<UpdateLogAnomalyDetectorOutput>;
+  ListLogGroups(ctx: RequestContext, input: ListLogGroupsInput): ListLogGroupsOutput | Promise<ListLogGroupsOutput>;
 }
 export type LogsHandlers = Partial<LogsOperations>;

@@ -12,6 +12,7 @@ import { ApiDefinitionOps } from "./definition-ops.js";
 import { invokeLambda, lambdaFunctionOf } from "./execute/integrations.js";
 import { applyPatch, type PatchOperation } from "./patch.js";
 import { Ajv, badRequest, notFound, page } from "./shared.js";
+import { userRegexEngine } from "../../core/user-regex.js";
 
 const AUTHORIZER_TYPES = ["TOKEN", "REQUEST", "COGNITO_USER_POOLS"];
 const ACCOUNT_MIGRATIONS = [
@@ -164,7 +165,7 @@ export abstract class ApiAuthorizerOps extends ApiDefinitionOps {
     applyPatch(next, patchOps(input.patchOperations), /^\/(schema|description)$/);
     if (typeof next.schema === "string" && next.schema !== m.schema) {
       try {
-        new Ajv({ strict: false }).compile(JSON.parse(next.schema) as object);
+        new Ajv({ strict: false, code: { regExp: userRegexEngine } }).compile(JSON.parse(next.schema) as object);
       } catch (e) {
         throw badRequest(`Invalid model specified: Validation Result: warnings : [], errors : [Invalid model schema specified. Unsupported keyword(s): ${(e as Error).message}]`);
       }

@@ -13,6 +13,7 @@ import { applyDefinition, parseDefinition } from "./openapi/import.js";
 import { applyPatch, type PatchOperation } from "./patch.js";
 import { ApiGatewayStore } from "./store.js";
 import { Ajv, badRequest, DEFAULT_MODELS, INTEGRATION_TYPES, METHODS, notFound, page, toResource, validateIntegration } from "./shared.js";
+import { userRegexEngine } from "../../core/user-regex.js";
 
 export abstract class ApiDefinitionOps {
   readonly store: ApiGatewayStore;
@@ -271,7 +272,7 @@ export abstract class ApiDefinitionOps {
     if (doc.models[input.name]) throw new ServiceError("ConflictException", "Model name already exists for this REST API", 409);
     if (input.schema) {
       try {
-        new Ajv({ strict: false }).compile(JSON.parse(input.schema) as object);
+        new Ajv({ strict: false, code: { regExp: userRegexEngine } }).compile(JSON.parse(input.schema) as object);
       } catch (e) {
         throw badRequest(`Invalid model specified: Validation Result: warnings : [], errors : [Invalid model schema specified. Unsupported keyword(s): ${(e as Error).message}]`);
       }

@@ -35,6 +35,7 @@ export const Messages = {
   GROUP_EXISTS: "The specified log group already exists",
   STREAM_EXISTS: "The specified log stream already exists",
   FILTER_NOT_FOUND: "The specified metric filter does not exist.",
+  SUBSCRIPTION_NOT_FOUND: "The specified subscription filter does not exist.",
   CHRONOLOGICAL: "Log events in a single PutLogEvents request must be in chronological order.",
   SPAN: "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.",
   BAD_TOKEN: "The specified nextToken is invalid.",

@@ -163,8 +163,51 @@ test("filter pattern: invalid patterns are rejected with AWS's messages", () => 
     ["{ $.a > abc }", /^Invalid filter pattern$/],
     ["{ a = 1 }", /^Invalid filter pattern$/],
     ["%(a)%", /^Invalid filter pattern$/],
+    // Doc "Supported regular expressions (regex) syntax": '!' is not a supported symbol, nor multi-byte characters.
+    ["%something!%", /^Invalid filter pattern$/],
+    ["%été%", /^Invalid filter pattern$/],
+    ["%a\\1%", /^Invalid filter pattern$/],
+    // Doc quotas: at most 2 regexes in a JSON or space-delimited pattern.
+    ["{ $.a = %x% || $.b = %y% || $.c = %z% }", /^Invalid filter pattern$/],
   ];
   for (const [pattern, message] of cases) {
     assert.throws(() => compileFilterPattern(pattern), (e: unknown) => e instanceof FilterPatternError && message.test(e.message), pattern);
   }
+});
+
+// Doc "Supported regular expressions (regex) syntax": usage of the supported operators.
+const REGEX_CASES: Array<{ pattern: string; events: string[]; expect: string[] }> = [
+  { pattern: "%^[hc]at%", events: ["hat", "cat", "that"], expect: ["hat", "cat"] },
+  { pattern: "%[hc]at$%", events: ["hat", "that", "cats"], expect: ["hat", "that"] },
+  { pattern: "%colou?r%", events: ["color", "colour", "colr"], expect: ["color", "colour"] },
+  { pattern: "%[abc]%", events: ["a", "b", "xyz"], expect: ["a", "b"] },
+  { pattern: "%[a-z]%", events: ["q", "Q", "1"], expect: ["q"] },
+  { pattern: "%[abcx-z]%", events: ["y", "d"], expect: ["y"] },
+  { pattern: "%a{3,5}%", events: ["aaa", "aaaaa", "aa"], expect: ["aaa", "aaaaa"] },
+  { pattern: "%[Ee]rror|[Ff]ail%", events: ["Error", "error", "fail", "Fail", "ok"], expect: ["Error", "error", "fail", "Fail"] },
+  { pattern: "%\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}%", events: ["from 10.0.0.1", "from host"], expect: ["from 10.0.0.1"] },
+  { pattern: "%ab*c%", events: ["ac", "abbbc", "adc"], expect: ["ac", "abbbc"] },
+  { pattern: "%ab+c%", events: ["ac", "abc"], expect: ["abc"] },
+  { pattern: "%a.c%", events: ["abc", "ac"], expect: ["abc"] },
+  { pattern: "%user_id=[0-9]+;%", events: ["user_id=42;", "user_id=x;"], expect: ["user_id=42;"] },
+];
+
+test("filter pattern: %regex% with the documented operators", () => {
+  for (const c of REGEX_CASES) assert.deepEqual(matching(c.pattern, c.events), c.expect, c.pattern);
+});
+
+test("filter pattern: catastrophic regexes finish (linear-time engine, issue 8)", () => {
+  // 12 `a*` against 45 `a`s: hours with a backtracking engine. The assertion is that it returns at all.
+  const pattern = `%${"a*".repeat(12)}b%`;
+  assert.deepEqual(matching(pattern, ["a".repeat(45), "a".repeat(45) + "b"]), ["a".repeat(45) + "b"]);
+  assert.deepEqual(matching(`{ $.m = ${pattern} }`, [JSON.stringify({ m: "a".repeat(45) })]), []);
+  assert.deepEqual(matching(`[w1 = ${pattern}]`, ["a".repeat(45)]), []);
+});
+
+test("filter pattern: JSON patterns only match JSON log events (CDK JsonPattern: 'patterns that only match JSON log events')", () => {
+  const nonJson = ["plain text ERROR", '2026-01-01T00:00:00Z\tabc\tINFO\t{"level":"ERROR"}', '{"level": "ERROR"', "", "[1, 2"];
+  for (const p of ['{ $.level = "ERROR" }', "{ $.level != \"INFO\" }", "{ $.missing NOT EXISTS }", "{ $.level = * }", "{ $.n IS NULL }"]) {
+    assert.deepEqual(matching(p, nonJson), [], p);
+  }
+  assert.deepEqual(matching("{ $.missing NOT EXISTS }", ['{"level":"ERROR"}']), ['{"level":"ERROR"}']);
 });

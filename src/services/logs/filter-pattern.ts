@@ -41,10 +41,12 @@ function compile(pattern: string): FilterMatcher {
   if (p === "" || /^"\s+"$/.test(p)) return MATCH_ALL;
   if (p.startsWith("{")) {
     if (!p.endsWith("}")) throw new FilterPatternError("If a filter pattern starts with '{' it must end with '}'");
+    checkRegexCount(p);
     return jsonMatcher(p.slice(1, -1));
   }
   if (p.startsWith("[")) {
     if (!p.endsWith("]")) throw new FilterPatternError("If a filter pattern starts with '[' it must end with ']'");
+    checkRegexCount(p);
     return delimitedMatcher(p.slice(1, -1));
   }
   if (p.length > 1 && p.startsWith("%") && p.endsWith("%")) {
@@ -53,6 +55,12 @@ function compile(pattern: string): FilterMatcher {
   }
   return termsMatcher(p);
 }
+/** Doc quotas: "a limit of 2 regex for each filter pattern" in JSON and space-delimited patterns. */
+function checkRegexCount(p: string): void {
+  const outsideQuotes = p.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  if ((outsideQuotes.match(/%[^%]*%/g) ?? []).length > 2) throw new FilterPatternError(INVALID);
+}
+
 // ---------------------------------------------------------------- terms
 
 function termsMatcher(p: string): FilterMatcher {

@@ -4,6 +4,8 @@
  * space-delimited condition languages.
  */
 
+import { compileUserRegex, type UserRegex } from "../../core/user-regex.js";
+
 /** A pattern error, reported by the caller as InvalidParameterException with this message. */
 export class FilterPatternError extends Error {}
 
@@ -27,17 +29,23 @@ export function closingQuote(s: string, open: number): number {
 
 export const unescape = (s: string) => s.replace(/\\(.)/g, "$1");
 
-/** `%...%` → RegExp. The doc allows letters, digits, a few symbols and the operators ^$?[]{}|\*+. — not ( ). */
-export function compileRegex(src: string): RegExp {
+/**
+ * The characters a `%regex%` may hold (doc "Supported regular expressions (regex) syntax"): letters, digits,
+ * the symbols : _ # = @ / ; , - and the operators ^ $ ? [ ] { } | \ * + . — no parentheses (no
+ * subpatterns), nothing multi-byte.
+ */
+const REGEX_CHARS = /^[A-Za-z0-9:_#=@/;,\-^$?[\]{}|\\*+.]+$/;
+
+/** `%...%` → a linear-time matcher (issue 8: a backtracking engine let one pattern block the server). */
+export function compileRegex(src: string): UserRegex {
   const body = src.slice(1, -1);
-  if (!body || /[()]/.test(body) || /[^\x20-\x7e]/.test(body)) throw new FilterPatternError(INVALID);
+  if (!body || !REGEX_CHARS.test(body)) throw new FilterPatternError(INVALID);
   try {
-    return new RegExp(body);
+    return compileUserRegex(body, "", { maxLength: 1024 });
   } catch {
     throw new FilterPatternError(INVALID);
   }
 }
-
 
 // ---------------------------------------------------------------- values and comparisons (shared by JSON and space-delimited)
 
@@ -48,7 +56,7 @@ export type Value =
   | { kind: "number"; n: number; text: string }
   | { kind: "string"; text: string; prefix: boolean; suffix: boolean }
   | { kind: "any" }
-  | { kind: "regex"; re: RegExp };
+  | { kind: "regex"; re: UserRegex };
 
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 

@@ -24,7 +24,9 @@ import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
 import { Limits, Messages, Patterns, RETENTION_DAYS } from "./constants.js";
 import { groupArn, groupNameOfArn, requireGroup, resolveGroup, sequenceToken } from "./operations/common.js";
-import { compilePattern, filterLogEvents, getLogEvents, putLogEvents } from "./operations/events.js";
+import { listLogGroups } from "./operations/groups.js";
+import { compilePattern, filterLogEvents, getLogEvents, putLogEvents, type StoredEvent } from "./operations/events.js";
+import { Subscriptions } from "./operations/subscriptions.js";
 import { LogsStore, type GroupRow, type MetricFilterRow, type StreamRow } from "./store.js";
 import { decodePageToken, encodePageToken } from "./tokens.js";
 import { alreadyExists, checks, checkStreamName, invalidParameter, limitExceeded, notFound } from "./validate.js";
@@ -43,10 +45,12 @@ const isOffsetToken = (v: unknown): v is OffsetToken => Number.isSafeInteger((v 
 
 export class LogsProvider implements L.LogsHandlers {
   readonly store: LogsStore;
+  private readonly subs: Subscriptions;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly env: ServiceEnv) {
     this.store = new LogsStore(env.store);
+    this.subs = new Subscriptions(this.store, env);
     this.timer = setInterval(() => {
       try {
         this.sweepExpired();
@@ -64,6 +68,7 @@ export class LogsProvider implements L.LogsHandlers {
 
   reset(): void {
     this.store.clearCaches();
+    this.subs.reset();
   }
 
   /** Deletes every event older than its group's retention (per env.clock); returns how many. */
@@ -108,9 +113,11 @@ export class LogsProvider implements L.LogsHandlers {
       this.store.s.deleteGroupEvents!.run(g.id);
       this.store.s.deleteGroupStreams!.run(g.id);
       this.store.s.deleteGroupFilters!.run(g.id);
+      this.store.s.deleteGroupSubscriptions!.run(g.id);
       this.store.s.deleteGroup!.run(g.id);
     });
     this.store.clearCaches();
+    this.subs.forgetGroup(g.id);
     return {};
   }
 
@@ -141,6 +148,10 @@ export class LogsProvider implements L.LogsHandlers {
     const out: L.DescribeLogGroupsOutput = { logGroups: page.map((g) => this.describeGroup(g)) };
     if (more) out.nextToken = encodePageToken({ n: page[page.length - 1]!.name } satisfies NameToken);
     return out;
+  }
+
+  ListLogGroups(ctx: RequestContext, input: L.ListLogGroupsInput): L.ListLogGroupsOutput {
+    return listLogGroups(this.store, ctx, input);
   }
 
   private describeGroup(g: GroupRow): NonNullable<L.DescribeLogGroupsOutput["logGroups"]>[number] {
@@ -246,7 +257,12 @@ export class LogsProvider implements L.LogsHandlers {
   // ------------------------------------------------------------------ events
 
   PutLogEvents(ctx: RequestContext, input: L.PutLogEventsInput): L.PutLogEventsOutput {
-    return putLogEvents(this.store, ctx, input);
+    if (!this.subs.active()) return putLogEvents(this.store, ctx, input);
+    let stored: { groupId: number; events: StoredEvent[] } | undefined;
+    const out = putLogEvents(this.store, ctx, input, (groupId, events) => (stored = { groupId, events }));
+    // Delivery happens off the request: the caller's answer never waits for (or fails with) a subscriber.
+    if (stored) setImmediate((s: typeof stored & object) => this.subs.deliver(ctx, s.groupId, input.logGroupName, input.logStreamName, s.events), stored);
+    return out;
   }
 
   GetLogEvents(ctx: RequestContext, input: L.GetLogEventsInput): L.GetLogEventsOutput {
@@ -378,6 +394,20 @@ export class LogsProvider implements L.LogsHandlers {
     const g = requireGroup(this.store, ctx, input.logGroupName);
     if (!this.store.s.deleteFilter!.run(g.id, input.filterName).changes) throw notFound(Messages.FILTER_NOT_FOUND);
     return {};
+  }
+
+  // ------------------------------------------------------------------ subscription filters
+
+  PutSubscriptionFilter(ctx: RequestContext, input: L.PutSubscriptionFilterInput): Promise<L.PutSubscriptionFilterOutput> {
+    return this.subs.put(ctx, input);
+  }
+
+  DescribeSubscriptionFilters(ctx: RequestContext, input: L.DescribeSubscriptionFiltersInput): L.DescribeSubscriptionFiltersOutput {
+    return this.subs.describe(ctx, input);
+  }
+
+  DeleteSubscriptionFilter(ctx: RequestContext, input: L.DeleteSubscriptionFilterInput): L.DeleteSubscriptionFilterOutput {
+    return this.subs.delete(ctx, input);
   }
 
   TestMetricFilter(_ctx: RequestContext, input: L.TestMetricFilterInput): L.TestMetricFilterOutput {

@@ -6,7 +6,9 @@
  * - `logs_events`: one row per event; `seq` (the row id, never reused) orders events of equal
  *   timestamp and makes event ids and tokens. Indexed by (group, stream, timestamp, seq) for
  *   GetLogEvents and (group, timestamp, seq) for FilterLogEvents across streams.
- * - `logs_metric_filters`: metric filter definitions.
+ * - `logs_metric_filters`: metric filter definitions; `logs_subscription_filters`: subscription filters.
+ * - `logs_objects`: resources Skyport stores and returns but does not act on (resource policies,
+ *   destinations, delivery sources/destinations/deliveries) and Logs Insights queries, as JSON bodies.
  *
  * PutLogEvents is the hot path (Lambda writes every invocation's logs): group and stream ids are cached
  * in memory, statements are prepared once and a batch is one transaction.
@@ -46,6 +48,22 @@ export interface EventRow {
   message: string;
 }
 
+export interface SubscriptionRow {
+  group_id: number;
+  name: string;
+  body: string;
+  created: number;
+}
+
+export interface ObjectRow {
+  account: string;
+  region: string;
+  kind: string;
+  name: string;
+  body: string;
+  created: number;
+}
+
 export interface MetricFilterRow {
   group_id: number;
   name: string;
@@ -76,6 +94,15 @@ const SCHEMA = [
      group_id INTEGER NOT NULL, name TEXT NOT NULL, pattern TEXT NOT NULL, transformations TEXT NOT NULL,
      created INTEGER NOT NULL,
      PRIMARY KEY (group_id, name));`,
+  // 2: subscription filters (per group), and the stored-only resources (policies, destinations, deliveries,
+  // queries) as JSON bodies keyed by kind and name.
+  `CREATE TABLE logs_subscription_filters (
+     group_id INTEGER NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL, created INTEGER NOT NULL,
+     PRIMARY KEY (group_id, name));
+   CREATE TABLE logs_objects (
+     account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+     body TEXT NOT NULL, created INTEGER NOT NULL,
+     PRIMARY KEY (account, region, kind, name));`,
 ];
 
 /** What PutLogEvents needs of a group, cached. */
@@ -109,6 +136,23 @@ export class LogsStore {
       deleteGroupStreams: p("DELETE FROM logs_streams WHERE group_id = ?"),
       deleteGroupEvents: p("DELETE FROM logs_events WHERE group_id = ?"),
       deleteGroupFilters: p("DELETE FROM logs_metric_filters WHERE group_id = ?"),
+      deleteGroupSubscriptions: p("DELETE FROM logs_subscription_filters WHERE group_id = ?"),
+
+      putSubscription: p(
+        `INSERT INTO logs_subscription_filters (group_id, name, body, created) VALUES (?, ?, ?, ?)
+           ON CONFLICT (group_id, name) DO UPDATE SET body = excluded.body`,
+      ),
+      listSubscriptions: p("SELECT * FROM logs_subscription_filters WHERE group_id = ? ORDER BY name"),
+      deleteSubscription: p("DELETE FROM logs_subscription_filters WHERE group_id = ? AND name = ?"),
+
+      putObject: p(
+        `INSERT INTO logs_objects (account, region, kind, name, body, created) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (account, region, kind, name) DO UPDATE SET body = excluded.body`,
+      ),
+      getObject: p("SELECT * FROM logs_objects WHERE account = ? AND region = ? AND kind = ? AND name = ?"),
+      listObjects: p("SELECT * FROM logs_objects WHERE account = ? AND region = ? AND kind = ? AND name > ? ORDER BY name"),
+      countObjects: p("SELECT count(*) AS n FROM logs_objects WHERE account = ? AND region = ? AND kind = ?"),
+      deleteObject: p("DELETE FROM logs_objects WHERE account = ? AND region = ? AND kind = ? AND name = ?"),
 
       insertStream: p("INSERT INTO logs_streams (group_id, name, created) VALUES (?, ?, ?)"),
       getStream: p("SELECT * FROM logs_streams WHERE group_id = ? AND name = ?"),

@@ -11,6 +11,7 @@ import AjvModule from "ajv-draft-04";
 import type { GatewayResponse, Integration, IntegrationResponse, Stage } from "../../../aws/api/apigateway.js";
 import type { HttpRequest, HttpResponse } from "../../../aws/protocol/types.js";
 import type { Clock } from "../../../core/clock.js";
+import { userRegexEngine } from "../../../core/user-regex.js";
 import type { IdGenerator } from "../../../core/ids.js";
 import type { Logger } from "../../../core/log.js";
 import type { RequestContext } from "../../../edge/context.js";
@@ -175,7 +176,7 @@ function validateMethodRequest(ex: Exchange): HttpResponse | undefined {
 const validators = new Map<string, (data: unknown) => boolean>();
 function schemaValidator(schema: string): (data: unknown) => boolean {
   let v = validators.get(schema);
-  if (!v) validators.set(schema, (v = new Ajv({ strict: false, allErrors: false }).compile(JSON.parse(schema) as object)));
+  if (!v) validators.set(schema, (v = new Ajv({ strict: false, allErrors: false, code: { regExp: userRegexEngine } }).compile(JSON.parse(schema) as object)));
   return v;
 }
 

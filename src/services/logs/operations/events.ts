@@ -22,7 +22,20 @@ import { comparePositions, resolveGroup, sequenceToken } from "./common.js";
 const END_OF_TIME = Number.MAX_SAFE_INTEGER;
 const DAY_MS = 24 * 3600 * 1000;
 
-export function putLogEvents(store: LogsStore, ctx: RequestContext, input: PutLogEventsInput): PutLogEventsOutput {
+/** An event as stored (subscription delivery needs its id). */
+export interface StoredEvent {
+  seq: number;
+  timestamp: number;
+  message: string;
+}
+
+/** Stores a batch; `onStored` (given only when the group has subscribers) receives the accepted events. */
+export function putLogEvents(
+  store: LogsStore,
+  ctx: RequestContext,
+  input: PutLogEventsInput,
+  onStored?: (groupId: number, events: StoredEvent[]) => void,
+): PutLogEventsOutput {
   const events = input.logEvents;
   const c = checks()
     .string(input.logGroupName, "logGroupName", 1, 512, Patterns.LOG_GROUP_NAME)
@@ -63,13 +76,15 @@ export function putLogEvents(store: LogsStore, ctx: RequestContext, input: PutLo
   if (end > start && events[end - 1]!.timestamp - events[start]!.timestamp > Limits.MAX_BATCH_SPAN_MS) throw invalidParameter(Messages.SPAN);
 
   let uploads: number;
+  const accepted: StoredEvent[] | undefined = onStored && end > start ? [] : undefined;
   if (end > start) {
     uploads = store.tx(() => {
       const insert = store.s.insertEvent!;
       let stored = 0;
       for (let i = start; i < end; i++) {
         const e = events[i]!;
-        insert.run(group.id, streamId, e.timestamp, now, e.message);
+        const r = insert.run(group.id, streamId, e.timestamp, now, e.message);
+        accepted?.push({ seq: Number(r.lastInsertRowid), timestamp: e.timestamp, message: e.message });
         stored += sizes[i]!;
       }
       const first = events[start]!.timestamp;
@@ -82,6 +97,7 @@ export function putLogEvents(store: LogsStore, ctx: RequestContext, input: PutLo
     uploads = (store.s.touchStream!.get(streamId) as { upload_seq: number }).upload_seq;
   }
 
+  if (accepted) onStored!(group.id, accepted);
   const out: PutLogEventsOutput = { nextSequenceToken: sequenceToken(streamId, uploads) };
   if (tooOldEnd || expiredEnd || end < events.length) {
     out.rejectedLogEventsInfo = {};

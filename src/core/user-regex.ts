@@ -1,0 +1,155 @@
+/**
+ * User-supplied regular expressions, matched in linear time (issue 8 item 6: a backtracking engine let one
+ * CloudWatch Logs filter pattern `%a*a*a*a*a*a*a*b%` block the server for seconds).
+ *
+ * Engine: re2js, a pure-JavaScript port of RE2 — automata, no backtracking, so matching costs
+ * O(pattern × input) whatever the pattern. Why not the others: V8's linear engine (`l` flag) refuses the
+ * `i` and `u` flags and bounds over a few hundred in Node 20; re2-wasm demands `u` and is unmaintained; the
+ * native `re2` package compiles RE2 on every install.
+ *
+ * Input is ECMAScript syntax (what JSON Schema `pattern`, EventBridge and most users write); the few
+ * spellings RE2 reads differently are translated (`\uXXXX`, `\u{X}`, `\cX`, `(?<name>`, `[^]`).
+ * Backreferences and lookaround cannot run in linear time and are refused, as RE2 (and AWS's own
+ * linear engines) refuse them. Known differences from V8: `\s` is ASCII whitespace only; `\b`/`\w` are
+ * ASCII in both; repetition counts are limited to 1000 (RE2's bound).
+ */
+import { RE2JS } from "re2js";
+
+export const UserRegexLimits = {
+  /** Longest pattern accepted, in UTF-16 code units (AWS's own limits are lower: filter patterns 1024). */
+  MAX_PATTERN_LENGTH: 4096,
+  /** Largest compiled program (instructions); bounds the per-character cost of a match. */
+  MAX_PROGRAM_SIZE: 10_000,
+} as const;
+
+/** A compiled user pattern. `test` searches anywhere in the string unless the pattern anchors itself. */
+export interface UserRegex {
+  readonly source: string;
+  readonly flags: string;
+  test(s: string): boolean;
+  /** `/source/flags`, as RegExp prints itself. */
+  toString(): string;
+}
+
+/** A pattern that cannot be compiled (syntax, unsupported feature, or over a limit). */
+export class UserRegexError extends Error {
+  constructor(readonly pattern: string, readonly reason: string) {
+    super(`Invalid regular expression: /${pattern.length > 80 ? pattern.slice(0, 80) + "…" : pattern}/: ${reason}`);
+  }
+}
+
+export interface CompileOptions {
+  /** Override MAX_PATTERN_LENGTH (smaller, for services with tighter documented limits). */
+  maxLength?: number;
+}
+
+const FLAG_BITS: Record<string, number> = { i: RE2JS.CASE_INSENSITIVE, s: RE2JS.DOTALL, m: RE2JS.MULTILINE, u: 0, g: 0, y: 0, d: 0 };
+
+/** Compiles `pattern` (ECMAScript syntax) with JS-style `flags` (i, m, s honoured; g, y, u, d accepted). */
+export function compileUserRegex(pattern: string, flags = "", options: CompileOptions = {}): UserRegex {
+  const max = options.maxLength ?? UserRegexLimits.MAX_PATTERN_LENGTH;
+  if (typeof pattern !== "string") throw new UserRegexError(String(pattern), "pattern must be a string");
+  if (pattern.length > max) throw new UserRegexError(pattern, `pattern longer than ${max} characters`);
+  let bits = 0;
+  for (const f of flags) {
+    const b = FLAG_BITS[f];
+    if (b === undefined) throw new UserRegexError(pattern, `invalid flag '${f}'`);
+    bits |= b;
+  }
+  const re2Source = toRe2Syntax(pattern);
+  let re: ReturnType<typeof RE2JS.compile>;
+  try {
+    re = RE2JS.compile(re2Source, bits);
+  } catch (e) {
+    throw new UserRegexError(pattern, (e as Error).message.replace(/^error parsing regexp: /, ""));
+  }
+  if (re.programSize() > UserRegexLimits.MAX_PROGRAM_SIZE) throw new UserRegexError(pattern, "pattern too large");
+  // toString is an identity: ajv keys its pattern cache by it.
+  return { source: pattern, flags, test: (s: string) => re.test(s), toString: () => `/${pattern}/${flags}` };
+}
+
+/**
+ * An ajv `code.regExp` engine: `new Ajv({ code: { regExp: userRegexEngine } })` makes JSON Schema `pattern`
+ * and `patternProperties` linear-time. ajv calls it once per pattern at schema compile time (errors surface
+ * as schema errors there).
+ */
+export const userRegexEngine = Object.assign((pattern: string, flags: string) => compileUserRegex(pattern, flags), {
+  // Only used by ajv's standalone code generation, which Skyport does not use.
+  code: "compileUserRegex",
+});
+
+const HEX = /^[0-9a-fA-F]{4}$/;
+
+/** Rewrites the ECMAScript spellings RE2 reads differently; refuses backreferences and lookaround. */
+function toRe2Syntax(p: string): string {
+  let out = "";
+  let inClass = false;
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i]!;
+    if (c === "\\") {
+      const n = p[i + 1];
+      if (n === undefined) throw new UserRegexError(p, "\\ at end of pattern");
+      if (n === "u") {
+        if (p[i + 2] === "{") {
+          const end = p.indexOf("}", i + 3);
+          if (end < 0 || !/^[0-9a-fA-F]{1,6}$/.test(p.slice(i + 3, end))) throw new UserRegexError(p, "invalid Unicode escape");
+          out += `\\x{${p.slice(i + 3, end)}}`;
+          i = end;
+        } else {
+          const hex = p.slice(i + 2, i + 6);
+          if (!HEX.test(hex)) throw new UserRegexError(p, "invalid Unicode escape");
+          out += `\\x{${hex}}`;
+          i += 5;
+        }
+        continue;
+      }
+      if (n === "c" && /[A-Za-z]/.test(p[i + 2] ?? "")) {
+        out += `\\x{${(p.charCodeAt(i + 2) % 32).toString(16)}}`;
+        i += 2;
+        continue;
+      }
+      if (n === "0" && !/[0-9]/.test(p[i + 2] ?? "")) {
+        out += "\\x{0}";
+        i++;
+        continue;
+      }
+      if (/[1-9]/.test(n) && !inClass) throw new UserRegexError(p, "backreferences are not supported");
+      if (n === "k" && p[i + 2] === "<") throw new UserRegexError(p, "backreferences are not supported");
+      out += c + n;
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === "]") inClass = false;
+      out += c;
+      continue;
+    }
+    if (c === "[") {
+      if (p.startsWith("[^]", i)) {
+        out += "(?s:.)";
+        i += 2;
+        continue;
+      }
+      inClass = true;
+      out += c;
+      // A leading ']' (or '^]') is a literal in RE2 but closes an empty class in JS; escape it.
+      if (p[i + 1] === "^") {
+        out += "^";
+        i++;
+      }
+      if (p[i + 1] === "]") throw new UserRegexError(p, "empty character class");
+      continue;
+    }
+    if (c === "(" && p[i + 1] === "?") {
+      const k = p[i + 2];
+      if (k === "=" || k === "!" || (k === "<" && (p[i + 3] === "=" || p[i + 3] === "!"))) throw new UserRegexError(p, "lookaround assertions are not supported");
+      if (k === "<") {
+        out += "(?P<";
+        i += 2;
+        continue;
+      }
+    }
+    out += c;
+  }
+  return out;
+}
