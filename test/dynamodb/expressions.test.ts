@@ -66,7 +66,7 @@ test("PutItem: numbers are stored normalized", async () => {
   const r = await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: "n" }, sk: { S: "n" } } }));
   assert.deepEqual([r.Item!.a!.N, r.Item!.b!.N, r.Item!.c!.N, r.Item!.d!.N], ["1.5", "7", "0", "1000"]);
   await rejects(ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "n" }, sk: { S: "x" }, a: { N: "abc" } } })), "ValidationException", /^The parameter cannot be converted to a numeric value/);
-  await rejects(ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "n" }, sk: { S: "x" }, a: { SS: [] } } })), "ValidationException", "One or more parameter values were invalid: An AttributeValue may not contain an empty set.");
+  await rejects(ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "n" }, sk: { S: "x" }, a: { SS: [] } } })), "ValidationException", "One or more parameter values were invalid: An string set  may not be empty");
   await rejects(ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "n" }, sk: { S: "x" }, a: { N: "1".repeat(39) } } })), "ValidationException", "Attempting to store more than 38 significant digits in a Number");
   await rejects(ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "n" }, sk: { S: "x" }, a: { N: "1e126" } } })), "ValidationException", "Number overflow. Attempting to store a number with magnitude larger than supported range");
   await rejects(ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "n" }, sk: { S: "x" }, a: { N: "1e-131" } } })), "ValidationException", "Number underflow. Attempting to store a number with magnitude smaller than supported range");

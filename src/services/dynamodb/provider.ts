@@ -4,8 +4,8 @@
  * projection and update expressions and the legacy parameters), Query/Scan (indexes, pagination, 1 MB
  * pages, parallel scan), batches, transactions, PartiQL, ConsumedCapacity and streams (read by the
  * dynamodbstreams provider), on-demand backups.
- * The attribute-value, expression and PartiQL cores are reached only through operations/deps.ts; until
- * the shared cores (values/, expressions/, partiql/) land, operations/interim/ implements them.
+ * The attribute-value, expression and PartiQL cores (values/, expressions/, partiql/) are reached only
+ * through operations/deps.ts: one parser, one evaluator, one number type.
  *
  * On-demand backups and point-in-time recovery restore for real (operations/backups.ts).
  * Known gaps against AWS: global tables, imports/exports, Kinesis streaming destinations and contributor insights are not
