@@ -16,9 +16,17 @@ export interface ParseIssues {
 
 const describe = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
 
+/**
+ * Deepest nesting of structures, lists and maps accepted (the JSON parser of AWS's services refuses
+ * documents nested deeper than 1,000 levels); bounds the recursion below for recursive shapes.
+ */
+export const MAX_NESTING_DEPTH = 1000;
+
 /** JSON wire value → typed value. Throws SerializationException for values of the wrong type. */
-export function fromJson(shape: Shape, value: unknown, path: string, issues: ParseIssues): unknown {
+export function fromJson(shape: Shape, value: unknown, path: string, issues: ParseIssues, depth = 0): unknown {
   if (value === null) return undefined;
+  if (depth > MAX_NESTING_DEPTH && (shape.type === "structure" || shape.type === "list" || shape.type === "map"))
+    throw serializationError(`Document nesting depth exceeds the maximum allowed (${MAX_NESTING_DEPTH})`);
   switch (shape.type) {
     case "structure": {
       if (typeof value !== "object" || Array.isArray(value)) throw typeError(path, "structure", value);
@@ -30,7 +38,7 @@ export function fromJson(shape: Shape, value: unknown, path: string, issues: Par
         if (m.location) continue; // bound elsewhere (rest-json)
         const v = src[m.locationName ?? name];
         if (v === undefined || v === null) continue;
-        out[name] = fromJson(m, v, join(path, name), issues);
+        out[name] = fromJson(m, v, join(path, name), issues, depth + 1);
       }
       if (shape.required) for (const r of shape.required) if (out[r] === undefined && !members[r]?.location) issues.missing.push(join(path, r));
       return out;
@@ -42,7 +50,11 @@ export function fromJson(shape: Shape, value: unknown, path: string, issues: Par
         for (const v of value) checkScalar(member, v, path);
         return value;
       }
-      return value.map((v, i) => fromJson(member, v, `${path}.${i + 1}.member`, issues));
+      // A null element is a missing required value: "Value null at 'x.1.member' failed to satisfy constraint".
+      return value.map((v, i) => {
+        if (v === null) issues.missing.push(`${path}.${i + 1}.member`);
+        return fromJson(member, v, `${path}.${i + 1}.member`, issues, depth + 1);
+      });
     }
     case "map": {
       if (typeof value !== "object" || Array.isArray(value)) throw typeError(path, "map", value);
@@ -50,8 +62,14 @@ export function fromJson(shape: Shape, value: unknown, path: string, issues: Par
       const valueShape = shape.value!;
       for (const k in value as Record<string, unknown>) {
         const v = (value as Record<string, unknown>)[k];
-        if (v === null || v === undefined) continue;
-        out[k] = fromJson(valueShape, v, path, issues);
+        if (v === undefined) continue;
+        // A null AttributeValue (the one union with a NULL member) is kept for the service to refuse:
+        // DynamoDB answers {"Item": {"a": null}} with a ValidationException, it does not drop "a".
+        if (v === null) {
+          if (valueShape.members?.NULL) out[k] = null;
+          continue;
+        }
+        out[k] = fromJson(valueShape, v, path, issues, depth + 1);
       }
       return out;
     }
