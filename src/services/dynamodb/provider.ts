@@ -14,8 +14,7 @@
  * most once a minute.
  * Deliberate differences: tables and indexes are ACTIVE as soon as CreateTable/UpdateTable answers
  * (CreateTable still answers CREATING, as AWS does); ItemCount/TableSizeBytes of smaller tables are exact
- * and current (AWS refreshes them about every six hours); the TTL sweeper runs every few seconds instead of within days;
- * CreateTable accepts names from 1 character (the API model's minimum; the naming guide says 3).
+ * and current (AWS refreshes them about every six hours); the TTL sweeper runs every few seconds instead of within days.
  */
 import type * as api from "../../aws/api/dynamodb.js";
 import { ServiceError } from "../../aws/errors.js";
