@@ -66,7 +66,7 @@ test("PutItem: numbers are stored normalized", async () => {
   const r = await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: "n" }, sk: { S: "n" } } }));
   assert.deepEqual([r.Item!.a!.N, r.Item!.b!.N, r.Item!.c!.N, r.Item!.d!.N], ["1.5", "7", "0", "1000"]);
   await rejects(ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "n" }, sk: { S: "x" }, a: { N: "abc" } } })), "ValidationException", /^The parameter cannot be converted to a numeric value/);
-  await rejects(ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "n" }, sk: { S: "x" }, a: { SS: [] } } })), "ValidationException", "One or more parameter values were invalid: An AttributeValue may not contain an empty set.");
+  await rejects(ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "n" }, sk: { S: "x" }, a: { SS: [] } } })), "ValidationException", "One or more parameter values were invalid: An string set  may not be empty");
   await rejects(ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "n" }, sk: { S: "x" }, a: { N: "1".repeat(39) } } })), "ValidationException", "Attempting to store more than 38 significant digits in a Number");
   await rejects(ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "n" }, sk: { S: "x" }, a: { N: "1e126" } } })), "ValidationException", "Number overflow. Attempting to store a number with magnitude larger than supported range");
   await rejects(ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "n" }, sk: { S: "x" }, a: { N: "1e-131" } } })), "ValidationException", "Number underflow. Attempting to store a number with magnitude smaller than supported range");
@@ -129,4 +129,55 @@ test("UpdateItem: overlapping paths, bad attribute map keys and duplicate set el
     "ValidationException",
     "One or more parameter values were invalid: Input collection [a, a] contains duplicates.",
   );
+});
+
+test("UpdateItem: parenthesised operands, as ElectroDB writes every subtraction", async () => {
+  await doc.send(new PutCommand({ TableName: table, Item: { pk: "paren", sk: "1", stock: 10, b: "abc", c: [1, 4], m: { a: 6 } } }));
+  const r = await doc.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: { pk: "paren", sk: "1" },
+      UpdateExpression: "SET #stock = (if_not_exists(#stock, :d) - :v), #fresh = (if_not_exists(#fresh, :d) - :v), #total = ((c[1]) + (m.a))",
+      ConditionExpression: "(size(b)) = :three AND (#stock) > (:v)",
+      ExpressionAttributeNames: { "#stock": "stock", "#fresh": "fresh", "#total": "total" },
+      ExpressionAttributeValues: { ":d": 0, ":v": 3, ":three": 3 },
+      ReturnValues: "ALL_NEW",
+    }),
+  );
+  assert.deepEqual([r.Attributes!.stock, r.Attributes!.fresh, r.Attributes!.total], [7, -3, 10]);
+});
+
+test("UpdateItem: unknown functions and misplaced ones are named in the message", async () => {
+  const key = { pk: { S: "paren" }, sk: { S: "1" } };
+  await rejects(
+    ddb.send(new UpdateItemCommand({ TableName: table, Key: key, UpdateExpression: "SET a = f123_hi(b)" })),
+    "ValidationException",
+    "Invalid UpdateExpression: Invalid function name; function: f123_hi",
+  );
+  await rejects(
+    ddb.send(new UpdateItemCommand({ TableName: table, Key: key, UpdateExpression: "SET a = :v", ConditionExpression: "attribute_exists(a) = :v", ExpressionAttributeValues: { ":v": { N: "1" } } })),
+    "ValidationException",
+    "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: attribute_exists",
+  );
+  await rejects(
+    ddb.send(new ScanCommand({ TableName: table, FilterExpression: "((a = :v))", ExpressionAttributeValues: { ":v": { N: "1" } } })),
+    "ValidationException",
+    "Invalid FilterExpression: The expression has redundant parentheses;",
+  );
+});
+
+test("Scan: a filter of 4,096 '(' answers a validation error", async () => {
+  await rejects(ddb.send(new ScanCommand({ TableName: table, FilterExpression: "(".repeat(4096) })), "ValidationException", /^Invalid FilterExpression: Syntax error; token: /);
+  const long = "(".repeat(4096) + "a = :v" + ")".repeat(4096);
+  await rejects(
+    ddb.send(new ScanCommand({ TableName: table, FilterExpression: long, ExpressionAttributeValues: { ":v": { N: "1" } } })),
+    "ValidationException",
+    `Invalid FilterExpression: Expression size has exceeded the maximum allowed size; expression size: ${long.length}`,
+  );
+});
+
+test("GetItem: a projection of a.b[2].y keeps only that element, without padding", async () => {
+  await ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "proj" }, sk: { S: "1" }, a: { M: { b: { L: [{ S: "0" }, { S: "1" }, { M: { y: { N: "5" }, z: { N: "6" } } }] } } } } }));
+  const r = await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: "proj" }, sk: { S: "1" } }, ProjectionExpression: "a.b[2].y" }));
+  assert.deepEqual(r.Item, { a: { M: { b: { L: [{ M: { y: { N: "5" } } }] } } } });
 });

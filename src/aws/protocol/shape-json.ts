@@ -51,6 +51,7 @@ export function fromJson(shape: Shape, value: unknown, path: string, issues: Par
         }
         return value;
       }
+      // A null element is a missing required value: "Value null at 'x.1.member' failed to satisfy constraint".
       return value.map((v, i) => {
         if (v === null) issues.missing.push(`${path}.${i + 1}.member`);
         return fromJson(member, v, `${path}.${i + 1}.member`, issues, depth + 1);
@@ -62,7 +63,13 @@ export function fromJson(shape: Shape, value: unknown, path: string, issues: Par
       const valueShape = shape.value!;
       for (const k in value as Record<string, unknown>) {
         const v = (value as Record<string, unknown>)[k];
-        if (v === null || v === undefined) continue;
+        if (v === undefined) continue;
+        // A null AttributeValue (the one union with a NULL member) is kept for the service to refuse:
+        // DynamoDB answers {"Item": {"a": null}} with a ValidationException, it does not drop "a".
+        if (v === null) {
+          if (valueShape.members?.NULL) out[k] = null;
+          continue;
+        }
         out[k] = fromJson(valueShape, v, path, issues, depth + 1);
       }
       return out;

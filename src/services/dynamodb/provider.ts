@@ -4,8 +4,8 @@
  * projection and update expressions and the legacy parameters), Query/Scan (indexes, pagination, 1 MB
  * pages, parallel scan), batches, transactions, PartiQL, ConsumedCapacity and streams (read by the
  * dynamodbstreams provider), on-demand backups.
- * The attribute-value, expression and PartiQL cores are reached only through operations/deps.ts; until
- * the shared cores (values/, expressions/, partiql/) land, operations/interim/ implements them.
+ * The attribute-value, expression and PartiQL cores (values/, expressions/, partiql/) are reached only
+ * through operations/deps.ts: one parser, one evaluator, one number type.
  *
  * On-demand backups and point-in-time recovery restore for real (operations/backups.ts).
  * Known gaps against AWS: global tables, imports/exports, Kinesis streaming destinations and contributor insights are not
@@ -14,8 +14,7 @@
  * most once a minute.
  * Deliberate differences: tables and indexes are ACTIVE as soon as CreateTable/UpdateTable answers
  * (CreateTable still answers CREATING, as AWS does); ItemCount/TableSizeBytes of smaller tables are exact
- * and current (AWS refreshes them about every six hours); the TTL sweeper runs every few seconds instead of within days;
- * CreateTable accepts names from 1 character (the API model's minimum; the naming guide says 3).
+ * and current (AWS refreshes them about every six hours); the TTL sweeper runs every few seconds instead of within days.
  */
 import type * as api from "../../aws/api/dynamodb.js";
 import { ServiceError } from "../../aws/errors.js";

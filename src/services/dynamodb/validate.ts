@@ -27,9 +27,9 @@ export function nameViolations(value: string | undefined, field: string, min = 3
 
 /** Throws the model-constraint ValidationException when a table name (or ARN) is malformed. */
 export function checkTableName(name: string, field = "tableName"): void {
-  // Most data-plane operations accept a table ARN too (up to 1024 characters).
+  // Most data-plane operations accept a table ARN too (up to 1024 characters); a name has 3 or more.
   if (name.startsWith("arn:")) return;
-  const v = nameViolations(name, field, 1, 1024);
+  const v = nameViolations(name, field, 3, 1024);
   if (v.length) throw validation(constraintMessage(v));
 }
 
@@ -89,9 +89,9 @@ export interface ParsedCreateTable {
 
 /** Checks a CreateTable request in AWS's order; returns the parsed key schema and indexes. */
 export function validateCreateTable(input: CreateTableInput): ParsedCreateTable {
-  // The API model allows 1 character since TableName also takes an ARN; the naming guide's 3-character
-  // minimum is not applied, so short names such as "t1" work as they do in moto and DynamoDB Local.
-  const v = nameViolations(input.TableName, "tableName", 1, 255);
+  // The API model allows 1 character since TableName also takes an ARN, but AWS refuses names under 3
+  // characters ("Naming rules": 3 to 255 characters).
+  const v = nameViolations(input.TableName, "tableName", 3, 255);
   input.AttributeDefinitions.forEach((d, i) => {
     if (!["S", "N", "B"].includes(d.AttributeType))
       v.push(`Value '${d.AttributeType}' at 'attributeDefinitions.${i + 1}.member.attributeType' failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]`);

@@ -156,7 +156,7 @@ export function listBackups(d: Dynamo, ctx: RequestContext, input: ListBackupsIn
 }
 
 export function restoreTableFromBackup(d: Dynamo, ctx: RequestContext, input: RestoreTableFromBackupInput): RestoreTableFromBackupOutput {
-  const v = nameViolations(input.TargetTableName, "targetTableName", 1, 255);
+  const v = nameViolations(input.TargetTableName, "targetTableName", 3, 255);
   if (v.length) throw validation(constraintMessage(v));
   const r = backupRow(d, ctx, input.BackupArn);
   if (input.GlobalSecondaryIndexOverride || input.LocalSecondaryIndexOverride) throw validation("Skyport does not support index overrides when restoring a backup");
@@ -239,7 +239,7 @@ export function trimPitrLog(d: Dynamo): void {
  * (the earliest later change of each key holds the item as it was, or NULL when it did not exist).
  */
 export function restoreTableToPointInTime(d: Dynamo, ctx: RequestContext, input: RestoreTableToPointInTimeInput): RestoreTableToPointInTimeOutput {
-  const v = nameViolations(input.TargetTableName, "targetTableName", 1, 255);
+  const v = nameViolations(input.TargetTableName, "targetTableName", 3, 255);
   if (v.length) throw validation(constraintMessage(v));
   const source = input.SourceTableArn ?? input.SourceTableName;
   if (!source) throw validation("Either SourceTableArn or SourceTableName must be specified");

@@ -19,8 +19,16 @@ function checkSet(kind: string, values: string[]): void {
   if (new Set(values).size !== values.length) throw invalid(`${INVALID}: Input collection [${values.join(", ")}] contains duplicates.`);
 }
 
-/** Throws AWS's ValidationException for a malformed value; normalizes N/NS in place. */
-export function validateAttributeValue(v: AttributeValue, _path?: string): void {
+/** Levels a document may have, the top-level attribute being level 1 ("Nested attribute depth" in the quotas). */
+export const MAX_NESTING_LEVELS = 32;
+export const NESTING_MESSAGE = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
+
+/**
+ * Throws AWS's ValidationException for a malformed value; normalizes N/NS in place. The depth is checked
+ * before descending, so a value nested thousands deep is refused without deep recursion.
+ */
+export function validateAttributeValue(v: AttributeValue, _path?: string, level = 1): void {
+  if (level > MAX_NESTING_LEVELS) throw invalid(NESTING_MESSAGE);
   if (v === null || typeof v !== "object") throw invalid("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
   let n = 0;
   for (const t of TYPES) if ((v as Record<string, unknown>)[t] !== undefined && (v as Record<string, unknown>)[t] !== null) n++;
@@ -39,9 +47,9 @@ export function validateAttributeValue(v: AttributeValue, _path?: string): void 
   } else if (v.NULL !== undefined) {
     if (v.NULL !== true) throw invalid(`${INVALID}: Null attribute value types must have the value of true`);
   } else if (v.M) {
-    for (const k in v.M) validateAttributeValue(v.M[k]!, _path ? `${_path}.${k}` : k);
+    for (const k in v.M) validateAttributeValue(v.M[k]!, _path ? `${_path}.${k}` : k, level + 1);
   } else if (v.L) {
-    for (let i = 0; i < v.L.length; i++) validateAttributeValue(v.L[i]!, `${_path ?? ""}[${i}]`);
+    for (let i = 0; i < v.L.length; i++) validateAttributeValue(v.L[i]!, `${_path ?? ""}[${i}]`, level + 1);
   }
 }
 

@@ -1,16 +1,15 @@
 /**
- * Table-driven cases for the interim expression/number/PartiQL engine. Expected values follow the
+ * Table-driven cases for the expression engine, numbers and PartiQL. Expected values follow the
  * DynamoDB Developer Guide ("Comparison operator and function reference", "Update expressions",
  * "Number data type", "PartiQL select/insert/update/delete statements").
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { AttributeValue } from "../../../../aws/api/dynamodb.js";
-import { encodeKeyValue } from "../deps.js";
-import { addNumbers, compareNumbers, normalizeNumber } from "./number.js";
-import { ExpressionAttributes, parseCondition, parseKeyCondition, parseUpdate, parseProjection } from "./parse.js";
-import { applyUpdate, evaluateCondition, project } from "./evaluate.js";
-import { parsePartiql } from "./partiql.js";
+import type { AttributeValue } from "../../../aws/api/dynamodb.js";
+import { encodeKeyValue } from "../values/attribute-value.js";
+import { addNumbers, compareNumbers, normalizeNumber } from "../values/number.js";
+import { applyUpdate, evaluateCondition, ExpressionAttributes, parseCondition, parseKeyCondition, parseProjection, parseUpdate, project } from "./index.js";
+import { parsePartiql } from "../partiql/parser.js";
 
 type Item = Record<string, AttributeValue>;
 
@@ -22,7 +21,7 @@ test("numbers: exact decimal arithmetic and normalization (38 digits, never floa
     ["1E+2", "-100", "0"],
   ];
   for (const [a, b, sum] of adds) assert.equal(addNumbers(a, b), sum, `${a} + ${b}`);
-  assert.throws(() => addNumbers("99999999999999999999999999999999999999", "0.5"), /Number overflow/);
+  assert.throws(() => addNumbers("99999999999999999999999999999999999999", "0.5"), /more than 38 significant digits/);
   assert.equal(normalizeNumber("-000.0100"), "-0.01");
   assert.equal(normalizeNumber("1.5e3"), "1500");
   assert.equal(compareNumbers("10", "9.99"), 1);
@@ -73,7 +72,7 @@ const conditions: Array<[string, Record<string, AttributeValue>, boolean]> = [
 
 test("conditions: comparators, functions, precedence and paths", () => {
   for (const [expr, values, expected] of conditions) {
-    const attrs = new ExpressionAttributes(undefined, values);
+    const attrs = new ExpressionAttributes(undefined, Object.keys(values).length ? values : undefined);
     assert.equal(evaluateCondition(parseCondition(expr, attrs), item), expected, expr);
     attrs.assertAllUsed();
   }
@@ -109,7 +108,7 @@ const updates: Array<[string, Record<string, AttributeValue>, Item, Item]> = [
 
 test("updates: SET arithmetic and functions, REMOVE, ADD, DELETE", () => {
   for (const [expr, values, before, after] of updates) {
-    const attrs = new ExpressionAttributes(undefined, values);
+    const attrs = new ExpressionAttributes(undefined, Object.keys(values).length ? values : undefined);
     assert.deepEqual(applyUpdate(before, parseUpdate(expr, attrs)).item, after, expr);
   }
   assert.throws(() => parseUpdate("SET a = :v SET b = :v", new ExpressionAttributes(undefined, { ":v": { S: "x" } })), /"SET" section can only be used once/);

@@ -1,11 +1,12 @@
 /**
- * INTERIM PartiQL parser for DynamoDB's subset (SELECT, INSERT, UPDATE, DELETE), until the cores'
- * partiql/ module lands. Produces conditions and update actions of ./parse.ts.
+ * PartiQL parser for DynamoDB's subset (SELECT, INSERT, UPDATE, DELETE). PartiQL is its own language
+ * with its own lexer; it produces the expression engine's resolved trees (../expressions/ast.ts), so
+ * statements run on the one evaluator.
  */
-import type { AttributeValue } from "../../../../aws/api/dynamodb.js";
-import { ServiceError } from "../../../../aws/errors.js";
-import type { ConditionNode, Operand, Path, SetValue, UpdateAction } from "./parse.js";
-import { normalizeNumber } from "./number.js";
+import type { AttributeValue } from "../../../aws/api/dynamodb.js";
+import { ServiceError } from "../../../aws/errors.js";
+import type { ConditionNode, Operand, Path, SetValue, UpdateAction } from "../expressions/ast.js";
+import { normalizeNumber } from "../values/number.js";
 
 type Item = Record<string, AttributeValue>;
 

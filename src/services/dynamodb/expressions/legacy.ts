@@ -1,0 +1,142 @@
+/**
+ * The legacy (pre-expression) parameters as resolved expression trees: Expected, QueryFilter/ScanFilter,
+ * KeyConditions, AttributeUpdates and AttributesToGet ("Legacy conditional parameters" in the Developer Guide).
+ */
+import type { AttributeValue } from "../../../aws/api/dynamodb.js";
+import { ServiceError } from "../../../aws/errors.js";
+import type { ConditionNode, KeyCondition, Operand, Path, UpdateAction } from "./ast.js";
+
+const validation = (m: string) => new ServiceError("ValidationException", m, 400);
+
+type Legacy = { ComparisonOperator?: string; AttributeValueList?: AttributeValue[]; Value?: AttributeValue; Exists?: boolean };
+
+function legacyCondition(name: string, c: Legacy): ConditionNode {
+  const path: Operand = { k: "path", p: [name] };
+  const vals = (c.AttributeValueList ?? (c.Value ? [c.Value] : [])).map((v): Operand => ({ k: "val", v }));
+  const op = c.ComparisonOperator;
+  if (!op) {
+    if (c.Exists === false) {
+      if (c.Value) throw validation(`One or more parameter values were invalid: Value cannot be used when Exists is false for Attribute: ${name}`);
+      return { t: "fn", name: "attribute_not_exists", args: [path] };
+    }
+    if (!c.Value) throw validation(`One or more parameter values were invalid: Value must be provided when Exists is ${c.Exists ?? "null"} for Attribute: ${name}`);
+    return { t: "cmp", op: "=", l: path, r: vals[0]! };
+  }
+  const need = (n: number) => {
+    if (vals.length !== n) throw validation(`One or more parameter values were invalid: Invalid number of argument(s) for the ${op} ComparisonOperator`);
+  };
+  const cmp = (o: string): ConditionNode => (need(1), { t: "cmp", op: o, l: path, r: vals[0]! });
+  switch (op) {
+    case "EQ":
+      return cmp("=");
+    case "NE":
+      return cmp("<>");
+    case "LT":
+      return cmp("<");
+    case "LE":
+      return cmp("<=");
+    case "GT":
+      return cmp(">");
+    case "GE":
+      return cmp(">=");
+    case "NULL":
+      need(0);
+      return { t: "fn", name: "attribute_not_exists", args: [path] };
+    case "NOT_NULL":
+      need(0);
+      return { t: "fn", name: "attribute_exists", args: [path] };
+    case "CONTAINS":
+      need(1);
+      return { t: "fn", name: "contains", args: [path, vals[0]!] };
+    case "NOT_CONTAINS":
+      need(1);
+      return { t: "and", a: { t: "fn", name: "attribute_exists", args: [path] }, b: { t: "not", a: { t: "fn", name: "contains", args: [path, vals[0]!] } } };
+    case "BEGINS_WITH":
+      need(1);
+      return { t: "fn", name: "begins_with", args: [path, vals[0]!] };
+    case "IN":
+      if (!vals.length) need(1);
+      return { t: "in", v: path, list: vals };
+    case "BETWEEN":
+      need(2);
+      return { t: "between", v: path, lo: vals[0]!, hi: vals[1]! };
+  }
+  throw validation(`1 validation error detected: Value '${op}' at 'comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set: [IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]`);
+}
+
+function combine(map: Record<string, Legacy>, op: string | undefined): ConditionNode | undefined {
+  const entries = Object.entries(map);
+  if (op && entries.length < 2) throw validation("ConditionalOperator can only be used when Filter or Expected has two or more elements");
+  let node: ConditionNode | undefined;
+  for (const [name, c] of entries) {
+    const n = legacyCondition(name, c);
+    node = node ? { t: op === "OR" ? "or" : "and", a: node, b: n } : n;
+  }
+  return node;
+}
+
+export const expectedToCondition = (expected: Record<string, Legacy>, op?: string) => combine(expected, op);
+export const filterMapToCondition = (filter: Record<string, Legacy>, op?: string) => combine(filter, op);
+
+export function keyConditionsToKeyCondition(kc: Record<string, Legacy>): KeyCondition {
+  const entries = Object.entries(kc);
+  const eq = entries.filter(([, c]) => c.ComparisonOperator === "EQ");
+  if (!eq.length || entries.length > 2) throw validation("Query key condition not supported");
+  const [pName, pCond] = eq[0]!;
+  const rest = entries.find(([n]) => n !== pName);
+  const out: KeyCondition = { partition: { name: pName, value: pCond.AttributeValueList![0]! } };
+  if (rest) {
+    const [n, c] = rest;
+    const ops: Record<string, string> = { EQ: "=", LT: "<", LE: "<=", GT: ">", GE: ">=", BETWEEN: "BETWEEN", BEGINS_WITH: "begins_with" };
+    const op = ops[c.ComparisonOperator ?? ""];
+    if (!op) throw validation(`One or more parameter values were invalid: Invalid KeyConditions ComparisonOperator: ${c.ComparisonOperator}`);
+    out.sort = { name: n, op, values: c.AttributeValueList ?? [] };
+  }
+  return out;
+}
+
+export function attributeUpdatesToActions(updates: Record<string, { Action?: string; Value?: AttributeValue }>): UpdateAction[] {
+  return Object.entries(updates).map(([name, u]): UpdateAction => {
+    const action = u.Action ?? "PUT";
+    if (action === "PUT") {
+      if (!u.Value) throw validation(`One or more parameter values were invalid: Only DELETE action is allowed when no attribute value is specified`);
+      return { t: "SET", p: [name], v: { k: "operand", o: { k: "val", v: u.Value } } };
+    }
+    if (action === "DELETE") return u.Value ? { t: "DELETE", p: [name], v: u.Value } : { t: "REMOVE", p: [name] };
+    if (!u.Value) throw validation(`One or more parameter values were invalid: Only DELETE action is allowed when no attribute value is specified`);
+    return { t: "ADD", p: [name], v: u.Value };
+  });
+}
+
+export const attributesToGetToPaths = (names: string[]): Path[] => names.map((n) => [n]);
+
+/** Top-level attribute names a condition reads (Query refuses filters on key attributes). */
+export function conditionAttributeNames(node: ConditionNode, out: Set<string> = new Set()): Set<string> {
+  const op = (o: Operand) => {
+    if (o.k !== "val") out.add(o.p[0] as string);
+  };
+  switch (node.t) {
+    case "and":
+    case "or":
+      conditionAttributeNames(node.a, out);
+      conditionAttributeNames(node.b, out);
+      break;
+    case "not":
+      conditionAttributeNames(node.a, out);
+      break;
+    case "cmp":
+      op(node.l);
+      op(node.r);
+      break;
+    case "between":
+      [node.v, node.lo, node.hi].forEach(op);
+      break;
+    case "in":
+      [node.v, ...node.list].forEach(op);
+      break;
+    case "fn":
+      node.args.forEach(op);
+  }
+  return out;
+}
+
