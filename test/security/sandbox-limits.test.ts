@@ -114,6 +114,14 @@ for (const mode of ["bubblewrap", "off"] as const) {
       assert.equal(r.out.errorType, "Runtime.OutOfMemory", JSON.stringify(r.out));
     });
 
+    test("Invoke: REPORT's Max Memory Used is the environment's peak (a 64 MB buffer shows as at least 64 MB)", { skip: memoryLimited ? false : "no cgroup memory controller here" }, async () => {
+      const name = await deploy(lambda, "nodejs20.x", `exports.handler = async () => Buffer.alloc(64 * 1024 * 1024, 1).length;`, { MemorySize: 256 });
+      const r = await lambda.send(new InvokeCommand({ FunctionName: name, LogType: "Tail" }));
+      const log = Buffer.from(r.LogResult!, "base64").toString();
+      const used = Number(/Max Memory Used: (\d+) MB/.exec(log)?.[1]);
+      assert.ok(used >= 64 && used <= 256, log);
+    });
+
     if (mode === "bubblewrap") {
       test("Invoke: /tmp holds at most EphemeralStorage (ENOSPC past 512 MB)", async () => {
         // tmpfs pages count against the memory limit too, so memory is set above the /tmp size.
