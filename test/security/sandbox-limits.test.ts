@@ -58,7 +58,7 @@ function withToken(token: string): number[] {
 }
 /** Waits (bounded) for what the kernel does asynchronously: children starting, killed processes vanishing. */
 async function until(cond: () => boolean): Promise<boolean> {
-  for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
+  for (let i = 0; i < 1200 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
   return cond();
 }
 const tokens: string[] = [];
@@ -97,7 +97,7 @@ for (const mode of ["bubblewrap", "off"] as const) {
       const token = uniqueName("orphan");
       tokens.push(token);
       assert.deepEqual(await invoke(lambda, name, { token }), { error: undefined, out: "started" });
-      assert.ok(await until(() => withToken(token).length === 3), `the three children run (${withToken(token).length})`);
+      assert.ok(await until(() => withToken(token).length >= 3), `the three children run (${withToken(token).length})`);
       await lambda.send(new DeleteFunctionCommand({ FunctionName: name }));
       assert.ok(await until(() => withToken(token).length === 0), `still running: ${withToken(token).join(", ")}`);
     });
@@ -151,7 +151,7 @@ for (const mode of ["bubblewrap", "off"] as const) {
       tokens.push(token);
       const name = await deploy(lambda, "nodejs20.x", SPAWNER);
       assert.deepEqual(await invoke(lambda, name, { token }), { error: undefined, out: "started" });
-      assert.ok(await until(() => withToken(token).length === 3), "the three children run");
+      assert.ok(await until(() => withToken(token).length >= 3), "the three children run");
       child.kill("SIGKILL");
       assert.ok(await until(() => withToken(token).length === 0), `still running after kill -9: ${withToken(token).join(", ")}`);
     } finally {
