@@ -122,10 +122,20 @@ function instanceDir(): string | null {
     mkdirSync(dir, { recursive: true });
     if (r.kind === "v2" && r.memory) write(join(dir, "cgroup.subtree_control"), "+memory");
     instance = dir;
+    // Leave nothing behind on a normal exit (what is still busy then goes with the next start's sweep).
+    process.on("exit", () => {
+      for (const env of subdirs(dir)) removeCgroup(join(dir, env));
+      removeCgroup(dir);
+    });
   } catch {
     /* stays null: no cgroups */
   }
   return instance;
+}
+
+/** The directory holding every Skyport instance's cgroups (<own cgroup>/skyport), when cgroups are usable. */
+export function cgroupBase(): string | undefined {
+  return detect()?.skyport;
 }
 
 /** How environments are contained here, for the startup log. */
@@ -184,6 +194,14 @@ class EnvCgroup implements Cgroup {
   }
 }
 
+function subdirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+}
+
 function pids(dir: string): number[] {
   return (read(join(dir, "cgroup.procs")) ?? "").split("\n").filter(Boolean).map(Number);
 }
@@ -237,13 +255,7 @@ export function sweepCgroups(): number {
     const m = /^(\d+)-\d+$/.exec(owner);
     if (!m || instanceName(Number(m[1])) === owner) continue; // alive (or not ours to judge)
     const dir = join(r.skyport, owner);
-    let envs: string[] = [];
-    try {
-      envs = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
-    } catch {
-      continue;
-    }
-    for (const env of envs) {
+    for (const env of subdirs(dir)) {
       const d = join(dir, env);
       killed += pids(d).length;
       killCgroup(d, r.kind);

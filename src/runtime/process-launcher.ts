@@ -43,6 +43,8 @@ export interface ProcessLauncher {
   launch(spec: LaunchSpec): LaunchedProcess;
 }
 
+const UNSHARE = ["/usr/bin/unshare", "/bin/unshare"].find((p) => existsSync(p)) ?? "/usr/bin/unshare";
+const UNSHARE_SIGKILL = "unshare: sigprocmask unblock failed: Invalid argument";
 const SIGNALS = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
 
 class LocalProcess implements LaunchedProcess {
@@ -54,7 +56,13 @@ class LocalProcess implements LaunchedProcess {
   exited = false;
 
   /** `bwrapped`: bubblewrap reports a child killed by signal N as exit status 128+N; report the signal. */
-  constructor(private readonly child: ChildProcess, private readonly cgroup: Cgroup | undefined, bwrapped: boolean, notices: string[]) {
+  /**
+   * `wrapper`: what stands between us and the command. bubblewrap reports a child killed by signal N as exit
+   * status 128+N; util-linux unshare cannot re-raise SIGKILL and exits 1 with a complaint instead. Both are
+   * reported as the signal (the complaint is not the function's output).
+   */
+  constructor(private readonly child: ChildProcess, private readonly cgroup: Cgroup | undefined, wrapper: "bwrap" | "unshare" | undefined, notices: string[]) {
+    let unshareKilled = false;
     // Skyport's own notices about the launch come first in the output, where the function's owner looks.
     if (notices.length) setImmediate(() => notices.forEach((n) => this.lineCbs.forEach((cb) => cb(n))));
     const split = (stream: NodeJS.ReadableStream | null) => {
@@ -67,6 +75,10 @@ class LocalProcess implements LaunchedProcess {
         while ((i = buf.indexOf("\n")) >= 0) {
           const line = buf.slice(0, i);
           buf = buf.slice(i + 1);
+          if (wrapper === "unshare" && line === UNSHARE_SIGKILL) {
+            unshareKilled = true;
+            continue;
+          }
           for (const cb of this.lineCbs) cb(line);
         }
       });
@@ -78,7 +90,8 @@ class LocalProcess implements LaunchedProcess {
     split(child.stdout);
     split(child.stderr);
     child.on("exit", (code, signal) => {
-      if (bwrapped && code !== null && code > 128 && SIGNALS.has(code - 128)) [code, signal] = [null, SIGNALS.get(code - 128)!];
+      if (wrapper === "bwrap" && code !== null && code > 128 && SIGNALS.has(code - 128)) [code, signal] = [null, SIGNALS.get(code - 128)!];
+      if (wrapper === "unshare" && code === 1 && unshareKilled) [code, signal] = [null, "SIGKILL"];
       // The OOM killer's SIGKILL may have hit a child of the launcher that then exited with an error.
       if (this.cgroup?.oomKilled()) [code, signal] = [null, "SIGKILL"];
       this.done(code, signal);
@@ -178,7 +191,7 @@ export class LocalProcessLauncher implements ProcessLauncher {
       if (filterFd !== undefined) closeSync(filterFd);
       if (devNull !== undefined) closeSync(devNull);
     }
-    const p = new LocalProcess(child, cgroup, !!spec.sandbox, spec.sandbox && host.root ? unreadableBinds(spec.sandbox) : []);
+    const p = new LocalProcess(child, cgroup, spec.sandbox ? "bwrap" : argv.includes(UNSHARE) ? "unshare" : undefined, spec.sandbox && host.root ? unreadableBinds(spec.sandbox) : []);
     live.add(p);
     p.onExit(() => live.delete(p));
     return p;
@@ -222,4 +235,3 @@ function unreadableBinds(sandbox: SandboxSpec): string[] {
   return out;
 }
 
-const UNSHARE = ["/usr/bin/unshare", "/bin/unshare"].find((p) => existsSync(p)) ?? "/usr/bin/unshare";

@@ -14,8 +14,9 @@
  * uid, no capabilities, a seccomp filter, code read-only at /var/task, the provided SDK at /var/runtime/node_modules,
  * layers at /opt, a private /tmp and pid namespace, nothing else of the host but /usr and a minimal /etc.
  * Gaps against AWS: SQS/SNS/EventBridge destinations, other event sources,
- * code signing, container images and S3 code locations answer NotImplementedException; memory is
- * enforced through the node heap limit only (no cgroup).
+ * code signing, container images and S3 code locations answer NotImplementedException. MemorySize is a cgroup
+ * memory limit where Skyport can create cgroups (runtime/cgroup.ts), else only the node heap limit; sandboxed
+ * /tmp is a tmpfs, so its contents count against MemorySize.
  * Deliberate differences: environments are host processes (sandboxed when possible); Runtime API and code download
  * are served on Skyport's port under /_aws/.
  */

@@ -257,7 +257,7 @@ export class EnvironmentManager {
     this.busyTotal--;
     const durationMs = Math.max(0.01, performance.now() - p.started);
     this.line(env, p, `END RequestId: ${p.req.requestId}`);
-    const maxMem = peakMemoryMb(env.proc.pid);
+    const maxMem = env.proc.peakMemoryMb() ?? peakMemoryMb(env.proc.pid); // the cgroup's peak: the whole environment
     let report = `REPORT RequestId: ${p.req.requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(durationMs))} ms\tMemory Size: ${env.blueprint.memoryMb} MB\tMax Memory Used: ${maxMem} MB\t`;
     if (env.initDurationMs !== undefined && !env.initReported) {
       report += `Init Duration: ${env.initDurationMs.toFixed(2)} ms\t`;
