@@ -16,6 +16,7 @@ import type { Logger } from "../../../core/log.js";
 import type { RequestContext } from "../../../edge/context.js";
 import type { ServiceHost } from "../../host.js";
 import type { DeploymentSnapshot, RestApiDataAccess } from "../snapshot.js";
+import { clientHeaders, eventHeaders, parseProxyAnswer, sourceIpOf, withForwardedHeaders } from "./lambda-proxy.js";
 import { callAwsAction, callHttp, invokeLambda, lambdaFunctionOf, type IntegrationOutput } from "./integrations.js";
 import { matchRoute, parseTarget, pickDeployment, type RouteMatch, type Target } from "./route.js";
 import { renderTemplate, renderRequestTemplate, renderResponseTemplate, jsonPath, VtlError, type RequestOverride, type RequestParts, type ResponseOverride, type TemplateScope } from "./vtl.js";
@@ -43,6 +44,7 @@ interface Exchange {
   context: Record<string, unknown>;
   requestId: string;
   bodyText: string;
+  log?: Logger;
 }
 
 /**
@@ -94,7 +96,7 @@ export async function executeRestRequest(req: HttpRequest, host: string, deps: E
     requestId, extendedRequestId: requestId, apiId: target.apiId, stage: target.stageName, accountId: target.location.accountId,
     httpMethod: req.method, path: `/${target.stageName}${target.path}`, protocol: "HTTP/1.1", requestTime: requestTime(now), requestTimeEpoch: now.getTime(),
     domainName: target.domainName.replace(/:\d+$/, ""), domainPrefix: target.domainName.split(".")[0],
-    identity: { sourceIp: "127.0.0.1", userAgent: String(req.headers["user-agent"] ?? ""), accountId: null, caller: null, user: null, userArn: null, apiKey: null, accessKey: null },
+    identity: { sourceIp: sourceIpOf(req), userAgent: String(req.headers["user-agent"] ?? ""), accountId: null, caller: null, user: null, userArn: null, apiKey: null, accessKey: null },
     error: {},
   };
   if (!route) return gatewayResponse(snapshot, "MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token", context, stageVariables, { "x-amzn-ErrorType": "MissingAuthenticationTokenException" });
@@ -102,7 +104,7 @@ export async function executeRestRequest(req: HttpRequest, host: string, deps: E
   context.resourcePath = route.resource.path;
 
   const params = requestParts(req, route.pathParameters);
-  const ex: Exchange = { req, target, stage, snapshot, route, params, stageVariables, context, requestId, bodyText: req.body.toString("utf8") };
+  const ex: Exchange = { req, target, stage, snapshot, route, params, stageVariables, context, requestId, bodyText: req.body.toString("utf8"), log: deps.log };
 
   // 2. method request
   const invalid = validateMethodRequest(ex);
@@ -125,7 +127,7 @@ export async function executeRestRequest(req: HttpRequest, host: string, deps: E
 
 function requestParts(req: HttpRequest, path: Record<string, string>): RequestParts {
   const header: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) header[k] = Array.isArray(v) ? v.join(",") : v;
+  for (const [k, v] of clientHeaders(req)) header[k] = v.join(",");
   const querystring: Record<string, string> = {};
   for (const [k, v] of req.query) querystring[k] = v; // the last value, as API Gateway's single-value view
   return { path, querystring, header };
@@ -259,7 +261,7 @@ async function runIntegration(ex: Exchange, integration: Integration, deps: Exec
       let url = uri.replace(/\{([^}+]+)\+?\}/g, (_, k: string) =>
         override?.path[k] !== undefined ? encodeURIComponent(override.path[k]) : mappedPathParam(ex, integration, k));
       if (proxy && ex.req.rawQuery) url += (url.includes("?") ? "&" : "?") + ex.req.rawQuery;
-      const headers: Record<string, string> = proxy ? { ...ex.params.header } : { "content-type": contentType(ex.req) };
+      const headers: Record<string, string> = proxy ? Object.fromEntries(withForwardedHeaders(clientHeaders(ex.req), ex.req).map(([k, v]) => [k, v.join(",")])) : { "content-type": contentType(ex.req) };
       const query: Record<string, string> = {};
       for (const [dest, src] of Object.entries(integration.requestParameters ?? {})) {
         const h = /^integration\.request\.(header|querystring)\.(.+)$/.exec(dest);
@@ -305,16 +307,8 @@ function resolveSource(ex: Exchange, src: string): string | undefined {
   return undefined;
 }
 
-/** The Lambda proxy integration's event, payload format 1.0. */
+/** The Lambda proxy integration's event, payload format 1.0 (headers and identity: see lambda-proxy.ts). */
 function proxyEvent(ex: Exchange): Record<string, unknown> {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(ex.req.headers)) {
-    if (v === undefined) continue;
-    const values = Array.isArray(v) ? v : [v];
-    headers[k] = values[values.length - 1]!;
-    multiValueHeaders[k] = values;
-  }
   const query: Record<string, string> = {};
   const multiQuery: Record<string, string[]> = {};
   for (const [k, v] of ex.req.query) {
@@ -327,8 +321,7 @@ function proxyEvent(ex: Exchange): Record<string, unknown> {
     resource: ex.route.resource.path,
     path: ex.target.path,
     httpMethod: ex.req.method,
-    headers: Object.keys(headers).length ? headers : null,
-    multiValueHeaders: Object.keys(multiValueHeaders).length ? multiValueHeaders : null,
+    ...eventHeaders(withForwardedHeaders(clientHeaders(ex.req), ex.req)),
     queryStringParameters: hasQuery ? query : null,
     multiValueQueryStringParameters: hasQuery ? multiQuery : null,
     pathParameters: Object.keys(ex.route.pathParameters).length ? ex.route.pathParameters : null,
@@ -337,7 +330,7 @@ function proxyEvent(ex: Exchange): Record<string, unknown> {
       resourceId: ex.route.resource.id, resourcePath: ex.route.resource.path, httpMethod: ex.req.method, extendedRequestId: ex.requestId,
       requestTime: ex.context.requestTime, path: ex.context.path, accountId: ex.target.location.accountId, protocol: "HTTP/1.1", stage: ex.target.stageName,
       domainPrefix: ex.context.domainPrefix, requestTimeEpoch: ex.context.requestTimeEpoch, requestId: ex.requestId,
-      identity: { cognitoIdentityPoolId: null, accountId: null, cognitoIdentityId: null, caller: null, sourceIp: "127.0.0.1", principalOrgId: null, accessKey: null, cognitoAuthenticationType: null, cognitoAuthenticationProvider: null, userArn: null, userAgent: String(ex.req.headers["user-agent"] ?? ""), user: null },
+      identity: { cognitoIdentityPoolId: null, accountId: null, cognitoIdentityId: null, caller: null, sourceIp: sourceIpOf(ex.req), principalOrgId: null, accessKey: null, cognitoAuthenticationType: null, cognitoAuthenticationProvider: null, userArn: null, userAgent: String(ex.req.headers["user-agent"] ?? ""), user: null },
       domainName: ex.context.domainName, apiId: ex.target.apiId,
     },
     body: ex.req.body.length ? (binary ? ex.req.body.toString("base64") : ex.bodyText) : null,
@@ -347,25 +340,15 @@ function proxyEvent(ex: Exchange): Record<string, unknown> {
 
 /** The Lambda proxy response contract; anything else is a 502, as on AWS. */
 function proxyResponse(ex: Exchange, out: { payload: Buffer; functionError?: string }): HttpResponse {
-  const bad = () => gatewayResponse(ex.snapshot, "DEFAULT_5XX", 502, "Internal server error", ex.context, ex.stageVariables);
-  if (out.functionError) return bad();
-  let r: { statusCode?: unknown; headers?: Record<string, unknown>; multiValueHeaders?: Record<string, unknown[]>; body?: unknown; isBase64Encoded?: boolean };
-  try {
-    r = JSON.parse(out.payload.toString("utf8")) as typeof r;
-  } catch {
-    return bad();
+  const answer = out.functionError ? undefined : parseProxyAnswer(out.payload);
+  if (!answer) {
+    ex.log?.warn(`apigateway: ${ex.target.apiId}/${ex.target.stageName} ${ex.req.method} ${ex.target.path} (${ex.requestId}): Execution failed due to configuration error: Malformed Lambda proxy response`);
+    return gatewayResponse(ex.snapshot, "DEFAULT_5XX", 502, "Internal server error", ex.context, ex.stageVariables);
   }
-  if (!r || typeof r !== "object" || Array.isArray(r)) return bad();
-  const status = Number(r.statusCode ?? 200);
-  if (!Number.isInteger(status) || status < 100 || status > 599) return bad();
-  if (r.body !== undefined && r.body !== null && typeof r.body !== "string") return bad();
-  const headers: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(r.multiValueHeaders ?? {})) headers[k] = (v as unknown[]).map(String);
-  for (const [k, v] of Object.entries(r.headers ?? {})) headers[k] = String(v);
+  const headers = answer.headers;
   if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = "application/json";
   headers["x-amzn-RequestId"] = ex.requestId;
-  const body = typeof r.body === "string" ? (r.isBase64Encoded ? Buffer.from(r.body, "base64") : Buffer.from(r.body)) : Buffer.alloc(0);
-  return { status, headers, body };
+  return { status: answer.status, headers, body: answer.body };
 }
 
 /** Chooses the integration response (selection pattern on the error message or status code) and maps it. */
