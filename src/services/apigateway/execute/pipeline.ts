@@ -16,6 +16,7 @@ import type { Logger } from "../../../core/log.js";
 import type { RequestContext } from "../../../edge/context.js";
 import type { ServiceHost } from "../../host.js";
 import type { DeploymentSnapshot, RestApiDataAccess } from "../snapshot.js";
+import { apiKeyOf, lambdaPermissionProblem } from "./method-access.js";
 import { clientHeaders, eventHeaders, parseProxyAnswer, sourceIpOf, withForwardedHeaders } from "./lambda-proxy.js";
 import { callAwsAction, callHttp, invokeLambda, lambdaFunctionOf, type IntegrationOutput } from "./integrations.js";
 import { matchRoute, parseTarget, pickDeployment, type RouteMatch, type Target } from "./route.js";
@@ -31,6 +32,8 @@ export interface ExecuteDeps {
   random: () => number;
   /** Where a failed execution says why (AWS writes it to the execution log; the client only sees a 500). */
   log?: Logger;
+  /** Refuse Lambda integrations whose function does not allow apigateway.amazonaws.com (see method-access.ts). */
+  strictPermissions?: boolean;
 }
 
 interface Exchange {
@@ -106,7 +109,14 @@ export async function executeRestRequest(req: HttpRequest, host: string, deps: E
   const params = requestParts(req, route.pathParameters);
   const ex: Exchange = { req, target, stage, snapshot, route, params, stageVariables, context, requestId, bodyText: req.body.toString("utf8"), log: deps.log };
 
-  // 2. method request
+  // 2. method request: API key (method-access.ts), then parameters and body
+  if (route.method.apiKeyRequired && deps.data.apiKeyAllows) {
+    const key = snapshot.api.apiKeySource === "AUTHORIZER" ? undefined : apiKeyOf(req);
+    if (!key || !deps.data.apiKeyAllows(target.location, target.apiId, target.stageName, key)) {
+      return gatewayResponse(snapshot, "INVALID_API_KEY", 403, "Forbidden", context, stageVariables, { "x-amzn-ErrorType": "ForbiddenException" });
+    }
+    (context.identity as Record<string, unknown>).apiKey = key;
+  }
   const invalid = validateMethodRequest(ex);
   if (invalid) return invalid;
 
@@ -214,6 +224,8 @@ async function runIntegration(ex: Exchange, integration: Integration, deps: Exec
     case "AWS_PROXY": {
       const fn = lambdaFunctionOf(uri);
       if (!fn) return gatewayResponse(ex.snapshot, "DEFAULT_5XX", 500, "Internal server error", ex.context, ex.stageVariables);
+      const denied = await lambdaDenied(ex, integration, fn, deps);
+      if (denied) return denied;
       const out = await invokeLambda(deps.services, ctx, fn, Buffer.from(JSON.stringify(proxyEvent(ex))));
       return proxyResponse(ex, out);
     }
@@ -234,6 +246,8 @@ async function runIntegration(ex: Exchange, integration: Integration, deps: Exec
       if ("status" in r) return r;
       const fn = lambdaFunctionOf(uri);
       if (fn) {
+        const denied = await lambdaDenied(ex, integration, fn, deps);
+        if (denied) return denied;
         const out = await invokeLambda(deps.services, ctx, fn, Buffer.from(r.body || "{}"));
         let errorMessage: string | undefined;
         if (out.functionError) {
@@ -287,6 +301,27 @@ async function runIntegration(ex: Exchange, integration: Integration, deps: Exec
     default:
       return gatewayResponse(ex.snapshot, "DEFAULT_5XX", 500, "Internal server error", ex.context, ex.stageVariables);
   }
+}
+
+const warnedPermissions = new Set<string>();
+
+/** 500 when the function's policy does not let API Gateway invoke it (strict mode); a log line either way. */
+async function lambdaDenied(ex: Exchange, integration: Integration, fn: string, deps: ExecuteDeps): Promise<HttpResponse | undefined> {
+  if (integration.credentials) return undefined; // AWS invokes with the integration's role instead
+  const sourceArn = `arn:aws:execute-api:${ex.target.location.region}:${ex.target.location.accountId}:${ex.target.apiId}/${ex.target.stageName}/${ex.req.method}${ex.route.resource.path}`;
+  const problem = await lambdaPermissionProblem(deps.services, lambdaCtx(ex), fn, sourceArn);
+  if (!problem) return undefined;
+  const where = `apigateway: ${ex.target.apiId}/${ex.target.stageName} ${ex.req.method} ${ex.target.path} (${ex.requestId})`;
+  if (!deps.strictPermissions) {
+    const once = `${fn} ${sourceArn}`;
+    if (!warnedPermissions.has(once) && warnedPermissions.size < 10000) {
+      warnedPermissions.add(once);
+      deps.log?.warn(`${where}: ${problem}; AWS answers 500 (Invalid permissions on Lambda function) — Skyport invokes it anyway unless --enforce-sigv4 (add it with lambda add-permission --principal apigateway.amazonaws.com)`);
+    }
+    return undefined;
+  }
+  deps.log?.warn(`${where}: Execution failed due to configuration error: Invalid permissions on Lambda function: ${problem}`);
+  return gatewayResponse(ex.snapshot, "DEFAULT_5XX", 500, "Internal server error", ex.context, ex.stageVariables);
 }
 
 function mappedPathParam(ex: Exchange, integration: Integration, name: string): string {
