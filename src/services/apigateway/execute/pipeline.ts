@@ -7,7 +7,7 @@
  * Gaps: authorizers, API keys/usage plans, throttling and caching are not enforced yet.
  */
 import { gzipSync } from "node:zlib";
-import AjvModule from "ajv-draft-04";
+import { RE2JS } from "re2js";
 import type { GatewayResponse, Integration, IntegrationResponse, Stage } from "../../../aws/api/apigateway.js";
 import type { HttpRequest, HttpResponse } from "../../../aws/protocol/types.js";
 import type { Clock } from "../../../core/clock.js";
@@ -16,13 +16,13 @@ import type { Logger } from "../../../core/log.js";
 import type { RequestContext } from "../../../edge/context.js";
 import type { ServiceHost } from "../../host.js";
 import type { DeploymentSnapshot, RestApiDataAccess } from "../snapshot.js";
+import { bodyMatchesModel } from "./models.js";
 import { apiKeyOf, lambdaPermissionProblem } from "./method-access.js";
 import { clientHeaders, eventHeaders, parseProxyAnswer, sourceIpOf, withForwardedHeaders } from "./lambda-proxy.js";
 import { callAwsAction, callHttp, invokeLambda, lambdaFunctionOf, type IntegrationOutput } from "./integrations.js";
 import { matchRoute, parseTarget, pickDeployment, type RouteMatch, type Target } from "./route.js";
 import { renderTemplate, renderRequestTemplate, renderResponseTemplate, jsonPath, VtlError, type RequestOverride, type RequestParts, type ResponseOverride, type TemplateScope } from "./vtl.js";
 
-const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as unknown as new (o: object) => { compile(schema: object): ((data: unknown) => boolean) & { errors?: unknown } };
 
 export interface ExecuteDeps {
   data: RestApiDataAccess;
@@ -78,6 +78,19 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 /** Runs one request through a REST API. */
 export async function executeRestRequest(req: HttpRequest, host: string, deps: ExecuteDeps): Promise<HttpResponse> {
   const requestId = deps.ids.uuid();
+  const res = await runRequest(req, host, deps, requestId);
+  // Every answer names the request as API Gateway's do (x-amzn-RequestId, x-amz-apigw-id, X-Amzn-Trace-Id).
+  const headers = res.headers;
+  const has = (name: string) => Object.keys(headers).some((k) => k.toLowerCase() === name);
+  if (!has("x-amzn-requestid")) headers["x-amzn-RequestId"] = requestId;
+  if (!has("x-amz-apigw-id")) headers["x-amz-apigw-id"] = Buffer.from(requestId.replace(/-/g, "").slice(0, 22), "hex").toString("base64").slice(0, 15) + "=";
+  // An explicit Connection header keeps Node from adding its own "Keep-Alive: timeout=N", which AWS never sends.
+  if (!has("connection") && !/close/i.test(String(req.headers.connection ?? ""))) headers.Connection = "keep-alive";
+  if (!has("x-amzn-trace-id")) headers["X-Amzn-Trace-Id"] = `Root=1-${Math.floor(deps.clock.now() / 1000).toString(16).padStart(8, "0")}-${requestId.replace(/-/g, "").slice(0, 24)}`;
+  return res;
+}
+
+async function runRequest(req: HttpRequest, host: string, deps: ExecuteDeps, requestId: string): Promise<HttpResponse> {
   const hops = hopsOf(req);
   if (hops > MAX_HOPS) {
     deps.log?.warn(`apigateway: ${req.method} ${req.path} (${requestId}): refused, it passed through an HTTP integration ${hops} times (integration loop)`);
@@ -170,18 +183,10 @@ function validateMethodRequest(ex: Exchange): HttpResponse | undefined {
       } catch {
         return gatewayResponse(ex.snapshot, "BAD_REQUEST_BODY", 400, "Invalid request body", ex.context, ex.stageVariables);
       }
-      const validate = schemaValidator(model.schema);
-      if (!validate(body)) return gatewayResponse(ex.snapshot, "BAD_REQUEST_BODY", 400, "Invalid request body", ex.context, ex.stageVariables);
+      if (!bodyMatchesModel(ex.snapshot, model.name!, body)) return gatewayResponse(ex.snapshot, "BAD_REQUEST_BODY", 400, "Invalid request body", ex.context, ex.stageVariables);
     }
   }
   return undefined;
-}
-
-const validators = new Map<string, (data: unknown) => boolean>();
-function schemaValidator(schema: string): (data: unknown) => boolean {
-  let v = validators.get(schema);
-  if (!v) validators.set(schema, (v = new Ajv({ strict: false, allErrors: false }).compile(JSON.parse(schema) as object)));
-  return v;
 }
 
 const contentType = (req: HttpRequest) => String(req.headers["content-type"] ?? "application/json").split(";")[0]!.trim().toLowerCase();
@@ -200,7 +205,9 @@ function integrationRequestBody(ex: Exchange, integration: Integration): { body:
   const templates = integration.requestTemplates ?? {};
   const ct = contentType(ex.req);
   const template = templates[ct];
-  if (template !== undefined) return renderRequestTemplate(template, scope(ex, ex.bodyText));
+  // An empty template maps nothing: the body passes through (AWS; the console's blank template).
+  if (template === "") return { body: ex.bodyText };
+  if (template !== undefined && template !== null) return renderRequestTemplate(template, scope(ex, ex.bodyText));
   const hasTemplates = Object.keys(templates).length > 0;
   const behaviour = integration.passthroughBehavior ?? "WHEN_NO_MATCH";
   if (behaviour === "NEVER" || (behaviour === "WHEN_NO_TEMPLATES" && hasTemplates)) {
@@ -392,7 +399,7 @@ function integrationResponse(ex: Exchange, integration: Integration, out: Integr
   const subject = integration.type === "AWS" && lambdaFunctionOf(integration.uri ?? "") ? (out.errorMessage ?? "") : String(out.status);
   let chosen: IntegrationResponse | undefined;
   if (out.errorMessage !== undefined || integration.type !== "AWS" || !lambdaFunctionOf(integration.uri ?? "")) {
-    chosen = responses.find((r) => r.selectionPattern && new RegExp(`^(?:${r.selectionPattern})$`, "s").test(subject));
+    chosen = responses.find((r) => r.selectionPattern && selectionMatches(r.selectionPattern, subject));
   }
   chosen ??= responses.find((r) => !r.selectionPattern);
   if (!chosen) return gatewayResponse(ex.snapshot, "DEFAULT_5XX", 500, "Internal server error", ex.context, ex.stageVariables);
@@ -404,7 +411,7 @@ function integrationResponse(ex: Exchange, integration: Integration, out: Integr
   let body: Buffer = out.body;
   let ct = "application/json";
   let override: ResponseOverride | undefined;
-  if (template !== undefined && template !== null) {
+  if (template !== undefined && template !== null && template !== "") {
     const r = renderResponseTemplate(template, scope(ex, bodyText));
     body = Buffer.from(r.body);
     override = r.override;
@@ -432,6 +439,23 @@ function integrationResponse(ex: Exchange, integration: Integration, out: Integr
     Object.assign(headers, override.header);
   }
   return { status, headers, body };
+}
+
+const selectionPatterns = new Map<string, RE2JS | null>();
+
+/** A selection pattern is a Java regex over the whole subject; run on RE2 (linear time), a bad one never matches. */
+function selectionMatches(pattern: string, subject: string): boolean {
+  let re = selectionPatterns.get(pattern);
+  if (re === undefined) {
+    try {
+      re = RE2JS.compile(pattern, RE2JS.DOTALL);
+    } catch {
+      re = null;
+    }
+    if (selectionPatterns.size > 1000) selectionPatterns.clear();
+    selectionPatterns.set(pattern, re);
+  }
+  return re !== null && re.testExact(subject);
 }
 
 function safeParse(s: string): unknown {
