@@ -74,7 +74,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): P
     if (!plane.matches(host, path, signingName !== undefined)) continue;
     const body = await readBody(req, plane.maxBodyBytes);
     if (body === undefined) return send(res, { status: 413, headers: { "Content-Type": "application/json" }, body: '{"message":"Request Too Long"}' });
-    const request: HttpRequest = { method: req.method ?? "GET", path, rawQuery, query: new URLSearchParams(rawQuery), headers: req.headers, body };
+    const request: HttpRequest = { method: req.method ?? "GET", path, rawQuery, query: new URLSearchParams(rawQuery), headers: req.headers, body, rawHeaders: req.rawHeaders, remoteAddress: req.socket.remoteAddress, localPort: req.socket.localPort };
     const answer = await plane.handle(request, host, endpoint);
     if (answer) return send(res, answer, req.method === "HEAD");
     preread = body;

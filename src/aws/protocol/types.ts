@@ -13,6 +13,10 @@ export interface HttpRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** Data planes only: the headers as the client sent them (names' casing, repeats), and the peer. */
+  rawHeaders?: string[];
+  remoteAddress?: string;
+  localPort?: number;
 }
 
 export interface HttpResponse {

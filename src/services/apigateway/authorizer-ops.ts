@@ -5,14 +5,14 @@
  * Every update goes through the one generic patch implementation (patch.ts).
  */
 import type * as A from "../../aws/api/apigateway.js";
+import { checkModelSchema } from "./execute/models.js";
 import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
 import { ApiDefinitionOps } from "./definition-ops.js";
 import { invokeLambda, lambdaFunctionOf } from "./execute/integrations.js";
 import { applyPatch, type PatchOperation } from "./patch.js";
-import { Ajv, badRequest, notFound, page } from "./shared.js";
-import { userRegexEngine } from "../../core/user-regex.js";
+import { badRequest, notFound, page } from "./shared.js";
 
 const AUTHORIZER_TYPES = ["TOKEN", "REQUEST", "COGNITO_USER_POOLS"];
 const ACCOUNT_MIGRATIONS = [
@@ -165,7 +165,7 @@ export abstract class ApiAuthorizerOps extends ApiDefinitionOps {
     applyPatch(next, patchOps(input.patchOperations), /^\/(schema|description)$/);
     if (typeof next.schema === "string" && next.schema !== m.schema) {
       try {
-        new Ajv({ strict: false, code: { regExp: userRegexEngine } }).compile(JSON.parse(next.schema) as object);
+        checkModelSchema(doc.api.id!, doc.models, input.modelName, next.schema);
       } catch (e) {
         throw badRequest(`Invalid model specified: Validation Result: warnings : [], errors : [Invalid model schema specified. Unsupported keyword(s): ${(e as Error).message}]`);
       }

@@ -5,6 +5,7 @@
  * and the data access the request path uses.
  */
 import type * as A from "../../aws/api/apigateway.js";
+import { checkModelSchema } from "./execute/models.js";
 import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
@@ -12,8 +13,7 @@ import type { ApiDoc, StoredResource } from "./model.js";
 import { applyDefinition, parseDefinition } from "./openapi/import.js";
 import { applyPatch, type PatchOperation } from "./patch.js";
 import { ApiGatewayStore } from "./store.js";
-import { Ajv, badRequest, DEFAULT_MODELS, INTEGRATION_TYPES, METHODS, notFound, page, toResource, validateIntegration } from "./shared.js";
-import { userRegexEngine } from "../../core/user-regex.js";
+import { badRequest, DEFAULT_MODELS, INTEGRATION_TYPES, METHODS, notFound, page, toResource, validateIntegration } from "./shared.js";
 
 export abstract class ApiDefinitionOps {
   readonly store: ApiGatewayStore;
@@ -272,7 +272,7 @@ export abstract class ApiDefinitionOps {
     if (doc.models[input.name]) throw new ServiceError("ConflictException", "Model name already exists for this REST API", 409);
     if (input.schema) {
       try {
-        new Ajv({ strict: false, code: { regExp: userRegexEngine } }).compile(JSON.parse(input.schema) as object);
+        checkModelSchema(doc.api.id!, doc.models, input.name, input.schema);
       } catch (e) {
         throw badRequest(`Invalid model specified: Validation Result: warnings : [], errors : [Invalid model schema specified. Unsupported keyword(s): ${(e as Error).message}]`);
       }

@@ -46,6 +46,11 @@ export class ApiGatewayProvider extends ApiDocumentationOps implements A.Apigate
     return this.env.log;
   }
 
+  /** Whether Lambda integrations need apigateway.amazonaws.com in the function's policy (execute/method-access.ts). */
+  get strictPermissions(): boolean {
+    return this.env.config.enforceSigV4;
+  }
+
   // ---- Deployments and stages ------------------------------------------------------------------------
 
   CreateDeployment(ctx: RequestContext, input: A.CreateDeploymentInput): A.Deployment {
@@ -199,7 +204,7 @@ export class ApiGatewayProvider extends ApiDocumentationOps implements A.Apigate
     const res = await executeRestRequest(
       { method: input.httpMethod.toUpperCase(), path: `/_aws/execute-api/${doc.api.id}/test-invoke-stage${q < 0 ? target : target.slice(0, q)}`, rawQuery, query: new URLSearchParams(rawQuery), headers, body: Buffer.from(input.body ?? "") },
       "localhost",
-      { data, services: this.env.services, ids: this.env.ids, clock: this.env.clock, random: Math.random, log: this.env.log },
+      { data, services: this.env.services, ids: this.env.ids, clock: this.env.clock, random: Math.random, log: this.env.log, strictPermissions: this.strictPermissions },
     );
     const latency = Math.round(performance.now() - started);
     const outHeaders: Record<string, string> = {};

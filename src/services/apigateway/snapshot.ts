@@ -31,4 +31,6 @@ export interface RestApiDataAccess {
   getDeploymentSnapshot(location: ApiLocation, restApiId: string, deploymentId: string): DeploymentSnapshot | undefined;
   /** Custom domain names: the owner and base path mappings of a configured domain, or undefined. */
   findDomainName(domainName: string): { location: ApiLocation; mappings: BasePathMapping[] } | undefined;
+  /** API keys: whether this key value may call this stage (absent for TestInvokeMethod, which skips the check as the console's test does). */
+  apiKeyAllows?(location: ApiLocation, restApiId: string, stageName: string, value: string): boolean;
 }

@@ -41,6 +41,17 @@ export abstract class ApiUsagePlanOps extends ApiAuthorizerOps {
 
   // ---- API keys ----------------------------------------------------------------------------------------
 
+  /**
+   * The data plane's API key check: a key with this value exists, is enabled, and is in a usage plan that
+   * names this API stage ("API keys ... must be associated with a usage plan" — Choose an API key source).
+   */
+  apiKeyAllows(location: { accountId: string; region: string }, restApiId: string, stageName: string, value: string): boolean {
+    const ctx = { accountId: location.accountId, region: location.region } as RequestContext;
+    const key = this.all<A.ApiKey>(ctx, "apikey").find((k) => k.value === value);
+    if (!key?.enabled) return false;
+    return this.all<StoredPlan>(ctx, "plan").some((p) => p.keyIds?.includes(key.id!) && (p.apiStages ?? []).some((s) => s.apiId === restApiId && s.stage === stageName));
+  }
+
   CreateApiKey(ctx: RequestContext, input: A.CreateApiKeyInput): A.ApiKey {
     if (input.value !== undefined && input.value.length < 20) throw badRequest("API Key value should be at least 20 characters");
     const keys = this.all<A.ApiKey>(ctx, "apikey");

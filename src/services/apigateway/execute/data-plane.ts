@@ -13,6 +13,6 @@ export function createExecuteHandler(services: ServiceHost) {
     const data = (await services.get("apigateway")) as unknown as RestApiDataAccess;
     // A custom-domain candidate that is not a configured domain is an ordinary AWS API call.
     if (!/\.execute-api\.localhost(:\d+)?$/i.test(host) && !req.path.startsWith("/_aws/execute-api/") && parseTarget(host, req.path, data) === undefined) return undefined;
-    return executeRestRequest(req, host, { data, services, ids: randomIds, clock: systemClock, random: Math.random, log: (data as { log?: Logger }).log });
+    return executeRestRequest(req, host, { data, services, ids: randomIds, clock: systemClock, random: Math.random, log: (data as { log?: Logger }).log, strictPermissions: (data as { strictPermissions?: boolean }).strictPermissions });
   };
 }

@@ -3,7 +3,9 @@
  * service actions of Skyport's own services (in process, through the protocol layer's shape codec), HTTP
  * and HTTP_PROXY (pooled keep-alive node:http client), and MOCK.
  */
+import { lookup as dnsLookup } from "node:dns";
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import type { LookupFunction } from "node:net";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { codecFor } from "../../../aws/dispatch.js";
 import { ServiceError, unknownOperation } from "../../../aws/errors.js";
@@ -73,6 +75,18 @@ export async function callAwsAction(services: ServiceHost, ctx: RequestContext, 
   return { status: res.status, headers, body: Buffer.isBuffer(res.body) ? res.body : Buffer.from(res.body) };
 }
 
+/**
+ * `*.localhost` is loopback (RFC 6761), as browsers resolve it; the OS resolver often does not, and
+ * function URLs and execute-api hosts on Skyport are such names. Everything else goes to the OS.
+ */
+const lookupLocalhost: LookupFunction = (hostname, options, callback) => {
+  if (hostname === "localhost" || hostname.endsWith(".localhost")) {
+    if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address: "127.0.0.1", family: 4 }]);
+    return callback(null, "127.0.0.1", 4);
+  }
+  return dnsLookup(hostname, options, callback as never);
+};
+
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 256 });
 const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 256 });
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer", "host", "content-length"]);
@@ -92,7 +106,7 @@ export function callHttp(method: string, url: string, headers: Record<string, st
         resolve(r);
       }
     };
-    const req = send(u, { method, headers: outHeaders, agent: u.protocol === "https:" ? httpsAgent : httpAgent }, (res) => {
+    const req = send(u, { method, headers: outHeaders, agent: u.protocol === "https:" ? httpsAgent : httpAgent, lookup: lookupLocalhost }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {

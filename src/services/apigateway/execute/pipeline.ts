@@ -7,7 +7,7 @@
  * Gaps: authorizers, API keys/usage plans, throttling and caching are not enforced yet.
  */
 import { gzipSync } from "node:zlib";
-import AjvModule from "ajv-draft-04";
+import { RE2JS } from "re2js";
 import type { GatewayResponse, Integration, IntegrationResponse, Stage } from "../../../aws/api/apigateway.js";
 import type { HttpRequest, HttpResponse } from "../../../aws/protocol/types.js";
 import type { Clock } from "../../../core/clock.js";
@@ -18,11 +18,13 @@ import type { RequestContext } from "../../../edge/context.js";
 import type { ServiceHost } from "../../host.js";
 import type { DeploymentSnapshot, RestApiDataAccess } from "../snapshot.js";
 import { authorizeIam } from "./iam-auth.js";
+import { bodyMatchesModel } from "./models.js";
+import { apiKeyOf, lambdaPermissionProblem } from "./method-access.js";
+import { clientHeaders, eventHeaders, parseProxyAnswer, sourceIpOf, withForwardedHeaders } from "./lambda-proxy.js";
 import { callAwsAction, callHttp, invokeLambda, lambdaFunctionOf, type IntegrationOutput } from "./integrations.js";
 import { matchRoute, parseTarget, pickDeployment, type RouteMatch, type Target } from "./route.js";
 import { renderTemplate, renderRequestTemplate, renderResponseTemplate, jsonPath, VtlError, type RequestOverride, type RequestParts, type ResponseOverride, type TemplateScope } from "./vtl.js";
 
-const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as unknown as new (o: object) => { compile(schema: object): ((data: unknown) => boolean) & { errors?: unknown } };
 
 export interface ExecuteDeps {
   data: RestApiDataAccess;
@@ -32,6 +34,8 @@ export interface ExecuteDeps {
   random: () => number;
   /** Where a failed execution says why (AWS writes it to the execution log; the client only sees a 500). */
   log?: Logger;
+  /** Refuse Lambda integrations whose function does not allow apigateway.amazonaws.com (see method-access.ts). */
+  strictPermissions?: boolean;
 }
 
 interface Exchange {
@@ -45,6 +49,7 @@ interface Exchange {
   context: Record<string, unknown>;
   requestId: string;
   bodyText: string;
+  log?: Logger;
 }
 
 /**
@@ -75,6 +80,19 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 /** Runs one request through a REST API. */
 export async function executeRestRequest(req: HttpRequest, host: string, deps: ExecuteDeps): Promise<HttpResponse> {
   const requestId = deps.ids.uuid();
+  const res = await runRequest(req, host, deps, requestId);
+  // Every answer names the request as API Gateway's do (x-amzn-RequestId, x-amz-apigw-id, X-Amzn-Trace-Id).
+  const headers = res.headers;
+  const has = (name: string) => Object.keys(headers).some((k) => k.toLowerCase() === name);
+  if (!has("x-amzn-requestid")) headers["x-amzn-RequestId"] = requestId;
+  if (!has("x-amz-apigw-id")) headers["x-amz-apigw-id"] = Buffer.from(requestId.replace(/-/g, "").slice(0, 22), "hex").toString("base64").slice(0, 15) + "=";
+  // An explicit Connection header keeps Node from adding its own "Keep-Alive: timeout=N", which AWS never sends.
+  if (!has("connection") && !/close/i.test(String(req.headers.connection ?? ""))) headers.Connection = "keep-alive";
+  if (!has("x-amzn-trace-id")) headers["X-Amzn-Trace-Id"] = `Root=1-${Math.floor(deps.clock.now() / 1000).toString(16).padStart(8, "0")}-${requestId.replace(/-/g, "").slice(0, 24)}`;
+  return res;
+}
+
+async function runRequest(req: HttpRequest, host: string, deps: ExecuteDeps, requestId: string): Promise<HttpResponse> {
   const hops = hopsOf(req);
   if (hops > MAX_HOPS) {
     deps.log?.warn(`apigateway: ${req.method} ${req.path} (${requestId}): refused, it passed through an HTTP integration ${hops} times (integration loop)`);
@@ -96,7 +114,7 @@ export async function executeRestRequest(req: HttpRequest, host: string, deps: E
     requestId, extendedRequestId: requestId, apiId: target.apiId, stage: target.stageName, accountId: target.location.accountId,
     httpMethod: req.method, path: `/${target.stageName}${target.path}`, protocol: "HTTP/1.1", requestTime: requestTime(now), requestTimeEpoch: now.getTime(),
     domainName: target.domainName.replace(/:\d+$/, ""), domainPrefix: target.domainName.split(".")[0],
-    identity: { sourceIp: "127.0.0.1", userAgent: String(req.headers["user-agent"] ?? ""), accountId: null, caller: null, user: null, userArn: null, apiKey: null, accessKey: null },
+    identity: { sourceIp: sourceIpOf(req), userAgent: String(req.headers["user-agent"] ?? ""), accountId: null, caller: null, user: null, userArn: null, apiKey: null, accessKey: null },
     error: {},
   };
   if (!route) return gatewayResponse(snapshot, "MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token", context, stageVariables, { "x-amzn-ErrorType": "MissingAuthenticationTokenException" });
@@ -110,9 +128,16 @@ export async function executeRestRequest(req: HttpRequest, host: string, deps: E
   }
 
   const params = requestParts(req, route.pathParameters);
-  const ex: Exchange = { req, target, stage, snapshot, route, params, stageVariables, context, requestId, bodyText: req.body.toString("utf8") };
+  const ex: Exchange = { req, target, stage, snapshot, route, params, stageVariables, context, requestId, bodyText: req.body.toString("utf8"), log: deps.log };
 
-  // 2. method request
+  // 2. method request: API key (method-access.ts), then parameters and body
+  if (route.method.apiKeyRequired && deps.data.apiKeyAllows) {
+    const key = snapshot.api.apiKeySource === "AUTHORIZER" ? undefined : apiKeyOf(req);
+    if (!key || !deps.data.apiKeyAllows(target.location, target.apiId, target.stageName, key)) {
+      return gatewayResponse(snapshot, "INVALID_API_KEY", 403, "Forbidden", context, stageVariables, { "x-amzn-ErrorType": "ForbiddenException" });
+    }
+    (context.identity as Record<string, unknown>).apiKey = key;
+  }
   const invalid = validateMethodRequest(ex);
   if (invalid) return invalid;
 
@@ -133,7 +158,7 @@ export async function executeRestRequest(req: HttpRequest, host: string, deps: E
 
 function requestParts(req: HttpRequest, path: Record<string, string>): RequestParts {
   const header: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) header[k] = Array.isArray(v) ? v.join(",") : v;
+  for (const [k, v] of clientHeaders(req)) header[k] = v.join(",");
   const querystring: Record<string, string> = {};
   for (const [k, v] of req.query) querystring[k] = v; // the last value, as API Gateway's single-value view
   return { path, querystring, header };
@@ -166,18 +191,10 @@ function validateMethodRequest(ex: Exchange): HttpResponse | undefined {
       } catch {
         return gatewayResponse(ex.snapshot, "BAD_REQUEST_BODY", 400, "Invalid request body", ex.context, ex.stageVariables);
       }
-      const validate = schemaValidator(model.schema);
-      if (!validate(body)) return gatewayResponse(ex.snapshot, "BAD_REQUEST_BODY", 400, "Invalid request body", ex.context, ex.stageVariables);
+      if (!bodyMatchesModel(ex.snapshot, model.name!, body)) return gatewayResponse(ex.snapshot, "BAD_REQUEST_BODY", 400, "Invalid request body", ex.context, ex.stageVariables);
     }
   }
   return undefined;
-}
-
-const validators = new Map<string, (data: unknown) => boolean>();
-function schemaValidator(schema: string): (data: unknown) => boolean {
-  let v = validators.get(schema);
-  if (!v) validators.set(schema, (v = new Ajv({ strict: false, allErrors: false, code: { regExp: userRegexEngine } }).compile(JSON.parse(schema) as object)));
-  return v;
 }
 
 const contentType = (req: HttpRequest) => String(req.headers["content-type"] ?? "application/json").split(";")[0]!.trim().toLowerCase();
@@ -196,7 +213,9 @@ function integrationRequestBody(ex: Exchange, integration: Integration): { body:
   const templates = integration.requestTemplates ?? {};
   const ct = contentType(ex.req);
   const template = templates[ct];
-  if (template !== undefined) return renderRequestTemplate(template, scope(ex, ex.bodyText));
+  // An empty template maps nothing: the body passes through (AWS; the console's blank template).
+  if (template === "") return { body: ex.bodyText };
+  if (template !== undefined && template !== null) return renderRequestTemplate(template, scope(ex, ex.bodyText));
   const hasTemplates = Object.keys(templates).length > 0;
   const behaviour = integration.passthroughBehavior ?? "WHEN_NO_MATCH";
   if (behaviour === "NEVER" || (behaviour === "WHEN_NO_TEMPLATES" && hasTemplates)) {
@@ -220,6 +239,8 @@ async function runIntegration(ex: Exchange, integration: Integration, deps: Exec
     case "AWS_PROXY": {
       const fn = lambdaFunctionOf(uri);
       if (!fn) return gatewayResponse(ex.snapshot, "DEFAULT_5XX", 500, "Internal server error", ex.context, ex.stageVariables);
+      const denied = await lambdaDenied(ex, integration, fn, deps);
+      if (denied) return denied;
       const out = await invokeLambda(deps.services, ctx, fn, Buffer.from(JSON.stringify(proxyEvent(ex))));
       return proxyResponse(ex, out);
     }
@@ -240,6 +261,8 @@ async function runIntegration(ex: Exchange, integration: Integration, deps: Exec
       if ("status" in r) return r;
       const fn = lambdaFunctionOf(uri);
       if (fn) {
+        const denied = await lambdaDenied(ex, integration, fn, deps);
+        if (denied) return denied;
         const out = await invokeLambda(deps.services, ctx, fn, Buffer.from(r.body || "{}"));
         let errorMessage: string | undefined;
         if (out.functionError) {
@@ -267,7 +290,7 @@ async function runIntegration(ex: Exchange, integration: Integration, deps: Exec
       let url = uri.replace(/\{([^}+]+)\+?\}/g, (_, k: string) =>
         override?.path[k] !== undefined ? encodeURIComponent(override.path[k]) : mappedPathParam(ex, integration, k));
       if (proxy && ex.req.rawQuery) url += (url.includes("?") ? "&" : "?") + ex.req.rawQuery;
-      const headers: Record<string, string> = proxy ? { ...ex.params.header } : { "content-type": contentType(ex.req) };
+      const headers: Record<string, string> = proxy ? Object.fromEntries(withForwardedHeaders(clientHeaders(ex.req), ex.req).map(([k, v]) => [k, v.join(",")])) : { "content-type": contentType(ex.req) };
       const query: Record<string, string> = {};
       for (const [dest, src] of Object.entries(integration.requestParameters ?? {})) {
         const h = /^integration\.request\.(header|querystring)\.(.+)$/.exec(dest);
@@ -295,6 +318,27 @@ async function runIntegration(ex: Exchange, integration: Integration, deps: Exec
   }
 }
 
+const warnedPermissions = new Set<string>();
+
+/** 500 when the function's policy does not let API Gateway invoke it (strict mode); a log line either way. */
+async function lambdaDenied(ex: Exchange, integration: Integration, fn: string, deps: ExecuteDeps): Promise<HttpResponse | undefined> {
+  if (integration.credentials) return undefined; // AWS invokes with the integration's role instead
+  const sourceArn = `arn:aws:execute-api:${ex.target.location.region}:${ex.target.location.accountId}:${ex.target.apiId}/${ex.target.stageName}/${ex.req.method}${ex.route.resource.path}`;
+  const problem = await lambdaPermissionProblem(deps.services, lambdaCtx(ex), fn, sourceArn);
+  if (!problem) return undefined;
+  const where = `apigateway: ${ex.target.apiId}/${ex.target.stageName} ${ex.req.method} ${ex.target.path} (${ex.requestId})`;
+  if (!deps.strictPermissions) {
+    const once = `${fn} ${sourceArn}`;
+    if (!warnedPermissions.has(once) && warnedPermissions.size < 10000) {
+      warnedPermissions.add(once);
+      deps.log?.warn(`${where}: ${problem}; AWS answers 500 (Invalid permissions on Lambda function) — Skyport invokes it anyway unless --enforce-sigv4 (add it with lambda add-permission --principal apigateway.amazonaws.com)`);
+    }
+    return undefined;
+  }
+  deps.log?.warn(`${where}: Execution failed due to configuration error: Invalid permissions on Lambda function: ${problem}`);
+  return gatewayResponse(ex.snapshot, "DEFAULT_5XX", 500, "Internal server error", ex.context, ex.stageVariables);
+}
+
 function mappedPathParam(ex: Exchange, integration: Integration, name: string): string {
   const src = integration.requestParameters?.[`integration.request.path.${name}`];
   const v = src ? resolveSource(ex, src) : ex.params.path[name];
@@ -313,16 +357,8 @@ function resolveSource(ex: Exchange, src: string): string | undefined {
   return undefined;
 }
 
-/** The Lambda proxy integration's event, payload format 1.0. */
+/** The Lambda proxy integration's event, payload format 1.0 (headers and identity: see lambda-proxy.ts). */
 function proxyEvent(ex: Exchange): Record<string, unknown> {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(ex.req.headers)) {
-    if (v === undefined) continue;
-    const values = Array.isArray(v) ? v : [v];
-    headers[k] = values[values.length - 1]!;
-    multiValueHeaders[k] = values;
-  }
   const query: Record<string, string> = {};
   const multiQuery: Record<string, string[]> = {};
   for (const [k, v] of ex.req.query) {
@@ -335,8 +371,7 @@ function proxyEvent(ex: Exchange): Record<string, unknown> {
     resource: ex.route.resource.path,
     path: ex.target.path,
     httpMethod: ex.req.method,
-    headers: Object.keys(headers).length ? headers : null,
-    multiValueHeaders: Object.keys(multiValueHeaders).length ? multiValueHeaders : null,
+    ...eventHeaders(withForwardedHeaders(clientHeaders(ex.req), ex.req)),
     queryStringParameters: hasQuery ? query : null,
     multiValueQueryStringParameters: hasQuery ? multiQuery : null,
     pathParameters: Object.keys(ex.route.pathParameters).length ? ex.route.pathParameters : null,
@@ -345,7 +380,7 @@ function proxyEvent(ex: Exchange): Record<string, unknown> {
       resourceId: ex.route.resource.id, resourcePath: ex.route.resource.path, httpMethod: ex.req.method, extendedRequestId: ex.requestId,
       requestTime: ex.context.requestTime, path: ex.context.path, accountId: ex.target.location.accountId, protocol: "HTTP/1.1", stage: ex.target.stageName,
       domainPrefix: ex.context.domainPrefix, requestTimeEpoch: ex.context.requestTimeEpoch, requestId: ex.requestId,
-      identity: { cognitoIdentityPoolId: null, accountId: null, cognitoIdentityId: null, caller: null, sourceIp: "127.0.0.1", principalOrgId: null, accessKey: null, cognitoAuthenticationType: null, cognitoAuthenticationProvider: null, userArn: null, userAgent: String(ex.req.headers["user-agent"] ?? ""), user: null },
+      identity: { cognitoIdentityPoolId: null, accountId: null, cognitoIdentityId: null, caller: null, sourceIp: sourceIpOf(ex.req), principalOrgId: null, accessKey: null, cognitoAuthenticationType: null, cognitoAuthenticationProvider: null, userArn: null, userAgent: String(ex.req.headers["user-agent"] ?? ""), user: null },
       domainName: ex.context.domainName, apiId: ex.target.apiId,
     },
     body: ex.req.body.length ? (binary ? ex.req.body.toString("base64") : ex.bodyText) : null,
@@ -355,25 +390,15 @@ function proxyEvent(ex: Exchange): Record<string, unknown> {
 
 /** The Lambda proxy response contract; anything else is a 502, as on AWS. */
 function proxyResponse(ex: Exchange, out: { payload: Buffer; functionError?: string }): HttpResponse {
-  const bad = () => gatewayResponse(ex.snapshot, "DEFAULT_5XX", 502, "Internal server error", ex.context, ex.stageVariables);
-  if (out.functionError) return bad();
-  let r: { statusCode?: unknown; headers?: Record<string, unknown>; multiValueHeaders?: Record<string, unknown[]>; body?: unknown; isBase64Encoded?: boolean };
-  try {
-    r = JSON.parse(out.payload.toString("utf8")) as typeof r;
-  } catch {
-    return bad();
+  const answer = out.functionError ? undefined : parseProxyAnswer(out.payload);
+  if (!answer) {
+    ex.log?.warn(`apigateway: ${ex.target.apiId}/${ex.target.stageName} ${ex.req.method} ${ex.target.path} (${ex.requestId}): Execution failed due to configuration error: Malformed Lambda proxy response`);
+    return gatewayResponse(ex.snapshot, "DEFAULT_5XX", 502, "Internal server error", ex.context, ex.stageVariables);
   }
-  if (!r || typeof r !== "object" || Array.isArray(r)) return bad();
-  const status = Number(r.statusCode ?? 200);
-  if (!Number.isInteger(status) || status < 100 || status > 599) return bad();
-  if (r.body !== undefined && r.body !== null && typeof r.body !== "string") return bad();
-  const headers: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(r.multiValueHeaders ?? {})) headers[k] = (v as unknown[]).map(String);
-  for (const [k, v] of Object.entries(r.headers ?? {})) headers[k] = String(v);
+  const headers = answer.headers;
   if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = "application/json";
   headers["x-amzn-RequestId"] = ex.requestId;
-  const body = typeof r.body === "string" ? (r.isBase64Encoded ? Buffer.from(r.body, "base64") : Buffer.from(r.body)) : Buffer.alloc(0);
-  return { status, headers, body };
+  return { status: answer.status, headers, body: answer.body };
 }
 
 /** Chooses the integration response (selection pattern on the error message or status code) and maps it. */
@@ -382,7 +407,7 @@ function integrationResponse(ex: Exchange, integration: Integration, out: Integr
   const subject = integration.type === "AWS" && lambdaFunctionOf(integration.uri ?? "") ? (out.errorMessage ?? "") : String(out.status);
   let chosen: IntegrationResponse | undefined;
   if (out.errorMessage !== undefined || integration.type !== "AWS" || !lambdaFunctionOf(integration.uri ?? "")) {
-    chosen = responses.find((r) => r.selectionPattern && new RegExp(`^(?:${r.selectionPattern})$`, "s").test(subject));
+    chosen = responses.find((r) => r.selectionPattern && selectionMatches(r.selectionPattern, subject));
   }
   chosen ??= responses.find((r) => !r.selectionPattern);
   if (!chosen) return gatewayResponse(ex.snapshot, "DEFAULT_5XX", 500, "Internal server error", ex.context, ex.stageVariables);
@@ -394,7 +419,7 @@ function integrationResponse(ex: Exchange, integration: Integration, out: Integr
   let body: Buffer = out.body;
   let ct = "application/json";
   let override: ResponseOverride | undefined;
-  if (template !== undefined && template !== null) {
+  if (template !== undefined && template !== null && template !== "") {
     const r = renderResponseTemplate(template, scope(ex, bodyText));
     body = Buffer.from(r.body);
     override = r.override;
@@ -422,6 +447,23 @@ function integrationResponse(ex: Exchange, integration: Integration, out: Integr
     Object.assign(headers, override.header);
   }
   return { status, headers, body };
+}
+
+const selectionPatterns = new Map<string, RE2JS | null>();
+
+/** A selection pattern is a Java regex over the whole subject; run on RE2 (linear time), a bad one never matches. */
+function selectionMatches(pattern: string, subject: string): boolean {
+  let re = selectionPatterns.get(pattern);
+  if (re === undefined) {
+    try {
+      re = RE2JS.compile(pattern, RE2JS.DOTALL);
+    } catch {
+      re = null;
+    }
+    if (selectionPatterns.size > 1000) selectionPatterns.clear();
+    selectionPatterns.set(pattern, re);
+  }
+  return re !== null && re.testExact(subject);
 }
 
 function safeParse(s: string): unknown {

@@ -83,7 +83,8 @@ export interface RouteMatch {
 
 /** Finds the resource and method; undefined → 403 Missing Authentication Token, as on AWS. */
 export function matchRoute(s: DeploymentSnapshot, path: string, verb: string): RouteMatch | undefined {
-  const parts = path === "/" || path === "" ? [] : path.replace(/\/$/, "").slice(1).split("/");
+  // Empty segments (`//`, a trailing `/`) do not count, as on API Gateway.
+  const parts = path.split("/").filter((p) => p !== "");
   let best: { c: CompiledResource; params: Record<string, string>; score: number[] } | undefined;
   for (const c of compile(s)) {
     const params: Record<string, string> = {};

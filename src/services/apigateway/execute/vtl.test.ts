@@ -114,3 +114,20 @@ test("renderTemplate: keySet()/get() over an object from $input.path('$') and he
   assert.deepEqual(JSON.parse(renderTemplate(t, s)), [{ id: "a1", n: 1 }, { id: "b2", n: 2 }]);
   assert.equal(renderTemplate("$input.params().header.get('X-Custom') $input.path('$.things').size()", s), "h1 2");
 });
+
+// $context.responseOverride wherever the template sets it (AWS: "Override your API's request and response
+// parameters and status codes"): top level, inside #if/#foreach/macros, through Map.put, as a string.
+const OVERRIDES: Array<[string, string, number | undefined, Record<string, string>]> = [
+  ["inside #if", "#if($input.params('id') == '42')#set($context.responseOverride.status = 201)#end", 201, {}],
+  ["inside #foreach", "#foreach($x in [1, 2])#set($context.responseOverride.status = 400 + $x)#end", 402, {}],
+  ["inside a macro", "#macro(fail $code)#set($context.responseOverride.status = $code)#end#fail(503)", 503, {}],
+  ["through Map.put", "#set($ok = $context.responseOverride.put('status', '418'))$context.responseOverride.header.put('X-A', 'b')", 418, { "X-A": "b" }],
+  ["not a number", "#set($context.responseOverride.status = 'soon')", undefined, {}],
+];
+for (const [name, t, status, header] of OVERRIDES) {
+  test(`renderResponseTemplate: responseOverride ${name}`, () => {
+    const r = renderResponseTemplate(t, scope);
+    assert.equal(r.override.status, status);
+    assert.deepEqual(r.override.header, header);
+  });
+}

@@ -77,7 +77,8 @@ function inputObject(scope: TemplateScope): HostObject {
   let parsedDone = false;
   const body = () => {
     if (!parsedDone) {
-      parsed = parseJsonData(scope.body);
+      // An empty body reads as {} ($input.json('$') is "{}"), as on API Gateway.
+      parsed = scope.body.trim() === "" ? newMap() : parseJsonData(scope.body);
       parsedDone = true;
     }
     return parsed;
