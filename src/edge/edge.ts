@@ -10,9 +10,10 @@ import { loadModel } from "../aws/models/loader.js";
 import { codecFor } from "../aws/dispatch.js";
 import { quirksOf } from "../aws/protocol/quirks.js";
 import type { HttpRequest, HttpResponse } from "../aws/protocol/types.js";
+import { unservedServiceAnswer } from "../aws/protocol/unserved.js";
 import { signingNameOf } from "../aws/sigv4.js";
 import { handleInternal, type InternalEnv } from "./internal.js";
-import { routeService } from "./router.js";
+import { routeService, SERVED_SERVICES } from "./router.js";
 
 /** A data plane served on the same port, picked by host or path before AWS API routing. */
 export interface DataPlane {
@@ -30,6 +31,7 @@ export interface EdgeEnv extends DispatchEnv {
 
 const QUERY_SERVICES = ["sts", "iam", "cloudwatch", "cloudformation"];
 const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
+const ROOT_ANSWER = JSON.stringify({ status: "running", service: "skyport", health: "/_skyport/health" });
 
 function lookupAction(action: string): string | undefined {
   for (const s of QUERY_SERVICES) if (loadModel(s).operations.has(action)) return s;
@@ -89,6 +91,13 @@ async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): P
     service = routeService({ ...routeInput, action: new URLSearchParams(body.toString("utf8")).get("Action") ?? undefined }, lookupAction);
   }
   if (!service) {
+    if (signingName) {
+      const answer = unservedServiceAnswer(signingName, request, env.ids.uuid(), SERVED_SERVICES.join(", "));
+      if (answer) return send(res, answer);
+    } else if ((req.method === "GET" || req.method === "HEAD") && path === "/") {
+      // An unsigned GET / is a health probe (load balancers, `curl localhost:4566`), not an AWS call.
+      return send(res, { status: 200, headers: { "Content-Type": "application/json" }, body: ROOT_ANSWER }, req.method === "HEAD");
+    }
     return send(res, { status: 400, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ __type: "UnknownServiceException", message: `Skyport could not tell which AWS service ${req.method} ${path} is for: sign the request with SigV4 or use the service's X-Amz-Target, host or path` }) });
   }
   if (body === undefined) {
