@@ -13,14 +13,17 @@ import { cliEnv, startServer, type TestServer } from "../helpers/skyport.js";
 
 const run = promisify(execFile);
 
+const toBytes = (d: string | ArrayBuffer | ArrayBufferView) =>
+  typeof d === "string" ? d : d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+
 /** The hash constructor the SDK's signer takes (a secret makes it an HMAC), over node:crypto. */
 class Sha256 {
   private h: Hash | Hmac;
-  constructor(secret?: string | Uint8Array) {
-    this.h = secret === undefined ? createHash("sha256") : createHmac("sha256", secret);
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.h = secret === undefined ? createHash("sha256") : createHmac("sha256", toBytes(secret));
   }
-  update(data: string | Uint8Array): void {
-    this.h.update(data);
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.h.update(toBytes(data));
   }
   async digest(): Promise<Uint8Array> {
     return this.h.digest();
