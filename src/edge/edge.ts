@@ -4,6 +4,8 @@
  * calls routed to a service (router.ts) and dispatched through the protocol layer.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
 import { dispatchAwsRequest, type DispatchEnv } from "../aws/dispatch.js";
 import { ServiceError } from "../aws/errors.js";
 import { loadModel } from "../aws/models/loader.js";
@@ -31,6 +33,10 @@ export interface EdgeEnv extends DispatchEnv {
 
 const QUERY_SERVICES = ["sts", "iam", "cloudwatch", "cloudformation"];
 const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
+const COMPRESS_MIN_BYTES = 1024;
+/** gzip listed without q=0 (a client that refuses gzip says "gzip;q=0"). */
+const ACCEPTS_GZIP = /(^|,)\s*(gzip|\*)\s*(,|$|;\s*q=(?!0(\.0*)?\s*(,|$)))/i;
+const gzipAsync = promisify(gzip);
 const ROOT_ANSWER = JSON.stringify({ status: "running", service: "skyport", health: "/_skyport/health" });
 
 function lookupAction(action: string): string | undefined {
@@ -107,7 +113,17 @@ async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): P
     const ctx = { requestId: env.ids.uuid(), accountId: "", region: env.config.region, service, operation: "", principal: { accessKeyId: "", anonymous: true }, clock: env.clock, endpoint };
     return send(res, codecFor(model, request).serializeError(model, err, ctx));
   }
-  send(res, await dispatchAwsRequest(service, request, endpoint, env), req.method === "HEAD");
+  const answer = await dispatchAwsRequest(service, request, endpoint, env);
+  send(res, await compressIfAccepted(req, answer, service), req.method === "HEAD");
+}
+
+/** AWS API answers over COMPRESS_MIN_BYTES are gzipped for clients that accept it (never S3's, which sends objects as stored). */
+async function compressIfAccepted(req: IncomingMessage, r: HttpResponse, service: string): Promise<HttpResponse> {
+  const accept = req.headers["accept-encoding"];
+  if (!accept || !ACCEPTS_GZIP.test(accept) || r.body.length < COMPRESS_MIN_BYTES || loadModel(service).protocol === "rest-xml") return r;
+  for (const k in r.headers) if (k.toLowerCase() === "content-encoding") return r;
+  const body = await gzipAsync(typeof r.body === "string" ? Buffer.from(r.body) : r.body);
+  return { ...r, headers: { ...r.headers, "Content-Encoding": "gzip", Vary: "Accept-Encoding" }, body };
 }
 
 /** Headers Skyport sets itself: a copy from an integration or function would contradict the body it sends. */

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { createDeflateRaw, crc32 } from "node:zlib";
+import { createDeflateRaw, createGzip, crc32 } from "node:zlib";
 import { strToU8, zipSync } from "fflate";
 import { APIGatewayClient, ImportRestApiCommand, PutRestApiCommand, CreateRestApiCommand } from "@aws-sdk/client-api-gateway";
 import { CreateFunctionCommand, GetFunctionCommand, InvokeCommand, LambdaClient, UpdateFunctionCodeCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
@@ -207,4 +207,27 @@ test("CreateFunction: a stored (uncompressed) entry and a hand-built deflated en
   await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30, minDelay: 0.05 as number, maxDelay: 0.2 as number } as never, { FunctionName: name });
   const out = await lambda.send(new InvokeCommand({ FunctionName: name }));
   assert.equal(Buffer.from(out.Payload!).toString(), '"hand-built"');
+});
+
+// ---- gzip request bodies -------------------------------------------------------------------------
+
+test("PutItem: a gzip request body that inflates past DynamoDB's 16 MB limit stops there → 413, memory flat", async () => {
+  // 256 MiB of JSON whitespace, compressed (~250 KB) without ever holding it.
+  const gz = createGzip({ level: 9 });
+  const parts: Buffer[] = [];
+  gz.on("data", (c: Buffer) => parts.push(c));
+  const done = new Promise((r) => gz.on("end", r));
+  const chunk = Buffer.alloc(MiB, 0x20);
+  for (let i = 0; i < 256; i++) if (!gz.write(chunk)) await new Promise((r) => gz.once("drain", r));
+  gz.end();
+  await done;
+  const before = vmHwm();
+  const r = await fetch(server.endpoint, {
+    method: "POST",
+    headers: { "x-amz-target": "DynamoDB_20120810.PutItem", "content-type": "application/x-amz-json-1.0", "content-encoding": "gzip", authorization: "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00" },
+    body: Buffer.concat(parts),
+  });
+  assert.equal(r.status, 413);
+  assert.match(((await r.json()) as { __type: string }).__type, /RequestEntityTooLarge/);
+  assert.ok(vmHwm() - before < 150 * MiB, `VmHWM grew by ${(vmHwm() - before) / MiB} MiB`);
 });
