@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
-import { dispatchAwsRequest, type DispatchEnv } from "../aws/dispatch.js";
+import { dispatchAwsRequest, type DispatchEnv, type DispatchInfo } from "../aws/dispatch.js";
 import { ServiceError } from "../aws/errors.js";
 import { loadModel } from "../aws/models/loader.js";
 import { codecFor } from "../aws/dispatch.js";
@@ -44,14 +44,43 @@ function lookupAction(action: string): string | undefined {
   return undefined;
 }
 
+/** What the request's log line will say, filled in along the way (only while info is logged). */
+interface LineState {
+  start: number;
+  route: string;
+  requestId: string;
+  errorCode?: string;
+}
+const lines = new WeakMap<ServerResponse, LineState>();
+
 export function createEdge(env: EdgeEnv) {
+  const logRequests = env.log.enabled("info");
   return function handle(req: IncomingMessage, res: ServerResponse): void {
-    serve(req, res, env).catch((e) => {
-      env.log.error("request failed outside any service", e);
-      if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
-      res.end(JSON.stringify({ message: "Internal server error" }));
-    });
+    let line: LineState | undefined;
+    if (logRequests) lines.set(res, (line = { start: performance.now(), route: "", requestId: "" }));
+    serve(req, res, env)
+      .catch((e) => {
+        env.log.error("request failed outside any service", e);
+        if (line) line.errorCode = "InternalFailure";
+        if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ message: "Internal server error" }));
+      })
+      .then(() => {
+        if (!line) return;
+        const url = req.url ?? "/";
+        const q = url.indexOf("?");
+        env.log.request({ route: line.route || `${req.method} ${q < 0 ? url : url.slice(0, q)}`, status: res.statusCode, durationMs: performance.now() - line.start, requestId: line.requestId, errorCode: line.errorCode });
+      });
   };
+}
+
+/** Names the log line of a request; a no-op unless info is logged. */
+function noteRoute(res: ServerResponse, route: string, requestId?: string, errorCode?: string): void {
+  const line = lines.get(res);
+  if (!line) return;
+  line.route = route;
+  if (requestId) line.requestId = requestId;
+  if (errorCode) line.errorCode = errorCode;
 }
 
 async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): Promise<void> {
@@ -75,7 +104,10 @@ async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): P
     if (body === undefined) return send(res, { status: 413, headers: { "Content-Type": "application/json" }, body: '{"message":"Request Too Long"}' });
     const request: HttpRequest = { method: req.method ?? "GET", path, rawQuery, query: new URLSearchParams(rawQuery), headers: req.headers, body };
     const answer = await plane.handle(request, host, endpoint);
-    if (answer) return send(res, answer, req.method === "HEAD");
+    if (answer) {
+      noteRoute(res, `${request.method} ${host.replace(/:\d+$/, "")}${path}`);
+      return send(res, answer, req.method === "HEAD");
+    }
     preread = body;
     break;
   }
@@ -98,12 +130,17 @@ async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): P
   }
   if (!service) {
     if (signingName) {
-      const answer = unservedServiceAnswer(signingName, request, env.ids.uuid(), SERVED_SERVICES.join(", "));
-      if (answer) return send(res, answer);
+      const requestId = env.ids.uuid();
+      const answer = unservedServiceAnswer(signingName, request, requestId, SERVED_SERVICES.join(", "));
+      if (answer) {
+        noteRoute(res, `${signingName} (not served)`, requestId, "NotImplementedException");
+        return send(res, answer);
+      }
     } else if ((req.method === "GET" || req.method === "HEAD") && path === "/") {
       // An unsigned GET / is a health probe (load balancers, `curl localhost:4566`), not an AWS call.
       return send(res, { status: 200, headers: { "Content-Type": "application/json" }, body: ROOT_ANSWER }, req.method === "HEAD");
     }
+    noteRoute(res, `${req.method} ${path}`, undefined, "UnknownServiceException");
     return send(res, { status: 400, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ __type: "UnknownServiceException", message: `Skyport could not tell which AWS service ${req.method} ${path} is for: sign the request with SigV4 or use the service's X-Amz-Target, host or path` }) });
   }
   if (body === undefined) {
@@ -111,9 +148,12 @@ async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): P
     const model = loadModel(service);
     const err = new ServiceError(q2.tooLarge.code, q2.tooLarge.message, q2.tooLarge.status);
     const ctx = { requestId: env.ids.uuid(), accountId: "", region: env.config.region, service, operation: "", principal: { accessKeyId: "", anonymous: true }, clock: env.clock, endpoint };
+    noteRoute(res, `${service}.?`, ctx.requestId, err.code);
     return send(res, codecFor(model, request).serializeError(model, err, ctx));
   }
-  const answer = await dispatchAwsRequest(service, request, endpoint, env);
+  const info: DispatchInfo = { operation: "", requestId: "" };
+  const answer = await dispatchAwsRequest(service, request, endpoint, env, info);
+  noteRoute(res, `${service}.${info.operation || "?"}`, info.requestId, info.errorCode);
   send(res, await compressIfAccepted(req, answer, service), req.method === "HEAD");
 }
 
@@ -139,9 +179,19 @@ function send(res: ServerResponse, r: HttpResponse, head = false): void {
   const body = typeof r.body === "string" ? Buffer.from(r.body) : r.body;
   const headers = mergeHeaders(r.headers);
   headers["Content-Length"] = String(body.length);
+  const line = lines.get(res);
+  if (line && !line.requestId) line.requestId = requestIdOf(headers);
   if (res.shouldKeepAlive) headers.Connection = "keep-alive";
   res.writeHead(r.status, headers);
   res.end(head ? undefined : body);
+}
+
+function requestIdOf(headers: Record<string, string | string[]>): string {
+  for (const k in headers) {
+    const lower = k.toLowerCase();
+    if (lower === "x-amzn-requestid" || lower === "x-amz-request-id") return String(headers[k]);
+  }
+  return "";
 }
 
 /** Case-insensitive merge: one entry per header name, keeping the first spelling seen. */
