@@ -166,8 +166,11 @@ async function compressIfAccepted(req: IncomingMessage, r: HttpResponse, service
   return { ...r, headers: { ...r.headers, "Content-Encoding": "gzip", Vary: "Accept-Encoding" }, body };
 }
 
-/** Headers Skyport sets itself: a copy from an integration or function would contradict the body it sends. */
-const OWN_HEADERS = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);
+/**
+ * Headers Skyport sets itself, or hop-by-hop ones: a copy from an integration or a function would contradict
+ * the body it sends (a `Trailer` on a Content-Length answer makes Node throw ERR_HTTP_TRAILER_INVALID).
+ */
+const OWN_HEADERS = new Set(["content-length", "transfer-encoding", "connection", "keep-alive", "trailer", "te", "proxy-connection", "upgrade"]);
 
 /**
  * The one place responses are written. Headers are case-insensitive: whatever casing an integration or a

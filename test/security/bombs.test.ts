@@ -52,6 +52,13 @@ test("PutRestApi: a YAML alias bomb is refused with BadRequestException", async 
   assert.equal(err.name, "BadRequestException");
 });
 
+test("ImportRestApi: a JSON definition nested 3,000 deep is a BadRequestException, not a stack overflow", async () => {
+  const deep = `{"openapi":"3.0.1","info":{"title":"deep","version":"1"},"paths":{},"x-deep":${"[".repeat(3000)}${"]".repeat(3000)}}`;
+  const err = await errorOf(apigw.send(new ImportRestApiCommand({ body: strToU8(deep) })));
+  assert.equal(err.name, "BadRequestException");
+  assert.match(err.message, /nested more than 256 levels/);
+});
+
 test("ImportRestApi: YAML aliases within the limits still import", async () => {
   const yamlDef = "openapi: 3.0.1\ninfo: {title: aliases, version: '1'}\npaths:\n  /a:\n    get: &m\n      x-amazon-apigateway-integration: {type: mock, requestTemplates: {application/json: '{\"statusCode\": 200}'}}\n  /b:\n    get: *m\n";
   const api = await apigw.send(new ImportRestApiCommand({ body: strToU8(yamlDef) }));
