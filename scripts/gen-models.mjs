@@ -7,8 +7,11 @@
 // Output (generated — do not edit):
 //   src/aws/models/data/<service>.json   the model, with src/aws/models/patches/<service>.json merged in
 //   src/aws/api/<service>.ts             TypeScript input/output shapes and the operations interface
+//   src/aws/models/data/signing-names.json   every AWS service's SigV4 signing name → its protocols, so a
+//                                        request for a service Skyport does not serve is answered in its own
+//                                        wire format (src/aws/unserved.ts)
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -163,3 +166,29 @@ for (const [service, stem] of Object.entries(SERVICES)) {
   writeFileSync(join(root, "src/aws/api", `${service}.ts`), generateTypes(service, { ...model, typeNames }));
   console.log(`${service}: ${Object.keys(model.operations).length} operations`);
 }
+
+// ---- signing names of every AWS service ----------------------------------------------------------
+
+/**
+ * signing name → { name, query?: xml namespace, ec2?: true, json?: version, rest?: "rest-json" | "rest-xml" }.
+ * Several models can share a signing name (SES: query, json and rest-json APIs); the request itself tells
+ * which one a client speaks, so every protocol is kept. Files are read in name order (older API versions first),
+ * so the newest version's values win.
+ */
+function signingNames(dir) {
+  const table = {};
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".min.json")).sort()) {
+    const { metadata: m } = JSON.parse(readFileSync(join(dir, file), "utf8"));
+    const key = m.signingName || m.endpointPrefix;
+    const entry = (table[key] ??= { name: m.serviceAbbreviation || m.serviceId || m.serviceFullName });
+    if (m.protocol === "query" || m.protocol === "ec2") entry.query = m.xmlNamespace || `http://${m.endpointPrefix}.amazonaws.com/doc/${m.apiVersion}/`;
+    if (m.protocol === "ec2") entry.ec2 = true;
+    if (m.protocol === "json") entry.json = m.jsonVersion || "1.0";
+    if ((m.protocol === "rest-json" || m.protocol === "rest-xml") && !entry.rest) entry.rest = m.protocol;
+  }
+  const sorted = Object.fromEntries(Object.keys(table).sort().map((k) => [k, table[k]]));
+  writeFileSync(join(root, "src/aws/models/data/signing-names.json"), JSON.stringify(sorted, null, 0).replace(/\},"/g, '},\n"') + "\n");
+  console.log(`signing names: ${Object.keys(sorted).length}`);
+}
+signingNames(dir);
+

@@ -42,7 +42,14 @@ export function codecFor(model: ServiceModel, req: HttpRequest): ProtocolCodec {
   return CODECS[model.protocol];
 }
 
-export async function dispatchAwsRequest(service: string, req: HttpRequest, endpoint: string, env: DispatchEnv): Promise<HttpResponse> {
+/** Filled in by dispatchAwsRequest for the edge's request log line. */
+export interface DispatchInfo {
+  operation: string;
+  requestId: string;
+  errorCode?: string;
+}
+
+export async function dispatchAwsRequest(service: string, req: HttpRequest, endpoint: string, env: DispatchEnv, info?: DispatchInfo): Promise<HttpResponse> {
   const model = loadModel(service);
   const codec = codecFor(model, req);
   const sig = parseSigV4(req.headers, req.query);
@@ -56,6 +63,7 @@ export async function dispatchAwsRequest(service: string, req: HttpRequest, endp
     clock: env.clock,
     endpoint,
   };
+  if (info) info.requestId = ctx.requestId;
   try {
     if (env.config.enforceSigV4) {
       const protocol = codec === CODECS.json ? "json" : model.protocol;
@@ -64,6 +72,7 @@ export async function dispatchAwsRequest(service: string, req: HttpRequest, endp
     const op = codec.resolveOperation(model, req);
     if (op instanceof ServiceError) throw op;
     ctx.operation = op.name;
+    if (info) info.operation = op.name;
     const input = codec.parseInput(model, op, req);
     const handler = await env.services.handler(service, op.name);
     if (!handler) throw notImplemented(service, op.name);
@@ -77,10 +86,12 @@ export async function dispatchAwsRequest(service: string, req: HttpRequest, endp
     return codec.serializeOutput(model, op, (output ?? {}) as Record<string, unknown>, ctx);
   } catch (e) {
     if (e instanceof ServiceError) {
+      if (info) info.errorCode = e.code;
       if (e.status >= 500) env.log.warn(`${service}.${ctx.operation || "?"} ${e.code}: ${e.message}`);
       return codec.serializeError(model, e, ctx);
     }
     env.log.error(`${service}.${ctx.operation || "?"} failed (request ${ctx.requestId})`, e);
+    if (info) info.errorCode = "InternalFailure";
     return codec.serializeError(model, internalFailure(ctx.requestId), ctx);
   }
 }

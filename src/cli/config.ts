@@ -5,7 +5,7 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { SkyportError } from "../aws/errors.js";
-import type { LogLevel } from "../core/log.js";
+import type { LogFormat, LogLevel } from "../core/log.js";
 
 export interface Config {
   port: number;
@@ -15,6 +15,7 @@ export interface Config {
   ephemeral: boolean;
   region: string;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   enforceSigV4: boolean;
   /** Access key id → secret, for --enforce-sigv4. */
   credentials: Map<string, string>;
@@ -48,6 +49,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   ephemeral: { flag: "ephemeral", env: "SKYPORT_EPHEMERAL", type: "boolean", default: "false", help: "keep all state in a temp dir deleted at exit" },
   region: { flag: "region", env: "SKYPORT_REGION", type: "string", default: "us-east-1", help: "region for requests that name none" },
   "log-level": { flag: "log-level", env: "SKYPORT_LOG_LEVEL", type: "string", default: "info", help: "debug | info | warn | error | silent" },
+  "log-format": { flag: "log-format", env: "SKYPORT_LOG_FORMAT", type: "string", default: "text", help: "text | json: one line per event (JSON objects for log shippers)" },
   "enforce-sigv4": { flag: "enforce-sigv4", env: "SKYPORT_ENFORCE_SIGV4", type: "boolean", default: "false", help: "verify SigV4 signatures" },
   credentials: { flag: "credentials", env: "SKYPORT_CREDENTIALS", type: "string", default: "test:test", help: "KEY:SECRET[,KEY:SECRET...] accepted with --enforce-sigv4" },
   "no-admin-routes": { flag: "no-admin-routes", env: "SKYPORT_NO_ADMIN_ROUTES", type: "boolean", default: "false", help: "turn off the state-changing internal routes (/_skyport/reset)" },
@@ -87,6 +89,8 @@ export function resolveConfig(flags: Record<string, string | boolean | undefined
   if (!REGION.test(region)) throw new SkyportError(`--region must look like an AWS region (e.g. us-east-1), not "${region}"`);
   const logLevel = raw("log-level") as LogLevel;
   if (!LEVELS.includes(logLevel)) throw new SkyportError(`--log-level must be one of ${LEVELS.join(", ")}, not "${logLevel}"`);
+  const logFormat = raw("log-format") as LogFormat;
+  if (logFormat !== "text" && logFormat !== "json") throw new SkyportError(`--log-format must be text or json, not "${logFormat}"`);
   const credentials = new Map<string, string>();
   for (const pair of raw("credentials").split(",").filter(Boolean)) {
     const i = pair.indexOf(":");
@@ -102,6 +106,7 @@ export function resolveConfig(flags: Record<string, string | boolean | undefined
     ephemeral: bool("ephemeral"),
     region,
     logLevel,
+    logFormat,
     enforceSigV4: bool("enforce-sigv4"),
     credentials,
     adminRoutes: !bool("no-admin-routes"),

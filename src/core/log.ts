@@ -1,28 +1,67 @@
-/** A small leveled logger writing one line per event to stderr. */
+/**
+ * A small leveled logger writing one line per event to stderr, as text or as JSON (one object a line, for
+ * log shippers). Requests get one line each at `info` (see Logger.request); lines are built by string
+ * concatenation and written once, so logging stays cheap on the hot path.
+ */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+export type LogFormat = "text" | "json";
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+/** What the request line says: `service.Operation` (or the data plane's route), status, duration, request id, error code. */
+export interface RequestLine {
+  route: string;
+  status: number;
+  durationMs: number;
+  requestId: string;
+  /** The AWS error code of an error answer. */
+  errorCode?: string;
+}
 
 export interface Logger {
   debug(msg: string, extra?: unknown): void;
   info(msg: string, extra?: unknown): void;
   warn(msg: string, extra?: unknown): void;
   error(msg: string, extra?: unknown): void;
+  /** One line per served request, at info. */
+  request(line: RequestLine): void;
   enabled(level: LogLevel): boolean;
 }
 
-export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+const LABEL: Record<LogLevel, string> = { debug: "DEBUG", info: "INFO ", warn: "WARN ", error: "ERROR", silent: "" };
+
+export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stderr.write(l), format: LogFormat = "text"): Logger {
   const min = ORDER[level];
+  const json = format === "json";
   const emit = (lvl: LogLevel, msg: string, extra?: unknown) => {
     if (ORDER[lvl] < min) return;
-    let line = `${new Date().toISOString()} ${lvl.toUpperCase().padEnd(5)} ${msg}`;
+    const time = new Date().toISOString();
+    if (json) {
+      let line = `{"time":"${time}","level":"${lvl}","msg":${JSON.stringify(msg)}`;
+      if (extra instanceof Error) line += `,"error":${JSON.stringify(extra.stack ?? extra.message)}`;
+      else if (extra !== undefined) line += `,"extra":${JSON.stringify(extra)}`;
+      write(line + "}\n");
+      return;
+    }
+    let line = `${time} ${LABEL[lvl]} ${msg}`;
     if (extra !== undefined) line += ` ${extra instanceof Error ? (extra.stack ?? extra.message) : JSON.stringify(extra)}`;
     write(line + "\n");
+  };
+  const request = (r: RequestLine) => {
+    if (ORDER.info < min) return;
+    const time = new Date().toISOString();
+    const ms = Math.round(r.durationMs * 10) / 10;
+    if (json) {
+      write(`{"time":"${time}","level":"info","msg":"request","route":${JSON.stringify(r.route)},"status":${r.status},"durationMs":${ms},"requestId":${JSON.stringify(r.requestId)}${r.errorCode ? `,"errorCode":${JSON.stringify(r.errorCode)}` : ""}}\n`);
+    } else {
+      write(`${time} INFO  ${r.route} ${r.status} ${ms}ms ${r.requestId || "-"}${r.errorCode ? ` ${r.errorCode}` : ""}\n`);
+    }
   };
   return {
     debug: (m, e) => emit("debug", m, e),
     info: (m, e) => emit("info", m, e),
     warn: (m, e) => emit("warn", m, e),
     error: (m, e) => emit("error", m, e),
+    request,
     enabled: (lvl) => ORDER[lvl] >= min,
   };
 }

@@ -4,15 +4,18 @@
  * calls routed to a service (router.ts) and dispatched through the protocol layer.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { dispatchAwsRequest, type DispatchEnv } from "../aws/dispatch.js";
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
+import { dispatchAwsRequest, type DispatchEnv, type DispatchInfo } from "../aws/dispatch.js";
 import { ServiceError } from "../aws/errors.js";
 import { loadModel } from "../aws/models/loader.js";
 import { codecFor } from "../aws/dispatch.js";
 import { quirksOf } from "../aws/protocol/quirks.js";
 import type { HttpRequest, HttpResponse } from "../aws/protocol/types.js";
+import { unservedServiceAnswer } from "../aws/protocol/unserved.js";
 import { signingNameOf } from "../aws/sigv4.js";
 import { handleInternal, type InternalEnv } from "./internal.js";
-import { routeService } from "./router.js";
+import { routeService, SERVED_SERVICES } from "./router.js";
 
 /** A data plane served on the same port, picked by host or path before AWS API routing. */
 export interface DataPlane {
@@ -33,20 +36,54 @@ export interface EdgeEnv extends DispatchEnv {
 const QUERY_SERVICES = ["sts", "iam", "cloudwatch", "cloudformation"];
 const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
 const INTERNAL_MAX_BODY = 64 * 1024;
+const COMPRESS_MIN_BYTES = 1024;
+/** gzip listed without q=0 (a client that refuses gzip says "gzip;q=0"). */
+const ACCEPTS_GZIP = /(^|,)\s*(gzip|\*)\s*(,|$|;\s*q=(?!0(\.0*)?\s*(,|$)))/i;
+const gzipAsync = promisify(gzip);
+const ROOT_ANSWER = JSON.stringify({ status: "running", service: "skyport", health: "/_skyport/health" });
 
 function lookupAction(action: string): string | undefined {
   for (const s of QUERY_SERVICES) if (loadModel(s).operations.has(action)) return s;
   return undefined;
 }
 
+/** What the request's log line will say, filled in along the way (only while info is logged). */
+interface LineState {
+  start: number;
+  route: string;
+  requestId: string;
+  errorCode?: string;
+}
+const lines = new WeakMap<ServerResponse, LineState>();
+
 export function createEdge(env: EdgeEnv) {
+  const logRequests = env.log.enabled("info");
   return function handle(req: IncomingMessage, res: ServerResponse): void {
-    serve(req, res, env).catch((e) => {
-      env.log.error("request failed outside any service", e);
-      if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
-      res.end(JSON.stringify({ message: "Internal server error" }));
-    });
+    let line: LineState | undefined;
+    if (logRequests) lines.set(res, (line = { start: performance.now(), route: "", requestId: "" }));
+    serve(req, res, env)
+      .catch((e) => {
+        env.log.error("request failed outside any service", e);
+        if (line) line.errorCode = "InternalFailure";
+        if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ message: "Internal server error" }));
+      })
+      .then(() => {
+        if (!line) return;
+        const url = req.url ?? "/";
+        const q = url.indexOf("?");
+        env.log.request({ route: line.route || `${req.method} ${q < 0 ? url : url.slice(0, q)}`, status: res.statusCode, durationMs: performance.now() - line.start, requestId: line.requestId, errorCode: line.errorCode });
+      });
   };
+}
+
+/** Names the log line of a request; a no-op unless info is logged. */
+function noteRoute(res: ServerResponse, route: string, requestId?: string, errorCode?: string): void {
+  const line = lines.get(res);
+  if (!line) return;
+  line.route = route;
+  if (requestId) line.requestId = requestId;
+  if (errorCode) line.errorCode = errorCode;
 }
 
 async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): Promise<void> {
@@ -58,7 +95,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): P
   const endpoint = `http://${host}`;
 
   if (env.draining?.() && !servesWorkInFlight(req, path, env)) {
-    res.setHeader("Connection", "close");
+    res.shouldKeepAlive = false; // Node answers "Connection: close"
     return send(res, { status: 503, headers: { "Content-Type": "application/json", "Retry-After": "1" }, body: '{"__type":"ServiceUnavailableException","message":"Skyport is shutting down"}' });
   }
 
@@ -76,7 +113,10 @@ async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): P
     if (body === undefined) return send(res, { status: 413, headers: { "Content-Type": "application/json" }, body: '{"message":"Request Too Long"}' });
     const request: HttpRequest = { method: req.method ?? "GET", path, rawQuery, query: new URLSearchParams(rawQuery), headers: req.headers, body, rawHeaders: req.rawHeaders, remoteAddress: req.socket.remoteAddress, localPort: req.socket.localPort };
     const answer = await plane.handle(request, host, endpoint);
-    if (answer) return send(res, answer, req.method === "HEAD");
+    if (answer) {
+      noteRoute(res, `${request.method} ${host.replace(/:\d+$/, "")}${path}`);
+      return send(res, answer, req.method === "HEAD");
+    }
     preread = body;
     break;
   }
@@ -98,6 +138,18 @@ async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): P
     service = routeService({ ...routeInput, action: new URLSearchParams(body.toString("utf8")).get("Action") ?? undefined }, lookupAction);
   }
   if (!service) {
+    if (signingName) {
+      const requestId = env.ids.uuid();
+      const answer = unservedServiceAnswer(signingName, request, requestId, SERVED_SERVICES.join(", "));
+      if (answer) {
+        noteRoute(res, `${signingName} (not served)`, requestId, "NotImplementedException");
+        return send(res, answer);
+      }
+    } else if ((req.method === "GET" || req.method === "HEAD") && path === "/") {
+      // An unsigned GET / is a health probe (load balancers, `curl localhost:4566`), not an AWS call.
+      return send(res, { status: 200, headers: { "Content-Type": "application/json" }, body: ROOT_ANSWER }, req.method === "HEAD");
+    }
+    noteRoute(res, `${req.method} ${path}`, undefined, "UnknownServiceException");
     return send(res, { status: 400, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ __type: "UnknownServiceException", message: `Skyport could not tell which AWS service ${req.method} ${path} is for: sign the request with SigV4 or use the service's X-Amz-Target, host or path` }) });
   }
   if (body === undefined) {
@@ -105,13 +157,29 @@ async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): P
     const model = loadModel(service);
     const err = new ServiceError(q2.tooLarge.code, q2.tooLarge.message, q2.tooLarge.status);
     const ctx = { requestId: env.ids.uuid(), accountId: "", region: env.config.region, service, operation: "", principal: { accessKeyId: "", anonymous: true }, clock: env.clock, endpoint };
+    noteRoute(res, `${service}.?`, ctx.requestId, err.code);
     return send(res, codecFor(model, request).serializeError(model, err, ctx));
   }
-  send(res, await dispatchAwsRequest(service, request, endpoint, env), req.method === "HEAD");
+  const info: DispatchInfo = { operation: "", requestId: "" };
+  const answer = await dispatchAwsRequest(service, request, endpoint, env, info);
+  noteRoute(res, `${service}.${info.operation || "?"}`, info.requestId, info.errorCode);
+  send(res, await compressIfAccepted(req, answer, service), req.method === "HEAD");
 }
 
-/** Headers Skyport sets itself: a copy from an integration or function would contradict the body it sends. */
-const OWN_HEADERS = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);
+/** AWS API answers over COMPRESS_MIN_BYTES are gzipped for clients that accept it (never S3's, which sends objects as stored). */
+async function compressIfAccepted(req: IncomingMessage, r: HttpResponse, service: string): Promise<HttpResponse> {
+  const accept = req.headers["accept-encoding"];
+  if (!accept || !ACCEPTS_GZIP.test(accept) || r.body.length < COMPRESS_MIN_BYTES || loadModel(service).protocol === "rest-xml") return r;
+  for (const k in r.headers) if (k.toLowerCase() === "content-encoding") return r;
+  const body = await gzipAsync(typeof r.body === "string" ? Buffer.from(r.body) : r.body);
+  return { ...r, headers: { ...r.headers, "Content-Encoding": "gzip", Vary: "Accept-Encoding" }, body };
+}
+
+/**
+ * Headers Skyport sets itself, or hop-by-hop ones: a copy from an integration or a function would contradict
+ * the body it sends (a `Trailer` on a Content-Length answer makes Node throw ERR_HTTP_TRAILER_INVALID).
+ */
+const OWN_HEADERS = new Set(["content-length", "transfer-encoding", "connection", "keep-alive", "trailer", "te", "proxy-connection", "upgrade"]);
 
 /**
  * The one place responses are written. Headers are case-insensitive: whatever casing an integration or a
@@ -123,9 +191,19 @@ function send(res: ServerResponse, r: HttpResponse, head = false): void {
   const body = typeof r.body === "string" ? Buffer.from(r.body) : r.body;
   const headers = mergeHeaders(r.headers);
   headers["Content-Length"] = String(body.length);
+  const line = lines.get(res);
+  if (line && !line.requestId) line.requestId = requestIdOf(headers);
   if (res.shouldKeepAlive) headers.Connection = "keep-alive";
   res.writeHead(r.status, headers);
   res.end(head ? undefined : body);
+}
+
+function requestIdOf(headers: Record<string, string | string[]>): string {
+  for (const k in headers) {
+    const lower = k.toLowerCase();
+    if (lower === "x-amzn-requestid" || lower === "x-amz-request-id") return String(headers[k]);
+  }
+  return "";
 }
 
 /** Case-insensitive merge: one entry per header name, keeping the first spelling seen. */

@@ -34,6 +34,9 @@ const BY_SIGNING_NAME: Record<string, string[]> = {
   cloudformation: ["cloudformation"],
 };
 
+/** The AWS services Skyport serves, by their Skyport names (for messages). */
+export const SERVED_SERVICES: readonly string[] = [...new Set(Object.values(BY_SIGNING_NAME).flat())].sort();
+
 const BY_TARGET_PREFIX: Record<string, string> = {
   DynamoDB_20120810: "dynamodb",
   DynamoDBStreams_20120810: "dynamodbstreams",

@@ -41,7 +41,7 @@ export interface RunningSkyport {
 export async function startSkyport(config: Config, options: StartOptions = {}): Promise<RunningSkyport> {
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
-  const log = options.log ?? createLogger(config.logLevel);
+  const log = options.log ?? createLogger(config.logLevel, undefined, config.logFormat);
   const lambdaSandbox = prepareRuntime(config.lambdaSandbox, log);
   let dataDir = config.dataDir;
   if (config.ephemeral) dataDir = mkdtempSync(join(tmpdir(), "skyport-"));

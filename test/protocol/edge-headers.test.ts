@@ -38,7 +38,7 @@ after(async () => {
 /** A proxy answer that repeats headers in several casings, as serverless-http/Express apps do. */
 const HANDLER = `exports.handler = async () => ({
   statusCode: 200,
-  headers: { "content-length": "2", "Content-Type": "text/plain", "x-custom": "one", "X-Custom": "two", "Connection": "close", "keep-alive": "timeout=99" },
+  headers: { "content-length": "2", "Content-Type": "text/plain", "x-custom": "one", "X-Custom": "two", "Connection": "close", "keep-alive": "timeout=99", "Trailer": "X-Checksum" },
   multiValueHeaders: { "set-cookie": ["a=1"] },
   cookies: ["b=2"],
   body: "ok",

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { createDeflateRaw, crc32 } from "node:zlib";
+import { createDeflateRaw, createGzip, crc32 } from "node:zlib";
 import { strToU8, zipSync } from "fflate";
 import { APIGatewayClient, ImportRestApiCommand, PutRestApiCommand, CreateRestApiCommand } from "@aws-sdk/client-api-gateway";
 import { CreateFunctionCommand, GetFunctionCommand, InvokeCommand, LambdaClient, UpdateFunctionCodeCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
@@ -50,6 +50,13 @@ test("PutRestApi: a YAML alias bomb is refused with BadRequestException", async 
   const api = await apigw.send(new CreateRestApiCommand({ name: uniqueName("bomb") }));
   const err = await errorOf(apigw.send(new PutRestApiCommand({ restApiId: api.id, mode: "overwrite", body: yamlBomb() })));
   assert.equal(err.name, "BadRequestException");
+});
+
+test("ImportRestApi: a JSON definition nested 3,000 deep is a BadRequestException, not a stack overflow", async () => {
+  const deep = `{"openapi":"3.0.1","info":{"title":"deep","version":"1"},"paths":{},"x-deep":${"[".repeat(3000)}${"]".repeat(3000)}}`;
+  const err = await errorOf(apigw.send(new ImportRestApiCommand({ body: strToU8(deep) })));
+  assert.equal(err.name, "BadRequestException");
+  assert.match(err.message, /nested more than 256 levels/);
 });
 
 test("ImportRestApi: YAML aliases within the limits still import", async () => {
@@ -207,4 +214,27 @@ test("CreateFunction: a stored (uncompressed) entry and a hand-built deflated en
   await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30, minDelay: 0.05 as number, maxDelay: 0.2 as number } as never, { FunctionName: name });
   const out = await lambda.send(new InvokeCommand({ FunctionName: name }));
   assert.equal(Buffer.from(out.Payload!).toString(), '"hand-built"');
+});
+
+// ---- gzip request bodies -------------------------------------------------------------------------
+
+test("PutItem: a gzip request body that inflates past DynamoDB's 16 MB limit stops there → 413, memory flat", async () => {
+  // 256 MiB of JSON whitespace, compressed (~250 KB) without ever holding it.
+  const gz = createGzip({ level: 9 });
+  const parts: Buffer[] = [];
+  gz.on("data", (c: Buffer) => parts.push(c));
+  const done = new Promise((r) => gz.on("end", r));
+  const chunk = Buffer.alloc(MiB, 0x20);
+  for (let i = 0; i < 256; i++) if (!gz.write(chunk)) await new Promise((r) => gz.once("drain", r));
+  gz.end();
+  await done;
+  const before = vmHwm();
+  const r = await fetch(server.endpoint, {
+    method: "POST",
+    headers: { "x-amz-target": "DynamoDB_20120810.PutItem", "content-type": "application/x-amz-json-1.0", "content-encoding": "gzip", authorization: "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00" },
+    body: Buffer.concat(parts),
+  });
+  assert.equal(r.status, 413);
+  assert.match(((await r.json()) as { __type: string }).__type, /RequestEntityTooLarge/);
+  assert.ok(vmHwm() - before < 150 * MiB, `VmHWM grew by ${(vmHwm() - before) / MiB} MiB`);
 });

@@ -6,6 +6,7 @@
 import type { RequestContext } from "../../edge/context.js";
 import { constraintMessage, serializationError, ServiceError, unknownOperation } from "../errors.js";
 import type { Operation, ServiceModel } from "../models/loader.js";
+import { decodedBody } from "./content-encoding.js";
 import { CORAL_ERROR_TYPES, quirksOf } from "./quirks.js";
 import { checkTopLevel, fromJson, toJson, type ParseIssues } from "./shape-json.js";
 import type { HttpRequest, HttpResponse, ProtocolCodec } from "./types.js";
@@ -28,9 +29,10 @@ export class JsonCodec implements ProtocolCodec {
     const ct = req.headers["content-type"] ?? "";
     if (!ACCEPTED_CONTENT_TYPES.test(ct)) throw serializationError(`Unsupported Content-Type: ${ct}`);
     let body: unknown = {};
-    if (req.body.length) {
+    const raw = decodedBody(req, model.service);
+    if (raw.length) {
       try {
-        body = JSON.parse(req.body.toString("utf8"));
+        body = JSON.parse(raw.toString("utf8"));
       } catch {
         throw serializationError("Start of structure or map found where not expected");
       }

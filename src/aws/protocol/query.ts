@@ -6,6 +6,7 @@ import type { RequestContext } from "../../edge/context.js";
 import { ServiceError, unknownOperation } from "../errors.js";
 import type { Operation, ServiceModel, Shape } from "../models/loader.js";
 import { DocumentLimits } from "./bounds.js";
+import { decodedBody } from "./content-encoding.js";
 import { missingMembers } from "./json.js";
 import type { HttpRequest, HttpResponse, ProtocolCodec } from "./types.js";
 import { escapeXml, fromText, toXml } from "./xml.js";
@@ -15,13 +16,13 @@ type Params = Map<string, string>;
 const formOf = new WeakMap<HttpRequest, Params>();
 
 /** The request's parameters: the form body (POST) merged over the query string. */
-export function queryParams(req: HttpRequest): Params {
+export function queryParams(req: HttpRequest, service: string): Params {
   let params = formOf.get(req);
   if (!params) {
     params = new Map(req.query);
     const ct = String(req.headers["content-type"] ?? "");
     if (req.body.length && (ct === "" || ct.startsWith("application/x-www-form-urlencoded"))) {
-      for (const [k, v] of new URLSearchParams(req.body.toString("utf8"))) params.set(k, v);
+      for (const [k, v] of new URLSearchParams(decodedBody(req, service).toString("utf8"))) params.set(k, v);
     }
     formOf.set(req, params);
   }
@@ -30,7 +31,7 @@ export function queryParams(req: HttpRequest): Params {
 
 export class QueryCodec implements ProtocolCodec {
   resolveOperation(model: ServiceModel, req: HttpRequest): Operation | ServiceError {
-    const action = queryParams(req).get("Action");
+    const action = queryParams(req, model.service).get("Action");
     if (!action) return new ServiceError("MissingAction", "Missing Action", 400);
     return model.operations.get(action) ?? new ServiceError("InvalidAction", `Could not find operation ${action} for version ${model.metadata.apiVersion}`, 400);
   }
@@ -38,7 +39,7 @@ export class QueryCodec implements ProtocolCodec {
   parseInput(model: ServiceModel, op: Operation, req: HttpRequest): Record<string, unknown> {
     if (!op.input) return {};
     const missing: string[] = [];
-    const out = readStructure(op.input, queryParams(req), "", missing);
+    const out = readStructure(op.input, queryParams(req, model.service), "", missing);
     if (missing.length) throw missingMembers(model, missing);
     return out;
   }

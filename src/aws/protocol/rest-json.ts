@@ -5,6 +5,7 @@
 import type { RequestContext } from "../../edge/context.js";
 import { ServiceError } from "../errors.js";
 import type { Operation, ServiceModel, Shape } from "../models/loader.js";
+import { decodedBody } from "./content-encoding.js";
 import { missingMembers } from "./json.js";
 import { quirksOf } from "./quirks.js";
 import { matchRestOperation, missingBound, noSuchRoute, parseBindings, serializeBindings } from "./rest-bindings.js";
@@ -31,9 +32,9 @@ export class RestJsonCodec implements ProtocolCodec {
       const member = shape.members![shape.payload]!;
       if (member.type === "blob") out[shape.payload] = req.body;
       else if (member.type === "string") out[shape.payload] = req.body.toString("utf8");
-      else if (req.body.length) out[shape.payload] = fromJson(member, parseJsonBody(model, req.body), shape.payload, issues);
+      else if (req.body.length) out[shape.payload] = fromJson(member, parseJsonBody(model, decodedBody(req, model.service)), shape.payload, issues);
     } else if (req.body.length) {
-      const body = fromJson(shape, parseJsonBody(model, req.body), "", issues) as Record<string, unknown>;
+      const body = fromJson(shape, parseJsonBody(model, decodedBody(req, model.service)), "", issues) as Record<string, unknown>;
       for (const k in body) if (out[k] === undefined) out[k] = body[k];
     } else if (shape.required) {
       for (const r of shape.required) if (!shape.members![r]?.location && out[r] === undefined) issues.missing.push(lowerFirst(r));

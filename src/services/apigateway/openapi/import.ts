@@ -15,7 +15,7 @@ type Obj = Record<string, any>;
 const VERBS = ["get", "put", "post", "delete", "patch", "head", "options", "x-amazon-apigateway-any-method"];
 
 /** What an imported definition may expand to: a 10 MB definition without aliases stays well within it. */
-const DEFINITION_LIMITS = { maxNodes: 2_000_000, maxDepth: 256, maxChars: 64 * 1024 * 1024 };
+const DEFINITION_LIMITS = { maxNodes: 1_000_000, maxDepth: 256, maxChars: 64 * 1024 * 1024 };
 
 /** Parses the body of an import request; a definition that is neither JSON nor YAML is a BadRequestException. */
 export function parseDefinition(body: Uint8Array): Obj {
