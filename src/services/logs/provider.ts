@@ -27,6 +27,7 @@ import { groupArn, groupNameOfArn, requireGroup, resolveGroup, sequenceToken } f
 import { listLogGroups } from "./operations/groups.js";
 import { filterLogEvents, getLogEvents, putLogEvents, type StoredEvent } from "./operations/events.js";
 import { deleteMetricFilter, describeMetricFilters, putMetricFilter, testMetricFilter } from "./operations/metric-filters.js";
+import { Insights } from "./operations/insights.js";
 import { StoredObjects } from "./operations/objects.js";
 import { Subscriptions } from "./operations/subscriptions.js";
 import { LogsStore, type GroupRow, type StreamRow } from "./store.js";
@@ -47,12 +48,14 @@ export class LogsProvider implements L.LogsHandlers {
   readonly store: LogsStore;
   private readonly subs: Subscriptions;
   private readonly objects: StoredObjects;
+  private readonly insights: Insights;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly env: ServiceEnv) {
     this.store = new LogsStore(env.store);
     this.subs = new Subscriptions(this.store, env);
     this.objects = new StoredObjects(this.store, env);
+    this.insights = new Insights(this.store, env);
     this.timer = setInterval(() => {
       try {
         this.sweepExpired();
@@ -425,6 +428,24 @@ export class LogsProvider implements L.LogsHandlers {
 
   DeleteDeliveryDestination(ctx: RequestContext, input: L.DeleteDeliveryDestinationInput): L.DeleteDeliveryDestinationOutput {
     return this.objects.deleteDeliveryDestination(ctx, input);
+  }
+
+  // ------------------------------------------------------------------ Logs Insights (operations/insights.ts)
+
+  StartQuery(ctx: RequestContext, input: L.StartQueryInput): L.StartQueryOutput {
+    return this.insights.startQuery(ctx, input);
+  }
+
+  GetQueryResults(ctx: RequestContext, input: L.GetQueryResultsInput): L.GetQueryResultsOutput {
+    return this.insights.getQueryResults(ctx, input);
+  }
+
+  StopQuery(ctx: RequestContext, input: L.StopQueryInput): L.StopQueryOutput {
+    return this.insights.stopQuery(ctx, input);
+  }
+
+  DescribeQueries(ctx: RequestContext, input: L.DescribeQueriesInput): L.DescribeQueriesOutput {
+    return this.insights.describeQueries(ctx, input);
   }
 
   // ------------------------------------------------------------------ subscription filters

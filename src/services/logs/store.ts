@@ -152,6 +152,7 @@ export class LogsStore {
       getObject: p("SELECT * FROM logs_objects WHERE account = ? AND region = ? AND kind = ? AND name = ?"),
       listObjects: p("SELECT * FROM logs_objects WHERE account = ? AND region = ? AND kind = ? AND name > ? ORDER BY name"),
       countObjects: p("SELECT count(*) AS n FROM logs_objects WHERE account = ? AND region = ? AND kind = ?"),
+      deleteOldObjects: p("DELETE FROM logs_objects WHERE account = ? AND region = ? AND kind = ? AND created < ?"),
       deleteObject: p("DELETE FROM logs_objects WHERE account = ? AND region = ? AND kind = ? AND name = ?"),
 
       insertStream: p("INSERT INTO logs_streams (group_id, name, created) VALUES (?, ?, ?)"),
