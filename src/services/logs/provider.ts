@@ -1,22 +1,35 @@
 /**
- * CloudWatch Logs (json 1.1): log groups and streams, events (PutLogEvents, GetLogEvents with forward and
- * backward tokens, FilterLogEvents with AWS's filter pattern syntax), retention with real expiry (a sweeper
- * on env.clock deletes events older than the retention; `sweepExpired()` runs one pass), tags (both the
- * log-group and the resource-ARN APIs), metric filters (stored and described) and TestMetricFilter.
- * Lambda writes each invocation's logs here in process.
+ * CloudWatch Logs (json 1.1): log groups and streams (DescribeLogGroups and the newer ListLogGroups, added
+ * to the model by src/aws/models/patches/logs.json), events (PutLogEvents, GetLogEvents with forward and
+ * backward tokens, FilterLogEvents with AWS's filter pattern syntax; %regex% on the linear-time engine of
+ * core/user-regex.ts), retention with real expiry (a sweeper on env.clock; `sweepExpired()` runs one pass),
+ * tags (log-group and resource-ARN APIs), metric filters (stored) and TestMetricFilter, subscription filters
+ * with delivery to Lambda (operations/subscriptions.ts), Logs Insights queries (insights/: fields, filter,
+ * stats count/sum/avg/min/max/count_distinct by fields and bin(), sort, limit, display, glob parse), and,
+ * stored and returned but not acted on: resource policies, destinations, delivery sources, delivery
+ * destinations and deliveries (operations/objects.ts). Lambda writes each invocation's logs here in process.
  *
- * Known gaps against AWS: metric filters do not emit CloudWatch metrics yet (a later issue); subscription
- * filters, export tasks, Logs Insights queries, Live Tail, destinations, resource and data-protection
- * policies, deliveries and anomaly detectors answer NotImplementedException; KMS keys are recorded, not
- * used; logGroupClass is recorded, not enforced.
+ * Known gaps against AWS: metric filters emit no CloudWatch metrics yet; subscription filters deliver only
+ * to Lambda (Kinesis, Firehose and logs destinations are stored, nothing is sent; the role is not assumed);
+ * resource policies are not enforced; deliveries move no logs; Logs Insights runs queries synchronously
+ * (status is Complete at once, so StopQuery always finds them ended), has no regex `parse`, dedup, unnest,
+ * pattern, OpenSearch PPL/SQL languages or GetLogRecord, and results are the first 1,000,000 events of the
+ * range; the quota of 5 regex filter patterns per group is not checked; export tasks, Live Tail,
+ * data-protection and account policies, query definitions, anomaly detectors and the newer operations the
+ * model lacks answer NotImplementedException; KMS keys are recorded, not used; logGroupClass is recorded,
+ * not enforced.
  *
  * Deliberate differences: lastEventTimestamp is updated at once (AWS: eventually, within an hour); expired
  * events are deleted at the next sweep (AWS: up to 72 hours later); stream storedBytes is 0 as AWS reports
- * it since 2019, group storedBytes counts UTF-8 message bytes.
+ * it since 2019, group storedBytes counts UTF-8 message bytes. PutLogEvents refuses an empty message with
+ * the model's length error, as AWS does: in-process writers (Lambda) must not send empty lines.
  *
  * Messages not confirmed against AWS (no public record found; wording ours, codes AWS's): giving both or
  * neither of logGroupName/logGroupIdentifier, both logStreamNames and logStreamNamePrefix, both
- * logGroupNamePrefix and logGroupNamePattern, and DeleteMetricFilter of a missing filter.
+ * logGroupNamePrefix and logGroupNamePattern, DeleteMetricFilter of a missing filter, DeleteDestination of
+ * a missing destination, every delivery error (not found / in use), PutResourcePolicy with invalid JSON,
+ * StartQuery's group-selection and time-range errors, the MalformedQueryException texts, StopQuery of an
+ * ended query, GetQueryResults of an unknown id. Unsorted Insights results come in event time order.
  */
 import type * as L from "../../aws/api/logs.js";
 import { ServiceError } from "../../aws/errors.js";
