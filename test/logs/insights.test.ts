@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
   DescribeQueriesCommand,
+  GetLogRecordCommand,
   GetQueryResultsCommand,
   PutLogEventsCommand,
   StartQueryCommand,
@@ -37,7 +38,14 @@ test("StartQuery: fields/filter/sort/limit results come back Complete with stati
     [{ field: "level", value: "ERROR" }, { field: "ms", value: "40" }, { field: "@logStream", value: "a" }],
   ]);
   assert.match(r.results![0]!.find((f) => f.field === "@timestamp")!.value!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/);
-  assert.ok(r.results![0]!.some((f) => f.field === "@ptr"));
+  const ptr = r.results![0]!.find((f) => f.field === "@ptr")!.value!;
+  const rec = await logs.send(new GetLogRecordCommand({ logRecordPointer: ptr }));
+  assert.equal(rec.logRecord?.["@message"], '{"level":"ERROR","ms":80}');
+  assert.equal(rec.logRecord?.["@logStream"], "b");
+  assert.equal(rec.logRecord?.["@log"], `000000000000:${g}`);
+  assert.equal(rec.logRecord?.["@timestamp"], String(now - 2000));
+  assert.equal(rec.logRecord?.ms, "80");
+  await rejects(logs.send(new GetLogRecordCommand({ logRecordPointer: "bm9wZQ" })), "InvalidParameterException");
 });
 
 test("StartQuery: stats count/avg by field and bin() over several log groups", async () => {

@@ -5,7 +5,8 @@
  * core/user-regex.ts), retention with real expiry (a sweeper on env.clock; `sweepExpired()` runs one pass),
  * tags (log-group and resource-ARN APIs), metric filters (stored) and TestMetricFilter, subscription filters
  * with delivery to Lambda (operations/subscriptions.ts), Logs Insights queries (insights/: fields, filter,
- * stats count/sum/avg/min/max/count_distinct by fields and bin(), sort, limit, display, glob parse), and,
+ * stats count/sum/avg/min/max/count_distinct by fields and bin(), sort, limit, display, glob parse;
+ * GetLogRecord for a result's @ptr), and,
  * stored and returned but not acted on: resource policies, destinations, delivery sources, delivery
  * destinations and deliveries (operations/objects.ts). Lambda writes each invocation's logs here in process.
  *
@@ -13,7 +14,7 @@
  * to Lambda (Kinesis, Firehose and logs destinations are stored, nothing is sent; the role is not assumed);
  * resource policies are not enforced; deliveries move no logs; Logs Insights runs queries synchronously
  * (status is Complete at once, so StopQuery always finds them ended), has no regex `parse`, dedup, unnest,
- * pattern, OpenSearch PPL/SQL languages or GetLogRecord, and results are the first 1,000,000 events of the
+ * pattern, or the OpenSearch PPL/SQL languages, and results are the first 1,000,000 events of the
  * range; the quota of 5 regex filter patterns per group is not checked; export tasks, Live Tail,
  * data-protection and account policies, query definitions, anomaly detectors and the newer operations the
  * model lacks answer NotImplementedException; KMS keys are recorded, not used; logGroupClass is recorded,
@@ -28,8 +29,9 @@
  * neither of logGroupName/logGroupIdentifier, both logStreamNames and logStreamNamePrefix, both
  * logGroupNamePrefix and logGroupNamePattern, DeleteMetricFilter of a missing filter, DeleteDestination of
  * a missing destination, every delivery error (not found / in use), PutResourcePolicy with invalid JSON,
- * StartQuery's group-selection and time-range errors, the MalformedQueryException texts, StopQuery of an
- * ended query, GetQueryResults of an unknown id. Unsorted Insights results come in event time order.
+ * StartQuery's group-selection and time-range errors, GetLogRecord of a bad pointer, the
+ * MalformedQueryException texts, StopQuery of an ended query, GetQueryResults of an unknown id.
+ * Unconfirmed behaviour: unsorted Insights results come in event time order.
  */
 import type * as L from "../../aws/api/logs.js";
 import { ServiceError } from "../../aws/errors.js";
@@ -459,6 +461,10 @@ export class LogsProvider implements L.LogsHandlers {
 
   DescribeQueries(ctx: RequestContext, input: L.DescribeQueriesInput): L.DescribeQueriesOutput {
     return this.insights.describeQueries(ctx, input);
+  }
+
+  GetLogRecord(ctx: RequestContext, input: L.GetLogRecordInput): L.GetLogRecordOutput {
+    return this.insights.getLogRecord(ctx, input);
   }
 
   // ------------------------------------------------------------------ subscription filters

@@ -184,6 +184,9 @@ export class LogsStore {
       streamBytes: p("SELECT coalesce(sum(length(CAST(message AS BLOB))), 0) AS bytes FROM logs_events WHERE group_id = ? AND stream_id = ?"),
       deleteStreamEvents: p("DELETE FROM logs_events WHERE group_id = ? AND stream_id = ?"),
 
+      getEvent: p("SELECT seq, group_id, stream_id, ts, ingest, message FROM logs_events WHERE seq = ?"),
+      getGroupById: p("SELECT * FROM logs_groups WHERE id = ?"),
+      getStreamById: p("SELECT * FROM logs_streams WHERE id = ?"),
       insertEvent: p("INSERT INTO logs_events (group_id, stream_id, ts, ingest, message) VALUES (?, ?, ?, ?, ?)"),
       readForward: p(
         `SELECT seq, stream_id, ts, ingest, message FROM logs_events

@@ -105,6 +105,13 @@ export function runQuery(commands: Command[], events: Iterable<InputEvent>, limi
   };
 }
 
+/** Every field of one event (GetLogRecord): system fields and discovered JSON fields, as strings. */
+export function eventFields(ev: InputEvent): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of eventRow(ev)) if (v !== undefined && k !== "@ptr") out[k] = String(v);
+  return out;
+}
+
 function eventRow(ev: InputEvent): Row {
   const r: Row = new Map<string, Value>([
     ["@timestamp", ev.timestamp],

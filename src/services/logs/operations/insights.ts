@@ -8,7 +8,7 @@ import type * as L from "../../../aws/api/logs.js";
 import { ServiceError } from "../../../aws/errors.js";
 import type { RequestContext } from "../../../edge/context.js";
 import type { ServiceEnv } from "../../host.js";
-import { runQuery, type InputEvent } from "../insights/execute.js";
+import { eventFields, runQuery, type InputEvent } from "../insights/execute.js";
 import { parseQuery, QueryError } from "../insights/parse.js";
 import type { EventRow, GroupRow, LogsStore, ObjectRow } from "../store.js";
 import { decodePageToken, encodePageToken } from "../tokens.js";
@@ -109,6 +109,19 @@ export class Insights {
       last = r.name;
     }
     return { queries };
+  }
+
+  /** The whole record behind a result's @ptr (only within the caller's account and Region). */
+  getLogRecord(ctx: RequestContext, input: L.GetLogRecordInput): L.GetLogRecordOutput {
+    checks().string(input.logRecordPointer, "logRecordPointer", 1, 2048).throwIfAny();
+    const m = /^(\d+):(\d+)$/.exec(Buffer.from(input.logRecordPointer, "base64url").toString("utf8"));
+    const bad = () => invalidParameter("The specified logRecordPointer is not valid.");
+    if (!m) throw bad();
+    const r = this.store.s.getEvent!.get(Number(m[2])) as (EventRow & { group_id: number }) | undefined;
+    const g = r && r.group_id === Number(m[1]) ? (this.store.s.getGroupById!.get(r.group_id) as GroupRow | undefined) : undefined;
+    if (!r || !g || g.account !== ctx.accountId || g.region !== ctx.region) throw bad();
+    const stream = this.store.s.getStreamById!.get(r.stream_id) as { name: string } | undefined;
+    return { logRecord: eventFields({ timestamp: r.ts, ingestionTime: r.ingest, message: r.message, logStream: stream?.name ?? "", log: `${g.account}:${g.name}`, ptr: input.logRecordPointer }) };
   }
 
   private query(ctx: RequestContext, id: string): StoredQuery {
