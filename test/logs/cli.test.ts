@@ -66,3 +66,33 @@ test("CreateLogGroup: the CLI shows AWS's error for an existing group", async ()
   const stderr = await awsError("create-log-group", "--log-group-name", g);
   assert.match(stderr, /ResourceAlreadyExistsException.*The specified log group already exists/);
 });
+
+test("FilterLogEvents: the CLI pages with --page-size and resumes from its own --starting-token", async () => {
+  const g = `/skyport/${uniqueName("cli-filter")}`;
+  await aws("create-log-group", "--log-group-name", g);
+  await aws("create-log-stream", "--log-group-name", g, "--log-stream-name", "s");
+  const now = Date.now();
+  const events = Array.from({ length: 5 }, (_, i) => ({ timestamp: now - 5000 + i, message: `line ${i}` }));
+  await aws("put-log-events", "--log-group-name", g, "--log-stream-name", "s", "--log-events", JSON.stringify(events));
+  const all = await aws("filter-log-events", "--log-group-name", g, "--page-size", "2");
+  assert.deepEqual(all.events.map((e: { message: string }) => e.message), events.map((e) => e.message));
+  const first = await aws("filter-log-events", "--log-group-name", g, "--max-items", "3", "--page-size", "2");
+  assert.equal(first.events.length, 3);
+  assert.ok(first.NextToken, "the CLI hands out a token wrapping ours");
+  const rest = await aws("filter-log-events", "--log-group-name", g, "--starting-token", first.NextToken, "--page-size", "2");
+  assert.deepEqual(rest.events.map((e: { message: string }) => e.message), ["line 3", "line 4"]);
+});
+
+test("ListLogGroups and StartQuery: the CLI's list-log-groups and start-query/get-query-results", async () => {
+  const g = `/skyport/${uniqueName("cli-insights")}`;
+  await aws("create-log-group", "--log-group-name", g);
+  await aws("create-log-stream", "--log-group-name", g, "--log-stream-name", "s");
+  await aws("put-log-events", "--log-group-name", g, "--log-stream-name", "s", "--log-events", JSON.stringify([{ timestamp: Date.now(), message: "ERROR boom" }]));
+  const listed = await aws("list-log-groups", "--log-group-name-pattern", g.slice(-20));
+  assert.deepEqual(listed.logGroups.map((x: { logGroupName: string }) => x.logGroupName), [g]);
+  const now = Math.floor(Date.now() / 1000);
+  const { queryId } = await aws("start-query", "--log-group-name", g, "--start-time", String(now - 60), "--end-time", String(now + 60), "--query-string", "filter @message like /ERROR/ | stats count(*) as n");
+  const r = await aws("get-query-results", "--query-id", queryId);
+  assert.equal(r.status, "Complete");
+  assert.deepEqual(r.results, [[{ field: "n", value: "1" }]]);
+});

@@ -1,22 +1,37 @@
 /**
- * CloudWatch Logs (json 1.1): log groups and streams, events (PutLogEvents, GetLogEvents with forward and
- * backward tokens, FilterLogEvents with AWS's filter pattern syntax), retention with real expiry (a sweeper
- * on env.clock deletes events older than the retention; `sweepExpired()` runs one pass), tags (both the
- * log-group and the resource-ARN APIs), metric filters (stored and described) and TestMetricFilter.
- * Lambda writes each invocation's logs here in process.
+ * CloudWatch Logs (json 1.1): log groups and streams (DescribeLogGroups and the newer ListLogGroups, added
+ * to the model by src/aws/models/patches/logs.json), events (PutLogEvents, GetLogEvents with forward and
+ * backward tokens, FilterLogEvents with AWS's filter pattern syntax; %regex% on the linear-time engine of
+ * core/user-regex.ts), retention with real expiry (a sweeper on env.clock; `sweepExpired()` runs one pass),
+ * tags (log-group and resource-ARN APIs), metric filters (stored) and TestMetricFilter, subscription filters
+ * with delivery to Lambda (operations/subscriptions.ts), Logs Insights queries (insights/: fields, filter,
+ * stats count/sum/avg/min/max/count_distinct by fields and bin(), sort, limit, display, glob parse;
+ * GetLogRecord for a result's @ptr), and,
+ * stored and returned but not acted on: resource policies, destinations, delivery sources, delivery
+ * destinations and deliveries (operations/objects.ts). Lambda writes each invocation's logs here in process.
  *
- * Known gaps against AWS: metric filters do not emit CloudWatch metrics yet (a later issue); subscription
- * filters, export tasks, Logs Insights queries, Live Tail, destinations, resource and data-protection
- * policies, deliveries and anomaly detectors answer NotImplementedException; KMS keys are recorded, not
- * used; logGroupClass is recorded, not enforced.
+ * Known gaps against AWS: metric filters emit no CloudWatch metrics yet; subscription filters deliver only
+ * to Lambda (Kinesis, Firehose and logs destinations are stored, nothing is sent; the role is not assumed);
+ * resource policies are not enforced; deliveries move no logs; Logs Insights runs queries synchronously
+ * (status is Complete at once, so StopQuery always finds them ended), has no regex `parse`, dedup, unnest,
+ * pattern, or the OpenSearch PPL/SQL languages, and results are the first 1,000,000 events of the
+ * range; the quota of 5 regex filter patterns per group is not checked; export tasks, Live Tail,
+ * data-protection and account policies, query definitions, anomaly detectors and the newer operations the
+ * model lacks answer NotImplementedException; KMS keys are recorded, not used; logGroupClass is recorded,
+ * not enforced.
  *
  * Deliberate differences: lastEventTimestamp is updated at once (AWS: eventually, within an hour); expired
  * events are deleted at the next sweep (AWS: up to 72 hours later); stream storedBytes is 0 as AWS reports
- * it since 2019, group storedBytes counts UTF-8 message bytes.
+ * it since 2019, group storedBytes counts UTF-8 message bytes. PutLogEvents refuses an empty message with
+ * the model's length error, as AWS does: in-process writers (Lambda) must not send empty lines.
  *
  * Messages not confirmed against AWS (no public record found; wording ours, codes AWS's): giving both or
  * neither of logGroupName/logGroupIdentifier, both logStreamNames and logStreamNamePrefix, both
- * logGroupNamePrefix and logGroupNamePattern, and DeleteMetricFilter of a missing filter.
+ * logGroupNamePrefix and logGroupNamePattern, DeleteMetricFilter of a missing filter, DeleteDestination of
+ * a missing destination, every delivery error (not found / in use), PutResourcePolicy with invalid JSON,
+ * StartQuery's group-selection and time-range errors, GetLogRecord of a bad pointer, the
+ * MalformedQueryException texts, StopQuery of an ended query, GetQueryResults of an unknown id.
+ * Unconfirmed behaviour: unsorted Insights results come in event time order.
  */
 import type * as L from "../../aws/api/logs.js";
 import { ServiceError } from "../../aws/errors.js";
@@ -25,11 +40,14 @@ import type { ServiceEnv } from "../host.js";
 import { Limits, Messages, Patterns, RETENTION_DAYS } from "./constants.js";
 import { groupArn, groupNameOfArn, requireGroup, resolveGroup, sequenceToken } from "./operations/common.js";
 import { listLogGroups } from "./operations/groups.js";
-import { compilePattern, filterLogEvents, getLogEvents, putLogEvents, type StoredEvent } from "./operations/events.js";
+import { filterLogEvents, getLogEvents, putLogEvents, type StoredEvent } from "./operations/events.js";
+import { deleteMetricFilter, describeMetricFilters, putMetricFilter, testMetricFilter } from "./operations/metric-filters.js";
+import { Insights } from "./operations/insights.js";
+import { StoredObjects } from "./operations/objects.js";
 import { Subscriptions } from "./operations/subscriptions.js";
-import { LogsStore, type GroupRow, type MetricFilterRow, type StreamRow } from "./store.js";
+import { LogsStore, type GroupRow, type StreamRow } from "./store.js";
 import { decodePageToken, encodePageToken } from "./tokens.js";
-import { alreadyExists, checks, checkStreamName, invalidParameter, limitExceeded, notFound } from "./validate.js";
+import { alreadyExists, checks, checkStreamName, invalidParameter, notFound } from "./validate.js";
 
 const DAY_MS = 24 * 3600 * 1000;
 const LOG_GROUP_CLASSES = ["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"] as const;
@@ -38,19 +56,21 @@ const MAX_NAME = "\u{10FFFF}";
 
 type NameToken = { n: string };
 type TimeToken = { t: number; i: number };
-type OffsetToken = { o: number };
 const isNameToken = (v: unknown): v is NameToken => typeof (v as NameToken)?.n === "string";
 const isTimeToken = (v: unknown): v is TimeToken => Number.isSafeInteger((v as TimeToken)?.t) && Number.isSafeInteger((v as TimeToken)?.i);
-const isOffsetToken = (v: unknown): v is OffsetToken => Number.isSafeInteger((v as OffsetToken)?.o) && (v as OffsetToken).o >= 0;
 
 export class LogsProvider implements L.LogsHandlers {
   readonly store: LogsStore;
   private readonly subs: Subscriptions;
+  private readonly objects: StoredObjects;
+  private readonly insights: Insights;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly env: ServiceEnv) {
     this.store = new LogsStore(env.store);
     this.subs = new Subscriptions(this.store, env);
+    this.objects = new StoredObjects(this.store, env);
+    this.insights = new Insights(this.store, env);
     this.timer = setInterval(() => {
       try {
         this.sweepExpired();
@@ -329,71 +349,122 @@ export class LogsProvider implements L.LogsHandlers {
     this.store.s.setTags!.run(JSON.stringify(tags), g.id);
   }
 
-  // ------------------------------------------------------------------ metric filters (stored; metrics come with CloudWatch)
+  // ------------------------------------------------------------------ metric filters (operations/metric-filters.ts)
 
   PutMetricFilter(ctx: RequestContext, input: L.PutMetricFilterInput): L.PutMetricFilterOutput {
-    const c = checks()
-      .string(input.filterName, "filterName", 1, 512, Patterns.FILTER_NAME)
-      .string(input.filterPattern, "filterPattern", 0, Limits.MAX_FILTER_PATTERN_LENGTH)
-      .size(input.metricTransformations, "metricTransformations", 1, 1);
-    input.metricTransformations.forEach((t, i) => {
-      c.string(t.metricName, `metricTransformations.${i + 1}.member.metricName`, 0, 255, Patterns.METRIC_NAME)
-        .string(t.metricNamespace, `metricTransformations.${i + 1}.member.metricNamespace`, 0, 255, Patterns.METRIC_NAME)
-        .string(t.metricValue, `metricTransformations.${i + 1}.member.metricValue`, 0, 100)
-        .oneOf(t.unit, `metricTransformations.${i + 1}.member.unit`, METRIC_UNITS);
-    });
-    c.throwIfAny();
-    compilePattern(input.filterPattern);
-    const g = requireGroup(this.store, ctx, input.logGroupName);
-    this.store.tx(() => {
-      const exists = this.store.s.getFilter!.get(g.id, input.filterName);
-      if (!exists && (this.store.s.countFilters!.get(g.id) as { n: number }).n >= Limits.MAX_METRIC_FILTERS_PER_GROUP) throw limitExceeded();
-      this.store.s.putFilter!.run(g.id, input.filterName, input.filterPattern, JSON.stringify(input.metricTransformations), ctx.clock.now());
-    });
-    return {};
+    return putMetricFilter(this.store, ctx, input);
   }
 
   DescribeMetricFilters(ctx: RequestContext, input: L.DescribeMetricFiltersInput): L.DescribeMetricFiltersOutput {
-    checks()
-      .string(input.filterNamePrefix, "filterNamePrefix", 1, 512, Patterns.FILTER_NAME)
-      .string(input.metricName, "metricName", 0, 255, Patterns.METRIC_NAME)
-      .string(input.metricNamespace, "metricNamespace", 0, 255, Patterns.METRIC_NAME)
-      .range(input.limit, "limit", 1, Limits.MAX_DESCRIBE_LIMIT)
-      .string(input.nextToken, "nextToken", 1, Number.MAX_SAFE_INTEGER)
-      .throwIfAny();
-    if ((input.metricName === undefined) !== (input.metricNamespace === undefined)) {
-      const [missing, given] = input.metricName === undefined ? ["metricName", "metricNamespace"] : ["metricNamespace", "metricName"];
-      throw invalidParameter(`1 validation error detected: Value null at '${missing}' failed to satisfy constraint: If you include the ${given} parameter in your request, you must also include the ${missing} parameter.`);
-    }
-    const g = input.logGroupName !== undefined ? requireGroup(this.store, ctx, input.logGroupName) : undefined;
-    const gid = g?.id ?? null;
-    const rows = (this.store.s.listFilters!.all(ctx.accountId, ctx.region, gid, gid) as Array<MetricFilterRow & { group_name: string }>).filter((f) => {
-      if (input.filterNamePrefix !== undefined && !f.name.startsWith(input.filterNamePrefix)) return false;
-      if (input.metricName === undefined) return true;
-      const ts = JSON.parse(f.transformations) as L.MetricTransformationsShape;
-      return ts.some((t) => t.metricName === input.metricName && t.metricNamespace === input.metricNamespace);
-    });
-    const offset = input.nextToken !== undefined ? decodePageToken(input.nextToken, isOffsetToken).o : 0;
-    const limit = input.limit ?? Limits.MAX_DESCRIBE_LIMIT;
-    const page = rows.slice(offset, offset + limit);
-    const out: L.DescribeMetricFiltersOutput = {
-      metricFilters: page.map((f) => ({
-        filterName: f.name,
-        filterPattern: f.pattern,
-        metricTransformations: JSON.parse(f.transformations) as L.MetricTransformationsShape,
-        creationTime: f.created,
-        logGroupName: f.group_name,
-      })),
-    };
-    if (offset + limit < rows.length) out.nextToken = encodePageToken({ o: offset + limit } satisfies OffsetToken);
-    return out;
+    return describeMetricFilters(this.store, ctx, input);
   }
 
   DeleteMetricFilter(ctx: RequestContext, input: L.DeleteMetricFilterInput): L.DeleteMetricFilterOutput {
-    checks().string(input.filterName, "filterName", 1, 512, Patterns.FILTER_NAME).throwIfAny();
-    const g = requireGroup(this.store, ctx, input.logGroupName);
-    if (!this.store.s.deleteFilter!.run(g.id, input.filterName).changes) throw notFound(Messages.FILTER_NOT_FOUND);
-    return {};
+    return deleteMetricFilter(this.store, ctx, input);
+  }
+
+  TestMetricFilter(ctx: RequestContext, input: L.TestMetricFilterInput): L.TestMetricFilterOutput {
+    return testMetricFilter(this.store, ctx, input);
+  }
+
+  // ------------------------------------------------------------------ stored only: policies, destinations, deliveries (operations/objects.ts)
+
+  PutResourcePolicy(ctx: RequestContext, input: L.PutResourcePolicyInput): L.PutResourcePolicyOutput {
+    return this.objects.putResourcePolicy(ctx, input);
+  }
+
+  DescribeResourcePolicies(ctx: RequestContext, input: L.DescribeResourcePoliciesInput): L.DescribeResourcePoliciesOutput {
+    return this.objects.describeResourcePolicies(ctx, input);
+  }
+
+  DeleteResourcePolicy(ctx: RequestContext, input: L.DeleteResourcePolicyInput): L.DeleteResourcePolicyOutput {
+    return this.objects.deleteResourcePolicy(ctx, input);
+  }
+
+  PutDestination(ctx: RequestContext, input: L.PutDestinationInput): L.PutDestinationOutput {
+    return this.objects.putDestination(ctx, input);
+  }
+
+  PutDestinationPolicy(ctx: RequestContext, input: L.PutDestinationPolicyInput): L.PutDestinationPolicyOutput {
+    return this.objects.putDestinationPolicy(ctx, input);
+  }
+
+  DescribeDestinations(ctx: RequestContext, input: L.DescribeDestinationsInput): L.DescribeDestinationsOutput {
+    return this.objects.describeDestinations(ctx, input);
+  }
+
+  DeleteDestination(ctx: RequestContext, input: L.DeleteDestinationInput): L.DeleteDestinationOutput {
+    return this.objects.deleteDestination(ctx, input);
+  }
+
+  PutDeliverySource(ctx: RequestContext, input: L.PutDeliverySourceInput): L.PutDeliverySourceOutput {
+    return this.objects.putDeliverySource(ctx, input);
+  }
+
+  PutDeliveryDestination(ctx: RequestContext, input: L.PutDeliveryDestinationInput): L.PutDeliveryDestinationOutput {
+    return this.objects.putDeliveryDestination(ctx, input);
+  }
+
+  CreateDelivery(ctx: RequestContext, input: L.CreateDeliveryInput): L.CreateDeliveryOutput {
+    return this.objects.createDelivery(ctx, input);
+  }
+
+  GetDelivery(ctx: RequestContext, input: L.GetDeliveryInput): L.GetDeliveryOutput {
+    return this.objects.getDelivery(ctx, input);
+  }
+
+  GetDeliverySource(ctx: RequestContext, input: L.GetDeliverySourceInput): L.GetDeliverySourceOutput {
+    return this.objects.getDeliverySource(ctx, input);
+  }
+
+  GetDeliveryDestination(ctx: RequestContext, input: L.GetDeliveryDestinationInput): L.GetDeliveryDestinationOutput {
+    return this.objects.getDeliveryDestination(ctx, input);
+  }
+
+  DescribeDeliveries(ctx: RequestContext, input: L.DescribeDeliveriesInput): L.DescribeDeliveriesOutput {
+    return this.objects.describeDeliveries(ctx, input);
+  }
+
+  DescribeDeliverySources(ctx: RequestContext, input: L.DescribeDeliverySourcesInput): L.DescribeDeliverySourcesOutput {
+    return this.objects.describeDeliverySources(ctx, input);
+  }
+
+  DescribeDeliveryDestinations(ctx: RequestContext, input: L.DescribeDeliveryDestinationsInput): L.DescribeDeliveryDestinationsOutput {
+    return this.objects.describeDeliveryDestinations(ctx, input);
+  }
+
+  DeleteDelivery(ctx: RequestContext, input: L.DeleteDeliveryInput): L.DeleteDeliveryOutput {
+    return this.objects.deleteDelivery(ctx, input);
+  }
+
+  DeleteDeliverySource(ctx: RequestContext, input: L.DeleteDeliverySourceInput): L.DeleteDeliverySourceOutput {
+    return this.objects.deleteDeliverySource(ctx, input);
+  }
+
+  DeleteDeliveryDestination(ctx: RequestContext, input: L.DeleteDeliveryDestinationInput): L.DeleteDeliveryDestinationOutput {
+    return this.objects.deleteDeliveryDestination(ctx, input);
+  }
+
+  // ------------------------------------------------------------------ Logs Insights (operations/insights.ts)
+
+  StartQuery(ctx: RequestContext, input: L.StartQueryInput): L.StartQueryOutput {
+    return this.insights.startQuery(ctx, input);
+  }
+
+  GetQueryResults(ctx: RequestContext, input: L.GetQueryResultsInput): L.GetQueryResultsOutput {
+    return this.insights.getQueryResults(ctx, input);
+  }
+
+  StopQuery(ctx: RequestContext, input: L.StopQueryInput): L.StopQueryOutput {
+    return this.insights.stopQuery(ctx, input);
+  }
+
+  DescribeQueries(ctx: RequestContext, input: L.DescribeQueriesInput): L.DescribeQueriesOutput {
+    return this.insights.describeQueries(ctx, input);
+  }
+
+  GetLogRecord(ctx: RequestContext, input: L.GetLogRecordInput): L.GetLogRecordOutput {
+    return this.insights.getLogRecord(ctx, input);
   }
 
   // ------------------------------------------------------------------ subscription filters
@@ -409,28 +480,6 @@ export class LogsProvider implements L.LogsHandlers {
   DeleteSubscriptionFilter(ctx: RequestContext, input: L.DeleteSubscriptionFilterInput): L.DeleteSubscriptionFilterOutput {
     return this.subs.delete(ctx, input);
   }
-
-  TestMetricFilter(_ctx: RequestContext, input: L.TestMetricFilterInput): L.TestMetricFilterOutput {
-    checks()
-      .string(input.filterPattern, "filterPattern", 0, Limits.MAX_FILTER_PATTERN_LENGTH)
-      .size(input.logEventMessages, "logEventMessages", 1, 50)
-      .throwIfAny();
-    const m = compilePattern(input.filterPattern);
-    const matches: NonNullable<L.TestMetricFilterOutput["matches"]> = [];
-    input.logEventMessages.forEach((message, i) => {
-      const extractedValues = m.extract(message);
-      if (extractedValues) matches.push({ eventNumber: i + 1, eventMessage: message, extractedValues });
-    });
-    return { matches };
-  }
 }
-
-/** The units CloudWatch metrics accept (StandardUnit). */
-const METRIC_UNITS = [
-  "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes", "Terabytes", "Bits", "Kilobits",
-  "Megabits", "Gigabits", "Terabits", "Percent", "Count", "Bytes/Second", "Kilobytes/Second", "Megabytes/Second",
-  "Gigabytes/Second", "Terabytes/Second", "Bits/Second", "Kilobits/Second", "Megabits/Second", "Gigabits/Second",
-  "Terabits/Second", "Count/Second", "None",
-];
 
 export const createProvider = (env: ServiceEnv) => new LogsProvider(env);

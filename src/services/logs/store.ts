@@ -152,6 +152,7 @@ export class LogsStore {
       getObject: p("SELECT * FROM logs_objects WHERE account = ? AND region = ? AND kind = ? AND name = ?"),
       listObjects: p("SELECT * FROM logs_objects WHERE account = ? AND region = ? AND kind = ? AND name > ? ORDER BY name"),
       countObjects: p("SELECT count(*) AS n FROM logs_objects WHERE account = ? AND region = ? AND kind = ?"),
+      deleteOldObjects: p("DELETE FROM logs_objects WHERE account = ? AND region = ? AND kind = ? AND created < ?"),
       deleteObject: p("DELETE FROM logs_objects WHERE account = ? AND region = ? AND kind = ? AND name = ?"),
 
       insertStream: p("INSERT INTO logs_streams (group_id, name, created) VALUES (?, ?, ?)"),
@@ -183,6 +184,9 @@ export class LogsStore {
       streamBytes: p("SELECT coalesce(sum(length(CAST(message AS BLOB))), 0) AS bytes FROM logs_events WHERE group_id = ? AND stream_id = ?"),
       deleteStreamEvents: p("DELETE FROM logs_events WHERE group_id = ? AND stream_id = ?"),
 
+      getEvent: p("SELECT seq, group_id, stream_id, ts, ingest, message FROM logs_events WHERE seq = ?"),
+      getGroupById: p("SELECT * FROM logs_groups WHERE id = ?"),
+      getStreamById: p("SELECT * FROM logs_streams WHERE id = ?"),
       insertEvent: p("INSERT INTO logs_events (group_id, stream_id, ts, ingest, message) VALUES (?, ?, ?, ?, ?)"),
       readForward: p(
         `SELECT seq, stream_id, ts, ingest, message FROM logs_events
