@@ -138,6 +138,8 @@ export function writeChecked(d: Dynamo, w: PreparedWrite, old: Item | undefined,
         const top = topName(p);
         if (top === w.meta.hashKey || top === w.meta.rangeKey) throw invalid(`Cannot update attribute ${top}. This attribute is part of the key`);
       }
+      // An update that leaves a missing item with nothing but its key creates no item (and no stream record).
+      if (!old && Object.keys(next).every((k) => k === w.meta.hashKey || k === w.meta.rangeKey)) return { updatedPaths };
       checkIndexKeys(w.meta, next);
       const size = itemSize(next);
       if (size > Limits.MAX_ITEM_SIZE_BYTES) throw validation("Item size to update has exceeded the maximum allowed size");
