@@ -58,7 +58,10 @@ function planRead(
 ): { plan: Plan; attrs: ReturnType<typeof attributesOf> } {
   checkRequestConstraints(input as Record<string, unknown>);
   const filterName = op === "Query" ? "QueryFilter" : "ScanFilter";
-  const legacy = op === "Query" ? ["AttributesToGet", "KeyConditions", "QueryFilter"] : ["AttributesToGet", "ScanFilter"];
+  // AWS accepts the legacy KeyConditions beside FilterExpression/ProjectionExpression; only
+  // KeyConditionExpression excludes it.
+  const keyConditions = (input as QueryInput).KeyConditionExpression !== undefined ? ["KeyConditions"] : [];
+  const legacy = op === "Query" ? ["AttributesToGet", ...keyConditions, "QueryFilter"] : ["AttributesToGet", "ScanFilter"];
   const exprs = op === "Query" ? ["ProjectionExpression", "FilterExpression", "KeyConditionExpression"] : ["ProjectionExpression", "FilterExpression"];
   checkParameterStyle(input as Record<string, unknown>, legacy, exprs, op === "Query" ? "KeyConditionExpression and FilterExpression are null" : "FilterExpression is null");
   const attrs = attributesOf(input as Record<string, unknown>);
@@ -71,7 +74,7 @@ function planRead(
   if (typeof input.FilterExpression === "string") filter = parseCondition(input.FilterExpression, attrs, "FilterExpression");
   else {
     const f = (input as Record<string, unknown>)[filterName];
-    if (f) filter = filterMapToCondition(f as never, input.ConditionalOperator);
+    if (f) filter = filterMapToCondition(f as never, input.ConditionalOperator, op === "Query" ? "queryFilter" : "scanFilter");
   }
   beforeTable?.(attrs);
   attrs.assertAllUsed();
