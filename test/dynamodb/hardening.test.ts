@@ -103,3 +103,29 @@ test("CreateTable: table names under 3 characters are refused", async () => {
   );
   await rejects(ddb.send(new GetItemCommand({ TableName: "ab", Key: { pk: { S: "a" } } })), "ValidationException", short);
 });
+
+test("PutItem: type errors in the body are worded as DynamoDB's deserializer words them", async () => {
+  const cases: [object, string][] = [
+    [{ TableName: table, Item: { pk: { S: 5 } } }, "NUMBER_VALUE cannot be converted to String"],
+    [{ TableName: table, Item: { pk: { S: 1.5 } } }, "DECIMAL_VALUE cannot be converted to String"],
+    [{ TableName: table, Item: { pk: { S: true } } }, "TRUE_VALUE cannot be converted to String"],
+    [{ TableName: table, Item: { pk: { S: ["a"] } } }, "Unrecognized collection type class java.lang.String"],
+    [{ TableName: table, Item: { pk: { S: { a: 1 } } } }, "Start of structure or map found where not expected"],
+    [{ TableName: table, Item: { pk: { S: "a" }, l: { L: "x" } } }, "Unexpected field type"],
+    [{ TableName: table, Item: { pk: { S: "a" }, b: { B: 5 } } }, "only base-64-encoded strings are convertible to bytes"],
+    [{ TableName: table, Item: { pk: { S: "a" }, b: { B: "abcde" } } }, "Base64 encoded length is expected a multiple of 4 bytes but found: 5"],
+    [{ TableName: table, Key: { pk: { S: "a" } }, ConsistentRead: "yes" }, "Unexpected token received from parser"],
+    [{ TableName: false, Item: { pk: { S: "a" } } }, "FALSE_VALUE cannot be converted to String"],
+  ];
+  for (const [body, message] of cases) {
+    const op = "Key" in body ? "GetItem" : "PutItem";
+    const r = await fetch(server.endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": `DynamoDB_20120810.${op}`, authorization: "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00" },
+      body: JSON.stringify(body),
+    });
+    assert.equal(r.status, 400);
+    // Capital "Message", as Coral's deserializer errors carry it.
+    assert.deepEqual(await r.json(), { __type: "com.amazon.coral.service#SerializationException", Message: message }, JSON.stringify(body));
+  }
+});

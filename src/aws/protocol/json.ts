@@ -29,6 +29,7 @@ export class JsonCodec implements ProtocolCodec {
     const ct = req.headers["content-type"] ?? "";
     if (!ACCEPTED_CONTENT_TYPES.test(ct)) throw serializationError(`Unsupported Content-Type: ${ct}`);
     let body: unknown = {};
+    const issues: ParseIssues = { missing: [], typeErrors: quirksOf(model.service).jacksonTypeErrors ? "jackson" : undefined };
     const raw = decodedBody(req, model.service);
     if (raw.length) {
       try {
@@ -36,10 +37,9 @@ export class JsonCodec implements ProtocolCodec {
       } catch {
         throw serializationError("Start of structure or map found where not expected");
       }
-      checkTopLevel(body);
+      checkTopLevel(body, issues);
     }
     if (!op.input) return {};
-    const issues: ParseIssues = { missing: [] };
     const input = fromJson(op.input, body, "", issues) as Record<string, unknown>;
     if (issues.missing.length) throw missingMembers(model, issues.missing);
     return input;
@@ -54,7 +54,8 @@ export class JsonCodec implements ProtocolCodec {
     const q = quirksOf(model.service);
     const type = CORAL_ERROR_TYPES[err.code] ?? `${q.errorTypePrefix}${err.code}`;
     const body: Record<string, unknown> = { __type: type };
-    if (err.message) body.message = err.message;
+    // Coral's deserializer errors carry "Message" where the service's own errors carry "message".
+    if (err.message) body[q.jacksonTypeErrors && err.code === "SerializationException" ? "Message" : "message"] = err.message;
     if (err.fields) Object.assign(body, err.fields);
     const headers: Record<string, string | string[]> = { "Content-Type": contentType(model), "x-amzn-RequestId": ctx.requestId, ...err.headers };
     if (model.metadata.awsQueryCompatible) headers["x-amzn-query-error"] = `${err.code};${err.senderFault ? "Sender" : "Receiver"}`;

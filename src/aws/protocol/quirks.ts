@@ -17,6 +17,8 @@ export interface ServiceQuirks {
   maxBodyBytes: number;
   /** The error (code, status, message) for a body over maxBodyBytes. */
   tooLarge: { code: string; status: number; message: string };
+  /** json: type errors worded as Coral's Jackson deserializer does, with "Message" (capital M) in the body. */
+  jacksonTypeErrors?: boolean;
 }
 
 const MB = 1024 * 1024;
@@ -32,6 +34,7 @@ const DEFAULT: ServiceQuirks = {
 const QUIRKS: Record<string, Partial<ServiceQuirks>> = {
   dynamodb: {
     errorTypePrefix: "com.amazonaws.dynamodb.v20120810#",
+    jacksonTypeErrors: true,
     maxBodyBytes: 16 * MB,
     tooLarge: { code: "RequestEntityTooLarge", status: 413, message: "Request entity too large" },
   },

@@ -13,6 +13,8 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 export interface ParseIssues {
   /** Paths (AWS style, e.g. "tableName") of required members that were missing. */
   missing: string[];
+  /** How type errors are worded: Skyport's own (default) or as Coral's Jackson deserializer words them. */
+  typeErrors?: "jackson";
 }
 
 const describe = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
@@ -27,7 +29,7 @@ export function fromJson(shape: Shape, value: unknown, path: string, issues: Par
   if (depth > DocumentLimits.MAX_DEPTH) throw tooDeep();
   switch (shape.type) {
     case "structure": {
-      if (typeof value !== "object" || Array.isArray(value)) throw typeError(path, "structure", value);
+      if (typeof value !== "object" || Array.isArray(value)) throw typeError(path, "structure", value, issues);
       const src = value as Record<string, unknown>;
       const out: Record<string, unknown> = {};
       const members = shape.members!;
@@ -42,12 +44,12 @@ export function fromJson(shape: Shape, value: unknown, path: string, issues: Par
       return out;
     }
     case "list": {
-      if (!Array.isArray(value)) throw typeError(path, "list", value);
+      if (!Array.isArray(value)) throw typeError(path, "list", value, issues);
       const member = shape.member!;
       if (!member.needsWalk && member.type !== "structure" && member.type !== "list" && member.type !== "map") {
         for (let i = 0; i < value.length; i++) {
           if (value[i] === null) issues.missing.push(`${path}.${i + 1}.member`);
-          else checkScalar(member, value[i], path);
+          else checkScalar(member, value[i], path, issues);
         }
         return value;
       }
@@ -58,7 +60,7 @@ export function fromJson(shape: Shape, value: unknown, path: string, issues: Par
       });
     }
     case "map": {
-      if (typeof value !== "object" || Array.isArray(value)) throw typeError(path, "map", value);
+      if (typeof value !== "object" || Array.isArray(value)) throw typeError(path, "map", value, issues);
       const out: Record<string, unknown> = {};
       const valueShape = shape.value!;
       for (const k in value as Record<string, unknown>) {
@@ -75,48 +77,89 @@ export function fromJson(shape: Shape, value: unknown, path: string, issues: Par
       return out;
     }
     case "timestamp":
-      if (typeof value !== "number" && typeof value !== "string") throw typeError(path, "timestamp", value);
+      if (typeof value !== "number" && typeof value !== "string") throw typeError(path, "timestamp", value, issues);
       return parseTimestamp(value, path);
     case "blob":
-      if (typeof value !== "string" || !BASE64.test(value)) throw serializationError(`Base64 encoded value expected at '${path}'`);
+      if (typeof value !== "string") throw typeError(path, "blob", value, issues);
+      if (!BASE64.test(value) || (issues.typeErrors && value.length % 4)) throw serializationError(issues.typeErrors ? base64Problem(value) : `Base64 encoded value expected at '${path}'`);
       return Buffer.from(value, "base64");
     default:
-      checkScalar(shape, value, path);
+      checkScalar(shape, value, path, issues);
       return value;
   }
 }
 
-function checkScalar(shape: Shape, value: unknown, path: string): void {
+function checkScalar(shape: Shape, value: unknown, path: string, issues: ParseIssues): void {
   const t = typeof value;
   switch (shape.type) {
     case "string":
-      if (t !== "string") throw typeError(path, "string", value);
+      if (t !== "string") throw typeError(path, "string", value, issues);
       return;
     case "boolean":
-      if (t !== "boolean") throw typeError(path, "boolean", value);
+      if (t !== "boolean") throw typeError(path, "boolean", value, issues);
       return;
     case "integer":
     case "long":
-      if (t !== "number" || !Number.isInteger(value)) throw typeError(path, shape.type, value);
+      if (t !== "number" || !Number.isInteger(value)) throw typeError(path, shape.type, value, issues);
       return;
     case "float":
     case "double":
-      if (t !== "number" && !(t === "string" && (value === "NaN" || value === "Infinity" || value === "-Infinity"))) throw typeError(path, shape.type, value);
+      if (t !== "number" && !(t === "string" && (value === "NaN" || value === "Infinity" || value === "-Infinity"))) throw typeError(path, shape.type, value, issues);
       return;
     default:
-      if (shape.needsWalk) throw typeError(path, shape.type, value);
+      if (shape.needsWalk) throw typeError(path, shape.type, value, issues);
   }
 }
 
 const tooDeep = () => serializationError(`Document nesting depth exceeds the maximum allowed (${DocumentLimits.MAX_DEPTH})`);
 
 /** A request body must be a JSON object: null, an array or a scalar where the input structure belongs is a client error. */
-export function checkTopLevel(value: unknown): void {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw typeError("", "structure", value);
+export function checkTopLevel(value: unknown, issues: ParseIssues = { missing: [] }): void {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw typeError("", "structure", value, issues);
 }
 
-function typeError(path: string, expected: string, value: unknown) {
+function typeError(path: string, expected: string, value: unknown, issues: ParseIssues) {
+  if (issues.typeErrors === "jackson") return serializationError(jacksonTypeError(expected, value));
   return serializationError(`Unexpected value type in payload: expected ${expected} at '${path || "body"}', got ${describe(value)}`);
+}
+
+const JAVA_TYPES: Record<string, string> = { string: "String", boolean: "Boolean", integer: "Integer", long: "Long", float: "Float", double: "Double", timestamp: "Date" };
+
+/** The JSON token kind as Jackson names it. */
+function tokenKind(v: unknown): string {
+  if (v === true) return "TRUE_VALUE";
+  if (v === false) return "FALSE_VALUE";
+  if (typeof v === "number") return Number.isInteger(v) ? "NUMBER_VALUE" : "DECIMAL_VALUE";
+  return "STRING_VALUE";
+}
+
+/**
+ * A type error worded as AWS's Coral/Jackson deserializer words it (observed DynamoDB answers):
+ * "NUMBER_VALUE cannot be converted to String", "Unrecognized collection type class java.lang.String",
+ * "Start of structure or map found where not expected", "Unexpected field type".
+ */
+function jacksonTypeError(expected: string, value: unknown): string {
+  const isObject = typeof value === "object" && value !== null && !Array.isArray(value);
+  if (isObject && expected !== "structure" && expected !== "map") return "Start of structure or map found where not expected";
+  switch (expected) {
+    case "list":
+      return "Unexpected field type";
+    case "map":
+    case "structure":
+      return Array.isArray(value) ? "Unrecognized collection type" : "Unexpected field type";
+    case "blob":
+      return Array.isArray(value) ? "Unrecognized collection type class java.nio.ByteBuffer" : "only base-64-encoded strings are convertible to bytes";
+  }
+  const java = JAVA_TYPES[expected] ?? expected;
+  if (expected === "boolean" && typeof value === "string") return "Unexpected token received from parser";
+  if (Array.isArray(value)) return `Unrecognized collection type class java.lang.${java}`;
+  return `${tokenKind(value)} cannot be converted to ${java}`;
+}
+
+/** Why a string is not base64, in the deserializer's words. */
+function base64Problem(s: string): string {
+  if (s.length % 4) return `Base64 encoded length is expected a multiple of 4 bytes but found: ${s.length}`;
+  return "Invalid last non-pad Base64 character dectected";
 }
 
 const join = (path: string, name: string) => {

@@ -3,17 +3,25 @@
  * KeyConditions, AttributeUpdates and AttributesToGet ("Legacy conditional parameters" in the Developer Guide).
  */
 import type { AttributeValue } from "../../../aws/api/dynamodb.js";
-import { ServiceError } from "../../../aws/errors.js";
+import { constraintMessage, ServiceError } from "../../../aws/errors.js";
+import { typeOf } from "../values/attribute-value.js";
 import type { ConditionNode, KeyCondition, Operand, Path, UpdateAction } from "./ast.js";
 
 const validation = (m: string) => new ServiceError("ValidationException", m, 400);
 
 type Legacy = { ComparisonOperator?: string; AttributeValueList?: AttributeValue[]; Value?: AttributeValue; Exists?: boolean };
 
-function legacyCondition(name: string, c: Legacy): ConditionNode {
+function legacyCondition(name: string, c: Legacy, field: string): ConditionNode {
   const path: Operand = { k: "path", p: [name] };
   const vals = (c.AttributeValueList ?? (c.Value ? [c.Value] : [])).map((v): Operand => ({ k: "val", v }));
   const op = c.ComparisonOperator;
+  if (op !== undefined) {
+    if (c.Exists !== undefined) throw validation(`One or more parameter values were invalid: Exists and ComparisonOperator cannot be used together for Attribute: ${name}`);
+    if (c.AttributeValueList !== undefined && c.Value !== undefined)
+      throw validation(`One or more parameter values were invalid: Value and AttributeValueList cannot be used together for Attribute: ${name}`);
+  } else if (c.AttributeValueList !== undefined) {
+    throw validation(`One or more parameter values were invalid: AttributeValueList can only be used with a ComparisonOperator for Attribute: ${name}`);
+  }
   if (!op) {
     if (c.Exists === false) {
       if (c.Value) throw validation(`One or more parameter values were invalid: Value cannot be used when Exists is false for Attribute: ${name}`);
@@ -61,22 +69,22 @@ function legacyCondition(name: string, c: Legacy): ConditionNode {
       need(2);
       return { t: "between", v: path, lo: vals[0]!, hi: vals[1]! };
   }
-  throw validation(`1 validation error detected: Value '${op}' at 'comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set: [IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]`);
+  throw validation(`1 validation error detected: Value '${op}' at '${field}.${name}.member.comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set: [IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]`);
 }
 
-function combine(map: Record<string, Legacy>, op: string | undefined): ConditionNode | undefined {
+function combine(map: Record<string, Legacy>, op: string | undefined, field: string): ConditionNode | undefined {
   const entries = Object.entries(map);
   if (op && entries.length < 2) throw validation("ConditionalOperator can only be used when Filter or Expected has two or more elements");
   let node: ConditionNode | undefined;
   for (const [name, c] of entries) {
-    const n = legacyCondition(name, c);
+    const n = legacyCondition(name, c, field);
     node = node ? { t: op === "OR" ? "or" : "and", a: node, b: n } : n;
   }
   return node;
 }
 
-export const expectedToCondition = (expected: Record<string, Legacy>, op?: string) => combine(expected, op);
-export const filterMapToCondition = (filter: Record<string, Legacy>, op?: string) => combine(filter, op);
+export const expectedToCondition = (expected: Record<string, Legacy>, op?: string) => combine(expected, op, "expected");
+export const filterMapToCondition = (filter: Record<string, Legacy>, op?: string, field = "queryFilter") => combine(filter, op, field);
 
 export function keyConditionsToKeyCondition(kc: Record<string, Legacy>): KeyCondition {
   const entries = Object.entries(kc);
@@ -95,16 +103,27 @@ export function keyConditionsToKeyCondition(kc: Record<string, Legacy>): KeyCond
   return out;
 }
 
+const ACTIONS = ["ADD", "PUT", "DELETE"];
+
+/** AttributeUpdates as update actions, with AWS's checks (enum, value presence, types per action). */
 export function attributeUpdatesToActions(updates: Record<string, { Action?: string; Value?: AttributeValue }>): UpdateAction[] {
+  const bad = Object.entries(updates).filter(([, u]) => u.Action !== undefined && !ACTIONS.includes(u.Action));
+  if (bad.length)
+    throw validation(
+      constraintMessage(bad.map(([name, u]) => `Value '${u.Action}' at 'attributeUpdates.${name}.member.action' failed to satisfy constraint: Member must satisfy enum value set: [ADD, PUT, DELETE]`)),
+    );
   return Object.entries(updates).map(([name, u]): UpdateAction => {
     const action = u.Action ?? "PUT";
-    if (action === "PUT") {
-      if (!u.Value) throw validation(`One or more parameter values were invalid: Only DELETE action is allowed when no attribute value is specified`);
-      return { t: "SET", p: [name], v: { k: "operand", o: { k: "val", v: u.Value } } };
+    const type = u.Value ? typeOf(u.Value) : undefined;
+    if (!u.Value && action !== "DELETE") throw validation(`One or more parameter values were invalid: Only DELETE action is allowed when no attribute value is specified`);
+    if (action === "PUT") return { t: "SET", p: [name], v: { k: "operand", o: { k: "val", v: u.Value! } } };
+    if (action === "DELETE") {
+      if (!u.Value) return { t: "REMOVE", p: [name] };
+      if (type !== "SS" && type !== "NS" && type !== "BS") throw validation(`One or more parameter values were invalid: DELETE action with value is not supported for the type ${type}`);
+      return { t: "DELETE", p: [name], v: u.Value };
     }
-    if (action === "DELETE") return u.Value ? { t: "DELETE", p: [name], v: u.Value } : { t: "REMOVE", p: [name] };
-    if (!u.Value) throw validation(`One or more parameter values were invalid: Only DELETE action is allowed when no attribute value is specified`);
-    return { t: "ADD", p: [name], v: u.Value };
+    if (type !== "N" && type !== "L" && type !== "SS" && type !== "NS" && type !== "BS") throw validation(`One or more parameter values were invalid: ADD action is not supported for the type ${type}`);
+    return { t: "ADD", p: [name], v: u.Value! };
   });
 }
 

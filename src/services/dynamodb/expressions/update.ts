@@ -78,6 +78,7 @@ export function applyUpdate(item: Item, actions: UpdateAction[]): { item: Item; 
       const t = typeOf(a.v);
       if (!cur) setAt(out, a.p, a.v);
       else if (t === "N" && cur.N !== undefined) setAt(out, a.p, { N: addNumbers(cur.N, a.v.N!) });
+      else if (t === "L" && cur.L) setAt(out, a.p, { L: [...cur.L, ...a.v.L!] }); // legacy AttributeUpdates ADD appends
       else if (t === "SS" && cur.SS) setAt(out, a.p, { SS: [...cur.SS, ...a.v.SS!.filter((x) => !cur.SS!.includes(x))] });
       else if (t === "NS" && cur.NS) setAt(out, a.p, { NS: [...cur.NS, ...a.v.NS!.filter((x) => !cur.NS!.some((y) => compareNumbers(x, y) === 0))] });
       else if (t === "BS" && cur.BS) setAt(out, a.p, { BS: [...cur.BS, ...a.v.BS!.filter((x) => !cur.BS!.some((y) => Buffer.compare(Buffer.from(x), Buffer.from(y)) === 0))] });

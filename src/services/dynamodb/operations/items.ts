@@ -21,6 +21,7 @@ import { checkIndexKeys, invalid, keyFromItem, keyFromKey, validation } from "..
 import { itemSize } from "./deps.js";
 import { applyUpdate, attributeUpdatesToActions, evaluateCondition, parseUpdate, project, type ConditionNode, type Path, type UpdateAction } from "./deps.js";
 import { CapacityMeter, itemCollectionMetrics, readUnits } from "./capacity.js";
+import { checkRequestConstraints } from "./constraints.js";
 import { requireTable, type Dynamo } from "./context.js";
 import type { EncodedKey } from "./engine.js";
 import {
@@ -61,9 +62,12 @@ export interface AppliedWrite {
 
 type WriteInput = Record<string, unknown> & { TableName: string };
 
-/** Validates a write request and parses its expressions; touches no data. */
+/**
+ * Validates a write request and parses its expressions; touches no data. Everything that does not need
+ * the table is checked before the table is looked up, as AWS does (a bad request on a missing table is a
+ * ValidationException, not ResourceNotFoundException).
+ */
 export function prepareWrite(d: Dynamo, ctx: RequestContext, kind: WriteKind, input: WriteInput): PreparedWrite {
-  const meta = requireTable(d, ctx, input.TableName);
   const returnOldOnFailure = checkReturnValuesOnFailure(input.ReturnValuesOnConditionCheckFailure as string | undefined);
   let returnValues = "NONE";
   if (kind === "Update") {
@@ -74,35 +78,36 @@ export function prepareWrite(d: Dynamo, ctx: RequestContext, kind: WriteKind, in
     returnValues = checkReturnValues(input.ReturnValues as string | undefined, ["NONE", "ALL_OLD"]);
   }
   const attrs = attributesOf(input);
-  const w: PreparedWrite = { kind, meta, key: undefined as never, keyItem: {}, returnValues, returnOldOnFailure };
+  const w: PreparedWrite = { kind, meta: undefined as never, key: undefined as never, keyItem: {}, returnValues, returnOldOnFailure };
   if (kind === "Put") {
     const item = input.Item as Item;
     checkItemValues(item);
-    w.key = keyFromItem(meta, item);
     const size = itemSize(item);
     w.size = size;
     if (size > Limits.MAX_ITEM_SIZE_BYTES) throw validation("Item size has exceeded the maximum allowed size");
     w.item = item;
   } else {
-    const key = input.Key as Item;
-    checkItemValues(key);
-    w.key = keyFromKey(meta, key);
-    w.keyItem = key;
+    w.keyItem = input.Key as Item;
+    checkItemValues(w.keyItem);
   }
+  const updates = input.AttributeUpdates as Record<string, { Value?: never; Action?: string }> | undefined;
   if (kind === "Update") {
     if (typeof input.UpdateExpression === "string") w.actions = parseUpdate(input.UpdateExpression, attrs);
-    else if (input.AttributeUpdates) {
-      const updates = input.AttributeUpdates as Record<string, { Value?: never; Action?: string }>;
-      for (const name in updates) {
-        if (name === meta.hashKey || name === meta.rangeKey) throw invalid(`Cannot update attribute ${name}. This attribute is part of the key`);
-      }
-      w.actions = attributeUpdatesToActions(updates as never);
-    }
+    else if (updates) w.actions = attributeUpdatesToActions(updates as never);
   }
   if (kind === "ConditionCheck" && typeof input.ConditionExpression !== "string")
     throw validation("1 validation error detected: Value null at 'transactItems.1.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null");
   w.condition = conditionOf(input, attrs);
   attrs.assertAllUsed();
+  // Only now the table: its key schema decides the rest.
+  const meta = requireTable(d, ctx, input.TableName);
+  w.meta = meta;
+  w.key = kind === "Put" ? keyFromItem(meta, w.item!) : keyFromKey(meta, w.keyItem);
+  if (kind === "Update" && updates && input.UpdateExpression === undefined) {
+    for (const name in updates) {
+      if (name === meta.hashKey || name === meta.rangeKey) throw invalid(`Cannot update attribute ${name}. This attribute is part of the key`);
+    }
+  }
   return w;
 }
 
@@ -133,6 +138,8 @@ export function writeChecked(d: Dynamo, w: PreparedWrite, old: Item | undefined,
         const top = topName(p);
         if (top === w.meta.hashKey || top === w.meta.rangeKey) throw invalid(`Cannot update attribute ${top}. This attribute is part of the key`);
       }
+      // An update that leaves a missing item with nothing but its key creates no item (and no stream record).
+      if (!old && Object.keys(next).every((k) => k === w.meta.hashKey || k === w.meta.rangeKey)) return { updatedPaths };
       checkIndexKeys(w.meta, next);
       const size = itemSize(next);
       if (size > Limits.MAX_ITEM_SIZE_BYTES) throw validation("Item size to update has exceeded the maximum allowed size");
@@ -172,6 +179,7 @@ export function returnedAttributes(w: PreparedWrite, r: AppliedWrite): Item | un
 const emptyToUndefined = (item: Item) => (Object.keys(item).length ? item : undefined);
 
 function runWrite(d: Dynamo, ctx: RequestContext, kind: WriteKind, input: WriteInput) {
+  checkRequestConstraints(input);
   const meter = new CapacityMeter(checkReturnConsumedCapacity(input.ReturnConsumedCapacity as string | undefined));
   const w = prepareWrite(d, ctx, kind, input);
   w.blind = !meter.on && input.ReturnItemCollectionMetrics !== "SIZE";
@@ -191,14 +199,15 @@ export const updateItem = (d: Dynamo, ctx: RequestContext, input: UpdateItemInpu
 export const deleteItem = (d: Dynamo, ctx: RequestContext, input: DeleteItemInput): DeleteItemOutput => runWrite(d, ctx, "Delete", input);
 
 export function getItem(d: Dynamo, ctx: RequestContext, input: GetItemInput): GetItemOutput {
-  const meta = requireTable(d, ctx, input.TableName);
+  checkRequestConstraints(input as Record<string, unknown>);
   const mode = checkReturnConsumedCapacity(input.ReturnConsumedCapacity);
   checkParameterStyle(input, ["AttributesToGet"], ["ProjectionExpression"], "");
   const attrs = attributesOf(input);
   checkItemValues(input.Key);
-  const key = keyFromKey(meta, input.Key);
   const paths = projectionOf(input, attrs);
   attrs.assertAllUsed();
+  const meta = requireTable(d, ctx, input.TableName);
+  const key = keyFromKey(meta, input.Key);
   const item = d.engine.get(meta, key);
   const out: GetItemOutput = {};
   if (item) out.Item = paths ? project(item, paths) : item;

@@ -23,6 +23,7 @@ import {
   type Path,
 } from "./deps.js";
 import { CapacityMeter, readUnits } from "./capacity.js";
+import { checkRequestConstraints } from "./constraints.js";
 import { requireTable, type Dynamo } from "./context.js";
 import { attributesOf, checkItemValues, checkParameterStyle, checkReturnConsumedCapacity, projectionOf } from "./params.js";
 
@@ -43,41 +44,53 @@ interface Plan {
 
 type ReadInput = QueryInput | ScanInput;
 
-function planRead(d: Dynamo, ctx: RequestContext, input: ReadInput, op: "Query" | "Scan"): { plan: Plan; attrs: ReturnType<typeof attributesOf> } {
+/**
+ * Validates a Query/Scan and plans it. Everything that does not need the table (constraints, parameter
+ * style, expressions and their attribute maps; `beforeTable` parses the key condition) is checked before
+ * the table is looked up, as AWS does.
+ */
+function planRead(
+  d: Dynamo,
+  ctx: RequestContext,
+  input: ReadInput,
+  op: "Query" | "Scan",
+  beforeTable?: (attrs: ReturnType<typeof attributesOf>) => void,
+): { plan: Plan; attrs: ReturnType<typeof attributesOf> } {
+  checkRequestConstraints(input as Record<string, unknown>);
+  const filterName = op === "Query" ? "QueryFilter" : "ScanFilter";
+  // AWS accepts the legacy KeyConditions beside FilterExpression/ProjectionExpression; only
+  // KeyConditionExpression excludes it.
+  const keyConditions = (input as QueryInput).KeyConditionExpression !== undefined ? ["KeyConditions"] : [];
+  const legacy = op === "Query" ? ["AttributesToGet", ...keyConditions, "QueryFilter"] : ["AttributesToGet", "ScanFilter"];
+  const exprs = op === "Query" ? ["ProjectionExpression", "FilterExpression", "KeyConditionExpression"] : ["ProjectionExpression", "FilterExpression"];
+  checkParameterStyle(input as Record<string, unknown>, legacy, exprs, op === "Query" ? "KeyConditionExpression and FilterExpression are null" : "FilterExpression is null");
+  const attrs = attributesOf(input as Record<string, unknown>);
+  const hasProjection = input.ProjectionExpression !== undefined || input.AttributesToGet !== undefined;
+  const projName = input.AttributesToGet !== undefined ? "AttributesToGet" : "ProjectionExpression";
+  if (hasProjection && input.Select !== undefined && input.Select !== "SPECIFIC_ATTRIBUTES")
+    throw validation(input.Select === "COUNT" ? `Cannot specify the ${projName} when choosing to get only the Count` : `Cannot specify the ${projName} when choosing to get ${input.Select}`);
+  const paths = projectionOf(input as Record<string, unknown>, attrs);
+  let filter: ConditionNode | undefined;
+  if (typeof input.FilterExpression === "string") filter = parseCondition(input.FilterExpression, attrs, "FilterExpression");
+  else {
+    const f = (input as Record<string, unknown>)[filterName];
+    if (f) filter = filterMapToCondition(f as never, input.ConditionalOperator, op === "Query" ? "queryFilter" : "scanFilter");
+  }
+  beforeTable?.(attrs);
+  attrs.assertAllUsed();
+
   const meta = requireTable(d, ctx, input.TableName);
-  if (input.Limit !== undefined && input.Limit < 1)
-    throw validation(constraintMessage([`Value '${input.Limit}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1`]));
-  const selects = ["ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"];
-  if (input.Select !== undefined && !selects.includes(input.Select))
-    throw validation(constraintMessage([`Value '${input.Select}' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]`]));
   let index: IndexMeta | undefined;
   if (input.IndexName !== undefined) {
     index = meta.gsis.find((g) => g.name === input.IndexName) ?? meta.lsis.find((l) => l.name === input.IndexName);
     if (!index) throw validation(`The table does not have the specified index: ${input.IndexName}`);
     if (index.kind === "GSI" && input.ConsistentRead) throw validation("Consistent reads are not supported on global secondary indexes");
   }
-  const filterName = op === "Query" ? "QueryFilter" : "ScanFilter";
-  const legacy = op === "Query" ? ["AttributesToGet", "KeyConditions", "QueryFilter"] : ["AttributesToGet", "ScanFilter"];
-  const exprs = op === "Query" ? ["ProjectionExpression", "FilterExpression", "KeyConditionExpression"] : ["ProjectionExpression", "FilterExpression"];
-  checkParameterStyle(input as Record<string, unknown>, legacy, exprs, op === "Query" ? "KeyConditionExpression and FilterExpression are null" : "FilterExpression is null");
-  const attrs = attributesOf(input as Record<string, unknown>);
-  const hasProjection = input.ProjectionExpression !== undefined || input.AttributesToGet !== undefined;
-  const projName = input.AttributesToGet !== undefined ? "AttributesToGet" : "ProjectionExpression";
   let select = input.Select ?? (hasProjection ? "SPECIFIC_ATTRIBUTES" : index ? "ALL_PROJECTED_ATTRIBUTES" : "ALL_ATTRIBUTES");
-  if (hasProjection && select !== "SPECIFIC_ATTRIBUTES") {
-    throw validation(select === "COUNT" ? `Cannot specify the ${projName} when choosing to get only the Count` : `Cannot specify the ${projName} when choosing to get ${select}`);
-  }
   if (select === "ALL_PROJECTED_ATTRIBUTES" && !index) throw validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
   if (select === "ALL_ATTRIBUTES" && index?.kind === "GSI" && index.projectionType !== "ALL")
     throw invalid(`Select type ALL_ATTRIBUTES is not supported for global secondary index ${index.name} because its projection type is not ALL`);
   if (select === "ALL_PROJECTED_ATTRIBUTES" && index?.projectionType === "ALL") select = "ALL_ATTRIBUTES";
-  const paths = projectionOf(input as Record<string, unknown>, attrs);
-  let filter: ConditionNode | undefined;
-  if (typeof input.FilterExpression === "string") filter = parseCondition(input.FilterExpression, attrs, "FilterExpression");
-  else {
-    const f = (input as Record<string, unknown>)[filterName];
-    if (f) filter = filterMapToCondition(f as never, input.ConditionalOperator);
-  }
   const fetchFromTable = index?.kind === "LSI" && index.projectionType !== "ALL" && (select === "ALL_ATTRIBUTES" || paths !== undefined);
   return { plan: { meta, index, select, paths, filter, limit: input.Limit, consistent: input.ConsistentRead === true, fetchFromTable }, attrs };
 }
@@ -144,13 +157,13 @@ function sortRange(col: string, op: string, values: AttributeValue[]): Range {
 
 export function query(d: Dynamo, ctx: RequestContext, input: QueryInput): QueryOutput {
   const mode = checkReturnConsumedCapacity(input.ReturnConsumedCapacity);
-  const { plan, attrs } = planRead(d, ctx, input, "Query");
+  let kc!: { partition: { name: string; value: AttributeValue }; sort?: { name: string; op: string; values: AttributeValue[] } };
+  const { plan } = planRead(d, ctx, input, "Query", (attrs) => {
+    if (typeof input.KeyConditionExpression === "string") kc = parseKeyCondition(input.KeyConditionExpression, attrs) as typeof kc;
+    else if (input.KeyConditions) kc = keyConditionsToKeyCondition(input.KeyConditions as never) as typeof kc;
+    else throw validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
+  });
   const { meta, index } = plan;
-  let kc: { partition: { name: string; value: AttributeValue }; sort?: { name: string; op: string; values: AttributeValue[] } };
-  if (typeof input.KeyConditionExpression === "string") kc = parseKeyCondition(input.KeyConditionExpression, attrs) as typeof kc;
-  else if (input.KeyConditions) kc = keyConditionsToKeyCondition(input.KeyConditions as never) as typeof kc;
-  else throw validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
-  attrs.assertAllUsed();
   const hashKey = index ? index.hashKey : meta.hashKey;
   const rangeKey = index ? index.rangeKey : meta.rangeKey;
   if (kc.partition.name !== hashKey) {
@@ -216,6 +229,7 @@ export function query(d: Dynamo, ctx: RequestContext, input: QueryInput): QueryO
 }
 
 export function scan(d: Dynamo, ctx: RequestContext, input: ScanInput): ScanOutput {
+  checkRequestConstraints(input as Record<string, unknown>);
   const mode = checkReturnConsumedCapacity(input.ReturnConsumedCapacity);
   const seg = input.Segment;
   const total = input.TotalSegments;
@@ -224,9 +238,6 @@ export function scan(d: Dynamo, ctx: RequestContext, input: ScanInput): ScanOutp
       seg === undefined ? "The TotalSegments parameter is non-null, but the Segment parameter is null" : "The Segment parameter is non-null, but the TotalSegments parameter is null",
     );
   }
-  if (total !== undefined && (total < 1 || total > 1000000))
-    throw validation(constraintMessage([`Value '${total}' at 'totalSegments' failed to satisfy constraint: Member must have value ${total < 1 ? "greater than or equal to 1" : "less than or equal to 1000000"}`]));
-  if (seg !== undefined && seg < 0) throw validation(constraintMessage([`Value '${seg}' at 'segment' failed to satisfy constraint: Member must have value greater than or equal to 0`]));
   if (seg !== undefined && total !== undefined && seg >= total) throw validation(`The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: ${seg} is not less than TotalSegments: ${total}`);
   const { plan, attrs } = planRead(d, ctx, input, "Scan");
   attrs.assertAllUsed();

@@ -151,7 +151,11 @@ export function deleteTable(d: Dynamo, ctx: RequestContext, input: DeleteTableIn
   const meta = d.store.getTable(ctx.accountId, ctx.region, tableNameOf(input.TableName));
   if (!meta) throw tableNotFound(tableNameOf(input.TableName));
   if (meta.deletionProtection) throw validation("Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.");
-  const description = describe(d, meta, TableStatus.DELETING);
+  const full = describe(d, meta, TableStatus.DELETING);
+  // DeleteTable answers a short description: no key schema, attributes, indexes or stream.
+  const description: TableDescription = {};
+  for (const k of ["TableName", "TableStatus", "ProvisionedThroughput", "TableSizeBytes", "ItemCount", "TableArn", "TableId", "BillingModeSummary", "DeletionProtectionEnabled"] as const)
+    if (full[k] !== undefined) (description as Record<string, unknown>)[k] = full[k];
   d.store.deleteTable(meta);
   if (meta.stream?.enabled) d.streams.close(meta.stream.arn);
   return { TableDescription: description };
@@ -319,16 +323,37 @@ export function untagResource(d: Dynamo, ctx: RequestContext, input: UntagResour
   d.store.saveTable(meta);
 }
 
-/** Resource-based policies are stored and returned; like every IAM policy in Skyport they are not enforced. */
+const policyNotFound = (detail: string) => new ServiceError("PolicyNotFoundException", `Resource-based policy not found for the provided ResourceArn: ${detail}`, 400);
+const revisionMismatch = (table: string, expected: string, current: string | undefined) =>
+  policyNotFound(`Requested update for policy with revision id ${expected}, but the policy associated to target table ${table} has revision id ${current ?? "NO_POLICY"}.`);
+
+/** The table of a resource-policy request; a missing one is named as AWS names it. */
+function policyTable(d: Dynamo, ctx: RequestContext, resourceArn: string): TableMeta {
+  const m = /^arn:aws[a-z-]*:dynamodb:([^:]+):(\d{12}):table\/([a-zA-Z0-9_.-]{3,255})$/.exec(resourceArn);
+  if (!m) throw validation("Invalid TableArn");
+  const meta = m[1] === ctx.region && m[2] === ctx.accountId ? d.store.getTable(ctx.accountId, ctx.region, m[3]!) : undefined;
+  if (!meta) throw notFound(`Requested resource not found: Table: ${m[3]} not found`);
+  return meta;
+}
+
+/**
+ * Resource-based policies are stored and returned; like every IAM policy in Skyport they are not enforced.
+ * Putting the same policy again changes nothing (same revision id); ExpectedRevisionId "NO_POLICY" asks
+ * that the table has no policy yet.
+ */
 export function putResourcePolicy(d: Dynamo, ctx: RequestContext, input: PutResourcePolicyInput): PutResourcePolicyOutput {
-  const meta = structuredClone(tableOfArn(d, ctx, input.ResourceArn));
+  const meta = structuredClone(policyTable(d, ctx, input.ResourceArn));
   try {
     JSON.parse(input.Policy);
   } catch {
     throw validation("Invalid policy document: the policy is not valid JSON");
   }
-  if (input.ExpectedRevisionId !== undefined && input.ExpectedRevisionId !== meta.policyRevision)
-    throw new ServiceError("PolicyNotFoundException", `Resource-based policy not found for the provided ResourceArn: ${input.ResourceArn} with expected revision id: ${input.ExpectedRevisionId}`, 400);
+  const expected = input.ExpectedRevisionId;
+  const current = meta.resourcePolicy ? meta.policyRevision ?? String(meta.createdMs) : undefined;
+  if (expected === "NO_POLICY" && current !== undefined)
+    throw policyNotFound(`Requested policy update expecting none to be present for table ${meta.name}, but a policy exists with revision id ${current}.`);
+  if (expected !== undefined && expected !== "NO_POLICY" && expected !== current) throw revisionMismatch(meta.name, expected, current);
+  if (current !== undefined && meta.resourcePolicy === input.Policy) return { RevisionId: current };
   meta.resourcePolicy = input.Policy;
   meta.policyRevision = String(d.clock.now());
   d.store.saveTable(meta);
@@ -336,16 +361,16 @@ export function putResourcePolicy(d: Dynamo, ctx: RequestContext, input: PutReso
 }
 
 export function getResourcePolicy(d: Dynamo, ctx: RequestContext, input: GetResourcePolicyInput): GetResourcePolicyOutput {
-  const meta = tableOfArn(d, ctx, input.ResourceArn);
+  const meta = policyTable(d, ctx, input.ResourceArn);
   if (!meta.resourcePolicy) throw new ServiceError("PolicyNotFoundException", `Resource-based policy not found for the provided ResourceArn: ${input.ResourceArn}`, 400);
   return { Policy: meta.resourcePolicy, RevisionId: meta.policyRevision ?? String(meta.createdMs) };
 }
 
 export function deleteResourcePolicy(d: Dynamo, ctx: RequestContext, input: DeleteResourcePolicyInput): DeleteResourcePolicyOutput {
-  const meta = structuredClone(tableOfArn(d, ctx, input.ResourceArn));
+  const meta = structuredClone(policyTable(d, ctx, input.ResourceArn));
   if (!meta.resourcePolicy) throw new ServiceError("PolicyNotFoundException", `Resource-based policy not found for the provided ResourceArn: ${input.ResourceArn}`, 400);
-  if (input.ExpectedRevisionId !== undefined && input.ExpectedRevisionId !== (meta.policyRevision ?? String(meta.createdMs)))
-    throw new ServiceError("PolicyNotFoundException", `Resource-based policy not found for the provided ResourceArn: ${input.ResourceArn} with expected revision id: ${input.ExpectedRevisionId}`, 400);
+  const current = meta.policyRevision ?? String(meta.createdMs);
+  if (input.ExpectedRevisionId !== undefined && input.ExpectedRevisionId !== current) throw revisionMismatch(meta.name, input.ExpectedRevisionId, current);
   const revision = String(d.clock.now());
   meta.resourcePolicy = undefined;
   meta.policyRevision = undefined;
