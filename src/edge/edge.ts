@@ -22,6 +22,8 @@ export interface DataPlane {
   /** Cheap test on host and path (and whether the request carries SigV4 credentials); must not load the service. */
   matches(host: string, path: string, signed: boolean): boolean;
   maxBodyBytes: number;
+  /** The answer to a body over maxBodyBytes, when the plane has more to do than a 413 (default: 413). */
+  tooLarge?(path: string, method: string): Promise<HttpResponse>;
   /** The response, or undefined when the request turns out not to be for this plane (AWS API routing goes on). */
   handle(req: HttpRequest, host: string, endpoint: string): Promise<HttpResponse | undefined>;
 }
@@ -110,7 +112,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): P
   for (const plane of env.dataPlanes) {
     if (!plane.matches(host, path, signingName !== undefined)) continue;
     const body = await readBody(req, plane.maxBodyBytes);
-    if (body === undefined) return send(res, { status: 413, headers: { "Content-Type": "application/json" }, body: '{"message":"Request Too Long"}' });
+    if (body === undefined) return send(res, plane.tooLarge ? await plane.tooLarge(path, req.method ?? "GET") : { status: 413, headers: { "Content-Type": "application/json" }, body: '{"message":"Request Too Long"}' });
     const request: HttpRequest = { method: req.method ?? "GET", path, rawQuery, query: new URLSearchParams(rawQuery), headers: req.headers, body, rawHeaders: req.rawHeaders, remoteAddress: req.socket.remoteAddress, localPort: req.socket.localPort };
     const answer = await plane.handle(request, host, endpoint);
     if (answer) {

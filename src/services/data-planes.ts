@@ -10,6 +10,10 @@ export const DATA_PLANES: Array<(services: ServiceHost) => DataPlane> = [
   (services) => ({
     matches: (_host, path) => path.startsWith("/_aws/lambda-runtime/") || path.startsWith("/_aws/lambda/code/"),
     maxBodyBytes: 7 * 1024 * 1024,
+    async tooLarge(path, method) {
+      const lambda = (await services.get("lambda")) as { handleOversize(p: string, m: string): import("../aws/protocol/types.js").HttpResponse };
+      return lambda.handleOversize(path, method);
+    },
     async handle(req) {
       const lambda = (await services.get("lambda")) as { handleDataPlane(r: typeof req): Promise<import("../aws/protocol/types.js").HttpResponse> };
       return lambda.handleDataPlane(req);

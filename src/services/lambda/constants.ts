@@ -18,18 +18,31 @@ export const Limits = {
   ASYNC_RETRIES: 2,
 } as const;
 
-export type RuntimeFamily = "nodejs" | "python" | "provided";
+/** "unavailable": an identifier AWS lists that Skyport cannot run (no such interpreter): created, invoke fails. */
+export type RuntimeFamily = "nodejs" | "python" | "provided" | "unavailable";
 
 /** The runtimes Skyport runs, and how. */
 export const RUNTIMES: Record<string, RuntimeFamily> = {
   "nodejs18.x": "nodejs",
   "nodejs20.x": "nodejs",
   "nodejs22.x": "nodejs",
+  "nodejs24.x": "nodejs",
   "python3.9": "python",
   "python3.10": "python",
   "python3.11": "python",
   "python3.12": "python",
   "python3.13": "python",
+  "python3.14": "python",
+  "java8.al2": "unavailable",
+  "java11": "unavailable",
+  "java17": "unavailable",
+  "java21": "unavailable",
+  "java25": "unavailable",
+  "dotnet8": "unavailable",
+  "dotnet10": "unavailable",
+  "ruby3.2": "unavailable",
+  "ruby3.3": "unavailable",
+  "ruby3.4": "unavailable",
   "provided.al2": "provided",
   "provided.al2023": "provided",
 };
@@ -38,7 +51,7 @@ export const RUNTIMES: Record<string, RuntimeFamily> = {
 export const DEPRECATED_RUNTIMES = ["nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "python2.7", "python3.6", "python3.7", "python3.8", "provided", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "ruby2.5", "ruby2.7", "go1.x", "java8"];
 
 /** Every value of the model's Runtime enum (for AWS's enum constraint message). */
-export const RUNTIME_ENUM = ["nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "java8", "java8.al2", "java11", "python2.7", "python3.6", "python3.7", "python3.8", "python3.9", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet6", "dotnet8", "nodejs4.3-edge", "go1.x", "ruby2.5", "ruby2.7", "provided", "provided.al2", "nodejs18.x", "python3.10", "java17", "ruby3.2", "ruby3.3", "python3.11", "nodejs20.x", "provided.al2023", "python3.12", "java21", "python3.13", "nodejs22.x"];
+export const RUNTIME_ENUM = ["nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "java8", "java8.al2", "java11", "python2.7", "python3.6", "python3.7", "python3.8", "python3.9", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet6", "dotnet8", "nodejs4.3-edge", "go1.x", "ruby2.5", "ruby2.7", "provided", "provided.al2", "nodejs18.x", "python3.10", "java17", "ruby3.2", "ruby3.3", "python3.11", "nodejs20.x", "provided.al2023", "python3.12", "java21", "python3.13", "nodejs22.x", "nodejs24.x", "python3.14", "java25", "dotnet10", "ruby3.4"];
 
 export const Messages = {
   functionNotFound: (arn: string) => `Function not found: ${arn}`,

@@ -31,7 +31,7 @@ import { LocalProcessLauncher } from "../../runtime/process-launcher.js";
 import { sandboxSupport } from "../../runtime/sandbox.js";
 import type { ServiceEnv } from "../host.js";
 import { checkZip, describeZip, extractCode, NO_ARCHIVE, type ZipArchive } from "./code.js";
-import { Limits, Messages } from "./constants.js";
+import { Limits, Messages, RUNTIMES } from "./constants.js";
 import { functionArn, lastModified, notFound, parseFunctionName, validateSettings } from "./functions.js";
 import { EventSourcePoller } from "./event-sources.js";
 import { destinationRecord } from "./event-invoke-config.js";
@@ -39,7 +39,7 @@ import { LogBatcher } from "./logs.js";
 import { URL_HOST, urlEvent, urlResponse } from "./urls.js";
 import { blueprint } from "./runtime/blueprint.js";
 import { EnvironmentManager, ThrottledError, type InvocationResult } from "./runtime/environments.js";
-import { handleRuntimeApi, RUNTIME_API_PREFIX } from "./runtime/runtime-api.js";
+import { handleOversizeRuntimeApi, handleRuntimeApi, RUNTIME_API_PREFIX } from "./runtime/runtime-api.js";
 import { LambdaSettingsOps } from "./settings-ops.js";
 import { CODE_PREFIX } from "./code-url.js";
 import type { FunctionRow } from "./store.js";
@@ -322,7 +322,8 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
   async Invoke(ctx: RequestContext, input: L.InvokeInput): Promise<L.InvokeOutput> {
     const { row, name, version } = this.resolve(ctx, input.FunctionName, input.Qualifier, true);
     if (row.config.State !== "Active") throw new ServiceError("ResourceConflictException", Messages.pending(row.config.State ?? "Pending"), 409, true, { Type: "User" });
-    const payload = Buffer.from(input.Payload ?? Buffer.from("{}"));
+    // No payload (or an empty one) reaches the handler as {} (AWS's behaviour).
+    const payload = input.Payload?.length ? Buffer.from(input.Payload) : Buffer.from("{}");
     const type = input.InvocationType ?? "RequestResponse";
     if (type === "DryRun") return { StatusCode: 204 };
     if (type === "Event") {
@@ -352,6 +353,9 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
 
   /** Runs one invocation in an environment of the function version. */
   async run(ctx: RequestContext, name: string, version: string, row: FunctionRow, payload: Buffer, invokedArn: string, clientContext?: string): Promise<InvocationResult> {
+    if (RUNTIMES[row.config.Runtime ?? ""] === "unavailable") {
+      throw new ServiceError("InvalidRuntimeException", `The runtime or runtime version specified is not supported: Skyport cannot run ${row.config.Runtime} on this host (it runs ${Object.entries(RUNTIMES).filter(([, f]) => f !== "unavailable").map(([r]) => r).join(", ")}).`, 502);
+    }
     const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
     const bp = blueprint({ codeRoot: this.codeRoot, layers: this.layers, endpoint: this.env.services.localEndpoint, envKey: this.envKey(row.config, row.codeHex), sandbox: this.sandbox }, ctx.accountId, ctx.region, name, version, row, meta.reserved ?? undefined);
     try {
@@ -420,6 +424,11 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
   }
 
   // ---- data plane: Runtime API and code download ----------------------------------------------------
+
+  /** A Runtime API request over the data plane's body limit. */
+  handleOversize(path: string, method: string): HttpResponse {
+    return handleOversizeRuntimeApi(path, method, this.envs, Limits.MAX_SYNC_PAYLOAD_BYTES + 100);
+  }
 
   async handleDataPlane(req: HttpRequest): Promise<HttpResponse> {
     if (req.path.startsWith(RUNTIME_API_PREFIX)) return handleRuntimeApi(req, this.envs);

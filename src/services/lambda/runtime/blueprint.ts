@@ -11,6 +11,7 @@ import { Limits, RUNTIMES } from "../constants.js";
 import type { Layers } from "../layers.js";
 import type { FunctionRow } from "../store.js";
 import type { EnvironmentBlueprint } from "./environments.js";
+import { initStartLine, interpreterFor } from "./interpreters.js";
 
 const BOOTSTRAPS = join(dirname(fileURLToPath(import.meta.url)), "bootstrap");
 
@@ -38,6 +39,7 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
     account, region, functionName: name, version, memoryMb: memory, timeoutSec: c.Timeout ?? Limits.DEFAULT_TIMEOUT_SEC, reserved, role: c.Role,
     poolKey: `${account}:${region}:${name}`,
     envKey: `${version}:${deps.envKey}`,
+    initLines: initLinesFor(family, c.Runtime ?? "", region),
     launchSpec: (runtimeApi, logStream, credentials) => {
       const env: Record<string, string> = {
         PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
@@ -78,11 +80,20 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
         return { command: process.execPath, args: [`--max-old-space-size=${heap}`, join(bootstraps, "node.mjs")], cwd: hostTask, env, sandbox, limits };
       }
       if (family === "python") {
-        env.PYTHONPATH = [task, ...layerPaths.python].join(":");
+        const py = interpreterFor(c.Runtime ?? "python3");
+        // boto3 as AWS's python runtimes provide it: the interpreter's own, else the system's (after the function's paths).
+        env.PYTHONPATH = [task, ...layerPaths.python, ...(py.sdkPath ? [py.sdkPath] : [])].join(":");
         env.PYTHONUNBUFFERED = "1";
-        return { command: "python3", args: ["-u", join(bootstraps, "python.py")], cwd: hostTask, env, sandbox, limits };
+        return { command: py.command, args: ["-u", join(bootstraps, "python.py")], cwd: hostTask, env, sandbox, limits };
       }
       return { command: join(task, "bootstrap"), args: [], cwd: hostTask, env, sandbox, limits };
     },
   };
+}
+
+/** What a cold start logs before the function's own output: INIT_START, and a note when the interpreter differs. */
+function initLinesFor(family: string, runtime: string, region: string): string[] {
+  if (family !== "nodejs" && family !== "python") return [];
+  const i = interpreterFor(runtime);
+  return i.mismatch ? [initStartLine(runtime, i, region), i.mismatch] : [initStartLine(runtime, i, region)];
 }

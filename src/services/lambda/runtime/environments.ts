@@ -22,6 +22,8 @@ export interface EnvironmentBlueprint {
   version: string;
   memoryMb: number;
   timeoutSec: number;
+  /** Lines a cold start logs first (INIT_START, interpreter notes). */
+  initLines?: string[];
   /** The function's execution role (its temporary credentials stand for it). */
   role?: string;
   /** The launch spec, given the Runtime API address, the log stream name and the credentials of the new environment. */
@@ -80,6 +82,7 @@ class Environment {
   /** Retire after the invocation in flight (its code or configuration changed). */
   retire = false;
   idleTimer?: NodeJS.Timeout;
+  initTimer?: NodeJS.Timeout;
   initError?: Buffer;
   constructor(
     readonly id: string,
@@ -94,6 +97,9 @@ class Environment {
     this.initStarted = now;
   }
 }
+
+/** Lambda's init phase budget ("Lambda execution environment lifecycle": init is limited to 10 seconds). */
+const INIT_BUDGET_MS = 10_000;
 
 export class ThrottledError extends Error {
   constructor(readonly reason: "ReservedFunctionConcurrentInvocationLimitExceeded" | "ConcurrentInvocationLimitExceeded") {
@@ -162,6 +168,7 @@ export class EnvironmentManager {
     const spec = bp.launchSpec(`${this.o.runtimeApiBase()}/${token}`, logStream, credentials);
     const proc = this.o.launcher.launch(spec);
     const env = new Environment(id, token, credentials, bp, logStream, proc, performance.now());
+    if (bp.initLines?.length) env.initLogs.push(...bp.initLines);
     this.envs.set(token, env);
     this.pool(bp.poolKey).add(env);
     proc.onLine((line) => this.onLine(env, line));
@@ -175,8 +182,8 @@ export class EnvironmentManager {
       env.state = "busy";
     }
     this.busyTotal++;
-    const ms = Math.max(0, p.deadline - this.o.clock.now());
-    p.timer = setTimeout(() => this.timeout(env, p), ms);
+    // The function's timeout runs from the invoke phase; a cold environment's init has its own budget.
+    if (env.initDurationMs === undefined) this.armInit(env, p);
     if (env.waitingNext) {
       const give = env.waitingNext;
       env.waitingNext = undefined;
@@ -189,7 +196,29 @@ export class EnvironmentManager {
     }
   }
 
+  /**
+   * Init has its own budget (10 s on AWS) outside the function's timeout. When it runs out, AWS reports the
+   * init timeout and goes on initializing within the invoke phase: from then on the function's timeout counts.
+   */
+  private armInit(env: Environment, p: Pending): void {
+    if (env.initTimer) return;
+    env.initTimer = setTimeout(() => {
+      if (env.initDurationMs !== undefined || env.state === "dead") return;
+      const waited = performance.now() - env.initStarted;
+      env.initLogs.push(`INIT_REPORT Init Duration: ${waited.toFixed(2)} ms\tPhase: init\tStatus: timeout`);
+      const q = env.queued ?? p;
+      if (!q.timer && (env.queued === q || env.current === q)) this.armTimeout(env, q);
+    }, INIT_BUDGET_MS);
+    env.initTimer.unref();
+  }
+
+  private armTimeout(env: Environment, p: Pending): void {
+    p.deadline = this.o.clock.now() + env.blueprint.timeoutSec * 1000;
+    p.timer = setTimeout(() => this.timeout(env, p), env.blueprint.timeoutSec * 1000);
+  }
+
   private begin(env: Environment, p: Pending): void {
+    if (!p.timer) this.armTimeout(env, p);
     p.started = performance.now();
     this.line(env, p, `START RequestId: ${p.req.requestId} Version: ${env.blueprint.version}`);
   }
@@ -205,6 +234,7 @@ export class EnvironmentManager {
     if (!env || env.state === "dead") return Promise.resolve(undefined);
     if (env.initDurationMs === undefined) {
       env.initDurationMs = performance.now() - env.initStarted;
+      if (env.initTimer) clearTimeout(env.initTimer);
       if (env.initLogs.length) this.flushLines(env, env.initLogs.splice(0));
     }
     if (env.queued) {
@@ -233,6 +263,12 @@ export class EnvironmentManager {
       if (env.current === p) this.finish(env, p, payload, failed ? "Unhandled" : undefined);
     });
     return true;
+  }
+
+  /** POST /response larger than the Runtime API takes: the invocation fails at once with ResponseSizeTooLarge. */
+  responseTooLarge(token: string, requestId: string, limitBytes: number): boolean {
+    const payload = Buffer.from(JSON.stringify({ errorMessage: `Response payload size exceeded maximum allowed payload size (${limitBytes} bytes).`, errorType: "Function.ResponseSizeTooLarge" }));
+    return this.complete(token, requestId, payload, true);
   }
 
   /** POST /init/error: the environment failed to initialize. */
@@ -329,6 +365,7 @@ export class EnvironmentManager {
 
   private kill(env: Environment): void {
     if (env.idleTimer) clearTimeout(env.idleTimer);
+    if (env.initTimer) clearTimeout(env.initTimer);
     env.state = "dead";
     this.forget(env);
     env.proc.kill();

@@ -13,6 +13,16 @@ const ROUTE = /^\/_aws\/lambda-runtime\/([0-9a-f]+)\/2018-06-01\/runtime\/(invoc
 
 const json = (status: number, body: unknown): HttpResponse => ({ status, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
 
+/**
+ * A Runtime API request whose body was over the limit (a function's response far over 6 MB): the invocation
+ * ends at once with Function.ResponseSizeTooLarge instead of waiting for its timeout; the runtime gets 413.
+ */
+export function handleOversizeRuntimeApi(path: string, method: string, envs: EnvironmentManager, limitBytes: number): HttpResponse {
+  const m = ROUTE.exec(path);
+  if (m && method === "POST" && m[4] && envs.knows(m[1]!)) envs.responseTooLarge(m[1]!, decodeURIComponent(m[3]!), limitBytes);
+  return json(413, { errorMessage: "Payload Too Large", errorType: "RequestEntityTooLarge" });
+}
+
 export async function handleRuntimeApi(req: HttpRequest, envs: EnvironmentManager): Promise<HttpResponse> {
   const m = ROUTE.exec(req.path);
   if (!m) return json(404, { errorMessage: "Unknown Runtime API route", errorType: "InvalidRequest" });

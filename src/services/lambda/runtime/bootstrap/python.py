@@ -10,6 +10,42 @@ conn = http.client.HTTPConnection(host)
 sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
 
 
+class _EndpointUrlHook:
+    """boto3 is provided as on AWS (the host's copy). botocore before 1.31 ignores AWS_ENDPOINT_URL, so its
+    clients would try the real AWS: when botocore.session is first imported (never before — no cold-start
+    cost), clients without an endpoint_url of their own get Skyport's."""
+
+    def find_spec(self, name, path, target=None):
+        if name != "botocore.session":
+            return None
+        sys.meta_path.remove(self)
+        import importlib.util
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            version = tuple(int(x) for x in sys.modules["botocore"].__version__.split(".")[:2])
+            if version >= (1, 31) or not os.environ.get("AWS_ENDPOINT_URL"):
+                return
+            original = module.Session.create_client
+
+            def create_client(self, *args, **kwargs):
+                if kwargs.get("endpoint_url") is None and len(args) < 5:
+                    kwargs["endpoint_url"] = os.environ["AWS_ENDPOINT_URL"]
+                return original(self, *args, **kwargs)
+
+            module.Session.create_client = create_client
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+sys.meta_path.insert(0, _EndpointUrlHook())
+
+
 def call(method, path, body=None, headers=None):
     global conn
     for attempt in (1, 2):
