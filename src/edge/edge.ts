@@ -1,7 +1,9 @@
 /**
  * The edge: every request enters here. Order: Skyport's internal routes (/_skyport/*), then the data
  * planes chosen by host or path (execute-api, function URLs — registered in DATA_PLANES), then AWS API
- * calls routed to a service (router.ts) and dispatched through the protocol layer.
+ * calls routed to a service (router.ts) and dispatched through the protocol layer; requests signed for an
+ * AWS service Skyport does not serve get a not-implemented answer in that service's protocol. Every answer
+ * leaves through send() (headers merged case-insensitively) and gets one log line at info.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { promisify } from "node:util";
