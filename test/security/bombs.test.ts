@@ -177,6 +177,17 @@ test("UpdateFunctionCode: a zip that lies about its size stops inflating at the 
   assert.ok(vmHwm() - before < 150 * MiB, `VmHWM grew by ${(vmHwm() - before) / MiB} MiB`);
 });
 
+test("UpdateFunctionCode: 240 MB inflated to disk in steps before the lie shows, memory flat", async () => {
+  const name = await createGood();
+  const zip = buildZip([{ name: "index.js", method: 8, ...(await zeros384()), declaredSize: 240_000_000 }]);
+  const before = vmHwm();
+  const err = await errorOf(lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip })));
+  assert.equal(err.name, "InvalidParameterValueException");
+  assert.ok(vmHwm() - before < 150 * MiB, `VmHWM grew by ${(vmHwm() - before) / MiB} MiB`);
+  const out = await lambda.send(new InvokeCommand({ FunctionName: name }));
+  assert.equal(Buffer.from(out.Payload!).toString(), '"ok"');
+});
+
 test("CreateFunction: a zip that lies about its size never becomes Active", async () => {
   const name = uniqueName("bomb");
   const before = vmHwm();
