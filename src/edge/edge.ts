@@ -1,7 +1,9 @@
 /**
  * The edge: every request enters here. Order: Skyport's internal routes (/_skyport/*), then the data
  * planes chosen by host or path (execute-api, function URLs — registered in DATA_PLANES), then AWS API
- * calls routed to a service (router.ts) and dispatched through the protocol layer.
+ * calls routed to a service (router.ts) and dispatched through the protocol layer; requests signed for an
+ * AWS service Skyport does not serve get a not-implemented answer in that service's protocol. Every answer
+ * leaves through send() (headers merged case-insensitively) and gets one log line at info.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { promisify } from "node:util";
@@ -42,6 +44,7 @@ const COMPRESS_MIN_BYTES = 1024;
 /** gzip listed without q=0 (a client that refuses gzip says "gzip;q=0"). */
 const ACCEPTS_GZIP = /(^|,)\s*(gzip|\*)\s*(,|$|;\s*q=(?!0(\.0*)?\s*(,|$)))/i;
 const gzipAsync = promisify(gzip);
+const RUNTIME_API_PREFIX = "/_aws/lambda-runtime/";
 const ROOT_ANSWER = JSON.stringify({ status: "running", service: "skyport", health: "/_skyport/health" });
 
 function lookupAction(action: string): string | undefined {
@@ -60,6 +63,7 @@ const lines = new WeakMap<ServerResponse, LineState>();
 
 export function createEdge(env: EdgeEnv) {
   const logRequests = env.log.enabled("info");
+  const logRuntimeApi = env.log.enabled("debug");
   return function handle(req: IncomingMessage, res: ServerResponse): void {
     let line: LineState | undefined;
     if (logRequests) lines.set(res, (line = { start: performance.now(), route: "", requestId: "" }));
@@ -74,7 +78,14 @@ export function createEdge(env: EdgeEnv) {
         if (!line) return;
         const url = req.url ?? "/";
         const q = url.indexOf("?");
-        env.log.request({ route: line.route || `${req.method} ${q < 0 ? url : url.slice(0, q)}`, status: res.statusCode, durationMs: performance.now() - line.start, requestId: line.requestId, errorCode: line.errorCode });
+        const path = q < 0 ? url : url.slice(0, q);
+        let route = line.route || `${req.method} ${path}`;
+        // The Runtime API is each function's own long-poll traffic (and its path names the environment): not a user's request.
+        if (path.startsWith(RUNTIME_API_PREFIX)) {
+          if (!logRuntimeApi) return;
+          route = `${req.method} ${RUNTIME_API_PREFIX}…`;
+        }
+        env.log.request({ route, status: res.statusCode, durationMs: performance.now() - line.start, requestId: line.requestId, errorCode: line.errorCode });
       });
   };
 }

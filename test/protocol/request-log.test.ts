@@ -5,10 +5,12 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { DescribeTableCommand, DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { CreateFunctionCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
+import { strToU8, zipSync } from "fflate";
 import { resolveConfig } from "../../src/cli/config.js";
 import { SkyportError } from "../../src/aws/errors.js";
 import { createLogger } from "../../src/core/log.js";
-import { startServer, type TestServer } from "../helpers/skyport.js";
+import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 
 const jsonLines: string[] = [];
 const textLines: string[] = [];
@@ -63,6 +65,18 @@ test("execute-api: a data-plane request is logged with its method and path", asy
   const e = requests().slice(before)[0]!;
   assert.match(e.route, /^GET .*\/_aws\/execute-api\/nope123\/dev\/items$/);
   assert.ok(e.status >= 400);
+});
+
+test("Invoke: logged as lambda.Invoke; the function's own Runtime API polling (whose path names its environment) is not", async () => {
+  const lambda = new LambdaClient(jsonServer.clientConfig);
+  const name = uniqueName("log");
+  await lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "nodejs20.x", Role: "arn:aws:iam::000000000000:role/r", Handler: "index.handler", Code: { ZipFile: zipSync({ "index.js": strToU8("exports.handler = async () => 1;") }) } }));
+  await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30, minDelay: 0.05 } as never, { FunctionName: name });
+  const before = requests().length;
+  await lambda.send(new InvokeCommand({ FunctionName: name }));
+  const mine = requests().slice(before);
+  assert.ok(mine.some((e) => e.route === "lambda.Invoke" && e.status === 200), JSON.stringify(mine));
+  assert.ok(!jsonLines.some((l) => l.includes("lambda-runtime")), "runtime API traffic logged at info");
 });
 
 test("ListTables: the text format is one line: time, INFO, route, status, duration, request id", async () => {

@@ -4,7 +4,8 @@
  * the server: its growth across the attack is what the attack cost.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { createDeflateRaw, createGzip, crc32 } from "node:zlib";
 import { strToU8, zipSync } from "fflate";
@@ -176,6 +177,17 @@ test("UpdateFunctionCode: a zip that lies about its size stops inflating at the 
   assert.ok(vmHwm() - before < 150 * MiB, `VmHWM grew by ${(vmHwm() - before) / MiB} MiB`);
 });
 
+test("UpdateFunctionCode: 240 MB inflated to disk in steps before the lie shows, memory flat", async () => {
+  const name = await createGood();
+  const zip = buildZip([{ name: "index.js", method: 8, ...(await zeros384()), declaredSize: 240_000_000 }]);
+  const before = vmHwm();
+  const err = await errorOf(lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip })));
+  assert.equal(err.name, "InvalidParameterValueException");
+  assert.ok(vmHwm() - before < 150 * MiB, `VmHWM grew by ${(vmHwm() - before) / MiB} MiB`);
+  const out = await lambda.send(new InvokeCommand({ FunctionName: name }));
+  assert.equal(Buffer.from(out.Payload!).toString(), '"ok"');
+});
+
 test("CreateFunction: a zip that lies about its size never becomes Active", async () => {
   const name = uniqueName("bomb");
   const before = vmHwm();
@@ -195,7 +207,7 @@ test("CreateFunction: many entries whose declared sizes add up past the limit ar
 });
 
 test("CreateFunction: a stored (uncompressed) entry and a hand-built deflated entry extract and run", async () => {
-  const src = strToU8("exports.handler = async () => 'hand-built';");
+  const src = strToU8("const fs = require('fs'); exports.handler = async () => ['hand-built', (fs.statSync(__dirname + '/lib/one.js').mode & 0o777).toString(8)];");
   const deflated = await new Promise<Buffer>((resolve) => {
     const d = createDeflateRaw();
     const parts: Buffer[] = [];
@@ -213,8 +225,20 @@ test("CreateFunction: a stored (uncompressed) entry and a hand-built deflated en
   await lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "nodejs20.x", Role: ROLE, Handler: "index.handler", Code: { ZipFile: zip } }));
   await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30, minDelay: 0.05 as number, maxDelay: 0.2 as number } as never, { FunctionName: name });
   const out = await lambda.send(new InvokeCommand({ FunctionName: name }));
-  assert.equal(Buffer.from(out.Payload!).toString(), '"hand-built"');
+  // Executable (bootstrap and binaries must run whatever the zip tool recorded); nothing written outside the task root.
+  assert.deepEqual(JSON.parse(Buffer.from(out.Payload!).toString()), ["hand-built", "755"]);
+  assert.deepEqual(findFiles(server.skyport.config.dataDir, "escape.js"), []);
 });
+
+function findFiles(dir: string, name: string): string[] {
+  const found: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) found.push(...findFiles(p, name));
+    else if (e.name === name) found.push(p);
+  }
+  return found;
+}
 
 // ---- gzip request bodies -------------------------------------------------------------------------
 

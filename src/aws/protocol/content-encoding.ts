@@ -11,19 +11,21 @@ import { quirksOf } from "./quirks.js";
 import type { HttpRequest } from "./types.js";
 
 const decoded = new WeakMap<HttpRequest, Buffer>();
+/** Stacked codings ("gzip, gzip, ...") each inflate up to the limit: a few are plenty. */
+const MAX_CODINGS = 2;
 
 /** The request body with its Content-Encoding undone (cached per request). */
 export function decodedBody(req: HttpRequest, service: string): Buffer {
+  const raw = req.headers["content-encoding"];
+  if (!raw || !req.body.length) return req.body; // the common case: no cache entry, no allocation
   const cached = decoded.get(req);
   if (cached) return cached;
-  const raw = req.headers["content-encoding"];
+  // Codings apply in the order listed; undo them last to first. "identity" is no coding.
+  const codings = raw.split(",").map((c) => c.trim().toLowerCase()).filter((c) => c && c !== "identity");
+  if (codings.length > MAX_CODINGS) throw new ServiceError("UnsupportedMediaTypeException", `At most ${MAX_CODINGS} content codings are supported`, 415);
+  const limit = quirksOf(service).maxBodyBytes;
   let body = req.body;
-  if (raw && req.body.length) {
-    // Codings apply in the order listed; undo them last to first. "identity" is no coding.
-    const codings = raw.split(",").map((c) => c.trim().toLowerCase()).filter((c) => c && c !== "identity");
-    const limit = quirksOf(service).maxBodyBytes;
-    for (let i = codings.length - 1; i >= 0; i--) body = decode(body, codings[i]!, limit, service);
-  }
+  for (let i = codings.length - 1; i >= 0; i--) body = decode(body, codings[i]!, limit, service);
   decoded.set(req, body);
   return body;
 }

@@ -71,7 +71,8 @@ let parser: XMLParser | undefined;
 function xmlParser(): XMLParser {
   if (!parser) {
     const { XMLParser: Parser } = createRequire(import.meta.url)("fast-xml-parser") as typeof import("fast-xml-parser");
-    parser = new Parser({ ignoreAttributes: false, attributeNamePrefix: "@_", removeNSPrefix: true, parseTagValue: false, trimValues: false, isArray: () => false });
+    // maxNestedTags: documents nested deeper are MalformedXML before anything recurses (S3's are a few levels deep).
+    parser = new Parser({ ignoreAttributes: false, attributeNamePrefix: "@_", removeNSPrefix: true, parseTagValue: false, trimValues: false, isArray: () => false, maxNestedTags: 100 });
   }
   return parser;
 }
