@@ -145,8 +145,8 @@ const live = new Set<LaunchedProcess>();
 let exitHookInstalled = false;
 let launches = 0;
 
-/** Shell step that joins the cgroup ($0 is its cgroup.procs), then becomes the real command. */
-const JOIN_CGROUP = 'echo $$ > "$0" && exec "$@"';
+/** Shell step that joins the cgroups (the cgroup.procs files before "--"), then becomes the real command. */
+const JOIN_CGROUP = 'for f; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 125; done; while [ "$1" != -- ]; do shift; done; shift; exec "$@"';
 
 /** Local processes: own process group, own cgroup when possible, sandboxed when the spec asks. */
 export class LocalProcessLauncher implements ProcessLauncher {
@@ -183,7 +183,7 @@ export class LocalProcessLauncher implements ProcessLauncher {
       for (const fd of leaks) if (stdio[fd] === "ignore") stdio[fd] = devNull;
     }
     const cgroup = createCgroup(spec.id ?? `launch-${++launches}`, spec.limits?.memoryMb);
-    if (cgroup) argv = ["/bin/sh", "-c", JOIN_CGROUP, cgroup.procsFile, ...argv];
+    if (cgroup) argv = ["/bin/sh", "-c", JOIN_CGROUP, "skyport-launch", ...cgroup.procsFiles, "--", ...argv];
     let child: ChildProcess;
     try {
       child = spawn(argv[0]!, argv.slice(1), { cwd: spec.cwd, env: spec.env, stdio, detached: true });
