@@ -199,8 +199,18 @@ export class LocalProcessLauncher implements ProcessLauncher {
 }
 
 const O_CLOEXEC = 0o2000000;
-/** This process's descriptors above stderr without O_CLOEXEC (from /proc/self/fdinfo), bounded. */
+let inherited: number[] | undefined;
+/**
+ * This process's descriptors above stderr without O_CLOEXEC (from /proc/self/fdinfo), bounded. Only what
+ * Skyport inherited lacks the flag (Node opens everything close-on-exec), so it is read once; should such a
+ * number later be reused, covering it with /dev/null in the child is harmless.
+ */
 function inheritedFds(): number[] {
+  inherited ??= readInheritedFds();
+  return inherited;
+}
+
+function readInheritedFds(): number[] {
   const out: number[] = [];
   let names: string[] = [];
   try {
