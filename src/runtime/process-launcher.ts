@@ -11,7 +11,7 @@ import { spawn, type ChildProcess, type StdioOptions } from "node:child_process"
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { constants } from "node:os";
 import { createCgroup, removeWhenEmpty, type Cgroup } from "./cgroup.js";
-import { bwrapArgs, hostFacts, SANDBOX_UID, sandboxSupport, seccompFile, type SandboxSpec } from "./sandbox.js";
+import { bwrapArgs, hostFacts, SANDBOX_GROUP, SANDBOX_PASSWD, SANDBOX_UID, sandboxSupport, seccompProgram, type SandboxSpec } from "./sandbox.js";
 
 export type { SandboxSpec } from "./sandbox.js";
 
@@ -162,12 +162,13 @@ export class LocalProcessLauncher implements ProcessLauncher {
     const stdio: StdioOptions = ["ignore", "pipe", "pipe"];
     const leaks = inheritedFds();
     let argv: string[];
-    let filterFd: number | undefined;
+    // What bubblewrap reads at setup goes through pipes 3, 4 (and 5): nothing of ours on disk.
+    const setupData: Array<string | Buffer> = [];
     if (spec.sandbox) {
-      const filter = seccompFile();
-      if (filter) filterFd = openSync(filter, "r");
-      if (filterFd !== undefined) stdio.push(filterFd);
-      argv = ["bwrap", ...bwrapArgs(spec.command, spec.args, spec.sandbox, host, filterFd === undefined ? undefined : 3)];
+      const program = seccompProgram();
+      setupData.push(SANDBOX_PASSWD, SANDBOX_GROUP, ...(program ? [program] : []));
+      for (const _ of setupData) stdio.push("pipe");
+      argv = ["bwrap", ...bwrapArgs(spec.command, spec.args, spec.sandbox, host, { passwd: 3, group: 4, seccomp: program ? 5 : undefined })];
     } else {
       argv = [spec.command, ...spec.args];
       // As root a pid namespace: when its first process dies, the kernel kills every process in it.
@@ -188,9 +189,13 @@ export class LocalProcessLauncher implements ProcessLauncher {
     try {
       child = spawn(argv[0]!, argv.slice(1), { cwd: spec.cwd, env: spec.env, stdio, detached: true });
     } finally {
-      if (filterFd !== undefined) closeSync(filterFd);
       if (devNull !== undefined) closeSync(devNull);
     }
+    setupData.forEach((data, i) => {
+      const pipe = child.stdio[3 + i] as NodeJS.WritableStream | null;
+      pipe?.on("error", () => {}); // bwrap gone before reading: its exit is reported
+      pipe?.end(data);
+    });
     const p = new LocalProcess(child, cgroup, spec.sandbox ? "bwrap" : argv.includes(UNSHARE) ? "unshare" : undefined, spec.sandbox && host.root ? unreadableBinds(spec.sandbox) : []);
     live.add(p);
     p.onExit(() => live.delete(p));
