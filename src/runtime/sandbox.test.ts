@@ -92,6 +92,12 @@ describe("bwrapArgs", () => {
     });
   }
 
+  test("bwrapArgs: a bind of the host's / (or over the sandbox's /) is refused", () => {
+    for (const binds of [[["/", "/var/task"]], [["/data/x", "/"]], [["//", "/mnt"]]] as Array<Array<[string, string]>>) {
+      assert.throws(() => bwrapArgs("/usr/bin/node", [], { ...spec, binds }, host(true), { passwd: 3, group: 4 }), /refusing to bind/);
+    }
+  });
+
   test("bwrapArgs: no seccomp flag when the arch has no filter", () => {
     assert.ok(!bwrapArgs("/usr/bin/node", [], spec, host(true), { passwd: 3, group: 4 }).includes("--seccomp"));
   });

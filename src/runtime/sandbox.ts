@@ -23,7 +23,7 @@ import { compileSeccomp, hostSeccompArch } from "./seccomp.js";
 /** Uid/gid of user code, inside and (as root) on the host: Lambda's sbx_user1051. */
 export const SANDBOX_UID = 993;
 export const SANDBOX_GID = 990;
-/** Lambda's PATH; host directories outside the sandbox simply do not exist there. */
+/** System directories: bound read-only, or recreated as the merged-/usr symlinks they are on the host. */
 const SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
 /** What of /etc a runtime needs: name resolution, TLS roots, time zone, the dynamic linker, MIME types. */
 const ETC_ENTRIES = [
@@ -69,6 +69,7 @@ export interface SandboxFds {
 
 /** The command and the bwrap arguments (argv[0] excluded) that run `command args` sandboxed. */
 export function bwrapArgs(command: string, args: string[], spec: SandboxSpec, host: SandboxHost, fds: SandboxFds): string[] {
+  for (const [h, inside] of spec.binds) if (posix.normalize(h) === "/" || posix.normalize(inside) === "/") throw new Error(`sandbox: refusing to bind ${h} at ${inside}`);
   const out: string[] = [];
   if (!host.root) out.push("--unshare-user", "--uid", String(SANDBOX_UID), "--gid", String(SANDBOX_GID), "--disable-userns");
   out.push("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--new-session", "--die-with-parent");
