@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { cgroupBase, cgroupMode, createCgroup, sweepCgroups } from "./cgroup.js";
+import { cgroupBase, cgroupMode, createCgroup, MAX_PIDS, sweepCgroups } from "./cgroup.js";
 
 const mode = cgroupMode();
 const alive = (pid: number) => {
@@ -37,8 +37,8 @@ after(() => {
 });
 
 /** Starts `sh` inside the cgroup (the launcher's first step) with a detached sleeping grandchild. */
-function startIn(procsFile: string): Promise<number[]> {
-  const child = spawn("/bin/sh", ["-c", 'echo $$ > "$0" || exit 1; setsid sleep 600 >/dev/null & echo $!; exec sleep 600', procsFile], { stdio: ["ignore", "pipe", "ignore"], detached: true });
+function startIn(procsFiles: string[]): Promise<number[]> {
+  const child = spawn("/bin/sh", ["-c", 'for f; do echo $$ > "$f" || exit 1; done; setsid sleep 600 >/dev/null & echo $!; exec sleep 600', "sh", ...procsFiles], { stdio: ["ignore", "pipe", "ignore"], detached: true });
   child.unref();
   return new Promise((resolve) =>
     child.stdout!.once("data", (d) => {
@@ -54,8 +54,9 @@ describe("cgroups", { skip: mode === "none" ? "no writable cgroup hierarchy here
     const cg = createCgroup(`test-${process.pid}-kill`, 64)!;
     assert.ok(cg);
     if (mode !== "v2-no-memory") assert.equal(cg.memoryLimited, true);
-    const procs = await startIn(cg.procsFile);
-    await until(() => readFileSync(cg.procsFile, "utf8").trim().split("\n").length >= 2, "both processes are in the cgroup");
+    const procs = await startIn(cg.procsFiles);
+    for (const f of cg.procsFiles) await until(() => readFileSync(f, "utf8").trim().split("\n").length >= 2, `both processes are in ${f}`);
+    for (const f of cg.procsFiles.slice(1)) assert.equal(readFileSync(join(f, "..", "pids.max"), "utf8").trim(), String(MAX_PIDS), "Lambda's 1,024 processes and threads");
     cg.kill();
     for (const pid of procs) await until(() => !alive(pid), `pid ${pid} is gone`);
     await until(() => cg.remove(), "the empty cgroup is removed");
@@ -65,7 +66,7 @@ describe("cgroups", { skip: mode === "none" ? "no writable cgroup hierarchy here
     const base = cgroupBase()!;
     const dead = join(base, "999999999-1", "env1"); // no such pid
     mkdirSync(dead, { recursive: true });
-    const procs = await startIn(join(dead, "cgroup.procs"));
+    const procs = await startIn([join(dead, "cgroup.procs")]);
     const mine = createCgroup(`test-${process.pid}-kept`)!;
     assert.ok(sweepCgroups() >= 2);
     for (const pid of procs) await until(() => !alive(pid), `pid ${pid} is gone`);
@@ -77,7 +78,7 @@ describe("cgroups", { skip: mode === "none" ? "no writable cgroup hierarchy here
         return true;
       }
     }, "the dead instance's cgroup is removed");
-    assert.ok(readFileSync(mine.procsFile, "utf8") !== undefined, "this Skyport's cgroup stays");
+    assert.ok(readFileSync(mine.procsFiles[0]!, "utf8") !== undefined, "this Skyport's cgroup stays");
     assert.ok(mine.remove());
   });
 });

@@ -13,8 +13,8 @@ import { join } from "node:path";
 
 export interface Cgroup {
   readonly dir: string;
-  /** Writing a pid here moves that process in (the launcher's first step, before user code runs). */
-  readonly procsFile: string;
+  /** Writing a pid in each moves that process in (the launcher's first step, before user code runs). */
+  readonly procsFiles: string[];
   /** Whether the memory limit is enforced by this cgroup. */
   readonly memoryLimited: boolean;
   /** SIGKILLs every process in the cgroup (v2: cgroup.kill; v1: until cgroup.procs stays empty). */
@@ -32,7 +32,13 @@ interface Root {
   /** <own cgroup>/skyport */
   skyport: string;
   memory: boolean;
+  /** pids.max is available: in the same hierarchy (v2) or, for v1, in the pids hierarchy's skyport dir. */
+  pids: boolean;
+  pidsV1?: string;
 }
+
+/** Lambda's quota of processes and threads per execution environment (a fork bomb stops there). */
+export const MAX_PIDS = 1024;
 
 function read(p: string): string | undefined {
   try {
@@ -51,14 +57,14 @@ function write(p: string, v: string): boolean {
 }
 
 /** Mount point of a hierarchy, mapped to the directory of this process's own cgroup in it. */
-function ownDir(fstype: "cgroup2" | "cgroup", ownPath: string): string | undefined {
+function ownDir(fstype: "cgroup2" | "cgroup", ownPath: string, controller?: string): string | undefined {
   for (const line of (read("/proc/self/mountinfo") ?? "").split("\n")) {
     const [pre, post] = line.split(" - ");
     if (!pre || !post) continue;
     const f = pre.split(" ");
     const [type, , superOpts] = post.split(" ");
     if (type !== fstype) continue;
-    if (fstype === "cgroup" && !(superOpts ?? "").split(",").includes("memory")) continue;
+    if (controller && !(superOpts ?? "").split(",").includes(controller)) continue;
     const root = f[3]!;
     const mount = f[4]!.replace(/\\040/g, " ");
     // In a container the mount shows only our subtree: its root is (a prefix of) our own path.
@@ -85,6 +91,7 @@ function detect(): Root | null {
   const lines = (read("/proc/self/cgroup") ?? "").split("\n");
   const v2Path = lines.find((l) => l.startsWith("0::"))?.slice(3);
   const v1Path = lines.map((l) => l.split(":")).find((p) => p[1]?.split(",").includes("memory"))?.[2];
+  const pidsPath = lines.map((l) => l.split(":")).find((p) => p[1]?.split(",").includes("pids"))?.[2];
   const candidates: Root[] = [];
   const v2 = v2Path !== undefined ? ownDir("cgroup2", v2Path) : undefined;
   if (v2) {
@@ -92,15 +99,25 @@ function detect(): Root | null {
     // The memory controller must be available to us and enabled for our children (EBUSY if we hold processes
     // and are not the root: cgroup v2's no-internal-processes rule; then it is off for us).
     const memory = (read(join(v2, "cgroup.controllers")) ?? "").split(/\s+/).includes("memory") && ((read(join(v2, "cgroup.subtree_control")) ?? "").includes("memory") || write(join(v2, "cgroup.subtree_control"), "+memory"));
-    candidates.push({ kind: "v2", skyport, memory });
+    const pids = (read(join(v2, "cgroup.controllers")) ?? "").split(/\s+/).includes("pids") && ((read(join(v2, "cgroup.subtree_control")) ?? "").includes("pids") || write(join(v2, "cgroup.subtree_control"), "+pids"));
+    candidates.push({ kind: "v2", skyport, memory, pids });
   }
-  const v1 = v1Path !== undefined ? ownDir("cgroup", v1Path) : undefined;
-  if (v1) candidates.push({ kind: "v1", skyport: join(v1, "skyport"), memory: true });
+  const v1 = v1Path !== undefined ? ownDir("cgroup", v1Path, "memory") : undefined;
+  if (v1) {
+    const pidsDir = pidsPath !== undefined ? ownDir("cgroup", pidsPath, "pids") : undefined;
+    let pidsV1: string | undefined;
+    try {
+      if (pidsDir) mkdirSync((pidsV1 = join(pidsDir, "skyport")), { recursive: true });
+    } catch {
+      pidsV1 = undefined;
+    }
+    candidates.push({ kind: "v1", skyport: join(v1, "skyport"), memory: true, pids: !!pidsV1, pidsV1 });
+  }
   candidates.sort((a, b) => Number(b.memory) - Number(a.memory));
   for (const c of candidates) {
     try {
       mkdirSync(c.skyport, { recursive: true });
-      if (c.kind === "v2" && c.memory) write(join(c.skyport, "cgroup.subtree_control"), "+memory");
+      if (c.kind === "v2") enableControllers(c.skyport, c);
       root = c;
       break;
     } catch {
@@ -110,7 +127,14 @@ function detect(): Root | null {
   return root;
 }
 
+/** v2: children of a Skyport directory get the controllers we use. */
+function enableControllers(dir: string, r: Root): void {
+  if (r.memory) write(join(dir, "cgroup.subtree_control"), "+memory");
+  if (r.pids) write(join(dir, "cgroup.subtree_control"), "+pids");
+}
+
 let instance: string | null | undefined;
+let pidsInstance: string | undefined;
 function instanceDir(): string | null {
   if (instance !== undefined) return instance;
   const r = detect();
@@ -120,12 +144,22 @@ function instanceDir(): string | null {
   const dir = join(r.skyport, name);
   try {
     mkdirSync(dir, { recursive: true });
-    if (r.kind === "v2" && r.memory) write(join(dir, "cgroup.subtree_control"), "+memory");
+    if (r.kind === "v2") enableControllers(dir, r);
     instance = dir;
+    if (r.pidsV1) {
+      try {
+        mkdirSync((pidsInstance = join(r.pidsV1, name)), { recursive: true });
+      } catch {
+        pidsInstance = undefined;
+      }
+    }
     // Leave nothing behind on a normal exit (what is still busy then goes with the next start's sweep).
     process.on("exit", () => {
-      for (const env of subdirs(dir)) removeCgroup(join(dir, env));
-      removeCgroup(dir);
+      for (const d of [dir, pidsInstance]) {
+        if (!d) continue;
+        for (const env of subdirs(d)) removeCgroup(join(d, env));
+        removeCgroup(d);
+      }
     });
   } catch {
     /* stays null: no cgroups */
@@ -136,6 +170,12 @@ function instanceDir(): string | null {
 /** The directory holding every Skyport instance's cgroups (<own cgroup>/skyport), when cgroups are usable. */
 export function cgroupBase(): string | undefined {
   return detect()?.skyport;
+}
+
+/** Whether environments get a pids.max (MAX_PIDS). */
+export function pidsLimited(): boolean {
+  const r = detect();
+  return !!r && !!instanceDir() && (r.kind === "v2" ? r.pids : !!pidsInstance);
 }
 
 /** How environments are contained here, for the startup log. */
@@ -150,11 +190,26 @@ export function createCgroup(id: string, memoryMb?: number): Cgroup | undefined 
   const r = detect();
   const parent = instanceDir();
   if (!r || !parent) return undefined;
-  const dir = join(parent, id.replace(/[^A-Za-z0-9_.-]/g, "_"));
+  const name = id.replace(/[^A-Za-z0-9_.-]/g, "_");
+  const dir = join(parent, name);
   try {
     mkdirSync(dir);
   } catch {
     return undefined;
+  }
+  const procsFiles = [join(dir, "cgroup.procs")];
+  const extra: string[] = [];
+  if (r.kind === "v2" && r.pids) write(join(dir, "pids.max"), String(MAX_PIDS));
+  if (pidsInstance) {
+    const d = join(pidsInstance, name);
+    try {
+      mkdirSync(d);
+      write(join(d, "pids.max"), String(MAX_PIDS));
+      procsFiles.push(join(d, "cgroup.procs"));
+      extra.push(d);
+    } catch {
+      /* memory only */
+    }
   }
   let memoryLimited = false;
   if (memoryMb !== undefined && r.memory) {
@@ -170,19 +225,17 @@ export function createCgroup(id: string, memoryMb?: number): Cgroup | undefined 
       write(join(dir, "memory.swappiness"), "0");
     }
   }
-  return new EnvCgroup(dir, r.kind, memoryLimited);
+  return new EnvCgroup(dir, r.kind, memoryLimited, procsFiles, extra);
 }
 
 class EnvCgroup implements Cgroup {
-  readonly procsFile: string;
-  constructor(readonly dir: string, private readonly kind: "v1" | "v2", readonly memoryLimited: boolean) {
-    this.procsFile = join(dir, "cgroup.procs");
-  }
+  constructor(readonly dir: string, private readonly kind: "v1" | "v2", readonly memoryLimited: boolean, readonly procsFiles: string[], private readonly extraDirs: string[]) {}
   kill(): void {
     killCgroup(this.dir, this.kind);
   }
   remove(): boolean {
-    return removeCgroup(this.dir);
+    // The same processes are in the extra (v1 pids) cgroup: it empties with the main one.
+    return this.extraDirs.map((d) => removeCgroup(d)).every(Boolean) && removeCgroup(this.dir);
   }
   oomKilled(): boolean {
     const text = read(join(this.dir, this.kind === "v2" ? "memory.events" : "memory.oom_control")) ?? "";
@@ -244,6 +297,11 @@ function removeCgroup(dir: string): boolean {
 export function sweepCgroups(): number {
   const r = detect();
   if (!r) return 0;
+  return sweepBase(r.skyport, r.kind) + (r.pidsV1 ? sweepBase(r.pidsV1, "v1") : 0);
+}
+
+function sweepBase(base: string, kind: "v1" | "v2"): number {
+  const r = { skyport: base, kind };
   let killed = 0;
   let owners: string[] = [];
   try {

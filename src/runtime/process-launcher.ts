@@ -11,7 +11,7 @@ import { spawn, type ChildProcess, type StdioOptions } from "node:child_process"
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { constants } from "node:os";
 import { createCgroup, removeWhenEmpty, type Cgroup } from "./cgroup.js";
-import { bwrapArgs, hostFacts, SANDBOX_UID, sandboxSupport, seccompFile, type SandboxSpec } from "./sandbox.js";
+import { bwrapArgs, hostFacts, SANDBOX_GROUP, SANDBOX_PASSWD, SANDBOX_UID, sandboxSupport, seccompProgram, type SandboxSpec } from "./sandbox.js";
 
 export type { SandboxSpec } from "./sandbox.js";
 
@@ -145,8 +145,8 @@ const live = new Set<LaunchedProcess>();
 let exitHookInstalled = false;
 let launches = 0;
 
-/** Shell step that joins the cgroup ($0 is its cgroup.procs), then becomes the real command. */
-const JOIN_CGROUP = 'echo $$ > "$0" && exec "$@"';
+/** Shell step that joins the cgroups (the cgroup.procs files before "--"), then becomes the real command. */
+const JOIN_CGROUP = 'for f; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 125; done; while [ "$1" != -- ]; do shift; done; shift; exec "$@"';
 
 /** Local processes: own process group, own cgroup when possible, sandboxed when the spec asks. */
 export class LocalProcessLauncher implements ProcessLauncher {
@@ -162,12 +162,13 @@ export class LocalProcessLauncher implements ProcessLauncher {
     const stdio: StdioOptions = ["ignore", "pipe", "pipe"];
     const leaks = inheritedFds();
     let argv: string[];
-    let filterFd: number | undefined;
+    // What bubblewrap reads at setup goes through pipes 3, 4 (and 5): nothing of ours on disk.
+    const setupData: Array<string | Buffer> = [];
     if (spec.sandbox) {
-      const filter = seccompFile();
-      if (filter) filterFd = openSync(filter, "r");
-      if (filterFd !== undefined) stdio.push(filterFd);
-      argv = ["bwrap", ...bwrapArgs(spec.command, spec.args, spec.sandbox, host, filterFd === undefined ? undefined : 3)];
+      const program = seccompProgram();
+      setupData.push(SANDBOX_PASSWD, SANDBOX_GROUP, ...(program ? [program] : []));
+      for (const _ of setupData) stdio.push("pipe");
+      argv = ["bwrap", ...bwrapArgs(spec.command, spec.args, spec.sandbox, host, { passwd: 3, group: 4, seccomp: program ? 5 : undefined })];
     } else {
       argv = [spec.command, ...spec.args];
       // As root a pid namespace: when its first process dies, the kernel kills every process in it.
@@ -183,14 +184,18 @@ export class LocalProcessLauncher implements ProcessLauncher {
       for (const fd of leaks) if (stdio[fd] === "ignore") stdio[fd] = devNull;
     }
     const cgroup = createCgroup(spec.id ?? `launch-${++launches}`, spec.limits?.memoryMb);
-    if (cgroup) argv = ["/bin/sh", "-c", JOIN_CGROUP, cgroup.procsFile, ...argv];
+    if (cgroup) argv = ["/bin/sh", "-c", JOIN_CGROUP, "skyport-launch", ...cgroup.procsFiles, "--", ...argv];
     let child: ChildProcess;
     try {
       child = spawn(argv[0]!, argv.slice(1), { cwd: spec.cwd, env: spec.env, stdio, detached: true });
     } finally {
-      if (filterFd !== undefined) closeSync(filterFd);
       if (devNull !== undefined) closeSync(devNull);
     }
+    setupData.forEach((data, i) => {
+      const pipe = child.stdio[3 + i] as NodeJS.WritableStream | null;
+      pipe?.on("error", () => {}); // bwrap gone before reading: its exit is reported
+      pipe?.end(data);
+    });
     const p = new LocalProcess(child, cgroup, spec.sandbox ? "bwrap" : argv.includes(UNSHARE) ? "unshare" : undefined, spec.sandbox && host.root ? unreadableBinds(spec.sandbox) : []);
     live.add(p);
     p.onExit(() => live.delete(p));
@@ -199,8 +204,18 @@ export class LocalProcessLauncher implements ProcessLauncher {
 }
 
 const O_CLOEXEC = 0o2000000;
-/** This process's descriptors above stderr without O_CLOEXEC (from /proc/self/fdinfo), bounded. */
+let inherited: number[] | undefined;
+/**
+ * This process's descriptors above stderr without O_CLOEXEC (from /proc/self/fdinfo), bounded. Only what
+ * Skyport inherited lacks the flag (Node opens everything close-on-exec), so it is read once; should such a
+ * number later be reused, covering it with /dev/null in the child is harmless.
+ */
 function inheritedFds(): number[] {
+  inherited ??= readInheritedFds();
+  return inherited;
+}
+
+function readInheritedFds(): number[] {
   const out: number[] = [];
   let names: string[] = [];
   try {

@@ -13,8 +13,6 @@ const host = (root: boolean): SandboxHost => ({
   root,
   system: [["/usr", "dir"], ["/bin", "usr/bin"], ["/lib", "usr/lib"], ["/lib64", "usr/lib64"], ["/sbin", "usr/sbin"]],
   etc: ["/etc/resolv.conf", "/etc/hosts", "/etc/ssl"],
-  passwd: "/run/sky/passwd",
-  group: "/run/sky/group",
   setpriv: "/usr/bin/setpriv",
   path: "/usr/bin:/bin",
 });
@@ -22,7 +20,7 @@ const spec = { binds: [["/data/code/abc/task", "/var/task"], ["/srv/skyport/node
 
 /** Pairs of (flag, operands) in order. */
 function ops(args: string[]): string[][] {
-  const arity: Record<string, number> = { "--ro-bind": 2, "--bind": 2, "--symlink": 2, "--dir": 1, "--perms": 1, "--size": 1, "--tmpfs": 1, "--proc": 1, "--dev": 1, "--uid": 1, "--gid": 1, "--cap-drop": 1, "--cap-add": 1, "--seccomp": 1, "--remount-ro": 1, "--chdir": 1 };
+  const arity: Record<string, number> = { "--ro-bind": 2, "--bind": 2, "--symlink": 2, "--dir": 1, "--perms": 1, "--size": 1, "--tmpfs": 1, "--proc": 1, "--dev": 1, "--uid": 1, "--gid": 1, "--cap-drop": 1, "--cap-add": 1, "--seccomp": 1, "--ro-bind-data": 2, "--remount-ro": 1, "--chdir": 1 };
   const out: string[][] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -39,7 +37,7 @@ function ops(args: string[]): string[][] {
 
 describe("bwrapArgs", () => {
   for (const root of [true, false]) {
-    const args = bwrapArgs("/usr/bin/node", ["/var/runtime/bootstrap/node.mjs"], spec, host(root), 3);
+    const args = bwrapArgs("/usr/bin/node", ["/var/runtime/bootstrap/node.mjs"], spec, host(root), { passwd: 3, group: 4, seccomp: 5 });
     const list = ops(args);
     const has = (...op: string[]) => list.some((o) => o.length === op.length && o.every((x, i) => x === op[i]));
 
@@ -57,8 +55,6 @@ describe("bwrapArgs", () => {
         ["/etc/resolv.conf", "/etc/resolv.conf"],
         ["/etc/hosts", "/etc/hosts"],
         ["/etc/ssl", "/etc/ssl"],
-        ["/run/sky/passwd", "/etc/passwd"],
-        ["/run/sky/group", "/etc/group"],
         ["/data/code/abc/task", "/var/task"],
         ["/srv/skyport/node_modules", "/var/runtime/node_modules"],
         ["/data/layers/l1", "/opt"],
@@ -76,7 +72,8 @@ describe("bwrapArgs", () => {
       assert.ok(idx("--dir", "/var") < idx("--ro-bind", "/data/code/abc/task", "/var/task"));
       const tmp = idx("--tmpfs", "/tmp");
       assert.deepEqual(list.slice(tmp - 2, tmp + 1), [["--perms", "1777"], ["--size", String(512 * 1024 * 1024)], ["--tmpfs", "/tmp"]]);
-      assert.ok(has("--seccomp", "3"));
+      assert.ok(has("--seccomp", "5"));
+      assert.ok(idx("--ro-bind-data", "3", "/etc/passwd") > idx("--dir", "/etc") && idx("--ro-bind-data", "4", "/etc/group") > 0, "passwd and group come from pipes");
       assert.ok(idx("--remount-ro", "/") > tmp);
       assert.ok(has("--chdir", "/var/task"));
     });
@@ -95,8 +92,14 @@ describe("bwrapArgs", () => {
     });
   }
 
+  test("bwrapArgs: a bind of the host's / (or over the sandbox's /) is refused", () => {
+    for (const binds of [[["/", "/var/task"]], [["/data/x", "/"]], [["//", "/mnt"]]] as Array<Array<[string, string]>>) {
+      assert.throws(() => bwrapArgs("/usr/bin/node", [], { ...spec, binds }, host(true), { passwd: 3, group: 4 }), /refusing to bind/);
+    }
+  });
+
   test("bwrapArgs: no seccomp flag when the arch has no filter", () => {
-    assert.ok(!bwrapArgs("/usr/bin/node", [], spec, host(true), undefined).includes("--seccomp"));
+    assert.ok(!bwrapArgs("/usr/bin/node", [], spec, host(true), { passwd: 3, group: 4 }).includes("--seccomp"));
   });
 });
 

@@ -23,7 +23,7 @@ import { compileSeccomp, hostSeccompArch } from "./seccomp.js";
 /** Uid/gid of user code, inside and (as root) on the host: Lambda's sbx_user1051. */
 export const SANDBOX_UID = 993;
 export const SANDBOX_GID = 990;
-/** Lambda's PATH; host directories outside the sandbox simply do not exist there. */
+/** System directories: bound read-only, or recreated as the merged-/usr symlinks they are on the host. */
 const SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
 /** What of /etc a runtime needs: name resolution, TLS roots, time zone, the dynamic linker, MIME types. */
 const ETC_ENTRIES = [
@@ -47,17 +47,29 @@ export interface SandboxHost {
   system: Array<[path: string, linkTarget: string | "dir"]>;
   /** Paths under /etc to bind (those that exist). */
   etc: string[];
-  /** Generated /etc/passwd and /etc/group naming the sandbox user. */
-  passwd: string;
-  group: string;
   /** setpriv on the host (under /usr, so visible inside too). */
   setpriv: string;
   /** The host's PATH, to find a bare command such as python3. */
   path: string;
 }
 
+/** /etc/passwd and /etc/group inside: root, the sandbox user (Lambda's name) and nobody. */
+export const SANDBOX_PASSWD = `root:x:0:0:root:/root:/sbin/nologin\nsbx_user1051:x:${SANDBOX_UID}:${SANDBOX_GID}::/tmp:/sbin/nologin\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n`;
+export const SANDBOX_GROUP = `root:x:0:\nsbx_user1051:x:${SANDBOX_GID}:\nnogroup:x:65534:\n`;
+
+/**
+ * Descriptors bubblewrap reads at setup (so no file of ours lingers on disk): the passwd and group
+ * contents above, and the seccomp program when the arch has one.
+ */
+export interface SandboxFds {
+  passwd: number;
+  group: number;
+  seccomp?: number;
+}
+
 /** The command and the bwrap arguments (argv[0] excluded) that run `command args` sandboxed. */
-export function bwrapArgs(command: string, args: string[], spec: SandboxSpec, host: SandboxHost, seccompFd: number | undefined): string[] {
+export function bwrapArgs(command: string, args: string[], spec: SandboxSpec, host: SandboxHost, fds: SandboxFds): string[] {
+  for (const [h, inside] of spec.binds) if (posix.normalize(h) === "/" || posix.normalize(inside) === "/") throw new Error(`sandbox: refusing to bind ${h} at ${inside}`);
   const out: string[] = [];
   if (!host.root) out.push("--unshare-user", "--uid", String(SANDBOX_UID), "--gid", String(SANDBOX_GID), "--disable-userns");
   out.push("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--new-session", "--die-with-parent");
@@ -65,16 +77,18 @@ export function bwrapArgs(command: string, args: string[], spec: SandboxSpec, ho
   if (host.root) out.push("--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP");
   for (const [p, target] of host.system) out.push(...(target === "dir" ? ["--ro-bind", p, p] : ["--symlink", target, p]));
   out.push("--proc", "/proc", "--dev", "/dev");
-  const binds: Array<[string, string]> = [...host.etc.map((e): [string, string] => [e, e]), [host.passwd, "/etc/passwd"], [host.group, "/etc/group"], ...spec.binds];
+  const binds: Array<[string, string]> = [...host.etc.map((e): [string, string] => [e, e]), ...spec.binds];
   const exe = resolveCommand(command, host, spec.binds.map(([, inside]) => inside));
   if (exe.bind) binds.push([exe.bind, exe.bind]);
   // bubblewrap creates missing parents 0700, which the unprivileged uid could not traverse.
   const parents = new Set<string>();
   for (const [, inside] of binds) for (let d = posix.dirname(inside); d !== "/"; d = posix.dirname(d)) parents.add(d);
+  parents.add("/etc");
   for (const d of [...parents].sort((a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b))) out.push("--perms", "0755", "--dir", d);
   for (const [h, inside] of binds) out.push("--ro-bind", h, inside);
+  out.push("--perms", "0644", "--ro-bind-data", String(fds.passwd), "/etc/passwd", "--perms", "0644", "--ro-bind-data", String(fds.group), "/etc/group");
   out.push("--perms", "1777", "--size", String(spec.tmpMb * 1024 * 1024), "--tmpfs", "/tmp");
-  if (seccompFd !== undefined) out.push("--seccomp", String(seccompFd));
+  if (fds.seccomp !== undefined) out.push("--seccomp", String(fds.seccomp));
   out.push("--remount-ro", "/", "--chdir", spec.cwd, "--");
   if (host.root) out.push(host.setpriv, "--reuid", String(SANDBOX_UID), "--regid", String(SANDBOX_GID), "--clear-groups", "--no-new-privs", "--bounding-set", "-all", "--inh-caps", "-all", "--");
   out.push(exe.path, ...args);
@@ -119,26 +133,10 @@ function safeRealpath(p: string): string {
   }
 }
 
-let privateDir: string | undefined;
-/** A 0700 directory of this process for generated sandbox files (removed at exit). */
-function sandboxFilesDir(): string {
-  if (!privateDir) {
-    privateDir = mkdtempSync(join(tmpdir(), "skyport-sandbox-"));
-    const dir = privateDir;
-    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-  }
-  return privateDir;
-}
-
 let facts: SandboxHost | undefined;
 /** Gathers the host facts once. */
 export function hostFacts(): SandboxHost {
   if (facts) return facts;
-  const dir = sandboxFilesDir();
-  const passwd = join(dir, "passwd");
-  const group = join(dir, "group");
-  writeFileSync(passwd, `root:x:0:0:root:/root:/sbin/nologin\nsbx_user1051:x:${SANDBOX_UID}:${SANDBOX_GID}::/tmp:/sbin/nologin\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n`, { mode: 0o644 });
-  writeFileSync(group, `root:x:0:\nsbx_user1051:x:${SANDBOX_GID}:\nnogroup:x:65534:\n`, { mode: 0o644 });
   const system: SandboxHost["system"] = [];
   for (const p of SYSTEM_DIRS) {
     try {
@@ -158,19 +156,18 @@ export function hostFacts(): SandboxHost {
   // Debian's python3 reads /etc/python3.x/sitecustomize.py.
   const etc = [...ETC_ENTRIES, ...etcNames.filter((n) => /^python3(\.\d+)?$/.test(n))].filter((n) => etcNames.includes(n)).map((n) => `/etc/${n}`);
   const setpriv = ["/usr/bin/setpriv", "/usr/sbin/setpriv", "/bin/setpriv"].find((p) => existsSync(p)) ?? "setpriv";
-  facts = { root: process.getuid?.() === 0, system, etc, passwd, group, setpriv, path: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin" };
+  facts = { root: process.getuid?.() === 0, system, etc, setpriv, path: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin" };
   return facts;
 }
 
-let filterPath: string | null | undefined;
-/** The host arch's seccomp filter as a file (written once), or null when the arch has no syscall table. */
-export function seccompFile(): string | null {
-  if (filterPath !== undefined) return filterPath;
-  const arch = hostSeccompArch();
-  if (!arch) return (filterPath = null);
-  filterPath = join(sandboxFilesDir(), `seccomp-${arch}.bpf`);
-  writeFileSync(filterPath, compileSeccomp(arch), { mode: 0o600 });
-  return filterPath;
+let program: Buffer | null | undefined;
+/** The host arch's seccomp program (compiled once), or null when the arch has no syscall table. */
+export function seccompProgram(): Buffer | null {
+  if (program === undefined) {
+    const arch = hostSeccompArch();
+    program = arch ? compileSeccomp(arch) : null;
+  }
+  return program;
 }
 
 let support: { ok: true } | { ok: false; reason: string } | undefined;
@@ -180,15 +177,25 @@ export function sandboxSupport(): { ok: true } | { ok: false; reason: string } {
   try {
     const host = hostFacts();
     if (host.root && !existsSync(host.setpriv)) return (support = { ok: false, reason: "setpriv (util-linux) is not installed" });
-    const filter = seccompFile();
-    const fd = filter ? openSync(filter, "r") : undefined;
+    // The launcher passes these through pipes; spawnSync cannot, so the probe uses files removed right after.
+    const dir = mkdtempSync(join(tmpdir(), "skyport-probe-"));
     try {
-      const r = spawnSync("bwrap", bwrapArgs("/bin/sh", ["-c", "exit 0"], { binds: [], tmpMb: 1, cwd: "/" }, host, fd === undefined ? undefined : 3), { stdio: ["ignore", "ignore", "pipe", fd ?? "ignore"], timeout: 10_000, cwd: "/" });
-      if (r.error) support = { ok: false, reason: (r.error as NodeJS.ErrnoException).code === "ENOENT" ? "bwrap (bubblewrap) is not installed" : r.error.message };
-      else if (r.status !== 0) support = { ok: false, reason: `bwrap failed: ${(r.stderr?.toString() ?? "").trim().split("\n")[0] || `exit ${r.status ?? r.signal}`}` };
-      else support = { ok: true };
+      const data = [SANDBOX_PASSWD, SANDBOX_GROUP, seccompProgram()].filter((d) => d !== null);
+      const fds = data.map((d, i) => {
+        writeFileSync(join(dir, String(i)), d);
+        return openSync(join(dir, String(i)), "r");
+      });
+      try {
+        const args = bwrapArgs("/bin/sh", ["-c", "exit 0"], { binds: [], tmpMb: 1, cwd: "/" }, host, { passwd: 3, group: 4, seccomp: fds.length > 2 ? 5 : undefined });
+        const r = spawnSync("bwrap", args, { stdio: ["ignore", "ignore", "pipe", ...fds], timeout: 10_000, cwd: "/" });
+        if (r.error) support = { ok: false, reason: (r.error as NodeJS.ErrnoException).code === "ENOENT" ? "bwrap (bubblewrap) is not installed" : r.error.message };
+        else if (r.status !== 0) support = { ok: false, reason: `bwrap failed: ${(r.stderr?.toString() ?? "").trim().split("\n")[0] || `exit ${r.status ?? r.signal}`}` };
+        else support = { ok: true };
+      } finally {
+        fds.forEach((fd) => closeSync(fd));
+      }
     } finally {
-      if (fd !== undefined) closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
     }
   } catch (e) {
     support = { ok: false, reason: (e as Error).message };

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { zipSync, strToU8 } from "fflate";
 import { CreateFunctionCommand, DeleteFunctionCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2, type Runtime } from "@aws-sdk/client-lambda";
-import { cgroupMode } from "../../src/runtime/cgroup.js";
+import { cgroupMode, pidsLimited } from "../../src/runtime/cgroup.js";
 import { sandboxSupport } from "../../src/runtime/sandbox.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 
@@ -29,6 +29,24 @@ const NODE_HOG = `exports.handler = async () => Buffer.alloc(512 * 1024 * 1024, 
 const PYTHON_HOG = `
 def handler(event, context):
     return len(bytearray(512 * 1024 * 1024))
+`;
+const FORKER = `
+import os, time, signal
+def handler(event, context):
+    kids, err = [], None
+    try:
+        while len(kids) < 1500:
+            pid = os.fork()
+            if pid == 0:
+                time.sleep(60)
+                os._exit(0)
+            kids.append(pid)
+    except OSError as e:
+        err = e.strerror
+    for k in kids:
+        os.kill(k, signal.SIGKILL)
+        os.waitpid(k, 0)
+    return {"forked": len(kids), "err": err}
 `;
 const TMP_FILLER = `
 const fs = require("fs");
@@ -123,6 +141,13 @@ for (const mode of ["bubblewrap", "off"] as const) {
     });
 
     if (mode === "bubblewrap") {
+      test("Invoke: a fork bomb stops at Lambda's 1,024 processes and threads (EAGAIN)", { skip: pidsLimited() ? false : "no pids cgroup controller here" }, async () => {
+        const r = await invoke(lambda, await deploy(lambda, "python3.12", FORKER, { MemorySize: 1024 }));
+        assert.equal(r.error, undefined, JSON.stringify(r.out));
+        assert.equal(r.out.err, "Resource temporarily unavailable");
+        assert.ok(r.out.forked > 1000 && r.out.forked < 1024, String(r.out.forked));
+      });
+
       test("Invoke: /tmp holds at most EphemeralStorage (ENOSPC past 512 MB)", async () => {
         // tmpfs pages count against the memory limit too, so memory is set above the /tmp size.
         const r = await invoke(lambda, await deploy(lambda, "nodejs20.x", TMP_FILLER, { MemorySize: 1536, EphemeralStorage: { Size: 512 } }));
