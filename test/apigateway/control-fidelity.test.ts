@@ -108,3 +108,35 @@ test("VPC links: Create/Get/GetAll/Update/Delete, AVAILABLE at once, taggable", 
   await rejects(apigw.send(new GetVpcLinkCommand({ vpcLinkId: l.id! })), "NotFoundException", "Invalid Vpc Link identifier specified", 404);
   await rejects(apigw.send(new CreateVpcLinkCommand({ name: "x", targetArns: ["not-an-arn"] })), "BadRequestException", /target ARN/, 400);
 });
+
+test("PutIntegration: connectionType INTERNET by default; enums and the timeout range validated", async () => {
+  const a = await apigw.send(new CreateRestApiCommand({ name: uniqueName("integ") }));
+  const common = { restApiId: a.id!, resourceId: a.rootResourceId!, httpMethod: "GET" };
+  await apigw.send(new PutMethodCommand({ ...common, authorizationType: "NONE" }));
+  const mock = await apigw.send(new PutIntegrationCommand({ ...common, type: "MOCK" }));
+  assert.equal(mock.connectionType, "INTERNET");
+  const http = await apigw.send(new PutIntegrationCommand({ ...common, type: "HTTP", integrationHttpMethod: "GET", uri: "http://example.com" }));
+  assert.equal(http.connectionType, "INTERNET");
+  await rejects(apigw.send(new PutIntegrationCommand({ ...common, type: "MOCK", timeoutInMillis: 30000 })), "BadRequestException", "Timeout should be between 50 ms and 29000 ms", 400);
+  await rejects(apigw.send(new PutIntegrationCommand({ ...common, type: "MOCK", passthroughBehavior: "SOMETIMES" })), "BadRequestException", /passthroughBehavior/, 400);
+  await rejects(apigw.send(new PutIntegrationCommand({ ...common, type: "MOCK", requestParameters: { "method.request.header.x": "'a'" } })), "BadRequestException", /Invalid mapping expression/, 400);
+});
+
+test("PutMethod: CUSTOM or COGNITO_USER_POOLS without a valid authorizer is refused; unknown authorization types too", async () => {
+  const a = await apigw.send(new CreateRestApiCommand({ name: uniqueName("auth") }));
+  const common = { restApiId: a.id!, resourceId: a.rootResourceId! };
+  await rejects(apigw.send(new PutMethodCommand({ ...common, httpMethod: "GET", authorizationType: "CUSTOM" })), "BadRequestException", /Invalid authorizer ID specified/, 400);
+  await rejects(apigw.send(new PutMethodCommand({ ...common, httpMethod: "GET", authorizationType: "COGNITO_USER_POOLS", authorizerId: "nope" })), "BadRequestException", /Invalid authorizer ID specified/, 400);
+  await rejects(apigw.send(new PutMethodCommand({ ...common, httpMethod: "GET", authorizationType: "MAGIC" })), "BadRequestException", /NONE, AWS_IAM, CUSTOM, COGNITO_USER_POOLS/, 400);
+  await rejects(apigw.send(new PutMethodCommand({ ...common, httpMethod: "GET", authorizationType: "NONE", requestParameters: { "querystring.q": true } })), "BadRequestException", /Invalid mapping expression/, 400);
+});
+
+test("UpdateStage: a remove that empties a map removes the map", async () => {
+  const a = await apigw.send(new CreateRestApiCommand({ name: uniqueName("patch") }));
+  await apigw.send(new PutMethodCommand({ restApiId: a.id!, resourceId: a.rootResourceId!, httpMethod: "GET", authorizationType: "NONE" }));
+  await apigw.send(new PutIntegrationCommand({ restApiId: a.id!, resourceId: a.rootResourceId!, httpMethod: "GET", type: "MOCK" }));
+  await apigw.send(new CreateDeploymentCommand({ restApiId: a.id!, stageName: "dev", variables: { only: "1" } }));
+  const s = await apigw.send(new UpdateStageCommand({ restApiId: a.id!, stageName: "dev", patchOperations: [{ op: "remove", path: "/variables/only" }] }));
+  assert.equal(s.variables, undefined);
+  assert.equal((await apigw.send(new GetStageCommand({ restApiId: a.id!, stageName: "dev" }))).variables, undefined);
+});

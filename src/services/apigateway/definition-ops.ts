@@ -13,12 +13,7 @@ import type { ApiDoc, StoredResource } from "./model.js";
 import { applyDefinition, parseDefinition } from "./openapi/import.js";
 import { applyPatch, type PatchOperation } from "./patch.js";
 import { ApiGatewayStore } from "./store.js";
-import { badRequest, DEFAULT_MODELS, INTEGRATION_TYPES, METHODS, notFound, page, toResource, validateIntegration } from "./shared.js";
-
-/** AWS's validation message for a member outside its enum (API Gateway answers these as BadRequestException). */
-export function enumError(member: string, value: unknown, allowed: string[]): ServiceError {
-  return badRequest(`1 validation error detected: Value '${String(value)}' at '${member}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(", ")}]`);
-}
+import { badRequest, DEFAULT_MODELS, enumError, INTEGRATION_TYPES, METHODS, notFound, page, toResource, validateIntegration, validateIntegrationSettings, validateMethod } from "./shared.js";
 
 function validateApiEnums(api: { apiKeySource?: string; endpointConfiguration?: A.EndpointConfiguration }): void {
   if (api.apiKeySource !== undefined && !["HEADER", "AUTHORIZER"].includes(api.apiKeySource)) throw enumError("apiKeySource", api.apiKeySource, ["HEADER", "AUTHORIZER"]);
@@ -168,6 +163,7 @@ export abstract class ApiDefinitionOps {
     const httpMethod = input.httpMethod.toUpperCase();
     if (!METHODS.includes(httpMethod)) throw badRequest("Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY");
     if (r.methods[httpMethod]) throw new ServiceError("ConflictException", "Method already exists for this resource", 409);
+    validateMethod(input, Object.keys(doc.authorizers));
     if (input.requestValidatorId && !doc.validators[input.requestValidatorId]) throw badRequest("Invalid Request Validator identifier specified");
     for (const [ct, model] of Object.entries(input.requestModels ?? {})) if (!doc.models[model]) throw badRequest(`Invalid model identifier specified: ${model} for content type ${ct}`);
     const m: A.Method = {
@@ -205,6 +201,7 @@ export abstract class ApiDefinitionOps {
     const m = this.method(doc, input.resourceId, input.httpMethod);
     if (!INTEGRATION_TYPES.includes(input.type)) throw badRequest(`1 validation error detected: Value '${input.type}' at 'putIntegrationInput.type' failed to satisfy constraint: Member must satisfy enum value set: [HTTP, MOCK, AWS_PROXY, HTTP_PROXY, AWS]`);
     validateIntegration(input);
+    validateIntegrationSettings(input);
     const integration: A.Integration = {
       type: input.type, httpMethod: input.integrationHttpMethod, uri: input.uri, connectionType: input.connectionType ?? "INTERNET", connectionId: input.connectionId,
       credentials: input.credentials, requestParameters: input.requestParameters, requestTemplates: input.requestTemplates,

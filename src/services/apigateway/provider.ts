@@ -33,8 +33,7 @@ import { exportOpenApi } from "./openapi/export.js";
 import { applyPatch, coerce, type PatchOperation } from "./patch.js";
 import type { ApiLocation, DeploymentSnapshot, RestApiDataAccess } from "./snapshot.js";
 import { ApiDocumentationOps } from "./documentation-ops.js";
-import { enumError } from "./definition-ops.js";
-import { badRequest, notFound, page, toResource } from "./shared.js";
+import { badRequest, enumError, notFound, page, toResource } from "./shared.js";
 
 const METHOD_SETTING_FIELDS: Record<string, string> = {
   "metrics/enabled": "metricsEnabled", "logging/loglevel": "loggingLevel", "logging/dataTrace": "dataTraceEnabled",
