@@ -105,6 +105,6 @@ describe("API Gateway control plane: stages, API patches, tags", () => {
       assert.deepEqual((await apigw.send(new GetTagsCommand({ resourceArn }))).tags, { env: "test" }, resourceArn);
     }
     assert.deepEqual((await apigw.send(new GetStageCommand({ restApiId: api.id!, stageName: "prod" }))).tags, { env: "test" });
-    await assert.rejects(apigw.send(new GetTagsCommand({ resourceArn: "arn:aws:apigateway:us-east-1::/vpclinks/x" })), { name: "BadRequestException" });
+    await assert.rejects(apigw.send(new GetTagsCommand({ resourceArn: "arn:aws:apigateway:us-east-1::/clientcertificates/x" })), { name: "BadRequestException" });
   });
 });

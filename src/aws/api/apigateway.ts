@@ -62,6 +62,7 @@ export type CreateDocumentationVersionOutput2 = {
 export type EndpointConfiguration = {
   types?: Array<string>;
   vpcEndpointIds?: BinaryMediaTypesShape;
+  ipAddressType?: string;
 };
 export type DomainName = {
   domainName?: string;

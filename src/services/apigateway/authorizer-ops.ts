@@ -9,7 +9,7 @@ import { checkModelSchema } from "./execute/models.js";
 import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
-import { ApiDefinitionOps } from "./definition-ops.js";
+import { ApiDefinitionOps, restApiIdNotFound } from "./definition-ops.js";
 import { invokeLambda, lambdaFunctionOf } from "./execute/integrations.js";
 import { applyPatch, type PatchOperation } from "./patch.js";
 import { badRequest, notFound, page } from "./shared.js";
@@ -158,7 +158,7 @@ export abstract class ApiAuthorizerOps extends ApiDefinitionOps {
   }
 
   UpdateModel(ctx: RequestContext, input: A.UpdateModelInput): A.Model {
-    const doc = this.api(ctx, input.restApiId);
+    const doc = this.api(ctx, input.restApiId, restApiIdNotFound);
     const m = doc.models[input.modelName];
     if (!m) throw new ServiceError("NotFoundException", "Invalid model name specified", 404);
     const next = { ...m } as Record<string, unknown>;

@@ -13,7 +13,17 @@ import type { ApiDoc, StoredResource } from "./model.js";
 import { applyDefinition, parseDefinition } from "./openapi/import.js";
 import { applyPatch, type PatchOperation } from "./patch.js";
 import { ApiGatewayStore } from "./store.js";
-import { badRequest, DEFAULT_MODELS, INTEGRATION_TYPES, METHODS, notFound, page, toResource, validateIntegration } from "./shared.js";
+import { badRequest, DEFAULT_MODELS, enumError, INTEGRATION_TYPES, METHODS, notFound, page, toResource, validateIntegration, validateIntegrationSettings, validateMethod } from "./shared.js";
+
+function validateApiEnums(api: { apiKeySource?: string; endpointConfiguration?: A.EndpointConfiguration }): void {
+  if (api.apiKeySource !== undefined && !["HEADER", "AUTHORIZER"].includes(api.apiKeySource)) throw enumError("apiKeySource", api.apiKeySource, ["HEADER", "AUTHORIZER"]);
+  for (const t of api.endpointConfiguration?.types ?? []) if (!["REGIONAL", "EDGE", "PRIVATE"].includes(t)) throw enumError("endpointConfiguration.types", t, ["REGIONAL", "EDGE", "PRIVATE"]);
+  const ip = api.endpointConfiguration?.ipAddressType;
+  if (ip !== undefined && !["ipv4", "dualstack"].includes(ip)) throw enumError("endpointConfiguration.ipAddressType", ip, ["ipv4", "dualstack"]);
+}
+
+/** The model operations' wording for a missing API (AWS, as recorded by moto and LocalStack). */
+export const restApiIdNotFound = () => new ServiceError("NotFoundException", "Invalid Rest API Id specified", 404);
 
 export abstract class ApiDefinitionOps {
   readonly store: ApiGatewayStore;
@@ -25,32 +35,38 @@ export abstract class ApiDefinitionOps {
   // ---- RestApi ---------------------------------------------------------------------------------------
 
   CreateRestApi(ctx: RequestContext, input: A.CreateRestApiInput): A.RestApi {
+    const doc = this.newApiDoc(ctx, input);
+    // CreateRestApi gives every API the Empty and Error models (an imported API has only its own).
+    for (const [name, schema] of DEFAULT_MODELS) {
+      doc.models[name] = { id: this.env.ids.alnum(6), name, description: `This is a default ${name.toLowerCase()} schema model`, schema, contentType: "application/json" };
+    }
+    this.store.putApi(ctx.accountId, ctx.region, doc);
+    return doc.api;
+  }
+
+  private newApiDoc(ctx: RequestContext, input: A.CreateRestApiInput): ApiDoc {
     if (!input.name) throw badRequest("Invalid REST API name specified");
+    validateApiEnums(input);
     const id = this.env.ids.alnum(10);
     const rootId = this.env.ids.alnum(10);
+    const endpointConfiguration = { ...(input.endpointConfiguration ?? {}), types: input.endpointConfiguration?.types ?? ["EDGE"], ipAddressType: input.endpointConfiguration?.ipAddressType ?? "ipv4" };
     const api: A.RestApi = {
       id, name: input.name, description: input.description, createdDate: new Date(ctx.clock.now()), version: input.version,
       binaryMediaTypes: input.binaryMediaTypes, minimumCompressionSize: input.minimumCompressionSize, apiKeySource: input.apiKeySource ?? "HEADER",
-      endpointConfiguration: input.endpointConfiguration ?? { types: ["EDGE"] }, policy: input.policy, tags: input.tags,
+      endpointConfiguration, policy: input.policy, tags: input.tags,
       disableExecuteApiEndpoint: input.disableExecuteApiEndpoint ?? false, rootResourceId: rootId,
     };
-    const doc: ApiDoc = { api, resources: { [rootId]: { id: rootId, path: "/", methods: {} } }, models: {}, validators: {}, authorizers: {}, gatewayResponses: {} };
-    for (const [name, schema] of DEFAULT_MODELS) {
-      const mid = this.env.ids.alnum(6);
-      doc.models[name] = { id: mid, name, description: `This is a default ${name.toLowerCase()} schema model`, schema, contentType: "application/json" };
-    }
-    this.store.putApi(ctx.accountId, ctx.region, doc);
-    return api;
+    return { api, resources: { [rootId]: { id: rootId, path: "/", methods: {} } }, models: {}, validators: {}, authorizers: {}, gatewayResponses: {} };
   }
 
   ImportRestApi(ctx: RequestContext, input: A.ImportRestApiInput): A.RestApi {
     const def = parseDefinition(input.body);
-    const api = this.CreateRestApi(ctx, { name: String(def.info?.title ?? "imported"), description: def.info?.description, endpointConfiguration: input.parameters?.endpointConfigurationTypes ? { types: [input.parameters.endpointConfigurationTypes] } : undefined });
-    const doc = this.api(ctx, api.id!);
+    const doc = this.newApiDoc(ctx, { name: String(def.info?.title ?? "imported"), description: def.info?.description, endpointConfiguration: input.parameters?.endpointConfigurationTypes ? { types: [input.parameters.endpointConfigurationTypes] } : undefined });
     const warnings = applyDefinition(doc, def, this.env.ids, "overwrite");
+    // With failOnWarnings nothing is created.
     if (warnings.length && input.failOnWarnings) throw badRequest(warnings.join("; "));
     doc.api.warnings = warnings.length ? warnings : undefined;
-    this.save(ctx, doc);
+    this.store.putApi(ctx.accountId, ctx.region, doc);
     return doc.api;
   }
 
@@ -79,6 +95,7 @@ export abstract class ApiDefinitionOps {
     if (input.patchOperations?.some((p) => p.path === "/binaryMediaTypes" || p.path?.startsWith("/binaryMediaTypes/"))) api.binaryMediaTypes ??= [];
     applyPatch(api, input.patchOperations as PatchOperation[]);
     if (typeof api.minimumCompressionSize === "string") api.minimumCompressionSize = Number(api.minimumCompressionSize);
+    validateApiEnums(doc.api);
     this.store.putApi(ctx.accountId, ctx.region, doc);
     return doc.api;
   }
@@ -146,6 +163,7 @@ export abstract class ApiDefinitionOps {
     const httpMethod = input.httpMethod.toUpperCase();
     if (!METHODS.includes(httpMethod)) throw badRequest("Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY");
     if (r.methods[httpMethod]) throw new ServiceError("ConflictException", "Method already exists for this resource", 409);
+    validateMethod(input, Object.keys(doc.authorizers));
     if (input.requestValidatorId && !doc.validators[input.requestValidatorId]) throw badRequest("Invalid Request Validator identifier specified");
     for (const [ct, model] of Object.entries(input.requestModels ?? {})) if (!doc.models[model]) throw badRequest(`Invalid model identifier specified: ${model} for content type ${ct}`);
     const m: A.Method = {
@@ -183,6 +201,7 @@ export abstract class ApiDefinitionOps {
     const m = this.method(doc, input.resourceId, input.httpMethod);
     if (!INTEGRATION_TYPES.includes(input.type)) throw badRequest(`1 validation error detected: Value '${input.type}' at 'putIntegrationInput.type' failed to satisfy constraint: Member must satisfy enum value set: [HTTP, MOCK, AWS_PROXY, HTTP_PROXY, AWS]`);
     validateIntegration(input);
+    validateIntegrationSettings(input);
     const integration: A.Integration = {
       type: input.type, httpMethod: input.integrationHttpMethod, uri: input.uri, connectionType: input.connectionType ?? "INTERNET", connectionId: input.connectionId,
       credentials: input.credentials, requestParameters: input.requestParameters, requestTemplates: input.requestTemplates,
@@ -267,7 +286,7 @@ export abstract class ApiDefinitionOps {
   // ---- Models, validators, gateway responses ---------------------------------------------------------
 
   CreateModel(ctx: RequestContext, input: A.CreateModelInput): A.Model {
-    const doc = this.api(ctx, input.restApiId);
+    const doc = this.api(ctx, input.restApiId, restApiIdNotFound);
     if (!/^[a-zA-Z0-9]+$/.test(input.name)) throw badRequest("Model name must be alphanumeric");
     if (doc.models[input.name]) throw new ServiceError("ConflictException", "Model name already exists for this REST API", 409);
     if (input.schema) {
@@ -284,17 +303,17 @@ export abstract class ApiDefinitionOps {
   }
 
   GetModel(ctx: RequestContext, input: A.GetModelInput): A.Model {
-    const m = this.api(ctx, input.restApiId).models[input.modelName];
+    const m = this.api(ctx, input.restApiId, restApiIdNotFound).models[input.modelName];
     if (!m) throw new ServiceError("NotFoundException", "Invalid model name specified", 404);
     return m;
   }
 
   GetModels(ctx: RequestContext, input: A.GetModelsInput): A.GetModelsOutput {
-    return page(Object.values(this.api(ctx, input.restApiId).models), input.position, input.limit, (m) => m.name!);
+    return page(Object.values(this.api(ctx, input.restApiId, restApiIdNotFound).models), input.position, input.limit, (m) => m.name!);
   }
 
   DeleteModel(ctx: RequestContext, input: A.DeleteModelInput): Record<string, never> {
-    const doc = this.api(ctx, input.restApiId);
+    const doc = this.api(ctx, input.restApiId, restApiIdNotFound);
     if (!doc.models[input.modelName]) throw new ServiceError("NotFoundException", "Invalid model name specified", 404);
     delete doc.models[input.modelName];
     this.save(ctx, doc);
@@ -353,9 +372,14 @@ export abstract class ApiDefinitionOps {
 
   // ---- helpers ---------------------------------------------------------------------------------------
 
-  protected api(ctx: RequestContext, id: string): ApiDoc {
+  /**
+   * The API document, or AWS's error for a missing API: mostly NotFoundException "Invalid API identifier
+   * specified {account}:{id}"; the model operations word it "Invalid Rest API Id specified"; callers that
+   * only reference the API (base path mappings) pass their own error.
+   */
+  protected api(ctx: RequestContext, id: string, missing?: () => ServiceError): ApiDoc {
     const doc = this.store.getApi(ctx.accountId, ctx.region, id);
-    if (!doc) throw new ServiceError("NotFoundException", `Invalid API identifier specified ${ctx.accountId}:${id}`, 404);
+    if (!doc) throw missing?.() ?? new ServiceError("NotFoundException", `Invalid API identifier specified ${ctx.accountId}:${id}`, 404);
     return doc;
   }
 

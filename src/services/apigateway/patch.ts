@@ -25,7 +25,9 @@ export function applyPatch(target: Record<string, unknown>, ops: PatchOperation[
     if (hook?.(op, segments)) continue;
     const kind = op.op ?? "replace";
     let parent: Record<string, unknown> = target;
+    const chain: Array<[Record<string, unknown>, string]> = [];
     for (const seg of segments.slice(0, -1)) {
+      chain.push([parent, seg]);
       const next = parent[seg];
       if (Array.isArray(next)) {
         // "/binaryMediaTypes/image~1png": the last segment is the array element itself.
@@ -47,6 +49,13 @@ export function applyPatch(target: Record<string, unknown>, ops: PatchOperation[
     if (kind === "remove") {
       if (Array.isArray(parent[last]) && op.value) parent[last] = (parent[last] as string[]).filter((x) => x !== op.value);
       else delete parent[last];
+      // A map left empty goes too (AWS omits it afterwards), and so do maps the walk itself created.
+      for (let i = chain.length - 1; i >= 0; i--) {
+        const [owner, key] = chain[i]!;
+        const v = owner[key];
+        if (v === null || typeof v !== "object" || Array.isArray(v) || Object.keys(v).length > 0) break;
+        delete owner[key];
+      }
     } else if (kind === "add" || kind === "replace") {
       parent[last] = coerce(parent[last], op.value);
     } else if (kind === "copy") {

@@ -8,13 +8,19 @@
  * the request path lives in execute/.
  *
  * Authorizers, the Update* operations of responses/models/validators/gateway responses and the account
- * settings are in authorizer-ops.ts; API keys, usage plans and usage plan keys in usage-plan-ops.ts;
- * documentation parts and versions in documentation-ops.ts
+ * settings are in authorizer-ops.ts; API keys, usage plans, usage plan keys and VPC links (stored, AVAILABLE
+ * at once, nothing linked) in usage-plan-ops.ts; documentation parts and versions in documentation-ops.ts
  * (class chain: definition-ops -> authorizer-ops -> usage-plan-ops -> documentation-ops -> this class).
  *
- * Gaps against AWS: authorizers, API keys and usage plans are stored but not enforced on the request path
- * yet (TestInvokeAuthorizer runs Lambda authorizers); GetUsage/UpdateUsage, GetModelTemplate and the stage cache flushes answer
- * NotImplementedException, as do SDK generation, VPC links and client certificates.
+ * The request path (execute/) enforces apiKeyRequired (key in a usage plan of the stage) and Lambda
+ * permissions (500 with --enforce-sigv4, a warning otherwise: see execute/method-access.ts); mapping
+ * templates run in Skyport's own sandboxed VTL interpreter (execute/vtl-engine.ts).
+ *
+ * Gaps against AWS: authorizers are stored but not run on the request path (TestInvokeAuthorizer runs
+ * Lambda authorizers), so apiKeySource AUTHORIZER finds no key; usage plan throttles and quotas are not
+ * enforced; GetUsage/UpdateUsage, GetModelTemplate and the stage cache flushes answer
+ * NotImplementedException, as do SDK generation and client certificates. The stage cache is never built
+ * (cacheClusterStatus goes straight to AVAILABLE).
  */
 import yaml from "js-yaml";
 import type * as A from "../../aws/api/apigateway.js";
@@ -27,7 +33,7 @@ import { exportOpenApi } from "./openapi/export.js";
 import { applyPatch, coerce, type PatchOperation } from "./patch.js";
 import type { ApiLocation, DeploymentSnapshot, RestApiDataAccess } from "./snapshot.js";
 import { ApiDocumentationOps } from "./documentation-ops.js";
-import { badRequest, notFound, page, toResource } from "./shared.js";
+import { badRequest, enumError, notFound, page, toResource } from "./shared.js";
 
 const METHOD_SETTING_FIELDS: Record<string, string> = {
   "metrics/enabled": "metricsEnabled", "logging/loglevel": "loggingLevel", "logging/dataTrace": "dataTraceEnabled",
@@ -117,9 +123,9 @@ export class ApiGatewayProvider extends ApiDocumentationOps implements A.Apigate
 
   private newStage(name: string, deploymentId: string, now: number, o: { description?: string; variables?: Record<string, string>; cacheClusterEnabled?: boolean; cacheClusterSize?: string; tracingEnabled?: boolean; canarySettings?: A.CanarySettings; tags?: Record<string, string> }): A.Stage {
     if (!/^[a-zA-Z0-9_-]+$/.test(name)) throw badRequest("Stage name only allows a-zA-Z0-9_");
+    const cache = cacheCluster(o.cacheClusterEnabled, o.cacheClusterSize);
     return {
-      stageName: name, deploymentId, description: o.description, cacheClusterEnabled: o.cacheClusterEnabled ?? false, cacheClusterSize: o.cacheClusterSize,
-      cacheClusterStatus: "NOT_AVAILABLE", methodSettings: {}, variables: o.variables, tracingEnabled: o.tracingEnabled ?? false, canarySettings: o.canarySettings,
+      stageName: name, deploymentId, description: o.description, ...cache, methodSettings: {}, variables: o.variables, tracingEnabled: o.tracingEnabled ?? false, canarySettings: o.canarySettings,
       tags: o.tags, createdDate: new Date(now), lastUpdatedDate: new Date(now),
     };
   }
@@ -153,6 +159,7 @@ export class ApiGatewayProvider extends ApiDocumentationOps implements A.Apigate
       return true;
     });
     if (stage.deploymentId && !this.store.getDeployment(input.restApiId, stage.deploymentId)) throw notFound("Deployment");
+    Object.assign(stage, cacheCluster(stage.cacheClusterEnabled === true || String(stage.cacheClusterEnabled) === "true", stage.cacheClusterSize));
     if (stage.canarySettings?.percentTraffic !== undefined) stage.canarySettings.percentTraffic = Number(coerce(0, String(stage.canarySettings.percentTraffic)));
     stage.lastUpdatedDate = new Date(ctx.clock.now());
     this.store.putStage(input.restApiId, stage);
@@ -248,7 +255,7 @@ export class ApiGatewayProvider extends ApiDocumentationOps implements A.Apigate
 
   CreateBasePathMapping(ctx: RequestContext, input: A.CreateBasePathMappingInput): A.BasePathMapping {
     const d = this.domain(ctx, input.domainName);
-    this.api(ctx, input.restApiId);
+    this.api(ctx, input.restApiId, () => badRequest("Invalid REST API identifier specified"));
     const basePath = input.basePath && input.basePath !== "" ? input.basePath : "(none)";
     if (d.mappings.some((m) => m.basePath === basePath)) throw new ServiceError("ConflictException", "Base path already exists for this domain name", 409);
     if (input.stage && !this.store.getStage(input.restApiId, input.stage)) throw badRequest("Invalid stage identifier specified");
@@ -326,9 +333,9 @@ export class ApiGatewayProvider extends ApiDocumentationOps implements A.Apigate
     return { tags: this.tagTarget(ctx, input.resourceArn).get() };
   }
 
-  /** The taggable resources by ARN: REST APIs, stages, API keys, usage plans and custom domain names. */
+  /** The taggable resources by ARN: REST APIs, stages, API keys, usage plans, VPC links and custom domain names. */
   private tagTarget(ctx: RequestContext, arn: string): { get(): Record<string, string>; set(tags: Record<string, string>): void } {
-    const m = /^arn:aws:apigateway:[^:]*::\/(restapis|apikeys|usageplans|domainnames)\/([^/]+)(?:\/stages\/([^/]+))?$/.exec(arn);
+    const m = /^arn:aws:apigateway:[^:]*::\/(restapis|apikeys|usageplans|domainnames|vpclinks)\/([^/]+)(?:\/stages\/([^/]+))?$/.exec(arn);
     if (!m) throw badRequest("Invalid ARN specified in the request");
     const [, kind, id, stageName] = m as unknown as [string, string, string, string | undefined];
     if (kind === "restapis" && stageName) {
@@ -346,7 +353,7 @@ export class ApiGatewayProvider extends ApiDocumentationOps implements A.Apigate
       return { get: () => d.domain.tags ?? {}, set: (tags) => this.store.putDomain(ctx.accountId, ctx.region, { ...d.domain, tags }, d.mappings) };
     }
     if (stageName) throw badRequest("Invalid ARN specified in the request");
-    return this.keyOrPlanTags(ctx, kind === "apikeys" ? "apikey" : "plan", id);
+    return this.keyOrPlanTags(ctx, kind === "apikeys" ? "apikey" : kind === "vpclinks" ? "vpclink" : "plan", id);
   }
 
   // ---- RestApiDataAccess (for execute/) --------------------------------------------------------------
@@ -392,6 +399,18 @@ function snapshotOf(doc: ApiDoc, deploymentId: string): DeploymentSnapshot {
     authorizers: Object.values(doc.authorizers),
     gatewayResponses: Object.values(doc.gatewayResponses),
   };
+}
+
+const CACHE_SIZES = ["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"];
+
+/**
+ * A stage's cache cluster fields as AWS reports them: NOT_AVAILABLE while disabled; enabled, the cluster
+ * (of 0.5 GB unless sized) is AVAILABLE at once here — Skyport keeps no cache, so there is nothing to build.
+ */
+function cacheCluster(enabled: boolean | undefined, size: string | undefined): Pick<A.Stage, "cacheClusterEnabled" | "cacheClusterSize" | "cacheClusterStatus"> {
+  if (size !== undefined && !CACHE_SIZES.includes(size)) throw enumError("cacheClusterSize", size, CACHE_SIZES);
+  if (!enabled) return { cacheClusterEnabled: false, cacheClusterSize: size, cacheClusterStatus: "NOT_AVAILABLE" };
+  return { cacheClusterEnabled: true, cacheClusterSize: size ?? "0.5", cacheClusterStatus: "AVAILABLE" };
 }
 
 export const createProvider = (env: ServiceEnv) => new ApiGatewayProvider(env);

@@ -51,3 +51,35 @@ export function validateIntegration(input: A.PutIntegrationInput): void {
   if (t === "AWS_PROXY" && m[2] !== "lambda" && m[2] !== "firehose") throw badRequest("Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations.");
 }
 
+
+/** AWS's validation message for a member outside its enum (API Gateway answers these as BadRequestException). */
+export const enumError = (member: string, value: unknown, allowed: string[]) =>
+  badRequest(`1 validation error detected: Value '${String(value)}' at '${member}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(", ")}]`);
+
+const AUTHORIZATION_TYPES = ["NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"];
+
+/** PutMethod's checks beyond the model: authorization type and authorizer, request parameter names. */
+export function validateMethod(input: A.PutMethodInput, authorizerIds: string[]): void {
+  if (!AUTHORIZATION_TYPES.includes(input.authorizationType)) throw enumError("putMethodInput.authorizationType", input.authorizationType, AUTHORIZATION_TYPES);
+  if ((input.authorizationType === "CUSTOM" || input.authorizationType === "COGNITO_USER_POOLS") && (!input.authorizerId || !authorizerIds.includes(input.authorizerId))) {
+    throw badRequest("Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.");
+  }
+  for (const key of Object.keys(input.requestParameters ?? {})) {
+    if (!/^method\.request\.(path|querystring|header|multivaluequerystring|multivalueheader)\.[^.\s]+/.test(key)) throw badRequest(`Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid method parameter specified: ${key}]`);
+  }
+}
+
+/** PutIntegration's enumerations and ranges (API reference: Integration). */
+export function validateIntegrationSettings(input: A.PutIntegrationInput): void {
+  const one = (member: string, v: string | undefined, allowed: string[]) => {
+    if (v !== undefined && !allowed.includes(v)) throw enumError(`putIntegrationInput.${member}`, v, allowed);
+  };
+  one("passthroughBehavior", input.passthroughBehavior, ["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"]);
+  one("contentHandling", input.contentHandling, ["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"]);
+  one("connectionType", input.connectionType, ["INTERNET", "VPC_LINK"]);
+  if (input.connectionType === "VPC_LINK" && !input.connectionId) throw badRequest("ConnectionId required for VPC_LINK connection type");
+  if (input.timeoutInMillis !== undefined && (input.timeoutInMillis < 50 || input.timeoutInMillis > 29000)) throw badRequest("Timeout should be between 50 ms and 29000 ms");
+  for (const key of Object.keys(input.requestParameters ?? {})) {
+    if (!/^integration\.request\.(path|querystring|header|multivaluequerystring|multivalueheader)\.[^.\s]+/.test(key)) throw badRequest(`Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression specified: ${key}]`);
+  }
+}

@@ -1,5 +1,5 @@
 /**
- * API keys, usage plans and usage plan keys: stored and queried as AWS does (values hidden unless asked
+ * API keys, usage plans, usage plan keys and VPC links: stored and queried as AWS does (values hidden unless asked
  * for, nameQuery prefix filters, keyId filter on GetUsagePlans). Enforcement on the request path
  * (x-api-key, throttles, quotas) is a later issue, and so are GetUsage/UpdateUsage.
  * They are account-level, not part of any API's definition document, so they live in their own table.
@@ -17,11 +17,13 @@ const MIGRATIONS = [
   `CREATE TABLE apigateway_keys (account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
      PRIMARY KEY (account, region, kind, id))`,
 ];
-type Kind = "apikey" | "plan";
+type VpcLink = A.GetVpcLinkOutput;
+type Kind = "apikey" | "plan" | "vpclink";
 /** A usage plan as stored: the plan plus the ids of its keys. */
 type StoredPlan = A.UsagePlan & { keyIds?: string[] };
 
 const keyNotFound = () => new ServiceError("NotFoundException", "Invalid API Key identifier specified", 404);
+const vpcLinkNotFound = () => new ServiceError("NotFoundException", "Invalid Vpc Link identifier specified", 404);
 const planNotFound = (_id: string) => new ServiceError("NotFoundException", "Invalid Usage Plan ID specified", 404);
 
 export abstract class ApiUsagePlanOps extends ApiAuthorizerOps {
@@ -232,11 +234,51 @@ export abstract class ApiUsagePlanOps extends ApiAuthorizerOps {
     return {};
   }
 
+  // ---- VPC links (stored so templates that declare one deploy; Skyport has no VPC to link) --------------------
+
+  CreateVpcLink(ctx: RequestContext, input: A.CreateVpcLinkInput): VpcLink {
+    if (!input.name) throw badRequest("Invalid VPC link name specified");
+    if (!input.targetArns?.length) throw badRequest("At least one target ARN must be specified");
+    if (input.targetArns.length > 1) throw badRequest("Only one target ARN is allowed per VPC link");
+    if (!/^arn:aws[a-z-]*:elasticloadbalancing:[^:]+:\d{12}:loadbalancer\/net\/.+/.test(input.targetArns[0]!)) throw badRequest(`Invalid target ARN specified: ${input.targetArns[0]}`);
+    // AWS reports PENDING until the link is built; there is nothing to build here, so it is AVAILABLE at once.
+    const link: VpcLink = { id: this.env.ids.alnum(6), name: input.name, description: input.description, targetArns: input.targetArns, status: "AVAILABLE", tags: input.tags };
+    this.put(ctx, "vpclink", link.id!, link);
+    return link;
+  }
+
+  GetVpcLink(ctx: RequestContext, input: A.GetVpcLinkInput): VpcLink {
+    return this.vpcLink(ctx, input.vpcLinkId);
+  }
+
+  GetVpcLinks(ctx: RequestContext, input: A.GetVpcLinksInput): A.GetVpcLinksOutput {
+    return page(this.all<VpcLink>(ctx, "vpclink"), input.position, input.limit, (l) => l.id!);
+  }
+
+  UpdateVpcLink(ctx: RequestContext, input: A.UpdateVpcLinkInput): VpcLink {
+    const link = this.vpcLink(ctx, input.vpcLinkId);
+    applyPatch(link as Record<string, unknown>, input.patchOperations as PatchOperation[] | undefined, /^\/(name|description)$/);
+    this.put(ctx, "vpclink", link.id!, link);
+    return link;
+  }
+
+  DeleteVpcLink(ctx: RequestContext, input: A.DeleteVpcLinkInput): Record<string, never> {
+    this.vpcLink(ctx, input.vpcLinkId);
+    this.k.del.run(ctx.accountId, ctx.region, "vpclink", input.vpcLinkId);
+    return {};
+  }
+
+  private vpcLink(ctx: RequestContext, id: string): VpcLink {
+    const link = this.one<VpcLink>(ctx, "vpclink", id);
+    if (!link) throw vpcLinkNotFound();
+    return link;
+  }
+
   // ---- helpers -----------------------------------------------------------------------------------------------
 
-  /** Tag access for TagResource/UntagResource/GetTags on API key and usage plan ARNs. */
+  /** Tag access for TagResource/UntagResource/GetTags on API key, usage plan and VPC link ARNs. */
   protected keyOrPlanTags(ctx: RequestContext, kind: Kind, id: string): { get(): Record<string, string>; set(tags: Record<string, string>): void } {
-    const item = kind === "plan" ? this.plan(ctx, id) : this.one<A.ApiKey>(ctx, "apikey", id);
+    const item = kind === "plan" ? this.plan(ctx, id) : kind === "vpclink" ? this.vpcLink(ctx, id) : this.one<A.ApiKey>(ctx, "apikey", id);
     if (!item) throw keyNotFound();
     return { get: () => item.tags ?? {}, set: (tags) => this.put(ctx, kind, id, { ...item, tags }) };
   }
