@@ -15,10 +15,9 @@
  * resource policies are not enforced; deliveries move no logs; Logs Insights runs queries synchronously
  * (status is Complete at once, so StopQuery always finds them ended), has no regex `parse`, dedup, unnest,
  * pattern, or the OpenSearch PPL/SQL languages, and results are the first 1,000,000 events of the
- * range; the quota of 5 regex filter patterns per group is not checked; export tasks, Live Tail,
- * data-protection and account policies, query definitions, anomaly detectors and the newer operations the
- * model lacks answer NotImplementedException; KMS keys are recorded, not used; logGroupClass is recorded,
- * not enforced.
+ * range; export tasks, Live Tail, data-protection and account policies, query definitions, anomaly
+ * detectors and the newer operations the model lacks answer NotImplementedException; KMS keys are
+ * recorded, not used; logGroupClass is recorded, not enforced.
  *
  * Deliberate differences: lastEventTimestamp is updated at once (AWS: eventually, within an hour); expired
  * events are deleted at the next sweep (AWS: up to 72 hours later); stream storedBytes is 0 as AWS reports
@@ -30,7 +29,8 @@
  * logGroupNamePrefix and logGroupNamePattern, DeleteMetricFilter of a missing filter, DeleteDestination of
  * a missing destination, every delivery error (not found / in use), PutResourcePolicy with invalid JSON,
  * StartQuery's group-selection and time-range errors, GetLogRecord of a bad pointer, the
- * MalformedQueryException texts, StopQuery of an ended query, GetQueryResults of an unknown id.
+ * MalformedQueryException texts, StopQuery of an ended query, GetQueryResults of an unknown id, the
+ * error for a 6th regex filter pattern in a group (LimitExceededException here).
  * Unconfirmed behaviour: unsorted Insights results come in event time order.
  */
 import type * as L from "../../aws/api/logs.js";
