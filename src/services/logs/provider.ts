@@ -152,12 +152,13 @@ export class LogsProvider implements L.LogsHandlers {
     if (input.logGroupNamePrefix !== undefined && input.logGroupNamePattern !== undefined) throw invalidParameter(Messages.PREFIX_AND_PATTERN);
     const after = input.nextToken !== undefined ? decodePageToken(input.nextToken, isNameToken).n : "";
     const prefix = input.logGroupNamePrefix ?? null;
-    const pattern = input.logGroupNamePattern?.toLowerCase();
+    // API reference: "a case-sensitive substring search".
+    const pattern = input.logGroupNamePattern;
     const limit = input.limit ?? Limits.MAX_DESCRIBE_LIMIT;
     const page: GroupRow[] = [];
     let more = false;
     for (const g of this.store.s.listGroups!.iterate(ctx.accountId, ctx.region, after, prefix, prefix, prefix) as IterableIterator<GroupRow>) {
-      if (pattern && !g.name.toLowerCase().includes(pattern)) continue;
+      if (pattern && !g.name.includes(pattern)) continue;
       if (input.logGroupClass && g.class !== input.logGroupClass) continue;
       if (page.length === limit) {
         more = true;
@@ -165,7 +166,10 @@ export class LogsProvider implements L.LogsHandlers {
       }
       page.push(g);
     }
-    const out: L.DescribeLogGroupsOutput = { logGroups: page.map((g) => this.describeGroup(g)) };
+    // "If you specify logGroupNamePattern in your request, then only arn, creationTime, and logGroupName are included in the response."
+    const out: L.DescribeLogGroupsOutput = {
+      logGroups: page.map((g) => (pattern !== undefined ? { logGroupName: g.name, creationTime: g.created, arn: `${groupArn(g)}:*` } : this.describeGroup(g))),
+    };
     if (more) out.nextToken = encodePageToken({ n: page[page.length - 1]!.name } satisfies NameToken);
     return out;
   }
