@@ -28,6 +28,8 @@ export interface UserRegex {
   readonly source: string;
   readonly flags: string;
   test(s: string): boolean;
+  /** The named groups of the first match (`(?<name>...)`; unmatched groups absent), or undefined when nothing matches. */
+  groups(s: string): Record<string, string> | undefined;
   /** `/source/flags`, as RegExp prints itself. */
   toString(): string;
 }
@@ -66,7 +68,23 @@ export function compileUserRegex(pattern: string, flags = "", options: CompileOp
   }
   if (re.programSize() > UserRegexLimits.MAX_PROGRAM_SIZE) throw new UserRegexError(pattern, "pattern too large");
   // toString is an identity: ajv keys its pattern cache by it.
-  return { source: pattern, flags, test: (s: string) => re.test(s), toString: () => `/${pattern}/${flags}` };
+  const names = Object.keys(re.namedGroups());
+  return {
+    source: pattern,
+    flags,
+    test: (s: string) => re.test(s),
+    groups: (s: string) => {
+      const m = re.matcher(s);
+      if (!m.find()) return undefined;
+      const out: Record<string, string> = {};
+      for (const n of names) {
+        const v = m.group(n);
+        if (v !== null && v !== undefined) out[n] = v;
+      }
+      return out;
+    },
+    toString: () => `/${pattern}/${flags}`,
+  };
 }
 
 /**

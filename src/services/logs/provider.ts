@@ -5,7 +5,7 @@
  * core/user-regex.ts), retention with real expiry (a sweeper on env.clock; `sweepExpired()` runs one pass),
  * tags (log-group and resource-ARN APIs), metric filters (stored) and TestMetricFilter, subscription filters
  * with delivery to Lambda (operations/subscriptions.ts), Logs Insights queries (insights/: fields, filter,
- * stats count/sum/avg/min/max/count_distinct by fields and bin(), sort, limit, display, glob parse;
+ * stats count/sum/avg/min/max/count_distinct by fields and bin(), sort, limit, display, parse;
  * GetLogRecord for a result's @ptr), and,
  * stored and returned but not acted on: resource policies, destinations, delivery sources, delivery
  * destinations and deliveries (operations/objects.ts). Lambda writes each invocation's logs here in process.
@@ -13,7 +13,7 @@
  * Known gaps against AWS: metric filters emit no CloudWatch metrics yet; subscription filters deliver only
  * to Lambda (Kinesis, Firehose and logs destinations are stored, nothing is sent; the role is not assumed);
  * resource policies are not enforced; deliveries move no logs; Logs Insights runs queries synchronously
- * (status is Complete at once, so StopQuery always finds them ended), has no regex `parse`, dedup, unnest,
+ * (status is Complete at once, so StopQuery always finds them ended), has no dedup, unnest,
  * pattern, or the OpenSearch PPL/SQL languages, and results are the first 1,000,000 events of the
  * range; export tasks, Live Tail, data-protection and account policies, query definitions, anomaly
  * detectors and the newer operations the model lacks answer NotImplementedException; KMS keys are

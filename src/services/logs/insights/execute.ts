@@ -142,6 +142,11 @@ function flatten(v: unknown, prefix: string, into: Row, depth: number): void {
 function parseInto(row: Row, c: Extract<Command, { c: "parse" }>): void {
   const s = evaluate(c.src, row);
   if (typeof s !== "string") return;
+  if ("re" in c) {
+    const groups = c.re.groups(s);
+    if (groups) for (const [k, v] of Object.entries(groups)) row.set(k, v);
+    return;
+  }
   // Glob: literal pieces in order, each * the shortest text up to the next piece (linear: indexOf scans).
   let at = s.indexOf(c.pieces[0]!);
   if (at < 0) return;

@@ -53,6 +53,11 @@ test("insights: parse with * wildcards; limit and the StartQuery limit", () => {
   assert.deepEqual(table('parse @message "* GET * * *" as ip, path, status, bytes | filter ispresent(ip) | fields ip, path, status, bytes'), [
     { ip: "127.0.0.1", path: "/index.html", status: "200", bytes: "1043", "@ptr": "p8" },
   ]);
+  // The regex form: named groups become fields (doc: parse @message /(?<NameOfField>regex)/).
+  assert.deepEqual(table("parse @message /(?<verb>GET|POST) (?<path>\\S+) (?<code>\\d{3})/ | filter ispresent(verb) | fields verb, path, code"), [
+    { verb: "GET", path: "/index.html", code: "200", "@ptr": "p8" },
+  ]);
+  assert.throws(() => parseQuery("parse @message /no groups/"), /named groups/);
   assert.equal(run("fields @message | limit 3").rows.length, 3);
   assert.equal(run("fields @message", 2).rows.length, 2);
   const s = run("filter @message like /ERROR/");
