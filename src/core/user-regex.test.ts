@@ -117,3 +117,10 @@ test("userRegexEngine: API Gateway model (ajv draft-04) patterns validate in lin
   assert.equal(validate({ name: "a".repeat(5000) + "!" }), false);
   assert.throws(() => ajv.compile({ type: "string", pattern: "(a)\\1" }), /backreferences/);
 });
+
+test("compileUserRegex: groups() returns the named groups of the first match", () => {
+  const re = compileUserRegex("(?<user>\\w+) logged in(?: from (?<ip>[0-9.]+))?");
+  assert.deepEqual(re.groups("x: alice logged in from 10.0.0.1"), { user: "alice", ip: "10.0.0.1" });
+  assert.deepEqual(re.groups("bob logged in"), { user: "bob" });
+  assert.equal(re.groups("nothing here"), undefined);
+});
