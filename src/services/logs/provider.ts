@@ -6,7 +6,7 @@
  * tags (log-group and resource-ARN APIs), metric filters (stored) and TestMetricFilter, subscription filters
  * with delivery to Lambda (operations/subscriptions.ts), Logs Insights queries (insights/: fields, filter,
  * stats count/sum/avg/min/max/count_distinct by fields and bin(), sort, limit, display, parse;
- * GetLogRecord for a result's @ptr), and,
+ * GetLogRecord for a result's @ptr; query definitions), and,
  * stored and returned but not acted on: resource policies, destinations, delivery sources, delivery
  * destinations and deliveries (operations/objects.ts). Lambda writes each invocation's logs here in process.
  *
@@ -15,7 +15,7 @@
  * resource policies are not enforced; deliveries move no logs; Logs Insights runs queries synchronously
  * (status is Complete at once, so StopQuery always finds them ended), has no dedup, unnest,
  * pattern, or the OpenSearch PPL/SQL languages, and results are the first 1,000,000 events of the
- * range; export tasks, Live Tail, data-protection and account policies, query definitions, anomaly
+ * range; export tasks, Live Tail, data-protection and account policies, anomaly
  * detectors and the newer operations the model lacks answer NotImplementedException; KMS keys are
  * recorded, not used; logGroupClass is recorded, not enforced.
  *
@@ -29,8 +29,8 @@
  * logGroupNamePrefix and logGroupNamePattern, DeleteMetricFilter of a missing filter, DeleteDestination of
  * a missing destination, every delivery error (not found / in use), PutResourcePolicy with invalid JSON,
  * StartQuery's group-selection and time-range errors, GetLogRecord of a bad pointer, the
- * MalformedQueryException texts, StopQuery of an ended query, GetQueryResults of an unknown id, the
- * error for a 6th regex filter pattern in a group (LimitExceededException here).
+ * MalformedQueryException texts, StopQuery of an ended query, GetQueryResults of an unknown id, a missing
+ * query definition, the error for a 6th regex filter pattern in a group (LimitExceededException here).
  * Unconfirmed behaviour: unsorted Insights results come in event time order.
  */
 import type * as L from "../../aws/api/logs.js";
@@ -469,6 +469,18 @@ export class LogsProvider implements L.LogsHandlers {
 
   GetLogRecord(ctx: RequestContext, input: L.GetLogRecordInput): L.GetLogRecordOutput {
     return this.insights.getLogRecord(ctx, input);
+  }
+
+  PutQueryDefinition(ctx: RequestContext, input: L.PutQueryDefinitionInput): L.PutQueryDefinitionOutput {
+    return this.insights.putQueryDefinition(ctx, input);
+  }
+
+  DescribeQueryDefinitions(ctx: RequestContext, input: L.DescribeQueryDefinitionsInput): L.DescribeQueryDefinitionsOutput {
+    return this.insights.describeQueryDefinitions(ctx, input);
+  }
+
+  DeleteQueryDefinition(ctx: RequestContext, input: L.DeleteQueryDefinitionInput): L.DeleteQueryDefinitionOutput {
+    return this.insights.deleteQueryDefinition(ctx, input);
   }
 
   // ------------------------------------------------------------------ subscription filters
