@@ -96,3 +96,24 @@ test("insights: natural sort order as the sort doc describes", () => {
   assert.ok(sorted.indexOf("5A") < sorted.indexOf("111A"));
   assert.ok(sorted.indexOf("#") < sorted.indexOf("A"));
 });
+
+test("insights: Lambda REPORT lines and embedded JSON fragments are discovered (doc: Lambda logs fields)", () => {
+  const lambda: InputEvent[] = [
+    msg(0, "START RequestId: 8f1c2c3d-1111-2222-3333-444455556666 Version: $LATEST\n"),
+    msg(1, '2026-11-29T12:01:00.000Z\t8f1c2c3d-1111-2222-3333-444455556666\tINFO\t{"orderId":"o-1","total":42}\n'),
+    msg(2, "END RequestId: 8f1c2c3d-1111-2222-3333-444455556666\n"),
+    msg(3, "REPORT RequestId: 8f1c2c3d-1111-2222-3333-444455556666\tDuration: 12.50 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\tInit Duration: 150.25 ms\t\n"),
+  ];
+  const q = (s: string) => runQuery(parseQuery(s), lambda).rows.map((r) => Object.fromEntries(r.map((f) => [f.field, f.value])));
+  assert.deepEqual(q('filter @type = "REPORT" | stats max(@memorySize / 1000 / 1000) as provisionedMB, max(@maxMemoryUsed / 1000 / 1000) as usedMB, avg(@duration) as d, sum(@billedDuration) as b'), [
+    { provisionedMB: "128", usedMB: "64", d: "12.5", b: "13" },
+  ]);
+  assert.deepEqual(q("filter ispresent(orderId) | fields orderId, total"), [{ orderId: "o-1", total: "42", "@ptr": "p1" }]);
+  assert.deepEqual(q("stats count(*) by @type").map((r) => r["@type"]).filter(Boolean).sort(), ["END", "REPORT", "START"]);
+});
+
+test("insights: at most 100 fields are discovered from one JSON event", () => {
+  const wide = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`k${i}`, i]));
+  const out = runQuery(parseQuery("fields k99, k100"), [msg(0, JSON.stringify(wide))]);
+  assert.deepEqual(out.rows[0]!.map((f) => f.field), ["k99", "@ptr"]);
+});
