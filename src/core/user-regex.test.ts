@@ -55,7 +55,8 @@ test("compileUserRegex: refuses backreferences, lookaround and bad syntax", () =
     ["(?<!a)b", /lookaround/],
     ["a(", /missing/],
     ["[a", /missing/],
-    ["a{1001}", /repeat/],
+    ["(?:a{1000}){1000}", /repeat/],
+    ["a{5,2}", /out of order/],
     ["\\u12", /Unicode escape/],
     ["abc\\", /end of pattern/],
   ];
@@ -69,6 +70,25 @@ test("compileUserRegex: bounds the pattern length and the compiled size", () => 
   assert.throws(() => compileUserRegex("a".repeat(UserRegexLimits.MAX_PATTERN_LENGTH + 1)), /longer than/);
   assert.throws(() => compileUserRegex("abcd", "", { maxLength: 3 }), /longer than 3/);
   assert.throws(() => compileUserRegex("[a-z]{1000}[a-z]{1000}[a-z]{1000}[a-z]{1000}[a-z]{1000}[a-z]{1000}[a-z]{1000}[a-z]{1000}[a-z]{1000}[a-z]{1000}[a-z]{1000}"), /too large/);
+});
+
+test("compileUserRegex: counts over RE2's 1000 match exactly the same lengths", () => {
+  const cases: Array<[string, string, boolean]> = [
+    ["^.{1,2048}$", "x".repeat(2048), true],
+    ["^.{1,2048}$", "x".repeat(2049), false],
+    ["^.{1,2048}$", "", false],
+    ["^a{1500}$", "a".repeat(1500), true],
+    ["^a{1500}$", "a".repeat(1499), false],
+    ["^(?:ab){1001,}$", "ab".repeat(1001), true],
+    ["^(?:ab){1001,}$", "ab".repeat(1000), false],
+    ["^[0-9]{1001,1003}?$", "1".repeat(1002), true],
+    ["^x(y){0,1200}z$", "x" + "y".repeat(1200) + "z", true],
+    ["^x(y){0,1200}z$", "x" + "y".repeat(1201) + "z", false],
+  ];
+  for (const [p, s, want] of cases) {
+    assert.equal(compileUserRegex(p).test(s), want, `${p} on ${s.length} chars`);
+    assert.equal(new RegExp(p).test(s), want, `V8 agrees on ${p}`);
+  }
 });
 
 test("compileUserRegex: catastrophic backtracking patterns return (linear time)", () => {
@@ -96,4 +116,11 @@ test("userRegexEngine: API Gateway model (ajv draft-04) patterns validate in lin
   // Exponential for a backtracking engine; must simply return here.
   assert.equal(validate({ name: "a".repeat(5000) + "!" }), false);
   assert.throws(() => ajv.compile({ type: "string", pattern: "(a)\\1" }), /backreferences/);
+});
+
+test("compileUserRegex: groups() returns the named groups of the first match", () => {
+  const re = compileUserRegex("(?<user>\\w+) logged in(?: from (?<ip>[0-9.]+))?");
+  assert.deepEqual(re.groups("x: alice logged in from 10.0.0.1"), { user: "alice", ip: "10.0.0.1" });
+  assert.deepEqual(re.groups("bob logged in"), { user: "bob" });
+  assert.equal(re.groups("nothing here"), undefined);
 });

@@ -11,7 +11,8 @@
  * spellings RE2 reads differently are translated (`\uXXXX`, `\u{X}`, `\cX`, `(?<name>`, `[^]`).
  * Backreferences and lookaround cannot run in linear time and are refused, as RE2 (and AWS's own
  * linear engines) refuse them. Known differences from V8: `\s` is ASCII whitespace only; `\b`/`\w` are
- * ASCII in both; repetition counts are limited to 1000 (RE2's bound).
+ * ASCII in both; counts over RE2's 1000 are split into allowed ones (nested counts whose product passes
+ * 1000 are refused, as RE2 refuses them).
  */
 import { RE2JS } from "re2js";
 
@@ -27,6 +28,8 @@ export interface UserRegex {
   readonly source: string;
   readonly flags: string;
   test(s: string): boolean;
+  /** The named groups of the first match (`(?<name>...)`; unmatched groups absent), or undefined when nothing matches. */
+  groups(s: string): Record<string, string> | undefined;
   /** `/source/flags`, as RegExp prints itself. */
   toString(): string;
 }
@@ -65,7 +68,23 @@ export function compileUserRegex(pattern: string, flags = "", options: CompileOp
   }
   if (re.programSize() > UserRegexLimits.MAX_PROGRAM_SIZE) throw new UserRegexError(pattern, "pattern too large");
   // toString is an identity: ajv keys its pattern cache by it.
-  return { source: pattern, flags, test: (s: string) => re.test(s), toString: () => `/${pattern}/${flags}` };
+  const names = Object.keys(re.namedGroups());
+  return {
+    source: pattern,
+    flags,
+    test: (s: string) => re.test(s),
+    groups: (s: string) => {
+      const m = re.matcher(s);
+      if (!m.find()) return undefined;
+      const out: Record<string, string> = {};
+      for (const n of names) {
+        const v = m.group(n);
+        if (v !== null && v !== undefined) out[n] = v;
+      }
+      return out;
+    },
+    toString: () => `/${pattern}/${flags}`,
+  };
 }
 
 /**
@@ -80,15 +99,27 @@ export const userRegexEngine = Object.assign((pattern: string, flags: string) =>
 
 const HEX = /^[0-9a-fA-F]{4}$/;
 
-/** Rewrites the ECMAScript spellings RE2 reads differently; refuses backreferences and lookaround. */
+/** RE2 refuses repetition counts over 1000. */
+const RE2_MAX_REPEAT = 1000;
+
+/**
+ * Rewrites the ECMAScript spellings RE2 reads differently; refuses backreferences and lookaround; splits
+ * counted repetitions over RE2's limit of 1000 (`.{1,2048}`, common in JSON Schema patterns) into a
+ * sequence of allowed ones matching the same lengths. The program-size bound still applies after.
+ */
 function toRe2Syntax(p: string): string {
   let out = "";
   let inClass = false;
+  /** Where the last complete atom (what a quantifier would repeat) starts in `out`, or -1. */
+  let atom = -1;
+  const groups: number[] = [];
   for (let i = 0; i < p.length; i++) {
     const c = p[i]!;
+    const before = out.length;
     if (c === "\\") {
       const n = p[i + 1];
       if (n === undefined) throw new UserRegexError(p, "\\ at end of pattern");
+      if (!inClass) atom = before;
       if (n === "u") {
         if (p[i + 2] === "{") {
           const end = p.indexOf("}", i + 3);
@@ -125,6 +156,7 @@ function toRe2Syntax(p: string): string {
       continue;
     }
     if (c === "[") {
+      atom = before;
       if (p.startsWith("[^]", i)) {
         out += "(?s:.)";
         i += 2;
@@ -132,24 +164,61 @@ function toRe2Syntax(p: string): string {
       }
       inClass = true;
       out += c;
-      // A leading ']' (or '^]') is a literal in RE2 but closes an empty class in JS; escape it.
       if (p[i + 1] === "^") {
         out += "^";
         i++;
       }
+      // JS reads `[]` as an empty class (matches nothing) and `[^]` as anything; RE2 reads a leading ']' as a literal.
       if (p[i + 1] === "]") throw new UserRegexError(p, "empty character class");
       continue;
     }
-    if (c === "(" && p[i + 1] === "?") {
-      const k = p[i + 2];
-      if (k === "=" || k === "!" || (k === "<" && (p[i + 3] === "=" || p[i + 3] === "!"))) throw new UserRegexError(p, "lookaround assertions are not supported");
-      if (k === "<") {
-        out += "(?P<";
-        i += 2;
+    if (c === "(") {
+      groups.push(before);
+      atom = -1;
+      if (p[i + 1] === "?") {
+        const k = p[i + 2];
+        if (k === "=" || k === "!" || (k === "<" && (p[i + 3] === "=" || p[i + 3] === "!"))) throw new UserRegexError(p, "lookaround assertions are not supported");
+        if (k === "<") {
+          out += "(?P<";
+          i += 2;
+          continue;
+        }
+      }
+      out += c;
+      continue;
+    }
+    if (c === ")") {
+      out += c;
+      atom = groups.pop() ?? -1;
+      continue;
+    }
+    if (c === "{") {
+      const m = /^\{(\d+)(?:(,)(\d*))?\}/.exec(p.slice(i));
+      if (m && atom >= 0) {
+        const min = Number(m[1]);
+        const max = m[2] === undefined ? min : m[3] === "" ? Infinity : Number(m[3]);
+        if (max < min) throw new UserRegexError(p, "numbers out of order in {} quantifier");
+        i += m[0].length - 1;
+        if (min > RE2_MAX_REPEAT || (max > RE2_MAX_REPEAT && max !== Infinity)) {
+          out = out.slice(0, atom) + splitRepeat(out.slice(atom), min, max);
+          if (p[i + 1] === "?") i++; // laziness does not change what matches
+        } else out += m[0];
+        atom = -1;
         continue;
       }
     }
+    atom = c === "*" || c === "+" || c === "?" || c === "|" || c === "^" || c === "$" || c === "{" ? -1 : before;
     out += c;
   }
   return out;
+}
+
+/** X{min,max} as a sequence of repetitions RE2 accepts, matching exactly the same counts. */
+function splitRepeat(x: string, min: number, max: number): string {
+  const g = `(?:${x})`;
+  let s = "";
+  for (let left = min; left > 0; left -= RE2_MAX_REPEAT) s += `${g}{${Math.min(left, RE2_MAX_REPEAT)}}`;
+  if (max === Infinity) return s + `${g}*`;
+  for (let left = max - min; left > 0; left -= RE2_MAX_REPEAT) s += `${g}{0,${Math.min(left, RE2_MAX_REPEAT)}}`;
+  return s;
 }

@@ -3,12 +3,16 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
+import { PutLogEventsCommand, type CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { cliEnv, startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createGroup, logsClient } from "./helpers.js";
 
 const run = promisify(execFile);
 let server: TestServer;
+let sdk: CloudWatchLogsClient;
 before(async () => {
   server = await startServer();
+  sdk = logsClient(server);
 });
 after(() => server.stop());
 
@@ -68,26 +72,21 @@ test("CreateLogGroup: the CLI shows AWS's error for an existing group", async ()
 });
 
 test("FilterLogEvents: the CLI pages with --page-size and resumes from its own --starting-token", async () => {
-  const g = `/skyport/${uniqueName("cli-filter")}`;
-  await aws("create-log-group", "--log-group-name", g);
-  await aws("create-log-stream", "--log-group-name", g, "--log-stream-name", "s");
+  // Set-up through the SDK (fast); only the paging goes through the CLI.
+  const g = await createGroup(sdk, ["s"]);
   const now = Date.now();
   const events = Array.from({ length: 5 }, (_, i) => ({ timestamp: now - 5000 + i, message: `line ${i}` }));
-  await aws("put-log-events", "--log-group-name", g, "--log-stream-name", "s", "--log-events", JSON.stringify(events));
-  const all = await aws("filter-log-events", "--log-group-name", g, "--page-size", "2");
-  assert.deepEqual(all.events.map((e: { message: string }) => e.message), events.map((e) => e.message));
+  await sdk.send(new PutLogEventsCommand({ logGroupName: g, logStreamName: "s", logEvents: events }));
   const first = await aws("filter-log-events", "--log-group-name", g, "--max-items", "3", "--page-size", "2");
-  assert.equal(first.events.length, 3);
+  assert.deepEqual(first.events.map((e: { message: string }) => e.message), ["line 0", "line 1", "line 2"]);
   assert.ok(first.NextToken, "the CLI hands out a token wrapping ours");
   const rest = await aws("filter-log-events", "--log-group-name", g, "--starting-token", first.NextToken, "--page-size", "2");
   assert.deepEqual(rest.events.map((e: { message: string }) => e.message), ["line 3", "line 4"]);
 });
 
-test("ListLogGroups and StartQuery: the CLI's list-log-groups and start-query/get-query-results", async () => {
-  const g = `/skyport/${uniqueName("cli-insights")}`;
-  await aws("create-log-group", "--log-group-name", g);
-  await aws("create-log-stream", "--log-group-name", g, "--log-stream-name", "s");
-  await aws("put-log-events", "--log-group-name", g, "--log-stream-name", "s", "--log-events", JSON.stringify([{ timestamp: Date.now(), message: "ERROR boom" }]));
+test("StartQuery: the CLI's list-log-groups and start-query/get-query-results", async () => {
+  const g = await createGroup(sdk, ["s"]);
+  await sdk.send(new PutLogEventsCommand({ logGroupName: g, logStreamName: "s", logEvents: [{ timestamp: Date.now(), message: "ERROR boom" }] }));
   const listed = await aws("list-log-groups", "--log-group-name-pattern", g.slice(-20));
   assert.deepEqual(listed.logGroups.map((x: { logGroupName: string }) => x.logGroupName), [g]);
   const now = Math.floor(Date.now() / 1000);

@@ -97,8 +97,12 @@ test("DescribeLogGroups: prefix, limit and nextToken pagination in name order", 
   const viaPaginator: string[] = [];
   for await (const page of paginateDescribeLogGroups({ client: logs, pageSize: 2 }, { logGroupNamePrefix: prefix })) viaPaginator.push(...page.logGroups!.map((g) => g.logGroupName!));
   assert.deepEqual(viaPaginator, [...names].sort());
-  const byPattern = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePattern: prefix.slice(9, -1).toUpperCase() }));
+  // API reference: a case-sensitive substring search; the answer then holds only arn, creationTime and logGroupName.
+  const byPattern = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePattern: prefix.slice(9, -1) }));
   assert.equal(byPattern.logGroups!.length, 5);
+  assert.deepEqual(Object.keys(byPattern.logGroups![0]!).sort(), ["arn", "creationTime", "logGroupName"]);
+  const upper = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePattern: prefix.slice(9, -1).toUpperCase() }));
+  assert.equal(upper.logGroups!.length, 0);
 });
 
 test("DescribeLogGroups: limit is 1..50 and tokens are checked", async () => {

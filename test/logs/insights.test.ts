@@ -2,7 +2,10 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
+  DeleteQueryDefinitionCommand,
   DescribeQueriesCommand,
+  DescribeQueryDefinitionsCommand,
+  PutQueryDefinitionCommand,
   GetLogRecordCommand,
   GetQueryResultsCommand,
   PutLogEventsCommand,
@@ -85,4 +88,19 @@ test("StartQuery: malformed queries, missing groups and ended queries answer as 
   await rejects(logs.send(new GetQueryResultsCommand({ queryId: "00000000-0000-0000-0000-000000000000" })), "ResourceNotFoundException");
   const d = await logs.send(new DescribeQueriesCommand({ logGroupName: g }));
   assert.deepEqual(d.queries?.map((q) => [q.queryId, q.status, q.queryString]), [[queryId, "Complete", "fields @message"]]);
+});
+
+test("PutQueryDefinition: saved queries are created, updated, listed by prefix and deleted", async () => {
+  const name = `${uniqueName("saved")}/errors`;
+  const { queryDefinitionId: id } = await logs.send(new PutQueryDefinitionCommand({ name, queryString: "filter @message like /ERROR/", logGroupNames: ["/a"] }));
+  assert.match(id!, /^[0-9a-f-]{36}$/);
+  await logs.send(new PutQueryDefinitionCommand({ name, queryDefinitionId: id, queryString: "filter @message like /WARN/" }));
+  const d = await logs.send(new DescribeQueryDefinitionsCommand({ queryDefinitionNamePrefix: name.split("/")[0] }));
+  assert.equal(d.queryDefinitions?.length, 1);
+  assert.equal(d.queryDefinitions![0]!.queryString, "filter @message like /WARN/");
+  assert.equal(d.queryDefinitions![0]!.name, name);
+  assert.ok(d.queryDefinitions![0]!.lastModified! > 0);
+  assert.equal((await logs.send(new DeleteQueryDefinitionCommand({ queryDefinitionId: id }))).success, true);
+  await rejects(logs.send(new DeleteQueryDefinitionCommand({ queryDefinitionId: id })), "ResourceNotFoundException");
+  await rejects(logs.send(new PutQueryDefinitionCommand({ name, queryDefinitionId: id, queryString: "x" })), "ResourceNotFoundException");
 });

@@ -66,6 +66,16 @@ test("PutMetricFilter: a missing log group is ResourceNotFoundException", async 
   );
 });
 
+test("PutMetricFilter: at most 5 filter patterns with regex per log group (doc quotas)", async () => {
+  const g = await createGroup(logs);
+  const mt = [{ metricName: "m", metricNamespace: "ns", metricValue: "1" }];
+  for (let i = 0; i < 5; i++) await logs.send(new PutMetricFilterCommand({ logGroupName: g, filterName: `r${i}`, filterPattern: `%err${i}%`, metricTransformations: mt }));
+  await rejects(logs.send(new PutMetricFilterCommand({ logGroupName: g, filterName: "r5", filterPattern: "%err5%", metricTransformations: mt })), "LimitExceededException");
+  // Replacing one of the five, or adding a pattern without regex, is fine.
+  await logs.send(new PutMetricFilterCommand({ logGroupName: g, filterName: "r0", filterPattern: "%other%", metricTransformations: mt }));
+  await logs.send(new PutMetricFilterCommand({ logGroupName: g, filterName: "plain", filterPattern: "ERROR", metricTransformations: mt }));
+});
+
 test("PutLogEvents: an empty message fails the model's length constraint (AWS: min length 1), naming the event", async () => {
   const g = await createGroup(logs, ["s"]);
   await rejects(

@@ -57,8 +57,13 @@ function compile(pattern: string): FilterMatcher {
 }
 /** Doc quotas: "a limit of 2 regex for each filter pattern" in JSON and space-delimited patterns. */
 function checkRegexCount(p: string): void {
-  const outsideQuotes = p.replace(/"(?:[^"\\]|\\.)*"/g, '""');
-  if ((outsideQuotes.match(/%[^%]*%/g) ?? []).length > 2) throw new FilterPatternError(INVALID);
+  if (regexCount(p) > 2) throw new FilterPatternError(INVALID);
+}
+
+/** How many %regex% a pattern holds (outside quoted strings). */
+export function regexCount(pattern: string): number {
+  const outsideQuotes = pattern.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  return (outsideQuotes.match(/%[^%]*%/g) ?? []).length;
 }
 
 // ---------------------------------------------------------------- terms

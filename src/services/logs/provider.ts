@@ -5,20 +5,19 @@
  * core/user-regex.ts), retention with real expiry (a sweeper on env.clock; `sweepExpired()` runs one pass),
  * tags (log-group and resource-ARN APIs), metric filters (stored) and TestMetricFilter, subscription filters
  * with delivery to Lambda (operations/subscriptions.ts), Logs Insights queries (insights/: fields, filter,
- * stats count/sum/avg/min/max/count_distinct by fields and bin(), sort, limit, display, glob parse;
- * GetLogRecord for a result's @ptr), and,
+ * stats count/sum/avg/min/max/count_distinct by fields and bin(), sort, limit, display, parse;
+ * GetLogRecord for a result's @ptr; query definitions), and,
  * stored and returned but not acted on: resource policies, destinations, delivery sources, delivery
  * destinations and deliveries (operations/objects.ts). Lambda writes each invocation's logs here in process.
  *
  * Known gaps against AWS: metric filters emit no CloudWatch metrics yet; subscription filters deliver only
  * to Lambda (Kinesis, Firehose and logs destinations are stored, nothing is sent; the role is not assumed);
  * resource policies are not enforced; deliveries move no logs; Logs Insights runs queries synchronously
- * (status is Complete at once, so StopQuery always finds them ended), has no regex `parse`, dedup, unnest,
+ * (status is Complete at once, so StopQuery always finds them ended), has no dedup, unnest,
  * pattern, or the OpenSearch PPL/SQL languages, and results are the first 1,000,000 events of the
- * range; the quota of 5 regex filter patterns per group is not checked; export tasks, Live Tail,
- * data-protection and account policies, query definitions, anomaly detectors and the newer operations the
- * model lacks answer NotImplementedException; KMS keys are recorded, not used; logGroupClass is recorded,
- * not enforced.
+ * range; export tasks, Live Tail, data-protection and account policies, anomaly
+ * detectors and the newer operations the model lacks answer NotImplementedException; KMS keys are
+ * recorded, not used; logGroupClass is recorded, not enforced.
  *
  * Deliberate differences: lastEventTimestamp is updated at once (AWS: eventually, within an hour); expired
  * events are deleted at the next sweep (AWS: up to 72 hours later); stream storedBytes is 0 as AWS reports
@@ -30,7 +29,8 @@
  * logGroupNamePrefix and logGroupNamePattern, DeleteMetricFilter of a missing filter, DeleteDestination of
  * a missing destination, every delivery error (not found / in use), PutResourcePolicy with invalid JSON,
  * StartQuery's group-selection and time-range errors, GetLogRecord of a bad pointer, the
- * MalformedQueryException texts, StopQuery of an ended query, GetQueryResults of an unknown id.
+ * MalformedQueryException texts, StopQuery of an ended query, GetQueryResults of an unknown id, a missing
+ * query definition, the error for a 6th regex filter pattern in a group (LimitExceededException here).
  * Unconfirmed behaviour: unsorted Insights results come in event time order.
  */
 import type * as L from "../../aws/api/logs.js";
@@ -152,12 +152,13 @@ export class LogsProvider implements L.LogsHandlers {
     if (input.logGroupNamePrefix !== undefined && input.logGroupNamePattern !== undefined) throw invalidParameter(Messages.PREFIX_AND_PATTERN);
     const after = input.nextToken !== undefined ? decodePageToken(input.nextToken, isNameToken).n : "";
     const prefix = input.logGroupNamePrefix ?? null;
-    const pattern = input.logGroupNamePattern?.toLowerCase();
+    // API reference: "a case-sensitive substring search".
+    const pattern = input.logGroupNamePattern;
     const limit = input.limit ?? Limits.MAX_DESCRIBE_LIMIT;
     const page: GroupRow[] = [];
     let more = false;
     for (const g of this.store.s.listGroups!.iterate(ctx.accountId, ctx.region, after, prefix, prefix, prefix) as IterableIterator<GroupRow>) {
-      if (pattern && !g.name.toLowerCase().includes(pattern)) continue;
+      if (pattern && !g.name.includes(pattern)) continue;
       if (input.logGroupClass && g.class !== input.logGroupClass) continue;
       if (page.length === limit) {
         more = true;
@@ -165,7 +166,10 @@ export class LogsProvider implements L.LogsHandlers {
       }
       page.push(g);
     }
-    const out: L.DescribeLogGroupsOutput = { logGroups: page.map((g) => this.describeGroup(g)) };
+    // "If you specify logGroupNamePattern in your request, then only arn, creationTime, and logGroupName are included in the response."
+    const out: L.DescribeLogGroupsOutput = {
+      logGroups: page.map((g) => (pattern !== undefined ? { logGroupName: g.name, creationTime: g.created, arn: `${groupArn(g)}:*` } : this.describeGroup(g))),
+    };
     if (more) out.nextToken = encodePageToken({ n: page[page.length - 1]!.name } satisfies NameToken);
     return out;
   }
@@ -465,6 +469,18 @@ export class LogsProvider implements L.LogsHandlers {
 
   GetLogRecord(ctx: RequestContext, input: L.GetLogRecordInput): L.GetLogRecordOutput {
     return this.insights.getLogRecord(ctx, input);
+  }
+
+  PutQueryDefinition(ctx: RequestContext, input: L.PutQueryDefinitionInput): L.PutQueryDefinitionOutput {
+    return this.insights.putQueryDefinition(ctx, input);
+  }
+
+  DescribeQueryDefinitions(ctx: RequestContext, input: L.DescribeQueryDefinitionsInput): L.DescribeQueryDefinitionsOutput {
+    return this.insights.describeQueryDefinitions(ctx, input);
+  }
+
+  DeleteQueryDefinition(ctx: RequestContext, input: L.DeleteQueryDefinitionInput): L.DeleteQueryDefinitionOutput {
+    return this.insights.deleteQueryDefinition(ctx, input);
   }
 
   // ------------------------------------------------------------------ subscription filters

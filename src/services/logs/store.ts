@@ -211,6 +211,7 @@ export class LogsStore {
       ),
       getFilter: p("SELECT * FROM logs_metric_filters WHERE group_id = ? AND name = ?"),
       deleteFilter: p("DELETE FROM logs_metric_filters WHERE group_id = ? AND name = ?"),
+      groupFilterPatterns: p("SELECT name, pattern FROM logs_metric_filters WHERE group_id = ?"),
       countFilters: p("SELECT count(*) AS n FROM logs_metric_filters WHERE group_id = ?"),
       listFilters: p(
         `SELECT f.*, g.name AS group_name FROM logs_metric_filters f JOIN logs_groups g ON g.id = f.group_id

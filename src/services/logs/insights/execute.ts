@@ -1,8 +1,10 @@
 /**
  * Runs a parsed Logs Insights query over log events: commands apply in order; `stats` turns events into
- * grouped rows, later commands act on those rows. Discovered fields: the system fields (@timestamp,
- * @message, @logStream, @log, @ingestionTime, @ptr) and, for JSON messages, every key flattened with dots
- * (`a.b.c`, arrays as `a.0`), as Logs Insights discovers them.
+ * grouped rows, later commands act on those rows. Discovered fields ("Supported logs and discovered
+ * fields"): the system fields (@timestamp, @message, @logStream, @log, @ingestionTime, @ptr); for JSON
+ * messages and the first JSON fragment of a Lambda line, up to 100 keys flattened with dots (`a.b.c`,
+ * arrays as `a.0`); for Lambda's START/END/REPORT lines @type, @requestId, @duration, @billedDuration,
+ * @memorySize, @maxMemoryUsed (and @initDuration).
  *
  * Results are AWS's: an array of rows, each a list of {field, value} strings; timestamps print as
  * "yyyy-MM-dd HH:mm:ss.SSS" (UTC). Without `fields`/`display`/`stats`, rows carry @timestamp and @message.
@@ -121,10 +123,13 @@ function eventRow(ev: InputEvent): Row {
     ["@ingestionTime", ev.ingestionTime],
     ["@ptr", ev.ptr],
   ]);
-  const t = ev.message.trimStart();
-  if (t.startsWith("{")) {
+  const m = ev.message;
+  if (m.startsWith("START ") || m.startsWith("END ") || m.startsWith("REPORT ")) lambdaFields(m, r);
+  // JSON events, and the first embedded JSON fragment of a line (Lambda's "time\trequestId\tLEVEL\t{...}").
+  const brace = m.indexOf("{");
+  if (brace >= 0 && (brace === 0 || m.slice(0, brace).trim() === "" || m.includes("\t"))) {
     try {
-      flatten(JSON.parse(ev.message) as unknown, "", r, 0);
+      flatten(JSON.parse(m.slice(brace)) as unknown, "", r, 0, { n: 0 });
     } catch {
       // not JSON: only the system fields
     }
@@ -132,16 +137,47 @@ function eventRow(ev: InputEvent): Row {
   return r;
 }
 
-function flatten(v: unknown, prefix: string, into: Row, depth: number): void {
-  if (depth > 32) return;
+/** Lambda's platform lines: @type, @requestId and, for REPORT, durations and memory (memory in bytes, as the doc's sample queries divide by 1000 twice). */
+function lambdaFields(m: string, r: Row): void {
+  const head = /^(START|END|REPORT) RequestId: ([0-9A-Za-z-]+)/.exec(m);
+  if (!head) return;
+  r.set("@type", head[1]);
+  r.set("@requestId", head[2]);
+  if (head[1] !== "REPORT") return;
+  const num = (label: string) => {
+    const x = new RegExp(`\t${label}: ([0-9.]+) (ms|MB)`).exec(m);
+    return x ? Number(x[1]) : undefined;
+  };
+  const mb = (v: number | undefined) => (v === undefined ? undefined : v * 1_000_000);
+  r.set("@duration", num("Duration"));
+  r.set("@billedDuration", num("Billed Duration"));
+  r.set("@memorySize", mb(num("Memory Size")));
+  r.set("@maxMemoryUsed", mb(num("Max Memory Used")));
+  const init = num("Init Duration");
+  if (init !== undefined) r.set("@initDuration", init);
+}
+
+/** Doc: "CloudWatch Logs Insights can extract a maximum of 100 log event fields from a JSON log". */
+const MAX_JSON_FIELDS = 100;
+
+function flatten(v: unknown, prefix: string, into: Row, depth: number, count: { n: number }): void {
+  if (depth > 32 || count.n >= MAX_JSON_FIELDS) return;
   if (v !== null && typeof v === "object") {
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) flatten(x, prefix ? `${prefix}.${k}` : k, into, depth + 1);
-  } else if (prefix && !into.has(prefix)) into.set(prefix, v === null ? undefined : (v as Value));
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) flatten(x, prefix ? `${prefix}.${k}` : k.startsWith("@") ? `@${k}` : k, into, depth + 1, count);
+  } else if (prefix && !into.has(prefix)) {
+    into.set(prefix, v === null ? undefined : (v as Value));
+    count.n++;
+  }
 }
 
 function parseInto(row: Row, c: Extract<Command, { c: "parse" }>): void {
   const s = evaluate(c.src, row);
   if (typeof s !== "string") return;
+  if ("re" in c) {
+    const groups = c.re.groups(s);
+    if (groups) for (const [k, v] of Object.entries(groups)) row.set(k, v);
+    return;
+  }
   // Glob: literal pieces in order, each * the shortest text up to the next piece (linear: indexOf scans).
   let at = s.indexOf(c.pieces[0]!);
   if (at < 0) return;

@@ -53,6 +53,11 @@ test("insights: parse with * wildcards; limit and the StartQuery limit", () => {
   assert.deepEqual(table('parse @message "* GET * * *" as ip, path, status, bytes | filter ispresent(ip) | fields ip, path, status, bytes'), [
     { ip: "127.0.0.1", path: "/index.html", status: "200", bytes: "1043", "@ptr": "p8" },
   ]);
+  // The regex form: named groups become fields (doc: parse @message /(?<NameOfField>regex)/).
+  assert.deepEqual(table("parse @message /(?<verb>GET|POST) (?<path>\\S+) (?<code>\\d{3})/ | filter ispresent(verb) | fields verb, path, code"), [
+    { verb: "GET", path: "/index.html", code: "200", "@ptr": "p8" },
+  ]);
+  assert.throws(() => parseQuery("parse @message /no groups/"), /named groups/);
   assert.equal(run("fields @message | limit 3").rows.length, 3);
   assert.equal(run("fields @message", 2).rows.length, 2);
   const s = run("filter @message like /ERROR/");
@@ -90,4 +95,25 @@ test("insights: natural sort order as the sort doc describes", () => {
   assert.deepEqual(sorted.slice(-2), ["0", "1"]);
   assert.ok(sorted.indexOf("5A") < sorted.indexOf("111A"));
   assert.ok(sorted.indexOf("#") < sorted.indexOf("A"));
+});
+
+test("insights: Lambda REPORT lines and embedded JSON fragments are discovered (doc: Lambda logs fields)", () => {
+  const lambda: InputEvent[] = [
+    msg(0, "START RequestId: 8f1c2c3d-1111-2222-3333-444455556666 Version: $LATEST\n"),
+    msg(1, '2026-11-29T12:01:00.000Z\t8f1c2c3d-1111-2222-3333-444455556666\tINFO\t{"orderId":"o-1","total":42}\n'),
+    msg(2, "END RequestId: 8f1c2c3d-1111-2222-3333-444455556666\n"),
+    msg(3, "REPORT RequestId: 8f1c2c3d-1111-2222-3333-444455556666\tDuration: 12.50 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\tInit Duration: 150.25 ms\t\n"),
+  ];
+  const q = (s: string) => runQuery(parseQuery(s), lambda).rows.map((r) => Object.fromEntries(r.map((f) => [f.field, f.value])));
+  assert.deepEqual(q('filter @type = "REPORT" | stats max(@memorySize / 1000 / 1000) as provisionedMB, max(@maxMemoryUsed / 1000 / 1000) as usedMB, avg(@duration) as d, sum(@billedDuration) as b'), [
+    { provisionedMB: "128", usedMB: "64", d: "12.5", b: "13" },
+  ]);
+  assert.deepEqual(q("filter ispresent(orderId) | fields orderId, total"), [{ orderId: "o-1", total: "42", "@ptr": "p1" }]);
+  assert.deepEqual(q("stats count(*) by @type").map((r) => r["@type"]).filter(Boolean).sort(), ["END", "REPORT", "START"]);
+});
+
+test("insights: at most 100 fields are discovered from one JSON event", () => {
+  const wide = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`k${i}`, i]));
+  const out = runQuery(parseQuery("fields k99, k100"), [msg(0, JSON.stringify(wide))]);
+  assert.deepEqual(out.rows[0]!.map((f) => f.field), ["k99", "@ptr"]);
 });

@@ -1,7 +1,8 @@
 /**
  * CloudWatch Logs Insights query language — the common commands: `fields`, `filter`, `stats` (count, sum,
  * avg, min, max, count_distinct; `by` fields and `bin(period)`), `sort`, `limit`, `display`, `parse` (glob
- * form). Source: "CloudWatch Logs Insights language query syntax" (CWL_QuerySyntax*.html).
+ * form, or a regex with named groups). Source: "CloudWatch Logs Insights language query syntax"
+ * (CWL_QuerySyntax*.html).
  *
  * A query is commands joined by `|`. Expressions: fields (`@message`, `a.b`, `` `odd-name` ``), strings
  * ('..' or ".."), numbers, /regex/ (linear-time engine), comparisons, arithmetic, `and`/`or`/`not`,
@@ -40,7 +41,8 @@ export type Command =
   | { c: "stats"; aggs: Named[]; by: Named[] }
   | { c: "sort"; keys: Array<{ e: Expr; desc: boolean }> }
   | { c: "limit"; n: number }
-  | { c: "parse"; src: Expr; pieces: string[]; names: string[] };
+  | { c: "parse"; src: Expr; pieces: string[]; names: string[] }
+  | { c: "parse"; src: Expr; re: UserRegex };
 
 type Tok = { t: "id" | "str" | "num" | "regex" | "op"; v: string; s: number; e: number };
 
@@ -115,6 +117,8 @@ function tokenize(q: string): Tok[] {
 function regexAllowed(prev: Tok[]): boolean {
   const p = prev[prev.length - 1];
   if (!p) return true;
+  // `parse <field> /regex/`
+  if (p.t === "id" && prev[prev.length - 2]?.t === "id" && prev[prev.length - 2]!.v.toLowerCase() === "parse") return true;
   if (p.t === "op") return p.v !== ")" && p.v !== "]";
   return p.t === "id" && ["like", "filter", "and", "or", "not", "parse", "in"].includes(p.v.toLowerCase());
 }
@@ -213,12 +217,17 @@ class CommandParser {
     return { c: "sort", keys };
   }
 
-  /** `parse <field> "glob with * wildcards" as a, b` (the regex form with named groups is not supported). */
+  /** `parse <field> "glob with * wildcards" as a, b`, or `parse <field> /regex with (?<name>groups)/`. */
   private parse(): Command {
     let src: Expr = { k: "field", name: "@message" };
     if (this.peek()?.t === "id" && !this.isWord("as")) src = this.primary();
     const p = this.peek();
-    if (p?.t !== "str") this.fail("parse expects a quoted pattern with * wildcards");
+    if (p?.t === "regex") {
+      const e = this.primary() as Extract<Expr, { k: "regex" }>;
+      if (!/\(\?<[A-Za-z_]\w*>/.test(p.v)) throw new QueryError("parse with a regular expression needs named groups (?<name>...)", p.s, p.e);
+      return { c: "parse", src, re: e.re };
+    }
+    if (p?.t !== "str") this.fail("parse expects a quoted pattern with * wildcards or a /regex/ with named groups");
     this.i++;
     const pieces = p!.v.split("*");
     if (!this.isWord("as")) this.fail("Expected 'as' after the parse pattern");

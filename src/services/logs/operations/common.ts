@@ -3,7 +3,8 @@ import { arn, parseArn } from "../../../core/arn.js";
 import type { RequestContext } from "../../../edge/context.js";
 import { Messages, Patterns } from "../constants.js";
 import type { GroupRow, LogsStore } from "../store.js";
-import { checks, invalidParameter, notFound } from "../validate.js";
+import { regexCount } from "../filter-pattern.js";
+import { checks, invalidParameter, limitExceeded, notFound } from "../validate.js";
 import type { Position } from "../tokens.js";
 
 export const groupArn = (g: Pick<GroupRow, "account" | "region" | "name">) => arn("logs", g.region, g.account, `log-group:${g.name}`);
@@ -55,3 +56,19 @@ export function sequenceToken(streamId: number, uploads: number): string {
 }
 
 export const comparePositions = (a: Position, b: Position) => a.ts - b.ts || a.seq - b.seq;
+
+/** Doc quotas: "a maximum of 5 filter patterns containing regex for each log group" (metric and subscription filters together). */
+export const MAX_REGEX_FILTERS_PER_GROUP = 5;
+
+/** Throws LimitExceededException when adding `pattern` as filter `name` would pass the regex-pattern quota of the group. */
+export function checkRegexQuota(store: LogsStore, groupId: number, kind: "metric" | "subscription", name: string, pattern: string): void {
+  if (!regexCount(pattern)) return;
+  let n = 0;
+  for (const f of store.s.groupFilterPatterns!.all(groupId) as Array<{ name: string; pattern: string }>) {
+    if (!(kind === "metric" && f.name === name) && regexCount(f.pattern)) n++;
+  }
+  for (const f of store.s.listSubscriptions!.all(groupId) as Array<{ name: string; body: string }>) {
+    if (!(kind === "subscription" && f.name === name) && regexCount((JSON.parse(f.body) as { filterPattern: string }).filterPattern)) n++;
+  }
+  if (n >= MAX_REGEX_FILTERS_PER_GROUP) throw limitExceeded();
+}

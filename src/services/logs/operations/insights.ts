@@ -2,7 +2,8 @@
  * Logs Insights: StartQuery runs the query at once (bounded: a scan budget and 10,000 result rows) and
  * stores its results; GetQueryResults answers them with status Complete; StopQuery therefore always finds
  * the query ended (AWS: "returns an error indicating that the specified query is not running");
- * DescribeQueries lists them. Results are kept 7 days, as AWS keeps them.
+ * DescribeQueries lists them. Results are kept 7 days, as AWS keeps them. Saved queries (query
+ * definitions) are stored: Put/Describe/DeleteQueryDefinition.
  */
 import type * as L from "../../../aws/api/logs.js";
 import { ServiceError } from "../../../aws/errors.js";
@@ -30,6 +31,16 @@ interface StoredQuery {
   statistics: L.GetQueryResultsOutput["statistics"];
 }
 
+interface QueryDefinition {
+  queryDefinitionId: string;
+  name: string;
+  queryString: string;
+  lastModified: number;
+  logGroupNames?: string[];
+}
+
+type OffsetToken = { o: number };
+const isOffsetToken = (v: unknown): v is OffsetToken => Number.isSafeInteger((v as OffsetToken)?.o) && (v as OffsetToken).o >= 0;
 type NameToken = { n: string };
 const isNameToken = (v: unknown): v is NameToken => typeof (v as NameToken)?.n === "string";
 
@@ -109,6 +120,48 @@ export class Insights {
       last = r.name;
     }
     return { queries };
+  }
+
+  // ---------------------------------------------------------------- saved queries (query definitions)
+
+  putQueryDefinition(ctx: RequestContext, input: L.PutQueryDefinitionInput): L.PutQueryDefinitionOutput {
+    checks()
+      .string(input.name, "name", 1, 255)
+      .string(input.queryDefinitionId, "queryDefinitionId", 0, 256)
+      .size(input.logGroupNames, "logGroupNames", 0, MAX_GROUPS)
+      .string(input.queryString, "queryString", 1, 10_000)
+      .string(input.clientToken, "clientToken", 36, 128)
+      .throwIfAny();
+    let id = input.queryDefinitionId;
+    if (id !== undefined) {
+      if (!this.store.s.getObject!.get(ctx.accountId, ctx.region, "query-definition", id)) throw notFound("The specified query definition does not exist.");
+    } else id = this.env.ids.uuid();
+    const d: QueryDefinition = { queryDefinitionId: id, name: input.name, queryString: input.queryString, lastModified: ctx.clock.now(), ...(input.logGroupNames ? { logGroupNames: input.logGroupNames } : {}) };
+    this.store.s.putObject!.run(ctx.accountId, ctx.region, "query-definition", id, JSON.stringify(d), ctx.clock.now());
+    return { queryDefinitionId: id };
+  }
+
+  describeQueryDefinitions(ctx: RequestContext, input: L.DescribeQueryDefinitionsInput): L.DescribeQueryDefinitionsOutput {
+    checks()
+      .string(input.queryDefinitionNamePrefix, "queryDefinitionNamePrefix", 1, 255)
+      .range(input.maxResults, "maxResults", 1, 1000)
+      .string(input.nextToken, "nextToken", 1, Number.MAX_SAFE_INTEGER)
+      .throwIfAny();
+    const all = (this.store.s.listObjects!.all(ctx.accountId, ctx.region, "query-definition", "") as ObjectRow[])
+      .map((r) => JSON.parse(r.body) as QueryDefinition)
+      .filter((d) => input.queryDefinitionNamePrefix === undefined || d.name.startsWith(input.queryDefinitionNamePrefix))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.queryDefinitionId < b.queryDefinitionId ? -1 : 1));
+    const offset = input.nextToken !== undefined ? decodePageToken(input.nextToken, isOffsetToken).o : 0;
+    const max = input.maxResults ?? 1000;
+    const out: L.DescribeQueryDefinitionsOutput = { queryDefinitions: all.slice(offset, offset + max) };
+    if (offset + max < all.length) out.nextToken = encodePageToken({ o: offset + max } satisfies OffsetToken);
+    return out;
+  }
+
+  deleteQueryDefinition(ctx: RequestContext, input: L.DeleteQueryDefinitionInput): L.DeleteQueryDefinitionOutput {
+    checks().string(input.queryDefinitionId, "queryDefinitionId", 0, 256).throwIfAny();
+    if (!this.store.s.deleteObject!.run(ctx.accountId, ctx.region, "query-definition", input.queryDefinitionId).changes) throw notFound("The specified query definition does not exist.");
+    return { success: true };
   }
 
   /** The whole record behind a result's @ptr (only within the caller's account and Region). */

@@ -5,7 +5,7 @@ import { Limits, Messages, Patterns } from "../constants.js";
 import type { LogsStore, MetricFilterRow } from "../store.js";
 import { decodePageToken, encodePageToken } from "../tokens.js";
 import { checks, invalidParameter, limitExceeded, notFound } from "../validate.js";
-import { requireGroup } from "./common.js";
+import { checkRegexQuota, requireGroup } from "./common.js";
 import { compilePattern } from "./events.js";
 
 type OffsetToken = { o: number };
@@ -29,6 +29,7 @@ export function putMetricFilter(store: LogsStore, ctx: RequestContext, input: L.
   store.tx(() => {
     const exists = store.s.getFilter!.get(g.id, input.filterName);
     if (!exists && (store.s.countFilters!.get(g.id) as { n: number }).n >= Limits.MAX_METRIC_FILTERS_PER_GROUP) throw limitExceeded();
+    checkRegexQuota(store, g.id, "metric", input.filterName, input.filterPattern);
     store.s.putFilter!.run(g.id, input.filterName, input.filterPattern, JSON.stringify(input.metricTransformations), ctx.clock.now());
   });
   return {};

@@ -20,7 +20,7 @@ import { compileFilterPattern, type FilterMatcher } from "../filter-pattern.js";
 import type { LogsStore, SubscriptionRow } from "../store.js";
 import { decodePageToken, encodePageToken, positionDigits } from "../tokens.js";
 import { checks, invalidParameter, limitExceeded, notFound } from "../validate.js";
-import { requireGroup } from "./common.js";
+import { checkRegexQuota, requireGroup } from "./common.js";
 import { compilePattern, type StoredEvent } from "./events.js";
 
 /** AWS: two subscription filters per log group. */
@@ -91,6 +91,7 @@ export class Subscriptions {
     }
     const existing = (this.store.s.listSubscriptions!.all(g.id) as SubscriptionRow[]).map((r) => r.name);
     if (!existing.includes(input.filterName) && existing.length >= MAX_PER_GROUP) throw limitExceeded();
+    checkRegexQuota(this.store, g.id, "subscription", input.filterName, input.filterPattern);
     const body: Subscription = { filterName: input.filterName, filterPattern: input.filterPattern, destinationArn: input.destinationArn, distribution: input.distribution ?? "ByLogStream" };
     if (input.roleArn !== undefined) body.roleArn = input.roleArn;
     this.store.s.putSubscription!.run(g.id, input.filterName, JSON.stringify(body), ctx.clock.now());
