@@ -12,6 +12,7 @@ import {
   GetResourcePolicyCommand,
   PutResourcePolicyCommand,
   ScanCommand,
+  TagResourceCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { startServer, type TestServer } from "../helpers/skyport.js";
@@ -68,4 +69,21 @@ test("DeleteTable: answers the short description AWS gives", async () => {
   assert.equal(d.KeySchema, undefined);
   assert.equal(d.AttributeDefinitions, undefined);
   assert.equal(d.CreationDateTime, undefined);
+});
+
+test("TagResource: tag keys and values are checked for length and characters", async () => {
+  const name = await createTable(ddb);
+  const arn = `arn:aws:dynamodb:us-east-1:000000000000:table/${name}`;
+  await rejects(
+    ddb.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: "bad!key", Value: "ok" }, { Key: "k".repeat(129), Value: "v".repeat(257) }] })),
+    "ValidationException",
+    "3 validation errors detected: " +
+      [
+        "Value 'bad!key' at 'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
+        `Value '${"k".repeat(129)}' at 'tags.2.member.key' failed to satisfy constraint: Member must have length less than or equal to 128`,
+        `Value '${"v".repeat(257)}' at 'tags.2.member.value' failed to satisfy constraint: Member must have length less than or equal to 256`,
+      ].join("; "),
+  );
+  await ddb.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: "env name/é", Value: "" }] }));
+  await rejects(createTable(ddb, { Tags: [{ Key: "a", Value: "b*" }] }), "ValidationException", /at 'tags.1.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern/);
 });

@@ -25,6 +25,25 @@ export function nameViolations(value: string | undefined, field: string, min = 3
   return out;
 }
 
+const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u;
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** Throws AWS's constraint errors for tags: keys 1-128 and values 0-256 characters of the allowed set. */
+export function checkTags(tags: { Key: string; Value: string }[], field = "tags"): void {
+  const v: string[] = [];
+  tags.forEach((t, i) => {
+    const at = `${field}.${i + 1}.member`;
+    const keyLength = [...t.Key].length;
+    const valueLength = [...t.Value].length;
+    if (keyLength < 1) v.push(`Value '${t.Key}' at '${at}.key' failed to satisfy constraint: Member must have length greater than or equal to 1`);
+    if (keyLength > 128) v.push(`Value '${t.Key}' at '${at}.key' failed to satisfy constraint: Member must have length less than or equal to 128`);
+    else if (keyLength && !TAG_KEY.test(t.Key)) v.push(`Value '${t.Key}' at '${at}.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+`);
+    if (valueLength > 256) v.push(`Value '${t.Value}' at '${at}.value' failed to satisfy constraint: Member must have length less than or equal to 256`);
+    else if (!TAG_VALUE.test(t.Value)) v.push(`Value '${t.Value}' at '${at}.value' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*`);
+  });
+  if (v.length) throw validation(constraintMessage(v));
+}
+
 /** Throws the model-constraint ValidationException when a table name (or ARN) is malformed. */
 export function checkTableName(name: string, field = "tableName"): void {
   // Most data-plane operations accept a table ARN too (up to 1024 characters); a name has 3 or more.

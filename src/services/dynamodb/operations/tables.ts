@@ -31,7 +31,7 @@ import { arn } from "../../../core/arn.js";
 import type { RequestContext } from "../../../edge/context.js";
 import { Limits, TableStatus } from "../constants.js";
 import type { IndexMeta, KeyType, TableMeta } from "../store.js";
-import { checkGsi, checkTableName, invalid, nameViolations, notFound, tableNameOf, validateCreateTable, validation } from "../validate.js";
+import { checkGsi, checkTableName, checkTags, invalid, nameViolations, notFound, tableNameOf, validateCreateTable, validation } from "../validate.js";
 import { requireTable, type Dynamo } from "./context.js";
 
 const VIEW_TYPES = ["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"];
@@ -42,6 +42,7 @@ export function createTable(d: Dynamo, ctx: RequestContext, input: CreateTableIn
   if (spec?.StreamEnabled && !VIEW_TYPES.includes(spec.StreamViewType ?? ""))
     throw validation(spec.StreamViewType === undefined ? "1 validation error detected: Value null at 'streamSpecification.streamViewType' failed to satisfy constraint: StreamViewType is required when StreamEnabled is true" : constraintMessage([`Value '${spec.StreamViewType}' at 'streamSpecification.streamViewType' failed to satisfy constraint: Member must satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]`]));
   if (spec && !spec.StreamEnabled && spec.StreamViewType) throw validation("One or more parameter values were invalid: StreamSpecification is invalid: StreamViewType must not be specified when StreamEnabled is false");
+  if (input.Tags) checkTags(input.Tags);
   if (d.store.getTable(ctx.accountId, ctx.region, input.TableName)) throw new ServiceError("ResourceInUseException", `Table already exists: ${input.TableName}`, 400);
   const now = d.clock.now();
   let iid = 1;
@@ -308,6 +309,7 @@ function tableOfArn(d: Dynamo, ctx: RequestContext, resourceArn: string): TableM
 export function tagResource(d: Dynamo, ctx: RequestContext, input: TagResourceInput): void {
   const meta = structuredClone(tableOfArn(d, ctx, input.ResourceArn));
   if (!input.Tags.length) throw validation("1 validation error detected: Value '[]' at 'tags' failed to satisfy constraint: Member must have length greater than or equal to 1");
+  checkTags(input.Tags);
   for (const t of input.Tags) {
     const i = meta.tags.findIndex((x) => x.Key === t.Key);
     if (i >= 0) meta.tags[i] = { Key: t.Key, Value: t.Value };
