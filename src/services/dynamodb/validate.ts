@@ -275,18 +275,29 @@ export function checkIndexKeys(meta: TableMeta, item: Item): void {
         throw validation(
           `One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty ${type === "S" ? "string" : "binary"} value. IndexName: ${idx.name}, IndexKey: ${name}`,
         );
+      const size = keyBytes(v, type!);
+      if (name === idx.hashKey && size > Limits.MAX_HASH_KEY_BYTES) throw invalid(`Size of hashkey has exceeded the maximum size limit of${Limits.MAX_HASH_KEY_BYTES} bytes`);
+      if (name !== idx.hashKey && size > Limits.MAX_RANGE_KEY_BYTES) throw invalid(`Aggregated size of all range keys has exceeded the size limit of ${Limits.MAX_RANGE_KEY_BYTES} bytes`);
     }
   }
+}
+
+function usableKey(v: AttributeValue, type: KeyType, limit: number): boolean {
+  if (type === "N") return true;
+  const size = keyBytes(v, type);
+  return size > 0 && size <= limit;
 }
 
 /** The index key of an item, or undefined when the item is not in the (sparse) index. */
 export function indexKeyOf(idx: IndexMeta, item: Item): { ipk: Buffer; isk: Buffer } | undefined {
   const h = item[idx.hashKey];
-  if (!h || typeOf(h) !== idx.hashType) return undefined;
+  // Items written before the index existed may hold values an index key cannot (empty, too long):
+  // backfill leaves them out, as AWS does.
+  if (!h || typeOf(h) !== idx.hashType || !usableKey(h, idx.hashType, Limits.MAX_HASH_KEY_BYTES)) return undefined;
   let isk: Buffer = EMPTY;
   if (idx.rangeKey) {
     const r = item[idx.rangeKey];
-    if (!r || typeOf(r) !== idx.rangeType) return undefined;
+    if (!r || typeOf(r) !== idx.rangeType || !usableKey(r, idx.rangeType!, Limits.MAX_RANGE_KEY_BYTES)) return undefined;
     isk = encodeKeyValue(r);
   }
   return { ipk: encodeKeyValue(h), isk };
