@@ -31,6 +31,8 @@ export interface Config {
   adminRoutes: boolean;
   /** Lambda: run environments inside bubblewrap ("auto": when bwrap is installed). */
   lambdaSandbox: "auto" | "bubblewrap" | "off";
+  /** DynamoDB: how long a new table stays CREATING (0: ACTIVE at once, the default for tests' sake). */
+  dynamodbCreateMs?: number;
 }
 
 export interface OptionSpec {
@@ -58,6 +60,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   "lambda-idle-seconds": { flag: "lambda-idle-seconds", env: "SKYPORT_LAMBDA_IDLE_SECONDS", type: "string", default: "300", help: "how long idle function environments stay warm" },
   "lambda-concurrency": { flag: "lambda-concurrency", env: "SKYPORT_LAMBDA_CONCURRENCY", type: "string", default: "1000", help: "account concurrency limit for functions" },
   "lambda-sandbox": { flag: "lambda-sandbox", env: "SKYPORT_LAMBDA_SANDBOX", type: "string", default: "auto", help: "auto | bubblewrap | off: isolate function environments with bubblewrap" },
+  "dynamodb-create-seconds": { flag: "dynamodb-create-seconds", env: "SKYPORT_DYNAMODB_CREATE_SECONDS", type: "string", default: "0", help: "how long a new DynamoDB table stays CREATING" },
 };
 
 const LEVELS: LogLevel[] = ["debug", "info", "warn", "error", "silent"];
@@ -115,6 +118,7 @@ export function resolveConfig(flags: Record<string, string | boolean | undefined
     shutdownTimeoutMs: int("shutdown-timeout-seconds", 0, 3600) * 1000,
     lambdaAccountConcurrency: int("lambda-concurrency", 1, 100000),
     lambdaSandbox: sandbox,
+    dynamodbCreateMs: int("dynamodb-create-seconds", 0, 3600) * 1000,
   };
 }
 

@@ -100,3 +100,38 @@ test("UpdateItem: AttributeUpdates with an unknown Action or a wrong type is ref
   const r = await ddb.send(new GetItemCommand({ TableName: table, Key: key }));
   assert.deepEqual(r.Item!.l, { L: [{ S: "a" }, { S: "b" }] });
 });
+
+test("Query: an ExclusiveStartKey outside the key condition is refused", async () => {
+  const q = (esk: Record<string, { S: string } | { N: string }>, sortCond = "") =>
+    ddb.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: `pk = :p${sortCond}`,
+        ExpressionAttributeValues: { ":p": { S: "p" }, ...(sortCond ? { ":lo": { N: "2" } } : {}) },
+        ExclusiveStartKey: esk,
+      }),
+    );
+  const message = "The provided starting key is outside query boundaries based on provided conditions";
+  await rejects(q({ pk: { S: "other" }, sk: { N: "1" } }), "ValidationException", message);
+  await rejects(q({ pk: { S: "p" }, sk: { N: "1" } }, " AND sk >= :lo"), "ValidationException", message);
+  const r = await q({ pk: { S: "p" }, sk: { N: "2" } }, " AND sk >= :lo");
+  assert.deepEqual(r.Items!.map((i) => i.sk!.N), ["3"]);
+});
+
+test("Query: KeyConditions with a wrong argument count or operator is a ValidationException", async () => {
+  await rejects(
+    ddb.send(new QueryCommand({ TableName: table, KeyConditions: { pk: { ComparisonOperator: "EQ", AttributeValueList: [] } } })),
+    "ValidationException",
+    "One or more parameter values were invalid: Invalid number of argument(s) for the EQ ComparisonOperator",
+  );
+  await rejects(
+    ddb.send(new QueryCommand({ TableName: table, KeyConditions: { pk: { ComparisonOperator: "EQ", AttributeValueList: [{ S: "p" }] }, sk: { ComparisonOperator: "CONTAINS", AttributeValueList: [{ N: "1" }] } } })),
+    "ValidationException",
+    "Attempted conditional constraint is not an indexable operation",
+  );
+  await rejects(
+    ddb.send(new QueryCommand({ TableName: table, KeyConditions: { pk: { ComparisonOperator: "EQ", AttributeValueList: [{ S: "p" }] }, sk: { ComparisonOperator: "GT", AttributeValueList: [{ N: "1" }] }, v: { ComparisonOperator: "GT", AttributeValueList: [{ N: "1" }] } } })),
+    "ValidationException",
+    "Conditions can be of length 1 or 2 only",
+  );
+});

@@ -10,9 +10,12 @@ import {
   DeleteTableCommand,
   GetItemCommand,
   GetResourcePolicyCommand,
+  PutItemCommand,
   PutResourcePolicyCommand,
   ScanCommand,
+  TagResourceCommand,
   UpdateItemCommand,
+  UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
 import { startServer, type TestServer } from "../helpers/skyport.js";
 import { clients, createTable, rejects } from "./helpers.js";
@@ -68,4 +71,40 @@ test("DeleteTable: answers the short description AWS gives", async () => {
   assert.equal(d.KeySchema, undefined);
   assert.equal(d.AttributeDefinitions, undefined);
   assert.equal(d.CreationDateTime, undefined);
+});
+
+test("TagResource: tag keys and values are checked for length and characters", async () => {
+  const name = await createTable(ddb);
+  const arn = `arn:aws:dynamodb:us-east-1:000000000000:table/${name}`;
+  await rejects(
+    ddb.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: "bad!key", Value: "ok" }, { Key: "k".repeat(129), Value: "v".repeat(257) }] })),
+    "ValidationException",
+    "3 validation errors detected: " +
+      [
+        "Value 'bad!key' at 'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
+        `Value '${"k".repeat(129)}' at 'tags.2.member.key' failed to satisfy constraint: Member must have length less than or equal to 128`,
+        `Value '${"v".repeat(257)}' at 'tags.2.member.value' failed to satisfy constraint: Member must have length less than or equal to 256`,
+      ].join("; "),
+  );
+  await ddb.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: "env name/é", Value: "" }] }));
+  await rejects(createTable(ddb, { Tags: [{ Key: "a", Value: "b*" }] }), "ValidationException", /at 'tags.1.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern/);
+});
+
+test("UpdateTable: GSI backfill skips items whose index key is empty or over the key size limit", async () => {
+  const name = await createTable(ddb);
+  const put = (pk: string, colour: string) => ddb.send(new PutItemCommand({ TableName: name, Item: { pk: { S: pk }, colour: { S: colour } } }));
+  await put("ok", "blue");
+  await put("empty", "");
+  await put("long", "x".repeat(2049));
+  await ddb.send(
+    new UpdateTableCommand({
+      TableName: name,
+      AttributeDefinitions: [{ AttributeName: "colour", AttributeType: "S" }],
+      GlobalSecondaryIndexUpdates: [{ Create: { IndexName: "byColour", KeySchema: [{ AttributeName: "colour", KeyType: "HASH" }], Projection: { ProjectionType: "KEYS_ONLY" } } }],
+    }),
+  );
+  const s = await ddb.send(new ScanCommand({ TableName: name, IndexName: "byColour" }));
+  assert.deepEqual(s.Items, [{ pk: { S: "ok" }, colour: { S: "blue" } }]);
+  // New writes with such a value are refused now that the index exists.
+  await rejects(put("long2", "y".repeat(2049)), "ValidationException", "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes");
 });

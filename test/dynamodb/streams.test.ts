@@ -96,3 +96,16 @@ test("UpdateTimeToLive: TTL deletes appear in the stream as the service's delete
   assert.deepEqual(rem.userIdentity, { Type: "Service", PrincipalId: "dynamodb.amazonaws.com" });
   assert.equal(rem.dynamodb!.OldImage!.pk!.S, "exp");
 });
+
+test("DescribeStream: a malformed stream ARN is a ValidationException", async () => {
+  await rejects(streams.send(new DescribeStreamCommand({ StreamArn: "fake-stream" })), "ValidationException", "Invalid StreamArn");
+  await rejects(
+    streams.send(new GetShardIteratorCommand({ StreamArn: "arn:aws:dynamodb:us-east-1:000000000000:table/abc", ShardId: "shardId-1", ShardIteratorType: "LATEST" })),
+    "ValidationException",
+    "Invalid StreamArn",
+  );
+  await rejects(
+    streams.send(new DescribeStreamCommand({ StreamArn: "arn:aws:dynamodb:us-east-1:000000000000:table/abc/stream/2026-01-01T00:00:00.000" })),
+    "ResourceNotFoundException",
+  );
+});

@@ -13,7 +13,7 @@
  * one shard for its whole life; ItemCount/TableSizeBytes of tables over 100,000 items are recounted at
  * most once a minute.
  * Deliberate differences: tables and indexes are ACTIVE as soon as CreateTable/UpdateTable answers
- * (CreateTable still answers CREATING, as AWS does); ItemCount/TableSizeBytes of smaller tables are exact
+ * (CreateTable still answers CREATING; with --dynamodb-create-seconds the table stays CREATING that long); ItemCount/TableSizeBytes of smaller tables are exact
  * and current (AWS refreshes them about every six hours); the TTL sweeper runs every few seconds instead of within days.
  */
 import type * as api from "../../aws/api/dynamodb.js";
@@ -53,7 +53,7 @@ export class DynamoDbProvider implements api.DynamodbHandlers {
     const store = new DynamoStore(env.store);
     const streams = new StreamLog(store, env.clock, env.ids);
     const engine = new ItemEngine(store, streams, env.clock);
-    this.d = { store, engine, streams, clock: env.clock, ids: env.ids };
+    this.d = { store, engine, streams, clock: env.clock, ids: env.ids, createDelayMs: env.config.dynamodbCreateMs ?? 0 };
     this.ttl = new TtlSweeper(store, engine, env.clock, env.log, () => {
       streams.trim();
       trimPitrLog(this.d);

@@ -67,6 +67,8 @@ export interface TableMeta {
   tags: Array<{ Key: string; Value: string }>;
   resourcePolicy?: string;
   policyRevision?: string;
+  /** A new table is CREATING until then (absent: ACTIVE). */
+  activeAtMs?: number;
   /** Point-in-time recovery: on since `sinceMs`. */
   pitr?: { enabled: boolean; sinceMs: number };
 }

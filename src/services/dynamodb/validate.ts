@@ -25,6 +25,25 @@ export function nameViolations(value: string | undefined, field: string, min = 3
   return out;
 }
 
+const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u;
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** Throws AWS's constraint errors for tags: keys 1-128 and values 0-256 characters of the allowed set. */
+export function checkTags(tags: { Key: string; Value: string }[], field = "tags"): void {
+  const v: string[] = [];
+  tags.forEach((t, i) => {
+    const at = `${field}.${i + 1}.member`;
+    const keyLength = [...t.Key].length;
+    const valueLength = [...t.Value].length;
+    if (keyLength < 1) v.push(`Value '${t.Key}' at '${at}.key' failed to satisfy constraint: Member must have length greater than or equal to 1`);
+    if (keyLength > 128) v.push(`Value '${t.Key}' at '${at}.key' failed to satisfy constraint: Member must have length less than or equal to 128`);
+    else if (keyLength && !TAG_KEY.test(t.Key)) v.push(`Value '${t.Key}' at '${at}.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+`);
+    if (valueLength > 256) v.push(`Value '${t.Value}' at '${at}.value' failed to satisfy constraint: Member must have length less than or equal to 256`);
+    else if (!TAG_VALUE.test(t.Value)) v.push(`Value '${t.Value}' at '${at}.value' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*`);
+  });
+  if (v.length) throw validation(constraintMessage(v));
+}
+
 /** Throws the model-constraint ValidationException when a table name (or ARN) is malformed. */
 export function checkTableName(name: string, field = "tableName"): void {
   // Most data-plane operations accept a table ARN too (up to 1024 characters); a name has 3 or more.
@@ -256,18 +275,29 @@ export function checkIndexKeys(meta: TableMeta, item: Item): void {
         throw validation(
           `One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty ${type === "S" ? "string" : "binary"} value. IndexName: ${idx.name}, IndexKey: ${name}`,
         );
+      const size = keyBytes(v, type!);
+      if (name === idx.hashKey && size > Limits.MAX_HASH_KEY_BYTES) throw invalid(`Size of hashkey has exceeded the maximum size limit of${Limits.MAX_HASH_KEY_BYTES} bytes`);
+      if (name !== idx.hashKey && size > Limits.MAX_RANGE_KEY_BYTES) throw invalid(`Aggregated size of all range keys has exceeded the size limit of ${Limits.MAX_RANGE_KEY_BYTES} bytes`);
     }
   }
+}
+
+function usableKey(v: AttributeValue, type: KeyType, limit: number): boolean {
+  if (type === "N") return true;
+  const size = keyBytes(v, type);
+  return size > 0 && size <= limit;
 }
 
 /** The index key of an item, or undefined when the item is not in the (sparse) index. */
 export function indexKeyOf(idx: IndexMeta, item: Item): { ipk: Buffer; isk: Buffer } | undefined {
   const h = item[idx.hashKey];
-  if (!h || typeOf(h) !== idx.hashType) return undefined;
+  // Items written before the index existed may hold values an index key cannot (empty, too long):
+  // backfill leaves them out, as AWS does.
+  if (!h || typeOf(h) !== idx.hashType || !usableKey(h, idx.hashType, Limits.MAX_HASH_KEY_BYTES)) return undefined;
   let isk: Buffer = EMPTY;
   if (idx.rangeKey) {
     const r = item[idx.rangeKey];
-    if (!r || typeOf(r) !== idx.rangeType) return undefined;
+    if (!r || typeOf(r) !== idx.rangeType || !usableKey(r, idx.rangeType!, Limits.MAX_RANGE_KEY_BYTES)) return undefined;
     isk = encodeKeyValue(r);
   }
   return { ipk: encodeKeyValue(h), isk };

@@ -16,6 +16,7 @@ import { formatSequence, parseSequence, type StreamLog, type StreamRow } from ".
 import type { ServiceEnv } from "../host.js";
 
 const validation = (m: string) => new ServiceError("ValidationException", m, 400);
+const STREAM_ARN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[a-zA-Z0-9_.-]{3,255}\/stream\/[^/]+$/;
 const notFound = (m: string) => new ServiceError("ResourceNotFoundException", m, 400);
 
 interface Iterator {
@@ -50,6 +51,8 @@ export class DynamoDbStreamsProvider implements api.DynamodbstreamsHandlers {
   }
 
   private async stream(ctx: RequestContext, arn: string): Promise<{ log: StreamLog; row: StreamRow }> {
+    // A malformed ARN is a ValidationException ("Invalid StreamArn"); a well-formed unknown one is not found.
+    if (!STREAM_ARN.test(arn)) throw validation("Invalid StreamArn");
     const log = await this.streams();
     log.trim();
     const row = log.stream(arn);

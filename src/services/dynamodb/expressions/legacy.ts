@@ -86,19 +86,31 @@ function combine(map: Record<string, Legacy>, op: string | undefined, field: str
 export const expectedToCondition = (expected: Record<string, Legacy>, op?: string) => combine(expected, op, "expected");
 export const filterMapToCondition = (filter: Record<string, Legacy>, op?: string, field = "queryFilter") => combine(filter, op, field);
 
+const KEY_OPERATORS: Record<string, [op: string, args: number]> = { EQ: ["=", 1], LT: ["<", 1], LE: ["<=", 1], GT: [">", 1], GE: [">=", 1], BETWEEN: ["BETWEEN", 2], BEGINS_WITH: ["begins_with", 1] };
+const OPERATORS = ["IN", "NULL", "BETWEEN", "LT", "NOT_CONTAINS", "EQ", "GT", "NOT_NULL", "NE", "LE", "BEGINS_WITH", "GE", "CONTAINS"];
+
+/** The legacy KeyConditions of a Query: EQ on the partition key and at most one condition on the sort key. */
 export function keyConditionsToKeyCondition(kc: Record<string, Legacy>): KeyCondition {
   const entries = Object.entries(kc);
+  const badEnum = entries.filter(([, c]) => !OPERATORS.includes(c.ComparisonOperator ?? ""));
+  if (badEnum.length)
+    throw validation(
+      constraintMessage(badEnum.map(([n, c]) => `Value ${c.ComparisonOperator === undefined ? "null" : `'${c.ComparisonOperator}'`} at 'keyConditions.${n}.member.comparisonOperator' failed to satisfy constraint: ${c.ComparisonOperator === undefined ? "Member must not be null" : `Member must satisfy enum value set: [${OPERATORS.join(", ")}]`}`)),
+    );
+  if (entries.length < 1 || entries.length > 2) throw validation("Conditions can be of length 1 or 2 only");
+  for (const [, c] of entries) {
+    const k = KEY_OPERATORS[c.ComparisonOperator!];
+    if (!k) throw validation(`Attempted conditional constraint is not an indexable operation`);
+    if ((c.AttributeValueList ?? []).length !== k[1]) throw validation(`One or more parameter values were invalid: Invalid number of argument(s) for the ${c.ComparisonOperator} ComparisonOperator`);
+  }
   const eq = entries.filter(([, c]) => c.ComparisonOperator === "EQ");
-  if (!eq.length || entries.length > 2) throw validation("Query key condition not supported");
+  if (!eq.length) throw validation("Query key condition not supported");
   const [pName, pCond] = eq[0]!;
   const rest = entries.find(([n]) => n !== pName);
   const out: KeyCondition = { partition: { name: pName, value: pCond.AttributeValueList![0]! } };
   if (rest) {
     const [n, c] = rest;
-    const ops: Record<string, string> = { EQ: "=", LT: "<", LE: "<=", GT: ">", GE: ">=", BETWEEN: "BETWEEN", BEGINS_WITH: "begins_with" };
-    const op = ops[c.ComparisonOperator ?? ""];
-    if (!op) throw validation(`One or more parameter values were invalid: Invalid KeyConditions ComparisonOperator: ${c.ComparisonOperator}`);
-    out.sort = { name: n, op, values: c.AttributeValueList ?? [] };
+    out.sort = { name: n, op: KEY_OPERATORS[c.ComparisonOperator!]![0], values: c.AttributeValueList! };
   }
   return out;
 }

@@ -2,7 +2,7 @@
  * The one place the provider imports the DynamoDB cores from: values/ (numbers, attribute values, key
  * encoding, sizes), expressions/ (the expression engine) and partiql/.
  */
-export { encodeKeyValue, itemSize, normalizeNumber, validateAttributeValue } from "../values/index.js";
+export { attributeValuesEqual, compareAttributeValues, encodeKeyValue, itemSize, normalizeNumber, validateAttributeValue } from "../values/index.js";
 export {
   applyUpdate,
   attributesToGetToPaths,

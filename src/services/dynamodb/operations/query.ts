@@ -5,12 +5,11 @@
  * both, LastEvaluatedKey names the last item read.
  */
 import type { AttributeValue, QueryInput, QueryOutput, ScanInput, ScanOutput } from "../../../aws/api/dynamodb.js";
-import { constraintMessage } from "../../../aws/errors.js";
 import type { RequestContext } from "../../../edge/context.js";
 import { Limits } from "../constants.js";
 import { decodeItem, type IndexMeta, type Item, type TableMeta } from "../store.js";
 import { invalid, keyFromKey, indexKeyOf, keyNames, typeOf, validation } from "../validate.js";
-import { encodeKeyValue } from "./deps.js";
+import { attributeValuesEqual, compareAttributeValues, encodeKeyValue } from "./deps.js";
 import {
   evaluateCondition,
   conditionAttributeNames,
@@ -187,6 +186,7 @@ export function query(d: Dynamo, ctx: RequestContext, input: QueryInput): QueryO
     if (key) throw validation(`${input.QueryFilter ? "QueryFilter" : "Filter Expression"} can only contain non-primary key attributes: Primary key attribute: ${key}`);
   }
 
+  if (input.ExclusiveStartKey) checkStartInRange(input.ExclusiveStartKey, hashKey, rangeKey, kc);
   const forward = input.ScanIndexForward !== false;
   const dir = forward ? "ASC" : "DESC";
   const where: string[] = [];
@@ -336,6 +336,38 @@ function lastKey(meta: TableMeta, index: IndexMeta | undefined, item: Item): Ite
 }
 
 /** Validates an ExclusiveStartKey and encodes it for the table or index. */
+/** A Query's ExclusiveStartKey must lie inside the key condition ("outside query boundaries" otherwise). */
+function checkStartInRange(
+  esk: Item,
+  hashKey: string,
+  rangeKey: string | undefined,
+  kc: { partition: { value: AttributeValue }; sort?: { op: string; values: AttributeValue[] } },
+): void {
+  const out = () => validation("The provided starting key is outside query boundaries based on provided conditions");
+  const h = esk[hashKey];
+  if (h && typeOf(h) === typeOf(kc.partition.value) && !attributeValuesEqual(h, kc.partition.value)) throw out();
+  const r = rangeKey ? esk[rangeKey] : undefined;
+  if (!r || !kc.sort || typeOf(r) !== typeOf(kc.sort.values[0]!)) return;
+  const [a, b] = kc.sort.values;
+  const c = compareAttributeValues(r, a!);
+  let inside: boolean;
+  switch (kc.sort.op) {
+    case "=": case "EQ": inside = c === 0; break;
+    case "<": case "LT": inside = c < 0; break;
+    case "<=": case "LE": inside = c <= 0; break;
+    case ">": case "GT": inside = c > 0; break;
+    case ">=": case "GE": inside = c >= 0; break;
+    case "BETWEEN": inside = c >= 0 && compareAttributeValues(r, b!) <= 0; break;
+    default: {
+      // begins_with
+      const v = r.S !== undefined ? Buffer.from(r.S) : Buffer.from(r.B ?? []);
+      const p = a!.S !== undefined ? Buffer.from(a!.S) : Buffer.from(a!.B ?? []);
+      inside = v.subarray(0, p.length).equals(p);
+    }
+  }
+  if (!inside) throw out();
+}
+
 function startKey(meta: TableMeta, index: IndexMeta | undefined, esk: Item): { pk: Buffer; sk: Buffer; ipk: Buffer; isk: Buffer } {
   const bad = () => validation("The provided starting key is invalid: The provided key element does not match the schema");
   const names = keyNames(meta, index);

@@ -31,8 +31,8 @@ import { arn } from "../../../core/arn.js";
 import type { RequestContext } from "../../../edge/context.js";
 import { Limits, TableStatus } from "../constants.js";
 import type { IndexMeta, KeyType, TableMeta } from "../store.js";
-import { checkGsi, checkTableName, invalid, nameViolations, notFound, tableNameOf, validateCreateTable, validation } from "../validate.js";
-import { requireTable, type Dynamo } from "./context.js";
+import { checkGsi, checkTableName, checkTags, invalid, nameViolations, notFound, tableNameOf, validateCreateTable, validation } from "../validate.js";
+import { isCreating, requireTable, type Dynamo } from "./context.js";
 
 const VIEW_TYPES = ["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"];
 
@@ -42,6 +42,7 @@ export function createTable(d: Dynamo, ctx: RequestContext, input: CreateTableIn
   if (spec?.StreamEnabled && !VIEW_TYPES.includes(spec.StreamViewType ?? ""))
     throw validation(spec.StreamViewType === undefined ? "1 validation error detected: Value null at 'streamSpecification.streamViewType' failed to satisfy constraint: StreamViewType is required when StreamEnabled is true" : constraintMessage([`Value '${spec.StreamViewType}' at 'streamSpecification.streamViewType' failed to satisfy constraint: Member must satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]`]));
   if (spec && !spec.StreamEnabled && spec.StreamViewType) throw validation("One or more parameter values were invalid: StreamSpecification is invalid: StreamViewType must not be specified when StreamEnabled is false");
+  if (input.Tags) checkTags(input.Tags);
   if (d.store.getTable(ctx.accountId, ctx.region, input.TableName)) throw new ServiceError("ResourceInUseException", `Table already exists: ${input.TableName}`, 400);
   const now = d.clock.now();
   let iid = 1;
@@ -71,6 +72,7 @@ export function createTable(d: Dynamo, ctx: RequestContext, input: CreateTableIn
     deletionProtection: input.DeletionProtectionEnabled ?? false,
     tags: input.Tags ?? [],
     resourcePolicy: input.ResourcePolicy,
+    activeAtMs: d.createDelayMs > 0 ? now + d.createDelayMs : undefined,
   });
   meta.nextIid = iid;
   if (spec?.StreamEnabled) {
@@ -79,12 +81,12 @@ export function createTable(d: Dynamo, ctx: RequestContext, input: CreateTableIn
   }
   d.store.saveTable(meta);
   meta = d.store.getTable(ctx.accountId, ctx.region, input.TableName)!;
-  // AWS answers CREATING and turns ACTIVE shortly after; Skyport's table is usable at once.
+  // AWS answers CREATING and turns ACTIVE shortly after; Skyport's after --dynamodb-create-seconds (default 0).
   return { TableDescription: describe(d, meta, TableStatus.CREATING, false) };
 }
 
 /** The TableDescription AWS returns; counts are computed on the spot (AWS refreshes them every ~6 hours). */
-export function describe(d: Dynamo, meta: TableMeta, status: string = TableStatus.ACTIVE, counts = true): TableDescription {
+export function describe(d: Dynamo, meta: TableMeta, status: string = isCreating(d, meta) ? TableStatus.CREATING : TableStatus.ACTIVE, counts = true): TableDescription {
   const now = d.clock.now();
   const stats = counts ? d.store.describeStats(meta.tid, undefined, now) : { count: 0, size: 0 };
   const keySchema = (h: string, r?: string) => (r ? [{ AttributeName: h, KeyType: "HASH" }, { AttributeName: r, KeyType: "RANGE" }] : [{ AttributeName: h, KeyType: "HASH" }]);
@@ -137,6 +139,7 @@ export function describe(d: Dynamo, meta: TableMeta, status: string = TableStatu
   return out;
 }
 
+const beingCreated = (name: string) => new ServiceError("ResourceInUseException", `Attempt to change a resource which is still in use: Table is being created: ${name}`, 400);
 const tableNotFound = (name: string) => notFound(`Requested resource not found: Table: ${name} not found`);
 
 export function describeTable(d: Dynamo, ctx: RequestContext, input: DescribeTableInput): DescribeTableOutput {
@@ -150,6 +153,7 @@ export function deleteTable(d: Dynamo, ctx: RequestContext, input: DeleteTableIn
   checkTableName(input.TableName);
   const meta = d.store.getTable(ctx.accountId, ctx.region, tableNameOf(input.TableName));
   if (!meta) throw tableNotFound(tableNameOf(input.TableName));
+  if (isCreating(d, meta)) throw beingCreated(meta.name);
   if (meta.deletionProtection) throw validation("Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.");
   const full = describe(d, meta, TableStatus.DELETING);
   // DeleteTable answers a short description: no key schema, attributes, indexes or stream.
@@ -178,6 +182,7 @@ export function updateTable(d: Dynamo, ctx: RequestContext, input: UpdateTableIn
   checkTableName(input.TableName);
   const found = d.store.getTable(ctx.accountId, ctx.region, tableNameOf(input.TableName));
   if (!found) throw tableNotFound(tableNameOf(input.TableName));
+  if (isCreating(d, found)) throw beingCreated(found.name);
   const meta: TableMeta = structuredClone(found);
   const anything =
     input.ProvisionedThroughput || input.BillingMode || input.StreamSpecification || input.GlobalSecondaryIndexUpdates || input.SSESpecification ||
@@ -308,6 +313,7 @@ function tableOfArn(d: Dynamo, ctx: RequestContext, resourceArn: string): TableM
 export function tagResource(d: Dynamo, ctx: RequestContext, input: TagResourceInput): void {
   const meta = structuredClone(tableOfArn(d, ctx, input.ResourceArn));
   if (!input.Tags.length) throw validation("1 validation error detected: Value '[]' at 'tags' failed to satisfy constraint: Member must have length greater than or equal to 1");
+  checkTags(input.Tags);
   for (const t of input.Tags) {
     const i = meta.tags.findIndex((x) => x.Key === t.Key);
     if (i >= 0) meta.tags[i] = { Key: t.Key, Value: t.Value };
