@@ -468,6 +468,8 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
     clearInterval(this.asyncTimer);
     this.eventSources.close();
     while (this.envs.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // Idle environments hold a long-poll on the Runtime API: stop them so the server can close its connections.
+    this.envs.killAll();
     await this.logs.flush();
   }
 
