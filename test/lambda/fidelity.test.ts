@@ -5,8 +5,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { zipSync, strToU8 } from "fflate";
-import { CreateFunctionCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
+import { CreateFunctionCommand, InvokeAsyncCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { signRequest } from "../../src/aws/sigv4.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 
 let server: TestServer;
@@ -100,3 +101,25 @@ test("Invoke: python functions get boto3, pointed at Skyport", async () => {
   assert.equal(r.FunctionError, undefined, text(r.Payload));
   assert.equal(JSON.parse(text(r.Payload)), "000000000000");
 });
+
+test("Invoke: a JSON result comes back as application/json; a python error payload carries the request id", async () => {
+  const name = await fn("python3.12", "index.handler", { "index.py": "def handler(e, c):\n    raise ValueError('boom')\n" });
+  const res = await fetch(`${server.endpoint}/2015-03-31/functions/${name}/invocations`, { method: "POST", body: "{}", headers: signedJson(`${server.endpoint}/2015-03-31/functions/${name}/invocations`, "{}") });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "application/json");
+  assert.equal(res.headers.get("x-amz-function-error"), "Unhandled");
+  const body = (await res.json()) as { requestId: string; errorType: string };
+  assert.equal(body.errorType, "ValueError");
+  assert.match(body.requestId, /^[0-9a-f-]{36}$/);
+});
+
+test("InvokeAsync: the deprecated operation queues the event and answers 202", async () => {
+  const name = await fn("nodejs20.x", "index.handler", { "index.js": "exports.handler = async () => 1;" });
+  const r = await lambda.send(new InvokeAsyncCommand({ FunctionName: name, InvokeArgs: strToU8("{}") }));
+  assert.equal(r.Status, 202);
+});
+
+function signedJson(url: string, body: string): Record<string, string> {
+  const { host: _h, ...h } = signRequest({ method: "POST", url, body: Buffer.from(body), accessKeyId: "test", secret: "test", region: "us-east-1", service: "lambda" });
+  return { ...h, "content-type": "application/json" };
+}

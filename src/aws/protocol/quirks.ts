@@ -19,6 +19,8 @@ export interface ServiceQuirks {
   tooLarge: { code: string; status: number; message: string };
   /** json: type errors worded as Coral's Jackson deserializer does, with "Message" (capital M) in the body. */
   jacksonTypeErrors?: boolean;
+  /** rest-json: Content-Type of an operation's blob payload when not application/octet-stream (Lambda Invoke: JSON). */
+  blobPayloadContentType?: Record<string, string>;
 }
 
 const MB = 1024 * 1024;
@@ -40,6 +42,8 @@ const QUIRKS: Record<string, Partial<ServiceQuirks>> = {
   },
   dynamodbstreams: { errorTypePrefix: "com.amazonaws.dynamodb.v20120810#" },
   lambda: {
+    // A function's result is JSON (AWS answers Invoke with Content-Type: application/json).
+    blobPayloadContentType: { Invoke: "application/json" },
     errorMessageKey: "Message",
     errorFields: { Type: "User" },
     malformedBodyCode: "InvalidRequestContentException",

@@ -53,7 +53,7 @@ export class RestJsonCodec implements ProtocolCodec {
       const v = output[shape.payload];
       if (member.type === "blob" || member.type === "string") {
         body = v === undefined ? "" : typeof v === "string" ? v : Buffer.from(v as Uint8Array);
-        headers["Content-Type"] ??= member.type === "blob" ? "application/octet-stream" : "text/plain";
+        headers["Content-Type"] ??= member.type === "blob" ? (quirksOf(_model.service).blobPayloadContentType?.[op.name] ?? "application/octet-stream") : "text/plain";
       } else {
         body = JSON.stringify(toJson(member, v) ?? {});
         headers["Content-Type"] = "application/json";

@@ -351,6 +351,12 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
     };
   }
 
+  /** The deprecated asynchronous invoke: queued like InvocationType Event, answered with status 202. */
+  async InvokeAsync(ctx: RequestContext, input: L.InvokeAsyncInput): Promise<L.InvokeAsyncOutput> {
+    const r = await this.Invoke(ctx, { FunctionName: input.FunctionName, InvocationType: "Event", Payload: input.InvokeArgs });
+    return { Status: r.StatusCode };
+  }
+
   /** Runs one invocation in an environment of the function version. */
   async run(ctx: RequestContext, name: string, version: string, row: FunctionRow, payload: Buffer, invokedArn: string, clientContext?: string): Promise<InvocationResult> {
     if (RUNTIMES[row.config.Runtime ?? ""] === "unavailable") {

@@ -59,8 +59,8 @@ def call(method, path, body=None, headers=None):
                 raise
 
 
-def error_payload(e):
-    return {"errorMessage": str(e), "errorType": type(e).__name__, "requestId": "", "stackTrace": traceback.format_tb(e.__traceback__)}
+def error_payload(e, request_id=""):
+    return {"errorMessage": str(e), "errorType": type(e).__name__, "requestId": request_id, "stackTrace": traceback.format_tb(e.__traceback__)}
 
 
 class Context:
@@ -98,7 +98,7 @@ while True:
         result = handler(event, Context(headers))
         call("POST", "/invocation/%s/response" % rid, json.dumps(result), {"Content-Type": "application/json"})
     except Exception as e:
-        p = error_payload(e)
+        p = error_payload(e, rid or "")
         print("[ERROR] %s: %s" % (p["errorType"], p["errorMessage"]), flush=True)
         call("POST", "/invocation/%s/error" % rid, json.dumps(p), {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": p["errorType"]})
     sys.stdout.flush()
