@@ -25,7 +25,29 @@ export function parseDefinition(body: Uint8Array): Obj {
   if (!doc || typeof doc !== "object" || (!(doc as Obj).swagger && !(doc as Obj).openapi)) {
     throw new ServiceError("BadRequestException", "Invalid OpenAPI input: the document is not an OpenAPI 3 or Swagger 2 definition", 400);
   }
+  checkExpandedSize(doc);
   return doc as Obj;
+}
+
+/** Bounds on the parsed document as later steps see it (YAML aliases repeat a node wherever they appear). */
+const MAX_NODES = 200_000;
+const MAX_DEPTH = 128;
+
+/**
+ * js-yaml shares aliased nodes, so a 512-byte "billion laughs" parses fast but expands to millions of
+ * nodes as soon as anything walks or serializes it (models, JSON.stringify): count the nodes as a walk
+ * would see them, and stop at the budget before anything expands them.
+ */
+function checkExpandedSize(root: unknown): void {
+  let nodes = 0;
+  const stack: Array<[unknown, number]> = [[root, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (++nodes > MAX_NODES) throw new ServiceError("BadRequestException", `Invalid OpenAPI input: the document expands to more than ${MAX_NODES} nodes`, 400);
+    if (v === null || typeof v !== "object") continue;
+    if (depth > MAX_DEPTH) throw new ServiceError("BadRequestException", `Invalid OpenAPI input: the document is nested deeper than ${MAX_DEPTH} levels`, 400);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
 }
 
 /** Applies a definition to an API document (a new API, or PutRestApi in overwrite/merge mode). */
