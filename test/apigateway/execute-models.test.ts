@@ -51,3 +51,19 @@ test("execute-api: a body model with circular $refs validates (400 Invalid reque
   assert.equal((await post({ name: "root", owner: { trees: [] } })).status, 400, "the referenced model's own rules apply");
   assert.equal((await post({ name: "root", owner: { id: "p", trees: [{ children: [] }] } })).status, 400, "through the circle back to Tree");
 });
+
+test("CreateModel/execute-api: a model's pattern runs on RE2 (a ReDoS pattern answers at once; lookaround is refused)", async () => {
+  const a = await apigw.send(new CreateRestApiCommand({ name: uniqueName("pattern") }));
+  await assert.rejects(apigw.send(new CreateModelCommand({ restApiId: a.id!, name: "Look", contentType: "application/json", schema: JSON.stringify({ type: "string", pattern: "^(?=a)" }) })), /Invalid model specified/);
+  await apigw.send(new CreateModelCommand({ restApiId: a.id!, name: "Evil", contentType: "application/json", schema: JSON.stringify({ type: "object", properties: { s: { type: "string", pattern: "^(a+)+$" } } }) }));
+  const v = await apigw.send(new CreateRequestValidatorCommand({ restApiId: a.id!, name: "body", validateRequestBody: true }));
+  const common = { restApiId: a.id!, resourceId: a.rootResourceId!, httpMethod: "POST" };
+  await apigw.send(new PutMethodCommand({ ...common, authorizationType: "NONE", requestValidatorId: v.id, requestModels: { "application/json": "Evil" } }));
+  await apigw.send(new PutIntegrationCommand({ ...common, type: "MOCK", requestTemplates: { "application/json": '{"statusCode": 200}' } }));
+  await apigw.send(new PutMethodResponseCommand({ ...common, statusCode: "200" }));
+  await apigw.send(new PutIntegrationResponseCommand({ ...common, statusCode: "200" }));
+  await apigw.send(new CreateDeploymentCommand({ restApiId: a.id!, stageName: "dev" }));
+  const post = (s: string) => fetch(`${server.endpoint}/_aws/execute-api/${a.id}/dev/`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ s }) });
+  assert.equal((await post("a".repeat(5000) + "!")).status, 400);
+  assert.equal((await post("aaaa")).status, 200);
+});

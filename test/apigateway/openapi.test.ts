@@ -53,3 +53,14 @@ test("GetExport → ImportRestApi round trip keeps paths, methods and integratio
   const c = await apigw.send(new GetResourcesCommand({ restApiId: again.id }));
   assert.deepEqual(c.items?.map((r) => r.path).sort(), ["/", "/only"]);
 });
+
+test("ImportRestApi: a YAML alias bomb is refused at once (400), the server keeps serving", async () => {
+  const lines = ["openapi: 3.0.1", "info: {title: bomb, version: '1'}", "paths: {}", "x-bomb:", "  l0: &l0 [lol,lol,lol,lol,lol,lol,lol,lol,lol]"];
+  for (let i = 1; i < 8; i++) lines.push(`  l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(",")}]`);
+  lines.push("components:", "  schemas:", "    Bomb: {type: object, example: *l7}");
+  await assert.rejects(apigw.send(new ImportRestApiCommand({ body: Buffer.from(lines.join("\n") + "\n") })), (e: { name: string; message: string }) => {
+    assert.equal(e.name, "BadRequestException");
+    assert.match(e.message, /too large \(more than 1000000 nodes once aliases are expanded\)/);
+    return true;
+  });
+});

@@ -3,10 +3,6 @@ import type * as A from "../../aws/api/apigateway.js";
 import { ServiceError } from "../../aws/errors.js";
 import type { StoredResource } from "./model.js";
 
-import AjvModule from "ajv-draft-04";
-
-// ajv-draft-04 is CommonJS: its class is the default export under ESM interop.
-export const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as unknown as new (o: object) => { compile(schema: object): unknown };
 export const notFound = (what: string) => new ServiceError("NotFoundException", `Invalid ${what} identifier specified`, 404);
 export const badRequest = (message: string) => new ServiceError("BadRequestException", message, 400);
 export const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY"];

@@ -4,11 +4,12 @@
  *   → integration request (parameter mappings, mapping template / passthrough) → integration (Lambda proxy,
  *   Lambda custom, AWS service, HTTP, HTTP_PROXY, MOCK) → integration response (selection pattern, template,
  *   headers) → method response (binary conversion, compression), with gateway responses for errors.
- * Gaps: authorizers, API keys/usage plans, throttling and caching are not enforced yet.
+ * The method request step also checks API keys and the integration step Lambda permissions
+ * (method-access.ts); integration requests carry a hop count that ends loops (loops.ts).
+ * Gaps: authorizers, usage plan throttles/quotas and caching are not enforced yet.
  */
 import { gzipSync } from "node:zlib";
-import { RE2JS } from "re2js";
-import type { GatewayResponse, Integration, IntegrationResponse, Stage } from "../../../aws/api/apigateway.js";
+import type { Integration, IntegrationResponse, Stage } from "../../../aws/api/apigateway.js";
 import type { HttpRequest, HttpResponse } from "../../../aws/protocol/types.js";
 import type { Clock } from "../../../core/clock.js";
 import { userRegexEngine } from "../../../core/user-regex.js";
@@ -18,13 +19,15 @@ import type { RequestContext } from "../../../edge/context.js";
 import type { ServiceHost } from "../../host.js";
 import type { DeploymentSnapshot, RestApiDataAccess } from "../snapshot.js";
 import { authorizeIam } from "./iam-auth.js";
+import { gatewayResponse } from "./gateway-response.js";
+import { HOPS_HEADER, hopsOf, LOOP_MESSAGE, MAX_HOPS } from "./loops.js";
 import { bodyMatchesModel } from "./models.js";
+import { selectionMatches } from "./selection.js";
 import { apiKeyOf, lambdaPermissionProblem } from "./method-access.js";
 import { clientHeaders, eventHeaders, parseProxyAnswer, sourceIpOf, withForwardedHeaders } from "./lambda-proxy.js";
 import { callAwsAction, callHttp, invokeLambda, lambdaFunctionOf, type IntegrationOutput } from "./integrations.js";
 import { matchRoute, parseTarget, pickDeployment, type RouteMatch, type Target } from "./route.js";
 import { renderTemplate, renderRequestTemplate, renderResponseTemplate, jsonPath, VtlError, type RequestOverride, type RequestParts, type ResponseOverride, type TemplateScope } from "./vtl.js";
-
 
 export interface ExecuteDeps {
   data: RestApiDataAccess;
@@ -50,23 +53,6 @@ interface Exchange {
   requestId: string;
   bodyText: string;
   log?: Logger;
-}
-
-/**
- * Integration loops (an HTTP integration that calls its own API, directly or through others): every
- * integration request carries X-Skyport-Hops (the count it arrived with, plus one), set after all
- * mappings so a template cannot reset it. Past MAX_HOPS the request is refused with 508 Loop Detected;
- * each earlier hop relays that answer (HTTP_PROXY passes it through). AWS has no such check: there a
- * loop ends at the 29 s integration timeout with 504, which would hold sockets for that long here.
- */
-export const HOPS_HEADER = "x-skyport-hops";
-export const MAX_HOPS = 5;
-const LOOP_MESSAGE = `Integration loop detected: the request passed through an HTTP integration more than ${MAX_HOPS} times`;
-
-function hopsOf(req: HttpRequest): number {
-  const raw = req.headers[HOPS_HEADER];
-  const n = Number.parseInt(String(Array.isArray(raw) ? raw[raw.length - 1] : (raw ?? "0")), 10);
-  return Number.isFinite(n) && n > 0 ? n : 0;
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -449,58 +435,12 @@ function integrationResponse(ex: Exchange, integration: Integration, out: Integr
   return { status, headers, body };
 }
 
-const selectionPatterns = new Map<string, RE2JS | null>();
-
-/** A selection pattern is a Java regex over the whole subject; run on RE2 (linear time), a bad one never matches. */
-function selectionMatches(pattern: string, subject: string): boolean {
-  let re = selectionPatterns.get(pattern);
-  if (re === undefined) {
-    try {
-      re = RE2JS.compile(pattern, RE2JS.DOTALL);
-    } catch {
-      re = null;
-    }
-    if (selectionPatterns.size > 1000) selectionPatterns.clear();
-    selectionPatterns.set(pattern, re);
-  }
-  return re !== null && re.testExact(subject);
-}
-
 function safeParse(s: string): unknown {
   try {
     return JSON.parse(s);
   } catch {
     return undefined;
   }
-}
-
-const DEFAULT_STATUS: Record<string, number> = { DEFAULT_4XX: 400, DEFAULT_5XX: 500 };
-
-/** An error answered by the gateway itself, shaped by the API's gateway responses (CORS headers too). */
-function gatewayResponse(s: DeploymentSnapshot, type: string, status: number, message: string, context: Record<string, unknown>, stageVariables: Record<string, string>, extra: Record<string, string> = {}): HttpResponse {
-  const family = status >= 500 ? "DEFAULT_5XX" : "DEFAULT_4XX";
-  const find = (t: string): GatewayResponse | undefined => s.gatewayResponses.find((g) => g.responseType === t);
-  const specific = find(type);
-  const fallback = find(family);
-  const headers: Record<string, string> = { "Content-Type": "application/json", "x-amzn-RequestId": String(context.requestId), ...extra };
-  for (const g of [fallback, specific]) {
-    for (const [dest, src] of Object.entries(g?.responseParameters ?? {})) {
-      const h = /^gatewayresponse\.header\.(.+)$/.exec(dest);
-      if (h) headers[h[1]!] = src.startsWith("'") ? src.slice(1, -1) : src;
-    }
-  }
-  const g = specific ?? fallback;
-  const finalStatus = g?.statusCode ? Number(g.statusCode) : (status || DEFAULT_STATUS[family]!);
-  const template = g?.responseTemplates?.["application/json"];
-  if (template) {
-    const ctx = { ...context, error: { message, messageString: JSON.stringify(message), responseType: type } };
-    try {
-      return { status: finalStatus, headers, body: renderTemplate(template, { body: "", params: { path: {}, querystring: {}, header: {} }, context: ctx, stageVariables }) };
-    } catch {
-      return { status: 500, headers, body: JSON.stringify({ message: "Internal server error" }) };
-    }
-  }
-  return { status: finalStatus, headers, body: JSON.stringify({ message }) };
 }
 
 function compress(ex: Exchange, r: HttpResponse): HttpResponse {
