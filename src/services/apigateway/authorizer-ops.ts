@@ -6,6 +6,7 @@
  */
 import type * as A from "../../aws/api/apigateway.js";
 import { checkModelSchema } from "./execute/models.js";
+import { selectionMatches } from "./execute/selection.js";
 import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
@@ -103,7 +104,7 @@ export abstract class ApiAuthorizerOps extends ApiDefinitionOps {
     if (a.type === "TOKEN") {
       const token = header((a.identitySource ?? "").replace(/^method\.request\.header\./, ""));
       if (!token) return (lines.push("Unauthorized request: identity source missing"), finish(401));
-      if (a.identityValidationExpression && !new RegExp(`^(?:${a.identityValidationExpression})$`).test(token)) {
+      if (a.identityValidationExpression && !selectionMatches(a.identityValidationExpression, token)) {
         return (lines.push("Unauthorized request: the token does not match the identity validation expression"), finish(401));
       }
       event = { type: "TOKEN", authorizationToken: token, methodArn };
