@@ -86,6 +86,7 @@ describe("Lambda permission", () => {
     assert.deepEqual(await res.json(), { message: "Internal server error" });
     const t = await apigw.send(new TestInvokeMethodCommand({ restApiId: s.api, resourceId: s.resourceId, httpMethod: "GET" }));
     assert.equal(t.status, 500);
+    assert.match(t.log ?? "", /Invalid permissions on Lambda function/);
   });
 
   test("execute-api: AddPermission with a SourceArn for another method does not allow this one; a matching one does", async () => {

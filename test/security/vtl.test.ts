@@ -83,3 +83,11 @@ test("execute-api: a template that loops or grows without bound answers 500 Inte
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), { n: 3, s: "prod" });
 });
+
+test("TestInvokeMethod: an over-budget template answers 500 and the execution log says why", async () => {
+  const id = await mockApi("#foreach($a in [1..1000])#foreach($b in [1..1000])$a#end#end");
+  const { items } = await apigw.send(new GetResourcesCommand({ restApiId: id }));
+  const out = await apigw.send(new TestInvokeMethodCommand({ restApiId: id, resourceId: items!.find((x) => x.path === "/")!.id!, httpMethod: "GET" }));
+  assert.equal(out.status, 500);
+  assert.match(out.log ?? "", /Execution failed due to configuration error: Unable to transform request or response: template exceeded/);
+});

@@ -4,9 +4,9 @@
  * request validators, gateway responses) and the per-account settings (GetAccount / UpdateAccount).
  * Every update goes through the one generic patch implementation (patch.ts).
  */
-import { compileUserRegex } from "../../core/user-regex.js";
 import type * as A from "../../aws/api/apigateway.js";
 import { checkModelSchema } from "./execute/models.js";
+import { selectionMatches } from "./execute/selection.js";
 import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
@@ -104,7 +104,7 @@ export abstract class ApiAuthorizerOps extends ApiDefinitionOps {
     if (a.type === "TOKEN") {
       const token = header((a.identitySource ?? "").replace(/^method\.request\.header\./, ""));
       if (!token) return (lines.push("Unauthorized request: identity source missing"), finish(401));
-      if (a.identityValidationExpression && !matchesWhole(a.identityValidationExpression, token)) {
+      if (a.identityValidationExpression && !selectionMatches(a.identityValidationExpression, token)) {
         return (lines.push("Unauthorized request: the token does not match the identity validation expression"), finish(401));
       }
       event = { type: "TOKEN", authorizationToken: token, methodArn };
@@ -217,14 +217,5 @@ export abstract class ApiAuthorizerOps extends ApiDefinitionOps {
     this.env.store.db.prepare("INSERT INTO apigateway_account (account, region, doc) VALUES (?, ?, ?) ON CONFLICT (account, region) DO UPDATE SET doc = excluded.doc")
       .run(ctx.accountId, ctx.region, JSON.stringify(account));
     return account as A.GetAccountOutput;
-  }
-}
-
-/** identityValidationExpression against the whole token, on the linear-time engine (a user pattern). */
-function matchesWhole(expression: string, token: string): boolean {
-  try {
-    return compileUserRegex(`^(?:${expression})$`).test(token);
-  } catch {
-    return false; // a pattern the engine refuses validates nothing
   }
 }

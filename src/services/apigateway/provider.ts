@@ -207,11 +207,14 @@ export class ApiGatewayProvider extends ApiDocumentationOps implements A.Apigate
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(input.headers ?? {})) headers[k.toLowerCase()] = v;
     for (const [k, v] of Object.entries(input.multiValueHeaders ?? {})) headers[k.toLowerCase()] = v;
+    // The execution log shows why a request failed (a broken template, a missing permission), as AWS's does.
+    const failures: string[] = [];
+    const log: Logger = { ...this.env.log, warn: (m, e) => { failures.push(m.replace(/^apigateway: [^:]*: /, "")); this.env.log.warn(m, e); } };
     const started = performance.now();
     const res = await executeRestRequest(
       { method: input.httpMethod.toUpperCase(), path: `/_aws/execute-api/${doc.api.id}/test-invoke-stage${q < 0 ? target : target.slice(0, q)}`, rawQuery, query: new URLSearchParams(rawQuery), headers, body: Buffer.from(input.body ?? "") },
       "localhost",
-      { data, services: this.env.services, ids: this.env.ids, clock: this.env.clock, random: Math.random, log: this.env.log, strictPermissions: this.strictPermissions },
+      { data, services: this.env.services, ids: this.env.ids, clock: this.env.clock, random: Math.random, log, strictPermissions: this.strictPermissions },
     );
     const latency = Math.round(performance.now() - started);
     const outHeaders: Record<string, string> = {};
@@ -222,8 +225,9 @@ export class ApiGatewayProvider extends ApiDocumentationOps implements A.Apigate
     }
     const body = typeof res.body === "string" ? res.body : res.body.toString("utf8");
     const stamp = new Date(ctx.clock.now()).toUTCString();
-    const log = `Execution log for request ${ctx.requestId}\n${stamp} : Starting execution for request: ${ctx.requestId}\n${stamp} : HTTP Method: ${input.httpMethod.toUpperCase()}, Resource Path: ${target}\n${stamp} : Method completed with status: ${res.status}\n`;
-    return { status: res.status, body, headers: outHeaders, multiValueHeaders: multi, log, latency };
+    const executionLog = `Execution log for request ${ctx.requestId}\n${stamp} : Starting execution for request: ${ctx.requestId}\n${stamp} : HTTP Method: ${input.httpMethod.toUpperCase()}, Resource Path: ${target}\n` +
+      failures.map((f) => `${stamp} : ${f}\n`).join("") + `${stamp} : Method completed with status: ${res.status}\n`;
+    return { status: res.status, body, headers: outHeaders, multiValueHeaders: multi, log: executionLog, latency };
   }
 
   // ---- Custom domain names ---------------------------------------------------------------------------

@@ -1,4 +1,8 @@
-/** Integration response selection patterns (Java regular expressions over the whole subject). */
+/**
+ * User regular expressions of API Gateway matched over the whole subject — integration response selection
+ * patterns, authorizers' identityValidationExpression — on RE2 (linear time); one RE2 cannot compile
+ * (backreferences, lookaround) never matches.
+ */
 import { RE2JS } from "re2js";
 
 const selectionPatterns = new Map<string, RE2JS | null>();

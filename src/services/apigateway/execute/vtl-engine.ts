@@ -7,7 +7,7 @@
  * #macro (depth-limited), #break; #if uses Velocity 2's empty check (null, false, "", 0, empty list/map
  * are false).
  */
-import Velocity from "velocityjs";
+import { parseVelocity } from "./vtl-parser.js";
 import { callMethod, vtlEquals } from "./vtl-methods.js";
 import { Budget, HostObject, VtlError, formatValue, isForbiddenName, isMap, mapGet, newMap, type DataMap, type Value } from "./vtl-values.js";
 
@@ -38,7 +38,7 @@ export function parseTemplate(text: string, maxChars: number): Node[] {
   if (!asts) {
     if (text.length > maxChars) throw new VtlError(`template longer than ${maxChars} characters`);
     try {
-      asts = Velocity.parse(text) as unknown as Node[];
+      asts = parseVelocity(text) as Node[];
     } catch (e) {
       throw new VtlError(`template syntax error: ${(e as Error).message.split("\n").slice(0, 3).join(" ")}`);
     }

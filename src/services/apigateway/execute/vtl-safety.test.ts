@@ -119,3 +119,18 @@ for (const [name, template, expected] of JAVA) {
     assert.equal(render(template), expected);
   });
 }
+
+test("parseVelocity: the in-place patch applies and gives velocityjs's own AST; long templates parse in linear time", async () => {
+  const { parseVelocity, parserPatched } = await import("./vtl-parser.js");
+  const Velocity = (await import("velocityjs")).default;
+  assert.equal(parserPatched, true);
+  const unit = "{\"a\": \"$input.params('id')\", #if($x == 1) y #elseif($z) q #end #foreach($i in [1, 2, 3])$i#end}\n";
+  const t = "#set($x = 1)" + unit.repeat(50) + "#macro(m $a $b)$a$b#end#m(1, 2) $a.b($c, $d)[0]";
+  assert.deepEqual(parseVelocity(t), Velocity.parse(t));
+  // 2,000 statements per KB: the unpatched parser copies the statement list once per statement.
+  assert.equal(render("#set($n = 0)" + "#set($n = $n + 1)".repeat(8000) + "$n"), "8000");
+});
+
+test("renderTemplate: a template over 256 KB fails with VtlError before it is parsed", () => {
+  assert.throws(() => render("x".repeat(256 * 1024 + 1)), VtlError);
+});
