@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { zipSync, strToU8 } from "fflate";
-import { CreateFunctionCommand, InvokeAsyncCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
+import { CreateFunctionCommand, CreateFunctionUrlConfigCommand, InvokeAsyncCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { signRequest } from "../../src/aws/sigv4.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
@@ -122,4 +122,32 @@ test("InvokeAsync: the deprecated operation queues the event and answers 202", a
 function signedJson(url: string, body: string): Record<string, string> {
   const { host: _h, ...h } = signRequest({ method: "POST", url, body: Buffer.from(body), accessKeyId: "test", secret: "test", region: "us-east-1", service: "lambda" });
   return { ...h, "content-type": "application/json" };
+}
+
+test("AWS_LAMBDA_EXEC_WRAPPER: the wrapper script starts the runtime and can change its environment", async () => {
+  const name = uniqueName("wrap");
+  const Code = { ZipFile: zipSync({ "index.js": [strToU8("exports.handler = async () => process.env.WRAPPED;"), { attrs: 0o755 << 16 }], "wrapper.sh": [strToU8('#!/bin/sh\nexport WRAPPED=yes\nexec "$@"\n'), { attrs: 0o755 << 16 }] }) };
+  await lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "nodejs20.x", Role: "arn:aws:iam::000000000000:role/r", Handler: "index.handler", Code, Environment: { Variables: { AWS_LAMBDA_EXEC_WRAPPER: "/var/task/wrapper.sh" } } }));
+  await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30, minDelay: 0.05 } as never, { FunctionName: name });
+  const r = await lambda.send(new InvokeCommand({ FunctionName: name }));
+  assert.equal(r.FunctionError, undefined, text(r.Payload));
+  assert.equal(JSON.parse(text(r.Payload)), "yes");
+});
+
+test("Errors: Lambda's error bodies carry both Message and message; URL configs have no InvokeMode unless set", async () => {
+  const missing = `${server.endpoint}/2015-03-31/functions/${uniqueName("nope")}`;
+  const res = await fetch(missing, { headers: signedGet(missing) });
+  assert.equal(res.status, 404);
+  const body = (await res.json()) as { Message: string; message: string; Type: string };
+  assert.equal(body.Type, "User");
+  assert.match(body.Message, /^Function not found: /);
+  assert.equal(body.message, body.Message);
+  const name = await fn("nodejs20.x", "index.handler", { "index.js": "exports.handler = async () => 1;" });
+  const url = await lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: name, AuthType: "NONE" }));
+  assert.equal(url.InvokeMode, undefined);
+});
+
+function signedGet(url: string): Record<string, string> {
+  const { host: _h, ...h } = signRequest({ method: "GET", url, accessKeyId: "test", secret: "test", region: "us-east-1", service: "lambda" });
+  return h;
 }

@@ -9,6 +9,8 @@ export interface ServiceQuirks {
   validationErrorCode: string;
   /** rest-json: the key of the message in error bodies ("message", Lambda's "Message"). */
   errorMessageKey: string;
+  /** rest-json: a second key carrying the same message (Lambda sends both "Message" and "message"). */
+  errorMessageAlias?: string;
   /** Extra members every error body of the service carries (Lambda's "Type": "User"). */
   errorFields?: Record<string, string>;
   /** Error code for a body that is not valid JSON/XML (Lambda: InvalidRequestContentException). */
@@ -45,6 +47,7 @@ const QUIRKS: Record<string, Partial<ServiceQuirks>> = {
     // A function's result is JSON (AWS answers Invoke with Content-Type: application/json).
     blobPayloadContentType: { Invoke: "application/json" },
     errorMessageKey: "Message",
+    errorMessageAlias: "message",
     errorFields: { Type: "User" },
     malformedBodyCode: "InvalidRequestContentException",
     // Invoke payloads up to 6 MB, zips up to 50 MB (base64 in JSON, so ~70 MB on the wire).

@@ -69,6 +69,7 @@ export class RestJsonCodec implements ProtocolCodec {
     const q = quirksOf(model.service);
     const body: Record<string, unknown> = { ...q.errorFields };
     body[q.errorMessageKey] = err.message;
+    if (q.errorMessageAlias) body[q.errorMessageAlias] = err.message;
     if (err.fields) Object.assign(body, err.fields);
     return {
       status: err.status,

@@ -59,7 +59,7 @@ export class FunctionUrls {
     if (this.find(ctx, name, input.Qualifier ?? "")) throw new ServiceError("ResourceConflictException", `Failed to create function url config for [functionArn = ${functionArn}]. Error message:  FunctionUrlConfig exists for this Lambda function`, 409);
     const urlId = this.ids.alnum(32);
     const now = new Date(ctx.clock.now()).toISOString();
-    const config = { FunctionUrl: `http://${urlId}.lambda-url.${ctx.region}.localhost:${endpointPort}/`, FunctionArn: functionArn, AuthType: input.AuthType, Cors: input.Cors, CreationTime: now, LastModifiedTime: now, InvokeMode: input.InvokeMode ?? "BUFFERED" };
+    const config = { FunctionUrl: `http://${urlId}.lambda-url.${ctx.region}.localhost:${endpointPort}/`, FunctionArn: functionArn, AuthType: input.AuthType, Cors: input.Cors, CreationTime: now, LastModifiedTime: now, ...(input.InvokeMode ? { InvokeMode: input.InvokeMode } : {}) };
     this.s.put.run(urlId, ctx.accountId, ctx.region, name, input.Qualifier ?? "", JSON.stringify(config));
     return config;
   }

@@ -10,6 +10,7 @@ import { SKYPORT_NODE_MODULES } from "../code.js";
 import { Limits, RUNTIMES } from "../constants.js";
 import type { Layers } from "../layers.js";
 import type { FunctionRow } from "../store.js";
+import type { LaunchSpec } from "../../../runtime/process-launcher.js";
 import type { EnvironmentBlueprint } from "./environments.js";
 import { initStartLine, interpreterFor } from "./interpreters.js";
 
@@ -40,55 +41,65 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
     poolKey: `${account}:${region}:${name}`,
     envKey: `${version}:${deps.envKey}`,
     initLines: initLinesFor(family, c.Runtime ?? "", region),
-    launchSpec: (runtimeApi, logStream, credentials) => {
-      const env: Record<string, string> = {
-        PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-        LANG: "en_US.UTF-8",
-        TZ: ":UTC",
-        HOME: process.env.HOME ?? "/tmp",
-        ...(c.Environment?.Variables ?? {}),
-        AWS_LAMBDA_FUNCTION_NAME: name,
-        AWS_LAMBDA_FUNCTION_VERSION: version,
-        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memory),
-        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${name}`,
-        AWS_LAMBDA_LOG_STREAM_NAME: logStream,
-        AWS_LAMBDA_RUNTIME_API: runtimeApi,
-        AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
-        AWS_EXECUTION_ENV: `AWS_Lambda_${c.Runtime}`,
-        AWS_REGION: region,
-        AWS_DEFAULT_REGION: region,
-        // The environment's own temporary credentials (the function's role session), valid under --enforce-sigv4.
-        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-        AWS_SESSION_TOKEN: credentials.sessionToken,
-        AWS_ENDPOINT_URL: endpoint,
-        LAMBDA_TASK_ROOT: task,
-        LAMBDA_RUNTIME_DIR: deps.sandbox ? "/var/runtime/bootstrap" : BOOTSTRAPS,
-        _HANDLER: c.Handler ?? "",
-      };
-      // In the sandbox a single layer is /opt itself, as on AWS; several are /opt/layers/<n> (bubblewrap cannot merge them).
-      const layerPaths = deps.layers.searchPaths({ accountId: account, region }, (c.Layers ?? []).map((l) => l.Arn!), deps.sandbox ? (i, n) => (n === 1 ? "/opt" : `/opt/layers/${i}`) : undefined);
-      // Skyport itself may live under /tmp or /var (a CI clone): its bootstraps and SDK are bound in too.
-      const sandbox = deps.sandbox ? { binds: [[hostTask, "/var/task"], [SKYPORT_NODE_MODULES, "/var/runtime/node_modules"], [BOOTSTRAPS, "/var/runtime/bootstrap"], ...layerPaths.binds] as Array<[string, string]>, tmpMb: c.EphemeralStorage?.Size ?? 512, cwd: "/var/task" } : undefined;
-      const limits = { memoryMb: memory }; // the environment's cgroup (runtime/cgroup.ts), when there is one
-      const bootstraps = deps.sandbox ? "/var/runtime/bootstrap" : BOOTSTRAPS;
-      if (deps.sandbox) env.HOME = "/tmp";
-      if (layerPaths.bin.length) env.PATH = `${layerPaths.bin.join(":")}:${env.PATH}`;
-      if (family === "nodejs") {
-        env.NODE_PATH = [...layerPaths.node, sdk].join(":");
-        const heap = Math.max(32, Math.floor(memory * 0.85));
-        return { command: process.execPath, args: [`--max-old-space-size=${heap}`, join(bootstraps, "node.mjs")], cwd: hostTask, env, sandbox, limits };
-      }
-      if (family === "python") {
-        const py = interpreterFor(c.Runtime ?? "python3");
-        // boto3 as AWS's python runtimes provide it: the interpreter's own, else the system's (after the function's paths).
-        env.PYTHONPATH = [task, ...layerPaths.python, ...(py.sdkPath ? [py.sdkPath] : [])].join(":");
-        env.PYTHONUNBUFFERED = "1";
-        return { command: py.command, args: ["-u", join(bootstraps, "python.py")], cwd: hostTask, env, sandbox, limits };
-      }
-      return { command: join(task, "bootstrap"), args: [], cwd: hostTask, env, sandbox, limits };
-    },
+    launchSpec: (runtimeApi, logStream, credentials) => withExecWrapper(c.Environment?.Variables?.AWS_LAMBDA_EXEC_WRAPPER, launch(runtimeApi, logStream, credentials)),
   };
+  function launch(runtimeApi: string, logStream: string, credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string }): LaunchSpec {
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+      LANG: "en_US.UTF-8",
+      TZ: ":UTC",
+      HOME: process.env.HOME ?? "/tmp",
+      ...(c.Environment?.Variables ?? {}),
+      AWS_LAMBDA_FUNCTION_NAME: name,
+      AWS_LAMBDA_FUNCTION_VERSION: version,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memory),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${name}`,
+      AWS_LAMBDA_LOG_STREAM_NAME: logStream,
+      AWS_LAMBDA_RUNTIME_API: runtimeApi,
+      AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+      AWS_EXECUTION_ENV: `AWS_Lambda_${c.Runtime}`,
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      // The environment's own temporary credentials (the function's role session), valid under --enforce-sigv4.
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_SESSION_TOKEN: credentials.sessionToken,
+      AWS_ENDPOINT_URL: endpoint,
+      LAMBDA_TASK_ROOT: task,
+      LAMBDA_RUNTIME_DIR: deps.sandbox ? "/var/runtime/bootstrap" : BOOTSTRAPS,
+      _HANDLER: c.Handler ?? "",
+    };
+    // In the sandbox a single layer is /opt itself, as on AWS; several are /opt/layers/<n> (bubblewrap cannot merge them).
+    const layerPaths = deps.layers.searchPaths({ accountId: account, region }, (c.Layers ?? []).map((l) => l.Arn!), deps.sandbox ? (i, n) => (n === 1 ? "/opt" : `/opt/layers/${i}`) : undefined);
+    // Skyport itself may live under /tmp or /var (a CI clone): its bootstraps and SDK are bound in too.
+    const sandbox = deps.sandbox ? { binds: [[hostTask, "/var/task"], [SKYPORT_NODE_MODULES, "/var/runtime/node_modules"], [BOOTSTRAPS, "/var/runtime/bootstrap"], ...layerPaths.binds] as Array<[string, string]>, tmpMb: c.EphemeralStorage?.Size ?? 512, cwd: "/var/task" } : undefined;
+    const limits = { memoryMb: memory }; // the environment's cgroup (runtime/cgroup.ts), when there is one
+    const bootstraps = deps.sandbox ? "/var/runtime/bootstrap" : BOOTSTRAPS;
+    if (deps.sandbox) env.HOME = "/tmp";
+    if (layerPaths.bin.length) env.PATH = `${layerPaths.bin.join(":")}:${env.PATH}`;
+    if (family === "nodejs") {
+      env.NODE_PATH = [...layerPaths.node, sdk].join(":");
+      const heap = Math.max(32, Math.floor(memory * 0.85));
+      return { command: process.execPath, args: [`--max-old-space-size=${heap}`, join(bootstraps, "node.mjs")], cwd: hostTask, env, sandbox, limits };
+    }
+    if (family === "python") {
+      const py = interpreterFor(c.Runtime ?? "python3");
+      // boto3 as AWS's python runtimes provide it: the interpreter's own, else the system's (after the function's paths).
+      env.PYTHONPATH = [task, ...layerPaths.python, ...(py.sdkPath ? [py.sdkPath] : [])].join(":");
+      env.PYTHONUNBUFFERED = "1";
+      return { command: py.command, args: ["-u", join(bootstraps, "python.py")], cwd: hostTask, env, sandbox, limits };
+    }
+    return { command: join(task, "bootstrap"), args: [], cwd: hostTask, env, sandbox, limits };
+  }
+}
+
+/**
+ * AWS_LAMBDA_EXEC_WRAPPER: the runtime starts the wrapper script with its own command line as arguments
+ * ("Modifying the runtime environment": wrapper scripts), so the script can set things up and exec it.
+ */
+function withExecWrapper(wrapper: string | undefined, spec: LaunchSpec): LaunchSpec {
+  if (!wrapper) return spec;
+  return { ...spec, command: wrapper, args: [spec.command, ...spec.args] };
 }
 
 /** What a cold start logs before the function's own output: INIT_START, and a note when the interpreter differs. */
