@@ -43,7 +43,8 @@ test("PutItem/TransactWriteItems: acknowledged writes survive kill -9; no partia
   const dir = mkdtempSync(join(tmpdir(), "skyport-ddb-crash-"));
   const port = await freePort();
   let child = await start(port, dir);
-  const client = () => new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
+  // A request that hangs (it should not) fails after 20 s instead of holding the test until its timeout.
+  const client = () => new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1, requestHandler: { requestTimeout: 20_000, connectionTimeout: 5_000 } });
   const ddb = client();
   try {
     await ddb.send(
@@ -85,9 +86,11 @@ test("PutItem/TransactWriteItems: acknowledged writes survive kill -9; no partia
         }
       }
     };
-    const writers = Array.from({ length: 8 }, (_, w) => writer(w));
+    let finished = 0;
+    const writers = Array.from({ length: 8 }, (_, w) => writer(w).finally(() => finished++));
     // Let the writers get going, then kill the server without warning.
-    while (acked.length < 300) await new Promise((r) => setImmediate(r));
+    while (acked.length < 300 && finished < writers.length) await new Promise((r) => setImmediate(r));
+    assert.ok(acked.length >= 300, `the writers stopped before the crash (${acked.length} writes acknowledged)`);
     child.kill("SIGKILL");
     await new Promise((r) => child.once("exit", r));
     stop = true;
