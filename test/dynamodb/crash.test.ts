@@ -24,6 +24,8 @@ const freePort = () =>
 
 async function start(port: number, dir: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), "start", "--port", String(port), "--data-dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
+  // The server logs a line per request on stderr: a pipe nobody reads fills up and blocks it (the hang CI saw).
+  child.stderr!.resume();
   let out = "";
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no banner: ${out}`)), 30_000);

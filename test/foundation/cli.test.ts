@@ -66,6 +66,7 @@ test("skyport start/status: banner, status output, SIGTERM stops cleanly and kee
   const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), "start", "--port", String(port), "--data-dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
+  child.stderr.resume(); // request log lines: an unread pipe would block the server once full
   try {
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`no banner: ${out}`)), 20_000);
