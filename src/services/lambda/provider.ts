@@ -36,7 +36,7 @@ import { functionArn, lastModified, notFound, parseFunctionName, validateSetting
 import { EventSourcePoller } from "./event-sources.js";
 import { destinationRecord } from "./event-invoke-config.js";
 import { LogBatcher } from "./logs.js";
-import { URL_HOST, urlEvent, urlResponse } from "./urls.js";
+import { serveFunctionUrl } from "./url-data-plane.js";
 import { blueprint } from "./runtime/blueprint.js";
 import { EnvironmentManager, ThrottledError, type InvocationResult } from "./runtime/environments.js";
 import { handleOversizeRuntimeApi, handleRuntimeApi, RUNTIME_API_PREFIX } from "./runtime/runtime-api.js";
@@ -107,32 +107,18 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
   // ---- function URL data plane ------------------------------------------------------------------------
 
   /** The function URL data plane: {urlId}.lambda-url.{region}.localhost. */
-  async handleFunctionUrl(req: HttpRequest, host: string): Promise<HttpResponse> {
-    const m = URL_HOST.exec(host);
-    const row = m ? this.urls.byId(m[1]!.toLowerCase()) : undefined;
-    if (!row) return { status: 404, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ Message: null }) };
-    if (row.config.AuthType === "AWS_IAM") {
-      try {
-        authenticateSigV4(req, this.env.services.credentials, this.env.config.enforceSigV4, this.env.clock.now());
-      } catch (e) {
-        if (!(e instanceof ServiceError)) throw e;
-        return { status: 403, headers: { "Content-Type": "application/json", "x-amzn-ErrorType": "AccessDeniedException" }, body: JSON.stringify({ Message: "Forbidden" }) };
-      }
-    }
-    const ctx = this.internalCtx(row.account, row.region);
-    const { name, version, row: fnRow } = this.resolve(ctx, row.functionName, row.qualifier || undefined, true);
-    const requestId = this.env.ids.uuid();
-    const event = urlEvent(req, host, row, requestId, this.env.clock.now());
-    try {
-      const r = await this.run(ctx, name, version, fnRow, Buffer.from(JSON.stringify(event)), row.config.FunctionArn!);
-      const res = urlResponse(r.payload, r.functionError, requestId);
-      const cors = row.config.Cors;
-      if (cors?.AllowOrigins?.length) res.headers["Access-Control-Allow-Origin"] = cors.AllowOrigins.includes("*") ? "*" : String(req.headers.origin && cors.AllowOrigins.includes(String(req.headers.origin)) ? req.headers.origin : cors.AllowOrigins[0]);
-      return res;
-    } catch (e) {
-      if (e instanceof ServiceError && e.status === 429) return { status: 429, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ Message: "Rate Exceeded." }) };
-      throw e;
-    }
+  handleFunctionUrl(req: HttpRequest, host: string): Promise<HttpResponse> {
+    return serveFunctionUrl(req, host, {
+      urls: this.urls,
+      authenticate: (r) => authenticateSigV4(r, this.env.services.credentials, this.env.config.enforceSigV4, this.env.clock.now()),
+      invoke: (row, event) => {
+        const ctx = this.internalCtx(row.account, row.region);
+        const { name, version, row: fnRow } = this.resolve(ctx, row.functionName, row.qualifier || undefined, true);
+        return this.run(ctx, name, version, fnRow, event, row.config.FunctionArn!);
+      },
+      requestId: () => this.env.ids.uuid(),
+      now: () => this.env.clock.now(),
+    });
   }
 
   // ---- event source mappings (DynamoDB Streams) -------------------------------------------------------
