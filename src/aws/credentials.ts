@@ -33,6 +33,11 @@ export interface KeyInfo {
   session?: SessionCredentials;
 }
 
+/** The account a long-term access key id stands for: a 12-digit key id is the account id itself. */
+export function accountForKey(accessKeyId: string): string {
+  return ACCOUNT_KEY.test(accessKeyId) ? accessKeyId : DEFAULT_ACCOUNT;
+}
+
 export class CredentialRegistry {
   private readonly sessions = new Map<string, SessionCredentials>();
 
@@ -58,8 +63,7 @@ export class CredentialRegistry {
   /** The account an access key id stands for. */
   accountFor(accessKeyId: string): string {
     const s = this.sessions.get(accessKeyId);
-    if (s) return s.accountId;
-    return ACCOUNT_KEY.test(accessKeyId) ? accessKeyId : DEFAULT_ACCOUNT;
+    return s ? s.accountId : accountForKey(accessKeyId);
   }
 
   /** Issues temporary credentials (ASIA… key id, random secret and token) valid for `ttlMs`. */

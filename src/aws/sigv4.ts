@@ -5,12 +5,11 @@
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import { DEFAULT_ACCOUNT, type KeyInfo } from "./credentials.js";
+import { accountForKey, DEFAULT_ACCOUNT, type KeyInfo } from "./credentials.js";
 import { ServiceError } from "./errors.js";
 import type { Protocol } from "./models/loader.js";
 
-export { DEFAULT_ACCOUNT };
-const ACCOUNT_KEY = /^\d{12}$/;
+export { accountForKey, DEFAULT_ACCOUNT };
 /** Presigned URLs live at most a week (SigV4 query authentication). */
 export const MAX_PRESIGNED_EXPIRES_SEC = 604_800;
 
@@ -29,11 +28,6 @@ export interface SigV4Info {
   expires?: number;
   /** X-Amz-Security-Token of temporary credentials (header or presigned query). */
   securityToken?: string;
-}
-
-/** The account an access key id stands for: a 12-digit key id is the account id itself. */
-export function accountForKey(accessKeyId: string): string {
-  return ACCOUNT_KEY.test(accessKeyId) ? accessKeyId : DEFAULT_ACCOUNT;
 }
 
 const AUTH_RE = /^AWS4-HMAC-SHA256\s+Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-fA-F]+)/;
@@ -93,6 +87,11 @@ export interface VerifyRequest {
 }
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
+
+/** The error the protocol's services give for a request that carries no SigV4 credentials. */
+export function missingSignature(protocol: Protocol): ServiceError {
+  return ERRORS[protocol].missing();
+}
 
 /** Looks up the secret (and session token) of an access key; undefined when Skyport does not know it. */
 export type KeyLookup = (accessKeyId: string) => KeyInfo | undefined;

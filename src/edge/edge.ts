@@ -15,7 +15,7 @@ import { codecFor } from "../aws/dispatch.js";
 import { quirksOf } from "../aws/protocol/quirks.js";
 import type { HttpRequest, HttpResponse } from "../aws/protocol/types.js";
 import { unservedServiceAnswer } from "../aws/protocol/unserved.js";
-import { signingNameOf } from "../aws/sigv4.js";
+import { parseSigV4, signingNameOf } from "../aws/sigv4.js";
 import { handleInternal, type InternalEnv } from "./internal.js";
 import { routeService, SERVED_SERVICES } from "./router.js";
 
@@ -107,7 +107,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): P
   const host = req.headers.host ?? "localhost";
   const endpoint = `http://${host}`;
 
-  if (env.draining?.() && !servesWorkInFlight(req, path, env)) {
+  if (env.draining?.() && !servesWorkInFlight(req, path, rawQuery, env)) {
     res.shouldKeepAlive = false; // Node answers "Connection: close"
     return send(res, { status: 503, headers: { "Content-Type": "application/json", "Retry-After": "1" }, body: '{"__type":"ServiceUnavailableException","message":"Skyport is shutting down"}' });
   }
@@ -269,9 +269,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
  * While draining, what still gets through: the Runtime API (environments finishing their invocations) and
  * calls made with a function environment's credentials (the invocations in flight calling back).
  */
-function servesWorkInFlight(req: IncomingMessage, path: string, env: EdgeEnv): boolean {
+function servesWorkInFlight(req: IncomingMessage, path: string, rawQuery: string, env: EdgeEnv): boolean {
   if (path.startsWith("/_aws/lambda-runtime/")) return true;
-  const auth = req.headers.authorization;
-  const m = typeof auth === "string" ? /Credential=([^/,\s]+)/.exec(auth) : null;
-  return !!m && env.services.credentials.lookup(m[1]!)?.session?.kind === "function";
+  const sig = parseSigV4(req.headers, new URLSearchParams(rawQuery));
+  return !!sig && env.services.credentials.lookup(sig.accessKeyId)?.session?.kind === "function";
 }
