@@ -38,6 +38,7 @@ import { destinationRecord } from "./event-invoke-config.js";
 import { LogBatcher } from "./logs.js";
 import { serveFunctionUrl } from "./url-data-plane.js";
 import { blueprint } from "./runtime/blueprint.js";
+import { EnvironmentReporter } from "./runtime/env-report.js";
 import { EnvironmentManager, ThrottledError, type InvocationResult } from "./runtime/environments.js";
 import { handleOversizeRuntimeApi, handleRuntimeApi, RUNTIME_API_PREFIX } from "./runtime/runtime-api.js";
 import { LambdaSettingsOps } from "./settings-ops.js";
@@ -63,6 +64,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
   readonly envs: EnvironmentManager;
   private readonly logs: LogBatcher;
   private readonly asyncTimer: NodeJS.Timeout;
+  private readonly reporter: EnvironmentReporter;
   private asyncBusy = false;
   readonly eventSources: EventSourcePoller;
   private readonly watchers = new Map<string, FSWatcher>();
@@ -80,6 +82,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
       ids: env.ids,
       idleMs: env.config.lambdaIdleMs,
       accountLimit: env.config.lambdaAccountConcurrency,
+      limits: env.config.lambdaLimits,
       runtimeApiBase: () => `${env.services.localEndpoint.replace(/^http:\/\//, "")}${RUNTIME_API_PREFIX.slice(0, -1)}`,
       logSink: (bp, stream, lines) => this.logs.add(bp, stream, lines),
       credentials: {
@@ -90,6 +93,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
         revoke: (c) => env.services.credentials.revoke(c.accessKeyId),
       },
     });
+    this.reporter = new EnvironmentReporter(this.envs, env.config.lambdaLimits, env.log);
     this.asyncTimer = setInterval(() => void this.drainAsync(), ASYNC_POLL_MS);
     this.asyncTimer.unref();
 
@@ -465,7 +469,12 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
     await this.logs.flush();
   }
 
+  health(): Record<string, unknown> {
+    return this.reporter.health();
+  }
+
   async close(): Promise<void> {
+    this.reporter.close();
     for (const w of this.watchers.values()) w.close();
     this.watchers.clear();
     clearInterval(this.asyncTimer);

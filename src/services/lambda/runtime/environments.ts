@@ -2,14 +2,17 @@
  * Execution environments: one process per environment speaking the Lambda Runtime API. Init runs once per
  * environment; an idle environment is reused (warm) until it has been idle for the configured time;
  * concurrent invocations get separate environments up to the function's reserved concurrency and the
- * account limit, beyond which the caller is throttled. A timeout or crash kills the environment and the
- * next invocation starts a fresh one; the server never goes down with it.
+ * account limit, beyond which the caller is throttled. How many environments start at once and how much memory
+ * they may take together is the scheduler's call (scheduler.ts): a request that finds no idle environment may
+ * wait for one. A timeout or crash kills the environment and the next invocation starts a fresh one; the
+ * server never goes down with it.
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Clock } from "../../../core/clock.js";
 import type { IdGenerator } from "../../../core/ids.js";
 import type { LaunchedProcess, LaunchSpec, ProcessLauncher } from "../../../runtime/process-launcher.js";
+import { EnvironmentScheduler, type EnvironmentSlot, type PoolStats, type SchedulerLimits } from "./scheduler.js";
 
 /** What a function version needs to start an environment. */
 export interface EnvironmentBlueprint {
@@ -84,6 +87,13 @@ class Environment {
   idleTimer?: NodeJS.Timeout;
   initTimer?: NodeJS.Timeout;
   initError?: Buffer;
+  /** Clock ms of its last finished invocation (or its start): the least recently used idle one is evicted first. */
+  lastUsed = 0;
+  /** Measured memory (PSS of its processes), MB, and when (clock ms). */
+  memoryMb?: number;
+  measuredAt = 0;
+  /** Pre-started for provisioned concurrency: kept warm, never evicted. */
+  provisioned = false;
   constructor(
     readonly id: string,
     /** The secret in the environment's Runtime API address: only the environment knows it (never logged). */
@@ -118,6 +128,27 @@ export interface EnvironmentManagerOptions {
   logSink: LogSink;
   /** Issues an environment's temporary credentials; `revoke` forgets them when it dies. */
   credentials: { issue(bp: EnvironmentBlueprint): EnvironmentCredentials; revoke(c: EnvironmentCredentials): void };
+  /** Start slots and the memory budget of all environments (see scheduler.ts). */
+  limits: SchedulerLimits;
+}
+
+/** How often an environment's memory is measured again (it grows as the function warms up), ms. */
+const MEASURE_EVERY_MS = 5_000;
+
+/** A request waiting for an environment. */
+interface Waiting {
+  bp: EnvironmentBlueprint;
+  p: Pending;
+}
+
+/** What the health endpoint and the logs tell about a function's environments. */
+export interface PoolReport extends PoolStats {
+  poolKey: string;
+  environments: number;
+  starting: number;
+  busy: number;
+  waiting: number;
+  memoryMb: number;
 }
 
 export class EnvironmentManager {
@@ -125,14 +156,20 @@ export class EnvironmentManager {
   private readonly envs = new Map<string, Environment>();
   private readonly pools = new Map<string, Set<Environment>>();
   private busyTotal = 0;
+  private readonly scheduler: EnvironmentScheduler<Waiting>;
+  /** Provisioned environments still to start (they take start slots like any other). */
+  private prestarts: EnvironmentBlueprint[] = [];
 
-  constructor(private readonly o: EnvironmentManagerOptions) {}
+  constructor(private readonly o: EnvironmentManagerOptions) {
+    this.scheduler = new EnvironmentScheduler<Waiting>(o.limits, () => o.clock.now());
+  }
 
   /** Runs one invocation; resolves with its result (errors of the function are results, not throws). */
   invoke(bp: EnvironmentBlueprint, req: InvocationRequest): Promise<InvocationResult> {
     const pool = this.pool(bp.poolKey);
     let busyHere = 0;
     for (const e of pool) if (e.state === "busy" || (e.state === "starting" && (e.queued || e.current))) busyHere++;
+    busyHere += this.scheduler.waiting(bp.poolKey);
     if (bp.reserved !== undefined && busyHere >= bp.reserved) throw new ThrottledError("ReservedFunctionConcurrentInvocationLimitExceeded");
     if (this.busyTotal >= this.o.accountLimit) throw new ThrottledError("ConcurrentInvocationLimitExceeded");
 
@@ -144,12 +181,113 @@ export class EnvironmentManager {
         break;
       }
     }
-    if (!env) env = this.start(bp);
     const now = this.o.clock.now();
     return new Promise<InvocationResult>((resolve) => {
       const p: Pending = { req, started: performance.now(), deadline: now + bp.timeoutSec * 1000, resolve, logLines: [] };
-      this.assign(env!, p);
+      if (env) return this.assign(env, p);
+      const started = this.worthStarting(bp) ? this.tryStart(bp) : undefined;
+      if (started) return this.assign(started, p);
+      this.busyTotal++; // it counts against the account's concurrency while it waits
+      this.scheduler.enqueue(bp.poolKey, bp.envKey, { bp, p });
     });
+  }
+
+  /** Starts an environment when the scheduler allows it (evicting idle ones if memory is short). */
+  private tryStart(bp: EnvironmentBlueprint): Environment | undefined {
+    const plan = this.scheduler.planStart(this.slots(), bp.poolKey);
+    if (!plan.ok) return undefined;
+    for (const slot of plan.evict) this.kill(slot.env);
+    return this.start(bp);
+  }
+
+  private *slots(): Generator<EnvironmentSlot & { env: Environment }> {
+    for (const env of this.envs.values()) {
+      if (env.state === "dead") continue;
+      yield {
+        env,
+        poolKey: env.blueprint.poolKey,
+        envKey: env.blueprint.envKey,
+        starting: env.initDurationMs === undefined,
+        idle: env.state === "idle",
+        lastUsed: env.lastUsed,
+        memoryMb: env.memoryMb,
+        provisioned: env.provisioned,
+      };
+    }
+  }
+
+  /**
+   * Gives waiting requests (oldest first) the start slots and memory that became free, then starts pending
+   * provisioned environments. Called whenever an environment finishes its init, goes idle or dies.
+   */
+  private pump(): void {
+    for (let progress = true; progress; ) {
+      progress = false;
+      for (const head of this.scheduler.waitingKeys()) {
+        const idle = this.idleFor(head.envKey, head.poolKey);
+        let env = idle;
+        if (!env && this.worthStarting(head.item.bp)) {
+          const plan = this.scheduler.planStart(this.slots(), head.poolKey);
+          if (!plan.ok) break; // no start slot or no memory: nothing else can start either
+          for (const slot of plan.evict) this.kill(slot.env);
+          env = this.start(head.item.bp);
+        }
+        if (!env) continue;
+        const w = this.scheduler.takeFor(head.envKey)!;
+        this.assign(env, w.p, true);
+        progress = true;
+      }
+    }
+    while (this.prestarts.length) {
+      const bp = this.prestarts[0]!;
+      const plan = this.scheduler.planStart(this.slots(), bp.poolKey);
+      if (!plan.ok || plan.evict.length) break; // provisioned environments never push others out
+      this.prestarts.shift();
+      this.start(bp).provisioned = true;
+    }
+  }
+
+  /** Whether another environment of this version pays off, given those it has and the requests waiting. */
+  private worthStarting(bp: EnvironmentBlueprint): boolean {
+    let n = 0;
+    for (const e of this.pool(bp.poolKey)) if (e.blueprint.envKey === bp.envKey && e.state !== "dead" && !e.retire) n++;
+    return this.scheduler.worthStarting(bp.poolKey, n, this.scheduler.waiting(bp.poolKey) + 1);
+  }
+
+  private idleFor(envKey: string, poolKey: string): Environment | undefined {
+    for (const e of this.pool(poolKey)) {
+      if (e.blueprint.envKey !== envKey) continue;
+      if (e.state === "idle" || (e.state === "starting" && !e.queued && !e.current && !e.retire)) return e;
+    }
+    return undefined;
+  }
+
+  /** Pre-starts environments for provisioned concurrency (up to `count` for the blueprint's version). */
+  provision(bp: EnvironmentBlueprint, count: number): void {
+    let have = 0;
+    for (const e of this.pool(bp.poolKey)) if (e.provisioned && e.blueprint.envKey === bp.envKey && e.state !== "dead") have++;
+    for (const q of this.prestarts) if (q.envKey === bp.envKey) have++;
+    for (; have < count; have++) this.prestarts.push(bp);
+    this.pump();
+  }
+
+  /** Environments, starts and waits per function (health endpoint, logs). */
+  report(): PoolReport[] {
+    const out = new Map<string, PoolReport>();
+    const get = (poolKey: string): PoolReport => {
+      let r = out.get(poolKey);
+      if (!r) out.set(poolKey, (r = { poolKey, environments: 0, starting: 0, busy: 0, waiting: this.scheduler.waiting(poolKey), memoryMb: 0, ...this.scheduler.poolStats(poolKey) }));
+      return r;
+    };
+    for (const s of this.slots()) {
+      const r = get(s.poolKey);
+      r.environments++;
+      if (s.starting) r.starting++;
+      if (s.env.current || s.env.queued) r.busy++;
+      r.memoryMb += s.memoryMb ?? 0;
+    }
+    for (const poolKey of this.scheduler.allStats().keys()) get(poolKey);
+    return [...out.values()];
   }
 
   private pool(key: string): Set<Environment> {
@@ -168,6 +306,8 @@ export class EnvironmentManager {
     const spec = bp.launchSpec(`${this.o.runtimeApiBase()}/${token}`, logStream, credentials);
     const proc = this.o.launcher.launch(spec);
     const env = new Environment(id, token, credentials, bp, logStream, proc, performance.now());
+    env.lastUsed = this.o.clock.now();
+    this.scheduler.noteStart(bp.poolKey);
     if (bp.initLines?.length) env.initLogs.push(...bp.initLines);
     this.envs.set(token, env);
     this.pool(bp.poolKey).add(env);
@@ -176,12 +316,13 @@ export class EnvironmentManager {
     return env;
   }
 
-  private assign(env: Environment, p: Pending): void {
+  /** `counted`: the request already counts as in flight (it waited in the scheduler's queue). */
+  private assign(env: Environment, p: Pending, counted = false): void {
     if (env.idleTimer) clearTimeout(env.idleTimer);
     if (env.state === "idle") {
       env.state = "busy";
     }
-    this.busyTotal++;
+    if (!counted) this.busyTotal++;
     // The function's timeout runs from the invoke phase; a cold environment's init has its own budget.
     if (env.initDurationMs === undefined) this.armInit(env, p);
     if (env.waitingNext) {
@@ -232,10 +373,22 @@ export class EnvironmentManager {
   next(token: string): Promise<Pending | undefined> {
     const env = this.envs.get(token);
     if (!env || env.state === "dead") return Promise.resolve(undefined);
+    let initDone = false;
     if (env.initDurationMs === undefined) {
       env.initDurationMs = performance.now() - env.initStarted;
+      this.scheduler.noteInitMs(env.blueprint.poolKey, env.initDurationMs);
       if (env.initTimer) clearTimeout(env.initTimer);
       if (env.initLogs.length) this.flushLines(env, env.initLogs.splice(0));
+      this.measure(env);
+      initDone = true;
+    }
+    if (!env.queued && !env.retire) {
+      // A request waiting for an environment of this function takes this one.
+      const w = this.scheduler.takeFor(env.blueprint.envKey);
+      if (w) {
+        if (env.idleTimer) clearTimeout(env.idleTimer);
+        env.queued = w.p;
+      }
     }
     if (env.queued) {
       const p = env.queued;
@@ -243,13 +396,27 @@ export class EnvironmentManager {
       env.current = p;
       env.state = "busy";
       this.begin(env, p);
+      if (initDone) this.pump(); // a start slot became free
       return Promise.resolve(p);
     }
     env.state = "idle";
     this.armIdle(env);
-    return new Promise((resolve) => {
+    const ready = new Promise<Pending | undefined>((resolve) => {
       env.waitingNext = resolve;
     });
+    this.pump(); // a start slot, or an idle environment another function's waiting request may evict
+    return ready;
+  }
+
+  /** Measures an environment's memory (after init, then at most every MEASURE_EVERY_MS). */
+  private measure(env: Environment): void {
+    const now = this.o.clock.now();
+    if (env.memoryMb !== undefined && now - env.measuredAt < MEASURE_EVERY_MS) return;
+    const mb = env.proc.memoryMb();
+    if (mb === undefined) return;
+    env.memoryMb = mb;
+    env.measuredAt = now;
+    this.scheduler.measuredMb(env.blueprint.poolKey, mb);
   }
 
   /** POST /response or /error for the environment's current invocation. */
@@ -290,8 +457,11 @@ export class EnvironmentManager {
   private finish(env: Environment, p: Pending, payload: Buffer, functionError?: string): void {
     if (p.timer) clearTimeout(p.timer);
     env.current = undefined;
+    env.lastUsed = this.o.clock.now();
     this.busyTotal--;
+    if (env.state !== "dead") this.measure(env);
     const durationMs = Math.max(0.01, performance.now() - p.started);
+    this.scheduler.noteInvokeMs(env.blueprint.poolKey, durationMs);
     this.line(env, p, `END RequestId: ${p.req.requestId}`);
     const maxMem = env.proc.peakMemoryMb() ?? peakMemoryMb(env.proc.pid); // the cgroup's peak: the whole environment
     let report = `REPORT RequestId: ${p.req.requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(durationMs))} ms\tMemory Size: ${env.blueprint.memoryMb} MB\tMax Memory Used: ${maxMem} MB\t`;
@@ -372,9 +542,13 @@ export class EnvironmentManager {
   }
 
   private forget(env: Environment): void {
-    if (this.envs.get(env.token) === env) this.o.credentials.revoke(env.credentials);
+    const known = this.envs.get(env.token) === env;
+    if (known) this.o.credentials.revoke(env.credentials);
     this.envs.delete(env.token);
     this.pools.get(env.blueprint.poolKey)?.delete(env);
+    // Its memory and (if it was starting) its start slot are free: waiting requests may start one. Deferred:
+    // forget runs inside kill(), which pump() itself calls to evict.
+    if (known && (this.scheduler.waiting() > 0 || this.prestarts.length)) queueMicrotask(() => this.pump());
   }
 
   /** Kills the environments of a function (deleted or updated) — all when no key is given. */
@@ -391,6 +565,12 @@ export class EnvironmentManager {
   }
 
   killAll(): void {
+    this.prestarts = [];
+    for (const w of this.scheduler.remove(() => true)) {
+      this.busyTotal--;
+      const payload = Buffer.from(JSON.stringify({ errorType: "Runtime.ExitError", errorMessage: `RequestId: ${w.p.req.requestId} Error: the server stopped before an environment was free` }));
+      w.p.resolve({ payload, functionError: "Unhandled", logLines: [], logStream: "", durationMs: 0 });
+    }
     for (const env of [...this.envs.values()]) {
       const p = env.current ?? env.queued;
       this.kill(env);
