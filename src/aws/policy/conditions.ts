@@ -195,7 +195,7 @@ function ipMatcher(values: string[]): Matcher {
 }
 
 /** An ARN pattern: each of its six colon-separated parts matched on its own (the last keeps any colons). */
-type ArnPattern = { parts: Glob[] } | { whole: Glob };
+type ArnPattern = { parts: Glob[] } | { whole: Glob } | null;
 
 function splitArn(s: string): string[] | undefined {
   const parts: string[] = [];
@@ -212,10 +212,13 @@ function splitArn(s: string): string[] | undefined {
 
 function compileArn(pattern: string): ArnPattern {
   const parts = splitArn(pattern);
-  return parts ? { parts: parts.map((p) => compileGlob(p)) } : { whole: compileGlob(pattern) };
+  if (parts) return { parts: parts.map((p) => compileGlob(p)) };
+  // Not six parts: only a bare wildcard pattern ("*") can still match; a truncated ARN never does.
+  return pattern.includes(":") ? null : { whole: compileGlob(pattern) };
 }
 
 function arnMatch(p: ArnPattern, arn: string): boolean {
+  if (!p) return false;
   if ("whole" in p) return globMatch(p.whole, arn);
   const parts = splitArn(arn);
   if (!parts) return false;

@@ -234,11 +234,7 @@ function checkConditionKey(key: string): void {
 function checkResource(resource: string): void {
   if (resource === "*") return;
   const parts = resource.split(":");
-  if (parts.length < 2) throw malformed(`Resource ${resource} must be in ARN format or "*".`);
-  if (parts[0] !== "arn" || parts.length < 6) {
-    if (parts[0] === "arn" && parts.length < 6) throw malformed(`Resource ${resource} must be in ARN format or "*".`);
-    throw malformed(`Resource ${resource} must be in ARN format or "*".`);
-  }
+  if (parts[0] !== "arn" || parts.length < 6) throw malformed(`Resource ${resource} must be in ARN format or "*".`);
   const [, partition, service, region] = parts;
   if (partition !== "aws" && partition !== "*" && !/^aws(-[a-z]+)+$/.test(partition!)) {
     throw malformed(`Partition "${partition}" is not valid for resource "${resource}".`);
