@@ -2,7 +2,7 @@
  * S3 ("Actions, resources, and condition keys for Amazon S3"): bucket ARNs `arn:aws:s3:::BUCKET`, object
  * ARNs `arn:aws:s3:::BUCKET/KEY`. Many operations are authorised by an action of another name — the table
  * below lists them (ListObjectsV2 → s3:ListBucket, HeadObject → s3:GetObject, the multipart operations →
- * s3:PutObject, Delete*Configuration → the matching Put* action, …); a VersionId switches object actions to
+ * s3:PutObject, CopyObject → s3:PutObject, Delete*Configuration → the matching Put* action, …); a VersionId switches object actions to
  * their *Version form (s3:GetObjectVersion, s3:DeleteObjectVersion, …). CopyObject and UploadPartCopy also
  * read their source (s3:GetObject); DeleteObjects is s3:DeleteObject on every key. Condition keys:
  * s3:prefix, s3:delimiter, s3:max-keys (listings), s3:VersionId, s3:x-amz-acl.
@@ -22,6 +22,7 @@ const ACTIONS: Record<string, string> = {
   HeadObject: "s3:GetObject",
   SelectObjectContent: "s3:GetObject",
   GetObjectTorrent: "s3:GetObject",
+  CopyObject: "s3:PutObject",
   CreateMultipartUpload: "s3:PutObject",
   UploadPart: "s3:PutObject",
   UploadPartCopy: "s3:PutObject",
