@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { accessDeniedMessage, evaluate, principalMatches } from "./evaluate.js";
+import { accessDeniedMessage, evaluate, isContextFree, principalMatches } from "./evaluate.js";
 import type { AuthorizationRequest, CallerIdentity, ConditionValue, DecisionKind } from "./types.js";
 
 const A = "111122223333";
@@ -163,3 +163,23 @@ for (const c of TRUST_CASES) {
     assert.equal(principalMatches(c.policy, c.who, c.action, c.context ?? {}), c.expect);
   });
 }
+
+test("isContextFree: conditions and policy variables make a decision depend on the request", () => {
+  assert.equal(isContextFree({ caller: user("a", [pol(allow("s3:*"))]) }), true);
+  assert.equal(isContextFree({ caller: user("a", [pol(allow("s3:*", "arn:aws:s3:::b/${aws:username}/*"))]) }), false);
+  assert.equal(isContextFree({ caller: user("a", [pol(allow("s3:*", "*", { Condition: { Bool: { "aws:SecureTransport": "true" } } }))]) }), false);
+  assert.equal(isContextFree({ caller: user("a", [pol(allow("s3:*"))]), resourcePolicy: pol(allow("s3:*", "*", { Principal: "*", Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/8" } } })) }), false);
+  assert.equal(isContextFree({ caller: user("a", [pol(allow("s3:*"))], { permissionsBoundary: pol(allow("*", "*", { Condition: { Null: { "aws:TokenIssueTime": "true" } } })) }) }), false);
+});
+
+test("principalMatches: a service in a resource policy (a Lambda function policy allowing API Gateway from one API)", () => {
+  const fn = `arn:aws:lambda:us-east-1:${A}:function:f`;
+  const policy = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Sid: "apigw", Effect: "Allow", Principal: { Service: "apigateway.amazonaws.com" }, Action: "lambda:InvokeFunction", Resource: fn, Condition: { ArnLike: { "AWS:SourceArn": `arn:aws:execute-api:us-east-1:${A}:api1/*/GET/*` } } }],
+  });
+  const who = { Service: "apigateway.amazonaws.com" };
+  assert.equal(principalMatches(policy, who, "lambda:InvokeFunction", { "aws:sourcearn": `arn:aws:execute-api:us-east-1:${A}:api1/prod/GET/items` }, fn), true);
+  assert.equal(principalMatches(policy, who, "lambda:InvokeFunction", { "aws:sourcearn": `arn:aws:execute-api:us-east-1:${A}:api2/prod/GET/items` }, fn), false);
+  assert.equal(principalMatches(policy, who, "lambda:InvokeFunction", { "aws:sourcearn": `arn:aws:execute-api:us-east-1:${A}:api1/prod/GET/items` }, `${fn}:prod`), false);
+});

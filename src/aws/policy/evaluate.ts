@@ -39,6 +39,8 @@ type ResourcePattern = { glob: Glob } | { raw: string };
 
 interface CompiledPolicy {
   statements: CompiledStatement[];
+  /** No Condition and no policy variable anywhere: its answer depends only on action, resource and principal. */
+  contextFree: boolean;
 }
 
 const CACHE_LIMIT = 4096;
@@ -50,7 +52,7 @@ export function compilePolicy(policy: string | PolicyDocument): CompiledPolicy {
   let c = cache.get(policy);
   if (!c) {
     const doc = normalizePolicy(policy);
-    c = doc ? compileDocument(doc) : { statements: [] };
+    c = doc ? compileDocument(doc) : { statements: [], contextFree: true };
     if (cache.size >= CACHE_LIMIT) cache.clear();
     cache.set(policy, c);
   }
@@ -62,21 +64,35 @@ function compileDocument(doc: PolicyDocument): CompiledPolicy {
   const resources = (list: string[] | undefined): ResourcePattern[] | null =>
     list ? list.map((r) => (variables && hasVariables(r) ? { raw: r } : { glob: compileGlob(r) })) : null;
   const actions = (list: string[] | undefined): Glob[] | null => (list ? list.map((a) => compileGlob(a.toLowerCase())) : null);
-  return {
-    statements: doc.Statement.map((s) => {
-      const out: CompiledStatement = {
-        effect: s.Effect,
-        actions: actions(s.Action),
-        notActions: actions(s.NotAction),
-        resources: resources(s.Resource),
-        notResources: resources(s.NotResource),
-        conditions: s.Condition ? compileConditions(s.Condition, variables) : [],
-      };
-      if (s.Principal !== undefined) out.principal = s.Principal;
-      if (s.NotPrincipal !== undefined) out.notPrincipal = s.NotPrincipal;
-      return out;
-    }),
-  };
+  const statements = doc.Statement.map((s) => {
+    const out: CompiledStatement = {
+      effect: s.Effect,
+      actions: actions(s.Action),
+      notActions: actions(s.NotAction),
+      resources: resources(s.Resource),
+      notResources: resources(s.NotResource),
+      conditions: s.Condition ? compileConditions(s.Condition, variables) : [],
+    };
+    if (s.Principal !== undefined) out.principal = s.Principal;
+    if (s.NotPrincipal !== undefined) out.notPrincipal = s.NotPrincipal;
+    return out;
+  });
+  const hasRaw = (list: ResourcePattern[] | null) => !!list && list.some((p) => "raw" in p);
+  const contextFree = statements.every((s) => !s.conditions.length && !hasRaw(s.resources) && !hasRaw(s.notResources));
+  return { statements, contextFree };
+}
+
+/**
+ * True when no policy a request involves has a Condition or a policy variable: the decision then depends
+ * only on the caller's policies, the action and the resource, and the authorizer may cache it by those.
+ */
+export function isContextFree(req: Pick<AuthorizationRequest, "caller" | "resourcePolicy">): boolean {
+  const { caller } = req;
+  if (caller.allPowerful) return true;
+  for (const p of caller.identityPolicies) if (!compilePolicy(p).contextFree) return false;
+  if (caller.permissionsBoundary && !compilePolicy(caller.permissionsBoundary).contextFree) return false;
+  for (const p of caller.sessionPolicies ?? []) if (!compilePolicy(p).contextFree) return false;
+  return !req.resourcePolicy || compilePolicy(req.resourcePolicy).contextFree;
 }
 
 function actionMatches(s: CompiledStatement, actionLower: string): boolean {

@@ -40,6 +40,8 @@ const ERRORS: Array<{ name: string; json: string; kind: PolicyKind; message: str
   { name: "trust policy with Resource", json: doc({ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole", Resource: "*" }), kind: "trust", message: "Has prohibited field Resource" },
   { name: "trust policy with an unknown field", json: doc({ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole", Foo: 1 }), kind: "trust", message: "Unknown field Foo" },
   { name: "trust policy with an unknown principal type", json: doc({ Effect: "Allow", Principal: { Robot: "x" }, Action: "sts:AssumeRole" }), kind: "trust", message: 'Invalid principal in policy: "Robot":"x"' },
+  { name: "trust policy with a wildcard in an AWS principal ARN", json: doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:role/*" }, Action: "sts:AssumeRole" }), kind: "trust", message: 'Invalid principal in policy: "AWS":"arn:aws:iam::123456789012:role/*"' },
+  { name: "trust policy with a malformed AWS principal", json: doc({ Effect: "Allow", Principal: { AWS: ["123456789012", "bob"] }, Action: "sts:AssumeRole" }), kind: "trust", message: 'Invalid principal in policy: "AWS":"bob"' },
   { name: "resource policy without Principal", json: doc({ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }), kind: "resource", message: "Missing required field Principal" },
 ];
 

@@ -174,8 +174,8 @@ function checkStatementSyntax(s: unknown, kind: PolicyKind, lenient = false): Po
     if (kind === "identity" && ("Principal" in s || "NotPrincipal" in s)) throw malformed("Policy document should not specify a principal.");
     if (kind !== "identity" && !("Principal" in s) && !("NotPrincipal" in s)) throw malformed("Missing required field Principal");
   }
-  if ("Principal" in s) out.Principal = principal(s.Principal);
-  if ("NotPrincipal" in s) out.NotPrincipal = principal(s.NotPrincipal);
+  if ("Principal" in s) out.Principal = principal(s.Principal, !lenient);
+  if ("NotPrincipal" in s) out.NotPrincipal = principal(s.NotPrincipal, !lenient);
   if ("Condition" in s) out.Condition = condition(s.Condition);
   return out;
 }
@@ -186,13 +186,22 @@ function stringList(v: unknown): string[] {
   throw malformed(SYNTAX);
 }
 
-function principal(v: unknown): PrincipalValue {
+/**
+ * An AWS principal IAM accepts: "*", an account id, an IAM/STS ARN of an account without wildcards, or the
+ * unique id IAM shows in place of a deleted user or role. (Whether the named entity exists is IAM's check.)
+ */
+const AWS_PRINCIPAL = /^(\*|\d{12}|arn:aws[a-z-]*:(iam|sts)::\d{12}:[^*?]+|A(ROA|IDA)[A-Z0-9]+)$/;
+
+function principal(v: unknown, strict: boolean): PrincipalValue {
   if (v === "*") return "*";
   if (!isObject(v)) throw malformed(SYNTAX);
   const out: Record<string, string[]> = {};
   for (const [type, value] of Object.entries(v)) {
     if (!PRINCIPAL_TYPES.has(type)) throw malformed(`Invalid principal in policy: "${type}":${JSON.stringify(value)}`);
     out[type] = stringList(value);
+    if (strict && type === "AWS") {
+      for (const p of out[type]) if (!AWS_PRINCIPAL.test(p)) throw malformed(`Invalid principal in policy: "AWS":"${p}"`);
+    }
   }
   return out;
 }
