@@ -31,6 +31,8 @@ export interface Config {
   adminRoutes: boolean;
   /** Lambda: run environments inside bubblewrap ("auto": when bwrap is installed). */
   lambdaSandbox: "auto" | "bubblewrap" | "off";
+  /** Lambda: how long a new function stays Pending and an update InProgress (0: the next event-loop turn). */
+  lambdaStateMs?: number;
   /** DynamoDB: how long a new table stays CREATING (0: ACTIVE at once, the default for tests' sake). */
   dynamodbCreateMs?: number;
 }
@@ -60,6 +62,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   "lambda-idle-seconds": { flag: "lambda-idle-seconds", env: "SKYPORT_LAMBDA_IDLE_SECONDS", type: "string", default: "300", help: "how long idle function environments stay warm" },
   "lambda-concurrency": { flag: "lambda-concurrency", env: "SKYPORT_LAMBDA_CONCURRENCY", type: "string", default: "1000", help: "account concurrency limit for functions" },
   "lambda-sandbox": { flag: "lambda-sandbox", env: "SKYPORT_LAMBDA_SANDBOX", type: "string", default: "auto", help: "auto | bubblewrap | off: isolate function environments with bubblewrap" },
+  "lambda-state-ms": { flag: "lambda-state-ms", env: "SKYPORT_LAMBDA_STATE_MS", type: "string", default: "0", help: "how long a new function stays Pending and an update InProgress, in milliseconds" },
   "dynamodb-create-seconds": { flag: "dynamodb-create-seconds", env: "SKYPORT_DYNAMODB_CREATE_SECONDS", type: "string", default: "0", help: "how long a new DynamoDB table stays CREATING" },
 };
 
@@ -118,6 +121,7 @@ export function resolveConfig(flags: Record<string, string | boolean | undefined
     shutdownTimeoutMs: int("shutdown-timeout-seconds", 0, 3600) * 1000,
     lambdaAccountConcurrency: int("lambda-concurrency", 1, 100000),
     lambdaSandbox: sandbox,
+    lambdaStateMs: int("lambda-state-ms", 0, 600000),
     dynamodbCreateMs: int("dynamodb-create-seconds", 0, 3600) * 1000,
   };
 }

@@ -16,6 +16,7 @@ import { CodeUrlSigner } from "./code-url.js";
 import { Layers } from "./layers.js";
 import { FunctionUrls } from "./urls.js";
 import { functionArn, notFound, parseFunctionName, versionConfig } from "./functions.js";
+import { checkSettled } from "./states.js";
 import { LambdaStore, type AliasRow, type FunctionRow } from "./store.js";
 
 export abstract class LambdaSettingsOps {
@@ -150,7 +151,8 @@ export abstract class LambdaSettingsOps {
   // ---- versions and aliases -------------------------------------------------------------------------
 
   PublishVersion(ctx: RequestContext, input: L.PublishVersionInput): L.PublishVersionOutput {
-    const { name } = this.resolve(ctx, input.FunctionName);
+    const { name, row } = this.resolve(ctx, input.FunctionName);
+    checkSettled(row.config, ctx);
     return this.publish(ctx, name, input.Description, input.CodeSha256, input.RevisionId);
   }
 
@@ -164,7 +166,7 @@ export abstract class LambdaSettingsOps {
     const last = versions[versions.length - 1];
     if (last && last.CodeSha256 === latest.config.CodeSha256 && last.LastModified === latest.config.LastModified) return last;
     const version = String(meta.nextVersion);
-    const config = { ...versionConfig(latest.config, version, ctx), Description: description ?? latest.config.Description, RevisionId: this.env.ids.uuid(), State: latest.config.State === "Pending" ? "Active" : latest.config.State };
+    const config = { ...versionConfig(latest.config, version, ctx), Description: description ?? latest.config.Description, RevisionId: this.env.ids.uuid() };
     this.store.putFunction(ctx.accountId, ctx.region, name, version, { ...latest, config });
     this.store.putMeta(ctx.accountId, ctx.region, name, { ...meta, nextVersion: meta.nextVersion + 1 });
     return config;
