@@ -156,7 +156,9 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
     if (type === "Event") {
       if (payload.length > Limits.MAX_ASYNC_PAYLOAD_BYTES) throw new ServiceError("RequestEntityTooLargeException", `Request must be smaller than ${Limits.MAX_ASYNC_PAYLOAD_BYTES} bytes for the InvokeFunction operation`, 413);
       checkJson(payload);
-      this.store.enqueue(ctx.accountId, ctx.region, functionArn(ctx, name, version === "$LATEST" ? undefined : version), this.env.ids.uuid(), payload, ctx.clock.now());
+      // Queued under the qualifier invoked (an alias stays an alias: its invoke settings and routing apply when it runs).
+      const q = parseFunctionName(ctx, input.FunctionName, input.Qualifier).qualifier;
+      this.store.enqueue(ctx.accountId, ctx.region, functionArn(ctx, name, q === "$LATEST" ? undefined : q), this.env.ids.uuid(), payload, ctx.clock.now());
       return { StatusCode: 202 };
     }
     if (type !== "RequestResponse") throw new ServiceError("InvalidParameterValueException", `Unsupported InvocationType: ${type}`, 400);
@@ -214,13 +216,14 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
       for (const job of this.store.due(now)) {
         const ctx = this.internalCtx(job.account, job.region);
         const m = /function:([^:]+)(?::(.+))?$/.exec(job.function_arn)!;
-        const name = m[1]!;
-        const version = m[2] ?? "$LATEST";
-        const row = this.store.getFunction(job.account, job.region, name, version);
-        if (!row) {
-          this.store.dequeue(job.id);
+        let target: ReturnType<LambdaProvider["resolve"]>;
+        try {
+          target = this.resolve(ctx, job.function_arn, undefined, true);
+        } catch {
+          this.store.dequeue(job.id); // the function, version or alias is gone
           continue;
         }
+        const { name, version, row } = target;
         const settings = this.invokeConfigs.get(job.account, job.region, name, m[2] ?? "$LATEST") ?? (m[2] ? undefined : this.invokeConfigs.get(job.account, job.region, name, ""));
         const maxRetries = settings?.MaximumRetryAttempts ?? Limits.ASYNC_RETRIES;
         // Mark the attempt before running so a crash of the server does not retry it forever.
