@@ -34,6 +34,8 @@ export interface Config {
   adminRoutes: boolean;
   /** Lambda: run environments inside bubblewrap ("auto": when bwrap is installed). */
   lambdaSandbox: "auto" | "bubblewrap" | "off";
+  /** Lambda: how long a new function stays Pending and an update InProgress (0: the next event-loop turn). */
+  lambdaStateMs?: number;
   /** DynamoDB: how long a new table stays CREATING (0: ACTIVE at once, the default for tests' sake). */
   dynamodbCreateMs?: number;
 }
@@ -65,6 +67,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   "lambda-max-starting": { flag: "lambda-max-starting", env: "SKYPORT_LAMBDA_MAX_STARTING", type: "string", default: "cores", help: "function environments initialising at once (default: the number of cores); more requests wait" },
   "lambda-memory-mb": { flag: "lambda-memory-mb", env: "SKYPORT_LAMBDA_MEMORY_MB", type: "string", default: "auto", help: "memory all function environments may take together (measured PSS); default 1/32 of the machine's, 256–1024" },
   "lambda-sandbox": { flag: "lambda-sandbox", env: "SKYPORT_LAMBDA_SANDBOX", type: "string", default: "auto", help: "auto | bubblewrap | off: isolate function environments with bubblewrap" },
+  "lambda-state-ms": { flag: "lambda-state-ms", env: "SKYPORT_LAMBDA_STATE_MS", type: "string", default: "0", help: "how long a new function stays Pending and an update InProgress, in milliseconds" },
   "dynamodb-create-seconds": { flag: "dynamodb-create-seconds", env: "SKYPORT_DYNAMODB_CREATE_SECONDS", type: "string", default: "0", help: "how long a new DynamoDB table stays CREATING" },
 };
 
@@ -129,6 +132,7 @@ export function resolveConfig(flags: Record<string, string | boolean | undefined
       estimateMb: 48,
     },
     lambdaSandbox: sandbox,
+    lambdaStateMs: int("lambda-state-ms", 0, 600000),
     dynamodbCreateMs: int("dynamodb-create-seconds", 0, 3600) * 1000,
   };
 }
