@@ -7,6 +7,7 @@ import type { AttributeValue, CreateTableInput, KeySchema, Projection } from "..
 import { Limits, Messages } from "./constants.js";
 import type { IndexMeta, Item, KeyType, TableMeta } from "./store.js";
 import { encodeKeyValue } from "./operations/deps.js";
+import { raiseWarm } from "./operations/warm.js";
 
 export const validation = (message: string) => new ServiceError("ValidationException", message, 400);
 export const invalid = (detail: string) => validation(`${Messages.INVALID}: ${detail}`);
@@ -206,6 +207,7 @@ export function checkGsi(idx: GsiInput, defs: string[], types: Map<string, KeyTy
     ...proj,
     provisioned: idx.ProvisionedThroughput ? { read: idx.ProvisionedThroughput.ReadCapacityUnits, write: idx.ProvisionedThroughput.WriteCapacityUnits } : undefined,
     onDemand: idx.OnDemandThroughput,
+    warm: raiseWarm(undefined, idx.WarmThroughput),
   };
 }
 

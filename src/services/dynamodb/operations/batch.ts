@@ -62,7 +62,7 @@ export function batchGetItem(d: Dynamo, ctx: RequestContext, input: BatchGetItem
         bytes += size;
         if (item) found.push(p.paths ? project(item, p.paths as Path[]) : item);
       }
-      if (meter.on) meter.read(p.meta, units);
+      if (meter.on) meter.read(p.meta, units, undefined, p.name);
     }
   });
   if (meter.on) out.ConsumedCapacity = meter.list();
@@ -85,7 +85,7 @@ export function batchWriteItem(d: Dynamo, ctx: RequestContext, input: BatchWrite
     total += n;
   }
   if (total > Limits.MAX_BATCH_WRITE_REQUESTS) throw validation("Too many items requested for the BatchWriteItem call");
-  const ops: Array<{ meta: TableMeta; key: EncodedKey; item?: Item; size?: number }> = [];
+  const ops: Array<{ meta: TableMeta; given: string; key: EncodedKey; item?: Item; size?: number }> = [];
   for (const t of tables) {
     const meta = requireTable(d, ctx, t);
     const seen = new Set<string>();
@@ -99,10 +99,10 @@ export function batchWriteItem(d: Dynamo, ctx: RequestContext, input: BatchWrite
         const key = keyFromItem(meta, item, true);
         const size = itemSize(item);
         if (size > Limits.MAX_ITEM_SIZE_BYTES) throw validation("Item size has exceeded the maximum allowed size");
-        op = { meta, key, item, size };
+        op = { meta, given: t, key, item, size };
       } else {
         checkItemValues(r.DeleteRequest!.Key);
-        op = { meta, key: keyFromKey(meta, r.DeleteRequest!.Key) };
+        op = { meta, given: t, key: keyFromKey(meta, r.DeleteRequest!.Key) };
       }
       const id = keyId(op.key);
       if (seen.has(id)) throw validation("Provided list of item keys contains duplicates");
@@ -119,7 +119,7 @@ export function batchWriteItem(d: Dynamo, ctx: RequestContext, input: BatchWrite
       const blind = op.item && !meter.on && !m.gsis.length && !m.lsis.length && !m.stream?.enabled && !m.pitr?.enabled;
       const old = blind ? undefined : d.engine.get(op.meta, op.key);
       d.engine.write(op.meta, op.key, old, op.item, undefined, op.size);
-      if (meter.on) meter.write(op.meta, old, op.item);
+      if (meter.on) meter.write(op.meta, old, op.item, 1, op.given);
       const icm = itemCollectionMetrics(op.meta, op.item ?? old, input.ReturnItemCollectionMetrics);
       if (icm) (metrics[op.meta.name] ??= []).push(icm);
     }

@@ -41,6 +41,8 @@ export type WriteKind = "Put" | "Update" | "Delete" | "ConditionCheck";
 export interface PreparedWrite {
   kind: WriteKind;
   meta: TableMeta;
+  /** The table's name or ARN as the request gave it (ConsumedCapacity answers an ARN back). */
+  given: string;
   key: EncodedKey;
   /** The key attributes as given (Update creates the item from them). */
   keyItem: Item;
@@ -78,7 +80,7 @@ export function prepareWrite(d: Dynamo, ctx: RequestContext, kind: WriteKind, in
     returnValues = checkReturnValues(input.ReturnValues as string | undefined, ["NONE", "ALL_OLD"]);
   }
   const attrs = attributesOf(input);
-  const w: PreparedWrite = { kind, meta: undefined as never, key: undefined as never, keyItem: {}, returnValues, returnOldOnFailure };
+  const w: PreparedWrite = { kind, meta: undefined as never, given: "", key: undefined as never, keyItem: {}, returnValues, returnOldOnFailure };
   if (kind === "Put") {
     const item = input.Item as Item;
     checkItemValues(item);
@@ -102,6 +104,7 @@ export function prepareWrite(d: Dynamo, ctx: RequestContext, kind: WriteKind, in
   // Only now the table: its key schema decides the rest.
   const meta = requireTable(d, ctx, input.TableName);
   w.meta = meta;
+  w.given = input.TableName;
   w.key = kind === "Put" ? keyFromItem(meta, w.item!) : keyFromKey(meta, w.keyItem);
   if (kind === "Update" && updates && input.UpdateExpression === undefined) {
     for (const name in updates) {
@@ -184,11 +187,11 @@ function runWrite(d: Dynamo, ctx: RequestContext, kind: WriteKind, input: WriteI
   const w = prepareWrite(d, ctx, kind, input);
   w.blind = !meter.on && input.ReturnItemCollectionMetrics !== "SIZE";
   const r = d.store.tx(() => applyWrite(d, w));
-  if (meter.on) meter.write(w.meta, r.old, kind === "Delete" ? undefined : r.next);
+  if (meter.on) meter.write(w.meta, r.old, kind === "Delete" ? undefined : r.next, 1, w.given);
   const out: PutItemOutput = {};
   const attrs = returnedAttributes(w, r);
   if (attrs) out.Attributes = attrs;
-  if (meter.on) out.ConsumedCapacity = meter.one(w.meta);
+  if (meter.on) out.ConsumedCapacity = meter.one(w.meta, w.given);
   const icm = itemCollectionMetrics(w.meta, r.next ?? r.old, input.ReturnItemCollectionMetrics as string | undefined);
   if (icm) out.ItemCollectionMetrics = icm;
   return out;
@@ -213,8 +216,8 @@ export function getItem(d: Dynamo, ctx: RequestContext, input: GetItemInput): Ge
   if (item) out.Item = paths ? project(item, paths) : item;
   if (mode !== "NONE") {
     const meter = new CapacityMeter(mode);
-    meter.read(meta, readUnits(item ? itemSize(item) : 0, input.ConsistentRead === true));
-    out.ConsumedCapacity = meter.one(meta);
+    meter.read(meta, readUnits(item ? itemSize(item) : 0, input.ConsistentRead === true), undefined, input.TableName);
+    out.ConsumedCapacity = meter.one(meta, input.TableName);
   }
   return out;
 }

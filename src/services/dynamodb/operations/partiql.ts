@@ -21,7 +21,7 @@ import { keyFromItem, keyFromKey, typeOf, validation } from "../validate.js";
 import { encodeKeyValue, itemSize } from "./deps.js";
 import { applyUpdate, evaluateCondition, project, type ConditionNode, type Path, type UpdateAction } from "./deps.js";
 import { parsePartiql } from "./deps.js";
-import { CapacityMeter, readUnits } from "./capacity.js";
+import { CapacityMeter, readUnits, transactReadUnits } from "./capacity.js";
 import { requireTable, type Dynamo } from "./context.js";
 import type { EncodedKey } from "./engine.js";
 import { checkItemValues, checkReturnConsumedCapacity, conditionFailed, rawItemOf } from "./params.js";
@@ -101,6 +101,7 @@ interface SelectPage {
   lastKey?: Item;
   bytes: number;
   meta: TableMeta;
+  index?: IndexMeta;
 }
 
 /** Runs a SELECT: one partition when WHERE fixes its key, else a scan, filtered by WHERE. */
@@ -148,7 +149,7 @@ function executeSelect(d: Dynamo, ctx: RequestContext, s: Extract<Statement, { k
       break;
     }
   }
-  const page: SelectPage = { items, bytes, meta };
+  const page: SelectPage = { items, bytes, meta, index };
   if (stopped && last) {
     const k: Item = { [meta.hashKey]: last[meta.hashKey]! };
     if (meta.rangeKey) k[meta.rangeKey] = last[meta.rangeKey]!;
@@ -192,7 +193,7 @@ export function executeStatement(d: Dynamo, ctx: RequestContext, input: ExecuteS
       out.LastEvaluatedKey = page.lastKey;
     }
     if (meter.on) {
-      meter.read(page.meta, readUnits(page.bytes, input.ConsistentRead === true));
+      meter.read(page.meta, readUnits(page.bytes, input.ConsistentRead === true), page.index);
       out.ConsumedCapacity = meter.one(page.meta);
     }
     return out;
@@ -258,14 +259,14 @@ export function executeTransaction(d: Dynamo, ctx: RequestContext, input: Execut
   const statements = input.TransactStatements.map((st) => parse(st.Statement, st.Parameters));
   const reads = statements.filter((s) => s.kind === "SELECT").length;
   if (reads && reads !== n) throw validation("Transaction must consist of either all read statements or all write statements");
-  const meter = new CapacityMeter(mode);
+  const meter = new CapacityMeter(mode, true);
   if (reads) {
     const responses = d.store.tx(() =>
       statements.map((s) => {
         const sel = s as Extract<Statement, { kind: "SELECT" }>;
         const meta = requireTable(d, ctx, sel.table);
         const item = d.engine.get(meta, keyOfWhere(meta, sel.equalities));
-        if (meter.on) meter.read(meta, readUnits(item ? itemSize(item) : 0, true) * 2);
+        if (meter.on) meter.read(meta, transactReadUnits(item ? itemSize(item) : 0));
         return item && (!sel.where || evaluateCondition(sel.where, item)) ? { Item: sel.paths ? project(item, sel.paths) : item } : {};
       }),
     );

@@ -12,7 +12,7 @@ import type { Item } from "../store.js";
 import { keyFromKey, validation } from "../validate.js";
 import { itemSize } from "./deps.js";
 import { evaluateCondition, project } from "./deps.js";
-import { CapacityMeter, itemCollectionMetrics, readUnits } from "./capacity.js";
+import { CapacityMeter, itemCollectionMetrics, transactReadUnits } from "./capacity.js";
 import { requireTable, type Dynamo } from "./context.js";
 import { prepareWrite, writeChecked, type PreparedWrite, type WriteKind } from "./items.js";
 import { attributesOf, checkItemValues, checkReturnConsumedCapacity, projectionOf, wireItem } from "./params.js";
@@ -72,8 +72,8 @@ export function runTransaction(d: Dynamo, writes: PreparedWrite[], meter?: Capac
       try {
         const r = writeChecked(d, w, olds[i]);
         if (meter?.on) {
-          if (w.kind === "ConditionCheck") meter.failedWrite(w.meta, 2);
-          else meter.write(w.meta, r.old, w.kind === "Delete" ? undefined : r.next, 2);
+          if (w.kind === "ConditionCheck") meter.tableWrite(w.meta, 2, w.given);
+          else meter.write(w.meta, r.old, w.kind === "Delete" ? undefined : r.next, 2, w.given);
         }
         return r;
       } catch (e) {
@@ -101,11 +101,21 @@ export function transactWriteItems(d: Dynamo, ctx: RequestContext, input: Transa
     const prev = d.store.stmt("SELECT hash FROM dynamodb_tokens WHERE account = ? AND region = ? AND token = ?").get(ctx.accountId, ctx.region, token) as { hash: string } | undefined;
     if (prev) {
       if (prev.hash !== hash) throw new ServiceError("IdempotentParameterMismatchException", "Request parameters did not match the previous request with the same ClientRequestToken", 400);
-      // Same request again within 10 minutes: succeeds without writing twice.
-      return {};
+      // Same request again within 10 minutes: succeeds without writing twice, and (API_TransactWriteItems,
+      // ClientRequestToken) reports the read units of reading the items instead of the write units.
+      const replay = new CapacityMeter(mode, true);
+      if (!replay.on) return {};
+      const writes = prepareTransaction(d, ctx, input.TransactItems);
+      d.store.tx(() => {
+        for (const w of writes) {
+          const item = d.engine.get(w.meta, w.key);
+          replay.read(w.meta, transactReadUnits(item ? itemSize(item) : 0), undefined, w.given);
+        }
+      });
+      return { ConsumedCapacity: replay.list() };
     }
   }
-  const meter = new CapacityMeter(mode);
+  const meter = new CapacityMeter(mode, true);
   const writes = prepareTransaction(d, ctx, input.TransactItems);
   const results = d.store.tx(() => {
     const r = runTransaction(d, writes, meter);
@@ -140,13 +150,13 @@ export function transactGetItems(d: Dynamo, ctx: RequestContext, input: Transact
     const id = `${meta.tid}:${key.pk.toString("hex")}:${key.sk.toString("hex")}`;
     if (seen.has(id)) throw validation("Transaction request cannot include multiple operations on one item");
     seen.add(id);
-    return { meta, key, paths };
+    return { meta, given: g.TableName, key, paths };
   });
-  const meter = new CapacityMeter(mode);
+  const meter = new CapacityMeter(mode, true);
   const responses = d.store.tx(() =>
     gets.map((g) => {
       const item = d.engine.get(g.meta, g.key);
-      if (meter.on) meter.read(g.meta, readUnits(item ? itemSize(item) : 0, true) * 2);
+      if (meter.on) meter.read(g.meta, transactReadUnits(item ? itemSize(item) : 0), undefined, g.given);
       return item ? { Item: g.paths ? project(item, g.paths) : item } : {};
     }),
   );
