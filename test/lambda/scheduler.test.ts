@@ -23,6 +23,7 @@ exports.handler = async (event) => {
 interface FunctionHealth {
   function: string;
   environments: number;
+  idle: number;
   starts: number;
   waits: number;
   waiting: number;
@@ -88,11 +89,43 @@ describe("one start slot", () => {
   });
 });
 
+describe("spare environments", () => {
+  let server: TestServer;
+  let lambda: LambdaClient;
+  before(async () => {
+    server = await startServer({ "lambda-spares": "1" });
+    lambda = new LambdaClient(server.clientConfig);
+  });
+  after(() => server.stop());
+
+  const spare = async () => (await health(server)).functions.find((f) => f.function.startsWith("spare:nodejs:128:"));
+  async function spareReady(starts: number): Promise<FunctionHealth> {
+    for (;;) {
+      const s = await spare();
+      if (s && s.starts >= starts && s.idle === 1) return s;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  test("Invoke: after a cold start a spare is kept ready, and the next cold start of the class takes it over", async () => {
+    const a = await create(lambda);
+    assert.equal((await invoke(lambda, a)).error, undefined);
+    await spareReady(1);
+    const b = await create(lambda);
+    const r = await invoke(lambda, b, { sleep: 1 });
+    assert.equal(r.error, undefined, JSON.stringify(r.json));
+    const s = await spareReady(2); // taken over by b, and replaced
+    assert.equal(s.starts, 2);
+    const again = await invoke(lambda, b);
+    assert.equal(again.json.pid, r.json.pid, "the spare became b's own warm environment");
+  });
+});
+
 describe("a small memory budget", () => {
   let server: TestServer;
   let lambda: LambdaClient;
   before(async () => {
-    server = await startServer({ "lambda-memory-mb": "64" });
+    server = await startServer({ "lambda-memory-mb": "64", "lambda-spares": "0" });
     lambda = new LambdaClient(server.clientConfig);
   });
   after(() => server.stop());

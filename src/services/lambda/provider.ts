@@ -23,6 +23,7 @@
  * code until the update completes); environments are host processes (sandboxed when possible); Runtime API and code download
  * are served on Skyport's port under /_aws/.
  */
+import { join } from "node:path";
 import type * as L from "../../aws/api/lambda.js";
 import { authenticateSigV4 } from "../../aws/authenticate.js";
 import { ServiceError } from "../../aws/errors.js";
@@ -73,6 +74,8 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
       ids: env.ids,
       idleMs: env.config.lambdaIdleMs,
       accountLimit: env.config.lambdaAccountConcurrency,
+      spares: env.config.lambdaSpares ?? 0,
+      sparesDir: join(env.config.dataDir, "lambda", "spares"),
       limits: env.config.lambdaLimits,
       runtimeApiBase: () => `${env.services.localEndpoint.replace(/^http:\/\//, "")}${RUNTIME_API_PREFIX.slice(0, -1)}`,
       logSink: (bp, stream, lines) => this.logs.add(bp, stream, lines),

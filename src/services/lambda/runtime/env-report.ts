@@ -37,6 +37,7 @@ export class EnvironmentReporter {
         environments: r.environments,
         starting: r.starting,
         busy: r.busy,
+        idle: r.idle,
         waiting: r.waiting,
         memoryMb: r.memoryMb,
         starts: r.starts,

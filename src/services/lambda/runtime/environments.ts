@@ -8,7 +8,8 @@
  * server never goes down with it.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { copyFileSync, linkSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
 import type { Clock } from "../../../core/clock.js";
 import type { IdGenerator } from "../../../core/ids.js";
 import type { LaunchedProcess, LaunchSpec, ProcessLauncher } from "../../../runtime/process-launcher.js";
@@ -33,6 +34,24 @@ export interface EnvironmentBlueprint {
   launchSpec(runtimeApi: string, logStream: string, credentials: EnvironmentCredentials): LaunchSpec;
   /** Account-level and function-level concurrency limits. */
   reserved?: number;
+  /** Present when the function can take over a pre-started spare environment (see SpareTemplate). */
+  spare?: SpareTemplate;
+}
+
+/**
+ * Spare environments: the runtime already started (sandbox, process, bootstrap) with an empty code directory,
+ * waiting to become a function's environment — a cold start then costs only the function's own init. A spare
+ * serves one function for its whole life and is never handed back.
+ */
+export interface SpareTemplate {
+  /** Spares of a class are interchangeable (runtime family, memory size, /tmp size). */
+  classKey: string;
+  /** The function's code on the host, linked into the spare's code directory when it takes it over. */
+  hostTask: string;
+  /** How a spare of this class is launched (its code directory empty until then). */
+  launch(runtimeApi: string, codeDir: string): LaunchSpec;
+  /** The environment variables the function's runtime gets when it takes the spare over. */
+  env(runtimeApi: string, logStream: string, credentials: EnvironmentCredentials, codeDir: string): Record<string, string>;
 }
 
 export interface InvocationRequest {
@@ -94,13 +113,18 @@ class Environment {
   measuredAt = 0;
   /** Pre-started for provisioned concurrency: kept warm, never evicted. */
   provisioned = false;
+  /** A spare: its class, its code directory on the host, and its wait for a function (set while it waits). */
+  spareClass?: string;
+  codeDir?: string;
+  awaitingAssignment?: (env: Record<string, string> | undefined) => void;
   constructor(
     readonly id: string,
     /** The secret in the environment's Runtime API address: only the environment knows it (never logged). */
     readonly token: string,
-    readonly credentials: EnvironmentCredentials,
-    readonly blueprint: EnvironmentBlueprint,
-    readonly logStream: string,
+    /** Undefined for a spare until a function takes it over. */
+    public credentials: EnvironmentCredentials | undefined,
+    public blueprint: EnvironmentBlueprint,
+    public logStream: string,
     readonly proc: LaunchedProcess,
     now: number,
   ) {
@@ -130,7 +154,13 @@ export interface EnvironmentManagerOptions {
   credentials: { issue(bp: EnvironmentBlueprint): EnvironmentCredentials; revoke(c: EnvironmentCredentials): void };
   /** Start slots and the memory budget of all environments (see scheduler.ts). */
   limits: SchedulerLimits;
+  /** Spare environments kept ready per class (0: none); their code directories live under sparesDir. */
+  spares: number;
+  sparesDir: string;
 }
+
+/** A spare class stays wanted this long after a function of it last started, ms. */
+const SPARE_CLASS_TTL_MS = 10 * 60_000;
 
 /** How often an environment's memory is measured again (it grows as the function warms up), ms. */
 const MEASURE_EVERY_MS = 5_000;
@@ -147,6 +177,8 @@ export interface PoolReport extends PoolStats {
   environments: number;
   starting: number;
   busy: number;
+  /** Ready for work (idle, or a spare waiting for its function). */
+  idle: number;
   waiting: number;
   memoryMb: number;
 }
@@ -159,9 +191,15 @@ export class EnvironmentManager {
   private readonly scheduler: EnvironmentScheduler<Waiting>;
   /** Provisioned environments still to start (they take start slots like any other). */
   private prestarts: EnvironmentBlueprint[] = [];
+  /** Spare classes wanted (the template of the last function of each, and when it last started one). */
+  private readonly spareClasses = new Map<string, { template: SpareTemplate; lastUsed: number }>();
 
   constructor(private readonly o: EnvironmentManagerOptions) {
     this.scheduler = new EnvironmentScheduler<Waiting>(o.limits, () => o.clock.now());
+    if (o.spares > 0) {
+      rmSync(o.sparesDir, { recursive: true, force: true }); // code directories of spares a previous run left
+      mkdirSync(o.sparesDir, { recursive: true });
+    }
   }
 
   /** Runs one invocation; resolves with its result (errors of the function are results, not throws). */
@@ -185,7 +223,7 @@ export class EnvironmentManager {
     return new Promise<InvocationResult>((resolve) => {
       const p: Pending = { req, started: performance.now(), deadline: now + bp.timeoutSec * 1000, resolve, logLines: [] };
       if (env) return this.assign(env, p);
-      const started = this.worthStarting(bp) ? this.tryStart(bp) : undefined;
+      const started = this.worthStarting(bp) ? this.takeSpare(bp) ?? this.tryStart(bp) : undefined;
       if (started) return this.assign(started, p);
       this.busyTotal++; // it counts against the account's concurrency while it waits
       this.scheduler.enqueue(bp.poolKey, bp.envKey, { bp, p });
@@ -207,8 +245,9 @@ export class EnvironmentManager {
         env,
         poolKey: env.blueprint.poolKey,
         envKey: env.blueprint.envKey,
-        starting: env.initDurationMs === undefined,
-        idle: env.state === "idle",
+        // A spare starting is background work: it never holds a start slot a waiting request could use.
+        starting: env.initDurationMs === undefined && !env.awaitingAssignment && !(env.spareClass && !env.credentials),
+        idle: env.state === "idle" || !!env.awaitingAssignment,
         lastUsed: env.lastUsed,
         memoryMb: env.memoryMb,
         provisioned: env.provisioned,
@@ -226,6 +265,7 @@ export class EnvironmentManager {
       for (const head of this.scheduler.waitingKeys()) {
         const idle = this.idleFor(head.envKey, head.poolKey);
         let env = idle;
+        if (!env && this.worthStarting(head.item.bp)) env = this.takeSpare(head.item.bp);
         if (!env && this.worthStarting(head.item.bp)) {
           const plan = this.scheduler.planStart(this.slots(), head.poolKey);
           if (!plan.ok) break; // no start slot or no memory: nothing else can start either
@@ -245,6 +285,101 @@ export class EnvironmentManager {
       this.prestarts.shift();
       this.start(bp).provisioned = true;
     }
+    this.replenishSpares();
+  }
+
+  /** Wants spares of a class from now on (a function of it just started an environment). */
+  private noteSpareClass(bp: EnvironmentBlueprint): void {
+    if (!bp.spare || this.o.spares <= 0) return;
+    this.spareClasses.set(bp.spare.classKey, { template: bp.spare, lastUsed: this.o.clock.now() });
+  }
+
+  /** Starts missing spares of the wanted classes — only with a free start slot, free memory and nobody waiting. */
+  private replenishSpares(): void {
+    if (this.o.spares <= 0 || this.scheduler.waiting() > 0) return;
+    const now = this.o.clock.now();
+    for (const [classKey, want] of this.spareClasses) {
+      if (now - want.lastUsed > SPARE_CLASS_TTL_MS) {
+        this.spareClasses.delete(classKey);
+        continue;
+      }
+      let have = 0;
+      for (const e of this.pool(`spare:${classKey}`)) if (e.state !== "dead") have++;
+      for (; have < this.o.spares; have++) {
+        const plan = this.scheduler.planStart(this.slots(), `spare:${classKey}`);
+        if (!plan.ok || plan.evict.length) return; // a spare never pushes an environment out
+        this.startSpare(classKey, want.template);
+      }
+    }
+  }
+
+  private startSpare(classKey: string, template: SpareTemplate): void {
+    const id = this.o.ids.hex(16);
+    const token = randomBytes(24).toString("hex");
+    const codeDir = join(this.o.sparesDir, id);
+    mkdirSync(codeDir, { recursive: true, mode: 0o755 });
+    const bp: EnvironmentBlueprint = {
+      account: "", region: "", poolKey: `spare:${classKey}`, envKey: `spare:${classKey}`, functionName: "", version: "", memoryMb: 0, timeoutSec: 0,
+      launchSpec: () => template.launch(`${this.o.runtimeApiBase()}/${token}`, codeDir),
+    };
+    const proc = this.o.launcher.launch(bp.launchSpec("", "", undefined as never));
+    const env = new Environment(id, token, undefined, bp, "", proc, performance.now());
+    env.spareClass = classKey;
+    env.codeDir = codeDir;
+    this.scheduler.noteStart(bp.poolKey);
+    env.lastUsed = this.o.clock.now();
+    this.envs.set(token, env);
+    this.pool(bp.poolKey).add(env);
+    proc.onLine((line) => this.onLine(env, line));
+    proc.onExit((code, signal) => this.onExit(env, code, signal));
+  }
+
+  /** A spare's bootstrap asks what it is to become (long poll): resolves with the function's variables. */
+  assignment(token: string): Promise<Record<string, string> | undefined> {
+    const env = this.envs.get(token);
+    if (!env?.spareClass || env.state === "dead" || env.credentials) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      env.awaitingAssignment = resolve;
+      this.pump(); // it no longer takes a start slot: a waiting request may take it, or another start
+    });
+  }
+
+  /** Hands a ready spare of the blueprint's class to the function: its code linked in, its variables sent. */
+  private takeSpare(bp: EnvironmentBlueprint): Environment | undefined {
+    if (!bp.spare) return undefined;
+    this.noteSpareClass(bp);
+    let env: Environment | undefined;
+    for (const e of this.pool(`spare:${bp.spare.classKey}`)) {
+      if (e.awaitingAssignment && e.state !== "dead") {
+        env = e;
+        break;
+      }
+    }
+    if (!env) return undefined;
+    try {
+      linkTree(bp.spare.hostTask, env.codeDir!);
+    } catch (e) {
+      this.kill(env);
+      return undefined;
+    }
+    const credentials = this.o.credentials.issue(bp);
+    const logStream = logStreamName(this.o.clock.now(), bp.version, env.id);
+    const vars = bp.spare.env(`${this.o.runtimeApiBase()}/${env.token}`, logStream, credentials, env.codeDir!);
+    this.pool(env.blueprint.poolKey).delete(env);
+    env.blueprint = bp;
+    env.credentials = credentials;
+    env.logStream = logStream;
+    env.initStarted = performance.now();
+    env.initLogs = bp.initLines?.length ? [...bp.initLines] : [];
+    env.state = "starting";
+    env.lastUsed = this.o.clock.now();
+    this.pool(bp.poolKey).add(env);
+    this.scheduler.noteStart(bp.poolKey);
+    const give = env.awaitingAssignment!;
+    env.awaitingAssignment = undefined;
+    give(vars);
+    queueMicrotask(() => this.pump()); // a replacement spare
+    return env;
   }
 
   /** Whether another environment of this version pays off, given those it has and the requests waiting. */
@@ -276,7 +411,7 @@ export class EnvironmentManager {
     const out = new Map<string, PoolReport>();
     const get = (poolKey: string): PoolReport => {
       let r = out.get(poolKey);
-      if (!r) out.set(poolKey, (r = { poolKey, environments: 0, starting: 0, busy: 0, waiting: this.scheduler.waiting(poolKey), memoryMb: 0, ...this.scheduler.poolStats(poolKey) }));
+      if (!r) out.set(poolKey, (r = { poolKey, environments: 0, starting: 0, busy: 0, idle: 0, waiting: this.scheduler.waiting(poolKey), memoryMb: 0, ...this.scheduler.poolStats(poolKey) }));
       return r;
     };
     for (const s of this.slots()) {
@@ -284,6 +419,7 @@ export class EnvironmentManager {
       r.environments++;
       if (s.starting) r.starting++;
       if (s.env.current || s.env.queued) r.busy++;
+      if (s.idle) r.idle++;
       r.memoryMb += s.memoryMb ?? 0;
     }
     for (const poolKey of this.scheduler.allStats().keys()) get(poolKey);
@@ -298,9 +434,8 @@ export class EnvironmentManager {
 
   private start(bp: EnvironmentBlueprint): Environment {
     const id = this.o.ids.hex(16);
-    const d = new Date(this.o.clock.now());
-    const day = `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, "0")}/${String(d.getUTCDate()).padStart(2, "0")}`;
-    const logStream = `${day}/[${bp.version}]${id}`;
+    const logStream = logStreamName(this.o.clock.now(), bp.version, id);
+    this.noteSpareClass(bp);
     const token = randomBytes(24).toString("hex");
     const credentials = this.o.credentials.issue(bp);
     const spec = bp.launchSpec(`${this.o.runtimeApiBase()}/${token}`, logStream, credentials);
@@ -543,7 +678,10 @@ export class EnvironmentManager {
 
   private forget(env: Environment): void {
     const known = this.envs.get(env.token) === env;
-    if (known) this.o.credentials.revoke(env.credentials);
+    if (known && env.credentials) this.o.credentials.revoke(env.credentials);
+    if (known && env.codeDir) rmSync(env.codeDir, { recursive: true, force: true });
+    env.awaitingAssignment?.(undefined);
+    env.awaitingAssignment = undefined;
     this.envs.delete(env.token);
     this.pools.get(env.blueprint.poolKey)?.delete(env);
     // Its memory and (if it was starting) its start slot are free: waiting requests may start one. Deferred:
@@ -587,6 +725,31 @@ export class EnvironmentManager {
   count(poolKey?: string): number {
     if (poolKey === undefined) return this.envs.size;
     return this.pools.get(poolKey)?.size ?? 0;
+  }
+}
+
+function logStreamName(now: number, version: string, id: string): string {
+  const d = new Date(now);
+  return `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, "0")}/${String(d.getUTCDate()).padStart(2, "0")}/[${version}]${id}`;
+}
+
+/** Mirrors a code tree into an (empty) directory with hard links, copying where links cannot be made. */
+function linkTree(from: string, to: string): void {
+  for (const e of readdirSync(from, { withFileTypes: true })) {
+    const a = join(from, e.name);
+    const b = join(to, e.name);
+    if (e.isDirectory()) {
+      mkdirSync(b, { mode: statSync(a).mode & 0o7777 });
+      linkTree(a, b);
+    } else if (e.isSymbolicLink()) {
+      symlinkSync(readlinkSync(a), b);
+    } else {
+      try {
+        linkSync(a, b);
+      } catch {
+        copyFileSync(a, b);
+      }
+    }
   }
 }
 
