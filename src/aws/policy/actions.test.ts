@@ -61,6 +61,11 @@ const CASES: Array<{ service: string; op: string; input: Record<string, unknown>
   { service: "apigateway", op: "PutMethod", input: { restApiId: "a1", resourceId: "r1", httpMethod: "GET" }, action: "apigateway:PUT", resources: [`arn:aws:apigateway:${R}::/restapis/a1/resources/r1/methods/GET`] },
   { service: "apigateway", op: "UpdateStage", input: { restApiId: "a1", stageName: "prod" }, action: "apigateway:PATCH", resources: [`arn:aws:apigateway:${R}::/restapis/a1/stages/prod`] },
   { service: "apigateway", op: "DeleteRestApi", input: { restApiId: "a1" }, action: "apigateway:DELETE", resources: [`arn:aws:apigateway:${R}::/restapis/a1`] },
+  { service: "apigateway", op: "TagResource", input: { resourceArn: `arn:aws:apigateway:${R}::/restapis/a1`, tags: { a: "b" } }, action: "apigateway:PUT", resources: [`arn:aws:apigateway:${R}::/tags/${encodeURIComponent(`arn:aws:apigateway:${R}::/restapis/a1`)}`] },
+  { service: "apigatewayv2", op: "CreateRoute", input: { ApiId: "h1", RouteKey: "GET /x" }, action: "apigateway:POST", resources: [`arn:aws:apigateway:${R}::/apis/h1/routes`] },
+  { service: "apigatewayv2", op: "GetApis", input: {}, action: "apigateway:GET", resources: [`arn:aws:apigateway:${R}::/apis`] },
+  { service: "apigatewaymanagementapi", op: "PostToConnection", input: { ConnectionId: "c1", ApiId: "w1", Stage: "prod" }, action: "execute-api:ManageConnections", resources: [`arn:aws:execute-api:${R}:${A}:w1/prod/POST/@connections/c1`] },
+  { service: "batch", op: "SubmitJob", input: { jobName: "j" }, action: "batch:SubmitJob", resources: ["*"] },
   // S3
   { service: "s3", op: "ListObjectsV2", input: { Bucket: "b", Prefix: "home/" }, action: "s3:ListBucket", resources: ["arn:aws:s3:::b"] },
   { service: "s3", op: "HeadObject", input: { Bucket: "b", Key: "a/b.txt" }, action: "s3:GetObject", resources: ["arn:aws:s3:::b/a/b.txt"] },
@@ -110,7 +115,7 @@ test("authorizationFor: operations AWS does not authorise through IAM answer und
 });
 
 test("authorizationFor: every operation of every mapped service model maps to a vendor action and ARNs", () => {
-  for (const service of ["dynamodb", "dynamodbstreams", "lambda", "logs", "apigateway", "sts", "iam", "s3", "events", "cognito-idp"]) {
+  for (const service of ["dynamodb", "dynamodbstreams", "lambda", "logs", "apigateway", "apigatewayv2", "apigatewaymanagementapi", "sts", "iam", "s3", "events", "cognito-idp"]) {
     for (const op of loadModel(service).operations.keys()) {
       const a = authorizationFor(service, op, {}, ENV);
       if (!a) continue;

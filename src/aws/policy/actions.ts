@@ -13,7 +13,7 @@
  * the authorizer can add them to `context` / correct the ARN itself.
  */
 import type { Clock } from "../../core/clock.js";
-import { mapApiGateway } from "./services/apigateway.js";
+import { mapApiGateway, mapApiGatewayManagement, mapApiGatewayV2 } from "./services/apigateway.js";
 import { addRequestTags, addTagKeys, type AuthorizationCheck, type Input, type Mapper, type MapperEnv } from "./services/common.js";
 import { mapDynamoDb } from "./services/dynamodb.js";
 import { mapEvents } from "./services/events.js";
@@ -49,13 +49,18 @@ export interface AuthorizationEnv {
   partitionKeyOf?: (tableName: string) => string | undefined;
 }
 
-/** Action prefix per Skyport service name (the Streams API authorises as dynamodb:*). */
+/**
+ * Action prefix per Skyport service name (the Streams API authorises as dynamodb:*); services without a
+ * mapper (batch, cloudwatch, lightsail, cloudformation) get `<service>:<Operation>` on "*".
+ */
 export const ACTION_PREFIX: Record<string, string> = {
   dynamodb: "dynamodb",
   dynamodbstreams: "dynamodb",
   lambda: "lambda",
   logs: "logs",
   apigateway: "apigateway",
+  apigatewayv2: "apigateway",
+  apigatewaymanagementapi: "execute-api",
   sts: "sts",
   iam: "iam",
   s3: "s3",
@@ -69,6 +74,8 @@ const MAPPERS: Record<string, Mapper> = {
   lambda: mapLambda,
   logs: mapLogs,
   apigateway: mapApiGateway,
+  apigatewayv2: mapApiGatewayV2,
+  apigatewaymanagementapi: mapApiGatewayManagement,
   sts: mapSts,
   iam: mapIam,
   s3: mapS3,

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { accessDeniedMessage, evaluate, isContextFree, principalMatches } from "./evaluate.js";
+import { contextFromEntries, evalDecision } from "./simulate.js";
 import type { AuthorizationRequest, CallerIdentity, ConditionValue, DecisionKind } from "./types.js";
 
 const A = "111122223333";
@@ -182,4 +183,16 @@ test("principalMatches: a service in a resource policy (a Lambda function policy
   assert.equal(principalMatches(policy, who, "lambda:InvokeFunction", { "aws:sourcearn": `arn:aws:execute-api:us-east-1:${A}:api1/prod/GET/items` }, fn), true);
   assert.equal(principalMatches(policy, who, "lambda:InvokeFunction", { "aws:sourcearn": `arn:aws:execute-api:us-east-1:${A}:api2/prod/GET/items` }, fn), false);
   assert.equal(principalMatches(policy, who, "lambda:InvokeFunction", { "aws:sourcearn": `arn:aws:execute-api:us-east-1:${A}:api1/prod/GET/items` }, `${fn}:prod`), false);
+});
+
+test("contextFromEntries / evalDecision: SimulateCustomPolicy's context entries and decision names", () => {
+  const context = contextFromEntries([
+    { ContextKeyName: "aws:SourceIp", ContextKeyValues: ["203.0.113.9"], ContextKeyType: "ip" },
+    { ContextKeyName: "aws:TagKeys", ContextKeyValues: ["a", "b"], ContextKeyType: "stringList" },
+  ]);
+  assert.deepEqual(context, { "aws:sourceip": "203.0.113.9", "aws:tagkeys": ["a", "b"] });
+  const caller = user("alice", [pol(allow("s3:*", "*", { Condition: { IpAddress: { "aws:SourceIp": "203.0.113.0/24" } } }))]);
+  const d = evaluate({ action: "s3:GetObject", resource: BUCKET_OBJ, caller, context, resourceAccountId: A });
+  assert.equal(evalDecision(d), "allowed");
+  assert.equal(evalDecision(evaluate({ action: "s3:GetObject", resource: BUCKET_OBJ, caller, context: {}, resourceAccountId: A })), "implicitDeny");
 });
