@@ -148,7 +148,7 @@ test("globalContext: time, transport, source address and the caller's keys", () 
   };
   const ctx = globalContext({ accountId: A, region: "eu-west-1", clock: new ManualClock(Date.UTC(2026, 0, 1)), sourceIp: "::ffff:127.0.0.1", secureTransport: false, caller });
   assert.deepEqual(ctx, {
-    "aws:currenttime": "2026-01-01T00:00:00.000Z",
+    "aws:currenttime": "2026-01-01T00:00:00Z",
     "aws:epochtime": 1767225600,
     "aws:securetransport": false,
     "aws:requestedregion": "eu-west-1",

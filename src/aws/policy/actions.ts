@@ -93,9 +93,10 @@ const GLOBAL_SERVICES = new Set(["iam"]);
  */
 export function globalContext(env: AuthorizationEnv, service?: string): Record<string, ConditionValue> {
   const now = env.clock ? env.clock.now() : env.now ?? Date.now();
+  const seconds = Math.floor(now / 1000);
   const ctx: Record<string, ConditionValue> = {
-    "aws:currenttime": new Date(now).toISOString(),
-    "aws:epochtime": Math.floor(now / 1000),
+    "aws:currenttime": isoSeconds(seconds),
+    "aws:epochtime": seconds,
     "aws:securetransport": env.secureTransport ?? false,
     "aws:requestedregion": service && GLOBAL_SERVICES.has(service) ? "us-east-1" : env.region,
   };
@@ -109,6 +110,17 @@ export function globalContext(env: AuthorizationEnv, service?: string): Record<s
     for (const [k, v] of Object.entries(c.principalTags)) ctx[`aws:principaltag/${k.toLowerCase()}`] = v;
   }
   return ctx;
+}
+
+// Formatting a date costs microseconds, more than the rest of an authorization: keep the last second's text.
+let lastSecond = Number.NaN;
+let lastIso = "";
+function isoSeconds(seconds: number): string {
+  if (seconds !== lastSecond) {
+    lastSecond = seconds;
+    lastIso = new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+  }
+  return lastIso;
 }
 
 /** The IAM authorization a request needs; undefined when AWS does not authorise the operation through IAM. */
