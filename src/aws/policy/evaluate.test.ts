@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { accessDeniedMessage, evaluate, isContextFree, principalMatches } from "./evaluate.js";
+import { accessDeniedError } from "./denied.js";
 import { contextFromEntries, evalDecision } from "./simulate.js";
 import type { AuthorizationRequest, CallerIdentity, ConditionValue, DecisionKind } from "./types.js";
 
@@ -195,4 +196,17 @@ test("contextFromEntries / evalDecision: SimulateCustomPolicy's context entries 
   const d = evaluate({ action: "s3:GetObject", resource: BUCKET_OBJ, caller, context, resourceAccountId: A });
   assert.equal(evalDecision(d), "allowed");
   assert.equal(evalDecision(evaluate({ action: "s3:GetObject", resource: BUCKET_OBJ, caller, context: {}, resourceAccountId: A })), "implicitDeny");
+});
+
+test("accessDeniedError: each service's code and status, S3 quoting the resource", () => {
+  const caller = user("alice");
+  const d = { decision: "ImplicitDeny" as const, reason: "no identity-based policy allows" };
+  const ddb = accessDeniedError("dynamodb", { action: "dynamodb:GetItem", resource: TABLE, caller }, d);
+  assert.equal(ddb.code, "AccessDeniedException");
+  assert.equal(ddb.status, 400);
+  const s3 = accessDeniedError("s3", { action: "s3:GetObject", resource: BUCKET_OBJ, caller }, d);
+  assert.equal(s3.code, "AccessDenied");
+  assert.equal(s3.status, 403);
+  assert.equal(s3.message, `User: ${ALICE} is not authorized to perform: s3:GetObject on resource: "${BUCKET_OBJ}" because no identity-based policy allows the s3:GetObject action`);
+  assert.equal(accessDeniedError("lambda", { action: "lambda:InvokeFunction", resource: "arn:aws:lambda:us-east-1:1:function:f", caller }, d).status, 403);
 });
