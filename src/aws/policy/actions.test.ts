@@ -100,25 +100,26 @@ const CASES: Array<{ service: string; op: string; input: Record<string, unknown>
 for (const c of CASES) {
   test(`authorizationFor: ${c.service} ${c.op} → ${c.action}`, () => {
     const a = authorizationFor(c.service, c.op, c.input, ENV);
-    assert.ok(a);
+    assert.equal(a.iamChecked, true);
     assert.equal(a.action, c.action);
     assert.deepEqual(a.resources, c.resources);
     assert.deepEqual(a.checks, [{ action: c.action, resources: c.resources }, ...(c.extra ?? [])]);
   });
 }
 
-test("authorizationFor: operations AWS does not authorise through IAM answer undefined", () => {
-  assert.equal(authorizationFor("sts", "GetCallerIdentity", {}, ENV), undefined);
-  assert.equal(authorizationFor("sts", "AssumeRoleWithWebIdentity", {}, ENV), undefined);
-  assert.equal(authorizationFor("cognito-idp", "InitiateAuth", {}, ENV), undefined);
-  assert.equal(authorizationFor("cognito-idp", "SignUp", {}, ENV), undefined);
+test("authorizationFor: operations AWS does not authorise through IAM say so (iamChecked false)", () => {
+  assert.equal(authorizationFor("sts", "GetCallerIdentity", {}, ENV).iamChecked, false);
+  assert.equal(authorizationFor("sts", "AssumeRoleWithWebIdentity", {}, ENV).iamChecked, false);
+  assert.equal(authorizationFor("cognito-idp", "InitiateAuth", {}, ENV).iamChecked, false);
+  assert.equal(authorizationFor("cognito-idp", "SignUp", {}, ENV).action, "cognito-idp:SignUp");
+  assert.equal(authorizationFor("cognito-idp", "AdminInitiateAuth", { UserPoolId: "p" }, ENV).iamChecked, true);
+  assert.equal(authorizationFor("dynamodb", "GetItem", { TableName: "t" }, ENV).iamChecked, true);
 });
 
 test("authorizationFor: every operation of every mapped service model maps to a vendor action and ARNs", () => {
   for (const service of ["dynamodb", "dynamodbstreams", "lambda", "logs", "apigateway", "apigatewayv2", "apigatewaymanagementapi", "sts", "iam", "s3", "events", "cognito-idp"]) {
     for (const op of loadModel(service).operations.keys()) {
       const a = authorizationFor(service, op, {}, ENV);
-      if (!a) continue;
       assert.match(a.action, /^[a-z0-9-]+:[A-Za-z0-9]+$/, `${service} ${op}`);
       for (const check of a.checks) for (const r of check.resources) assert.ok(r === "*" || r.startsWith("arn:aws:"), `${service} ${op}: ${r}`);
     }
@@ -126,19 +127,19 @@ test("authorizationFor: every operation of every mapped service model maps to a 
 });
 
 test("authorizationFor: service condition keys (s3:prefix, dynamodb:LeadingKeys, request tags, sts keys)", () => {
-  assert.equal(authorizationFor("s3", "ListObjectsV2", { Bucket: "b", Prefix: "home/david/", MaxKeys: 10 }, ENV)!.context["s3:prefix"], "home/david/");
-  assert.equal(authorizationFor("s3", "ListObjectsV2", { Bucket: "b" }, ENV)!.context["s3:prefix"], "");
-  const ddb = authorizationFor("dynamodb", "GetItem", { TableName: "Books", Key: { Owner: { S: "u-1" }, Sk: { S: "x" } } }, { ...ENV, partitionKeyOf: () => "Owner" })!;
+  assert.equal(authorizationFor("s3", "ListObjectsV2", { Bucket: "b", Prefix: "home/david/", MaxKeys: 10 }, ENV).context["s3:prefix"], "home/david/");
+  assert.equal(authorizationFor("s3", "ListObjectsV2", { Bucket: "b" }, ENV).context["s3:prefix"], "");
+  const ddb = authorizationFor("dynamodb", "GetItem", { TableName: "Books", Key: { Owner: { S: "u-1" }, Sk: { S: "x" } } }, { ...ENV, partitionKeyOf: () => "Owner" });
   assert.deepEqual(ddb.context["dynamodb:leadingkeys"], ["u-1"]);
-  const tagged = authorizationFor("lambda", "CreateFunction", { FunctionName: "f", Tags: { Team: "books" } }, ENV)!;
+  const tagged = authorizationFor("lambda", "CreateFunction", { FunctionName: "f", Tags: { Team: "books" } }, ENV);
   assert.equal(tagged.context["aws:requesttag/team"], "books");
   assert.deepEqual(tagged.context["aws:tagkeys"], ["Team"]);
-  const listTagged = authorizationFor("dynamodb", "TagResource", { ResourceArn: `${T}/Books`, Tags: [{ Key: "env", Value: "prod" }] }, ENV)!;
+  const listTagged = authorizationFor("dynamodb", "TagResource", { ResourceArn: `${T}/Books`, Tags: [{ Key: "env", Value: "prod" }] }, ENV);
   assert.equal(listTagged.context["aws:requesttag/env"], "prod");
-  const assume = authorizationFor("sts", "AssumeRole", { RoleArn: "arn:aws:iam::1:role/r", RoleSessionName: "s", ExternalId: "x" }, ENV)!;
+  const assume = authorizationFor("sts", "AssumeRole", { RoleArn: "arn:aws:iam::1:role/r", RoleSessionName: "s", ExternalId: "x" }, ENV);
   assert.equal(assume.context["sts:rolesessionname"], "s");
   assert.equal(assume.context["sts:externalid"], "x");
-  assert.equal(authorizationFor("iam", "ListUsers", {}, ENV)!.context["aws:requestedregion"], "us-east-1");
+  assert.equal(authorizationFor("iam", "ListUsers", {}, ENV).context["aws:requestedregion"], "us-east-1");
 });
 
 test("globalContext: time, transport, source address and the caller's keys", () => {

@@ -4,8 +4,8 @@
  * the service keys that are cheap to know). One mapper per service lives in ./services/; the exceptions to
  * `service:Operation` are listed there.
  *
- * authorizationFor answers undefined for operations AWS does not authorise through IAM (unsigned or
- * token-authorised: sts:GetCallerIdentity, AssumeRoleWithWebIdentity, Cognito's SignUp/InitiateAuth…).
+ * `iamChecked` is false for operations AWS does not authorise through IAM (unsigned or token-authorised:
+ * sts:GetCallerIdentity, AssumeRoleWithWebIdentity, Cognito's SignUp/InitiateAuth…): let them through.
  * Every entry of `checks` must be allowed (CopyObject reads its source, CreateFunction passes a role,
  * TransactWriteItems writes several tables); `action`/`resources` are checks[0].
  *
@@ -32,7 +32,10 @@ export interface Authorization {
   action: string;
   resources: string[];
   context: Record<string, ConditionValue>;
+  /** All must be allowed; checks[0] is { action, resources }. */
   checks: AuthorizationCheck[];
+  /** False when AWS does not authorise the operation through IAM at all (nothing to evaluate). */
+  iamChecked: boolean;
 }
 
 /** What the authorizer knows about the request beyond its input (RequestContext fits: extra fields are optional). */
@@ -123,8 +126,8 @@ function isoSeconds(seconds: number): string {
   return lastIso;
 }
 
-/** The IAM authorization a request needs; undefined when AWS does not authorise the operation through IAM. */
-export function authorizationFor(service: string, operation: string, input: Record<string, unknown>, env: AuthorizationEnv): Authorization | undefined {
+/** The IAM authorization a request needs (see `iamChecked` for operations IAM does not authorise). */
+export function authorizationFor(service: string, operation: string, input: Record<string, unknown>, env: AuthorizationEnv): Authorization {
   const context = globalContext(env, service);
   const prefix = ACTION_PREFIX[service] ?? service;
   const mapper = MAPPERS[service];
@@ -135,9 +138,8 @@ export function authorizationFor(service: string, operation: string, input: Reco
   if (operation.startsWith("Untag")) addTagKeys(data.TagKeys ?? data.tagKeys ?? data.keys, context);
   else addRequestTags(data, context);
   const mapped = mapper ? mapper(operation, data, mapperEnv) : { resources: ["*"] };
-  if (!mapped) return undefined;
-  const action = mapped.action ?? `${prefix}:${operation}`;
-  const resources = mapped.resources.length ? mapped.resources : ["*"];
-  const checks: AuthorizationCheck[] = [{ action, resources }, ...(mapped.extra ?? [])];
-  return { action, resources, context, checks };
+  const action = mapped?.action ?? `${prefix}:${operation}`;
+  const resources = mapped?.resources.length ? mapped.resources : ["*"];
+  const checks: AuthorizationCheck[] = [{ action, resources }, ...(mapped?.extra ?? [])];
+  return { action, resources, context, checks, iamChecked: mapped !== undefined };
 }
