@@ -83,6 +83,7 @@ const CASES: Array<{ service: string; op: string; input: Record<string, unknown>
   { service: "events", op: "PutEvents", input: { Entries: [{ Source: "app", DetailType: "t", Detail: "{}" }, { Source: "app", EventBusName: "orders" }] }, action: "events:PutEvents", resources: [`arn:aws:events:${R}:${A}:event-bus/default`, `arn:aws:events:${R}:${A}:event-bus/orders`] },
   { service: "events", op: "PutRule", input: { Name: "r" }, action: "events:PutRule", resources: [`arn:aws:events:${R}:${A}:rule/r`] },
   { service: "events", op: "PutTargets", input: { Rule: "r", EventBusName: "orders", Targets: [] }, action: "events:PutTargets", resources: [`arn:aws:events:${R}:${A}:rule/orders/r`] },
+  { service: "events", op: "PutTargets", input: { Rule: "r", Targets: [{ Id: "1", Arn: "arn:aws:sqs:us-east-1:1:q", RoleArn: `arn:aws:iam::${A}:role/ev` }] }, action: "events:PutTargets", resources: [`arn:aws:events:${R}:${A}:rule/r`], extra: [{ action: "iam:PassRole", resources: [`arn:aws:iam::${A}:role/ev`] }] },
   { service: "events", op: "CreateEventBus", input: { Name: "orders" }, action: "events:CreateEventBus", resources: [`arn:aws:events:${R}:${A}:event-bus/orders`] },
   // IAM / STS / Cognito
   { service: "iam", op: "CreateRole", input: { RoleName: "r", Path: "/app/", AssumeRolePolicyDocument: "{}" }, action: "iam:CreateRole", resources: [`arn:aws:iam::${A}:role/app/r`] },
