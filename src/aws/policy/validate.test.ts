@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ServiceError } from "../errors.js";
-import { parsePolicyDocument, policySize, type PolicyKind } from "./validate.js";
+import { checkPolicySize, parsePolicyDocument, policySize, type PolicyKind } from "./validate.js";
 
 const V = "2012-10-17";
 const doc = (Statement: unknown, extra: object = {}) => JSON.stringify({ Version: V, Statement, ...extra });
@@ -119,4 +119,13 @@ test("parsePolicyDocument / evaluate: arbitrary JSON never fails any other way t
     const caller = { accountId: "111122223333", arn: "arn:aws:iam::111122223333:user/a", principalArn: "arn:aws:iam::111122223333:user/a", userId: "AIDAA", kind: "user" as const, identityPolicies: [json], principalTags: {}, allPowerful: false };
     evaluate({ action: "s3:GetObject", resource: "arn:aws:s3:::b/k", caller, context: { "aws:sourceip": "10.1.2.3", "s3:prefix": ["a"] }, resourcePolicy: json, resourceAccountId: "111122223333" });
   }
+});
+
+test("checkPolicySize: IAM's quotas and LimitExceeded messages", () => {
+  const big = doc({ Effect: "Allow", Action: "s3:GetObject", Resource: Array.from({ length: 300 }, (_, i) => `arn:aws:s3:::bucket-${i}/*`) });
+  assert.throws(() => checkPolicySize(big, "managed"), (e: unknown) => e instanceof ServiceError && e.code === "LimitExceeded" && e.status === 409 && e.message === "Cannot exceed quota for PolicySize: 6144");
+  assert.throws(() => checkPolicySize(big, "trust"), /Cannot exceed quota for ACLSizePerRole: 2048/);
+  assert.throws(() => checkPolicySize(big, "user", "alice"), (e: unknown) => e instanceof ServiceError && e.message === "Maximum policy size of 2048 bytes exceeded for user alice");
+  assert.throws(() => checkPolicySize(big + big, "role", "r"), (e: unknown) => e instanceof ServiceError && e.message === "Maximum policy size of 10240 bytes exceeded for role r");
+  checkPolicySize(doc({ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }), "user", "alice");
 });
