@@ -141,6 +141,7 @@ test("authorizationFor: service condition keys (s3:prefix, dynamodb:LeadingKeys,
   assert.equal(assume.context["sts:rolesessionname"], "s");
   assert.equal(assume.context["sts:externalid"], "x");
   assert.equal(authorizationFor("iam", "ListUsers", {}, ENV).context["aws:requestedregion"], "us-east-1");
+  assert.equal(authorizationFor("lambda", "Invoke", { FunctionName: "f" }, { ...ENV, resourceTags: { Stage: "prod" } }).context["aws:resourcetag/stage"], "prod");
 });
 
 test("globalContext: time, transport, source address and the caller's keys", () => {

@@ -9,8 +9,8 @@
  * Every entry of `checks` must be allowed (CopyObject reads its source, CreateFunction passes a role,
  * TransactWriteItems writes several tables); `action`/`resources` are checks[0].
  *
- * Known gaps: aws:ResourceTag/* and the IAM paths of existing entities need the owning service's store;
- * the authorizer can add them to `context` / correct the ARN itself.
+ * Known gaps: aws:ResourceTag/* needs the owning service's store (the authorizer passes `resourceTags` when
+ * it has them); the IAM ARNs of existing entities with a path need the IAM store.
  */
 import type { Clock } from "../../core/clock.js";
 import { mapApiGateway, mapApiGatewayManagement, mapApiGatewayV2 } from "./services/apigateway.js";
@@ -48,6 +48,8 @@ export interface AuthorizationEnv {
   sourceIp?: string;
   secureTransport?: boolean;
   caller?: CallerIdentity;
+  /** The addressed resource's tags, when the authorizer looked them up (aws:ResourceTag/*). */
+  resourceTags?: Record<string, string>;
   /** DynamoDB: the partition key attribute of a table, for dynamodb:LeadingKeys. */
   partitionKeyOf?: (tableName: string) => string | undefined;
 }
@@ -112,6 +114,7 @@ export function globalContext(env: AuthorizationEnv, service?: string): Record<s
     if (c.kind === "user") ctx["aws:username"] = c.arn.slice(c.arn.lastIndexOf("/") + 1);
     for (const [k, v] of Object.entries(c.principalTags)) ctx[`aws:principaltag/${k.toLowerCase()}`] = v;
   }
+  if (env.resourceTags) for (const [k, v] of Object.entries(env.resourceTags)) ctx[`aws:resourcetag/${k.toLowerCase()}`] = v;
   return ctx;
 }
 
