@@ -111,6 +111,7 @@ for (const c of CASES) {
 test("authorizationFor: operations AWS does not authorise through IAM say so (iamChecked false)", () => {
   assert.equal(authorizationFor("sts", "GetCallerIdentity", {}, ENV).iamChecked, false);
   assert.equal(authorizationFor("sts", "AssumeRoleWithWebIdentity", {}, ENV).iamChecked, false);
+  assert.equal(authorizationFor("sts", "GetSessionToken", {}, ENV).iamChecked, false);
   assert.equal(authorizationFor("cognito-idp", "InitiateAuth", {}, ENV).iamChecked, false);
   assert.equal(authorizationFor("cognito-idp", "SignUp", {}, ENV).action, "cognito-idp:SignUp");
   assert.equal(authorizationFor("cognito-idp", "AdminInitiateAuth", { UserPoolId: "p" }, ENV).iamChecked, true);
