@@ -61,6 +61,11 @@ const CASES: Array<{ service: string; op: string; input: Record<string, unknown>
   { service: "apigateway", op: "PutMethod", input: { restApiId: "a1", resourceId: "r1", httpMethod: "GET" }, action: "apigateway:PUT", resources: [`arn:aws:apigateway:${R}::/restapis/a1/resources/r1/methods/GET`] },
   { service: "apigateway", op: "UpdateStage", input: { restApiId: "a1", stageName: "prod" }, action: "apigateway:PATCH", resources: [`arn:aws:apigateway:${R}::/restapis/a1/stages/prod`] },
   { service: "apigateway", op: "DeleteRestApi", input: { restApiId: "a1" }, action: "apigateway:DELETE", resources: [`arn:aws:apigateway:${R}::/restapis/a1`] },
+  { service: "apigateway", op: "TagResource", input: { resourceArn: `arn:aws:apigateway:${R}::/restapis/a1`, tags: { a: "b" } }, action: "apigateway:PUT", resources: [`arn:aws:apigateway:${R}::/tags/${encodeURIComponent(`arn:aws:apigateway:${R}::/restapis/a1`)}`] },
+  { service: "apigatewayv2", op: "CreateRoute", input: { ApiId: "h1", RouteKey: "GET /x" }, action: "apigateway:POST", resources: [`arn:aws:apigateway:${R}::/apis/h1/routes`] },
+  { service: "apigatewayv2", op: "GetApis", input: {}, action: "apigateway:GET", resources: [`arn:aws:apigateway:${R}::/apis`] },
+  { service: "apigatewaymanagementapi", op: "PostToConnection", input: { ConnectionId: "c1", ApiId: "w1", Stage: "prod" }, action: "execute-api:ManageConnections", resources: [`arn:aws:execute-api:${R}:${A}:w1/prod/POST/@connections/c1`] },
+  { service: "batch", op: "SubmitJob", input: { jobName: "j" }, action: "batch:SubmitJob", resources: ["*"] },
   // S3
   { service: "s3", op: "ListObjectsV2", input: { Bucket: "b", Prefix: "home/" }, action: "s3:ListBucket", resources: ["arn:aws:s3:::b"] },
   { service: "s3", op: "HeadObject", input: { Bucket: "b", Key: "a/b.txt" }, action: "s3:GetObject", resources: ["arn:aws:s3:::b/a/b.txt"] },
@@ -78,6 +83,7 @@ const CASES: Array<{ service: string; op: string; input: Record<string, unknown>
   { service: "events", op: "PutEvents", input: { Entries: [{ Source: "app", DetailType: "t", Detail: "{}" }, { Source: "app", EventBusName: "orders" }] }, action: "events:PutEvents", resources: [`arn:aws:events:${R}:${A}:event-bus/default`, `arn:aws:events:${R}:${A}:event-bus/orders`] },
   { service: "events", op: "PutRule", input: { Name: "r" }, action: "events:PutRule", resources: [`arn:aws:events:${R}:${A}:rule/r`] },
   { service: "events", op: "PutTargets", input: { Rule: "r", EventBusName: "orders", Targets: [] }, action: "events:PutTargets", resources: [`arn:aws:events:${R}:${A}:rule/orders/r`] },
+  { service: "events", op: "PutTargets", input: { Rule: "r", Targets: [{ Id: "1", Arn: "arn:aws:sqs:us-east-1:1:q", RoleArn: `arn:aws:iam::${A}:role/ev` }] }, action: "events:PutTargets", resources: [`arn:aws:events:${R}:${A}:rule/r`], extra: [{ action: "iam:PassRole", resources: [`arn:aws:iam::${A}:role/ev`] }] },
   { service: "events", op: "CreateEventBus", input: { Name: "orders" }, action: "events:CreateEventBus", resources: [`arn:aws:events:${R}:${A}:event-bus/orders`] },
   // IAM / STS / Cognito
   { service: "iam", op: "CreateRole", input: { RoleName: "r", Path: "/app/", AssumeRolePolicyDocument: "{}" }, action: "iam:CreateRole", resources: [`arn:aws:iam::${A}:role/app/r`] },
@@ -95,25 +101,27 @@ const CASES: Array<{ service: string; op: string; input: Record<string, unknown>
 for (const c of CASES) {
   test(`authorizationFor: ${c.service} ${c.op} → ${c.action}`, () => {
     const a = authorizationFor(c.service, c.op, c.input, ENV);
-    assert.ok(a);
+    assert.equal(a.iamChecked, true);
     assert.equal(a.action, c.action);
     assert.deepEqual(a.resources, c.resources);
     assert.deepEqual(a.checks, [{ action: c.action, resources: c.resources }, ...(c.extra ?? [])]);
   });
 }
 
-test("authorizationFor: operations AWS does not authorise through IAM answer undefined", () => {
-  assert.equal(authorizationFor("sts", "GetCallerIdentity", {}, ENV), undefined);
-  assert.equal(authorizationFor("sts", "AssumeRoleWithWebIdentity", {}, ENV), undefined);
-  assert.equal(authorizationFor("cognito-idp", "InitiateAuth", {}, ENV), undefined);
-  assert.equal(authorizationFor("cognito-idp", "SignUp", {}, ENV), undefined);
+test("authorizationFor: operations AWS does not authorise through IAM say so (iamChecked false)", () => {
+  assert.equal(authorizationFor("sts", "GetCallerIdentity", {}, ENV).iamChecked, false);
+  assert.equal(authorizationFor("sts", "AssumeRoleWithWebIdentity", {}, ENV).iamChecked, false);
+  assert.equal(authorizationFor("sts", "GetSessionToken", {}, ENV).iamChecked, false);
+  assert.equal(authorizationFor("cognito-idp", "InitiateAuth", {}, ENV).iamChecked, false);
+  assert.equal(authorizationFor("cognito-idp", "SignUp", {}, ENV).action, "cognito-idp:SignUp");
+  assert.equal(authorizationFor("cognito-idp", "AdminInitiateAuth", { UserPoolId: "p" }, ENV).iamChecked, true);
+  assert.equal(authorizationFor("dynamodb", "GetItem", { TableName: "t" }, ENV).iamChecked, true);
 });
 
 test("authorizationFor: every operation of every mapped service model maps to a vendor action and ARNs", () => {
-  for (const service of ["dynamodb", "dynamodbstreams", "lambda", "logs", "apigateway", "sts", "iam", "s3", "events", "cognito-idp"]) {
+  for (const service of ["dynamodb", "dynamodbstreams", "lambda", "logs", "apigateway", "apigatewayv2", "apigatewaymanagementapi", "sts", "iam", "s3", "events", "cognito-idp"]) {
     for (const op of loadModel(service).operations.keys()) {
       const a = authorizationFor(service, op, {}, ENV);
-      if (!a) continue;
       assert.match(a.action, /^[a-z0-9-]+:[A-Za-z0-9]+$/, `${service} ${op}`);
       for (const check of a.checks) for (const r of check.resources) assert.ok(r === "*" || r.startsWith("arn:aws:"), `${service} ${op}: ${r}`);
     }
@@ -121,19 +129,20 @@ test("authorizationFor: every operation of every mapped service model maps to a 
 });
 
 test("authorizationFor: service condition keys (s3:prefix, dynamodb:LeadingKeys, request tags, sts keys)", () => {
-  assert.equal(authorizationFor("s3", "ListObjectsV2", { Bucket: "b", Prefix: "home/david/", MaxKeys: 10 }, ENV)!.context["s3:prefix"], "home/david/");
-  assert.equal(authorizationFor("s3", "ListObjectsV2", { Bucket: "b" }, ENV)!.context["s3:prefix"], "");
-  const ddb = authorizationFor("dynamodb", "GetItem", { TableName: "Books", Key: { Owner: { S: "u-1" }, Sk: { S: "x" } } }, { ...ENV, partitionKeyOf: () => "Owner" })!;
+  assert.equal(authorizationFor("s3", "ListObjectsV2", { Bucket: "b", Prefix: "home/david/", MaxKeys: 10 }, ENV).context["s3:prefix"], "home/david/");
+  assert.equal(authorizationFor("s3", "ListObjectsV2", { Bucket: "b" }, ENV).context["s3:prefix"], "");
+  const ddb = authorizationFor("dynamodb", "GetItem", { TableName: "Books", Key: { Owner: { S: "u-1" }, Sk: { S: "x" } } }, { ...ENV, partitionKeyOf: () => "Owner" });
   assert.deepEqual(ddb.context["dynamodb:leadingkeys"], ["u-1"]);
-  const tagged = authorizationFor("lambda", "CreateFunction", { FunctionName: "f", Tags: { Team: "books" } }, ENV)!;
+  const tagged = authorizationFor("lambda", "CreateFunction", { FunctionName: "f", Tags: { Team: "books" } }, ENV);
   assert.equal(tagged.context["aws:requesttag/team"], "books");
   assert.deepEqual(tagged.context["aws:tagkeys"], ["Team"]);
-  const listTagged = authorizationFor("dynamodb", "TagResource", { ResourceArn: `${T}/Books`, Tags: [{ Key: "env", Value: "prod" }] }, ENV)!;
+  const listTagged = authorizationFor("dynamodb", "TagResource", { ResourceArn: `${T}/Books`, Tags: [{ Key: "env", Value: "prod" }] }, ENV);
   assert.equal(listTagged.context["aws:requesttag/env"], "prod");
-  const assume = authorizationFor("sts", "AssumeRole", { RoleArn: "arn:aws:iam::1:role/r", RoleSessionName: "s", ExternalId: "x" }, ENV)!;
+  const assume = authorizationFor("sts", "AssumeRole", { RoleArn: "arn:aws:iam::1:role/r", RoleSessionName: "s", ExternalId: "x" }, ENV);
   assert.equal(assume.context["sts:rolesessionname"], "s");
   assert.equal(assume.context["sts:externalid"], "x");
-  assert.equal(authorizationFor("iam", "ListUsers", {}, ENV)!.context["aws:requestedregion"], "us-east-1");
+  assert.equal(authorizationFor("iam", "ListUsers", {}, ENV).context["aws:requestedregion"], "us-east-1");
+  assert.equal(authorizationFor("lambda", "Invoke", { FunctionName: "f" }, { ...ENV, resourceTags: { Stage: "prod" } }).context["aws:resourcetag/stage"], "prod");
 });
 
 test("globalContext: time, transport, source address and the caller's keys", () => {
@@ -143,7 +152,7 @@ test("globalContext: time, transport, source address and the caller's keys", () 
   };
   const ctx = globalContext({ accountId: A, region: "eu-west-1", clock: new ManualClock(Date.UTC(2026, 0, 1)), sourceIp: "::ffff:127.0.0.1", secureTransport: false, caller });
   assert.deepEqual(ctx, {
-    "aws:currenttime": "2026-01-01T00:00:00.000Z",
+    "aws:currenttime": "2026-01-01T00:00:00Z",
     "aws:epochtime": 1767225600,
     "aws:securetransport": false,
     "aws:requestedregion": "eu-west-1",

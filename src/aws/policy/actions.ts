@@ -4,16 +4,16 @@
  * the service keys that are cheap to know). One mapper per service lives in ./services/; the exceptions to
  * `service:Operation` are listed there.
  *
- * authorizationFor answers undefined for operations AWS does not authorise through IAM (unsigned or
- * token-authorised: sts:GetCallerIdentity, AssumeRoleWithWebIdentity, Cognito's SignUp/InitiateAuth…).
+ * `iamChecked` is false for operations AWS does not authorise through IAM (unsigned or token-authorised:
+ * sts:GetCallerIdentity, AssumeRoleWithWebIdentity, Cognito's SignUp/InitiateAuth…): let them through.
  * Every entry of `checks` must be allowed (CopyObject reads its source, CreateFunction passes a role,
  * TransactWriteItems writes several tables); `action`/`resources` are checks[0].
  *
- * Known gaps: aws:ResourceTag/* and the IAM paths of existing entities need the owning service's store;
- * the authorizer can add them to `context` / correct the ARN itself.
+ * Known gaps: aws:ResourceTag/* needs the owning service's store (the authorizer passes `resourceTags` when
+ * it has them); the IAM ARNs of existing entities with a path need the IAM store.
  */
 import type { Clock } from "../../core/clock.js";
-import { mapApiGateway } from "./services/apigateway.js";
+import { mapApiGateway, mapApiGatewayManagement, mapApiGatewayV2 } from "./services/apigateway.js";
 import { addRequestTags, addTagKeys, type AuthorizationCheck, type Input, type Mapper, type MapperEnv } from "./services/common.js";
 import { mapDynamoDb } from "./services/dynamodb.js";
 import { mapEvents } from "./services/events.js";
@@ -32,7 +32,10 @@ export interface Authorization {
   action: string;
   resources: string[];
   context: Record<string, ConditionValue>;
+  /** All must be allowed; checks[0] is { action, resources }. */
   checks: AuthorizationCheck[];
+  /** False when AWS does not authorise the operation through IAM at all (nothing to evaluate). */
+  iamChecked: boolean;
 }
 
 /** What the authorizer knows about the request beyond its input (RequestContext fits: extra fields are optional). */
@@ -45,17 +48,24 @@ export interface AuthorizationEnv {
   sourceIp?: string;
   secureTransport?: boolean;
   caller?: CallerIdentity;
+  /** The addressed resource's tags, when the authorizer looked them up (aws:ResourceTag/*). */
+  resourceTags?: Record<string, string>;
   /** DynamoDB: the partition key attribute of a table, for dynamodb:LeadingKeys. */
   partitionKeyOf?: (tableName: string) => string | undefined;
 }
 
-/** Action prefix per Skyport service name (the Streams API authorises as dynamodb:*). */
+/**
+ * Action prefix per Skyport service name (the Streams API authorises as dynamodb:*); services without a
+ * mapper (batch, cloudwatch, lightsail, cloudformation) get `<service>:<Operation>` on "*".
+ */
 export const ACTION_PREFIX: Record<string, string> = {
   dynamodb: "dynamodb",
   dynamodbstreams: "dynamodb",
   lambda: "lambda",
   logs: "logs",
   apigateway: "apigateway",
+  apigatewayv2: "apigateway",
+  apigatewaymanagementapi: "execute-api",
   sts: "sts",
   iam: "iam",
   s3: "s3",
@@ -69,6 +79,8 @@ const MAPPERS: Record<string, Mapper> = {
   lambda: mapLambda,
   logs: mapLogs,
   apigateway: mapApiGateway,
+  apigatewayv2: mapApiGatewayV2,
+  apigatewaymanagementapi: mapApiGatewayManagement,
   sts: mapSts,
   iam: mapIam,
   s3: mapS3,
@@ -86,9 +98,10 @@ const GLOBAL_SERVICES = new Set(["iam"]);
  */
 export function globalContext(env: AuthorizationEnv, service?: string): Record<string, ConditionValue> {
   const now = env.clock ? env.clock.now() : env.now ?? Date.now();
+  const seconds = Math.floor(now / 1000);
   const ctx: Record<string, ConditionValue> = {
-    "aws:currenttime": new Date(now).toISOString(),
-    "aws:epochtime": Math.floor(now / 1000),
+    "aws:currenttime": isoSeconds(seconds),
+    "aws:epochtime": seconds,
     "aws:securetransport": env.secureTransport ?? false,
     "aws:requestedregion": service && GLOBAL_SERVICES.has(service) ? "us-east-1" : env.region,
   };
@@ -101,11 +114,23 @@ export function globalContext(env: AuthorizationEnv, service?: string): Record<s
     if (c.kind === "user") ctx["aws:username"] = c.arn.slice(c.arn.lastIndexOf("/") + 1);
     for (const [k, v] of Object.entries(c.principalTags)) ctx[`aws:principaltag/${k.toLowerCase()}`] = v;
   }
+  if (env.resourceTags) for (const [k, v] of Object.entries(env.resourceTags)) ctx[`aws:resourcetag/${k.toLowerCase()}`] = v;
   return ctx;
 }
 
-/** The IAM authorization a request needs; undefined when AWS does not authorise the operation through IAM. */
-export function authorizationFor(service: string, operation: string, input: Record<string, unknown>, env: AuthorizationEnv): Authorization | undefined {
+// Formatting a date costs microseconds, more than the rest of an authorization: keep the last second's text.
+let lastSecond = Number.NaN;
+let lastIso = "";
+function isoSeconds(seconds: number): string {
+  if (seconds !== lastSecond) {
+    lastSecond = seconds;
+    lastIso = new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+  }
+  return lastIso;
+}
+
+/** The IAM authorization a request needs (see `iamChecked` for operations IAM does not authorise). */
+export function authorizationFor(service: string, operation: string, input: Record<string, unknown>, env: AuthorizationEnv): Authorization {
   const context = globalContext(env, service);
   const prefix = ACTION_PREFIX[service] ?? service;
   const mapper = MAPPERS[service];
@@ -116,9 +141,8 @@ export function authorizationFor(service: string, operation: string, input: Reco
   if (operation.startsWith("Untag")) addTagKeys(data.TagKeys ?? data.tagKeys ?? data.keys, context);
   else addRequestTags(data, context);
   const mapped = mapper ? mapper(operation, data, mapperEnv) : { resources: ["*"] };
-  if (!mapped) return undefined;
-  const action = mapped.action ?? `${prefix}:${operation}`;
-  const resources = mapped.resources.length ? mapped.resources : ["*"];
-  const checks: AuthorizationCheck[] = [{ action, resources }, ...(mapped.extra ?? [])];
-  return { action, resources, context, checks };
+  const action = mapped?.action ?? `${prefix}:${operation}`;
+  const resources = mapped?.resources.length ? mapped.resources : ["*"];
+  const checks: AuthorizationCheck[] = [{ action, resources }, ...(mapped?.extra ?? [])];
+  return { action, resources, context, checks, iamChecked: mapped !== undefined };
 }

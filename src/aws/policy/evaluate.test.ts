@@ -8,6 +8,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { accessDeniedMessage, evaluate, isContextFree, principalMatches } from "./evaluate.js";
+import { accessDeniedError } from "./denied.js";
+import { contextFromEntries, evalDecision } from "./simulate.js";
 import type { AuthorizationRequest, CallerIdentity, ConditionValue, DecisionKind } from "./types.js";
 
 const A = "111122223333";
@@ -65,6 +67,9 @@ const CASES: Case[] = [
   { name: "policy variable ${aws:username} in Resource: own folder", caller: user("david", [pol(allow("s3:GetObject", "arn:aws:s3:::amzn-s3-demo-bucket/${aws:username}/*"))]), action: "s3:GetObject", resource: "arn:aws:s3:::amzn-s3-demo-bucket/david/x", expect: "Allow" },
   { name: "policy variable ${aws:username} in Resource: someone else's folder", caller: user("david", [pol(allow("s3:GetObject", "arn:aws:s3:::amzn-s3-demo-bucket/${aws:username}/*"))]), action: "s3:GetObject", resource: "arn:aws:s3:::amzn-s3-demo-bucket/emma/x", expect: "ImplicitDeny", reason: "no identity-based policy allows" },
   { name: "policy variable ${aws:username} is absent for a role session", caller: session("r", "david", [pol(allow("s3:GetObject", "arn:aws:s3:::amzn-s3-demo-bucket/${aws:username}/*"))]), action: "s3:GetObject", resource: "arn:aws:s3:::amzn-s3-demo-bucket/david/x", expect: "ImplicitDeny", reason: "no identity-based policy allows" },
+  { name: "policy variable ${aws:PrincipalTag/team} in Resource", caller: session("app", "s", [pol(allow("dynamodb:*", "arn:aws:dynamodb:*:*:table/${aws:PrincipalTag/team}-*"))], { principalTags: { team: "books" } }), action: "dynamodb:GetItem", resource: `arn:aws:dynamodb:us-east-1:${A}:table/books-2026`, expect: "Allow" },
+  { name: "policy variable ${aws:userid} of a role session", caller: session("app", "s1", [pol(allow("s3:GetObject", "arn:aws:s3:::amzn-s3-demo-bucket/home/${aws:userid}/*"))]), action: "s3:GetObject", resource: "arn:aws:s3:::amzn-s3-demo-bucket/home/AROAAPP:s1/x", expect: "Allow" },
+  { name: "policy variable with a default value in Resource", caller: session("app", "s1", [pol(allow("s3:GetObject", "arn:aws:s3:::amzn-s3-demo-bucket/${aws:PrincipalTag/team, 'company-wide'}/*"))]), action: "s3:GetObject", resource: "arn:aws:s3:::amzn-s3-demo-bucket/company-wide/x", expect: "Allow" },
   { name: "aws:PrincipalTag from the caller's tags", caller: user("alice", [pol(allow("dynamodb:*", "*", { Condition: { StringEquals: { "aws:PrincipalTag/team": "books" } } }))], { principalTags: { Team: "books" } }), action: "dynamodb:GetItem", resource: TABLE, expect: "Allow" },
   { name: "aws:SourceIp condition not met", caller: user("alice", [pol(allow("dynamodb:*", "*", { Condition: { IpAddress: { "aws:SourceIp": "203.0.113.0/24" } } }))]), action: "dynamodb:GetItem", resource: TABLE, context: { "aws:sourceip": "127.0.0.1" }, expect: "ImplicitDeny", reason: "no identity-based policy allows" },
   // Boundary page: the effective permissions are the intersection; a boundary alone grants nothing.
@@ -182,4 +187,34 @@ test("principalMatches: a service in a resource policy (a Lambda function policy
   assert.equal(principalMatches(policy, who, "lambda:InvokeFunction", { "aws:sourcearn": `arn:aws:execute-api:us-east-1:${A}:api1/prod/GET/items` }, fn), true);
   assert.equal(principalMatches(policy, who, "lambda:InvokeFunction", { "aws:sourcearn": `arn:aws:execute-api:us-east-1:${A}:api2/prod/GET/items` }, fn), false);
   assert.equal(principalMatches(policy, who, "lambda:InvokeFunction", { "aws:sourcearn": `arn:aws:execute-api:us-east-1:${A}:api1/prod/GET/items` }, `${fn}:prod`), false);
+});
+
+test("contextFromEntries / evalDecision: SimulateCustomPolicy's context entries and decision names", () => {
+  const context = contextFromEntries([
+    { ContextKeyName: "aws:SourceIp", ContextKeyValues: ["203.0.113.9"], ContextKeyType: "ip" },
+    { ContextKeyName: "aws:TagKeys", ContextKeyValues: ["a", "b"], ContextKeyType: "stringList" },
+  ]);
+  assert.deepEqual(context, { "aws:sourceip": "203.0.113.9", "aws:tagkeys": ["a", "b"] });
+  const caller = user("alice", [pol(allow("s3:*", "*", { Condition: { IpAddress: { "aws:SourceIp": "203.0.113.0/24" } } }))]);
+  const d = evaluate({ action: "s3:GetObject", resource: BUCKET_OBJ, caller, context, resourceAccountId: A });
+  assert.equal(evalDecision(d), "allowed");
+  assert.equal(evalDecision(evaluate({ action: "s3:GetObject", resource: BUCKET_OBJ, caller, context: {}, resourceAccountId: A })), "implicitDeny");
+});
+
+test("accessDeniedError: each service's code and status, S3 quoting the resource", () => {
+  const caller = user("alice");
+  const d = { decision: "ImplicitDeny" as const, reason: "no identity-based policy allows" };
+  const ddb = accessDeniedError("dynamodb", { action: "dynamodb:GetItem", resource: TABLE, caller }, d);
+  assert.equal(ddb.code, "AccessDeniedException");
+  assert.equal(ddb.status, 400);
+  const s3 = accessDeniedError("s3", { action: "s3:GetObject", resource: BUCKET_OBJ, caller }, d);
+  assert.equal(s3.code, "AccessDenied");
+  assert.equal(s3.status, 403);
+  assert.equal(s3.message, `User: ${ALICE} is not authorized to perform: s3:GetObject on resource: "${BUCKET_OBJ}" because no identity-based policy allows the s3:GetObject action`);
+  assert.equal(accessDeniedError("lambda", { action: "lambda:InvokeFunction", resource: "arn:aws:lambda:us-east-1:1:function:f", caller }, d).status, 403);
+});
+
+test("evaluate: a stored identity statement without Resource covers nothing (IAM never accepts one)", () => {
+  const caller = user("alice", [JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*" }] })]);
+  assert.equal(evaluate({ action: "s3:GetObject", resource: BUCKET_OBJ, caller, context: {}, resourceAccountId: A }).decision, "ImplicitDeny");
 });

@@ -113,10 +113,14 @@ function resourceListMatches(list: ResourcePattern[], resource: string, lookup: 
   return false;
 }
 
-function resourceMatches(s: CompiledStatement, resource: string, lookup: Lookup): boolean {
+/**
+ * Trust policies have no Resource element (the role itself is the resource): there a statement without one
+ * covers the request. Identity policies must have one; a stored statement lacking it covers nothing.
+ */
+function resourceMatches(s: CompiledStatement, resource: string, lookup: Lookup, absentMatches: boolean): boolean {
   if (s.resources) return resourceListMatches(s.resources, resource, lookup);
   if (s.notResources) return !resourceListMatches(s.notResources, resource, lookup);
-  return true; // trust policies have no Resource element: the role itself is the resource
+  return absentMatches;
 }
 
 interface PolicySetResult {
@@ -130,7 +134,7 @@ function evaluateSet(policies: readonly string[], actionLower: string, resource:
   for (const text of policies) {
     for (const s of compilePolicy(text).statements) {
       if (s.effect === "Allow" && allow) continue;
-      if (!actionMatches(s, actionLower) || !resourceMatches(s, resource, lookup) || !conditionsHold(s.conditions, lookup)) continue;
+      if (!actionMatches(s, actionLower) || !resourceMatches(s, resource, lookup, false) || !conditionsHold(s.conditions, lookup)) continue;
       if (s.effect === "Deny") return { allow: false, deny: true };
       allow = true;
     }
@@ -147,7 +151,7 @@ function evaluateResourcePolicy(text: string, caller: CallerIdentity, actionLowe
     else if (s.notPrincipal !== undefined) strength = notPrincipalApplies(s.notPrincipal, caller) ? Strength.Direct : Strength.None;
     if (strength === Strength.None) continue;
     if (s.effect === "Allow" && strength <= allow) continue;
-    if (!actionMatches(s, actionLower) || !resourceMatches(s, resource, lookup) || !conditionsHold(s.conditions, lookup)) continue;
+    if (!actionMatches(s, actionLower) || !resourceMatches(s, resource, lookup, true) || !conditionsHold(s.conditions, lookup)) continue;
     if (s.effect === "Deny") return { allow: Strength.None, deny: true };
     allow = strength;
   }
@@ -234,7 +238,7 @@ export function principalMatches(
   let allowed = false;
   for (const s of compilePolicy(trustPolicy).statements) {
     if (!statementCovers(s.principal, s.notPrincipal, principal)) continue;
-    if (!actionMatches(s, actionLower) || !resourceMatches(s, resource, lookup) || !conditionsHold(s.conditions, lookup)) continue;
+    if (!actionMatches(s, actionLower) || !resourceMatches(s, resource, lookup, true) || !conditionsHold(s.conditions, lookup)) continue;
     if (s.effect === "Deny") return false;
     allowed = true;
   }

@@ -60,3 +60,24 @@ test("wildcard: the patterns that make backtracking matchers explode answer at o
   assert.equal(globMatch(compileGlob(pattern), text + "b"), true);
   assert.equal(globMatch(compileGlob("*?".repeat(300) + "z"), "y".repeat(4000)), false);
 });
+
+/** The textbook recursive definition of `*` and `?`, for small inputs only: the oracle for the fast matcher. */
+function reference(p: string, t: string): boolean {
+  if (!p.length) return !t.length;
+  if (p[0] === "*") return reference(p.slice(1), t) || (t.length > 0 && reference(p, t.slice(1)));
+  return t.length > 0 && (p[0] === "?" || p[0] === t[0]) && reference(p.slice(1), t.slice(1));
+}
+
+test("wildcard: agrees with the recursive definition on every small pattern and text (deterministic sample)", () => {
+  let seed = 12345;
+  const next = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const pick = (alphabet: string, max: number) => Array.from({ length: next(max + 1) }, () => alphabet[next(alphabet.length)]).join("");
+  for (let i = 0; i < 20000; i++) {
+    const p = pick("ab*?", 6);
+    const t = pick("ab", 8);
+    assert.equal(wildcardMatch(p, t), reference(p, t), `${JSON.stringify(p)} vs ${JSON.stringify(t)}`);
+  }
+});

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ServiceError } from "../errors.js";
-import { parsePolicyDocument, policySize, type PolicyKind } from "./validate.js";
+import { checkPolicySize, parsePolicyDocument, policySize, type PolicyKind } from "./validate.js";
 
 const V = "2012-10-17";
 const doc = (Statement: unknown, extra: object = {}) => JSON.stringify({ Version: V, Statement, ...extra });
@@ -86,4 +86,46 @@ test("parsePolicyDocument: input is bounded before parsing", () => {
 
 test("policySize: counts characters without whitespace, as IAM's quotas do", () => {
   assert.equal(policySize('{ "a" :\n\t"b" }'), 9);
+});
+
+test("parsePolicyDocument / evaluate: arbitrary JSON never fails any other way than MalformedPolicyDocument (deterministic sample)", async () => {
+  const { evaluate } = await import("./evaluate.js");
+  let seed = 777;
+  const next = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const atoms: unknown[] = ["*", "s3:*", "Allow", "Deny", "", "arn:aws:s3:::b/*", "${aws:username}", 5, true, null, "StringLike", "aws:SourceIp", "10.0.0.0/99", "2020-13-45", "arn"];
+  const keys = ["Version", "Statement", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "NotPrincipal", "Condition", "Sid", "AWS", "Service", "StringEquals", "ForAllValues:StringLike", "IpAddress", "DateLessThan", "Null", "aws:SourceIp", "s3:prefix"];
+  const value = (depth: number): unknown => {
+    const r = next(depth > 3 ? 1 : 4);
+    if (r === 0) return atoms[next(atoms.length)];
+    if (r === 1) return Array.from({ length: next(4) }, () => value(depth + 1));
+    const o: Record<string, unknown> = {};
+    for (let i = next(5); i > 0; i--) o[keys[next(keys.length)]!] = value(depth + 1);
+    return o;
+  };
+  for (let i = 0; i < 3000; i++) {
+    const doc = value(0);
+    if (doc && typeof doc === "object" && !Array.isArray(doc) && next(2)) (doc as Record<string, unknown>).Version = "2012-10-17";
+    const json = JSON.stringify(doc) ?? "null";
+    for (const kind of ["identity", "resource", "trust"] as const) {
+      try {
+        parsePolicyDocument(json, kind);
+      } catch (e) {
+        assert.ok(e instanceof ServiceError && e.code === "MalformedPolicyDocument", `${json}: ${String(e)}`);
+      }
+    }
+    const caller = { accountId: "111122223333", arn: "arn:aws:iam::111122223333:user/a", principalArn: "arn:aws:iam::111122223333:user/a", userId: "AIDAA", kind: "user" as const, identityPolicies: [json], principalTags: {}, allPowerful: false };
+    evaluate({ action: "s3:GetObject", resource: "arn:aws:s3:::b/k", caller, context: { "aws:sourceip": "10.1.2.3", "s3:prefix": ["a"] }, resourcePolicy: json, resourceAccountId: "111122223333" });
+  }
+});
+
+test("checkPolicySize: IAM's quotas and LimitExceeded messages", () => {
+  const big = doc({ Effect: "Allow", Action: "s3:GetObject", Resource: Array.from({ length: 300 }, (_, i) => `arn:aws:s3:::bucket-${i}/*`) });
+  assert.throws(() => checkPolicySize(big, "managed"), (e: unknown) => e instanceof ServiceError && e.code === "LimitExceeded" && e.status === 409 && e.message === "Cannot exceed quota for PolicySize: 6144");
+  assert.throws(() => checkPolicySize(big, "trust"), /Cannot exceed quota for ACLSizePerRole: 2048/);
+  assert.throws(() => checkPolicySize(big, "user", "alice"), (e: unknown) => e instanceof ServiceError && e.message === "Maximum policy size of 2048 bytes exceeded for user alice");
+  assert.throws(() => checkPolicySize(big + big, "role", "r"), (e: unknown) => e instanceof ServiceError && e.message === "Maximum policy size of 10240 bytes exceeded for role r");
+  checkPolicySize(doc({ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }), "user", "alice");
 });

@@ -75,6 +75,30 @@ export function policySize(json: string): number {
   return n;
 }
 
+export type PolicyQuota = "managed" | "trust" | "user" | "group" | "role";
+
+/**
+ * IAM's size quotas, with IAM's LimitExceeded answers (status 409): managed policies "Cannot exceed quota
+ * for PolicySize: 6144", trust policies "Cannot exceed quota for ACLSizePerRole: 2048", inline policies
+ * "Maximum policy size of 2048 bytes exceeded for user NAME" (5120 for a group, 10240 for a role).
+ */
+export function checkPolicySize(json: string, quota: PolicyQuota, entityName = ""): void {
+  const size = policySize(json);
+  const limit = {
+    managed: PolicyLimits.MANAGED_POLICY_CHARS,
+    trust: PolicyLimits.TRUST_POLICY_CHARS,
+    user: PolicyLimits.USER_INLINE_CHARS,
+    group: PolicyLimits.GROUP_INLINE_CHARS,
+    role: PolicyLimits.ROLE_INLINE_CHARS,
+  }[quota];
+  if (size <= limit) return;
+  const message =
+    quota === "managed" ? `Cannot exceed quota for PolicySize: ${limit}`
+    : quota === "trust" ? `Cannot exceed quota for ACLSizePerRole: ${limit}`
+    : `Maximum policy size of ${limit} bytes exceeded for ${quota} ${entityName}`;
+  throw new ServiceError("LimitExceeded", message, 409);
+}
+
 /** Parses and validates a policy document as IAM does; throws ServiceError("MalformedPolicyDocument", …). */
 export function parsePolicyDocument(json: string, kind: PolicyKind): PolicyDocument {
   if (typeof json !== "string" || json.length > PolicyLimits.MAX_DOCUMENT_CHARS) throw malformed(SYNTAX);

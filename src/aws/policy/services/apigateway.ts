@@ -17,12 +17,13 @@ interface Route {
 
 const routes = new Map<string, Route | null>();
 
-function routeOf(operation: string): Route | null {
-  let r = routes.get(operation);
+function routeOf(service: string, operation: string): Route | null {
+  const id = `${service}.${operation}`;
+  let r = routes.get(id);
   if (r === undefined) {
-    const op = loadModel("apigateway").operations.get(operation);
+    const op = loadModel(service).operations.get(operation);
     r = op ? compileRoute(op) : null;
-    routes.set(operation, r);
+    routes.set(id, r);
   }
   return r;
 }
@@ -32,7 +33,8 @@ function compileRoute(op: Operation): Route {
   for (const [name, shape] of Object.entries(op.input?.members ?? {})) {
     if (shape.location === "uri") memberOf.set(shape.locationName ?? name, name);
   }
-  const path = op.requestUri.split("?")[0]!;
+  // HTTP/WebSocket APIs are served under /v2, but their IAM resources are /apis/…, /domainnames/… without it.
+  const path = op.requestUri.split("?")[0]!.replace(/^\/v2\//, "/");
   const parts: Route["parts"] = [];
   let i = 0;
   while (i < path.length) {
@@ -49,13 +51,37 @@ function compileRoute(op: Operation): Route {
   return { method: op.method.toUpperCase(), parts };
 }
 
-export const mapApiGateway: Mapper = (op, input, env) => {
-  const route = routeOf(op);
-  if (!route) return { resources: ["*"] };
-  if (op === "UntagResource") addTagKeys(input.tagKeys, env.context);
-  let path = "";
-  for (const p of route.parts) path += "text" in p ? p.text : String((input as Input)[p.member] ?? "");
-  return { action: `apigateway:${route.method}`, resources: [`arn:aws:apigateway:${env.region}::${path}`] };
+function modelMapper(service: string): Mapper {
+  return (op, input, env) => {
+    const route = routeOf(service, op);
+    if (!route) return { resources: ["*"] };
+    if (op === "UntagResource") addTagKeys(input.tagKeys ?? input.TagKeys, env.context);
+    let path = "";
+    for (const p of route.parts) {
+      if ("text" in p) path += p.text;
+      else {
+        const v = String((input as Input)[p.member] ?? "");
+        // The tags resource embeds an ARN: the reference writes it URL-encoded.
+        path += /arn$/i.test(p.member) ? encodeURIComponent(v) : v;
+      }
+    }
+    return { action: `apigateway:${route.method}`, resources: [`arn:aws:apigateway:${env.region}::${path}`] };
+  };
+}
+
+export const mapApiGateway = modelMapper("apigateway");
+export const mapApiGatewayV2 = modelMapper("apigatewayv2");
+
+/**
+ * The WebSocket management API (PostToConnection, GetConnection, DeleteConnection) authorises as
+ * execute-api:ManageConnections on `arn:aws:execute-api:R:A:API/STAGE/POST/@connections/ID`; the API and
+ * stage come from the endpoint the client called, so the authorizer passes them in as `ApiId`/`Stage`.
+ */
+export const mapApiGatewayManagement: Mapper = (_op, input, env) => {
+  const api = typeof input.ApiId === "string" ? input.ApiId : "*";
+  const stage = typeof input.Stage === "string" ? input.Stage : "*";
+  const id = typeof input.ConnectionId === "string" ? input.ConnectionId : "*";
+  return { action: "execute-api:ManageConnections", resources: [`arn:aws:execute-api:${env.region}:${env.accountId}:${api}/${stage}/POST/@connections/${id}`] };
 };
 
 /** The execute-api:Invoke resource of a request to a deployed REST or HTTP API. */

@@ -2,7 +2,8 @@
  * EventBridge ("Actions, resources, and condition keys for Amazon EventBridge"): actions `events:<Operation>`;
  * resources event-bus (`event-bus/NAME`, the default bus is `default`), rule (`rule/NAME` on the default
  * bus, `rule/BUS/NAME` on a custom one), archive, replay, connection, api-destination, event-source.
- * PutEvents addresses every bus its entries name; it sets events:source and events:detail-type.
+ * PutEvents addresses every bus its entries name; it sets events:source and events:detail-type. PutRule
+ * and PutTargets with a RoleArn also need iam:PassRole on it.
  */
 import { bounded, str, type Input, type Mapper, type MapperEnv } from "./common.js";
 
@@ -23,6 +24,12 @@ export function ruleArn(env: MapperEnv, rule: string, bus?: string): string {
   return b === "default" ? `${base(env)}:rule/${rule}` : `${base(env)}:rule/${b}/${rule}`;
 }
 
+/** Rules and targets that name a role pass it to EventBridge: iam:PassRole on it. */
+function passRole(env: MapperEnv, roles: string[]) {
+  env.context["iam:passedtoservice"] = "events.amazonaws.com";
+  return { action: "iam:PassRole", resources: roles };
+}
+
 export const mapEvents: Mapper = (op, input, env) => {
   if (ACCOUNT_LEVEL.has(op)) return { resources: ["*"] };
   switch (op) {
@@ -35,13 +42,21 @@ export const mapEvents: Mapper = (op, input, env) => {
       const buses = new Set(entries.map((e) => busArn(env, str(e.EventBusName))));
       return { resources: buses.size ? [...buses] : [busArn(env)] };
     }
-    case "PutRule":
+    case "PutRule": {
+      const resources = [ruleArn(env, str(input.Name) ?? "", str(input.EventBusName))];
+      const role = str(input.RoleArn);
+      return role ? { resources, extra: [passRole(env, [role])] } : { resources };
+    }
+    case "PutTargets": {
+      const resources = [ruleArn(env, str(input.Rule) ?? "", str(input.EventBusName))];
+      const roles = bounded((input.Targets as Input[] | undefined) ?? []).map((t) => str(t.RoleArn)).filter((r): r is string => !!r);
+      return roles.length ? { resources, extra: [passRole(env, [...new Set(roles)])] } : { resources };
+    }
     case "DeleteRule":
     case "DescribeRule":
     case "EnableRule":
     case "DisableRule":
       return { resources: [ruleArn(env, str(input.Name) ?? "", str(input.EventBusName))] };
-    case "PutTargets":
     case "RemoveTargets":
     case "ListTargetsByRule":
       return { resources: [ruleArn(env, str(input.Rule) ?? "", str(input.EventBusName))] };

@@ -7,7 +7,7 @@
  *   known on Create* (the ARN of an existing entity with a path would need the IAM store: a known gap).
  *   Condition keys iam:PolicyARN, iam:PermissionsBoundary, iam:AWSServiceName.
  * - STS: AssumeRole on the role ARN (sts:RoleSessionName, sts:ExternalId, sts:SourceIdentity keys),
- *   GetFederationToken on the federated-user ARN; GetCallerIdentity needs no permission and
+ *   GetFederationToken on the federated-user ARN; GetCallerIdentity and GetSessionToken need no permission and
  *   AssumeRoleWithWebIdentity/AssumeRoleWithSAML are unsigned: not authorised through IAM (undefined).
  * - Cognito: actions `cognito-idp:<Operation>` on `userpool/ID`; the operations a user calls with its own
  *   tokens or none (SignUp, InitiateAuth, GetUser with an access token, …) are not IAM-authorised.
@@ -65,6 +65,7 @@ export const mapIam: Mapper = (op, input, env) => {
 export const mapSts: Mapper = (op, input, env) => {
   switch (op) {
     case "GetCallerIdentity":
+    case "GetSessionToken": // "No permissions are required for a user to get a session token" (Permissions for GetSessionToken)
     case "AssumeRoleWithWebIdentity":
     case "AssumeRoleWithSAML":
       return undefined;
