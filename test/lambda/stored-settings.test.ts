@@ -1,6 +1,7 @@
 /**
  * Settings Lambda stores and returns (issue 9 item 18): provisioned concurrency configurations, function recursion
  * configuration, code signing configurations (and their effect on unsigned code), layer version permissions,
+ * runtime management configuration,
  * and function policy statements as AWS writes them.
  */
 import assert from "node:assert/strict";
@@ -13,7 +14,7 @@ import {
   DeleteProvisionedConcurrencyConfigCommand, GetCodeSigningConfigCommand, GetFunctionCodeSigningConfigCommand, GetFunctionRecursionConfigCommand, GetLayerVersionPolicyCommand, GetPolicyCommand,
   GetProvisionedConcurrencyConfigCommand, LambdaClient, ListCodeSigningConfigsCommand, ListFunctionsByCodeSigningConfigCommand, ListProvisionedConcurrencyConfigsCommand, PublishLayerVersionCommand,
   PublishVersionCommand, PutFunctionCodeSigningConfigCommand, PutFunctionRecursionConfigCommand, PutProvisionedConcurrencyConfigCommand, RemoveLayerVersionPermissionCommand, UpdateCodeSigningConfigCommand,
-  UpdateFunctionCodeCommand, waitUntilFunctionActiveV2,
+  UpdateFunctionCodeCommand, waitUntilFunctionActiveV2, GetRuntimeManagementConfigCommand, PutRuntimeManagementConfigCommand, GetFunctionConfigurationCommand,
 } from "@aws-sdk/client-lambda";
 import { cliEnv, startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 
@@ -120,4 +121,17 @@ test("AddPermission: Principal \"*\" stays \"*\", an account id becomes its root
   assert.deepEqual(bySid.url!.Condition, { StringEquals: { "lambda:FunctionUrlAuthType": "NONE" } });
   assert.deepEqual(bySid.acct!.Principal, { AWS: "arn:aws:iam::210987654321:root" });
   assert.deepEqual(bySid.s3!.Condition, { ArnLike: { "AWS:SourceArn": "arn:aws:s3:::bucket" }, StringEquals: { "AWS:SourceAccount": "000000000000" } });
+});
+
+test("PutRuntimeManagementConfig: Auto by default; Manual pins the function's RuntimeVersionArn; Manual needs an ARN", async () => {
+  const name = await fn();
+  const base = `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
+  assert.deepEqual(await lambda.send(new GetRuntimeManagementConfigCommand({ FunctionName: name })).then((r) => [r.UpdateRuntimeOn, r.RuntimeVersionArn, r.FunctionArn]), ["Auto", undefined, base]);
+  const runtimeArn = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }))).RuntimeVersionConfig!.RuntimeVersionArn!;
+  const put = await lambda.send(new PutRuntimeManagementConfigCommand({ FunctionName: name, UpdateRuntimeOn: "Manual", RuntimeVersionArn: runtimeArn }));
+  assert.deepEqual([put.UpdateRuntimeOn, put.RuntimeVersionArn], ["Manual", runtimeArn]);
+  assert.equal((await lambda.send(new GetRuntimeManagementConfigCommand({ FunctionName: name }))).RuntimeVersionArn, runtimeArn);
+  await assert.rejects(lambda.send(new PutRuntimeManagementConfigCommand({ FunctionName: name, UpdateRuntimeOn: "Manual" })), { name: "InvalidParameterValueException" });
+  await assert.rejects(lambda.send(new PutRuntimeManagementConfigCommand({ FunctionName: name, UpdateRuntimeOn: "Sometimes" as "Auto" })), { name: "ValidationException" });
+  assert.equal((await lambda.send(new PutRuntimeManagementConfigCommand({ FunctionName: name, UpdateRuntimeOn: "FunctionUpdate" }))).UpdateRuntimeOn, "FunctionUpdate");
 });

@@ -1,7 +1,8 @@
 /**
  * Lambda settings that are stored and returned as AWS returns them: provisioned concurrency configurations,
  * function recursion configuration, code signing configurations (and which function uses which), and layer
- * version permissions. LambdaFunctionOps extends this.
+ * version permissions, runtime management configuration (stored: every runtime has one version on Skyport).
+ * LambdaFunctionOps extends this.
  *
  * Provisioned concurrency: Put answers IN_PROGRESS, the configuration then reads READY with everything allocated —
  * environments are not pre-started yet: `provisionedConfigs(functionArn)` is the hook for the environment scheduler.
@@ -31,6 +32,7 @@ interface LayerPolicy {
 
 const RECURSIVE_LOOP = ["Allow", "Terminate"];
 const SIGNING_POLICY = ["Warn", "Enforce"];
+const UPDATE_RUNTIME_ON = ["Auto", "Manual", "FunctionUpdate"];
 const CSC_ARN = /^arn:(aws[a-zA-Z-]*)?:lambda:([a-z0-9-]+):(\d{12}):code-signing-config:(csc-[a-z0-9]{17})$/;
 const cscNotFound = (arn: string) => new ServiceError("ResourceNotFoundException", `The code signing configuration cannot be found. Check that the provided configuration is not deleted: ${arn}.`, 404);
 
@@ -102,6 +104,31 @@ export abstract class LambdaConfigOps extends LambdaSettingsOps {
     const { name } = this.resolve(ctx, input.FunctionName);
     this.settings.put(ctx, "recursion", name, input.RecursiveLoop);
     return { RecursiveLoop: input.RecursiveLoop };
+  }
+
+  // ---- runtime management ---------------------------------------------------------------------------
+
+  GetRuntimeManagementConfig(ctx: RequestContext, input: L.GetRuntimeManagementConfigInput): L.GetRuntimeManagementConfigOutput {
+    const { name, q } = this.runtimeTarget(ctx, input.FunctionName, input.Qualifier);
+    const c = this.settings.get<{ UpdateRuntimeOn: string; RuntimeVersionArn?: string }>(ctx, "runtime-mgmt", `${name}:${q}`);
+    // The runtime version ARN is reported only in Manual mode (API reference, GetRuntimeManagementConfig).
+    return { UpdateRuntimeOn: c?.UpdateRuntimeOn ?? "Auto", RuntimeVersionArn: c?.UpdateRuntimeOn === "Manual" ? c.RuntimeVersionArn : undefined, FunctionArn: functionArn(ctx, name, q === "$LATEST" ? undefined : q) };
+  }
+
+  PutRuntimeManagementConfig(ctx: RequestContext, input: L.PutRuntimeManagementConfigInput): L.PutRuntimeManagementConfigOutput {
+    if (!UPDATE_RUNTIME_ON.includes(input.UpdateRuntimeOn)) throw new ServiceError("ValidationException", constraintMessage([`Value '${input.UpdateRuntimeOn}' at 'updateRuntimeOn' failed to satisfy constraint: Member must satisfy enum value set: [${UPDATE_RUNTIME_ON.join(", ")}]`]), 400);
+    const { name, q } = this.runtimeTarget(ctx, input.FunctionName, input.Qualifier);
+    if ((input.UpdateRuntimeOn === "Manual") !== !!input.RuntimeVersionArn) {
+      throw new ServiceError("InvalidParameterValueException", input.RuntimeVersionArn ? "RuntimeVersionArn can be specified only when UpdateRuntimeOn is Manual." : "RuntimeVersionArn must be specified when UpdateRuntimeOn is Manual.", 400);
+    }
+    if (input.RuntimeVersionArn && !/^arn:(aws[a-zA-Z-]*):lambda:[a-z0-9-]+::runtime:[0-9a-f]{64}$/.test(input.RuntimeVersionArn)) throw new ServiceError("InvalidParameterValueException", `Invalid RuntimeVersionArn: ${input.RuntimeVersionArn}`, 400);
+    this.settings.put(ctx, "runtime-mgmt", `${name}:${q}`, { UpdateRuntimeOn: input.UpdateRuntimeOn, RuntimeVersionArn: input.RuntimeVersionArn });
+    return { UpdateRuntimeOn: input.UpdateRuntimeOn, RuntimeVersionArn: input.RuntimeVersionArn, FunctionArn: functionArn(ctx, name, q === "$LATEST" ? undefined : q) };
+  }
+
+  private runtimeTarget(ctx: RequestContext, fn: string, qualifier?: string): { name: string; q: string } {
+    const { name } = this.resolve(ctx, fn, qualifier);
+    return { name, q: parseFunctionName(ctx, fn, qualifier).qualifier ?? "$LATEST" };
   }
 
   // ---- code signing configurations ----------------------------------------------------------------
@@ -253,7 +280,7 @@ export abstract class LambdaConfigOps extends LambdaSettingsOps {
 
   /** What goes with a deleted function. */
   protected forgetFunctionSettings(ctx: RequestContext, name: string): void {
-    for (const { key } of this.settings.list(ctx, "provisioned", `${name}:`)) this.settings.delete(ctx, "provisioned", key);
+    for (const kind of ["provisioned", "runtime-mgmt"]) for (const { key } of this.settings.list(ctx, kind, `${name}:`)) this.settings.delete(ctx, kind, key);
     this.settings.delete(ctx, "recursion", name);
     this.settings.delete(ctx, "fn-csc", name);
   }

@@ -19,7 +19,7 @@
  * yet — provisionedConfigs() is the hook), recursion config (not acted on: Skyport detects no loops), code signing
  * configs (Enforce refuses every deployment: nothing is signed without AWS Signer), layer version permissions
  * (stored; layers of other accounts are not served). Aliases route AdditionalVersionWeights (aliases.ts).
- * Gaps against AWS: SQS/SNS/EventBridge destinations, other event sources, runtime management config,
+ * Gaps against AWS: SQS/SNS/EventBridge destinations, other event sources,
  * container images and S3 code locations answer NotImplementedException or InvalidParameterValueException;
  * Max Memory Used is the cgroup's peak, which misses the runtime's cached code pages (memory.ts has the
  * process-tree figure, not wired yet: runtime/ is the lead's). MemorySize is a cgroup
