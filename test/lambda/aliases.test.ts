@@ -11,6 +11,7 @@ import {
   CreateAliasCommand, CreateFunctionCommand, CreateFunctionUrlConfigCommand, DeleteAliasCommand, DeleteFunctionEventInvokeConfigCommand, GetFunctionEventInvokeConfigCommand, InvokeCommand, LambdaClient,
   ListFunctionEventInvokeConfigsCommand, PublishVersionCommand, PutFunctionEventInvokeConfigCommand, UpdateAliasCommand, UpdateFunctionConfigurationCommand, UpdateFunctionEventInvokeConfigCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2,
 } from "@aws-sdk/client-lambda";
+import { CreateTableCommand, DynamoDBClient, ScanCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 
 let server: TestServer;
@@ -113,4 +114,27 @@ test("Function URL: the URL of a deleted alias answers 403 Forbidden", async () 
   const gone = await get(cfg.FunctionUrl!);
   assert.equal(gone.status, 403);
   assert.deepEqual(JSON.parse(gone.text), { Message: "Forbidden" });
+});
+
+test("Invoke: an Event invoke through an alias runs with the alias's asynchronous settings (its destination gets the record)", async () => {
+  const ddb = new DynamoDBClient(server.clientConfig);
+  const table = uniqueName("rec");
+  await ddb.send(new CreateTableCommand({ TableName: table, BillingMode: "PAY_PER_REQUEST", AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }], KeySchema: [{ AttributeName: "id", KeyType: "HASH" }] }));
+  await waitUntilTableExists({ client: ddb, maxWaitTime: 20, minDelay: 0.05 } as never, { TableName: table });
+  const sink = uniqueName("sink");
+  await lambda.send(new CreateFunctionCommand({ FunctionName: sink, Runtime: "nodejs20.x", Role: "arn:aws:iam::000000000000:role/r", Handler: "index.handler", Code: { ZipFile: zipSync({ "index.js": strToU8(`
+const { DynamoDBClient, PutItemCommand } = require("@aws-sdk/client-dynamodb");
+const db = new DynamoDBClient({});
+exports.handler = async (r) => { await db.send(new PutItemCommand({ TableName: "${table}", Item: { id: { S: r.requestContext.functionArn }, version: { S: r.responseContext.executedVersion } } })); };`) }) } }));
+  await waitUntilFunctionActiveV2({ ...wait, client: lambda } as never, { FunctionName: sink });
+  const name = await twoVersions();
+  await lambda.send(new CreateAliasCommand({ FunctionName: name, Name: "live", FunctionVersion: "2" }));
+  await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: name, Qualifier: "live", DestinationConfig: { OnSuccess: { Destination: `arn:aws:lambda:us-east-1:000000000000:function:${sink}` } } }));
+  await lambda.send(new InvokeCommand({ FunctionName: name, Qualifier: "live", InvocationType: "Event" }));
+  let items: Array<Record<string, { S?: string }>> = [];
+  for (let i = 0; i < 200 && !items.length; i++) {
+    items = ((await ddb.send(new ScanCommand({ TableName: table }))).Items ?? []) as typeof items;
+    if (!items.length) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.deepEqual(items.map((x) => [x.id!.S, x.version!.S]), [[`arn:aws:lambda:us-east-1:000000000000:function:${name}:live`, "2"]]);
 });

@@ -13,7 +13,7 @@ import { checkZip, describeZip, extractCode } from "./code.js";
 import { Limits, Messages } from "./constants.js";
 import { functionArn, lastModified, notFound, parseFunctionName, validateSettings } from "./functions.js";
 import type { EnvironmentManager } from "./runtime/environments.js";
-import { LambdaSettingsOps } from "./settings-ops.js";
+import { LambdaConfigOps } from "./config-ops.js";
 import { checkSettled, creatingFields, FunctionStates, runtimeVersionConfig, updatingFields } from "./states.js";
 
 /** Code.S3Bucket naming the local-directory mode: Code.S3Key is a directory on the Skyport host, run in place. */
@@ -26,7 +26,7 @@ function checkHotReloadDir(key: string | undefined): string {
   return key;
 }
 
-export abstract class LambdaFunctionOps extends LambdaSettingsOps {
+export abstract class LambdaFunctionOps extends LambdaConfigOps {
   abstract readonly envs: EnvironmentManager;
   protected readonly states: FunctionStates;
   private readonly watchers = new Map<string, FSWatcher>();
@@ -53,6 +53,7 @@ export abstract class LambdaFunctionOps extends LambdaSettingsOps {
     }
     const name = input.FunctionName.includes(":") ? parseFunctionName(ctx, input.FunctionName).name : input.FunctionName;
     if (this.store.getFunction(ctx.accountId, ctx.region, name, "$LATEST")) throw new ServiceError("ResourceConflictException", Messages.functionExists(name), 409);
+    if (input.CodeSigningConfigArn) this.checkSignedCode(ctx, name, input.CodeSigningConfigArn);
     const zip = hotDir ? Buffer.alloc(0) : Buffer.from(input.Code.ZipFile!);
     if (!hotDir) checkZip(zip);
     const info = hotDir ? { ...describeZip(Buffer.from(hotDir)), hex: "hot-reload", size: 0 } : describeZip(zip);
@@ -84,6 +85,7 @@ export abstract class LambdaFunctionOps extends LambdaSettingsOps {
       LoggingConfig: { LogFormat: "Text", LogGroup: `/aws/lambda/${name}` },
     };
     this.store.putFunction(ctx.accountId, ctx.region, name, "$LATEST", { config, codeHex: info.hex, codeBlob: blob });
+    if (input.CodeSigningConfigArn) this.settings.put(ctx, "fn-csc", name, input.CodeSigningConfigArn);
     if (input.Tags) this.store.putMeta(ctx.accountId, ctx.region, name, { ...this.store.getMeta(ctx.accountId, ctx.region, name), tags: input.Tags });
     // Pending → Active once the code is unpacked where environments run it (states.ts).
     this.states.schedule(ctx.accountId, ctx.region, name);
@@ -128,6 +130,7 @@ export abstract class LambdaFunctionOps extends LambdaSettingsOps {
       this.store.deleteFunction(ctx.accountId, ctx.region, ref.name);
       this.envs.drain(this.poolKey(ctx, ref.name));
       this.onFunctionDeleted(ctx, ref.name);
+      this.forgetFunctionSettings(ctx, ref.name);
       this.watchers.get(this.poolKey(ctx, ref.name))?.close();
       this.watchers.delete(this.poolKey(ctx, ref.name));
     }
@@ -138,6 +141,7 @@ export abstract class LambdaFunctionOps extends LambdaSettingsOps {
     const { row, name } = this.resolve(ctx, input.FunctionName);
     checkSettled(row.config, ctx);
     if (!input.ZipFile) throw new ServiceError("InvalidParameterValueException", "Please provide a source for function code.", 400);
+    this.checkSignedCode(ctx, name);
     const zip = Buffer.from(input.ZipFile);
     const files = checkZip(zip);
     const info = describeZip(zip);

@@ -305,11 +305,16 @@ export abstract class LambdaSettingsOps {
     if (policy.Statement.some((s) => s.Sid === input.StatementId)) throw new ServiceError("ResourceConflictException", `The statement id (${input.StatementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`, 409);
     const condition: Record<string, Record<string, string>> = {};
     if (input.SourceArn) condition.ArnLike = { "AWS:SourceArn": input.SourceArn };
-    if (input.SourceAccount) condition.StringEquals = { "AWS:SourceAccount": input.SourceAccount };
+    const equals: Record<string, string> = {};
+    if (input.SourceAccount) equals["AWS:SourceAccount"] = input.SourceAccount;
+    if (input.PrincipalOrgID) equals["aws:PrincipalOrgID"] = input.PrincipalOrgID;
+    if (input.FunctionUrlAuthType) equals["lambda:FunctionUrlAuthType"] = input.FunctionUrlAuthType;
+    if (Object.keys(equals).length) condition.StringEquals = equals;
     const statement: Record<string, unknown> = {
       Sid: input.StatementId,
       Effect: "Allow",
-      Principal: input.Principal.includes(".amazonaws.com") ? { Service: input.Principal } : { AWS: input.Principal },
+      // As AWS writes them: "*" stays "*", an account id becomes its root ARN.
+      Principal: input.Principal === "*" ? "*" : input.Principal.includes(".amazonaws.com") ? { Service: input.Principal } : { AWS: /^\d{12}$/.test(input.Principal) ? `arn:aws:iam::${input.Principal}:root` : input.Principal },
       Action: input.Action,
       Resource: functionArn(ctx, name, input.Qualifier),
     };
