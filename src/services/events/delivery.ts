@@ -86,8 +86,8 @@ export class DeliveryWorker {
       this.store.s.dequeue!.run(row.seq);
       return;
     } catch (e) {
-      permanent = e instanceof PermanentDeliveryError;
       const err = e as { code?: string; name?: string; message?: string };
+      permanent = e instanceof PermanentDeliveryError || PERMANENT_CODES.has(err.code ?? "");
       error = `${err.code ?? err.name ?? "Error"}: ${err.message ?? String(e)}`;
     }
     const attempts = row.attempts + 1;
@@ -140,6 +140,9 @@ export class DeliveryWorker {
     clearInterval(this.scheduleTimer);
   }
 }
+
+/** Target answers that no retry can change (the payload itself is refused): dead-lettered at once. */
+const PERMANENT_CODES = new Set(["InvalidRequestContentException", "RequestTooLargeException", "RequestEntityTooLargeException"]);
 
 const backoff = (attempts: number) => Limits.RETRY_DELAYS_MS[Math.min(attempts, Limits.RETRY_DELAYS_MS.length - 1)]!;
 
