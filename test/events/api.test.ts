@@ -157,6 +157,13 @@ test("PutEvents: event ids for good entries, AWS's per-entry errors for bad ones
   ]);
 });
 
+test("PutEvents: a detail nested too deep is malformed, not a server error", async () => {
+  const deep = '{"a":'.repeat(20000) + "1" + "}".repeat(20000);
+  const out = await eb.send(new PutEventsCommand({ Entries: [{ Source: "s", DetailType: "t", Detail: deep }] }));
+  assert.deepEqual([out.Entries![0]!.ErrorCode, out.FailedEntryCount], ["MalformedDetail", 1]);
+  await rejects(eb.send(new TestEventPatternCommand({ EventPattern: '{"source":["a"]}', Event: deep })), "ValidationException", "Parameter Event is not valid.");
+});
+
 test("PutEvents: at most 10 entries and 256 KB per request", async () => {
   const e = { Source: "s", DetailType: "t", Detail: "{}" };
   await rejects(eb.send(new PutEventsCommand({ Entries: Array.from({ length: 11 }, () => e) })), "ValidationException", /at 'entries' failed to satisfy constraint: Member must have length less than or equal to 10/);

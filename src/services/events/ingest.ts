@@ -53,6 +53,7 @@ export class Router {
     // In-process producers (S3) may hand the detail over already parsed.
     let detail: unknown = entry.Detail;
     if (typeof detail === "string") {
+      if (jsonDepth(detail) > Limits.MAX_DETAIL_DEPTH) return fail("MalformedDetail", "Detail is malformed.");
       try {
         detail = JSON.parse(detail);
       } catch {
@@ -110,16 +111,33 @@ export class Router {
     const pattern = compilePattern(input.EventPattern);
     let event: unknown;
     try {
+      if (jsonDepth(input.Event) > Limits.MAX_DETAIL_DEPTH) throw new Error("too deep");
       event = JSON.parse(input.Event);
     } catch {
       throw validation("Parameter Event is not valid.");
     }
     if (!event || typeof event !== "object" || Array.isArray(event)) throw validation("Parameter Event is not valid.");
-    // AWS requires the envelope fields of a real event (wording of the message not confirmed).
-    const missing = ["id", "account", "source", "time", "region", "detail-type"].filter((k) => !Object.hasOwn(event as object, k));
-    if (missing.length) throw validation(`Parameter Event is not valid. Reason: missing required field(s): ${missing.join(", ")}.`);
+    // The API reference makes these envelope fields mandatory.
+    if (!["id", "account", "source", "time", "region", "resources", "detail-type"].every((k) => Object.hasOwn(event as object, k))) throw validation("Parameter Event is not valid.");
     return { Result: matchesPattern(pattern, event) };
   }
+}
+
+/** Deepest nesting of a JSON text, in one linear scan (deep nesting would overflow the stack later). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) max = Math.max(max, ++depth);
+    else if (c === 125 || c === 93) depth--;
+  }
+  return max;
 }
 
 function utf8(s: string | undefined): number {
