@@ -2,9 +2,11 @@
  * What a target receives: the whole event, `Input` (constant JSON), `InputPath` (a JSONPath into the event)
  * or `InputTransformer` (values picked by `InputPathsMap` put into `InputTemplate`), as described in
  * "Amazon EventBridge input transformation". Placeholders `<name>` outside a JSON string get the value as
- * JSON (strings quoted); inside a string literal they get its text (string values unquoted, escaped for
- * JSON). Reserved variables: `<aws.events.rule-arn>`, `<aws.events.rule-name>`,
- * `<aws.events.event.ingestion-time>`, `<aws.events.event>` and `<aws.events.event.json>` (the event).
+ * JSON (strings quoted); inside a string literal they get its text, unquoted and — as that page warns —
+ * not escaped. A path that does not exist in the event leaves nothing ("that variable isn't created and
+ * won't appear in the output"). Reserved variables: `<aws.events.rule-arn>`, `<aws.events.rule-name>`,
+ * `<aws.events.event.ingestion-time>`, `<aws.events.event>` (the event without `detail`) and
+ * `<aws.events.event.json>` (the whole event).
  */
 import type { TargetsShape } from "../../aws/api/events.js";
 import { eventTime } from "./common.js";
@@ -38,7 +40,10 @@ function variable(name: string, paths: Record<string, string>, event: EventEnvel
       return { found: true, value: c.ruleName };
     case "aws.events.event.ingestion-time":
       return { found: true, value: eventTime(c.ingestionTime) };
-    case "aws.events.event":
+    case "aws.events.event": {
+      const { detail: _detail, ...rest } = event;
+      return { found: true, value: rest };
+    }
     case "aws.events.event.json":
       return { found: true, value: event };
     default:
@@ -64,7 +69,7 @@ export function renderTemplate(template: string, paths: Record<string, string>, 
       if (name && name.length <= 256 && /^[A-Za-z0-9_.-]+$/.test(name)) {
         const v = variable(name, paths, event, c);
         if (v.found) {
-          out += inString ? textOf(v.value) : JSON.stringify(v.value ?? null);
+          if (v.value !== undefined) out += inString ? textOf(v.value) : JSON.stringify(v.value);
           i = end;
           continue;
         }
@@ -75,11 +80,9 @@ export function renderTemplate(template: string, paths: Record<string, string>, 
   return out;
 }
 
-/** A value's text inside a JSON string literal: strings as their (escaped) characters, others as escaped JSON. */
+/** A value's text inside a JSON string literal: strings as they are, others as JSON (AWS escapes neither). */
 function textOf(value: unknown): string {
-  if (value === undefined || value === null) return "";
-  const text = typeof value === "string" ? value : JSON.stringify(value);
-  return JSON.stringify(text).slice(1, -1);
+  return typeof value === "string" ? value : JSON.stringify(value);
 }
 
 /** Parses a JSONPath of the forms EventBridge documents: `$`, `$.a.b`, `$.a[0]`, `$['a b']`. */
