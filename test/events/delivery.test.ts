@@ -13,7 +13,7 @@ import { zipSync, strToU8 } from "fflate";
 import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import { CreateFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { ManualClock } from "../../src/core/clock.js";
+import { ManualClock, systemClock } from "../../src/core/clock.js";
 import type { EventsProvider } from "../../src/services/events/provider.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 
@@ -90,6 +90,21 @@ test("PutTargets: InputTransformer fills the template (JSON and string placehold
   assert.deepEqual(byKind("transformer"), { kind: "transformer", key: "eb/one.txt", size: 6, obj: { key: "eb/one.txt", size: 6 }, text: "file eb/one.txt of 6 bytes", rule, arn: RuleArn, none: "" });
   assert.deepEqual(byKind("constant"), { kind: "constant" });
   assert.ok(got.some((g) => g.key === "eb/one.txt" && g.size === 6 && g.kind === undefined));
+});
+
+test("PutEvents: an in-process producer (S3's notifications) routes an aws.s3 event to a rule with an input transformer", async () => {
+  const fn = await createPrinter(server);
+  const rule = uniqueName("s3");
+  await eb.send(new PutRuleCommand({ Name: rule, EventPattern: JSON.stringify({ source: ["aws.s3"], "detail-type": ["Object Created"], detail: { bucket: { name: [rule] }, object: { key: [{ prefix: "eb/" }] } } }) }));
+  await eb.send(new PutTargetsCommand({ Rule: rule, Targets: [{ Id: "1", Arn: fn, InputTransformer: { InputPathsMap: { k: "$.detail.object.key" }, InputTemplate: '{"via":"eventbridge","key":<k>}' } }] }));
+  const ctx = { requestId: "r", accountId: "000000000000", region: "us-east-1", service: "s3", operation: "PutObject", principal: { accessKeyId: "test", anonymous: false }, clock: systemClock, endpoint: server.endpoint };
+  const detail = (key: string) => JSON.stringify({ version: "0", bucket: { name: rule }, object: { key, size: 6 }, reason: "PutObject" });
+  const out = await server.skyport.services.call<{ FailedEntryCount: number }>("events", "PutEvents", ctx, { Entries: [
+    { Source: "aws.s3", DetailType: "Object Created", Detail: detail("eb/one.txt"), Resources: [`arn:aws:s3:::${rule}`] },
+    { Source: "aws.s3", DetailType: "Object Created", Detail: detail("other/two.txt"), Resources: [`arn:aws:s3:::${rule}`] },
+  ] });
+  assert.equal(out.FailedEntryCount, 0);
+  assert.deepEqual(await received(server, fn, 1), [{ via: "eventbridge", key: "eb/one.txt" }]);
 });
 
 test("PutTargets: an event-bus target forwards the event to that bus's rules", async () => {
