@@ -22,6 +22,7 @@ export class DeliveryWorker {
   private scheduleTimer: NodeJS.Timeout | undefined;
   private busy: Promise<number> | undefined;
   private closed = false;
+  private again = false;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -53,8 +54,21 @@ export class DeliveryWorker {
   /** One pass over the due deliveries; resolves with how many were attempted once they have all settled. */
   deliverDue(): Promise<number> {
     if (this.closed) return Promise.resolve(0);
-    if (this.busy) return this.busy.then(() => this.deliverDue());
-    this.busy = this.pass().finally(() => (this.busy = undefined));
+    if (this.busy) {
+      // Coalesce: the running loop makes one more pass instead of a chain of passes per caller.
+      this.again = true;
+      return this.busy;
+    }
+    this.busy = (async () => {
+      let total = 0;
+      let n: number;
+      do {
+        this.again = false;
+        n = await this.pass();
+        total += n;
+      } while ((this.again || n === Limits.DELIVERY_BATCH) && !this.closed);
+      return total;
+    })().finally(() => (this.busy = undefined));
     return this.busy;
   }
 
