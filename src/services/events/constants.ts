@@ -5,6 +5,8 @@ export const Limits = {
   MAX_PUT_EVENTS_ENTRIES: 10,
   /** PutEvents: total entry size per request (quotas: 256 KB). */
   MAX_PUT_EVENTS_BYTES: 256 * 1024,
+  /** Nesting of an event's detail (Skyport's bound: deeper JSON would overflow the stack when stored). */
+  MAX_DETAIL_DEPTH: 1000,
   /** Targets per rule (quotas). */
   MAX_TARGETS_PER_RULE: 5,
   /** Rules per event bus (quotas: 300 by default). */
