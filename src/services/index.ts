@@ -32,7 +32,7 @@ export const SERVICES: Record<string, ServiceEntry> = {
   lightsail: { status: "planned" },
   events: { status: "planned" },
   iam: { status: "planned" },
-  "cognito-idp": { status: "planned" },
+  "cognito-idp": { status: "partial", load: async () => (await import("./cognito-idp/provider.js")).createProvider },
   cloudformation: { status: "planned" },
 };
 
