@@ -64,7 +64,7 @@ function checkFlows(flows: string[] | undefined): void {
 export class PoolOperations {
   constructor(protected readonly core: Core) {}
 
-  CreateUserPool(ctx: RequestContext, input: C.CreateUserPoolInput): C.CreateUserPoolOutput {
+  async CreateUserPool(ctx: RequestContext, input: C.CreateUserPoolInput): Promise<C.CreateUserPoolOutput> {
     if (input.UsernameAttributes?.length && input.AliasAttributes?.length) throw invalidParameter("Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.");
     const now = this.core.env.clock.now();
     const bytes = Buffer.from(this.core.env.ids.hex(9), "hex");
@@ -86,7 +86,7 @@ export class PoolOperations {
       Arn: `arn:aws:cognito-idp:${ctx.region}:${ctx.accountId}:userpool/${id}`,
       CreationDate: now, LastModifiedDate: now,
     };
-    this.core.savePool(pool, newPoolKey(this.core.env.ids.uuid()));
+    this.core.savePool(pool, await newPoolKey(this.core.env.ids.uuid()));
     return { UserPool: this.poolOut(pool) };
   }
 

@@ -5,7 +5,8 @@
  * https://cognito-idp.REGION.amazonaws.com/POOL), so a standard JWT library can fetch `${iss}/.well-known/jwks.json`.
  * Refresh tokens are opaque random strings; only their SHA-256 is stored.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from "node:crypto";
+import { promisify } from "node:util";
 import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
 import type { ServiceEnv } from "../host.js";
 import { Messages } from "./constants.js";
@@ -15,11 +16,12 @@ import type { CognitoStore, SessionRow } from "./store.js";
 export interface PoolKey { kid: string; privateKey: KeyObject; publicKey: KeyObject; publicJwk: Record<string, unknown> }
 
 /** Key objects by pool id: a cache of what the pool rows hold (safe to lose). */
+const generateKeyPairAsync = promisify(generateKeyPair);
 const keyCache = new Map<string, PoolKey>();
 
-/** A new key pair for a pool, as the JSON its row keeps. */
-export function newPoolKey(kid: string): string {
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+/** A new key pair for a pool, as the JSON its row keeps (made off the event loop: RSA generation takes ~100 ms+). */
+export async function newPoolKey(kid: string): Promise<string> {
+  const { privateKey } = await generateKeyPairAsync("rsa", { modulusLength: 2048 });
   return JSON.stringify({ kid, jwk: privateKey.export({ format: "jwk" }) });
 }
 

@@ -45,6 +45,13 @@ export class UserOperations extends PoolOperations {
     return this.core.delivery(u);
   }
 
+  /** Email and phone start unverified unless the caller says otherwise (ID tokens then carry email_verified: false). */
+  private withVerifiedFlags(attrs: Record<string, string>): Record<string, string> {
+    if (attrs.email !== undefined && attrs.email_verified === undefined) attrs.email_verified = "false";
+    if (attrs.phone_number !== undefined && attrs.phone_number_verified === undefined) attrs.phone_number_verified = "false";
+    return attrs;
+  }
+
   private newUser(pool: PoolDoc, username: string, status: string): User {
     const now = this.core.env.clock.now();
     return { poolId: pool.Id, username, ukey: this.core.ukey(pool, username), sub: this.core.env.ids.uuid(), status, enabled: true, created: now, modified: now, attrs: {}, secret: null, extra: {} };
@@ -79,7 +86,7 @@ export class UserOperations extends PoolOperations {
     this.core.checkPassword(pool, input.Password);
     const attrs = this.core.checkAttributes(pool, input.UserAttributes, { creating: implied });
     const u = this.newUser(pool, username, "UNCONFIRMED");
-    u.attrs = { ...implied, ...attrs };
+    u.attrs = this.withVerifiedFlags({ ...implied, ...attrs });
     this.setPassword(pool, u, input.Password);
     const pre = await this.triggers.run(ctx, pool, "PreSignUp", u.username, {
       source: "PreSignUp_SignUp", clientId: client.ClientId,
@@ -186,7 +193,7 @@ export class UserOperations extends PoolOperations {
     if (input.TemporaryPassword !== undefined) this.core.checkPassword(pool, input.TemporaryPassword);
     const attrs = this.core.checkAttributes(pool, input.UserAttributes, { creating: implied, admin: true });
     const u = this.newUser(pool, username, "FORCE_CHANGE_PASSWORD");
-    u.attrs = { ...implied, ...attrs };
+    u.attrs = this.withVerifiedFlags({ ...implied, ...attrs });
     const temp = input.TemporaryPassword ?? this.temporaryPassword(pool);
     this.setPassword(pool, u, temp);
     u.extra.tempExpires = this.core.env.clock.now() + (pool.Policies?.PasswordPolicy?.TemporaryPasswordValidityDays ?? 7) * 86400_000;
