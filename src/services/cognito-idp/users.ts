@@ -54,7 +54,9 @@ export class UserOperations extends PoolOperations {
 
   private newUser(pool: PoolDoc, username: string, status: string): User {
     const now = this.core.env.clock.now();
-    return { poolId: pool.Id, username, ukey: this.core.ukey(pool, username), sub: this.core.env.ids.uuid(), status, enabled: true, created: now, modified: now, attrs: {}, secret: null, extra: {} };
+    // With email/phone as username, the username Cognito makes is the user's sub.
+    const sub = pool.UsernameAttributes?.length ? username : this.core.env.ids.uuid();
+    return { poolId: pool.Id, username, ukey: this.core.ukey(pool, username), sub, status, enabled: true, created: now, modified: now, attrs: {}, secret: null, extra: {} };
   }
 
   /** The stored username for a requested one: a new UUID when the pool signs in with email/phone as username. */
