@@ -42,6 +42,11 @@ export function codecFor(model: ServiceModel, req: HttpRequest): ProtocolCodec {
   return CODECS[model.protocol];
 }
 
+function isUnsignedOperation(codec: ProtocolCodec, model: ServiceModel, req: HttpRequest): boolean {
+  const op = codec.resolveOperation(model, req);
+  return !(op instanceof ServiceError) && op.unsigned === true;
+}
+
 /** Filled in by dispatchAwsRequest for the edge's request log line. */
 export interface DispatchInfo {
   operation: string;
@@ -65,7 +70,8 @@ export async function dispatchAwsRequest(service: string, req: HttpRequest, endp
   };
   if (info) info.requestId = ctx.requestId;
   try {
-    if (env.config.enforceSigV4) {
+    // Operations AWS serves unsigned (authtype "none") stay open to unsigned requests; a signature, when sent, is checked.
+    if (env.config.enforceSigV4 && !(sig === undefined && isUnsignedOperation(codec, model, req))) {
       const protocol = codec === CODECS.json ? "json" : model.protocol;
       verifySigV4({ method: req.method, rawPath: req.path, rawQuery: req.rawQuery, headers: req.headers, body: req.body }, sig, protocol, (id) => env.services.credentials.lookup(id), env.clock.now());
     }
