@@ -96,10 +96,12 @@ export class ServiceHost {
     for (const [name, entry] of Object.entries(SERVICES)) {
       if (!entry.pendingWork || !entry.load) continue;
       let pending = false;
-      try {
-        pending = this.env.store.db.prepare(entry.pendingWork).get() !== undefined;
-      } catch {
-        pending = false; // the service never ran here: its tables do not exist yet
+      for (const sql of ([] as string[]).concat(entry.pendingWork)) {
+        try {
+          pending ||= this.env.store.db.prepare(sql).get() !== undefined;
+        } catch {
+          // the service never ran here: its tables do not exist yet
+        }
       }
       if (!pending) continue;
       try {

@@ -12,16 +12,17 @@ export interface ServiceEntry {
   load?: () => Promise<ProviderFactory>;
   /**
    * SQL that returns a row when the service has persisted background work (queues, pollers, sweepers): such
-   * a service's provider starts at boot, not on its first API call (a missing table means none).
+   * a service's provider starts at boot, not on its first API call (a missing table means none). Several
+   * queries: any of them (each on its own, so one table that does not exist yet hides nothing).
    */
-  pendingWork?: string;
+  pendingWork?: string | string[];
 }
 
 export const SERVICES: Record<string, ServiceEntry> = {
   sts: { status: "available", load: async () => (await import("./sts/provider.js")).createProvider },
   dynamodb: { status: "available", load: async () => (await import("./dynamodb/provider.js")).createProvider, pendingWork: `SELECT 1 FROM dynamodb_tables WHERE meta LIKE '%"ttl":{%"enabled":true%' LIMIT 1` },
   dynamodbstreams: { status: "available", load: async () => (await import("./dynamodbstreams/provider.js")).createProvider },
-  lambda: { status: "partial", load: async () => (await import("./lambda/provider.js")).createProvider, pendingWork: "SELECT 1 FROM lambda_async_queue UNION ALL SELECT 1 FROM lambda_event_sources LIMIT 1" },
+  lambda: { status: "partial", load: async () => (await import("./lambda/provider.js")).createProvider, pendingWork: ["SELECT 1 FROM lambda_async_queue UNION ALL SELECT 1 FROM lambda_event_sources LIMIT 1", "SELECT 1 FROM lambda_settings WHERE kind = 'provisioned' LIMIT 1"] },
   logs: { status: "partial", load: async () => (await import("./logs/provider.js")).createProvider, pendingWork: "SELECT 1 FROM logs_groups WHERE retention IS NOT NULL LIMIT 1" },
   apigateway: { status: "partial", load: async () => (await import("./apigateway/provider.js")).createProvider },
   apigatewayv2: { status: "planned" },

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { zipSync, strToU8 } from "fflate";
-import { CreateFunctionCommand, InvokeCommand, LambdaClient, PutFunctionConcurrencyCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
+import { CreateFunctionCommand, InvokeCommand, LambdaClient, PublishVersionCommand, PutFunctionConcurrencyCommand, PutProvisionedConcurrencyConfigCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 
 const ROLE = "arn:aws:iam::000000000000:role/test";
@@ -77,6 +77,24 @@ describe("one start slot", () => {
     const next = await invoke(lambda, name);
     assert.equal(next.error, undefined);
     assert.notEqual(next.json.pid, first.json.pid);
+  });
+
+  test("PutProvisionedConcurrencyConfig: environments are pre-started for the version, before any invoke", async () => {
+    const name = await create(lambda);
+    const v = await lambda.send(new PublishVersionCommand({ FunctionName: name }));
+    await lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: v.Version!, ProvisionedConcurrentExecutions: 2 }));
+    for (;;) {
+      const f = (await health(server)).functions.find((x) => x.function.endsWith(`:${name}`));
+      if (f && f.idle === 2) {
+        assert.equal(f.starts, 2);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const r = await invoke(lambda, `${name}:${v.Version}`);
+    assert.equal(r.error, undefined);
+    const f = (await health(server)).functions.find((x) => x.function.endsWith(`:${name}`))!;
+    assert.equal(f.starts, 2, "the invoke used a provisioned environment");
   });
 
   test("Invoke: reserved concurrency still throttles at once, waiting requests included", async () => {

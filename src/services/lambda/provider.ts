@@ -94,6 +94,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
       },
     });
     this.reporter = new EnvironmentReporter(this.envs, env.config.lambdaLimits, env.log);
+    setImmediate(() => this.provisionAll());
     this.asyncTimer = setInterval(() => void this.drainAsync(), ASYNC_POLL_MS);
     this.asyncTimer.unref();
 
@@ -199,13 +200,43 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
     return { Status: r.StatusCode };
   }
 
+  /** Provisioned concurrency really pre-starts environments (they take start slots and memory like any other). */
+  override PutProvisionedConcurrencyConfig(ctx: RequestContext, input: L.PutProvisionedConcurrencyConfigInput): L.PutProvisionedConcurrencyConfigOutput {
+    const out = super.PutProvisionedConcurrencyConfig(ctx, input);
+    this.provision(ctx, input.FunctionName, input.Qualifier, input.ProvisionedConcurrentExecutions);
+    return out;
+  }
+
+  private provision(ctx: Pick<RequestContext, "accountId" | "region">, fn: string, qualifier: string, count: number): void {
+    try {
+      const { name, version, row } = this.resolve(ctx as RequestContext, fn, qualifier);
+      if (RUNTIMES[row.config.Runtime ?? ""] === "unavailable") return;
+      this.envs.provision(this.blueprintFor(ctx, name, version, row), count);
+    } catch (e) {
+      this.env.log.warn(`lambda: could not pre-start provisioned environments of ${fn}:${qualifier}`, e);
+    }
+  }
+
+  /** At boot: every stored provisioned concurrency configuration gets its environments again. */
+  private provisionAll(): void {
+    const rows = this.env.store.db.prepare("SELECT account, region, key, doc FROM lambda_settings WHERE kind = 'provisioned'").all() as Array<{ account: string; region: string; key: string; doc: string }>;
+    for (const r of rows) {
+      const i = r.key.lastIndexOf(":");
+      this.provision({ accountId: r.account, region: r.region }, r.key.slice(0, i), r.key.slice(i + 1), (JSON.parse(r.doc) as { requested: number }).requested);
+    }
+  }
+
+  private blueprintFor(ctx: Pick<RequestContext, "accountId" | "region">, name: string, version: string, row: FunctionRow) {
+    const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
+    return blueprint({ codeRoot: this.codeRoot, layers: this.layers, endpoint: this.env.services.localEndpoint, envKey: this.envKey(row.config, row.codeHex), sandbox: this.sandbox }, ctx.accountId, ctx.region, name, version, row, meta.reserved ?? undefined);
+  }
+
   /** Runs one invocation in an environment of the function version. */
   async run(ctx: RequestContext, name: string, version: string, row: FunctionRow, payload: Buffer, invokedArn: string, clientContext?: string): Promise<InvocationResult> {
     if (RUNTIMES[row.config.Runtime ?? ""] === "unavailable") {
       throw new ServiceError("InvalidRuntimeException", `The runtime or runtime version specified is not supported: Skyport cannot run ${row.config.Runtime} on this host (it runs ${Object.entries(RUNTIMES).filter(([, f]) => f !== "unavailable").map(([r]) => r).join(", ")}).`, 502);
     }
-    const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
-    const bp = blueprint({ codeRoot: this.codeRoot, layers: this.layers, endpoint: this.env.services.localEndpoint, envKey: this.envKey(row.config, row.codeHex), sandbox: this.sandbox }, ctx.accountId, ctx.region, name, version, row, meta.reserved ?? undefined);
+    const bp = this.blueprintFor(ctx, name, version, row);
     try {
       return await this.envs.invoke(bp, { requestId: this.env.ids.uuid(), payload, invokedArn, clientContext });
     } catch (e) {

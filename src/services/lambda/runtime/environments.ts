@@ -13,6 +13,7 @@ import { join } from "node:path";
 import type { Clock } from "../../../core/clock.js";
 import type { IdGenerator } from "../../../core/ids.js";
 import type { LaunchedProcess, LaunchSpec, ProcessLauncher } from "../../../runtime/process-launcher.js";
+import { processTreePeakMb } from "../memory.js";
 import { EnvironmentScheduler, type EnvironmentSlot, type PoolStats, type SchedulerLimits } from "./scheduler.js";
 
 /** What a function version needs to start an environment. */
@@ -598,7 +599,8 @@ export class EnvironmentManager {
     const durationMs = Math.max(0.01, performance.now() - p.started);
     this.scheduler.noteInvokeMs(env.blueprint.poolKey, durationMs);
     this.line(env, p, `END RequestId: ${p.req.requestId}`);
-    const maxMem = env.proc.peakMemoryMb() ?? peakMemoryMb(env.proc.pid); // the cgroup's peak: the whole environment
+    // The runtime's peak RSS (VmHWM over the process tree: a cgroup's peak misses the binary's cached pages).
+    const maxMem = Math.max(env.proc.pid ? processTreePeakMb(env.proc.pid) ?? 0 : 0, env.proc.peakMemoryMb() ?? 0);
     let report = `REPORT RequestId: ${p.req.requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(durationMs))} ms\tMemory Size: ${env.blueprint.memoryMb} MB\tMax Memory Used: ${maxMem} MB\t`;
     if (env.initDurationMs !== undefined && !env.initReported) {
       report += `Init Duration: ${env.initDurationMs.toFixed(2)} ms\t`;
@@ -750,17 +752,6 @@ function linkTree(from: string, to: string): void {
         copyFileSync(a, b);
       }
     }
-  }
-}
-
-/** Peak resident memory of a process in MB (VmHWM), as Lambda's "Max Memory Used". */
-function peakMemoryMb(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-  } catch {
-    return 0;
   }
 }
 
