@@ -84,6 +84,8 @@ export interface VerifyRequest {
   rawQuery: string;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** The body streams to the service unread (S3 PutObject): its hash is checked while it is stored, not here. */
+  payloadUnread?: boolean;
 }
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -117,7 +119,7 @@ export function verifySigV4(req: VerifyRequest, info: SigV4Info | undefined, pro
     throw errs.expired(info.amzDate, nowMs);
   }
   const claimed = req.headers["x-amz-content-sha256"];
-  if (typeof claimed === "string" && /^[0-9a-fA-F]{64}$/.test(claimed) && claimed.toLowerCase() !== createHash("sha256").update(req.body).digest("hex")) {
+  if (!req.payloadUnread && typeof claimed === "string" && /^[0-9a-fA-F]{64}$/.test(claimed) && claimed.toLowerCase() !== createHash("sha256").update(req.body).digest("hex")) {
     throw errs.payloadMismatch();
   }
   const expected = computeSignature(req, info, key.secret, protocol === "rest-xml");

@@ -438,6 +438,7 @@ export type CompleteMultipartUploadInput = {
       ChecksumSHA1?: string;
       ChecksumSHA256?: string;
       PartNumber?: number;
+      ChecksumCRC64NVME?: string;
     }>;
   };
   UploadId: string;
@@ -451,6 +452,10 @@ export type CompleteMultipartUploadInput = {
   SSECustomerAlgorithm?: string;
   SSECustomerKey?: SSECustomerKeyShape;
   SSECustomerKeyMD5?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumType?: string;
+  MpuObjectSize?: number;
+  IfMatch?: string;
 };
 export type CompleteMultipartUploadOutput = {
   Location?: string;
@@ -467,6 +472,8 @@ export type CompleteMultipartUploadOutput = {
   SSEKMSKeyId?: SSEKMSKeyIdShape;
   BucketKeyEnabled?: boolean;
   RequestCharged?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumType?: string;
 };
 export type CopyObjectInput = {
   ACL?: string;
@@ -519,6 +526,8 @@ export type CopyObjectOutput = {
     ChecksumCRC32C?: string;
     ChecksumSHA1?: string;
     ChecksumSHA256?: string;
+    ChecksumCRC64NVME?: string;
+    ChecksumType?: string;
   };
   Expiration?: string;
   CopySourceVersionId?: string;
@@ -587,6 +596,7 @@ export type CreateMultipartUploadInput = {
   ObjectLockLegalHoldStatus?: string;
   ExpectedBucketOwner?: string;
   ChecksumAlgorithm?: string;
+  ChecksumType?: string;
 };
 export type CreateMultipartUploadOutput = {
   AbortDate?: Date;
@@ -602,6 +612,7 @@ export type CreateMultipartUploadOutput = {
   BucketKeyEnabled?: boolean;
   RequestCharged?: string;
   ChecksumAlgorithm?: string;
+  ChecksumType?: string;
 };
 export type CreateSessionInput = {
   SessionMode?: string;
@@ -967,6 +978,9 @@ export type GetObjectOutput = {
   ObjectLockMode?: string;
   ObjectLockRetainUntilDate?: ObjectLockRetainUntilDateShape;
   ObjectLockLegalHoldStatus?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumType?: string;
+  StatusCode?: number;
 };
 export type GetObjectAclInput = {
   Bucket: string;
@@ -1004,6 +1018,8 @@ export type GetObjectAttributesOutput = {
     ChecksumCRC32C?: string;
     ChecksumSHA1?: string;
     ChecksumSHA256?: string;
+    ChecksumCRC64NVME?: string;
+    ChecksumType?: string;
   };
   ObjectParts?: {
     TotalPartsCount?: number;
@@ -1147,6 +1163,8 @@ export type HeadObjectOutput = {
   ObjectLockMode?: string;
   ObjectLockRetainUntilDate?: ObjectLockRetainUntilDateShape;
   ObjectLockLegalHoldStatus?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumType?: string;
 };
 export type ListBucketAnalyticsConfigurationsInput = {
   Bucket: string;
@@ -1373,12 +1391,14 @@ export type ListPartsOutput = {
     ChecksumCRC32C?: string;
     ChecksumSHA1?: string;
     ChecksumSHA256?: string;
+    ChecksumCRC64NVME?: string;
   }>;
   Initiator?: Initiator;
   Owner?: Owner;
   StorageClass?: string;
   RequestCharged?: string;
   ChecksumAlgorithm?: string;
+  ChecksumType?: string;
 };
 export type PutBucketAccelerateConfigurationInput = {
   Bucket: string;
@@ -1602,6 +1622,9 @@ export type PutObjectInput = {
   ObjectLockRetainUntilDate?: ObjectLockRetainUntilDateShape;
   ObjectLockLegalHoldStatus?: string;
   ExpectedBucketOwner?: string;
+  ChecksumCRC64NVME?: string;
+  IfMatch?: string;
+  WriteOffsetBytes?: number;
 };
 export type PutObjectOutput = {
   Expiration?: string;
@@ -1618,6 +1641,9 @@ export type PutObjectOutput = {
   SSEKMSEncryptionContext?: SSEKMSEncryptionContextShape;
   BucketKeyEnabled?: boolean;
   RequestCharged?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumType?: string;
+  Size?: number;
 };
 export type PutObjectAclInput = {
   ACL?: string;
@@ -1804,6 +1830,7 @@ export type UploadPartInput = {
   SSECustomerKeyMD5?: string;
   RequestPayer?: string;
   ExpectedBucketOwner?: string;
+  ChecksumCRC64NVME?: string;
 };
 export type UploadPartOutput = {
   ServerSideEncryption?: string;
@@ -1817,6 +1844,7 @@ export type UploadPartOutput = {
   SSEKMSKeyId?: SSEKMSKeyIdShape;
   BucketKeyEnabled?: boolean;
   RequestCharged?: string;
+  ChecksumCRC64NVME?: string;
 };
 export type UploadPartCopyInput = {
   Bucket: string;
