@@ -68,6 +68,8 @@ export function parseSigV4(headers: IncomingHttpHeaders, query: URLSearchParams)
 export function signingNameOf(headers: IncomingHttpHeaders, rawQuery: string): string | undefined {
   const auth = headers.authorization;
   if (typeof auth === "string") {
+    // Signature Version 2 ("AWS key:signature") survives only in S3.
+    if (auth.startsWith("AWS ")) return "s3";
     const start = auth.indexOf("Credential=");
     if (start < 0) return undefined;
     const end = auth.indexOf(",", start);
@@ -75,6 +77,8 @@ export function signingNameOf(headers: IncomingHttpHeaders, rawQuery: string): s
     return scope[3];
   }
   if (rawQuery.includes("X-Amz-Credential=")) return new URLSearchParams(rawQuery).get("X-Amz-Credential")?.split("/")[3];
+  // S3's SigV2 presigned URLs (what `aws s3 presign` of CLI v1 writes): AWSAccessKeyId, Signature, Expires.
+  if (rawQuery.includes("AWSAccessKeyId=") && rawQuery.includes("Signature=")) return "s3";
   return undefined;
 }
 

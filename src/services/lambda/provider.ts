@@ -14,7 +14,7 @@
  * uid, no capabilities, a seccomp filter, code read-only at /var/task, the provided SDK at /var/runtime/node_modules,
  * layers at /opt, a private /tmp and pid namespace, nothing else of the host but /usr and a minimal /etc.
  * Gaps against AWS: SQS/SNS/EventBridge destinations, other event sources,
- * code signing, container images and S3 code locations answer NotImplementedException. MemorySize is a cgroup
+ * code signing, container images and layers from S3 answer NotImplementedException (function code from S3 works). MemorySize is a cgroup
  * memory limit where Skyport can create cgroups (runtime/cgroup.ts), else only the node heap limit; sandboxed
  * /tmp is a tmpfs, so its contents count against MemorySize.
  * Deliberate differences: environments are host processes (sandboxed when possible); Runtime API and code download
@@ -30,7 +30,7 @@ import type { RequestContext } from "../../edge/context.js";
 import { LocalProcessLauncher } from "../../runtime/process-launcher.js";
 import { sandboxSupport } from "../../runtime/sandbox.js";
 import type { ServiceEnv } from "../host.js";
-import { checkZip, describeZip, extractCode, NO_ARCHIVE, type ZipArchive } from "./code.js";
+import { checkZip, describeZip, extractCode, NO_ARCHIVE, type ZipArchive, zipFromS3 } from "./code.js";
 import { Limits, Messages, RUNTIMES } from "./constants.js";
 import { functionArn, lastModified, notFound, parseFunctionName, validateSettings } from "./functions.js";
 import { EventSourcePoller } from "./event-sources.js";
@@ -155,13 +155,15 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
 
   // ---- functions ------------------------------------------------------------------------------------
 
-  CreateFunction(ctx: RequestContext, input: L.CreateFunctionInput): L.CreateFunctionOutput {
+  async CreateFunction(ctx: RequestContext, input: L.CreateFunctionInput): Promise<L.CreateFunctionOutput> {
     parseFunctionName(ctx, input.FunctionName);
     if (input.PackageType === "Image" || input.Code.ImageUri) throw new ServiceError("InvalidParameterValueException", "Skyport runs zip-packaged functions only: container images need a Docker engine.", 400);
     validateSettings({ ...input, Runtime: input.Runtime ?? "" }, true);
+    if (input.Code.S3Bucket && input.Code.S3Bucket !== HOT_RELOAD_BUCKET && !input.Code.ZipFile) {
+      input = { ...input, Code: { ...input.Code, ZipFile: await zipFromS3(this.env.services, ctx, input.Code.S3Bucket, input.Code.S3Key, input.Code.S3ObjectVersion) } };
+    }
     const hotDir = input.Code.S3Bucket === HOT_RELOAD_BUCKET ? checkHotReloadDir(input.Code.S3Key) : undefined;
     if (!input.Code.ZipFile && !hotDir) {
-      if (input.Code.S3Bucket) throw new ServiceError("InvalidParameterValueException", `Skyport has no S3 yet: give Code.ZipFile, or Code.S3Bucket "${HOT_RELOAD_BUCKET}" with Code.S3Key an absolute directory on the Skyport host.`, 400);
       throw new ServiceError("InvalidParameterValueException", "Please provide a source for function code.", 400);
     }
     const name = input.FunctionName.includes(":") ? parseFunctionName(ctx, input.FunctionName).name : input.FunctionName;
@@ -263,8 +265,9 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
     return {};
   }
 
-  UpdateFunctionCode(ctx: RequestContext, input: L.UpdateFunctionCodeInput): L.UpdateFunctionCodeOutput {
+  async UpdateFunctionCode(ctx: RequestContext, input: L.UpdateFunctionCodeInput): Promise<L.UpdateFunctionCodeOutput> {
     const { row, name } = this.resolve(ctx, input.FunctionName);
+    if (input.S3Bucket && !input.ZipFile) input = { ...input, ZipFile: await zipFromS3(this.env.services, ctx, input.S3Bucket, input.S3Key, input.S3ObjectVersion) };
     if (!input.ZipFile) throw new ServiceError("InvalidParameterValueException", "Please provide a source for function code.", 400);
     const zip = Buffer.from(input.ZipFile);
     const files = checkZip(zip);
