@@ -108,7 +108,18 @@ export class S3Core {
 
 export const meta = (row: ObjectRow): ObjectMeta => JSON.parse(row.meta) as ObjectMeta;
 export const quoted = (etag: string) => `"${etag}"`;
-/** S3 sequencers: hex, comparable for the same key (AWS's are 16+ hex digits). */
-export const sequencer = (seq: number) => seq.toString(16).toUpperCase().padStart(16, "0");
+let lastMs = 0;
+let counter = 0;
+/**
+ * S3 sequencers: hex strings of one length that grow with each event, so consumers can order the events
+ * of a key (AWS's are 16+ hex digits): the clock's milliseconds then a counter within the millisecond.
+ */
+export function sequencer(nowMs: number): string {
+  if (nowMs > lastMs) {
+    lastMs = nowMs;
+    counter = 0;
+  } else counter++;
+  return (lastMs.toString(16).padStart(12, "0") + (counter & 0xffff).toString(16).padStart(4, "0")).toUpperCase();
+}
 /** A stable 64-hex canonical user id for an account (AWS's are opaque 64-hex strings). */
 export const canonicalId = (account: string) => Buffer.from(account.padEnd(32, "0")).toString("hex").slice(0, 64);

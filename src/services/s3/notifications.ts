@@ -92,7 +92,8 @@ export class Notifier {
     const object: Record<string, unknown> = { key: eventKey(row.key) };
     if (created) Object.assign(object, { size: row.size, eTag: row.etag });
     if (row.version_id !== "null") object.versionId = row.version_id;
-    object.sequencer = sequencer(row.seq);
+    const seq = sequencer(ctx.clock.now());
+    object.sequencer = seq;
     for (const c of cfg.LambdaFunctionConfigurations ?? []) {
       if (!matchesEvent(c.Events ?? [], eventName) || !matchesFilter(c.Filter?.Key?.FilterRules ?? [], row.key)) continue;
       this.enqueue(ctx, { kind: "lambda", arn: c.LambdaFunctionArn }, {
@@ -119,7 +120,7 @@ export class Notifier {
       const detail: Record<string, unknown> = {
         version: "0",
         bucket: { name: b.name },
-        object: { key: row.key, ...(created ? { size: row.size, etag: row.etag } : {}), ...(row.version_id !== "null" ? { "version-id": row.version_id } : {}), sequencer: sequencer(row.seq) },
+        object: { key: row.key, ...(created ? { size: row.size, etag: row.etag } : {}), ...(row.version_id !== "null" ? { "version-id": row.version_id } : {}), sequencer: seq },
         "request-id": ctx.requestId,
         requester: ctx.accountId,
         "source-ip-address": "127.0.0.1",
