@@ -939,6 +939,7 @@ export type GetObjectInput = {
   PartNumber?: number;
   ExpectedBucketOwner?: string;
   ChecksumMode?: string;
+  Origin?: string;
 };
 export type GetObjectOutput = {
   Body?: Uint8Array;
@@ -981,6 +982,13 @@ export type GetObjectOutput = {
   ChecksumCRC64NVME?: string;
   ChecksumType?: string;
   StatusCode?: number;
+  AccessControlAllowOrigin?: string;
+  AccessControlAllowMethods?: string;
+  AccessControlAllowHeaders?: string;
+  AccessControlExposeHeaders?: string;
+  AccessControlMaxAge?: number;
+  AccessControlAllowCredentials?: string;
+  Vary?: string;
 };
 export type GetObjectAclInput = {
   Bucket: string;
@@ -1126,6 +1134,7 @@ export type HeadObjectInput = {
   PartNumber?: number;
   ExpectedBucketOwner?: string;
   ChecksumMode?: string;
+  Origin?: string;
 };
 export type HeadObjectOutput = {
   DeleteMarker?: boolean;
@@ -1165,6 +1174,13 @@ export type HeadObjectOutput = {
   ObjectLockLegalHoldStatus?: string;
   ChecksumCRC64NVME?: string;
   ChecksumType?: string;
+  AccessControlAllowOrigin?: string;
+  AccessControlAllowMethods?: string;
+  AccessControlAllowHeaders?: string;
+  AccessControlExposeHeaders?: string;
+  AccessControlMaxAge?: number;
+  AccessControlAllowCredentials?: string;
+  Vary?: string;
 };
 export type ListBucketAnalyticsConfigurationsInput = {
   Bucket: string;
@@ -1625,6 +1641,7 @@ export type PutObjectInput = {
   ChecksumCRC64NVME?: string;
   IfMatch?: string;
   WriteOffsetBytes?: number;
+  Origin?: string;
 };
 export type PutObjectOutput = {
   Expiration?: string;
@@ -1644,6 +1661,13 @@ export type PutObjectOutput = {
   ChecksumCRC64NVME?: string;
   ChecksumType?: string;
   Size?: number;
+  AccessControlAllowOrigin?: string;
+  AccessControlAllowMethods?: string;
+  AccessControlAllowHeaders?: string;
+  AccessControlExposeHeaders?: string;
+  AccessControlMaxAge?: number;
+  AccessControlAllowCredentials?: string;
+  Vary?: string;
 };
 export type PutObjectAclInput = {
   ACL?: string;
@@ -1927,6 +1951,37 @@ export type WriteGetObjectResponseInput = {
   BucketKeyEnabled?: boolean;
 };
 export type WriteGetObjectResponseOutput = Record<string, never>;
+export type PreflightObjectInput = {
+  Bucket: string;
+  Key: string;
+  Origin?: string;
+  AccessControlRequestMethod?: string;
+  AccessControlRequestHeaders?: string;
+};
+export type PreflightObjectOutput = {
+  AccessControlAllowOrigin?: string;
+  AccessControlAllowMethods?: string;
+  AccessControlAllowHeaders?: string;
+  AccessControlExposeHeaders?: string;
+  AccessControlMaxAge?: number;
+  AccessControlAllowCredentials?: string;
+  Vary?: string;
+};
+export type PreflightBucketInput = {
+  Bucket: string;
+  Origin?: string;
+  AccessControlRequestMethod?: string;
+  AccessControlRequestHeaders?: string;
+};
+export type PreflightBucketOutput = {
+  AccessControlAllowOrigin?: string;
+  AccessControlAllowMethods?: string;
+  AccessControlAllowHeaders?: string;
+  AccessControlExposeHeaders?: string;
+  AccessControlMaxAge?: number;
+  AccessControlAllowCredentials?: string;
+  Vary?: string;
+};
 
 /** Every operation of the Amazon Simple Storage Service model. A provider implements any subset (see services/index.ts). */
 export interface S3Operations {
@@ -2029,5 +2084,7 @@ export interface S3Operations {
   UploadPart(ctx: RequestContext, input: UploadPartInput): UploadPartOutput | Promise<UploadPartOutput>;
   UploadPartCopy(ctx: RequestContext, input: UploadPartCopyInput): UploadPartCopyOutput | Promise<UploadPartCopyOutput>;
   WriteGetObjectResponse(ctx: RequestContext, input: WriteGetObjectResponseInput): WriteGetObjectResponseOutput | Promise<WriteGetObjectResponseOutput>;
+  PreflightObject(ctx: RequestContext, input: PreflightObjectInput): PreflightObjectOutput | Promise<PreflightObjectOutput>;
+  PreflightBucket(ctx: RequestContext, input: PreflightBucketInput): PreflightBucketOutput | Promise<PreflightBucketOutput>;
 }
 export type S3Handlers = Partial<S3Operations>;

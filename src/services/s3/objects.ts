@@ -10,6 +10,7 @@ import { meta, quoted, type ObjectMeta, type S3Core } from "./core.js";
 import { checkConditions, checksumMember, contentHeaders, metaFromInput, parseRange, parseTagQuery, storePayload, validateTags } from "./object-io.js";
 import type { BucketRow, ObjectRow } from "./store.js";
 import { CHECKSUM_ALGORITHMS } from "./checksums.js";
+import { corsHeadersFor } from "./cors.js";
 
 const MAX_KEY_BYTES = 1024;
 const checkKey = (key: string) => {
@@ -94,11 +95,12 @@ export function objectOps(core: S3Core) {
       if (stored.checksum) m.checksum = { ...stored.checksum, type: "FULL_OBJECT" };
       const etag = stored.md5.toString("hex");
       const { versionId } = commit(ctx, b, i.Key, { delete_marker: 0, size: stored.size, etag, modified: ctx.clock.now(), blob: stored.id, meta: JSON.stringify(m) }, "ObjectCreated:Put");
-      return { ETag: quoted(etag), VersionId: versionId, ServerSideEncryption: m.sse ?? "AES256", ...(i.ChecksumAlgorithm || CHECKSUM_ALGORITHMS.some((a) => i[checksumMember(a)]) ? checksumOut(m) : {}), Size: stored.size } as S.PutObjectOutput;
+      return { ...corsHeadersFor(core, b.name, i.Origin, "PUT"), ETag: quoted(etag), VersionId: versionId, ServerSideEncryption: m.sse ?? "AES256", ...(i.ChecksumAlgorithm || CHECKSUM_ALGORITHMS.some((a) => i[checksumMember(a)]) ? checksumOut(m) : {}), Size: stored.size } as S.PutObjectOutput;
     },
 
     GetObject(ctx: RequestContext, i: S.GetObjectInput): S.GetObjectOutput {
       const { row, out, range } = read(ctx, i, "GET");
+      Object.assign(out, corsHeadersFor(core, i.Bucket, i.Origin, "GET"));
       out.Body = (range ? core.blobs.read(row.blob!, range.start, range.end) : row.size ? core.blobs.read(row.blob!) : emptyStream()) as Readable;
       return out as S.GetObjectOutput;
     },
@@ -106,6 +108,7 @@ export function objectOps(core: S3Core) {
     HeadObject(ctx: RequestContext, i: S.HeadObjectInput): S.HeadObjectOutput {
       const { out } = read(ctx, i, "HEAD");
       delete out.StatusCode;
+      Object.assign(out, corsHeadersFor(core, i.Bucket, i.Origin, "HEAD"));
       return out as S.HeadObjectOutput;
     },
 

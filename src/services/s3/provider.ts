@@ -10,6 +10,8 @@
  *   response-* overrides, checksums CRC32/CRC32C/CRC64NVME/SHA1/SHA256 (headers or trailers; CRC64NVME by
  *   default), Content-MD5, tagging, versions and delete markers, DeleteObjects, GetObjectAttributes.
  * - Listing (listing.ts): ListObjects v1/v2, ListObjectVersions. Multipart (multipart.ts).
+ * - CORS (cors.ts): preflight OPTIONS (PreflightObject/PreflightBucket, Skyport's names for what the model
+ *   lacks) and Access-Control-* headers on GetObject/HeadObject/PutObject.
  * - Notifications (notifications.ts): to Lambda and EventBridge, persisted queue, resumed at boot.
  * Bytes stream to blob files (blobs.ts: temp file, fsync, rename, then the row), never whole in memory.
  *
@@ -27,6 +29,7 @@
  */
 import type { ServiceEnv } from "../host.js";
 import { bucketOps } from "./buckets.js";
+import { corsOps } from "./cors.js";
 import { S3Core } from "./core.js";
 import { sweepLifecycle } from "./lifecycle.js";
 import { listingOps } from "./listing.js";
@@ -43,7 +46,7 @@ export class S3Provider {
   constructor(env: ServiceEnv) {
     this.core = new S3Core(env);
     this.core.notifier = new Notifier(this.core);
-    Object.assign(this, bucketOps(this.core), objectOps(this.core), listingOps(this.core), multipartOps(this.core), this.core.notifier.ops());
+    Object.assign(this, bucketOps(this.core), objectOps(this.core), listingOps(this.core), multipartOps(this.core), corsOps(this.core), this.core.notifier.ops());
     this.timer = setInterval(() => {
       try {
         this.sweepLifecycle();
