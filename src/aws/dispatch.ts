@@ -16,6 +16,7 @@ import { JsonCodec } from "./protocol/json.js";
 import { QueryCodec } from "./protocol/query.js";
 import { RestJsonCodec } from "./protocol/rest-json.js";
 import { RestXmlCodec } from "./protocol/rest-xml.js";
+import { quirksOf } from "./protocol/quirks.js";
 import type { HttpRequest, HttpResponse, ProtocolCodec } from "./protocol/types.js";
 import { parseSigV4, verifySigV4 } from "./sigv4.js";
 
@@ -70,10 +71,12 @@ export async function dispatchAwsRequest(service: string, req: HttpRequest, endp
   };
   if (info) info.requestId = ctx.requestId;
   try {
+    // A body the edge left unread (streaming services): buffered here unless the operation streams its payload.
+    if (req.stream) await bufferUnlessStreamed(service, model, codec, req);
     // Operations AWS serves unsigned (authtype "none") stay open to unsigned requests; a signature, when sent, is checked.
     if (env.config.enforceSigV4 && !(sig === undefined && isUnsignedOperation(codec, model, req))) {
       const protocol = codec === CODECS.json ? "json" : model.protocol;
-      verifySigV4({ method: req.method, rawPath: req.path, rawQuery: req.rawQuery, headers: req.headers, body: req.body }, sig, protocol, (id) => env.services.credentials.lookup(id), env.clock.now());
+      verifySigV4({ method: req.method, rawPath: req.path, rawQuery: req.rawQuery, headers: req.headers, body: req.body, payloadUnread: !!req.stream }, sig, protocol, (id) => env.services.credentials.lookup(id), env.clock.now());
     }
     const op = codec.resolveOperation(model, req);
     if (op instanceof ServiceError) throw op;
@@ -100,4 +103,23 @@ export async function dispatchAwsRequest(service: string, req: HttpRequest, endp
     if (info) info.errorCode = "InternalFailure";
     return codec.serializeError(model, internalFailure(ctx.requestId), ctx);
   }
+}
+
+/** Reads a request body the edge left unread, unless the operation's payload is a streaming blob (S3 PutObject, UploadPart). */
+async function bufferUnlessStreamed(service: string, model: ServiceModel, codec: ProtocolCodec, req: HttpRequest): Promise<void> {
+  const op = codec.resolveOperation(model, req);
+  if (!(op instanceof ServiceError) && op.input?.payload && op.input.members![op.input.payload]!.streaming) return;
+  const stream = req.stream!;
+  req.stream = undefined;
+  const q = quirksOf(service);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of stream as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > q.maxBodyBytes) {
+      throw new ServiceError(q.tooLarge.code, q.tooLarge.message, q.tooLarge.status);
+    }
+    chunks.push(c);
+  }
+  req.body = Buffer.concat(chunks);
 }

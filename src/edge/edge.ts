@@ -144,9 +144,11 @@ async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): P
   };
   let service = routeService(routeInput, lookupAction);
   const limit = service ? quirksOf(service).maxBodyBytes : DEFAULT_MAX_BODY;
-  const body = preread ?? (await readBody(req, limit));
+  // S3 objects stream to the service (up to 5 GB a request): the body is left unread for the codec.
+  const streamed = !preread && !!service && quirksOf(service).streamsRequestBodies === true && (req.method === "PUT" || req.method === "POST");
+  const body = streamed ? Buffer.alloc(0) : preread ?? (await readBody(req, limit));
   const query = new URLSearchParams(rawQuery);
-  const request: HttpRequest = { method: req.method ?? "GET", path, rawQuery, query, headers: req.headers, body: body ?? Buffer.alloc(0) };
+  const request: HttpRequest = { method: req.method ?? "GET", path, rawQuery, query, headers: req.headers, body: body ?? Buffer.alloc(0), stream: streamed ? req : undefined };
   if (!service && body && /^Action=|&Action=/.test(body.toString("latin1", 0, Math.min(body.length, 4096)))) {
     service = routeService({ ...routeInput, action: new URLSearchParams(body.toString("utf8")).get("Action") ?? undefined }, lookupAction);
   }
@@ -201,6 +203,7 @@ const OWN_HEADERS = new Set(["content-length", "transfer-encoding", "connection"
  * header, which AWS does not send.
  */
 function send(res: ServerResponse, r: HttpResponse, head = false): void {
+  if (r.stream) return sendStream(res, r, head);
   const body = typeof r.body === "string" ? Buffer.from(r.body) : r.body;
   const headers = mergeHeaders(r.headers);
   headers["Content-Length"] = String(body.length);
@@ -209,6 +212,27 @@ function send(res: ServerResponse, r: HttpResponse, head = false): void {
   if (res.shouldKeepAlive) headers.Connection = "keep-alive";
   res.writeHead(r.status, headers);
   res.end(head ? undefined : body);
+}
+
+/** A streamed answer (S3 GetObject): Content-Length is the one the service declared; the stream is piped, or dropped for HEAD. */
+function sendStream(res: ServerResponse, r: HttpResponse, head: boolean): void {
+  const stream = r.stream!;
+  let length: string | undefined;
+  for (const k in r.headers) if (k.toLowerCase() === "content-length") length = String(r.headers[k]);
+  const headers = mergeHeaders(r.headers);
+  if (length !== undefined) headers["Content-Length"] = length;
+  const line = lines.get(res);
+  if (line && !line.requestId) line.requestId = requestIdOf(headers);
+  if (res.shouldKeepAlive) headers.Connection = "keep-alive";
+  res.writeHead(r.status, headers);
+  if (head) {
+    stream.destroy();
+    res.end();
+    return;
+  }
+  stream.on("error", () => res.destroy());
+  res.on("close", () => stream.destroy());
+  stream.pipe(res);
 }
 
 function requestIdOf(headers: Record<string, string | string[]>): string {

@@ -23,6 +23,8 @@ const CASES: Array<[string, Partial<RouteInput>, string | undefined]> = [
   ["host: lambda.us-east-1.amazonaws.com", { host: "lambda.us-east-1.amazonaws.com", path: "/x" }, "lambda"],
   ["host: streams.dynamodb", { host: "streams.dynamodb.us-east-1.amazonaws.com" }, "dynamodbstreams"],
   ["host: S3 virtual host", { host: "my-bucket.s3.localhost:4566", path: "/key" }, "s3"],
+  ["host: {bucket}.localhost is an S3 virtual host", { host: "my-bucket.localhost:4566", path: "/key" }, "s3"],
+  ["host: dotted bucket under .s3.localhost", { host: "a.b.s3.localhost", path: "/" }, "s3"],
   ["host: s3.localhost", { host: "s3.localhost:4566", path: "/bucket/key" }, "s3"],
   ["host with port", { host: "sts.localhost:4566" }, "sts"],
   ["plain localhost host decides nothing", { host: "localhost:4566", path: "/" }, undefined],

@@ -75,7 +75,9 @@ export function routeService(input: RouteInput, actionLookup?: ActionLookup): st
   }
   const host = input.host.toLowerCase().replace(/:\d+$/, "");
   const labels = host.split(".");
-  const hostService = narrow(labels.includes("s3") && labels[0] !== "s3" ? "s3" : BY_HOST_LABEL[labels[0]!]);
+  // `{bucket}.s3.…` and `{bucket}.localhost` (a first label that names no service) are S3 virtual hosts.
+  const bucketHost = (labels.includes("s3") && labels[0] !== "s3") || (labels.length >= 2 && labels[labels.length - 1] === "localhost" && !BY_HOST_LABEL[labels[0]!]);
+  const hostService = narrow(bucketHost ? "s3" : BY_HOST_LABEL[labels[0]!]);
   if (hostService && labels.length > 1) return hostService;
   for (const [re, service] of BY_PATH) {
     if (re.test(input.path)) {

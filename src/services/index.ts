@@ -27,7 +27,7 @@ export const SERVICES: Record<string, ServiceEntry> = {
   apigateway: { status: "partial", load: async () => (await import("./apigateway/provider.js")).createProvider },
   apigatewayv2: { status: "planned" },
   apigatewaymanagementapi: { status: "planned" },
-  s3: { status: "planned" },
+  s3: { status: "partial", load: async () => (await import("./s3/provider.js")).createProvider, pendingWork: `SELECT 1 FROM s3_notify_queue UNION ALL SELECT 1 FROM s3_buckets WHERE config LIKE '%"lifecycle"%' LIMIT 1` },
   cloudwatch: { status: "planned" },
   batch: { status: "planned" },
   lightsail: { status: "planned" },

@@ -438,6 +438,7 @@ export type CompleteMultipartUploadInput = {
       ChecksumSHA1?: string;
       ChecksumSHA256?: string;
       PartNumber?: number;
+      ChecksumCRC64NVME?: string;
     }>;
   };
   UploadId: string;
@@ -451,6 +452,10 @@ export type CompleteMultipartUploadInput = {
   SSECustomerAlgorithm?: string;
   SSECustomerKey?: SSECustomerKeyShape;
   SSECustomerKeyMD5?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumType?: string;
+  MpuObjectSize?: number;
+  IfMatch?: string;
 };
 export type CompleteMultipartUploadOutput = {
   Location?: string;
@@ -467,6 +472,8 @@ export type CompleteMultipartUploadOutput = {
   SSEKMSKeyId?: SSEKMSKeyIdShape;
   BucketKeyEnabled?: boolean;
   RequestCharged?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumType?: string;
 };
 export type CopyObjectInput = {
   ACL?: string;
@@ -519,6 +526,8 @@ export type CopyObjectOutput = {
     ChecksumCRC32C?: string;
     ChecksumSHA1?: string;
     ChecksumSHA256?: string;
+    ChecksumCRC64NVME?: string;
+    ChecksumType?: string;
   };
   Expiration?: string;
   CopySourceVersionId?: string;
@@ -587,6 +596,7 @@ export type CreateMultipartUploadInput = {
   ObjectLockLegalHoldStatus?: string;
   ExpectedBucketOwner?: string;
   ChecksumAlgorithm?: string;
+  ChecksumType?: string;
 };
 export type CreateMultipartUploadOutput = {
   AbortDate?: Date;
@@ -602,6 +612,7 @@ export type CreateMultipartUploadOutput = {
   BucketKeyEnabled?: boolean;
   RequestCharged?: string;
   ChecksumAlgorithm?: string;
+  ChecksumType?: string;
 };
 export type CreateSessionInput = {
   SessionMode?: string;
@@ -928,6 +939,7 @@ export type GetObjectInput = {
   PartNumber?: number;
   ExpectedBucketOwner?: string;
   ChecksumMode?: string;
+  Origin?: string;
 };
 export type GetObjectOutput = {
   Body?: Uint8Array;
@@ -967,6 +979,16 @@ export type GetObjectOutput = {
   ObjectLockMode?: string;
   ObjectLockRetainUntilDate?: ObjectLockRetainUntilDateShape;
   ObjectLockLegalHoldStatus?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumType?: string;
+  StatusCode?: number;
+  AccessControlAllowOrigin?: string;
+  AccessControlAllowMethods?: string;
+  AccessControlAllowHeaders?: string;
+  AccessControlExposeHeaders?: string;
+  AccessControlMaxAge?: number;
+  AccessControlAllowCredentials?: string;
+  Vary?: string;
 };
 export type GetObjectAclInput = {
   Bucket: string;
@@ -1004,6 +1026,8 @@ export type GetObjectAttributesOutput = {
     ChecksumCRC32C?: string;
     ChecksumSHA1?: string;
     ChecksumSHA256?: string;
+    ChecksumCRC64NVME?: string;
+    ChecksumType?: string;
   };
   ObjectParts?: {
     TotalPartsCount?: number;
@@ -1110,6 +1134,7 @@ export type HeadObjectInput = {
   PartNumber?: number;
   ExpectedBucketOwner?: string;
   ChecksumMode?: string;
+  Origin?: string;
 };
 export type HeadObjectOutput = {
   DeleteMarker?: boolean;
@@ -1147,6 +1172,15 @@ export type HeadObjectOutput = {
   ObjectLockMode?: string;
   ObjectLockRetainUntilDate?: ObjectLockRetainUntilDateShape;
   ObjectLockLegalHoldStatus?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumType?: string;
+  AccessControlAllowOrigin?: string;
+  AccessControlAllowMethods?: string;
+  AccessControlAllowHeaders?: string;
+  AccessControlExposeHeaders?: string;
+  AccessControlMaxAge?: number;
+  AccessControlAllowCredentials?: string;
+  Vary?: string;
 };
 export type ListBucketAnalyticsConfigurationsInput = {
   Bucket: string;
@@ -1373,12 +1407,14 @@ export type ListPartsOutput = {
     ChecksumCRC32C?: string;
     ChecksumSHA1?: string;
     ChecksumSHA256?: string;
+    ChecksumCRC64NVME?: string;
   }>;
   Initiator?: Initiator;
   Owner?: Owner;
   StorageClass?: string;
   RequestCharged?: string;
   ChecksumAlgorithm?: string;
+  ChecksumType?: string;
 };
 export type PutBucketAccelerateConfigurationInput = {
   Bucket: string;
@@ -1602,6 +1638,10 @@ export type PutObjectInput = {
   ObjectLockRetainUntilDate?: ObjectLockRetainUntilDateShape;
   ObjectLockLegalHoldStatus?: string;
   ExpectedBucketOwner?: string;
+  ChecksumCRC64NVME?: string;
+  IfMatch?: string;
+  WriteOffsetBytes?: number;
+  Origin?: string;
 };
 export type PutObjectOutput = {
   Expiration?: string;
@@ -1618,6 +1658,16 @@ export type PutObjectOutput = {
   SSEKMSEncryptionContext?: SSEKMSEncryptionContextShape;
   BucketKeyEnabled?: boolean;
   RequestCharged?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumType?: string;
+  Size?: number;
+  AccessControlAllowOrigin?: string;
+  AccessControlAllowMethods?: string;
+  AccessControlAllowHeaders?: string;
+  AccessControlExposeHeaders?: string;
+  AccessControlMaxAge?: number;
+  AccessControlAllowCredentials?: string;
+  Vary?: string;
 };
 export type PutObjectAclInput = {
   ACL?: string;
@@ -1804,6 +1854,7 @@ export type UploadPartInput = {
   SSECustomerKeyMD5?: string;
   RequestPayer?: string;
   ExpectedBucketOwner?: string;
+  ChecksumCRC64NVME?: string;
 };
 export type UploadPartOutput = {
   ServerSideEncryption?: string;
@@ -1817,6 +1868,7 @@ export type UploadPartOutput = {
   SSEKMSKeyId?: SSEKMSKeyIdShape;
   BucketKeyEnabled?: boolean;
   RequestCharged?: string;
+  ChecksumCRC64NVME?: string;
 };
 export type UploadPartCopyInput = {
   Bucket: string;
@@ -1899,6 +1951,37 @@ export type WriteGetObjectResponseInput = {
   BucketKeyEnabled?: boolean;
 };
 export type WriteGetObjectResponseOutput = Record<string, never>;
+export type PreflightObjectInput = {
+  Bucket: string;
+  Key: string;
+  Origin?: string;
+  AccessControlRequestMethod?: string;
+  AccessControlRequestHeaders?: string;
+};
+export type PreflightObjectOutput = {
+  AccessControlAllowOrigin?: string;
+  AccessControlAllowMethods?: string;
+  AccessControlAllowHeaders?: string;
+  AccessControlExposeHeaders?: string;
+  AccessControlMaxAge?: number;
+  AccessControlAllowCredentials?: string;
+  Vary?: string;
+};
+export type PreflightBucketInput = {
+  Bucket: string;
+  Origin?: string;
+  AccessControlRequestMethod?: string;
+  AccessControlRequestHeaders?: string;
+};
+export type PreflightBucketOutput = {
+  AccessControlAllowOrigin?: string;
+  AccessControlAllowMethods?: string;
+  AccessControlAllowHeaders?: string;
+  AccessControlExposeHeaders?: string;
+  AccessControlMaxAge?: number;
+  AccessControlAllowCredentials?: string;
+  Vary?: string;
+};
 
 /** Every operation of the Amazon Simple Storage Service model. A provider implements any subset (see services/index.ts). */
 export interface S3Operations {
@@ -2001,5 +2084,7 @@ export interface S3Operations {
   UploadPart(ctx: RequestContext, input: UploadPartInput): UploadPartOutput | Promise<UploadPartOutput>;
   UploadPartCopy(ctx: RequestContext, input: UploadPartCopyInput): UploadPartCopyOutput | Promise<UploadPartCopyOutput>;
   WriteGetObjectResponse(ctx: RequestContext, input: WriteGetObjectResponseInput): WriteGetObjectResponseOutput | Promise<WriteGetObjectResponseOutput>;
+  PreflightObject(ctx: RequestContext, input: PreflightObjectInput): PreflightObjectOutput | Promise<PreflightObjectOutput>;
+  PreflightBucket(ctx: RequestContext, input: PreflightBucketInput): PreflightBucketOutput | Promise<PreflightBucketOutput>;
 }
 export type S3Handlers = Partial<S3Operations>;

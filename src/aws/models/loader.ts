@@ -42,6 +42,8 @@ export interface Operation {
   method: string;
   /** requestUri with its query part, e.g. "/{Bucket}?uploads". */
   requestUri: string;
+  /** Superseded by an operation on the same URI (S3's PutBucketNotification): routing prefers the other. */
+  deprecated?: boolean;
   responseCode: number;
   /** The model's `authtype: "none"`: AWS serves the operation without a signature (Cognito's SignUp, InitiateAuth...). */
   unsigned?: boolean;
@@ -84,7 +86,7 @@ interface RawShape extends Record<string, unknown> {
 }
 interface RawModel {
   metadata: ServiceMetadata;
-  operations: Record<string, { http?: { method?: string; requestUri?: string; responseCode?: number }; authtype?: string; input?: RawShape; output?: RawShape }>;
+  operations: Record<string, { http?: { method?: string; requestUri?: string; responseCode?: number }; authtype?: string; input?: RawShape; output?: RawShape; deprecated?: boolean }>;
   shapes: Record<string, RawShape>;
 }
 
@@ -146,6 +148,7 @@ function resolveModel(raw: RawModel): ServiceModel {
       unsigned: op.authtype === "none" || undefined,
       input: op.input ? resolve(op.input) : undefined,
       output: op.output ? resolve(op.output) : undefined,
+      ...(op.deprecated ? { deprecated: true } : {}),
     });
   }
   for (const op of model.operations.values()) {

@@ -23,6 +23,10 @@ export interface ServiceQuirks {
   jacksonTypeErrors?: boolean;
   /** rest-json: Content-Type of an operation's blob payload when not application/octet-stream (Lambda Invoke: JSON). */
   blobPayloadContentType?: Record<string, string>;
+  /** PUT/POST bodies reach the codec unread (`HttpRequest.stream`): S3 objects are streamed, never buffered whole. */
+  streamsRequestBodies?: boolean;
+  /** rest-xml: the bucket may be the host's first labels (`{bucket}.s3.localhost`, `{bucket}.localhost`). */
+  virtualHostBuckets?: boolean;
 }
 
 const MB = 1024 * 1024;
@@ -64,7 +68,10 @@ const QUIRKS: Record<string, Partial<ServiceQuirks>> = {
   cloudwatch: { validationErrorCode: "MissingParameter", maxBodyBytes: 1 * MB },
   s3: {
     validationErrorCode: "InvalidArgument",
-    maxBodyBytes: 512 * MB,
+    // Buffered bodies only (XML configurations, DeleteObjects, CompleteMultipartUpload): objects stream.
+    maxBodyBytes: 64 * MB,
+    streamsRequestBodies: true,
+    virtualHostBuckets: true,
     tooLarge: { code: "EntityTooLarge", status: 400, message: "Your proposed upload exceeds the maximum allowed size" },
   },
 };

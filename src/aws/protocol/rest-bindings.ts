@@ -52,7 +52,7 @@ function compile(model: ServiceModel): Route[] {
       if (m?.location === "querystring") requiredQuery.push(m.locationName ?? r);
     }
     const literals = segments.filter((s) => s.literal !== undefined && s.literal !== "").length;
-    const score = literals * 100 + (queryLiterals.length + requiredHeaders.length + requiredQuery.length) * 10 - (segments.some((s) => s.greedy) ? 1 : 0) + segments.length;
+    const score = literals * 100 + (queryLiterals.length + requiredHeaders.length + requiredQuery.length) * 10 - (segments.some((s) => s.greedy) ? 1 : 0) + segments.length - (op.deprecated ? 5 : 0);
     routes.push({ op, method: op.method, segments, queryLiterals, requiredHeaders, requiredQuery, score });
   }
   routes.sort((a, b) => b.score - a.score);

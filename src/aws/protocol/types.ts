@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import type { Readable } from "node:stream";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceError } from "../errors.js";
 import type { Operation, ServiceModel } from "../models/loader.js";
@@ -13,6 +14,11 @@ export interface HttpRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /**
+   * Services with streaming payloads (S3 PutObject/UploadPart): the unread request body. The codec hands it
+   * to the operation as a stream, or buffers it first for operations whose payload is not streaming.
+   */
+  stream?: Readable;
   /** Data planes only: the headers as the client sent them (names' casing, repeats), and the peer. */
   rawHeaders?: string[];
   remoteAddress?: string;
@@ -23,6 +29,8 @@ export interface HttpResponse {
   status: number;
   headers: Record<string, string | string[]>;
   body: Buffer | string;
+  /** A streamed body (S3 GetObject) sent instead of `body`; its length is the Content-Length header. */
+  stream?: Readable;
 }
 
 /** One AWS wire protocol: finds the operation, parses typed input, serializes typed output and errors. */

@@ -94,3 +94,25 @@ export function extractCode(codeRoot: string, info: CodeInfo, archive: () => Zip
   }
   return task;
 }
+
+/**
+ * Code.S3Bucket/S3Key[/S3ObjectVersion]: the zip read from Skyport's S3 in process (the S3 slice's addition).
+ * A missing bucket or key is Lambda's InvalidParameterValueException quoting S3's error, as AWS words it.
+ */
+export async function zipFromS3(services: { call<O>(s: string, op: string, ctx: import("../../edge/context.js").RequestContext, input: object): Promise<O> }, ctx: import("../../edge/context.js").RequestContext, bucket: string, key: string | undefined, version: string | undefined): Promise<Buffer> {
+  let out: { Body?: AsyncIterable<Buffer>; ContentLength?: number };
+  try {
+    out = await services.call("s3", "GetObject", ctx, { Bucket: bucket, Key: key ?? "", VersionId: version });
+  } catch (e) {
+    if (e instanceof ServiceError && e.status < 500) throw new ServiceError("InvalidParameterValueException", `Error occurred while GetObject. S3 Error Code: ${e.code}. S3 Error Message: ${e.message}`, 400);
+    throw e;
+  }
+  if ((out.ContentLength ?? 0) > S3_ZIP_MAX_BYTES) {
+    (out.Body as unknown as { destroy?(): void })?.destroy?.();
+    throw new ServiceError("InvalidParameterValueException", `Unzipped size must be smaller than ${S3_ZIP_MAX_BYTES} bytes`, 400);
+  }
+  const chunks: Buffer[] = [];
+  for await (const c of out.Body ?? []) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+const S3_ZIP_MAX_BYTES = 262144000;

@@ -9,7 +9,7 @@ import type * as L from "../../aws/api/lambda.js";
 import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
-import { checkZip, describeZip, extractCode } from "./code.js";
+import { checkZip, describeZip, extractCode, zipFromS3 } from "./code.js";
 import { Limits, Messages } from "./constants.js";
 import { functionArn, lastModified, notFound, parseFunctionName, validateSettings } from "./functions.js";
 import type { EnvironmentManager } from "./runtime/environments.js";
@@ -42,13 +42,16 @@ export abstract class LambdaFunctionOps extends LambdaConfigOps {
 
   // ---- functions ------------------------------------------------------------------------------------
 
-  CreateFunction(ctx: RequestContext, input: L.CreateFunctionInput): L.CreateFunctionOutput {
+  async CreateFunction(ctx: RequestContext, input: L.CreateFunctionInput): Promise<L.CreateFunctionOutput> {
     parseFunctionName(ctx, input.FunctionName);
     if (input.PackageType === "Image" || input.Code.ImageUri) throw new ServiceError("InvalidParameterValueException", "Skyport runs zip-packaged functions only: container images need a Docker engine.", 400);
     validateSettings({ ...input, Runtime: input.Runtime ?? "" }, true);
+    // Code from S3 is read in process (the bucket in the caller's account and region).
+    if (input.Code.S3Bucket && input.Code.S3Bucket !== HOT_RELOAD_BUCKET && !input.Code.ZipFile) {
+      input = { ...input, Code: { ...input.Code, ZipFile: await zipFromS3(this.env.services, ctx, input.Code.S3Bucket, input.Code.S3Key, input.Code.S3ObjectVersion) } };
+    }
     const hotDir = input.Code.S3Bucket === HOT_RELOAD_BUCKET ? checkHotReloadDir(input.Code.S3Key) : undefined;
     if (!input.Code.ZipFile && !hotDir) {
-      if (input.Code.S3Bucket) throw new ServiceError("InvalidParameterValueException", `Skyport has no S3 yet: give Code.ZipFile, or Code.S3Bucket "${HOT_RELOAD_BUCKET}" with Code.S3Key an absolute directory on the Skyport host.`, 400);
       throw new ServiceError("InvalidParameterValueException", "Please provide a source for function code.", 400);
     }
     const name = input.FunctionName.includes(":") ? parseFunctionName(ctx, input.FunctionName).name : input.FunctionName;
@@ -137,9 +140,10 @@ export abstract class LambdaFunctionOps extends LambdaConfigOps {
     return {};
   }
 
-  UpdateFunctionCode(ctx: RequestContext, input: L.UpdateFunctionCodeInput): L.UpdateFunctionCodeOutput {
+  async UpdateFunctionCode(ctx: RequestContext, input: L.UpdateFunctionCodeInput): Promise<L.UpdateFunctionCodeOutput> {
     const { row, name } = this.resolve(ctx, input.FunctionName);
     checkSettled(row.config, ctx);
+    if (input.S3Bucket && !input.ZipFile) input = { ...input, ZipFile: await zipFromS3(this.env.services, ctx, input.S3Bucket, input.S3Key, input.S3ObjectVersion) };
     if (!input.ZipFile) throw new ServiceError("InvalidParameterValueException", "Please provide a source for function code.", 400);
     this.checkSignedCode(ctx, name);
     const zip = Buffer.from(input.ZipFile);

@@ -15,14 +15,14 @@
  * Environments run inside bubblewrap when it is installed (--lambda-sandbox; runtime/sandbox.ts): an unprivileged
  * uid, no capabilities, a seccomp filter, code read-only at /var/task, the provided SDK at /var/runtime/node_modules,
  * layers at /opt, a private /tmp and pid namespace, nothing else of the host but /usr and a minimal /etc.
- * Stored and returned (config-ops.ts): provisioned concurrency (READY at once; environments are not pre-started
- * yet — provisionedConfigs() is the hook), recursion config (not acted on: Skyport detects no loops), code signing
+ * Provisioned concurrency pre-starts its environments (on Put and at boot); the scheduler (runtime/scheduler.ts)
+ * caps environments starting at once and their memory, and keeps spare node environments for cold starts.
+ * Stored and returned (config-ops.ts): recursion config (not acted on: Skyport detects no loops), code signing
  * configs (Enforce refuses every deployment: nothing is signed without AWS Signer), layer version permissions
  * (stored; layers of other accounts are not served). Aliases route AdditionalVersionWeights (aliases.ts).
  * Gaps against AWS: SQS/SNS/EventBridge destinations, other event sources,
- * container images and S3 code locations answer NotImplementedException or InvalidParameterValueException;
- * Max Memory Used is the cgroup's peak, which misses the runtime's cached code pages (memory.ts has the
- * process-tree figure, not wired yet: runtime/ is the lead's). MemorySize is a cgroup
+ * container images and layers from S3 answer NotImplementedException or InvalidParameterValueException (function code from S3 works);
+ * Max Memory Used is the runtime's peak RSS over its process tree (memory.ts). MemorySize is a cgroup
  * memory limit where Skyport can create cgroups (runtime/cgroup.ts), else only the node heap limit; sandboxed
  * /tmp is a tmpfs, so its contents count against MemorySize.
  * Deliberate differences: an invoke during an update (InProgress) runs the new code at once (AWS runs the previous

@@ -1,0 +1,76 @@
+/**
+ * S3 (rest-xml): path-style and virtual-hosted-style requests (the codec maps `{bucket}.s3.localhost` and
+ * `{bucket}.localhost` to the bucket), presigned URLs (SigV4 query auth, checked with --enforce-sigv4),
+ * aws-chunked uploads (signed and unsigned-trailer, decoded as they stream).
+ * - Buckets (buckets.ts): create with location constraint, head, list with prefix and pagination, delete
+ *   (BucketNotEmpty), tagging, versioning, CORS, policy (stored), public access block, ownership controls,
+ *   encryption (reported; SSE-S3 by default), lifecycle (expiration swept, lifecycle.ts), website (stored), ACLs (read).
+ * - Objects (objects.ts, object-io.ts): Put/Get/Head/Delete/Copy, ranges (suffix ranges, 416 InvalidRange),
+ *   conditional requests (incl. If-None-Match: * and If-Match on PUT), metadata and content headers,
+ *   response-* overrides, checksums CRC32/CRC32C/CRC64NVME/SHA1/SHA256 (headers or trailers; CRC64NVME by
+ *   default), Content-MD5, tagging, versions and delete markers, DeleteObjects, GetObjectAttributes.
+ * - Listing (listing.ts): ListObjects v1/v2, ListObjectVersions. Multipart (multipart.ts).
+ * - CORS (cors.ts): preflight OPTIONS (PreflightObject/PreflightBucket, Skyport's names for what the model
+ *   lacks) and Access-Control-* headers on GetObject/HeadObject/PutObject.
+ * - Notifications (notifications.ts): to Lambda and EventBridge, persisted queue, resumed at boot.
+ * Bytes stream to blob files (blobs.ts: temp file, fsync, rename, then the row), never whole in memory.
+ *
+ * The model lacks what S3 added after aws-sdk v2's last release: src/aws/models/patches/s3.json adds the
+ * CRC64NVME members, ChecksumType, If-Match on PutObject, and GetObject's StatusCode (206 for ranges).
+ *
+ * Known gaps: bucket policies and ACLs are stored, not enforced (every caller may read any bucket; only the
+ * owner may change its configuration); chunk signatures of aws-chunked bodies and x-amz-content-sha256 of
+ * streamed bodies are not verified; SSE-C/KMS are accepted and reported, nothing is encrypted at rest; object
+ * lock, replication, inventory, analytics, metrics, intelligent tiering, website hosting, browser POST
+ * uploads, SelectObjectContent, RestoreObject and access points answer NotImplemented or are stored only;
+ * notifications to SNS/SQS are stored, not sent; lifecycle acts only on Expiration; ListMultipartUploads
+ * ignores the delimiter.
+ * Deliberate differences: a Lambda destination also gets the s3:TestEvent (AWS sends it to SNS/SQS).
+ */
+import type { ServiceEnv } from "../host.js";
+import { bucketOps } from "./buckets.js";
+import { corsOps } from "./cors.js";
+import { S3Core } from "./core.js";
+import { sweepLifecycle } from "./lifecycle.js";
+import { listingOps } from "./listing.js";
+import { multipartOps } from "./multipart.js";
+import { Notifier } from "./notifications.js";
+import { objectOps } from "./objects.js";
+
+const LIFECYCLE_SWEEP_MS = 60 * 60 * 1000;
+
+export class S3Provider {
+  readonly core: S3Core;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(env: ServiceEnv) {
+    this.core = new S3Core(env);
+    this.core.notifier = new Notifier(this.core);
+    Object.assign(this, bucketOps(this.core), objectOps(this.core), listingOps(this.core), multipartOps(this.core), corsOps(this.core), this.core.notifier.ops());
+    this.timer = setInterval(() => {
+      try {
+        this.sweepLifecycle();
+      } catch (e) {
+        env.log.warn("s3 lifecycle sweep failed", e);
+      }
+    }, LIFECYCLE_SWEEP_MS);
+    this.timer.unref();
+    // Deliveries left from before a restart.
+    this.core.notifier.kick();
+  }
+
+  /** One lifecycle pass at the clock's current time; returns how many objects expired. */
+  sweepLifecycle(): number {
+    const del = (this as unknown as { DeleteObject(ctx: unknown, i: { Bucket: string; Key: string }): unknown }).DeleteObject;
+    return sweepLifecycle(this.core, (ctx, b, key) => del(ctx, { Bucket: b.name, Key: key }));
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.core.notifier.close();
+  }
+}
+
+export function createProvider(env: ServiceEnv): S3Provider {
+  return new S3Provider(env);
+}
