@@ -7,6 +7,7 @@
  */
 import type * as E from "../../aws/api/events.js";
 import type { RequestContext } from "../../edge/context.js";
+import { parseArn } from "../../core/arn.js";
 import type { IdGenerator } from "../../core/ids.js";
 import type { Buses } from "./buses.js";
 import { busName, checks, eventTime, validation } from "./common.js";
@@ -67,7 +68,9 @@ export class Router {
     } catch (e) {
       return fail("InvalidArgument", (e as Error).message);
     }
-    if (!this.buses.find(ctx.accountId, ctx.region, bus)) return fail("ResourceNotFoundException", Messages.busNotFound(bus));
+    // A bus ARN may name another account's bus (cross-account delivery; its policy is not checked).
+    const owner = entry.EventBusName?.startsWith("arn:") ? (parseArn(entry.EventBusName)?.account ?? ctx.accountId) : ctx.accountId;
+    if (!this.buses.find(owner, ctx.region, bus)) return fail("ResourceNotFoundException", Messages.busNotFound(bus));
     const id = this.ids.uuid();
     const time = entry.Time instanceof Date && !Number.isNaN(entry.Time.getTime()) ? entry.Time.getTime() : now;
     const event: EventEnvelope = {
@@ -81,7 +84,7 @@ export class Router {
       resources: entry.Resources ?? [],
       detail,
     };
-    this.route(ctx.accountId, ctx.region, bus, event, now);
+    this.route(owner, ctx.region, bus, event, now);
     return { EventId: id };
   }
 
