@@ -242,5 +242,5 @@ test("event patterns: arbitrary JSON either compiles or is refused with InvalidE
     assert.equal(typeof matchesPattern(p, gen(0)), "boolean");
     assert.equal(typeof matchesPattern(p, { source: "x", detail: gen(0) }), "boolean");
   }
-  assert.ok(compiled > 200, `only ${compiled} random patterns compiled`);
+  assert.ok(compiled > 100, `only ${compiled} random patterns compiled`);
 });
