@@ -9,8 +9,9 @@ import type * as E from "../../aws/api/events.js";
 import type { RequestContext } from "../../edge/context.js";
 import { parseArn } from "../../core/arn.js";
 import type { IdGenerator } from "../../core/ids.js";
+import type { Archives } from "./archives.js";
 import type { Buses } from "./buses.js";
-import { busName, checks, eventTime, validation } from "./common.js";
+import { busName, checks, eventTime, ruleArn, validation } from "./common.js";
 import { Limits, Messages } from "./constants.js";
 import type { DeliveryWorker } from "./delivery.js";
 import { compilePattern, type CompiledPattern } from "./pattern/compile.js";
@@ -33,6 +34,7 @@ export class Router {
     private readonly buses: Buses,
     private readonly rules: Rules,
     private readonly ids: IdGenerator,
+    private readonly archives: Archives,
     private readonly worker: () => DeliveryWorker,
   ) {}
 
@@ -88,10 +90,15 @@ export class Router {
     return { EventId: id };
   }
 
-  /** Matches an event against the bus's enabled pattern rules and queues the deliveries. */
-  route(account: string, region: string, bus: string, event: EventEnvelope, now: number): number {
+  /**
+   * Matches an event against the bus's enabled pattern rules and queues the deliveries; keeps it in the
+   * bus's archives. A replay passes `onlyRules` (rule ARNs) when it targets some rules only.
+   */
+  route(account: string, region: string, bus: string, event: EventEnvelope, now: number, onlyRules?: string[]): number {
+    this.archives.record(account, region, bus, event, now);
     let matched = 0;
     for (const rule of this.store.s.patternRules!.all(account, region, bus) as RuleRow[]) {
+      if (onlyRules && !onlyRules.includes(ruleArn(account, region, bus, rule.name))) continue;
       if (!matchesPattern(this.pattern(rule.pattern!), event)) continue;
       matched++;
       this.worker().enqueue(rule, this.rules.targets(account, region, bus, rule.name), event, now);
