@@ -20,11 +20,15 @@
  * CloudTrail-driven rules; ManagedBy rules do not exist.
  *
  * Deliberate differences: InvalidEventPatternException messages give AWS's reason without the parser
- * position suffix; scheduled rules do not replay fires missed while the server was down; schedules and
- * retries run on env.clock, checked every second / quarter second.
+ * position suffix, and the engine's complexity limit for wildcards is not applied (matching is linear
+ * anyway); scheduled rules do not replay fires missed while the server was down; schedules and retries run
+ * on env.clock, checked every second / quarter second; DeleteEventBus deletes the bus's rules and targets;
+ * an event detail nested deeper than 1000 levels is MalformedDetail; archives create no managed rule.
  *
  * Messages not confirmed against AWS (wording ours, codes AWS's): per-entry PutTargets validation failures,
- * TestEventPattern with an event missing envelope fields, PutPermission with an invalid Policy.
+ * TestEventPattern with an event missing envelope fields, PutPermission with an invalid Policy, the archive
+ * and replay errors (not found, already exists, time range, cross-bus destination, cancel state).
+ * Unconfirmed behaviour: `anything-but` with numbers matches string values (and vice versa).
  */
 import type * as E from "../../aws/api/events.js";
 import { parseArn } from "../../core/arn.js";
