@@ -173,3 +173,21 @@ test("PutEvents: queued deliveries survive a restart and resume at boot, before 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("PutEvents: an event-bus ARN of another account delivers to that account's rules", async () => {
+  const other = new EventBridgeClient({ ...server.clientConfig, credentials: { accessKeyId: "111122223333", secretAccessKey: "test" } });
+  const bus = uniqueName("shared");
+  const { EventBusArn } = await other.send(new CreateEventBusCommand({ Name: bus }));
+  assert.match(EventBusArn!, /:111122223333:event-bus\//);
+  const rule = uniqueName("x-acct");
+  await other.send(new PutRuleCommand({ Name: rule, EventBusName: bus, EventPattern: JSON.stringify({ source: ["cross.account"] }) }));
+  // An SQS target: Skyport records the delivery as a dead letter at once, which shows it was routed.
+  await other.send(new PutTargetsCommand({ Rule: rule, EventBusName: bus, Targets: [{ Id: "q", Arn: "arn:aws:sqs:us-east-1:111122223333:q" }] }));
+  const out = await eb.send(new PutEventsCommand({ Entries: [{ Source: "cross.account", DetailType: "t", Detail: "{}", EventBusName: EventBusArn }] }));
+  assert.equal(out.FailedEntryCount, 0);
+  const provider = (await server.skyport.services.get("events")) as unknown as EventsProvider;
+  await provider.deliverDue();
+  const dead = provider.deadLetters("111122223333", "us-east-1").filter((d) => String(d.rule_arn).endsWith(rule));
+  assert.equal(dead.length, 1);
+  assert.equal(JSON.parse(String(dead[0]!.event)).account, "000000000000", "the event names the sender's account");
+});

@@ -7,9 +7,11 @@
  */
 import type * as E from "../../aws/api/events.js";
 import type { RequestContext } from "../../edge/context.js";
+import { parseArn } from "../../core/arn.js";
 import type { IdGenerator } from "../../core/ids.js";
+import type { Archives } from "./archives.js";
 import type { Buses } from "./buses.js";
-import { busName, checks, eventTime, validation } from "./common.js";
+import { busName, checks, eventTime, ruleArn, validation } from "./common.js";
 import { Limits, Messages } from "./constants.js";
 import type { DeliveryWorker } from "./delivery.js";
 import { compilePattern, type CompiledPattern } from "./pattern/compile.js";
@@ -32,6 +34,7 @@ export class Router {
     private readonly buses: Buses,
     private readonly rules: Rules,
     private readonly ids: IdGenerator,
+    private readonly archives: Archives,
     private readonly worker: () => DeliveryWorker,
   ) {}
 
@@ -67,7 +70,9 @@ export class Router {
     } catch (e) {
       return fail("InvalidArgument", (e as Error).message);
     }
-    if (!this.buses.find(ctx.accountId, ctx.region, bus)) return fail("ResourceNotFoundException", Messages.busNotFound(bus));
+    // A bus ARN may name another account's bus (cross-account delivery; its policy is not checked).
+    const owner = entry.EventBusName?.startsWith("arn:") ? (parseArn(entry.EventBusName)?.account ?? ctx.accountId) : ctx.accountId;
+    if (!this.buses.find(owner, ctx.region, bus)) return fail("ResourceNotFoundException", Messages.busNotFound(bus));
     const id = this.ids.uuid();
     const time = entry.Time instanceof Date && !Number.isNaN(entry.Time.getTime()) ? entry.Time.getTime() : now;
     const event: EventEnvelope = {
@@ -81,14 +86,19 @@ export class Router {
       resources: entry.Resources ?? [],
       detail,
     };
-    this.route(ctx.accountId, ctx.region, bus, event, now);
+    this.route(owner, ctx.region, bus, event, now);
     return { EventId: id };
   }
 
-  /** Matches an event against the bus's enabled pattern rules and queues the deliveries. */
-  route(account: string, region: string, bus: string, event: EventEnvelope, now: number): number {
+  /**
+   * Matches an event against the bus's enabled pattern rules and queues the deliveries; keeps it in the
+   * bus's archives. A replay passes `onlyRules` (rule ARNs) when it targets some rules only.
+   */
+  route(account: string, region: string, bus: string, event: EventEnvelope, now: number, onlyRules?: string[]): number {
+    this.archives.record(account, region, bus, event, now);
     let matched = 0;
     for (const rule of this.store.s.patternRules!.all(account, region, bus) as RuleRow[]) {
+      if (onlyRules && !onlyRules.includes(ruleArn(account, region, bus, rule.name))) continue;
       if (!matchesPattern(this.pattern(rule.pattern!), event)) continue;
       matched++;
       this.worker().enqueue(rule, this.rules.targets(account, region, bus, rule.name), event, now);

@@ -9,7 +9,10 @@
  * letter with the DeadLetterConfig ARN. Targets: Lambda (async Invoke), event buses, Batch job queues
  * (SubmitJob with BatchParameters, for when Batch is served).
  *
- * Known gaps against AWS: no archives/replays, API destinations, connections, partner event sources or
+ * Archives and replays (archives.ts): events kept per archive pattern and retention, replayed into their bus
+ * with `replay-name`.
+ *
+ * Known gaps against AWS: no API destinations, connections, partner event sources or
  * endpoints (NotImplementedException); only Lambda, event-bus and Batch targets deliver — SQS, SNS, Kinesis,
  * Step Functions, ECS... targets are accepted and their deliveries recorded as dead letters at once; dead
  * letters are recorded in the store, not sent to SQS; bus policies and target RoleArns are stored, not
@@ -17,16 +20,21 @@
  * CloudTrail-driven rules; ManagedBy rules do not exist.
  *
  * Deliberate differences: InvalidEventPatternException messages give AWS's reason without the parser
- * position suffix; scheduled rules do not replay fires missed while the server was down; schedules and
- * retries run on env.clock, checked every second / quarter second.
+ * position suffix, and the engine's complexity limit for wildcards is not applied (matching is linear
+ * anyway); scheduled rules do not replay fires missed while the server was down; schedules and retries run
+ * on env.clock, checked every second / quarter second; DeleteEventBus deletes the bus's rules and targets;
+ * an event detail nested deeper than 1000 levels is MalformedDetail; archives create no managed rule.
  *
  * Messages not confirmed against AWS (wording ours, codes AWS's): per-entry PutTargets validation failures,
- * TestEventPattern with an event missing envelope fields, PutPermission with an invalid Policy.
+ * TestEventPattern with an event missing envelope fields, PutPermission with an invalid Policy, the archive
+ * and replay errors (not found, already exists, time range, cross-bus destination, cancel state).
+ * Unconfirmed behaviour: `anything-but` with numbers matches string values (and vice versa).
  */
 import type * as E from "../../aws/api/events.js";
 import { parseArn } from "../../core/arn.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
+import { Archives } from "./archives.js";
 import { Buses } from "./buses.js";
 import { busName, checks, DEFAULT_BUS, mergeTags, notFound, type Tag } from "./common.js";
 import { Messages } from "./constants.js";
@@ -41,12 +49,15 @@ export class EventsProvider implements E.EventsHandlers {
   private readonly buses: Buses;
   private readonly rules: Rules;
   private readonly router: Router;
+  private readonly archives: Archives;
 
   constructor(private readonly env: ServiceEnv) {
     this.store = new EventsStore(env.store);
     this.buses = new Buses(this.store);
     this.rules = new Rules(this.store, this.buses);
-    this.router = new Router(this.store, this.buses, this.rules, env.ids, () => this.worker);
+    this.archives = new Archives(this.store, this.buses, () => env.clock.now());
+    this.router = new Router(this.store, this.buses, this.rules, env.ids, this.archives, () => this.worker);
+    this.archives.setReplayer((account, region, bus, event, only) => this.router.route(account, region, bus, event, env.clock.now(), only));
     this.worker = new DeliveryWorker(this.store, env, (account, region, bus, event) => {
       if (!this.buses.find(account, region, bus)) throw notFound(Messages.busNotFound(bus));
       this.router.route(account, region, bus, event, env.clock.now());
@@ -59,6 +70,7 @@ export class EventsProvider implements E.EventsHandlers {
 
   close(): void {
     this.worker.close();
+    this.archives.close();
   }
 
   /** Delivers what is due now (tests with a fake clock call this instead of waiting for the timer). */
@@ -134,6 +146,35 @@ export class EventsProvider implements E.EventsHandlers {
   }
   TestEventPattern(_ctx: RequestContext, input: E.TestEventPatternInput): E.TestEventPatternOutput {
     return this.router.testEventPattern(input);
+  }
+
+  // ---- archives and replays
+  CreateArchive(ctx: RequestContext, input: E.CreateArchiveInput): E.CreateArchiveOutput {
+    return this.archives.create(ctx, input);
+  }
+  DescribeArchive(ctx: RequestContext, input: E.DescribeArchiveInput): E.DescribeArchiveOutput {
+    return this.archives.describe(ctx, input);
+  }
+  ListArchives(ctx: RequestContext, input: E.ListArchivesInput): E.ListArchivesOutput {
+    return this.archives.list(ctx, input);
+  }
+  UpdateArchive(ctx: RequestContext, input: E.UpdateArchiveInput): E.UpdateArchiveOutput {
+    return this.archives.update(ctx, input);
+  }
+  DeleteArchive(ctx: RequestContext, input: E.DeleteArchiveInput): E.DeleteArchiveOutput {
+    return this.archives.delete(ctx, input);
+  }
+  StartReplay(ctx: RequestContext, input: E.StartReplayInput): E.StartReplayOutput {
+    return this.archives.startReplay(ctx, input);
+  }
+  DescribeReplay(ctx: RequestContext, input: E.DescribeReplayInput): E.DescribeReplayOutput {
+    return this.archives.describeReplay(ctx, input);
+  }
+  ListReplays(ctx: RequestContext, input: E.ListReplaysInput): E.ListReplaysOutput {
+    return this.archives.listReplays(ctx, input);
+  }
+  CancelReplay(ctx: RequestContext, input: E.CancelReplayInput): E.CancelReplayOutput {
+    return this.archives.cancelReplay(ctx, input);
   }
 
   // ---- tags (buses and rules, by ARN)

@@ -8,6 +8,8 @@
  * - `events_targets`: the PutTargets body of each target, as JSON.
  * - `events_deliveries`: the delivery queue — one row per (matched event, target), delivered at least once
  *   by the worker, retried per the target's RetryPolicy; `not_before` orders retries.
+ * - `events_archives`, `events_archived`, `events_replays`: archives (definitions), the events they keep,
+ *   and replays (definition and progress), see archives.ts.
  * - `events_dead_letters`: deliveries that exhausted their retries or age, with the DeadLetterConfig ARN and
  *   the error, recorded (Skyport has no SQS to send them to yet).
  */
@@ -39,6 +41,17 @@ const SCHEMA = [
      seq INTEGER PRIMARY KEY AUTOINCREMENT,
      account TEXT NOT NULL, region TEXT NOT NULL, rule_arn TEXT NOT NULL, target_id TEXT NOT NULL,
      dead_letter_arn TEXT, event TEXT NOT NULL, error TEXT NOT NULL, attempts INTEGER NOT NULL, recorded INTEGER NOT NULL);`,
+  // 2: archives (definition as JSON), their events, and replays (definition and progress as JSON).
+  `CREATE TABLE events_archives (
+     account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, bus TEXT NOT NULL, body TEXT NOT NULL,
+     PRIMARY KEY (account, region, name));
+   CREATE TABLE events_archived (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     account TEXT NOT NULL, region TEXT NOT NULL, archive TEXT NOT NULL, ingested INTEGER NOT NULL, bytes INTEGER NOT NULL, event TEXT NOT NULL);
+   CREATE INDEX events_archived_time ON events_archived (account, region, archive, ingested);
+   CREATE TABLE events_replays (
+     account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL,
+     PRIMARY KEY (account, region, name));`,
 ];
 
 export interface BusRow {

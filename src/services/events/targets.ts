@@ -37,7 +37,8 @@ const lambdaTarget: TargetKind = {
 const busTarget: TargetKind = {
   serves: (a) => a.service === "events" && a.resource.startsWith("event-bus/"),
   async deliver({ arn, event, ingestBus }) {
-    ingestBus(arn.account, arn.region, arn.resource.slice("event-bus/".length), { ...event, account: event.account, region: event.region });
+    // The event keeps its envelope (id, account of the sender) on the next bus.
+    ingestBus(arn.account, arn.region, arn.resource.slice("event-bus/".length), event);
   },
 };
 

@@ -53,6 +53,9 @@ test("InputPath: JSONPath in dot notation with array indices; Input passes as is
   assert.equal(parseJsonPath("detail"), undefined);
   assert.equal(jsonPath(EVENT, "$.resources[0]"), "arn:aws:ec2:us-east-1:123456789012:instance/i-abcd1111");
   assert.equal(jsonPath(EVENT, "$.detail.__proto__"), undefined);
+  // "Supported syntax includes ... wildcards (*)": every value the wildcard reaches.
+  assert.deepEqual(jsonPath(EVENT, "$.detail.*"), ["i-0123456789", "RUNNING"]);
+  assert.deepEqual(jsonPath({ a: [{ b: 1 }, { b: 2 }, {}] }, "$.a[*].b"), [1, 2]);
   assert.equal(targetPayload({ Id: "1", Arn: "a", InputPath: "$.detail" }, EVENT, CTX), JSON.stringify(EVENT.detail));
   assert.equal(targetPayload({ Id: "1", Arn: "a", Input: '{"fixed": 1}' }, EVENT, CTX), '{"fixed": 1}');
   assert.equal(targetPayload({ Id: "1", Arn: "a" }, EVENT, CTX), JSON.stringify(EVENT));

@@ -85,23 +85,27 @@ function textOf(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-/** Parses a JSONPath of the forms EventBridge documents: `$`, `$.a.b`, `$.a[0]`, `$['a b']`. */
-export function parseJsonPath(path: string): Array<string | number> | undefined {
+/** A `*` step: every member of an object or element of an array. */
+export const WILDCARD = Symbol("*");
+export type PathStep = string | number | typeof WILDCARD;
+
+/** Parses a JSONPath of the forms EventBridge documents: `$`, `$.a.b`, `$.a[0]`, `$['a b']`, `$.a.*`, `$.a[*]`. */
+export function parseJsonPath(path: string): PathStep[] | undefined {
   if (!path.startsWith("$")) return undefined;
-  const steps: Array<string | number> = [];
+  const steps: PathStep[] = [];
   let i = 1;
   while (i < path.length) {
     if (path[i] === ".") {
       const m = /^[^.[\]]+/.exec(path.slice(i + 1));
       if (!m) return undefined;
-      steps.push(m[0]);
+      steps.push(m[0] === "*" ? WILDCARD : m[0]);
       i += 1 + m[0].length;
     } else if (path[i] === "[") {
       const rest = path.slice(i);
-      const idx = /^\[(\d+)\]/.exec(rest);
+      const idx = /^\[(\d+|\*)\]/.exec(rest);
       const quoted = /^\[(?:'([^']*)'|"([^"]*)")\]/.exec(rest);
       if (idx) {
-        steps.push(Number(idx[1]));
+        steps.push(idx[1] === "*" ? WILDCARD : Number(idx[1]));
         i += idx[0].length;
       } else if (quoted) {
         steps.push(quoted[1] ?? quoted[2]!);
@@ -112,16 +116,25 @@ export function parseJsonPath(path: string): Array<string | number> | undefined 
   return steps;
 }
 
-/** The value at a JSONPath, or undefined when the path does not exist (or does not parse). */
+/**
+ * The value at a JSONPath, or undefined when the path does not exist (or does not parse). A path with a
+ * wildcard step yields the array of every value it reaches.
+ */
 export function jsonPath(value: unknown, path: string): unknown {
   const steps = parseJsonPath(path);
   if (!steps) return undefined;
-  let cur = value;
+  let current: unknown[] = [value];
   for (const s of steps) {
-    if (cur === null || typeof cur !== "object") return undefined;
-    if (typeof s === "number") cur = Array.isArray(cur) ? cur[s] : undefined;
-    else cur = Array.isArray(cur) || !Object.hasOwn(cur, s) ? undefined : (cur as Record<string, unknown>)[s];
-    if (cur === undefined) return undefined;
+    const next: unknown[] = [];
+    for (const cur of current) {
+      if (cur === null || typeof cur !== "object") continue;
+      if (s === WILDCARD) for (const v of Array.isArray(cur) ? cur : Object.values(cur)) next.push(v);
+      else if (typeof s === "number") {
+        if (Array.isArray(cur) && cur[s] !== undefined) next.push(cur[s]);
+      } else if (!Array.isArray(cur) && Object.hasOwn(cur, s)) next.push((cur as Record<string, unknown>)[s]);
+    }
+    current = next;
   }
-  return cur;
+  if (steps.includes(WILDCARD)) return current;
+  return current[0];
 }

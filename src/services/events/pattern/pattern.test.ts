@@ -205,3 +205,42 @@ test("event patterns: wildcard matching is linear (no backtracking on adversaria
   assert.equal(matchWildcard(parseWildcard("*"), ""), true);
   assert.equal(matchWildcard(parseWildcard("ab*ba"), "aba"), false);
 });
+
+test("event patterns: arbitrary JSON either compiles or is refused with InvalidEventPatternException, and matching never throws", () => {
+  // Deterministic pseudo-random generator (no flakiness), small random JSON values biased towards pattern syntax.
+  let seed = 42;
+  const rnd = (n: number) => {
+    // mulberry32
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) % n;
+  };
+  const FIELDS = ["source", "detail", "a", "b", "$or"];
+  const OPS = ["prefix", "suffix", "anything-but", "numeric", "exists", "cidr", "wildcard", "equals-ignore-case", "nope"];
+  const scalar = (): unknown => ["x", "10.0.0.0/8", "a*b", "**", "\\", ">", "<=", "", 0, -1, 5.5, 1e300, true, false, null][rnd(15)];
+  const operand = (depth: number): unknown => (rnd(4) === 0 && depth < 4 ? values(depth + 1) : rnd(4) === 0 ? { [OPS[rnd(OPS.length)]!]: scalar() } : rnd(3) === 0 ? [">", rnd(10), "<", rnd(20)] : scalar());
+  const values = (depth: number): unknown[] => Array.from({ length: rnd(4) }, () => (rnd(2) ? scalar() : { [OPS[rnd(OPS.length)]!]: operand(depth) }));
+  const object = (depth: number): Record<string, unknown> =>
+    Object.fromEntries(Array.from({ length: rnd(4) }, () => {
+      const k = FIELDS[rnd(FIELDS.length)]!;
+      if (k === "$or") return [k, Array.from({ length: rnd(4) }, () => (depth < 3 ? object(depth + 1) : {}))];
+      return [k, rnd(3) === 0 && depth < 3 ? object(depth + 1) : rnd(10) === 0 ? scalar() : values(depth)];
+    }));
+  const gen = (depth: number): unknown => (rnd(3) === 0 ? [scalar(), object(depth + 1)] : object(depth));
+  let compiled = 0;
+  for (let i = 0; i < 5000; i++) {
+    const text = JSON.stringify(gen(0));
+    let p;
+    try {
+      p = compilePattern(text);
+    } catch (e) {
+      assert.ok(e instanceof ServiceError && e.code === "InvalidEventPatternException", `${text}: ${String(e)}`);
+      continue;
+    }
+    compiled++;
+    assert.equal(typeof matchesPattern(p, gen(0)), "boolean");
+    assert.equal(typeof matchesPattern(p, { source: "x", detail: gen(0) }), "boolean");
+  }
+  assert.ok(compiled > 100, `only ${compiled} random patterns compiled`);
+});
