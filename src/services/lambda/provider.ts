@@ -64,6 +64,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
   private readonly logs: LogBatcher;
   private readonly asyncTimer: NodeJS.Timeout;
   private readonly reporter: EnvironmentReporter;
+  private stopBoot?: () => void;
   private asyncBusy = false;
   readonly eventSources: EventSourcePoller;
   /** Environments run inside bubblewrap (--lambda-sandbox auto when bwrap is installed, or bubblewrap). */
@@ -94,7 +95,8 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
       },
     });
     this.reporter = new EnvironmentReporter(this.envs, env.config.lambdaLimits, env.log);
-    setImmediate(() => this.provisionAll());
+    const boot = setImmediate(() => this.provisionAll());
+    this.stopBoot = () => clearImmediate(boot);
     this.asyncTimer = setInterval(() => void this.drainAsync(), ASYNC_POLL_MS);
     this.asyncTimer.unref();
 
@@ -339,6 +341,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
   }
 
   async close(): Promise<void> {
+    this.stopBoot?.();
     this.reporter.close();
     this.closeFunctionOps();
     clearInterval(this.asyncTimer);
