@@ -32,8 +32,19 @@ interface Tok {
 }
 
 const syntax = (tok: string) => new ServiceError("ValidationException", `Statement wasn't well formed, can't be processed: Unexpected token: ${tok}`, 400);
+/** Text the lexer cannot read at all (a # comment, an unterminated comment, an exponent past 32 bits): AWS says nothing after the colon. */
+const unreadable = () => new ServiceError("ValidationException", "Statement wasn't well formed, can't be processed: ", 400);
 /** A complete statement followed by more tokens (AWS's wording, observed). */
 const leftover = () => new ServiceError("ValidationException", "Statement wasn't well formed, can't be processed: Unexpected token after expression", 400);
+
+/** A literal whose exponent, or scale (digits after the point less the exponent), does not fit a 32-bit integer. */
+function checkScale(lit: string): void {
+  const m = /^-?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(lit);
+  if (!m?.[3]) return;
+  const exp = Number(m[3]);
+  const scale = (m[2]?.length ?? 0) - exp;
+  if (!Number.isSafeInteger(exp) || Math.abs(exp) > 2147483647 || scale > 2147483647 || scale < -2147483648) throw unreadable();
+}
 
 function lex(src: string): Tok[] {
   const out: Tok[] = [];
@@ -44,6 +55,19 @@ function lex(src: string): Tok[] {
       i++;
       continue;
     }
+    // Comments are whitespace: -- to the end of the line, /* to */. A # is not a comment in PartiQL.
+    if (src.startsWith("--", i)) {
+      const nl = src.indexOf("\n", i);
+      i = nl < 0 ? src.length : nl + 1;
+      continue;
+    }
+    if (src.startsWith("/*", i)) {
+      const end = src.indexOf("*/", i + 2);
+      if (end < 0) throw unreadable();
+      i = end + 2;
+      continue;
+    }
+    if (c === "#") throw unreadable();
     if (c === "'" || c === '"') {
       let j = i + 1;
       let s = "";
@@ -63,8 +87,9 @@ function lex(src: string): Tok[] {
       i = j + 1;
       continue;
     }
-    const num = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(src.slice(i));
+    const num = /^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/.exec(src.slice(i));
     if (num && (c !== "-" || !out.length || out[out.length - 1]!.t === "p")) {
+      checkScale(num[0]);
       out.push({ t: "num", v: num[0] });
       i += num[0].length;
       continue;
@@ -139,7 +164,11 @@ class P {
       } else return p;
     }
   }
-  value(): AttributeValue {
+  /**
+   * A literal; `path` names where it sits for AWS's number messages ("under root.x[1]"). An INSERT's item
+   * (`item`) is not a value itself: each attribute's value is its own root.
+   */
+  value(path = "root", item = false): AttributeValue {
     const t = this.peek();
     if (t.t === "str") {
       this.i++;
@@ -147,7 +176,12 @@ class P {
     }
     if (t.t === "num") {
       this.i++;
-      return { N: normalizeNumber(t.v) };
+      try {
+        return { N: normalizeNumber(t.v) };
+      } catch (e) {
+        if (e instanceof ServiceError) throw new ServiceError(e.code, `${e.message} under ${path}`, e.status);
+        throw e;
+      }
     }
     if (t.t === "param") {
       this.i++;
@@ -169,7 +203,7 @@ class P {
     if (this.p("[")) {
       const l: AttributeValue[] = [];
       if (!this.p("]")) {
-        do l.push(this.value());
+        do l.push(this.value(`${path}[${l.length}]`));
         while (this.p(","));
         this.expect("]");
       }
@@ -182,7 +216,7 @@ class P {
           const k = this.toks[this.i++]!;
           if (k.t !== "str" && k.t !== "qid") throw syntax(k.v);
           this.expect(":");
-          m[k.v] = this.value();
+          m[k.v] = this.value(item ? "root" : `${path}.${k.v}`);
         } while (this.p(","));
         this.expect("}");
       }
@@ -272,8 +306,15 @@ class P {
   }
   table(): { table: string; index?: string } {
     const table = this.name();
-    if (this.p(".")) return { table, index: this.name() };
-    return { table };
+    const out = this.p(".") ? { table, index: this.name() } : { table };
+    this.noAlias();
+    return out;
+  }
+  /** A name (or AS name) after the table of a SELECT, UPDATE or DELETE is an alias, which DynamoDB refuses. */
+  noAlias(): void {
+    const t = this.peek();
+    const clause = ["WHERE", "ORDER", "SET", "REMOVE", "RETURNING"];
+    if ((t.t === "id" && !clause.includes(t.v.toUpperCase())) || t.t === "qid") throw new ServiceError("ValidationException", "Aliasing is not supported", 400);
   }
   end(): void {
     if (this.peek().t !== "eof") throw leftover();
@@ -307,12 +348,13 @@ export function parsePartiql(statement: string, parameters: AttributeValue[] = [
   } else if (p.kw("INSERT")) {
     p.expectKw("INTO");
     const table = p.name();
-    p.expectKw("VALUE");
-    const v = p.value();
+    if (!p.kw("VALUE")) throw leftover();
+    const v = p.value("root", true);
     if (!v.M) throw syntax("VALUE");
     out = { kind: "INSERT", table, item: v.M };
   } else if (p.kw("UPDATE")) {
     const table = p.name();
+    p.noAlias();
     const actions: UpdateAction[] = [];
     for (;;) {
       if (p.kw("SET")) {
@@ -347,6 +389,7 @@ export function parsePartiql(statement: string, parameters: AttributeValue[] = [
   } else if (p.kw("DELETE")) {
     p.expectKw("FROM");
     const table = p.name();
+    p.noAlias();
     const where = p.kw("WHERE") ? p.condition() : undefined;
     out = { kind: "DELETE", table, where, equalities: equalities(where) };
   } else throw syntax(p.peek().v);
