@@ -94,10 +94,7 @@ export function parseWrite(kind: WriteKind, input: WriteInput, field = "transact
     w.size = size;
     if (size > Limits.MAX_ITEM_SIZE_BYTES) throw validation("Item size has exceeded the maximum allowed size");
     w.item = item;
-  } else {
-    w.keyItem = input.Key as Item;
-    checkItemValues(w.keyItem);
-  }
+  } else w.keyItem = input.Key as Item;
   const updates = input.AttributeUpdates as Record<string, { Value?: never; Action?: string }> | undefined;
   if (kind === "Update") {
     if (typeof input.UpdateExpression === "string") w.actions = parseUpdate(input.UpdateExpression, attrs);
@@ -107,6 +104,8 @@ export function parseWrite(kind: WriteKind, input: WriteInput, field = "transact
     throw validation(`1 validation error detected: Value null at '${field}.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null`);
   w.condition = conditionOf(input, attrs);
   attrs.assertAllUsed();
+  // A key's values after the expressions: a condition's syntax or size error comes first (observed).
+  if (kind !== "Put") checkItemValues(w.keyItem);
   return w;
 }
 
