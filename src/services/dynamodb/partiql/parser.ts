@@ -1,5 +1,5 @@
 /**
- * PartiQL parser for DynamoDB's subset (SELECT, INSERT, UPDATE, DELETE). PartiQL is its own language
+ * PartiQL parser for DynamoDB's subset (SELECT with ORDER BY, EXISTS(SELECT) for transactions, INSERT, UPDATE, DELETE). PartiQL is its own language
  * with its own lexer; it produces the expression engine's resolved trees (../expressions/ast.ts), so
  * statements run on the one evaluator.
  */
