@@ -176,3 +176,23 @@ test("TransactGetItems: enums ahead of a missing table or a duplicate; projectio
   const err = (await rejects(ddb.send(new TransactGetItemsCommand({ TransactItems: [{ Get: { TableName: table, Key: {} } }] })), "TransactionCanceledException")) as unknown as TransactionCanceledException;
   assert.deepEqual(err.CancellationReasons!.map((r) => r.Code), ["ValidationError"]);
 });
+
+test("TransactWriteItems: actions are checked in request order; within one, its expressions before its key", async () => {
+  const NEST = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
+  const deep = (n: number): AttributeValue => {
+    let v: AttributeValue = { S: "leaf" };
+    for (let i = 0; i < n; i++) v = { M: { n: v } };
+    return v;
+  };
+  const send = (items: object[]) => ddb.send(new TransactWriteItemsCommand({ TransactItems: items as never }));
+  await rejects(send([{ Put: { TableName: missing, Item: { ...key("b"), d: deep(40) } } }, { Put: { TableName: missing, Item: { ...key("a"), "": { S: "x" } } } }]), "ValidationException", NEST);
+  await rejects(send([{ Put: { TableName: missing, Item: { ...key("a"), "": { S: "x" } } } }, { Put: { TableName: missing, Item: { ...key("b"), d: deep(100) } } }]), "ValidationException", "Empty attribute name");
+  await rejects(send([{ Put: { TableName: missing, Item: { ...key("a"), d: deep(100), "": { S: "x" } } } }]), "ValidationException", "Empty attribute name");
+  await rejects(send([{ Delete: { TableName: missing, Key: { pk: deep(40) } } }, { Put: { TableName: missing, Item: key("a"), ConditionExpression: "a = = b" } }]), "ValidationException", NEST);
+  await rejects(send([{ Delete: { TableName: missing, Key: { pk: deep(100) }, ConditionExpression: "a = = b" } }]), "ValidationException", 'Invalid ConditionExpression: Syntax error; token: "=", near: "= = b"');
+  await rejects(
+    send([{ Delete: { TableName: missing, Key: { pk: deep(100) }, ConditionExpression: "a = :v" + " AND a = :v".repeat(373), ExpressionAttributeValues: { ":v": { S: "x" } } } }]),
+    "ValidationException",
+    "Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; expression size: 4109",
+  );
+});

@@ -134,3 +134,28 @@ test("ExecuteTransaction: EXISTS is a condition check on one item", async () => 
   );
   await rejects(ddb.send(new ExecuteStatementCommand({ Statement: `EXISTS(SELECT * FROM "${table}" WHERE pk = 'ex' AND sk = 1)` })), "ValidationException");
 });
+
+test("ExecuteStatement: comments, number literals and refusals as DynamoDB's PartiQL parser reads them", async () => {
+  const n = await createTable(ddb, { AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "N" }] });
+  await ddb.send(new ExecuteStatementCommand({ Statement: `INSERT INTO "${n}" VALUE {'pk': 7.3}` }));
+  const count = async (Statement: string) => (await ddb.send(new ExecuteStatementCommand({ Statement }))).Items!.length;
+  assert.equal(await count(`SELECT * FROM "${n}" WHERE pk = .73e1 -- a note`), 1);
+  assert.equal(await count(`-- a note\nSELECT * FROM "${n}" /* a note */ WHERE pk = 73e-1`), 1);
+  const NOT_WELL_FORMED = "Statement wasn't well formed, can't be processed: ";
+  await rejects(ddb.send(new ExecuteStatementCommand({ Statement: `SELECT * FROM "${n}" WHERE pk = 1 # note` })), "ValidationException", NOT_WELL_FORMED);
+  await rejects(ddb.send(new ExecuteStatementCommand({ Statement: `SELECT * FROM "${n}" WHERE pk = 1 /* note` })), "ValidationException", NOT_WELL_FORMED);
+  await rejects(ddb.send(new ExecuteStatementCommand({ Statement: `SELECT * FROM "${n}" WHERE pk = 1e2147483648` })), "ValidationException", NOT_WELL_FORMED);
+  await rejects(ddb.send(new ExecuteStatementCommand({ Statement: `SELECT * FROM "${n}" t WHERE pk = 1` })), "ValidationException", "Aliasing is not supported");
+  await rejects(ddb.send(new ExecuteStatementCommand({ Statement: `DELETE FROM "${n}" AS t WHERE pk = 1` })), "ValidationException", "Aliasing is not supported");
+  await rejects(ddb.send(new ExecuteStatementCommand({ Statement: `INSERT INTO "${n}" t VALUE {'pk': 1}` })), "ValidationException", `${NOT_WELL_FORMED}Unexpected token after expression`);
+  const OVERFLOW = "Number overflow. Attempting to store a number with magnitude larger than supported range";
+  await rejects(ddb.send(new ExecuteStatementCommand({ Statement: `SELECT * FROM "${n}" WHERE pk = 1e126` })), "ValidationException", `${OVERFLOW} under root`);
+  await rejects(ddb.send(new ExecuteStatementCommand({ Statement: `INSERT INTO "${n}" VALUE {'pk': 9, 'm': {'x': 1e126}}` })), "ValidationException", `${OVERFLOW} under root.x`);
+  await rejects(ddb.send(new ExecuteStatementCommand({ Statement: `INSERT INTO "${n}" VALUE {'pk': 9, 'l': [1, 1e126]}` })), "ValidationException", `${OVERFLOW} under root[1]`);
+  await rejects(
+    ddb.send(new ExecuteStatementCommand({ Statement: `UPDATE "${n}" SET a = 1e-131 WHERE pk = 7.3` })),
+    "ValidationException",
+    "Number underflow. Attempting to store a number with magnitude smaller than supported range under root",
+  );
+  assert.equal(await count(`SELECT * FROM "${n}"`), 1);
+});

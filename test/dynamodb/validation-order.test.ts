@@ -5,7 +5,7 @@
 import { after, before, test } from "node:test";
 import { GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand, DeleteItemCommand } from "@aws-sdk/client-dynamodb";
 import { startServer, type TestServer } from "../helpers/skyport.js";
-import { clients, rejects } from "./helpers.js";
+import { clients, createTable, rejects } from "./helpers.js";
 
 let server: TestServer;
 let ddb: ReturnType<typeof clients>["ddb"];
@@ -61,4 +61,25 @@ test("Scan: several failed constraints are listed together", async () => {
     "ValidationException",
     "2 validation errors detected: Value 'ALL' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]; Value 'X' at 'returnItemCollectionMetrics' failed to satisfy constraint: Member must satisfy enum value set: [SIZE, NONE]",
   );
+});
+
+test("PutItem: refusals AWS now frames as validation errors; table name and set messages as observed", async () => {
+  const t = await createTable(ddb);
+  const Item = { pk: { S: "e" } };
+  const one = (m: string) => `1 validation error detected: ${m}`;
+  await rejects(ddb.send(new PutItemCommand({ TableName: t, Item, ExpressionAttributeNames: { "#a": "a" } })), "ValidationException", one("ExpressionAttributeNames can only be specified when using expressions"));
+  await rejects(ddb.send(new PutItemCommand({ TableName: t, Item, ConditionExpression: "" })), "ValidationException", one("Invalid ConditionExpression: The expression can not be empty;"));
+  await rejects(
+    ddb.send(new PutItemCommand({ TableName: t, Item, Expected: { a: { Exists: true } } })),
+    "ValidationException",
+    one("One or more parameter values were invalid: Value must be provided when Exists is true for Attribute: a"),
+  );
+  await rejects(
+    ddb.send(new PutItemCommand({ TableName: t, Item, Expected: { a: { ComparisonOperator: "EQ" } } })),
+    "ValidationException",
+    one("One or more parameter values were invalid: Value or AttributeValueList must be used with ComparisonOperator: EQ for Attribute: a"),
+  );
+  const long = "a".repeat(256);
+  await rejects(ddb.send(new PutItemCommand({ TableName: long, Item })), "ValidationException", one(`Value '${long}' at 'tableName' failed to satisfy constraint: Member must have length less than or equal to 255`));
+  await rejects(ddb.send(new PutItemCommand({ TableName: t, Item: { ...Item, b: { BS: [] } } })), "ValidationException", "One or more parameter values were invalid: Binary sets should not be empty");
 });

@@ -2,16 +2,22 @@
  * DynamoDB on the embedded store: tables (CreateTable/DescribeTable/UpdateTable/DeleteTable/ListTables,
  * tags, TTL with a real sweeper, limits, endpoints), items (Put/Get/Update/Delete with condition,
  * projection and update expressions and the legacy parameters), Query/Scan (indexes, pagination, 1 MB
- * pages, parallel scan), batches, transactions, PartiQL, ConsumedCapacity and streams (read by the
- * dynamodbstreams provider), on-demand backups.
+ * pages, parallel scan), batches, transactions, PartiQL (ORDER BY within a partition, EXISTS in
+ * transactions), ConsumedCapacity (operations/capacity.ts: AWS's shapes per mode and its unit math), warm
+ * throughput (reported and raised on request) and streams (read by the dynamodbstreams provider), on-demand
+ * backups. Requests are validated whole before any table is looked up, in AWS's order.
  * The attribute-value, expression and PartiQL cores (values/, expressions/, partiql/) are reached only
  * through operations/deps.ts: one parser, one evaluator, one number type.
  *
  * On-demand backups and point-in-time recovery restore for real (operations/backups.ts).
  * Known gaps against AWS: global tables, imports/exports, Kinesis streaming destinations and contributor insights are not
- * implemented; resource policies are stored, not enforced; throughput is never throttled; a stream has
- * one shard for its whole life; ItemCount/TableSizeBytes of tables over 100,000 items are recounted at
- * most once a minute.
+ * implemented; resource policies are stored, not enforced; throughput is never throttled (ConsumedCapacity
+ * and WarmThroughput are reported, not enforced; a WarmThroughput below the current one is kept at the
+ * current one, not refused, since AWS's refusal message is not known); a stream has one shard for its whole
+ * life (so ShardFilter CHILD_SHARDS finds none); ItemCount/TableSizeBytes of tables over 100,000 items are
+ * recounted at most once a minute. PartiQL ORDER BY needs the partition fixed by an equality (no IN across
+ * partitions); its refusals, and EXISTS outside a transaction, use Skyport's own wording (AWS's is not known).
+ * LSI reads that fetch non-projected attributes from the table are charged to the index only.
  * Deliberate differences: tables and indexes are ACTIVE as soon as CreateTable/UpdateTable answers
  * (CreateTable still answers CREATING; with --dynamodb-create-seconds the table stays CREATING that long); ItemCount/TableSizeBytes of smaller tables are exact
  * and current (AWS refreshes them about every six hours); the TTL sweeper runs every few seconds instead of within days.

@@ -47,9 +47,10 @@ export function checkTags(tags: { Key: string; Value: string }[], field = "tags"
 
 /** Throws the model-constraint ValidationException when a table name (or ARN) is malformed. */
 export function checkTableName(name: string, field = "tableName"): void {
-  // Most data-plane operations accept a table ARN too (up to 1024 characters); a name has 3 or more.
+  // Most data-plane operations accept a table ARN too (up to 1024 characters); a name has 3 to 255
+  // (AWS answers a 256-character name with the 255 limit; an empty one with the ARN shape's minimum of 1).
   if (name.startsWith("arn:")) return;
-  const v = nameViolations(name, field, 3, 1024);
+  const v = name === "" ? [`Value '' at '${field}' failed to satisfy constraint: Member must have length greater than or equal to 1`] : nameViolations(name, field, 3, 255);
   if (v.length) throw validation(constraintMessage(v));
 }
 

@@ -30,6 +30,8 @@ function legacyCondition(name: string, c: Legacy, field: string): ConditionNode 
     if (!c.Value) throw validation(`One or more parameter values were invalid: Value must be provided when Exists is ${c.Exists ?? "null"} for Attribute: ${name}`);
     return { t: "cmp", op: "=", l: path, r: vals[0]! };
   }
+  if (!vals.length && op !== "NULL" && op !== "NOT_NULL")
+    throw validation(`One or more parameter values were invalid: Value or AttributeValueList must be used with ComparisonOperator: ${op} for Attribute: ${name}`);
   const need = (n: number) => {
     if (vals.length !== n) throw validation(`One or more parameter values were invalid: Invalid number of argument(s) for the ${op} ComparisonOperator`);
   };

@@ -28,7 +28,9 @@ const RANGES: [field: string, wire: string, min: number, max: number][] = [
 export function checkRequestConstraints(input: Record<string, unknown>, before: string[] = []): void {
   const v: string[] = [...before];
   const table = input.TableName;
-  if (typeof table === "string" && !table.startsWith("arn:")) v.push(...nameViolations(table, "tableName", 3, 1024));
+  // A name has 3-255 characters (AWS answers 256 with the 255 limit); "" gets the ARN shape's minimum of 1.
+  if (typeof table === "string" && !table.startsWith("arn:"))
+    v.push(...(table === "" ? ["Value '' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 1"] : nameViolations(table, "tableName", 3, 255)));
   if (typeof input.IndexName === "string") v.push(...nameViolations(input.IndexName, "indexName", 3, 255));
   const atg = input.AttributesToGet;
   if (Array.isArray(atg) && atg.length === 0) v.push("Value '[]' at 'attributesToGet' failed to satisfy constraint: Member must have length greater than or equal to 1");

@@ -13,6 +13,7 @@ import type {
   UpdateItemInput,
   UpdateItemOutput,
 } from "../../../aws/api/dynamodb.js";
+import { constraintMessage, ServiceError } from "../../../aws/errors.js";
 import type { RequestContext } from "../../../edge/context.js";
 import { Limits } from "../constants.js";
 import type { Item, TableMeta } from "../store.js";
@@ -93,10 +94,7 @@ export function parseWrite(kind: WriteKind, input: WriteInput, field = "transact
     w.size = size;
     if (size > Limits.MAX_ITEM_SIZE_BYTES) throw validation("Item size has exceeded the maximum allowed size");
     w.item = item;
-  } else {
-    w.keyItem = input.Key as Item;
-    checkItemValues(w.keyItem);
-  }
+  } else w.keyItem = input.Key as Item;
   const updates = input.AttributeUpdates as Record<string, { Value?: never; Action?: string }> | undefined;
   if (kind === "Update") {
     if (typeof input.UpdateExpression === "string") w.actions = parseUpdate(input.UpdateExpression, attrs);
@@ -106,6 +104,8 @@ export function parseWrite(kind: WriteKind, input: WriteInput, field = "transact
     throw validation(`1 validation error detected: Value null at '${field}.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null`);
   w.condition = conditionOf(input, attrs);
   attrs.assertAllUsed();
+  // A key's values after the expressions: a condition's syntax or size error comes first (observed).
+  if (kind !== "Put") checkItemValues(w.keyItem);
   return w;
 }
 
@@ -198,7 +198,12 @@ const emptyToUndefined = (item: Item) => (Object.keys(item).length ? item : unde
 function runWrite(d: Dynamo, ctx: RequestContext, kind: WriteKind, input: WriteInput) {
   checkRequestConstraints(input);
   const meter = new CapacityMeter(checkReturnConsumedCapacity(input.ReturnConsumedCapacity as string | undefined));
-  const w = prepareWrite(d, ctx, kind, input);
+  let w: PreparedWrite;
+  try {
+    w = prepareWrite(d, ctx, kind, input);
+  } catch (e) {
+    throw kind === "Put" ? framed(e) : e;
+  }
   w.blind = !meter.on && input.ReturnItemCollectionMetrics !== "SIZE";
   const r = d.store.tx(() => applyWrite(d, w));
   if (meter.on) meter.write(w.meta, r.old, kind === "Delete" ? undefined : r.next, 1, w.given);
@@ -209,6 +214,18 @@ function runWrite(d: Dynamo, ctx: RequestContext, kind: WriteKind, input: WriteI
   const icm = itemCollectionMetrics(w.meta, r.next ?? r.old, input.ReturnItemCollectionMetrics as string | undefined);
   if (icm) out.ItemCollectionMetrics = icm;
   return out;
+}
+
+const FRAMED = /^(ExpressionAttribute(Values|Names) can only be specified when using expressions|Invalid ConditionExpression: The expression can not be empty;|One or more parameter values were invalid: (Value must be provided|Value or AttributeValueList must be used))/;
+
+/**
+ * PutItem has moved to AWS's validation framework for these refusals: they come inside the
+ * "1 validation error detected: " envelope, without the ": ConditionExpression is null" tail (observed in
+ * us-east-1 and eu-west-2, October 2026; the other operations still answer the older wording).
+ */
+function framed(e: unknown): unknown {
+  if (!(e instanceof ServiceError) || e.code !== "ValidationException" || !FRAMED.test(e.message)) return e;
+  return validation(constraintMessage([e.message.replace(/: ConditionExpression is null$/, "")]));
 }
 
 export const putItem = (d: Dynamo, ctx: RequestContext, input: PutItemInput): PutItemOutput => runWrite(d, ctx, "Put", input);

@@ -1,5 +1,5 @@
 /**
- * PartiQL parser for DynamoDB's subset (SELECT, INSERT, UPDATE, DELETE). PartiQL is its own language
+ * PartiQL parser for DynamoDB's subset (SELECT with ORDER BY, EXISTS(SELECT) for transactions, INSERT, UPDATE, DELETE). PartiQL is its own language
  * with its own lexer; it produces the expression engine's resolved trees (../expressions/ast.ts), so
  * statements run on the one evaluator.
  */
@@ -7,6 +7,7 @@ import type { AttributeValue } from "../../../aws/api/dynamodb.js";
 import { ServiceError } from "../../../aws/errors.js";
 import type { ConditionNode, Operand, Path, SetValue, UpdateAction } from "../expressions/ast.js";
 import { normalizeNumber } from "../values/number.js";
+import { leftover, lex, syntax, type Tok } from "./lexer.js";
 
 type Item = Record<string, AttributeValue>;
 
@@ -26,68 +27,6 @@ export type PartiqlStatement =
   | { kind: "UPDATE"; table: string; actions: UpdateAction[]; where?: ConditionNode; equalities: Map<string, AttributeValue> }
   | { kind: "DELETE"; table: string; where?: ConditionNode; equalities: Map<string, AttributeValue> };
 
-interface Tok {
-  t: "id" | "qid" | "str" | "num" | "p" | "param" | "eof";
-  v: string;
-}
-
-const syntax = (tok: string) => new ServiceError("ValidationException", `Statement wasn't well formed, can't be processed: Unexpected token: ${tok}`, 400);
-/** A complete statement followed by more tokens (AWS's wording, observed). */
-const leftover = () => new ServiceError("ValidationException", "Statement wasn't well formed, can't be processed: Unexpected token after expression", 400);
-
-function lex(src: string): Tok[] {
-  const out: Tok[] = [];
-  let i = 0;
-  while (i < src.length) {
-    const c = src[i]!;
-    if (/\s/.test(c)) {
-      i++;
-      continue;
-    }
-    if (c === "'" || c === '"') {
-      let j = i + 1;
-      let s = "";
-      for (;;) {
-        if (j >= src.length) throw syntax(src.slice(i));
-        if (src[j] === c) {
-          if (src[j + 1] === c) {
-            s += c;
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        s += src[j++];
-      }
-      out.push({ t: c === "'" ? "str" : "qid", v: s });
-      i = j + 1;
-      continue;
-    }
-    const num = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(src.slice(i));
-    if (num && (c !== "-" || !out.length || out[out.length - 1]!.t === "p")) {
-      out.push({ t: "num", v: num[0] });
-      i += num[0].length;
-      continue;
-    }
-    const id = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i));
-    if (id) {
-      out.push({ t: "id", v: id[0] });
-      i += id[0].length;
-      continue;
-    }
-    if (c === "?") {
-      out.push({ t: "param", v: "?" });
-      i++;
-      continue;
-    }
-    const p = ["<<", ">>", "<>", "!=", "<=", ">=", "=", "<", ">", "(", ")", "[", "]", "{", "}", ",", ".", ":", "*", "+", "-"].find((x) => src.startsWith(x, i));
-    if (!p) throw syntax(c);
-    out.push({ t: "p", v: p });
-    i += p.length;
-  }
-  out.push({ t: "eof", v: "<EOF>" });
-  return out;
-}
 
 class P {
   i = 0;
@@ -139,7 +78,11 @@ class P {
       } else return p;
     }
   }
-  value(): AttributeValue {
+  /**
+   * A literal; `path` names where it sits for AWS's number messages ("under root.x[1]"). An INSERT's item
+   * (`item`) is not a value itself: each attribute's value is its own root.
+   */
+  value(path = "root", item = false): AttributeValue {
     const t = this.peek();
     if (t.t === "str") {
       this.i++;
@@ -147,7 +90,12 @@ class P {
     }
     if (t.t === "num") {
       this.i++;
-      return { N: normalizeNumber(t.v) };
+      try {
+        return { N: normalizeNumber(t.v) };
+      } catch (e) {
+        if (e instanceof ServiceError) throw new ServiceError(e.code, `${e.message} under ${path}`, e.status);
+        throw e;
+      }
     }
     if (t.t === "param") {
       this.i++;
@@ -169,7 +117,7 @@ class P {
     if (this.p("[")) {
       const l: AttributeValue[] = [];
       if (!this.p("]")) {
-        do l.push(this.value());
+        do l.push(this.value(`${path}[${l.length}]`));
         while (this.p(","));
         this.expect("]");
       }
@@ -182,7 +130,7 @@ class P {
           const k = this.toks[this.i++]!;
           if (k.t !== "str" && k.t !== "qid") throw syntax(k.v);
           this.expect(":");
-          m[k.v] = this.value();
+          m[k.v] = this.value(item ? "root" : `${path}.${k.v}`);
         } while (this.p(","));
         this.expect("}");
       }
@@ -272,8 +220,15 @@ class P {
   }
   table(): { table: string; index?: string } {
     const table = this.name();
-    if (this.p(".")) return { table, index: this.name() };
-    return { table };
+    const out = this.p(".") ? { table, index: this.name() } : { table };
+    this.noAlias();
+    return out;
+  }
+  /** A name (or AS name) after the table of a SELECT, UPDATE or DELETE is an alias, which DynamoDB refuses. */
+  noAlias(): void {
+    const t = this.peek();
+    const clause = ["WHERE", "ORDER", "SET", "REMOVE", "RETURNING"];
+    if ((t.t === "id" && !clause.includes(t.v.toUpperCase())) || t.t === "qid") throw new ServiceError("ValidationException", "Aliasing is not supported", 400);
   }
   end(): void {
     if (this.peek().t !== "eof") throw leftover();
@@ -307,12 +262,13 @@ export function parsePartiql(statement: string, parameters: AttributeValue[] = [
   } else if (p.kw("INSERT")) {
     p.expectKw("INTO");
     const table = p.name();
-    p.expectKw("VALUE");
-    const v = p.value();
+    if (!p.kw("VALUE")) throw leftover();
+    const v = p.value("root", true);
     if (!v.M) throw syntax("VALUE");
     out = { kind: "INSERT", table, item: v.M };
   } else if (p.kw("UPDATE")) {
     const table = p.name();
+    p.noAlias();
     const actions: UpdateAction[] = [];
     for (;;) {
       if (p.kw("SET")) {
@@ -347,6 +303,7 @@ export function parsePartiql(statement: string, parameters: AttributeValue[] = [
   } else if (p.kw("DELETE")) {
     p.expectKw("FROM");
     const table = p.name();
+    p.noAlias();
     const where = p.kw("WHERE") ? p.condition() : undefined;
     out = { kind: "DELETE", table, where, equalities: equalities(where) };
   } else throw syntax(p.peek().v);

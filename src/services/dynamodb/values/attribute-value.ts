@@ -42,8 +42,10 @@ export function validateAttributeValue(v: AttributeValue, _path?: string, level 
     checkSet("number", norm);
     v.NS = norm;
   } else if (v.BS) {
-    if (!v.BS.length) throw invalid(`${INVALID}: An binary set  may not be empty`);
-    checkSet("binary", v.BS.map(b64));
+    // Binary sets are worded differently from string and number sets (observed on DynamoDB).
+    if (!v.BS.length) throw invalid(`${INVALID}: Binary sets should not be empty`);
+    const enc = v.BS.map(b64);
+    if (new Set(enc).size !== enc.length) throw invalid(`${INVALID}: Input collection [${enc.join(", ")}]of type BS contains duplicates.`);
   } else if (v.NULL !== undefined) {
     if (v.NULL !== true) throw invalid(`${INVALID}: Null attribute value types must have the value of true`);
   } else if (v.M) {
