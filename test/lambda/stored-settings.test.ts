@@ -15,6 +15,7 @@ import {
   GetProvisionedConcurrencyConfigCommand, LambdaClient, ListCodeSigningConfigsCommand, ListFunctionsByCodeSigningConfigCommand, ListProvisionedConcurrencyConfigsCommand, PublishLayerVersionCommand,
   PublishVersionCommand, PutFunctionCodeSigningConfigCommand, PutFunctionRecursionConfigCommand, PutProvisionedConcurrencyConfigCommand, RemoveLayerVersionPermissionCommand, UpdateCodeSigningConfigCommand,
   UpdateFunctionCodeCommand, waitUntilFunctionActiveV2, GetRuntimeManagementConfigCommand, PutRuntimeManagementConfigCommand, GetFunctionConfigurationCommand,
+  DeleteAliasCommand, DeleteFunctionCommand, GetFunctionEventInvokeConfigCommand, PutFunctionEventInvokeConfigCommand,
 } from "@aws-sdk/client-lambda";
 import { cliEnv, startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 
@@ -134,4 +135,23 @@ test("PutRuntimeManagementConfig: Auto by default; Manual pins the function's Ru
   await assert.rejects(lambda.send(new PutRuntimeManagementConfigCommand({ FunctionName: name, UpdateRuntimeOn: "Manual" })), { name: "InvalidParameterValueException" });
   await assert.rejects(lambda.send(new PutRuntimeManagementConfigCommand({ FunctionName: name, UpdateRuntimeOn: "Sometimes" as "Auto" })), { name: "ValidationException" });
   assert.equal((await lambda.send(new PutRuntimeManagementConfigCommand({ FunctionName: name, UpdateRuntimeOn: "FunctionUpdate" }))).UpdateRuntimeOn, "FunctionUpdate");
+});
+
+test("DeleteFunction: its settings go with it (a new function of the same name starts clean); DeleteAlias drops the alias's", async () => {
+  const name = await fn();
+  await lambda.send(new PublishVersionCommand({ FunctionName: name }));
+  await lambda.send(new CreateAliasCommand({ FunctionName: name, Name: "live", FunctionVersion: "1" }));
+  await lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "live", ProvisionedConcurrentExecutions: 2 }));
+  await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: name, Qualifier: "live", MaximumRetryAttempts: 0 }));
+  await lambda.send(new DeleteAliasCommand({ FunctionName: name, Name: "live" }));
+  await lambda.send(new CreateAliasCommand({ FunctionName: name, Name: "live", FunctionVersion: "1" }));
+  await assert.rejects(lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "live" })), { name: "ProvisionedConcurrencyConfigNotFoundException" });
+  await assert.rejects(lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: name, Qualifier: "live" })), { name: "ResourceNotFoundException" });
+
+  await lambda.send(new PutFunctionRecursionConfigCommand({ FunctionName: name, RecursiveLoop: "Allow" }));
+  await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: name, MaximumRetryAttempts: 1 }));
+  await lambda.send(new DeleteFunctionCommand({ FunctionName: name }));
+  await lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "nodejs20.x", Role: ROLE, Handler: "index.handler", Code: { ZipFile: ZIP } }));
+  assert.equal((await lambda.send(new GetFunctionRecursionConfigCommand({ FunctionName: name }))).RecursiveLoop, "Terminate");
+  await assert.rejects(lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: name })), { name: "ResourceNotFoundException" });
 });

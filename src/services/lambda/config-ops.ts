@@ -278,11 +278,24 @@ export abstract class LambdaConfigOps extends LambdaSettingsOps {
     return {};
   }
 
+  override DeleteAlias(ctx: RequestContext, input: L.DeleteAliasInput): Record<string, never> {
+    super.DeleteAlias(ctx, input);
+    this.forgetQualifierSettings(ctx, parseFunctionName(ctx, input.FunctionName).name, input.Name);
+    return {};
+  }
+
+  /** What goes with a deleted version or alias: its provisioned concurrency, runtime and asynchronous settings. */
+  protected forgetQualifierSettings(ctx: RequestContext, name: string, qualifier: string): void {
+    for (const kind of ["provisioned", "runtime-mgmt"]) this.settings.delete(ctx, kind, `${name}:${qualifier}`);
+    this.invokeConfigs.delete(ctx.accountId, ctx.region, name, qualifier);
+  }
+
   /** What goes with a deleted function. */
   protected forgetFunctionSettings(ctx: RequestContext, name: string): void {
     for (const kind of ["provisioned", "runtime-mgmt"]) for (const { key } of this.settings.list(ctx, kind, `${name}:`)) this.settings.delete(ctx, kind, key);
     this.settings.delete(ctx, "recursion", name);
     this.settings.delete(ctx, "fn-csc", name);
+    this.invokeConfigs.deleteAll(ctx.accountId, ctx.region, name);
   }
 }
 

@@ -33,7 +33,7 @@ export abstract class LambdaFunctionOps extends LambdaConfigOps {
 
   constructor(env: ServiceEnv) {
     super(env);
-    this.states = new FunctionStates(this.store, env.store, this.codeRoot, env.config.lambdaStateMs ?? 0);
+    this.states = new FunctionStates(this.store, env.store, this.codeRoot, env.config.lambdaStateMs ?? 0, (m, e) => env.log.warn(m, e));
     this.states.resume();
   }
 
@@ -126,6 +126,7 @@ export abstract class LambdaFunctionOps extends LambdaConfigOps {
     if (ref.qualifier && ref.qualifier !== "$LATEST") {
       if (!this.store.getFunction(ctx.accountId, ctx.region, ref.name, ref.qualifier)) throw notFound(ctx, ref.name, ref.qualifier);
       this.store.deleteVersion(ctx.accountId, ctx.region, ref.name, ref.qualifier);
+      this.forgetQualifierSettings(ctx, ref.name, ref.qualifier);
     } else {
       this.store.deleteFunction(ctx.accountId, ctx.region, ref.name);
       this.envs.drain(this.poolKey(ctx, ref.name));

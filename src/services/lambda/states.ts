@@ -46,6 +46,8 @@ export class FunctionStates {
     private readonly db: Store,
     private readonly codeRoot: string,
     private readonly delayMs: number,
+    /** A transition that cannot be written (store trouble) is logged and retried on the next start. */
+    private readonly warn: (message: string, error: unknown) => void,
   ) {}
 
   /** Ends the creation or update of the function's $LATEST after the configured moment. */
@@ -54,7 +56,11 @@ export class FunctionStates {
     this.cancel(key);
     const run = () => {
       this.timers.delete(key);
-      this.settle(account, region, name);
+      try {
+        this.settle(account, region, name);
+      } catch (e) {
+        this.warn(`lambda: function ${name} could not leave Pending/InProgress`, e);
+      }
     };
     if (this.delayMs > 0) {
       const t = setTimeout(run, this.delayMs);
