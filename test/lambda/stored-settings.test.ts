@@ -15,7 +15,7 @@ import {
   GetProvisionedConcurrencyConfigCommand, LambdaClient, ListCodeSigningConfigsCommand, ListFunctionsByCodeSigningConfigCommand, ListProvisionedConcurrencyConfigsCommand, PublishLayerVersionCommand,
   PublishVersionCommand, PutFunctionCodeSigningConfigCommand, PutFunctionRecursionConfigCommand, PutProvisionedConcurrencyConfigCommand, RemoveLayerVersionPermissionCommand, UpdateCodeSigningConfigCommand,
   UpdateFunctionCodeCommand, waitUntilFunctionActiveV2, GetRuntimeManagementConfigCommand, PutRuntimeManagementConfigCommand, GetFunctionConfigurationCommand,
-  DeleteAliasCommand, DeleteFunctionCommand, GetFunctionEventInvokeConfigCommand, PutFunctionEventInvokeConfigCommand,
+  DeleteAliasCommand, DeleteFunctionCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionUpdatedV2, GetFunctionEventInvokeConfigCommand, PutFunctionEventInvokeConfigCommand,
 } from "@aws-sdk/client-lambda";
 import { cliEnv, startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 
@@ -38,8 +38,11 @@ async function fn(extra: { CodeSigningConfigArn?: string } = {}): Promise<string
   return name;
 }
 
-test("PutProvisionedConcurrencyConfig: IN_PROGRESS, then READY with everything allocated; Get/List/Delete; $LATEST refused", async () => {
+test("PutProvisionedConcurrencyConfig: IN_PROGRESS, then READY with everything allocated; Get/List/Delete; $LATEST refused; alias/version conflicts", async () => {
   const name = await fn();
+  await lambda.send(new PublishVersionCommand({ FunctionName: name }));
+  await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, Description: "two" }));
+  await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 30, minDelay: 0.05 } as never, { FunctionName: name });
   await lambda.send(new PublishVersionCommand({ FunctionName: name }));
   await lambda.send(new CreateAliasCommand({ FunctionName: name, Name: "live", FunctionVersion: "1" }));
   const put = await lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "live", ProvisionedConcurrentExecutions: 3 }));
@@ -47,13 +50,22 @@ test("PutProvisionedConcurrencyConfig: IN_PROGRESS, then READY with everything a
   assert.match(put.LastModified!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
   const got = await lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "live" }));
   assert.deepEqual([got.Status, got.RequestedProvisionedConcurrentExecutions, got.AvailableProvisionedConcurrentExecutions, got.AllocatedProvisionedConcurrentExecutions], ["READY", 3, 3, 3]);
-  await lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "1", ProvisionedConcurrentExecutions: 1 }));
+  await lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "2", ProvisionedConcurrentExecutions: 1 }));
   const list = await lambda.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: name }));
   const base = `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
-  assert.deepEqual(list.ProvisionedConcurrencyConfigs?.map((c) => [c.FunctionArn, c.RequestedProvisionedConcurrentExecutions]), [[`${base}:1`, 1], [`${base}:live`, 3]]);
+  assert.deepEqual(list.ProvisionedConcurrencyConfigs?.map((c) => [c.FunctionArn, c.RequestedProvisionedConcurrentExecutions]), [[`${base}:2`, 1], [`${base}:live`, 3]]);
   await assert.rejects(lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "$LATEST", ProvisionedConcurrentExecutions: 1 })), { name: "InvalidParameterValueException", message: "Provisioned Concurrency Configs cannot be applied to unpublished function versions." });
+  await assert.rejects(lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "$LATEST" })), { name: "InvalidParameterValueException", message: "The function resource provided must be an alias or a published version." });
+  // Version 1 is provisioned through its alias: not directly too, and the other way round.
+  await assert.rejects(lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "1", ProvisionedConcurrentExecutions: 1 })), { name: "ResourceConflictException", message: "Version is pointed by a Provisioned Concurrency alias" });
   await lambda.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "live" }));
-  await assert.rejects(lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "live" })), { name: "ProvisionedConcurrencyConfigNotFoundException" });
+  await lambda.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "live" })); // idempotent
+  await assert.rejects(lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "live" })), { name: "ProvisionedConcurrencyConfigNotFoundException", message: "No Provisioned Concurrency Config found for this function" });
+  await lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "1", ProvisionedConcurrentExecutions: 1 }));
+  await assert.rejects(lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "live", ProvisionedConcurrentExecutions: 1 })), { name: "ResourceConflictException", message: "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version" });
+  // An alias of $LATEST is as unpublished as $LATEST.
+  await lambda.send(new CreateAliasCommand({ FunctionName: name, Name: "edge", FunctionVersion: "$LATEST" }));
+  await assert.rejects(lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "edge", ProvisionedConcurrentExecutions: 1 })), { name: "InvalidParameterValueException" });
 });
 
 test("PutFunctionRecursionConfig: Terminate by default; Allow stored; other values refused", async () => {
