@@ -88,7 +88,6 @@ test("CreateCodeSigningConfig: Create/Get/Update/List/Delete, functions using it
   const name = await fn({ CodeSigningConfigArn: arn }); // Warn: unsigned code deploys
   assert.deepEqual(await lambda.send(new GetFunctionCodeSigningConfigCommand({ FunctionName: name })).then((r) => [r.CodeSigningConfigArn, r.FunctionName]), [arn, name]);
   assert.deepEqual((await lambda.send(new ListFunctionsByCodeSigningConfigCommand({ CodeSigningConfigArn: arn }))).FunctionArns, [`arn:aws:lambda:us-east-1:000000000000:function:${name}`]);
-  await assert.rejects(lambda.send(new DeleteCodeSigningConfigCommand({ CodeSigningConfigArn: arn })), { name: "ResourceConflictException" });
 
   const updated = (await lambda.send(new UpdateCodeSigningConfigCommand({ CodeSigningConfigArn: arn, CodeSigningPolicies: { UntrustedArtifactOnDeployment: "Enforce" } }))).CodeSigningConfig!;
   assert.deepEqual([updated.Description, updated.CodeSigningPolicies?.UntrustedArtifactOnDeployment], ["ci", "Enforce"]);
@@ -96,10 +95,11 @@ test("CreateCodeSigningConfig: Create/Get/Update/List/Delete, functions using it
   await assert.rejects(fn({ CodeSigningConfigArn: arn }), { name: "CodeVerificationFailedException" });
 
   await lambda.send(new DeleteFunctionCodeSigningConfigCommand({ FunctionName: name }));
+  assert.equal((await lambda.send(new GetFunctionCodeSigningConfigCommand({ FunctionName: name }))).CodeSigningConfigArn, undefined);
   await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: ZIP }));
   await lambda.send(new DeleteCodeSigningConfigCommand({ CodeSigningConfigArn: arn }));
-  await assert.rejects(lambda.send(new GetCodeSigningConfigCommand({ CodeSigningConfigArn: arn })), { name: "ResourceNotFoundException" });
-  await assert.rejects(lambda.send(new PutFunctionCodeSigningConfigCommand({ FunctionName: name, CodeSigningConfigArn: arn })), { name: "ResourceNotFoundException" });
+  await assert.rejects(lambda.send(new GetCodeSigningConfigCommand({ CodeSigningConfigArn: arn })), { name: "ResourceNotFoundException", message: `The Lambda code signing configuration ${arn} can not be found.` });
+  await assert.rejects(lambda.send(new PutFunctionCodeSigningConfigCommand({ FunctionName: name, CodeSigningConfigArn: arn })), { name: "CodeSigningConfigNotFoundException", message: `The code signing configuration cannot be found. Check that the provided configuration is not deleted: ${arn}.` });
 });
 
 test("AddLayerVersionPermission: statements as AWS writes them; GetLayerVersionPolicy; RemoveLayerVersionPermission (aws CLI)", async () => {

@@ -34,7 +34,7 @@ const RECURSIVE_LOOP = ["Allow", "Terminate"];
 const SIGNING_POLICY = ["Warn", "Enforce"];
 const UPDATE_RUNTIME_ON = ["Auto", "Manual", "FunctionUpdate"];
 const CSC_ARN = /^arn:(aws[a-zA-Z-]*)?:lambda:([a-z0-9-]+):(\d{12}):code-signing-config:(csc-[a-z0-9]{17})$/;
-const cscNotFound = (arn: string) => new ServiceError("ResourceNotFoundException", `The code signing configuration cannot be found. Check that the provided configuration is not deleted: ${arn}.`, 404);
+const cscNotFound = (arn: string) => new ServiceError("ResourceNotFoundException", `The Lambda code signing configuration ${arn} can not be found.`, 404);
 
 export abstract class LambdaConfigOps extends LambdaSettingsOps {
   protected readonly settings: SettingsTable;
@@ -182,7 +182,6 @@ export abstract class LambdaConfigOps extends LambdaSettingsOps {
 
   DeleteCodeSigningConfig(ctx: RequestContext, input: L.DeleteCodeSigningConfigInput): Record<string, never> {
     const c = this.codeSigningConfig(ctx, input.CodeSigningConfigArn);
-    if (this.functionsUsing(ctx, c.CodeSigningConfigArn).length) throw new ServiceError("ResourceConflictException", `The code signing configuration ${c.CodeSigningConfigArn} is used by one or more functions. Remove it from them before deleting it.`, 409);
     this.settings.delete(ctx, "csc", c.CodeSigningConfigId);
     return {};
   }
@@ -200,15 +199,23 @@ export abstract class LambdaConfigOps extends LambdaSettingsOps {
   }
 
   PutFunctionCodeSigningConfig(ctx: RequestContext, input: L.PutFunctionCodeSigningConfigInput): L.PutFunctionCodeSigningConfigOutput {
+    let c: CodeSigningConfig;
+    try {
+      c = this.codeSigningConfig(ctx, input.CodeSigningConfigArn);
+    } catch (e) {
+      if (!(e instanceof ServiceError && e.code === "ResourceNotFoundException")) throw e;
+      throw new ServiceError("CodeSigningConfigNotFoundException", `The code signing configuration cannot be found. Check that the provided configuration is not deleted: ${input.CodeSigningConfigArn}.`, 404);
+    }
     const { name } = this.resolve(ctx, input.FunctionName);
-    const c = this.codeSigningConfig(ctx, input.CodeSigningConfigArn);
     this.settings.put(ctx, "fn-csc", name, c.CodeSigningConfigArn);
     return { CodeSigningConfigArn: c.CodeSigningConfigArn, FunctionName: name };
   }
 
   GetFunctionCodeSigningConfig(ctx: RequestContext, input: L.GetFunctionCodeSigningConfigInput): L.GetFunctionCodeSigningConfigOutput {
     const { name } = this.resolve(ctx, input.FunctionName);
-    return { CodeSigningConfigArn: this.settings.get<string>(ctx, "fn-csc", name) ?? "", FunctionName: name };
+    const arn = this.settings.get<string>(ctx, "fn-csc", name);
+    // Without a configuration Lambda answers an empty document (its model marks both members required).
+    return (arn ? { CodeSigningConfigArn: arn, FunctionName: name } : {}) as L.GetFunctionCodeSigningConfigOutput;
   }
 
   DeleteFunctionCodeSigningConfig(ctx: RequestContext, input: L.DeleteFunctionCodeSigningConfigInput): Record<string, never> {
