@@ -132,3 +132,16 @@ test("aws lambda wait: function-active-v2 and function-updated-v2 return once th
     assert.deepEqual([got.State, got.LastUpdateStatus, got.Timeout], ["Active", "Successful", 7]);
   });
 });
+
+test("CreateFunction: with Publish, version 1 is Pending with $LATEST and becomes Active with it", async () => {
+  await withServer({}, async (_s, lambda) => {
+    const name = uniqueName("pub");
+    const out = await lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "nodejs20.x", Role: ROLE, Handler: "index.handler", Code: { ZipFile: code() }, Publish: true }));
+    assert.deepEqual([out.Version, out.State], ["1", "Pending"]);
+    await waitUntilFunctionActiveV2(waitOpts(lambda), { FunctionName: name, Qualifier: "1" });
+    const v1 = (await lambda.send(new GetFunctionCommand({ FunctionName: name, Qualifier: "1" }))).Configuration!;
+    assert.deepEqual([v1.State, v1.LastUpdateStatus], ["Active", "Successful"]);
+    const r = await lambda.send(new InvokeCommand({ FunctionName: name, Qualifier: "1" }));
+    assert.deepEqual([r.ExecutedVersion, Buffer.from(r.Payload!).toString()], ["1", '{"ok":1}']);
+  });
+});
