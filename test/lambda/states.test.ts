@@ -145,3 +145,24 @@ test("CreateFunction: with Publish, version 1 is Pending with $LATEST and become
     assert.deepEqual([r.ExecutedVersion, Buffer.from(r.Payload!).toString()], ["1", '{"ok":1}']);
   });
 });
+
+test("UpdateFunctionCode: while the update is InProgress, invokes run the previous code; once it completes, the new one", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "skyport-states-"));
+  dirs.push(dir);
+  const name = uniqueName("prev");
+  await withServer({ ephemeral: false, "data-dir": dir }, async (_s, lambda) => {
+    await create(lambda, name);
+    await waitUntilFunctionActiveV2(waitOpts(lambda), { FunctionName: name });
+  });
+  await withServer({ ephemeral: false, "data-dir": dir, "lambda-state-ms": "600000" }, async (_s, lambda) => {
+    assert.equal(Buffer.from((await lambda.send(new InvokeCommand({ FunctionName: name }))).Payload!).toString(), '{"ok":1}');
+    const out = await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: code("exports.handler = async () => ({ ok: 2 });") }));
+    assert.equal(out.LastUpdateStatus, "InProgress");
+    const during = await lambda.send(new InvokeCommand({ FunctionName: name }));
+    assert.equal(Buffer.from(during.Payload!).toString(), '{"ok":1}', "the previous code runs until the update completes");
+  });
+  await withServer({ ephemeral: false, "data-dir": dir }, async (_s, lambda) => {
+    await waitUntilFunctionUpdatedV2(waitOpts(lambda), { FunctionName: name });
+    assert.equal(Buffer.from((await lambda.send(new InvokeCommand({ FunctionName: name }))).Payload!).toString(), '{"ok":2}');
+  });
+});

@@ -370,7 +370,13 @@ export abstract class LambdaSettingsOps {
     }
     const row = this.store.getFunction(ctx.accountId, ctx.region, ref.name, version);
     if (!row) throw notFound(ctx, ref.name, ref.qualifier);
-    return { name: ref.name, version, row };
+    // An invocation during an update runs what was there before it (see runnable()).
+    return { name: ref.name, version, row: route && version === "$LATEST" && row.config.LastUpdateStatus === "InProgress" ? this.runnable(ctx, ref.name, row) : row };
+  }
+
+  /** What an invocation of $LATEST runs while an update is in progress (function-ops.ts: the previous code and configuration). */
+  protected runnable(_ctx: RequestContext, _name: string, row: FunctionRow): FunctionRow {
+    return row;
   }
 
 }
