@@ -80,7 +80,8 @@ test("PutFunctionEventInvokeConfig: per version and alias, qualified ARNs, Updat
   const list = await lambda.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: name }));
   assert.deepEqual(list.FunctionEventInvokeConfigs?.map((c) => c.FunctionArn).sort(), [`${base}:$LATEST`, `${base}:1`, `${base}:live`].sort());
   await assert.rejects(lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: `${base}:1`, Qualifier: "live" })), { name: "InvalidParameterValueException", message: "The derived qualifier from the function name does not match the specified qualifier." });
-  await assert.rejects(lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: name, Qualifier: "nope", MaximumRetryAttempts: 0 })), { name: "ResourceNotFoundException" });
+  await assert.rejects(lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: name, Qualifier: "nope", MaximumRetryAttempts: 0 })), { name: "ResourceNotFoundException", message: "The function doesn't exist." });
+  await assert.rejects(lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: name, Qualifier: "live" })), { name: "InvalidParameterValueException", message: "You must specify at least one of error handling or destination setting." });
   await lambda.send(new DeleteFunctionEventInvokeConfigCommand({ FunctionName: name, Qualifier: "live" }));
   await assert.rejects(lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: name, Qualifier: "live" })), { name: "ResourceNotFoundException", message: `The function ${base}:live doesn't have an EventInvokeConfig` });
 });

@@ -73,7 +73,7 @@ test("CreateEventSourceMapping: EventSourceMappingArn; exists: false and a numer
   assert.deepEqual([...new Set(got.map((x) => x.type!.S))], ["float"]);
 });
 
-test("CreateEventSourceMapping: an invalid filter pattern is InvalidParameterValueException, on create and on update", async () => {
+test("UpdateEventSourceMapping: an invalid filter pattern is refused on create and update; updates answer Updating/Disabling/Enabling", async () => {
   const src = uniqueName("src");
   const streamArn = await table(src);
   const fnName = uniqueName("noop");
@@ -83,4 +83,9 @@ test("CreateEventSourceMapping: an invalid filter pattern is InvalidParameterVal
   await assert.rejects(lambda.send(new CreateEventSourceMappingCommand({ FunctionName: fnName, EventSourceArn: streamArn, StartingPosition: "LATEST", FilterCriteria: bad })), { name: "InvalidParameterValueException", message: /^Invalid filter pattern definition\./ });
   const m = await lambda.send(new CreateEventSourceMappingCommand({ FunctionName: fnName, EventSourceArn: streamArn, StartingPosition: "LATEST" }));
   await assert.rejects(lambda.send(new UpdateEventSourceMappingCommand({ UUID: m.UUID, FilterCriteria: bad })), { name: "InvalidParameterValueException" });
+  // Updates answer the transition under way; Get then shows where it ends.
+  assert.equal((await lambda.send(new UpdateEventSourceMappingCommand({ UUID: m.UUID, BatchSize: 5 }))).State, "Updating");
+  assert.equal((await lambda.send(new UpdateEventSourceMappingCommand({ UUID: m.UUID, Enabled: false }))).State, "Disabling");
+  assert.equal((await lambda.send(new GetEventSourceMappingCommand({ UUID: m.UUID }))).State, "Disabled");
+  assert.equal((await lambda.send(new UpdateEventSourceMappingCommand({ UUID: m.UUID, Enabled: true }))).State, "Enabling");
 });

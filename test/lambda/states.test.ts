@@ -132,3 +132,37 @@ test("aws lambda wait: function-active-v2 and function-updated-v2 return once th
     assert.deepEqual([got.State, got.LastUpdateStatus, got.Timeout], ["Active", "Successful", 7]);
   });
 });
+
+test("CreateFunction: with Publish, version 1 is Pending with $LATEST and becomes Active with it", async () => {
+  await withServer({}, async (_s, lambda) => {
+    const name = uniqueName("pub");
+    const out = await lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "nodejs20.x", Role: ROLE, Handler: "index.handler", Code: { ZipFile: code() }, Publish: true }));
+    assert.deepEqual([out.Version, out.State], ["1", "Pending"]);
+    await waitUntilFunctionActiveV2(waitOpts(lambda), { FunctionName: name, Qualifier: "1" });
+    const v1 = (await lambda.send(new GetFunctionCommand({ FunctionName: name, Qualifier: "1" }))).Configuration!;
+    assert.deepEqual([v1.State, v1.LastUpdateStatus], ["Active", "Successful"]);
+    const r = await lambda.send(new InvokeCommand({ FunctionName: name, Qualifier: "1" }));
+    assert.deepEqual([r.ExecutedVersion, Buffer.from(r.Payload!).toString()], ["1", '{"ok":1}']);
+  });
+});
+
+test("UpdateFunctionCode: while the update is InProgress, invokes run the previous code; once it completes, the new one", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "skyport-states-"));
+  dirs.push(dir);
+  const name = uniqueName("prev");
+  await withServer({ ephemeral: false, "data-dir": dir }, async (_s, lambda) => {
+    await create(lambda, name);
+    await waitUntilFunctionActiveV2(waitOpts(lambda), { FunctionName: name });
+  });
+  await withServer({ ephemeral: false, "data-dir": dir, "lambda-state-ms": "600000" }, async (_s, lambda) => {
+    assert.equal(Buffer.from((await lambda.send(new InvokeCommand({ FunctionName: name }))).Payload!).toString(), '{"ok":1}');
+    const out = await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: code("exports.handler = async () => ({ ok: 2 });") }));
+    assert.equal(out.LastUpdateStatus, "InProgress");
+    const during = await lambda.send(new InvokeCommand({ FunctionName: name }));
+    assert.equal(Buffer.from(during.Payload!).toString(), '{"ok":1}', "the previous code runs until the update completes");
+  });
+  await withServer({ ephemeral: false, "data-dir": dir }, async (_s, lambda) => {
+    await waitUntilFunctionUpdatedV2(waitOpts(lambda), { FunctionName: name });
+    assert.equal(Buffer.from((await lambda.send(new InvokeCommand({ FunctionName: name }))).Payload!).toString(), '{"ok":2}');
+  });
+});

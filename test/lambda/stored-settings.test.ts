@@ -15,6 +15,7 @@ import {
   GetProvisionedConcurrencyConfigCommand, LambdaClient, ListCodeSigningConfigsCommand, ListFunctionsByCodeSigningConfigCommand, ListProvisionedConcurrencyConfigsCommand, PublishLayerVersionCommand,
   PublishVersionCommand, PutFunctionCodeSigningConfigCommand, PutFunctionRecursionConfigCommand, PutProvisionedConcurrencyConfigCommand, RemoveLayerVersionPermissionCommand, UpdateCodeSigningConfigCommand,
   UpdateFunctionCodeCommand, waitUntilFunctionActiveV2, GetRuntimeManagementConfigCommand, PutRuntimeManagementConfigCommand, GetFunctionConfigurationCommand,
+  DeleteAliasCommand, DeleteFunctionCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionUpdatedV2, GetFunctionEventInvokeConfigCommand, PutFunctionEventInvokeConfigCommand,
 } from "@aws-sdk/client-lambda";
 import { cliEnv, startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 
@@ -37,8 +38,11 @@ async function fn(extra: { CodeSigningConfigArn?: string } = {}): Promise<string
   return name;
 }
 
-test("PutProvisionedConcurrencyConfig: IN_PROGRESS, then READY with everything allocated; Get/List/Delete; $LATEST refused", async () => {
+test("PutProvisionedConcurrencyConfig: IN_PROGRESS, then READY with everything allocated; Get/List/Delete; $LATEST refused; alias/version conflicts", async () => {
   const name = await fn();
+  await lambda.send(new PublishVersionCommand({ FunctionName: name }));
+  await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, Description: "two" }));
+  await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 30, minDelay: 0.05 } as never, { FunctionName: name });
   await lambda.send(new PublishVersionCommand({ FunctionName: name }));
   await lambda.send(new CreateAliasCommand({ FunctionName: name, Name: "live", FunctionVersion: "1" }));
   const put = await lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "live", ProvisionedConcurrentExecutions: 3 }));
@@ -46,13 +50,22 @@ test("PutProvisionedConcurrencyConfig: IN_PROGRESS, then READY with everything a
   assert.match(put.LastModified!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
   const got = await lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "live" }));
   assert.deepEqual([got.Status, got.RequestedProvisionedConcurrentExecutions, got.AvailableProvisionedConcurrentExecutions, got.AllocatedProvisionedConcurrentExecutions], ["READY", 3, 3, 3]);
-  await lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "1", ProvisionedConcurrentExecutions: 1 }));
+  await lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "2", ProvisionedConcurrentExecutions: 1 }));
   const list = await lambda.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: name }));
   const base = `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
-  assert.deepEqual(list.ProvisionedConcurrencyConfigs?.map((c) => [c.FunctionArn, c.RequestedProvisionedConcurrentExecutions]), [[`${base}:1`, 1], [`${base}:live`, 3]]);
+  assert.deepEqual(list.ProvisionedConcurrencyConfigs?.map((c) => [c.FunctionArn, c.RequestedProvisionedConcurrentExecutions]), [[`${base}:2`, 1], [`${base}:live`, 3]]);
   await assert.rejects(lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "$LATEST", ProvisionedConcurrentExecutions: 1 })), { name: "InvalidParameterValueException", message: "Provisioned Concurrency Configs cannot be applied to unpublished function versions." });
+  await assert.rejects(lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "$LATEST" })), { name: "InvalidParameterValueException", message: "The function resource provided must be an alias or a published version." });
+  // Version 1 is provisioned through its alias: not directly too, and the other way round.
+  await assert.rejects(lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "1", ProvisionedConcurrentExecutions: 1 })), { name: "ResourceConflictException", message: "Version is pointed by a Provisioned Concurrency alias" });
   await lambda.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "live" }));
-  await assert.rejects(lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "live" })), { name: "ProvisionedConcurrencyConfigNotFoundException" });
+  await lambda.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "live" })); // idempotent
+  await assert.rejects(lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "live" })), { name: "ProvisionedConcurrencyConfigNotFoundException", message: "No Provisioned Concurrency Config found for this function" });
+  await lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "1", ProvisionedConcurrentExecutions: 1 }));
+  await assert.rejects(lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "live", ProvisionedConcurrentExecutions: 1 })), { name: "ResourceConflictException", message: "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version" });
+  // An alias of $LATEST is as unpublished as $LATEST.
+  await lambda.send(new CreateAliasCommand({ FunctionName: name, Name: "edge", FunctionVersion: "$LATEST" }));
+  await assert.rejects(lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "edge", ProvisionedConcurrentExecutions: 1 })), { name: "InvalidParameterValueException" });
 });
 
 test("PutFunctionRecursionConfig: Terminate by default; Allow stored; other values refused", async () => {
@@ -75,7 +88,6 @@ test("CreateCodeSigningConfig: Create/Get/Update/List/Delete, functions using it
   const name = await fn({ CodeSigningConfigArn: arn }); // Warn: unsigned code deploys
   assert.deepEqual(await lambda.send(new GetFunctionCodeSigningConfigCommand({ FunctionName: name })).then((r) => [r.CodeSigningConfigArn, r.FunctionName]), [arn, name]);
   assert.deepEqual((await lambda.send(new ListFunctionsByCodeSigningConfigCommand({ CodeSigningConfigArn: arn }))).FunctionArns, [`arn:aws:lambda:us-east-1:000000000000:function:${name}`]);
-  await assert.rejects(lambda.send(new DeleteCodeSigningConfigCommand({ CodeSigningConfigArn: arn })), { name: "ResourceConflictException" });
 
   const updated = (await lambda.send(new UpdateCodeSigningConfigCommand({ CodeSigningConfigArn: arn, CodeSigningPolicies: { UntrustedArtifactOnDeployment: "Enforce" } }))).CodeSigningConfig!;
   assert.deepEqual([updated.Description, updated.CodeSigningPolicies?.UntrustedArtifactOnDeployment], ["ci", "Enforce"]);
@@ -83,10 +95,11 @@ test("CreateCodeSigningConfig: Create/Get/Update/List/Delete, functions using it
   await assert.rejects(fn({ CodeSigningConfigArn: arn }), { name: "CodeVerificationFailedException" });
 
   await lambda.send(new DeleteFunctionCodeSigningConfigCommand({ FunctionName: name }));
+  assert.equal((await lambda.send(new GetFunctionCodeSigningConfigCommand({ FunctionName: name }))).CodeSigningConfigArn, undefined);
   await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: ZIP }));
   await lambda.send(new DeleteCodeSigningConfigCommand({ CodeSigningConfigArn: arn }));
-  await assert.rejects(lambda.send(new GetCodeSigningConfigCommand({ CodeSigningConfigArn: arn })), { name: "ResourceNotFoundException" });
-  await assert.rejects(lambda.send(new PutFunctionCodeSigningConfigCommand({ FunctionName: name, CodeSigningConfigArn: arn })), { name: "ResourceNotFoundException" });
+  await assert.rejects(lambda.send(new GetCodeSigningConfigCommand({ CodeSigningConfigArn: arn })), { name: "ResourceNotFoundException", message: `The Lambda code signing configuration ${arn} can not be found.` });
+  await assert.rejects(lambda.send(new PutFunctionCodeSigningConfigCommand({ FunctionName: name, CodeSigningConfigArn: arn })), { name: "CodeSigningConfigNotFoundException", message: `The code signing configuration cannot be found. Check that the provided configuration is not deleted: ${arn}.` });
 });
 
 test("AddLayerVersionPermission: statements as AWS writes them; GetLayerVersionPolicy; RemoveLayerVersionPermission (aws CLI)", async () => {
@@ -134,4 +147,23 @@ test("PutRuntimeManagementConfig: Auto by default; Manual pins the function's Ru
   await assert.rejects(lambda.send(new PutRuntimeManagementConfigCommand({ FunctionName: name, UpdateRuntimeOn: "Manual" })), { name: "InvalidParameterValueException" });
   await assert.rejects(lambda.send(new PutRuntimeManagementConfigCommand({ FunctionName: name, UpdateRuntimeOn: "Sometimes" as "Auto" })), { name: "ValidationException" });
   assert.equal((await lambda.send(new PutRuntimeManagementConfigCommand({ FunctionName: name, UpdateRuntimeOn: "FunctionUpdate" }))).UpdateRuntimeOn, "FunctionUpdate");
+});
+
+test("DeleteFunction: its settings go with it (a new function of the same name starts clean); DeleteAlias drops the alias's", async () => {
+  const name = await fn();
+  await lambda.send(new PublishVersionCommand({ FunctionName: name }));
+  await lambda.send(new CreateAliasCommand({ FunctionName: name, Name: "live", FunctionVersion: "1" }));
+  await lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "live", ProvisionedConcurrentExecutions: 2 }));
+  await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: name, Qualifier: "live", MaximumRetryAttempts: 0 }));
+  await lambda.send(new DeleteAliasCommand({ FunctionName: name, Name: "live" }));
+  await lambda.send(new CreateAliasCommand({ FunctionName: name, Name: "live", FunctionVersion: "1" }));
+  await assert.rejects(lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: "live" })), { name: "ProvisionedConcurrencyConfigNotFoundException" });
+  await assert.rejects(lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: name, Qualifier: "live" })), { name: "ResourceNotFoundException" });
+
+  await lambda.send(new PutFunctionRecursionConfigCommand({ FunctionName: name, RecursiveLoop: "Allow" }));
+  await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: name, MaximumRetryAttempts: 1 }));
+  await lambda.send(new DeleteFunctionCommand({ FunctionName: name }));
+  await lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "nodejs20.x", Role: ROLE, Handler: "index.handler", Code: { ZipFile: ZIP } }));
+  assert.equal((await lambda.send(new GetFunctionRecursionConfigCommand({ FunctionName: name }))).RecursiveLoop, "Terminate");
+  await assert.rejects(lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: name })), { name: "ResourceNotFoundException" });
 });

@@ -34,7 +34,7 @@ const RECURSIVE_LOOP = ["Allow", "Terminate"];
 const SIGNING_POLICY = ["Warn", "Enforce"];
 const UPDATE_RUNTIME_ON = ["Auto", "Manual", "FunctionUpdate"];
 const CSC_ARN = /^arn:(aws[a-zA-Z-]*)?:lambda:([a-z0-9-]+):(\d{12}):code-signing-config:(csc-[a-z0-9]{17})$/;
-const cscNotFound = (arn: string) => new ServiceError("ResourceNotFoundException", `The code signing configuration cannot be found. Check that the provided configuration is not deleted: ${arn}.`, 404);
+const cscNotFound = (arn: string) => new ServiceError("ResourceNotFoundException", `The Lambda code signing configuration ${arn} can not be found.`, 404);
 
 export abstract class LambdaConfigOps extends LambdaSettingsOps {
   protected readonly settings: SettingsTable;
@@ -47,7 +47,8 @@ export abstract class LambdaConfigOps extends LambdaSettingsOps {
   // ---- provisioned concurrency ---------------------------------------------------------------------
 
   PutProvisionedConcurrencyConfig(ctx: RequestContext, input: L.PutProvisionedConcurrencyConfigInput): L.PutProvisionedConcurrencyConfigOutput {
-    const { name, q } = this.provisionedTarget(ctx, input.FunctionName, input.Qualifier);
+    const { name, q } = this.provisionedTarget(ctx, input.FunctionName, input.Qualifier, "write");
+    this.checkProvisionedOverlap(ctx, name, q);
     if (!(input.ProvisionedConcurrentExecutions >= 1)) throw new ServiceError("ValidationException", constraintMessage([`Value '${input.ProvisionedConcurrentExecutions}' at 'provisionedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 1`]), 400);
     const row: ProvisionedRow = { requested: input.ProvisionedConcurrentExecutions, lastModified: lastModified(ctx.clock.now()) };
     this.settings.put(ctx, "provisioned", `${name}:${q}`, row);
@@ -55,7 +56,7 @@ export abstract class LambdaConfigOps extends LambdaSettingsOps {
   }
 
   GetProvisionedConcurrencyConfig(ctx: RequestContext, input: L.GetProvisionedConcurrencyConfigInput): L.GetProvisionedConcurrencyConfigOutput {
-    const { name, q } = this.provisionedTarget(ctx, input.FunctionName, input.Qualifier);
+    const { name, q } = this.provisionedTarget(ctx, input.FunctionName, input.Qualifier, "read");
     const row = this.settings.get<ProvisionedRow>(ctx, "provisioned", `${name}:${q}`);
     if (!row) throw new ServiceError("ProvisionedConcurrencyConfigNotFoundException", "No Provisioned Concurrency Config found for this function", 404);
     const { FunctionArn: _arn, ...rest } = provisionedOut(ctx, name, q, row);
@@ -63,8 +64,8 @@ export abstract class LambdaConfigOps extends LambdaSettingsOps {
   }
 
   DeleteProvisionedConcurrencyConfig(ctx: RequestContext, input: L.DeleteProvisionedConcurrencyConfigInput): Record<string, never> {
-    const { name, q } = this.provisionedTarget(ctx, input.FunctionName, input.Qualifier);
-    if (!this.settings.delete(ctx, "provisioned", `${name}:${q}`)) throw new ServiceError("ProvisionedConcurrencyConfigNotFoundException", "No Provisioned Concurrency Config found for this function", 404);
+    const { name, q } = this.provisionedTarget(ctx, input.FunctionName, input.Qualifier, "read");
+    this.settings.delete(ctx, "provisioned", `${name}:${q}`); // idempotent, as Lambda's
     return {};
   }
 
@@ -84,12 +85,25 @@ export abstract class LambdaConfigOps extends LambdaSettingsOps {
     return this.settings.list<ProvisionedRow>(ctx, "provisioned", `${m[3]}:`).map(({ key, doc }) => ({ qualifier: key.slice(m[3]!.length + 1), requested: doc.requested }));
   }
 
-  /** Provisioned concurrency applies to a published version or an alias, never $LATEST. */
-  private provisionedTarget(ctx: RequestContext, fn: string, qualifier: string): { name: string; q: string } {
+  /** Provisioned concurrency applies to a published version or an alias (of a published version), never $LATEST. */
+  private provisionedTarget(ctx: RequestContext, fn: string, qualifier: string, use: "write" | "read"): { name: string; q: string } {
     const ref = parseFunctionName(ctx, fn, qualifier);
-    if (!ref.qualifier || ref.qualifier === "$LATEST") throw new ServiceError("InvalidParameterValueException", "Provisioned Concurrency Configs cannot be applied to unpublished function versions.", 400);
-    const { name } = this.resolve(ctx, fn, qualifier);
+    const { name, version } = this.resolve(ctx, fn, qualifier);
+    if (!ref.qualifier || ref.qualifier === "$LATEST" || (use === "write" && version === "$LATEST")) {
+      throw new ServiceError("InvalidParameterValueException", use === "write" ? "Provisioned Concurrency Configs cannot be applied to unpublished function versions." : "The function resource provided must be an alias or a published version.", 400);
+    }
     return { name, q: ref.qualifier };
+  }
+
+  /** A version is provisioned either directly or through one alias, not both (Lambda's conflicts). */
+  private checkProvisionedOverlap(ctx: RequestContext, name: string, q: string): void {
+    const configured = new Set(this.settings.list(ctx, "provisioned", `${name}:`).map((r) => r.key.slice(name.length + 1)));
+    if (/^\d+$/.test(q)) {
+      if (this.store.listAliases(ctx.accountId, ctx.region, name).some((a) => a.FunctionVersion === q && configured.has(a.Name))) throw new ServiceError("ResourceConflictException", "Version is pointed by a Provisioned Concurrency alias", 409);
+    } else {
+      const alias = this.store.getAlias(ctx.accountId, ctx.region, name, q);
+      if (alias && configured.has(alias.FunctionVersion)) throw new ServiceError("ResourceConflictException", "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version", 409);
+    }
   }
 
   // ---- recursion --------------------------------------------------------------------------------
@@ -168,7 +182,6 @@ export abstract class LambdaConfigOps extends LambdaSettingsOps {
 
   DeleteCodeSigningConfig(ctx: RequestContext, input: L.DeleteCodeSigningConfigInput): Record<string, never> {
     const c = this.codeSigningConfig(ctx, input.CodeSigningConfigArn);
-    if (this.functionsUsing(ctx, c.CodeSigningConfigArn).length) throw new ServiceError("ResourceConflictException", `The code signing configuration ${c.CodeSigningConfigArn} is used by one or more functions. Remove it from them before deleting it.`, 409);
     this.settings.delete(ctx, "csc", c.CodeSigningConfigId);
     return {};
   }
@@ -186,15 +199,23 @@ export abstract class LambdaConfigOps extends LambdaSettingsOps {
   }
 
   PutFunctionCodeSigningConfig(ctx: RequestContext, input: L.PutFunctionCodeSigningConfigInput): L.PutFunctionCodeSigningConfigOutput {
+    let c: CodeSigningConfig;
+    try {
+      c = this.codeSigningConfig(ctx, input.CodeSigningConfigArn);
+    } catch (e) {
+      if (!(e instanceof ServiceError && e.code === "ResourceNotFoundException")) throw e;
+      throw new ServiceError("CodeSigningConfigNotFoundException", `The code signing configuration cannot be found. Check that the provided configuration is not deleted: ${input.CodeSigningConfigArn}.`, 404);
+    }
     const { name } = this.resolve(ctx, input.FunctionName);
-    const c = this.codeSigningConfig(ctx, input.CodeSigningConfigArn);
     this.settings.put(ctx, "fn-csc", name, c.CodeSigningConfigArn);
     return { CodeSigningConfigArn: c.CodeSigningConfigArn, FunctionName: name };
   }
 
   GetFunctionCodeSigningConfig(ctx: RequestContext, input: L.GetFunctionCodeSigningConfigInput): L.GetFunctionCodeSigningConfigOutput {
     const { name } = this.resolve(ctx, input.FunctionName);
-    return { CodeSigningConfigArn: this.settings.get<string>(ctx, "fn-csc", name) ?? "", FunctionName: name };
+    const arn = this.settings.get<string>(ctx, "fn-csc", name);
+    // Without a configuration Lambda answers an empty document (its model marks both members required).
+    return (arn ? { CodeSigningConfigArn: arn, FunctionName: name } : {}) as L.GetFunctionCodeSigningConfigOutput;
   }
 
   DeleteFunctionCodeSigningConfig(ctx: RequestContext, input: L.DeleteFunctionCodeSigningConfigInput): Record<string, never> {
@@ -278,11 +299,24 @@ export abstract class LambdaConfigOps extends LambdaSettingsOps {
     return {};
   }
 
+  override DeleteAlias(ctx: RequestContext, input: L.DeleteAliasInput): Record<string, never> {
+    super.DeleteAlias(ctx, input);
+    this.forgetQualifierSettings(ctx, parseFunctionName(ctx, input.FunctionName).name, input.Name);
+    return {};
+  }
+
+  /** What goes with a deleted version or alias: its provisioned concurrency, runtime and asynchronous settings. */
+  protected forgetQualifierSettings(ctx: RequestContext, name: string, qualifier: string): void {
+    for (const kind of ["provisioned", "runtime-mgmt"]) this.settings.delete(ctx, kind, `${name}:${qualifier}`);
+    this.invokeConfigs.delete(ctx.accountId, ctx.region, name, qualifier);
+  }
+
   /** What goes with a deleted function. */
   protected forgetFunctionSettings(ctx: RequestContext, name: string): void {
     for (const kind of ["provisioned", "runtime-mgmt"]) for (const { key } of this.settings.list(ctx, kind, `${name}:`)) this.settings.delete(ctx, kind, key);
     this.settings.delete(ctx, "recursion", name);
     this.settings.delete(ctx, "fn-csc", name);
+    this.invokeConfigs.deleteAll(ctx.accountId, ctx.region, name);
   }
 }
 

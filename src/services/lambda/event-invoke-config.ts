@@ -23,6 +23,7 @@ export class EventInvokeConfigs {
       list: db.prepare("SELECT doc FROM lambda_event_invoke_configs WHERE account = ? AND region = ? AND name = ? ORDER BY qualifier"),
       put: db.prepare("INSERT INTO lambda_event_invoke_configs (account, region, name, qualifier, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT (account, region, name, qualifier) DO UPDATE SET doc = excluded.doc"),
       delete: db.prepare("DELETE FROM lambda_event_invoke_configs WHERE account = ? AND region = ? AND name = ? AND qualifier = ?"),
+      deleteAll: db.prepare("DELETE FROM lambda_event_invoke_configs WHERE account = ? AND region = ? AND name = ?"),
     };
   }
 
@@ -46,6 +47,11 @@ export class EventInvokeConfigs {
 
   delete(account: string, region: string, name: string, qualifier: string): boolean {
     return this.s.delete.run(account, region, name, qualifier).changes > 0;
+  }
+
+  /** Every qualifier's settings of a deleted function. */
+  deleteAll(account: string, region: string, name: string): void {
+    this.s.deleteAll.run(account, region, name);
   }
 }
 

@@ -110,6 +110,7 @@ export class EventSourcePoller {
   update(ctx: RequestContext, input: L.UpdateEventSourceMappingInput): L.EventSourceMappingConfiguration {
     const m = this.get(ctx, input.UUID);
     const c = m.config;
+    const before = c.State;
     if (input.BatchSize !== undefined) c.BatchSize = input.BatchSize;
     if (input.Enabled !== undefined) c.State = input.Enabled ? "Enabled" : "Disabled";
     if (input.FilterCriteria !== undefined) {
@@ -121,7 +122,9 @@ export class EventSourcePoller {
     if (input.MaximumBatchingWindowInSeconds !== undefined) c.MaximumBatchingWindowInSeconds = input.MaximumBatchingWindowInSeconds;
     c.LastModified = new Date(this.clock.now());
     this.save(m);
-    return c;
+    // The answer names the transition under way, as Lambda's does (the stored state is already its end).
+    const transition = before === c.State ? "Updating" : c.State === "Enabled" ? "Enabling" : "Disabling";
+    return { ...c, State: transition };
   }
 
   delete(ctx: RequestContext, uuid: string): L.EventSourceMappingConfiguration {

@@ -13,6 +13,7 @@ import { checkZip, describeZip, extractCode, zipFromS3 } from "./code.js";
 import { Limits, Messages } from "./constants.js";
 import { functionArn, lastModified, notFound, parseFunctionName, validateSettings } from "./functions.js";
 import type { EnvironmentManager } from "./runtime/environments.js";
+import type { FunctionRow } from "./store.js";
 import { LambdaConfigOps } from "./config-ops.js";
 import { checkSettled, creatingFields, FunctionStates, runtimeVersionConfig, updatingFields } from "./states.js";
 
@@ -33,8 +34,15 @@ export abstract class LambdaFunctionOps extends LambdaConfigOps {
 
   constructor(env: ServiceEnv) {
     super(env);
-    this.states = new FunctionStates(this.store, env.store, this.codeRoot, env.config.lambdaStateMs ?? 0);
+    this.states = new FunctionStates(this.store, env.store, this.codeRoot, env.config.lambdaStateMs ?? 0, (m, e) => env.log.warn(m, e), (account, region, name, row) => {
+      // The update is done: environments of what came before it retire.
+      this.envs.drain(`${account}:${region}:${name}`, this.envKey(row.config, row.codeHex));
+    });
     this.states.resume();
+  }
+
+  protected override runnable(ctx: RequestContext, name: string, row: FunctionRow): FunctionRow {
+    return this.states.runnable(ctx.accountId, ctx.region, name) ?? row;
   }
 
   /** What else goes with a deleted function (event source mappings, URL configurations…). */
@@ -129,6 +137,7 @@ export abstract class LambdaFunctionOps extends LambdaConfigOps {
     if (ref.qualifier && ref.qualifier !== "$LATEST") {
       if (!this.store.getFunction(ctx.accountId, ctx.region, ref.name, ref.qualifier)) throw notFound(ctx, ref.name, ref.qualifier);
       this.store.deleteVersion(ctx.accountId, ctx.region, ref.name, ref.qualifier);
+      this.forgetQualifierSettings(ctx, ref.name, ref.qualifier);
     } else {
       this.store.deleteFunction(ctx.accountId, ctx.region, ref.name);
       this.envs.drain(this.poolKey(ctx, ref.name));
@@ -151,10 +160,10 @@ export abstract class LambdaFunctionOps extends LambdaConfigOps {
     const info = describeZip(zip);
     const blob = this.env.store.blobs.put(zip);
     extractCode(this.codeRoot, info, () => files);
+    const before = { ...row };
     row.config = { ...row.config, CodeSha256: info.sha256, CodeSize: info.size, LastModified: lastModified(ctx.clock.now()), RevisionId: this.env.ids.uuid(), ...updatingFields };
     this.store.putFunction(ctx.accountId, ctx.region, name, "$LATEST", { ...row, codeHex: info.hex, codeBlob: blob });
-    this.envs.drain(this.poolKey(ctx, name), this.envKey(row.config, info.hex));
-    this.states.schedule(ctx.accountId, ctx.region, name);
+    this.states.schedule(ctx.accountId, ctx.region, name, before);
     return input.Publish ? this.publish(ctx, name, undefined) : row.config;
   }
 
@@ -182,8 +191,7 @@ export abstract class LambdaFunctionOps extends LambdaConfigOps {
       ...updatingFields,
     };
     this.store.putFunction(ctx.accountId, ctx.region, name, "$LATEST", { ...row, config: next });
-    this.envs.drain(this.poolKey(ctx, name), this.envKey(next, row.codeHex));
-    this.states.schedule(ctx.accountId, ctx.region, name);
+    this.states.schedule(ctx.accountId, ctx.region, name, row);
     return next;
   }
 

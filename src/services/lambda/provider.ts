@@ -11,7 +11,8 @@
  * Layers (layers.ts) are extracted once and put on NODE_PATH / PYTHONPATH / PATH as the runtimes look for them.
  * Asynchronous invocation settings (event-invoke-config.ts): retries and Lambda destinations.
  * Function operations (function-ops.ts) with AWS's states (states.ts): Pending → Active on creation, InProgress →
- * Successful on updates, lasting --lambda-state-ms; Invoke while Pending and updates while InProgress are refused.
+ * Successful on updates, lasting --lambda-state-ms; Invoke while Pending and updates while InProgress are refused;
+ * invokes during an update run the previous code and configuration until it completes.
  * Environments run inside bubblewrap when it is installed (--lambda-sandbox; runtime/sandbox.ts): an unprivileged
  * uid, no capabilities, a seccomp filter, code read-only at /var/task, the provided SDK at /var/runtime/node_modules,
  * layers at /opt, a private /tmp and pid namespace, nothing else of the host but /usr and a minimal /etc.
@@ -25,8 +26,7 @@
  * Max Memory Used is the runtime's peak RSS over its process tree (memory.ts). MemorySize is a cgroup
  * memory limit where Skyport can create cgroups (runtime/cgroup.ts), else only the node heap limit; sandboxed
  * /tmp is a tmpfs, so its contents count against MemorySize.
- * Deliberate differences: an invoke during an update (InProgress) runs the new code at once (AWS runs the previous
- * code until the update completes); environments are host processes (sandboxed when possible); Runtime API and code download
+ * Deliberate differences: environments are host processes (sandboxed when possible); Runtime API and code download
  * are served on Skyport's port under /_aws/.
  */
 import { join } from "node:path";

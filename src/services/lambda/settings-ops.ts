@@ -76,19 +76,31 @@ export abstract class LambdaSettingsOps {
   // ---- asynchronous invocation settings (retries, destinations) ----------------------------------------
 
   PutFunctionEventInvokeConfig(ctx: RequestContext, input: L.PutFunctionEventInvokeConfigInput): L.PutFunctionEventInvokeConfigOutput {
-    const { name, q } = this.invokeConfigTarget(ctx, input.FunctionName, input.Qualifier);
+    checkSomeSetting(input);
+    const { name, q } = this.invokeConfigTarget(ctx, input.FunctionName, input.Qualifier, "write");
     const config = { LastModified: new Date(ctx.clock.now()), FunctionArn: functionArn(ctx, name, q), MaximumRetryAttempts: input.MaximumRetryAttempts, MaximumEventAgeInSeconds: input.MaximumEventAgeInSeconds, DestinationConfig: input.DestinationConfig ?? { OnSuccess: {}, OnFailure: {} } };
     return this.invokeConfigs.put(ctx.accountId, ctx.region, name, q, config);
   }
 
-  /** The function and qualifier (version, alias or $LATEST; from Qualifier or the ARN) an invoke config belongs to. */
-  private invokeConfigTarget(ctx: RequestContext, fn: string, qualifier?: string): { name: string; q: string } {
-    const { name } = this.resolve(ctx, fn, qualifier);
-    return { name, q: parseFunctionName(ctx, fn, qualifier).qualifier ?? "$LATEST" };
+  /**
+   * The function and qualifier (version, alias or $LATEST; from Qualifier or the ARN) an invoke config belongs to.
+   * A missing function or qualifier is worded as Lambda words it for writes and for reads.
+   */
+  private invokeConfigTarget(ctx: RequestContext, fn: string, qualifier: string | undefined, use: "write" | "read"): { name: string; q: string } {
+    const ref = parseFunctionName(ctx, fn, qualifier);
+    const q = ref.qualifier ?? "$LATEST";
+    try {
+      this.resolve(ctx, fn, qualifier);
+    } catch (e) {
+      if (!(e instanceof ServiceError && e.code === "ResourceNotFoundException")) throw e;
+      throw new ServiceError("ResourceNotFoundException", use === "write" ? "The function doesn't exist." : `The function ${functionArn(ctx, ref.name, q)} doesn't have an EventInvokeConfig`, 404);
+    }
+    return { name: ref.name, q };
   }
 
   UpdateFunctionEventInvokeConfig(ctx: RequestContext, input: L.UpdateFunctionEventInvokeConfigInput): L.UpdateFunctionEventInvokeConfigOutput {
-    const { name, q } = this.invokeConfigTarget(ctx, input.FunctionName, input.Qualifier);
+    checkSomeSetting(input);
+    const { name, q } = this.invokeConfigTarget(ctx, input.FunctionName, input.Qualifier, "write");
     const current = this.invokeConfigs.get(ctx.accountId, ctx.region, name, q);
     if (!current) throw new ServiceError("ResourceNotFoundException", `The function ${functionArn(ctx, name, q)} doesn't have an EventInvokeConfig`, 404);
     const next = { ...current, LastModified: new Date(ctx.clock.now()), MaximumRetryAttempts: input.MaximumRetryAttempts ?? current.MaximumRetryAttempts, MaximumEventAgeInSeconds: input.MaximumEventAgeInSeconds ?? current.MaximumEventAgeInSeconds, DestinationConfig: input.DestinationConfig ?? current.DestinationConfig };
@@ -96,20 +108,20 @@ export abstract class LambdaSettingsOps {
   }
 
   GetFunctionEventInvokeConfig(ctx: RequestContext, input: L.GetFunctionEventInvokeConfigInput): L.GetFunctionEventInvokeConfigOutput {
-    const { name, q } = this.invokeConfigTarget(ctx, input.FunctionName, input.Qualifier);
+    const { name, q } = this.invokeConfigTarget(ctx, input.FunctionName, input.Qualifier, "read");
     const c = this.invokeConfigs.get(ctx.accountId, ctx.region, name, q);
     if (!c) throw new ServiceError("ResourceNotFoundException", `The function ${functionArn(ctx, name, q)} doesn't have an EventInvokeConfig`, 404);
     return c;
   }
 
   DeleteFunctionEventInvokeConfig(ctx: RequestContext, input: L.DeleteFunctionEventInvokeConfigInput): Record<string, never> {
-    const { name, q } = this.invokeConfigTarget(ctx, input.FunctionName, input.Qualifier);
+    const { name, q } = this.invokeConfigTarget(ctx, input.FunctionName, input.Qualifier, "read");
     if (!this.invokeConfigs.delete(ctx.accountId, ctx.region, name, q)) throw new ServiceError("ResourceNotFoundException", `The function ${functionArn(ctx, name, q)} doesn't have an EventInvokeConfig`, 404);
     return {};
   }
 
   ListFunctionEventInvokeConfigs(ctx: RequestContext, input: L.ListFunctionEventInvokeConfigsInput): L.ListFunctionEventInvokeConfigsOutput {
-    const { name } = this.resolve(ctx, input.FunctionName);
+    const { name } = this.invokeConfigTarget(ctx, input.FunctionName, undefined, "write");
     return { FunctionEventInvokeConfigs: this.invokeConfigs.list(ctx.accountId, ctx.region, name) };
   }
 
@@ -358,7 +370,20 @@ export abstract class LambdaSettingsOps {
     }
     const row = this.store.getFunction(ctx.accountId, ctx.region, ref.name, version);
     if (!row) throw notFound(ctx, ref.name, ref.qualifier);
-    return { name: ref.name, version, row };
+    // An invocation during an update runs what was there before it (see runnable()).
+    return { name: ref.name, version, row: route && version === "$LATEST" && row.config.LastUpdateStatus === "InProgress" ? this.runnable(ctx, ref.name, row) : row };
   }
 
+  /** What an invocation of $LATEST runs while an update is in progress (function-ops.ts: the previous code and configuration). */
+  protected runnable(_ctx: RequestContext, _name: string, row: FunctionRow): FunctionRow {
+    return row;
+  }
+
+}
+
+/** Put/UpdateFunctionEventInvokeConfig must set something. */
+function checkSomeSetting(input: { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number; DestinationConfig?: unknown }): void {
+  if (input.MaximumRetryAttempts === undefined && input.MaximumEventAgeInSeconds === undefined && input.DestinationConfig === undefined) {
+    throw new ServiceError("InvalidParameterValueException", "You must specify at least one of error handling or destination setting.", 400);
+  }
 }

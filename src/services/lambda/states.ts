@@ -3,7 +3,8 @@
  * Creating) and LastUpdateStatus InProgress until its code is unpacked where environments run it, then Active
  * and Successful (or Failed); an update is InProgress, then Successful. The moment lasts --lambda-state-ms
  * (0 by default: the next turn of the event loop, before a client can send its next request). Transitions are
- * timers; a restart finishes the ones it finds still open (resume()), so nothing stays Pending forever.
+ * timers; a restart finishes the ones it finds still open (resume()), so nothing stays Pending forever. While an
+ * update is in progress, invocations run the previous code and configuration (runnable()), as AWS's do.
  */
 import { createHash } from "node:crypto";
 import type { FunctionConfiguration } from "../../aws/api/lambda.js";
@@ -11,7 +12,7 @@ import { ServiceError } from "../../aws/errors.js";
 import type { Store } from "../../store/store.js";
 import { checkZip, extractCode } from "./code.js";
 import { functionArn } from "./functions.js";
-import type { LambdaStore } from "./store.js";
+import type { FunctionRow, LambdaStore } from "./store.js";
 
 export const StateText = {
   creating: "The function is being created.",
@@ -40,21 +41,37 @@ export function checkSettled(config: FunctionConfiguration, ctx: { accountId: st
 export class FunctionStates {
   /** Pending transitions: key → how to cancel it. */
   private readonly timers = new Map<string, () => void>();
+  /**
+   * What $LATEST was before an update in progress: invocations keep running it until the update completes, as on
+   * AWS. Kept in memory only — a restart finishes every open update at once (resume()).
+   */
+  private readonly previous = new Map<string, FunctionRow>();
 
   constructor(
     private readonly store: LambdaStore,
     private readonly db: Store,
     private readonly codeRoot: string,
     private readonly delayMs: number,
+    /** A transition that cannot be written (store trouble) is logged and retried on the next start. */
+    private readonly warn: (message: string, error: unknown) => void,
+    /** Called with the settled $LATEST once a creation or update is done. */
+    private readonly settled: (account: string, region: string, name: string, row: FunctionRow) => void = () => {},
   ) {}
 
-  /** Ends the creation or update of the function's $LATEST after the configured moment. */
-  schedule(account: string, region: string, name: string): void {
+  /** Ends the creation or update of the function's $LATEST after the configured moment; `before` is what it replaces. */
+  schedule(account: string, region: string, name: string, before?: FunctionRow): void {
     const key = `${account}\n${region}\n${name}`;
+    // Two updates cannot overlap (checkSettled), so the row an update replaces is a settled one.
+    if (before && before.config.State === "Active" && before.config.LastUpdateStatus !== "InProgress") this.previous.set(key, before);
     this.cancel(key);
     const run = () => {
       this.timers.delete(key);
-      this.settle(account, region, name);
+      this.previous.delete(key);
+      try {
+        this.settle(account, region, name);
+      } catch (e) {
+        this.warn(`lambda: function ${name} could not leave Pending/InProgress`, e);
+      }
     };
     if (this.delayMs > 0) {
       const t = setTimeout(run, this.delayMs);
@@ -72,8 +89,14 @@ export class FunctionStates {
     for (const f of this.store.unsettled()) this.schedule(f.account, f.region, f.name);
   }
 
+  /** The settled row an invocation runs while $LATEST is being updated (undefined: run the row as stored). */
+  runnable(account: string, region: string, name: string): FunctionRow | undefined {
+    return this.previous.get(`${account}\n${region}\n${name}`);
+  }
+
   close(): void {
     for (const key of [...this.timers.keys()]) this.cancel(key);
+    this.previous.clear();
   }
 
   private cancel(key: string): void {
@@ -103,6 +126,7 @@ export class FunctionStates {
     if (failure) Object.assign(c, { LastUpdateStatusReason: failure, LastUpdateStatusReasonCode: "InvalidZipFileException" });
     this.db.openWriteGroup();
     this.store.putFunction(account, region, name, "$LATEST", { ...row, config: c });
+    this.settled(account, region, name, { ...row, config: c });
     // A version published while $LATEST was being created or updated shares its code: it settles with it.
     for (const v of this.store.listVersions(account, region, name)) {
       if (v.Version === "$LATEST" || (v.State !== "Pending" && v.LastUpdateStatus !== "InProgress")) continue;
