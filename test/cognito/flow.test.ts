@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
   AdminConfirmSignUpCommand, AdminGetUserCommand, ChangePasswordCommand, ConfirmSignUpCommand, CreateUserPoolClientCommand, CreateUserPoolCommand,
-  GetUserCommand, GlobalSignOutCommand, InitiateAuthCommand, SignUpCommand,
+  GetUserCommand, GlobalSignOutCommand, UpdateUserAttributesCommand, VerifyUserAttributeCommand, InitiateAuthCommand, SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
 import { startCognitoServer, type CognitoTestServer } from "./helpers.js";
@@ -117,4 +117,16 @@ test("ChangePassword: needs the previous password; the new one signs in", async 
   await s.cognito.send(new ChangePasswordCommand({ AccessToken: t.AccessToken, PreviousPassword: PASSWORD, ProposedPassword: "N3w!Password" }));
   const r = await s.cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: "chg", PASSWORD: "N3w!Password" } }));
   assert.ok(r.AuthenticationResult?.IdToken);
+});
+
+test("UpdateUserAttributes: a changed email is unverified and gets a code; VerifyUserAttribute verifies it", async () => {
+  await s.cognito.send(new SignUpCommand({ ClientId: clientId, Username: "mover", Password: PASSWORD, UserAttributes: [{ Name: "email", Value: "old@example.com" }] }));
+  await s.cognito.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: "mover", ConfirmationCode: s.lastCode("mover")! }));
+  const t = (await s.cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: "mover", PASSWORD } }))).AuthenticationResult!;
+  const r = await s.cognito.send(new UpdateUserAttributesCommand({ AccessToken: t.AccessToken, UserAttributes: [{ Name: "email", Value: "new@example.com" }] }));
+  assert.deepEqual(r.CodeDeliveryDetailsList, [{ Destination: "n***@e***", DeliveryMedium: "EMAIL", AttributeName: "email" }]);
+  const attrs = async () => Object.fromEntries((await s.cognito.send(new GetUserCommand({ AccessToken: t.AccessToken }))).UserAttributes!.map((a) => [a.Name, a.Value]));
+  assert.equal((await attrs()).email_verified, "false");
+  await s.cognito.send(new VerifyUserAttributeCommand({ AccessToken: t.AccessToken, AttributeName: "email", Code: s.lastCode("mover", "email verification")! }));
+  assert.deepEqual([(await attrs()).email, (await attrs()).email_verified], ["new@example.com", "true"]);
 });

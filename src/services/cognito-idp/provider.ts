@@ -1,6 +1,6 @@
 /**
  * Cognito user pools (cognito-idp, json 1.1). Files: pools.ts (pools, app clients, groups, resource servers),
- * users.ts (sign-up, confirmation, Admin* users, passwords, self-service with access tokens, membership),
+ * users.ts (sign-up, confirmation, Admin* users, passwords, membership), self-service.ts (access-token calls),
  * auth.ts (InitiateAuth/RespondToAuthChallenge and the Admin forms; SRP in srp.ts), issue.ts and tokens.ts
  * (RS256 tokens, one key pair per pool), triggers.ts (Lambda triggers invoked in process),
  * public-endpoints.ts (JWKS, OpenID configuration, /oauth2/token, /oauth2/userInfo on the main port).
@@ -16,9 +16,8 @@
  * challenges, no AssociateSoftwareToken); CUSTOM_AUTH and USER_AUTH flows, devices, identity providers,
  * domains and the hosted UI (/oauth2/authorize, /login), user import jobs, risk configuration, log delivery,
  * UI customization and tags APIs answer NotImplementedException or InvalidParameterException;
- * preferred_username aliases are not used for sign-in; attribute verification (GetUserAttributeVerificationCode,
- * VerifyUserAttribute) is not implemented; password history is not kept; the PostConfirmation trigger is not
- * run for users auto-confirmed by PreSignUp; DefineAuthChallenge/CreateAuthChallenge/VerifyAuthChallengeResponse,
+ * preferred_username aliases are not used for sign-in; AttributesRequireVerificationBeforeUpdate is stored, not
+ * applied (a changed email takes effect at once, unverified); password history is not kept; DefineAuthChallenge/CreateAuthChallenge/VerifyAuthChallengeResponse,
  * UserMigration and the custom sender triggers are stored and never invoked.
  */
 import type { CognitoIdpHandlers } from "../../aws/api/cognito-idp.js";

@@ -6,12 +6,11 @@
 import type * as C from "../../aws/api/cognito-idp.js";
 import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
-import { ADMIN_SCOPE, Limits, Messages } from "./constants.js";
-import { attributeList, invalidParameter, notAuthorized, toUser, userNotFound, userType, type Core, type PoolDoc, type User } from "./core.js";
+import { Limits, Messages } from "./constants.js";
+import { invalidParameter, notAuthorized, toUser, userType, type Core, type PoolDoc, type User } from "./core.js";
 import { matchesFilter, parseFilter } from "./filter.js";
 import { PoolOperations } from "./pools.js";
-import { checkPassword, makeVerifier } from "./srp.js";
-import { verifyAccessToken } from "./tokens.js";
+import { makeVerifier } from "./srp.js";
 import { triggerAttributes, Triggers } from "./triggers.js";
 
 const EMAIL = /^[^@\s]+@[^@\s]+$/;
@@ -98,8 +97,11 @@ export class UserOperations extends PoolOperations {
     if (pre?.autoVerifyEmail === true && u.attrs.email) u.attrs.email_verified = "true";
     if (pre?.autoVerifyPhone === true && u.attrs.phone_number) u.attrs.phone_number_verified = "true";
     let delivery: C.CodeDeliveryDetails | undefined;
-    if (pre?.autoConfirmUser === true) u.status = "CONFIRMED";
-    else delivery = await this.sendCode(ctx, pool, u, "signup", "CustomMessage_SignUp", "confirmation", client.ClientId, input.ClientMetadata);
+    if (pre?.autoConfirmUser === true) {
+      // An auto-confirmed user reaches PostConfirmation at sign-up, as on AWS.
+      u.status = "CONFIRMED";
+      await this.triggers.run(ctx, pool, "PostConfirmation", u.username, { source: "PostConfirmation_ConfirmSignUp", clientId: client.ClientId, request: { userAttributes: triggerAttributes(u), clientMetadata: input.ClientMetadata ?? {} } });
+    } else delivery = await this.sendCode(ctx, pool, u, "signup", "CustomMessage_SignUp", "confirmation", client.ClientId, input.ClientMetadata);
     this.core.saveUser(u);
     return { UserConfirmed: u.status === "CONFIRMED", UserSub: u.sub, CodeDeliveryDetails: delivery };
   }
@@ -222,13 +224,13 @@ export class UserOperations extends PoolOperations {
     return {};
   }
 
-  private deleteUser(pool: PoolDoc, u: User): void {
+  protected deleteUser(pool: PoolDoc, u: User): void {
     this.core.db.s.membersDeleteUser!.run(pool.Id, u.username);
     this.core.db.s.sessionsRevokeUser!.run(pool.Id, u.username);
     this.core.db.s.userDelete!.run(pool.Id, u.ukey);
   }
 
-  private updateAttributes(pool: PoolDoc, u: User, attrs: C.UserAttributesShape, admin: boolean): void {
+  protected updateAttributes(pool: PoolDoc, u: User, attrs: C.UserAttributesShape, admin: boolean): void {
     const changes = this.core.checkAttributes(pool, attrs, { admin });
     for (const [k, v] of Object.entries(changes)) {
       if (k === "email" && v !== u.attrs.email && changes.email_verified === undefined) u.attrs.email_verified = "false";
@@ -364,59 +366,6 @@ export class UserOperations extends PoolOperations {
     const groups = this.core.groupsOf(pool, u);
     return { Groups: groups.map((g) => ({ ...g, CreationDate: new Date(g.CreationDate), LastModifiedDate: new Date(g.LastModifiedDate) })) };
   }
-
-  // ---- self-service (access token) -----------------------------------------------------------------------
-
-  /** The user an access token was issued to (NotAuthorizedException when the token is not valid). */
-  protected async tokenUser(token: string): Promise<{ pool: PoolDoc; user: User }> {
-    const { poolId, claims } = await verifyAccessToken(this.core.db, this.core.env, token, ADMIN_SCOPE);
-    const pool = this.core.pool(poolId);
-    const u = this.core.findUser(pool, String(claims.username ?? ""));
-    if (!u) throw userNotFound();
-    if (!u.enabled) throw notAuthorized(Messages.userDisabled);
-    return { pool, user: u };
-  }
-
-  async GetUser(_ctx: RequestContext, input: C.GetUserInput): Promise<C.GetUserOutput> {
-    const { user } = await this.tokenUser(input.AccessToken);
-    return { Username: user.username, UserAttributes: attributeList(user), ...mfaOut(user) };
-  }
-
-  async ChangePassword(_ctx: RequestContext, input: C.ChangePasswordInput): Promise<C.ChangePasswordOutput> {
-    const { pool, user } = await this.tokenUser(input.AccessToken);
-    if (!input.PreviousPassword || !user.secret || !checkPassword(pool.Id, user.username, input.PreviousPassword, user.secret)) throw notAuthorized(Messages.badCredentials);
-    this.core.checkPassword(pool, input.ProposedPassword);
-    this.setPassword(pool, user, input.ProposedPassword);
-    this.core.saveUser(user);
-    return {};
-  }
-
-  async UpdateUserAttributes(_ctx: RequestContext, input: C.UpdateUserAttributesInput): Promise<C.UpdateUserAttributesOutput> {
-    const { pool, user } = await this.tokenUser(input.AccessToken);
-    const verifiedFlags = input.UserAttributes.filter((a) => a.Name.endsWith("_verified"));
-    if (verifiedFlags.length) throw invalidParameter(`Cannot modify the non-mutable attribute ${verifiedFlags[0]!.Name}`);
-    this.updateAttributes(pool, user, input.UserAttributes, false);
-    return {};
-  }
-
-  async DeleteUser(_ctx: RequestContext, input: C.DeleteUserInput): Promise<C.DeleteUserOutput> {
-    const { pool, user } = await this.tokenUser(input.AccessToken);
-    this.deleteUser(pool, user);
-    return {};
-  }
-
-  async GlobalSignOut(_ctx: RequestContext, input: C.GlobalSignOutInput): Promise<C.GlobalSignOutOutput> {
-    const { pool, user } = await this.tokenUser(input.AccessToken);
-    this.core.db.s.sessionsRevokeUser!.run(pool.Id, user.username);
-    return {};
-  }
-
-  async SetUserMFAPreference(_ctx: RequestContext, input: C.SetUserMFAPreferenceInput): Promise<C.SetUserMFAPreferenceOutput> {
-    const { user } = await this.tokenUser(input.AccessToken);
-    setMfa(user, input);
-    this.core.saveUser(user);
-    return {};
-  }
 }
 
 function toMap(list: C.UserAttributesShape | undefined): Record<string, string> {
@@ -425,7 +374,7 @@ function toMap(list: C.UserAttributesShape | undefined): Record<string, string> 
   return out;
 }
 
-function setMfa(u: User, input: { SMSMfaSettings?: C.SMSMfaSettings; SoftwareTokenMfaSettings?: C.SoftwareTokenMfaSettings }): void {
+export function setMfa(u: User, input: { SMSMfaSettings?: C.SMSMfaSettings; SoftwareTokenMfaSettings?: C.SoftwareTokenMfaSettings }): void {
   const enabled = new Set(u.extra.mfa?.enabled ?? []);
   let preferred = u.extra.mfa?.preferred;
   for (const [kind, s] of [["SMS_MFA", input.SMSMfaSettings], ["SOFTWARE_TOKEN_MFA", input.SoftwareTokenMfaSettings]] as const) {
@@ -438,6 +387,6 @@ function setMfa(u: User, input: { SMSMfaSettings?: C.SMSMfaSettings; SoftwareTok
   u.extra.mfa = { enabled: [...enabled], preferred };
 }
 
-function mfaOut(u: User): { PreferredMfaSetting?: string; UserMFASettingList?: string[] } {
+export function mfaOut(u: User): { PreferredMfaSetting?: string; UserMFASettingList?: string[] } {
   return { PreferredMfaSetting: u.extra.mfa?.preferred, UserMFASettingList: u.extra.mfa?.enabled?.length ? u.extra.mfa.enabled : undefined };
 }
