@@ -7,7 +7,7 @@ import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
 import { DEFAULT_PASSWORD_POLICY, Limits, STANDARD_NAMES, STANDARD_SCHEMA, TokenDefaults } from "./constants.js";
 import { invalidParameter, notFound, type ClientDoc, type Core, type PoolDoc } from "./core.js";
-import { forgetPoolKey, newPoolKey } from "./tokens.js";
+import { newPoolKey } from "./tokens.js";
 
 const LEGACY_FLOWS = new Set(["ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"]);
 const ALL_FLOWS = new Set([...LEGACY_FLOWS, "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_AUTH"]);
@@ -132,7 +132,6 @@ export class PoolOperations {
     const pool = this.core.ownPool(ctx, input.UserPoolId);
     if (pool.DeletionProtection === "ACTIVE") throw invalidParameter("The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.");
     this.core.db.deletePool(pool.Id);
-    forgetPoolKey(pool.Id);
     return {};
   }
 

@@ -27,12 +27,11 @@ import { AuthOperations } from "./auth.js";
 import { Core } from "./core.js";
 import { handlePublic } from "./public-endpoints.js";
 import { CognitoStore } from "./store.js";
-import { clearKeyCache } from "./tokens.js";
 
 export class CognitoIdpProvider extends AuthOperations implements CognitoIdpHandlers {
   constructor(private readonly env: ServiceEnv) {
     super(new Core(new CognitoStore(env.store), env));
-    env.store.onReset(() => clearKeyCache());
+    env.store.onReset(() => this.core.db.keys.clear());
   }
 
   /** The public endpoints (JWKS, OpenID configuration, OAuth2); undefined when the path is none of them. */
@@ -42,7 +41,7 @@ export class CognitoIdpProvider extends AuthOperations implements CognitoIdpHand
   }
 
   reset(): void {
-    clearKeyCache();
+    this.core.db.keys.clear();
   }
 }
 

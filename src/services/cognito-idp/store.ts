@@ -43,6 +43,8 @@ const SCHEMA = [
 
 export class CognitoStore {
   readonly s: Record<string, Statement>;
+  /** Key objects of pools by id (tokens.ts): a cache of what the pool rows hold, safe to lose. */
+  readonly keys = new Map<string, unknown>();
 
   constructor(readonly store: Store) {
     store.migrate("cognito-idp", SCHEMA);
@@ -104,5 +106,6 @@ export class CognitoStore {
       }
       this.s.poolDelete!.run(id);
     })();
+    this.keys.delete(id);
   }
 }

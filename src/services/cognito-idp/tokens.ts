@@ -15,9 +15,7 @@ import type { CognitoStore, SessionRow } from "./store.js";
 
 export interface PoolKey { kid: string; privateKey: KeyObject; publicKey: KeyObject; publicJwk: Record<string, unknown> }
 
-/** Key objects by pool id: a cache of what the pool rows hold (safe to lose). */
 const generateKeyPairAsync = promisify(generateKeyPair);
-const keyCache = new Map<string, PoolKey>();
 
 /** A new key pair for a pool, as the JSON its row keeps (made off the event loop: RSA generation takes ~100 ms+). */
 export async function newPoolKey(kid: string): Promise<string> {
@@ -26,7 +24,7 @@ export async function newPoolKey(kid: string): Promise<string> {
 }
 
 export function poolKey(db: CognitoStore, poolId: string): PoolKey {
-  let k = keyCache.get(poolId);
+  let k = db.keys.get(poolId) as PoolKey | undefined;
   if (!k) {
     const row = db.s.poolGet!.get(poolId) as { jwk: string } | undefined;
     if (!row) throw notAuthorized(Messages.badAccessToken);
@@ -35,13 +33,11 @@ export function poolKey(db: CognitoStore, poolId: string): PoolKey {
     const publicKey = createPublicKey(privateKey);
     const pub = publicKey.export({ format: "jwk" }) as Record<string, unknown>;
     k = { kid, privateKey, publicKey, publicJwk: { alg: "RS256", e: pub.e, kid, kty: "RSA", n: pub.n, use: "sig" } };
-    keyCache.set(poolId, k);
+    db.keys.set(poolId, k);
   }
   return k;
 }
 
-export const forgetPoolKey = (poolId: string) => keyCache.delete(poolId);
-export const clearKeyCache = () => keyCache.clear();
 
 export const issuerOf = (endpoint: string, poolId: string) => `${endpoint.replace(/\/+$/, "")}/${poolId}`;
 export const hashToken = (t: string) => createHash("sha256").update(t).digest("hex");
