@@ -130,3 +130,18 @@ test("UpdateUserAttributes: a changed email is unverified and gets a code; Verif
   await s.cognito.send(new VerifyUserAttributeCommand({ AccessToken: t.AccessToken, AttributeName: "email", Code: s.lastCode("mover", "email verification")! }));
   assert.deepEqual([(await attrs()).email, (await attrs()).email_verified], ["new@example.com", "true"]);
 });
+
+test("verifyToken (in process, for API Gateway authorizers): valid ID and access tokens of the pool; others refused", async () => {
+  await s.cognito.send(new SignUpCommand({ ClientId: clientId, Username: "apigw", Password: PASSWORD, UserAttributes: [{ Name: "email", Value: "g@example.com" }] }));
+  await s.cognito.send(new AdminConfirmSignUpCommand({ UserPoolId: poolId, Username: "apigw" }));
+  const t = (await s.cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: "apigw", PASSWORD } }))).AuthenticationResult!;
+  const cognito = (await s.skyport.services.get("cognito-idp")) as { verifyToken(t: string, pools: string[], use?: string): Promise<Record<string, unknown> | undefined> };
+  assert.equal((await cognito.verifyToken(t.IdToken!, [poolId], "id"))?.["cognito:username"], "apigw");
+  assert.equal((await cognito.verifyToken(t.AccessToken!, [poolId], "access"))?.username, "apigw");
+  assert.equal(await cognito.verifyToken(t.AccessToken!, [poolId], "id"), undefined);
+  assert.equal(await cognito.verifyToken(t.IdToken!, ["us-east-1_Other1234"]), undefined);
+  assert.equal(await cognito.verifyToken(`${t.IdToken!.slice(0, -4)}AAAA`, [poolId]), undefined);
+  assert.equal(await cognito.verifyToken("not a jwt", [poolId]), undefined);
+  await s.cognito.send(new GlobalSignOutCommand({ AccessToken: t.AccessToken }));
+  assert.equal(await cognito.verifyToken(t.IdToken!, [poolId]), undefined);
+});

@@ -158,6 +158,35 @@ export class PoolOperations {
     return { MfaConfiguration: pool.MfaConfiguration ?? "OFF", SmsMfaConfiguration: pool.SmsMfaConfigurationStored, SoftwareTokenMfaConfiguration: pool.SoftwareTokenMfaConfigurationStored };
   }
 
+  // ---- tags (user pools are the taggable resource) ------------------------------------------------------
+
+  private poolOfArn(ctx: RequestContext, arn: string): PoolDoc {
+    const m = /^arn:aws:cognito-idp:[a-z0-9-]+:\d{12}:userpool\/(.+)$/.exec(arn);
+    if (!m) throw invalidParameter(`Invalid resource ARN: ${arn}`);
+    return this.core.ownPool(ctx, m[1]!);
+  }
+
+  TagResource(ctx: RequestContext, input: C.TagResourceInput): C.TagResourceOutput {
+    const pool = this.poolOfArn(ctx, input.ResourceArn);
+    pool.UserPoolTags = { ...pool.UserPoolTags, ...input.Tags };
+    if (Object.keys(pool.UserPoolTags).length > 50) throw invalidParameter("A user pool can have at most 50 tags.");
+    this.core.savePool(pool);
+    return {};
+  }
+
+  UntagResource(ctx: RequestContext, input: C.UntagResourceInput): C.UntagResourceOutput {
+    const pool = this.poolOfArn(ctx, input.ResourceArn);
+    const tags = { ...pool.UserPoolTags };
+    for (const k of input.TagKeys) delete tags[k];
+    pool.UserPoolTags = tags;
+    this.core.savePool(pool);
+    return {};
+  }
+
+  ListTagsForResource(ctx: RequestContext, input: C.ListTagsForResourceInput): C.ListTagsForResourceOutput {
+    return { Tags: this.poolOfArn(ctx, input.ResourceArn).UserPoolTags ?? {} };
+  }
+
   // ---- app clients ---------------------------------------------------------------------------------------
 
   CreateUserPoolClient(ctx: RequestContext, input: C.CreateUserPoolClientInput): C.CreateUserPoolClientOutput {

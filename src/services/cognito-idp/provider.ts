@@ -26,7 +26,9 @@ import type { ServiceEnv } from "../host.js";
 import { AuthOperations } from "./auth.js";
 import { Core } from "./core.js";
 import { handlePublic } from "./public-endpoints.js";
+import { ServiceError } from "../../aws/errors.js";
 import { CognitoStore } from "./store.js";
+import { verifyPoolToken } from "./tokens.js";
 
 export class CognitoIdpProvider extends AuthOperations implements CognitoIdpHandlers {
   constructor(private readonly env: ServiceEnv) {
@@ -38,6 +40,21 @@ export class CognitoIdpProvider extends AuthOperations implements CognitoIdpHand
   handlePublic(req: HttpRequest, endpoint: string): Promise<HttpResponse | undefined> {
     const base = { requestId: this.env.ids.uuid(), accountId: "000000000000", region: this.env.config.region, principal: { accessKeyId: "", anonymous: true }, clock: this.env.clock, endpoint };
     return handlePublic(this.core, this.triggers, req, endpoint, base);
+  }
+
+  /**
+   * For API Gateway's COGNITO_USER_POOLS authorizers and HTTP API JWT authorizers, in process: the claims of a
+   * valid token (ID or access, as `use` says) issued by one of `poolIds` — signature, expiry and GlobalSignOut
+   * revocation checked — or undefined.
+   */
+  async verifyToken(token: string, poolIds: readonly string[], use: "access" | "id" | "any" = "any"): Promise<Record<string, unknown> | undefined> {
+    try {
+      const { poolId, claims } = await verifyPoolToken(this.core.db, this.env, token, use);
+      return poolIds.includes(poolId) ? claims : undefined;
+    } catch (e) {
+      if (e instanceof ServiceError) return undefined;
+      throw e;
+    }
   }
 
   reset(): void {
