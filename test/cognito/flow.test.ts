@@ -145,3 +145,12 @@ test("verifyToken (in process, for API Gateway authorizers): valid ID and access
   await s.cognito.send(new GlobalSignOutCommand({ AccessToken: t.AccessToken }));
   assert.equal(await cognito.verifyToken(t.IdToken!, [poolId]), undefined);
 });
+
+test("SignUp: model constraints are checked with Cognito's validation message", async () => {
+  const long = "u".repeat(129);
+  await assert.rejects(s.cognito.send(new SignUpCommand({ ClientId: clientId, Username: long, Password: PASSWORD })), {
+    name: "InvalidParameterException", message: `1 validation error detected: Value '${long}' at 'username' failed to satisfy constraint: Member must have length less than or equal to 128`,
+  });
+  await assert.rejects(s.cognito.send(new SignUpCommand({ ClientId: clientId, Username: "has space", Password: PASSWORD })), { name: "InvalidParameterException", message: /at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern/ });
+  await assert.rejects(s.cognito.send(new SignUpCommand({ ClientId: clientId, Username: "ok", Password: "P".repeat(257) })), { name: "InvalidParameterException", message: "1 validation error detected: Value at 'password' failed to satisfy constraint: Member must have length less than or equal to 256" });
+});

@@ -193,8 +193,12 @@ export class AuthOperations extends SelfServiceOperations {
   }
 }
 
+/** Auth parameters and challenge responses are free-form maps: each value is bounded here before use. */
+const MAX_PARAMETER_LENGTH = 4096;
+
 function required(params: Record<string, string>, name: string): string {
   const v = params[name];
   if (!v) throw invalidParameter(`Missing required parameter ${name}`);
+  if (v.length > MAX_PARAMETER_LENGTH) throw invalidParameter(`${name} is too long.`);
   return v;
 }

@@ -8,6 +8,7 @@ import type { RequestContext } from "../../edge/context.js";
 import { DEFAULT_PASSWORD_POLICY, Limits, STANDARD_NAMES, STANDARD_SCHEMA, TokenDefaults } from "./constants.js";
 import { invalidParameter, notFound, type ClientDoc, type Core, type PoolDoc } from "./core.js";
 import { newPoolKey } from "./tokens.js";
+import { checkFields, Rules } from "./validate.js";
 
 const LEGACY_FLOWS = new Set(["ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"]);
 const ALL_FLOWS = new Set([...LEGACY_FLOWS, "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_AUTH"]);
@@ -65,6 +66,7 @@ export class PoolOperations {
   constructor(protected readonly core: Core) {}
 
   async CreateUserPool(ctx: RequestContext, input: C.CreateUserPoolInput): Promise<C.CreateUserPoolOutput> {
+    checkFields([[input.PoolName, "poolName", Rules.poolName]]);
     if (input.UsernameAttributes?.length && input.AliasAttributes?.length) throw invalidParameter("Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.");
     const now = this.core.env.clock.now();
     const bytes = Buffer.from(this.core.env.ids.hex(9), "hex");
@@ -190,6 +192,7 @@ export class PoolOperations {
   // ---- app clients ---------------------------------------------------------------------------------------
 
   CreateUserPoolClient(ctx: RequestContext, input: C.CreateUserPoolClientInput): C.CreateUserPoolClientOutput {
+    checkFields([[input.ClientName, "clientName", Rules.clientName]]);
     const pool = this.core.ownPool(ctx, input.UserPoolId);
     checkFlows(input.ExplicitAuthFlows);
     const now = this.core.env.clock.now();
@@ -279,6 +282,7 @@ export class PoolOperations {
   }
 
   CreateGroup(ctx: RequestContext, input: C.CreateGroupInput): C.CreateGroupOutput {
+    checkFields([[input.GroupName, "groupName", Rules.groupName]]);
     const pool = this.core.ownPool(ctx, input.UserPoolId);
     if (this.core.db.s.groupGet!.get(pool.Id, input.GroupName)) throw new ServiceError("GroupExistsException", `A group with the name ${input.GroupName} already exists.`);
     const now = this.core.env.clock.now();

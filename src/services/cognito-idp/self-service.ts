@@ -9,6 +9,7 @@ import { ADMIN_SCOPE, Messages } from "./constants.js";
 import { attributeList, invalidParameter, notAuthorized, userNotFound, type PoolDoc, type User } from "./core.js";
 import { checkPassword } from "./srp.js";
 import { verifyAccessToken } from "./tokens.js";
+import { checkFields, Rules } from "./validate.js";
 import { mfaOut, setMfa, UserOperations } from "./users.js";
 
 export class SelfServiceOperations extends UserOperations {
@@ -31,6 +32,7 @@ export class SelfServiceOperations extends UserOperations {
 
   async ChangePassword(_ctx: RequestContext, input: C.ChangePasswordInput): Promise<C.ChangePasswordOutput> {
     const { pool, user } = await this.tokenUser(input.AccessToken);
+    checkFields([[input.PreviousPassword, "previousPassword", Rules.password], [input.ProposedPassword, "proposedPassword", Rules.password]]);
     if (!input.PreviousPassword || !user.secret || !checkPassword(pool.Id, user.username, input.PreviousPassword, user.secret)) throw notAuthorized(Messages.badCredentials);
     this.core.checkPassword(pool, input.ProposedPassword);
     this.setPassword(pool, user, input.ProposedPassword);

@@ -11,6 +11,7 @@ import { invalidParameter, notAuthorized, toUser, userType, type Core, type Pool
 import { matchesFilter, parseFilter } from "./filter.js";
 import { PoolOperations } from "./pools.js";
 import { makeVerifier } from "./srp.js";
+import { checkFields, Rules } from "./validate.js";
 import { triggerAttributes, Triggers } from "./triggers.js";
 
 const EMAIL = /^[^@\s]+@[^@\s]+$/;
@@ -78,6 +79,7 @@ export class UserOperations extends PoolOperations {
   }
 
   async SignUp(ctx: RequestContext, input: C.SignUpInput): Promise<C.SignUpOutput> {
+    checkFields([[input.Username, "username", Rules.username], [input.Password, "password", Rules.password]]);
     const client = this.core.client(input.ClientId);
     const pool = this.core.pool(client.UserPoolId);
     this.core.checkSecretHash(client, input.Username, input.SecretHash);
@@ -122,6 +124,7 @@ export class UserOperations extends PoolOperations {
     this.core.checkSecretHash(client, input.Username, input.SecretHash);
     const u = this.core.user(pool, input.Username);
     if (u.status !== "UNCONFIRMED") throw notAuthorized(`User cannot be confirmed. Current status is ${u.status}`);
+    checkFields([[input.ConfirmationCode, "confirmationCode", Rules.code]]);
     this.core.useCode(u, "signup", input.ConfirmationCode);
     await this.confirm(ctx, pool, u, client.ClientId, input.ClientMetadata, true);
     return {};
@@ -164,6 +167,7 @@ export class UserOperations extends PoolOperations {
     const pool = this.core.pool(client.UserPoolId);
     this.core.checkSecretHash(client, input.Username, input.SecretHash);
     const u = this.core.user(pool, input.Username);
+    checkFields([[input.ConfirmationCode, "confirmationCode", Rules.code], [input.Password, "password", Rules.password]]);
     this.core.useCode(u, "reset", input.ConfirmationCode);
     this.core.checkPassword(pool, input.Password);
     this.setPassword(pool, u, input.Password);
@@ -182,6 +186,7 @@ export class UserOperations extends PoolOperations {
   }
 
   async AdminCreateUser(ctx: RequestContext, input: C.AdminCreateUserInput): Promise<C.AdminCreateUserOutput> {
+    checkFields([[input.Username, "username", Rules.username], [input.TemporaryPassword, "temporaryPassword", Rules.password]]);
     const pool = this.core.ownPool(ctx, input.UserPoolId);
     if (input.MessageAction === "RESEND") {
       const u = this.core.user(pool, input.Username);
@@ -260,6 +265,7 @@ export class UserOperations extends PoolOperations {
 
   AdminSetUserPassword(ctx: RequestContext, input: C.AdminSetUserPasswordInput): C.AdminSetUserPasswordOutput {
     const pool = this.core.ownPool(ctx, input.UserPoolId);
+    checkFields([[input.Password, "password", Rules.password]]);
     const u = this.core.user(pool, input.Username);
     this.core.checkPassword(pool, input.Password);
     this.setPassword(pool, u, input.Password);
