@@ -12,21 +12,25 @@
  * https://cognito-idp.REGION.amazonaws.com. Refresh tokens are opaque strings, not JWEs. The PASSWORD_VERIFIER
  * SECRET_BLOCK is a random key of stored server state, not an encrypted blob.
  *
+ * verifyToken() checks a pool's tokens in process, for API Gateway's Cognito and JWT authorizers.
+ *
  * Known gaps: MFA settings are stored but sign-in never asks for MFA (no SMS_MFA/SOFTWARE_TOKEN_MFA
- * challenges, no AssociateSoftwareToken); CUSTOM_AUTH and USER_AUTH flows, devices, identity providers,
- * domains and the hosted UI (/oauth2/authorize, /login), user import jobs, risk configuration, log delivery,
- * UI customization and tags APIs answer NotImplementedException or InvalidParameterException;
- * preferred_username aliases are not used for sign-in; AttributesRequireVerificationBeforeUpdate is stored, not
- * applied (a changed email takes effect at once, unverified); password history is not kept; DefineAuthChallenge/CreateAuthChallenge/VerifyAuthChallengeResponse,
- * UserMigration and the custom sender triggers are stored and never invoked.
+ * challenges, no AssociateSoftwareToken); CUSTOM_AUTH and USER_AUTH flows answer InvalidParameterException;
+ * devices, identity providers, domains and the hosted UI (/oauth2/authorize, /login), user import jobs, risk
+ * configuration, log delivery and UI customization answer NotImplementedException. preferred_username aliases
+ * are not used for sign-in; AttributesRequireVerificationBeforeUpdate is stored, not applied (a changed email
+ * takes effect at once, unverified); password history is not kept; a Lambda trigger's resource policy is not
+ * checked; DefineAuthChallenge/CreateAuthChallenge/VerifyAuthChallengeResponse, UserMigration and the custom
+ * sender triggers are stored and never invoked. UpdateUserPool resets the password policy, Lambda config, MFA
+ * mode, deletion protection and admin-create-user config when left out (as AWS does), other settings are kept.
  */
 import type { CognitoIdpHandlers } from "../../aws/api/cognito-idp.js";
+import { ServiceError } from "../../aws/errors.js";
 import type { HttpRequest, HttpResponse } from "../../aws/protocol/types.js";
 import type { ServiceEnv } from "../host.js";
 import { AuthOperations } from "./auth.js";
 import { Core } from "./core.js";
 import { handlePublic } from "./public-endpoints.js";
-import { ServiceError } from "../../aws/errors.js";
 import { CognitoStore } from "./store.js";
 import { verifyPoolToken } from "./tokens.js";
 
