@@ -72,3 +72,13 @@ test("AdminCreateUser: a temporary password is logged when Cognito makes one, an
   const r = await p.signIn("invited", temp);
   assert.equal(r.ChallengeName, "NEW_PASSWORD_REQUIRED");
 });
+
+test("InitiateAuth: email (once verified) and preferred_username sign in as aliases when the pool says so", async () => {
+  const p = await pool({ AliasAttributes: ["email", "preferred_username"] });
+  await s.cognito.send(new AdminCreateUserCommand({ UserPoolId: p.id, Username: "aliased", MessageAction: "SUPPRESS", UserAttributes: [{ Name: "email", Value: "alias@example.com" }, { Name: "preferred_username", Value: "Nick" }] }));
+  await s.cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: p.id, Username: "aliased", Password: PASSWORD, Permanent: true }));
+  assert.ok((await p.signIn("nick", PASSWORD)).AuthenticationResult?.IdToken);
+  // An unverified email is no alias yet.
+  await assert.rejects(p.signIn("alias@example.com", PASSWORD), { name: "UserNotFoundException" });
+  await assert.rejects(s.cognito.send(new SignUpCommand({ ClientId: p.clientId, Username: "x@example.com", Password: PASSWORD })), { name: "InvalidParameterException", message: "Username cannot be of email format, since user pool is configured for email alias." });
+});

@@ -17,8 +17,8 @@
  * Known gaps: MFA settings are stored but sign-in never asks for MFA (no SMS_MFA/SOFTWARE_TOKEN_MFA
  * challenges, no AssociateSoftwareToken); CUSTOM_AUTH and USER_AUTH flows answer InvalidParameterException;
  * devices, identity providers, domains and the hosted UI (/oauth2/authorize, /login), user import jobs, risk
- * configuration, log delivery and UI customization answer NotImplementedException. preferred_username aliases
- * are not used for sign-in; AttributesRequireVerificationBeforeUpdate is stored, not applied (a changed email
+ * configuration, log delivery and UI customization answer NotImplementedException. Alias uniqueness is not
+ * enforced (an alias two users share signs in neither); AttributesRequireVerificationBeforeUpdate is stored, not applied (a changed email
  * takes effect at once, unverified); password history is not kept; a Lambda trigger's resource policy is not
  * checked; DefineAuthChallenge/CreateAuthChallenge/VerifyAuthChallengeResponse, UserMigration and the custom
  * sender triggers are stored and never invoked. UpdateUserPool resets the password policy, Lambda config, MFA
