@@ -82,3 +82,21 @@ test("InitiateAuth: email (once verified) and preferred_username sign in as alia
   await assert.rejects(p.signIn("alias@example.com", PASSWORD), { name: "UserNotFoundException" });
   await assert.rejects(s.cognito.send(new SignUpCommand({ ClientId: p.clientId, Username: "x@example.com", Password: PASSWORD })), { name: "InvalidParameterException", message: "Username cannot be of email format, since user pool is configured for email alias." });
 });
+
+test("RespondToAuthChallenge: junk sessions, tokens and parameters answer Cognito's 4xx errors", async () => {
+  const p = await pool({}, { ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] });
+  const { RespondToAuthChallengeCommand, GetUserCommand } = await import("@aws-sdk/client-cognito-identity-provider");
+  const cases: Array<[Promise<unknown>, string]> = [
+    [s.cognito.send(new RespondToAuthChallengeCommand({ ClientId: p.clientId, ChallengeName: "NEW_PASSWORD_REQUIRED", Session: "junk", ChallengeResponses: { USERNAME: "x", NEW_PASSWORD: PASSWORD } })), "NotAuthorizedException"],
+    [s.cognito.send(new RespondToAuthChallengeCommand({ ClientId: p.clientId, ChallengeName: "PASSWORD_VERIFIER", ChallengeResponses: { USERNAME: "x", PASSWORD_CLAIM_SECRET_BLOCK: "abc", TIMESTAMP: "now", PASSWORD_CLAIM_SIGNATURE: "x" } })), "NotAuthorizedException"],
+    [s.cognito.send(new RespondToAuthChallengeCommand({ ClientId: p.clientId, ChallengeName: "SMS_MFA", ChallengeResponses: { USERNAME: "x" } })), "InvalidParameterException"],
+    [s.cognito.send(new GetUserCommand({ AccessToken: "junk.token.here" })), "NotAuthorizedException"],
+    [s.cognito.send(new InitiateAuthCommand({ ClientId: p.clientId, AuthFlow: "USER_SRP_AUTH", AuthParameters: { USERNAME: "nobody", SRP_A: "zz" } })), "UserNotFoundException"],
+    [s.cognito.send(new InitiateAuthCommand({ ClientId: p.clientId, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: "nobody" } })), "UserNotFoundException"],
+    [s.cognito.send(new InitiateAuthCommand({ ClientId: p.clientId, AuthFlow: "REFRESH_TOKEN_AUTH", AuthParameters: { REFRESH_TOKEN: "junk" } })), "NotAuthorizedException"],
+    [s.cognito.send(new InitiateAuthCommand({ ClientId: p.clientId, AuthFlow: "MAGIC" as "USER_PASSWORD_AUTH", AuthParameters: {} })), "InvalidParameterException"],
+    [s.cognito.send(new InitiateAuthCommand({ ClientId: "nosuchclient", AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: {} })), "ResourceNotFoundException"],
+    [s.cognito.send(new ConfirmSignUpCommand({ ClientId: p.clientId, Username: "nobody", ConfirmationCode: "123456" })), "UserNotFoundException"],
+  ];
+  for (const [call, code] of cases) await assert.rejects(call, { name: code });
+});
