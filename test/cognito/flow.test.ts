@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
   AdminConfirmSignUpCommand, AdminGetUserCommand, ChangePasswordCommand, ConfirmSignUpCommand, CreateUserPoolClientCommand, CreateUserPoolCommand,
-  GetUserCommand, GlobalSignOutCommand, InitiateAuthCommand, SignUpCommand,
+  GetUserCommand, GlobalSignOutCommand, UpdateUserAttributesCommand, VerifyUserAttributeCommand, InitiateAuthCommand, SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
 import { startCognitoServer, type CognitoTestServer } from "./helpers.js";
@@ -117,4 +117,40 @@ test("ChangePassword: needs the previous password; the new one signs in", async 
   await s.cognito.send(new ChangePasswordCommand({ AccessToken: t.AccessToken, PreviousPassword: PASSWORD, ProposedPassword: "N3w!Password" }));
   const r = await s.cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: "chg", PASSWORD: "N3w!Password" } }));
   assert.ok(r.AuthenticationResult?.IdToken);
+});
+
+test("UpdateUserAttributes: a changed email is unverified and gets a code; VerifyUserAttribute verifies it", async () => {
+  await s.cognito.send(new SignUpCommand({ ClientId: clientId, Username: "mover", Password: PASSWORD, UserAttributes: [{ Name: "email", Value: "old@example.com" }] }));
+  await s.cognito.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: "mover", ConfirmationCode: s.lastCode("mover")! }));
+  const t = (await s.cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: "mover", PASSWORD } }))).AuthenticationResult!;
+  const r = await s.cognito.send(new UpdateUserAttributesCommand({ AccessToken: t.AccessToken, UserAttributes: [{ Name: "email", Value: "new@example.com" }] }));
+  assert.deepEqual(r.CodeDeliveryDetailsList, [{ Destination: "n***@e***", DeliveryMedium: "EMAIL", AttributeName: "email" }]);
+  const attrs = async () => Object.fromEntries((await s.cognito.send(new GetUserCommand({ AccessToken: t.AccessToken }))).UserAttributes!.map((a) => [a.Name, a.Value]));
+  assert.equal((await attrs()).email_verified, "false");
+  await s.cognito.send(new VerifyUserAttributeCommand({ AccessToken: t.AccessToken, AttributeName: "email", Code: s.lastCode("mover", "email verification")! }));
+  assert.deepEqual([(await attrs()).email, (await attrs()).email_verified], ["new@example.com", "true"]);
+});
+
+test("verifyToken (in process, for API Gateway authorizers): valid ID and access tokens of the pool; others refused", async () => {
+  await s.cognito.send(new SignUpCommand({ ClientId: clientId, Username: "apigw", Password: PASSWORD, UserAttributes: [{ Name: "email", Value: "g@example.com" }] }));
+  await s.cognito.send(new AdminConfirmSignUpCommand({ UserPoolId: poolId, Username: "apigw" }));
+  const t = (await s.cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: "apigw", PASSWORD } }))).AuthenticationResult!;
+  const cognito = (await s.skyport.services.get("cognito-idp")) as { verifyToken(t: string, pools: string[], use?: string): Promise<Record<string, unknown> | undefined> };
+  assert.equal((await cognito.verifyToken(t.IdToken!, [poolId], "id"))?.["cognito:username"], "apigw");
+  assert.equal((await cognito.verifyToken(t.AccessToken!, [poolId], "access"))?.username, "apigw");
+  assert.equal(await cognito.verifyToken(t.AccessToken!, [poolId], "id"), undefined);
+  assert.equal(await cognito.verifyToken(t.IdToken!, ["us-east-1_Other1234"]), undefined);
+  assert.equal(await cognito.verifyToken(`${t.IdToken!.slice(0, -4)}AAAA`, [poolId]), undefined);
+  assert.equal(await cognito.verifyToken("not a jwt", [poolId]), undefined);
+  await s.cognito.send(new GlobalSignOutCommand({ AccessToken: t.AccessToken }));
+  assert.equal(await cognito.verifyToken(t.IdToken!, [poolId]), undefined);
+});
+
+test("SignUp: model constraints are checked with Cognito's validation message", async () => {
+  const long = "u".repeat(129);
+  await assert.rejects(s.cognito.send(new SignUpCommand({ ClientId: clientId, Username: long, Password: PASSWORD })), {
+    name: "InvalidParameterException", message: `1 validation error detected: Value '${long}' at 'username' failed to satisfy constraint: Member must have length less than or equal to 128`,
+  });
+  await assert.rejects(s.cognito.send(new SignUpCommand({ ClientId: clientId, Username: "has space", Password: PASSWORD })), { name: "InvalidParameterException", message: /at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern/ });
+  await assert.rejects(s.cognito.send(new SignUpCommand({ ClientId: clientId, Username: "ok", Password: "P".repeat(257) })), { name: "InvalidParameterException", message: "1 validation error detected: Value at 'password' failed to satisfy constraint: Member must have length less than or equal to 256" });
 });

@@ -84,3 +84,20 @@ test("GET /oauth2/userInfo: the user's attributes for a user access token; 401 w
   assert.equal(refreshed.status, 200);
   assert.ok(((await refreshed.json()) as { id_token: string }).id_token);
 });
+
+test("POST /oauth2/token: malformed requests get OAuth errors, never a 5xx", async () => {
+  const cases: Array<RequestInit> = [
+    form({}),
+    form({ grant_type: "client_credentials" }),
+    form({ grant_type: "client_credentials" }, { Authorization: "Basic !!!not-base64" }),
+    form({ grant_type: "client_credentials", client_id: "nope" }),
+    { method: "POST", headers: { "Content-Type": "application/json" }, body: "{\"grant_type\":1}" },
+    form({ grant_type: "refresh_token", client_id: "x", refresh_token: "y" }),
+  ];
+  for (const init of cases) {
+    const r = await fetch(`${s.endpoint}/oauth2/token`, init);
+    assert.ok(r.status >= 400 && r.status < 500, String(r.status));
+    assert.equal(typeof ((await r.json()) as { error: string }).error, "string");
+  }
+  assert.equal((await fetch(`${s.endpoint}/oauth2/token`)).status, 405);
+});

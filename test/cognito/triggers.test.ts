@@ -78,7 +78,7 @@ test("SignUp: PreSignUp can refuse a sign-up (UserLambdaValidationException) or 
   assert.equal(id.client, clientId);
   assert.equal(id.groups, "[]");
   assert.equal(id.email_verified, undefined);
-  assert.match(String(id.seen), /PreAuthentication_Authentication,PostAuthentication_Authentication,TokenGeneration_Authentication$/);
+  assert.match(String(id.seen), /PreSignUp_SignUp,PostConfirmation_ConfirmSignUp,PreAuthentication_Authentication,PostAuthentication_Authentication,TokenGeneration_Authentication$/);
 });
 
 test("SignUp: CustomMessage shapes the confirmation message; PostConfirmation failing fails the confirmation", async () => {

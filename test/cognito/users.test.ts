@@ -5,7 +5,7 @@ import {
   AdminSetUserPasswordCommand, AdminUpdateUserAttributesCommand, ConfirmForgotPasswordCommand, CreateGroupCommand, CreateUserPoolClientCommand,
   CreateUserPoolCommand, DeleteUserPoolCommand, DescribeUserPoolClientCommand, DescribeUserPoolCommand, ForgotPasswordCommand, GetUserPoolMfaConfigCommand,
   InitiateAuthCommand, ListGroupsCommand, ListUserPoolsCommand, ListUsersCommand, ListUsersInGroupCommand, SetUserPoolMfaConfigCommand, SignUpCommand,
-  UpdateUserPoolCommand, ConfirmSignUpCommand, CreateGroupCommand as CreateGroup2,
+  UpdateUserPoolCommand, ConfirmSignUpCommand, CreateGroupCommand as CreateGroup2, TagResourceCommand, UntagResourceCommand, ListTagsForResourceCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { startCognitoServer, type CognitoTestServer } from "./helpers.js";
 
@@ -144,4 +144,12 @@ test("AdminSetUserPassword: the pool's password policy is enforced", async () =>
   const id = (await s.cognito.send(new CreateUserPoolCommand({ PoolName: "setpw" }))).UserPool!.Id!;
   await s.cognito.send(new AdminCreateUserCommand({ UserPoolId: id, Username: "p", MessageAction: "SUPPRESS" }));
   await assert.rejects(s.cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: id, Username: "p", Password: "short", Permanent: true })), { name: "InvalidPasswordException", message: "Password did not conform with policy: Password not long enough" });
+});
+
+test("TagResource: pool tags are added, listed, removed and shown as UserPoolTags", async () => {
+  const p = (await s.cognito.send(new CreateUserPoolCommand({ PoolName: "tags", UserPoolTags: { a: "1" } }))).UserPool!;
+  await s.cognito.send(new TagResourceCommand({ ResourceArn: p.Arn, Tags: { b: "2" } }));
+  assert.deepEqual((await s.cognito.send(new ListTagsForResourceCommand({ ResourceArn: p.Arn }))).Tags, { a: "1", b: "2" });
+  await s.cognito.send(new UntagResourceCommand({ ResourceArn: p.Arn, TagKeys: ["a"] }));
+  assert.deepEqual((await s.cognito.send(new DescribeUserPoolCommand({ UserPoolId: p.Id }))).UserPool!.UserPoolTags, { b: "2" });
 });

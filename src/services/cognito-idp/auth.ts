@@ -14,7 +14,7 @@ import { checkPassword, claimSignature, parseA, sameSignature, serverB, sessionK
 import type { ChallengeRow, SessionRow } from "./store.js";
 import { hashToken } from "./tokens.js";
 import { triggerAttributes } from "./triggers.js";
-import { UserOperations } from "./users.js";
+import { SelfServiceOperations } from "./self-service.js";
 
 type Flow = "password" | "admin-password" | "srp" | "refresh";
 const FLOWS: Record<string, { flow: Flow; allow: string[]; admin?: boolean }> = {
@@ -28,7 +28,7 @@ const FLOWS: Record<string, { flow: Flow; allow: string[]; admin?: boolean }> = 
 
 interface AuthCall { ctx: RequestContext; pool: PoolDoc; client: ClientDoc; params: Record<string, string>; meta?: Record<string, string>; admin: boolean }
 
-export class AuthOperations extends UserOperations {
+export class AuthOperations extends SelfServiceOperations {
   InitiateAuth(ctx: RequestContext, input: C.InitiateAuthInput): Promise<C.InitiateAuthOutput> {
     const client = this.core.client(input.ClientId);
     return this.initiate({ ctx, pool: this.core.pool(client.UserPoolId), client, params: input.AuthParameters ?? {}, meta: input.ClientMetadata, admin: false }, input.AuthFlow);
@@ -193,8 +193,12 @@ export class AuthOperations extends UserOperations {
   }
 }
 
+/** Auth parameters and challenge responses are free-form maps: each value is bounded here before use. */
+const MAX_PARAMETER_LENGTH = 4096;
+
 function required(params: Record<string, string>, name: string): string {
   const v = params[name];
   if (!v) throw invalidParameter(`Missing required parameter ${name}`);
+  if (v.length > MAX_PARAMETER_LENGTH) throw invalidParameter(`${name} is too long.`);
   return v;
 }

@@ -62,7 +62,7 @@ export class Core {
     return pool.UsernameConfiguration?.CaseSensitive === false ? username.toLowerCase() : username;
   }
 
-  /** A user by username, or by an email/phone that is a username attribute or a verified alias. */
+  /** A user by username, or by an email/phone that is a username attribute or a verified alias, or a preferred_username alias. */
   findUser(pool: PoolDoc, name: string | undefined): User | undefined {
     if (!name) return undefined;
     const row = this.db.s.userGet!.get(pool.Id, this.ukey(pool, name)) as UserRow | undefined;
@@ -75,7 +75,12 @@ export class Core {
       const users = rows.map(toUser).filter((u) => asUsername || u.attrs[`${attr}_verified`] === "true");
       return users.length === 1 ? users[0] : undefined;
     };
-    return via("email") ?? via("phone_number") ?? (this.db.s.userBySub!.get(pool.Id, name) ? toUser(this.db.s.userBySub!.get(pool.Id, name) as UserRow) : undefined);
+    const viaPreferred = (): User | undefined => {
+      if (!pool.AliasAttributes?.includes("preferred_username")) return undefined;
+      const rows = this.db.s.usersByAlias!.all(pool.Id, name.toLowerCase()) as UserRow[];
+      return rows.length === 1 ? toUser(rows[0]!) : undefined;
+    };
+    return via("email") ?? via("phone_number") ?? viaPreferred() ?? (this.db.s.userBySub!.get(pool.Id, name) ? toUser(this.db.s.userBySub!.get(pool.Id, name) as UserRow) : undefined);
   }
 
   user(pool: PoolDoc, name: string | undefined): User {
@@ -88,6 +93,7 @@ export class Core {
     u.modified = this.env.clock.now();
     this.db.s.userPut!.run({
       pool_id: u.poolId, ukey: u.ukey, username: u.username, sub: u.sub, email: u.attrs.email?.toLowerCase() ?? null, phone: u.attrs.phone_number ?? null,
+      alias: u.attrs.preferred_username?.toLowerCase() ?? null,
       status: u.status, enabled: u.enabled ? 1 : 0, created: u.created, modified: u.modified, attrs: JSON.stringify(u.attrs),
       secret: JSON.stringify(u.secret), extra: JSON.stringify(u.extra),
     });

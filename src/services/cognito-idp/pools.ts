@@ -7,7 +7,8 @@ import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
 import { DEFAULT_PASSWORD_POLICY, Limits, STANDARD_NAMES, STANDARD_SCHEMA, TokenDefaults } from "./constants.js";
 import { invalidParameter, notFound, type ClientDoc, type Core, type PoolDoc } from "./core.js";
-import { forgetPoolKey, newPoolKey } from "./tokens.js";
+import { newPoolKey } from "./tokens.js";
+import { checkFields, Rules } from "./validate.js";
 
 const LEGACY_FLOWS = new Set(["ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"]);
 const ALL_FLOWS = new Set([...LEGACY_FLOWS, "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_AUTH"]);
@@ -65,6 +66,7 @@ export class PoolOperations {
   constructor(protected readonly core: Core) {}
 
   async CreateUserPool(ctx: RequestContext, input: C.CreateUserPoolInput): Promise<C.CreateUserPoolOutput> {
+    checkFields([[input.PoolName, "poolName", Rules.poolName]]);
     if (input.UsernameAttributes?.length && input.AliasAttributes?.length) throw invalidParameter("Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.");
     const now = this.core.env.clock.now();
     const bytes = Buffer.from(this.core.env.ids.hex(9), "hex");
@@ -132,7 +134,6 @@ export class PoolOperations {
     const pool = this.core.ownPool(ctx, input.UserPoolId);
     if (pool.DeletionProtection === "ACTIVE") throw invalidParameter("The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.");
     this.core.db.deletePool(pool.Id);
-    forgetPoolKey(pool.Id);
     return {};
   }
 
@@ -159,9 +160,39 @@ export class PoolOperations {
     return { MfaConfiguration: pool.MfaConfiguration ?? "OFF", SmsMfaConfiguration: pool.SmsMfaConfigurationStored, SoftwareTokenMfaConfiguration: pool.SoftwareTokenMfaConfigurationStored };
   }
 
+  // ---- tags (user pools are the taggable resource) ------------------------------------------------------
+
+  private poolOfArn(ctx: RequestContext, arn: string): PoolDoc {
+    const m = /^arn:aws:cognito-idp:[a-z0-9-]+:\d{12}:userpool\/(.+)$/.exec(arn);
+    if (!m) throw invalidParameter(`Invalid resource ARN: ${arn}`);
+    return this.core.ownPool(ctx, m[1]!);
+  }
+
+  TagResource(ctx: RequestContext, input: C.TagResourceInput): C.TagResourceOutput {
+    const pool = this.poolOfArn(ctx, input.ResourceArn);
+    pool.UserPoolTags = { ...pool.UserPoolTags, ...input.Tags };
+    if (Object.keys(pool.UserPoolTags).length > 50) throw invalidParameter("A user pool can have at most 50 tags.");
+    this.core.savePool(pool);
+    return {};
+  }
+
+  UntagResource(ctx: RequestContext, input: C.UntagResourceInput): C.UntagResourceOutput {
+    const pool = this.poolOfArn(ctx, input.ResourceArn);
+    const tags = { ...pool.UserPoolTags };
+    for (const k of input.TagKeys) delete tags[k];
+    pool.UserPoolTags = tags;
+    this.core.savePool(pool);
+    return {};
+  }
+
+  ListTagsForResource(ctx: RequestContext, input: C.ListTagsForResourceInput): C.ListTagsForResourceOutput {
+    return { Tags: this.poolOfArn(ctx, input.ResourceArn).UserPoolTags ?? {} };
+  }
+
   // ---- app clients ---------------------------------------------------------------------------------------
 
   CreateUserPoolClient(ctx: RequestContext, input: C.CreateUserPoolClientInput): C.CreateUserPoolClientOutput {
+    checkFields([[input.ClientName, "clientName", Rules.clientName]]);
     const pool = this.core.ownPool(ctx, input.UserPoolId);
     checkFlows(input.ExplicitAuthFlows);
     const now = this.core.env.clock.now();
@@ -251,6 +282,7 @@ export class PoolOperations {
   }
 
   CreateGroup(ctx: RequestContext, input: C.CreateGroupInput): C.CreateGroupOutput {
+    checkFields([[input.GroupName, "groupName", Rules.groupName]]);
     const pool = this.core.ownPool(ctx, input.UserPoolId);
     if (this.core.db.s.groupGet!.get(pool.Id, input.GroupName)) throw new ServiceError("GroupExistsException", `A group with the name ${input.GroupName} already exists.`);
     const now = this.core.env.clock.now();

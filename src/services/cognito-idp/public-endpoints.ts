@@ -7,17 +7,16 @@
  * On AWS the OAuth endpoints live on the pool's domain (DOMAIN.auth.REGION.amazoncognito.com); here the
  * client id names the pool. Errors are OAuth's ({"error": "invalid_client"}, ...).
  */
+import { timingSafeEqual } from "node:crypto";
 import type { HttpRequest, HttpResponse } from "../../aws/protocol/types.js";
 import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ClientDoc, Core } from "./core.js";
 import { tokenSeconds } from "./pools.js";
-import { issuerOf, jwks, signToken, verifyAccessToken } from "./tokens.js";
+import { hashToken, issuerOf, jwks, signToken, verifyAccessToken } from "./tokens.js";
 import { issueTokens } from "./issue.js";
 import type { Triggers } from "./triggers.js";
 import type { SessionRow } from "./store.js";
-import { hashToken } from "./tokens.js";
-import { timingSafeEqual } from "node:crypto";
 
 export const WELL_KNOWN = /^\/([a-z]{2}(?:-[a-z]+)+-\d_[0-9A-Za-z]+)\/\.well-known\/(jwks\.json|openid-configuration)$/;
 export const OAUTH_PATHS = new Set(["/oauth2/token", "/oauth2/userInfo", "/oauth2/userinfo"]);
@@ -28,6 +27,16 @@ const json = (status: number, body: unknown, extra: Record<string, string> = {})
 const oauthError = (error: string, status = 400) => json(status, { error });
 
 export async function handlePublic(core: Core, triggers: Triggers, req: HttpRequest, endpoint: string, ctxBase: Omit<RequestContext, "service" | "operation">): Promise<HttpResponse | undefined> {
+  try {
+    return await route(core, triggers, req, endpoint, ctxBase);
+  } catch (e) {
+    // A Cognito error on these endpoints is the client's: OAuth's invalid_request, never a 500.
+    if (e instanceof ServiceError) return oauthError("invalid_request");
+    throw e;
+  }
+}
+
+async function route(core: Core, triggers: Triggers, req: HttpRequest, endpoint: string, ctxBase: Omit<RequestContext, "service" | "operation">): Promise<HttpResponse | undefined> {
   const wk = WELL_KNOWN.exec(req.path);
   if (wk) {
     if (req.method !== "GET" && req.method !== "HEAD") return json(405, { message: "Method Not Allowed" });
@@ -111,13 +120,8 @@ async function token(core: Core, triggers: Triggers, req: HttpRequest, ctx: Requ
     if (!s || s.revoked || s.expires < now || s.client_id !== client.ClientId) return oauthError("invalid_grant");
     const u = core.findUser(pool, s.username);
     if (!u || !u.enabled) return oauthError("invalid_grant");
-    try {
-      const r = await issueTokens(ctx, core, triggers, pool, client, u, "TokenGeneration_RefreshTokens", undefined, s);
-      return json(200, { id_token: r.IdToken, access_token: r.AccessToken, expires_in: r.ExpiresIn, token_type: "Bearer" });
-    } catch (e) {
-      if (e instanceof ServiceError) return oauthError("invalid_request");
-      throw e;
-    }
+    const r = await issueTokens(ctx, core, triggers, pool, client, u, "TokenGeneration_RefreshTokens", undefined, s);
+    return json(200, { id_token: r.IdToken, access_token: r.AccessToken, expires_in: r.ExpiresIn, token_type: "Bearer" });
   }
   return oauthError("unsupported_grant_type");
 }

@@ -109,5 +109,8 @@ export function sameSignature(a: string, b: string): boolean {
   return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
 }
 
-/** The TIMESTAMP format the helpers send: "Mon Nov 30 1:02:03"-style is rejected; "Tue Jan 5 09:03:07 UTC 2027" accepted. */
-export const SRP_TIMESTAMP = /^(Sun|Mon|Tue|Wed|Thu|Fri|Sat) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d UTC \d{4}$/;
+/**
+ * The TIMESTAMP the helpers send, "Tue Jan 5 09:03:07 UTC 2027" (AWS parses it as "EEE MMM d HH:mm:ss z yyyy",
+ * which also takes a zero-padded day).
+ */
+export const SRP_TIMESTAMP = /^(Sun|Mon|Tue|Wed|Thu|Fri|Sat) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (0?[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d UTC \d{4}$/;

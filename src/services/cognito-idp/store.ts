@@ -11,7 +11,7 @@ import type { Statement, Store } from "../../store/store.js";
 export interface PoolRow { id: string; account: string; region: string; name: string; created: number; body: string; jwk: string }
 export interface ClientRow { id: string; pool_id: string; name: string; body: string }
 export interface UserRow {
-  pool_id: string; ukey: string; username: string; sub: string; email: string | null; phone: string | null;
+  pool_id: string; ukey: string; username: string; sub: string; email: string | null; phone: string | null; alias?: string | null;
   status: string; enabled: number; created: number; modified: number; attrs: string; secret: string; extra: string;
 }
 export interface SessionRow { origin_jti: string; pool_id: string; username: string; client_id: string; refresh_hash: string; auth_time: number; expires: number; revoked: number }
@@ -39,10 +39,15 @@ const SCHEMA = [
    CREATE TABLE cognito_challenges (session TEXT PRIMARY KEY, pool_id TEXT NOT NULL, client_id TEXT NOT NULL, username TEXT NOT NULL,
      kind TEXT NOT NULL, data TEXT NOT NULL, expires INTEGER NOT NULL);
    CREATE TABLE cognito_resource_servers (pool_id TEXT NOT NULL, identifier TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (pool_id, identifier));`,
+  // preferred_username, case-folded, for pools that sign in with it as an alias.
+  `ALTER TABLE cognito_users ADD COLUMN alias TEXT;
+   CREATE INDEX cognito_users_alias ON cognito_users(pool_id, alias);`,
 ];
 
 export class CognitoStore {
   readonly s: Record<string, Statement>;
+  /** Key objects of pools by id (tokens.ts): a cache of what the pool rows hold, safe to lose. */
+  readonly keys = new Map<string, unknown>();
 
   constructor(readonly store: Store) {
     store.migrate("cognito-idp", SCHEMA);
@@ -61,11 +66,12 @@ export class CognitoStore {
       userBySub: p("SELECT * FROM cognito_users WHERE pool_id = ? AND sub = ?"),
       usersByEmail: p("SELECT * FROM cognito_users WHERE pool_id = ? AND email = ? LIMIT 2"),
       usersByPhone: p("SELECT * FROM cognito_users WHERE pool_id = ? AND phone = ? LIMIT 2"),
+      usersByAlias: p("SELECT * FROM cognito_users WHERE pool_id = ? AND alias = ? LIMIT 2"),
       userList: p("SELECT * FROM cognito_users WHERE pool_id = ? AND ukey > ? ORDER BY ukey"),
       userCount: p("SELECT count(*) AS n FROM cognito_users WHERE pool_id = ?"),
-      userPut: p(`INSERT INTO cognito_users (pool_id, ukey, username, sub, email, phone, status, enabled, created, modified, attrs, secret, extra)
-        VALUES (@pool_id, @ukey, @username, @sub, @email, @phone, @status, @enabled, @created, @modified, @attrs, @secret, @extra)
-        ON CONFLICT(pool_id, ukey) DO UPDATE SET email = excluded.email, phone = excluded.phone, status = excluded.status, enabled = excluded.enabled,
+      userPut: p(`INSERT INTO cognito_users (pool_id, ukey, username, sub, email, phone, alias, status, enabled, created, modified, attrs, secret, extra)
+        VALUES (@pool_id, @ukey, @username, @sub, @email, @phone, @alias, @status, @enabled, @created, @modified, @attrs, @secret, @extra)
+        ON CONFLICT(pool_id, ukey) DO UPDATE SET email = excluded.email, phone = excluded.phone, alias = excluded.alias, status = excluded.status, enabled = excluded.enabled,
         modified = excluded.modified, attrs = excluded.attrs, secret = excluded.secret, extra = excluded.extra`),
       userDelete: p("DELETE FROM cognito_users WHERE pool_id = ? AND ukey = ?"),
       groupGet: p("SELECT * FROM cognito_groups WHERE pool_id = ? AND name = ?"),
@@ -104,5 +110,6 @@ export class CognitoStore {
       }
       this.s.poolDelete!.run(id);
     })();
+    this.keys.delete(id);
   }
 }

@@ -15,9 +15,7 @@ import type { CognitoStore, SessionRow } from "./store.js";
 
 export interface PoolKey { kid: string; privateKey: KeyObject; publicKey: KeyObject; publicJwk: Record<string, unknown> }
 
-/** Key objects by pool id: a cache of what the pool rows hold (safe to lose). */
 const generateKeyPairAsync = promisify(generateKeyPair);
-const keyCache = new Map<string, PoolKey>();
 
 /** A new key pair for a pool, as the JSON its row keeps (made off the event loop: RSA generation takes ~100 ms+). */
 export async function newPoolKey(kid: string): Promise<string> {
@@ -26,22 +24,20 @@ export async function newPoolKey(kid: string): Promise<string> {
 }
 
 export function poolKey(db: CognitoStore, poolId: string): PoolKey {
-  let k = keyCache.get(poolId);
+  let k = db.keys.get(poolId) as PoolKey | undefined;
   if (!k) {
     const row = db.s.poolGet!.get(poolId) as { jwk: string } | undefined;
-    if (!row) throw notAuthorized(Messages.badAccessToken);
+    if (!row?.jwk) throw notAuthorized(Messages.badAccessToken);
     const { kid, jwk } = JSON.parse(row.jwk) as { kid: string; jwk: Record<string, unknown> };
     const privateKey = createPrivateKey({ key: jwk as never, format: "jwk" });
     const publicKey = createPublicKey(privateKey);
     const pub = publicKey.export({ format: "jwk" }) as Record<string, unknown>;
     k = { kid, privateKey, publicKey, publicJwk: { alg: "RS256", e: pub.e, kid, kty: "RSA", n: pub.n, use: "sig" } };
-    keyCache.set(poolId, k);
+    db.keys.set(poolId, k);
   }
   return k;
 }
 
-export const forgetPoolKey = (poolId: string) => keyCache.delete(poolId);
-export const clearKeyCache = () => keyCache.clear();
 
 export const issuerOf = (endpoint: string, poolId: string) => `${endpoint.replace(/\/+$/, "")}/${poolId}`;
 export const hashToken = (t: string) => createHash("sha256").update(t).digest("hex");
@@ -53,6 +49,17 @@ export async function signToken(db: CognitoStore, poolId: string, claims: Record
 
 /** Claims of a valid access token of a pool; NotAuthorizedException otherwise (bad, expired or revoked). */
 export async function verifyAccessToken(db: CognitoStore, env: ServiceEnv, token: string | undefined, scopeNeeded?: string): Promise<{ poolId: string; claims: Record<string, unknown>; session?: SessionRow }> {
+  const r = await verifyPoolToken(db, env, token, "access");
+  if (scopeNeeded && !String(r.claims.scope ?? "").split(" ").includes(scopeNeeded)) throw notAuthorized("Access Token does not have required scopes");
+  return r;
+}
+
+/**
+ * Claims of a valid token of a pool (signature with the pool's key, expiry, token_use, revocation by
+ * GlobalSignOut); NotAuthorizedException otherwise. The pool is the last path segment of the issuer.
+ */
+export async function verifyPoolToken(db: CognitoStore, env: ServiceEnv, token: string | undefined, use: "access" | "id" | "any"): Promise<{ poolId: string; claims: Record<string, unknown>; session?: SessionRow }> {
+  const bad = use === "id" ? "Invalid ID Token" : Messages.badAccessToken;
   let poolId: string;
   try {
     if (!token || token.length > 16384) throw new Error("no token");
@@ -60,21 +67,20 @@ export async function verifyAccessToken(db: CognitoStore, env: ServiceEnv, token
     const iss = String(decodeJwt(token).iss ?? "");
     poolId = iss.slice(iss.lastIndexOf("/") + 1);
   } catch {
-    throw notAuthorized(Messages.badAccessToken);
+    throw notAuthorized(bad);
   }
   const k = poolKey(db, poolId);
   let claims: Record<string, unknown>;
   try {
     ({ payload: claims } = await jwtVerify(token, k.publicKey, { currentDate: new Date(env.clock.now()), algorithms: ["RS256"] }));
   } catch (e) {
-    if ((e as { code?: string }).code === "ERR_JWT_EXPIRED") throw notAuthorized("Access Token has expired");
-    throw notAuthorized(Messages.badAccessToken);
+    if ((e as { code?: string }).code === "ERR_JWT_EXPIRED") throw notAuthorized(use === "id" ? "ID Token has expired" : "Access Token has expired");
+    throw notAuthorized(bad);
   }
-  if (claims.token_use !== "access") throw notAuthorized(Messages.badAccessToken);
-  if (scopeNeeded && !String(claims.scope ?? "").split(" ").includes(scopeNeeded)) throw notAuthorized("Access Token does not have required scopes");
+  if (use !== "any" && claims.token_use !== use) throw notAuthorized(bad);
   const origin = claims.origin_jti as string | undefined;
   const session = origin ? (db.s.sessionGet!.get(origin) as SessionRow | undefined) : undefined;
-  if (session?.revoked) throw notAuthorized(Messages.revokedAccessToken);
+  if (session?.revoked) throw notAuthorized(use === "id" ? "ID Token has been revoked" : Messages.revokedAccessToken);
   return { poolId, claims, session };
 }
 

@@ -40,7 +40,8 @@ export class Triggers {
     const arn = this.arnOf(pool, name);
     if (!arn) return undefined;
     const event = {
-      version: name === "PreTokenGeneration" && pool.LambdaConfig?.PreTokenGenerationConfig ? pool.LambdaConfig.PreTokenGenerationConfig.LambdaVersion.replace(/^V/, "").replace("_", ".") : "1",
+      // PreTokenGenerationConfig.LambdaVersion V2_0 sends event version "2" (and V3_0 "3"); every other event is version "1".
+      version: name === "PreTokenGeneration" ? /^V(\d+)_0$/.exec(pool.LambdaConfig?.PreTokenGenerationConfig?.LambdaVersion ?? "")?.[1] ?? "1" : "1",
       triggerSource: ev.source,
       region: pool.region,
       userPoolId: pool.Id,

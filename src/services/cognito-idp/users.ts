@@ -6,12 +6,12 @@
 import type * as C from "../../aws/api/cognito-idp.js";
 import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
-import { ADMIN_SCOPE, Limits, Messages } from "./constants.js";
-import { attributeList, invalidParameter, notAuthorized, toUser, userNotFound, userType, type Core, type PoolDoc, type User } from "./core.js";
+import { Limits, Messages } from "./constants.js";
+import { invalidParameter, notAuthorized, toUser, userType, type Core, type PoolDoc, type User } from "./core.js";
 import { matchesFilter, parseFilter } from "./filter.js";
 import { PoolOperations } from "./pools.js";
-import { checkPassword, makeVerifier } from "./srp.js";
-import { verifyAccessToken } from "./tokens.js";
+import { makeVerifier } from "./srp.js";
+import { checkFields, Rules } from "./validate.js";
 import { triggerAttributes, Triggers } from "./triggers.js";
 
 const EMAIL = /^[^@\s]+@[^@\s]+$/;
@@ -79,6 +79,7 @@ export class UserOperations extends PoolOperations {
   }
 
   async SignUp(ctx: RequestContext, input: C.SignUpInput): Promise<C.SignUpOutput> {
+    checkFields([[input.Username, "username", Rules.username], [input.Password, "password", Rules.password]]);
     const client = this.core.client(input.ClientId);
     const pool = this.core.pool(client.UserPoolId);
     this.core.checkSecretHash(client, input.Username, input.SecretHash);
@@ -98,8 +99,11 @@ export class UserOperations extends PoolOperations {
     if (pre?.autoVerifyEmail === true && u.attrs.email) u.attrs.email_verified = "true";
     if (pre?.autoVerifyPhone === true && u.attrs.phone_number) u.attrs.phone_number_verified = "true";
     let delivery: C.CodeDeliveryDetails | undefined;
-    if (pre?.autoConfirmUser === true) u.status = "CONFIRMED";
-    else delivery = await this.sendCode(ctx, pool, u, "signup", "CustomMessage_SignUp", "confirmation", client.ClientId, input.ClientMetadata);
+    if (pre?.autoConfirmUser === true) {
+      // An auto-confirmed user reaches PostConfirmation at sign-up, as on AWS.
+      u.status = "CONFIRMED";
+      await this.triggers.run(ctx, pool, "PostConfirmation", u.username, { source: "PostConfirmation_ConfirmSignUp", clientId: client.ClientId, request: { userAttributes: triggerAttributes(u), clientMetadata: input.ClientMetadata ?? {} } });
+    } else delivery = await this.sendCode(ctx, pool, u, "signup", "CustomMessage_SignUp", "confirmation", client.ClientId, input.ClientMetadata);
     this.core.saveUser(u);
     return { UserConfirmed: u.status === "CONFIRMED", UserSub: u.sub, CodeDeliveryDetails: delivery };
   }
@@ -120,6 +124,7 @@ export class UserOperations extends PoolOperations {
     this.core.checkSecretHash(client, input.Username, input.SecretHash);
     const u = this.core.user(pool, input.Username);
     if (u.status !== "UNCONFIRMED") throw notAuthorized(`User cannot be confirmed. Current status is ${u.status}`);
+    checkFields([[input.ConfirmationCode, "confirmationCode", Rules.code]]);
     this.core.useCode(u, "signup", input.ConfirmationCode);
     await this.confirm(ctx, pool, u, client.ClientId, input.ClientMetadata, true);
     return {};
@@ -162,6 +167,7 @@ export class UserOperations extends PoolOperations {
     const pool = this.core.pool(client.UserPoolId);
     this.core.checkSecretHash(client, input.Username, input.SecretHash);
     const u = this.core.user(pool, input.Username);
+    checkFields([[input.ConfirmationCode, "confirmationCode", Rules.code], [input.Password, "password", Rules.password]]);
     this.core.useCode(u, "reset", input.ConfirmationCode);
     this.core.checkPassword(pool, input.Password);
     this.setPassword(pool, u, input.Password);
@@ -180,6 +186,7 @@ export class UserOperations extends PoolOperations {
   }
 
   async AdminCreateUser(ctx: RequestContext, input: C.AdminCreateUserInput): Promise<C.AdminCreateUserOutput> {
+    checkFields([[input.Username, "username", Rules.username], [input.TemporaryPassword, "temporaryPassword", Rules.password]]);
     const pool = this.core.ownPool(ctx, input.UserPoolId);
     if (input.MessageAction === "RESEND") {
       const u = this.core.user(pool, input.Username);
@@ -222,13 +229,13 @@ export class UserOperations extends PoolOperations {
     return {};
   }
 
-  private deleteUser(pool: PoolDoc, u: User): void {
+  protected deleteUser(pool: PoolDoc, u: User): void {
     this.core.db.s.membersDeleteUser!.run(pool.Id, u.username);
     this.core.db.s.sessionsRevokeUser!.run(pool.Id, u.username);
     this.core.db.s.userDelete!.run(pool.Id, u.ukey);
   }
 
-  private updateAttributes(pool: PoolDoc, u: User, attrs: C.UserAttributesShape, admin: boolean): void {
+  protected updateAttributes(pool: PoolDoc, u: User, attrs: C.UserAttributesShape, admin: boolean): void {
     const changes = this.core.checkAttributes(pool, attrs, { admin });
     for (const [k, v] of Object.entries(changes)) {
       if (k === "email" && v !== u.attrs.email && changes.email_verified === undefined) u.attrs.email_verified = "false";
@@ -258,6 +265,7 @@ export class UserOperations extends PoolOperations {
 
   AdminSetUserPassword(ctx: RequestContext, input: C.AdminSetUserPasswordInput): C.AdminSetUserPasswordOutput {
     const pool = this.core.ownPool(ctx, input.UserPoolId);
+    checkFields([[input.Password, "password", Rules.password]]);
     const u = this.core.user(pool, input.Username);
     this.core.checkPassword(pool, input.Password);
     this.setPassword(pool, u, input.Password);
@@ -364,59 +372,6 @@ export class UserOperations extends PoolOperations {
     const groups = this.core.groupsOf(pool, u);
     return { Groups: groups.map((g) => ({ ...g, CreationDate: new Date(g.CreationDate), LastModifiedDate: new Date(g.LastModifiedDate) })) };
   }
-
-  // ---- self-service (access token) -----------------------------------------------------------------------
-
-  /** The user an access token was issued to (NotAuthorizedException when the token is not valid). */
-  protected async tokenUser(token: string): Promise<{ pool: PoolDoc; user: User }> {
-    const { poolId, claims } = await verifyAccessToken(this.core.db, this.core.env, token, ADMIN_SCOPE);
-    const pool = this.core.pool(poolId);
-    const u = this.core.findUser(pool, String(claims.username ?? ""));
-    if (!u) throw userNotFound();
-    if (!u.enabled) throw notAuthorized(Messages.userDisabled);
-    return { pool, user: u };
-  }
-
-  async GetUser(_ctx: RequestContext, input: C.GetUserInput): Promise<C.GetUserOutput> {
-    const { user } = await this.tokenUser(input.AccessToken);
-    return { Username: user.username, UserAttributes: attributeList(user), ...mfaOut(user) };
-  }
-
-  async ChangePassword(_ctx: RequestContext, input: C.ChangePasswordInput): Promise<C.ChangePasswordOutput> {
-    const { pool, user } = await this.tokenUser(input.AccessToken);
-    if (!input.PreviousPassword || !user.secret || !checkPassword(pool.Id, user.username, input.PreviousPassword, user.secret)) throw notAuthorized(Messages.badCredentials);
-    this.core.checkPassword(pool, input.ProposedPassword);
-    this.setPassword(pool, user, input.ProposedPassword);
-    this.core.saveUser(user);
-    return {};
-  }
-
-  async UpdateUserAttributes(_ctx: RequestContext, input: C.UpdateUserAttributesInput): Promise<C.UpdateUserAttributesOutput> {
-    const { pool, user } = await this.tokenUser(input.AccessToken);
-    const verifiedFlags = input.UserAttributes.filter((a) => a.Name.endsWith("_verified"));
-    if (verifiedFlags.length) throw invalidParameter(`Cannot modify the non-mutable attribute ${verifiedFlags[0]!.Name}`);
-    this.updateAttributes(pool, user, input.UserAttributes, false);
-    return {};
-  }
-
-  async DeleteUser(_ctx: RequestContext, input: C.DeleteUserInput): Promise<C.DeleteUserOutput> {
-    const { pool, user } = await this.tokenUser(input.AccessToken);
-    this.deleteUser(pool, user);
-    return {};
-  }
-
-  async GlobalSignOut(_ctx: RequestContext, input: C.GlobalSignOutInput): Promise<C.GlobalSignOutOutput> {
-    const { pool, user } = await this.tokenUser(input.AccessToken);
-    this.core.db.s.sessionsRevokeUser!.run(pool.Id, user.username);
-    return {};
-  }
-
-  async SetUserMFAPreference(_ctx: RequestContext, input: C.SetUserMFAPreferenceInput): Promise<C.SetUserMFAPreferenceOutput> {
-    const { user } = await this.tokenUser(input.AccessToken);
-    setMfa(user, input);
-    this.core.saveUser(user);
-    return {};
-  }
 }
 
 function toMap(list: C.UserAttributesShape | undefined): Record<string, string> {
@@ -425,7 +380,7 @@ function toMap(list: C.UserAttributesShape | undefined): Record<string, string> 
   return out;
 }
 
-function setMfa(u: User, input: { SMSMfaSettings?: C.SMSMfaSettings; SoftwareTokenMfaSettings?: C.SoftwareTokenMfaSettings }): void {
+export function setMfa(u: User, input: { SMSMfaSettings?: C.SMSMfaSettings; SoftwareTokenMfaSettings?: C.SoftwareTokenMfaSettings }): void {
   const enabled = new Set(u.extra.mfa?.enabled ?? []);
   let preferred = u.extra.mfa?.preferred;
   for (const [kind, s] of [["SMS_MFA", input.SMSMfaSettings], ["SOFTWARE_TOKEN_MFA", input.SoftwareTokenMfaSettings]] as const) {
@@ -438,6 +393,6 @@ function setMfa(u: User, input: { SMSMfaSettings?: C.SMSMfaSettings; SoftwareTok
   u.extra.mfa = { enabled: [...enabled], preferred };
 }
 
-function mfaOut(u: User): { PreferredMfaSetting?: string; UserMFASettingList?: string[] } {
+export function mfaOut(u: User): { PreferredMfaSetting?: string; UserMFASettingList?: string[] } {
   return { PreferredMfaSetting: u.extra.mfa?.preferred, UserMFASettingList: u.extra.mfa?.enabled?.length ? u.extra.mfa.enabled : undefined };
 }
