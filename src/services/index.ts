@@ -31,7 +31,7 @@ export const SERVICES: Record<string, ServiceEntry> = {
   batch: { status: "planned" },
   lightsail: { status: "planned" },
   events: { status: "planned" },
-  iam: { status: "planned" },
+  iam: { status: "partial", load: async () => (await import("./iam/provider.js")).createProvider, pendingWork: "SELECT 1 FROM iam_access_keys LIMIT 1" },
   "cognito-idp": { status: "planned" },
   cloudformation: { status: "planned" },
 };
