@@ -18,6 +18,7 @@ import { RestJsonCodec } from "./protocol/rest-json.js";
 import { RestXmlCodec } from "./protocol/rest-xml.js";
 import type { HttpRequest, HttpResponse, ProtocolCodec } from "./protocol/types.js";
 import { parseSigV4, verifySigV4 } from "./sigv4.js";
+import { authorizerFor } from "./authorize.js";
 
 /** Group commit of the store (see Store.openWriteGroup): a response is sent only once its writes are committed. */
 export interface WriteGroup {
@@ -42,6 +43,9 @@ export function codecFor(model: ServiceModel, req: HttpRequest): ProtocolCodec {
   return CODECS[model.protocol];
 }
 
+/** Operations AWS serves without a signature. */
+const UNSIGNED_OPERATIONS = new Set(["sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML"]);
+
 /** Filled in by dispatchAwsRequest for the edge's request log line. */
 export interface DispatchInfo {
   operation: string;
@@ -65,15 +69,18 @@ export async function dispatchAwsRequest(service: string, req: HttpRequest, endp
   };
   if (info) info.requestId = ctx.requestId;
   try {
-    if (env.config.enforceSigV4) {
+    const op = codec.resolveOperation(model, req);
+    // AWS lets AssumeRoleWithWebIdentity/AssumeRoleWithSAML be unsigned: the token is the credential.
+    const unsigned = op instanceof ServiceError ? false : UNSIGNED_OPERATIONS.has(`${service}:${op.name}`);
+    if (env.config.enforceSigV4 && !(unsigned && !sig)) {
       const protocol = codec === CODECS.json ? "json" : model.protocol;
       verifySigV4({ method: req.method, rawPath: req.path, rawQuery: req.rawQuery, headers: req.headers, body: req.body }, sig, protocol, (id) => env.services.credentials.lookup(id), env.clock.now());
     }
-    const op = codec.resolveOperation(model, req);
     if (op instanceof ServiceError) throw op;
     ctx.operation = op.name;
     if (info) info.operation = op.name;
     const input = codec.parseInput(model, op, req);
+    if (env.config.enforceIam && !unsigned) await authorizerFor(env.services).authorize(service, op.name, input, ctx);
     const handler = await env.services.handler(service, op.name);
     if (!handler) throw notImplemented(service, op.name);
     env.writeGroup?.openWriteGroup();

@@ -45,7 +45,7 @@ function principalMatches(spec: unknown, who: TrustPrincipal): boolean {
   return false;
 }
 
-function conditionsHold(cond: unknown, context: Record<string, string | string[] | undefined>): boolean {
+export function conditionsHold(cond: unknown, context: Record<string, string | string[] | undefined>): boolean {
   if (cond === undefined) return true;
   if (!cond || typeof cond !== "object") return false;
   const ctx = new Map(Object.entries(context).map(([k, v]) => [k.toLowerCase(), v]));

@@ -43,6 +43,7 @@ import { handleOversizeRuntimeApi, handleRuntimeApi, RUNTIME_API_PREFIX } from "
 import { LambdaSettingsOps } from "./settings-ops.js";
 import { CODE_PREFIX } from "./code-url.js";
 import type { FunctionRow } from "./store.js";
+import { checkExecutionRole } from "./role-check.js";
 
 /** Code.S3Bucket naming the local-directory mode: Code.S3Key is a directory on the Skyport host, run in place. */
 export const HOT_RELOAD_BUCKET = "hot-reload";
@@ -155,10 +156,11 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
 
   // ---- functions ------------------------------------------------------------------------------------
 
-  CreateFunction(ctx: RequestContext, input: L.CreateFunctionInput): L.CreateFunctionOutput {
+  async CreateFunction(ctx: RequestContext, input: L.CreateFunctionInput): Promise<L.CreateFunctionOutput> {
     parseFunctionName(ctx, input.FunctionName);
     if (input.PackageType === "Image" || input.Code.ImageUri) throw new ServiceError("InvalidParameterValueException", "Skyport runs zip-packaged functions only: container images need a Docker engine.", 400);
     validateSettings({ ...input, Runtime: input.Runtime ?? "" }, true);
+    await checkExecutionRole(this.env.services, input.Role);
     const hotDir = input.Code.S3Bucket === HOT_RELOAD_BUCKET ? checkHotReloadDir(input.Code.S3Key) : undefined;
     if (!input.Code.ZipFile && !hotDir) {
       if (input.Code.S3Bucket) throw new ServiceError("InvalidParameterValueException", `Skyport has no S3 yet: give Code.ZipFile, or Code.S3Bucket "${HOT_RELOAD_BUCKET}" with Code.S3Key an absolute directory on the Skyport host.`, 400);
