@@ -23,7 +23,7 @@ const all = (...actions: string[]): Stmt => ({ Effect: "Allow", Action: actions,
 const reads = (...services: string[]) => services.flatMap((s) => [`${s}:Describe*`, `${s}:Get*`, `${s}:List*`]);
 
 const CATALOGUE: Array<[name: string, path: string, version: string, description: string, statements: Stmt[]]> = [
-  ["AdministratorAccess", "/", "v1", "Provides full access to AWS services and resources.", [all("*")]],
+  ["AdministratorAccess", "/", "v1", "Provides full access to AWS services and resources.", [{ Effect: "Allow", Action: "*", Resource: "*" }]],
   ["PowerUserAccess", "/", "v5", "Provides full access to AWS services and resources, but does not allow management of Users and groups.", [
     { Effect: "Allow", NotAction: ["iam:*", "organizations:*", "account:*"], Resource: "*" },
     all("account:GetAccountInformation", "account:GetPrimaryEmail", "account:ListRegions", "iam:CreateServiceLinkedRole", "iam:DeleteServiceLinkedRole", "iam:ListRoles", "organizations:DescribeOrganization"),
