@@ -11,13 +11,16 @@ export interface Offline extends Started {
   functionName: string;
 }
 
-/** Starts serverless-offline with `handlerSource` (CommonJS, exporting `handler`) on GET /dev/<path>. */
-export async function startServerlessOffline(handlerSource: string, path = "hello"): Promise<Offline> {
+/**
+ * Starts serverless-offline with `handlerSource` (CommonJS, exporting `handler`) on GET /dev/<path>, with
+ * `environment` as the functions' environment variables.
+ */
+export async function startServerlessOffline(handlerSource: string, path = "hello", environment: Record<string, string> = {}): Promise<Offline> {
   const dir = mkdtempSync(join(tmpdir(), "skyport-sls-"));
   writeFileSync(join(dir, "handler.js"), handlerSource);
   writeFileSync(
     join(dir, "serverless.yml"),
-    `service: skyport-bench\nframeworkVersion: "3"\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  region: us-east-1\nplugins:\n  - serverless-offline\nfunctions:\n  hello:\n    handler: handler.handler\n    events:\n      - http:\n          path: ${path}\n          method: get\n`,
+    `service: skyport-bench\nframeworkVersion: "3"\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  region: us-east-1\n${Object.keys(environment).length ? `  environment:\n${Object.entries(environment).map(([k, v]) => `    ${k}: "${v}"\n`).join("")}` : ""}plugins:\n  - serverless-offline\nfunctions:\n  hello:\n    handler: handler.handler\n    events:\n      - http:\n          path: ${path}\n          method: get\n`,
   );
   symlinkSync(join(benchDir, "node_modules"), join(dir, "node_modules"));
   const httpPort = await freePort();

@@ -33,7 +33,10 @@ export function printTable(title: string, rows: Row[], columns: Column[]): strin
       const v = row.values[c.key];
       return v === undefined || Number.isNaN(v) ? "–" : v.toFixed(c.digits ?? 0);
     });
-    lines.push(`| ${row.scenario} | ${row.server} | ${cells.join(" | ")} | ${row.server === "skyport" ? "" : ratios.join(", ")} |`);
+    // A ratio against a system that answered with errors (or while Skyport did) is not a comparison.
+    const failed = (row.values.errors ?? 0) > 0 ? row.server : (sky?.values.errors ?? 0) > 0 ? "skyport" : undefined;
+    const advantage = row.server === "skyport" ? "" : failed ? `no ratio: ${failed} answered errors` : ratios.join(", ");
+    lines.push(`| ${row.scenario} | ${row.server} | ${cells.join(" | ")} | ${advantage} |`);
   }
   const out = lines.join("\n");
   console.log(out);

@@ -110,6 +110,25 @@ export function rssMb(pid: number): number {
   return Math.round(kb / 102.4) / 10;
 }
 
+/**
+ * Proportional set size of a process tree, MB: shared pages (the node binary every environment maps) are
+ * split between the processes sharing them, so the sum is what the tree really costs the machine.
+ */
+export function pssMb(pid: number): number {
+  let kb = 0;
+  const visit = (p: number) => {
+    try {
+      kb += Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, "utf8"))?.[1] ?? 0);
+      const children = readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim();
+      for (const c of children.split(/\s+/).filter(Boolean)) visit(Number(c));
+    } catch {
+      /* gone */
+    }
+  };
+  visit(pid);
+  return Math.round(kb / 102.4) / 10;
+}
+
 /** CPU time (user+system) of a process tree so far, in ms. */
 export function cpuMs(pid: number): number {
   let ticks = 0;

@@ -43,8 +43,10 @@ export function codecFor(model: ServiceModel, req: HttpRequest): ProtocolCodec {
   return CODECS[model.protocol];
 }
 
-/** Operations AWS serves without a signature. */
-const UNSIGNED_OPERATIONS = new Set(["sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML"]);
+function isUnsignedOperation(codec: ProtocolCodec, model: ServiceModel, req: HttpRequest): boolean {
+  const op = codec.resolveOperation(model, req);
+  return !(op instanceof ServiceError) && op.unsigned === true;
+}
 
 /** Filled in by dispatchAwsRequest for the edge's request log line. */
 export interface DispatchInfo {
@@ -69,18 +71,17 @@ export async function dispatchAwsRequest(service: string, req: HttpRequest, endp
   };
   if (info) info.requestId = ctx.requestId;
   try {
-    const op = codec.resolveOperation(model, req);
-    // AWS lets AssumeRoleWithWebIdentity/AssumeRoleWithSAML be unsigned: the token is the credential.
-    const unsigned = op instanceof ServiceError ? false : UNSIGNED_OPERATIONS.has(`${service}:${op.name}`);
-    if (env.config.enforceSigV4 && !(unsigned && !sig)) {
+    // Operations AWS serves unsigned (authtype "none") stay open to unsigned requests; a signature, when sent, is checked.
+    if (env.config.enforceSigV4 && !(sig === undefined && isUnsignedOperation(codec, model, req))) {
       const protocol = codec === CODECS.json ? "json" : model.protocol;
       verifySigV4({ method: req.method, rawPath: req.path, rawQuery: req.rawQuery, headers: req.headers, body: req.body }, sig, protocol, (id) => env.services.credentials.lookup(id), env.clock.now());
     }
+    const op = codec.resolveOperation(model, req);
     if (op instanceof ServiceError) throw op;
     ctx.operation = op.name;
     if (info) info.operation = op.name;
     const input = codec.parseInput(model, op, req);
-    if (env.config.enforceIam && !unsigned) await authorizerFor(env.services).authorize(service, op.name, input, ctx);
+    if (env.config.enforceIam && !(sig === undefined && op.unsigned)) await authorizerFor(env.services).authorize(service, op.name, input, ctx);
     const handler = await env.services.handler(service, op.name);
     if (!handler) throw notImplemented(service, op.name);
     env.writeGroup?.openWriteGroup();

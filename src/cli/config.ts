@@ -4,6 +4,7 @@
  */
 import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
+import { availableParallelism, totalmem } from "node:os";
 import { SkyportError } from "../aws/errors.js";
 import type { LogFormat, LogLevel } from "../core/log.js";
 
@@ -29,10 +30,16 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Lambda: the account's concurrency limit. */
   lambdaAccountConcurrency: number;
+  /** Function environments initialising at once, and the memory all of them may take together (scheduler.ts). */
+  lambdaLimits: { maxStarting: number; memoryBudgetMb: number; estimateMb: number };
+  /** Spare node environments kept ready per class in use. */
+  lambdaSpares: number;
   /** Skyport's state-changing internal routes (/_skyport/reset); off with --no-admin-routes. */
   adminRoutes: boolean;
   /** Lambda: run environments inside bubblewrap ("auto": when bwrap is installed). */
   lambdaSandbox: "auto" | "bubblewrap" | "off";
+  /** Lambda: how long a new function stays Pending and an update InProgress (0: the next event-loop turn). */
+  lambdaStateMs?: number;
   /** DynamoDB: how long a new table stays CREATING (0: ACTIVE at once, the default for tests' sake). */
   dynamodbCreateMs?: number;
 }
@@ -62,7 +69,11 @@ export const OPTIONS: Record<string, OptionSpec> = {
   "shutdown-timeout-seconds": { flag: "shutdown-timeout-seconds", env: "SKYPORT_SHUTDOWN_TIMEOUT_SECONDS", type: "string", default: "30", help: "on SIGTERM/SIGINT, how long invocations in flight may take to finish" },
   "lambda-idle-seconds": { flag: "lambda-idle-seconds", env: "SKYPORT_LAMBDA_IDLE_SECONDS", type: "string", default: "300", help: "how long idle function environments stay warm" },
   "lambda-concurrency": { flag: "lambda-concurrency", env: "SKYPORT_LAMBDA_CONCURRENCY", type: "string", default: "1000", help: "account concurrency limit for functions" },
+  "lambda-max-starting": { flag: "lambda-max-starting", env: "SKYPORT_LAMBDA_MAX_STARTING", type: "string", default: "cores", help: "function environments initialising at once (default: the number of cores); more requests wait" },
+  "lambda-memory-mb": { flag: "lambda-memory-mb", env: "SKYPORT_LAMBDA_MEMORY_MB", type: "string", default: "auto", help: "memory all function environments may take together (measured PSS); default 1/32 of the machine's, 256–1024" },
+  "lambda-spares": { flag: "lambda-spares", env: "SKYPORT_LAMBDA_SPARES", type: "string", default: "1", help: "node environments kept started ahead, per memory size in use, so a cold start skips the runtime's start (0: none)" },
   "lambda-sandbox": { flag: "lambda-sandbox", env: "SKYPORT_LAMBDA_SANDBOX", type: "string", default: "auto", help: "auto | bubblewrap | off: isolate function environments with bubblewrap" },
+  "lambda-state-ms": { flag: "lambda-state-ms", env: "SKYPORT_LAMBDA_STATE_MS", type: "string", default: "0", help: "how long a new function stays Pending and an update InProgress, in milliseconds" },
   "dynamodb-create-seconds": { flag: "dynamodb-create-seconds", env: "SKYPORT_DYNAMODB_CREATE_SECONDS", type: "string", default: "0", help: "how long a new DynamoDB table stays CREATING" },
 };
 
@@ -121,7 +132,15 @@ export function resolveConfig(flags: Record<string, string | boolean | undefined
     lambdaIdleMs: int("lambda-idle-seconds", 0, 86400) * 1000,
     shutdownTimeoutMs: int("shutdown-timeout-seconds", 0, 3600) * 1000,
     lambdaAccountConcurrency: int("lambda-concurrency", 1, 100000),
+    lambdaSpares: int("lambda-spares", 0, 16),
+    lambdaLimits: {
+      maxStarting: raw("lambda-max-starting") === "cores" ? Math.max(1, availableParallelism()) : int("lambda-max-starting", 1, 1024),
+      memoryBudgetMb: raw("lambda-memory-mb") === "auto" ? Math.min(1024, Math.max(256, Math.floor(totalmem() / 32 / 1024 / 1024))) : int("lambda-memory-mb", 64, 1024 * 1024),
+      // A node runtime with the SDK loaded, until the function's own environments are measured.
+      estimateMb: 48,
+    },
     lambdaSandbox: sandbox,
+    lambdaStateMs: int("lambda-state-ms", 0, 600000),
     dynamodbCreateMs: int("dynamodb-create-seconds", 0, 3600) * 1000,
   };
 }

@@ -26,6 +26,8 @@ export interface InternalEnv {
   startedAt: number;
   now(): number;
   startedServices(): string[];
+  /** Details of started services' running work (Lambda environments, queues). */
+  serviceHealth(): Promise<Record<string, Record<string, unknown>>>;
   reset(): Promise<void>;
   /** --no-admin-routes turns the state-changing routes off. */
   adminRoutes: boolean;
@@ -40,8 +42,9 @@ export async function handleInternal(req: InternalRequest, env: InternalEnv): Pr
   const { method, path } = req;
   if (path === "/_skyport/health" && (method === "GET" || method === "HEAD")) {
     const started = new Set(env.startedServices());
+    const details = await env.serviceHealth();
     const services: Record<string, { status: string; started: boolean }> = {};
-    for (const [name, entry] of Object.entries(SERVICES)) services[name] = { status: entry.status, started: started.has(name) };
+    for (const [name, entry] of Object.entries(SERVICES)) services[name] = { status: entry.status, started: started.has(name), ...details[name] };
     return json(200, { status: "running", version: env.version, uptimeSeconds: Math.round((env.now() - env.startedAt) / 1000), services });
   }
   if (path === "/_skyport/reset" && method === "POST") {

@@ -25,6 +25,8 @@ export interface Cgroup {
   oomKilled(): boolean;
   /** Peak memory of the cgroup in bytes (memory.peak / memory.max_usage_in_bytes), when known. */
   peakBytes(): number | undefined;
+  /** The processes in it now. */
+  pids(): number[];
 }
 
 interface Root {
@@ -240,6 +242,9 @@ class EnvCgroup implements Cgroup {
   oomKilled(): boolean {
     const text = read(join(this.dir, this.kind === "v2" ? "memory.events" : "memory.oom_control")) ?? "";
     return Number(/^oom_kill (\d+)/m.exec(text)?.[1] ?? 0) > 0;
+  }
+  pids(): number[] {
+    return pids(this.dir);
   }
   peakBytes(): number | undefined {
     const v = read(join(this.dir, this.kind === "v2" ? "memory.peak" : "memory.max_usage_in_bytes"));

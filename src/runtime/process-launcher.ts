@@ -38,6 +38,11 @@ export interface LaunchedProcess {
   readonly exited: boolean;
   /** Peak memory of the whole environment in MB when its cgroup knows it, else undefined. */
   peakMemoryMb(): number | undefined;
+  /**
+   * Memory the environment's processes take now, MB: their proportional set size (shared pages, such as the
+   * runtime's binary, split between the processes that map them) — undefined once exited.
+   */
+  memoryMb(): number | undefined;
 }
 export interface ProcessLauncher {
   launch(spec: LaunchSpec): LaunchedProcess;
@@ -132,9 +137,47 @@ class LocalProcess implements LaunchedProcess {
       this.child.kill("SIGKILL");
     }
   }
+  memoryMb(): number | undefined {
+    if (this.exited || this.child.pid === undefined) return undefined;
+    const pids = this.cgroup ? this.cgroup.pids() : treePids(this.child.pid);
+    let kb = 0;
+    for (const pid of pids) kb += pssKb(pid);
+    return kb > 0 ? Math.max(1, Math.round(kb / 1024)) : undefined;
+  }
   peakMemoryMb(): number | undefined {
     const bytes = this.exited ? this.peakAtExit : this.cgroup?.peakBytes();
     return bytes === undefined || !Number.isFinite(bytes) ? undefined : Math.round(bytes / (1024 * 1024));
+  }
+}
+
+/** A process and its descendants (from /proc/PID/task/TID/children). */
+function treePids(root: number): number[] {
+  const out: number[] = [];
+  const todo = [root];
+  while (todo.length && out.length < 4096) {
+    const pid = todo.pop()!;
+    out.push(pid);
+    try {
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ")) if (c.trim()) todo.push(Number(c));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** A process's proportional set size in KB (VmRSS where smaps_rollup is not readable), 0 when it is gone. */
+function pssKb(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1] ?? 0);
+  } catch {
+    try {
+      return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+    } catch {
+      return 0;
+    }
   }
 }
 

@@ -63,6 +63,7 @@ export async function startSkyport(config: Config, options: StartOptions = {}): 
       startedAt,
       now: () => clock.now(),
       startedServices: () => services.started(),
+      serviceHealth: () => services.health(),
       reset: async () => {
         store.reset();
         await services.reset();

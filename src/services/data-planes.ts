@@ -41,8 +41,18 @@ export const DATA_PLANES: Array<(services: ServiceHost) => DataPlane> = [
       },
     };
   },
+  // Cognito user pools' public endpoints: /{poolId}/.well-known/{jwks.json,openid-configuration}, /oauth2/{token,userInfo} (unsigned).
+  (services) => ({
+    matches: (_host, path, signed) => !signed && (COGNITO_WELL_KNOWN.test(path) || path.startsWith("/oauth2/")),
+    maxBodyBytes: 64 * 1024,
+    async handle(req, _host, endpoint) {
+      const cognito = (await services.get("cognito-idp")) as { handlePublic(r: typeof req, e: string): Promise<import("../aws/protocol/types.js").HttpResponse | undefined> };
+      return cognito.handlePublic(req, endpoint);
+    },
+  }),
 ];
 
+const COGNITO_WELL_KNOWN = /^\/[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+\/\.well-known\//;
 const LAMBDA_URL_HOST = /^[a-z0-9]{32}\.lambda-url\.[a-z0-9-]+\.localhost(:\d+)?$/i;
 const EXECUTE_HOST = /^[a-z0-9]{10}\.execute-api\.localhost(:\d+)?$/i;
 function isCustomDomainCandidate(host: string): boolean {

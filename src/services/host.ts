@@ -33,6 +33,8 @@ export interface ProviderLifecycle {
   close?(): void | Promise<void>;
   /** Forget in-memory state after the store was wiped (/_skyport/reset). */
   reset?(): void | Promise<void>;
+  /** What /_skyport/health tells about the service's running work (no user data beyond resource names). */
+  health?(): Record<string, unknown>;
 }
 
 export type ProviderFactory = (env: ServiceEnv) => Provider | Promise<Provider>;
@@ -108,6 +110,17 @@ export class ServiceHost {
       }
     }
     return started;
+  }
+
+  /** The health details of every started provider that has some. */
+  async health(): Promise<Record<string, Record<string, unknown>>> {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const [name, p] of this.providers) {
+      const provider = (await p.catch(() => undefined)) as ProviderLifecycle | undefined;
+      const h = provider?.health?.();
+      if (h) out[name] = h;
+    }
+    return out;
   }
 
   /** Services whose provider has been created, and how it went. */

@@ -40,7 +40,7 @@ test("BatchGetItem: more than 100 keys and duplicate keys are refused", async ()
   await rejects(
     ddb.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: Array.from({ length: 101 }, (_, i) => ({ pk: { S: `k${i}` } })) } } })),
     "ValidationException",
-    "Too many items requested for the BatchGetItem call",
+    `1 validation error detected: Value at 'RequestItems.${table}.member.Keys' failed to satisfy constraint: Member must have length less than or equal to 100`,
   );
   await rejects(ddb.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: [{ pk: { S: "a" } }, { pk: { S: "a" } }] } } })), "ValidationException", "Provided list of item keys contains duplicates");
 });

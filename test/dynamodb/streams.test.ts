@@ -109,3 +109,18 @@ test("DescribeStream: a malformed stream ARN is a ValidationException", async ()
     "ResourceNotFoundException",
   );
 });
+
+test("DescribeStream: ShardFilter CHILD_SHARDS lists the children of a shard (none: a stream keeps one shard)", async () => {
+  const name = await createTable(ddb, { StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_IMAGE" } });
+  const arn = (await ddb.send(new DescribeTableCommand({ TableName: name }))).Table!.LatestStreamArn!;
+  const all = await streams.send(new DescribeStreamCommand({ StreamArn: arn }));
+  const shardId = all.StreamDescription!.Shards![0]!.ShardId!;
+  const children = await streams.send(new DescribeStreamCommand({ StreamArn: arn, ShardFilter: { Type: "CHILD_SHARDS", ShardId: shardId } }));
+  assert.deepEqual(children.StreamDescription!.Shards, []);
+  assert.equal(children.StreamDescription!.StreamArn, arn);
+  await rejects(
+    streams.send(new DescribeStreamCommand({ StreamArn: arn, ShardFilter: { Type: "PARENT_SHARDS" as never, ShardId: shardId } })),
+    "ValidationException",
+    "1 validation error detected: Value 'PARENT_SHARDS' at 'shardFilter.type' failed to satisfy constraint: Member must satisfy enum value set: [CHILD_SHARDS]",
+  );
+});

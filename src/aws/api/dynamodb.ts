@@ -124,6 +124,10 @@ export type GlobalSecondaryIndexesShape = Array<{
   Projection: Projection;
   ProvisionedThroughput?: ProvisionedThroughput;
   OnDemandThroughput?: OnDemandThroughput;
+  WarmThroughput?: {
+    ReadUnitsPerSecond?: number;
+    WriteUnitsPerSecond?: number;
+  };
 }>;
 export type ProvisionedThroughput = {
   ReadCapacityUnits: number;
@@ -177,6 +181,11 @@ export type TableDescription = {
     ItemCount?: number;
     IndexArn?: string;
     OnDemandThroughput?: OnDemandThroughput;
+    WarmThroughput?: {
+      ReadUnitsPerSecond?: number;
+      WriteUnitsPerSecond?: number;
+      Status?: string;
+    };
   }>;
   StreamSpecification?: StreamSpecification;
   LatestStreamLabel?: string;
@@ -198,6 +207,11 @@ export type TableDescription = {
   TableClassSummary?: ReplicaTableClassSummary;
   DeletionProtectionEnabled?: boolean;
   OnDemandThroughput?: OnDemandThroughput;
+  WarmThroughput?: {
+    ReadUnitsPerSecond?: number;
+    WriteUnitsPerSecond?: number;
+    Status?: string;
+  };
 };
 export type ShapeS3l = {
   LastIncreaseDateTime?: Date;
@@ -506,6 +520,10 @@ export type CreateTableInput = {
   DeletionProtectionEnabled?: boolean;
   ResourcePolicy?: string;
   OnDemandThroughput?: OnDemandThroughput;
+  WarmThroughput?: {
+    ReadUnitsPerSecond?: number;
+    WriteUnitsPerSecond?: number;
+  };
 };
 export type CreateTableOutput = {
   TableDescription?: TableDescription;
@@ -1096,6 +1114,10 @@ export type UpdateTableInput = {
       IndexName: string;
       ProvisionedThroughput?: ProvisionedThroughput;
       OnDemandThroughput?: OnDemandThroughput;
+      WarmThroughput?: {
+        ReadUnitsPerSecond?: number;
+        WriteUnitsPerSecond?: number;
+      };
     };
     Create?: {
       IndexName: string;
@@ -1103,6 +1125,10 @@ export type UpdateTableInput = {
       Projection: Projection;
       ProvisionedThroughput?: ProvisionedThroughput;
       OnDemandThroughput?: OnDemandThroughput;
+      WarmThroughput?: {
+        ReadUnitsPerSecond?: number;
+        WriteUnitsPerSecond?: number;
+      };
     };
     Delete?: {
       IndexName: string;
@@ -1134,6 +1160,10 @@ export type UpdateTableInput = {
   TableClass?: string;
   DeletionProtectionEnabled?: boolean;
   OnDemandThroughput?: OnDemandThroughput;
+  WarmThroughput?: {
+    ReadUnitsPerSecond?: number;
+    WriteUnitsPerSecond?: number;
+  };
 };
 export type UpdateTableOutput = {
   TableDescription?: TableDescription;

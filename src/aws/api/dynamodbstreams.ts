@@ -19,6 +19,10 @@ export type DescribeStreamInput = {
   StreamArn: string;
   Limit?: number;
   ExclusiveStartShardId?: string;
+  ShardFilter?: {
+    Type?: string;
+    ShardId?: string;
+  };
 };
 export type DescribeStreamOutput = {
   StreamDescription?: {

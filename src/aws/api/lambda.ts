@@ -96,6 +96,7 @@ export type EventSourceMappingConfiguration = {
     ErrorCode?: string;
     Message?: string;
   };
+  EventSourceMappingArn?: string;
 };
 export type ZipFileShape = Uint8Array;
 export type VpcConfig = {

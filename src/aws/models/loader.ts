@@ -43,6 +43,8 @@ export interface Operation {
   /** requestUri with its query part, e.g. "/{Bucket}?uploads". */
   requestUri: string;
   responseCode: number;
+  /** The model's `authtype: "none"`: AWS serves the operation without a signature (Cognito's SignUp, InitiateAuth...). */
+  unsigned?: boolean;
   input?: Shape;
   output?: Shape;
 }
@@ -82,7 +84,7 @@ interface RawShape extends Record<string, unknown> {
 }
 interface RawModel {
   metadata: ServiceMetadata;
-  operations: Record<string, { http?: { method?: string; requestUri?: string; responseCode?: number }; input?: RawShape; output?: RawShape }>;
+  operations: Record<string, { http?: { method?: string; requestUri?: string; responseCode?: number }; authtype?: string; input?: RawShape; output?: RawShape }>;
   shapes: Record<string, RawShape>;
 }
 
@@ -141,6 +143,7 @@ function resolveModel(raw: RawModel): ServiceModel {
       method: op.http?.method ?? "POST",
       requestUri: op.http?.requestUri ?? "/",
       responseCode: op.http?.responseCode ?? 200,
+      unsigned: op.authtype === "none" || undefined,
       input: op.input ? resolve(op.input) : undefined,
       output: op.output ? resolve(op.output) : undefined,
     });

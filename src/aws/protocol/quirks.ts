@@ -58,6 +58,7 @@ const QUIRKS: Record<string, Partial<ServiceQuirks>> = {
   apigateway: { validationErrorCode: "BadRequestException", malformedBodyCode: "BadRequestException", maxBodyBytes: 10 * MB },
   apigatewayv2: { validationErrorCode: "BadRequestException" },
   sts: { validationErrorCode: "ValidationError" },
+  "cognito-idp": { validationErrorCode: "InvalidParameterException" },
   iam: { validationErrorCode: "ValidationError" },
   cloudformation: { validationErrorCode: "ValidationError" },
   cloudwatch: { validationErrorCode: "MissingParameter", maxBodyBytes: 1 * MB },

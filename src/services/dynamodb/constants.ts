@@ -27,6 +27,9 @@ export const Limits = {
   TABLE_MAX_CAPACITY_UNITS: 40_000,
   READ_UNIT_BYTES: 4096,
   WRITE_UNIT_BYTES: 1024,
+  /** Warm throughput of a new table or GSI, in either billing mode ("Understanding DynamoDB warm throughput in different scenarios"). */
+  WARM_READ_UNITS_PER_SECOND: 12_000,
+  WARM_WRITE_UNITS_PER_SECOND: 4_000,
 } as const;
 
 export const TableStatus = { ACTIVE: "ACTIVE", CREATING: "CREATING", UPDATING: "UPDATING", DELETING: "DELETING" } as const;

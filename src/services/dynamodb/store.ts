@@ -30,7 +30,15 @@ export interface IndexMeta {
   nonKeyAttributes?: string[];
   provisioned?: { read: number; write: number };
   onDemand?: { MaxReadRequestUnits?: number; MaxWriteRequestUnits?: number };
+  /** Warm throughput raised by CreateTable/UpdateTable (absent: the default). */
+  warm?: Warm;
   status: string;
+}
+
+/** Warm throughput in read and write units per second. */
+export interface Warm {
+  read: number;
+  write: number;
 }
 
 export interface StreamMeta {
@@ -58,6 +66,8 @@ export interface TableMeta {
   onDemand?: { MaxReadRequestUnits?: number; MaxWriteRequestUnits?: number };
   gsis: IndexMeta[];
   lsis: IndexMeta[];
+  /** Warm throughput raised by CreateTable/UpdateTable (absent: the default). */
+  warm?: Warm;
   nextIid: number;
   stream?: StreamMeta & { enabled: boolean };
   ttl?: { attribute: string; enabled: boolean };

@@ -7,6 +7,7 @@ import type { AttributeValue, CreateTableInput, KeySchema, Projection } from "..
 import { Limits, Messages } from "./constants.js";
 import type { IndexMeta, Item, KeyType, TableMeta } from "./store.js";
 import { encodeKeyValue } from "./operations/deps.js";
+import { raiseWarm } from "./operations/warm.js";
 
 export const validation = (message: string) => new ServiceError("ValidationException", message, 400);
 export const invalid = (detail: string) => validation(`${Messages.INVALID}: ${detail}`);
@@ -206,6 +207,7 @@ export function checkGsi(idx: GsiInput, defs: string[], types: Map<string, KeyTy
     ...proj,
     provisioned: idx.ProvisionedThroughput ? { read: idx.ProvisionedThroughput.ReadCapacityUnits, write: idx.ProvisionedThroughput.WriteCapacityUnits } : undefined,
     onDemand: idx.OnDemandThroughput,
+    warm: raiseWarm(undefined, idx.WarmThroughput),
   };
 }
 
@@ -244,7 +246,7 @@ function checkKeyValue(v: AttributeValue, name: string, type: KeyType, hash: boo
 
 /**
  * Encoded table key of a full item (PutItem, BatchWriteItem, results of UpdateItem), after checking the
- * table and index key attributes. `strict` (BatchWriteItem) reports a missing key as a schema mismatch.
+ * table and index key attributes. `strict` (BatchWriteItem) reports a missing or mistyped key as a schema mismatch.
  */
 export function keyFromItem(meta: TableMeta, item: Item, strict = false): { pk: Buffer; sk: Buffer } {
   const h = item[meta.hashKey];
@@ -253,7 +255,7 @@ export function keyFromItem(meta: TableMeta, item: Item, strict = false): { pk: 
     if (!name) continue;
     if (!v) throw strict ? validation(Messages.KEY_SCHEMA_MISMATCH) : invalid(`Missing the key ${name} in the item`);
     const t = typeOf(v);
-    if (t !== type) throw invalid(`Type mismatch for key ${name} expected: ${type} actual: ${t}`);
+    if (t !== type) throw strict ? validation(Messages.KEY_SCHEMA_MISMATCH) : invalid(`Type mismatch for key ${name} expected: ${type} actual: ${t}`);
   }
   checkKeyValue(h!, meta.hashKey, meta.hashType, true);
   if (r) checkKeyValue(r, meta.rangeKey!, meta.rangeType!, false);

@@ -1,5 +1,5 @@
 /**
- * DynamoDB Streams: ListStreams, DescribeStream, GetShardIterator (TRIM_HORIZON, LATEST,
+ * DynamoDB Streams: ListStreams, DescribeStream (with ShardFilter CHILD_SHARDS), GetShardIterator (TRIM_HORIZON, LATEST,
  * AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER) and GetRecords over the change log the DynamoDB provider
  * writes in the same transaction as each item. Records are kept 24 hours; iterators expire after 15
  * minutes. Lambda event source mappings read through env.services.call("dynamodbstreams", "GetRecords").
@@ -80,6 +80,9 @@ export class DynamoDbStreamsProvider implements api.DynamodbstreamsHandlers {
   }
 
   async DescribeStream(ctx: RequestContext, input: api.DescribeStreamInput): Promise<api.DescribeStreamOutput> {
+    const filterType = input.ShardFilter?.Type;
+    if (filterType !== undefined && filterType !== "CHILD_SHARDS")
+      throw validation(constraintMessage([`Value '${filterType}' at 'shardFilter.type' failed to satisfy constraint: Member must satisfy enum value set: [CHILD_SHARDS]`]));
     const { log, row } = await this.stream(ctx, input.StreamArn);
     const range = log.range(row.arn);
     const meta = ((await this.env.services.get("dynamodb")!) as DynamoDbProvider).d.store.getTable(row.account, row.region, row.table_name);
@@ -90,7 +93,10 @@ export class DynamoDbStreamsProvider implements api.DynamodbstreamsHandlers {
       StartingSequenceNumber: formatSequence(range.first ?? log.lastSequence() + 1),
     };
     if (row.disabled !== null) seqRange.EndingSequenceNumber = formatSequence(range.last ?? log.lastSequence());
-    const shards = input.ExclusiveStartShardId && input.ExclusiveStartShardId >= row.shard_id ? [] : [{ ShardId: row.shard_id, SequenceNumberRange: seqRange }];
+    let shards = input.ExclusiveStartShardId && input.ExclusiveStartShardId >= row.shard_id ? [] : [{ ShardId: row.shard_id, SequenceNumberRange: seqRange }];
+    // CHILD_SHARDS lists the shards whose parent is ShardFilter.ShardId; a Skyport stream's one shard has no
+    // parent, so no shard is anyone's child.
+    if (filterType) shards = shards.filter((s) => "ParentShardId" in s && s.ParentShardId === input.ShardFilter!.ShardId);
     return {
       StreamDescription: {
         StreamArn: row.arn,

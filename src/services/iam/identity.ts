@@ -4,11 +4,11 @@
  * it, a managed policy's document, an OIDC provider by issuer. Identities are cached per access key and
  * dropped whenever IAM state changes (the store's generation).
  */
-import type { CallerIdentity, IdentitySource } from "../../aws/policy/types.js";
+import { principalMatches, type TrustPrincipal } from "../../aws/policy/evaluate.js";
+import type { CallerIdentity, ConditionValue, IdentitySource } from "../../aws/policy/types.js";
 import type { SessionCredentials } from "../../aws/credentials.js";
 import { IamAccount } from "./account.js";
 import type { GroupEntity, OidcEntity, RoleEntity, UserEntity } from "./model.js";
-import { trustAllows, type TrustPrincipal } from "./trust.js";
 
 const ALLOW_ALL = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] });
 const ROLE_ARN = /^arn:aws[\w-]*:iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/;
@@ -121,8 +121,8 @@ export class IamIdentity extends IamAccount implements IdentitySource {
   }
 
   /** Whether the role's trust policy lets `who` perform `action` (sts:AssumeRole, …WithWebIdentity, sts:TagSession). */
-  trusts(role: RoleEntity, who: TrustPrincipal, action: string, context: Record<string, string | string[] | undefined> = {}): boolean {
-    return trustAllows(role.trust, who, action, context);
+  trusts(role: RoleEntity, who: TrustPrincipal, action: string, context: Record<string, ConditionValue> = {}): boolean {
+    return principalMatches(role.trust, who, action, context);
   }
 
   /** Records that a role was used (GetRole's RoleLastUsed). Not counted as a state change. */

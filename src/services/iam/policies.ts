@@ -46,7 +46,7 @@ export class IamPolicies extends IamUsers {
     const a = ctx.accountId;
     const name = checkName(input.PolicyName, "policyName", Limits.POLICY_NAME_MAX);
     const path = checkPath(input.Path);
-    const doc = checkPolicyDocument(input.PolicyDocument, "identity", Limits.MANAGED_POLICY_CHARS);
+    const doc = checkPolicyDocument(input.PolicyDocument, "identity", "managed");
     if (this.store.get(a, "policy", name)) throw alreadyExists(`A policy called ${name} already exists. Duplicate names are not allowed.`);
     const now = this.now();
     const p: PolicyEntity = { name, path, id: this.newId("policy"), arn: this.arn(a, "policy", path, name), created: now, updated: now, description: input.Description, tags: mergeTags([], input.Tags), defaultVersion: "v1", versions: [{ id: "v1", document: doc, created: now }], nextVersion: 2 };
@@ -86,7 +86,7 @@ export class IamPolicies extends IamUsers {
   CreatePolicyVersion(ctx: RequestContext, input: In<"CreatePolicyVersion">): Out<"CreatePolicyVersion"> {
     const a = ctx.accountId;
     const p = this.local(a, input.PolicyArn);
-    const doc = checkPolicyDocument(input.PolicyDocument, "identity", Limits.MANAGED_POLICY_CHARS);
+    const doc = checkPolicyDocument(input.PolicyDocument, "identity", "managed");
     if (p.versions.length >= Limits.POLICY_VERSIONS_MAX) throw limitExceeded(`A managed policy can have up to ${Limits.POLICY_VERSIONS_MAX} versions. Before you create a new version, you must delete an existing version.`);
     const now = this.now();
     const v = { id: `v${p.nextVersion++}`, document: doc, created: now };

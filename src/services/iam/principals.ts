@@ -23,7 +23,7 @@ export class IamPrincipals extends IamBase {
     checkName(name, NAME_MEMBER[kind], kind === "group" ? Limits.GROUP_NAME_MAX : Limits.NAME_MAX);
     checkName(policyName, "policyName", Limits.POLICY_NAME_MAX);
     const e = this.principal(account, kind, name);
-    checkPolicyDocument(doc, "identity", INLINE_MAX[kind]);
+    checkPolicyDocument(doc, "identity", kind, e.name);
     const others = Object.entries(e.inline).filter(([n]) => n !== policyName);
     const total = others.reduce((n, [, d]) => n + d.replace(/\s/g, "").length, 0) + doc.replace(/\s/g, "").length;
     if (total > INLINE_MAX[kind]) throw limitExceeded(`Maximum policy size of ${INLINE_MAX[kind]} bytes exceeded for ${kind} ${e.name}`);

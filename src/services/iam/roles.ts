@@ -49,7 +49,7 @@ export class IamRoles extends IamPrincipals {
     const a = ctx.accountId;
     const name = checkName(input.RoleName, "roleName", Limits.ROLE_NAME_MAX);
     const path = checkPath(input.Path);
-    const trust = checkPolicyDocument(input.AssumeRolePolicyDocument, "trust", Limits.TRUST_POLICY_CHARS);
+    const trust = checkPolicyDocument(input.AssumeRolePolicyDocument, "trust", "trust");
     const maxSession = checkMaxSession(input.MaxSessionDuration);
     if (input.Description !== undefined && input.Description.length > 1000) throw invalidInput("Description is too long.");
     if (input.PermissionsBoundary !== undefined) this.attachable(a, input.PermissionsBoundary);
@@ -100,7 +100,7 @@ export class IamRoles extends IamPrincipals {
   UpdateAssumeRolePolicy(ctx: RequestContext, input: In<"UpdateAssumeRolePolicy">): Out<"UpdateAssumeRolePolicy"> {
     const r = this.role(ctx.accountId, input.RoleName);
     if (r.serviceLinked) throw unmodifiable(r.name);
-    r.trust = checkPolicyDocument(input.PolicyDocument, "trust", Limits.TRUST_POLICY_CHARS);
+    r.trust = checkPolicyDocument(input.PolicyDocument, "trust", "trust");
     this.save(ctx.accountId, "role", r);
     return {};
   }

@@ -3,6 +3,7 @@
  * policy documents (structure and size), session durations.
  */
 import { ServiceError } from "../../aws/errors.js";
+import { checkPolicySize, parsePolicyDocument, type PolicyQuota } from "../../aws/policy/validate.js";
 import { Limits } from "./constants.js";
 
 export const noSuchEntity = (message: string) => new ServiceError("NoSuchEntity", message, 404);
@@ -46,49 +47,15 @@ export function mergeTags(existing: Array<{ Key: string; Value: string }>, added
   return out;
 }
 
-interface Statement {
-  Effect?: unknown;
-  Action?: unknown;
-  NotAction?: unknown;
-  Resource?: unknown;
-  NotResource?: unknown;
-  Principal?: unknown;
-  NotPrincipal?: unknown;
-}
-
 /**
- * Checks a policy document as IAM does before storing it, and returns it as given (IAM keeps the caller's text).
- * `kind`: "identity" (managed and inline policies: no Principal, Resource required) or "trust" (a role's
- * AssumeRolePolicyDocument: Principal required, no Resource needed).
+ * Checks a policy document as IAM does before storing it (size quota, then grammar — src/aws/policy/validate.ts)
+ * and returns it as given (IAM keeps the caller's text). "identity": managed and inline policies; "trust": a
+ * role's AssumeRolePolicyDocument.
  */
-export function checkPolicyDocument(doc: string | undefined, kind: "identity" | "trust", maxChars: number): string {
+export function checkPolicyDocument(doc: string | undefined, kind: "identity" | "trust", quota: PolicyQuota, entityName = ""): string {
   const text = doc ?? "";
-  const size = text.replace(/\s/g, "").length; // IAM counts the document without white space
-  if (size > maxChars) throw limitExceeded(`Cannot exceed quota for ${kind === "trust" ? "ACLSizePerRole" : "PolicySize"}: ${maxChars}`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw malformed("This policy contains invalid Json");
-  }
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw malformed("Syntax errors in policy.");
-  const p = parsed as { Version?: unknown; Statement?: unknown };
-  if (p.Version !== undefined && p.Version !== "2012-10-17" && p.Version !== "2008-10-17") throw malformed("The policy must contain a valid version string");
-  if (p.Statement === undefined) throw malformed("Syntax errors in policy.");
-  const statements = (Array.isArray(p.Statement) ? p.Statement : [p.Statement]) as Statement[];
-  if (statements.length === 0) throw malformed("Syntax errors in policy.");
-  for (const s of statements) {
-    if (!s || typeof s !== "object") throw malformed("Syntax errors in policy.");
-    if (s.Effect !== "Allow" && s.Effect !== "Deny") throw malformed("Syntax errors in policy.");
-    if (s.Action === undefined && s.NotAction === undefined) throw malformed("Policy statement must contain actions.");
-    if (kind === "identity") {
-      if (s.Principal !== undefined || s.NotPrincipal !== undefined) throw malformed("Policy document should not specify a principal.");
-      if (s.Resource === undefined && s.NotResource === undefined) throw malformed("Policy statement must contain resources.");
-    } else {
-      if (s.Principal === undefined && s.NotPrincipal === undefined) throw malformed("Missing required field Principal");
-      if (s.Resource !== undefined || s.NotResource !== undefined) throw malformed("Has prohibited field Resource");
-    }
-  }
+  checkPolicySize(text, quota, entityName);
+  parsePolicyDocument(text, kind);
   return text;
 }
 

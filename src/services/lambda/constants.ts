@@ -59,5 +59,4 @@ export const Messages = {
   badZip: "Could not unzip uploaded file. Please check your file, then try to upload again.",
   zipTooLarge: "Request must be smaller than 69905067 bytes for the CreateFunction operation",
   throttled: "Rate Exceeded.",
-  pending: (state: string) => `The operation cannot be performed at this time. The function is currently in the following state: ${state}`,
 } as const;

@@ -15,7 +15,7 @@ import type { Logger } from "../../core/log.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { Store } from "../../store/store.js";
 import type { ServiceHost } from "../host.js";
-import { matchesAny, type Pattern } from "./filter-criteria.js";
+import { matchesAny, parseFilters } from "./filter-criteria.js";
 
 const POLL_MS = 100;
 const MIGRATION = `CREATE TABLE lambda_event_sources (uuid TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, config TEXT NOT NULL, checkpoints TEXT NOT NULL DEFAULT '{}')`;
@@ -61,6 +61,7 @@ export class EventSourcePoller {
   private row(r: { uuid: string; account: string; region: string; config: string; checkpoints: string }): Mapping {
     const config = JSON.parse(r.config) as L.EventSourceMappingConfiguration;
     if (typeof config.LastModified === "string") config.LastModified = new Date(config.LastModified);
+    config.EventSourceMappingArn ??= mappingArn({ accountId: r.account, region: r.region }, r.uuid); // mappings stored before the ARN was kept
     return { uuid: r.uuid, account: r.account, region: r.region, config, checkpoints: JSON.parse(r.checkpoints) as Record<string, string> };
   }
 
@@ -84,14 +85,7 @@ export class EventSourcePoller {
     if (!input.StartingPosition || !["TRIM_HORIZON", "LATEST"].includes(input.StartingPosition)) throw new ServiceError("InvalidParameterValueException", "1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null", 400);
     const batch = input.BatchSize ?? 100;
     if (batch < 1 || batch > 10000) throw new ServiceError("InvalidParameterValueException", `BatchSize must be between 1 and 10000 for DynamoDB streams.`, 400);
-    const filters = (input.FilterCriteria?.Filters ?? []).map((f) => {
-      try {
-        return JSON.parse(f.Pattern ?? "{}") as Pattern;
-      } catch {
-        throw new ServiceError("InvalidParameterValueException", `Invalid filter pattern definition.`, 400);
-      }
-    });
-    void filters;
+    parseFilters(input.FilterCriteria?.Filters);
     const description = (await this.services.call<{ StreamDescription?: { Shards?: Array<{ ShardId?: string }> } }>("dynamodbstreams", "DescribeStream", ctx, { StreamArn: arn })).StreamDescription;
     const checkpoints: Record<string, string> = {};
     if (input.StartingPosition === "LATEST") {
@@ -102,7 +96,7 @@ export class EventSourcePoller {
     }
     const uuid = this.ids.uuid();
     const config: L.EventSourceMappingConfiguration = {
-      UUID: uuid, StartingPosition: input.StartingPosition, BatchSize: batch, MaximumBatchingWindowInSeconds: input.MaximumBatchingWindowInSeconds ?? 0,
+      UUID: uuid, EventSourceMappingArn: mappingArn(ctx, uuid), StartingPosition: input.StartingPosition, BatchSize: batch, MaximumBatchingWindowInSeconds: input.MaximumBatchingWindowInSeconds ?? 0,
       ParallelizationFactor: input.ParallelizationFactor ?? 1, EventSourceArn: arn, FilterCriteria: input.FilterCriteria, FunctionArn: functionArn,
       LastModified: new Date(this.clock.now()), LastProcessingResult: "No records processed", State: input.Enabled === false ? "Disabled" : "Enabled",
       StateTransitionReason: "User action", DestinationConfig: input.DestinationConfig ?? { OnFailure: {} }, MaximumRecordAgeInSeconds: input.MaximumRecordAgeInSeconds ?? -1,
@@ -118,7 +112,10 @@ export class EventSourcePoller {
     const c = m.config;
     if (input.BatchSize !== undefined) c.BatchSize = input.BatchSize;
     if (input.Enabled !== undefined) c.State = input.Enabled ? "Enabled" : "Disabled";
-    if (input.FilterCriteria !== undefined) c.FilterCriteria = input.FilterCriteria;
+    if (input.FilterCriteria !== undefined) {
+      parseFilters(input.FilterCriteria.Filters);
+      c.FilterCriteria = input.FilterCriteria;
+    }
     if (input.MaximumRetryAttempts !== undefined) c.MaximumRetryAttempts = input.MaximumRetryAttempts;
     if (input.BisectBatchOnFunctionError !== undefined) c.BisectBatchOnFunctionError = input.BisectBatchOnFunctionError;
     if (input.MaximumBatchingWindowInSeconds !== undefined) c.MaximumBatchingWindowInSeconds = input.MaximumBatchingWindowInSeconds;
@@ -164,7 +161,7 @@ export class EventSourcePoller {
     const ctx = this.ctxFor(m.account, m.region);
     const arn = m.config.EventSourceArn!;
     const shards = (await this.services.call<{ StreamDescription?: { Shards?: Array<{ ShardId?: string }> } }>("dynamodbstreams", "DescribeStream", ctx, { StreamArn: arn })).StreamDescription?.Shards ?? [];
-    const filters = (m.config.FilterCriteria?.Filters ?? []).map((f) => JSON.parse(f.Pattern ?? "{}") as Pattern);
+    const filters = parseFilters(m.config.FilterCriteria?.Filters);
     const recordShape = loadModel("dynamodbstreams").operations.get("GetRecords")!.output!.members!.Records!.member!;
     for (const shard of shards) {
       const shardId = shard.ShardId!;
@@ -200,7 +197,7 @@ export class EventSourcePoller {
   private async deliver(ctx: RequestContext, m: Mapping, events: Array<Record<string, unknown>>): Promise<boolean> {
     const maxRetries = m.config.MaximumRetryAttempts ?? -1;
     const attempt = async (batch: Array<Record<string, unknown>>, retriesLeft: number): Promise<boolean> => {
-      const r = await this.invoke(ctx, m.config.FunctionArn!, Buffer.from(JSON.stringify({ Records: batch })));
+      const r = await this.invoke(ctx, m.config.FunctionArn!, lambdaEvent(batch));
       if (!r.failed) return true;
       if (m.config.BisectBatchOnFunctionError && batch.length > 1) {
         const half = Math.ceil(batch.length / 2);
@@ -219,6 +216,17 @@ export class EventSourcePoller {
   close(): void {
     clearInterval(this.timer);
   }
+}
+
+const mappingArn = (ctx: { accountId: string; region: string }, uuid: string) => `arn:aws:lambda:${ctx.region}:${ctx.accountId}:event-source-mapping:${uuid}`;
+
+/**
+ * The event a batch is delivered as. Lambda writes ApproximateCreationDateTime as a floating-point number of
+ * seconds (1678831218.0): JSON.stringify drops the ".0" of a whole number, so it is put back. Only the stream
+ * record's own member can match — attribute values inside images are typed maps ({"S": ...}), never bare numbers.
+ */
+export function lambdaEvent(batch: Array<Record<string, unknown>>): Buffer {
+  return Buffer.from(JSON.stringify({ Records: batch }).replace(/"ApproximateCreationDateTime":(-?\d+)(?=[,}])/g, '"ApproximateCreationDateTime":$1.0'));
 }
 
 /** A stream record as Lambda's DynamoDB event carries it (userIdentity keys in lower camel case). */

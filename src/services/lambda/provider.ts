@@ -10,18 +10,26 @@
  * place; a change under it retires warm environments, so the next invoke runs the new code.
  * Layers (layers.ts) are extracted once and put on NODE_PATH / PYTHONPATH / PATH as the runtimes look for them.
  * Asynchronous invocation settings (event-invoke-config.ts): retries and Lambda destinations.
+ * Function operations (function-ops.ts) with AWS's states (states.ts): Pending → Active on creation, InProgress →
+ * Successful on updates, lasting --lambda-state-ms; Invoke while Pending and updates while InProgress are refused.
  * Environments run inside bubblewrap when it is installed (--lambda-sandbox; runtime/sandbox.ts): an unprivileged
  * uid, no capabilities, a seccomp filter, code read-only at /var/task, the provided SDK at /var/runtime/node_modules,
  * layers at /opt, a private /tmp and pid namespace, nothing else of the host but /usr and a minimal /etc.
+ * Stored and returned (config-ops.ts): provisioned concurrency (READY at once; environments are not pre-started
+ * yet — provisionedConfigs() is the hook), recursion config (not acted on: Skyport detects no loops), code signing
+ * configs (Enforce refuses every deployment: nothing is signed without AWS Signer), layer version permissions
+ * (stored; layers of other accounts are not served). Aliases route AdditionalVersionWeights (aliases.ts).
  * Gaps against AWS: SQS/SNS/EventBridge destinations, other event sources,
- * code signing, container images and S3 code locations answer NotImplementedException. MemorySize is a cgroup
+ * container images and S3 code locations answer NotImplementedException or InvalidParameterValueException;
+ * Max Memory Used is the cgroup's peak, which misses the runtime's cached code pages (memory.ts has the
+ * process-tree figure, not wired yet: runtime/ is the lead's). MemorySize is a cgroup
  * memory limit where Skyport can create cgroups (runtime/cgroup.ts), else only the node heap limit; sandboxed
  * /tmp is a tmpfs, so its contents count against MemorySize.
- * Deliberate differences: environments are host processes (sandboxed when possible); Runtime API and code download
+ * Deliberate differences: an invoke during an update (InProgress) runs the new code at once (AWS runs the previous
+ * code until the update completes); environments are host processes (sandboxed when possible); Runtime API and code download
  * are served on Skyport's port under /_aws/.
  */
-import { existsSync, statSync, watch, type FSWatcher } from "node:fs";
-import { isAbsolute } from "node:path";
+import { join } from "node:path";
 import type * as L from "../../aws/api/lambda.js";
 import { authenticateSigV4 } from "../../aws/authenticate.js";
 import { ServiceError } from "../../aws/errors.js";
@@ -30,43 +38,34 @@ import type { RequestContext } from "../../edge/context.js";
 import { LocalProcessLauncher } from "../../runtime/process-launcher.js";
 import { sandboxSupport } from "../../runtime/sandbox.js";
 import type { ServiceEnv } from "../host.js";
-import { checkZip, describeZip, extractCode, NO_ARCHIVE, type ZipArchive } from "./code.js";
 import { Limits, Messages, RUNTIMES } from "./constants.js";
-import { functionArn, lastModified, notFound, parseFunctionName, validateSettings } from "./functions.js";
+import { functionArn, parseFunctionName } from "./functions.js";
 import { EventSourcePoller } from "./event-sources.js";
 import { destinationRecord } from "./event-invoke-config.js";
 import { LogBatcher } from "./logs.js";
 import { serveFunctionUrl } from "./url-data-plane.js";
 import { blueprint } from "./runtime/blueprint.js";
+import { EnvironmentReporter } from "./runtime/env-report.js";
 import { EnvironmentManager, ThrottledError, type InvocationResult } from "./runtime/environments.js";
 import { handleOversizeRuntimeApi, handleRuntimeApi, RUNTIME_API_PREFIX } from "./runtime/runtime-api.js";
-import { LambdaSettingsOps } from "./settings-ops.js";
+import { LambdaFunctionOps } from "./function-ops.js";
+import { StateText } from "./states.js";
 import { CODE_PREFIX } from "./code-url.js";
 import type { FunctionRow } from "./store.js";
-import { checkExecutionRole } from "./role-check.js";
 
-/** Code.S3Bucket naming the local-directory mode: Code.S3Key is a directory on the Skyport host, run in place. */
-export const HOT_RELOAD_BUCKET = "hot-reload";
-
-function checkHotReloadDir(key: string | undefined): string {
-  if (!key || !isAbsolute(key) || !existsSync(key) || !statSync(key).isDirectory()) {
-    throw new ServiceError("InvalidParameterValueException", `With Code.S3Bucket "${HOT_RELOAD_BUCKET}", Code.S3Key must be an absolute path to a directory on the Skyport host (got ${JSON.stringify(key ?? null)}).`, 400);
-  }
-  return key;
-}
 const ASYNC_POLL_MS = 50;
 /** An environment's credentials outlive any environment (they are revoked when it stops). */
 const ENVIRONMENT_CREDENTIALS_TTL_MS = 7 * 24 * 3600_000;
 const RETRY_DELAYS_MS = [60_000, 120_000];
 const THROTTLE_RETRY_MS = 200;
 
-export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandlers {
+export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandlers {
   readonly envs: EnvironmentManager;
   private readonly logs: LogBatcher;
   private readonly asyncTimer: NodeJS.Timeout;
+  private readonly reporter: EnvironmentReporter;
   private asyncBusy = false;
   readonly eventSources: EventSourcePoller;
-  private readonly watchers = new Map<string, FSWatcher>();
   /** Environments run inside bubblewrap (--lambda-sandbox auto when bwrap is installed, or bubblewrap). */
   readonly sandbox: boolean;
 
@@ -81,6 +80,9 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
       ids: env.ids,
       idleMs: env.config.lambdaIdleMs,
       accountLimit: env.config.lambdaAccountConcurrency,
+      spares: env.config.lambdaSpares ?? 0,
+      sparesDir: join(env.config.dataDir, "lambda", "spares"),
+      limits: env.config.lambdaLimits,
       runtimeApiBase: () => `${env.services.localEndpoint.replace(/^http:\/\//, "")}${RUNTIME_API_PREFIX.slice(0, -1)}`,
       logSink: (bp, stream, lines) => this.logs.add(bp, stream, lines),
       credentials: {
@@ -91,6 +93,7 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
         revoke: (c) => env.services.credentials.revoke(c.accessKeyId),
       },
     });
+    this.reporter = new EnvironmentReporter(this.envs, env.config.lambdaLimits, env.log);
     this.asyncTimer = setInterval(() => void this.drainAsync(), ASYNC_POLL_MS);
     this.asyncTimer.unref();
 
@@ -154,162 +157,11 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
     return this.eventSources.delete(ctx, input.UUID);
   }
 
-  // ---- functions ------------------------------------------------------------------------------------
-
-  async CreateFunction(ctx: RequestContext, input: L.CreateFunctionInput): Promise<L.CreateFunctionOutput> {
-    parseFunctionName(ctx, input.FunctionName);
-    if (input.PackageType === "Image" || input.Code.ImageUri) throw new ServiceError("InvalidParameterValueException", "Skyport runs zip-packaged functions only: container images need a Docker engine.", 400);
-    validateSettings({ ...input, Runtime: input.Runtime ?? "" }, true);
-    await checkExecutionRole(this.env.services, input.Role);
-    const hotDir = input.Code.S3Bucket === HOT_RELOAD_BUCKET ? checkHotReloadDir(input.Code.S3Key) : undefined;
-    if (!input.Code.ZipFile && !hotDir) {
-      if (input.Code.S3Bucket) throw new ServiceError("InvalidParameterValueException", `Skyport has no S3 yet: give Code.ZipFile, or Code.S3Bucket "${HOT_RELOAD_BUCKET}" with Code.S3Key an absolute directory on the Skyport host.`, 400);
-      throw new ServiceError("InvalidParameterValueException", "Please provide a source for function code.", 400);
-    }
-    const name = input.FunctionName.includes(":") ? parseFunctionName(ctx, input.FunctionName).name : input.FunctionName;
-    if (this.store.getFunction(ctx.accountId, ctx.region, name, "$LATEST")) throw new ServiceError("ResourceConflictException", Messages.functionExists(name), 409);
-    const zip = hotDir ? Buffer.alloc(0) : Buffer.from(input.Code.ZipFile!);
-    const files = hotDir ? NO_ARCHIVE : checkZip(zip);
-    const info = hotDir ? { ...describeZip(Buffer.from(hotDir)), hex: "hot-reload", size: 0 } : describeZip(zip);
-    const blob = hotDir ? `dir:${hotDir}` : this.env.store.blobs.put(zip);
-    const now = ctx.clock.now();
-    const config: L.FunctionConfiguration = {
-      FunctionName: name,
-      FunctionArn: functionArn(ctx, name),
-      Runtime: input.Runtime,
-      Role: input.Role,
-      Handler: input.Handler,
-      CodeSize: info.size,
-      Description: input.Description ?? "",
-      Timeout: input.Timeout ?? Limits.DEFAULT_TIMEOUT_SEC,
-      MemorySize: input.MemorySize ?? Limits.DEFAULT_MEMORY_MB,
-      LastModified: lastModified(now),
-      CodeSha256: info.sha256,
-      Version: "$LATEST",
-      Environment: input.Environment?.Variables ? { Variables: input.Environment.Variables } : undefined,
-      Layers: this.layers.resolve(ctx, input.Layers),
-      TracingConfig: { Mode: input.TracingConfig?.Mode ?? "PassThrough" },
-      RevisionId: this.env.ids.uuid(),
-      State: "Pending",
-      StateReason: "The function is being created.",
-      StateReasonCode: "Creating",
-      LastUpdateStatus: "Successful",
-      PackageType: "Zip",
-      Architectures: input.Architectures ?? ["x86_64"],
-      EphemeralStorage: { Size: input.EphemeralStorage?.Size ?? 512 },
-      SnapStart: { ApplyOn: "None", OptimizationStatus: "Off" },
-      LoggingConfig: { LogFormat: "Text", LogGroup: `/aws/lambda/${name}` },
-    };
-    this.store.putFunction(ctx.accountId, ctx.region, name, "$LATEST", { config, codeHex: info.hex, codeBlob: blob });
-    if (input.Tags) this.store.putMeta(ctx.accountId, ctx.region, name, { ...this.store.getMeta(ctx.accountId, ctx.region, name), tags: input.Tags });
-    // Pending → Active once the code is unpacked where environments run it.
-    setImmediate(() => this.activate(ctx, name, info, files));
-    if (hotDir) this.watchHotReload(`${ctx.accountId}:${ctx.region}:${name}`, hotDir);
-    let out = config;
-    if (input.Publish) out = this.publish(ctx, name, undefined);
-    return out;
-  }
-
-  private activate(ctx: RequestContext, name: string, info: ReturnType<typeof describeZip>, files: ZipArchive): void {
-    const row = this.store.getFunction(ctx.accountId, ctx.region, name, "$LATEST");
-    if (!row || row.codeHex !== info.hex) return;
-    try {
-      if (!row.codeBlob.startsWith("dir:")) extractCode(this.codeRoot, info, () => files);
-      row.config = { ...row.config, State: "Active", StateReason: undefined, StateReasonCode: undefined };
-    } catch (e) {
-      row.config = { ...row.config, State: "Failed", StateReason: (e as Error).message, StateReasonCode: "InvalidZipFileException" };
-    }
-    this.env.store.openWriteGroup();
-    this.store.putFunction(ctx.accountId, ctx.region, name, "$LATEST", row);
-  }
-
-  GetFunction(ctx: RequestContext, input: L.GetFunctionInput): L.GetFunctionOutput {
-    const { row, name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
-    const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
-    return {
-      Configuration: row.config,
-      Code: row.codeBlob.startsWith("dir:") ? { RepositoryType: "S3" } : { RepositoryType: "S3", Location: this.codeUrls.sign(ctx.endpoint, row.codeBlob, ctx.clock.now()) },
-      Tags: Object.keys(meta.tags).length ? meta.tags : undefined,
-      Concurrency: meta.reserved !== null ? { ReservedConcurrentExecutions: meta.reserved } : undefined,
-    };
-  }
-
-  GetFunctionConfiguration(ctx: RequestContext, input: L.GetFunctionConfigurationInput): L.GetFunctionConfigurationOutput {
-    return this.resolve(ctx, input.FunctionName, input.Qualifier).row.config;
-  }
-
-  ListFunctions(ctx: RequestContext, input: L.ListFunctionsInput): L.ListFunctionsOutput {
-    const max = Math.min(input.MaxItems ?? Limits.LIST_MAX_ITEMS, Limits.LIST_MAX_ITEMS);
-    if (max < 1) throw new ServiceError("ValidationException", `1 validation error detected: Value '${input.MaxItems}' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1`, 400);
-    const after = input.Marker ? Buffer.from(input.Marker, "base64").toString("utf8") : "";
-    const page = this.store.listLatest(ctx.accountId, ctx.region, after, max + 1);
-    const more = page.length > max;
-    const items = page.slice(0, max);
-    return { Functions: items, NextMarker: more ? Buffer.from(items[items.length - 1]!.FunctionName!).toString("base64") : undefined };
-  }
-
-  DeleteFunction(ctx: RequestContext, input: L.DeleteFunctionInput): Record<string, never> {
-    const ref = parseFunctionName(ctx, input.FunctionName, input.Qualifier);
-    if (!this.store.getFunction(ctx.accountId, ctx.region, ref.name, "$LATEST")) throw notFound(ctx, ref.name);
-    if (ref.qualifier && ref.qualifier !== "$LATEST") {
-      if (!this.store.getFunction(ctx.accountId, ctx.region, ref.name, ref.qualifier)) throw notFound(ctx, ref.name, ref.qualifier);
-      this.store.deleteVersion(ctx.accountId, ctx.region, ref.name, ref.qualifier);
-    } else {
-      this.store.deleteFunction(ctx.accountId, ctx.region, ref.name);
-      this.envs.drain(this.poolKey(ctx, ref.name));
-      this.eventSources.deleteForFunction(ctx.accountId, ctx.region, functionArn(ctx, ref.name));
-      this.urls.deleteForFunction(ctx.accountId, ctx.region, ref.name);
-      this.watchers.get(this.poolKey(ctx, ref.name))?.close();
-      this.watchers.delete(this.poolKey(ctx, ref.name));
-    }
-    return {};
-  }
-
-  UpdateFunctionCode(ctx: RequestContext, input: L.UpdateFunctionCodeInput): L.UpdateFunctionCodeOutput {
-    const { row, name } = this.resolve(ctx, input.FunctionName);
-    if (!input.ZipFile) throw new ServiceError("InvalidParameterValueException", "Please provide a source for function code.", 400);
-    const zip = Buffer.from(input.ZipFile);
-    const files = checkZip(zip);
-    const info = describeZip(zip);
-    const blob = this.env.store.blobs.put(zip);
-    extractCode(this.codeRoot, info, () => files);
-    row.config = { ...row.config, CodeSha256: info.sha256, CodeSize: info.size, LastModified: lastModified(ctx.clock.now()), RevisionId: this.env.ids.uuid(), LastUpdateStatus: "Successful" };
-    this.store.putFunction(ctx.accountId, ctx.region, name, "$LATEST", { ...row, codeHex: info.hex, codeBlob: blob });
-    this.envs.drain(this.poolKey(ctx, name), this.envKey(row.config, info.hex));
-    return input.Publish ? this.publish(ctx, name, undefined) : row.config;
-  }
-
-  UpdateFunctionConfiguration(ctx: RequestContext, input: L.UpdateFunctionConfigurationInput): L.UpdateFunctionConfigurationOutput {
-    const { row, name } = this.resolve(ctx, input.FunctionName);
-    validateSettings(input, false);
-    if (input.RevisionId && input.RevisionId !== row.config.RevisionId) throw new ServiceError("PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id", 412);
-    const c = row.config;
-    const next: L.FunctionConfiguration = {
-      ...c,
-      Runtime: input.Runtime ?? c.Runtime,
-      Role: input.Role ?? c.Role,
-      Handler: input.Handler ?? c.Handler,
-      Description: input.Description ?? c.Description,
-      Timeout: input.Timeout ?? c.Timeout,
-      MemorySize: input.MemorySize ?? c.MemorySize,
-      Environment: input.Environment ? { Variables: input.Environment.Variables ?? {} } : c.Environment,
-      EphemeralStorage: input.EphemeralStorage ?? c.EphemeralStorage,
-      Layers: input.Layers ? this.layers.resolve(ctx, input.Layers) : c.Layers,
-      TracingConfig: input.TracingConfig ? { Mode: input.TracingConfig.Mode } : c.TracingConfig,
-      LastModified: lastModified(ctx.clock.now()),
-      RevisionId: this.env.ids.uuid(),
-      LastUpdateStatus: "Successful",
-    };
-    this.store.putFunction(ctx.accountId, ctx.region, name, "$LATEST", { ...row, config: next });
-    this.envs.drain(this.poolKey(ctx, name), this.envKey(next, row.codeHex));
-    return next;
-  }
-
   // ---- invoke ---------------------------------------------------------------------------------------
 
   async Invoke(ctx: RequestContext, input: L.InvokeInput): Promise<L.InvokeOutput> {
     const { row, name, version } = this.resolve(ctx, input.FunctionName, input.Qualifier, true);
-    if (row.config.State !== "Active") throw new ServiceError("ResourceConflictException", Messages.pending(row.config.State ?? "Pending"), 409, true, { Type: "User" });
+    if (row.config.State !== "Active") throw new ServiceError("ResourceConflictException", StateText.pending(row.config.State ?? "Pending"), 409, true, { Type: "User" });
     // No payload (or an empty one) reaches the handler as {} (AWS's behaviour).
     const payload = input.Payload?.length ? Buffer.from(input.Payload) : Buffer.from("{}");
     const type = input.InvocationType ?? "RequestResponse";
@@ -317,7 +169,9 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
     if (type === "Event") {
       if (payload.length > Limits.MAX_ASYNC_PAYLOAD_BYTES) throw new ServiceError("RequestEntityTooLargeException", `Request must be smaller than ${Limits.MAX_ASYNC_PAYLOAD_BYTES} bytes for the InvokeFunction operation`, 413);
       checkJson(payload);
-      this.store.enqueue(ctx.accountId, ctx.region, functionArn(ctx, name, version === "$LATEST" ? undefined : version), this.env.ids.uuid(), payload, ctx.clock.now());
+      // Queued under the qualifier invoked (an alias stays an alias: its invoke settings and routing apply when it runs).
+      const q = parseFunctionName(ctx, input.FunctionName, input.Qualifier).qualifier;
+      this.store.enqueue(ctx.accountId, ctx.region, functionArn(ctx, name, q === "$LATEST" ? undefined : q), this.env.ids.uuid(), payload, ctx.clock.now());
       return { StatusCode: 202 };
     }
     if (type !== "RequestResponse") throw new ServiceError("InvalidParameterValueException", `Unsupported InvocationType: ${type}`, 400);
@@ -360,12 +214,9 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
     }
   }
 
-  private envKey(c: L.FunctionConfiguration, codeHex: string): string {
-    return `${codeHex}:${c.RevisionId}`;
-  }
-
-  private poolKey(ctx: RequestContext, name: string): string {
-    return `${ctx.accountId}:${ctx.region}:${name}`;
+  protected onFunctionDeleted(ctx: RequestContext, name: string): void {
+    this.eventSources.deleteForFunction(ctx.accountId, ctx.region, functionArn(ctx, name));
+    this.urls.deleteForFunction(ctx.accountId, ctx.region, name);
   }
 
   // ---- async invocations ----------------------------------------------------------------------------
@@ -378,13 +229,14 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
       for (const job of this.store.due(now)) {
         const ctx = this.internalCtx(job.account, job.region);
         const m = /function:([^:]+)(?::(.+))?$/.exec(job.function_arn)!;
-        const name = m[1]!;
-        const version = m[2] ?? "$LATEST";
-        const row = this.store.getFunction(job.account, job.region, name, version);
-        if (!row) {
-          this.store.dequeue(job.id);
+        let target: ReturnType<LambdaProvider["resolve"]>;
+        try {
+          target = this.resolve(ctx, job.function_arn, undefined, true);
+        } catch {
+          this.store.dequeue(job.id); // the function, version or alias is gone
           continue;
         }
+        const { name, version, row } = target;
         const settings = this.invokeConfigs.get(job.account, job.region, name, m[2] ?? "$LATEST") ?? (m[2] ? undefined : this.invokeConfigs.get(job.account, job.region, name, ""));
         const maxRetries = settings?.MaximumRetryAttempts ?? Limits.ASYNC_RETRIES;
         // Mark the attempt before running so a crash of the server does not retry it forever.
@@ -438,22 +290,6 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
 
   // ---- lifecycle ------------------------------------------------------------------------------------
 
-  /** Hot reload: any change under the directory retires the function's warm environments. */
-  private watchHotReload(poolKey: string, dir: string): void {
-    this.watchers.get(poolKey)?.close();
-    let pending: NodeJS.Timeout | undefined;
-    try {
-      const w = watch(dir, { recursive: true }, () => {
-        clearTimeout(pending);
-        pending = setTimeout(() => this.envs.drain(poolKey), 50);
-      });
-      w.unref();
-      this.watchers.set(poolKey, w);
-    } catch (e) {
-      this.env.log.warn(`lambda: cannot watch ${dir} for changes`, e);
-    }
-  }
-
   /**
    * Graceful shutdown: takes no new background work, lets the invocations in flight finish (their Runtime API
    * calls and their calls back to Skyport still work) until `deadline`, then flushes their logs.
@@ -467,9 +303,13 @@ export class LambdaProvider extends LambdaSettingsOps implements L.LambdaHandler
     await this.logs.flush();
   }
 
+  health(): Record<string, unknown> {
+    return this.reporter.health();
+  }
+
   async close(): Promise<void> {
-    for (const w of this.watchers.values()) w.close();
-    this.watchers.clear();
+    this.reporter.close();
+    this.closeFunctionOps();
     clearInterval(this.asyncTimer);
     this.eventSources.close();
     this.envs.killAll();

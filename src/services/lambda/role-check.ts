@@ -12,7 +12,7 @@ export async function checkExecutionRole(services: ServiceHost, roleArn: string 
   const iam = (await services.get("iam")) as IamProvider | undefined;
   if (!iam) return;
   const role = iam.roleByArn(roleArn);
-  if (!role || !iam.trusts(role, { service: "lambda.amazonaws.com" }, "sts:AssumeRole")) {
+  if (!role || !iam.trusts(role, { Service: "lambda.amazonaws.com" }, "sts:AssumeRole")) {
     throw new ServiceError("InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda.", 400);
   }
 }

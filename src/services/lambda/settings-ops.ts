@@ -16,6 +16,8 @@ import { CodeUrlSigner } from "./code-url.js";
 import { Layers } from "./layers.js";
 import { FunctionUrls } from "./urls.js";
 import { functionArn, notFound, parseFunctionName, versionConfig } from "./functions.js";
+import { checkRouting, routeAlias } from "./aliases.js";
+import { checkSettled } from "./states.js";
 import { LambdaStore, type AliasRow, type FunctionRow } from "./store.js";
 
 export abstract class LambdaSettingsOps {
@@ -74,14 +76,19 @@ export abstract class LambdaSettingsOps {
   // ---- asynchronous invocation settings (retries, destinations) ----------------------------------------
 
   PutFunctionEventInvokeConfig(ctx: RequestContext, input: L.PutFunctionEventInvokeConfigInput): L.PutFunctionEventInvokeConfigOutput {
-    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
-    const config = { LastModified: new Date(ctx.clock.now()), FunctionArn: functionArn(ctx, name, input.Qualifier ?? "$LATEST"), MaximumRetryAttempts: input.MaximumRetryAttempts, MaximumEventAgeInSeconds: input.MaximumEventAgeInSeconds, DestinationConfig: input.DestinationConfig ?? { OnSuccess: {}, OnFailure: {} } };
-    return this.invokeConfigs.put(ctx.accountId, ctx.region, name, input.Qualifier ?? "$LATEST", config);
+    const { name, q } = this.invokeConfigTarget(ctx, input.FunctionName, input.Qualifier);
+    const config = { LastModified: new Date(ctx.clock.now()), FunctionArn: functionArn(ctx, name, q), MaximumRetryAttempts: input.MaximumRetryAttempts, MaximumEventAgeInSeconds: input.MaximumEventAgeInSeconds, DestinationConfig: input.DestinationConfig ?? { OnSuccess: {}, OnFailure: {} } };
+    return this.invokeConfigs.put(ctx.accountId, ctx.region, name, q, config);
+  }
+
+  /** The function and qualifier (version, alias or $LATEST; from Qualifier or the ARN) an invoke config belongs to. */
+  private invokeConfigTarget(ctx: RequestContext, fn: string, qualifier?: string): { name: string; q: string } {
+    const { name } = this.resolve(ctx, fn, qualifier);
+    return { name, q: parseFunctionName(ctx, fn, qualifier).qualifier ?? "$LATEST" };
   }
 
   UpdateFunctionEventInvokeConfig(ctx: RequestContext, input: L.UpdateFunctionEventInvokeConfigInput): L.UpdateFunctionEventInvokeConfigOutput {
-    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
-    const q = input.Qualifier ?? "$LATEST";
+    const { name, q } = this.invokeConfigTarget(ctx, input.FunctionName, input.Qualifier);
     const current = this.invokeConfigs.get(ctx.accountId, ctx.region, name, q);
     if (!current) throw new ServiceError("ResourceNotFoundException", `The function ${functionArn(ctx, name, q)} doesn't have an EventInvokeConfig`, 404);
     const next = { ...current, LastModified: new Date(ctx.clock.now()), MaximumRetryAttempts: input.MaximumRetryAttempts ?? current.MaximumRetryAttempts, MaximumEventAgeInSeconds: input.MaximumEventAgeInSeconds ?? current.MaximumEventAgeInSeconds, DestinationConfig: input.DestinationConfig ?? current.DestinationConfig };
@@ -89,16 +96,14 @@ export abstract class LambdaSettingsOps {
   }
 
   GetFunctionEventInvokeConfig(ctx: RequestContext, input: L.GetFunctionEventInvokeConfigInput): L.GetFunctionEventInvokeConfigOutput {
-    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
-    const q = input.Qualifier ?? "$LATEST";
+    const { name, q } = this.invokeConfigTarget(ctx, input.FunctionName, input.Qualifier);
     const c = this.invokeConfigs.get(ctx.accountId, ctx.region, name, q);
     if (!c) throw new ServiceError("ResourceNotFoundException", `The function ${functionArn(ctx, name, q)} doesn't have an EventInvokeConfig`, 404);
     return c;
   }
 
   DeleteFunctionEventInvokeConfig(ctx: RequestContext, input: L.DeleteFunctionEventInvokeConfigInput): Record<string, never> {
-    const { name } = this.resolve(ctx, input.FunctionName, input.Qualifier);
-    const q = input.Qualifier ?? "$LATEST";
+    const { name, q } = this.invokeConfigTarget(ctx, input.FunctionName, input.Qualifier);
     if (!this.invokeConfigs.delete(ctx.accountId, ctx.region, name, q)) throw new ServiceError("ResourceNotFoundException", `The function ${functionArn(ctx, name, q)} doesn't have an EventInvokeConfig`, 404);
     return {};
   }
@@ -150,7 +155,8 @@ export abstract class LambdaSettingsOps {
   // ---- versions and aliases -------------------------------------------------------------------------
 
   PublishVersion(ctx: RequestContext, input: L.PublishVersionInput): L.PublishVersionOutput {
-    const { name } = this.resolve(ctx, input.FunctionName);
+    const { name, row } = this.resolve(ctx, input.FunctionName);
+    checkSettled(row.config, ctx);
     return this.publish(ctx, name, input.Description, input.CodeSha256, input.RevisionId);
   }
 
@@ -164,7 +170,7 @@ export abstract class LambdaSettingsOps {
     const last = versions[versions.length - 1];
     if (last && last.CodeSha256 === latest.config.CodeSha256 && last.LastModified === latest.config.LastModified) return last;
     const version = String(meta.nextVersion);
-    const config = { ...versionConfig(latest.config, version, ctx), Description: description ?? latest.config.Description, RevisionId: this.env.ids.uuid(), State: latest.config.State === "Pending" ? "Active" : latest.config.State };
+    const config = { ...versionConfig(latest.config, version, ctx), Description: description ?? latest.config.Description, RevisionId: this.env.ids.uuid() };
     this.store.putFunction(ctx.accountId, ctx.region, name, version, { ...latest, config });
     this.store.putMeta(ctx.accountId, ctx.region, name, { ...meta, nextVersion: meta.nextVersion + 1 });
     return config;
@@ -231,7 +237,7 @@ export abstract class LambdaSettingsOps {
     for (const v of [version, ...Object.keys(weights ?? {})]) {
       if (v !== "$LATEST" && !this.store.getFunction(ctx.accountId, ctx.region, name, v)) throw new ServiceError("ResourceNotFoundException", `Function not found: ${functionArn(ctx, name, v)}`, 404);
     }
-    for (const w of Object.values(weights ?? {})) if (w < 0 || w > 1) throw new ServiceError("ValidationException", "1 validation error detected: Value at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]", 400);
+    checkRouting(version, weights);
   }
 
   private aliasOut(ctx: RequestContext, name: string, a: AliasRow): L.AliasConfiguration {
@@ -299,11 +305,16 @@ export abstract class LambdaSettingsOps {
     if (policy.Statement.some((s) => s.Sid === input.StatementId)) throw new ServiceError("ResourceConflictException", `The statement id (${input.StatementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`, 409);
     const condition: Record<string, Record<string, string>> = {};
     if (input.SourceArn) condition.ArnLike = { "AWS:SourceArn": input.SourceArn };
-    if (input.SourceAccount) condition.StringEquals = { "AWS:SourceAccount": input.SourceAccount };
+    const equals: Record<string, string> = {};
+    if (input.SourceAccount) equals["AWS:SourceAccount"] = input.SourceAccount;
+    if (input.PrincipalOrgID) equals["aws:PrincipalOrgID"] = input.PrincipalOrgID;
+    if (input.FunctionUrlAuthType) equals["lambda:FunctionUrlAuthType"] = input.FunctionUrlAuthType;
+    if (Object.keys(equals).length) condition.StringEquals = equals;
     const statement: Record<string, unknown> = {
       Sid: input.StatementId,
       Effect: "Allow",
-      Principal: input.Principal.includes(".amazonaws.com") ? { Service: input.Principal } : { AWS: input.Principal },
+      // As AWS writes them: "*" stays "*", an account id becomes its root ARN.
+      Principal: input.Principal === "*" ? "*" : input.Principal.includes(".amazonaws.com") ? { Service: input.Principal } : { AWS: /^\d{12}$/.test(input.Principal) ? `arn:aws:iam::${input.Principal}:root` : input.Principal },
       Action: input.Action,
       Resource: functionArn(ctx, name, input.Qualifier),
     };
@@ -330,6 +341,11 @@ export abstract class LambdaSettingsOps {
     return { Policy: JSON.stringify(policy), RevisionId: row.config.RevisionId };
   }
 
+  /** A uniform draw in [0, 1) from the injected id generator (tests can make routing deterministic). */
+  private draw(): number {
+    return parseInt(this.env.ids.hex(4), 16) / 0x1_0000_0000;
+  }
+
   /** Resolves a function reference to a stored version (aliases followed, weighted routing applied). */
   protected resolve(ctx: RequestContext, fn: string, qualifier?: string, route = false): { name: string; version: string; row: FunctionRow } {
     const ref = parseFunctionName(ctx, fn, qualifier);
@@ -338,16 +354,7 @@ export abstract class LambdaSettingsOps {
       const alias = this.store.getAlias(ctx.accountId, ctx.region, ref.name, version);
       if (!alias) throw notFound(ctx, ref.name, version);
       version = alias.FunctionVersion;
-      if (route && alias.RoutingConfig?.AdditionalVersionWeights) {
-        let r = Math.random();
-        for (const [v, w] of Object.entries(alias.RoutingConfig.AdditionalVersionWeights)) {
-          if (r < w) {
-            version = v;
-            break;
-          }
-          r -= w;
-        }
-      }
+      if (route) version = routeAlias(alias, this.draw());
     }
     const row = this.store.getFunction(ctx.accountId, ctx.region, ref.name, version);
     if (!row) throw notFound(ctx, ref.name, ref.qualifier);

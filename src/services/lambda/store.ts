@@ -67,6 +67,7 @@ export class LambdaStore {
       listAliases: db.prepare("SELECT config FROM lambda_aliases WHERE account = ? AND region = ? AND name = ? ORDER BY alias"),
       deleteAlias: db.prepare("DELETE FROM lambda_aliases WHERE account = ? AND region = ? AND name = ? AND alias = ?"),
       deleteAliases: db.prepare("DELETE FROM lambda_aliases WHERE account = ? AND region = ? AND name = ?"),
+      unsettled: db.prepare("SELECT account, region, name FROM lambda_functions WHERE version = '$LATEST' AND (json_extract(config, '$.State') = 'Pending' OR json_extract(config, '$.LastUpdateStatus') = 'InProgress')"),
       enqueue: db.prepare("INSERT INTO lambda_async_queue (account, region, function_arn, request_id, payload, attempts, not_before) VALUES (?, ?, ?, ?, ?, 0, ?)"),
       due: db.prepare("SELECT id, account, region, function_arn, request_id, payload, attempts FROM lambda_async_queue WHERE not_before <= ? ORDER BY id LIMIT 32"),
       retry: db.prepare("UPDATE lambda_async_queue SET attempts = attempts + 1, not_before = ? WHERE id = ?"),
@@ -132,6 +133,11 @@ export class LambdaStore {
 
   deleteAlias(account: string, region: string, name: string, alias: string): void {
     this.s.deleteAlias.run(account, region, name, alias);
+  }
+
+  /** Functions whose creation or update was under way (Pending / InProgress). */
+  unsettled(): Array<{ account: string; region: string; name: string }> {
+    return this.s.unsettled.all() as Array<{ account: string; region: string; name: string }>;
   }
 
   enqueue(account: string, region: string, functionArn: string, requestId: string, payload: Buffer, now: number): void {

@@ -45,6 +45,8 @@ export async function serveFunctionUrl(req: HttpRequest, host: string, deps: Fun
     return res;
   } catch (e) {
     if (e instanceof ServiceError && e.status === 429) return json(429, { Message: "Rate Exceeded." });
+    // The URL's alias (or version) was deleted: AWS answers 403 Forbidden, as for a URL it cannot authorize.
+    if (e instanceof ServiceError && e.code === "ResourceNotFoundException") return json(403, { Message: "Forbidden" }, { "x-amzn-ErrorType": "AccessDeniedException" });
     throw e;
   }
 }

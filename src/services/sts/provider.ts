@@ -12,10 +12,11 @@
  * memory (a restart forgets them).
  */
 import type { AssumeRoleInput, AssumeRoleOutput, AssumeRoleWithWebIdentityInput, AssumeRoleWithWebIdentityOutput, GetAccessKeyInfoInput, GetAccessKeyInfoOutput, GetCallerIdentityInput, GetCallerIdentityOutput, GetFederationTokenInput, GetFederationTokenOutput, GetSessionTokenInput, GetSessionTokenOutput, StsHandlers } from "../../aws/api/sts.js";
-import { accessDenied, authorizerFor } from "../../aws/authorize.js";
+import { accessDeniedError } from "../../aws/policy/denied.js";
+import { evaluate } from "../../aws/policy/evaluate.js";
 import type { SessionCredentials } from "../../aws/credentials.js";
 import { ServiceError } from "../../aws/errors.js";
-import type { CallerIdentity } from "../../aws/policy/types.js";
+import type { CallerIdentity, ConditionValue } from "../../aws/policy/types.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
 import type { IamProvider } from "../iam/provider.js";
@@ -65,29 +66,21 @@ export class StsProvider implements StsHandlers {
     const roleArn = input.RoleArn ?? "";
     const notAuthorized = (action = "sts:AssumeRole") => denied(`User: ${caller.arn} is not authorized to perform: ${action} on resource: ${roleArn}`);
     if (!role) throw notAuthorized();
-    const context: Record<string, string | string[] | undefined> = {
-      "sts:ExternalId": input.ExternalId,
-      "sts:RoleSessionName": input.RoleSessionName,
-      "sts:SourceIdentity": input.SourceIdentity,
-      "aws:PrincipalArn": caller.principalArn,
-      "aws:PrincipalAccount": caller.accountId,
-      "aws:PrincipalType": caller.kind === "root" ? "Account" : caller.kind === "user" ? "User" : caller.kind === "assumed-role" ? "AssumedRole" : "FederatedUser",
-      "aws:RequestedRegion": ctx.region,
-    };
-    for (const [k, v] of Object.entries(caller.principalTags)) context[`aws:PrincipalTag/${k}`] = v;
-    for (const t of input.Tags ?? []) context[`aws:RequestTag/${t.Key}`] = t.Value;
-    if (input.Tags?.length) context["aws:TagKeys"] = input.Tags.map((t) => t.Key);
-    const who = { aws: { account: caller.accountId, arns: [caller.arn, caller.principalArn] } };
+    // Request context (keys lower-cased); the caller's own keys (aws:PrincipalArn, aws:PrincipalTag/…) come from the evaluator.
+    const context: Record<string, ConditionValue> = { "aws:requestedregion": ctx.region };
+    if (input.ExternalId !== undefined) context["sts:externalid"] = input.ExternalId;
+    if (input.RoleSessionName !== undefined) context["sts:rolesessionname"] = input.RoleSessionName;
+    if (input.SourceIdentity !== undefined) context["sts:sourceidentity"] = input.SourceIdentity;
+    for (const t of input.Tags ?? []) context[`aws:requesttag/${t.Key.toLowerCase()}`] = t.Value;
+    if (input.Tags?.length) context["aws:tagkeys"] = input.Tags.map((t) => t.Key);
+    const who = { AWS: caller };
     if (!iam.trusts(role, who, "sts:AssumeRole", context)) throw notAuthorized();
     if (input.Tags?.length && !iam.trusts(role, who, "sts:TagSession", context)) throw notAuthorized("sts:TagSession");
-    // The identity-policy half (AWS: needed unless the trust policy names the caller itself, in the same account).
+    // Under enforcement, AWS's full decision: the trust policy is the role's resource policy; naming the caller
+    // itself suffices in the same account, naming its account (or another account) needs its identity policy too.
     if (this.env.config.enforceIam && !caller.allPowerful) {
-      const roleAccount = roleArn.split(":")[4];
-      const explicit = iam.trusts(role, { aws: { account: "-", arns: who.aws.arns } }, "sts:AssumeRole", context);
-      if (roleAccount !== caller.accountId || !explicit) {
-        const d = await authorizerFor(this.env.services).allows(caller, "sts:AssumeRole", roleArn, ctx);
-        if (d.decision !== "Allow") throw accessDenied("sts", caller.arn, "sts:AssumeRole", roleArn, d);
-      }
+      const d = evaluate({ action: "sts:AssumeRole", resource: roleArn, caller, context, resourcePolicy: role.trust, resourceAccountId: roleArn.split(":")[4] ?? "" });
+      if (d.decision !== "Allow") throw accessDeniedError("sts", { action: "sts:AssumeRole", resource: roleArn, caller }, d);
     }
     const duration = this.roleDuration(input.DurationSeconds, role, caller.kind === "assumed-role");
     const policies = this.sessionPolicies(iam, role.arn.split(":")[4]!, input.Policy, input.PolicyArns);
@@ -116,9 +109,11 @@ export class StsProvider implements StsHandlers {
     if (!role) throw notAuthorized;
     const host = provider.arn.slice(provider.arn.indexOf("oidc-provider/") + "oidc-provider/".length);
     const aud = Array.isArray(payload.aud) ? payload.aud : payload.aud !== undefined ? [payload.aud] : [];
-    const context: Record<string, string | string[] | undefined> = { [`${host}:aud`]: aud, [`${host}:sub`]: payload.sub, [`${host}:iss`]: issuer, "sts:RoleSessionName": input.RoleSessionName };
-    if (Array.isArray(payload.amr)) context[`${host}:amr`] = payload.amr.map(String);
-    if (!iam.trusts(role, { federated: provider.arn }, "sts:AssumeRoleWithWebIdentity", context)) throw notAuthorized;
+    const h = host.toLowerCase();
+    const context: Record<string, ConditionValue> = { [`${h}:aud`]: aud, [`${h}:iss`]: issuer, "sts:rolesessionname": input.RoleSessionName };
+    if (payload.sub !== undefined) context[`${h}:sub`] = payload.sub;
+    if (Array.isArray(payload.amr)) context[`${h}:amr`] = payload.amr.map(String);
+    if (!iam.trusts(role, { Federated: provider.arn }, "sts:AssumeRoleWithWebIdentity", context)) throw notAuthorized;
     const duration = this.roleDuration(input.DurationSeconds, role, false);
     const policies = this.sessionPolicies(iam, account, input.Policy, input.PolicyArns);
     const creds = this.issueRoleSession(role, input.RoleSessionName, duration, policies, {});
@@ -187,7 +182,7 @@ export class StsProvider implements StsHandlers {
   private sessionPolicies(iam: IamProvider, account: string, inline: string | undefined, arns: Array<{ arn?: string }> | undefined): string[] | undefined {
     if (inline === undefined && !arns?.length) return undefined;
     const docs: string[] = [];
-    if (inline !== undefined) docs.push(checkPolicyDocument(inline, "identity", PACKED_LIMIT_CHARS * 4));
+    if (inline !== undefined) docs.push(checkPolicyDocument(inline, "identity", "managed"));
     if ((arns?.length ?? 0) > 10) throw validation("1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10");
     for (const { arn } of arns ?? []) {
       const doc = arn ? iam.managedPolicyDocument(account, arn) : undefined;

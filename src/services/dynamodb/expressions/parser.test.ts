@@ -58,7 +58,7 @@ test("parse errors: AWS's messages", () => {
     [() => parseCondition("a BETWEEN :s AND :v", attrs()), "Invalid ConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {S:x}, upper bound operand: AttributeValue: {N:2}"],
     [() => parseCondition("name = :v", attrs()), "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: name"],
     [() => parseCondition("a = :nope", attrs()), "Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :nope"],
-    [() => parseCondition("a =", attrs()), 'Invalid ConditionExpression: Syntax error; token: "<EOF>", near: "a ="'],
+    [() => parseCondition("a =", attrs()), 'Invalid ConditionExpression: Syntax error; token: "<EOF>", near: "="'],
     [() => parseCondition("", attrs()), "Invalid ConditionExpression: The expression can not be empty;"],
     [() => parseUpdate("SET a = :v, a.b = :v", attrs()), "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]"],
     [() => parseUpdate("SET a[1] = :v, a.b = :v", attrs()), "Invalid UpdateExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [a, [1]], path two: [a, b]"],

@@ -10,31 +10,52 @@ import { project, type Path } from "./deps.js";
 import { CapacityMeter, itemCollectionMetrics, readUnits } from "./capacity.js";
 import { requireTable, type Dynamo } from "./context.js";
 import type { EncodedKey } from "./engine.js";
-import { attributesOf, checkItemValues, checkParameterStyle, checkReturnConsumedCapacity, projectionOf } from "./params.js";
+import { javaRequestItems, wireJson } from "./echo.js";
+import { checkRequestConstraints } from "./constraints.js";
+import { attributesOf, checkItemValues, checkParameterStyle, projectionOf } from "./params.js";
 
 /** Responses of BatchGetItem stop at 16 MB; the rest is handed back as UnprocessedKeys. */
 const MAX_BATCH_GET_BYTES = 16 * 1024 * 1024;
 
 const keyId = (k: EncodedKey) => `${k.pk.toString("hex")}:${k.sk.toString("hex")}`;
 
+const NAME_KEYS =
+  "Map keys must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]";
+/** A RequestItems key that is not a table name (ARNs are accepted by the operations). */
+const badName = (t: string) => !t.startsWith("arn:") && (t.length < 3 || t.length > 255 || !/^[a-zA-Z0-9_.-]+$/.test(t));
+
 export function batchGetItem(d: Dynamo, ctx: RequestContext, input: BatchGetItemInput): BatchGetItemOutput {
-  const mode = checkReturnConsumedCapacity(input.ReturnConsumedCapacity);
   const tables = Object.keys(input.RequestItems);
-  if (!tables.length) throw validation(constraintMessage(["Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"]));
+  // Member constraints first and together: a malformed table name is a constraint on the map's keys.
+  checkRequestConstraints(input as Record<string, unknown>, tables.some(badName) ? [`Value '${wireJson(input.RequestItems)}' at 'requestItems' failed to satisfy constraint: ${NAME_KEYS}`] : []);
+  const mode = input.ReturnConsumedCapacity ?? "NONE";
+  if (!tables.length) throw validation(constraintMessage(["Value at 'RequestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"]));
   let total = 0;
-  for (const t of tables) total += input.RequestItems[t]!.Keys.length;
+  for (const t of tables) {
+    const n = input.RequestItems[t]!.Keys.length;
+    if (n < 1 || n > Limits.MAX_BATCH_GET_KEYS)
+      throw validation(constraintMessage([`Value at 'RequestItems.${t}.member.Keys' failed to satisfy constraint: Member must have length ${n < 1 ? "greater than or equal to 1" : `less than or equal to ${Limits.MAX_BATCH_GET_KEYS}`}`]));
+    total += n;
+  }
   if (total > Limits.MAX_BATCH_GET_KEYS) throw validation("Too many items requested for the BatchGetItem call");
-  const plans = tables.map((t) => {
+  // Everything the tables are not needed for, for every table, before any is looked up.
+  const parsed = tables.map((t) => {
     const req = input.RequestItems[t]!;
-    const meta = requireTable(d, ctx, t);
     checkParameterStyle(req as Record<string, unknown>, ["AttributesToGet"], ["ProjectionExpression"], "");
     const attrs = attributesOf(req as Record<string, unknown>);
     const paths = projectionOf(req as Record<string, unknown>, attrs);
     attrs.assertAllUsed();
-    if (!req.Keys.length) throw validation(constraintMessage([`Value '[]' at 'requestItems.${t}.member.keys' failed to satisfy constraint: Member must have length greater than or equal to 1`]));
+    for (const k of req.Keys) checkItemValues(k);
+    return { t, req, paths };
+  });
+  const legacy = parsed.filter((p) => p.req.AttributesToGet), modern = parsed.filter((p) => p.req.ProjectionExpression !== undefined);
+  if (legacy.length && modern.length)
+    throw validation("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}");
+  const metas = parsed.map((p) => requireTable(d, ctx, p.t));
+  const plans = parsed.map(({ t, req, paths }, i) => {
+    const meta = metas[i]!;
     const seen = new Set<string>();
     const keys = req.Keys.map((k) => {
-      checkItemValues(k);
       const e = keyFromKey(meta, k);
       const id = keyId(e);
       if (seen.has(id)) throw validation("Provided list of item keys contains duplicates");
@@ -62,7 +83,7 @@ export function batchGetItem(d: Dynamo, ctx: RequestContext, input: BatchGetItem
         bytes += size;
         if (item) found.push(p.paths ? project(item, p.paths as Path[]) : item);
       }
-      if (meter.on) meter.read(p.meta, units);
+      if (meter.on) meter.read(p.meta, units, undefined, p.name);
     }
   });
   if (meter.on) out.ConsumedCapacity = meter.list();
@@ -70,46 +91,52 @@ export function batchGetItem(d: Dynamo, ctx: RequestContext, input: BatchGetItem
 }
 
 export function batchWriteItem(d: Dynamo, ctx: RequestContext, input: BatchWriteItemInput): BatchWriteItemOutput {
-  const mode = checkReturnConsumedCapacity(input.ReturnConsumedCapacity);
+  // The enums first, alone; then the map (AWS's order, observed).
+  checkRequestConstraints(input as Record<string, unknown>);
+  const mode = input.ReturnConsumedCapacity ?? "NONE";
   const tables = Object.keys(input.RequestItems);
-  if (!tables.length) throw validation(constraintMessage(["Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"]));
+  if (!tables.length) throw validation(constraintMessage(["Value at 'RequestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"]));
+  if (tables.some(badName)) throw validation(constraintMessage([`Value '${javaRequestItems(input.RequestItems)}' at 'requestItems' failed to satisfy constraint: ${NAME_KEYS}`]));
   let total = 0;
   for (const t of tables) {
     const n = input.RequestItems[t]!.length;
-    if (n < 1 || n > Limits.MAX_BATCH_WRITE_REQUESTS)
+    if (n < 1)
       throw validation(
-        constraintMessage([
-          `Value '{${t}=[${n} items]}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]`,
-        ]),
+        constraintMessage([`Value '{${t}=[]}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]`]),
       );
+    if (n > Limits.MAX_BATCH_WRITE_REQUESTS)
+      throw validation(constraintMessage([`Value at 'RequestItems.${t}.member' failed to satisfy constraint: Member must have length less than or equal to ${Limits.MAX_BATCH_WRITE_REQUESTS}`]));
     total += n;
   }
   if (total > Limits.MAX_BATCH_WRITE_REQUESTS) throw validation("Too many items requested for the BatchWriteItem call");
-  const ops: Array<{ meta: TableMeta; key: EncodedKey; item?: Item; size?: number }> = [];
+  // Values and sizes of every request, then the tables, then the keys.
   for (const t of tables) {
-    const meta = requireTable(d, ctx, t);
-    const seen = new Set<string>();
     for (const r of input.RequestItems[t]!) {
       if ((r.PutRequest ? 1 : 0) + (r.DeleteRequest ? 1 : 0) !== 1)
         throw validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes");
+      if (r.PutRequest) {
+        checkItemValues(r.PutRequest.Item);
+        if (itemSize(r.PutRequest.Item) > Limits.MAX_ITEM_SIZE_BYTES) throw validation("Item size has exceeded the maximum allowed size");
+      } else checkItemValues(r.DeleteRequest!.Key);
+    }
+  }
+  const metas = tables.map((t) => requireTable(d, ctx, t));
+  const ops: Array<{ meta: TableMeta; given: string; key: EncodedKey; item?: Item; size?: number }> = [];
+  tables.forEach((t, i) => {
+    const meta = metas[i]!;
+    const seen = new Set<string>();
+    for (const r of input.RequestItems[t]!) {
       let op: (typeof ops)[number];
       if (r.PutRequest) {
         const item = r.PutRequest.Item;
-        checkItemValues(item);
-        const key = keyFromItem(meta, item, true);
-        const size = itemSize(item);
-        if (size > Limits.MAX_ITEM_SIZE_BYTES) throw validation("Item size has exceeded the maximum allowed size");
-        op = { meta, key, item, size };
-      } else {
-        checkItemValues(r.DeleteRequest!.Key);
-        op = { meta, key: keyFromKey(meta, r.DeleteRequest!.Key) };
-      }
+        op = { meta, given: t, key: keyFromItem(meta, item, true), item, size: itemSize(item) };
+      } else op = { meta, given: t, key: keyFromKey(meta, r.DeleteRequest!.Key) };
       const id = keyId(op.key);
       if (seen.has(id)) throw validation("Provided list of item keys contains duplicates");
       seen.add(id);
       ops.push(op);
     }
-  }
+  });
   const meter = new CapacityMeter(mode);
   const metrics: Record<string, ItemCollectionMetrics[]> = {};
   d.store.tx(() => {
@@ -119,7 +146,7 @@ export function batchWriteItem(d: Dynamo, ctx: RequestContext, input: BatchWrite
       const blind = op.item && !meter.on && !m.gsis.length && !m.lsis.length && !m.stream?.enabled && !m.pitr?.enabled;
       const old = blind ? undefined : d.engine.get(op.meta, op.key);
       d.engine.write(op.meta, op.key, old, op.item, undefined, op.size);
-      if (meter.on) meter.write(op.meta, old, op.item);
+      if (meter.on) meter.write(op.meta, old, op.item, 1, op.given);
       const icm = itemCollectionMetrics(op.meta, op.item ?? old, input.ReturnItemCollectionMetrics);
       if (icm) (metrics[op.meta.name] ??= []).push(icm);
     }

@@ -21,9 +21,12 @@ const RANGES: [field: string, wire: string, min: number, max: number][] = [
   ["TotalSegments", "totalSegments", 1, 1000000],
 ];
 
-/** Throws one ValidationException listing every model-constraint violation of the request. */
-export function checkRequestConstraints(input: Record<string, unknown>): void {
-  const v: string[] = [];
+/**
+ * Throws one ValidationException listing every model-constraint violation of the request; `before` are
+ * violations of members the caller checked itself (a batch's table names, a token), listed first.
+ */
+export function checkRequestConstraints(input: Record<string, unknown>, before: string[] = []): void {
+  const v: string[] = [...before];
   const table = input.TableName;
   if (typeof table === "string" && !table.startsWith("arn:")) v.push(...nameViolations(table, "tableName", 3, 1024));
   if (typeof input.IndexName === "string") v.push(...nameViolations(input.IndexName, "indexName", 3, 255));

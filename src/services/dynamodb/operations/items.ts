@@ -41,6 +41,8 @@ export type WriteKind = "Put" | "Update" | "Delete" | "ConditionCheck";
 export interface PreparedWrite {
   kind: WriteKind;
   meta: TableMeta;
+  /** The table's name or ARN as the request gave it (ConsumedCapacity answers an ARN back). */
+  given: string;
   key: EncodedKey;
   /** The key attributes as given (Update creates the item from them). */
   keyItem: Item;
@@ -60,7 +62,7 @@ export interface AppliedWrite {
   updatedPaths?: Path[];
 }
 
-type WriteInput = Record<string, unknown> & { TableName: string };
+export type WriteInput = Record<string, unknown> & { TableName: string };
 
 /**
  * Validates a write request and parses its expressions; touches no data. Everything that does not need
@@ -68,6 +70,11 @@ type WriteInput = Record<string, unknown> & { TableName: string };
  * ValidationException, not ResourceNotFoundException).
  */
 export function prepareWrite(d: Dynamo, ctx: RequestContext, kind: WriteKind, input: WriteInput): PreparedWrite {
+  return bindWrite(d, ctx, parseWrite(kind, input), input);
+}
+
+/** The part of prepareWrite that needs no table: parameters, values and expressions (transactions check every action's first). */
+export function parseWrite(kind: WriteKind, input: WriteInput, field = "transactItems.1.member"): PreparedWrite {
   const returnOldOnFailure = checkReturnValuesOnFailure(input.ReturnValuesOnConditionCheckFailure as string | undefined);
   let returnValues = "NONE";
   if (kind === "Update") {
@@ -78,7 +85,7 @@ export function prepareWrite(d: Dynamo, ctx: RequestContext, kind: WriteKind, in
     returnValues = checkReturnValues(input.ReturnValues as string | undefined, ["NONE", "ALL_OLD"]);
   }
   const attrs = attributesOf(input);
-  const w: PreparedWrite = { kind, meta: undefined as never, key: undefined as never, keyItem: {}, returnValues, returnOldOnFailure };
+  const w: PreparedWrite = { kind, meta: undefined as never, given: input.TableName, key: undefined as never, keyItem: {}, returnValues, returnOldOnFailure };
   if (kind === "Put") {
     const item = input.Item as Item;
     checkItemValues(item);
@@ -96,19 +103,29 @@ export function prepareWrite(d: Dynamo, ctx: RequestContext, kind: WriteKind, in
     else if (updates) w.actions = attributeUpdatesToActions(updates as never);
   }
   if (kind === "ConditionCheck" && typeof input.ConditionExpression !== "string")
-    throw validation("1 validation error detected: Value null at 'transactItems.1.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null");
+    throw validation(`1 validation error detected: Value null at '${field}.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null`);
   w.condition = conditionOf(input, attrs);
   attrs.assertAllUsed();
-  // Only now the table: its key schema decides the rest.
-  const meta = requireTable(d, ctx, input.TableName);
-  w.meta = meta;
-  w.key = kind === "Put" ? keyFromItem(meta, w.item!) : keyFromKey(meta, w.keyItem);
-  if (kind === "Update" && updates && input.UpdateExpression === undefined) {
+  return w;
+}
+
+/** The table part of prepareWrite: looks the table up (ResourceNotFoundException); `keys` false leaves the key to the caller. */
+export function bindWrite(d: Dynamo, ctx: RequestContext, w: PreparedWrite, input: WriteInput, keys = true): PreparedWrite {
+  w.meta = requireTable(d, ctx, input.TableName);
+  if (keys) bindKey(w, input);
+  return w;
+}
+
+/** Computes the key of a bound write from the table's key schema (the key errors of the request). */
+export function bindKey(w: PreparedWrite, input: WriteInput): void {
+  const meta = w.meta;
+  w.key = w.kind === "Put" ? keyFromItem(meta, w.item!) : keyFromKey(meta, w.keyItem);
+  const updates = input.AttributeUpdates as Record<string, unknown> | undefined;
+  if (w.kind === "Update" && updates && input.UpdateExpression === undefined) {
     for (const name in updates) {
       if (name === meta.hashKey || name === meta.rangeKey) throw invalid(`Cannot update attribute ${name}. This attribute is part of the key`);
     }
   }
-  return w;
 }
 
 /** Reads the current item, checks the condition, writes. Call inside a transaction. Throws ConditionalCheckFailedException. */
@@ -184,11 +201,11 @@ function runWrite(d: Dynamo, ctx: RequestContext, kind: WriteKind, input: WriteI
   const w = prepareWrite(d, ctx, kind, input);
   w.blind = !meter.on && input.ReturnItemCollectionMetrics !== "SIZE";
   const r = d.store.tx(() => applyWrite(d, w));
-  if (meter.on) meter.write(w.meta, r.old, kind === "Delete" ? undefined : r.next);
+  if (meter.on) meter.write(w.meta, r.old, kind === "Delete" ? undefined : r.next, 1, w.given);
   const out: PutItemOutput = {};
   const attrs = returnedAttributes(w, r);
   if (attrs) out.Attributes = attrs;
-  if (meter.on) out.ConsumedCapacity = meter.one(w.meta);
+  if (meter.on) out.ConsumedCapacity = meter.one(w.meta, w.given);
   const icm = itemCollectionMetrics(w.meta, r.next ?? r.old, input.ReturnItemCollectionMetrics as string | undefined);
   if (icm) out.ItemCollectionMetrics = icm;
   return out;
@@ -213,8 +230,8 @@ export function getItem(d: Dynamo, ctx: RequestContext, input: GetItemInput): Ge
   if (item) out.Item = paths ? project(item, paths) : item;
   if (mode !== "NONE") {
     const meter = new CapacityMeter(mode);
-    meter.read(meta, readUnits(item ? itemSize(item) : 0, input.ConsistentRead === true));
-    out.ConsumedCapacity = meter.one(meta);
+    meter.read(meta, readUnits(item ? itemSize(item) : 0, input.ConsistentRead === true), undefined, input.TableName);
+    out.ConsumedCapacity = meter.one(meta, input.TableName);
   }
   return out;
 }

@@ -1,6 +1,6 @@
 /**
- * PartiQL: ExecuteStatement, BatchExecuteStatement and ExecuteTransaction for SELECT, INSERT, UPDATE and
- * DELETE. Statements are parsed by partiql/ (WHERE as a condition, SET/REMOVE as update actions); a SELECT
+ * PartiQL: ExecuteStatement, BatchExecuteStatement and ExecuteTransaction for SELECT (with ORDER BY on the
+ * key attributes within one partition), INSERT, UPDATE, DELETE and, in transactions, EXISTS. Statements are parsed by partiql/ (WHERE as a condition, SET/REMOVE as update actions); a SELECT
  * whose WHERE fixes the partition key reads that partition only, any other SELECT scans the table (as on
  * AWS). Writes name one item by its full primary key.
  */
@@ -21,23 +21,29 @@ import { keyFromItem, keyFromKey, typeOf, validation } from "../validate.js";
 import { encodeKeyValue, itemSize } from "./deps.js";
 import { applyUpdate, evaluateCondition, project, type ConditionNode, type Path, type UpdateAction } from "./deps.js";
 import { parsePartiql } from "./deps.js";
-import { CapacityMeter, readUnits } from "./capacity.js";
+import type { OrderTerm } from "../partiql/parser.js";
+import { CapacityMeter, readUnits, transactReadUnits } from "./capacity.js";
 import { requireTable, type Dynamo } from "./context.js";
 import type { EncodedKey } from "./engine.js";
 import { checkItemValues, checkReturnConsumedCapacity, conditionFailed, rawItemOf } from "./params.js";
 import { cancelled, type Reason } from "./transact.js";
 
+type Select = { kind: "SELECT"; table: string; index?: string; paths?: Path[]; where?: ConditionNode; equalities: Map<string, AttributeValue>; orderBy?: OrderTerm[] };
+
 /** A parsed statement in the shape this module executes. */
 export type Statement =
-  | { kind: "SELECT"; table: string; index?: string; paths?: Path[]; where?: ConditionNode; equalities: Map<string, AttributeValue> }
+  | Select
+  | { kind: "EXISTS"; select: Select }
   | { kind: "INSERT"; table: string; item: Item }
   | { kind: "UPDATE"; table: string; actions: UpdateAction[]; where?: ConditionNode; equalities: Map<string, AttributeValue> }
   | { kind: "DELETE"; table: string; where?: ConditionNode; equalities: Map<string, AttributeValue> };
 
-/** Parses a statement with its parameters (the AST of partiql/ adapted to Statement). */
-function parse(statement: string, parameters?: AttributeValue[]): Statement {
+/** Parses a statement with its parameters (the AST of partiql/ adapted to Statement); EXISTS only in a transaction. */
+function parse(statement: string, parameters?: AttributeValue[], transaction = false): Statement {
   if (parameters) for (const p of parameters) checkItemValues({ p });
-  return adapt(parsePartiql(statement, parameters) as unknown as Record<string, unknown>);
+  const s = adapt(parsePartiql(statement, parameters) as unknown as Record<string, unknown>);
+  if (s.kind === "EXISTS" && !transaction) throw validation("EXISTS can only be used in a transaction (ExecuteTransaction)");
+  return s;
 }
 
 /** The parser's AST is already in this module's shape. */
@@ -63,7 +69,9 @@ function keyOfWhere(meta: TableMeta, equalities: Map<string, AttributeValue>): E
 }
 
 /** Checks a write statement and prepares its item change; runs inside the caller's transaction. */
-function executeWrite(d: Dynamo, ctx: RequestContext, s: Exclude<Statement, { kind: "SELECT" }>, returnOld: boolean): Written {
+type WriteStatement = Exclude<Statement, { kind: "SELECT" | "EXISTS" }>;
+
+function executeWrite(d: Dynamo, ctx: RequestContext, s: WriteStatement, returnOld: boolean): Written {
   const meta = requireTable(d, ctx, s.table);
   if (s.kind === "INSERT") {
     checkItemValues(s.item);
@@ -101,10 +109,11 @@ interface SelectPage {
   lastKey?: Item;
   bytes: number;
   meta: TableMeta;
+  index?: IndexMeta;
 }
 
 /** Runs a SELECT: one partition when WHERE fixes its key, else a scan, filtered by WHERE. */
-function executeSelect(d: Dynamo, ctx: RequestContext, s: Extract<Statement, { kind: "SELECT" }>, limit: number | undefined, start: Item | undefined): SelectPage {
+function executeSelect(d: Dynamo, ctx: RequestContext, s: Select, limit: number | undefined, start: Item | undefined): SelectPage {
   const meta = requireTable(d, ctx, s.table);
   let index: IndexMeta | undefined;
   if (s.index) {
@@ -114,6 +123,7 @@ function executeSelect(d: Dynamo, ctx: RequestContext, s: Extract<Statement, { k
   const hashKey = index ? index.hashKey : meta.hashKey;
   const hashType = index ? index.hashType : meta.hashType;
   const hv = s.equalities.get(hashKey);
+  const desc = s.orderBy ? orderDescending(s.orderBy, hashKey, index ? index.rangeKey : meta.rangeKey, !!hv && typeOf(hv) === hashType) : false;
   const params: unknown[] = [meta.tid];
   const where: string[] = ["tid = ?"];
   const table = index ? "dynamodb_index_items" : "dynamodb_items";
@@ -128,10 +138,10 @@ function executeSelect(d: Dynamo, ctx: RequestContext, s: Extract<Statement, { k
   }
   if (start) {
     const e = startOf(meta, index, start);
-    where.push(`(${cols.join(", ")}) > (${cols.map(() => "?").join(", ")})`);
+    where.push(`(${cols.join(", ")}) ${desc ? "<" : ">"} (${cols.map(() => "?").join(", ")})`);
     params.push(...e);
   }
-  const sql = `SELECT ${index ? "tpk AS pk, tsk AS sk" : "pk, sk"}, item, size FROM ${table} WHERE ${where.join(" AND ")} ORDER BY ${cols.join(", ")}`;
+  const sql = `SELECT ${index ? "tpk AS pk, tsk AS sk" : "pk, sk"}, item, size FROM ${table} WHERE ${where.join(" AND ")} ORDER BY ${cols.map((c) => (desc ? `${c} DESC` : c)).join(", ")}`;
   const items: Item[] = [];
   let bytes = 0;
   let scanned = 0;
@@ -148,7 +158,7 @@ function executeSelect(d: Dynamo, ctx: RequestContext, s: Extract<Statement, { k
       break;
     }
   }
-  const page: SelectPage = { items, bytes, meta };
+  const page: SelectPage = { items, bytes, meta, index };
   if (stopped && last) {
     const k: Item = { [meta.hashKey]: last[meta.hashKey]! };
     if (meta.rangeKey) k[meta.rangeKey] = last[meta.rangeKey]!;
@@ -159,6 +169,18 @@ function executeSelect(d: Dynamo, ctx: RequestContext, s: Extract<Statement, { k
     page.lastKey = k;
   }
   return page;
+}
+
+/**
+ * Whether an ORDER BY reads the partition backwards. DynamoDB orders only by the key attributes of the
+ * table (or index) and only within a partition the WHERE clause fixes ("PartiQL select statements"):
+ * the sort key's direction decides; the partition key's alone changes nothing in one partition.
+ */
+function orderDescending(terms: OrderTerm[], hashKey: string, rangeKey: string | undefined, onePartition: boolean): boolean {
+  for (const t of terms)
+    if (t.name !== hashKey && t.name !== rangeKey) throw validation(`ORDER BY is supported only on the key attributes of the table or index; ${t.name} is not a key attribute`);
+  if (!onePartition) throw validation("ORDER BY requires a WHERE clause with an equality condition on the partition key");
+  return terms.find((t) => t.name === rangeKey)?.desc ?? false;
 }
 
 function startOf(meta: TableMeta, index: IndexMeta | undefined, start: Item): Buffer[] {
@@ -192,13 +214,13 @@ export function executeStatement(d: Dynamo, ctx: RequestContext, input: ExecuteS
       out.LastEvaluatedKey = page.lastKey;
     }
     if (meter.on) {
-      meter.read(page.meta, readUnits(page.bytes, input.ConsistentRead === true));
+      meter.read(page.meta, readUnits(page.bytes, input.ConsistentRead === true), page.index);
       out.ConsumedCapacity = meter.one(page.meta);
     }
     return out;
   }
   const returnOld = input.ReturnValuesOnConditionCheckFailure === "ALL_OLD";
-  const w = d.store.tx(() => executeWrite(d, ctx, s, returnOld));
+  const w = d.store.tx(() => executeWrite(d, ctx, s as WriteStatement, returnOld));
   if (meter.on) {
     meter.write(w.meta, w.old, w.next);
     return { Items: [], ConsumedCapacity: meter.one(w.meta) };
@@ -233,7 +255,7 @@ export function batchExecuteStatement(d: Dynamo, ctx: RequestContext, input: Bat
         if (item && (!s.where || evaluateCondition(s.where, item))) r.Item = s.paths ? project(item, s.paths) : item;
         return r;
       }
-      const w = d.store.tx(() => executeWrite(d, ctx, s, st.ReturnValuesOnConditionCheckFailure === "ALL_OLD"));
+      const w = d.store.tx(() => executeWrite(d, ctx, s as WriteStatement, st.ReturnValuesOnConditionCheckFailure === "ALL_OLD"));
       if (meter.on) meter.write(w.meta, w.old, w.next);
       return { TableName: w.meta.name };
     } catch (e) {
@@ -250,22 +272,35 @@ export function batchExecuteStatement(d: Dynamo, ctx: RequestContext, input: Bat
   return out;
 }
 
+/**
+ * EXISTS(SELECT ...) in a transaction: TransactWriteItems' ConditionCheck ("Using the EXISTS function with
+ * PartiQL"). The SELECT names one item by its full primary key; no item, or an item its WHERE clause
+ * refuses, fails the check.
+ */
+function checkExists(d: Dynamo, ctx: RequestContext, sel: Select): Written {
+  const meta = requireTable(d, ctx, sel.table);
+  const key = keyOfWhere(meta, sel.equalities);
+  const item = d.engine.get(meta, key);
+  if (!item || (sel.where && !evaluateCondition(sel.where, item))) throw conditionFailed(false, item);
+  return { meta, key };
+}
+
 export function executeTransaction(d: Dynamo, ctx: RequestContext, input: ExecuteTransactionInput): ExecuteTransactionOutput {
   const mode = checkReturnConsumedCapacity(input.ReturnConsumedCapacity);
   const n = input.TransactStatements.length;
   if (n < 1 || n > Limits.MAX_TRANSACT_ITEMS)
     throw validation(constraintMessage([`Value '[${n} statements]' at 'transactStatements' failed to satisfy constraint: Member must have length ${n < 1 ? "greater than or equal to 1" : "less than or equal to 100"}`]));
-  const statements = input.TransactStatements.map((st) => parse(st.Statement, st.Parameters));
+  const statements = input.TransactStatements.map((st) => parse(st.Statement, st.Parameters, true));
   const reads = statements.filter((s) => s.kind === "SELECT").length;
   if (reads && reads !== n) throw validation("Transaction must consist of either all read statements or all write statements");
-  const meter = new CapacityMeter(mode);
+  const meter = new CapacityMeter(mode, true);
   if (reads) {
     const responses = d.store.tx(() =>
       statements.map((s) => {
         const sel = s as Extract<Statement, { kind: "SELECT" }>;
         const meta = requireTable(d, ctx, sel.table);
         const item = d.engine.get(meta, keyOfWhere(meta, sel.equalities));
-        if (meter.on) meter.read(meta, readUnits(item ? itemSize(item) : 0, true) * 2);
+        if (meter.on) meter.read(meta, transactReadUnits(item ? itemSize(item) : 0));
         return item && (!sel.where || evaluateCondition(sel.where, item)) ? { Item: sel.paths ? project(item, sel.paths) : item } : {};
       }),
     );
@@ -279,11 +314,14 @@ export function executeTransaction(d: Dynamo, ctx: RequestContext, input: Execut
     let failed = false;
     statements.forEach((s, i) => {
       try {
-        const w = executeWrite(d, ctx, s as Exclude<Statement, { kind: "SELECT" }>, input.TransactStatements[i]!.ReturnValuesOnConditionCheckFailure === "ALL_OLD");
+        const w = s.kind === "EXISTS" ? checkExists(d, ctx, s.select) : executeWrite(d, ctx, s as WriteStatement, input.TransactStatements[i]!.ReturnValuesOnConditionCheckFailure === "ALL_OLD");
         const id = `${w.meta.tid}:${w.key.pk.toString("hex")}:${w.key.sk.toString("hex")}`;
         if (seen.has(id)) throw validation("Transaction request cannot include multiple operations on one item");
         seen.add(id);
-        if (meter.on) meter.write(w.meta, w.old, w.next, 2);
+        if (meter.on) {
+          if (s.kind === "EXISTS") meter.tableWrite(w.meta, 2);
+          else meter.write(w.meta, w.old, w.next, 2);
+        }
       } catch (e) {
         if (!(e instanceof ServiceError)) throw e;
         if (e.code === "ConditionalCheckFailedException") reasons[i] = { Code: "ConditionalCheckFailed", Message: e.message, ...(rawItemOf(e) ? { Item: rawItemOf(e)! } : {}) };

@@ -31,6 +31,8 @@ type Row = [item: string, size: number, pk?: Buffer, sk?: Buffer];
 
 interface Plan {
   meta: TableMeta;
+  /** The table's name or ARN as the request gave it. */
+  tableName: string;
   index?: IndexMeta;
   select: string;
   paths?: Path[];
@@ -91,7 +93,7 @@ function planRead(
     throw invalid(`Select type ALL_ATTRIBUTES is not supported for global secondary index ${index.name} because its projection type is not ALL`);
   if (select === "ALL_PROJECTED_ATTRIBUTES" && index?.projectionType === "ALL") select = "ALL_ATTRIBUTES";
   const fetchFromTable = index?.kind === "LSI" && index.projectionType !== "ALL" && (select === "ALL_ATTRIBUTES" || paths !== undefined);
-  return { plan: { meta, index, select, paths, filter, limit: input.Limit, consistent: input.ConsistentRead === true, fetchFromTable }, attrs };
+  return { plan: { meta, tableName: input.TableName, index, select, paths, filter, limit: input.Limit, consistent: input.ConsistentRead === true, fetchFromTable }, attrs };
 }
 
 interface Range {
@@ -323,8 +325,8 @@ function page(d: Dynamo, plan: Plan, rows: Iterable<Row>, mode: string): QueryOu
   if (stopped && last) out.LastEvaluatedKey = lastKey(plan.meta, plan.index, last);
   if (mode !== "NONE") {
     const meter = new CapacityMeter(mode);
-    meter.read(plan.meta, readUnits(bytes, plan.consistent), plan.index);
-    out.ConsumedCapacity = meter.one(plan.meta);
+    meter.read(plan.meta, readUnits(bytes, plan.consistent), plan.index, plan.tableName);
+    out.ConsumedCapacity = meter.one(plan.meta, plan.tableName);
   }
   return out;
 }

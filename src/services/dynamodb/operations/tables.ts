@@ -33,6 +33,7 @@ import { Limits, TableStatus } from "../constants.js";
 import type { IndexMeta, KeyType, TableMeta } from "../store.js";
 import { checkGsi, checkTableName, checkTags, invalid, nameViolations, notFound, tableNameOf, validateCreateTable, validation } from "../validate.js";
 import { isCreating, requireTable, type Dynamo } from "./context.js";
+import { describeWarm, raiseWarm } from "./warm.js";
 
 const VIEW_TYPES = ["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"];
 
@@ -64,6 +65,7 @@ export function createTable(d: Dynamo, ctx: RequestContext, input: CreateTableIn
     billingModeChangedMs: parsed.billingMode === "PAY_PER_REQUEST" ? now : undefined,
     provisioned: parsed.provisioned,
     onDemand: input.OnDemandThroughput,
+    warm: raiseWarm(undefined, input.WarmThroughput),
     gsis: parsed.gsis.map((g) => ({ ...g, iid: iid++, status })),
     lsis: parsed.lsis.map((l) => ({ ...l, iid: iid++, status })),
     nextIid: 0,
@@ -104,8 +106,8 @@ export function describe(d: Dynamo, meta: TableMeta, status: string = isCreating
     TableArn: meta.arn,
     TableId: meta.tableId,
   };
-  if (meta.billingModeChangedMs !== undefined)
-    out.BillingModeSummary = { BillingMode: meta.billingMode, LastUpdateToPayPerRequestDateTime: new Date(meta.billingModeChangedMs) };
+  out.BillingModeSummary =
+    meta.billingModeChangedMs !== undefined ? { BillingMode: meta.billingMode, LastUpdateToPayPerRequestDateTime: new Date(meta.billingModeChangedMs) } : { BillingMode: meta.billingMode };
   if (meta.lsis.length)
     out.LocalSecondaryIndexes = meta.lsis.map((i) => {
       const s = counts ? d.store.describeStats(meta.tid, i.iid, now) : { count: 0, size: 0 };
@@ -125,6 +127,7 @@ export function describe(d: Dynamo, meta: TableMeta, status: string = isCreating
         IndexArn: `${meta.arn}/index/${i.name}`,
       };
       if (i.onDemand) g.OnDemandThroughput = i.onDemand;
+      g.WarmThroughput = describeWarm(i.warm, meta.billingMode === "PROVISIONED" ? i.provisioned : undefined, g.IndexStatus === TableStatus.CREATING ? TableStatus.CREATING : TableStatus.ACTIVE);
       return g;
     });
   if (meta.stream) {
@@ -136,6 +139,7 @@ export function describe(d: Dynamo, meta: TableMeta, status: string = isCreating
   if (meta.tableClass) out.TableClassSummary = { TableClass: meta.tableClass };
   if (meta.onDemand) out.OnDemandThroughput = meta.onDemand;
   out.DeletionProtectionEnabled = meta.deletionProtection;
+  out.WarmThroughput = describeWarm(meta.warm, meta.billingMode === "PROVISIONED" ? meta.provisioned : undefined, status === TableStatus.CREATING ? TableStatus.CREATING : TableStatus.ACTIVE);
   return out;
 }
 
@@ -186,7 +190,7 @@ export function updateTable(d: Dynamo, ctx: RequestContext, input: UpdateTableIn
   const meta: TableMeta = structuredClone(found);
   const anything =
     input.ProvisionedThroughput || input.BillingMode || input.StreamSpecification || input.GlobalSecondaryIndexUpdates || input.SSESpecification ||
-    input.ReplicaUpdates || input.TableClass || input.DeletionProtectionEnabled !== undefined || input.OnDemandThroughput;
+    input.ReplicaUpdates || input.TableClass || input.DeletionProtectionEnabled !== undefined || input.OnDemandThroughput || input.WarmThroughput;
   if (!anything) throw validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
   if (input.ReplicaUpdates) throw validation("Skyport does not support global table replicas (ReplicaUpdates)");
   const now = d.clock.now();
@@ -213,6 +217,7 @@ export function updateTable(d: Dynamo, ctx: RequestContext, input: UpdateTableIn
     meta.provisioned = { read: pt.ReadCapacityUnits, write: pt.WriteCapacityUnits };
   }
   if (input.OnDemandThroughput) meta.onDemand = input.OnDemandThroughput;
+  meta.warm = raiseWarm(meta.warm, input.WarmThroughput);
   if (input.DeletionProtectionEnabled !== undefined) meta.deletionProtection = input.DeletionProtectionEnabled;
   if (input.TableClass) meta.tableClass = input.TableClass;
   if (input.SSESpecification) meta.sse = input.SSESpecification.Enabled === false ? undefined : { enabled: true, sseType: input.SSESpecification.SSEType ?? "KMS", kmsKeyId: input.SSESpecification.KMSMasterKeyId };
@@ -253,6 +258,7 @@ export function updateTable(d: Dynamo, ctx: RequestContext, input: UpdateTableIn
           g.provisioned = { read: u.Update.ProvisionedThroughput.ReadCapacityUnits, write: u.Update.ProvisionedThroughput.WriteCapacityUnits };
         }
         if (u.Update.OnDemandThroughput) g.onDemand = u.Update.OnDemandThroughput;
+        g.warm = raiseWarm(g.warm, u.Update.WarmThroughput);
       }
     }
     // Keep only the definitions some key still uses, as AWS does.
@@ -279,7 +285,14 @@ export function updateTable(d: Dynamo, ctx: RequestContext, input: UpdateTableIn
     d.store.saveTable(meta);
   });
   for (const iid of backfills) d.engine.backfill(meta, iid);
-  return { TableDescription: describe(d, meta, TableStatus.UPDATING) };
+  const out = describe(d, meta, TableStatus.UPDATING);
+  // The answer to a request that raised warm throughput shows it UPDATING, as AWS's does; it is ACTIVE at once.
+  if (input.WarmThroughput) out.WarmThroughput!.Status = TableStatus.UPDATING;
+  for (const u of input.GlobalSecondaryIndexUpdates ?? []) {
+    const g = u.Update?.WarmThroughput && out.GlobalSecondaryIndexes?.find((x) => x.IndexName === u.Update!.IndexName);
+    if (g) g.WarmThroughput!.Status = TableStatus.UPDATING;
+  }
+  return { TableDescription: out };
 }
 
 export function updateTimeToLive(d: Dynamo, ctx: RequestContext, input: UpdateTimeToLiveInput): UpdateTimeToLiveOutput {

@@ -12,10 +12,12 @@ import type { Item } from "../store.js";
 import { keyFromKey, validation } from "../validate.js";
 import { itemSize } from "./deps.js";
 import { evaluateCondition, project } from "./deps.js";
-import { CapacityMeter, itemCollectionMetrics, readUnits } from "./capacity.js";
+import { CapacityMeter, itemCollectionMetrics, transactReadUnits } from "./capacity.js";
 import { requireTable, type Dynamo } from "./context.js";
-import { prepareWrite, writeChecked, type PreparedWrite, type WriteKind } from "./items.js";
-import { attributesOf, checkItemValues, checkReturnConsumedCapacity, projectionOf, wireItem } from "./params.js";
+import { bindKey, bindWrite, parseWrite, writeChecked, type PreparedWrite, type WriteInput, type WriteKind } from "./items.js";
+import { checkRequestConstraints } from "./constraints.js";
+import type { EncodedKey } from "./engine.js";
+import { attributesOf, checkItemValues, projectionOf, wireItem } from "./params.js";
 
 export interface Reason {
   Code: string;
@@ -31,20 +33,38 @@ export function cancelled(reasons: Reason[]): ServiceError {
   });
 }
 
-function checkCount(n: number, field: string): void {
+function checkCount(n: number, field: string, wire: string): void {
   if (n < 1) throw validation(constraintMessage([`Value '[]' at '${field}' failed to satisfy constraint: Member must have length greater than or equal to 1`]));
-  if (n > Limits.MAX_TRANSACT_ITEMS)
-    throw validation(constraintMessage([`Value '[${n} items]' at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${Limits.MAX_TRANSACT_ITEMS}`]));
+  if (n > Limits.MAX_TRANSACT_ITEMS) throw validation(constraintMessage([`Value at '${wire}' failed to satisfy constraint: Member must have length less than or equal to ${Limits.MAX_TRANSACT_ITEMS}`]));
 }
 
-/** Prepares the writes of a transaction; refuses two operations on one item. */
+/** A key error of one action: a mistyped or incomplete key cancels the transaction, other key errors refuse the request. */
+function keyError(e: unknown, i: number, n: number): unknown {
+  if (!(e instanceof ServiceError) || e.code !== "ValidationException") return e;
+  if (e.message !== Messages.KEY_SCHEMA_MISMATCH && !e.message.includes("Type mismatch")) return e;
+  return cancelled(Array.from({ length: n }, (_, j): Reason => (j === i ? { Code: "ValidationError", Message: e.message } : { Code: "None" })));
+}
+
+/**
+ * Prepares the writes of a transaction in AWS's order: every action's parameters and expressions, then
+ * every table, then the keys (a mistyped key cancels the transaction), then two operations on one item.
+ */
 export function prepareTransaction(d: Dynamo, ctx: RequestContext, items: TransactWriteItemsInput["TransactItems"]): PreparedWrite[] {
-  const seen = new Set<string>();
-  return items.map((ti) => {
+  const parsed = items.map((ti, i) => {
     const kinds = (["Put", "Update", "Delete", "ConditionCheck"] as const).filter((k) => ti[k] !== undefined);
     if (kinds.length !== 1) throw validation("TransactItems can only contain one of Check, Put, Update or Delete");
     const kind: WriteKind = kinds[0]!;
-    const w = prepareWrite(d, ctx, kind, ti[kind] as never);
+    const input = ti[kind] as unknown as WriteInput;
+    return { w: parseWrite(kind, input, `transactItems.${i + 1}.member`), input };
+  });
+  for (const p of parsed) bindWrite(d, ctx, p.w, p.input, false);
+  const seen = new Set<string>();
+  return parsed.map(({ w, input }, i) => {
+    try {
+      bindKey(w, input);
+    } catch (e) {
+      throw keyError(e, i, parsed.length);
+    }
     const id = `${w.meta.tid}:${w.key.pk.toString("hex")}:${w.key.sk.toString("hex")}`;
     if (seen.has(id)) throw validation("Transaction request cannot include multiple operations on one item");
     seen.add(id);
@@ -72,8 +92,8 @@ export function runTransaction(d: Dynamo, writes: PreparedWrite[], meter?: Capac
       try {
         const r = writeChecked(d, w, olds[i]);
         if (meter?.on) {
-          if (w.kind === "ConditionCheck") meter.failedWrite(w.meta, 2);
-          else meter.write(w.meta, r.old, w.kind === "Delete" ? undefined : r.next, 2);
+          if (w.kind === "ConditionCheck") meter.tableWrite(w.meta, 2, w.given);
+          else meter.write(w.meta, r.old, w.kind === "Delete" ? undefined : r.next, 2, w.given);
         }
         return r;
       } catch (e) {
@@ -88,24 +108,38 @@ export function runTransaction(d: Dynamo, writes: PreparedWrite[], meter?: Capac
 }
 
 export function transactWriteItems(d: Dynamo, ctx: RequestContext, input: TransactWriteItemsInput): TransactWriteItemsOutput {
-  const mode = checkReturnConsumedCapacity(input.ReturnConsumedCapacity);
-  checkCount(input.TransactItems.length, "transactItems");
   const token = input.ClientRequestToken;
+  // Member constraints together, the token first (as AWS lists them).
+  const tokenViolation =
+    token !== undefined && (token.length < 1 || token.length > 36)
+      ? [`Value '${token}' at 'clientRequestToken' failed to satisfy constraint: Member must have length ${token.length < 1 ? "greater than or equal to 1" : "less than or equal to 36"}`]
+      : [];
+  checkRequestConstraints(input as Record<string, unknown>, tokenViolation);
+  const mode = input.ReturnConsumedCapacity ?? "NONE";
+  checkCount(input.TransactItems.length, "transactItems", "TransactItems");
   let hash = "";
   if (token !== undefined) {
-    if (token.length < 1 || token.length > 36)
-      throw validation(constraintMessage([`Value '${token}' at 'clientRequestToken' failed to satisfy constraint: Member must have length ${token.length < 1 ? "greater than or equal to 1" : "less than or equal to 36"}`]));
     hash = createHash("sha256").update(JSON.stringify(input.TransactItems, (k, v) => (v instanceof Uint8Array || (v && v.type === "Buffer") ? Buffer.from(v.data ?? v).toString("base64") : v))).digest("hex");
     const now = d.clock.now();
     d.store.stmt("DELETE FROM dynamodb_tokens WHERE created < ?").run(now - Limits.IDEMPOTENCY_WINDOW_MS);
     const prev = d.store.stmt("SELECT hash FROM dynamodb_tokens WHERE account = ? AND region = ? AND token = ?").get(ctx.accountId, ctx.region, token) as { hash: string } | undefined;
     if (prev) {
       if (prev.hash !== hash) throw new ServiceError("IdempotentParameterMismatchException", "Request parameters did not match the previous request with the same ClientRequestToken", 400);
-      // Same request again within 10 minutes: succeeds without writing twice.
-      return {};
+      // Same request again within 10 minutes: succeeds without writing twice, and (API_TransactWriteItems,
+      // ClientRequestToken) reports the read units of reading the items instead of the write units.
+      const replay = new CapacityMeter(mode, true);
+      if (!replay.on) return {};
+      const writes = prepareTransaction(d, ctx, input.TransactItems);
+      d.store.tx(() => {
+        for (const w of writes) {
+          const item = d.engine.get(w.meta, w.key);
+          replay.read(w.meta, transactReadUnits(item ? itemSize(item) : 0), undefined, w.given);
+        }
+      });
+      return { ConsumedCapacity: replay.list() };
     }
   }
-  const meter = new CapacityMeter(mode);
+  const meter = new CapacityMeter(mode, true);
   const writes = prepareTransaction(d, ctx, input.TransactItems);
   const results = d.store.tx(() => {
     const r = runTransaction(d, writes, meter);
@@ -126,27 +160,38 @@ export function transactWriteItems(d: Dynamo, ctx: RequestContext, input: Transa
 }
 
 export function transactGetItems(d: Dynamo, ctx: RequestContext, input: TransactGetItemsInput): TransactGetItemsOutput {
-  const mode = checkReturnConsumedCapacity(input.ReturnConsumedCapacity);
-  checkCount(input.TransactItems.length, "transactItems");
-  const seen = new Set<string>();
-  const gets = input.TransactItems.map((ti) => {
+  checkRequestConstraints(input as Record<string, unknown>);
+  const mode = input.ReturnConsumedCapacity ?? "NONE";
+  checkCount(input.TransactItems.length, "transactItems", "TransactItems");
+  // Every action's projection and key values, then the tables, then the keys, then duplicates.
+  const parsed = input.TransactItems.map((ti) => {
     const g = ti.Get;
-    const meta = requireTable(d, ctx, g.TableName);
     const attrs = attributesOf(g as Record<string, unknown>);
     const paths = projectionOf(g as Record<string, unknown>, attrs);
     attrs.assertAllUsed();
     checkItemValues(g.Key);
-    const key = keyFromKey(meta, g.Key);
+    return { g, paths };
+  });
+  const metas = parsed.map(({ g }) => requireTable(d, ctx, g.TableName));
+  const seen = new Set<string>();
+  const gets = parsed.map(({ g, paths }, i) => {
+    const meta = metas[i]!;
+    let key: EncodedKey;
+    try {
+      key = keyFromKey(meta, g.Key);
+    } catch (e) {
+      throw keyError(e, i, parsed.length);
+    }
     const id = `${meta.tid}:${key.pk.toString("hex")}:${key.sk.toString("hex")}`;
     if (seen.has(id)) throw validation("Transaction request cannot include multiple operations on one item");
     seen.add(id);
-    return { meta, key, paths };
+    return { meta, given: g.TableName, key, paths };
   });
-  const meter = new CapacityMeter(mode);
+  const meter = new CapacityMeter(mode, true);
   const responses = d.store.tx(() =>
     gets.map((g) => {
       const item = d.engine.get(g.meta, g.key);
-      if (meter.on) meter.read(g.meta, readUnits(item ? itemSize(item) : 0, true) * 2);
+      if (meter.on) meter.read(g.meta, transactReadUnits(item ? itemSize(item) : 0), undefined, g.given);
       return item ? { Item: g.paths ? project(item, g.paths) : item } : {};
     }),
   );

@@ -10,8 +10,18 @@ import { normalizeNumber } from "../values/number.js";
 
 type Item = Record<string, AttributeValue>;
 
+/** One ORDER BY term: a key attribute and its direction. */
+export interface OrderTerm {
+  name: string;
+  desc: boolean;
+}
+
+export type PartiqlSelect = { kind: "SELECT"; table: string; index?: string; paths?: Path[]; where?: ConditionNode; equalities: Map<string, AttributeValue>; orderBy?: OrderTerm[] };
+
 export type PartiqlStatement =
-  | { kind: "SELECT"; table: string; index?: string; paths?: Path[]; where?: ConditionNode; equalities: Map<string, AttributeValue> }
+  | PartiqlSelect
+  /** EXISTS(SELECT ...): a transaction's condition check ("Using the EXISTS function with PartiQL"). */
+  | { kind: "EXISTS"; select: PartiqlSelect }
   | { kind: "INSERT"; table: string; item: Item }
   | { kind: "UPDATE"; table: string; actions: UpdateAction[]; where?: ConditionNode; equalities: Map<string, AttributeValue> }
   | { kind: "DELETE"; table: string; where?: ConditionNode; equalities: Map<string, AttributeValue> };
@@ -22,6 +32,8 @@ interface Tok {
 }
 
 const syntax = (tok: string) => new ServiceError("ValidationException", `Statement wasn't well formed, can't be processed: Unexpected token: ${tok}`, 400);
+/** A complete statement followed by more tokens (AWS's wording, observed). */
+const leftover = () => new ServiceError("ValidationException", "Statement wasn't well formed, can't be processed: Unexpected token after expression", 400);
 
 function lex(src: string): Tok[] {
   const out: Tok[] = [];
@@ -264,7 +276,7 @@ class P {
     return { table };
   }
   end(): void {
-    if (this.peek().t !== "eof") throw syntax(this.peek().v);
+    if (this.peek().t !== "eof") throw leftover();
   }
 }
 
@@ -286,16 +298,12 @@ function equalities(c: ConditionNode | undefined): Map<string, AttributeValue> {
 export function parsePartiql(statement: string, parameters: AttributeValue[] = []): PartiqlStatement {
   const p = new P(lex(statement), parameters);
   let out: PartiqlStatement;
-  if (p.kw("SELECT")) {
-    let paths: Path[] | undefined;
-    if (!p.p("*")) {
-      paths = [p.path()];
-      while (p.p(",")) paths.push(p.path());
-    }
-    p.expectKw("FROM");
-    const t = p.table();
-    const where = p.kw("WHERE") ? p.condition() : undefined;
-    out = { kind: "SELECT", ...t, paths, where, equalities: equalities(where) };
+  if (p.kw("SELECT")) out = select(p);
+  else if (p.peek().t === "id" && p.peek().v.toUpperCase() === "EXISTS" && p.toks[p.i + 1]?.v === "(") {
+    p.i += 2;
+    p.expectKw("SELECT");
+    out = { kind: "EXISTS", select: select(p) };
+    p.expect(")");
   } else if (p.kw("INSERT")) {
     p.expectKw("INTO");
     const table = p.name();
@@ -345,6 +353,30 @@ export function parsePartiql(statement: string, parameters: AttributeValue[] = [
   if (p.kw("RETURNING")) while (p.peek().t !== "eof") p.i++;
   p.end();
   if (p.param !== parameters.length) throw new ServiceError("ValidationException", "Number of parameters in request and statement don't match.", 400);
+  return out;
+}
+
+/** The rest of a SELECT after the keyword: projection, FROM, WHERE and ORDER BY. */
+function select(p: P): PartiqlSelect {
+  let paths: Path[] | undefined;
+  if (!p.p("*")) {
+    paths = [p.path()];
+    while (p.p(",")) paths.push(p.path());
+  }
+  p.expectKw("FROM");
+  const t = p.table();
+  const where = p.kw("WHERE") ? p.condition() : undefined;
+  const out: PartiqlSelect = { kind: "SELECT", ...t, paths, where, equalities: equalities(where) };
+  if (p.peek().t === "id" && p.peek().v.toUpperCase() === "ORDER" && p.toks[p.i + 1]?.t === "id" && p.toks[p.i + 1]!.v.toUpperCase() === "BY") {
+    p.i += 2;
+    out.orderBy = [];
+    do {
+      const name = p.name();
+      const desc = p.kw("DESC");
+      if (!desc) p.kw("ASC");
+      out.orderBy.push({ name, desc });
+    } while (p.p(","));
+  }
   return out;
 }
 

@@ -11,7 +11,7 @@ import { Limits, RUNTIMES } from "../constants.js";
 import type { Layers } from "../layers.js";
 import type { FunctionRow } from "../store.js";
 import type { LaunchSpec } from "../../../runtime/process-launcher.js";
-import type { EnvironmentBlueprint } from "./environments.js";
+import type { EnvironmentBlueprint, SpareTemplate } from "./environments.js";
 import { initStartLine, interpreterFor } from "./interpreters.js";
 
 const BOOTSTRAPS = join(dirname(fileURLToPath(import.meta.url)), "bootstrap");
@@ -42,7 +42,32 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
     envKey: `${version}:${deps.envKey}`,
     initLines: initLinesFor(family, c.Runtime ?? "", region),
     launchSpec: (runtimeApi, logStream, credentials) => withExecWrapper(c.Environment?.Variables?.AWS_LAMBDA_EXEC_WRAPPER, launch(runtimeApi, logStream, credentials)),
+    spare: spareEligible() ? spareTemplate() : undefined,
   };
+
+  /**
+   * A node function with nothing that changes how its process starts (no layers to bind, no exec wrapper, no
+   * NODE_* variables, no live code directory) can take over a pre-started spare environment of its class.
+   */
+  function spareEligible(): boolean {
+    if (family !== "nodejs" || hot || c.Layers?.length) return false;
+    return !Object.keys(c.Environment?.Variables ?? {}).some((k) => k.startsWith("NODE_") || k === "AWS_LAMBDA_EXEC_WRAPPER");
+  }
+
+  function spareTemplate(): SpareTemplate {
+    const tmpMb = c.EphemeralStorage?.Size ?? 512;
+    return {
+      classKey: spareClass(memory, tmpMb),
+      hostTask,
+      launch: (runtimeApi, codeDir) => spareLaunchSpec(deps.sandbox, memory, tmpMb, runtimeApi, codeDir),
+      env: (runtimeApi, logStream, credentials, codeDir) => {
+        const spec = launch(runtimeApi, logStream, credentials);
+        if (!deps.sandbox) spec.env.LAMBDA_TASK_ROOT = codeDir;
+        return spec.env;
+      },
+    };
+  }
+
   function launch(runtimeApi: string, logStream: string, credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string }): LaunchSpec {
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
@@ -91,6 +116,32 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
     }
     return { command: join(task, "bootstrap"), args: [], cwd: hostTask, env, sandbox, limits };
   }
+}
+
+/** Spares of one class serve any eligible function of it: the node heap and cgroup follow the memory size, /tmp its size. */
+export function spareClass(memoryMb: number, tmpMb: number): string {
+  return `nodejs:${memoryMb}:${tmpMb}`;
+}
+
+/**
+ * A spare node environment: Skyport's bootstrap started in the sandbox with an empty code directory, waiting
+ * for the function it will become (runtime/environments.ts hands it the function's variables; the code is
+ * linked into `codeDir` on the host side, which the sandbox sees as /var/task).
+ */
+export function spareLaunchSpec(sandboxed: boolean, memory: number, tmpMb: number, runtimeApi: string, codeDir: string): LaunchSpec {
+  const bootstraps = sandboxed ? "/var/runtime/bootstrap" : BOOTSTRAPS;
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+    LANG: "en_US.UTF-8",
+    TZ: ":UTC",
+    HOME: sandboxed ? "/tmp" : process.env.HOME ?? "/tmp",
+    NODE_PATH: sandboxed ? "/var/runtime/node_modules" : SKYPORT_NODE_MODULES,
+    AWS_LAMBDA_RUNTIME_API: runtimeApi,
+    SKYPORT_SPARE: "1",
+  };
+  const sandbox = sandboxed ? { binds: [[codeDir, "/var/task"], [SKYPORT_NODE_MODULES, "/var/runtime/node_modules"], [BOOTSTRAPS, "/var/runtime/bootstrap"]] as Array<[string, string]>, tmpMb, cwd: "/var/task" } : undefined;
+  const heap = Math.max(32, Math.floor(memory * 0.85));
+  return { command: process.execPath, args: [`--max-old-space-size=${heap}`, join(bootstraps, "node.mjs")], cwd: codeDir, env, sandbox, limits: { memoryMb: memory } };
 }
 
 /**

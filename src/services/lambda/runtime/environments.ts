@@ -2,14 +2,18 @@
  * Execution environments: one process per environment speaking the Lambda Runtime API. Init runs once per
  * environment; an idle environment is reused (warm) until it has been idle for the configured time;
  * concurrent invocations get separate environments up to the function's reserved concurrency and the
- * account limit, beyond which the caller is throttled. A timeout or crash kills the environment and the
- * next invocation starts a fresh one; the server never goes down with it.
+ * account limit, beyond which the caller is throttled. How many environments start at once and how much memory
+ * they may take together is the scheduler's call (scheduler.ts): a request that finds no idle environment may
+ * wait for one. A timeout or crash kills the environment and the next invocation starts a fresh one; the
+ * server never goes down with it.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { copyFileSync, linkSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
 import type { Clock } from "../../../core/clock.js";
 import type { IdGenerator } from "../../../core/ids.js";
 import type { LaunchedProcess, LaunchSpec, ProcessLauncher } from "../../../runtime/process-launcher.js";
+import { EnvironmentScheduler, type EnvironmentSlot, type PoolStats, type SchedulerLimits } from "./scheduler.js";
 
 /** What a function version needs to start an environment. */
 export interface EnvironmentBlueprint {
@@ -30,6 +34,24 @@ export interface EnvironmentBlueprint {
   launchSpec(runtimeApi: string, logStream: string, credentials: EnvironmentCredentials): LaunchSpec;
   /** Account-level and function-level concurrency limits. */
   reserved?: number;
+  /** Present when the function can take over a pre-started spare environment (see SpareTemplate). */
+  spare?: SpareTemplate;
+}
+
+/**
+ * Spare environments: the runtime already started (sandbox, process, bootstrap) with an empty code directory,
+ * waiting to become a function's environment — a cold start then costs only the function's own init. A spare
+ * serves one function for its whole life and is never handed back.
+ */
+export interface SpareTemplate {
+  /** Spares of a class are interchangeable (runtime family, memory size, /tmp size). */
+  classKey: string;
+  /** The function's code on the host, linked into the spare's code directory when it takes it over. */
+  hostTask: string;
+  /** How a spare of this class is launched (its code directory empty until then). */
+  launch(runtimeApi: string, codeDir: string): LaunchSpec;
+  /** The environment variables the function's runtime gets when it takes the spare over. */
+  env(runtimeApi: string, logStream: string, credentials: EnvironmentCredentials, codeDir: string): Record<string, string>;
 }
 
 export interface InvocationRequest {
@@ -84,13 +106,25 @@ class Environment {
   idleTimer?: NodeJS.Timeout;
   initTimer?: NodeJS.Timeout;
   initError?: Buffer;
+  /** Clock ms of its last finished invocation (or its start): the least recently used idle one is evicted first. */
+  lastUsed = 0;
+  /** Measured memory (PSS of its processes), MB, and when (clock ms). */
+  memoryMb?: number;
+  measuredAt = 0;
+  /** Pre-started for provisioned concurrency: kept warm, never evicted. */
+  provisioned = false;
+  /** A spare: its class, its code directory on the host, and its wait for a function (set while it waits). */
+  spareClass?: string;
+  codeDir?: string;
+  awaitingAssignment?: (env: Record<string, string> | undefined) => void;
   constructor(
     readonly id: string,
     /** The secret in the environment's Runtime API address: only the environment knows it (never logged). */
     readonly token: string,
-    readonly credentials: EnvironmentCredentials,
-    readonly blueprint: EnvironmentBlueprint,
-    readonly logStream: string,
+    /** Undefined for a spare until a function takes it over. */
+    public credentials: EnvironmentCredentials | undefined,
+    public blueprint: EnvironmentBlueprint,
+    public logStream: string,
     readonly proc: LaunchedProcess,
     now: number,
   ) {
@@ -118,6 +152,35 @@ export interface EnvironmentManagerOptions {
   logSink: LogSink;
   /** Issues an environment's temporary credentials; `revoke` forgets them when it dies. */
   credentials: { issue(bp: EnvironmentBlueprint): EnvironmentCredentials; revoke(c: EnvironmentCredentials): void };
+  /** Start slots and the memory budget of all environments (see scheduler.ts). */
+  limits: SchedulerLimits;
+  /** Spare environments kept ready per class (0: none); their code directories live under sparesDir. */
+  spares: number;
+  sparesDir: string;
+}
+
+/** A spare class stays wanted this long after a function of it last started, ms. */
+const SPARE_CLASS_TTL_MS = 10 * 60_000;
+
+/** How often an environment's memory is measured again (it grows as the function warms up), ms. */
+const MEASURE_EVERY_MS = 5_000;
+
+/** A request waiting for an environment. */
+interface Waiting {
+  bp: EnvironmentBlueprint;
+  p: Pending;
+}
+
+/** What the health endpoint and the logs tell about a function's environments. */
+export interface PoolReport extends PoolStats {
+  poolKey: string;
+  environments: number;
+  starting: number;
+  busy: number;
+  /** Ready for work (idle, or a spare waiting for its function). */
+  idle: number;
+  waiting: number;
+  memoryMb: number;
 }
 
 export class EnvironmentManager {
@@ -125,14 +188,26 @@ export class EnvironmentManager {
   private readonly envs = new Map<string, Environment>();
   private readonly pools = new Map<string, Set<Environment>>();
   private busyTotal = 0;
+  private readonly scheduler: EnvironmentScheduler<Waiting>;
+  /** Provisioned environments still to start (they take start slots like any other). */
+  private prestarts: EnvironmentBlueprint[] = [];
+  /** Spare classes wanted (the template of the last function of each, and when it last started one). */
+  private readonly spareClasses = new Map<string, { template: SpareTemplate; lastUsed: number }>();
 
-  constructor(private readonly o: EnvironmentManagerOptions) {}
+  constructor(private readonly o: EnvironmentManagerOptions) {
+    this.scheduler = new EnvironmentScheduler<Waiting>(o.limits, () => o.clock.now());
+    if (o.spares > 0) {
+      rmSync(o.sparesDir, { recursive: true, force: true }); // code directories of spares a previous run left
+      mkdirSync(o.sparesDir, { recursive: true });
+    }
+  }
 
   /** Runs one invocation; resolves with its result (errors of the function are results, not throws). */
   invoke(bp: EnvironmentBlueprint, req: InvocationRequest): Promise<InvocationResult> {
     const pool = this.pool(bp.poolKey);
     let busyHere = 0;
     for (const e of pool) if (e.state === "busy" || (e.state === "starting" && (e.queued || e.current))) busyHere++;
+    busyHere += this.scheduler.waiting(bp.poolKey);
     if (bp.reserved !== undefined && busyHere >= bp.reserved) throw new ThrottledError("ReservedFunctionConcurrentInvocationLimitExceeded");
     if (this.busyTotal >= this.o.accountLimit) throw new ThrottledError("ConcurrentInvocationLimitExceeded");
 
@@ -144,12 +219,211 @@ export class EnvironmentManager {
         break;
       }
     }
-    if (!env) env = this.start(bp);
     const now = this.o.clock.now();
     return new Promise<InvocationResult>((resolve) => {
       const p: Pending = { req, started: performance.now(), deadline: now + bp.timeoutSec * 1000, resolve, logLines: [] };
-      this.assign(env!, p);
+      if (env) return this.assign(env, p);
+      const started = this.worthStarting(bp) ? this.takeSpare(bp) ?? this.tryStart(bp) : undefined;
+      if (started) return this.assign(started, p);
+      this.busyTotal++; // it counts against the account's concurrency while it waits
+      this.scheduler.enqueue(bp.poolKey, bp.envKey, { bp, p });
     });
+  }
+
+  /** Starts an environment when the scheduler allows it (evicting idle ones if memory is short). */
+  private tryStart(bp: EnvironmentBlueprint): Environment | undefined {
+    const plan = this.scheduler.planStart(this.slots(), bp.poolKey);
+    if (!plan.ok) return undefined;
+    for (const slot of plan.evict) this.kill(slot.env);
+    return this.start(bp);
+  }
+
+  private *slots(): Generator<EnvironmentSlot & { env: Environment }> {
+    for (const env of this.envs.values()) {
+      if (env.state === "dead") continue;
+      yield {
+        env,
+        poolKey: env.blueprint.poolKey,
+        envKey: env.blueprint.envKey,
+        // A spare starting is background work: it never holds a start slot a waiting request could use.
+        starting: env.initDurationMs === undefined && !env.awaitingAssignment && !(env.spareClass && !env.credentials),
+        idle: env.state === "idle" || !!env.awaitingAssignment,
+        lastUsed: env.lastUsed,
+        memoryMb: env.memoryMb,
+        provisioned: env.provisioned,
+      };
+    }
+  }
+
+  /**
+   * Gives waiting requests (oldest first) the start slots and memory that became free, then starts pending
+   * provisioned environments. Called whenever an environment finishes its init, goes idle or dies.
+   */
+  private pump(): void {
+    for (let progress = true; progress; ) {
+      progress = false;
+      for (const head of this.scheduler.waitingKeys()) {
+        const idle = this.idleFor(head.envKey, head.poolKey);
+        let env = idle;
+        if (!env && this.worthStarting(head.item.bp)) env = this.takeSpare(head.item.bp);
+        if (!env && this.worthStarting(head.item.bp)) {
+          const plan = this.scheduler.planStart(this.slots(), head.poolKey);
+          if (!plan.ok) break; // no start slot or no memory: nothing else can start either
+          for (const slot of plan.evict) this.kill(slot.env);
+          env = this.start(head.item.bp);
+        }
+        if (!env) continue;
+        const w = this.scheduler.takeFor(head.envKey)!;
+        this.assign(env, w.p, true);
+        progress = true;
+      }
+    }
+    while (this.prestarts.length) {
+      const bp = this.prestarts[0]!;
+      const plan = this.scheduler.planStart(this.slots(), bp.poolKey);
+      if (!plan.ok || plan.evict.length) break; // provisioned environments never push others out
+      this.prestarts.shift();
+      this.start(bp).provisioned = true;
+    }
+    this.replenishSpares();
+  }
+
+  /** Wants spares of a class from now on (a function of it just started an environment). */
+  private noteSpareClass(bp: EnvironmentBlueprint): void {
+    if (!bp.spare || this.o.spares <= 0) return;
+    this.spareClasses.set(bp.spare.classKey, { template: bp.spare, lastUsed: this.o.clock.now() });
+  }
+
+  /** Starts missing spares of the wanted classes — only with a free start slot, free memory and nobody waiting. */
+  private replenishSpares(): void {
+    if (this.o.spares <= 0 || this.scheduler.waiting() > 0) return;
+    const now = this.o.clock.now();
+    for (const [classKey, want] of this.spareClasses) {
+      if (now - want.lastUsed > SPARE_CLASS_TTL_MS) {
+        this.spareClasses.delete(classKey);
+        continue;
+      }
+      let have = 0;
+      for (const e of this.pool(`spare:${classKey}`)) if (e.state !== "dead") have++;
+      for (; have < this.o.spares; have++) {
+        const plan = this.scheduler.planStart(this.slots(), `spare:${classKey}`);
+        if (!plan.ok || plan.evict.length) return; // a spare never pushes an environment out
+        this.startSpare(classKey, want.template);
+      }
+    }
+  }
+
+  private startSpare(classKey: string, template: SpareTemplate): void {
+    const id = this.o.ids.hex(16);
+    const token = randomBytes(24).toString("hex");
+    const codeDir = join(this.o.sparesDir, id);
+    mkdirSync(codeDir, { recursive: true, mode: 0o755 });
+    const bp: EnvironmentBlueprint = {
+      account: "", region: "", poolKey: `spare:${classKey}`, envKey: `spare:${classKey}`, functionName: "", version: "", memoryMb: 0, timeoutSec: 0,
+      launchSpec: () => template.launch(`${this.o.runtimeApiBase()}/${token}`, codeDir),
+    };
+    const proc = this.o.launcher.launch(bp.launchSpec("", "", undefined as never));
+    const env = new Environment(id, token, undefined, bp, "", proc, performance.now());
+    env.spareClass = classKey;
+    env.codeDir = codeDir;
+    this.scheduler.noteStart(bp.poolKey);
+    env.lastUsed = this.o.clock.now();
+    this.envs.set(token, env);
+    this.pool(bp.poolKey).add(env);
+    proc.onLine((line) => this.onLine(env, line));
+    proc.onExit((code, signal) => this.onExit(env, code, signal));
+  }
+
+  /** A spare's bootstrap asks what it is to become (long poll): resolves with the function's variables. */
+  assignment(token: string): Promise<Record<string, string> | undefined> {
+    const env = this.envs.get(token);
+    if (!env?.spareClass || env.state === "dead" || env.credentials) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      env.awaitingAssignment = resolve;
+      this.pump(); // it no longer takes a start slot: a waiting request may take it, or another start
+    });
+  }
+
+  /** Hands a ready spare of the blueprint's class to the function: its code linked in, its variables sent. */
+  private takeSpare(bp: EnvironmentBlueprint): Environment | undefined {
+    if (!bp.spare) return undefined;
+    this.noteSpareClass(bp);
+    let env: Environment | undefined;
+    for (const e of this.pool(`spare:${bp.spare.classKey}`)) {
+      if (e.awaitingAssignment && e.state !== "dead") {
+        env = e;
+        break;
+      }
+    }
+    if (!env) return undefined;
+    try {
+      linkTree(bp.spare.hostTask, env.codeDir!);
+    } catch (e) {
+      this.kill(env);
+      return undefined;
+    }
+    const credentials = this.o.credentials.issue(bp);
+    const logStream = logStreamName(this.o.clock.now(), bp.version, env.id);
+    const vars = bp.spare.env(`${this.o.runtimeApiBase()}/${env.token}`, logStream, credentials, env.codeDir!);
+    this.pool(env.blueprint.poolKey).delete(env);
+    env.blueprint = bp;
+    env.credentials = credentials;
+    env.logStream = logStream;
+    env.initStarted = performance.now();
+    env.initLogs = bp.initLines?.length ? [...bp.initLines] : [];
+    env.state = "starting";
+    env.lastUsed = this.o.clock.now();
+    this.pool(bp.poolKey).add(env);
+    this.scheduler.noteStart(bp.poolKey);
+    const give = env.awaitingAssignment!;
+    env.awaitingAssignment = undefined;
+    give(vars);
+    queueMicrotask(() => this.pump()); // a replacement spare
+    return env;
+  }
+
+  /** Whether another environment of this version pays off, given those it has and the requests waiting. */
+  private worthStarting(bp: EnvironmentBlueprint): boolean {
+    let n = 0;
+    for (const e of this.pool(bp.poolKey)) if (e.blueprint.envKey === bp.envKey && e.state !== "dead" && !e.retire) n++;
+    return this.scheduler.worthStarting(bp.poolKey, n, this.scheduler.waiting(bp.poolKey) + 1);
+  }
+
+  private idleFor(envKey: string, poolKey: string): Environment | undefined {
+    for (const e of this.pool(poolKey)) {
+      if (e.blueprint.envKey !== envKey) continue;
+      if (e.state === "idle" || (e.state === "starting" && !e.queued && !e.current && !e.retire)) return e;
+    }
+    return undefined;
+  }
+
+  /** Pre-starts environments for provisioned concurrency (up to `count` for the blueprint's version). */
+  provision(bp: EnvironmentBlueprint, count: number): void {
+    let have = 0;
+    for (const e of this.pool(bp.poolKey)) if (e.provisioned && e.blueprint.envKey === bp.envKey && e.state !== "dead") have++;
+    for (const q of this.prestarts) if (q.envKey === bp.envKey) have++;
+    for (; have < count; have++) this.prestarts.push(bp);
+    this.pump();
+  }
+
+  /** Environments, starts and waits per function (health endpoint, logs). */
+  report(): PoolReport[] {
+    const out = new Map<string, PoolReport>();
+    const get = (poolKey: string): PoolReport => {
+      let r = out.get(poolKey);
+      if (!r) out.set(poolKey, (r = { poolKey, environments: 0, starting: 0, busy: 0, idle: 0, waiting: this.scheduler.waiting(poolKey), memoryMb: 0, ...this.scheduler.poolStats(poolKey) }));
+      return r;
+    };
+    for (const s of this.slots()) {
+      const r = get(s.poolKey);
+      r.environments++;
+      if (s.starting) r.starting++;
+      if (s.env.current || s.env.queued) r.busy++;
+      if (s.idle) r.idle++;
+      r.memoryMb += s.memoryMb ?? 0;
+    }
+    for (const poolKey of this.scheduler.allStats().keys()) get(poolKey);
+    return [...out.values()];
   }
 
   private pool(key: string): Set<Environment> {
@@ -160,14 +434,15 @@ export class EnvironmentManager {
 
   private start(bp: EnvironmentBlueprint): Environment {
     const id = this.o.ids.hex(16);
-    const d = new Date(this.o.clock.now());
-    const day = `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, "0")}/${String(d.getUTCDate()).padStart(2, "0")}`;
-    const logStream = `${day}/[${bp.version}]${id}`;
+    const logStream = logStreamName(this.o.clock.now(), bp.version, id);
+    this.noteSpareClass(bp);
     const token = randomBytes(24).toString("hex");
     const credentials = this.o.credentials.issue(bp);
     const spec = bp.launchSpec(`${this.o.runtimeApiBase()}/${token}`, logStream, credentials);
     const proc = this.o.launcher.launch(spec);
     const env = new Environment(id, token, credentials, bp, logStream, proc, performance.now());
+    env.lastUsed = this.o.clock.now();
+    this.scheduler.noteStart(bp.poolKey);
     if (bp.initLines?.length) env.initLogs.push(...bp.initLines);
     this.envs.set(token, env);
     this.pool(bp.poolKey).add(env);
@@ -176,12 +451,13 @@ export class EnvironmentManager {
     return env;
   }
 
-  private assign(env: Environment, p: Pending): void {
+  /** `counted`: the request already counts as in flight (it waited in the scheduler's queue). */
+  private assign(env: Environment, p: Pending, counted = false): void {
     if (env.idleTimer) clearTimeout(env.idleTimer);
     if (env.state === "idle") {
       env.state = "busy";
     }
-    this.busyTotal++;
+    if (!counted) this.busyTotal++;
     // The function's timeout runs from the invoke phase; a cold environment's init has its own budget.
     if (env.initDurationMs === undefined) this.armInit(env, p);
     if (env.waitingNext) {
@@ -232,10 +508,22 @@ export class EnvironmentManager {
   next(token: string): Promise<Pending | undefined> {
     const env = this.envs.get(token);
     if (!env || env.state === "dead") return Promise.resolve(undefined);
+    let initDone = false;
     if (env.initDurationMs === undefined) {
       env.initDurationMs = performance.now() - env.initStarted;
+      this.scheduler.noteInitMs(env.blueprint.poolKey, env.initDurationMs);
       if (env.initTimer) clearTimeout(env.initTimer);
       if (env.initLogs.length) this.flushLines(env, env.initLogs.splice(0));
+      this.measure(env);
+      initDone = true;
+    }
+    if (!env.queued && !env.retire) {
+      // A request waiting for an environment of this function takes this one.
+      const w = this.scheduler.takeFor(env.blueprint.envKey);
+      if (w) {
+        if (env.idleTimer) clearTimeout(env.idleTimer);
+        env.queued = w.p;
+      }
     }
     if (env.queued) {
       const p = env.queued;
@@ -243,13 +531,27 @@ export class EnvironmentManager {
       env.current = p;
       env.state = "busy";
       this.begin(env, p);
+      if (initDone) this.pump(); // a start slot became free
       return Promise.resolve(p);
     }
     env.state = "idle";
     this.armIdle(env);
-    return new Promise((resolve) => {
+    const ready = new Promise<Pending | undefined>((resolve) => {
       env.waitingNext = resolve;
     });
+    this.pump(); // a start slot, or an idle environment another function's waiting request may evict
+    return ready;
+  }
+
+  /** Measures an environment's memory (after init, then at most every MEASURE_EVERY_MS). */
+  private measure(env: Environment): void {
+    const now = this.o.clock.now();
+    if (env.memoryMb !== undefined && now - env.measuredAt < MEASURE_EVERY_MS) return;
+    const mb = env.proc.memoryMb();
+    if (mb === undefined) return;
+    env.memoryMb = mb;
+    env.measuredAt = now;
+    this.scheduler.measuredMb(env.blueprint.poolKey, mb);
   }
 
   /** POST /response or /error for the environment's current invocation. */
@@ -290,8 +592,11 @@ export class EnvironmentManager {
   private finish(env: Environment, p: Pending, payload: Buffer, functionError?: string): void {
     if (p.timer) clearTimeout(p.timer);
     env.current = undefined;
+    env.lastUsed = this.o.clock.now();
     this.busyTotal--;
+    if (env.state !== "dead") this.measure(env);
     const durationMs = Math.max(0.01, performance.now() - p.started);
+    this.scheduler.noteInvokeMs(env.blueprint.poolKey, durationMs);
     this.line(env, p, `END RequestId: ${p.req.requestId}`);
     const maxMem = env.proc.peakMemoryMb() ?? peakMemoryMb(env.proc.pid); // the cgroup's peak: the whole environment
     let report = `REPORT RequestId: ${p.req.requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(durationMs))} ms\tMemory Size: ${env.blueprint.memoryMb} MB\tMax Memory Used: ${maxMem} MB\t`;
@@ -372,9 +677,16 @@ export class EnvironmentManager {
   }
 
   private forget(env: Environment): void {
-    if (this.envs.get(env.token) === env) this.o.credentials.revoke(env.credentials);
+    const known = this.envs.get(env.token) === env;
+    if (known && env.credentials) this.o.credentials.revoke(env.credentials);
+    if (known && env.codeDir) rmSync(env.codeDir, { recursive: true, force: true });
+    env.awaitingAssignment?.(undefined);
+    env.awaitingAssignment = undefined;
     this.envs.delete(env.token);
     this.pools.get(env.blueprint.poolKey)?.delete(env);
+    // Its memory and (if it was starting) its start slot are free: waiting requests may start one. Deferred:
+    // forget runs inside kill(), which pump() itself calls to evict.
+    if (known && (this.scheduler.waiting() > 0 || this.prestarts.length)) queueMicrotask(() => this.pump());
   }
 
   /** Kills the environments of a function (deleted or updated) — all when no key is given. */
@@ -391,6 +703,12 @@ export class EnvironmentManager {
   }
 
   killAll(): void {
+    this.prestarts = [];
+    for (const w of this.scheduler.remove(() => true)) {
+      this.busyTotal--;
+      const payload = Buffer.from(JSON.stringify({ errorType: "Runtime.ExitError", errorMessage: `RequestId: ${w.p.req.requestId} Error: the server stopped before an environment was free` }));
+      w.p.resolve({ payload, functionError: "Unhandled", logLines: [], logStream: "", durationMs: 0 });
+    }
     for (const env of [...this.envs.values()]) {
       const p = env.current ?? env.queued;
       this.kill(env);
@@ -407,6 +725,31 @@ export class EnvironmentManager {
   count(poolKey?: string): number {
     if (poolKey === undefined) return this.envs.size;
     return this.pools.get(poolKey)?.size ?? 0;
+  }
+}
+
+function logStreamName(now: number, version: string, id: string): string {
+  const d = new Date(now);
+  return `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, "0")}/${String(d.getUTCDate()).padStart(2, "0")}/[${version}]${id}`;
+}
+
+/** Mirrors a code tree into an (empty) directory with hard links, copying where links cannot be made. */
+function linkTree(from: string, to: string): void {
+  for (const e of readdirSync(from, { withFileTypes: true })) {
+    const a = join(from, e.name);
+    const b = join(to, e.name);
+    if (e.isDirectory()) {
+      mkdirSync(b, { mode: statSync(a).mode & 0o7777 });
+      linkTree(a, b);
+    } else if (e.isSymbolicLink()) {
+      symlinkSync(readlinkSync(a), b);
+    } else {
+      try {
+        linkSync(a, b);
+      } catch {
+        copyFileSync(a, b);
+      }
+    }
   }
 }
 

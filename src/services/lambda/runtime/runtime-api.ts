@@ -23,7 +23,16 @@ export function handleOversizeRuntimeApi(path: string, method: string, envs: Env
   return json(413, { errorMessage: "Payload Too Large", errorType: "RequestEntityTooLarge" });
 }
 
+/** Skyport's own addition, for its bootstraps only: a spare environment learns which function it becomes. */
+const ASSIGNMENT = /^\/_aws\/lambda-runtime\/([0-9a-f]+)\/skyport\/assignment$/;
+
 export async function handleRuntimeApi(req: HttpRequest, envs: EnvironmentManager): Promise<HttpResponse> {
+  const a = ASSIGNMENT.exec(req.path);
+  if (a && req.method === "GET") {
+    if (!envs.knows(a[1]!)) return json(403, { errorMessage: "Unknown or expired Runtime API address", errorType: "AccessDenied" });
+    const vars = await envs.assignment(a[1]!);
+    return vars ? json(200, vars) : json(410, { errorMessage: "Environment is gone", errorType: "EnvironmentGone" });
+  }
   const m = ROUTE.exec(req.path);
   if (!m) return json(404, { errorMessage: "Unknown Runtime API route", errorType: "InvalidRequest" });
   const [, envId, what, requestId, kind] = m;

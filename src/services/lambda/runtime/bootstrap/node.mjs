@@ -86,6 +86,22 @@ export async function resolve(specifier, context, next) {
 }`;
 if (typeof nodeModule.register === "function") nodeModule.register("data:text/javascript," + encodeURIComponent(ESM_FALLBACK));
 
+// A spare environment (Skyport's pre-started runtime) waits to learn which function it becomes: its
+// variables arrive here and its code appears in the (already bound) task directory.
+if (process.env.SKYPORT_SPARE === "1") {
+  const vars = await new Promise((resolve) => {
+    http.get({ hostname, port, path: `${prefix}/skyport/assignment`, agent }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve(res.statusCode === 200 ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : undefined));
+      res.on("error", () => resolve(undefined));
+    }).on("error", () => resolve(undefined));
+  });
+  if (!vars) process.exit(0);
+  delete process.env.SKYPORT_SPARE;
+  Object.assign(process.env, vars);
+}
+
 let handler;
 try {
   handler = await loadHandler();

@@ -1,0 +1,115 @@
+/**
+ * The serverless path under load (issue 10): GET item through API Gateway → Lambda → DynamoDB at 1, 16, 50
+ * and 200 connections — from cold (a fresh server: the first second of load, while environments start) and
+ * settled (after a warm-up as long as the measurement) — with the memory of the whole tree (server plus
+ * every environment, PSS) and the environment count per point. Side by side with serverless-offline running
+ * the same handler against dynalite. Each system gets the same warm-up and window lengths.
+ */
+import { load, type RawRequest } from "../lib/wrk.js";
+import { jsonCall, restCall } from "../lib/raw.js";
+import { printTable, type Row } from "../lib/report.js";
+import { pssMb, startDynalite, startSkyport, stop, type Started } from "../lib/servers.js";
+import { startServerlessOffline } from "../lib/peers.js";
+import { createFunction } from "./lambda.js";
+import type { BenchOptions } from "../run.js";
+
+const root = new URL("../..", import.meta.url).pathname;
+/** The same handler for both: the SDK from the runtime (Skyport) or from this checkout (serverless-offline). */
+const handler = (sdk: string) => `
+const { DynamoDBClient, GetItemCommand } = require(${JSON.stringify(sdk)});
+const db = new DynamoDBClient(process.env.DDB_ENDPOINT ? { endpoint: process.env.DDB_ENDPOINT, region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } } : {});
+exports.handler = async (event) => {
+  const r = await db.send(new GetItemCommand({ TableName: "items", Key: { id: { S: event.pathParameters.id } } }));
+  return r.Item ? { statusCode: 200, body: JSON.stringify({ id: r.Item.id.S, name: r.Item.name.S }) } : { statusCode: 404, body: "{}" };
+};
+`;
+const CONNECTIONS = [1, 16, 50, 200];
+const TABLE = { TableName: "items", BillingMode: "PAY_PER_REQUEST", AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }], KeySchema: [{ AttributeName: "id", KeyType: "HASH" }] };
+const ITEM = { TableName: "items", Item: { id: { S: "1" }, name: { S: "apple" } } };
+const get = (path: string): RawRequest => ({ method: "GET", path, headers: {} });
+
+async function deploy(base: string): Promise<string> {
+  await createFunction(base, "getitem", handler("@aws-sdk/client-dynamodb"));
+  await jsonCall(base, "DynamoDB_20120810.CreateTable", "dynamodb", TABLE);
+  await jsonCall(base, "DynamoDB_20120810.PutItem", "dynamodb", ITEM);
+  const api = await restCall(base, "apigateway", "POST", "/restapis", { name: "bench" });
+  const id = api.id as string;
+  const resources = (await restCall(base, "apigateway", "GET", `/restapis/${id}/resources`)).item as Array<{ id: string; path: string }>;
+  const items = (await restCall(base, "apigateway", "POST", `/restapis/${id}/resources/${resources.find((r) => r.path === "/")!.id}`, { pathPart: "items" })).id as string;
+  const res = (await restCall(base, "apigateway", "POST", `/restapis/${id}/resources/${items}`, { pathPart: "{id}" })).id as string;
+  await restCall(base, "apigateway", "PUT", `/restapis/${id}/resources/${res}/methods/GET`, { authorizationType: "NONE" });
+  await restCall(base, "apigateway", "PUT", `/restapis/${id}/resources/${res}/methods/GET/integration`, {
+    type: "AWS_PROXY", httpMethod: "POST", uri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:getitem/invocations",
+  });
+  await restCall(base, "apigateway", "POST", `/restapis/${id}/deployments`, { stageName: "dev" });
+  return `/_aws/execute-api/${id}/dev/items/1`;
+}
+
+async function environments(base: string): Promise<number> {
+  const h = (await (await fetch(`${base}/_skyport/health`)).json()) as { services: { lambda?: { environments?: number } } };
+  return h.services.lambda?.environments ?? 0;
+}
+
+type Values = Row["values"];
+const point = (r: Awaited<ReturnType<typeof load>>, extra: Values): Values => ({ rps: r.rps, p50: r.p50ms, p99: r.p99ms, errors: r.errors, ...extra });
+
+export default async function run(opts: BenchOptions): Promise<string> {
+  const rows: Row[] = [];
+  // Skyport from cold: a fresh server per connection count, the first second of load.
+  for (const c of [50, 200]) {
+    const sky = await startSkyport();
+    try {
+      const path = await deploy(sky.url);
+      const r = await load(sky.url, get(path), c, 1);
+      rows.push({ scenario: `GET item, ${c} conn, first second from cold`, server: "skyport", values: point(r, { pss: pssMb(sky.pid), envs: await environments(sky.url) }) });
+    } finally {
+      await stop(sky);
+    }
+  }
+  // Skyport settled.
+  const sky: Started = await startSkyport();
+  try {
+    const path = await deploy(sky.url);
+    for (const c of CONNECTIONS) {
+      await load(sky.url, get(path), c, opts.seconds); // the same warm-up for every system
+      const r = await load(sky.url, get(path), c, opts.seconds);
+      rows.push({ scenario: `GET item, ${c} conn, settled`, server: "skyport", values: point(r, { pss: pssMb(sky.pid), envs: await environments(sky.url) }) });
+    }
+  } finally {
+    await stop(sky);
+  }
+  // serverless-offline + dynalite, the same handler.
+  const dyn = await startDynalite();
+  try {
+    await jsonCall(dyn.url, "DynamoDB_20120810.CreateTable", "dynamodb", TABLE);
+    for (let i = 0; i < 100; i++) {
+      const d = (await jsonCall(dyn.url, "DynamoDB_20120810.DescribeTable", "dynamodb", { TableName: "items" })) as { Table?: { TableStatus?: string } };
+      if (d.Table?.TableStatus === "ACTIVE") break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await jsonCall(dyn.url, "DynamoDB_20120810.PutItem", "dynamodb", ITEM);
+    const sls = await startServerlessOffline(handler(`${root}node_modules/@aws-sdk/client-dynamodb`), "items/{id}", { DDB_ENDPOINT: dyn.url });
+    try {
+      const r0 = await load(sls.url, get("/dev/items/1"), 50, 1);
+      rows.push({ scenario: "GET item, 50 conn, first second from cold", server: "serverless-offline", values: point(r0, { pss: pssMb(sls.pid) + pssMb(dyn.pid) }) });
+      for (const c of CONNECTIONS) {
+        await load(sls.url, get("/dev/items/1"), c, opts.seconds);
+        const r = await load(sls.url, get("/dev/items/1"), c, opts.seconds);
+        // A ratio against a peer that answered with errors is not a win: the errors column shows it.
+        rows.push({ scenario: `GET item, ${c} conn, settled`, server: "serverless-offline", values: point(r, { pss: pssMb(sls.pid) + pssMb(dyn.pid) }) });
+      }
+    } finally {
+      await stop(sls);
+    }
+  } finally {
+    await stop(dyn);
+  }
+  return printTable("Serverless path: gateway → Lambda → DynamoDB", rows, [
+    { key: "rps", label: "req/s", higherIsBetter: true },
+    { key: "p50", label: "p50 ms", higherIsBetter: false, digits: 2 },
+    { key: "p99", label: "p99 ms", higherIsBetter: false, digits: 2 },
+    { key: "errors", label: "errors", higherIsBetter: false },
+    { key: "pss", label: "PSS MB (all processes)", higherIsBetter: false },
+    { key: "envs", label: "environments", higherIsBetter: false },
+  ]);
+}

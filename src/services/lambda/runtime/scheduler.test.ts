@@ -1,0 +1,124 @@
+/**
+ * The environment scheduler's decisions, on a fake clock: start slots and the memory budget are respected,
+ * idle environments are evicted least recently used first (provisioned ones never), waiting requests are
+ * served in arrival order, waits are measured, and a new environment starts past the minimum only when the
+ * queue would take longer to drain than an init.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { ManualClock } from "../../../core/clock.js";
+import { EnvironmentScheduler, type EnvironmentSlot } from "./scheduler.js";
+
+const limits = { maxStarting: 2, memoryBudgetMb: 200, estimateMb: 50 };
+const slot = (over: Partial<EnvironmentSlot> & { name?: string } = {}): EnvironmentSlot & { name?: string } => ({
+  poolKey: "f",
+  envKey: "f:1",
+  starting: false,
+  idle: false,
+  lastUsed: 0,
+  memoryMb: 50,
+  ...over,
+});
+
+describe("EnvironmentScheduler.planStart", () => {
+  const cases: Array<[string, Array<EnvironmentSlot & { name?: string }>, string, { ok: boolean; reason?: string; evict?: string[] }]> = [
+    ["nothing alive: a start is always allowed", [], "f", { ok: true, evict: [] }],
+    ["one of two start slots taken", [slot({ starting: true })], "f", { ok: true, evict: [] }],
+    ["both start slots taken", [slot({ starting: true }), slot({ starting: true })], "f", { ok: false, reason: "starting" }],
+    ["memory left for one more", [slot(), slot(), slot()], "f", { ok: true, evict: [] }],
+    ["budget full of busy environments", [slot(), slot(), slot(), slot()], "f", { ok: false, reason: "memory" }],
+    [
+      "budget full: the least recently used idle environment goes",
+      [slot({ name: "busy" }), slot({ name: "idle-late", idle: true, lastUsed: 50 }), slot({ name: "idle-early", idle: true, lastUsed: 10, poolKey: "g" }), slot({ name: "busy2" })],
+      "f",
+      { ok: true, evict: ["idle-early"] },
+    ],
+    ["provisioned idle environments are never evicted", [slot(), slot(), slot({ idle: true, provisioned: true }), slot()], "f", { ok: false, reason: "memory" }],
+    ["unmeasured environments count at the estimate", [slot({ memoryMb: undefined }), slot({ memoryMb: undefined }), slot({ memoryMb: undefined }), slot({ memoryMb: 60 })], "f", { ok: false, reason: "memory" }],
+  ];
+  for (const [name, live, pool, want] of cases) {
+    test(name, () => {
+      const s = new EnvironmentScheduler<string>(limits, () => 0);
+      const plan = s.planStart(live, pool);
+      assert.equal(plan.ok, want.ok);
+      if (plan.ok) assert.deepEqual(plan.evict.map((e) => (e as { name?: string }).name), want.evict);
+      else assert.equal(plan.reason, want.reason);
+    });
+  }
+
+  test("a function bigger than the whole budget still runs, alone", () => {
+    const s = new EnvironmentScheduler<string>({ ...limits, memoryBudgetMb: 100 }, () => 0);
+    s.measuredMb("big", 300);
+    assert.equal(s.planStart([], "big").ok, true);
+    const plan = s.planStart([slot({ poolKey: "small", idle: true, memoryMb: 20 })], "big");
+    assert.deepEqual(plan, { ok: true, evict: [slot({ poolKey: "small", idle: true, memoryMb: 20 })] });
+  });
+
+  test("a measurement becomes the pool's estimate", () => {
+    const s = new EnvironmentScheduler<string>(limits, () => 0);
+    assert.equal(s.estimateMb("f"), 50);
+    s.measuredMb("f", 32);
+    assert.equal(s.estimateMb("f"), 32);
+    assert.equal(s.estimateMb("g"), 50);
+  });
+});
+
+describe("EnvironmentScheduler queue", () => {
+  test("waiting requests are served in arrival order, per version, and their waits are measured", () => {
+    const clock = new ManualClock(0);
+    const s = new EnvironmentScheduler<string>(limits, () => clock.now());
+    s.enqueue("f", "f:1", "a1");
+    clock.advance(10);
+    s.enqueue("g", "g:1", "b1");
+    clock.advance(10);
+    s.enqueue("f", "f:1", "a2");
+    assert.equal(s.waiting(), 3);
+    assert.equal(s.waiting("f"), 2);
+    assert.deepEqual(s.waitingKeys().map((w) => w.item), ["a1", "b1"]);
+    clock.advance(100);
+    assert.equal(s.takeFor("f:1"), "a1"); // waited 120 ms
+    assert.equal(s.head()?.item, "b1");
+    clock.advance(30);
+    assert.equal(s.takeFor("f:1"), "a2"); // waited 130 ms
+    assert.equal(s.takeFor("f:1"), undefined);
+    assert.deepEqual(s.poolStats("f"), { starts: 0, waits: 2, waitMsTotal: 250, waitMsMax: 130 });
+    assert.equal(s.takeHead(), "b1");
+    assert.equal(s.waiting(), 0);
+  });
+
+  test("remove takes matching requests off the queue", () => {
+    const s = new EnvironmentScheduler<string>(limits, () => 0);
+    for (const x of ["a", "b", "c"]) s.enqueue("f", "f:1", x);
+    assert.deepEqual(s.remove((x) => x !== "b"), ["a", "c"]);
+    assert.equal(s.takeFor("f:1"), "b");
+  });
+});
+
+describe("EnvironmentScheduler.worthStarting", () => {
+  test("up to twice the start slots, a waiting request always gets a new environment", () => {
+    const s = new EnvironmentScheduler<string>(limits, () => 0);
+    s.noteInvokeMs("f", 5);
+    s.noteInitMs("f", 300);
+    assert.equal(s.worthStarting("f", 0, 1), true);
+    assert.equal(s.worthStarting("f", 3, 1), true);
+  });
+  test("past that, only when the queue drains slower than an init", () => {
+    const s = new EnvironmentScheduler<string>(limits, () => 0);
+    s.noteInvokeMs("f", 5);
+    s.noteInitMs("f", 300);
+    assert.equal(s.worthStarting("f", 4, 10), false); // 10 × 5 ms / 4 = 12.5 ms < 300 ms
+    assert.equal(s.worthStarting("f", 4, 400), true); // 400 × 5 / 4 = 500 ms > 300 ms
+  });
+  test("without measurements a start is worth it", () => {
+    const s = new EnvironmentScheduler<string>(limits, () => 0);
+    assert.equal(s.worthStarting("f", 10, 1), true);
+  });
+  test("durations are moving averages", () => {
+    const s = new EnvironmentScheduler<string>(limits, () => 0);
+    s.noteInitMs("f", 100);
+    s.noteInvokeMs("f", 10);
+    s.noteInvokeMs("f", 60); // 10 × 0.8 + 60 × 0.2 = 20
+    assert.equal(s.worthStarting("f", 4, 20), false); // 20 × 20 / 4 = 100, not more than 100
+    assert.equal(s.worthStarting("f", 4, 21), true);
+  });
+});

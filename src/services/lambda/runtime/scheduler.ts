@@ -1,0 +1,209 @@
+/**
+ * The environment scheduler: fits Lambda's execution environments to the machine Skyport runs on. AWS starts
+ * an environment for every concurrent request; on a laptop or a CI runner, 50 runtimes initialising at once
+ * fight for two cores and nothing answers for seconds. So two global budgets bound what may start:
+ *   - environments *starting* at once (default: the number of cores), and
+ *   - the memory of all live environments (their measured memory, an estimate until measured) under a cap.
+ * A request that finds no idle environment waits, in arrival order, for the first of: an environment of its
+ * function becoming idle, or a start slot (idle environments of other functions are evicted, least recently
+ * used first, when memory is what is missing). Past a minimum of parallelism (twice the start slots), another
+ * environment starts for a function only when its queue would take longer to drain through the environments
+ * it has than a new one takes to initialise (both measured). Throttling (reserved and account concurrency) is decided
+ * before, by the caller, exactly as without the scheduler: the queueing only shows as latency.
+ * Pure bookkeeping — no processes, no timers — so it is tested with a fake clock.
+ */
+
+export interface SchedulerLimits {
+  /** Environments initialising at once. */
+  maxStarting: number;
+  /** Cap on the sum of live environments' memory, MB. */
+  memoryBudgetMb: number;
+  /** Memory assumed for an environment of a function none of whose environments was measured yet, MB. */
+  estimateMb: number;
+}
+
+/** What the scheduler needs to know about a live environment. */
+export interface EnvironmentSlot {
+  poolKey: string;
+  envKey: string;
+  /** Still initialising. */
+  starting: boolean;
+  /** Waiting for work (may be evicted). */
+  idle: boolean;
+  /** Clock ms when it last finished work (or started). */
+  lastUsed: number;
+  /** Measured memory, MB. */
+  memoryMb?: number;
+  /** Pre-started for provisioned concurrency: never evicted. */
+  provisioned?: boolean;
+}
+
+export interface PoolStats {
+  starts: number;
+  /** Invocations that had to wait for an environment, and how long in total and at most (ms). */
+  waits: number;
+  waitMsTotal: number;
+  waitMsMax: number;
+}
+
+interface Waiter<W> {
+  poolKey: string;
+  envKey: string;
+  since: number;
+  item: W;
+}
+
+export type StartPlan<S> = { ok: true; evict: S[] } | { ok: false; reason: "starting" | "memory" };
+
+export class EnvironmentScheduler<W> {
+  private waiters: Array<Waiter<W>> = [];
+  private readonly stats = new Map<string, PoolStats>();
+  /** Last measured memory per pool: the estimate for its next environment. */
+  private readonly measured = new Map<string, number>();
+  /** Moving averages of invoke and init durations per pool, ms. */
+  private readonly timing = new Map<string, { invokeMs?: number; initMs?: number }>();
+
+  constructor(
+    readonly limits: SchedulerLimits,
+    private readonly now: () => number,
+  ) {}
+
+  /** The memory an environment of `poolKey` is expected to take, MB. */
+  estimateMb(poolKey: string): number {
+    return this.measured.get(poolKey) ?? this.limits.estimateMb;
+  }
+
+  /** Records a measurement (it also becomes the pool's estimate). */
+  measuredMb(poolKey: string, mb: number): void {
+    if (mb > 0) this.measured.set(poolKey, mb);
+  }
+
+  /**
+   * Whether an environment for `poolKey` may start now, given the live ones, and which idle environments must
+   * go first to make room. An environment may always start when none is alive (a function bigger than the
+   * whole budget still runs, alone).
+   */
+  planStart<S extends EnvironmentSlot>(live: Iterable<S>, poolKey: string): StartPlan<S> {
+    const all = [...live];
+    if (all.filter((s) => s.starting).length >= this.limits.maxStarting) return { ok: false, reason: "starting" };
+    const need = this.estimateMb(poolKey);
+    let used = 0;
+    for (const s of all) used += s.memoryMb ?? this.estimateMb(s.poolKey);
+    const evict: S[] = [];
+    if (all.length > 0 && used + need > this.limits.memoryBudgetMb) {
+      const idle = all.filter((s) => s.idle && !s.provisioned).sort((a, b) => a.lastUsed - b.lastUsed);
+      for (const s of idle) {
+        if (used + need <= this.limits.memoryBudgetMb) break;
+        evict.push(s);
+        used -= s.memoryMb ?? this.estimateMb(s.poolKey);
+      }
+      if (used + need > this.limits.memoryBudgetMb && evict.length < all.length) return { ok: false, reason: "memory" };
+    }
+    return { ok: true, evict };
+  }
+
+  noteInvokeMs(poolKey: string, ms: number): void {
+    const t = this.timings(poolKey);
+    t.invokeMs = t.invokeMs === undefined ? ms : t.invokeMs * 0.8 + ms * 0.2;
+  }
+
+  noteInitMs(poolKey: string, ms: number): void {
+    const t = this.timings(poolKey);
+    t.initMs = t.initMs === undefined ? ms : t.initMs * 0.8 + ms * 0.2;
+  }
+
+  /**
+   * Whether a new environment pays off for a function that has `environments` live ones and `waiting`
+   * requests queued: always up to twice the start slots; beyond, only when draining the queue through the
+   * environments it has would take longer than initialising one more.
+   */
+  worthStarting(poolKey: string, environments: number, waiting: number): boolean {
+    if (environments < this.limits.maxStarting * 2) return true;
+    const t = this.timing.get(poolKey);
+    if (t?.invokeMs === undefined || t.initMs === undefined) return true;
+    return (waiting * t.invokeMs) / environments > t.initMs;
+  }
+
+  /** The envKeys that have waiting requests, each with its pool, oldest first. */
+  waitingKeys(): Array<{ poolKey: string; envKey: string; item: W }> {
+    const seen = new Set<string>();
+    const out: Array<{ poolKey: string; envKey: string; item: W }> = [];
+    for (const w of this.waiters) {
+      if (seen.has(w.envKey)) continue;
+      seen.add(w.envKey);
+      out.push(w);
+    }
+    return out;
+  }
+
+  /** Queues a request that found no environment; served in arrival order. */
+  enqueue(poolKey: string, envKey: string, item: W): void {
+    this.waiters.push({ poolKey, envKey, since: this.now(), item });
+  }
+
+  /** The oldest waiting request an environment of `envKey` can serve, taken off the queue. */
+  takeFor(envKey: string): W | undefined {
+    const i = this.waiters.findIndex((w) => w.envKey === envKey);
+    return i < 0 ? undefined : this.take(i);
+  }
+
+  /** The oldest waiting request (for a start slot), left on the queue. */
+  head(): { poolKey: string; envKey: string; item: W } | undefined {
+    return this.waiters[0];
+  }
+
+  /** Takes the oldest waiting request off the queue. */
+  takeHead(): W | undefined {
+    return this.waiters.length ? this.take(0) : undefined;
+  }
+
+  /** Removes a waiting request (its caller gave up or the function went away); true when it was queued. */
+  remove(pred: (item: W) => boolean): W[] {
+    const gone = this.waiters.filter((w) => pred(w.item));
+    if (gone.length) this.waiters = this.waiters.filter((w) => !pred(w.item));
+    return gone.map((w) => w.item);
+  }
+
+  /** Requests of a pool waiting for an environment (they count against its concurrency). */
+  waiting(poolKey?: string): number {
+    if (poolKey === undefined) return this.waiters.length;
+    let n = 0;
+    for (const w of this.waiters) if (w.poolKey === poolKey) n++;
+    return n;
+  }
+
+  noteStart(poolKey: string): void {
+    this.pool(poolKey).starts++;
+  }
+
+  /** Per-pool counters (starts, waits). */
+  poolStats(poolKey: string): PoolStats {
+    return { ...this.pool(poolKey) };
+  }
+
+  allStats(): Map<string, PoolStats> {
+    return new Map([...this.stats].map(([k, v]) => [k, { ...v }]));
+  }
+
+  private take(i: number): W {
+    const [w] = this.waiters.splice(i, 1);
+    const waited = this.now() - w!.since;
+    const s = this.pool(w!.poolKey);
+    s.waits++;
+    s.waitMsTotal += waited;
+    s.waitMsMax = Math.max(s.waitMsMax, waited);
+    return w!.item;
+  }
+
+  private timings(poolKey: string): { invokeMs?: number; initMs?: number } {
+    let t = this.timing.get(poolKey);
+    if (!t) this.timing.set(poolKey, (t = {}));
+    return t;
+  }
+
+  private pool(poolKey: string): PoolStats {
+    let s = this.stats.get(poolKey);
+    if (!s) this.stats.set(poolKey, (s = { starts: 0, waits: 0, waitMsTotal: 0, waitMsMax: 0 }));
+    return s;
+  }
+}

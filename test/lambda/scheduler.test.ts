@@ -1,0 +1,148 @@
+/**
+ * The environment scheduler in a real server: with one start slot, concurrent invocations wait for an
+ * environment instead of all starting one (and all succeed); with a small memory budget, an idle environment
+ * of another function makes room; an environment that dies is replaced; reserved concurrency still throttles
+ * at once. /_skyport/health reports environments, starts and waits per function.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { zipSync, strToU8 } from "fflate";
+import { CreateFunctionCommand, InvokeCommand, LambdaClient, PutFunctionConcurrencyCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
+import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
+
+const ROLE = "arn:aws:iam::000000000000:role/test";
+// Pids repeat across environments (each has its own pid namespace): an id drawn at init tells them apart.
+const CODE = `
+const id = require("crypto").randomUUID();
+exports.handler = async (event) => {
+  if (event.die) process.exit(3);
+  if (event.sleep) await new Promise((r) => setTimeout(r, event.sleep));
+  return { pid: id };
+};`;
+
+interface FunctionHealth {
+  function: string;
+  environments: number;
+  idle: number;
+  starts: number;
+  waits: number;
+  waiting: number;
+}
+
+async function health(server: TestServer): Promise<{ environments: number; memoryBudgetMb: number; maxStarting: number; functions: FunctionHealth[] }> {
+  const r = await fetch(`${server.endpoint}/_skyport/health`);
+  return ((await r.json()) as { services: { lambda: never } }).services.lambda;
+}
+
+async function create(lambda: LambdaClient): Promise<string> {
+  const name = uniqueName("sched");
+  await lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "nodejs20.x", Role: ROLE, Handler: "index.handler", Code: { ZipFile: zipSync({ "index.js": strToU8(CODE) }) }, Timeout: 30 }));
+  await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30, minDelay: 0.05 as number, maxDelay: 0.2 as number } as never, { FunctionName: name });
+  return name;
+}
+
+async function invoke(lambda: LambdaClient, name: string, payload: unknown = {}) {
+  const r = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: strToU8(JSON.stringify(payload)) }));
+  return { error: r.FunctionError, json: JSON.parse(Buffer.from(r.Payload!).toString("utf8")) as { pid?: string; errorType?: string } };
+}
+
+describe("one start slot", () => {
+  let server: TestServer;
+  let lambda: LambdaClient;
+  before(async () => {
+    server = await startServer({ "lambda-max-starting": "1" });
+    await createLambdaRoles(server);
+    lambda = new LambdaClient(server.clientConfig);
+  });
+  after(() => server.stop());
+
+  test("Invoke: concurrent invocations from cold wait for an environment and all succeed", async () => {
+    const name = await create(lambda);
+    const results = await Promise.all(Array.from({ length: 6 }, () => invoke(lambda, name, { sleep: 50 })));
+    for (const r of results) assert.equal(r.error, undefined, JSON.stringify(r.json));
+    const h = await health(server);
+    assert.equal(h.maxStarting, 1);
+    const f = h.functions.find((x) => x.function.endsWith(`:${name}`))!;
+    assert.ok(f.waits >= 1, `some invocations waited: ${JSON.stringify(f)}`);
+    assert.ok(f.starts < 6, `fewer environments than requests: ${JSON.stringify(f)}`);
+    assert.equal(f.waiting, 0);
+    assert.equal(new Set(results.map((r) => r.json.pid)).size, f.starts);
+  });
+
+  test("Invoke: an environment that dies is replaced", async () => {
+    const name = await create(lambda);
+    const first = await invoke(lambda, name);
+    const died = await invoke(lambda, name, { die: true });
+    assert.equal(died.error, "Unhandled");
+    assert.equal(died.json.errorType, "Runtime.ExitError");
+    const next = await invoke(lambda, name);
+    assert.equal(next.error, undefined);
+    assert.notEqual(next.json.pid, first.json.pid);
+  });
+
+  test("Invoke: reserved concurrency still throttles at once, waiting requests included", async () => {
+    const name = await create(lambda);
+    await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: name, ReservedConcurrentExecutions: 1 }));
+    const results = await Promise.allSettled([invoke(lambda, name, { sleep: 300 }), invoke(lambda, name, { sleep: 300 })]);
+    const throttled = results.filter((r) => r.status === "rejected");
+    assert.equal(throttled.length, 1);
+    assert.equal((throttled[0] as PromiseRejectedResult).reason.name, "TooManyRequestsException");
+  });
+});
+
+describe("spare environments", () => {
+  let server: TestServer;
+  let lambda: LambdaClient;
+  before(async () => {
+    server = await startServer({ "lambda-spares": "1" });
+    await createLambdaRoles(server);
+    lambda = new LambdaClient(server.clientConfig);
+  });
+  after(() => server.stop());
+
+  const spare = async () => (await health(server)).functions.find((f) => f.function.startsWith("spare:nodejs:128:"));
+  async function spareReady(starts: number): Promise<FunctionHealth> {
+    for (;;) {
+      const s = await spare();
+      if (s && s.starts >= starts && s.idle === 1) return s;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  test("Invoke: after a cold start a spare is kept ready, and the next cold start of the class takes it over", async () => {
+    const a = await create(lambda);
+    assert.equal((await invoke(lambda, a)).error, undefined);
+    await spareReady(1);
+    const b = await create(lambda);
+    const r = await invoke(lambda, b, { sleep: 1 });
+    assert.equal(r.error, undefined, JSON.stringify(r.json));
+    const s = await spareReady(2); // taken over by b, and replaced
+    assert.equal(s.starts, 2);
+    const again = await invoke(lambda, b);
+    assert.equal(again.json.pid, r.json.pid, "the spare became b's own warm environment");
+  });
+});
+
+describe("a small memory budget", () => {
+  let server: TestServer;
+  let lambda: LambdaClient;
+  before(async () => {
+    server = await startServer({ "lambda-memory-mb": "64", "lambda-spares": "0" });
+    await createLambdaRoles(server);
+    lambda = new LambdaClient(server.clientConfig);
+  });
+  after(() => server.stop());
+
+  test("Invoke: an idle environment of another function is evicted to make room", async () => {
+    const a = await create(lambda);
+    const b = await create(lambda);
+    assert.equal((await invoke(lambda, a)).error, undefined);
+    assert.equal((await invoke(lambda, b)).error, undefined);
+    const h = await health(server);
+    assert.equal(h.memoryBudgetMb, 64);
+    const count = (n: string) => h.functions.find((x) => x.function.endsWith(`:${n}`))?.environments ?? 0;
+    assert.equal(count(a), 0, JSON.stringify(h));
+    assert.equal(count(b), 1, JSON.stringify(h));
+  });
+});
