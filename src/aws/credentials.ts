@@ -3,7 +3,9 @@
  * credentials it issued itself (each function environment gets its own, tied to the function's account and
  * role, as Lambda hands a role session to the runtime). A session key is refused without its session token,
  * and after it expires or is revoked. The access key decides the account: a session key its issuer's account,
- * a 12-digit key id is the account id itself, anything else the default account.
+ * a 12-digit key id is the account id itself, anything else the default account. IAM users' access keys
+ * (AKIA…) are long-term keys IAM registers here (`setUserKey`) with their user's account; an Inactive or
+ * deleted key is not recognised.
  */
 import { randomBytes } from "node:crypto";
 
@@ -23,6 +25,26 @@ export interface SessionCredentials {
   kind: "function" | "session";
   /** Epoch ms. */
   expiresAt: number;
+  /** The role behind an assumed-role session (arn:aws:iam::A:role/PATH/NAME); absent for other principals. */
+  roleArn?: string;
+  /** What issued it: AssumeRole* (assumed-role), GetFederationToken (federated-user), GetSessionToken (the caller itself). */
+  principalKind?: "assumed-role" | "federated-user" | "user-session";
+  /** For GetSessionToken/GetFederationToken: the long-term key whose identity the session carries. */
+  parentAccessKeyId?: string;
+  /** Session policies (JSON documents: the inline Policy and the PolicyArns' documents). */
+  sessionPolicies?: string[];
+  /** Session tags (aws:PrincipalTag), overriding the role's own. */
+  tags?: Record<string, string>;
+  /** aws:userid: AROA…:SESSION for an assumed role. */
+  userId?: string;
+}
+
+/** An IAM user's access key, as IAM registers it. */
+export interface UserKey {
+  secret: string;
+  accountId: string;
+  userName: string;
+  active: boolean;
 }
 
 /** What SigV4 verification needs about an access key. */
@@ -40,6 +62,8 @@ export function accountForKey(accessKeyId: string): string {
 
 export class CredentialRegistry {
   private readonly sessions = new Map<string, SessionCredentials>();
+  private readonly userKeys = new Map<string, UserKey>();
+  private issued = 0;
 
   constructor(
     private readonly longTerm: ReadonlyMap<string, string>,
@@ -57,26 +81,58 @@ export class CredentialRegistry {
       return { secret: s.secretAccessKey, sessionToken: s.sessionToken, session: s };
     }
     const secret = this.longTerm.get(accessKeyId);
-    return secret === undefined ? undefined : { secret };
+    if (secret !== undefined) return { secret };
+    const user = this.userKeys.get(accessKeyId);
+    return user?.active ? { secret: user.secret } : undefined;
   }
 
   /** The account an access key id stands for. */
   accountFor(accessKeyId: string): string {
     const s = this.sessions.get(accessKeyId);
-    return s ? s.accountId : accountForKey(accessKeyId);
+    if (s) return s.accountId;
+    const user = this.userKeys.get(accessKeyId);
+    return user ? user.accountId : accountForKey(accessKeyId);
+  }
+
+  /** True for the keys of --credentials (all-powerful, like the account root). */
+  isConfigured(accessKeyId: string): boolean {
+    return this.longTerm.has(accessKeyId);
+  }
+
+  /** The IAM user behind a long-term AKIA key, when IAM registered one. */
+  userKey(accessKeyId: string): UserKey | undefined {
+    return this.userKeys.get(accessKeyId);
+  }
+
+  /** The temporary session of a key id, expired or not (for identity resolution after SigV4 checked it). */
+  session(accessKeyId: string): SessionCredentials | undefined {
+    return this.sessions.get(accessKeyId);
+  }
+
+  /** IAM registers (or, with undefined, forgets) a user's access key. */
+  setUserKey(accessKeyId: string, key: UserKey | undefined): void {
+    if (key) this.userKeys.set(accessKeyId, key);
+    else this.userKeys.delete(accessKeyId);
+  }
+
+  /** Forgets every IAM user key (IAM's state was reset). */
+  clearUserKeys(): void {
+    this.userKeys.clear();
   }
 
   /** Issues temporary credentials (ASIA… key id, random secret and token) valid for `ttlMs`. */
-  issue(o: { accountId: string; arn: string; kind: SessionCredentials["kind"]; ttlMs: number }): SessionCredentials {
+  issue(o: { accountId: string; arn: string; kind: SessionCredentials["kind"]; ttlMs: number } & Partial<Pick<SessionCredentials, "roleArn" | "principalKind" | "parentAccessKeyId" | "sessionPolicies" | "tags" | "userId">>): SessionCredentials {
+    const { ttlMs, ...rest } = o;
     const creds: SessionCredentials = {
+      ...rest,
       accessKeyId: `ASIA${keyChars(16)}`,
       secretAccessKey: randomBytes(30).toString("base64"),
       sessionToken: `IQoJb3JpZ2luX2VjE${randomBytes(96).toString("base64")}`,
-      accountId: o.accountId,
-      arn: o.arn,
-      kind: o.kind,
-      expiresAt: this.now() + o.ttlMs,
+      expiresAt: this.now() + ttlMs,
     };
+    // Sessions nobody uses again are never looked up: sweep the expired ones now and then, so that a caller
+    // assuming roles in a loop does not grow the map without bound.
+    if (++this.issued % 1024 === 0) for (const [id, s] of this.sessions) if (s.expiresAt <= creds.expiresAt - ttlMs) this.sessions.delete(id);
     this.sessions.set(creds.accessKeyId, creds);
     return creds;
   }
@@ -86,7 +142,8 @@ export class CredentialRegistry {
   }
 }
 
-function keyChars(n: number): string {
+/** n characters of the alphabet AWS key ids use (base32: A–Z, 2–7). */
+export function keyChars(n: number): string {
   const bytes = randomBytes(n);
   let s = "";
   for (const b of bytes) s += KEY_ALPHABET[b & 31];

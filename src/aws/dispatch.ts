@@ -19,6 +19,7 @@ import { RestXmlCodec } from "./protocol/rest-xml.js";
 import { quirksOf } from "./protocol/quirks.js";
 import type { HttpRequest, HttpResponse, ProtocolCodec } from "./protocol/types.js";
 import { parseSigV4, verifySigV4 } from "./sigv4.js";
+import { authorizerFor } from "./authorize.js";
 
 /** Group commit of the store (see Store.openWriteGroup): a response is sent only once its writes are committed. */
 export interface WriteGroup {
@@ -83,6 +84,7 @@ export async function dispatchAwsRequest(service: string, req: HttpRequest, endp
     ctx.operation = op.name;
     if (info) info.operation = op.name;
     const input = codec.parseInput(model, op, req);
+    if (env.config.enforceIam && !(sig === undefined && op.unsigned)) await authorizerFor(env.services).authorize(service, op.name, input, ctx);
     const handler = await env.services.handler(service, op.name);
     if (!handler) throw notImplemented(service, op.name);
     env.writeGroup?.openWriteGroup();

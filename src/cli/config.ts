@@ -18,6 +18,8 @@ export interface Config {
   logLevel: LogLevel;
   logFormat: LogFormat;
   enforceSigV4: boolean;
+  /** Authorize every request against IAM policies (implies enforceSigV4). */
+  enforceIam: boolean;
   /** Access key id → secret, for --enforce-sigv4. */
   credentials: Map<string, string>;
   /** fsync every commit (survives power loss, not just kill -9). */
@@ -60,6 +62,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   "log-level": { flag: "log-level", env: "SKYPORT_LOG_LEVEL", type: "string", default: "info", help: "debug | info | warn | error | silent" },
   "log-format": { flag: "log-format", env: "SKYPORT_LOG_FORMAT", type: "string", default: "text", help: "text | json: one line per event (JSON objects for log shippers)" },
   "enforce-sigv4": { flag: "enforce-sigv4", env: "SKYPORT_ENFORCE_SIGV4", type: "boolean", default: "false", help: "verify SigV4 signatures" },
+  "enforce-iam": { flag: "enforce-iam", env: "SKYPORT_ENFORCE_IAM", type: "boolean", default: "false", help: "authorize every request against IAM policies (implies --enforce-sigv4; --credentials keys stay all-powerful)" },
   credentials: { flag: "credentials", env: "SKYPORT_CREDENTIALS", type: "string", default: "test:test", help: "KEY:SECRET[,KEY:SECRET...] accepted with --enforce-sigv4" },
   "no-admin-routes": { flag: "no-admin-routes", env: "SKYPORT_NO_ADMIN_ROUTES", type: "boolean", default: "false", help: "turn off the state-changing internal routes (/_skyport/reset)" },
   durable: { flag: "durable", env: "SKYPORT_DURABLE", type: "boolean", default: "false", help: "fsync every commit (slower writes)" },
@@ -121,7 +124,8 @@ export function resolveConfig(flags: Record<string, string | boolean | undefined
     region,
     logLevel,
     logFormat,
-    enforceSigV4: bool("enforce-sigv4"),
+    enforceSigV4: bool("enforce-sigv4") || bool("enforce-iam"),
+    enforceIam: bool("enforce-iam"),
     credentials,
     adminRoutes: !bool("no-admin-routes"),
     durable: bool("durable"),

@@ -32,7 +32,7 @@ export const SERVICES: Record<string, ServiceEntry> = {
   batch: { status: "planned" },
   lightsail: { status: "planned" },
   events: { status: "partial", load: async () => (await import("./events/provider.js")).createProvider, pendingWork: "SELECT 1 FROM events_deliveries UNION ALL SELECT 1 FROM events_rules WHERE next_fire IS NOT NULL LIMIT 1" },
-  iam: { status: "planned" },
+  iam: { status: "partial", load: async () => (await import("./iam/provider.js")).createProvider, pendingWork: "SELECT 1 FROM iam_access_keys LIMIT 1" },
   "cognito-idp": { status: "partial", load: async () => (await import("./cognito-idp/provider.js")).createProvider },
   cloudformation: { status: "planned" },
 };

@@ -5,12 +5,14 @@ import { strToU8, zipSync } from "fflate";
 import { APIGatewayClient, CreateAuthorizerCommand, CreateRestApiCommand, TestInvokeAuthorizerCommand } from "@aws-sdk/client-api-gateway";
 import { CreateFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 let server: TestServer;
 let apigw: APIGatewayClient;
 let lambda: LambdaClient;
 before(async () => {
   server = await startServer();
+  await createLambdaRoles(server);
   apigw = new APIGatewayClient(server.clientConfig);
   lambda = new LambdaClient(server.clientConfig);
 });

@@ -14,6 +14,7 @@ import {
 } from "@aws-sdk/client-api-gateway";
 import { CreateFunctionCommand, CreateFunctionUrlConfigCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 let server: TestServer;
 let apigw: APIGatewayClient;
@@ -28,6 +29,7 @@ const ECHO = `exports.handler = async (e) => ({
 
 before(async () => {
   server = await startServer();
+  await createLambdaRoles(server);
   apigw = new APIGatewayClient(server.clientConfig);
   const lambda = new LambdaClient(server.clientConfig);
   const name = uniqueName("echo");

@@ -12,12 +12,14 @@ import {
 } from "@aws-sdk/client-api-gateway";
 import { AddPermissionCommand, CreateFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 describe("apiKeyRequired", () => {
   let server: TestServer;
   let apigw: APIGatewayClient;
   before(async () => {
     server = await startServer();
+    await createLambdaRoles(server);
     apigw = new APIGatewayClient(server.clientConfig);
   });
   after(() => server.stop());
@@ -61,6 +63,7 @@ describe("Lambda permission", () => {
   let lambda: LambdaClient;
   before(async () => {
     server = await startServer({ "enforce-sigv4": true });
+    await createLambdaRoles(server);
     apigw = new APIGatewayClient(server.clientConfig);
     lambda = new LambdaClient(server.clientConfig);
   });

@@ -15,6 +15,7 @@ import {
 import { CreateFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 let server: TestServer;
 let apigw: APIGatewayClient;
@@ -24,6 +25,7 @@ let backendUrl: string;
 
 before(async () => {
   server = await startServer();
+  await createLambdaRoles(server);
   apigw = new APIGatewayClient(server.clientConfig);
   lambda = new LambdaClient(server.clientConfig);
   backend = createServer((req, res) => {

@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { decodeJwt } from "jose";
 import { startCognitoServer, type CognitoTestServer } from "./helpers.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 // One function for every trigger: it remembers the sources it saw (the environment stays warm between calls)
 // and reports them, with parts of the event, as claims of the ID token.
@@ -46,6 +47,7 @@ let poolId: string;
 let clientId: string;
 before(async () => {
   s = await startCognitoServer();
+  await createLambdaRoles(s);
   const lambda = new LambdaClient(s.clientConfig);
   await lambda.send(new CreateFunctionCommand({
     FunctionName: "cognito-triggers", Runtime: "nodejs20.x", Role: "arn:aws:iam::000000000000:role/test", Handler: "index.handler",

@@ -11,11 +11,13 @@ import { zipSync, strToU8 } from "fflate";
 import { CreateFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { cliEnv, startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 const run = promisify(execFile);
 let server: TestServer;
 before(async () => {
   server = await startServer();
+  await createLambdaRoles(server);
 });
 after(() => server.stop());
 

@@ -16,11 +16,13 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cl
 import { ManualClock, systemClock } from "../../src/core/clock.js";
 import type { EventsProvider } from "../../src/services/events/provider.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 let server: TestServer;
 let eb: EventBridgeClient;
 before(async () => {
   server = await startServer();
+  await createLambdaRoles(server);
   eb = new EventBridgeClient(server.clientConfig);
 });
 after(() => server.stop());
@@ -150,6 +152,7 @@ test("PutEvents: queued deliveries survive a restart and resume at boot, before 
   const fnName = uniqueName("late");
   const fnArn = `arn:aws:lambda:us-east-1:000000000000:function:${fnName}`;
   const s1 = await startServer({ ephemeral: false, "data-dir": dir }, { clock });
+  await createLambdaRoles(s1);
   try {
     const c1 = new EventBridgeClient(s1.clientConfig);
     const rule = uniqueName("restart");
@@ -162,6 +165,7 @@ test("PutEvents: queued deliveries survive a restart and resume at boot, before 
     await s1.stop();
   }
   const s2 = await startServer({ ephemeral: false, "data-dir": dir }, { clock });
+  await createLambdaRoles(s2);
   try {
     assert.ok(s2.skyport.services.started().includes("events"), "the events worker starts at boot");
     await createPrinter(s2, fnName);

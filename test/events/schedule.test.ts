@@ -8,6 +8,7 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cl
 import { ManualClock } from "../../src/core/clock.js";
 import type { EventsProvider } from "../../src/services/events/provider.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 const START = Date.UTC(2026, 2, 2, 9, 58, 30); // Monday 2026-03-02 09:58:30 UTC
 let server: TestServer;
@@ -19,6 +20,7 @@ let fnArn: string;
 before(async () => {
   clock = new ManualClock(START);
   server = await startServer({}, { clock });
+  await createLambdaRoles(server);
   eb = new EventBridgeClient(server.clientConfig);
   const lambda = new LambdaClient(server.clientConfig);
   const name = uniqueName("tick");

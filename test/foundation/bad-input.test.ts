@@ -101,9 +101,9 @@ test("query: unknown action → InvalidAction in an ErrorResponse", async () => 
 });
 
 test("unimplemented operation of a registered service → NotImplementedException naming it", async () => {
-  const r = await call("POST", "/", { Authorization: AUTH("sts"), "Content-Type": "application/x-www-form-urlencoded" }, "Action=GetSessionToken&Version=2011-06-15");
+  const r = await call("POST", "/", { Authorization: AUTH("sts"), "Content-Type": "application/x-www-form-urlencoded" }, "Action=DecodeAuthorizationMessage&EncodedMessage=x&Version=2011-06-15");
   assert.equal(r.status, 501);
-  assert.match(r.text, /<Code>NotImplementedException<\/Code><Message>The operation GetSessionToken of service sts is not implemented by Skyport yet<\/Message>/);
+  assert.match(r.text, /<Code>NotImplementedException<\/Code><Message>The operation DecodeAuthorizationMessage of service sts is not implemented by Skyport yet<\/Message>/);
 });
 
 test("unroutable request → 400 naming what is missing", async () => {

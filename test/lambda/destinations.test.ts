@@ -5,12 +5,14 @@ import { zipSync, strToU8 } from "fflate";
 import { CreateFunctionCommand, GetFunctionEventInvokeConfigCommand, InvokeCommand, LambdaClient, PutFunctionEventInvokeConfigCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { CreateTableCommand, DynamoDBClient, ScanCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 let server: TestServer;
 let lambda: LambdaClient;
 let ddb: DynamoDBClient;
 before(async () => {
   server = await startServer();
+  await createLambdaRoles(server);
   lambda = new LambdaClient(server.clientConfig);
   ddb = new DynamoDBClient(server.clientConfig);
 });

@@ -9,11 +9,13 @@ import { CreateFunctionCommand, CreateFunctionUrlConfigCommand, InvokeAsyncComma
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { signRequest } from "../../src/aws/sigv4.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 let server: TestServer;
 let lambda: LambdaClient;
 before(async () => {
   server = await startServer();
+  await createLambdaRoles(server);
   lambda = new LambdaClient(server.clientConfig);
 });
 after(() => server.stop());

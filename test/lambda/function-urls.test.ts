@@ -5,11 +5,13 @@ import { after, before, test } from "node:test";
 import { zipSync, strToU8 } from "fflate";
 import { CreateFunctionCommand, CreateFunctionUrlConfigCommand, DeleteFunctionUrlConfigCommand, GetFunctionUrlConfigCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 let server: TestServer;
 let lambda: LambdaClient;
 before(async () => {
   server = await startServer();
+  await createLambdaRoles(server);
   lambda = new LambdaClient(server.clientConfig);
 });
 after(() => server.stop());

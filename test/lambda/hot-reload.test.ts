@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { CreateFunctionCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 let server: TestServer;
 let lambda: LambdaClient;
@@ -14,6 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), "skyport-hot-"));
 chmodSync(dir, 0o755);
 before(async () => {
   server = await startServer();
+  await createLambdaRoles(server);
   lambda = new LambdaClient(server.clientConfig);
 });
 after(async () => {

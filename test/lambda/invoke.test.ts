@@ -15,6 +15,7 @@ import {
 import { DynamoDBClient, CreateTableCommand, GetItemCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { cliEnv, startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 let server: TestServer;
 let lambda: LambdaClient;
@@ -22,6 +23,7 @@ const ROLE = "arn:aws:iam::000000000000:role/test";
 
 before(async () => {
   server = await startServer();
+  await createLambdaRoles(server);
   lambda = new LambdaClient(server.clientConfig);
 });
 after(() => server.stop());

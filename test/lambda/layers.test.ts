@@ -4,11 +4,13 @@ import { after, before, test } from "node:test";
 import { zipSync, strToU8 } from "fflate";
 import { CreateFunctionCommand, DeleteLayerVersionCommand, GetLayerVersionCommand, InvokeCommand, LambdaClient, ListLayersCommand, ListLayerVersionsCommand, PublishLayerVersionCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 let server: TestServer;
 let lambda: LambdaClient;
 before(async () => {
   server = await startServer();
+  await createLambdaRoles(server);
   lambda = new LambdaClient(server.clientConfig);
 });
 after(() => server.stop());

@@ -8,6 +8,7 @@ import { zipSync, strToU8 } from "fflate";
 import { CreateFunctionCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { hasBubblewrap } from "../../src/runtime/process-launcher.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 const PROBE = `
 const fs = require("fs");
@@ -21,6 +22,7 @@ exports.handler = async () => {
 
 async function probe(mode: string) {
   const server = await startServer({ "lambda-sandbox": mode });
+  await createLambdaRoles(server);
   try {
     const lambda = new LambdaClient(server.clientConfig);
     const name = uniqueName("probe");

@@ -9,6 +9,7 @@ import { after, before, describe, test } from "node:test";
 import { zipSync, strToU8 } from "fflate";
 import { CreateFunctionCommand, InvokeCommand, LambdaClient, PublishVersionCommand, PutFunctionConcurrencyCommand, PutProvisionedConcurrencyConfigCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 const ROLE = "arn:aws:iam::000000000000:role/test";
 // Pids repeat across environments (each has its own pid namespace): an id drawn at init tells them apart.
@@ -51,6 +52,7 @@ describe("one start slot", () => {
   let lambda: LambdaClient;
   before(async () => {
     server = await startServer({ "lambda-max-starting": "1" });
+    await createLambdaRoles(server);
     lambda = new LambdaClient(server.clientConfig);
   });
   after(() => server.stop());
@@ -112,6 +114,7 @@ describe("spare environments", () => {
   let lambda: LambdaClient;
   before(async () => {
     server = await startServer({ "lambda-spares": "1" });
+    await createLambdaRoles(server);
     lambda = new LambdaClient(server.clientConfig);
   });
   after(() => server.stop());
@@ -144,6 +147,7 @@ describe("a small memory budget", () => {
   let lambda: LambdaClient;
   before(async () => {
     server = await startServer({ "lambda-memory-mb": "64", "lambda-spares": "0" });
+    await createLambdaRoles(server);
     lambda = new LambdaClient(server.clientConfig);
   });
   after(() => server.stop());

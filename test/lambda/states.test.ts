@@ -14,6 +14,7 @@ import { after, test } from "node:test";
 import { zipSync, strToU8 } from "fflate";
 import { CreateFunctionCommand, GetFunctionCommand, InvokeCommand, LambdaClient, PublishVersionCommand, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2 } from "@aws-sdk/client-lambda";
 import { cliEnv, startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 const run = promisify(execFile);
 const dirs: string[] = [];
@@ -28,6 +29,7 @@ const waitOpts = (client: LambdaClient) => ({ client, maxWaitTime: 30, minDelay:
 
 async function withServer<T>(overrides: Record<string, string | boolean>, body: (s: TestServer, lambda: LambdaClient) => Promise<T>): Promise<T> {
   const server = await startServer(overrides);
+  await createLambdaRoles(server);
   try {
     return await body(server, new LambdaClient(server.clientConfig));
   } finally {

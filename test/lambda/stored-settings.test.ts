@@ -18,11 +18,13 @@ import {
   DeleteAliasCommand, DeleteFunctionCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionUpdatedV2, GetFunctionEventInvokeConfigCommand, PutFunctionEventInvokeConfigCommand,
 } from "@aws-sdk/client-lambda";
 import { cliEnv, startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 let server: TestServer;
 let lambda: LambdaClient;
 before(async () => {
   server = await startServer();
+  await createLambdaRoles(server);
   lambda = new LambdaClient(server.clientConfig);
 });
 after(() => server.stop());

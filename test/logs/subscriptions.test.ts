@@ -15,6 +15,7 @@ import { CreateFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from "
 import { CreateTableCommand, DynamoDBClient, ScanCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 import { createGroup, logsClient, rejects } from "./helpers.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 let server: TestServer;
 let logs: CloudWatchLogsClient;
@@ -22,6 +23,7 @@ let lambda: LambdaClient;
 let ddb: DynamoDBClient;
 before(async () => {
   server = await startServer();
+  await createLambdaRoles(server);
   logs = logsClient(server);
   lambda = new LambdaClient(server.clientConfig);
   ddb = new DynamoDBClient(server.clientConfig);

@@ -11,6 +11,7 @@ import { strToU8, zipSync } from "fflate";
 import { APIGatewayClient, CreateDeploymentCommand, CreateResourceCommand, CreateRestApiCommand, PutIntegrationCommand, PutMethodCommand } from "@aws-sdk/client-api-gateway";
 import { AddPermissionCommand, CreateFunctionCommand, CreateFunctionUrlConfigCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 let server: TestServer;
 let apigw: APIGatewayClient;
@@ -19,6 +20,7 @@ const realLookup = dns.lookup;
 
 before(async () => {
   server = await startServer();
+  await createLambdaRoles(server);
   apigw = new APIGatewayClient(server.clientConfig);
   lambda = new LambdaClient(server.clientConfig);
   // Function URLs live at {id}.lambda-url.{region}.localhost, which this machine's resolver may not know:

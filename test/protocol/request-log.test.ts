@@ -11,6 +11,7 @@ import { resolveConfig } from "../../src/cli/config.js";
 import { SkyportError } from "../../src/aws/errors.js";
 import { createLogger } from "../../src/core/log.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 const jsonLines: string[] = [];
 const textLines: string[] = [];
@@ -69,6 +70,7 @@ test("execute-api: a data-plane request is logged with its method and path", asy
 
 test("Invoke: logged as lambda.Invoke; the function's own Runtime API polling (whose path names its environment) is not", async () => {
   const lambda = new LambdaClient(jsonServer.clientConfig);
+  await createLambdaRoles(jsonServer);
   const name = uniqueName("log");
   await lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "nodejs20.x", Role: "arn:aws:iam::000000000000:role/r", Handler: "index.handler", Code: { ZipFile: zipSync({ "index.js": strToU8("exports.handler = async () => 1;") }) } }));
   await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30, minDelay: 0.05 } as never, { FunctionName: name });

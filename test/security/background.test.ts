@@ -15,6 +15,7 @@ import { CloudWatchLogsClient, GetLogEventsCommand, DescribeLogStreamsCommand } 
 import { resolveConfig } from "../../src/cli/config.js";
 import { startSkyport, type RunningSkyport } from "../../src/server/skyport.js";
 import { startServer, uniqueName } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 const dirs: string[] = [];
 after(() => {
@@ -73,6 +74,7 @@ test("Event invokes queued before a restart run after it, with no Lambda API cal
 
 test("Graceful shutdown: invocations in flight finish; new requests are refused meanwhile", async () => {
   const server = await startServer();
+  await createLambdaRoles(server);
   const lambda = new LambdaClient(server.clientConfig);
   const table = uniqueName("d");
   await new DynamoDBClient(server.clientConfig).send(new CreateTableCommand({ TableName: table, AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }], KeySchema: [{ AttributeName: "id", KeyType: "HASH" }], BillingMode: "PAY_PER_REQUEST" }));
@@ -94,6 +96,7 @@ test("Graceful shutdown: invocations in flight finish; new requests are refused 
 
 test("Function logs: output far over one PutLogEvents batch is kept whole, with END and REPORT", async () => {
   const server = await startServer();
+  await createLambdaRoles(server);
   try {
     const lambda = new LambdaClient(server.clientConfig);
     const lines = 12_000; // ~12 MB: twelve 1 MB batches and more than 10,000 events

@@ -12,6 +12,7 @@ import { strToU8, zipSync } from "fflate";
 import { APIGatewayClient, ImportRestApiCommand, PutRestApiCommand, CreateRestApiCommand } from "@aws-sdk/client-api-gateway";
 import { CreateFunctionCommand, GetFunctionCommand, InvokeCommand, LambdaClient, UpdateFunctionCodeCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 let server: TestServer;
 let apigw: APIGatewayClient;
@@ -21,6 +22,7 @@ const MiB = 1024 * 1024;
 
 before(async () => {
   server = await startServer();
+  await createLambdaRoles(server);
   apigw = new APIGatewayClient(server.clientConfig);
   lambda = new LambdaClient(server.clientConfig);
 });

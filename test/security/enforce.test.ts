@@ -16,6 +16,7 @@ import {
 } from "@aws-sdk/client-api-gateway";
 import { signRequest } from "../../src/aws/sigv4.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 let server: TestServer;
 let lambda: LambdaClient;
@@ -24,6 +25,7 @@ const clock = { now: () => now };
 
 before(async () => {
   server = await startServer({ "enforce-sigv4": true, credentials: "test:test" }, { clock });
+  await createLambdaRoles(server);
   lambda = new LambdaClient(server.clientConfig);
 });
 after(() => server.stop());
@@ -76,6 +78,7 @@ test("/_skyport/reset: unsigned, cross-origin and function-credential requests a
 
 test("--no-admin-routes: /_skyport/reset does not exist, health still answers", async () => {
   const s = await startServer({ "no-admin-routes": true });
+  await createLambdaRoles(s);
   try {
     assert.equal((await call(`${s.endpoint}/_skyport/reset`, "POST")).status, 404);
     assert.equal((await call(`${s.endpoint}/_skyport/health`, "GET")).status, 200);

@@ -14,6 +14,7 @@ import { CreateFunctionCommand, DeleteFunctionCommand, InvokeCommand, LambdaClie
 import { cgroupMode, pidsLimited } from "../../src/runtime/cgroup.js";
 import { sandboxSupport } from "../../src/runtime/sandbox.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 /** Starts three long-lived children that try to escape the environment: detached, setsid, double-forked. */
 const SPAWNER = `
@@ -106,6 +107,7 @@ for (const mode of ["bubblewrap", "off"] as const) {
     let lambda: LambdaClient;
     before(async () => {
       server = await startServer({ "lambda-sandbox": mode });
+      await createLambdaRoles(server);
       lambda = new LambdaClient(server.clientConfig);
     });
     after(() => server.stop());

@@ -13,6 +13,7 @@ import { zipSync, strToU8 } from "fflate";
 import { CreateFunctionCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2, type Runtime } from "@aws-sdk/client-lambda";
 import { sandboxSupport } from "../../src/runtime/sandbox.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
 
 const NODE_PROBE = `
 const fs = require("fs");
@@ -75,6 +76,7 @@ describe("Lambda sandbox: escapes", { skip }, () => {
 
   before(async () => {
     server = await startServer({ "lambda-sandbox": "bubblewrap", ephemeral: false, "data-dir": dataDir });
+    await createLambdaRoles(server);
     lambda = new LambdaClient(server.clientConfig);
   });
   after(async () => {

@@ -15,6 +15,7 @@ import { functionArn, lastModified, notFound, parseFunctionName, validateSetting
 import type { EnvironmentManager } from "./runtime/environments.js";
 import type { FunctionRow } from "./store.js";
 import { LambdaConfigOps } from "./config-ops.js";
+import { checkExecutionRole } from "./role-check.js";
 import { checkSettled, creatingFields, FunctionStates, runtimeVersionConfig, updatingFields } from "./states.js";
 
 /** Code.S3Bucket naming the local-directory mode: Code.S3Key is a directory on the Skyport host, run in place. */
@@ -54,6 +55,7 @@ export abstract class LambdaFunctionOps extends LambdaConfigOps {
     parseFunctionName(ctx, input.FunctionName);
     if (input.PackageType === "Image" || input.Code.ImageUri) throw new ServiceError("InvalidParameterValueException", "Skyport runs zip-packaged functions only: container images need a Docker engine.", 400);
     validateSettings({ ...input, Runtime: input.Runtime ?? "" }, true);
+    await checkExecutionRole(this.env.services, input.Role);
     // Code from S3 is read in process (the bucket in the caller's account and region).
     if (input.Code.S3Bucket && input.Code.S3Bucket !== HOT_RELOAD_BUCKET && !input.Code.ZipFile) {
       input = { ...input, Code: { ...input.Code, ZipFile: await zipFromS3(this.env.services, ctx, input.Code.S3Bucket, input.Code.S3Key, input.Code.S3ObjectVersion) } };

@@ -1,0 +1,74 @@
+/**
+ * The --enforce-iam step of the AWS API pipeline: resolve the caller (IAM's IdentitySource), map the operation
+ * to its IAM action(s) and resource ARNs (policy/actions.ts), evaluate (policy/evaluate.ts) and answer the
+ * service's own AccessDenied with AWS's message (policy/denied.ts). The --credentials keys never reach IAM
+ * (no cost on their hot path); the account root is all-powerful. Decisions are cached per (access key,
+ * action, resource) when no policy involved has a condition or variable (isContextFree), and the cache is
+ * dropped on any IAM write (the IAM store's generation).
+ * AssumeRole is left to STS, which evaluates the caller against the role's trust policy as a resource policy
+ * (a trust policy naming the caller itself needs no identity policy, as on AWS).
+ */
+import type { RequestContext } from "../edge/context.js";
+import type { ServiceHost } from "../services/host.js";
+import { authorizationFor } from "./policy/actions.js";
+import { accessDeniedError } from "./policy/denied.js";
+import { evaluate, isContextFree } from "./policy/evaluate.js";
+import type { CallerIdentity, Decision, IdentitySource } from "./policy/types.js";
+
+/** What the authorizer needs from the IAM provider. */
+interface IamSource extends IdentitySource {
+  readonly generation: number;
+}
+
+/** Left to the operation itself (STS checks the trust policy and, under enforcement, the caller's policies). */
+const DECIDED_BY_OPERATION = new Set(["sts:AssumeRole"]);
+const MAX_CACHED_DECISIONS = 50_000;
+
+export class Authorizer {
+  private readonly decisions = new Map<string, Decision>();
+  private generation = -1;
+
+  constructor(private readonly services: ServiceHost) {}
+
+  /** Throws the service's AccessDenied unless the caller may perform the operation. */
+  async authorize(service: string, operation: string, input: Record<string, unknown>, ctx: RequestContext): Promise<void> {
+    const key = ctx.principal.accessKeyId;
+    if (this.services.credentials.isConfigured(key)) return;
+    const iam = (await this.services.get("iam")) as IamSource;
+    if (iam.generation !== this.generation) {
+      this.decisions.clear();
+      this.generation = iam.generation;
+    }
+    const caller = await iam.identify(key);
+    const auth = authorizationFor(service, operation, input, { ...ctx, caller });
+    if (!auth.iamChecked || DECIDED_BY_OPERATION.has(auth.action)) return;
+    if (!caller) {
+      const unknown: CallerIdentity = { accountId: ctx.accountId, arn: `arn:aws:iam::${ctx.accountId}:user/unknown`, principalArn: "", userId: key, kind: "user", identityPolicies: [], principalTags: {}, allPowerful: false };
+      throw accessDeniedError(service, { action: auth.action, resource: auth.resources[0] ?? "*", caller: unknown }, { decision: "ImplicitDeny", reason: "no identity-based policy allows" });
+    }
+    if (caller.allPowerful) return;
+    const cacheable = isContextFree({ caller });
+    for (const check of auth.checks) {
+      for (const resource of check.resources.length ? check.resources : ["*"]) {
+        const ck = `${key}\u0000${check.action}\u0000${resource}`;
+        let d = cacheable ? this.decisions.get(ck) : undefined;
+        if (!d) {
+          d = evaluate({ action: check.action, resource, caller, context: auth.context, resourceAccountId: ctx.accountId });
+          if (cacheable) {
+            if (this.decisions.size >= MAX_CACHED_DECISIONS) this.decisions.clear();
+            this.decisions.set(ck, d);
+          }
+        }
+        if (d.decision !== "Allow") throw accessDeniedError(service, { action: check.action, resource, caller }, d);
+      }
+    }
+  }
+}
+
+const authorizers = new WeakMap<ServiceHost, Authorizer>();
+/** The server's authorizer (one per ServiceHost: its cache lives as long as the server). */
+export function authorizerFor(services: ServiceHost): Authorizer {
+  let a = authorizers.get(services);
+  if (!a) authorizers.set(services, (a = new Authorizer(services)));
+  return a;
+}
