@@ -96,6 +96,19 @@ test("PutObject: an aws-chunked body whose trailing checksum is wrong is BadDige
   assert.equal((await fail(s3.send(new HeadObjectCommand({ Bucket: b, Key: "bad" })))).$metadata.httpStatusCode, 404);
 });
 
+test("PutObject: a body that is not what x-amz-content-sha256 claims is XAmzContentSHA256Mismatch", async () => {
+  const b = bucketName();
+  await s3.send(new CreateBucketCommand({ Bucket: b }));
+  const res = await fetch(`${server.endpoint}/${b}/k`, {
+    method: "PUT",
+    body: "hello",
+    headers: { Authorization: "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00", "x-amz-content-sha256": createHash("sha256").update("other").digest("hex") },
+  });
+  assert.equal(res.status, 400);
+  assert.match(await res.text(), /<Code>XAmzContentSHA256Mismatch<\/Code>/);
+  assert.equal((await fail(s3.send(new HeadObjectCommand({ Bucket: b, Key: "k" })))).$metadata.httpStatusCode, 404);
+});
+
 test("getSignedUrl: presigned PUT then presigned GET with plain fetch", async () => {
   const b = bucketName();
   await s3.send(new CreateBucketCommand({ Bucket: b }));
