@@ -23,7 +23,7 @@
  * streamed bodies are not verified; SSE-C/KMS are accepted and reported, nothing is encrypted at rest; object
  * lock, replication, inventory, analytics, metrics, intelligent tiering, website hosting, browser POST
  * uploads, SelectObjectContent, RestoreObject and access points answer NotImplemented or are stored only;
- * notifications to SNS/SQS are stored, not sent; lifecycle acts only on Expiration; ListMultipartUploads
+ * notifications to SNS/SQS are stored, not sent; lifecycle acts only on Expiration (its deletions notify as s3:LifecycleExpiration:*); ListMultipartUploads
  * ignores the delimiter.
  * Deliberate differences: a Lambda destination also gets the s3:TestEvent (AWS sends it to SNS/SQS).
  */
@@ -61,8 +61,8 @@ export class S3Provider {
 
   /** One lifecycle pass at the clock's current time; returns how many objects expired. */
   sweepLifecycle(): number {
-    const del = (this as unknown as { DeleteObject(ctx: unknown, i: { Bucket: string; Key: string }): unknown }).DeleteObject;
-    return sweepLifecycle(this.core, (ctx, b, key) => del(ctx, { Bucket: b.name, Key: key }));
+    const { expireObject } = this as unknown as ReturnType<typeof objectOps>;
+    return sweepLifecycle(this.core, expireObject);
   }
 
   close(): void {
