@@ -126,15 +126,21 @@ export function verifySigV4(req: VerifyRequest, info: SigV4Info | undefined, pro
   if (!req.payloadUnread && typeof claimed === "string" && /^[0-9a-fA-F]{64}$/.test(claimed) && claimed.toLowerCase() !== createHash("sha256").update(req.body).digest("hex")) {
     throw errs.payloadMismatch();
   }
-  const expected = computeSignature(req, info, key.secret, protocol === "rest-xml");
+  const trace: { stringToSign?: string; canonical?: string } = {};
+  const expected = computeSignature(req, info, key.secret, protocol === "rest-xml", trace);
   const a = Buffer.from(expected, "hex");
   const b = Buffer.from(info.signature, "hex");
-  if (a.length !== b.length || !timingSafeEqual(a, b)) throw errs.mismatch();
+  if (a.length !== b.length || !timingSafeEqual(a, b)) {
+    const err = errs.mismatch();
+    // S3 tells what it signed, so a client can find where its canonical request differs.
+    if (protocol === "rest-xml") return throwWith(err, { AWSAccessKeyId: info.accessKeyId, StringToSign: trace.stringToSign, SignatureProvided: info.signature, CanonicalRequest: trace.canonical });
+    throw err;
+  }
   return key;
 }
 
 /** The signature AWS would compute for the request (exported for tests). */
-export function computeSignature(req: VerifyRequest, info: SigV4Info, secret: string, s3: boolean): string {
+export function computeSignature(req: VerifyRequest, info: SigV4Info, secret: string, s3: boolean, trace?: { stringToSign?: string; canonical?: string }): string {
   const canonicalHeaders = info.signedHeaders
     .map((h) => {
       const v = req.headers[h];
@@ -154,6 +160,7 @@ export function computeSignature(req: VerifyRequest, info: SigV4Info, secret: st
   ].join("\n");
   const scope = `${info.scopeDate}/${info.region}/${info.service}/aws4_request`;
   const stringToSign = `AWS4-HMAC-SHA256\n${info.amzDate}\n${scope}\n${createHash("sha256").update(canonical).digest("hex")}`;
+  if (trace) Object.assign(trace, { stringToSign, canonical });
   let key: Buffer = hmac(`AWS4${secret}`, info.scopeDate);
   key = hmac(key, info.region);
   key = hmac(key, info.service);
@@ -269,4 +276,9 @@ export function signRequest(o: { method: string; url: string; body?: Buffer; acc
   const signature = computeSignature({ method: o.method, rawPath: u.pathname, rawQuery: u.search.slice(1), headers, body }, info, o.secret, false);
   headers.authorization = `AWS4-HMAC-SHA256 Credential=${o.accessKeyId}/${info.scopeDate}/${o.region}/${o.service}/aws4_request, SignedHeaders=${signedHeaders.join(";")}, Signature=${signature}`;
   return headers;
+}
+
+/** Rethrows a ServiceError with extra members in its error document. */
+function throwWith(err: ServiceError, fields: Record<string, unknown>): never {
+  throw new ServiceError(err.code, err.message, err.status, err.senderFault, { ...err.fields, ...fields });
 }

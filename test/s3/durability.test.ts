@@ -97,3 +97,18 @@ test("PutBucketLifecycleConfiguration: a bucket with lifecycle rules starts S3 a
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("PutObject: works again after /_skyport/reset emptied the blob directory", async () => {
+  const sky = await startTestSkyport();
+  try {
+    const s3 = new S3Client({ endpoint: sky.url, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, forcePathStyle: true, maxAttempts: 1 });
+    await s3.send(new CreateBucketCommand({ Bucket: "rst" }));
+    await s3.send(new PutObjectCommand({ Bucket: "rst", Key: "k", Body: "before" }));
+    assert.equal((await fetch(`${sky.url}/_skyport/reset`, { method: "POST" })).status, 200);
+    await s3.send(new CreateBucketCommand({ Bucket: "rst" }));
+    await s3.send(new PutObjectCommand({ Bucket: "rst", Key: "k", Body: "after" }));
+    assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: "rst", Key: "k" }))).Body!.transformToString(), "after");
+  } finally {
+    await sky.close();
+  }
+});

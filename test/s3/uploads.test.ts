@@ -66,6 +66,49 @@ test("CompleteMultipartUpload: EntityTooSmall for a small non-last part, Invalid
   assert.equal((await fail(s3.send(new UploadPartCommand({ Bucket: b, Key: "gone", UploadId: other.UploadId, PartNumber: 1, Body: "x" })))).name, "NoSuchUpload");
 });
 
+test("PutObject: a stream body goes as aws-chunked with a CRC32 trailer (signed, under --enforce-sigv4) and is stored decoded", async () => {
+  const strict = await startServer({ "enforce-sigv4": true });
+  try {
+    const c = new S3Client({ ...strict.clientConfig, forcePathStyle: true });
+    const b = bucketName();
+    await c.send(new CreateBucketCommand({ Bucket: b }));
+    const put = await c.send(new PutObjectCommand({ Bucket: b, Key: "s", Body: Readable.from([Buffer.from("hello "), Buffer.from("world")]), ContentLength: 11, ChecksumAlgorithm: "CRC32" }));
+    assert.equal(put.ChecksumCRC32, "DUoRhQ==");
+    const got = await c.send(new GetObjectCommand({ Bucket: b, Key: "s" }));
+    assert.equal(await got.Body!.transformToString(), "hello world");
+    assert.equal(got.ContentEncoding, undefined);
+  } finally {
+    await strict.stop();
+  }
+});
+
+test("PutObject: an aws-chunked body whose trailing checksum is wrong is BadDigest and stores nothing", async () => {
+  const b = bucketName();
+  await s3.send(new CreateBucketCommand({ Bucket: b }));
+  const body = "5\r\nhello\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n";
+  const res = await fetch(`${server.endpoint}/${b}/bad`, {
+    method: "PUT",
+    body,
+    headers: { Authorization: "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00", "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "Content-Encoding": "aws-chunked", "x-amz-decoded-content-length": "5", "x-amz-trailer": "x-amz-checksum-crc32", "x-amz-sdk-checksum-algorithm": "CRC32" },
+  });
+  assert.equal(res.status, 400);
+  assert.match(await res.text(), /<Code>BadDigest<\/Code>/);
+  assert.equal((await fail(s3.send(new HeadObjectCommand({ Bucket: b, Key: "bad" })))).$metadata.httpStatusCode, 404);
+});
+
+test("PutObject: a body that is not what x-amz-content-sha256 claims is XAmzContentSHA256Mismatch", async () => {
+  const b = bucketName();
+  await s3.send(new CreateBucketCommand({ Bucket: b }));
+  const res = await fetch(`${server.endpoint}/${b}/k`, {
+    method: "PUT",
+    body: "hello",
+    headers: { Authorization: "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00", "x-amz-content-sha256": createHash("sha256").update("other").digest("hex") },
+  });
+  assert.equal(res.status, 400);
+  assert.match(await res.text(), /<Code>XAmzContentSHA256Mismatch<\/Code>/);
+  assert.equal((await fail(s3.send(new HeadObjectCommand({ Bucket: b, Key: "k" })))).$metadata.httpStatusCode, 404);
+});
+
 test("getSignedUrl: presigned PUT then presigned GET with plain fetch", async () => {
   const b = bucketName();
   await s3.send(new CreateBucketCommand({ Bucket: b }));
@@ -92,7 +135,10 @@ test("getSignedUrl: with --enforce-sigv4 a valid presigned URL works, a tampered
     assert.equal(await (await fetch(url)).text(), "v");
     const tampered = await fetch(url.replace("/k?", "/j?"));
     assert.equal(tampered.status, 403);
-    assert.match(await tampered.text(), /SignatureDoesNotMatch/);
+    const body = await tampered.text();
+    assert.match(body, /<Code>SignatureDoesNotMatch<\/Code>/);
+    assert.match(body, /<StringToSign>AWS4-HMAC-SHA256&#10;/);
+    assert.match(body, /<CanonicalRequest>GET&#10;\/[^<&]*\/j&#10;/);
     const long = new URL(url);
     long.searchParams.set("X-Amz-Expires", "604801");
     assert.equal((await fetch(long)).status, 400);

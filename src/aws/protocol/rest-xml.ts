@@ -3,13 +3,14 @@
  * errors are a bare `<Error>` document (no ErrorResponse wrapper).
  */
 import type { RequestContext } from "../../edge/context.js";
-import type { ServiceError } from "../errors.js";
+import { ServiceError } from "../errors.js";
 import type { Operation, ServiceModel } from "../models/loader.js";
 import { missingMembers } from "./json.js";
 import { matchRestOperation, missingBound, noSuchRoute, parseBindings, serializeBindings } from "./rest-bindings.js";
 import type { HttpRequest, HttpResponse, ProtocolCodec } from "./types.js";
 import { escapeXml, fromXml, parseXmlDocument, toXml } from "./xml.js";
-import { Readable } from "node:stream";
+import { createHash } from "node:crypto";
+import { Readable, Transform } from "node:stream";
 import { AwsChunkedDecoder, isAwsChunked } from "./aws-chunked.js";
 import { quirksOf } from "./quirks.js";
 
@@ -110,7 +111,10 @@ export function virtualHostBucket(hostHeader: string | undefined): string | unde
  * aws-chunked bodies, whose `aws-chunked` content coding is the transfer's, not the object's.
  */
 function streamedPayload(req: HttpRequest, out: Record<string, unknown>): Readable {
-  if (!isAwsChunked(req.headers)) return req.stream!;
+  if (!isAwsChunked(req.headers)) {
+    const claimed = req.headers["x-amz-content-sha256"];
+    return typeof claimed === "string" && /^[0-9a-fA-F]{64}$/.test(claimed) ? verifiedSha256(req.stream!, claimed.toLowerCase()) : req.stream!;
+  }
   const decoded = req.headers["x-amz-decoded-content-length"];
   if (typeof decoded === "string" && /^\d+$/.test(decoded)) out.ContentLength = Number(decoded);
   if (typeof out.ContentEncoding === "string") {
@@ -120,5 +124,24 @@ function streamedPayload(req: HttpRequest, out: Record<string, unknown>): Readab
   }
   const decoder = new AwsChunkedDecoder();
   req.stream!.on("error", (e) => decoder.destroy(e));
+  decoder.on("error", () => undefined); // seen by the consumer's iteration, as above
   return req.stream!.pipe(decoder);
+}
+
+/** A streamed body whose x-amz-content-sha256 claims a hash: checked as the last byte passes (before anything is visible). */
+function verifiedSha256(src: Readable, claimed: string): Readable {
+  const hash = createHash("sha256");
+  const check = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+    flush(cb) {
+      cb(hash.digest("hex") === claimed ? undefined : new ServiceError("XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", 400));
+    },
+  });
+  src.on("error", (e) => check.destroy(e));
+  // The consumer sees the error through its iteration; this listener keeps it from also being an uncaught 'error' event.
+  check.on("error", () => undefined);
+  return src.pipe(check);
 }

@@ -49,6 +49,8 @@ export class ObjectBlobs {
     const tmp = join(this.tmp, id);
     const md5 = createHash("md5");
     const sha = o.sha256 ? createHash("sha256") : undefined;
+    // Recreated on demand: a /_skyport/reset empties the whole blob directory.
+    mkdirSync(this.tmp, { recursive: true });
     const fh = await open(tmp, "w");
     let size = 0;
     try {

@@ -89,6 +89,7 @@ export class Notifier {
     const cfg = this.core.config<NotificationConfiguration>(b, "notification");
     if (!cfg) return;
     const created = eventName.startsWith("ObjectCreated");
+    const lifecycle = eventName.startsWith("LifecycleExpiration");
     const object: Record<string, unknown> = { key: eventKey(row.key) };
     if (created) Object.assign(object, { size: row.size, eTag: row.etag });
     if (row.version_id !== "null") object.versionId = row.version_id;
@@ -116,7 +117,7 @@ export class Notifier {
       });
     }
     if (cfg.EventBridgeConfiguration) {
-      const reason = { "ObjectCreated:Put": "PutObject", "ObjectCreated:Copy": "CopyObject", "ObjectCreated:CompleteMultipartUpload": "CompleteMultipartUpload" }[eventName as string] ?? "DeleteObject";
+      const reason = { "ObjectCreated:Put": "PutObject", "ObjectCreated:Copy": "CopyObject", "ObjectCreated:CompleteMultipartUpload": "CompleteMultipartUpload" }[eventName as string] ?? (lifecycle ? "Lifecycle Expiration" : "DeleteObject");
       const detail: Record<string, unknown> = {
         version: "0",
         bucket: { name: b.name },

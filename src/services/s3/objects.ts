@@ -72,6 +72,9 @@ export function objectOps(core: S3Core) {
   };
 
   return {
+    /** Lifecycle expiration of the current version (not an AWS operation: the sweeper's). */
+    expireObject: (ctx: RequestContext, b: BucketRow, key: string) => deleteOne(ctx, b, key, undefined, true),
+
     async PutObject(ctx: RequestContext, i: S.PutObjectInput): Promise<S.PutObjectOutput> {
       const b = core.bucket(ctx, i.Bucket);
       checkKey(i.Key);
@@ -207,7 +210,8 @@ export function objectOps(core: S3Core) {
     },
   };
 
-  function deleteOne(ctx: RequestContext, b: BucketRow, key: string, versionId?: string): { DeleteMarker?: boolean; VersionId?: string } {
+  function deleteOne(ctx: RequestContext, b: BucketRow, key: string, versionId?: string, lifecycle = false): { DeleteMarker?: boolean; VersionId?: string } {
+    const removed = lifecycle ? "LifecycleExpiration:Delete" : "ObjectRemoved:Delete";
     if (versionId !== undefined) {
       const row = core.store.version(b.name, key, versionId);
       if (!row) {
@@ -215,19 +219,19 @@ export function objectOps(core: S3Core) {
         return { VersionId: versionId };
       }
       core.dropBlobs([core.store.deleteVersion(row)]);
-      core.notifier.objectEvent(ctx, b, "ObjectRemoved:Delete", row);
+      core.notifier.objectEvent(ctx, b, removed, row);
       return { VersionId: versionId, DeleteMarker: row.delete_marker ? true : undefined };
     }
     if (!b.versioning) {
       const row = core.store.latest(b.name, key);
       if (row) {
         core.dropBlobs([core.store.deleteVersion(row)]);
-        core.notifier.objectEvent(ctx, b, "ObjectRemoved:Delete", row);
+        core.notifier.objectEvent(ctx, b, removed, row);
       }
       return {};
     }
     // Versioned bucket: a delete marker becomes the current version (Suspended: the "null" one).
-    const { versionId: vid } = commit(ctx, b, key, { delete_marker: 1, size: 0, etag: "", modified: ctx.clock.now(), blob: null, meta: "{}" }, "ObjectRemoved:DeleteMarkerCreated");
+    const { versionId: vid } = commit(ctx, b, key, { delete_marker: 1, size: 0, etag: "", modified: ctx.clock.now(), blob: null, meta: "{}" }, lifecycle ? "LifecycleExpiration:DeleteMarkerCreated" : "ObjectRemoved:DeleteMarkerCreated");
     return { DeleteMarker: true, VersionId: vid ?? "null" };
   }
 

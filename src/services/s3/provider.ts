@@ -19,12 +19,15 @@
  * CRC64NVME members, ChecksumType, If-Match on PutObject, and GetObject's StatusCode (206 for ranges).
  *
  * Known gaps: bucket policies and ACLs are stored, not enforced (every caller may read any bucket; only the
- * owner may change its configuration); chunk signatures of aws-chunked bodies and x-amz-content-sha256 of
- * streamed bodies are not verified; SSE-C/KMS are accepted and reported, nothing is encrypted at rest; object
+ * owner may change its configuration); chunk and trailer signatures of aws-chunked bodies are not verified
+ * (the seed signature is, under --enforce-sigv4; SigV2 presigned URLs are served unverified); SSE-C/KMS are accepted and reported, nothing is encrypted at rest; object
  * lock, replication, inventory, analytics, metrics, intelligent tiering, website hosting, browser POST
  * uploads, SelectObjectContent, RestoreObject and access points answer NotImplemented or are stored only;
- * notifications to SNS/SQS are stored, not sent; lifecycle acts only on Expiration; ListMultipartUploads
+ * notifications to SNS/SQS are stored, not sent; lifecycle acts only on Expiration (its deletions notify as s3:LifecycleExpiration:*); ListMultipartUploads
  * ignores the delimiter.
+ * Anonymous path-style requests are routed only on the `s3.localhost` host (any host for signed ones); bucket
+ * names are global across accounts and reads are allowed from any account; a bucket in another region answers
+ * from here (no PermanentRedirect).
  * Deliberate differences: a Lambda destination also gets the s3:TestEvent (AWS sends it to SNS/SQS).
  */
 import type { ServiceEnv } from "../host.js";
@@ -61,8 +64,8 @@ export class S3Provider {
 
   /** One lifecycle pass at the clock's current time; returns how many objects expired. */
   sweepLifecycle(): number {
-    const del = (this as unknown as { DeleteObject(ctx: unknown, i: { Bucket: string; Key: string }): unknown }).DeleteObject;
-    return sweepLifecycle(this.core, (ctx, b, key) => del(ctx, { Bucket: b.name, Key: key }));
+    const { expireObject } = this as unknown as ReturnType<typeof objectOps>;
+    return sweepLifecycle(this.core, expireObject);
   }
 
   close(): void {
