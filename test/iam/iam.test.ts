@@ -10,7 +10,7 @@ import {
   ListRolesCommand, PutRolePolicyCommand, SetDefaultPolicyVersionCommand, UpdateAccessKeyCommand, DeleteRolePolicyCommand, ListPolicyVersionsCommand,
   ListEntitiesForPolicyCommand, CreateOpenIDConnectProviderCommand, GetOpenIDConnectProviderCommand, PutUserPolicyCommand, DeleteServiceLinkedRoleCommand,
   TagRoleCommand, ListRoleTagsCommand, UpdateAssumeRolePolicyCommand, CreateAccountAliasCommand, ListAccountAliasesCommand, UpdateAccountPasswordPolicyCommand,
-  GetAccountPasswordPolicyCommand,
+  GetAccountPasswordPolicyCommand, SimulatePrincipalPolicyCommand, SimulateCustomPolicyCommand,
 } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { cliEnv, startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
@@ -264,4 +264,24 @@ test("iam create-role / get-role: through the aws CLI (documents decoded by the 
   assert.deepEqual(role.AssumeRolePolicyDocument, JSON.parse(LAMBDA_TRUST));
   const e = await run("aws", ["iam", "get-role", "--role-name", "nope-cli", "--endpoint-url", server.endpoint], { env: cliEnv() }).catch((x: { stderr: string }) => x);
   assert.match((e as { stderr: string }).stderr, /NoSuchEntity.*The role with name nope-cli cannot be found\./);
+});
+
+test("SimulatePrincipalPolicy: a user's inline and attached policies decide each action × resource", async () => {
+  const user = uniqueName("sim");
+  const { User } = await iam.send(new CreateUserCommand({ UserName: user }));
+  await iam.send(new PutUserPolicyCommand({ UserName: user, PolicyName: "p", PolicyDocument: ALLOW_LIST }));
+  await iam.send(new AttachUserPolicyCommand({ UserName: user, PolicyArn: "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess" }));
+  const out = await iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: User!.Arn, ActionNames: ["dynamodb:ListTables", "dynamodb:DeleteTable", "s3:GetObject", "s3:PutObject"] }));
+  assert.deepEqual(out.EvaluationResults!.map((r) => [r.EvalActionName, r.EvalDecision]), [["dynamodb:ListTables", "allowed"], ["dynamodb:DeleteTable", "implicitDeny"], ["s3:GetObject", "allowed"], ["s3:PutObject", "implicitDeny"]]);
+});
+
+test("SimulateCustomPolicy: an explicit deny and a condition from ContextEntries", async () => {
+  const doc = JSON.stringify({ Version: "2012-10-17", Statement: [
+    { Effect: "Allow", Action: "s3:*", Resource: "*", Condition: { StringEquals: { "aws:RequestedRegion": "eu-west-1" } } },
+    { Effect: "Deny", Action: "s3:DeleteBucket", Resource: "*" },
+  ] });
+  const out = await iam.send(new SimulateCustomPolicyCommand({ PolicyInputList: [doc], ActionNames: ["s3:GetObject", "s3:DeleteBucket"], ContextEntries: [{ ContextKeyName: "aws:RequestedRegion", ContextKeyType: "string", ContextKeyValues: ["eu-west-1"] }] }));
+  assert.deepEqual(out.EvaluationResults!.map((r) => r.EvalDecision), ["allowed", "explicitDeny"]);
+  const elsewhere = await iam.send(new SimulateCustomPolicyCommand({ PolicyInputList: [doc], ActionNames: ["s3:GetObject"], ContextEntries: [{ ContextKeyName: "aws:RequestedRegion", ContextKeyType: "string", ContextKeyValues: ["us-east-1"] }] }));
+  assert.equal(elsewhere.EvaluationResults![0]!.EvalDecision, "implicitDeny");
 });

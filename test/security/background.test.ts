@@ -49,6 +49,7 @@ test("Event invokes queued before a restart run after it, with no Lambda API cal
   let sky = await boot(dir);
   const port = String(sky.port);
   let endpoint = `http://127.0.0.1:${port}`;
+  await createLambdaRoles({ clientConfig: cfg(endpoint) });
   const lambda = new LambdaClient(cfg(endpoint));
   const table = uniqueName("q");
   await new DynamoDBClient(cfg(endpoint)).send(new CreateTableCommand({ TableName: table, AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }], KeySchema: [{ AttributeName: "id", KeyType: "HASH" }], BillingMode: "PAY_PER_REQUEST" }));

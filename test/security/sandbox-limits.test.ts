@@ -173,7 +173,9 @@ for (const mode of ["bubblewrap", "off"] as const) {
         });
         child.on("exit", (code) => reject(new Error(`skyport exited ${code}`)));
       });
-      const lambda = new LambdaClient({ endpoint: url, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
+      const clientConfig = { endpoint: url, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 };
+      await createLambdaRoles({ clientConfig });
+      const lambda = new LambdaClient(clientConfig);
       const token = uniqueName("kill9");
       tokens.push(token);
       const name = await deploy(lambda, "nodejs20.x", SPAWNER);

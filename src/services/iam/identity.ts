@@ -55,7 +55,7 @@ export class IamIdentity extends IamAccount implements IdentitySource {
     return { accountId: account, arn, principalArn: arn, userId: account, kind: "root", identityPolicies: [ALLOW_ALL], principalTags: {}, allPowerful: true };
   }
 
-  private userIdentity(a: string, u: UserEntity): CallerIdentity {
+  protected userIdentity(a: string, u: UserEntity): CallerIdentity {
     const docs = this.policiesOf(a, u);
     for (const gName of u.groups) {
       const g = this.store.get<GroupEntity>(a, "group", gName);
@@ -93,7 +93,7 @@ export class IamIdentity extends IamAccount implements IdentitySource {
     };
   }
 
-  private policiesOf(a: string, e: UserEntity | GroupEntity | RoleEntity): string[] {
+  protected policiesOf(a: string, e: UserEntity | GroupEntity | RoleEntity): string[] {
     const docs = Object.values(e.inline);
     for (const arn of e.attached) {
       const p = this.resolvePolicy(a, arn);
@@ -102,7 +102,7 @@ export class IamIdentity extends IamAccount implements IdentitySource {
     return docs;
   }
 
-  private boundaryDoc(a: string, arn: string | undefined): string | undefined {
+  protected boundaryDoc(a: string, arn: string | undefined): string | undefined {
     return arn ? this.resolvePolicy(a, arn)?.document : undefined;
   }
 

@@ -4,22 +4,23 @@
  * versions (default version, 5-version limit), AWS managed policies by ARN (managed-policies.ts), attachments,
  * instance profiles, access keys (a new key is a credential Skyport recognises: CredentialRegistry), login
  * profiles, virtual MFA devices, account alias, password policy, OIDC/SAML providers,
- * GetAccountAuthorizationDetails, GetAccountSummary. Policy documents come back URL-encoded, as AWS sends them.
+ * GetAccountAuthorizationDetails, GetAccountSummary, SimulatePrincipalPolicy/SimulateCustomPolicy (the policy
+ * evaluator; no matched statement positions). Policy documents come back URL-encoded, as AWS sends them.
  * It is also the IdentitySource of --enforce-iam (identity.ts).
  *
  * The operations live in a chain of classes, one concept each: base → principals → roles → users (and groups,
- * login profiles, MFA) → policies (and access keys) → account → identity → this provider.
+ * login profiles, MFA) → policies (and access keys) → account → identity → simulate → this provider.
  *
- * Known gaps: SimulatePrincipalPolicy/SimulateCustomPolicy, credential reports, service-specific credentials,
- * SSH public keys, server and signing certificates, organizations' service control policies, access advisor
- * (GenerateServiceLastAccessedDetails) answer NotImplemented. Policy documents are checked for structure and
- * size (validate.ts), not yet for every grammar rule AWS applies. Login passwords are stored hashed and checked
- * against nothing (there is no console). MFA devices are stored; codes are not verified.
+ * Known gaps: credential reports, service-specific credentials, SSH public keys, server and signing certificates,
+ * access advisor (GenerateServiceLastAccessedDetails), organizations' SCPs answer NotImplemented. Policy documents
+ * are validated by src/aws/policy/validate.ts. Login passwords are stored hashed and checked against nothing
+ * (there is no console). MFA devices are stored; codes are not verified. GetUser without a name from a role
+ * session answers the root user.
  */
 import type { ServiceEnv } from "../host.js";
-import { IamIdentity } from "./identity.js";
+import { IamSimulate } from "./simulate.js";
 
-export class IamProvider extends IamIdentity {
+export class IamProvider extends IamSimulate {
   constructor(env: ServiceEnv) {
     super(env);
     this.loadKeys();
