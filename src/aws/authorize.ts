@@ -13,6 +13,7 @@ import type { ServiceHost } from "../services/host.js";
 import { authorizationFor } from "./policy/actions.js";
 import { accessDeniedError } from "./policy/denied.js";
 import { evaluate, isContextFree } from "./policy/evaluate.js";
+import { arnAccount } from "./policy/services/common.js";
 import type { CallerIdentity, Decision, IdentitySource } from "./policy/types.js";
 
 /** What the authorizer needs from the IAM provider. */
@@ -53,7 +54,7 @@ export class Authorizer {
         const ck = `${key}\u0000${check.action}\u0000${resource}`;
         let d = cacheable ? this.decisions.get(ck) : undefined;
         if (!d) {
-          d = evaluate({ action: check.action, resource, caller, context: auth.context, resourceAccountId: ctx.accountId });
+          d = evaluate({ action: check.action, resource, caller, context: auth.context, resourceAccountId: arnAccount(resource) ?? ctx.accountId }); // another account's resource needs both sides to allow
           if (cacheable) {
             if (this.decisions.size >= MAX_CACHED_DECISIONS) this.decisions.clear();
             this.decisions.set(ck, d);
