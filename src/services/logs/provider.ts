@@ -31,7 +31,9 @@
  * a missing destination, every delivery error (not found / in use), PutResourcePolicy with invalid JSON,
  * StartQuery's group-selection and time-range errors, GetLogRecord of a bad pointer, the
  * MalformedQueryException texts, StopQuery of an ended query, GetQueryResults of an unknown id, a missing
- * query definition, the error for a 6th regex filter pattern in a group (LimitExceededException here).
+ * query definition, the error for a 6th regex filter pattern in a group (LimitExceededException here),
+ * CreateExportTask with `to` before `from` or a bucket S3 refuses, CancelExportTask of a finished or missing task;
+ * the PENDING status message ("Pending") and whether a message's own trailing newline is kept in export files.
  * Unconfirmed behaviour: unsorted Insights results come in event time order.
  */
 import type * as L from "../../aws/api/logs.js";
