@@ -92,6 +92,7 @@ export class ExportTasks {
       .range(input.from, "from", 0)
       .range(input.to, "to", 0)
       .string(input.destination, "destination", 1, 512)
+      .string(input.destinationPrefix, "destinationPrefix", 0, 1024)
       .throwIfAny();
     const g = requireGroup(this.store, ctx, input.logGroupName);
     // Messages below are Skyport's wording (codes AWS's); no public record of AWS's exact text was found.
