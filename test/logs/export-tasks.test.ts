@@ -57,7 +57,7 @@ test("CreateExportTask: events in [from, to] of matching streams land as <prefix
   assert.equal(typeof done.executionInfo!.completionTime, "number");
 
   const keys = (await s3.send(new ListObjectsV2Command({ Bucket: b }))).Contents!.map((o) => o.Key).sort();
-  assert.deepEqual(keys, [`exp/${taskId}/app/1/000000.gz`, `exp/${taskId}/app/2/000000.gz`, "exp/aws-logs-write-test"]);
+  assert.deepEqual(keys, [`exp/${taskId}/app/1/000000.gz`, `exp/${taskId}/app/2/000000.gz`, "exp/aws-logs-write-test"].sort());
   assert.equal(await text(b, `exp/${taskId}/app/1/000000.gz`), `${iso(t0 + 1000)} one 1\n${iso(t0 + 2000)} one 2\n`);
   assert.equal(await text(b, `exp/${taskId}/app/2/000000.gz`), `${iso(t0 + 1000)} two\n`);
 });
