@@ -20,10 +20,10 @@ export interface ServiceEntry {
 
 export const SERVICES: Record<string, ServiceEntry> = {
   sts: { status: "available", load: async () => (await import("./sts/provider.js")).createProvider },
-  dynamodb: { status: "available", load: async () => (await import("./dynamodb/provider.js")).createProvider, pendingWork: `SELECT 1 FROM dynamodb_tables WHERE meta LIKE '%"ttl":{%"enabled":true%' LIMIT 1` },
+  dynamodb: { status: "available", load: async () => (await import("./dynamodb/provider.js")).createProvider, pendingWork: [`SELECT 1 FROM dynamodb_tables WHERE meta LIKE '%"ttl":{%"enabled":true%' LIMIT 1`, `SELECT 1 FROM dynamodb_transfers WHERE body LIKE '%"IN_PROGRESS"%' LIMIT 1`] },
   dynamodbstreams: { status: "available", load: async () => (await import("./dynamodbstreams/provider.js")).createProvider },
   lambda: { status: "partial", load: async () => (await import("./lambda/provider.js")).createProvider, pendingWork: ["SELECT 1 FROM lambda_async_queue UNION ALL SELECT 1 FROM lambda_event_sources LIMIT 1", "SELECT 1 FROM lambda_settings WHERE kind = 'provisioned' LIMIT 1"] },
-  logs: { status: "partial", load: async () => (await import("./logs/provider.js")).createProvider, pendingWork: "SELECT 1 FROM logs_groups WHERE retention IS NOT NULL LIMIT 1" },
+  logs: { status: "partial", load: async () => (await import("./logs/provider.js")).createProvider, pendingWork: ["SELECT 1 FROM logs_groups WHERE retention IS NOT NULL LIMIT 1", `SELECT 1 FROM logs_objects WHERE kind = 'export-task' AND (body LIKE '%"code":"PENDING"%' OR body LIKE '%"code":"RUNNING"%') LIMIT 1`] },
   apigateway: { status: "partial", load: async () => (await import("./apigateway/provider.js")).createProvider },
   apigatewayv2: { status: "planned" },
   apigatewaymanagementapi: { status: "planned" },

@@ -14,7 +14,9 @@
  *
  * The request path (execute/) enforces apiKeyRequired (key in a usage plan of the stage) and Lambda
  * permissions (500 with --enforce-sigv4, a warning otherwise: see execute/method-access.ts); mapping
- * templates run in Skyport's own sandboxed VTL interpreter (execute/vtl-engine.ts).
+ * templates run in Skyport's own sandboxed VTL interpreter (execute/vtl-engine.ts). AWS integrations with S3
+ * (`s3:path/{bucket}/{key}` with path overrides, `s3:action/…`) go to Skyport's S3 in process
+ * (execute/s3-integration.ts); the integration's credentials role is not assumed or checked.
  *
  * Gaps against AWS: authorizers are stored but not run on the request path (TestInvokeAuthorizer runs
  * Lambda authorizers), so apiKeySource AUTHORIZER finds no key; usage plan throttles and quotas are not

@@ -10,7 +10,9 @@
  * through operations/deps.ts: one parser, one evaluator, one number type.
  *
  * On-demand backups and point-in-time recovery restore for real (operations/backups.ts).
- * Known gaps against AWS: global tables, imports/exports, Kinesis streaming destinations and contributor insights are not
+ * Exports to S3 (ExportTableToPointInTime, DYNAMODB_JSON and ION, full exports) and imports from S3 (ImportTable:
+ * DYNAMODB_JSON, ION, CSV; GZIP or none) run in the background against Skyport's S3 (export.ts, import.ts).
+ * Known gaps against AWS: global tables, incremental exports, ZSTD imports, Kinesis streaming destinations and contributor insights are not
  * implemented; resource policies are stored, not enforced; throughput is never throttled (ConsumedCapacity
  * and WarmThroughput are reported, not enforced; a WarmThroughput below the current one is kept at the
  * current one, not refused, since AWS's refusal message is not known); a stream has one shard for its whole
@@ -50,10 +52,14 @@ import { DynamoStore } from "./store.js";
 import { StreamLog } from "./streams/log.js";
 import { TtlSweeper } from "./ttl.js";
 import { tableNameOf } from "./validate.js";
+import { TableExports } from "./export.js";
+import { TableImports } from "./import.js";
 
 export class DynamoDbProvider implements api.DynamodbHandlers {
   readonly d: Dynamo;
   readonly ttl: TtlSweeper;
+  private readonly exports: TableExports;
+  private readonly imports: TableImports;
 
   constructor(env: ServiceEnv) {
     const store = new DynamoStore(env.store);
@@ -65,6 +71,28 @@ export class DynamoDbProvider implements api.DynamodbHandlers {
       trimPitrLog(this.d);
     });
     this.ttl.start();
+    this.exports = new TableExports(env, this.d);
+    this.imports = new TableImports(env, this.exports.rows);
+  }
+
+  // Exports to and imports from S3 (export.ts, import.ts).
+  ExportTableToPointInTime(ctx: RequestContext, input: api.ExportTableToPointInTimeInput): api.ExportTableToPointInTimeOutput {
+    return this.exports.start(ctx, input);
+  }
+  DescribeExport(ctx: RequestContext, input: api.DescribeExportInput): api.DescribeExportOutput {
+    return this.exports.describe(ctx, input);
+  }
+  ListExports(ctx: RequestContext, input: api.ListExportsInput): api.ListExportsOutput {
+    return this.exports.list(ctx, input);
+  }
+  ImportTable(ctx: RequestContext, input: api.ImportTableInput): Promise<api.ImportTableOutput> {
+    return this.imports.start(ctx, input);
+  }
+  DescribeImport(ctx: RequestContext, input: api.DescribeImportInput): api.DescribeImportOutput {
+    return this.imports.describe(ctx, input);
+  }
+  ListImports(ctx: RequestContext, input: api.ListImportsInput): api.ListImportsOutput {
+    return this.imports.list(ctx, input);
   }
 
   CreateTable(ctx: RequestContext, input: api.CreateTableInput): api.CreateTableOutput {

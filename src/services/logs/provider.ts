@@ -6,7 +6,8 @@
  * tags (log-group and resource-ARN APIs), metric filters (stored) and TestMetricFilter, subscription filters
  * with delivery to Lambda (operations/subscriptions.ts), Logs Insights queries (insights/: fields, filter,
  * stats count/sum/avg/min/max/count_distinct by fields and bin(), sort, limit, display, parse;
- * GetLogRecord for a result's @ptr; query definitions), and,
+ * GetLogRecord for a result's @ptr; query definitions), export tasks to this server's S3 (export-tasks.ts:
+ * gzip files per stream as AWS lays them out; PENDING → RUNNING → COMPLETED in the background), and,
  * stored and returned but not acted on: resource policies, destinations, delivery sources, delivery
  * destinations and deliveries (operations/objects.ts). Lambda writes each invocation's logs here in process.
  *
@@ -15,7 +16,7 @@
  * resource policies are not enforced; deliveries move no logs; Logs Insights runs queries synchronously
  * (status is Complete at once, so StopQuery always finds them ended), has no dedup, unnest,
  * pattern, or the OpenSearch PPL/SQL languages, and results are the first 1,000,000 events of the
- * range; export tasks, Live Tail, data-protection and account policies, anomaly
+ * range; export tasks ignore bucket policies and KMS settings of the bucket; Live Tail, data-protection and account policies, anomaly
  * detectors and the newer operations the model lacks answer NotImplementedException; KMS keys are
  * recorded, not used; logGroupClass is recorded, not enforced.
  *
@@ -30,7 +31,9 @@
  * a missing destination, every delivery error (not found / in use), PutResourcePolicy with invalid JSON,
  * StartQuery's group-selection and time-range errors, GetLogRecord of a bad pointer, the
  * MalformedQueryException texts, StopQuery of an ended query, GetQueryResults of an unknown id, a missing
- * query definition, the error for a 6th regex filter pattern in a group (LimitExceededException here).
+ * query definition, the error for a 6th regex filter pattern in a group (LimitExceededException here),
+ * CreateExportTask with `to` before `from` or a bucket S3 refuses, CancelExportTask of a finished or missing task;
+ * the PENDING status message ("Pending") and whether a message's own trailing newline is kept in export files.
  * Unconfirmed behaviour: unsorted Insights results come in event time order.
  */
 import type * as L from "../../aws/api/logs.js";
@@ -42,6 +45,7 @@ import { groupArn, groupNameOfArn, requireGroup, resolveGroup, sequenceToken } f
 import { listLogGroups } from "./operations/groups.js";
 import { filterLogEvents, getLogEvents, putLogEvents, type StoredEvent } from "./operations/events.js";
 import { deleteMetricFilter, describeMetricFilters, putMetricFilter, testMetricFilter } from "./operations/metric-filters.js";
+import { ExportTasks } from "./export-tasks.js";
 import { Insights } from "./operations/insights.js";
 import { StoredObjects } from "./operations/objects.js";
 import { Subscriptions } from "./operations/subscriptions.js";
@@ -64,6 +68,7 @@ export class LogsProvider implements L.LogsHandlers {
   private readonly subs: Subscriptions;
   private readonly objects: StoredObjects;
   private readonly insights: Insights;
+  private readonly exports: ExportTasks;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly env: ServiceEnv) {
@@ -71,6 +76,7 @@ export class LogsProvider implements L.LogsHandlers {
     this.subs = new Subscriptions(this.store, env);
     this.objects = new StoredObjects(this.store, env);
     this.insights = new Insights(this.store, env);
+    this.exports = new ExportTasks(this.store, env);
     this.timer = setInterval(() => {
       try {
         this.sweepExpired();
@@ -84,6 +90,7 @@ export class LogsProvider implements L.LogsHandlers {
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.exports.close();
   }
 
   reset(): void {
@@ -481,6 +488,20 @@ export class LogsProvider implements L.LogsHandlers {
 
   DeleteQueryDefinition(ctx: RequestContext, input: L.DeleteQueryDefinitionInput): L.DeleteQueryDefinitionOutput {
     return this.insights.deleteQueryDefinition(ctx, input);
+  }
+
+  // ------------------------------------------------------------------ export tasks (export-tasks.ts)
+
+  CreateExportTask(ctx: RequestContext, input: L.CreateExportTaskInput): Promise<L.CreateExportTaskOutput> {
+    return this.exports.create(ctx, input);
+  }
+
+  DescribeExportTasks(ctx: RequestContext, input: L.DescribeExportTasksInput): L.DescribeExportTasksOutput {
+    return this.exports.describe(ctx, input);
+  }
+
+  CancelExportTask(ctx: RequestContext, input: L.CancelExportTaskInput): L.CancelExportTaskOutput {
+    return this.exports.cancel(ctx, input);
   }
 
   // ------------------------------------------------------------------ subscription filters

@@ -26,6 +26,7 @@ import { selectionMatches } from "./selection.js";
 import { apiKeyOf, lambdaPermissionProblem } from "./method-access.js";
 import { clientHeaders, eventHeaders, parseProxyAnswer, sourceIpOf, withForwardedHeaders } from "./lambda-proxy.js";
 import { callAwsAction, callHttp, invokeLambda, lambdaFunctionOf, type IntegrationOutput } from "./integrations.js";
+import { callS3Integration, isS3IntegrationUri } from "./s3-integration.js";
 import { matchRoute, parseTarget, pickDeployment, type RouteMatch, type Target } from "./route.js";
 import { renderTemplate, renderRequestTemplate, renderResponseTemplate, jsonPath, VtlError, type RequestOverride, type RequestParts, type ResponseOverride, type TemplateScope } from "./vtl.js";
 
@@ -259,6 +260,13 @@ async function runIntegration(ex: Exchange, integration: Integration, deps: Exec
           }
         }
         return integrationResponse(ex, integration, { status: 200, headers: {}, body: out.payload, errorMessage });
+      }
+      if (isS3IntegrationUri(uri)) {
+        // S3 path/action integrations (s3-integration.ts): the passthrough body keeps its bytes.
+        const verb = !integration.httpMethod || integration.httpMethod === "ANY" ? ex.req.method : integration.httpMethod;
+        const parameters = Object.entries(integration.requestParameters ?? {}).map(([d, src]): [string, string] => [d, resolveSource(ex, src) ?? ""]);
+        const body = r.body === ex.bodyText ? ex.req.body : Buffer.from(r.body);
+        return integrationResponse(ex, integration, await callS3Integration(deps.services, ctx, { uri, method: verb, body, contentType: contentType(ex.req), pathParam: (k) => mappedPathParam(ex, integration, k), parameters, override: r.override }));
       }
       return integrationResponse(ex, integration, await callAwsAction(deps.services, ctx, uri, r.body));
     }
