@@ -3,6 +3,7 @@ import { after, before, test } from "node:test";
 import { CloudWatchClient, GetMetricDataCommand, GetMetricStatisticsCommand, ListMetricsCommand, PutMetricDataCommand, type MetricDatum } from "@aws-sdk/client-cloudwatch";
 import { ManualClock } from "../../src/core/clock.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { rejects } from "./helpers.js";
 
 const MIN = 60_000;
 // Whole hour, so periods line up with the data the tests put.
@@ -17,14 +18,6 @@ after(() => server.stop());
 
 const at = (offsetMs: number) => new Date(clock.now() + offsetMs);
 const put = (Namespace: string, MetricData: MetricDatum[]) => cw.send(new PutMetricDataCommand({ Namespace, MetricData }));
-/** The SDK names query-compatible errors by their modeled shape (InvalidParameterValue → InvalidParameterValueException). */
-export async function rejects(p: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
-  await assert.rejects(p, (e: Error & { name: string }) => {
-    assert.ok([code, `${code}Exception`, code.replace(/Error$/, "Exception")].includes(e.name), `${e.name} is not ${code}`);
-    if (message) assert.match(e.message, message);
-    return true;
-  });
-}
 
 test("GetMetricStatistics: statistics and percentiles of 1..100 (nearest rank, as AWS defines percentiles)", async () => {
   const ns = uniqueName("Pct");
