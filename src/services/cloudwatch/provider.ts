@@ -6,8 +6,10 @@
  * `evaluateAlarms()`; history; Lambda actions; the state change event on EventBridge), dashboards and tags.
  * Other services publish their AWS/* metrics through publish.ts; Lambda's EMF log lines through emf.ts.
  *
- * Known gaps against AWS: points are kept raw (no rollup to 5-minute and 1-hour data; points older than
- * 455 days are swept, high-resolution points are not coarsened after 3 h); anomaly detection, metric
+ * Rollups (rollup.ts) follow AWS's retention: 1 s → 1 min after 3 h, → 5 min after 15 days, → 1 h after
+ * 63 days, deleted after 455 days; a pass every 5 minutes of the clock or by `sweep()`.
+ *
+ * Known gaps against AWS: queries do not refuse periods finer than the data's resolution; anomaly detection, metric
  * streams, Contributor Insights, metric widget images and the anomaly-band comparison operators (accepted,
  * never evaluated) are not there; METRICS() takes no filter string; the Search expression (SEARCH) and
  * most metric-math functions beyond arithmetic, SUM/AVG/MIN/MAX, ABS, RATE, DIFF, FILL, IF, PERIOD are
@@ -24,14 +26,16 @@ import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
 import { AlarmOps } from "./alarms.js";
-import { ALARM_EVAL_INTERVAL_MS, Limits, Retention } from "./constants.js";
+import { ALARM_EVAL_INTERVAL_MS, Limits } from "./constants.js";
 import { AlarmEvaluator } from "./evaluator.js";
 import { getMetricData } from "./metric-data.js";
 import { MetricOps, type MetricDatum } from "./metrics.js";
 import { metricSink } from "./publish.js";
+import { rollUp } from "./rollup.js";
 import { CloudWatchStore } from "./store.js";
 import { checkName, constraint, notFound } from "./validate.js";
 
+const SWEEP_INTERVAL_MS = 5 * 60_000;
 const DASHBOARD_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 
 export class CloudWatchProvider implements C.CloudwatchHandlers {
@@ -55,7 +59,7 @@ export class CloudWatchProvider implements C.CloudwatchHandlers {
   private tick(): void {
     try {
       this.evaluateAlarms();
-      if (this.env.clock.now() - this.lastSweep > 3_600_000) this.sweep();
+      if (this.env.clock.now() - this.lastSweep > SWEEP_INTERVAL_MS) this.sweep();
     } catch (e) {
       this.env.log.warn("cloudwatch: background pass failed", e);
     }
@@ -66,10 +70,10 @@ export class CloudWatchProvider implements C.CloudwatchHandlers {
     this.evaluator.evaluateAll();
   }
 
-  /** Deletes points past the longest retention (455 days). */
+  /** One rollup and retention pass (rollup.ts) at env.clock's time; returns the rows it merged or deleted. */
   sweep(): number {
     this.lastSweep = this.env.clock.now();
-    return this.store.q("DELETE FROM cloudwatch_points WHERE ts < ?").run(this.lastSweep - Retention.HOUR_MS).changes;
+    return rollUp(this.store, this.lastSweep);
   }
 
   close(): Promise<void> {

@@ -5,7 +5,8 @@
  *   canonical order), with the time of its last PutMetricData for ListMetrics' RecentlyActive.
  * - `cloudwatch_points`: what was put, one row per datum at its own timestamp: count/sum/min/max and, for
  *   percentiles, the raw values (`vals`: JSON [[value, count], ...]; NULL for a single Value, which is `sum`;
- *   '' for a statistic set, which has no distribution). Indexed by (metric, ts) for range scans.
+ *   '' for a statistic set, which has no distribution; `res` the resolution rollup.ts merged it to). Indexed by
+ *   (metric, ts) for range scans.
  * - `cloudwatch_alarms`: metric and composite alarms as JSON bodies, with their state for filters.
  * - `cloudwatch_history`: alarm history items; `cloudwatch_dashboards`: dashboard bodies.
  */
@@ -67,6 +68,8 @@ const SCHEMA = [
      account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL, modified INTEGER NOT NULL,
      PRIMARY KEY (account, region, name))`,
   `CREATE TABLE cloudwatch_tags (arn TEXT PRIMARY KEY, tags TEXT NOT NULL)`,
+  // rollup.ts: the resolution a row was rolled up to (0: as put)
+  `ALTER TABLE cloudwatch_points ADD COLUMN res INTEGER NOT NULL DEFAULT 0`,
 ];
 
 /** Dimensions in the canonical order that makes a metric's identity (sorted by name). */
