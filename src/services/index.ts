@@ -28,7 +28,7 @@ export const SERVICES: Record<string, ServiceEntry> = {
   apigatewayv2: { status: "planned" },
   apigatewaymanagementapi: { status: "planned" },
   s3: { status: "partial", load: async () => (await import("./s3/provider.js")).createProvider, pendingWork: `SELECT 1 FROM s3_notify_queue UNION ALL SELECT 1 FROM s3_buckets WHERE config LIKE '%"lifecycle"%' LIMIT 1` },
-  cloudwatch: { status: "planned" },
+  cloudwatch: { status: "partial", load: async () => (await import("./cloudwatch/provider.js")).createProvider, pendingWork: "SELECT 1 FROM cloudwatch_alarms LIMIT 1" },
   batch: { status: "planned" },
   lightsail: { status: "planned" },
   events: { status: "partial", load: async () => (await import("./events/provider.js")).createProvider, pendingWork: "SELECT 1 FROM events_deliveries UNION ALL SELECT 1 FROM events_rules WHERE next_fire IS NOT NULL LIMIT 1" },

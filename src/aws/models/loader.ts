@@ -158,12 +158,13 @@ function resolveModel(raw: RawModel): ServiceModel {
   return model;
 }
 
-/** Marks subtrees that hold timestamps, blobs or members renamed on the wire (a plain JSON copy won't do). */
+/** Marks subtrees that hold timestamps, blobs, doubles or members renamed on the wire (a plain JSON copy won't do). */
 function markWalk(shape: Shape, seen: Set<Shape>): boolean {
   if (shape.needsWalk !== undefined) return shape.needsWalk;
   if (seen.has(shape)) return true; // recursive shapes (DynamoDB AttributeValue) are walked
   seen.add(shape);
-  let walk = shape.type === "timestamp" || shape.type === "blob";
+  // doubles too: the JSON codec writes integral ones as "n.0", as AWS does
+  let walk = shape.type === "timestamp" || shape.type === "blob" || shape.type === "double" || shape.type === "float";
   if (shape.members) {
     for (const [name, m] of Object.entries(shape.members)) {
       if (m.locationName && m.locationName !== name) walk = true;

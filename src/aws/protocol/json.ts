@@ -8,7 +8,7 @@ import { constraintMessage, serializationError, ServiceError, unknownOperation }
 import type { Operation, ServiceModel } from "../models/loader.js";
 import { decodedBody } from "./content-encoding.js";
 import { CORAL_ERROR_TYPES, quirksOf } from "./quirks.js";
-import { checkTopLevel, fromJson, toJson, type ParseIssues } from "./shape-json.js";
+import { checkTopLevel, fromJson, stringifyJson, type ParseIssues } from "./shape-json.js";
 import type { HttpRequest, HttpResponse, ProtocolCodec } from "./types.js";
 
 const ACCEPTED_CONTENT_TYPES = /^(application\/x-amz-json-1\.[01]|application\/json|text\/plain|binary\/octet-stream)?\s*(;.*)?$/i;
@@ -46,7 +46,7 @@ export class JsonCodec implements ProtocolCodec {
   }
 
   serializeOutput(model: ServiceModel, op: Operation, output: Record<string, unknown>, ctx: RequestContext): HttpResponse {
-    const body = op.output ? JSON.stringify(toJson(op.output, output) ?? {}) : "{}";
+    const body = op.output ? stringifyJson(op.output, output) : "{}";
     return { status: 200, headers: { "Content-Type": contentType(model), "x-amzn-RequestId": ctx.requestId }, body };
   }
 

@@ -168,7 +168,7 @@ const join = (path: string, name: string) => {
 };
 
 /** Typed value → JSON-able value. */
-export function toJson(shape: Shape, value: unknown, defaultTimestamp: "unixTimestamp" | "iso8601" = "unixTimestamp"): unknown {
+export function toJson(shape: Shape, value: unknown, defaultTimestamp: "unixTimestamp" | "iso8601" = "unixTimestamp", doubles?: DoubleMarks): unknown {
   if (value === undefined || value === null) return undefined;
   if (!shape.needsWalk) return value;
   switch (shape.type) {
@@ -182,22 +182,43 @@ export function toJson(shape: Shape, value: unknown, defaultTimestamp: "unixTime
         if (v === undefined || v === null) continue;
         if (!m) continue; // not in the model: never leaks onto the wire
         if (m.location) continue;
-        out[m.locationName ?? name] = toJson(m, v, defaultTimestamp);
+        out[m.locationName ?? name] = toJson(m, v, defaultTimestamp, doubles);
       }
       return out;
     }
     case "list":
-      return (value as unknown[]).map((v) => toJson(shape.member!, v, defaultTimestamp));
+      return (value as unknown[]).map((v) => toJson(shape.member!, v, defaultTimestamp, doubles));
     case "map": {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== undefined) out[k] = toJson(shape.value!, v, defaultTimestamp);
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== undefined) out[k] = toJson(shape.value!, v, defaultTimestamp, doubles);
       return out;
     }
     case "timestamp":
       return formatTimestamp(value as Date | number | string, shape.timestampFormat ?? defaultTimestamp);
     case "blob":
       return Buffer.from(value as Uint8Array | string).toString("base64");
+    case "double":
+    case "float":
+      if (doubles && typeof value === "number" && Number.isInteger(value) && Math.abs(value) < 1e16) {
+        doubles.used = true;
+        return `${DOUBLE_MARK}${value}`;
+      }
+      return value;
     default:
       return value;
   }
+}
+
+/** Integral doubles to write as "1.0", as AWS's JSON services do (the CLI's text output shows what it reads). */
+export interface DoubleMarks {
+  used: boolean;
+}
+const DOUBLE_MARK = `\u0001dbl${process.pid}:`;
+const DOUBLE_MARKED = new RegExp(`"\\\\u0001dbl${process.pid}:(-?\\d+)"`, "g");
+
+/** JSON text of an output shape with integral doubles written as "n.0". */
+export function stringifyJson(shape: Shape, value: unknown): string {
+  const marks: DoubleMarks = { used: false };
+  const text = JSON.stringify(toJson(shape, value, "unixTimestamp", marks) ?? {});
+  return marks.used ? text.replace(DOUBLE_MARKED, "$1.0") : text;
 }

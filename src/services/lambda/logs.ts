@@ -8,6 +8,7 @@
  */
 import { ServiceError } from "../../aws/errors.js";
 import type { Logger } from "../../core/log.js";
+import { publishEmf } from "../cloudwatch/emf.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceHost } from "../host.js";
 import type { EnvironmentBlueprint } from "./runtime/environments.js";
@@ -51,6 +52,7 @@ export class LogBatcher {
     if (!b) this.buffers.set(key, (b = { account: bp.account, region: bp.region, group, stream, events: [], bytes: 0, dropped: 0 }));
     for (const e of events) {
       if (e.message === "") continue; // PutLogEvents takes no empty message
+      publishEmf(this.services, bp.account, bp.region, e.message, e.timestamp);
       let message = e.message;
       let bytes = Buffer.byteLength(message);
       if (bytes > MAX_LINE_BYTES) {

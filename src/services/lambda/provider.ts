@@ -46,6 +46,7 @@ import { LogBatcher } from "./logs.js";
 import { serveFunctionUrl } from "./url-data-plane.js";
 import { blueprint } from "./runtime/blueprint.js";
 import { EnvironmentReporter } from "./runtime/env-report.js";
+import { startInvocation } from "../cloudwatch/lambda-metrics.js";
 import { EnvironmentManager, ThrottledError, type InvocationResult } from "./runtime/environments.js";
 import { handleOversizeRuntimeApi, handleRuntimeApi, RUNTIME_API_PREFIX } from "./runtime/runtime-api.js";
 import { LambdaFunctionOps } from "./function-ops.js";
@@ -239,9 +240,13 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
       throw new ServiceError("InvalidRuntimeException", `The runtime or runtime version specified is not supported: Skyport cannot run ${row.config.Runtime} on this host (it runs ${Object.entries(RUNTIMES).filter(([, f]) => f !== "unavailable").map(([r]) => r).join(", ")}).`, 502);
     }
     const bp = this.blueprintFor(ctx, name, version, row);
+    const recorded = startInvocation(this.env.services, ctx.accountId, ctx.region, name, invokedArn, () => this.env.clock.now());
     try {
-      return await this.envs.invoke(bp, { requestId: this.env.ids.uuid(), payload, invokedArn, clientContext });
+      const r = await this.envs.invoke(bp, { requestId: this.env.ids.uuid(), payload, invokedArn, clientContext });
+      recorded({ kind: r.functionError ? "error" : "ok", durationMs: r.durationMs });
+      return r;
     } catch (e) {
+      recorded(e instanceof ThrottledError ? { kind: "throttled" } : { kind: "error", durationMs: 0 });
       if (e instanceof ThrottledError) throw new ServiceError("TooManyRequestsException", Messages.throttled, 429, true, { Type: "User", Reason: e.reason });
       throw e;
     }

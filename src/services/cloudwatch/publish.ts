@@ -1,0 +1,91 @@
+/**
+ * The publishing interface other services use for their AWS/* metrics: `metricSink(env.services).put(...)`
+ * costs a map lookup and an array push on the caller's path. Values are aggregated per metric (same
+ * dimensions, unit and second) into Values/Counts data — percentiles stay exact — and written to the metric
+ * store in one transaction per flush, FLUSH_MS after the first put, off the request path.
+ */
+import type { ServiceHost } from "../host.js";
+import type { MetricDatum } from "./metrics.js";
+
+const FLUSH_MS = 200;
+/** Distinct values per datum (PutMetricData's Values limit). */
+const MAX_DISTINCT = 150;
+
+export interface MetricSink {
+  /** Records one value of a metric at `timestampMs`. */
+  put(account: string, region: string, namespace: string, name: string, dimensions: Record<string, string>, value: number, unit: string, timestampMs: number): void;
+  /** Writes what is buffered (tests, shutdown). */
+  flush(): Promise<void>;
+}
+
+interface Pending {
+  account: string;
+  region: string;
+  namespace: string;
+  datum: { MetricName: string; Dimensions: Array<{ Name: string; Value: string }>; Unit: string; Timestamp: Date; Values: number[]; Counts: number[] };
+  index: Map<number, number>;
+}
+
+/** The store side of the sink (the CloudWatch provider). */
+export interface MetricIngest {
+  ingest(account: string, region: string, namespace: string, data: MetricDatum[]): void;
+}
+
+class BatchedMetricSink implements MetricSink {
+  private pending = new Map<string, Pending>();
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly services: ServiceHost) {}
+
+  put(account: string, region: string, namespace: string, name: string, dimensions: Record<string, string>, value: number, unit: string, timestampMs: number): void {
+    if (!Number.isFinite(value)) return;
+    const second = Math.floor(timestampMs / 1000) * 1000;
+    let dimKey = "";
+    for (const k in dimensions) dimKey += `${k}\u0001${dimensions[k]}\u0001`;
+    const key = `${account}\u0000${region}\u0000${namespace}\u0000${name}\u0000${dimKey}\u0000${unit}\u0000${second}`;
+    let p = this.pending.get(key);
+    if (!p || p.index.size >= MAX_DISTINCT) {
+      if (p) this.pending.set(`${key}\u0000${this.pending.size}`, p);
+      p = { account, region, namespace, datum: { MetricName: name, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })), Unit: unit, Timestamp: new Date(second), Values: [], Counts: [] }, index: new Map() };
+      this.pending.set(key, p);
+    }
+    const i = p.index.get(value);
+    if (i === undefined) {
+      p.index.set(value, p.datum.Values.length);
+      p.datum.Values.push(value);
+      p.datum.Counts.push(1);
+    } else p.datum.Counts[i]!++;
+    this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS).unref();
+  }
+
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
+    if (!batch.length) return this.writing;
+    this.writing = this.writing.then(async () => {
+      const provider = (await this.services.get("cloudwatch")) as unknown as MetricIngest | undefined;
+      if (!provider) return;
+      const groups = new Map<string, { account: string; region: string; namespace: string; data: MetricDatum[] }>();
+      for (const p of batch) {
+        const g = `${p.account}\u0000${p.region}\u0000${p.namespace}`;
+        let e = groups.get(g);
+        if (!e) groups.set(g, (e = { account: p.account, region: p.region, namespace: p.namespace, data: [] }));
+        e.data.push(p.datum);
+      }
+      for (const g of groups.values()) provider.ingest(g.account, g.region, g.namespace, g.data);
+    }).catch(() => undefined);
+    return this.writing;
+  }
+}
+
+const sinks = new WeakMap<ServiceHost, MetricSink>();
+
+/** The metric sink of a server (one per ServiceHost). */
+export function metricSink(services: ServiceHost): MetricSink {
+  let s = sinks.get(services);
+  if (!s) sinks.set(services, (s = new BatchedMetricSink(services)));
+  return s;
+}
