@@ -14,8 +14,8 @@ const MAX_DISTINCT = 150;
 export interface MetricSink {
   /** Records one value of a metric at `timestampMs`. */
   put(account: string, region: string, namespace: string, name: string, dimensions: Record<string, string>, value: number, unit: string, timestampMs: number): void;
-  /** Writes what is buffered (tests, shutdown). */
-  flush(): Promise<void>;
+  /** Writes what is buffered (tests, shutdown); `into` is the store side when the caller is the provider itself. */
+  flush(into?: MetricIngest): Promise<void>;
 }
 
 interface Pending {
@@ -59,14 +59,15 @@ class BatchedMetricSink implements MetricSink {
     this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS).unref();
   }
 
-  flush(): Promise<void> {
+  flush(into?: MetricIngest): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const batch = [...this.pending.values()];
     this.pending = new Map();
     if (!batch.length) return this.writing;
     this.writing = this.writing.then(async () => {
-      const provider = (await this.services.get("cloudwatch")) as unknown as MetricIngest | undefined;
+      // The provider itself when it flushes on close (asking the host then would start a new one).
+      const provider = into ?? ((await this.services.get("cloudwatch")) as unknown as MetricIngest | undefined);
       if (!provider) return;
       const groups = new Map<string, { account: string; region: string; namespace: string; data: MetricDatum[] }>();
       for (const p of batch) {
