@@ -6,7 +6,8 @@
  *   headers) → method response (binary conversion, compression), with gateway responses for errors.
  * The method request step also checks API keys and the integration step Lambda permissions
  * (method-access.ts); integration requests carry a hop count that ends loops (loops.ts).
- * Gaps: authorizers, usage plan throttles/quotas and caching are not enforced yet.
+ * Authorizers: AWS_IAM (iam-auth.ts) and COGNITO_USER_POOLS (cognito-auth.ts) run; Lambda (CUSTOM) authorizers
+ * do not yet. Gaps: CUSTOM authorizers, usage plan throttles/quotas and caching are not enforced yet.
  */
 import { gzipSync } from "node:zlib";
 import type { Integration, IntegrationResponse, Stage } from "../../../aws/api/apigateway.js";
@@ -19,6 +20,7 @@ import type { RequestContext } from "../../../edge/context.js";
 import type { ServiceHost } from "../../host.js";
 import type { DeploymentSnapshot, RestApiDataAccess } from "../snapshot.js";
 import { authorizeIam } from "./iam-auth.js";
+import { authorizeCognito } from "./cognito-auth.js";
 import { gatewayResponse } from "./gateway-response.js";
 import { HOPS_HEADER, hopsOf, LOOP_MESSAGE, MAX_HOPS } from "./loops.js";
 import { bodyMatchesModel } from "./models.js";
@@ -112,6 +114,13 @@ async function runRequest(req: HttpRequest, host: string, deps: ExecuteDeps, req
   if (route.method.authorizationType === "AWS_IAM") {
     const denied = authorizeIam(req, deps.services, deps.clock.now(), context.identity as Record<string, unknown>);
     if (denied) return gatewayResponse(snapshot, denied.responseType, denied.status, denied.message, context, stageVariables, { "x-amzn-ErrorType": denied.errorType });
+  }
+
+  if (route.method.authorizationType === "COGNITO_USER_POOLS") {
+    const authorizer = snapshot.authorizers.find((a) => a.id === route.method.authorizerId);
+    const claims = await authorizeCognito(req, deps.services, route.method, authorizer);
+    if (!claims) return gatewayResponse(snapshot, "UNAUTHORIZED", 401, "Unauthorized", context, stageVariables, { "x-amzn-ErrorType": "UnauthorizedException" });
+    context.authorizer = { claims };
   }
 
   const params = requestParts(req, route.pathParameters);
@@ -376,6 +385,7 @@ function proxyEvent(ex: Exchange): Record<string, unknown> {
       domainPrefix: ex.context.domainPrefix, requestTimeEpoch: ex.context.requestTimeEpoch, requestId: ex.requestId,
       identity: { cognitoIdentityPoolId: null, accountId: null, cognitoIdentityId: null, caller: null, sourceIp: sourceIpOf(ex.req), principalOrgId: null, accessKey: null, cognitoAuthenticationType: null, cognitoAuthenticationProvider: null, userArn: null, userAgent: String(ex.req.headers["user-agent"] ?? ""), user: null },
       domainName: ex.context.domainName, apiId: ex.target.apiId,
+      ...(ex.context.authorizer ? { authorizer: ex.context.authorizer } : {}),
     },
     body: ex.req.body.length ? (binary ? ex.req.body.toString("base64") : ex.bodyText) : null,
     isBase64Encoded: binary && ex.req.body.length > 0,
