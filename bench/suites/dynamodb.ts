@@ -35,7 +35,7 @@ async function setup(base: string): Promise<void> {
 // Lua that makes every request's key unique (counter per wrk thread + thread id).
 const uniqueBody = (template: string) => `
 local counter = 0
-local tid = tostring(math.random(1, 1e9))
+local tid = tostring({}):sub(8) -- each wrk thread has its own Lua state: its own table address (math.random is unseeded and the same in every thread)
 request = function()
   counter = counter + 1
   local body = string.gsub(${JSON.stringify(template)}, "KEY", tid .. "-" .. counter)
