@@ -300,9 +300,12 @@ export class EnvironmentManager {
     this.spareClasses.set(bp.spare.classKey, { template: bp.spare, lastUsed: this.o.clock.now() });
   }
 
-  /** Starts missing spares of the wanted classes — only with a free start slot, free memory and nobody waiting. */
+  /**
+   * Starts missing spares of the wanted classes — only with a free start slot, free memory and no invocation in
+   * flight: a spare's start costs as much CPU as a cold start, which a machine under load needs for the requests.
+   */
   private replenishSpares(): void {
-    if (this.o.spares <= 0 || this.scheduler.waiting() > 0) return;
+    if (this.o.spares <= 0 || this.scheduler.waiting() > 0 || this.busyTotal > 0) return;
     const now = this.o.clock.now();
     for (const [classKey, want] of this.spareClasses) {
       if (now - want.lastUsed > SPARE_CLASS_TTL_MS) {
