@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { accessDeniedMessage, evaluate, isContextFree, principalMatches } from "./evaluate.js";
+import { accessDeniedMessage, anonymousAllows, evaluate, isContextFree, principalMatches } from "./evaluate.js";
 import { accessDeniedError } from "./denied.js";
 import { contextFromEntries, evalDecision } from "./simulate.js";
 import type { AuthorizationRequest, CallerIdentity, ConditionValue, DecisionKind } from "./types.js";
@@ -217,4 +217,15 @@ test("accessDeniedError: each service's code and status, S3 quoting the resource
 test("evaluate: a stored identity statement without Resource covers nothing (IAM never accepts one)", () => {
   const caller = user("alice", [JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*" }] })]);
   assert.equal(evaluate({ action: "s3:GetObject", resource: BUCKET_OBJ, caller, context: {}, resourceAccountId: A }).decision, "ImplicitDeny");
+});
+
+test("anonymousAllows: a public-read bucket policy (S3 user guide, \"Granting read-only permission to a public anonymous user\")", () => {
+  const publicRead = pol({ Sid: "PublicRead", Effect: "Allow", Principal: "*", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: "arn:aws:s3:::amzn-s3-demo-bucket/*" });
+  assert.equal(anonymousAllows(publicRead, "s3:GetObject", BUCKET_OBJ), true);
+  assert.equal(anonymousAllows(publicRead, "s3:PutObject", BUCKET_OBJ), false);
+  assert.equal(anonymousAllows(undefined, "s3:GetObject", BUCKET_OBJ), false);
+  assert.equal(anonymousAllows(pol(allow("s3:GetObject", "*", { Principal: { AWS: A } })), "s3:GetObject", BUCKET_OBJ), false);
+  const withDeny = pol({ Effect: "Allow", Principal: { AWS: "*" }, Action: "s3:GetObject", Resource: "*" }, { Effect: "Deny", Principal: "*", Action: "s3:GetObject", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } });
+  assert.equal(anonymousAllows(withDeny, "s3:GetObject", BUCKET_OBJ, { "aws:securetransport": false }), false);
+  assert.equal(anonymousAllows(withDeny, "s3:GetObject", BUCKET_OBJ, { "aws:securetransport": true }), true);
 });

@@ -244,3 +244,24 @@ export function principalMatches(
   }
   return allowed;
 }
+
+/**
+ * An unsigned (anonymous) request — e.g. an S3 GET on a public bucket — has no identity policies: only a
+ * resource policy statement naming everyone (`"*"` or `{"AWS": "*"}`) can allow it, and any matching Deny
+ * that covers everyone (including NotPrincipal statements, which cannot list the anonymous user) wins.
+ */
+export function anonymousAllows(resourcePolicy: string | undefined, action: string, resource: string, context: Record<string, ConditionValue> = {}): boolean {
+  if (!resourcePolicy) return false;
+  const lookup: Lookup = (k) => context[k];
+  const actionLower = action.toLowerCase();
+  let allowed = false;
+  for (const s of compilePolicy(resourcePolicy).statements) {
+    const everyone = s.principal === "*" || (s.principal !== undefined && (s.principal.AWS ?? []).includes("*"));
+    const covers = everyone || (s.notPrincipal !== undefined && s.notPrincipal !== "*" && !(s.notPrincipal.AWS ?? []).includes("*"));
+    if (!covers) continue;
+    if (!actionMatches(s, actionLower) || !resourceMatches(s, resource, lookup, true) || !conditionsHold(s.conditions, lookup)) continue;
+    if (s.effect === "Deny") return false;
+    if (everyone) allowed = true;
+  }
+  return allowed;
+}
