@@ -54,6 +54,7 @@ const CASES: Array<{ service: string; op: string; input: Record<string, unknown>
   { service: "logs", op: "DescribeLogGroups", input: {}, action: "logs:DescribeLogGroups", resources: [`${LG}:*`] },
   { service: "logs", op: "FilterLogEvents", input: { logGroupIdentifier: `${LG}:g` }, action: "logs:FilterLogEvents", resources: [`${LG}:g:*`] },
   { service: "logs", op: "StartQuery", input: { logGroupNames: ["a", "b"], queryString: "fields @message" }, action: "logs:StartQuery", resources: [`${LG}:a:*`, `${LG}:b:*`] },
+  { service: "logs", op: "GetLogEvents", input: { logGroupName: "g", logStreamName: "s", unmask: true }, action: "logs:GetLogEvents", resources: [`${LG}:g:log-stream:s`], extra: [{ action: "logs:Unmask", resources: [`${LG}:g:*`] }] },
   { service: "logs", op: "PutDestination", input: { destinationName: "d" }, action: "logs:PutDestination", resources: [`arn:aws:logs:${R}:${A}:destination:d`] },
   // API Gateway (control plane: HTTP verbs on resource paths)
   { service: "apigateway", op: "GetRestApis", input: {}, action: "apigateway:GET", resources: [`arn:aws:apigateway:${R}::/restapis`] },
