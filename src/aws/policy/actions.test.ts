@@ -163,6 +163,8 @@ test("globalContext: time, transport, source address and the caller's keys", () 
     "aws:epochtime": 1767225600,
     "aws:securetransport": false,
     "aws:requestedregion": "eu-west-1",
+    "aws:viaawsservice": false,
+    "aws:principalisawsservice": false,
     "aws:sourceip": "127.0.0.1",
     "aws:principalarn": `arn:aws:iam::${A}:user/alice`,
     "aws:principalaccount": A,

@@ -162,8 +162,8 @@ const PRINCIPAL_TYPE: Record<CallerIdentity["kind"], string> = { root: "Account"
 
 /**
  * The request context, completed with the keys the caller itself defines (aws:PrincipalArn,
- * aws:PrincipalAccount, aws:userid, aws:username, aws:PrincipalType, aws:PrincipalTag/*) when the
- * authorizer did not set them.
+ * aws:PrincipalAccount, aws:userid, aws:username, aws:PrincipalType, aws:PrincipalTag/*, and
+ * aws:ViaAWSService / aws:PrincipalIsAWSService false) when the authorizer did not set them.
  */
 export function contextLookup(context: Record<string, ConditionValue>, caller: CallerIdentity): Lookup {
   return (key) => {
@@ -175,6 +175,9 @@ export function contextLookup(context: Record<string, ConditionValue>, caller: C
       case "aws:userid": return caller.userId;
       case "aws:principaltype": return PRINCIPAL_TYPE[caller.kind];
       case "aws:username": return caller.kind === "user" ? caller.arn.slice(caller.arn.lastIndexOf("/") + 1) : undefined;
+      // Present in every request (global condition keys page): an IAM caller calling directly is neither.
+      case "aws:viaawsservice":
+      case "aws:principalisawsservice": return false;
     }
     if (key.startsWith("aws:principaltag/")) {
       const tag = key.slice(17);
