@@ -54,6 +54,7 @@ const CASES: Array<{ service: string; op: string; input: Record<string, unknown>
   { service: "logs", op: "DescribeLogGroups", input: {}, action: "logs:DescribeLogGroups", resources: [`${LG}:*`] },
   { service: "logs", op: "FilterLogEvents", input: { logGroupIdentifier: `${LG}:g` }, action: "logs:FilterLogEvents", resources: [`${LG}:g:*`] },
   { service: "logs", op: "StartQuery", input: { logGroupNames: ["a", "b"], queryString: "fields @message" }, action: "logs:StartQuery", resources: [`${LG}:a:*`, `${LG}:b:*`] },
+  { service: "logs", op: "GetLogEvents", input: { logGroupName: "g", logStreamName: "s", unmask: true }, action: "logs:GetLogEvents", resources: [`${LG}:g:log-stream:s`], extra: [{ action: "logs:Unmask", resources: [`${LG}:g:*`] }] },
   { service: "logs", op: "PutDestination", input: { destinationName: "d" }, action: "logs:PutDestination", resources: [`arn:aws:logs:${R}:${A}:destination:d`] },
   // API Gateway (control plane: HTTP verbs on resource paths)
   { service: "apigateway", op: "GetRestApis", input: {}, action: "apigateway:GET", resources: [`arn:aws:apigateway:${R}::/restapis`] },
@@ -133,6 +134,12 @@ test("authorizationFor: service condition keys (s3:prefix, dynamodb:LeadingKeys,
   assert.equal(authorizationFor("s3", "ListObjectsV2", { Bucket: "b" }, ENV).context["s3:prefix"], "");
   const ddb = authorizationFor("dynamodb", "GetItem", { TableName: "Books", Key: { Owner: { S: "u-1" }, Sk: { S: "x" } } }, { ...ENV, partitionKeyOf: () => "Owner" });
   assert.deepEqual(ddb.context["dynamodb:leadingkeys"], ["u-1"]);
+  const pkOf = { ...ENV, partitionKeyOf: () => "UserId" };
+  // DynamoDB developer guide, "Using IAM policy conditions for fine-grained access control": Query by the caller's own partition.
+  assert.deepEqual(authorizationFor("dynamodb", "Query", { TableName: "GameScores", KeyConditionExpression: "#u = :u AND GameTitle > :t", ExpressionAttributeNames: { "#u": "UserId" }, ExpressionAttributeValues: { ":u": { S: "u-7" }, ":t": { S: "A" } } }, pkOf).context["dynamodb:leadingkeys"], ["u-7"]);
+  assert.deepEqual(authorizationFor("dynamodb", "Query", { TableName: "GameScores", KeyConditionExpression: ":u = UserId" , ExpressionAttributeValues: { ":u": { S: "u-8" } } }, pkOf).context["dynamodb:leadingkeys"], ["u-8"]);
+  assert.deepEqual(authorizationFor("dynamodb", "Query", { TableName: "GameScores", KeyConditions: { UserId: { ComparisonOperator: "EQ", AttributeValueList: [{ S: "u-9" }] } } }, pkOf).context["dynamodb:leadingkeys"], ["u-9"]);
+  assert.equal(authorizationFor("dynamodb", "Query", { TableName: "GameScores", KeyConditionExpression: "GameTitle >= :t", ExpressionAttributeValues: { ":t": { S: "A" } } }, pkOf).context["dynamodb:leadingkeys"], undefined);
   const tagged = authorizationFor("lambda", "CreateFunction", { FunctionName: "f", Tags: { Team: "books" } }, ENV);
   assert.equal(tagged.context["aws:requesttag/team"], "books");
   assert.deepEqual(tagged.context["aws:tagkeys"], ["Team"]);
@@ -156,6 +163,8 @@ test("globalContext: time, transport, source address and the caller's keys", () 
     "aws:epochtime": 1767225600,
     "aws:securetransport": false,
     "aws:requestedregion": "eu-west-1",
+    "aws:viaawsservice": false,
+    "aws:principalisawsservice": false,
     "aws:sourceip": "127.0.0.1",
     "aws:principalarn": `arn:aws:iam::${A}:user/alice`,
     "aws:principalaccount": A,
@@ -170,4 +179,25 @@ test("partiqlTarget: statement verbs and table names", () => {
   assert.deepEqual(partiqlTarget('DELETE FROM "Music" WHERE Artist=\'Acme\''), { action: "dynamodb:PartiQLDelete", table: "Music" });
   assert.deepEqual(partiqlTarget("select * from Music.ByYear"), { action: "dynamodb:PartiQLSelect", table: "Music", index: "ByYear" });
   assert.equal(partiqlTarget("EXPLAIN x"), undefined);
+});
+
+test("authorizationFor + evaluate: the DynamoDB fine-grained access example (LeadingKeys bound to the web identity)", async () => {
+  const { evaluate } = await import("./evaluate.js");
+  const policy = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{
+      Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"], Resource: [`${T}/GameScores`],
+      Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["${www.amazon.com:user_id}"] } },
+    }],
+  });
+  const caller: CallerIdentity = {
+    accountId: A, arn: `arn:aws:sts::${A}:assumed-role/web/u`, principalArn: `arn:aws:iam::${A}:role/web`, userId: "AROAWEB:u", kind: "assumed-role",
+    identityPolicies: [policy], principalTags: {}, allPowerful: false,
+  };
+  const decide = (key: string) => {
+    const a = authorizationFor("dynamodb", "GetItem", { TableName: "GameScores", Key: { UserId: { S: key }, GameTitle: { S: "Meteor Blasters" } } }, { ...ENV, partitionKeyOf: () => "UserId" });
+    return evaluate({ action: a.action, resource: a.resources[0]!, caller, context: { ...a.context, "www.amazon.com:user_id": "u-7" }, resourceAccountId: A }).decision;
+  };
+  assert.equal(decide("u-7"), "Allow");
+  assert.equal(decide("u-8"), "ImplicitDeny");
 });

@@ -104,6 +104,8 @@ export function globalContext(env: AuthorizationEnv, service?: string): Record<s
     "aws:epochtime": seconds,
     "aws:securetransport": env.secureTransport ?? false,
     "aws:requestedregion": service && GLOBAL_SERVICES.has(service) ? "us-east-1" : env.region,
+    "aws:viaawsservice": false,
+    "aws:principalisawsservice": false,
   };
   if (env.sourceIp) ctx["aws:sourceip"] = env.sourceIp.startsWith("::ffff:") ? env.sourceIp.slice(7) : env.sourceIp;
   const c = env.caller;

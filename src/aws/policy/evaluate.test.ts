@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { accessDeniedMessage, evaluate, isContextFree, principalMatches } from "./evaluate.js";
+import { accessDeniedMessage, anonymousAllows, evaluate, isContextFree, principalMatches } from "./evaluate.js";
 import { accessDeniedError } from "./denied.js";
 import { contextFromEntries, evalDecision } from "./simulate.js";
 import type { AuthorizationRequest, CallerIdentity, ConditionValue, DecisionKind } from "./types.js";
@@ -71,6 +71,7 @@ const CASES: Case[] = [
   { name: "policy variable ${aws:userid} of a role session", caller: session("app", "s1", [pol(allow("s3:GetObject", "arn:aws:s3:::amzn-s3-demo-bucket/home/${aws:userid}/*"))]), action: "s3:GetObject", resource: "arn:aws:s3:::amzn-s3-demo-bucket/home/AROAAPP:s1/x", expect: "Allow" },
   { name: "policy variable with a default value in Resource", caller: session("app", "s1", [pol(allow("s3:GetObject", "arn:aws:s3:::amzn-s3-demo-bucket/${aws:PrincipalTag/team, 'company-wide'}/*"))]), action: "s3:GetObject", resource: "arn:aws:s3:::amzn-s3-demo-bucket/company-wide/x", expect: "Allow" },
   { name: "aws:PrincipalTag from the caller's tags", caller: user("alice", [pol(allow("dynamodb:*", "*", { Condition: { StringEquals: { "aws:PrincipalTag/team": "books" } } }))], { principalTags: { Team: "books" } }), action: "dynamodb:GetItem", resource: TABLE, expect: "Allow" },
+  { name: "aws:ViaAWSService is false for a direct call (a Deny unless via a service applies)", caller: user("alice", [pol(allow("dynamodb:*"), denyS("dynamodb:*", "*", { Condition: { Bool: { "aws:ViaAWSService": "false" } } }))]), action: "dynamodb:GetItem", resource: TABLE, expect: "ExplicitDeny", reason: "an explicit deny in an identity-based policy" },
   { name: "aws:SourceIp condition not met", caller: user("alice", [pol(allow("dynamodb:*", "*", { Condition: { IpAddress: { "aws:SourceIp": "203.0.113.0/24" } } }))]), action: "dynamodb:GetItem", resource: TABLE, context: { "aws:sourceip": "127.0.0.1" }, expect: "ImplicitDeny", reason: "no identity-based policy allows" },
   // Boundary page: the effective permissions are the intersection; a boundary alone grants nothing.
   { name: "boundary: identity allows, boundary allows → allowed", caller: user("shirley", [pol(allow("s3:*"))], { permissionsBoundary: pol(allow(["s3:GetObject", "cloudwatch:*"])) }), action: "s3:GetObject", resource: BUCKET_OBJ, expect: "Allow" },
@@ -217,4 +218,15 @@ test("accessDeniedError: each service's code and status, S3 quoting the resource
 test("evaluate: a stored identity statement without Resource covers nothing (IAM never accepts one)", () => {
   const caller = user("alice", [JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*" }] })]);
   assert.equal(evaluate({ action: "s3:GetObject", resource: BUCKET_OBJ, caller, context: {}, resourceAccountId: A }).decision, "ImplicitDeny");
+});
+
+test("anonymousAllows: a public-read bucket policy (S3 user guide, \"Granting read-only permission to a public anonymous user\")", () => {
+  const publicRead = pol({ Sid: "PublicRead", Effect: "Allow", Principal: "*", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: "arn:aws:s3:::amzn-s3-demo-bucket/*" });
+  assert.equal(anonymousAllows(publicRead, "s3:GetObject", BUCKET_OBJ), true);
+  assert.equal(anonymousAllows(publicRead, "s3:PutObject", BUCKET_OBJ), false);
+  assert.equal(anonymousAllows(undefined, "s3:GetObject", BUCKET_OBJ), false);
+  assert.equal(anonymousAllows(pol(allow("s3:GetObject", "*", { Principal: { AWS: A } })), "s3:GetObject", BUCKET_OBJ), false);
+  const withDeny = pol({ Effect: "Allow", Principal: { AWS: "*" }, Action: "s3:GetObject", Resource: "*" }, { Effect: "Deny", Principal: "*", Action: "s3:GetObject", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } });
+  assert.equal(anonymousAllows(withDeny, "s3:GetObject", BUCKET_OBJ, { "aws:securetransport": false }), false);
+  assert.equal(anonymousAllows(withDeny, "s3:GetObject", BUCKET_OBJ, { "aws:securetransport": true }), true);
 });

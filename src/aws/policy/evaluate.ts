@@ -162,8 +162,8 @@ const PRINCIPAL_TYPE: Record<CallerIdentity["kind"], string> = { root: "Account"
 
 /**
  * The request context, completed with the keys the caller itself defines (aws:PrincipalArn,
- * aws:PrincipalAccount, aws:userid, aws:username, aws:PrincipalType, aws:PrincipalTag/*) when the
- * authorizer did not set them.
+ * aws:PrincipalAccount, aws:userid, aws:username, aws:PrincipalType, aws:PrincipalTag/*, and
+ * aws:ViaAWSService / aws:PrincipalIsAWSService false) when the authorizer did not set them.
  */
 export function contextLookup(context: Record<string, ConditionValue>, caller: CallerIdentity): Lookup {
   return (key) => {
@@ -175,6 +175,9 @@ export function contextLookup(context: Record<string, ConditionValue>, caller: C
       case "aws:userid": return caller.userId;
       case "aws:principaltype": return PRINCIPAL_TYPE[caller.kind];
       case "aws:username": return caller.kind === "user" ? caller.arn.slice(caller.arn.lastIndexOf("/") + 1) : undefined;
+      // Present in every request (global condition keys page): an IAM caller calling directly is neither.
+      case "aws:viaawsservice":
+      case "aws:principalisawsservice": return false;
     }
     if (key.startsWith("aws:principaltag/")) {
       const tag = key.slice(17);
@@ -241,6 +244,27 @@ export function principalMatches(
     if (!actionMatches(s, actionLower) || !resourceMatches(s, resource, lookup, true) || !conditionsHold(s.conditions, lookup)) continue;
     if (s.effect === "Deny") return false;
     allowed = true;
+  }
+  return allowed;
+}
+
+/**
+ * An unsigned (anonymous) request — e.g. an S3 GET on a public bucket — has no identity policies: only a
+ * resource policy statement naming everyone (`"*"` or `{"AWS": "*"}`) can allow it, and any matching Deny
+ * that covers everyone (including NotPrincipal statements, which cannot list the anonymous user) wins.
+ */
+export function anonymousAllows(resourcePolicy: string | undefined, action: string, resource: string, context: Record<string, ConditionValue> = {}): boolean {
+  if (!resourcePolicy) return false;
+  const lookup: Lookup = (k) => context[k];
+  const actionLower = action.toLowerCase();
+  let allowed = false;
+  for (const s of compilePolicy(resourcePolicy).statements) {
+    const everyone = s.principal === "*" || (s.principal !== undefined && (s.principal.AWS ?? []).includes("*"));
+    const covers = everyone || (s.notPrincipal !== undefined && s.notPrincipal !== "*" && !(s.notPrincipal.AWS ?? []).includes("*"));
+    if (!covers) continue;
+    if (!actionMatches(s, actionLower) || !resourceMatches(s, resource, lookup, true) || !conditionsHold(s.conditions, lookup)) continue;
+    if (s.effect === "Deny") return false;
+    if (everyone) allowed = true;
   }
   return allowed;
 }

@@ -65,6 +65,7 @@ test("parsePolicyDocument: normalises Statement, Action, Resource, Principal and
   });
   const t = parsePolicyDocument(JSON.stringify({ Version: "2008-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }), "trust");
   assert.deepEqual(t.Statement[0], { Effect: "Allow", Principal: { Service: ["lambda.amazonaws.com"] }, Action: ["sts:AssumeRole"] });
+  parsePolicyDocument(doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2EXAMPLE" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }), "resource");
   const star = parsePolicyDocument(doc({ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }), "resource");
   assert.equal(star.Statement[0]!.Principal, "*");
 });

@@ -211,10 +211,11 @@ function stringList(v: unknown): string[] {
 }
 
 /**
- * An AWS principal IAM accepts: "*", an account id, an IAM/STS ARN of an account without wildcards, or the
- * unique id IAM shows in place of a deleted user or role. (Whether the named entity exists is IAM's check.)
+ * An AWS principal IAM accepts: "*", an account id, an IAM/STS ARN of an account without wildcards (or a
+ * CloudFront origin access identity, `arn:aws:iam::cloudfront:user/…`, in bucket policies), or the unique id
+ * IAM shows in place of a deleted user or role. (Whether the named entity exists is IAM's check.)
  */
-const AWS_PRINCIPAL = /^(\*|\d{12}|arn:aws[a-z-]*:(iam|sts)::\d{12}:[^*?]+|A(ROA|IDA)[A-Z0-9]+)$/;
+const AWS_PRINCIPAL = /^(\*|\d{12}|arn:aws[a-z-]*:(iam|sts)::(\d{12}|cloudfront):[^*?]+|A(ROA|IDA)[A-Z0-9]+)$/;
 
 function principal(v: unknown, strict: boolean): PrincipalValue {
   if (v === "*") return "*";

@@ -4,7 +4,8 @@
  * global-table ARNs. Exceptions: TransactGetItems and TransactWriteItems are authorised per item
  * (dynamodb:GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem on each table); PartiQL
  * statements as dynamodb:PartiQLSelect/Insert/Update/Delete on their table (or index).
- * Condition keys: dynamodb:LeadingKeys (when the authorizer tells the table's partition key),
+ * Condition keys: dynamodb:LeadingKeys (item operations and Query, when the authorizer tells the table's
+ * partition key),
  * dynamodb:Select, dynamodb:ReturnValues, dynamodb:ReturnConsumedCapacity, dynamodb:Attributes from
  * AttributesToGet.
  */
@@ -166,12 +167,38 @@ function addItemContext(op: string, input: Input, env: MapperEnv): void {
   if (typeof input.ReturnValues === "string") ctx["dynamodb:returnvalues"] = input.ReturnValues;
   if (typeof input.ReturnConsumedCapacity === "string") ctx["dynamodb:returnconsumedcapacity"] = input.ReturnConsumedCapacity;
   if (Array.isArray(input.AttributesToGet)) ctx["dynamodb:attributes"] = bounded(input.AttributesToGet.filter((a): a is string => typeof a === "string"));
-  if (!env.partitionKeyOf || (op !== "GetItem" && op !== "PutItem" && op !== "UpdateItem" && op !== "DeleteItem")) return;
+  if (!env.partitionKeyOf) return;
   const name = str(input.TableName);
   const pk = name ? env.partitionKeyOf(name) : undefined;
-  const item = (op === "PutItem" ? input.Item : input.Key) as Input | undefined;
-  const value = pk ? (item?.[pk] as Input | undefined) : undefined;
-  const scalar = value ? (value.S ?? value.N ?? value.B) : undefined;
+  if (!pk) return;
+  let value: unknown;
+  if (op === "GetItem" || op === "UpdateItem" || op === "DeleteItem") value = (input.Key as Input | undefined)?.[pk];
+  else if (op === "PutItem") value = (input.Item as Input | undefined)?.[pk];
+  else if (op === "Query") value = queryPartitionValue(input, pk);
+  const scalar = value && typeof value === "object" ? ((value as Input).S ?? (value as Input).N ?? (value as Input).B) : undefined;
   if (typeof scalar === "string") ctx["dynamodb:leadingkeys"] = [scalar];
   else if (scalar instanceof Uint8Array) ctx["dynamodb:leadingkeys"] = [Buffer.from(scalar).toString("base64")];
+}
+
+/**
+ * The partition key value a Query asks for: the `pk = :v` clause of its KeyConditionExpression (names through
+ * ExpressionAttributeNames), or the legacy KeyConditions EQ. The expression is bounded (DynamoDB caps it at
+ * 4 KB) and split on AND — a key condition has at most two clauses.
+ */
+function queryPartitionValue(input: Input, pk: string): unknown {
+  const legacy = (input.KeyConditions as Input | undefined)?.[pk] as Input | undefined;
+  if (legacy) return legacy.ComparisonOperator === "EQ" ? (legacy.AttributeValueList as unknown[] | undefined)?.[0] : undefined;
+  const expr = str(input.KeyConditionExpression);
+  if (!expr || expr.length > 4096) return undefined;
+  const names = (input.ExpressionAttributeNames as Record<string, string> | undefined) ?? {};
+  const values = (input.ExpressionAttributeValues as Input | undefined) ?? {};
+  for (const clause of expr.split(/\s+and\s+/i)) {
+    const eq = clause.indexOf("=");
+    if (eq < 0 || clause[eq - 1] === "<" || clause[eq - 1] === ">") continue;
+    const left = clause.slice(0, eq).replace(/[()\s]/g, "");
+    const right = clause.slice(eq + 1).replace(/[()\s]/g, "");
+    const [attr, placeholder] = left.startsWith(":") ? [right, left] : [left, right];
+    if ((names[attr] ?? attr) === pk && placeholder.startsWith(":")) return values[placeholder];
+  }
+  return undefined;
 }

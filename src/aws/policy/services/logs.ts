@@ -4,7 +4,7 @@
  * `:*` that Logs evaluates, which is why a policy on `log-group:NAME` without `:*` grants nothing in AWS
  * either; stream operations (PutLogEvents, GetLogEvents, DeleteLogStream) address
  * `…:log-group:NAME:log-stream:STREAM`. Queries address every log group they read. Destinations have
- * their own ARN; account-level and delivery operations take "*".
+ * their own ARN; account-level and delivery operations take "*". `unmask: true` adds logs:Unmask.
  */
 import { bounded, str, type Input, type Mapper, type MapperEnv } from "./common.js";
 
@@ -36,10 +36,10 @@ export const mapLogs: Mapper = (op, input, env) => {
   if (DESTINATION_OPS.has(op)) return { resources: [`arn:aws:logs:${env.region}:${env.accountId}:destination:${str(input.destinationName) ?? ""}`] };
   if (ALL_GROUPS_OPS.has(op)) return { resources: [`arn:aws:logs:${env.region}:${env.accountId}:log-group:*`] };
   const groups = groupsOf(input);
-  if (!groups.length) return { resources: ["*"] };
-  if (STREAM_OPS.has(op)) {
-    const stream = str(input.logStreamName) ?? "";
-    return { resources: [logGroupArn(env, groups[0]!).replace(/:\*$/, `:log-stream:${stream}`)] };
-  }
-  return { resources: [...new Set(groups.map((g) => logGroupArn(env, g)))] };
+  if (!groups.length) return input.unmask === true ? { resources: ["*"], extra: [{ action: "logs:Unmask", resources: ["*"] }] } : { resources: ["*"] };
+  const arns = [...new Set(groups.map((g) => logGroupArn(env, g)))];
+  // Reading masked data unmasked (GetLogEvents, FilterLogEvents with unmask) also needs logs:Unmask on the group.
+  const extra = input.unmask === true ? [{ action: "logs:Unmask", resources: arns }] : undefined;
+  const resources = STREAM_OPS.has(op) ? [arns[0]!.replace(/:\*$/, `:log-stream:${str(input.logStreamName) ?? ""}`)] : arns;
+  return extra ? { resources, extra } : { resources };
 };
