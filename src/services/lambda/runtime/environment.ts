@@ -1,0 +1,159 @@
+/**
+ * One execution environment and the shapes around it: what a function version needs to start one (its
+ * blueprint, or a spare's template), an invocation and its result, and the small file and naming helpers
+ * environments.ts (the manager) uses.
+ */
+import { copyFileSync, linkSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import type { LaunchedProcess, LaunchSpec } from "../../../runtime/process-launcher.js";
+
+/** What a function version needs to start an environment. */
+export interface EnvironmentBlueprint {
+  account: string;
+  region: string;
+  /** Functions share a pool; environments are reused only for the same key (version + revision). */
+  poolKey: string;
+  envKey: string;
+  functionName: string;
+  version: string;
+  memoryMb: number;
+  timeoutSec: number;
+  /** Lines a cold start logs first (INIT_START, interpreter notes). */
+  initLines?: string[];
+  /** The function's execution role (its temporary credentials stand for it). */
+  role?: string;
+  /** The launch spec, given the Runtime API address, the log stream name and the credentials of the new environment. */
+  launchSpec(runtimeApi: string, logStream: string, credentials: EnvironmentCredentials): LaunchSpec;
+  /** Account-level and function-level concurrency limits. */
+  reserved?: number;
+  /** Present when the function can take over a pre-started spare environment (see SpareTemplate). */
+  spare?: SpareTemplate;
+}
+
+/**
+ * Spare environments: the runtime already started (sandbox, process, bootstrap) with an empty code directory,
+ * waiting to become a function's environment — a cold start then costs only the function's own init. A spare
+ * serves one function for its whole life and is never handed back.
+ */
+export interface SpareTemplate {
+  /** Spares of a class are interchangeable (runtime family, memory size, /tmp size). */
+  classKey: string;
+  /** The function's code on the host, linked into the spare's code directory when it takes it over. */
+  hostTask: string;
+  /** How a spare of this class is launched (its code directory empty until then). */
+  launch(runtimeApi: string, codeDir: string): LaunchSpec;
+  /** The environment variables the function's runtime gets when it takes the spare over. */
+  env(runtimeApi: string, logStream: string, credentials: EnvironmentCredentials, codeDir: string): Record<string, string>;
+}
+
+export interface InvocationRequest {
+  requestId: string;
+  payload: Buffer;
+  invokedArn: string;
+  clientContext?: string;
+}
+
+export interface InvocationResult {
+  payload: Buffer;
+  /** "Unhandled" when the function failed. */
+  functionError?: string;
+  /** Log lines of this invocation, START to REPORT. */
+  logLines: string[];
+  logStream: string;
+  durationMs: number;
+}
+
+/** Temporary credentials handed to an environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN). */
+export interface EnvironmentCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+}
+
+/** Where an environment's log lines go (CloudWatch Logs, batched by the caller). */
+export type LogSink = (bp: EnvironmentBlueprint, logStream: string, lines: Array<{ timestamp: number; message: string }>) => void;
+
+export interface Pending {
+  req: InvocationRequest;
+  /** performance.now() at START (durations are real time, whatever the injected clock says). */
+  started: number;
+  deadline: number;
+  resolve(r: InvocationResult): void;
+  logLines: string[];
+  timer?: NodeJS.Timeout;
+}
+
+export class Environment {
+  state: "starting" | "idle" | "busy" | "dead" = "starting";
+  waitingNext?: (inv: Pending) => void;
+  queued?: Pending;
+  current?: Pending;
+  /** performance.now() when the process was started. */
+  initStarted: number;
+  initDurationMs?: number;
+  initLogs: string[] = [];
+  initReported = false;
+  /** Retire after the invocation in flight (its code or configuration changed). */
+  retire = false;
+  idleTimer?: NodeJS.Timeout;
+  initTimer?: NodeJS.Timeout;
+  initError?: Buffer;
+  /** Clock ms of its last finished invocation (or its start): the least recently used idle one is evicted first. */
+  lastUsed = 0;
+  /** Measured memory (PSS of its processes), MB, and when (clock ms). */
+  memoryMb?: number;
+  measuredAt = 0;
+  /** Pre-started for provisioned concurrency: kept warm, never evicted. */
+  provisioned = false;
+  /** Max Memory Used as last read, MB, and when (performance.now()). */
+  peak?: number;
+  peakAt = 0;
+  /** A spare: its class, its code directory on the host, and its wait for a function (set while it waits). */
+  spareClass?: string;
+  codeDir?: string;
+  awaitingAssignment?: (env: Record<string, string> | undefined) => void;
+  constructor(
+    readonly id: string,
+    /** The secret in the environment's Runtime API address: only the environment knows it (never logged). */
+    readonly token: string,
+    /** Undefined for a spare until a function takes it over. */
+    public credentials: EnvironmentCredentials | undefined,
+    public blueprint: EnvironmentBlueprint,
+    public logStream: string,
+    readonly proc: LaunchedProcess,
+    now: number,
+  ) {
+    this.initStarted = now;
+  }
+}
+
+export class ThrottledError extends Error {
+  constructor(readonly reason: "ReservedFunctionConcurrentInvocationLimitExceeded" | "ConcurrentInvocationLimitExceeded") {
+    super("Rate Exceeded.");
+  }
+}
+
+export function logStreamName(now: number, version: string, id: string): string {
+  const d = new Date(now);
+  return `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, "0")}/${String(d.getUTCDate()).padStart(2, "0")}/[${version}]${id}`;
+}
+
+/** Mirrors a code tree into an (empty) directory with hard links, copying where links cannot be made. */
+export function linkTree(from: string, to: string): void {
+  for (const e of readdirSync(from, { withFileTypes: true })) {
+    const a = join(from, e.name);
+    const b = join(to, e.name);
+    if (e.isDirectory()) {
+      mkdirSync(b, { mode: statSync(a).mode & 0o7777 });
+      linkTree(a, b);
+    } else if (e.isSymbolicLink()) {
+      symlinkSync(readlinkSync(a), b);
+    } else {
+      try {
+        linkSync(a, b);
+      } catch {
+        copyFileSync(a, b);
+      }
+    }
+  }
+}
