@@ -4,42 +4,14 @@
  * transaction is half-applied.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import { freePort, start } from "../helpers/process-server.js";
 
-const root = new URL("../..", import.meta.url).pathname;
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-
-async function start(port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), "start", "--port", String(port), "--data-dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
-  // The server logs a line per request on stderr: a pipe nobody reads fills up and blocks it (the hang CI saw).
-  child.stderr!.resume();
-  let out = "";
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no banner: ${out}`)), 30_000);
-    child.stdout!.on("data", (d) => {
-      out += d;
-      if (out.includes("ready on")) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-    child.on("exit", () => reject(new Error(`server exited: ${out}`)));
-  });
-  return child;
-}
 
 test("PutItem/TransactWriteItems: acknowledged writes survive kill -9; no partial transaction", { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "skyport-ddb-crash-"));

@@ -3,43 +3,17 @@
  * the manifest appears in S3 without any DynamoDB call after the restart.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { BatchWriteItemCommand, CreateTableCommand, DynamoDBClient, ExportTableToPointInTimeCommand, UpdateContinuousBackupsCommand } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { freePort, start } from "../helpers/process-server.js";
 
-const root = new URL("../..", import.meta.url).pathname;
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-
-async function start(port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), "start", "--port", String(port), "--data-dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
-  child.stderr!.resume();
-  let out = "";
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no banner: ${out}`)), 30_000);
-    child.stdout!.on("data", (d) => {
-      out += d;
-      if (out.includes("ready on")) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-    child.on("exit", () => reject(new Error(`server exited: ${out}`)));
-  });
-  return child;
-}
 
 const killed = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once("exit", () => resolve()), child.kill("SIGKILL"))));
 

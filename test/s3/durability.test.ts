@@ -3,42 +3,15 @@
  * persisted background work (lifecycle rules, queued notifications) brings S3 up at boot.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { request } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutBucketLifecycleConfigurationCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { startTestSkyport } from "../../src/server/skyport.js";
+import { freePort, start } from "../helpers/process-server.js";
 
-const root = new URL("../..", import.meta.url).pathname;
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-
-async function start(port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), "start", "--port", String(port), "--data-dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
-  child.stderr!.resume();
-  let out = "";
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no banner: ${out}`)), 30_000);
-    child.stdout!.on("data", (d) => {
-      out += d;
-      if (out.includes("ready on")) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-    child.on("exit", () => reject(new Error(`server exited: ${out}`)));
-  });
-  return child;
-}
 
 const client = (port: number) => new S3Client({ endpoint: `http://127.0.0.1:${port}`, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, forcePathStyle: true, maxAttempts: 1 });
 const tmpFiles = (dir: string) => {
