@@ -36,6 +36,7 @@ export const SERVICES = {
   iam: "iam-2010-05-08",
   "cognito-idp": "cognito-idp-2016-04-18",
   cloudformation: "cloudformation-2010-05-15",
+  ecr: "ecr-2015-09-21",
 };
 
 function apisDir() {
