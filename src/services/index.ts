@@ -26,7 +26,7 @@ export const SERVICES: Record<string, ServiceEntry> = {
   logs: { status: "partial", load: async () => (await import("./logs/provider.js")).createProvider, pendingWork: ["SELECT 1 FROM logs_groups WHERE retention IS NOT NULL LIMIT 1", `SELECT 1 FROM logs_objects WHERE kind = 'export-task' AND (body LIKE '%"code":"PENDING"%' OR body LIKE '%"code":"RUNNING"%') LIMIT 1`] },
   apigateway: { status: "partial", load: async () => (await import("./apigateway/provider.js")).createProvider },
   apigatewayv2: { status: "partial", load: async () => (await import("./apigatewayv2/provider.js")).createProvider },
-  apigatewaymanagementapi: { status: "planned" },
+  apigatewaymanagementapi: { status: "partial", load: async () => (await import("./apigatewaymanagementapi/provider.js")).createProvider },
   s3: { status: "partial", load: async () => (await import("./s3/provider.js")).createProvider, pendingWork: `SELECT 1 FROM s3_notify_queue UNION ALL SELECT 1 FROM s3_buckets WHERE config LIKE '%"lifecycle"%' LIMIT 1` },
   cloudwatch: { status: "partial", load: async () => (await import("./cloudwatch/provider.js")).createProvider, pendingWork: "SELECT 1 FROM cloudwatch_alarms LIMIT 1" },
   batch: { status: "planned" },
