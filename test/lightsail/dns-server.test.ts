@@ -49,18 +49,18 @@ before(async () => {
 });
 after(() => server.close());
 
-async function udpQuery(packet: dnsPacket.Packet): Promise<dnsPacket.DecodedPacket> {
+async function udpQuery(packet: dnsPacket.Packet): Promise<Reply> {
   const sock = createSocket("udp4");
   try {
     const reply = new Promise<Buffer>((resolve) => sock.once("message", resolve));
     sock.send(dnsPacket.encode(packet), port, "127.0.0.1");
-    return dnsPacket.decode(await reply);
+    return dnsPacket.decode(await reply) as Reply;
   } finally {
     sock.close();
   }
 }
 
-async function tcpQuery(packet: dnsPacket.Packet): Promise<dnsPacket.DecodedPacket> {
+async function tcpQuery(packet: dnsPacket.Packet): Promise<Reply> {
   const sock = connect(port, "127.0.0.1");
   try {
     sock.write(dnsPacket.streamEncode(packet));
@@ -69,12 +69,13 @@ async function tcpQuery(packet: dnsPacket.Packet): Promise<dnsPacket.DecodedPack
       buf = Buffer.concat([buf, chunk as Buffer]);
       if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) break;
     }
-    return dnsPacket.streamDecode(buf) as dnsPacket.DecodedPacket;
+    return dnsPacket.streamDecode(buf) as Reply;
   } finally {
     sock.destroy();
   }
 }
 
+type Reply = Omit<dnsPacket.DecodedPacket, "answers"> & { rcode: string; answers: Array<{ name: string; type: string; data: unknown }> };
 const q = (name: string, type: dnsPacket.RecordType, extra: Partial<dnsPacket.Packet> = {}): dnsPacket.Packet => ({ type: "query", id: 4242, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type, class: "IN" }], ...extra });
 
 test("DNS: A, AAAA, MX, TXT and SRV answers through node's resolver", async () => {

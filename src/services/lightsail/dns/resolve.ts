@@ -93,7 +93,7 @@ function lookup(zone: Zone, zones: ZoneIndex, q: Question, res: Packet): number 
   const answers = res.answers!;
   let name = canonicalName(q.name);
   let current: Zone | undefined = zone;
-  const wantsAll = q.type === "ANY";
+  const wantsAll = (q.type as string) === "ANY";
   for (let hop = 0; hop <= DnsLimits.MAX_CNAME_CHAIN && current; hop++) {
     const node = nodeFor(current, name);
     if (!node) {
@@ -116,7 +116,7 @@ function lookup(zone: Zone, zones: ZoneIndex, q: Question, res: Packet): number 
     const cname = node.get("CNAME");
     if (cname && q.type !== "CNAME") {
       answers.push({ ...cname[0]!, name: owner } as Answer);
-      name = cname[0]!.data as string;
+      name = (cname[0] as { data: string }).data;
       current = zones.find(name);
       continue;
     }
@@ -146,7 +146,7 @@ function nodeFor(zone: Zone, name: string): Map<string, Answer[]> | undefined {
 /** Addresses of in-zone MX, SRV and NS targets, as the additional section (saves the resolver a round trip). */
 function addGlue(zones: ZoneIndex, rrs: Answer[], res: Packet): void {
   for (const rr of rrs) {
-    const target = rr.type === "MX" ? rr.data.exchange : rr.type === "SRV" ? rr.data.target : rr.type === "NS" ? rr.data : undefined;
+    const target = rr.type === "MX" ? rr.data.exchange : rr.type === "SRV" ? rr.data.target : rr.type === "NS" ? (rr.data as string) : undefined;
     if (!target) continue;
     const z = zones.find(target);
     const node = z?.nodes.get(target);

@@ -66,7 +66,7 @@ export class DnsServer {
     sock.setTimeout(TcpLimits.IDLE_MS, () => sock.destroy());
     sock.on("close", () => this.connections.delete(sock));
     sock.on("error", () => sock.destroy());
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     sock.on("data", (chunk: Buffer) => {
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
       if (pending.length > TcpLimits.MAX_BUFFERED_BYTES) return sock.destroy();
