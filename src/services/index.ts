@@ -35,7 +35,7 @@ export const SERVICES: Record<string, ServiceEntry> = {
   iam: { status: "partial", load: async () => (await import("./iam/provider.js")).createProvider, pendingWork: "SELECT 1 FROM iam_access_keys LIMIT 1" },
   "cognito-idp": { status: "partial", load: async () => (await import("./cognito-idp/provider.js")).createProvider },
   cloudformation: { status: "planned" },
-  ecr: { status: "planned" },
+  ecr: { status: "partial", load: async () => (await import("./ecr/provider.js")).createProvider },
 };
 
 export type { ServiceEnv };
