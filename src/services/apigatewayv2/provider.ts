@@ -457,6 +457,10 @@ export class ApiGatewayV2Provider extends DefinitionOps implements A.Apigatewayv
     return this.env.log;
   }
 
+  now(): number {
+    return this.env.clock.now();
+  }
+
   internalCtx(account: string, region: string, requestId: string): RequestContext {
     return { requestId, accountId: account, region, service: "apigatewayv2", operation: "", principal: { accessKeyId: "", anonymous: true }, clock: this.env.clock, endpoint: this.env.services.localEndpoint };
   }
