@@ -4,6 +4,8 @@
  */
 import type { HttpResponse } from "../../../aws/protocol/types.js";
 import { authorizeIam } from "../../apigateway/execute/iam-auth.js";
+import { authorizeJwt } from "./jwt.js";
+import { authorizeLambda } from "./lambda-authorizer.js";
 import { message, type Exchange } from "./pipeline.js";
 
 export async function authorizeRoute(ex: Exchange): Promise<HttpResponse | undefined> {
@@ -18,8 +20,11 @@ export async function authorizeRoute(ex: Exchange): Promise<HttpResponse | undef
       return undefined;
     }
     case "JWT":
-    case "CUSTOM":
-      return message(500, "Internal Server Error");
+    case "CUSTOM": {
+      const authorizer = route.AuthorizerId ? ex.deployed!.authorizers.get(route.AuthorizerId) : undefined;
+      if (!authorizer) return message(500, "Internal Server Error");
+      return authorizer.AuthorizerType === "JWT" ? authorizeJwt(ex, authorizer) : authorizeLambda(ex, authorizer);
+    }
     default:
       return undefined;
   }

@@ -9,6 +9,7 @@ import type { ServiceHost } from "../../host.js";
 import type { ApiGatewayV2Provider } from "../provider.js";
 import type { ApiRecord, DeploymentSnapshot, IntegrationRecord, AuthorizerRecord, StageRecord } from "../store.js";
 import { compileRoutes, type RouteTable } from "./routes.js";
+import { AuthorizerCache } from "./lambda-authorizer.js";
 import { runHttpApiRequest } from "./pipeline.js";
 
 const HOST_RE = /^([a-z0-9]{10})\.execute-api\.localhost(?::\d+)?$/i;
@@ -51,9 +52,16 @@ export function parseTarget(host: string, path: string): Target | undefined {
 export class HttpApiDataPlane {
   private readonly apis = new Map<string, ApiEntry | null>();
   private readonly deployed = new Map<string, Deployed>();
+  readonly authorizerCache = new AuthorizerCache();
 
   constructor(readonly provider: ApiGatewayV2Provider, readonly services: ServiceHost) {
     provider.store.onChange((apiId) => this.apis.delete(apiId));
+    provider.authorizerCacheResets.push((apiId, stage) => this.authorizerCache.reset(apiId, stage));
+    provider.resets.push(() => {
+      this.apis.clear();
+      this.deployed.clear();
+      this.authorizerCache.reset("", "");
+    });
   }
 
   api(apiId: string): ApiEntry | undefined {

@@ -53,6 +53,7 @@ export interface Exchange {
   integrationLatencyMs?: number;
   integrationStatus?: number;
   errorMessage?: string;
+  preflight?: boolean;
 }
 
 export async function runHttpApiRequest(plane: HttpApiDataPlane, entry: ApiEntry, target: Target, req: HttpRequest): Promise<HttpResponse> {
@@ -60,7 +61,7 @@ export async function runHttpApiRequest(plane: HttpApiDataPlane, entry: ApiEntry
   const requestId = randomBytes(12).toString("base64").slice(0, 15) + "=";
   const ex: Exchange = { plane, entry, target, req, requestId, now: new Date(plane.provider.now()), stageName: "$default", path: target.rawPath, stageVariables: {}, context: {} };
   let res = await run(ex);
-  res = withCorsHeaders(ex.deployed?.snapshot.api.CorsConfiguration ?? entry.api.CorsConfiguration, req, res);
+  if (!ex.preflight) res = withCorsHeaders(ex.deployed?.snapshot.api.CorsConfiguration, req, res);
   res.headers["apigw-requestid"] = requestId;
   observe(ex, res, performance.now() - started);
   return res;
@@ -87,7 +88,10 @@ async function run(ex: Exchange): Promise<HttpResponse> {
   if (!ex.deployed) return message(404, "Not Found");
   const cors = ex.deployed.snapshot.api.CorsConfiguration;
   // 2. CORS preflight, answered by API Gateway itself
-  if (isPreflight(cors, req)) return preflightResponse(cors!, req);
+  if (isPreflight(cors, req)) {
+    ex.preflight = true;
+    return preflightResponse(cors!, req);
+  }
   // 3. route
   ex.match = selectRoute(ex.deployed.table, req.method, ex.path);
   if (!ex.match) return message(404, "Not Found");
