@@ -377,7 +377,8 @@ function proxyEvent(ex: Exchange): Record<string, unknown> {
       resourceId: ex.route.resource.id, resourcePath: ex.route.resource.path, httpMethod: ex.req.method, extendedRequestId: ex.requestId,
       requestTime: ex.context.requestTime, path: ex.context.path, accountId: ex.target.location.accountId, protocol: "HTTP/1.1", stage: ex.target.stageName,
       domainPrefix: ex.context.domainPrefix, requestTimeEpoch: ex.context.requestTimeEpoch, requestId: ex.requestId,
-      identity: { cognitoIdentityPoolId: null, accountId: null, cognitoIdentityId: null, caller: null, sourceIp: sourceIpOf(ex.req), principalOrgId: null, accessKey: null, cognitoAuthenticationType: null, cognitoAuthenticationProvider: null, userArn: null, userAgent: String(ex.req.headers["user-agent"] ?? ""), user: null },
+      // $context.identity carries what authorization learned (AWS_IAM: accessKey, accountId, caller, user, userArn).
+      identity: { cognitoIdentityPoolId: null, accountId: null, cognitoIdentityId: null, caller: null, sourceIp: sourceIpOf(ex.req), principalOrgId: null, accessKey: null, cognitoAuthenticationType: null, cognitoAuthenticationProvider: null, userArn: null, userAgent: String(ex.req.headers["user-agent"] ?? ""), user: null, ...(ex.context.identity as object) },
       domainName: ex.context.domainName, apiId: ex.target.apiId,
       ...(ex.context.authorizer ? { authorizer: ex.context.authorizer } : {}),
     },
