@@ -20,7 +20,7 @@ import type { RequestContext } from "../../../edge/context.js";
 import type { ServiceHost } from "../../host.js";
 import type { DeploymentSnapshot, RestApiDataAccess } from "../snapshot.js";
 import { authorizeMethod } from "./authorize.js";
-import { gatewayResponse } from "./gateway-response.js";
+import { bindGatewayResponseRequest, gatewayResponse } from "./gateway-response.js";
 import { HOPS_HEADER, hopsOf, LOOP_MESSAGE, MAX_HOPS } from "./loops.js";
 import { bodyMatchesModel } from "./models.js";
 import { selectionMatches } from "./selection.js";
@@ -105,6 +105,8 @@ async function runRequest(req: HttpRequest, host: string, deps: ExecuteDeps, req
     identity: { sourceIp: sourceIpOf(req), userAgent: String(req.headers["user-agent"] ?? ""), accountId: null, caller: null, user: null, userArn: null, apiKey: null, accessKey: null },
     error: {},
   };
+  const params = requestParts(req, route?.pathParameters ?? {});
+  bindGatewayResponseRequest(context, params);
   if (!route) return gatewayResponse(snapshot, "MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token", context, stageVariables, { "x-amzn-ErrorType": "MissingAuthenticationTokenException" });
   context.resourceId = route.resource.id;
   context.resourcePath = route.resource.path;
@@ -117,7 +119,6 @@ async function runRequest(req: HttpRequest, host: string, deps: ExecuteDeps, req
   });
   if ("status" in auth) return auth;
 
-  const params = requestParts(req, route.pathParameters);
   const ex: Exchange = { req, target, stage, snapshot, route, params, stageVariables, context, requestId, bodyText: req.body.toString("utf8"), log: deps.log };
 
   // 2. method request: API key (method-access.ts), then parameters and body
