@@ -78,7 +78,7 @@ describe("stage cache", () => {
 
   test("UpdateStage: Cache-Control max-age=0 refetches when allowed, else 403 or a warning header, per the strategy", async () => {
     const { apiId } = await mockApi(apigw, "prod", [{ path: "/c" }]);
-    const setting = (path: string, value: string) => ({ op: "replace", path: `/~1c/GET/caching/${path}`, value });
+    const setting = (path: string, value: string) => ({ op: "replace" as const, path: `/~1c/GET/caching/${path}`, value });
     await apigw.send(new UpdateStageCommand({ restApiId: apiId, stageName: "prod", patchOperations: [
       { op: "replace", path: "/cacheClusterEnabled", value: "true" }, setting("enabled", "true"), setting("requireAuthorizationForCacheControl", "false"),
     ] }));
