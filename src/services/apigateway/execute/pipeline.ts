@@ -6,9 +6,9 @@
  *   headers) → method response (binary conversion, compression), with gateway responses for errors.
  * The method request step also checks API keys and the integration step Lambda permissions
  * (method-access.ts); integration requests carry a hop count that ends loops (loops.ts).
- * Authorizers: AWS_IAM (iam-auth.ts) and COGNITO_USER_POOLS (cognito-auth.ts) run; Lambda (CUSTOM) authorizers
- * do not yet. Throttles, usage plan quotas, the stage cache, access/execution logs and metrics: limits.ts.
- * Gaps: CUSTOM authorizers.
+ * Authorization (authorize.ts): AWS_IAM, COGNITO_USER_POOLS and Lambda (CUSTOM) authorizers with their cache,
+ * combined with the API's resource policy. Throttles, usage plan quotas, the stage cache, access/execution logs
+ * and metrics: limits.ts.
  */
 import { gzipSync } from "node:zlib";
 import type { Integration, IntegrationResponse, Stage } from "../../../aws/api/apigateway.js";
@@ -20,8 +20,7 @@ import type { Logger } from "../../../core/log.js";
 import type { RequestContext } from "../../../edge/context.js";
 import type { ServiceHost } from "../../host.js";
 import type { DeploymentSnapshot, RestApiDataAccess } from "../snapshot.js";
-import { authorizeIam } from "./iam-auth.js";
-import { authorizeCognito } from "./cognito-auth.js";
+import { authorizeMethod } from "./authorize.js";
 import { gatewayResponse } from "./gateway-response.js";
 import { HOPS_HEADER, hopsOf, LOOP_MESSAGE, MAX_HOPS } from "./loops.js";
 import { bodyMatchesModel } from "./models.js";
@@ -117,25 +116,20 @@ async function runRequest(req: HttpRequest, host: string, deps: ExecuteDeps, req
   context.resourceId = route.resource.id;
   context.resourcePath = route.resource.path;
 
-  // 1b. authorization (AWS_IAM: SigV4)
-  if (route.method.authorizationType === "AWS_IAM") {
-    const denied = authorizeIam(req, deps.services, deps.clock.now(), context.identity as Record<string, unknown>);
-    if (denied) return gatewayResponse(snapshot, denied.responseType, denied.status, denied.message, context, stageVariables, { "x-amzn-ErrorType": denied.errorType });
-  }
-
-  if (route.method.authorizationType === "COGNITO_USER_POOLS") {
-    const authorizer = snapshot.authorizers.find((a) => a.id === route.method.authorizerId);
-    const claims = await authorizeCognito(req, deps.services, route.method, authorizer);
-    if (!claims) return gatewayResponse(snapshot, "UNAUTHORIZED", 401, "Unauthorized", context, stageVariables, { "x-amzn-ErrorType": "UnauthorizedException" });
-    context.authorizer = { claims };
-  }
+  // 1b. authorization: IAM, Cognito, Lambda authorizers and the resource policy (authorize.ts)
+  const auth = await authorizeMethod({
+    req, snapshot, method: route.method, apiId: target.apiId, stage: target.stageName, region: target.location.region, accountId: target.location.accountId,
+    path: target.path, resourceId: route.resource.id!, resourcePath: route.resource.path!, pathParameters: route.pathParameters, stageVariables, context,
+    requestId, services: deps.services, clock: deps.clock, cache: deps.data.authorizerCache, log: deps.log,
+  });
+  if ("status" in auth) return auth;
 
   const params = requestParts(req, route.pathParameters);
   const ex: Exchange = { req, target, stage, snapshot, route, params, stageVariables, context, requestId, bodyText: req.body.toString("utf8"), log: deps.log };
 
   // 2. method request: API key (method-access.ts), then parameters and body
   if (route.method.apiKeyRequired && deps.data.apiKeyAllows) {
-    const key = snapshot.api.apiKeySource === "AUTHORIZER" ? undefined : apiKeyOf(req);
+    const key = snapshot.api.apiKeySource === "AUTHORIZER" ? auth.usageIdentifierKey : apiKeyOf(req);
     if (!key || !deps.data.apiKeyAllows(target.location, target.apiId, target.stageName, key)) {
       return gatewayResponse(snapshot, "INVALID_API_KEY", 403, "Forbidden", context, stageVariables, { "x-amzn-ErrorType": "ForbiddenException" });
     }
