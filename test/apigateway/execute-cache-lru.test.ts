@@ -30,3 +30,21 @@ test("clusterBytes: cache cluster sizes in GB", () => {
   assert.equal(clusterBytes("0.5"), 0.5 * 1024 ** 3);
   assert.equal(clusterBytes("237"), 237 * 1024 ** 3);
 });
+
+test("StageCache: all stages together stay within the process-wide cap, the writing stage's oldest entries first", () => {
+  const entry = 1000 + 256 + 1;
+  const c = new StageCache(10, 3 * entry);
+  const big = 1024 ** 3;
+  c.put("api/s", big, "a", res(1000), 60, 0);
+  c.put("api/t", big, "b", res(1000), 60, 0);
+  c.put("api/t", big, "c", res(1000), 60, 0);
+  c.put("api/t", big, "d", res(1000), 60, 0);
+  assert.ok(c.bytes <= 3 * entry);
+  assert.equal(c.get("api/t", "b", 1), undefined, "the writing stage's least recently used went");
+  assert.ok(c.get("api/s", "a", 1) && c.get("api/t", "c", 1) && c.get("api/t", "d", 1));
+  c.put("api/u", big, "e", res(1000), 60, 1);
+  assert.ok(c.bytes <= 3 * entry, "a new stage's entry pushes out other stages' entries");
+  assert.ok(c.get("api/u", "e", 2));
+  c.flush("api/t");
+  assert.equal(c.bytes, c.bytesOf("api/s") + c.bytesOf("api/u"));
+});
