@@ -42,6 +42,8 @@ export interface Config {
   lambdaStateMs?: number;
   /** DynamoDB: how long a new table stays CREATING (0: ACTIVE at once, the default for tests' sake). */
   dynamodbCreateMs?: number;
+  /** Lightsail: blueprint id → OCI image reference (--lightsail-blueprint-image, repeatable). */
+  lightsailBlueprintImages?: Record<string, string>;
 }
 
 export interface OptionSpec {
@@ -50,6 +52,8 @@ export interface OptionSpec {
   type: "string" | "boolean";
   default: string;
   help: string;
+  /** The flag may be given several times (values joined with commas; the env var takes them comma-separated). */
+  multiple?: boolean;
 }
 
 /** Every option of `skyport start`, in the order the help and README show them. */
@@ -74,6 +78,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   "lambda-spares": { flag: "lambda-spares", env: "SKYPORT_LAMBDA_SPARES", type: "string", default: "1", help: "node environments kept started ahead, per memory size in use, so a cold start skips the runtime's start (0: none)" },
   "lambda-sandbox": { flag: "lambda-sandbox", env: "SKYPORT_LAMBDA_SANDBOX", type: "string", default: "auto", help: "auto | bubblewrap | off: isolate function environments with bubblewrap" },
   "lambda-state-ms": { flag: "lambda-state-ms", env: "SKYPORT_LAMBDA_STATE_MS", type: "string", default: "0", help: "how long a new function stays Pending and an update InProgress, in milliseconds" },
+  "lightsail-blueprint-image": { flag: "lightsail-blueprint-image", env: "SKYPORT_LIGHTSAIL_BLUEPRINT_IMAGE", type: "string", default: "", multiple: true, help: "BLUEPRINT=IMAGE (repeatable): the OCI image a Lightsail blueprint runs (skyport:busybox = a rootfs from the host's busybox)" },
   "dynamodb-create-seconds": { flag: "dynamodb-create-seconds", env: "SKYPORT_DYNAMODB_CREATE_SECONDS", type: "string", default: "0", help: "how long a new DynamoDB table stays CREATING" },
 };
 
@@ -142,7 +147,19 @@ export function resolveConfig(flags: Record<string, string | boolean | undefined
     lambdaSandbox: sandbox,
     lambdaStateMs: int("lambda-state-ms", 0, 600000),
     dynamodbCreateMs: int("dynamodb-create-seconds", 0, 3600) * 1000,
+    lightsailBlueprintImages: blueprintImages(raw("lightsail-blueprint-image")),
   };
+}
+
+/** BLUEPRINT=IMAGE pairs, comma-separated. */
+function blueprintImages(v: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of v.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const i = pair.indexOf("=");
+    if (i <= 0 || i === pair.length - 1) throw new SkyportError(`--lightsail-blueprint-image takes BLUEPRINT=IMAGE (e.g. debian_12=debian:12), not "${pair}"`);
+    out[pair.slice(0, i)] = pair.slice(i + 1);
+  }
+  return out;
 }
 
 /** Makes sure the data directory exists and is writable, or says plainly why not. */
