@@ -42,6 +42,12 @@ export interface Config {
   lambdaStateMs?: number;
   /** DynamoDB: how long a new table stays CREATING (0: ACTIVE at once, the default for tests' sake). */
   dynamodbCreateMs?: number;
+  /** Lightsail: UDP+TCP port of the authoritative DNS server on 127.0.0.1 (undefined: no DNS server). */
+  dnsPort?: number;
+  /** Lightsail: SMTP server for contact-method emails (smtp://host:port); undefined: written to the outbox. */
+  smtpUrl?: string;
+  /** Lightsail: where emails and SMS are written when not sent (default <data dir>/outbox). */
+  outboxDir?: string;
 }
 
 export interface OptionSpec {
@@ -74,6 +80,9 @@ export const OPTIONS: Record<string, OptionSpec> = {
   "lambda-spares": { flag: "lambda-spares", env: "SKYPORT_LAMBDA_SPARES", type: "string", default: "1", help: "node environments kept started ahead, per memory size in use, so a cold start skips the runtime's start (0: none)" },
   "lambda-sandbox": { flag: "lambda-sandbox", env: "SKYPORT_LAMBDA_SANDBOX", type: "string", default: "auto", help: "auto | bubblewrap | off: isolate function environments with bubblewrap" },
   "lambda-state-ms": { flag: "lambda-state-ms", env: "SKYPORT_LAMBDA_STATE_MS", type: "string", default: "0", help: "how long a new function stays Pending and an update InProgress, in milliseconds" },
+  "dns-port": { flag: "dns-port", env: "SKYPORT_DNS_PORT", type: "string", default: "", help: "UDP+TCP port on 127.0.0.1 of the authoritative DNS server for Lightsail domains (none when not given)" },
+  "smtp-url": { flag: "smtp-url", env: "SKYPORT_SMTP_URL", type: "string", default: "", help: "smtp://HOST:PORT for Lightsail contact-method emails (default: written to the outbox directory)" },
+  outbox: { flag: "outbox", env: "SKYPORT_OUTBOX", type: "string", default: "", help: "directory for Lightsail emails and SMS not sent (default <data dir>/outbox)" },
   "dynamodb-create-seconds": { flag: "dynamodb-create-seconds", env: "SKYPORT_DYNAMODB_CREATE_SECONDS", type: "string", default: "0", help: "how long a new DynamoDB table stays CREATING" },
 };
 
@@ -142,7 +151,16 @@ export function resolveConfig(flags: Record<string, string | boolean | undefined
     lambdaSandbox: sandbox,
     lambdaStateMs: int("lambda-state-ms", 0, 600000),
     dynamodbCreateMs: int("dynamodb-create-seconds", 0, 3600) * 1000,
+    dnsPort: raw("dns-port") === "" ? undefined : int("dns-port", 0, 65535),
+    smtpUrl: smtpUrl(raw("smtp-url")),
+    outboxDir: raw("outbox") === "" ? undefined : resolve(raw("outbox")),
   };
+}
+
+function smtpUrl(v: string): string | undefined {
+  if (v === "") return undefined;
+  if (!/^smtp:\/\/[^\s/:]+(:\d{1,5})?\/?$/.test(v)) throw new SkyportError(`--smtp-url must look like smtp://HOST:PORT, not "${v}"`);
+  return v;
 }
 
 /** Makes sure the data directory exists and is writable, or says plainly why not. */
