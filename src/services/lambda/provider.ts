@@ -30,6 +30,7 @@
  * are served on Skyport's port under /_aws/.
  */
 import { join } from "node:path";
+import { caBundleOf } from "./runtime/blueprint.js";
 import type * as L from "../../aws/api/lambda.js";
 import { authenticateSigV4 } from "../../aws/authenticate.js";
 import { ServiceError } from "../../aws/errors.js";
@@ -231,7 +232,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
 
   private blueprintFor(ctx: Pick<RequestContext, "accountId" | "region">, name: string, version: string, row: FunctionRow) {
     const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
-    return blueprint({ codeRoot: this.codeRoot, layers: this.layers, endpoint: this.env.services.localEndpoint, envKey: this.envKey(row.config, row.codeHex), sandbox: this.sandbox }, ctx.accountId, ctx.region, name, version, row, meta.reserved ?? undefined);
+    return blueprint({ codeRoot: this.codeRoot, layers: this.layers, endpoint: this.env.services.localEndpoint, envKey: this.envKey(row.config, row.codeHex), sandbox: this.sandbox, caBundle: caBundleOf(this.env.config.dataDir) }, ctx.accountId, ctx.region, name, version, row, meta.reserved ?? undefined);
   }
 
   /** Runs one invocation in an environment of the function version. */
