@@ -18,6 +18,7 @@ import { KeyPairOps } from "./keypair-ops.js";
 import { InstanceOps } from "./instance-ops.js";
 import { ResourceOps } from "./resource-ops.js";
 import { DomainOps } from "./domain-ops.js";
+import { DatabaseOps } from "./database-ops.js";
 
 /**
  * The operation groups, in binding order (a later group's operation of the same name wins — keep names
@@ -30,6 +31,7 @@ const GROUPS: OperationGroupClass[] = [
   ResourceOps,
   // ---- ls-engines groups (DomainOps, DatabaseOps, AlarmOps, ...) go here ----
   DomainOps,
+  DatabaseOps,
   // ---- end of ls-engines groups ----
 ];
 
