@@ -105,7 +105,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): P
   const path = q < 0 ? url : url.slice(0, q);
   const rawQuery = q < 0 ? "" : url.slice(q + 1);
   const host = req.headers.host ?? "localhost";
-  const endpoint = `http://${host}`;
+  const endpoint = `${(req.socket as { encrypted?: boolean }).encrypted ? "https" : "http"}://${host}`;
 
   if (env.draining?.() && !servesWorkInFlight(req, path, rawQuery, env)) {
     res.shouldKeepAlive = false; // Node answers "Connection: close"

@@ -28,6 +28,15 @@ export const DATA_PLANES: Array<(services: ServiceHost) => DataPlane> = [
       return lambda.handleFunctionUrl(req, host);
     },
   }),
+  // WebSocket APIs' @connections management API: /{stage}/@connections/{id} on an API's host or path-style URL.
+  (services) => ({
+    matches: (host, path) => path.includes("/@connections/") && (EXECUTE_HOST.test(host) || path.startsWith("/_aws/execute-api/")),
+    maxBodyBytes: 256 * 1024,
+    async handle(req, host, endpoint) {
+      const p = (await services.get("apigatewaymanagementapi")) as { handleConnectionsRequest(r: typeof req, h: string, e: string): Promise<import("../aws/protocol/types.js").HttpResponse | undefined> };
+      return p.handleConnectionsRequest(req, host, endpoint);
+    },
+  }),
   // API Gateway v2 HTTP APIs on the same hosts and paths as REST APIs; ids of other APIs go on to the next plane.
   (services) => {
     let execute: Promise<(req: import("../aws/protocol/types.js").HttpRequest, host: string) => Promise<import("../aws/protocol/types.js").HttpResponse | undefined>> | undefined;

@@ -35,6 +35,7 @@ import { exportOpenApi } from "./openapi/export.js";
 import { applyPatch, coerce, type PatchOperation } from "./patch.js";
 import type { ApiLocation, DeploymentSnapshot, RestApiDataAccess } from "./snapshot.js";
 import { ApiDocumentationOps } from "./documentation-ops.js";
+import { RestLimits } from "./execute/limits.js";
 import { badRequest, enumError, notFound, page, toResource } from "./shared.js";
 
 const METHOD_SETTING_FIELDS: Record<string, string> = {
@@ -48,6 +49,24 @@ const BOOLEAN_SETTINGS = new Set(["metricsEnabled", "dataTraceEnabled", "caching
 
 export class ApiGatewayProvider extends ApiDocumentationOps implements A.ApigatewayHandlers, RestApiDataAccess {
   private readonly snapshots = new Map<string, DeploymentSnapshot>();
+  private restLimits: RestLimits | undefined;
+
+  /** The request path's throttles, quotas, stage cache, logs and metrics (execute/limits.ts), made on first use. */
+  get limits(): RestLimits {
+    return (this.restLimits ??= new RestLimits({
+      clock: this.env.clock, services: this.env.services, log: this.env.log, usage: this.usage,
+      account: this.env.config.apigatewayThrottle ?? { rateLimit: 10_000, burstLimit: 5_000 },
+      usagePlanFor: (location, apiId, stage, value) => this.usagePlanFor(location, apiId, stage, value),
+    }));
+  }
+
+  /** Empties the stage's cache (execute/stage-cache.ts). */
+  FlushStageCache(ctx: RequestContext, input: A.FlushStageCacheInput): A.FlushStageCacheOutput {
+    this.api(ctx, input.restApiId);
+    if (!this.store.getStage(input.restApiId, input.stageName)) throw notFound("Stage");
+    this.restLimits?.flushStage(input.restApiId, input.stageName);
+    return {};
+  }
 
   /** The server's logger, for the data plane's execution failures. */
   get log(): Logger {
@@ -390,6 +409,13 @@ export class ApiGatewayProvider extends ApiDocumentationOps implements A.Apigate
 
   reset(): void {
     this.snapshots.clear();
+    this.restLimits?.reset();
+    this.resetUsage();
+  }
+
+  /** Writes buffered access and execution log lines (shutdown). */
+  async close(): Promise<void> {
+    await this.restLimits?.flush();
   }
 
 }
