@@ -449,7 +449,7 @@ export class ApiGatewayV2Provider extends DefinitionOps implements A.Apigatewayv
       snapshot = this.store.getSnapshot(api.ApiId, stage.DeploymentId) ?? snapshot;
     }
     const { exportApi } = await import("./openapi.js");
-    return { body: exportApi(snapshot, this.endpointOf(ctx, api.ApiId, api.ProtocolType), input.OutputType, input.IncludeExtensions ?? true, input.ExportVersion) };
+    return { body: exportApi(snapshot, this.endpointOf(ctx, api.ApiId, api.ProtocolType), input.OutputType, input.IncludeExtensions ?? true, input.ExportVersion, input.StageName) };
   }
 
   // ---- Internal access for the data planes ------------------------------------------------------------
@@ -457,6 +457,17 @@ export class ApiGatewayV2Provider extends DefinitionOps implements A.Apigatewayv
   /** The RequestContext-free view the request paths use (execute/, websocket/). */
   get log() {
     return this.env.log;
+  }
+
+  /** For openapi.ts: ids, and the same rules the API operations apply. */
+  newId(length: number): string {
+    return this.env.ids.alnum(length);
+  }
+  checkedIntegration(api: ApiRecord, i: IntegrationRecord): IntegrationRecord {
+    return this.normalizeIntegration(api, i);
+  }
+  checkImportedRoute(api: ApiRecord, r: RouteRecord): void {
+    this.checkRoute(api, r);
   }
 
   reset(): void {
