@@ -10,7 +10,9 @@
  * Gaps against AWS: VPC links answer NotImplementedException (CreateVpcLink, GetVpcLink(s), UpdateVpcLink,
  * DeleteVpcLink); custom domain names and API mappings are stored, not served on the data plane; mutual TLS
  * is stored only; GetModelTemplate answers the passthrough template. Deployments happen at once (AWS's are
- * asynchronous; DeploymentStatus is DEPLOYED straight away).
+ * asynchronous; DeploymentStatus is DEPLOYED straight away). On the HTTP request path (execute/): AWS service
+ * integrations (IntegrationSubtype) answer 500, request parameter mapping applies to HTTP_PROXY only, the
+ * account throttle is not shared with REST APIs' bucket.
  */
 import type * as A from "../../aws/api/apigatewayv2.js";
 import type { RequestContext } from "../../edge/context.js";
