@@ -10,7 +10,9 @@
  * Gaps against AWS: VPC links answer NotImplementedException (CreateVpcLink, GetVpcLink(s), UpdateVpcLink,
  * DeleteVpcLink); custom domain names and API mappings are stored, not served on the data plane; mutual TLS
  * is stored only; GetModelTemplate answers the passthrough template. Deployments happen at once (AWS's are
- * asynchronous; DeploymentStatus is DEPLOYED straight away).
+ * asynchronous; DeploymentStatus is DEPLOYED straight away). On the HTTP request path (execute/): AWS service
+ * integrations (IntegrationSubtype) answer 500, request parameter mapping applies to HTTP_PROXY only, the
+ * account throttle is not shared with REST APIs' bucket.
  */
 import type * as A from "../../aws/api/apigatewayv2.js";
 import type { RequestContext } from "../../edge/context.js";
@@ -449,7 +451,7 @@ export class ApiGatewayV2Provider extends DefinitionOps implements A.Apigatewayv
       snapshot = this.store.getSnapshot(api.ApiId, stage.DeploymentId) ?? snapshot;
     }
     const { exportApi } = await import("./openapi.js");
-    return { body: exportApi(snapshot, this.endpointOf(ctx, api.ApiId, api.ProtocolType), input.OutputType, input.IncludeExtensions ?? true, input.ExportVersion) };
+    return { body: exportApi(snapshot, this.endpointOf(ctx, api.ApiId, api.ProtocolType), input.OutputType, input.IncludeExtensions ?? true, input.ExportVersion, input.StageName) };
   }
 
   // ---- Internal access for the data planes ------------------------------------------------------------
@@ -457,6 +459,17 @@ export class ApiGatewayV2Provider extends DefinitionOps implements A.Apigatewayv
   /** The RequestContext-free view the request paths use (execute/, websocket/). */
   get log() {
     return this.env.log;
+  }
+
+  /** For openapi.ts: ids, and the same rules the API operations apply. */
+  newId(length: number): string {
+    return this.env.ids.alnum(length);
+  }
+  checkedIntegration(api: ApiRecord, i: IntegrationRecord): IntegrationRecord {
+    return this.normalizeIntegration(api, i);
+  }
+  checkImportedRoute(api: ApiRecord, r: RouteRecord): void {
+    this.checkRoute(api, r);
   }
 
   reset(): void {

@@ -11,6 +11,7 @@ import type { ApiRecord, DeploymentSnapshot, IntegrationRecord, AuthorizerRecord
 import { compileRoutes, type RouteTable } from "./routes.js";
 import { AuthorizerCache } from "./lambda-authorizer.js";
 import { runHttpApiRequest } from "./pipeline.js";
+import { resetThrottles } from "./throttle.js";
 
 const HOST_RE = /^([a-z0-9]{10})\.execute-api\.localhost(?::\d+)?$/i;
 const PATH_PREFIX = "/_aws/execute-api/";
@@ -52,15 +53,17 @@ export function parseTarget(host: string, path: string): Target | undefined {
 export class HttpApiDataPlane {
   private readonly apis = new Map<string, ApiEntry | null>();
   private readonly deployed = new Map<string, Deployed>();
-  readonly authorizerCache = new AuthorizerCache();
+  authorizerCache: AuthorizerCache;
 
   constructor(readonly provider: ApiGatewayV2Provider, readonly services: ServiceHost) {
+    this.authorizerCache = new AuthorizerCache({ now: () => provider.now() });
     provider.store.onChange((apiId) => this.apis.delete(apiId));
-    provider.authorizerCacheResets.push((apiId, stage) => this.authorizerCache.reset(apiId, stage));
+    provider.authorizerCacheResets.push((apiId, stage) => this.authorizerCache.flushStage(apiId, stage));
     provider.resets.push(() => {
       this.apis.clear();
       this.deployed.clear();
-      this.authorizerCache.reset("", "");
+      resetThrottles();
+      this.authorizerCache = new AuthorizerCache({ now: () => provider.now() });
     });
   }
 

@@ -4,84 +4,24 @@
  * simple responses ({isAuthorized, context}) or IAM policies (execute-api:Invoke on the route ARN; an
  * explicit Deny wins), results cached for authorizerResultTtlInSeconds keyed by the identity source values.
  * Refused → 403 Forbidden; a failing or malformed authorizer → 500. The context reaches the integration as
- * requestContext.authorizer.lambda.
+ * requestContext.authorizer.lambda. Invocation, answer parsing, policy evaluation and the cache are the REST
+ * path's (apigateway/execute/lambda-authorizer.ts, authorizer-cache.ts); this file builds HTTP API events.
  */
 import type { HttpResponse } from "../../../aws/protocol/types.js";
-import { invokeLambda } from "../../apigateway/execute/integrations.js";
-import { wildcardMatch } from "../../apigateway/execute/method-access.js";
+import { AuthorizerCache } from "../../apigateway/execute/authorizer-cache.js";
+import { invokeLambdaAuthorizer, methodArnOf, policyEffect } from "../../apigateway/execute/lambda-authorizer.js";
 import type { AuthorizerRecord } from "../store.js";
 import { lambdaArnOf } from "../validate.js";
 import { eventV1, eventV2, forwardedHeaders, type EventInput } from "./events.js";
 import { identityValue } from "./identity.js";
 import { message, ownerCtx, type Exchange } from "./pipeline.js";
 
-interface AuthResult {
-  /** undefined: the answer broke the contract (500). */
-  policy?: { simple?: boolean; statements: Statement[] };
-  context: Record<string, unknown>;
-  principalId?: string;
-}
+export { AuthorizerCache };
 
-interface Statement {
-  Effect?: string;
-  Action?: string | string[];
-  Resource?: string | string[];
-}
-
-/** Cached results by authorizer and identity; safe to lose. */
-export class AuthorizerCache {
-  private readonly entries = new Map<string, { expires: number; result: AuthResult }>();
-  get(key: string, now: number): AuthResult | undefined {
-    const e = this.entries.get(key);
-    if (!e) return undefined;
-    if (e.expires <= now) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return e.result;
-  }
-  set(key: string, result: AuthResult, expires: number): void {
-    if (this.entries.size >= 10_000) this.entries.clear();
-    this.entries.set(key, { expires, result });
-  }
-  /** ResetAuthorizersCache: every entry of the API's stage (everything for an empty apiId). */
-  reset(apiId: string, stage: string): void {
-    const prefix = apiId ? `${apiId}/${stage}/` : "";
-    for (const k of this.entries.keys()) if (k.startsWith(prefix)) this.entries.delete(k);
-  }
-}
-
-const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
+/** The route ARN authorizers see: {apiId}/{stage}/{METHOD}/{path}, or {apiId}/{stage}/$default. */
 function routeArn(ex: Exchange): string {
-  const key = ex.match!.route.RouteKey;
-  const tail = key === "$default" ? "$default" : `${ex.req.method}${ex.path.startsWith("/") ? ex.path : `/${ex.path}`}`;
-  return `arn:aws:execute-api:${ex.entry.region}:${ex.entry.account}:${ex.entry.api.ApiId}/${ex.stageName}/${tail}`;
-}
-
-function allows(statements: Statement[], arn: string): boolean {
-  const matches = (s: Statement) =>
-    list(s.Action).some((a) => /^(\*|execute-api:\*|execute-api:invoke)$/i.test(a)) && list(s.Resource).some((r) => wildcardMatch(r, arn));
-  if (statements.some((s) => s.Effect === "Deny" && matches(s))) return false;
-  return statements.some((s) => s.Effect === "Allow" && matches(s));
-}
-
-function parseResult(payload: Buffer, simple: boolean): AuthResult | undefined {
-  let r: Record<string, unknown>;
-  try {
-    r = JSON.parse(payload.toString("utf8")) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-  if (!r || typeof r !== "object" || Array.isArray(r)) return undefined;
-  const context = r.context && typeof r.context === "object" && !Array.isArray(r.context) ? (r.context as Record<string, unknown>) : {};
-  if (simple) {
-    if (typeof r.isAuthorized !== "boolean") return undefined;
-    return { policy: { simple: r.isAuthorized, statements: [] }, context };
-  }
-  const doc = r.policyDocument as { Statement?: Statement | Statement[] } | undefined;
-  if (!doc || typeof doc !== "object") return undefined;
-  return { policy: { statements: list(doc.Statement) }, context, principalId: typeof r.principalId === "string" ? r.principalId : undefined };
+  if (ex.match!.route.RouteKey === "$default") return `arn:aws:execute-api:${ex.entry.region}:${ex.entry.account}:${ex.entry.api.ApiId}/${ex.stageName}/$default`;
+  return methodArnOf(ex.entry.region, ex.entry.account, ex.entry.api.ApiId, ex.stageName, ex.req.method, ex.path);
 }
 
 export async function authorizeLambda(ex: Exchange, authorizer: AuthorizerRecord): Promise<HttpResponse | undefined> {
@@ -92,12 +32,12 @@ export async function authorizeLambda(ex: Exchange, authorizer: AuthorizerRecord
     if (v === undefined) return message(401, "Unauthorized");
     values.push(v);
   }
-  const ttl = authorizer.AuthorizerResultTtlInSeconds ?? 0;
-  const now = ex.plane.provider.now();
-  const cacheKey = `${ex.entry.api.ApiId}/${ex.stageName}/${authorizer.AuthorizerId}/${JSON.stringify(values)}`;
+  const ttl = sources.length ? authorizer.AuthorizerResultTtlInSeconds ?? 0 : 0;
+  const cacheKey = AuthorizerCache.key(ex.entry.api.ApiId, ex.stageName, authorizer.AuthorizerId, values);
   const simple = authorizer.AuthorizerPayloadFormatVersion === "2.0" && authorizer.EnableSimpleResponses === true;
-  let result = ttl > 0 ? ex.plane.authorizerCache.get(cacheKey, now) : undefined;
-  if (!result) {
+  const arn = routeArn(ex);
+  let answer = ttl > 0 ? ex.plane.authorizerCache.get(cacheKey) : undefined;
+  if (!answer) {
     const fn = lambdaArnOf(authorizer.AuthorizerUri);
     if (!fn) return message(500, "Internal Server Error");
     const input: EventInput = {
@@ -108,28 +48,27 @@ export async function authorizeLambda(ex: Exchange, authorizer: AuthorizerRecord
     let event: Record<string, unknown>;
     if (authorizer.AuthorizerPayloadFormatVersion === "2.0") {
       const { body: _b, isBase64Encoded: _i, version: _v, ...rest } = eventV2(input);
-      event = { version: "2.0", type: "REQUEST", routeArn: routeArn(ex), identitySource: values, ...rest };
+      event = { version: "2.0", type: "REQUEST", routeArn: arn, identitySource: values, ...rest };
     } else {
       const { body: _b, isBase64Encoded: _i, version: _v, multiValueHeaders: _m, multiValueQueryStringParameters: _q, ...rest } = eventV1(input);
-      event = { version: "1.0", type: "REQUEST", methodArn: routeArn(ex), identitySource: values.join(","), authorizationToken: values.join(","), ...rest };
+      event = { version: "1.0", type: "REQUEST", methodArn: arn, identitySource: values.join(","), authorizationToken: values.join(","), ...rest };
     }
-    let out: { payload: Buffer; functionError?: string };
-    try {
-      out = await invokeLambda(ex.plane.services, ownerCtx(ex), fn, Buffer.from(JSON.stringify(event)));
-    } catch (e) {
-      ex.plane.provider.log.warn(`apigatewayv2: authorizer ${authorizer.AuthorizerId} (${ex.requestId}): ${(e as Error).message}`);
+    answer = await invokeLambdaAuthorizer(ex.plane.services, ownerCtx(ex), fn, event, simple ? "simple" : "policy");
+    if (answer.kind === "error") {
+      ex.plane.provider.log.warn(`apigatewayv2: authorizer ${authorizer.AuthorizerId} (${ex.requestId}): ${answer.why}`);
       return message(500, "Internal Server Error");
     }
-    result = out.functionError ? undefined : parseResult(out.payload, simple);
-    if (!result) {
-      ex.plane.provider.log.warn(`apigatewayv2: authorizer ${authorizer.AuthorizerId} (${ex.requestId}): ${out.functionError ? `the function failed (${out.functionError})` : "malformed authorizer response"}`);
-      return message(500, "Internal Server Error");
-    }
-    if (ttl > 0 && sources.length) ex.plane.authorizerCache.set(cacheKey, result, now + ttl * 1000);
+    if (answer.kind === "unauthorized") return message(401, "Unauthorized");
+    if (ttl > 0) ex.plane.authorizerCache.set(cacheKey, answer, ttl);
   }
-  const ok = simple ? result.policy!.simple === true : allows(result.policy!.statements, routeArn(ex));
-  if (!ok) return message(403, "Forbidden");
-  ex.authorizer = { lambda: result.context, ...(result.principalId !== undefined ? { principalId: result.principalId } : {}) };
-  ex.context.authorizer = { ...result.context, principalId: result.principalId ?? "" };
+  if (answer.kind === "simple") {
+    if (!answer.isAuthorized) return message(403, "Forbidden");
+    ex.authorizer = { lambda: answer.context };
+    ex.context.authorizer = { ...answer.context };
+    return undefined;
+  }
+  if (answer.kind !== "policy" || policyEffect(answer.policy, arn) !== "Allow") return message(403, "Forbidden");
+  ex.authorizer = { lambda: answer.context, principalId: answer.principalId };
+  ex.context.authorizer = { ...answer.context, principalId: answer.principalId };
   return undefined;
 }
