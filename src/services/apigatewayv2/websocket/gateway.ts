@@ -44,6 +44,8 @@ export class WebSocketGateway {
   private readonly deps: IntegrationDeps;
   /** Headers a $connect integration adds to the 101 answer, keyed by the upgrade request. */
   private readonly handshakeHeaders = new WeakMap<IncomingMessage, Record<string, string>>();
+  /** Every open socket, until its close event: shutdown terminates those still closing. */
+  private readonly sockets = new Set<WebSocket>();
 
   constructor(private readonly env: ServiceEnv) {
     const limits = env.config.websocketLimits ?? { idleMs: WsLimits.IDLE_MS, maxMs: WsLimits.MAX_CONNECTION_MS };
@@ -113,13 +115,17 @@ export class WebSocketGateway {
 
   private accept(c: Connection, ws: WebSocket): void {
     c.socket = ws;
+    this.sockets.add(ws);
     c.lastActiveAt = this.env.clock.now();
     this.registry.add(c);
     ws.on("message", (data: RawData, isBinary: boolean) => {
       c.lastActiveAt = this.env.clock.now();
       void this.onMessage(c, toBuffer(data), isBinary);
     });
-    ws.on("close", (code: number, reason: Buffer) => this.end(c, { statusCode: code, reason: reason.toString("utf8") }));
+    ws.on("close", (code: number, reason: Buffer) => {
+      this.sockets.delete(ws);
+      this.end(c, { statusCode: code, reason: reason.toString("utf8") });
+    });
     ws.on("error", () => ws.terminate());
   }
 
@@ -202,6 +208,7 @@ export class WebSocketGateway {
 
   close(): void {
     this.closeAll();
+    for (const ws of this.sockets) ws.terminate();
     this.registry.stop();
     this.wss.close();
   }
