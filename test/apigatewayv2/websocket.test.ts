@@ -220,6 +220,22 @@ export const handler = async (event) => {
   assert.equal((await mgmt.send(new GetConnectionCommand({ ConnectionId: idB })).catch((e: Error) => e) as Error).name, "GoneException");
 });
 
+test("Two-way route: an AWS integration maps the message to DynamoDB PutItem with a request template", async () => {
+  const api = (await v2.send(new CreateApiCommand({ Name: uniqueName("ws"), ProtocolType: "WEBSOCKET", RouteSelectionExpression: "$request.body.action" }))).ApiId!;
+  const request = `{"TableName": "${table}", "Item": {"pk": {"S": "saved-$context.connectionId"}, "text": {"S": $input.json('$.text')}, "route": {"S": "$context.routeKey"}}}`;
+  const integ = (await v2.send(new CreateIntegrationCommand({ ApiId: api, IntegrationType: "AWS", IntegrationMethod: "POST", IntegrationUri: "arn:aws:apigateway:us-east-1:dynamodb:action/PutItem", RequestTemplates: { $default: request }, TemplateSelectionExpression: "\\$default" }))).IntegrationId!;
+  await v2.send(new CreateIntegrationResponseCommand({ ApiId: api, IntegrationId: integ, IntegrationResponseKey: "$default", ResponseTemplates: { $default: '{"saved": "$context.connectionId"}' }, TemplateSelectionExpression: "\\$default" }));
+  const route = await v2.send(new CreateRouteCommand({ ApiId: api, RouteKey: "save", Target: `integrations/${integ}`, RouteResponseSelectionExpression: "$default" }));
+  await v2.send(new CreateRouteResponseCommand({ ApiId: api, RouteId: route.RouteId!, RouteResponseKey: "$default" }));
+  await v2.send(new CreateStageCommand({ ApiId: api, StageName: "prod" }));
+  await v2.send(new CreateDeploymentCommand({ ApiId: api, StageName: "prod" }));
+  const { ws } = await connect(hostUrl(api));
+  ws!.send(JSON.stringify({ action: "save", text: "kept" }));
+  const id = (JSON.parse(await nextMessage(ws!)) as { saved: string }).saved;
+  assert.deepEqual(await waitForItem(`saved-${id}`), { pk: `saved-${id}`, text: "kept", route: "save" });
+  ws!.close();
+});
+
 test("PostToConnection: Data over 128 KB answers PayloadTooLargeException", async () => {
   const api = await wsApi([{ key: "$default", twoWay: true, mock: { request: '{"statusCode": 200}', response: "$context.connectionId" } }]);
   const { ws } = await connect(hostUrl(api));
