@@ -16,7 +16,7 @@ import { runRequestAuthorizer } from "./authorizer.js";
 import { ConnectionRegistry, newConnectionId, type Connection, type DisconnectInfo } from "./connections.js";
 import { WsLimits } from "./constants.js";
 import { integrationOf, WsControlPlane, type WsApi } from "./control-plane.js";
-import { eventHeadersOf, type EventParts } from "./events.js";
+import { eventHeadersOf, shortId, type EventParts } from "./events.js";
 import { runIntegration, type IntegrationDeps } from "./integrations.js";
 import { selectRoute } from "./select.js";
 
@@ -72,7 +72,8 @@ export class WebSocketGateway {
     const host = req.headers.host ?? "";
     const target = wsTargetOf(host, path);
     const w = target ? await this.controlPlane.load(target.apiId, target.stage) : undefined;
-    if (!target || !w) return refuse(socket, 403, "Forbidden");
+    // disableExecuteApiEndpoint: only custom domain names would reach the API (not served here).
+    if (!target || !w || w.api.DisableExecuteApiEndpoint) return refuse(socket, 403, "Forbidden");
     const now = this.env.clock.now();
     const port = (req.socket as { localPort?: number }).localPort;
     const c: Connection = {
@@ -80,7 +81,9 @@ export class WebSocketGateway {
       domainName: `${target.apiId}.execute-api.localhost${port ? `:${port}` : ""}`,
       connectedAt: now, lastActiveAt: now, sourceIp: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""), userAgent: String(req.headers["user-agent"] ?? ""),
     };
-    const parts: EventParts = { routeKey: "$connect", eventType: "CONNECT", requestId: this.env.ids.uuid(), now, query: new URLSearchParams(q < 0 ? "" : url.slice(q + 1)), ...eventHeadersOf(req.rawHeaders) };
+    // As behind AWS's load balancer, the function sees X-Forwarded-* headers.
+    const forwarded = ["X-Forwarded-For", c.sourceIp, "X-Forwarded-Port", String(port ?? ""), "X-Forwarded-Proto", (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http"];
+    const parts: EventParts = { routeKey: "$connect", eventType: "CONNECT", requestId: shortId(), now, query: new URLSearchParams(q < 0 ? "" : url.slice(q + 1)), ...eventHeadersOf([...req.rawHeaders, ...forwarded]) };
     const route = w.routes.get("$connect");
     if (route) {
       const refusal = await this.connectRoute(w, route, c, parts, req);
@@ -130,7 +133,7 @@ export class WebSocketGateway {
   }
 
   private async onMessage(c: Connection, data: Buffer, isBinary: boolean): Promise<void> {
-    const requestId = this.env.ids.uuid();
+    const requestId = shortId();
     const body = isBinary ? data.toString("base64") : data.toString("utf8");
     try {
       const w = await this.controlPlane.load(c.apiId, c.stage);
@@ -182,7 +185,7 @@ export class WebSocketGateway {
       const w = await this.controlPlane.load(c.apiId, c.stage);
       const integration = w ? integrationOf(w, w.routes.get("$disconnect")) : undefined;
       if (!w || !integration) return;
-      await runIntegration(this.deps, w, integration, c, { routeKey: "$disconnect", eventType: "DISCONNECT", requestId: this.env.ids.uuid(), now: this.env.clock.now(), disconnect: info, headers: { Host: c.domainName } });
+      await runIntegration(this.deps, w, integration, c, { routeKey: "$disconnect", eventType: "DISCONNECT", requestId: shortId(), now: this.env.clock.now(), disconnect: info, headers: { Host: c.domainName } });
     } catch (e) {
       this.env.log.warn(`WebSocket $disconnect of API ${c.apiId} failed: ${(e as Error).message}`);
     }
