@@ -101,7 +101,7 @@ async function waitForItem(pk: string): Promise<Record<string, string>> {
   throw new Error(`no item ${pk} was written`);
 }
 
-const ECHO_ROUTE = `export const handler = async (event) => ({ statusCode: 200, body: JSON.stringify({ route: event.requestContext.routeKey, type: event.requestContext.eventType, body: event.body, user: event.requestContext.authorizer?.user ?? null, hasMessageId: !!event.requestContext.messageId, domainName: event.requestContext.domainName, stage: event.requestContext.stage }) });`;
+const ECHO_ROUTE = `export const handler = async (event) => ({ statusCode: 200, body: JSON.stringify({ route: event.requestContext.routeKey, type: event.requestContext.eventType, body: event.body, b64: event.isBase64Encoded, user: event.requestContext.authorizer?.user ?? null, hasMessageId: !!event.requestContext.messageId, domainName: event.requestContext.domainName, stage: event.requestContext.stage }) });`;
 
 test("Route selection: the action property picks the route, other messages go to $default; two-way routes answer", async () => {
   const echo = await fn(ECHO_ROUTE);
@@ -116,6 +116,10 @@ test("Route selection: the action property picks the route, other messages go to
   assert.equal((JSON.parse(await nextMessage(ws)) as { route: string }).route, "$default");
   ws.send(JSON.stringify({ action: "unknown" }));
   assert.equal((JSON.parse(await nextMessage(ws)) as { route: string }).route, "$default");
+  // A binary frame is never JSON: $default, with the bytes in base64.
+  ws.send(Buffer.from([0, 1, 2, 255]), { binary: true });
+  const bin = JSON.parse(await nextMessage(ws)) as { route: string; body: string; b64: boolean };
+  assert.deepEqual(bin, { ...bin, route: "$default", body: Buffer.from([0, 1, 2, 255]).toString("base64"), b64: true });
   ws.close();
   await closed(ws);
 });
