@@ -158,6 +158,23 @@ test("$connect: a REQUEST authorizer refuses (401 without the token, 403 on Deny
   ws!.close();
 });
 
+test("$connect: authorizer verdicts are cached by identity source for authorizerResultTtlInSeconds", async () => {
+  const auth = await fn(`export const handler = async (event) => ({ principalId: "p", context: { nonce: String(Math.random()) },
+    policyDocument: { Version: "2012-10-17", Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: event.methodArn }] } });`);
+  const who = await fn(`export const handler = async (event) => ({ statusCode: 200, body: event.requestContext.authorizer.nonce });`);
+  const api = await wsApi([{ key: "$connect" }, { key: "$default", fn: who, twoWay: true }], auth);
+  const nonceOf = async (token: string) => {
+    const { ws } = await connect(hostUrl(api, `?token=${token}`));
+    ws!.send("nonce?");
+    const n = await nextMessage(ws!);
+    ws!.close();
+    return n;
+  };
+  const first = await nonceOf("t1");
+  assert.equal(await nonceOf("t1"), first, "the same token reuses the cached verdict and its context");
+  assert.notEqual(await nonceOf("t2"), first, "another token runs the authorizer again");
+});
+
 test("$connect: a function answering a non-2xx status refuses the upgrade with it", async () => {
   const api = await wsApi([{ key: "$connect", fn: await fn(`export const handler = async (e) => ({ statusCode: e.headers["X-Let-Me-In"] === "yes" ? 200 : 400 });`) }]);
   assert.equal((await connect(hostUrl(api))).status, 400);

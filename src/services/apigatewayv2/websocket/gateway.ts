@@ -12,7 +12,7 @@ import { ServiceError } from "../../../aws/errors.js";
 import type { RequestContext } from "../../../edge/context.js";
 import type { GetRouteOutput } from "../../../aws/api/apigatewayv2.js";
 import type { ServiceEnv } from "../../host.js";
-import { runRequestAuthorizer } from "./authorizer.js";
+import { AuthorizerCache, runRequestAuthorizer } from "./authorizer.js";
 import { ConnectionRegistry, newConnectionId, type Connection, type DisconnectInfo } from "./connections.js";
 import { WsLimits } from "./constants.js";
 import { integrationOf, WsControlPlane, type WsApi } from "./control-plane.js";
@@ -46,6 +46,8 @@ export class WebSocketGateway {
   private readonly handshakeHeaders = new WeakMap<IncomingMessage, Record<string, string>>();
   /** Every open socket, until its close event: shutdown terminates those still closing. */
   private readonly sockets = new Set<WebSocket>();
+  private readonly authorizerCache = new AuthorizerCache();
+  private cacheResetsHooked = false;
 
   constructor(private readonly env: ServiceEnv) {
     const limits = env.config.websocketLimits ?? { idleMs: WsLimits.IDLE_MS, maxMs: WsLimits.MAX_CONNECTION_MS };
@@ -99,7 +101,8 @@ export class WebSocketGateway {
       if (route.AuthorizationType === "CUSTOM" && route.AuthorizerId) {
         const a = w.authorizers.get(route.AuthorizerId);
         if (!a) return { status: 500, message: "Internal server error" };
-        const verdict = await runRequestAuthorizer(this.deps, w, a, c, parts);
+        await this.hookCacheResets();
+        const verdict = await runRequestAuthorizer(this.deps, w, a, c, parts, this.authorizerCache);
         if (!verdict.allowed) return { status: verdict.status, message: verdict.message };
         c.authorizer = verdict.authorizer;
       }
@@ -114,6 +117,14 @@ export class WebSocketGateway {
       this.env.log.warn(`WebSocket $connect of API ${c.apiId} failed: ${(e as Error).message}`);
       return { status: 500, message: "Internal server error" };
     }
+  }
+
+  /** ResetAuthorizersCache on the control plane empties this cache too (apigatewayv2 provider's listeners). */
+  private async hookCacheResets(): Promise<void> {
+    if (this.cacheResetsHooked) return;
+    this.cacheResetsHooked = true;
+    const v2 = (await this.env.services.get("apigatewayv2")) as { authorizerCacheResets?: Array<(apiId: string, stage: string) => void> } | undefined;
+    v2?.authorizerCacheResets?.push((apiId, stage) => this.authorizerCache.clear(apiId, stage));
   }
 
   private accept(c: Connection, ws: WebSocket): void {
