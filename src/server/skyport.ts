@@ -78,7 +78,7 @@ export async function startSkyport(config: Config, options: StartOptions = {}): 
 
   const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 120_000, headersTimeout: 60_000 }, edge);
   // HTTPS on the same port (functions reach execute-api hosts over https), and WebSocket upgrades.
-  acceptTlsOnSamePort(server, ensureCertificate(dataDir, log));
+  const sniffing = acceptTlsOnSamePort(server, ensureCertificate(dataDir, log));
   server.on("upgrade", createUpgradeHandler(services, log, () => draining));
   const cleanup = () => {
     store.close();
@@ -123,6 +123,7 @@ export async function startSkyport(config: Config, options: StartOptions = {}): 
         await services.drain(Date.now() + config.shutdownTimeoutMs);
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        sniffing?.closeSilent();
         const force = setTimeout(() => server.closeAllConnections(), 10_000);
         await done;
         clearTimeout(force);

@@ -75,13 +75,21 @@ async function openssl(args: string[]): Promise<void> {
  * Makes `server` answer TLS connections too: its own connection listener receives either the socket (plain
  * HTTP) or a server-side TLSSocket over it. The first chunk read is put back before either sees it.
  */
-export function acceptTlsOnSamePort(server: Server, material: Promise<TlsMaterial | undefined>): void {
+export function acceptTlsOnSamePort(server: Server, material: Promise<TlsMaterial | undefined>, firstByteTimeoutMs = 60_000): { closeSilent(): void } {
   const [listener] = server.listeners("connection") as Array<(socket: Socket) => void>;
-  if (!listener) return;
+  if (!listener) return { closeSilent() {} };
   let context: SecureContext | undefined;
+  // Connections that have not sent a byte yet are not the HTTP server's (its timeouts and closeIdleConnections
+  // do not see them): they get a timeout of their own and are closed at shutdown.
+  const silent = new Set<Socket>();
   server.removeListener("connection", listener);
   server.on("connection", (socket: Socket) => {
+    silent.add(socket);
+    socket.setTimeout(firstByteTimeoutMs, () => socket.destroy());
+    socket.once("close", () => silent.delete(socket));
     socket.once("data", (chunk: Buffer) => {
+      silent.delete(socket);
+      socket.setTimeout(0);
       socket.pause();
       socket.unshift(chunk);
       if (chunk[0] === TLS_HANDSHAKE) {
@@ -98,4 +106,9 @@ export function acceptTlsOnSamePort(server: Server, material: Promise<TlsMateria
       }
     });
   });
+  return {
+    closeSilent() {
+      for (const socket of silent) socket.destroy();
+    },
+  };
 }

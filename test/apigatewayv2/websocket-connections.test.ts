@@ -85,3 +85,17 @@ def handler(event, context):
   const answer = JSON.parse(Buffer.from(out.Payload!).toString()) as { name?: string; status?: number };
   assert.deepEqual({ name: answer.name, status: answer.status }, { name: "GoneException", status: 410 }, JSON.stringify(answer));
 });
+
+test("PostToConnection: with --enforce-sigv4 the signature over /{stage}/@connections/{id} is verified", async () => {
+  const strict = await startServer({ "enforce-sigv4": true });
+  try {
+    const endpoint = `${strict.endpoint}/_aws/execute-api/abcdefghij/prod`;
+    const good = new ApiGatewayManagementApiClient({ ...strict.clientConfig, endpoint });
+    assert.deepEqual(await errorOf(good.send(new PostToConnectionCommand({ ConnectionId: "L0SM9cOFvHcCIhw=", Data: Buffer.from("hi") }))), { name: "GoneException", status: 410 });
+    const bad = new ApiGatewayManagementApiClient({ ...strict.clientConfig, endpoint, credentials: { accessKeyId: "test", secretAccessKey: "wrong" } });
+    const err = await errorOf(bad.send(new PostToConnectionCommand({ ConnectionId: "L0SM9cOFvHcCIhw=", Data: Buffer.from("hi") })));
+    assert.equal(err.status, 403);
+  } finally {
+    await strict.stop();
+  }
+});

@@ -101,7 +101,7 @@ async function waitForItem(pk: string): Promise<Record<string, string>> {
   throw new Error(`no item ${pk} was written`);
 }
 
-const ECHO_ROUTE = `export const handler = async (event) => ({ statusCode: 200, body: JSON.stringify({ route: event.requestContext.routeKey, type: event.requestContext.eventType, body: event.body, user: event.requestContext.authorizer?.user ?? null, hasMessageId: !!event.requestContext.messageId, domainName: event.requestContext.domainName, stage: event.requestContext.stage }) });`;
+const ECHO_ROUTE = `export const handler = async (event) => ({ statusCode: 200, body: JSON.stringify({ route: event.requestContext.routeKey, type: event.requestContext.eventType, body: event.body, b64: event.isBase64Encoded, user: event.requestContext.authorizer?.user ?? null, hasMessageId: !!event.requestContext.messageId, domainName: event.requestContext.domainName, stage: event.requestContext.stage }) });`;
 
 test("Route selection: the action property picks the route, other messages go to $default; two-way routes answer", async () => {
   const echo = await fn(ECHO_ROUTE);
@@ -116,6 +116,10 @@ test("Route selection: the action property picks the route, other messages go to
   assert.equal((JSON.parse(await nextMessage(ws)) as { route: string }).route, "$default");
   ws.send(JSON.stringify({ action: "unknown" }));
   assert.equal((JSON.parse(await nextMessage(ws)) as { route: string }).route, "$default");
+  // A binary frame is never JSON: $default, with the bytes in base64.
+  ws.send(Buffer.from([0, 1, 2, 255]), { binary: true });
+  const bin = JSON.parse(await nextMessage(ws)) as { route: string; body: string; b64: boolean };
+  assert.deepEqual(bin, { ...bin, route: "$default", body: Buffer.from([0, 1, 2, 255]).toString("base64"), b64: true });
   ws.close();
   await closed(ws);
 });
@@ -152,6 +156,23 @@ test("$connect: a REQUEST authorizer refuses (401 without the token, 403 on Deny
   ws!.send("hello");
   assert.equal((JSON.parse(await nextMessage(ws!)) as { user: string }).user, "alice");
   ws!.close();
+});
+
+test("$connect: authorizer verdicts are cached by identity source for authorizerResultTtlInSeconds", async () => {
+  const auth = await fn(`export const handler = async (event) => ({ principalId: "p", context: { nonce: String(Math.random()) },
+    policyDocument: { Version: "2012-10-17", Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: event.methodArn }] } });`);
+  const who = await fn(`export const handler = async (event) => ({ statusCode: 200, body: event.requestContext.authorizer.nonce });`);
+  const api = await wsApi([{ key: "$connect" }, { key: "$default", fn: who, twoWay: true }], auth);
+  const nonceOf = async (token: string) => {
+    const { ws } = await connect(hostUrl(api, `?token=${token}`));
+    ws!.send("nonce?");
+    const n = await nextMessage(ws!);
+    ws!.close();
+    return n;
+  };
+  const first = await nonceOf("t1");
+  assert.equal(await nonceOf("t1"), first, "the same token reuses the cached verdict and its context");
+  assert.notEqual(await nonceOf("t2"), first, "another token runs the authorizer again");
 });
 
 test("$connect: a function answering a non-2xx status refuses the upgrade with it", async () => {
@@ -218,6 +239,22 @@ export const handler = async (event) => {
   b.close(4000, "bye");
   assert.deepEqual(await waitForItem(idB), { pk: idB, type: "DISCONNECT", route: "$disconnect", code: "4000" });
   assert.equal((await mgmt.send(new GetConnectionCommand({ ConnectionId: idB })).catch((e: Error) => e) as Error).name, "GoneException");
+});
+
+test("Two-way route: an AWS integration maps the message to DynamoDB PutItem with a request template", async () => {
+  const api = (await v2.send(new CreateApiCommand({ Name: uniqueName("ws"), ProtocolType: "WEBSOCKET", RouteSelectionExpression: "$request.body.action" }))).ApiId!;
+  const request = `{"TableName": "${table}", "Item": {"pk": {"S": "saved-$context.connectionId"}, "text": {"S": $input.json('$.text')}, "route": {"S": "$context.routeKey"}}}`;
+  const integ = (await v2.send(new CreateIntegrationCommand({ ApiId: api, IntegrationType: "AWS", IntegrationMethod: "POST", IntegrationUri: "arn:aws:apigateway:us-east-1:dynamodb:action/PutItem", RequestTemplates: { $default: request }, TemplateSelectionExpression: "\\$default" }))).IntegrationId!;
+  await v2.send(new CreateIntegrationResponseCommand({ ApiId: api, IntegrationId: integ, IntegrationResponseKey: "$default", ResponseTemplates: { $default: '{"saved": "$context.connectionId"}' }, TemplateSelectionExpression: "\\$default" }));
+  const route = await v2.send(new CreateRouteCommand({ ApiId: api, RouteKey: "save", Target: `integrations/${integ}`, RouteResponseSelectionExpression: "$default" }));
+  await v2.send(new CreateRouteResponseCommand({ ApiId: api, RouteId: route.RouteId!, RouteResponseKey: "$default" }));
+  await v2.send(new CreateStageCommand({ ApiId: api, StageName: "prod" }));
+  await v2.send(new CreateDeploymentCommand({ ApiId: api, StageName: "prod" }));
+  const { ws } = await connect(hostUrl(api));
+  ws!.send(JSON.stringify({ action: "save", text: "kept" }));
+  const id = (JSON.parse(await nextMessage(ws!)) as { saved: string }).saved;
+  assert.deepEqual(await waitForItem(`saved-${id}`), { pk: `saved-${id}`, text: "kept", route: "save" });
+  ws!.close();
 });
 
 test("PostToConnection: Data over 128 KB answers PayloadTooLargeException", async () => {

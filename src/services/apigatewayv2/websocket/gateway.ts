@@ -12,11 +12,11 @@ import { ServiceError } from "../../../aws/errors.js";
 import type { RequestContext } from "../../../edge/context.js";
 import type { GetRouteOutput } from "../../../aws/api/apigatewayv2.js";
 import type { ServiceEnv } from "../../host.js";
-import { runRequestAuthorizer } from "./authorizer.js";
+import { AuthorizerCache, runRequestAuthorizer } from "./authorizer.js";
 import { ConnectionRegistry, newConnectionId, type Connection, type DisconnectInfo } from "./connections.js";
 import { WsLimits } from "./constants.js";
 import { integrationOf, WsControlPlane, type WsApi } from "./control-plane.js";
-import { eventHeadersOf, type EventParts } from "./events.js";
+import { eventHeadersOf, shortId, type EventParts } from "./events.js";
 import { runIntegration, type IntegrationDeps } from "./integrations.js";
 import { selectRoute } from "./select.js";
 
@@ -44,6 +44,10 @@ export class WebSocketGateway {
   private readonly deps: IntegrationDeps;
   /** Headers a $connect integration adds to the 101 answer, keyed by the upgrade request. */
   private readonly handshakeHeaders = new WeakMap<IncomingMessage, Record<string, string>>();
+  /** Every open socket, until its close event: shutdown terminates those still closing. */
+  private readonly sockets = new Set<WebSocket>();
+  private readonly authorizerCache = new AuthorizerCache();
+  private cacheResetsHooked = false;
 
   constructor(private readonly env: ServiceEnv) {
     const limits = env.config.websocketLimits ?? { idleMs: WsLimits.IDLE_MS, maxMs: WsLimits.MAX_CONNECTION_MS };
@@ -70,7 +74,8 @@ export class WebSocketGateway {
     const host = req.headers.host ?? "";
     const target = wsTargetOf(host, path);
     const w = target ? await this.controlPlane.load(target.apiId, target.stage) : undefined;
-    if (!target || !w) return refuse(socket, 403, "Forbidden");
+    // disableExecuteApiEndpoint: only custom domain names would reach the API (not served here).
+    if (!target || !w || w.api.DisableExecuteApiEndpoint) return refuse(socket, 403, "Forbidden");
     const now = this.env.clock.now();
     const port = (req.socket as { localPort?: number }).localPort;
     const c: Connection = {
@@ -78,7 +83,9 @@ export class WebSocketGateway {
       domainName: `${target.apiId}.execute-api.localhost${port ? `:${port}` : ""}`,
       connectedAt: now, lastActiveAt: now, sourceIp: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""), userAgent: String(req.headers["user-agent"] ?? ""),
     };
-    const parts: EventParts = { routeKey: "$connect", eventType: "CONNECT", requestId: this.env.ids.uuid(), now, query: new URLSearchParams(q < 0 ? "" : url.slice(q + 1)), ...eventHeadersOf(req.rawHeaders) };
+    // As behind AWS's load balancer, the function sees X-Forwarded-* headers.
+    const forwarded = ["X-Forwarded-For", c.sourceIp, "X-Forwarded-Port", String(port ?? ""), "X-Forwarded-Proto", (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http"];
+    const parts: EventParts = { routeKey: "$connect", eventType: "CONNECT", requestId: shortId(), now, query: new URLSearchParams(q < 0 ? "" : url.slice(q + 1)), ...eventHeadersOf([...req.rawHeaders, ...forwarded]) };
     const route = w.routes.get("$connect");
     if (route) {
       const refusal = await this.connectRoute(w, route, c, parts, req);
@@ -94,7 +101,8 @@ export class WebSocketGateway {
       if (route.AuthorizationType === "CUSTOM" && route.AuthorizerId) {
         const a = w.authorizers.get(route.AuthorizerId);
         if (!a) return { status: 500, message: "Internal server error" };
-        const verdict = await runRequestAuthorizer(this.deps, w, a, c, parts);
+        await this.hookCacheResets();
+        const verdict = await runRequestAuthorizer(this.deps, w, a, c, parts, this.authorizerCache);
         if (!verdict.allowed) return { status: verdict.status, message: verdict.message };
         c.authorizer = verdict.authorizer;
       }
@@ -111,20 +119,32 @@ export class WebSocketGateway {
     }
   }
 
+  /** ResetAuthorizersCache on the control plane empties this cache too (apigatewayv2 provider's listeners). */
+  private async hookCacheResets(): Promise<void> {
+    if (this.cacheResetsHooked) return;
+    this.cacheResetsHooked = true;
+    const v2 = (await this.env.services.get("apigatewayv2")) as { authorizerCacheResets?: Array<(apiId: string, stage: string) => void> } | undefined;
+    v2?.authorizerCacheResets?.push((apiId, stage) => this.authorizerCache.clear(apiId, stage));
+  }
+
   private accept(c: Connection, ws: WebSocket): void {
     c.socket = ws;
+    this.sockets.add(ws);
     c.lastActiveAt = this.env.clock.now();
     this.registry.add(c);
     ws.on("message", (data: RawData, isBinary: boolean) => {
       c.lastActiveAt = this.env.clock.now();
       void this.onMessage(c, toBuffer(data), isBinary);
     });
-    ws.on("close", (code: number, reason: Buffer) => this.end(c, { statusCode: code, reason: reason.toString("utf8") }));
+    ws.on("close", (code: number, reason: Buffer) => {
+      this.sockets.delete(ws);
+      this.end(c, { statusCode: code, reason: reason.toString("utf8") });
+    });
     ws.on("error", () => ws.terminate());
   }
 
   private async onMessage(c: Connection, data: Buffer, isBinary: boolean): Promise<void> {
-    const requestId = this.env.ids.uuid();
+    const requestId = shortId();
     const body = isBinary ? data.toString("base64") : data.toString("utf8");
     try {
       const w = await this.controlPlane.load(c.apiId, c.stage);
@@ -176,7 +196,7 @@ export class WebSocketGateway {
       const w = await this.controlPlane.load(c.apiId, c.stage);
       const integration = w ? integrationOf(w, w.routes.get("$disconnect")) : undefined;
       if (!w || !integration) return;
-      await runIntegration(this.deps, w, integration, c, { routeKey: "$disconnect", eventType: "DISCONNECT", requestId: this.env.ids.uuid(), now: this.env.clock.now(), disconnect: info, headers: { Host: c.domainName } });
+      await runIntegration(this.deps, w, integration, c, { routeKey: "$disconnect", eventType: "DISCONNECT", requestId: shortId(), now: this.env.clock.now(), disconnect: info, headers: { Host: c.domainName } });
     } catch (e) {
       this.env.log.warn(`WebSocket $disconnect of API ${c.apiId} failed: ${(e as Error).message}`);
     }
@@ -202,6 +222,7 @@ export class WebSocketGateway {
 
   close(): void {
     this.closeAll();
+    for (const ws of this.sockets) ws.terminate();
     this.registry.stop();
     this.wss.close();
   }

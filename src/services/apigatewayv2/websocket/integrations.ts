@@ -36,7 +36,9 @@ export async function runIntegration(deps: IntegrationDeps, w: WsApi, integratio
   const uri = integration.IntegrationUri ?? "";
   if (type === "AWS_PROXY") {
     const fn = lambdaFunctionOf(uri) ?? uri;
-    const out = await invokeLambda(deps.services, deps.ctx(w), fn, Buffer.from(JSON.stringify(lambdaEvent(c, parts))));
+    const event = lambdaEvent(c, parts);
+    if (w.stage.StageVariables && Object.keys(w.stage.StageVariables).length) event.stageVariables = w.stage.StageVariables;
+    const out = await invokeLambda(deps.services, deps.ctx(w), fn, Buffer.from(JSON.stringify(event)));
     if (out.functionError) return { status: 500, headers: {}, failed: true };
     return proxyAnswer(out.payload);
   }
