@@ -18,9 +18,11 @@
  * (`s3:path/{bucket}/{key}` with path overrides, `s3:action/…`) go to Skyport's S3 in process
  * (execute/s3-integration.ts); the integration's credentials role is not assumed or checked.
  *
- * Gaps against AWS: authorizers are stored but not run on the request path (TestInvokeAuthorizer runs
- * Lambda authorizers), so apiKeySource AUTHORIZER finds no key; usage plan throttles and quotas are not
- * enforced; GetUsage/UpdateUsage, GetModelTemplate and the stage cache flushes answer
+ * Authorization on the request path (execute/authorize.ts): Lambda TOKEN/REQUEST authorizers with their
+ * result cache (FlushStageAuthorizersCache in authorizer-ops.ts), COGNITO_USER_POOLS, AWS_IAM and the
+ * API's resource policy (authorizer gaps: authorizerCredentials roles are not assumed, the 1600-byte method
+ * ARN limit (414) is not applied, TestInvokeAuthorizer leaves `authorization` empty). Gaps against AWS: usage plan throttles and quotas are not
+ * enforced; GetUsage/UpdateUsage, GetModelTemplate and FlushStageCache answer
  * NotImplementedException, as do SDK generation and client certificates. The stage cache is never built
  * (cacheClusterStatus goes straight to AVAILABLE).
  */
