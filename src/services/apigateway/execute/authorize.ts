@@ -67,6 +67,7 @@ const UNAUTHORIZED = { type: "UNAUTHORIZED", status: 401, message: "Unauthorized
 /** Runs the method's authorization; answers the refusal, or what the rest of the request needs. */
 export async function authorizeMethod(a: AuthorizeRequest): Promise<HttpResponse | Authorized> {
   const type = a.method.authorizationType ?? "NONE";
+  if (type === "NONE" && !a.snapshot.api.policy) return {}; // the common case costs nothing
   const methodArn = methodArnOf(a.region, a.accountId, a.apiId, a.stage, a.req.method, a.path);
   // The abbreviated resources API Gateway expands on save ("execute-api:/stage/GET/path"), expanded for IAM's evaluator too.
   const policy = a.snapshot.api.policy ? decodePolicy(a.snapshot.api.policy).split('"execute-api:/').join(`"${methodArn.slice(0, methodArn.indexOf("/") + 1)}`) : undefined;
@@ -200,7 +201,7 @@ async function runLambdaAuthorizer(a: AuthorizeRequest, authorizer: Authorizer, 
   const functionArn = lambdaFunctionOf(substituteStageVariables(authorizer.authorizerUri ?? "", a.stageVariables));
   if (!functionArn) return { kind: "error", why: `Invalid authorizer URI ${authorizer.authorizerUri ?? ""}` };
   let identityValues: string[];
-  let event: Record<string, unknown>;
+  let event: () => Record<string, unknown>; // built only on a cache miss
   if (authorizer.type === "TOKEN") {
     const name = (authorizer.identitySource ?? "method.request.header.Authorization").replace(/^method\.request\.header\./i, "").toLowerCase();
     const token = header(a.req, name);
@@ -208,25 +209,21 @@ async function runLambdaAuthorizer(a: AuthorizeRequest, authorizer: Authorizer, 
     // A user regex over the whole token, on RE2 (linear time); a mismatch is 401 without invoking.
     if (authorizer.identityValidationExpression && !selectionMatches(authorizer.identityValidationExpression, token)) return "unauthorized";
     identityValues = [token];
-    event = { type: "TOKEN", methodArn, authorizationToken: token };
+    event = () => ({ type: "TOKEN", methodArn, authorizationToken: token });
   } else {
     const sources = (authorizer.identitySource ?? "").split(",").map((s) => s.trim()).filter(Boolean);
     const values = requestIdentity(a, sources);
     if (!values) return "unauthorized";
     identityValues = values;
-    event = requestEvent(a, methodArn);
+    event = () => requestEvent(a, methodArn);
   }
   const ttl = authorizer.authorizerResultTtlInSeconds ?? 300;
   const cacheable = !!a.cache && ttl > 0 && identityValues.length > 0;
   const key = cacheable ? AuthorizerCache.key(a.apiId, a.stage, authorizer.id!, identityValues) : "";
-  let answer = cacheable ? a.cache!.get(key) : undefined;
-  let latency = 0;
-  if (!answer) {
-    const started = a.clock.now();
-    answer = await invokeLambdaAuthorizer(a.services, lambdaContext(a), functionArn, event);
-    latency = a.clock.now() - started;
-    if (cacheable && answer.kind === "policy") a.cache!.set(key, answer, ttl);
-  }
+  const started = a.clock.now();
+  const invoke = () => invokeLambdaAuthorizer(a.services, lambdaContext(a), functionArn, event());
+  const answer = cacheable ? (await a.cache!.getOrProduce(key, ttl, invoke, (x) => x.kind === "policy")).answer : await invoke();
+  const latency = a.clock.now() - started;
   if (answer.kind === "policy") {
     // REST passes context values on as strings ($context.authorizer.key, requestContext.authorizer.key).
     const values: Record<string, unknown> = {};
