@@ -7,7 +7,8 @@
  * The method request step also checks API keys and the integration step Lambda permissions
  * (method-access.ts); integration requests carry a hop count that ends loops (loops.ts).
  * Authorization (authorize.ts): AWS_IAM, COGNITO_USER_POOLS and Lambda (CUSTOM) authorizers with their cache,
- * combined with the API's resource policy. Gaps: usage plan throttles/quotas and caching are not enforced yet.
+ * combined with the API's resource policy. Throttles, usage plan quotas, the stage cache, access/execution logs
+ * and metrics: limits.ts.
  */
 import { gzipSync } from "node:zlib";
 import type { Integration, IntegrationResponse, Stage } from "../../../aws/api/apigateway.js";
@@ -25,6 +26,7 @@ import { HOPS_HEADER, hopsOf, LOOP_MESSAGE, MAX_HOPS } from "./loops.js";
 import { bodyMatchesModel } from "./models.js";
 import { selectionMatches } from "./selection.js";
 import { apiKeyOf, lambdaPermissionProblem } from "./method-access.js";
+import type { RequestTrace, RestLimits } from "./limits.js";
 import { clientHeaders, eventHeaders, parseProxyAnswer, sourceIpOf, withForwardedHeaders } from "./lambda-proxy.js";
 import { callAwsAction, callHttp, invokeLambda, lambdaFunctionOf, type IntegrationOutput } from "./integrations.js";
 import { callS3Integration, isS3IntegrationUri } from "./s3-integration.js";
@@ -41,6 +43,8 @@ export interface ExecuteDeps {
   log?: Logger;
   /** Refuse Lambda integrations whose function does not allow apigateway.amazonaws.com (see method-access.ts). */
   strictPermissions?: boolean;
+  /** Throttles, quotas, the stage cache, access/execution logs and metrics (limits.ts); absent for TestInvokeMethod. */
+  limits?: RestLimits;
 }
 
 interface Exchange {
@@ -68,7 +72,8 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 /** Runs one request through a REST API. */
 export async function executeRestRequest(req: HttpRequest, host: string, deps: ExecuteDeps): Promise<HttpResponse> {
   const requestId = deps.ids.uuid();
-  const res = await runRequest(req, host, deps, requestId);
+  const trace: RequestTrace = { startedMs: performance.now() };
+  const res = await runRequest(req, host, deps, requestId, trace);
   // Every answer names the request as API Gateway's do (x-amzn-RequestId, x-amz-apigw-id, X-Amzn-Trace-Id).
   const headers = res.headers;
   const has = (name: string) => Object.keys(headers).some((k) => k.toLowerCase() === name);
@@ -77,10 +82,11 @@ export async function executeRestRequest(req: HttpRequest, host: string, deps: E
   // An explicit Connection header keeps Node from adding its own "Keep-Alive: timeout=N", which AWS never sends.
   if (!has("connection") && !/close/i.test(String(req.headers.connection ?? ""))) headers.Connection = "keep-alive";
   if (!has("x-amzn-trace-id")) headers["X-Amzn-Trace-Id"] = `Root=1-${Math.floor(deps.clock.now() / 1000).toString(16).padStart(8, "0")}-${requestId.replace(/-/g, "").slice(0, 24)}`;
+  deps.limits?.finish(trace, res);
   return res;
 }
 
-async function runRequest(req: HttpRequest, host: string, deps: ExecuteDeps, requestId: string): Promise<HttpResponse> {
+async function runRequest(req: HttpRequest, host: string, deps: ExecuteDeps, requestId: string, trace: RequestTrace): Promise<HttpResponse> {
   const hops = hopsOf(req);
   if (hops > MAX_HOPS) {
     deps.log?.warn(`apigateway: ${req.method} ${req.path} (${requestId}): refused, it passed through an HTTP integration ${hops} times (integration loop)`);
@@ -105,6 +111,7 @@ async function runRequest(req: HttpRequest, host: string, deps: ExecuteDeps, req
     identity: { sourceIp: sourceIpOf(req), userAgent: String(req.headers["user-agent"] ?? ""), accountId: null, caller: null, user: null, userArn: null, apiKey: null, accessKey: null },
     error: {},
   };
+  Object.assign(trace, { target, stage, snapshot, context }); // for access logs and metrics (limits.ts)
   const params = requestParts(req, route?.pathParameters ?? {});
   bindGatewayResponseRequest(context, params);
   if (!route) return gatewayResponse(snapshot, "MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token", context, stageVariables, { "x-amzn-ErrorType": "MissingAuthenticationTokenException" });
@@ -129,8 +136,14 @@ async function runRequest(req: HttpRequest, host: string, deps: ExecuteDeps, req
     }
     (context.identity as Record<string, unknown>).apiKey = key;
   }
+  // 2b. throttling and usage plan quotas (limits.ts)
+  const limited = deps.limits?.admit(ex);
+  if (limited) return limited;
   const invalid = validateMethodRequest(ex);
   if (invalid) return invalid;
+  // 2c. the stage cache (limits.ts)
+  const cached = deps.limits?.beforeIntegration(ex, trace);
+  if (cached) return compress(ex, cached);
 
   // 3–5. integration request, integration, integration response
   const integration = route.method.methodIntegration!;
@@ -143,6 +156,7 @@ async function runRequest(req: HttpRequest, host: string, deps: ExecuteDeps, req
     deps.log?.warn(`apigateway: ${target.apiId}/${target.stageName} ${req.method} ${target.path} (${requestId}): ${why}`, e instanceof VtlError ? undefined : e);
     result = gatewayResponse(snapshot, "DEFAULT_5XX", 500, "Internal server error", context, stageVariables);
   }
+  deps.limits?.afterIntegration(ex, trace, result);
   // 6. method response: compression
   return compress(ex, result);
 }
