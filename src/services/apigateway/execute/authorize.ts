@@ -28,6 +28,7 @@ import { authorizeCognito } from "./cognito-auth.js";
 import { gatewayResponse } from "./gateway-response.js";
 import { authorizeIam } from "./iam-auth.js";
 import { lambdaFunctionOf } from "./integrations.js";
+import { lambdaPermissionProblem } from "./method-access.js";
 import { invokeLambdaAuthorizer, methodArnOf, policyEffect, type AuthorizerAnswer } from "./lambda-authorizer.js";
 import { clientHeaders, eventHeaders, sourceIpOf, withForwardedHeaders } from "./lambda-proxy.js";
 import { policyContext, resourcePolicyDeniedMessage, resourcePolicyEffect, type PolicyCaller } from "./resource-policy.js";
@@ -55,6 +56,8 @@ export interface AuthorizeRequest {
   clock: Clock;
   cache?: AuthorizerCache;
   log?: Logger;
+  /** Refuse authorizer functions whose policy does not let apigateway.amazonaws.com invoke them (see method-access.ts). */
+  strictPermissions?: boolean;
 }
 
 /** A request that may go on; usageIdentifierKey is the authorizer's API key (apiKeySource AUTHORIZER). */
@@ -221,7 +224,10 @@ async function runLambdaAuthorizer(a: AuthorizeRequest, authorizer: Authorizer, 
   const cacheable = !!a.cache && ttl > 0 && identityValues.length > 0;
   const key = cacheable ? AuthorizerCache.key(a.apiId, a.stage, authorizer.id!, identityValues) : "";
   const started = a.clock.now();
-  const invoke = () => invokeLambdaAuthorizer(a.services, lambdaContext(a), functionArn, event());
+  const invoke = async (): Promise<AuthorizerAnswer> => {
+    const refused = await permissionRefusal(a, authorizer, functionArn);
+    return refused ?? invokeLambdaAuthorizer(a.services, lambdaContext(a), functionArn, event());
+  };
   const answer = cacheable ? (await a.cache!.getOrProduce(key, ttl, invoke, (x) => x.kind === "policy")).answer : await invoke();
   const latency = a.clock.now() - started;
   if (answer.kind === "policy") {
@@ -231,4 +237,31 @@ async function runLambdaAuthorizer(a: AuthorizeRequest, authorizer: Authorizer, 
     a.context.authorizer = { ...values, principalId: answer.principalId, integrationLatency: latency };
   }
   return answer;
+}
+
+const warnedPermissions = new Set<string>();
+
+/**
+ * The authorizer function must let apigateway.amazonaws.com invoke it from
+ * arn:aws:execute-api:{region}:{account}:{apiId}/authorizers/{authorizerId} unless the authorizer has
+ * credentials (a role). AWS answers 500 AuthorizerConfigurationException; Skyport does so with
+ * --enforce-sigv4 and otherwise logs it once and invokes, as for integrations (method-access.ts).
+ */
+async function permissionRefusal(a: AuthorizeRequest, authorizer: Authorizer, functionArn: string): Promise<AuthorizerAnswer | undefined> {
+  if (authorizer.authorizerCredentials) return undefined;
+  const sourceArn = `arn:aws:execute-api:${a.region}:${a.accountId}:${a.apiId}/authorizers/${authorizer.id}`;
+  let problem: string | undefined;
+  try {
+    problem = await lambdaPermissionProblem(a.services, lambdaContext(a), functionArn, sourceArn);
+  } catch {
+    return undefined; // the invocation itself says what is wrong (no such function…)
+  }
+  if (!problem) return undefined;
+  if (a.strictPermissions) return { kind: "error", why: `Invalid permissions on Lambda function: ${problem}` };
+  const once = `${functionArn} ${sourceArn}`;
+  if (!warnedPermissions.has(once) && warnedPermissions.size < 10_000) {
+    warnedPermissions.add(once);
+    a.log?.warn(`apigateway: ${a.apiId}/${a.stage} authorizer ${authorizer.id}: ${problem}; AWS answers 500 (AuthorizerConfigurationException) — Skyport invokes it anyway unless --enforce-sigv4 (add it with lambda add-permission --principal apigateway.amazonaws.com)`);
+  }
+  return undefined;
 }
