@@ -18,12 +18,15 @@
  * (`s3:path/{bucket}/{key}` with path overrides, `s3:action/…`) go to Skyport's S3 in process
  * (execute/s3-integration.ts); the integration's credentials role is not assumed or checked.
  *
- * Throttles, usage plan quotas, the stage cache, access/execution logs and AWS/ApiGateway metrics are
- * enforced and written by execute/limits.ts (the `limits` getter below); FlushStageCache empties the cache.
+ * Authorization on the request path (execute/authorize.ts): Lambda TOKEN/REQUEST authorizers with their
+ * result cache (FlushStageAuthorizersCache in authorizer-ops.ts), COGNITO_USER_POOLS, AWS_IAM and the
+ * API's resource policy. Throttles, usage plan quotas, the stage cache, access/execution logs and
+ * AWS/ApiGateway metrics are enforced and written by execute/limits.ts (the `limits` getter below);
+ * FlushStageCache empties the cache.
  *
- * Gaps against AWS: Lambda authorizers are stored but not run on the request path (TestInvokeAuthorizer runs
- * them), so apiKeySource AUTHORIZER finds no key; GetModelTemplate, FlushStageAuthorizersCache, SDK
- * generation and client certificates answer NotImplementedException. The cache cluster is in-process memory
+ * Gaps against AWS: authorizerCredentials roles are not assumed, the 1600-byte method ARN limit (414) is not
+ * applied, TestInvokeAuthorizer leaves `authorization` empty; GetModelTemplate, SDK generation and client
+ * certificates answer NotImplementedException. The cache cluster is in-process memory
  * (cacheClusterStatus goes straight to AVAILABLE; the encryption flag is stored only); throttle buckets and
  * cached entries do not survive a restart (usage counts do).
  */

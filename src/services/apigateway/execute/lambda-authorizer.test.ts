@@ -76,3 +76,25 @@ test("AuthorizerCache: entries live for their TTL, 0 caches nothing, the bound d
   assert.equal(cache.get(k("prod", "1")), answer);
   assert.notEqual(AuthorizerCache.key("api", "dev", "az", ["a", "b"]), AuthorizerCache.key("api", "dev", "az", ["a\u0000b"]), "values are separated");
 });
+
+test("AuthorizerCache.getOrProduce: concurrent misses for one key produce once; errors are not cached", async () => {
+  const cache = new AuthorizerCache(new ManualClock());
+  const answer: AuthorizerAnswer = { kind: "policy", principalId: "p", policy: "{}", context: {} };
+  let produced = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const produce = async () => {
+    produced++;
+    await gate;
+    return answer;
+  };
+  const all = Promise.all([1, 2, 3].map(() => cache.getOrProduce("k", 60, produce, (a) => a.kind === "policy")));
+  release();
+  const results = await all;
+  assert.equal(produced, 1);
+  assert.deepEqual(results.map((r) => r.cached), [false, true, true]);
+  assert.equal((await cache.getOrProduce("k", 60, produce, () => true)).cached, true);
+  const failing = async (): Promise<AuthorizerAnswer> => ({ kind: "error", why: "x" });
+  await cache.getOrProduce("e", 60, failing, (a) => a.kind === "policy");
+  assert.equal(cache.get("e"), undefined);
+});

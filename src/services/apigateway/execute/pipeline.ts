@@ -122,7 +122,7 @@ async function runRequest(req: HttpRequest, host: string, deps: ExecuteDeps, req
   const auth = await authorizeMethod({
     req, snapshot, method: route.method, apiId: target.apiId, stage: target.stageName, region: target.location.region, accountId: target.location.accountId,
     path: target.path, resourceId: route.resource.id!, resourcePath: route.resource.path!, pathParameters: route.pathParameters, stageVariables, context,
-    requestId, services: deps.services, clock: deps.clock, cache: deps.data.authorizerCache, log: deps.log,
+    requestId, services: deps.services, clock: deps.clock, cache: deps.data.authorizerCache, log: deps.log, strictPermissions: deps.strictPermissions,
   });
   if ("status" in auth) return auth;
 
