@@ -117,6 +117,8 @@ export class RestLimits {
   afterIntegration(ex: LimitExchange, trace: RequestTrace, res: HttpResponse): void {
     if (trace.integrationStartedMs !== undefined) ex.context.integrationLatency = Math.round(performance.now() - trace.integrationStartedMs);
     ex.context.integrationStatus = res.status;
+    // $context.integration.* are the newer names of the same values.
+    ex.context.integration = { latency: ex.context.integrationLatency, status: res.status };
     const c = trace.cache;
     if (c && !c.hit && res.status >= 200 && res.status < 300 && !res.stream) {
       const cached = toCached(res);
