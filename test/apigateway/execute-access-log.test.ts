@@ -57,7 +57,7 @@ describe("access logs, execution logs and metrics", () => {
     await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
     await apigw.send(new UpdateStageCommand({ restApiId: apiId, stageName: "prod", patchOperations: [
       { op: "replace", path: "/accessLogSettings/destinationArn", value: `arn:aws:logs:us-east-1:000000000000:log-group:${group}` },
-      { op: "replace", path: "/accessLogSettings/format", value: '{"rid":"$context.requestId","st":"$context.status","p":"$context.resourcePath","m":"$context.httpMethod","err":"$context.error.message","is":"$context.integration.status"}' },
+      { op: "replace", path: "/accessLogSettings/format", value: '{"rid":"$context.requestId","st":"$context.status","p":"$context.resourcePath","m":"$context.httpMethod","err":"$context.error.message","is":"$context.integration.status","rt":"$context.error.responseType"}' },
       { op: "replace", path: "/*/*/metrics/enabled", value: "true" },
     ] }));
     const base = `${server.endpoint}/_aws/execute-api/${apiId}/prod`;
@@ -68,7 +68,8 @@ describe("access logs, execution logs and metrics", () => {
     const lines = (await messages(group, 3)).map((m) => JSON.parse(m) as Record<string, string>);
     assert.equal(lines.length, 3);
     assert.deepEqual(lines.slice(0, 2).map((l) => [l.st, l.p, l.m, l.err, l.is]), [["200", "/open", "GET", "-", "200"], ["200", "/open", "GET", "-", "200"]]);
-    assert.deepEqual(lines[2], { rid: rid!, st: "403", p: "-", m: "GET", err: "Missing Authentication Token", is: "-" });
+    assert.equal(lines[2]?.rt, "MISSING_AUTHENTICATION_TOKEN");
+    assert.deepEqual(lines[2], { rid: rid!, st: "403", p: "-", m: "GET", err: "Missing Authentication Token", is: "-", rt: "MISSING_AUTHENTICATION_TOKEN" });
 
     // Metrics: 3 requests by ApiName+Stage, one 4XX; detailed metrics by method and resource.
     const stat = async (metric: string, statistic: string, dims: string[]) => {
