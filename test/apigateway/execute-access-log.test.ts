@@ -110,6 +110,7 @@ describe("access logs, execution logs and metrics", () => {
     while (!all.some((l) => l.includes(refusedId)) && Date.now() < deadline) all = await messages(group, all.length + 1);
     assert.ok(all.some((l) => l === `(${id}) Method completed with status: 200`), all.join("\n"));
     assert.ok(all.some((l) => l.startsWith(`(${id}) Method response body after transformations: {"id":"${id}"}`)));
+    assert.ok(all.some((l) => l === `(${id}) Method request query string: {}`), "dataTraceEnabled logs the request too");
     assert.ok(all.some((l) => l === `(${refusedId}) Method completed with status: 403`));
     assert.ok(!all.some((l) => /Starting execution/.test(l) && !l.startsWith(`(${id})`)), "ERROR level logs no INFO lines");
   });
