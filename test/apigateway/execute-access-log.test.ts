@@ -57,7 +57,7 @@ describe("access logs, execution logs and metrics", () => {
     await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
     await apigw.send(new UpdateStageCommand({ restApiId: apiId, stageName: "prod", patchOperations: [
       { op: "replace", path: "/accessLogSettings/destinationArn", value: `arn:aws:logs:us-east-1:000000000000:log-group:${group}` },
-      { op: "replace", path: "/accessLogSettings/format", value: '{"rid":"$context.requestId","st":"$context.status","p":"$context.resourcePath","m":"$context.httpMethod","err":"$context.error.message"}' },
+      { op: "replace", path: "/accessLogSettings/format", value: '{"rid":"$context.requestId","st":"$context.status","p":"$context.resourcePath","m":"$context.httpMethod","err":"$context.error.message","is":"$context.integration.status","rt":"$context.error.responseType"}' },
       { op: "replace", path: "/*/*/metrics/enabled", value: "true" },
     ] }));
     const base = `${server.endpoint}/_aws/execute-api/${apiId}/prod`;
@@ -67,8 +67,9 @@ describe("access logs, execution logs and metrics", () => {
     const rid = missing.headers.get("x-amzn-requestid");
     const lines = (await messages(group, 3)).map((m) => JSON.parse(m) as Record<string, string>);
     assert.equal(lines.length, 3);
-    assert.deepEqual(lines.slice(0, 2).map((l) => [l.st, l.p, l.m, l.err]), [["200", "/open", "GET", "-"], ["200", "/open", "GET", "-"]]);
-    assert.deepEqual(lines[2], { rid: rid!, st: "403", p: "-", m: "GET", err: "Missing Authentication Token" });
+    assert.deepEqual(lines.slice(0, 2).map((l) => [l.st, l.p, l.m, l.err, l.is]), [["200", "/open", "GET", "-", "200"], ["200", "/open", "GET", "-", "200"]]);
+    assert.equal(lines[2]?.rt, "MISSING_AUTHENTICATION_TOKEN");
+    assert.deepEqual(lines[2], { rid: rid!, st: "403", p: "-", m: "GET", err: "Missing Authentication Token", is: "-", rt: "MISSING_AUTHENTICATION_TOKEN" });
 
     // Metrics: 3 requests by ApiName+Stage, one 4XX; detailed metrics by method and resource.
     const stat = async (metric: string, statistic: string, dims: string[]) => {
@@ -109,6 +110,7 @@ describe("access logs, execution logs and metrics", () => {
     while (!all.some((l) => l.includes(refusedId)) && Date.now() < deadline) all = await messages(group, all.length + 1);
     assert.ok(all.some((l) => l === `(${id}) Method completed with status: 200`), all.join("\n"));
     assert.ok(all.some((l) => l.startsWith(`(${id}) Method response body after transformations: {"id":"${id}"}`)));
+    assert.ok(all.some((l) => l === `(${id}) Method request query string: {}`), "dataTraceEnabled logs the request too");
     assert.ok(all.some((l) => l === `(${refusedId}) Method completed with status: 403`));
     assert.ok(!all.some((l) => /Starting execution/.test(l) && !l.startsWith(`(${id})`)), "ERROR level logs no INFO lines");
   });

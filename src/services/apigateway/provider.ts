@@ -197,6 +197,7 @@ export class ApiGatewayProvider extends ApiDocumentationOps implements A.Apigate
     this.api(ctx, input.restApiId);
     if (!this.store.getStage(input.restApiId, input.stageName)) throw notFound("Stage");
     this.store.deleteStage(input.restApiId, input.stageName);
+    this.restLimits?.flushStage(input.restApiId, input.stageName);
     return {};
   }
 

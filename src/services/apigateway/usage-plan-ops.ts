@@ -14,6 +14,7 @@ import { ApiAuthorizerOps } from "./authorizer-ops.js";
 import { dayOf, UsageCounter } from "./execute/usage.js";
 import { applyPatch, type PatchOperation } from "./patch.js";
 import { badRequest, page } from "./shared.js";
+import { parseCsv, patchMethodThrottle } from "./usage-plan-input.js";
 
 const MIGRATIONS = [
   `CREATE TABLE apigateway_keys (account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
@@ -381,33 +382,6 @@ export abstract class ApiUsagePlanOps extends ApiAuthorizerOps {
   }
 }
 
-/**
- * UpdateUsagePlan's per-method throttles: `/apiStages/{apiId}:{stage}/throttle/{resourcePath}/{httpMethod}[/rateLimit|/burstLimit]`
- * (the resource path with its slashes as ~1), stored under "/{resourcePath}/{METHOD}" as CreateUsagePlan takes them.
- */
-function patchMethodThrottle(plan: A.UsagePlan, op: PatchOperation, segments: string[]): true {
-  const [apiId = "", stage = ""] = segments[1]!.split(":");
-  const apiStage = plan.apiStages?.find((s) => s.apiId === apiId && s.stage === stage);
-  if (!apiStage) throw new ServiceError("NotFoundException", `Invalid API stage ${segments[1]} specified`, 404);
-  const last = segments[segments.length - 1]!;
-  const field = last === "rateLimit" || last === "burstLimit" ? last : undefined;
-  const method = segments.slice(3, field ? -1 : undefined);
-  if (segments[2] !== "throttle" || method.length < 2) throw badRequest(`Invalid patch path ${op.path ?? ""}`);
-  const key = `/${method.slice(0, -1).join("/").replace(/^\/+/, "")}/${method[method.length - 1]!.toUpperCase()}`;
-  const throttle = (apiStage.throttle ??= {});
-  if (op.op === "remove") {
-    if (field) delete throttle[key]?.[field];
-    else delete throttle[key];
-    if (throttle[key] && !Object.keys(throttle[key]).length) delete throttle[key];
-    return true;
-  }
-  if (op.op !== "add" && op.op !== "replace") throw badRequest(`Invalid patch operation specified. Must be one of: [add, remove, replace]`);
-  const n = Number(op.value);
-  if (!field || op.value === undefined || !Number.isFinite(n) || n < 0) throw badRequest(`Invalid throttle value: ${op.value ?? ""}`);
-  (throttle[key] ??= {})[field] = field === "burstLimit" ? Math.floor(n) : n;
-  return true;
-}
-
 /** GetUsage's dates: YYYY-MM-DD (a full timestamp is cut to its day). */
 function usageDate(v: string, which: string): string {
   const d = /^(\d{4}-\d{2}-\d{2})/.exec(v ?? "")?.[1];
@@ -428,30 +402,4 @@ function revive<T>(o: T): T {
   const r = o as Record<string, unknown>;
   for (const key of ["createdDate", "lastUpdatedDate"]) if (typeof r[key] === "string") r[key] = new Date(r[key] as string);
   return o;
-}
-
-/** RFC 4180 CSV, plus single quotes as field quotes (the API key file format allows both). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quote = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === quote && text[i + 1] === quote) { field += c; i++; }
-      else if (c === quote) quote = "";
-      else field += c;
-    } else if ((c === '"' || c === "'") && field === "") quote = c;
-    else if (c === ",") { row.push(field); field = ""; }
-    else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      row.push(field); field = "";
-      if (row.some((f) => f !== "")) rows.push(row);
-      row = [];
-    } else field += c;
-  }
-  row.push(field);
-  if (row.some((f) => f !== "")) rows.push(row);
-  return rows;
 }

@@ -73,6 +73,7 @@ export function gatewayResponse(
     validationErrorString: type === "BAD_REQUEST_BODY" || type === "BAD_REQUEST_PARAMETERS" ? errorMessage : "",
   };
   const ctx = { ...context, error };
+  context.error = error; // the request's answer: access logs read $context.error.* (limits.ts)
   const headers: Record<string, string> = { "Content-Type": "application/json", "x-amzn-RequestId": String(context.requestId), ...extra };
   for (const g of [fallback, specific]) {
     for (const [dest, src] of Object.entries(g?.responseParameters ?? {})) {
