@@ -59,6 +59,15 @@ export const DATA_PLANES: Array<(services: ServiceHost) => DataPlane> = [
       return cognito.handlePublic(req, endpoint);
     },
   }),
+  // Lightsail: the link of contact-method verification emails (unsigned GET).
+  (services) => ({
+    matches: (_host, path, signed) => !signed && path === "/_aws/lightsail/verify-contact",
+    maxBodyBytes: 1024,
+    async handle(req) {
+      const p = (await services.get("lightsail")) as { groups: Array<{ verifyContact?(r: typeof req): import("../aws/protocol/types.js").HttpResponse }> };
+      return p.groups.find((g) => g.verifyContact)!.verifyContact!(req);
+    },
+  }),
 ];
 
 const COGNITO_WELL_KNOWN = /^\/[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+\/\.well-known\//;
