@@ -52,6 +52,8 @@ export interface Config {
   websocketLimits?: { idleMs: number; maxMs: number };
   /** API Gateway: the account-level throttle per region (AWS's default quota: 10,000 rps, 5,000 burst). */
   apigatewayThrottle?: { rateLimit: number; burstLimit: number };
+  /** Lightsail: blueprint id → OCI image reference (--lightsail-blueprint-image, repeatable). */
+  lightsailBlueprintImages?: Record<string, string>;
 }
 
 export interface OptionSpec {
@@ -60,6 +62,8 @@ export interface OptionSpec {
   type: "string" | "boolean";
   default: string;
   help: string;
+  /** The flag may be given several times (values joined with commas; the env var takes them comma-separated). */
+  multiple?: boolean;
 }
 
 /** Every option of `skyport start`, in the order the help and README show them. */
@@ -89,6 +93,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   outbox: { flag: "outbox", env: "SKYPORT_OUTBOX", type: "string", default: "", help: "directory for Lightsail emails and SMS not sent (default <data dir>/outbox)" },
   "apigateway-rate": { flag: "apigateway-rate", env: "SKYPORT_APIGATEWAY_RATE", type: "string", default: "10000", help: "API Gateway account-level throttle: requests per second per region (AWS's default quota)" },
   "apigateway-burst": { flag: "apigateway-burst", env: "SKYPORT_APIGATEWAY_BURST", type: "string", default: "5000", help: "API Gateway account-level throttle: burst per region" },
+  "lightsail-blueprint-image": { flag: "lightsail-blueprint-image", env: "SKYPORT_LIGHTSAIL_BLUEPRINT_IMAGE", type: "string", default: "", multiple: true, help: "BLUEPRINT=IMAGE (repeatable): the OCI image a Lightsail blueprint runs (skyport:busybox = a rootfs from the host's busybox)" },
   "dynamodb-create-seconds": { flag: "dynamodb-create-seconds", env: "SKYPORT_DYNAMODB_CREATE_SECONDS", type: "string", default: "0", help: "how long a new DynamoDB table stays CREATING" },
   "websocket-idle-seconds": { flag: "websocket-idle-seconds", env: "SKYPORT_WEBSOCKET_IDLE_SECONDS", type: "string", default: "600", help: "WebSocket API connections idle this long are closed (AWS: 10 minutes)" },
   "websocket-max-seconds": { flag: "websocket-max-seconds", env: "SKYPORT_WEBSOCKET_MAX_SECONDS", type: "string", default: "7200", help: "WebSocket API connections are closed after this long (AWS: 2 hours)" },
@@ -164,7 +169,19 @@ export function resolveConfig(flags: Record<string, string | boolean | undefined
     outboxDir: raw("outbox") === "" ? undefined : resolve(raw("outbox")),
     websocketLimits: { idleMs: int("websocket-idle-seconds", 1, 86400) * 1000, maxMs: int("websocket-max-seconds", 1, 86400) * 1000 },
     apigatewayThrottle: { rateLimit: int("apigateway-rate", 0, 100_000_000), burstLimit: int("apigateway-burst", 0, 100_000_000) },
+    lightsailBlueprintImages: blueprintImages(raw("lightsail-blueprint-image")),
   };
+}
+
+/** BLUEPRINT=IMAGE pairs, comma-separated. */
+function blueprintImages(v: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of v.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const i = pair.indexOf("=");
+    if (i <= 0 || i === pair.length - 1) throw new SkyportError(`--lightsail-blueprint-image takes BLUEPRINT=IMAGE (e.g. debian_12=debian:12), not "${pair}"`);
+    out[pair.slice(0, i)] = pair.slice(i + 1);
+  }
+  return out;
 }
 
 function smtpUrl(v: string): string | undefined {

@@ -13,7 +13,7 @@
  * Exports to S3 (ExportTableToPointInTime, DYNAMODB_JSON and ION, full exports) and imports from S3 (ImportTable:
  * DYNAMODB_JSON, ION, CSV; GZIP or none) run in the background against Skyport's S3 (export.ts, import.ts).
  * Known gaps against AWS: global tables, incremental exports, ZSTD imports, Kinesis streaming destinations and contributor insights are not
- * implemented; resource policies are stored, not enforced; throughput is never throttled (ConsumedCapacity
+ * implemented; resource policies are enforced only with --enforce-iam (src/aws/policy/resource-policies.ts); throughput is never throttled (ConsumedCapacity
  * and WarmThroughput are reported, not enforced; a WarmThroughput below the current one is kept at the
  * current one, not refused, since AWS's refusal message is not known); a stream has one shard for its whole
  * life (so ShardFilter CHILD_SHARDS finds none); ItemCount/TableSizeBytes of tables over 100,000 items are
@@ -236,6 +236,12 @@ export class DynamoDbProvider implements api.DynamodbHandlers {
   }
   ExecuteTransaction(ctx: RequestContext, input: api.ExecuteTransactionInput): api.ExecuteTransactionOutput {
     return this.metrics.run(ctx.accountId, ctx.region, "ExecuteTransaction", input, () => statementTables((input.TransactStatements ?? []).map((x) => x.Statement)), () => undefined, () => executeTransaction(this.d, ctx, input));
+  }
+
+  /** The table's resource policy for --enforce-iam (src/aws/policy/resource-policies.ts); also for its indexes and streams. */
+  resourcePolicy(arn: string): string | undefined {
+    const m = /^arn:aws[a-z-]*:dynamodb:([^:]+):(\d{12}):table\/([a-zA-Z0-9_.-]{3,255})(?:\/|$)/.exec(arn);
+    return m ? this.d.store.getTable(m[2]!, m[1]!, m[3]!)?.resourcePolicy : undefined;
   }
 
   /** Runs one TTL pass now (tests; the timer runs it every few seconds). */

@@ -62,6 +62,12 @@ const RETRY_DELAYS_MS = [60_000, 120_000];
 const THROTTLE_RETRY_MS = 200;
 
 export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandlers {
+  /** The function's resource policy for --enforce-iam (src/aws/policy/resource-policies.ts), for any qualifier. */
+  resourcePolicy(arn: string): string | undefined {
+    const m = /^arn:aws[a-z-]*:lambda:([^:]+):(\d{12}):function:([a-zA-Z0-9_-]{1,64})(?::|$)/.exec(arn);
+    return m ? this.store.policyText(m[2]!, m[1]!, m[3]!) : undefined;
+  }
+
   readonly envs: EnvironmentManager;
   private readonly logs: LogBatcher;
   private readonly asyncTimer: NodeJS.Timeout;

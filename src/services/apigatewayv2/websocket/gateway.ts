@@ -10,11 +10,12 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { ServiceError } from "../../../aws/errors.js";
 import type { RequestContext } from "../../../edge/context.js";
+import type { GetRouteOutput } from "../../../aws/api/apigatewayv2.js";
 import type { ServiceEnv } from "../../host.js";
 import { runRequestAuthorizer } from "./authorizer.js";
 import { ConnectionRegistry, newConnectionId, type Connection, type DisconnectInfo } from "./connections.js";
 import { WsLimits } from "./constants.js";
-import { integrationIdOf, WsControlPlane, type WsApi, type WsRoute } from "./control-plane.js";
+import { integrationOf, WsControlPlane, type WsApi } from "./control-plane.js";
 import { eventHeadersOf, type EventParts } from "./events.js";
 import { runIntegration, type IntegrationDeps } from "./integrations.js";
 import { selectRoute } from "./select.js";
@@ -54,7 +55,7 @@ export class WebSocketGateway {
       if (extra) for (const [k, v] of Object.entries(extra)) if (!/^(sec-websocket-|connection$|upgrade$|content-length$)/i.test(k)) headers.push(`${k}: ${v}`);
     });
     this.controlPlane = new WsControlPlane(env.services, env.config.region, env.ids, env.clock);
-    this.deps = { services: env.services, controlPlane: this.controlPlane, ctx: (w) => this.ctx(w) };
+    this.deps = { services: env.services, ctx: (w) => this.ctx(w) };
   }
 
   private ctx(w: WsApi): RequestContext {
@@ -88,17 +89,16 @@ export class WebSocketGateway {
   }
 
   /** Runs $connect's authorizer and integration; a refusal (status, message) when the upgrade must fail. */
-  private async connectRoute(w: WsApi, route: WsRoute, c: Connection, parts: EventParts, req: IncomingMessage): Promise<{ status: number; message: string } | undefined> {
+  private async connectRoute(w: WsApi, route: GetRouteOutput, c: Connection, parts: EventParts, req: IncomingMessage): Promise<{ status: number; message: string } | undefined> {
     try {
       if (route.AuthorizationType === "CUSTOM" && route.AuthorizerId) {
-        const a = await this.controlPlane.authorizer(w, route.AuthorizerId);
+        const a = w.authorizers.get(route.AuthorizerId);
         if (!a) return { status: 500, message: "Internal server error" };
         const verdict = await runRequestAuthorizer(this.deps, w, a, c, parts);
         if (!verdict.allowed) return { status: verdict.status, message: verdict.message };
         c.authorizer = verdict.authorizer;
       }
-      const integrationId = integrationIdOf(route.Target);
-      const integration = integrationId ? await this.controlPlane.integration(w, integrationId) : undefined;
+      const integration = integrationOf(w, route);
       if (!integration) return undefined;
       const result = await runIntegration(this.deps, w, integration, c, parts);
       if (result.failed) return { status: 500, message: "Internal server error" };
@@ -128,17 +128,16 @@ export class WebSocketGateway {
     const body = isBinary ? data.toString("base64") : data.toString("utf8");
     try {
       const w = await this.controlPlane.load(c.apiId, c.stage);
-      const key = w ? selectRoute(w.api.RouteSelectionExpression, isBinary ? "" : body, new Set(w.routes.keys())) : undefined;
+      const key = w ? selectRoute(w.api.RouteSelectionExpression, isBinary ? "" : body, w.routes) : undefined;
       const route = key ? w!.routes.get(key) : undefined;
       if (!w || !route) return this.sendError(c, "Forbidden", requestId);
-      const integrationId = integrationIdOf(route.Target);
-      const integration = integrationId ? await this.controlPlane.integration(w, integrationId) : undefined;
+      const integration = integrationOf(w, route);
       if (!integration) return this.sendError(c, "Internal server error", requestId);
       const result = await runIntegration(this.deps, w, integration, c, { routeKey: key!, eventType: "MESSAGE", requestId, now: this.env.clock.now(), body, isBase64Encoded: isBinary });
       if (result.failed) return this.sendError(c, "Internal server error", requestId);
       // Two-way routes: a route response selection expression and a route response send the result back.
       if (route.RouteResponseSelectionExpression && result.body !== undefined) {
-        const responses = await this.controlPlane.routeResponses(w, route);
+        const responses = w.routeResponses[route.RouteId ?? ""] ?? [];
         if (responses.some((r) => r.RouteResponseKey === "$default")) this.send(c, Buffer.from(result.body));
       }
     } catch (e) {
@@ -175,9 +174,7 @@ export class WebSocketGateway {
   private async disconnectRoute(c: Connection, info: DisconnectInfo): Promise<void> {
     try {
       const w = await this.controlPlane.load(c.apiId, c.stage);
-      const route = w?.routes.get("$disconnect");
-      const integrationId = integrationIdOf(route?.Target);
-      const integration = w && integrationId ? await this.controlPlane.integration(w, integrationId) : undefined;
+      const integration = w ? integrationOf(w, w.routes.get("$disconnect")) : undefined;
       if (!w || !integration) return;
       await runIntegration(this.deps, w, integration, c, { routeKey: "$disconnect", eventType: "DISCONNECT", requestId: this.env.ids.uuid(), now: this.env.clock.now(), disconnect: info, headers: { Host: c.domainName } });
     } catch (e) {
