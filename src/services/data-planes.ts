@@ -71,6 +71,15 @@ export const DATA_PLANES: Array<(services: ServiceHost) => DataPlane> = [
       return cognito.handlePublic(req, endpoint);
     },
   }),
+  // Lightsail: the link of contact-method verification emails (unsigned GET).
+  (services) => ({
+    matches: (_host, path, signed) => !signed && path === "/_aws/lightsail/verify-contact",
+    maxBodyBytes: 1024,
+    async handle(req) {
+      const p = (await services.get("lightsail")) as { groups: Array<{ verifyContact?(r: typeof req): import("../aws/protocol/types.js").HttpResponse }> };
+      return p.groups.find((g) => g.verifyContact)!.verifyContact!(req);
+    },
+  }),
   // ECR's registry (OCI distribution API): {account}.dkr.ecr.{region}.localhost[:port], and unsigned /v2/ on loopback hosts.
   (services) => ({
     matches: (host, path, signed) => ECR_REGISTRY_HOST.test(host) || (!signed && (path === "/v2" || path.startsWith("/v2/")) && LOOPBACK_HOST.test(host)),

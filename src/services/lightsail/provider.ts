@@ -19,6 +19,7 @@ import { InstanceOps } from "./instance-ops.js";
 import { ResourceOps } from "./resource-ops.js";
 import { DomainOps } from "./domain-ops.js";
 import { DatabaseOps } from "./database-ops.js";
+import { AlarmOps } from "./alarm-ops.js";
 
 /**
  * The operation groups, in binding order (a later group's operation of the same name wins — keep names
@@ -32,6 +33,7 @@ const GROUPS: OperationGroupClass[] = [
   // ---- ls-engines groups (DomainOps, DatabaseOps, AlarmOps, ...) go here ----
   DomainOps,
   DatabaseOps,
+  AlarmOps,
   // ---- end of ls-engines groups ----
 ];
 
