@@ -21,7 +21,9 @@ export const RemoteLimits = { MANIFEST_TIMEOUT_MS: 8_000, BLOB_TIMEOUT_MS: 10 * 
 type RegistryRef = Extract<ImageRef, { kind: "registry" }>;
 
 export async function pullRemote(images: ImageStore, ref: RegistryRef, platform: string): Promise<{ digest: string; mediaType: string }> {
-  const base = `https://${registryHost(ref.domain)}/v2/${ref.path}`;
+  // Loopback registries speak plain HTTP (as Docker treats localhost registries as insecure); the others HTTPS.
+  const scheme = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i.test(ref.domain) ? "http" : "https";
+  const base = `${scheme}://${registryHost(ref.domain)}/v2/${ref.path}`;
   const session = new Session(ref.path);
   const top = await fetchManifest(images, session, base, ref.digest ?? ref.tag!, ref.digest);
   let image = top;
