@@ -24,7 +24,7 @@ async function main(argv: string[]): Promise<number> {
   const [command = "help", ...rest] = argv;
   if (command === "image") return (await import("./image.js")).imageCommand(rest);
   const options: Record<string, { type: "string" | "boolean" }> = {};
-  for (const o of Object.values(OPTIONS)) options[o.flag] = { type: o.type };
+  for (const o of Object.values(OPTIONS)) options[o.flag] = { type: o.type, ...(o.multiple ? { multiple: true } : {}) };
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({ args: rest, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
