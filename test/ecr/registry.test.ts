@@ -59,6 +59,7 @@ test("prepareImage: an ECR URI with the amazonaws.com host unpacks the pushed im
   assert.deepEqual(a.config.Env, ["PATH=/bin", "IMAGE_VAR=from-image"]);
   assert.equal(a.config.WorkingDir, "/work");
   await assert.rejects(prepareImage(env(), `000000000000.dkr.ecr.us-east-1.amazonaws.com/${repo}:nope`), /CannotPullContainerError: .* not found/);
+  await assert.rejects(prepareImage(env(), `${repo}:nope`), /CannotPullContainerError: .* not found: manifest unknown/);
 });
 
 test("PATCH upload: a chunked upload with Content-Range, then PUT ?digest= completes it", async () => {
