@@ -10,7 +10,7 @@ import { after, before, test } from "node:test";
 import { BatchGetImageCommand, CreateRepositoryCommand, DescribeImagesCommand, type ECRClient } from "@aws-sdk/client-ecr";
 import { prepareImage } from "../../src/images/index.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
-import { ecrClient, pushBusybox, registry, serviceEnv } from "./helpers.js";
+import { ecrClient, pushBusybox, registry, serviceEnv, token } from "./helpers.js";
 
 let server: TestServer;
 let ecr: ECRClient;
@@ -59,6 +59,7 @@ test("prepareImage: an ECR URI with the amazonaws.com host unpacks the pushed im
   assert.deepEqual(a.config.Env, ["PATH=/bin", "IMAGE_VAR=from-image"]);
   assert.equal(a.config.WorkingDir, "/work");
   await assert.rejects(prepareImage(env(), `000000000000.dkr.ecr.us-east-1.amazonaws.com/${repo}:nope`), /CannotPullContainerError: .* not found/);
+  await assert.rejects(prepareImage(env(), `${repo}:nope`), /CannotPullContainerError: .* not found: manifest unknown/);
 });
 
 test("PATCH upload: a chunked upload with Content-Range, then PUT ?digest= completes it", async () => {
@@ -146,4 +147,22 @@ test("GET /v2/<name>/tags/list: a repository that does not exist answers NAME_UN
   const r = await registry(server, "GET", `/v2/${uniqueName("ghost")}/tags/list`);
   assert.equal(r.status, 404);
   assert.equal(JSON.parse(r.body.toString()).errors[0].code, "NAME_UNKNOWN");
+});
+
+test("GET /v2/: under --enforce-sigv4 only GetAuthorizationToken's tokens pass (forged or other-account ones get 401)", async () => {
+  const strict = await startServer({ "enforce-sigv4": true });
+  try {
+    const client = ecrClient(strict);
+    const good = await token(client);
+    assert.equal((await registry(strict, "GET", "/v2/", { auth: `Basic ${good}` })).status, 200);
+    const password = Buffer.from(good, "base64").toString().slice(4);
+    assert.equal((await registry(strict, "GET", "/v2/", { auth: `Bearer ${password}` })).status, 200);
+    const forged = await registry(strict, "GET", "/v2/", { auth: "Basic " + Buffer.from("AWS:x").toString("base64") });
+    assert.equal(forged.status, 401);
+    const [payload, mac] = password.split(".");
+    const other = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, "base64url").toString()), account: "111111111111" })).toString("base64url");
+    assert.equal((await registry(strict, "GET", "/v2/", { auth: `Bearer ${other}.${mac}` })).status, 401);
+  } finally {
+    await strict.stop();
+  }
 });

@@ -4,8 +4,9 @@
  * resource tags), GetAuthorizationToken, and the image operations (operations/images.ts) over the image
  * store shared with the registry's OCI distribution API (registry.ts, served on the same port at
  * `{account}.dkr.ecr.{region}.localhost:PORT`) and with `prepareImage` (src/images/).
- * Known gaps: authorization tokens are not verified by the registry (any Basic/Bearer credentials pass, as
- * SigV4 is not verified by default); repository and lifecycle policies are stored, not evaluated (no image
+ * The registry checks GetAuthorizationToken's tokens (HMAC, expiry, account) under --enforce-sigv4 only; by
+ * default any Basic/Bearer credentials pass, as SigV4 is not verified by default.
+ * Known gaps: repository and lifecycle policies are stored, not evaluated (no image
  * expiry); scanning, replication, pull-through cache, registry policies and repository creation templates are
  * not implemented; KMS encryption is only recorded; lastRecordedPullTime is not tracked.
  */
@@ -18,6 +19,7 @@ import type { ServiceEnv } from "../host.js";
 import { checkMaxResults, checkRepoName, decodeToken, encodeToken, invalidParameter, registryHost, repoArn, repoNotFound, requireRepo, scopeOf, type Scope } from "./common.js";
 import * as images from "./operations/images.js";
 import * as layers from "./operations/layers.js";
+import { issueToken } from "./tokens.js";
 
 const MUTABILITY = ["MUTABLE", "IMMUTABLE"];
 const TOKEN_HOURS = 12;
@@ -188,7 +190,7 @@ export class EcrProvider implements Api.EcrHandlers {
     return {
       authorizationData: ids.map((id) => {
         this.scope(ctx, id);
-        const password = Buffer.from(JSON.stringify({ account: id, region: ctx.region, expiration: expiresAt.getTime(), nonce: this.env.ids.uuid() })).toString("base64url");
+        const password = issueToken(this.images, { account: id, region: ctx.region, expiration: expiresAt.getTime() });
         return { authorizationToken: Buffer.from(`AWS:${password}`).toString("base64"), expiresAt, proxyEndpoint: `http://${registryHost(ctx, id, ctx.region)}` };
       }),
     };

@@ -20,6 +20,7 @@ import type { ServiceEnv } from "../host.js";
 import { REPO_NAME } from "./common.js";
 import { hashFile, MAX_LAYER_BYTES, uploadFile } from "./operations/layers.js";
 import { isDigest, PushError, pushManifest } from "./push.js";
+import { checkAuthorization } from "./tokens.js";
 
 interface Ctx {
   images: ImageStore;
@@ -43,9 +44,10 @@ export async function handleRegistryRequest(c: Ctx, req: HttpRequest, host: stri
   const m = ECR_HOST.exec(host);
   const t: Target = m ? { account: m[1]!, region: m[2]!.toLowerCase(), host } : { account: DEFAULT_ACCOUNT, region: c.env.config.region, host };
   const auth = req.headers.authorization;
-  if (!auth || !/^(Basic|Bearer)\s+\S+/i.test(auth)) {
+  const refused = !auth || !/^(Basic|Bearer)\s+\S+/i.test(auth) ? "authentication required" : c.env.config.enforceSigV4 ? checkAuthorization(c.images, auth, t.account, c.env.clock.now()) : undefined;
+  if (refused) {
     req.stream?.resume();
-    return regError(401, "UNAUTHORIZED", "authentication required", undefined, { "WWW-Authenticate": `Basic realm="http://${host}/",service="ecr.amazonaws.com"` });
+    return regError(401, "UNAUTHORIZED", refused, undefined, { "WWW-Authenticate": `Basic realm="http://${host}/",service="ecr.amazonaws.com"` });
   }
   try {
     return await route(c, t, req);
