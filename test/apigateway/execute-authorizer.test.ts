@@ -14,7 +14,7 @@ import { after, before, describe, test } from "node:test";
 import { strToU8, zipSync } from "fflate";
 import {
   APIGatewayClient, CreateApiKeyCommand, CreateAuthorizerCommand, CreateDeploymentCommand, CreateResourceCommand, CreateRestApiCommand, CreateUsagePlanCommand,
-  CreateUsagePlanKeyCommand, FlushStageAuthorizersCacheCommand, PutIntegrationCommand, PutIntegrationResponseCommand, PutMethodCommand, PutMethodResponseCommand,
+  CreateUsagePlanKeyCommand, FlushStageAuthorizersCacheCommand, GetResourcesCommand, PutIntegrationCommand, TestInvokeMethodCommand, PutIntegrationResponseCommand, PutMethodCommand, PutMethodResponseCommand,
 } from "@aws-sdk/client-api-gateway";
 import { CreateFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { cliEnv, startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
@@ -240,5 +240,15 @@ describe("aws CLI", () => {
     const t = JSON.parse((await cli("test-invoke-authorizer", "--rest-api-id", restApiId, "--authorizer-id", authorizerId, "--headers", "Authorization=judy")).stdout) as Record<string, unknown>;
     assert.equal(t.clientStatus, 200);
     assert.equal(t.principalId, "user-judy");
+  });
+});
+
+describe("TestInvokeMethod", () => {
+  test("TestInvokeMethod: a method behind a Lambda authorizer is tested without running it, as the console's test does", async () => {
+    const { restApiId } = await api({ type: "TOKEN" });
+    const resources = await apigw.send(new GetResourcesCommand({ restApiId }));
+    const a = resources.items!.find((r) => r.path === "/a")!;
+    const out = await apigw.send(new TestInvokeMethodCommand({ restApiId, resourceId: a.id!, httpMethod: "GET" }));
+    assert.equal(out.status, 200);
   });
 });

@@ -228,7 +228,7 @@ export class ApiGatewayProvider extends ApiDocumentationOps implements A.Apigate
     const snapshot = snapshotOf(JSON.parse(JSON.stringify(doc)) as ApiDoc, "test-invoke");
     const location = { accountId: ctx.accountId, region: ctx.region };
     const stage: A.Stage = { stageName: "test-invoke-stage", deploymentId: "test-invoke", variables: input.stageVariables };
-    const data: RestApiDataAccess = { locateRestApi: () => location, getStageFor: () => stage, getDeploymentSnapshot: () => snapshot, findDomainName: () => undefined };
+    const data: RestApiDataAccess = { testInvoke: true, locateRestApi: () => location, getStageFor: () => stage, getDeploymentSnapshot: () => snapshot, findDomainName: () => undefined };
     const target = input.pathWithQueryString ?? resource.path;
     const q = target.indexOf("?");
     const rawQuery = q < 0 ? "" : target.slice(q + 1);
