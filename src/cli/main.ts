@@ -21,7 +21,7 @@ ${Object.values(OPTIONS).map((o) => `  --${(o.flag + (o.type === "string" ? " <v
 async function main(argv: string[]): Promise<number> {
   const [command = "help", ...rest] = argv;
   const options: Record<string, { type: "string" | "boolean" }> = {};
-  for (const o of Object.values(OPTIONS)) options[o.flag] = { type: o.type };
+  for (const o of Object.values(OPTIONS)) options[o.flag] = { type: o.type, ...(o.multiple ? { multiple: true } : {}) };
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({ args: rest, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;

@@ -78,8 +78,7 @@ export async function startSkyport(config: Config, options: StartOptions = {}): 
 
   const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 120_000, headersTimeout: 60_000 }, edge);
   // HTTPS on the same port (functions reach execute-api hosts over https), and WebSocket upgrades.
-  const tls = ensureCertificate(dataDir, log);
-  const sniffing = tls ? acceptTlsOnSamePort(server, tls) : undefined;
+  const sniffing = acceptTlsOnSamePort(server, ensureCertificate(dataDir, log));
   server.on("upgrade", createUpgradeHandler(services, log, () => draining));
   const cleanup = () => {
     store.close();

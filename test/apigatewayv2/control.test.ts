@@ -47,7 +47,7 @@ describe("API Gateway v2 control plane", () => {
   });
 
   test("CreateApi: validation (protocol, WebSocket needs a route selection expression)", async () => {
-    await assert.rejects(v2.send(new CreateApiCommand({ Name: "x", ProtocolType: "GRPC" })), { name: "BadRequestException" });
+    await assert.rejects(v2.send(new CreateApiCommand({ Name: "x", ProtocolType: "GRPC" as "HTTP" })), { name: "BadRequestException" });
     await assert.rejects(v2.send(new CreateApiCommand({ Name: "x", ProtocolType: "WEBSOCKET" })), { name: "BadRequestException" });
     const ws = await v2.send(new CreateApiCommand({ Name: uniqueName("ws"), ProtocolType: "WEBSOCKET", RouteSelectionExpression: "$request.body.action" }));
     assert.match(ws.ApiEndpoint!, /^ws:\/\//);

@@ -18,11 +18,14 @@
  * (`s3:path/{bucket}/{key}` with path overrides, `s3:action/…`) go to Skyport's S3 in process
  * (execute/s3-integration.ts); the integration's credentials role is not assumed or checked.
  *
- * Gaps against AWS: authorizers are stored but not run on the request path (TestInvokeAuthorizer runs
- * Lambda authorizers), so apiKeySource AUTHORIZER finds no key; usage plan throttles and quotas are not
- * enforced; GetUsage/UpdateUsage, GetModelTemplate and the stage cache flushes answer
- * NotImplementedException, as do SDK generation and client certificates. The stage cache is never built
- * (cacheClusterStatus goes straight to AVAILABLE).
+ * Throttles, usage plan quotas, the stage cache, access/execution logs and AWS/ApiGateway metrics are
+ * enforced and written by execute/limits.ts (the `limits` getter below); FlushStageCache empties the cache.
+ *
+ * Gaps against AWS: Lambda authorizers are stored but not run on the request path (TestInvokeAuthorizer runs
+ * them), so apiKeySource AUTHORIZER finds no key; GetModelTemplate, FlushStageAuthorizersCache, SDK
+ * generation and client certificates answer NotImplementedException. The cache cluster is in-process memory
+ * (cacheClusterStatus goes straight to AVAILABLE; the encryption flag is stored only); throttle buckets and
+ * cached entries do not survive a restart (usage counts do).
  */
 import yaml from "js-yaml";
 import type * as A from "../../aws/api/apigateway.js";

@@ -4,8 +4,6 @@
  * definition document, so they live in their own table. The request path asks `usagePlanFor` which plan a key
  * value calls a stage under (an in-memory index rebuilt after any change here) and counts requests in
  * execute/usage.ts, which GetUsage reads and UpdateUsage adjusts.
- * Gaps: UpdateUsagePlan cannot patch per-method throttles (/apiStages/{api}:{stage}/throttle/...); set them at
- * CreateUsagePlan.
  */
 import type * as A from "../../aws/api/apigateway.js";
 import { ServiceError } from "../../aws/errors.js";
@@ -237,8 +235,9 @@ export abstract class ApiUsagePlanOps extends ApiAuthorizerOps {
     const numeric = (o: Record<string, unknown> | undefined) => {
       for (const [k, v] of Object.entries(o ?? {})) if (typeof v === "string" && k !== "period") o![k] = Number(v);
     };
-    applyPatch(plan as Record<string, unknown>, input.patchOperations as PatchOperation[] | undefined, /^\/(name|description|productCode|apiStages|throttle\/.+|quota\/.+)$/, (op, segments) => {
+    applyPatch(plan as Record<string, unknown>, input.patchOperations as PatchOperation[] | undefined, /^\/(name|description|productCode|apiStages(\/.+)?|throttle\/.+|quota\/.+)$/, (op, segments) => {
       if (segments[0] !== "apiStages") return false;
+      if (segments.length > 1) return patchMethodThrottle(plan, op, segments);
       // "/apiStages" with value "apiId:stageName" adds or removes one API stage.
       const [apiId = "", stage = ""] = (op.value ?? "").split(":");
       plan.apiStages = (plan.apiStages ?? []).filter((s) => !(s.apiId === apiId && s.stage === stage));
@@ -380,6 +379,33 @@ export abstract class ApiUsagePlanOps extends ApiAuthorizerOps {
     this.planIndex.clear();
     this.usage.reset();
   }
+}
+
+/**
+ * UpdateUsagePlan's per-method throttles: `/apiStages/{apiId}:{stage}/throttle/{resourcePath}/{httpMethod}[/rateLimit|/burstLimit]`
+ * (the resource path with its slashes as ~1), stored under "/{resourcePath}/{METHOD}" as CreateUsagePlan takes them.
+ */
+function patchMethodThrottle(plan: A.UsagePlan, op: PatchOperation, segments: string[]): true {
+  const [apiId = "", stage = ""] = segments[1]!.split(":");
+  const apiStage = plan.apiStages?.find((s) => s.apiId === apiId && s.stage === stage);
+  if (!apiStage) throw new ServiceError("NotFoundException", `Invalid API stage ${segments[1]} specified`, 404);
+  const last = segments[segments.length - 1]!;
+  const field = last === "rateLimit" || last === "burstLimit" ? last : undefined;
+  const method = segments.slice(3, field ? -1 : undefined);
+  if (segments[2] !== "throttle" || method.length < 2) throw badRequest(`Invalid patch path ${op.path ?? ""}`);
+  const key = `/${method.slice(0, -1).join("/").replace(/^\/+/, "")}/${method[method.length - 1]!.toUpperCase()}`;
+  const throttle = (apiStage.throttle ??= {});
+  if (op.op === "remove") {
+    if (field) delete throttle[key]?.[field];
+    else delete throttle[key];
+    if (throttle[key] && !Object.keys(throttle[key]).length) delete throttle[key];
+    return true;
+  }
+  if (op.op !== "add" && op.op !== "replace") throw badRequest(`Invalid patch operation specified. Must be one of: [add, remove, replace]`);
+  const n = Number(op.value);
+  if (!field || op.value === undefined || !Number.isFinite(n) || n < 0) throw badRequest(`Invalid throttle value: ${op.value ?? ""}`);
+  (throttle[key] ??= {})[field] = field === "burstLimit" ? Math.floor(n) : n;
+  return true;
 }
 
 /** GetUsage's dates: YYYY-MM-DD (a full timestamp is cut to its day). */

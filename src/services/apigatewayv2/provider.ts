@@ -26,6 +26,8 @@ const STAGE_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
 export class ApiGatewayV2Provider extends DefinitionOps implements A.Apigatewayv2Handlers {
   /** Listeners for ResetAuthorizersCache (the request path's authorizer cache). */
   readonly authorizerCacheResets: Array<(apiId: string, stageName: string) => void> = [];
+  /** Listeners for /_skyport/reset (the data planes' caches). */
+  readonly resets: Array<() => void> = [];
 
   constructor(env: ServiceEnv) {
     super(env);
@@ -455,6 +457,14 @@ export class ApiGatewayV2Provider extends DefinitionOps implements A.Apigatewayv
   /** The RequestContext-free view the request paths use (execute/, websocket/). */
   get log() {
     return this.env.log;
+  }
+
+  reset(): void {
+    for (const r of this.resets) r();
+  }
+
+  now(): number {
+    return this.env.clock.now();
   }
 
   internalCtx(account: string, region: string, requestId: string): RequestContext {

@@ -68,7 +68,8 @@ const UNAUTHORIZED = { type: "UNAUTHORIZED", status: 401, message: "Unauthorized
 export async function authorizeMethod(a: AuthorizeRequest): Promise<HttpResponse | Authorized> {
   const type = a.method.authorizationType ?? "NONE";
   const methodArn = methodArnOf(a.region, a.accountId, a.apiId, a.stage, a.req.method, a.path);
-  const policy = a.snapshot.api.policy ? decodePolicy(a.snapshot.api.policy) : undefined;
+  // The abbreviated resources API Gateway expands on save ("execute-api:/stage/GET/path"), expanded for IAM's evaluator too.
+  const policy = a.snapshot.api.policy ? decodePolicy(a.snapshot.api.policy).split('"execute-api:/').join(`"${methodArn.slice(0, methodArn.indexOf("/") + 1)}`) : undefined;
   const identity = a.context.identity as Record<string, unknown>;
   const refuse = (t: string, status: number, message: string | null, errorType: string, key?: "Message") =>
     gatewayResponse(a.snapshot, t, status, message as string, a.context, a.stageVariables, { "x-amzn-ErrorType": errorType }, key);

@@ -30,7 +30,8 @@ export class AuthorizerCache {
 
   /** The key of one answer: scope (API + stage), authorizer and the identity-source values, in order. */
   static key(apiId: string, stage: string, authorizerId: string, identity: readonly string[]): string {
-    return `${apiId}/${stage}${SEP}${authorizerId}${SEP}${identity.join(SEP)}`;
+    // JSON keeps the values apart whatever they contain (a query value may hold a NUL).
+    return `${apiId}/${stage}${SEP}${authorizerId}${SEP}${JSON.stringify(identity)}`;
   }
 
   get(key: string): AuthorizerAnswer | undefined {

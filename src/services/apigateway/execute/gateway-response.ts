@@ -29,6 +29,14 @@ export interface GatewayResponseRequest {
   path?: Record<string, string>;
 }
 
+/** The request parts of a $context, bound once per request so that every gateway response can map them. */
+const requests = new WeakMap<object, GatewayResponseRequest>();
+
+/** Binds the request's header/querystring/path values to its $context (method.request.* sources of responseParameters). */
+export function bindGatewayResponseRequest(context: Record<string, unknown>, request: GatewayResponseRequest): void {
+  requests.set(context, request);
+}
+
 function mappedValue(src: string, context: Record<string, unknown>, stageVariables: Record<string, string>, request: GatewayResponseRequest): string | undefined {
   if (src.startsWith("'")) return src.endsWith("'") && src.length >= 2 ? src.slice(1, -1) : src.slice(1);
   const m = /^method\.request\.(header|querystring|path)\.(.+)$/.exec(src);
@@ -52,7 +60,7 @@ function mappedValue(src: string, context: Record<string, unknown>, stageVariabl
  */
 export function gatewayResponse(
   s: DeploymentSnapshot, type: string, status: number, message: string, context: Record<string, unknown>, stageVariables: Record<string, string>,
-  extra: Record<string, string> = {}, bodyKey: "message" | "Message" = "message", request: GatewayResponseRequest = {},
+  extra: Record<string, string> = {}, bodyKey: "message" | "Message" = "message", request: GatewayResponseRequest = requests.get(context) ?? {},
 ): HttpResponse {
   const ownStatus = status || GATEWAY_RESPONSE_STATUS[type] || 500;
   const family = ownStatus >= 500 ? "DEFAULT_5XX" : "DEFAULT_4XX";
