@@ -3,6 +3,8 @@
  * path-style URL), functions behind the routes, the management API from the test and from functions.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { zipSync, strToU8 } from "fflate";
 import WebSocket from "ws";
@@ -141,6 +143,19 @@ test("Two-way route: a MOCK integration answers with its integration response te
   ws!.send(JSON.stringify({ text: "mocked" }));
   assert.deepEqual(JSON.parse(await nextMessage(ws!)), { mocked: true, route: "$default", type: "MESSAGE" });
   ws!.close();
+});
+
+test("Two-way route over wss:// (TLS on the API port, Skyport's CA)", async () => {
+  const api = await wsApi([{ key: "$default", twoWay: true, mock: { request: '{"statusCode": 200}', response: '{"secure": true}' } }]);
+  const ca = readFileSync(join(server.skyport.config.dataDir, "tls", "public", "ca.pem"));
+  const ws = await new Promise<WebSocket>((resolve, reject) => {
+    const s = new WebSocket(`wss://${api}.execute-api.localhost:${server.skyport.port}/prod`, { lookup: loopback, ca });
+    s.once("open", () => resolve(s));
+    s.once("error", reject);
+  });
+  ws.send("hello");
+  assert.deepEqual(JSON.parse(await nextMessage(ws)), { secure: true });
+  ws.close();
 });
 
 test("$connect: a REQUEST authorizer refuses (401 without the token, 403 on Deny) and its context reaches later events", async () => {
