@@ -201,6 +201,17 @@ test("$connect: a function answering a non-2xx status refuses the upgrade with i
   ok.close();
 });
 
+test("$connect: the subprotocol the function answers with is the one agreed", async () => {
+  const api = await wsApi([{ key: "$connect", fn: await fn(`export const handler = async () => ({ statusCode: 200, headers: { "Sec-WebSocket-Protocol": "chat.v2" } });`) }]);
+  const ws = await new Promise<WebSocket>((resolve, reject) => {
+    const s = new WebSocket(hostUrl(api), ["chat.v1", "chat.v2"], { lookup: loopback });
+    s.once("open", () => resolve(s));
+    s.once("error", reject);
+  });
+  assert.equal(ws.protocol, "chat.v2");
+  ws.close();
+});
+
 test("PostToConnection: a function answers through @connections at https://{domainName}/{stage}", async () => {
   const poster = await fn(`import { ApiGatewayManagementApiClient, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 export const handler = async (event) => {
