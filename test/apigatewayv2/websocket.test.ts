@@ -3,6 +3,8 @@
  * path-style URL), functions behind the routes, the management API from the test and from functions.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { zipSync, strToU8 } from "fflate";
 import WebSocket from "ws";
@@ -143,6 +145,19 @@ test("Two-way route: a MOCK integration answers with its integration response te
   ws!.close();
 });
 
+test("Two-way route over wss:// (TLS on the API port, Skyport's CA)", async () => {
+  const api = await wsApi([{ key: "$default", twoWay: true, mock: { request: '{"statusCode": 200}', response: '{"secure": true}' } }]);
+  const ca = readFileSync(join(server.skyport.config.dataDir, "tls", "public", "ca.pem"));
+  const ws = await new Promise<WebSocket>((resolve, reject) => {
+    const s = new WebSocket(`wss://${api}.execute-api.localhost:${server.skyport.port}/prod`, { lookup: loopback, ca });
+    s.once("open", () => resolve(s));
+    s.once("error", reject);
+  });
+  ws.send("hello");
+  assert.deepEqual(JSON.parse(await nextMessage(ws)), { secure: true });
+  ws.close();
+});
+
 test("$connect: a REQUEST authorizer refuses (401 without the token, 403 on Deny) and its context reaches later events", async () => {
   const auth = await fn(`export const handler = async (event) => ({ principalId: "p1", context: { user: "alice" },
     policyDocument: { Version: "2012-10-17", Statement: [{ Action: "execute-api:Invoke", Effect: event.queryStringParameters.token === "good" ? "Allow" : "Deny", Resource: event.methodArn }] } });`);
@@ -184,6 +199,17 @@ test("$connect: a function answering a non-2xx status refuses the upgrade with i
     ws.once("error", reject);
   });
   ok.close();
+});
+
+test("$connect: the subprotocol the function answers with is the one agreed", async () => {
+  const api = await wsApi([{ key: "$connect", fn: await fn(`export const handler = async () => ({ statusCode: 200, headers: { "Sec-WebSocket-Protocol": "chat.v2" } });`) }]);
+  const ws = await new Promise<WebSocket>((resolve, reject) => {
+    const s = new WebSocket(hostUrl(api), ["chat.v1", "chat.v2"], { lookup: loopback });
+    s.once("open", () => resolve(s));
+    s.once("error", reject);
+  });
+  assert.equal(ws.protocol, "chat.v2");
+  ws.close();
 });
 
 test("PostToConnection: a function answers through @connections at https://{domainName}/{stage}", async () => {

@@ -53,7 +53,17 @@ export class WebSocketGateway {
     const limits = env.config.websocketLimits ?? { idleMs: WsLimits.IDLE_MS, maxMs: WsLimits.MAX_CONNECTION_MS };
     const sweepMs = Math.min(WsLimits.MAX_SWEEP_MS, Math.max(WsLimits.MIN_SWEEP_MS, Math.floor(Math.min(limits.idleMs, limits.maxMs) / 4)));
     this.registry = new ConnectionRegistry(env.clock, { ...limits, sweepMs }, (c, info) => this.end(c, info));
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: WsLimits.MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: false });
+    this.wss = new WebSocketServer({
+      noServer: true, maxPayload: WsLimits.MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: false,
+      // The subprotocol a $connect integration answered with (AWS: "Set up a $connect route that requires a
+      // WebSocket subprotocol"); without one, the client's first (lenient: AWS would leave it unanswered).
+      handleProtocols: (protocols: Set<string>, req: IncomingMessage) => {
+        const extra = this.handshakeHeaders.get(req) ?? {};
+        const chosen = Object.entries(extra).find(([k]) => k.toLowerCase() === "sec-websocket-protocol")?.[1];
+        if (chosen && protocols.has(chosen)) return chosen;
+        return protocols.values().next().value ?? false;
+      },
+    });
     this.wss.on("headers", (headers: string[], req: IncomingMessage) => {
       const extra = this.handshakeHeaders.get(req);
       if (extra) for (const [k, v] of Object.entries(extra)) if (!/^(sec-websocket-|connection$|upgrade$|content-length$)/i.test(k)) headers.push(`${k}: ${v}`);
