@@ -17,6 +17,9 @@ import { CatalogueOps } from "./catalogue-ops.js";
 import { KeyPairOps } from "./keypair-ops.js";
 import { InstanceOps } from "./instance-ops.js";
 import { ResourceOps } from "./resource-ops.js";
+import { CostOps } from "./cost-ops.js";
+import { StorageOps } from "./storage-ops.js";
+import { SnapshotOps } from "./snapshot-ops.js";
 
 /**
  * The operation groups, in binding order (a later group's operation of the same name wins — keep names
@@ -27,6 +30,9 @@ const GROUPS: OperationGroupClass[] = [
   KeyPairOps,
   InstanceOps,
   ResourceOps,
+  CostOps,
+  StorageOps,
+  SnapshotOps,
   // ---- ls-engines groups (DomainOps, DatabaseOps, AlarmOps, ...) go here ----
   // ---- end of ls-engines groups ----
 ];
@@ -38,6 +44,7 @@ export class LightsailProvider {
   constructor(env: ServiceEnv, groups: OperationGroupClass[] = GROUPS) {
     this.shared = new LightsailShared(env);
     this.groups = groups.map((G) => new G(env, this.shared) as OperationGroup);
+    for (const g of this.groups) this.shared.register(g);
     const self = this as unknown as Record<string, unknown>;
     for (const g of this.groups) {
       for (const name of operationNames(g)) self[name] = (g as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!.bind(g);

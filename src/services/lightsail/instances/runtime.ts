@@ -118,7 +118,7 @@ export class InstanceRuntime {
     const machine = new Machine(
       {
         id: b.sk.id, hostname: row.name.replace(/[^A-Za-z0-9-]/g, "-").slice(0, 63), rootfs: image.rootfs, dir: this.dir(b.sk.id),
-        memoryMb: Math.round(bundle.ramSizeInGb * 1024), privateIp: b.privateIpAddress!, hostIp: b.sk.hostIp, userData: b.sk.userData,
+        memoryMb: Math.round(bundle.ramSizeInGb * 1024), cpuCount: bundle.cpuCount, privateIp: b.privateIpAddress!, hostIp: b.sk.hostIp, userData: b.sk.userData,
         service: bp.service ? image.command : [], env: image.env, disks,
       },
       this.env.log,
