@@ -4,7 +4,7 @@
  * still counts) and `cpu` (CFS quota = vCPUs × period) hierarchies, nested under Skyport's own cgroup.
  * On cgroup v2 the environment cgroup's own cpu.stat / cpu.max serve, and this finds nothing to do.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { removeWhenEmpty } from "../../../runtime/cgroup.js";
 
@@ -71,8 +71,31 @@ export class CpuCgroup {
     }
   }
 
-  /** Removes the cgroups once their processes are gone. */
+  /** Removes the cgroups once their processes are gone, and any empty one a stopped or crashed instance left. */
   remove(): void {
     for (const d of [this.acct, this.cpu]) if (d) removeWhenEmpty(d);
+    sweepCpuCgroups();
+  }
+}
+
+/** Removes every empty instance cpu/cpuacct cgroup (rmdir fails on one that still has processes: safe to share). */
+export function sweepCpuCgroups(): void {
+  for (const controller of ["cpuacct", "cpu"]) {
+    const own = ownPath(controller);
+    if (own === undefined) continue;
+    const parent = join(ROOT, controller, own, "skyport-lightsail");
+    let names: string[] = [];
+    try {
+      names = readdirSync(parent);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      try {
+        rmdirSync(join(parent, n));
+      } catch {
+        /* in use, or not a cgroup */
+      }
+    }
   }
 }

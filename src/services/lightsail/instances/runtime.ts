@@ -13,6 +13,7 @@ import type { ServiceEnv } from "../../host.js";
 import { blueprintById, bundleById } from "../catalogue.js";
 import { STATE_CODES, type LightsailShared, type ResourceRow } from "../shared.js";
 import { prepareBlueprintImage } from "./images.js";
+import { sweepCpuCgroups } from "./cpu.js";
 import { Machine } from "./machine.js";
 import { PortForwarder, type PortRule } from "./ports.js";
 
@@ -54,6 +55,7 @@ export class InstanceRuntime {
     this.forwarder = new PortForwarder(env.log);
     this.timer = setInterval(() => this.sampleAll(), SAMPLE_MS);
     this.timer.unref();
+    sweepCpuCgroups();
     for (const row of shared.db.all<InstanceBody>("Instance")) {
       if (row.body.sk.desired === "running") this.schedule(row, "start");
     }
