@@ -1,5 +1,6 @@
 /**
- * Authorizers (stored with the API definition; enforcement on the request path is a later issue), the
+ * Authorizers (stored with the API definition; run on the request path by execute/authorize.ts, whose Lambda
+ * answers are cached in `authorizerCache` until their TTL or FlushStageAuthorizersCache), the
  * Update* operations of the definition's smaller pieces (method and integration responses, models,
  * request validators, gateway responses) and the per-account settings (GetAccount / UpdateAccount).
  * Every update goes through the one generic patch implementation (patch.ts).
@@ -11,7 +12,9 @@ import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
 import { ApiDefinitionOps, restApiIdNotFound } from "./definition-ops.js";
-import { invokeLambda, lambdaFunctionOf } from "./execute/integrations.js";
+import { lambdaFunctionOf } from "./execute/integrations.js";
+import { AuthorizerCache } from "./execute/authorizer-cache.js";
+import { invokeLambdaAuthorizer, methodArnOf, policyEffect } from "./execute/lambda-authorizer.js";
 import { applyPatch, type PatchOperation } from "./patch.js";
 import { badRequest, notFound, page } from "./shared.js";
 
@@ -23,9 +26,13 @@ const ACCOUNT_MIGRATIONS = [
 const patchOps = (ops: A.PatchOperationsShape | undefined) => ops as PatchOperation[] | undefined;
 
 export abstract class ApiAuthorizerOps extends ApiDefinitionOps {
+  /** Lambda authorizer answers of every stage (read by the request path through RestApiDataAccess). */
+  readonly authorizerCache: AuthorizerCache;
+
   constructor(env: ServiceEnv) {
     super(env);
     env.store.migrate("apigateway-account", ACCOUNT_MIGRATIONS);
+    this.authorizerCache = new AuthorizerCache(env.clock);
   }
 
   // ---- Authorizers -----------------------------------------------------------------------------------
@@ -95,7 +102,7 @@ export abstract class ApiAuthorizerOps extends ApiDefinitionOps {
     const header = (name: string) => Object.entries(headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
     const [path = "/", query = ""] = (input.pathWithQueryString ?? "/").split("?");
     const queryStringParameters = Object.fromEntries(new URLSearchParams(query));
-    const methodArn = `arn:aws:execute-api:${ctx.region}:${ctx.accountId}:${input.restApiId}/ESTestInvoke-stage/GET/`;
+    const methodArn = methodArnOf(ctx.region, ctx.accountId, input.restApiId, "ESTestInvoke-stage", "GET", "/");
     const lines: string[] = [`Execution log for request ${ctx.requestId}`, `Starting authorizer: ${a.id} for request: ${ctx.requestId}`];
     const finish = (clientStatus: number, extra: Partial<A.TestInvokeAuthorizerOutput> = {}): A.TestInvokeAuthorizerOutput =>
       ({ clientStatus, latency: ctx.clock.now() - started, log: `${lines.join("\n")}\n`, ...extra });
@@ -117,19 +124,26 @@ export abstract class ApiAuthorizerOps extends ApiDefinitionOps {
       };
     }
     lines.push(`Authorizer request: ${JSON.stringify(event)}`);
-    const out = await invokeLambda(this.env.services, ctx, functionArn, Buffer.from(JSON.stringify(event)));
-    const text = out.payload.toString("utf8");
-    lines.push(`Authorizer response: ${text}`);
-    let answer: { principalId?: unknown; policyDocument?: unknown; context?: Record<string, unknown>; errorMessage?: string } | undefined;
-    try {
-      answer = JSON.parse(text) as typeof answer;
-    } catch { /* malformed: 500 below */ }
-    if (out.functionError) return finish(answer?.errorMessage === "Unauthorized" ? 401 : 500);
-    if (!answer || typeof answer.principalId !== "string" || !answer.policyDocument || typeof answer.policyDocument !== "object") {
-      lines.push("Execution failed due to configuration error: Invalid JSON in response");
+    const answer = await invokeLambdaAuthorizer(this.env.services, ctx, functionArn, event);
+    if (answer.kind === "unauthorized") return (lines.push("Unauthorized request: the authorizer answered Unauthorized"), finish(401));
+    if (answer.kind !== "policy") {
+      lines.push(`Execution failed due to configuration error: ${answer.kind === "error" ? answer.why : "no policy"}`);
       return finish(500);
     }
-    return finish(200, { principalId: answer.principalId, policy: JSON.stringify(answer.policyDocument) });
+    lines.push(`Authorizer response: principalId ${answer.principalId}, policy ${answer.policy}`);
+    // The console's test reports the policy's decision for the test method ARN without refusing (clientStatus 200 means the authorizer answered).
+    lines.push(`Policy decision for ${methodArn}: ${policyEffect(answer.policy, methodArn)}`);
+    const authorization: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(answer.context)) authorization[k] = [String(v)];
+    return finish(200, { principalId: answer.principalId, policy: answer.policy, authorization });
+  }
+
+  /** Drops the cached Lambda authorizer answers of one stage. */
+  FlushStageAuthorizersCache(ctx: RequestContext, input: A.FlushStageAuthorizersCacheInput): Record<string, never> {
+    this.api(ctx, input.restApiId);
+    if (!this.store.getStage(input.restApiId, input.stageName)) throw notFound("Stage");
+    this.authorizerCache.flushStage(input.restApiId, input.stageName);
+    return {};
   }
 
   // ---- Updates of the definition's smaller pieces ------------------------------------------------------

@@ -20,6 +20,8 @@ import { ResourceOps } from "./resource-ops.js";
 import { CostOps } from "./cost-ops.js";
 import { StorageOps } from "./storage-ops.js";
 import { SnapshotOps } from "./snapshot-ops.js";
+import { DomainOps } from "./domain-ops.js";
+import { DatabaseOps } from "./database-ops.js";
 
 /**
  * The operation groups, in binding order (a later group's operation of the same name wins — keep names
@@ -34,6 +36,8 @@ const GROUPS: OperationGroupClass[] = [
   StorageOps,
   SnapshotOps,
   // ---- ls-engines groups (DomainOps, DatabaseOps, AlarmOps, ...) go here ----
+  DomainOps,
+  DatabaseOps,
   // ---- end of ls-engines groups ----
 ];
 

@@ -88,7 +88,11 @@ export class InstanceRuntime {
         if (what !== "start") await this.stopNow(row);
         if (what !== "stop") await this.startNow(row);
       })
-      .catch((e) => this.env.log.warn(`lightsail: ${what} of instance ${row.name} failed: ${(e as Error).message}`));
+      .catch((e) => {
+        this.env.log.warn(`lightsail: ${what} of instance ${row.name} failed: ${(e as Error).message}`);
+        // An instance that cannot boot (image not available) shows as stopped, not pending forever.
+        if (!this.machines.get(row.arn)?.running) this.setState(InstanceRuntime.where(row), row.name, "stopped", (b) => (b.sk.desired = "stopped"));
+      });
     this.chains.set(key, next);
     void next.then(() => {
       if (this.chains.get(key) === next) this.chains.delete(key);
