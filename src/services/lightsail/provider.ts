@@ -5,11 +5,18 @@
  * one object; close/reset/health call each group's.
  *
  * Covered: the catalogue (GetBlueprints, GetBundles, GetRegions), key pairs, instances that really run
- * (a sandbox per instance from its blueprint's image; see instances/), public ports, static IPs, disks,
- * snapshots, cost estimates, tags and operations — per group, see each *-ops.ts header.
+ * (a bubblewrap sandbox per instance from its blueprint's image, own overlay root, pid/net/uts namespaces,
+ * veth with a real private IP; instances/), public ports forwarded from a 127.x address, static IPs, disks,
+ * instance and disk snapshots, GetCostEstimate, GetInstanceMetricData, tags and operations — see each
+ * *-ops.ts header; DNS, databases and alarms are the ls-engines groups.
  *
- * Known gaps against AWS: load balancers, buckets, container services, distributions, certificates and
- * the other families not listed in GROUPS answer NotImplementedException.
+ * Known gaps against AWS: load balancers, buckets, container services, distributions, certificates,
+ * contact methods outside the alarm group, and other families not bound by GROUPS answer
+ * NotImplementedException; the AutoSnapshot add-on is recorded but takes no snapshots; no rebooting state;
+ * UDP ports are stored, not forwarded; instances have no internet access (no NAT); restoring from automatic
+ * snapshots is refused. Instances need root, bubblewrap and overlayfs (else a full copy of the image).
+ * Deliberate difference: a disk attached to or detached from a running instance reboots it (the bind mount
+ * is made at boot); the user does not mount it.
  */
 import type { ServiceEnv } from "../host.js";
 import { LightsailShared, type OperationGroup, type OperationGroupClass } from "./shared.js";
