@@ -12,6 +12,10 @@ import {
   LightsailClient, CreateInstancesCommand, GetInstanceCommand, GetInstanceStateCommand, OpenInstancePublicPortsCommand,
   CloseInstancePublicPortsCommand, StopInstanceCommand, StartInstanceCommand, DeleteInstanceCommand, GetInstancePortStatesCommand,
   PutInstancePublicPortsCommand, GetInstanceAccessDetailsCommand, NotFoundException, InvalidInputException, type Instance,
+  AllocateStaticIpCommand, AttachStaticIpCommand, DetachStaticIpCommand, GetStaticIpCommand, ReleaseStaticIpCommand,
+  CreateDiskCommand, AttachDiskCommand, GetDiskCommand, DetachDiskCommand, DeleteDiskCommand, CreateInstanceSnapshotCommand,
+  CreateInstancesFromSnapshotCommand, GetInstanceSnapshotCommand, DeleteInstanceSnapshotCommand, GetCostEstimateCommand,
+  GetInstanceMetricDataCommand,
 } from "@aws-sdk/client-lightsail";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 
@@ -133,5 +137,105 @@ test("GetInstanceAccessDetails: the default key's private key, user and address"
   assert.equal(accessDetails!.ipAddress, inst.publicIpAddress);
   assert.equal(accessDetails!.username, "admin");
   assert.match(accessDetails!.privateKey!, /BEGIN RSA PRIVATE KEY/);
+  await ls.send(new DeleteInstanceCommand({ instanceName: inst.name! }));
+});
+
+test("AttachStaticIp: the instance moves to the static address, its open ports follow", { skip: !can }, async () => {
+  const inst = await launch("#!/bin/sh\nmkdir -p /www\necho static-ok > /www/index.html\nhttpd -p 8081 -h /www\n");
+  await ls.send(new OpenInstancePublicPortsCommand({ instanceName: inst.name!, portInfo: { fromPort: 8081, toPort: 8081, protocol: "tcp" } }));
+  const ipName = uniqueName("ip");
+  await ls.send(new AllocateStaticIpCommand({ staticIpName: ipName }));
+  const { staticIp } = await ls.send(new GetStaticIpCommand({ staticIpName: ipName }));
+  assert.match(staticIp!.ipAddress!, /^127\./);
+  await ls.send(new AttachStaticIpCommand({ staticIpName: ipName, instanceName: inst.name! }));
+  const moved = (await ls.send(new GetInstanceCommand({ instanceName: inst.name! }))).instance!;
+  assert.equal(moved.publicIpAddress, staticIp!.ipAddress);
+  assert.equal(moved.isStaticIp, true);
+  let body = "";
+  for (let i = 0; i < 200 && !body.includes("static-ok"); i++) body = await get(staticIp!.ipAddress!, 8081);
+  assert.match(body, /static-ok/);
+  assert.equal(await get(inst.publicIpAddress!, 8081), "error:ECONNREFUSED");
+  await ls.send(new DetachStaticIpCommand({ staticIpName: ipName }));
+  const after = (await ls.send(new GetInstanceCommand({ instanceName: inst.name! }))).instance!;
+  assert.notEqual(after.publicIpAddress, staticIp!.ipAddress);
+  assert.equal(after.isStaticIp, false);
+  await ls.send(new ReleaseStaticIpCommand({ staticIpName: ipName }));
+  await assert.rejects(ls.send(new GetStaticIpCommand({ staticIpName: ipName })), NotFoundException);
+  await ls.send(new DeleteInstanceCommand({ instanceName: inst.name! }));
+});
+
+test("AttachDisk: a directory mounted at the disk path, kept after detaching", { skip: !can }, async () => {
+  const inst = await launch();
+  const disk = uniqueName("disk");
+  await ls.send(new CreateDiskCommand({ diskName: disk, availabilityZone: "us-east-1a", sizeInGb: 8 }));
+  await ls.send(new AttachDiskCommand({ diskName: disk, instanceName: inst.name!, diskPath: "/data" }));
+  assert.equal((await ls.send(new GetDiskCommand({ diskName: disk }))).disk!.attachedTo, inst.name);
+  await waitState(inst.name!, "running");
+  let pid = 0;
+  for (let i = 0; i < 200; i++) { // the attach reboots the running instance
+    try { pid = pidByName(inst.name!); if (inside(pid, "grep -c ' /data ' /proc/mounts || true").trim() !== "0") break; } catch { /* rebooting */ }
+    await new Promise((r) => setImmediate(r));
+  }
+  inside(pid, "echo on-disk > /data/file");
+  await ls.send(new DetachDiskCommand({ diskName: disk }));
+  const other = await launch();
+  await ls.send(new AttachDiskCommand({ diskName: disk, instanceName: other.name!, diskPath: "/mnt/d" }));
+  let text = "";
+  for (let i = 0; i < 400 && text !== "on-disk"; i++) {
+    try { text = inside(pidByName(other.name!), "cat /mnt/d/file 2>/dev/null || true").trim(); } catch { /* rebooting */ }
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.equal(text, "on-disk");
+  await assert.rejects(ls.send(new DeleteDiskCommand({ diskName: disk })), InvalidInputException);
+  await ls.send(new DetachDiskCommand({ diskName: disk }));
+  await ls.send(new DeleteDiskCommand({ diskName: disk }));
+  for (const i of [inst, other]) await ls.send(new DeleteInstanceCommand({ instanceName: i.name! }));
+});
+
+test("CreateInstancesFromSnapshot: a new instance with the snapshot's files", { skip: !can }, async () => {
+  const inst = await launch();
+  inside(pidByName(inst.name!), "echo from-snapshot > /root/state.txt");
+  const snap = uniqueName("snap");
+  await ls.send(new CreateInstanceSnapshotCommand({ instanceName: inst.name!, instanceSnapshotName: snap }));
+  const got = (await ls.send(new GetInstanceSnapshotCommand({ instanceSnapshotName: snap }))).instanceSnapshot!;
+  assert.equal(got.state, "available");
+  assert.equal(got.fromInstanceName, inst.name);
+  assert.equal(got.fromBlueprintId, "debian_12");
+  inside(pidByName(inst.name!), "echo changed-later > /root/state.txt");
+  const copy = uniqueName("copy");
+  await ls.send(new CreateInstancesFromSnapshotCommand({ instanceNames: [copy], instanceSnapshotName: snap, availabilityZone: "us-east-1b", bundleId: "micro_3_0" }));
+  await waitState(copy, "running");
+  assert.equal(inside(pidByName(copy), "cat /root/state.txt").trim(), "from-snapshot");
+  await ls.send(new DeleteInstanceSnapshotCommand({ instanceSnapshotName: snap }));
+  for (const n of [inst.name!, copy]) await ls.send(new DeleteInstanceCommand({ instanceName: n }));
+});
+
+test("GetCostEstimate: bundle price per hour (price / 744) for the hours the instance ran", { skip: !can }, async () => {
+  const inst = await launch();
+  const now = Date.now();
+  const out = await ls.send(new GetCostEstimateCommand({ resourceName: inst.name!, startTime: new Date(now - 86400_000), endTime: new Date(now + 3600_000) }));
+  const est = out.resourcesBudgetEstimate![0]!;
+  assert.equal(est.resourceName, inst.name);
+  assert.equal(est.resourceType, "Instance");
+  const results = est.costEstimates![0]!.resultsByTime!;
+  const hours = results.reduce((a, r) => a + r.unit!, 0);
+  const cost = results.reduce((a, r) => a + r.usageCost!, 0);
+  assert.ok(hours > 0 && hours <= 1, `hours ${hours}`);
+  assert.ok(Math.abs(cost - (hours * 5) / 744) < 1e-4, `cost ${cost} for ${hours} h of nano_3_0 ($5)`);
+  assert.ok(results.every((r) => r.currency === "USD" && String(r.pricingUnit) === "Hours"));
+  await ls.send(new DeleteInstanceCommand({ instanceName: inst.name! }));
+});
+
+test("GetInstanceMetricData: CPUUtilization measured from the instance's own processes", { skip: !can }, async () => {
+  // bounded busy work by the instance's own processes (user data), then a marker file
+  const inst = await launch("#!/bin/sh\ni=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; touch /tmp/busy-done\n");
+  const before = Date.now();
+  const pid = pidByName(inst.name!);
+  while (inside(pid, "test -e /tmp/busy-done && echo y || echo n").trim() !== "y") await new Promise((r) => setImmediate(r));
+  const out = await ls.send(new GetInstanceMetricDataCommand({ instanceName: inst.name!, metricName: "CPUUtilization", period: 60, startTime: new Date(before - 600_000), endTime: new Date(Date.now() + 600_000), unit: "Percent", statistics: ["Maximum", "SampleCount"] }));
+  assert.equal(out.metricName, "CPUUtilization");
+  assert.ok(out.metricData!.some((d) => d.maximum! > 0), JSON.stringify(out.metricData));
+  assert.ok(out.metricData!.every((d) => d.unit === "Percent"));
+  await assert.rejects(ls.send(new GetInstanceMetricDataCommand({ instanceName: inst.name!, metricName: "Nope" as "CPUUtilization", period: 60, startTime: new Date(before), endTime: new Date(), unit: "Percent", statistics: ["Maximum"] })), InvalidInputException);
   await ls.send(new DeleteInstanceCommand({ instanceName: inst.name! }));
 });

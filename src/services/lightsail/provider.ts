@@ -5,11 +5,18 @@
  * one object; close/reset/health call each group's.
  *
  * Covered: the catalogue (GetBlueprints, GetBundles, GetRegions), key pairs, instances that really run
- * (a sandbox per instance from its blueprint's image; see instances/), public ports, static IPs, disks,
- * snapshots, cost estimates, tags and operations — per group, see each *-ops.ts header.
+ * (a bubblewrap sandbox per instance from its blueprint's image, own overlay root, pid/net/uts namespaces,
+ * veth with a real private IP; instances/), public ports forwarded from a 127.x address, static IPs, disks,
+ * instance and disk snapshots, GetCostEstimate, GetInstanceMetricData, tags and operations — see each
+ * *-ops.ts header; DNS, databases and alarms are the ls-engines groups.
  *
- * Known gaps against AWS: load balancers, buckets, container services, distributions, certificates and
- * the other families not listed in GROUPS answer NotImplementedException.
+ * Known gaps against AWS: load balancers, buckets, container services, distributions, certificates,
+ * contact methods outside the alarm group, and other families not bound by GROUPS answer
+ * NotImplementedException; the AutoSnapshot add-on is recorded but takes no snapshots; no rebooting state;
+ * UDP ports are stored, not forwarded; instances have no internet access (no NAT); restoring from automatic
+ * snapshots is refused. Instances need root, bubblewrap and overlayfs (else a full copy of the image).
+ * Deliberate difference: a disk attached to or detached from a running instance reboots it (the bind mount
+ * is made at boot); the user does not mount it.
  */
 import type { ServiceEnv } from "../host.js";
 import { LightsailShared, type OperationGroup, type OperationGroupClass } from "./shared.js";
@@ -17,6 +24,9 @@ import { CatalogueOps } from "./catalogue-ops.js";
 import { KeyPairOps } from "./keypair-ops.js";
 import { InstanceOps } from "./instance-ops.js";
 import { ResourceOps } from "./resource-ops.js";
+import { CostOps } from "./cost-ops.js";
+import { StorageOps } from "./storage-ops.js";
+import { SnapshotOps } from "./snapshot-ops.js";
 import { DomainOps } from "./domain-ops.js";
 import { DatabaseOps } from "./database-ops.js";
 import { AlarmOps } from "./alarm-ops.js";
@@ -30,6 +40,9 @@ const GROUPS: OperationGroupClass[] = [
   KeyPairOps,
   InstanceOps,
   ResourceOps,
+  CostOps,
+  StorageOps,
+  SnapshotOps,
   // ---- ls-engines groups (DomainOps, DatabaseOps, AlarmOps, ...) go here ----
   DomainOps,
   DatabaseOps,
@@ -44,6 +57,7 @@ export class LightsailProvider {
   constructor(env: ServiceEnv, groups: OperationGroupClass[] = GROUPS) {
     this.shared = new LightsailShared(env);
     this.groups = groups.map((G) => new G(env, this.shared) as OperationGroup);
+    for (const g of this.groups) this.shared.register(g);
     const self = this as unknown as Record<string, unknown>;
     for (const g of this.groups) {
       for (const name of operationNames(g)) self[name] = (g as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!.bind(g);

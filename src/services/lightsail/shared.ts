@@ -126,8 +126,21 @@ export class LightsailShared {
   instances!: InstanceRuntime;
   /** The SSH server's host keys of an instance, for GetInstanceAccessDetails (set by the SSH group when it runs). */
   hostKeys?: (account: string, region: string, instanceName: string) => NonNullable<L.GetInstanceAccessDetailsOutput["accessDetails"]>["hostKeys"];
+  private readonly groups = new Map<unknown, object>();
   constructor(readonly env: ServiceEnv) {
     this.db = new LightsailStore(env.store);
+  }
+
+  /** Registers a constructed operation group (the provider does, for every group). */
+  register(group: object): void {
+    this.groups.set(group.constructor, group);
+  }
+
+  /** Another operation group of the provider, by its class (for operations that span groups). */
+  group<T>(cls: abstract new (...args: never[]) => T): T {
+    const g = this.groups.get(cls);
+    if (!g) throw new Error(`lightsail: the ${cls.name} group is not loaded`);
+    return g as T;
   }
 
   now(): Date {

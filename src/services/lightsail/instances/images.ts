@@ -1,12 +1,13 @@
 /**
  * Blueprint → root filesystem. `skyport:busybox` is a tiny Linux userland made from the host's static
  * busybox (every applet linked, /etc/passwd with root): instances run offline without any image. Any other
- * reference goes to the image store (src/images, from the ECR slice: pulled, or from Skyport's own ECR),
+ * reference goes to the image store (src/images: Skyport's own ECR, a remote registry, or an archive),
  * which hands back a read-only, shared rootfs; each instance writes to its own overlay on top of it.
  */
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { prepareImage } from "../../../images/index.js";
 import type { ServiceEnv } from "../../host.js";
 import { operationFailure } from "../shared.js";
 
@@ -24,24 +25,14 @@ export interface PreparedImage {
 /** Prepares the image behind a blueprint; throws OperationFailureException when it cannot be had. */
 export async function prepareBlueprintImage(env: ServiceEnv, ref: string): Promise<PreparedImage> {
   if (ref === BUSYBOX_IMAGE) return { rootfs: busyboxRootfs(join(env.config.dataDir, "lightsail", "images")), command: [], env: [] };
-  let mod: { prepareImage?: (env: ServiceEnv, ref: string) => Promise<{ rootfs: string; config?: ImageConfig }> };
   try {
-    const path = "../../../images/index.js"; // the ECR slice's image store; absent until it is merged
-    mod = (await import(path)) as typeof mod;
-  } catch {
-    throw operationFailure(`The image ${ref} cannot be prepared: this Skyport has no image store; point the blueprint at ${BUSYBOX_IMAGE} with --lightsail-blueprint-image`);
-  }
-  if (!mod.prepareImage) throw operationFailure(`The image ${ref} cannot be prepared: the image store has no prepareImage`);
-  try {
-    const img = await mod.prepareImage(env, ref);
-    const c = img.config?.config ?? img.config ?? {};
+    const img = await prepareImage(env, ref);
+    const c = img.config;
     return { rootfs: img.rootfs, command: [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])], env: c.Env ?? [], workingDir: c.WorkingDir };
   } catch (e) {
     throw operationFailure(`The image ${ref} of the blueprint cannot be prepared: ${(e as Error).message}`);
   }
 }
-
-type ImageConfig = { Entrypoint?: string[]; Cmd?: string[]; Env?: string[]; WorkingDir?: string; config?: ImageConfig };
 
 /** The busybox rootfs under `dir` (built once, atomically renamed into place). */
 export function busyboxRootfs(dir: string): string {

@@ -23,6 +23,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFi
 import { join } from "node:path";
 import { createCgroup, removeWhenEmpty, type Cgroup } from "../../../runtime/cgroup.js";
 import type { Logger } from "../../../core/log.js";
+import { CpuCgroup } from "./cpu.js";
 
 const STOP_GRACE_MS = 5000;
 const CAPS = [
@@ -41,6 +42,7 @@ export interface MachineSpec {
   /** <data dir>/lightsail/instances/<id>: upper/, work/, root/, ctl/. */
   dir: string;
   memoryMb: number;
+  cpuCount: number;
   privateIp: string;
   hostIp: string;
   userData?: string;
@@ -86,6 +88,7 @@ function isMounted(path: string): boolean {
 export class Machine {
   private proc: ChildProcess | undefined;
   private cgroup: Cgroup | undefined;
+  private cpu: CpuCgroup | undefined;
   /** Host pid of the instance's init (its namespaces are /proc/PID/ns/*). */
   pid: number | undefined;
   private exited: Promise<void> = Promise.resolve();
@@ -145,6 +148,7 @@ export class Machine {
       this.pid = await childPid(proc);
       this.cgroup = createCgroup(`lightsail-${spec.id}`, spec.memoryMb);
       for (const f of this.cgroup?.procsFiles ?? []) writeFileSync(f, String(this.pid));
+      this.cpu = CpuCgroup.create(spec.id, this.pid, spec.cpuCount);
       this.setupNetwork(this.pid);
       proc.stdin!.end("go\n");
     } catch (e) {
@@ -185,6 +189,8 @@ export class Machine {
     this.cgroup?.kill();
     if (this.cgroup) removeWhenEmpty(this.cgroup.dir);
     this.cgroup = undefined;
+    this.cpu?.remove();
+    this.cpu = undefined;
     this.proc = undefined;
     this.pid = undefined;
     this.unmount();
@@ -196,9 +202,11 @@ export class Machine {
     if (isMounted(l.root)) spawnSync("umount", ["-l", l.root]);
   }
 
-  /** CPU seconds used by the instance's processes (cgroup v2 cpu.stat, else the live processes' utime+stime). */
+  /** CPU seconds used by the instance's processes (v1 cpuacct, v2 cpu.stat, else the live processes' utime+stime). */
   cpuSeconds(): number {
     if (!this.cgroup) return 0;
+    const acct = this.cpu?.seconds();
+    if (acct !== undefined) return acct;
     try {
       const stat = readFileSync(join(this.cgroup.dir, "cpu.stat"), "utf8");
       const usec = /^usage_usec (\d+)/m.exec(stat);

@@ -13,6 +13,7 @@ import type { ServiceEnv } from "../../host.js";
 import { blueprintById, bundleById } from "../catalogue.js";
 import { STATE_CODES, type LightsailShared, type ResourceRow } from "../shared.js";
 import { prepareBlueprintImage } from "./images.js";
+import { sweepCpuCgroups } from "./cpu.js";
 import { Machine } from "./machine.js";
 import { PortForwarder, type PortRule } from "./ports.js";
 
@@ -54,6 +55,7 @@ export class InstanceRuntime {
     this.forwarder = new PortForwarder(env.log);
     this.timer = setInterval(() => this.sampleAll(), SAMPLE_MS);
     this.timer.unref();
+    sweepCpuCgroups();
     for (const row of shared.db.all<InstanceBody>("Instance")) {
       if (row.body.sk.desired === "running") this.schedule(row, "start");
     }
@@ -86,7 +88,11 @@ export class InstanceRuntime {
         if (what !== "start") await this.stopNow(row);
         if (what !== "stop") await this.startNow(row);
       })
-      .catch((e) => this.env.log.warn(`lightsail: ${what} of instance ${row.name} failed: ${(e as Error).message}`));
+      .catch((e) => {
+        this.env.log.warn(`lightsail: ${what} of instance ${row.name} failed: ${(e as Error).message}`);
+        // An instance that cannot boot (image not available) shows as stopped, not pending forever.
+        if (!this.machines.get(row.arn)?.running) this.setState(InstanceRuntime.where(row), row.name, "stopped", (b) => (b.sk.desired = "stopped"));
+      });
     this.chains.set(key, next);
     void next.then(() => {
       if (this.chains.get(key) === next) this.chains.delete(key);
@@ -118,7 +124,7 @@ export class InstanceRuntime {
     const machine = new Machine(
       {
         id: b.sk.id, hostname: row.name.replace(/[^A-Za-z0-9-]/g, "-").slice(0, 63), rootfs: image.rootfs, dir: this.dir(b.sk.id),
-        memoryMb: Math.round(bundle.ramSizeInGb * 1024), privateIp: b.privateIpAddress!, hostIp: b.sk.hostIp, userData: b.sk.userData,
+        memoryMb: Math.round(bundle.ramSizeInGb * 1024), cpuCount: bundle.cpuCount, privateIp: b.privateIpAddress!, hostIp: b.sk.hostIp, userData: b.sk.userData,
         service: bp.service ? image.command : [], env: image.env, disks,
       },
       this.env.log,

@@ -1,0 +1,190 @@
+/**
+ * Snapshots. CreateInstanceSnapshot copies the instance's own filesystem layer (the overlay's upper
+ * directory — everything the instance changed on its image — or the whole root in copy mode) with `cp -a`
+ * (owners, modes, xattrs and overlay whiteouts kept) to <data dir>/lightsail/snapshots/<id>;
+ * CreateInstancesFromSnapshot starts new instances from a copy of it on the same image. Disk snapshots copy
+ * a disk's directory; CreateDiskFromSnapshot restores one. Snapshots of a running instance are taken live
+ * (crash-consistent, like AWS's). Enable/DisableAddOn record the AutoSnapshot add-on; the daily automatic
+ * snapshot itself is not taken yet.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type * as L from "../../aws/api/lightsail.js";
+import type { RequestContext } from "../../edge/context.js";
+import type { ServiceEnv } from "../host.js";
+import { bundleById } from "./catalogue.js";
+import { InstanceOps } from "./instance-ops.js";
+import { layout } from "./instances/machine.js";
+import type { InstanceBody } from "./instances/runtime.js";
+import { checkName, invalidInput, notFound, operationFailure, type LightsailShared, type ResourceRow } from "./shared.js";
+import { StorageOps, type DiskBody } from "./storage-ops.js";
+
+type SnapBody = L.InstanceSnapshot & { sk: { dir: string; copyMode: boolean } };
+type DiskSnapBody = L.DiskSnapshot & { sk: { dir: string } };
+
+/** cp -a SRC/. DST (DST created). */
+function copyTree(src: string, dst: string): void {
+  mkdirSync(dst, { recursive: true });
+  const r = spawnSync("cp", ["-a", `${src}/.`, dst], { encoding: "utf8" });
+  if (r.status !== 0) throw operationFailure(`Copying the filesystem failed: ${(r.stderr || r.error?.message || "").trim().slice(0, 300)}`);
+}
+
+export class SnapshotOps {
+  constructor(
+    private readonly env: ServiceEnv,
+    private readonly shared: LightsailShared,
+  ) {}
+
+  private dir(id: string): string {
+    return join(this.env.config.dataDir, "lightsail", "snapshots", id);
+  }
+
+  private snap(ctx: RequestContext, name: unknown): ResourceRow<SnapBody> {
+    const n = checkName(name, "instanceSnapshotName");
+    const r = this.shared.db.get<SnapBody>(ctx, "InstanceSnapshot", n);
+    if (!r) throw notFound(`The InstanceSnapshot does not exist: ${n}`);
+    return r;
+  }
+
+  private view<B extends { sk: unknown }>(r: ResourceRow<B>): Omit<B, "sk"> & { createdAt: Date } {
+    const { sk: _sk, ...b } = r.body;
+    return { ...b, createdAt: new Date(r.created) };
+  }
+
+  CreateInstanceSnapshot(ctx: RequestContext, input: L.CreateInstanceSnapshotInput): L.CreateInstanceSnapshotOutput {
+    const name = checkName(input.instanceSnapshotName, "instanceSnapshotName");
+    const instName = checkName(input.instanceName, "instanceName");
+    const inst = this.shared.db.get<InstanceBody>(ctx, "Instance", instName);
+    if (!inst) throw notFound(`The Instance does not exist: ${instName}`);
+    if (this.shared.db.get(ctx, "InstanceSnapshot", name)) throw invalidInput(`The InstanceSnapshot ${name} already exists.`);
+    const tags = this.shared.tagsIn(input.tags);
+    const id = this.env.ids.uuid();
+    const l = layout(this.shared.instances.dir(inst.body.sk.id));
+    const copyMode = existsSync(l.copy);
+    const dst = this.dir(id);
+    if (existsSync(l.upper)) copyTree(l.upper, dst);
+    else mkdirSync(dst, { recursive: true });
+    const arn = `arn:aws:lightsail:${ctx.region}:${ctx.accountId}:InstanceSnapshot/${id}`;
+    const bundle = bundleById(inst.body.bundleId!)!;
+    const body: SnapBody = {
+      name, arn, supportCode: `${ctx.accountId}/ami-${id.replace(/-/g, "").slice(0, 17)}`, location: inst.body.location, resourceType: "InstanceSnapshot", tags,
+      state: "available", progress: "100%", fromAttachedDisks: [], fromInstanceName: inst.name, fromInstanceArn: inst.arn, fromBlueprintId: inst.body.blueprintId,
+      fromBundleId: inst.body.bundleId, isFromAutoSnapshot: false, sizeInGb: bundle.diskSizeInGb, sk: { dir: dst, copyMode },
+    };
+    this.shared.db.put({ account: ctx.accountId, region: ctx.region, type: "InstanceSnapshot", name, arn, created: this.env.clock.now(), body });
+    return { operations: [this.shared.operation(ctx, name, "InstanceSnapshot", "CreateInstanceSnapshot"), this.shared.operation(ctx, inst.name, "Instance", "CreateInstanceSnapshot")] };
+  }
+
+  GetInstanceSnapshot(ctx: RequestContext, input: L.GetInstanceSnapshotInput): L.GetInstanceSnapshotOutput {
+    return { instanceSnapshot: this.view(this.snap(ctx, input.instanceSnapshotName)) };
+  }
+
+  GetInstanceSnapshots(ctx: RequestContext): L.GetInstanceSnapshotsOutput {
+    return { instanceSnapshots: this.shared.db.list<SnapBody>(ctx, "InstanceSnapshot").map((r) => this.view(r)) };
+  }
+
+  DeleteInstanceSnapshot(ctx: RequestContext, input: L.DeleteInstanceSnapshotInput): L.DeleteInstanceSnapshotOutput {
+    const r = this.snap(ctx, input.instanceSnapshotName);
+    this.shared.db.delete(ctx, "InstanceSnapshot", r.name);
+    rmSync(r.body.sk.dir, { recursive: true, force: true });
+    return { operations: [this.shared.operation(ctx, r.name, "InstanceSnapshot", "DeleteInstanceSnapshot")] };
+  }
+
+  async CreateInstancesFromSnapshot(ctx: RequestContext, input: L.CreateInstancesFromSnapshotInput): Promise<L.CreateInstancesFromSnapshotOutput> {
+    const ops = this.shared.group(InstanceOps);
+    if (input.sourceInstanceName !== undefined || input.restoreDate !== undefined || input.useLatestRestorableAutoSnapshot !== undefined) {
+      throw invalidInput("Restoring from automatic snapshots is not supported by Skyport yet; name an instanceSnapshotName");
+    }
+    const snap = this.snap(ctx, input.instanceSnapshotName);
+    const names = await ops.checkCreate(ctx, input);
+    const minDisk = snap.body.sizeInGb ?? 0;
+    if ((bundleById(input.bundleId)?.diskSizeInGb ?? 0) < minDisk) throw invalidInput(`The bundle ${input.bundleId} is too small for the snapshot ${snap.name}.`);
+    const tags = this.shared.tagsIn(input.tags);
+    const operations: L.OperationsItem[] = [];
+    for (const name of names) {
+      operations.push(
+        await ops.createOne(
+          ctx, name,
+          { zone: input.availabilityZone, blueprintId: snap.body.fromBlueprintId!, bundleId: input.bundleId, userData: input.userData, keyPairName: input.keyPairName, tags, addOns: input.addOns, ipAddressType: input.ipAddressType },
+          async (id) => {
+            const l = layout(this.shared.instances.dir(id));
+            copyTree(snap.body.sk.dir, l.upper);
+            if (snap.body.sk.copyMode) writeFileSync(l.copy, "");
+          },
+        ),
+      );
+    }
+    return { operations };
+  }
+
+  // ------------------------------------------------------------------ disk snapshots and add-ons
+
+  CreateDiskSnapshot(ctx: RequestContext, input: L.CreateDiskSnapshotInput): L.CreateDiskSnapshotOutput {
+    const name = checkName(input.diskSnapshotName, "diskSnapshotName");
+    if (input.diskName === undefined) throw invalidInput("Snapshots of an instance's system disk are taken with CreateInstanceSnapshot in Skyport; give diskName");
+    const storage = this.shared.group(StorageOps);
+    const d = storage.disk(ctx, input.diskName);
+    if (this.shared.db.get(ctx, "DiskSnapshot", name)) throw invalidInput(`The DiskSnapshot ${name} already exists.`);
+    const id = this.env.ids.uuid();
+    const dst = this.dir(id);
+    copyTree(d.body.sk.dir, dst);
+    const arn = `arn:aws:lightsail:${ctx.region}:${ctx.accountId}:DiskSnapshot/${id}`;
+    const body: DiskSnapBody = {
+      name, arn, supportCode: `${ctx.accountId}/snap-${id.replace(/-/g, "").slice(0, 17)}`, location: d.body.location, resourceType: "DiskSnapshot", tags: this.shared.tagsIn(input.tags),
+      sizeInGb: d.body.sizeInGb, state: "completed", progress: "100%", fromDiskName: d.name, fromDiskArn: d.arn, isFromAutoSnapshot: false, sk: { dir: dst },
+    };
+    this.shared.db.put({ account: ctx.accountId, region: ctx.region, type: "DiskSnapshot", name, arn, created: this.env.clock.now(), body });
+    return { operations: [this.shared.operation(ctx, name, "DiskSnapshot", "CreateDiskSnapshot")] };
+  }
+
+  private diskSnap(ctx: RequestContext, name: unknown): ResourceRow<DiskSnapBody> {
+    const n = checkName(name, "diskSnapshotName");
+    const r = this.shared.db.get<DiskSnapBody>(ctx, "DiskSnapshot", n);
+    if (!r) throw notFound(`The DiskSnapshot does not exist: ${n}`);
+    return r;
+  }
+
+  GetDiskSnapshot(ctx: RequestContext, input: L.GetDiskSnapshotInput): L.GetDiskSnapshotOutput {
+    return { diskSnapshot: this.view(this.diskSnap(ctx, input.diskSnapshotName)) };
+  }
+
+  GetDiskSnapshots(ctx: RequestContext): L.GetDiskSnapshotsOutput {
+    return { diskSnapshots: this.shared.db.list<DiskSnapBody>(ctx, "DiskSnapshot").map((r) => this.view(r)) };
+  }
+
+  DeleteDiskSnapshot(ctx: RequestContext, input: L.DeleteDiskSnapshotInput): L.DeleteDiskSnapshotOutput {
+    const r = this.diskSnap(ctx, input.diskSnapshotName);
+    this.shared.db.delete(ctx, "DiskSnapshot", r.name);
+    rmSync(r.body.sk.dir, { recursive: true, force: true });
+    return { operations: [this.shared.operation(ctx, r.name, "DiskSnapshot", "DeleteDiskSnapshot")] };
+  }
+
+  CreateDiskFromSnapshot(ctx: RequestContext, input: L.CreateDiskFromSnapshotInput): L.CreateDiskFromSnapshotOutput {
+    const name = checkName(input.diskName, "diskName");
+    const snap = this.diskSnap(ctx, input.diskSnapshotName);
+    const storage = this.shared.group(StorageOps);
+    storage.newDisk(ctx, name, input.availabilityZone, input.sizeInGb, this.shared.tagsIn(input.tags), (dir) => copyTree(snap.body.sk.dir, dir));
+    return { operations: [this.shared.operation(ctx, name, "Disk", "CreateDiskFromSnapshot", { availabilityZone: input.availabilityZone })] };
+  }
+
+  EnableAddOn(ctx: RequestContext, input: L.EnableAddOnInput): L.EnableAddOnOutput {
+    return this.setAddOn(ctx, input.resourceName, input.addOnRequest?.addOnType, "Enabled", input.addOnRequest?.autoSnapshotAddOnRequest?.snapshotTimeOfDay);
+  }
+
+  DisableAddOn(ctx: RequestContext, input: L.DisableAddOnInput): L.DisableAddOnOutput {
+    return this.setAddOn(ctx, input.resourceName, input.addOnType, "Disabled");
+  }
+
+  private setAddOn(ctx: RequestContext, resourceName: unknown, type: unknown, status: string, time?: string): { operations: L.OperationsItem[] } {
+    const name = checkName(resourceName, "resourceName");
+    if (type !== "AutoSnapshot") throw invalidInput(`The add-on type ${String(type).slice(0, 64)} is not supported; AutoSnapshot is`);
+    if (time !== undefined && !/^([01]\d|2[0-3]):00$/.test(time)) throw invalidInput("snapshotTimeOfDay must be HH:00 in UTC");
+    const row = this.shared.db.get<InstanceBody | DiskBody>(ctx, "Instance", name) ?? this.shared.db.get<InstanceBody | DiskBody>(ctx, "Disk", name);
+    if (!row) throw notFound(`The resource does not exist: ${name}`);
+    const others = (row.body.addOns ?? []).filter((a) => a.name !== "AutoSnapshot");
+    row.body.addOns = [...others, { name: "AutoSnapshot", status, snapshotTimeOfDay: time ?? "06:00" }];
+    this.shared.db.put(row);
+    return { operations: [this.shared.operation(ctx, name, row.type, status === "Enabled" ? "EnableAddOn" : "DisableAddOn")] };
+  }
+}
