@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ociRunnerUnavailable } from "../../src/runtime/containers/oci-runner.js";
 import { startServer, type TestServer } from "../helpers/skyport.js";
-import { busyboxOciArchive, haveBusybox } from "./busybox-image.js";
+import { busyboxOciArchive, jobsUnavailable } from "./busybox-image.js";
 import { job, until, waitFinished } from "./helpers.js";
 
-const skip = !haveBusybox() ? "busybox-static is not installed" : ociRunnerUnavailable();
+const skip = jobsUnavailable(ociRunnerUnavailable());
 
 describe("Batch scheduling", { skip }, () => {
   let server: TestServer;
