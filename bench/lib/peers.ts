@@ -12,15 +12,16 @@ export interface Offline extends Started {
 }
 
 /**
- * Starts serverless-offline with `handlerSource` (CommonJS, exporting `handler`) on GET /dev/<path>, with
+ * Starts serverless-offline with `handlerSource` (CommonJS, exporting `handler`) on GET /dev/<path> (an `http`
+ * event; `httpApi`: GET /<path>, no stage segment), with
  * `environment` as the functions' environment variables.
  */
-export async function startServerlessOffline(handlerSource: string, path = "hello", environment: Record<string, string> = {}): Promise<Offline> {
+export async function startServerlessOffline(handlerSource: string, path = "hello", environment: Record<string, string> = {}, event: "http" | "httpApi" = "http"): Promise<Offline> {
   const dir = mkdtempSync(join(tmpdir(), "skyport-sls-"));
   writeFileSync(join(dir, "handler.js"), handlerSource);
   writeFileSync(
     join(dir, "serverless.yml"),
-    `service: skyport-bench\nframeworkVersion: "3"\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  region: us-east-1\n${Object.keys(environment).length ? `  environment:\n${Object.entries(environment).map(([k, v]) => `    ${k}: "${v}"\n`).join("")}` : ""}plugins:\n  - serverless-offline\nfunctions:\n  hello:\n    handler: handler.handler\n    events:\n      - http:\n          path: ${path}\n          method: get\n`,
+    `service: skyport-bench\nframeworkVersion: "3"\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  region: us-east-1\n${Object.keys(environment).length ? `  environment:\n${Object.entries(environment).map(([k, v]) => `    ${k}: "${v}"\n`).join("")}` : ""}plugins:\n  - serverless-offline\nfunctions:\n  hello:\n    handler: handler.handler\n    events:\n      - ${event}:\n          path: ${event === "httpApi" ? `/${path}` : path}\n          method: get\n`,
   );
   symlinkSync(join(benchDir, "node_modules"), join(dir, "node_modules"));
   const httpPort = await freePort();

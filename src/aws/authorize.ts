@@ -5,6 +5,8 @@
  * (no cost on their hot path); the account root is all-powerful. Decisions are cached per (access key,
  * action, resource) when no policy involved has a condition or variable (isContextFree), and the cache is
  * dropped on any IAM write (the IAM store's generation).
+ * The resource's own policy (a function's, a bucket's, a table's, a bus's, a repository's: policy/resource-policies.ts)
+ * joins the decision as AWS's evaluation logic says, and its text the cache key.
  * AssumeRole is left to STS, which evaluates the caller against the role's trust policy as a resource policy
  * (a trust policy naming the caller itself needs no identity policy, as on AWS).
  */
@@ -14,6 +16,7 @@ import { authorizationFor } from "./policy/actions.js";
 import { accessDeniedError } from "./policy/denied.js";
 import { evaluate, isContextFree } from "./policy/evaluate.js";
 import { arnAccount } from "./policy/services/common.js";
+import { resourcePolicyOf } from "./policy/resource-policies.js";
 import type { CallerIdentity, Decision, IdentitySource } from "./policy/types.js";
 
 /** What the authorizer needs from the IAM provider. */
@@ -48,13 +51,16 @@ export class Authorizer {
       throw accessDeniedError(service, { action: auth.action, resource: auth.resources[0] ?? "*", caller: unknown }, { decision: "ImplicitDeny", reason: "no identity-based policy allows" });
     }
     if (caller.allPowerful) return;
-    const cacheable = isContextFree({ caller });
+    const callerContextFree = isContextFree({ caller });
     for (const check of auth.checks) {
       for (const resource of check.resources.length ? check.resources : ["*"]) {
-        const ck = `${key}\u0000${check.action}\u0000${resource}`;
+        // The resource's own policy (resource-policies.ts) joins the decision, and its text the cache key.
+        const resourcePolicy = resource === "*" ? undefined : await resourcePolicyOf(this.services, resource);
+        const cacheable = callerContextFree && (!resourcePolicy || isContextFree({ caller, resourcePolicy }));
+        const ck = `${key}\u0000${check.action}\u0000${resource}\u0000${resourcePolicy ?? ""}`;
         let d = cacheable ? this.decisions.get(ck) : undefined;
         if (!d) {
-          d = evaluate({ action: check.action, resource, caller, context: auth.context, resourceAccountId: arnAccount(resource) ?? ctx.accountId }); // another account's resource needs both sides to allow
+          d = evaluate({ action: check.action, resource, caller, context: auth.context, resourcePolicy, resourceAccountId: arnAccount(resource) ?? ctx.accountId }); // another account's resource needs both sides to allow
           if (cacheable) {
             if (this.decisions.size >= MAX_CACHED_DECISIONS) this.decisions.clear();
             this.decisions.set(ck, d);

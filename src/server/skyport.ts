@@ -16,9 +16,11 @@ import { systemClock, type Clock } from "../core/clock.js";
 import { randomIds, type IdGenerator } from "../core/ids.js";
 import { createLogger, type Logger } from "../core/log.js";
 import { createEdge, type DataPlane } from "../edge/edge.js";
+import { createUpgradeHandler } from "../services/apigatewayv2/websocket/upgrade-entry.js";
 import { ServiceHost } from "../services/host.js";
 import { DATA_PLANES } from "../services/data-planes.js";
 import { Store } from "../store/store.js";
+import { acceptTlsOnSamePort, ensureCertificate } from "./tls.js";
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -75,6 +77,9 @@ export async function startSkyport(config: Config, options: StartOptions = {}): 
   });
 
   const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 120_000, headersTimeout: 60_000 }, edge);
+  // HTTPS on the same port (functions reach execute-api hosts over https), and WebSocket upgrades.
+  const sniffing = acceptTlsOnSamePort(server, ensureCertificate(dataDir, log));
+  server.on("upgrade", createUpgradeHandler(services, log, () => draining));
   const cleanup = () => {
     store.close();
     if (config.ephemeral) rmSync(dataDir, { recursive: true, force: true });
@@ -118,6 +123,7 @@ export async function startSkyport(config: Config, options: StartOptions = {}): 
         await services.drain(Date.now() + config.shutdownTimeoutMs);
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        sniffing?.closeSilent();
         const force = setTimeout(() => server.closeAllConnections(), 10_000);
         await done;
         clearTimeout(force);

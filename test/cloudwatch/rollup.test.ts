@@ -23,7 +23,7 @@ test("PutMetricData: points roll up across AWS's retention boundaries (3 h, 15 d
   const ns = uniqueName("Roll");
   // 20 high-resolution points, one per second over two minutes' worth of 6-second steps, values 1..20.
   await cw.send(new PutMetricDataCommand({ Namespace: ns, MetricData: Array.from({ length: 20 }, (_, i) => ({ MetricName: "M", Value: i + 1, StorageResolution: 1, Timestamp: new Date(T0 + i * 6000) })) }));
-  const rows = () => (provider.store.q("SELECT COUNT(*) AS n FROM cloudwatch_points p JOIN cloudwatch_metrics m ON m.id = p.metric_id WHERE m.namespace = ?").get(ns) as { n: number }).n;
+  const rows = () => (provider.store.q("SELECT COUNT(*) AS n FROM cloudwatch_pts p JOIN cloudwatch_metrics m ON m.id = p.metric_id WHERE m.namespace = ?").get(ns) as { n: number }).n;
   const stats = async () => {
     const r = await cw.send(new GetMetricStatisticsCommand({ Namespace: ns, MetricName: "M", StartTime: new Date(T0 - 3600_000), EndTime: new Date(T0 + 3600_000), Period: 3600, Statistics: ["Sum", "SampleCount", "Minimum", "Maximum"], ExtendedStatistics: ["p50"] }));
     const d = r.Datapoints?.[0];

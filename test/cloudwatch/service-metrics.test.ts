@@ -67,3 +67,39 @@ test("aws cloudwatch: put-metric-data and get-metric-statistics through the CLI,
   const bad = await run("aws", ["cloudwatch", "put-metric-data", "--namespace", "AWS/X", "--metric-name", "M", "--value", "1", ...ep], { env: cliEnv() }).catch((e: { stderr: string }) => e);
   assert.match((bad as { stderr: string }).stderr, /InvalidParameterValue/);
 });
+
+test("AWS/DynamoDB: capacity by table and GSI, latency and returned items by operation, conditional failures, user errors", async () => {
+  const { DynamoDBClient, CreateTableCommand, PutItemCommand, GetItemCommand, QueryCommand, ExecuteStatementCommand } = await import("@aws-sdk/client-dynamodb");
+  const ddb = new DynamoDBClient(server.clientConfig);
+  const table = uniqueName("metered");
+  await ddb.send(new CreateTableCommand({
+    TableName: table, BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }, { AttributeName: "g", AttributeType: "S" }],
+    KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+    GlobalSecondaryIndexes: [{ IndexName: "byG", KeySchema: [{ AttributeName: "g", KeyType: "HASH" }], Projection: { ProjectionType: "ALL" } }],
+  }));
+  // Two new items: 1 write unit on the table and 1 on the index each (AWS charges a GSI write per changed entry).
+  for (const pk of ["a", "b"]) await ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: pk }, g: { S: "x" } } }));
+  const got = await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: "a" } }, ConsistentRead: true }));
+  assert.equal(got.ConsumedCapacity, undefined, "the caller did not ask for ConsumedCapacity");
+  const asked = await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: "a" } }, ReturnConsumedCapacity: "TOTAL" }));
+  assert.deepEqual(asked.ConsumedCapacity, { TableName: table, CapacityUnits: 0.5 }, "TOTAL is answered without per-index arms");
+  const q = await ddb.send(new QueryCommand({ TableName: table, IndexName: "byG", KeyConditionExpression: "g = :g", ExpressionAttributeValues: { ":g": { S: "x" } } }));
+  assert.equal(q.Count, 2);
+  await ddb.send(new ExecuteStatementCommand({ Statement: `SELECT * FROM "${table}" WHERE pk = 'b'` }));
+  await assert.rejects(ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "a" }, g: { S: "y" } }, ConditionExpression: "attribute_not_exists(pk)" })), { name: "ConditionalCheckFailedException" });
+  const userErrorsBefore = (await sum("AWS/DynamoDB", "UserErrors", {})) ?? 0;
+  await assert.rejects(ddb.send(new GetItemCommand({ TableName: `${table}-missing`, Key: { pk: { S: "a" } } })), { name: "ResourceNotFoundException" });
+
+  assert.equal(await sum("AWS/DynamoDB", "ConsumedWriteCapacityUnits", { TableName: table }), 4);
+  assert.equal(await sum("AWS/DynamoDB", "ConsumedWriteCapacityUnits", { TableName: table, GlobalSecondaryIndexName: "byG" }), 2);
+  // GetItem: 1 (consistent) + 0.5; Query on the index: 0.5; the PartiQL SELECT (eventually consistent): 0.5.
+  assert.equal(await sum("AWS/DynamoDB", "ConsumedReadCapacityUnits", { TableName: table }), 2.5);
+  assert.equal(await sum("AWS/DynamoDB", "ConsumedReadCapacityUnits", { TableName: table, GlobalSecondaryIndexName: "byG" }), 0.5);
+  assert.equal(await sum("AWS/DynamoDB", "SuccessfulRequestLatency", { TableName: table, Operation: "PutItem" }, "SampleCount"), 2);
+  assert.equal(await sum("AWS/DynamoDB", "SuccessfulRequestLatency", { TableName: table, Operation: "GetItem" }, "SampleCount"), 2);
+  assert.equal(await sum("AWS/DynamoDB", "ReturnedItemCount", { TableName: table, Operation: "Query" }), 2);
+  assert.equal(await sum("AWS/DynamoDB", "ReturnedItemCount", { TableName: table, Operation: "ExecuteStatement" }), 1);
+  assert.equal(await sum("AWS/DynamoDB", "ConditionalCheckFailedRequests", { TableName: table }), 1);
+  assert.equal(await sum("AWS/DynamoDB", "UserErrors", {}), userErrorsBefore + 1);
+});

@@ -125,3 +125,30 @@ test("--enforce-iam: IAM itself is authorised (a user without iam:CreateUser is 
   assert.match(e.message, /not authorized to perform: iam:CreateUser/);
   await iam.send(new PutRolePolicyCommand({ RoleName: "r", PolicyName: "logs", PolicyDocument: policy(allow("logs:*")) }));
 });
+
+test("--enforce-iam: resource policies join the decision — a table policy naming the user allows, a bucket policy's Deny wins, removal applies at once", async () => {
+  const { PutResourcePolicyCommand, DeleteResourcePolicyCommand } = await import("@aws-sdk/client-dynamodb");
+  const { S3Client, CreateBucketCommand, PutBucketPolicyCommand, ListObjectsV2Command, PutObjectCommand } = await import("@aws-sdk/client-s3");
+  const tableArn = `arn:aws:dynamodb:us-east-1:000000000000:table/${table}`;
+  const u = await userWith(policy(allow("s3:*")));
+  const ddb = new DynamoDBClient(u.config);
+  const denied = await fails(ddb.send(new GetItemCommand({ TableName: table, Key: { k: { S: "a" } } })));
+  assert.match(denied.message, /because no identity-based policy allows the dynamodb:GetItem action$/);
+  const admin = new DynamoDBClient(server.clientConfig);
+  await admin.send(new PutResourcePolicyCommand({ ResourceArn: tableArn, Policy: policy({ Effect: "Allow", Principal: { AWS: u.arn }, Action: "dynamodb:GetItem", Resource: tableArn }) }));
+  await ddb.send(new GetItemCommand({ TableName: table, Key: { k: { S: "a" } } }));
+  await ddb.send(new GetItemCommand({ TableName: table, Key: { k: { S: "a" } } })); // cached with the policy's text
+  await admin.send(new DeleteResourcePolicyCommand({ ResourceArn: tableArn }));
+  await fails(ddb.send(new GetItemCommand({ TableName: table, Key: { k: { S: "a" } } })));
+
+  const bucket = uniqueName("rp").toLowerCase();
+  const s3admin = new S3Client({ ...server.clientConfig, forcePathStyle: true });
+  await s3admin.send(new CreateBucketCommand({ Bucket: bucket }));
+  const s3 = new S3Client({ ...u.config, forcePathStyle: true });
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "a", Body: "x" }));
+  await s3admin.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy({ Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: `arn:aws:s3:::${bucket}/*` }) }));
+  const e = await fails(s3.send(new PutObjectCommand({ Bucket: bucket, Key: "b", Body: "x" })));
+  assert.equal(e.name, "AccessDenied");
+  assert.match(e.message, /with an explicit deny in a resource-based policy$/);
+  await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+});

@@ -1,5 +1,6 @@
 /**
- * Authorizers (stored with the API definition; enforcement on the request path is a later issue), the
+ * Authorizers (stored with the API definition; run on the request path by execute/authorize.ts, whose Lambda
+ * answers are cached in `authorizerCache` until their TTL or FlushStageAuthorizersCache), the
  * Update* operations of the definition's smaller pieces (method and integration responses, models,
  * request validators, gateway responses) and the per-account settings (GetAccount / UpdateAccount).
  * Every update goes through the one generic patch implementation (patch.ts).
@@ -11,7 +12,10 @@ import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
 import { ApiDefinitionOps, restApiIdNotFound } from "./definition-ops.js";
-import { invokeLambda, lambdaFunctionOf } from "./execute/integrations.js";
+import { lambdaFunctionOf } from "./execute/integrations.js";
+import { authorizeCognito } from "./execute/cognito-auth.js";
+import { AuthorizerCache } from "./execute/authorizer-cache.js";
+import { invokeLambdaAuthorizer, methodArnOf, policyEffect } from "./execute/lambda-authorizer.js";
 import { applyPatch, type PatchOperation } from "./patch.js";
 import { badRequest, notFound, page } from "./shared.js";
 
@@ -23,9 +27,13 @@ const ACCOUNT_MIGRATIONS = [
 const patchOps = (ops: A.PatchOperationsShape | undefined) => ops as PatchOperation[] | undefined;
 
 export abstract class ApiAuthorizerOps extends ApiDefinitionOps {
+  /** Lambda authorizer answers of every stage (read by the request path through RestApiDataAccess). */
+  readonly authorizerCache: AuthorizerCache;
+
   constructor(env: ServiceEnv) {
     super(env);
     env.store.migrate("apigateway-account", ACCOUNT_MIGRATIONS);
+    this.authorizerCache = new AuthorizerCache(env.clock);
   }
 
   // ---- Authorizers -----------------------------------------------------------------------------------
@@ -87,7 +95,7 @@ export abstract class ApiAuthorizerOps extends ApiDefinitionOps {
     const doc = this.api(ctx, input.restApiId);
     const a = doc.authorizers[input.authorizerId];
     if (!a) throw notFound("Authorizer");
-    if (a.type === "COGNITO_USER_POOLS") throw new ServiceError("NotImplementedException", "Testing COGNITO_USER_POOLS authorizers is not implemented by Skyport yet", 501, false);
+    if (a.type === "COGNITO_USER_POOLS") return this.testCognitoAuthorizer(ctx, a, input);
     const functionArn = lambdaFunctionOf(a.authorizerUri ?? "");
     if (!functionArn) throw badRequest("Invalid Authorizer URI specified");
     const started = ctx.clock.now();
@@ -95,7 +103,7 @@ export abstract class ApiAuthorizerOps extends ApiDefinitionOps {
     const header = (name: string) => Object.entries(headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
     const [path = "/", query = ""] = (input.pathWithQueryString ?? "/").split("?");
     const queryStringParameters = Object.fromEntries(new URLSearchParams(query));
-    const methodArn = `arn:aws:execute-api:${ctx.region}:${ctx.accountId}:${input.restApiId}/ESTestInvoke-stage/GET/`;
+    const methodArn = methodArnOf(ctx.region, ctx.accountId, input.restApiId, "ESTestInvoke-stage", "GET", "/");
     const lines: string[] = [`Execution log for request ${ctx.requestId}`, `Starting authorizer: ${a.id} for request: ${ctx.requestId}`];
     const finish = (clientStatus: number, extra: Partial<A.TestInvokeAuthorizerOutput> = {}): A.TestInvokeAuthorizerOutput =>
       ({ clientStatus, latency: ctx.clock.now() - started, log: `${lines.join("\n")}\n`, ...extra });
@@ -117,19 +125,35 @@ export abstract class ApiAuthorizerOps extends ApiDefinitionOps {
       };
     }
     lines.push(`Authorizer request: ${JSON.stringify(event)}`);
-    const out = await invokeLambda(this.env.services, ctx, functionArn, Buffer.from(JSON.stringify(event)));
-    const text = out.payload.toString("utf8");
-    lines.push(`Authorizer response: ${text}`);
-    let answer: { principalId?: unknown; policyDocument?: unknown; context?: Record<string, unknown>; errorMessage?: string } | undefined;
-    try {
-      answer = JSON.parse(text) as typeof answer;
-    } catch { /* malformed: 500 below */ }
-    if (out.functionError) return finish(answer?.errorMessage === "Unauthorized" ? 401 : 500);
-    if (!answer || typeof answer.principalId !== "string" || !answer.policyDocument || typeof answer.policyDocument !== "object") {
-      lines.push("Execution failed due to configuration error: Invalid JSON in response");
+    const answer = await invokeLambdaAuthorizer(this.env.services, ctx, functionArn, event);
+    if (answer.kind === "unauthorized") return (lines.push("Unauthorized request: the authorizer answered Unauthorized"), finish(401));
+    if (answer.kind !== "policy") {
+      lines.push(`Execution failed due to configuration error: ${answer.kind === "error" ? answer.why : "no policy"}`);
       return finish(500);
     }
-    return finish(200, { principalId: answer.principalId, policy: JSON.stringify(answer.policyDocument) });
+    lines.push(`Authorizer response: principalId ${answer.principalId}, policy ${answer.policy}`);
+    // The console's test reports the policy's decision for the test method ARN without refusing (clientStatus 200 means the authorizer answered).
+    lines.push(`Policy decision for ${methodArn}: ${policyEffect(answer.policy, methodArn)}`);
+    return finish(200, { principalId: answer.principalId, policy: answer.policy });
+  }
+
+  /** A COGNITO_USER_POOLS authorizer's test: the token of the identity source verified as on the request path (ID token, no scopes). */
+  private async testCognitoAuthorizer(ctx: RequestContext, a: A.Authorizer, input: A.TestInvokeAuthorizerInput): Promise<A.TestInvokeAuthorizerOutput> {
+    const started = ctx.clock.now();
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(input.headers ?? {})) headers[k.toLowerCase()] = v;
+    const req = { method: "GET", path: "/", rawQuery: "", query: new URLSearchParams(), headers, body: Buffer.alloc(0) };
+    const claims = await authorizeCognito(req, this.env.services, {}, a);
+    const log = `Execution log for request ${ctx.requestId}\nStarting authorizer: ${a.id} for request: ${ctx.requestId}\n${claims ? "Cognito token verified" : "Unauthorized request: the token is missing or not valid for the authorizer's user pools"}\n`;
+    return { clientStatus: claims ? 200 : 401, latency: ctx.clock.now() - started, log, ...(claims ? { claims } : {}) };
+  }
+
+  /** Drops the cached Lambda authorizer answers of one stage. */
+  FlushStageAuthorizersCache(ctx: RequestContext, input: A.FlushStageAuthorizersCacheInput): Record<string, never> {
+    this.api(ctx, input.restApiId);
+    if (!this.store.getStage(input.restApiId, input.stageName)) throw notFound("Stage");
+    this.authorizerCache.flushStage(input.restApiId, input.stageName);
+    return {};
   }
 
   // ---- Updates of the definition's smaller pieces ------------------------------------------------------

@@ -4,6 +4,7 @@
  * CreateDeployment. Changing a method after deploying changes nothing until the next deployment.
  * Shapes are AWS's own output shapes (GetResources with embedded methods, GetStage, ...).
  */
+import type { AuthorizerCache } from "./execute/authorizer-cache.js";
 import type { Authorizer, BasePathMapping, GatewayResponse, Model, RequestValidator, Resource, RestApi, Stage } from "../../aws/api/apigateway.js";
 
 export interface DeploymentSnapshot {
@@ -33,4 +34,8 @@ export interface RestApiDataAccess {
   findDomainName(domainName: string): { location: ApiLocation; mappings: BasePathMapping[] } | undefined;
   /** API keys: whether this key value may call this stage (absent for TestInvokeMethod, which skips the check as the console's test does). */
   apiKeyAllows?(location: ApiLocation, restApiId: string, stageName: string, value: string): boolean;
+  /** TestInvokeMethod: authorization (authorizers, IAM, resource policy) is bypassed, as the console's test bypasses it. */
+  readonly testInvoke?: boolean;
+  /** Lambda authorizer answers cached per stage (absent for TestInvokeMethod, which never caches). */
+  readonly authorizerCache?: AuthorizerCache;
 }

@@ -1,8 +1,9 @@
 /**
  * API keys, usage plans, usage plan keys and VPC links: stored and queried as AWS does (values hidden unless asked
- * for, nameQuery prefix filters, keyId filter on GetUsagePlans). Enforcement on the request path
- * (x-api-key, throttles, quotas) is a later issue, and so are GetUsage/UpdateUsage.
- * They are account-level, not part of any API's definition document, so they live in their own table.
+ * for, nameQuery prefix filters, keyId filter on GetUsagePlans). They are account-level, not part of any API's
+ * definition document, so they live in their own table. The request path asks `usagePlanFor` which plan a key
+ * value calls a stage under (an in-memory index rebuilt after any change here) and counts requests in
+ * execute/usage.ts, which GetUsage reads and UpdateUsage adjusts.
  */
 import type * as A from "../../aws/api/apigateway.js";
 import { ServiceError } from "../../aws/errors.js";
@@ -10,8 +11,10 @@ import type { RequestContext } from "../../edge/context.js";
 import type { Statement } from "../../store/store.js";
 import type { ServiceEnv } from "../host.js";
 import { ApiAuthorizerOps } from "./authorizer-ops.js";
+import { dayOf, UsageCounter } from "./execute/usage.js";
 import { applyPatch, type PatchOperation } from "./patch.js";
 import { badRequest, page } from "./shared.js";
+import { parseCsv, patchMethodThrottle } from "./usage-plan-input.js";
 
 const MIGRATIONS = [
   `CREATE TABLE apigateway_keys (account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
@@ -28,6 +31,10 @@ const planNotFound = (_id: string) => new ServiceError("NotFoundException", "Inv
 
 export abstract class ApiUsagePlanOps extends ApiAuthorizerOps {
   private readonly k: { get: Statement; list: Statement; put: Statement; del: Statement };
+  /** Requests counted per plan, key and day (quotas, GetUsage). */
+  readonly usage: UsageCounter;
+  /** key value → its plans, per account and region; dropped on every write to this table. */
+  private planIndex = new Map<string, Map<string, { key: A.ApiKey; plans: StoredPlan[] }>>();
 
   constructor(env: ServiceEnv) {
     super(env);
@@ -39,6 +46,62 @@ export abstract class ApiUsagePlanOps extends ApiAuthorizerOps {
       put: db.prepare("INSERT INTO apigateway_keys (account, region, kind, id, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT (account, region, kind, id) DO UPDATE SET doc = excluded.doc"),
       del: db.prepare("DELETE FROM apigateway_keys WHERE account = ? AND region = ? AND kind = ? AND id = ?"),
     };
+    this.usage = new UsageCounter(env.store);
+  }
+
+  /**
+   * The request path's view of a key: the enabled key with this value and the usage plan through which it may
+   * call this API stage (the first such plan by id), or undefined.
+   */
+  usagePlanFor(location: { accountId: string; region: string }, restApiId: string, stageName: string, value: string): { keyId: string; plan: A.UsagePlan } | undefined {
+    const scope = `${location.accountId}\u0000${location.region}`;
+    let index = this.planIndex.get(scope);
+    if (!index) {
+      const ctx = { accountId: location.accountId, region: location.region } as RequestContext;
+      const plans = this.all<StoredPlan>(ctx, "plan");
+      index = new Map();
+      for (const key of this.all<A.ApiKey>(ctx, "apikey")) if (key.value) index.set(key.value, { key, plans: plans.filter((p) => p.keyIds?.includes(key.id!)) });
+      if (this.planIndex.size > 1000) this.planIndex.clear();
+      this.planIndex.set(scope, index);
+    }
+    const e = index.get(value);
+    if (!e?.key.enabled) return undefined;
+    const plan = e.plans.find((p) => (p.apiStages ?? []).some((s) => s.apiId === restApiId && s.stage === stageName));
+    return plan && { keyId: e.key.id!, plan };
+  }
+
+  // ---- Usage ---------------------------------------------------------------------------------------------
+
+  /** Daily [used, remaining] per key of the plan (keyed by key id, as AWS answers), from the request counts. */
+  GetUsage(ctx: RequestContext, input: A.GetUsageInput): A.GetUsageOutput {
+    const plan = this.plan(ctx, input.usagePlanId);
+    const from = usageDate(input.startDate, "start");
+    const to = usageDate(input.endDate, "end");
+    if (to < from) throw badRequest("The end date must not be before the start date");
+    if ((Date.parse(to) - Date.parse(from)) / 86_400_000 > 90) throw badRequest("The usage data can span at most 90 days");
+    let keyIds = [...(plan.keyIds ?? [])].sort();
+    if (input.keyId) {
+      if (!keyIds.includes(input.keyId)) throw new ServiceError("NotFoundException", "Invalid Usage Plan Key identifier specified", 404);
+      keyIds = [input.keyId];
+    }
+    const p = page(keyIds, input.position, input.limit, (k) => k);
+    return { usagePlanId: plan.id, startDate: from, endDate: to, position: p.position, items: this.usage.daily(ctx.accountId, ctx.region, plan.id!, p.items ?? [], plan.quota, from, to) };
+  }
+
+  /** UpdateUsage: `replace /keyId:{keyId}/remaining` sets what the key has left in the current quota period. */
+  UpdateUsage(ctx: RequestContext, input: A.UpdateUsageInput): A.UpdateUsageOutput {
+    const plan = this.plan(ctx, input.usagePlanId);
+    if (!plan.keyIds?.includes(input.keyId)) throw new ServiceError("NotFoundException", "Invalid Usage Plan Key identifier specified", 404);
+    for (const op of input.patchOperations ?? []) {
+      const m = /^\/keyId:([^/]+)\/remaining$/.exec(op.path ?? "");
+      if (op.op !== "replace" || !m || m[1] !== input.keyId) throw badRequest(`Invalid patch path ${op.path ?? ""}`);
+      const n = Number(op.value);
+      if (!/^\d+$/.test(op.value ?? "")) throw badRequest(`Invalid remaining value: ${op.value ?? ""}`);
+      if (!plan.quota?.limit) throw badRequest("Usage plan does not have a quota");
+      this.usage.setRemaining(ctx.accountId, ctx.region, plan.id!, input.keyId, plan.quota, Math.min(n, plan.quota.limit), ctx.clock.now());
+    }
+    const today = dayOf(ctx.clock.now());
+    return { usagePlanId: plan.id, startDate: today, endDate: today, items: this.usage.daily(ctx.accountId, ctx.region, plan.id!, [input.keyId], plan.quota, today, today) };
   }
 
   // ---- API keys ----------------------------------------------------------------------------------------
@@ -48,10 +111,7 @@ export abstract class ApiUsagePlanOps extends ApiAuthorizerOps {
    * names this API stage ("API keys ... must be associated with a usage plan" — Choose an API key source).
    */
   apiKeyAllows(location: { accountId: string; region: string }, restApiId: string, stageName: string, value: string): boolean {
-    const ctx = { accountId: location.accountId, region: location.region } as RequestContext;
-    const key = this.all<A.ApiKey>(ctx, "apikey").find((k) => k.value === value);
-    if (!key?.enabled) return false;
-    return this.all<StoredPlan>(ctx, "plan").some((p) => p.keyIds?.includes(key.id!) && (p.apiStages ?? []).some((s) => s.apiId === restApiId && s.stage === stageName));
+    return this.usagePlanFor(location, restApiId, stageName, value) !== undefined;
   }
 
   CreateApiKey(ctx: RequestContext, input: A.CreateApiKeyInput): A.ApiKey {
@@ -105,7 +165,7 @@ export abstract class ApiUsagePlanOps extends ApiAuthorizerOps {
 
   DeleteApiKey(ctx: RequestContext, input: A.DeleteApiKeyInput): Record<string, never> {
     if (!this.one(ctx, "apikey", input.apiKey)) throw keyNotFound();
-    this.k.del.run(ctx.accountId, ctx.region, "apikey", input.apiKey);
+    this.del(ctx, "apikey", input.apiKey);
     for (const plan of this.all<StoredPlan>(ctx, "plan")) {
       if (plan.keyIds?.includes(input.apiKey)) this.put(ctx, "plan", plan.id!, { ...plan, keyIds: plan.keyIds.filter((k) => k !== input.apiKey) });
     }
@@ -176,8 +236,9 @@ export abstract class ApiUsagePlanOps extends ApiAuthorizerOps {
     const numeric = (o: Record<string, unknown> | undefined) => {
       for (const [k, v] of Object.entries(o ?? {})) if (typeof v === "string" && k !== "period") o![k] = Number(v);
     };
-    applyPatch(plan as Record<string, unknown>, input.patchOperations as PatchOperation[] | undefined, /^\/(name|description|productCode|apiStages|throttle\/.+|quota\/.+)$/, (op, segments) => {
+    applyPatch(plan as Record<string, unknown>, input.patchOperations as PatchOperation[] | undefined, /^\/(name|description|productCode|apiStages(\/.+)?|throttle\/.+|quota\/.+)$/, (op, segments) => {
       if (segments[0] !== "apiStages") return false;
+      if (segments.length > 1) return patchMethodThrottle(plan, op, segments);
       // "/apiStages" with value "apiId:stageName" adds or removes one API stage.
       const [apiId = "", stage = ""] = (op.value ?? "").split(":");
       plan.apiStages = (plan.apiStages ?? []).filter((s) => !(s.apiId === apiId && s.stage === stage));
@@ -195,7 +256,8 @@ export abstract class ApiUsagePlanOps extends ApiAuthorizerOps {
 
   DeleteUsagePlan(ctx: RequestContext, input: A.DeleteUsagePlanInput): Record<string, never> {
     this.plan(ctx, input.usagePlanId);
-    this.k.del.run(ctx.accountId, ctx.region, "plan", input.usagePlanId);
+    this.del(ctx, "plan", input.usagePlanId);
+    this.usage.deletePlan(ctx.accountId, ctx.region, input.usagePlanId);
     return {};
   }
 
@@ -264,7 +326,7 @@ export abstract class ApiUsagePlanOps extends ApiAuthorizerOps {
 
   DeleteVpcLink(ctx: RequestContext, input: A.DeleteVpcLinkInput): Record<string, never> {
     this.vpcLink(ctx, input.vpcLinkId);
-    this.k.del.run(ctx.accountId, ctx.region, "vpclink", input.vpcLinkId);
+    this.del(ctx, "vpclink", input.vpcLinkId);
     return {};
   }
 
@@ -305,7 +367,26 @@ export abstract class ApiUsagePlanOps extends ApiAuthorizerOps {
 
   private put(ctx: RequestContext, kind: Kind, id: string, doc: unknown): void {
     this.k.put.run(ctx.accountId, ctx.region, kind, id, JSON.stringify(doc));
+    this.planIndex.delete(`${ctx.accountId}\u0000${ctx.region}`);
   }
+
+  private del(ctx: RequestContext, kind: Kind, id: string): void {
+    this.k.del.run(ctx.accountId, ctx.region, kind, id);
+    this.planIndex.delete(`${ctx.accountId}\u0000${ctx.region}`);
+  }
+
+  /** Forget in-memory state after /_skyport/reset. */
+  protected resetUsage(): void {
+    this.planIndex.clear();
+    this.usage.reset();
+  }
+}
+
+/** GetUsage's dates: YYYY-MM-DD (a full timestamp is cut to its day). */
+function usageDate(v: string, which: string): string {
+  const d = /^(\d{4}-\d{2}-\d{2})/.exec(v ?? "")?.[1];
+  if (!d || Number.isNaN(Date.parse(`${d}T00:00:00Z`))) throw badRequest(`Invalid ${which} date: ${v}`);
+  return d;
 }
 
 function publicPlan(p: StoredPlan): A.UsagePlan {
@@ -321,30 +402,4 @@ function revive<T>(o: T): T {
   const r = o as Record<string, unknown>;
   for (const key of ["createdDate", "lastUpdatedDate"]) if (typeof r[key] === "string") r[key] = new Date(r[key] as string);
   return o;
-}
-
-/** RFC 4180 CSV, plus single quotes as field quotes (the API key file format allows both). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quote = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === quote && text[i + 1] === quote) { field += c; i++; }
-      else if (c === quote) quote = "";
-      else field += c;
-    } else if ((c === '"' || c === "'") && field === "") quote = c;
-    else if (c === ",") { row.push(field); field = ""; }
-    else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      row.push(field); field = "";
-      if (row.some((f) => f !== "")) rows.push(row);
-      row = [];
-    } else field += c;
-  }
-  row.push(field);
-  if (row.some((f) => f !== "")) rows.push(row);
-  return rows;
 }

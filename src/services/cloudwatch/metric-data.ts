@@ -62,7 +62,7 @@ export function runQueries(ops: MetricOps, ctx: RequestContext, queries: Query[]
     let v: MathValue;
     if (q.MetricStat) {
       const ms = q.MetricStat;
-      const buckets = ops.buckets(ctx.accountId, ctx.region, ms.Metric, start, end, ms.Period, ms.Unit);
+      const buckets = ops.buckets(ctx.accountId, ctx.region, ms.Metric, start, end, ms.Period, ms.Unit, isPercentile(ms.Stat));
       const s: Series = { label: q.Label ?? ms.Metric.MetricName ?? q.Id, ts: [], v: [] };
       for (const b of buckets) {
         const x = statOf(b, ms.Stat);

@@ -73,11 +73,11 @@ export class MetricOps {
   }
 
   /** Periods of one metric between start and end; `unit` keeps only points of that unit. */
-  buckets(account: string, region: string, m: { Namespace?: string; MetricName?: string; Dimensions?: Dimension[] }, start: number, end: number, periodSec: number, unit?: string): Bucket[] {
+  buckets(account: string, region: string, m: { Namespace?: string; MetricName?: string; Dimensions?: Dimension[] }, start: number, end: number, periodSec: number, unit?: string, withPercentiles = true): Bucket[] {
     const id = this.store.findMetric(account, region, m.Namespace ?? "", m.MetricName ?? "", canonicalDims(m.Dimensions));
     if (id === undefined) return [];
     const from = alignStart(start, this.now(), periodSec);
-    let pts = this.store.points(id, from, end);
+    let pts = this.store.points(id, from, end, withPercentiles);
     if (unit) pts = pts.filter((p) => (p.unit ?? "None") === unit);
     return bucketize(pts, from, periodSec * 1000);
   }
@@ -101,7 +101,7 @@ export class MetricOps {
     if (n > Limits.MAX_DATAPOINTS_STATISTICS) {
       throw combination(`You have requested up to ${n.toLocaleString("en-US")} datapoints, which exceeds the limit of 1,440. You may reduce the datapoints requested by increasing Period, or decreasing the time range.`);
     }
-    const Datapoints = this.buckets(ctx.accountId, ctx.region, input, start, end, input.Period, input.Unit).map((b) => {
+    const Datapoints = this.buckets(ctx.accountId, ctx.region, input, start, end, input.Period, input.Unit, ext.length > 0).map((b) => {
       const dp: NonNullable<C.GetMetricStatisticsOutput["Datapoints"]>[number] = { Timestamp: new Date(b.ts), Unit: input.Unit ?? b.unit ?? "None" };
       for (const s of stats) (dp as Record<string, unknown>)[s] = statOf(b, s);
       if (ext.length) {

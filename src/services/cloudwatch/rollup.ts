@@ -18,7 +18,7 @@ const MAX_PAIRS = 1000;
 const BATCH_ROWS = 50_000;
 
 interface Row {
-  rowid: number;
+  seq: number;
   metric_id: number;
   ts: number;
   unit: string | null;
@@ -33,7 +33,7 @@ interface Row {
 export function rollUp(store: CloudWatchStore, now: number): number {
   let touched = 0;
   for (const tier of TIERS) {
-    const rows = store.q("SELECT rowid, metric_id, ts, unit, n, sum, min, max, vals FROM cloudwatch_points WHERE ts < ? AND res < ? LIMIT ?").all(now - tier.olderThanMs, tier.resMs, BATCH_ROWS) as Row[];
+    const rows = store.q("SELECT seq, metric_id, ts, unit, n, sum, min, max, vals FROM cloudwatch_pts WHERE res < ? AND ts < ? LIMIT ?").all(tier.resMs, now - tier.olderThanMs, BATCH_ROWS) as Row[];
     if (!rows.length) continue;
     const groups = new Map<string, { metric: number; ts: number; unit: string | null; n: number; sum: number; min: number; max: number; vals: Map<number, number> | null }>();
     for (const r of rows) {
@@ -53,13 +53,13 @@ export function rollUp(store: CloudWatchStore, now: number): number {
       }
     }
     store.tx(() => {
-      const del = store.q("DELETE FROM cloudwatch_points WHERE rowid = ?");
-      for (const r of rows) del.run(r.rowid);
-      const ins = store.q("INSERT INTO cloudwatch_points (metric_id, ts, unit, hires, n, sum, min, max, vals, res) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)");
-      for (const g of groups.values()) ins.run(g.metric, g.ts, g.unit, g.n, g.sum, g.min, g.max, g.vals ? JSON.stringify([...g.vals]) : "", tier.resMs);
+      const del = store.q("DELETE FROM cloudwatch_pts WHERE metric_id = ? AND ts = ? AND seq = ?");
+      for (const r of rows) del.run(r.metric_id, r.ts, r.seq);
+      const ins = store.q("INSERT INTO cloudwatch_pts (metric_id, ts, seq, unit, hires, n, sum, min, max, vals, res) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)");
+      for (const g of groups.values()) ins.run(g.metric, g.ts, store.nextSeq(), g.unit, g.n, g.sum, g.min, g.max, g.vals ? JSON.stringify([...g.vals]) : "", tier.resMs);
     });
     touched += rows.length;
   }
-  touched += store.q("DELETE FROM cloudwatch_points WHERE ts < ?").run(now - Retention.HOUR_MS).changes;
+  touched += store.q("DELETE FROM cloudwatch_pts WHERE res IN (0, 60000, 300000, 3600000) AND ts < ?").run(now - Retention.HOUR_MS).changes;
   return touched;
 }

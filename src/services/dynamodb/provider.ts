@@ -13,7 +13,7 @@
  * Exports to S3 (ExportTableToPointInTime, DYNAMODB_JSON and ION, full exports) and imports from S3 (ImportTable:
  * DYNAMODB_JSON, ION, CSV; GZIP or none) run in the background against Skyport's S3 (export.ts, import.ts).
  * Known gaps against AWS: global tables, incremental exports, ZSTD imports, Kinesis streaming destinations and contributor insights are not
- * implemented; resource policies are stored, not enforced; throughput is never throttled (ConsumedCapacity
+ * implemented; resource policies are enforced only with --enforce-iam (src/aws/policy/resource-policies.ts); throughput is never throttled (ConsumedCapacity
  * and WarmThroughput are reported, not enforced; a WarmThroughput below the current one is kept at the
  * current one, not refused, since AWS's refusal message is not known); a stream has one shard for its whole
  * life (so ShardFilter CHILD_SHARDS finds none); ItemCount/TableSizeBytes of tables over 100,000 items are
@@ -54,12 +54,14 @@ import { TtlSweeper } from "./ttl.js";
 import { tableNameOf } from "./validate.js";
 import { TableExports } from "./export.js";
 import { TableImports } from "./import.js";
+import { DynamoDbMetrics } from "../cloudwatch/dynamodb-metrics.js";
 
 export class DynamoDbProvider implements api.DynamodbHandlers {
   readonly d: Dynamo;
   readonly ttl: TtlSweeper;
   private readonly exports: TableExports;
   private readonly imports: TableImports;
+  private readonly metrics: DynamoDbMetrics;
 
   constructor(env: ServiceEnv) {
     const store = new DynamoStore(env.store);
@@ -73,6 +75,7 @@ export class DynamoDbProvider implements api.DynamodbHandlers {
     this.ttl.start();
     this.exports = new TableExports(env, this.d);
     this.imports = new TableImports(env, this.exports.rows);
+    this.metrics = new DynamoDbMetrics(env.services, () => env.clock.now());
   }
 
   // Exports to and imports from S3 (export.ts, import.ts).
@@ -196,43 +199,49 @@ export class DynamoDbProvider implements api.DynamodbHandlers {
   }
 
   PutItem(ctx: RequestContext, input: api.PutItemInput): api.PutItemOutput {
-    return putItem(this.d, ctx, input);
+    return this.metrics.run(ctx.accountId, ctx.region, "PutItem", input, () => [input.TableName], () => undefined, () => putItem(this.d, ctx, input));
   }
   GetItem(ctx: RequestContext, input: api.GetItemInput): api.GetItemOutput {
-    return getItem(this.d, ctx, input);
+    return this.metrics.run(ctx.accountId, ctx.region, "GetItem", input, () => [input.TableName], () => undefined, () => getItem(this.d, ctx, input));
   }
   UpdateItem(ctx: RequestContext, input: api.UpdateItemInput): api.UpdateItemOutput {
-    return updateItem(this.d, ctx, input);
+    return this.metrics.run(ctx.accountId, ctx.region, "UpdateItem", input, () => [input.TableName], () => undefined, () => updateItem(this.d, ctx, input));
   }
   DeleteItem(ctx: RequestContext, input: api.DeleteItemInput): api.DeleteItemOutput {
-    return deleteItem(this.d, ctx, input);
+    return this.metrics.run(ctx.accountId, ctx.region, "DeleteItem", input, () => [input.TableName], () => undefined, () => deleteItem(this.d, ctx, input));
   }
   Query(ctx: RequestContext, input: api.QueryInput): api.QueryOutput {
-    return query(this.d, ctx, input);
+    return this.metrics.run(ctx.accountId, ctx.region, "Query", input, () => [input.TableName], () => undefined, () => query(this.d, ctx, input));
   }
   Scan(ctx: RequestContext, input: api.ScanInput): api.ScanOutput {
-    return scan(this.d, ctx, input);
+    return this.metrics.run(ctx.accountId, ctx.region, "Scan", input, () => [input.TableName], () => undefined, () => scan(this.d, ctx, input));
   }
   BatchGetItem(ctx: RequestContext, input: api.BatchGetItemInput): api.BatchGetItemOutput {
-    return batchGetItem(this.d, ctx, input);
+    return this.metrics.run(ctx.accountId, ctx.region, "BatchGetItem", input, () => Object.keys(input.RequestItems ?? {}), () => undefined, () => batchGetItem(this.d, ctx, input));
   }
   BatchWriteItem(ctx: RequestContext, input: api.BatchWriteItemInput): api.BatchWriteItemOutput {
-    return batchWriteItem(this.d, ctx, input);
+    return this.metrics.run(ctx.accountId, ctx.region, "BatchWriteItem", input, () => Object.keys(input.RequestItems ?? {}), () => undefined, () => batchWriteItem(this.d, ctx, input));
   }
   TransactWriteItems(ctx: RequestContext, input: api.TransactWriteItemsInput): api.TransactWriteItemsOutput {
-    return transactWriteItems(this.d, ctx, input);
+    return this.metrics.run(ctx.accountId, ctx.region, "TransactWriteItems", input, () => transactTables(input.TransactItems), () => undefined, () => transactWriteItems(this.d, ctx, input));
   }
   TransactGetItems(ctx: RequestContext, input: api.TransactGetItemsInput): api.TransactGetItemsOutput {
-    return transactGetItems(this.d, ctx, input);
+    return this.metrics.run(ctx.accountId, ctx.region, "TransactGetItems", input, () => transactTables(input.TransactItems), () => undefined, () => transactGetItems(this.d, ctx, input));
   }
   ExecuteStatement(ctx: RequestContext, input: api.ExecuteStatementInput): api.ExecuteStatementOutput {
-    return executeStatement(this.d, ctx, input);
+    return this.metrics.run(ctx.accountId, ctx.region, "ExecuteStatement", input, () => statementTables([input.Statement]), () => input.Statement, () => executeStatement(this.d, ctx, input));
   }
   BatchExecuteStatement(ctx: RequestContext, input: api.BatchExecuteStatementInput): api.BatchExecuteStatementOutput {
-    return batchExecuteStatement(this.d, ctx, input);
+    return this.metrics.run(ctx.accountId, ctx.region, "BatchExecuteStatement", input, () => statementTables((input.Statements ?? []).map((x) => x.Statement)), () => input.Statements?.[0]?.Statement, () => batchExecuteStatement(this.d, ctx, input));
   }
   ExecuteTransaction(ctx: RequestContext, input: api.ExecuteTransactionInput): api.ExecuteTransactionOutput {
-    return executeTransaction(this.d, ctx, input);
+    return this.metrics.run(ctx.accountId, ctx.region, "ExecuteTransaction", input, () => statementTables((input.TransactStatements ?? []).map((x) => x.Statement)), () => undefined, () => executeTransaction(this.d, ctx, input));
+  }
+
+  /** The table's resource policy for --enforce-iam (src/aws/policy/resource-policies.ts); also for its indexes and streams. */
+  resourcePolicy(arn: string): string | undefined {
+    const m = /^arn:aws[a-z-]*:dynamodb:([^:]+):(\d{12}):table\/([a-zA-Z0-9_.-]{3,255})(?:\/|$)/.exec(arn);
+    return m ? this.d.store.getTable(m[2]!, m[1]!, m[3]!)?.resourcePolicy : undefined;
   }
 
   /** Runs one TTL pass now (tests; the timer runs it every few seconds). */
@@ -250,3 +259,20 @@ export class DynamoDbProvider implements api.DynamodbHandlers {
 }
 
 export const createProvider = (env: ServiceEnv) => new DynamoDbProvider(env);
+
+/** The tables a transaction names (for its metrics). */
+function transactTables(items: Array<Record<string, { TableName?: string } | undefined>> | undefined): string[] {
+  const out = new Set<string>();
+  for (const it of items ?? []) for (const arm of Object.values(it)) if (arm?.TableName) out.add(arm.TableName);
+  return [...out];
+}
+
+/** The tables PartiQL statements name: the quoted or bare identifier after FROM / INTO / UPDATE / DELETE FROM. */
+function statementTables(statements: Array<string | undefined>): string[] {
+  const out = new Set<string>();
+  for (const s of statements) {
+    const m = /\b(?:from|into|update)\s+"?([A-Za-z0-9_.-]{1,255})"?/i.exec((s ?? "").slice(0, 8192));
+    if (m) out.add(m[1]!);
+  }
+  return [...out];
+}

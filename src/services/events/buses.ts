@@ -1,6 +1,6 @@
 /**
  * Event buses: the default bus (implicit; stored only once it has a policy or tags), custom buses, and their
- * resource policies (PutPermission/RemovePermission; stored and returned, not enforced).
+ * resource policies (PutPermission/RemovePermission; stored and returned; with --enforce-iam they join decisions on the bus's ARN).
  */
 import type * as E from "../../aws/api/events.js";
 import type { RequestContext } from "../../edge/context.js";

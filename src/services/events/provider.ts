@@ -95,6 +95,12 @@ export class EventsProvider implements E.EventsHandlers {
   DescribeEventBus(ctx: RequestContext, input: E.DescribeEventBusInput): E.DescribeEventBusOutput {
     return this.buses.describe(ctx, input);
   }
+  /** The event bus policy for --enforce-iam (src/aws/policy/resource-policies.ts). */
+  resourcePolicy(arn: string): string | undefined {
+    const m = /^arn:aws[a-z-]*:events:([^:]+):(\d{12}):event-bus\/([^/]+)$/.exec(arn);
+    return (m ? this.buses.find(m[2]!, m[1]!, m[3]!)?.policy : undefined) ?? undefined;
+  }
+
   ListEventBuses(ctx: RequestContext, input: E.ListEventBusesInput): E.ListEventBusesOutput {
     return this.buses.list(ctx, input);
   }

@@ -30,6 +30,7 @@
  * are served on Skyport's port under /_aws/.
  */
 import { join } from "node:path";
+import { caBundleOf } from "./runtime/blueprint.js";
 import type * as L from "../../aws/api/lambda.js";
 import { authenticateSigV4 } from "../../aws/authenticate.js";
 import { ServiceError } from "../../aws/errors.js";
@@ -61,6 +62,12 @@ const RETRY_DELAYS_MS = [60_000, 120_000];
 const THROTTLE_RETRY_MS = 200;
 
 export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandlers {
+  /** The function's resource policy for --enforce-iam (src/aws/policy/resource-policies.ts), for any qualifier. */
+  resourcePolicy(arn: string): string | undefined {
+    const m = /^arn:aws[a-z-]*:lambda:([^:]+):(\d{12}):function:([a-zA-Z0-9_-]{1,64})(?::|$)/.exec(arn);
+    return m ? this.store.policyText(m[2]!, m[1]!, m[3]!) : undefined;
+  }
+
   readonly envs: EnvironmentManager;
   private readonly logs: LogBatcher;
   private readonly asyncTimer: NodeJS.Timeout;
@@ -231,7 +238,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
 
   private blueprintFor(ctx: Pick<RequestContext, "accountId" | "region">, name: string, version: string, row: FunctionRow) {
     const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
-    return blueprint({ codeRoot: this.codeRoot, layers: this.layers, endpoint: this.env.services.localEndpoint, envKey: this.envKey(row.config, row.codeHex), sandbox: this.sandbox }, ctx.accountId, ctx.region, name, version, row, meta.reserved ?? undefined);
+    return blueprint({ codeRoot: this.codeRoot, layers: this.layers, endpoint: this.env.services.localEndpoint, envKey: this.envKey(row.config, row.codeHex), sandbox: this.sandbox, caBundle: caBundleOf(this.env.config.dataDir) }, ctx.accountId, ctx.region, name, version, row, meta.reserved ?? undefined);
   }
 
   /** Runs one invocation in an environment of the function version. */

@@ -109,6 +109,11 @@ export class LambdaStore {
     return { reserved: r.reserved, tags: JSON.parse(r.tags) as Record<string, string>, policy: r.policy ? (JSON.parse(r.policy) as FunctionMeta["policy"]) : null, nextVersion: r.next_version };
   }
 
+  /** The function's resource policy as stored (JSON), without parsing the rest of its meta. */
+  policyText(account: string, region: string, name: string): string | undefined {
+    return (this.s.getMeta.get(account, region, name) as { policy: string | null } | undefined)?.policy ?? undefined;
+  }
+
   putMeta(account: string, region: string, name: string, m: FunctionMeta): void {
     this.s.putMeta.run(account, region, name, m.reserved, JSON.stringify(m.tags), m.policy ? JSON.stringify(m.policy) : null, m.nextVersion);
   }

@@ -18,7 +18,7 @@
  * The model lacks what S3 added after aws-sdk v2's last release: src/aws/models/patches/s3.json adds the
  * CRC64NVME members, ChecksumType, If-Match on PutObject, and GetObject's StatusCode (206 for ranges).
  *
- * Known gaps: bucket policies and ACLs are stored, not enforced (every caller may read any bucket; only the
+ * Known gaps: bucket policies join --enforce-iam decisions, ACLs are stored, not enforced (without --enforce-iam every caller may read any bucket; only the
  * owner may change its configuration); chunk and trailer signatures of aws-chunked bodies are not verified
  * (the seed signature is, under --enforce-sigv4; SigV2 presigned URLs are served unverified); SSE-C/KMS are accepted and reported, nothing is encrypted at rest; object
  * lock, replication, inventory, analytics, metrics, intelligent tiering, website hosting, browser POST
@@ -60,6 +60,13 @@ export class S3Provider {
     this.timer.unref();
     // Deliveries left from before a restart.
     this.core.notifier.kick();
+  }
+
+  /** The bucket policy for --enforce-iam (src/aws/policy/resource-policies.ts): arn:aws:s3:::bucket[/key]. */
+  resourcePolicy(arn: string): string | undefined {
+    const bucket = /^arn:aws[a-z-]*:s3:::([^/]+)/.exec(arn)?.[1];
+    const row = bucket ? this.core.store.bucket(bucket) : undefined;
+    return row ? this.core.config<string>(row, "policy") : undefined;
   }
 
   /** One lifecycle pass at the clock's current time; returns how many objects expired. */

@@ -33,6 +33,18 @@ async function jwksUriOf(issuer: string): Promise<string> {
   return uri;
 }
 
+/** The issuer's signing keys (discovered, fetched and cached; refetched on an unknown kid). Also used by API Gateway v2's JWT authorizers. */
+export async function issuerKeySet(issuer: string): Promise<ReturnType<typeof createRemoteJWKSet>> {
+  const uri = await jwksUriOf(issuer);
+  let set = keySets.get(uri);
+  if (!set) {
+    set = createRemoteJWKSet(new URL(uri), { timeoutDuration: JWKS_TIMEOUT_MS });
+    if (keySets.size > 1000) keySets.clear();
+    keySets.set(uri, set);
+  }
+  return set;
+}
+
 /** The token's claims without verification (to find its issuer), or InvalidIdentityToken. */
 export function peekToken(token: string): JWTPayload {
   if (!token || token.length > MAX_TOKEN_CHARS) throw invalidToken("The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)");
@@ -51,13 +63,7 @@ export async function verifyToken(token: string, issuer: string, audiences: stri
   }
   const aud = Array.isArray(claims.aud) ? claims.aud : claims.aud !== undefined ? [claims.aud] : [];
   if (!aud.some((a) => audiences.includes(a))) throw invalidToken("Incorrect token audience");
-  const uri = await jwksUriOf(issuer);
-  let set = keySets.get(uri);
-  if (!set) {
-    set = createRemoteJWKSet(new URL(uri), { timeoutDuration: JWKS_TIMEOUT_MS });
-    if (keySets.size > 1000) keySets.clear();
-    keySets.set(uri, set);
-  }
+  const set = await issuerKeySet(issuer);
   try {
     const { payload } = await jwtVerify(token, set, { currentDate: new Date(nowMs), clockTolerance: 0 });
     return payload;

@@ -6,8 +6,9 @@
  *   headers) → method response (binary conversion, compression), with gateway responses for errors.
  * The method request step also checks API keys and the integration step Lambda permissions
  * (method-access.ts); integration requests carry a hop count that ends loops (loops.ts).
- * Authorizers: AWS_IAM (iam-auth.ts) and COGNITO_USER_POOLS (cognito-auth.ts) run; Lambda (CUSTOM) authorizers
- * do not yet. Gaps: CUSTOM authorizers, usage plan throttles/quotas and caching are not enforced yet.
+ * Authorization (authorize.ts): AWS_IAM, COGNITO_USER_POOLS and Lambda (CUSTOM) authorizers with their cache,
+ * combined with the API's resource policy. Throttles, usage plan quotas, the stage cache, access/execution logs
+ * and metrics: limits.ts.
  */
 import { gzipSync } from "node:zlib";
 import type { Integration, IntegrationResponse, Stage } from "../../../aws/api/apigateway.js";
@@ -19,13 +20,13 @@ import type { Logger } from "../../../core/log.js";
 import type { RequestContext } from "../../../edge/context.js";
 import type { ServiceHost } from "../../host.js";
 import type { DeploymentSnapshot, RestApiDataAccess } from "../snapshot.js";
-import { authorizeIam } from "./iam-auth.js";
-import { authorizeCognito } from "./cognito-auth.js";
-import { gatewayResponse } from "./gateway-response.js";
+import { authorizeMethod } from "./authorize.js";
+import { bindGatewayResponseRequest, gatewayResponse } from "./gateway-response.js";
 import { HOPS_HEADER, hopsOf, LOOP_MESSAGE, MAX_HOPS } from "./loops.js";
 import { bodyMatchesModel } from "./models.js";
 import { selectionMatches } from "./selection.js";
 import { apiKeyOf, lambdaPermissionProblem } from "./method-access.js";
+import type { RequestTrace, RestLimits } from "./limits.js";
 import { clientHeaders, eventHeaders, parseProxyAnswer, sourceIpOf, withForwardedHeaders } from "./lambda-proxy.js";
 import { callAwsAction, callHttp, invokeLambda, lambdaFunctionOf, type IntegrationOutput } from "./integrations.js";
 import { callS3Integration, isS3IntegrationUri } from "./s3-integration.js";
@@ -42,6 +43,8 @@ export interface ExecuteDeps {
   log?: Logger;
   /** Refuse Lambda integrations whose function does not allow apigateway.amazonaws.com (see method-access.ts). */
   strictPermissions?: boolean;
+  /** Throttles, quotas, the stage cache, access/execution logs and metrics (limits.ts); absent for TestInvokeMethod. */
+  limits?: RestLimits;
 }
 
 interface Exchange {
@@ -69,7 +72,8 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 /** Runs one request through a REST API. */
 export async function executeRestRequest(req: HttpRequest, host: string, deps: ExecuteDeps): Promise<HttpResponse> {
   const requestId = deps.ids.uuid();
-  const res = await runRequest(req, host, deps, requestId);
+  const trace: RequestTrace = { startedMs: performance.now() };
+  const res = await runRequest(req, host, deps, requestId, trace);
   // Every answer names the request as API Gateway's do (x-amzn-RequestId, x-amz-apigw-id, X-Amzn-Trace-Id).
   const headers = res.headers;
   const has = (name: string) => Object.keys(headers).some((k) => k.toLowerCase() === name);
@@ -78,10 +82,11 @@ export async function executeRestRequest(req: HttpRequest, host: string, deps: E
   // An explicit Connection header keeps Node from adding its own "Keep-Alive: timeout=N", which AWS never sends.
   if (!has("connection") && !/close/i.test(String(req.headers.connection ?? ""))) headers.Connection = "keep-alive";
   if (!has("x-amzn-trace-id")) headers["X-Amzn-Trace-Id"] = `Root=1-${Math.floor(deps.clock.now() / 1000).toString(16).padStart(8, "0")}-${requestId.replace(/-/g, "").slice(0, 24)}`;
+  deps.limits?.finish(trace, res);
   return res;
 }
 
-async function runRequest(req: HttpRequest, host: string, deps: ExecuteDeps, requestId: string): Promise<HttpResponse> {
+async function runRequest(req: HttpRequest, host: string, deps: ExecuteDeps, requestId: string, trace: RequestTrace): Promise<HttpResponse> {
   const hops = hopsOf(req);
   if (hops > MAX_HOPS) {
     deps.log?.warn(`apigateway: ${req.method} ${req.path} (${requestId}): refused, it passed through an HTTP integration ${hops} times (integration loop)`);
@@ -106,36 +111,39 @@ async function runRequest(req: HttpRequest, host: string, deps: ExecuteDeps, req
     identity: { sourceIp: sourceIpOf(req), userAgent: String(req.headers["user-agent"] ?? ""), accountId: null, caller: null, user: null, userArn: null, apiKey: null, accessKey: null },
     error: {},
   };
+  Object.assign(trace, { target, stage, snapshot, context }); // for access logs and metrics (limits.ts)
+  const params = requestParts(req, route?.pathParameters ?? {});
+  bindGatewayResponseRequest(context, params);
   if (!route) return gatewayResponse(snapshot, "MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token", context, stageVariables, { "x-amzn-ErrorType": "MissingAuthenticationTokenException" });
   context.resourceId = route.resource.id;
   context.resourcePath = route.resource.path;
 
-  // 1b. authorization (AWS_IAM: SigV4)
-  if (route.method.authorizationType === "AWS_IAM") {
-    const denied = authorizeIam(req, deps.services, deps.clock.now(), context.identity as Record<string, unknown>);
-    if (denied) return gatewayResponse(snapshot, denied.responseType, denied.status, denied.message, context, stageVariables, { "x-amzn-ErrorType": denied.errorType });
-  }
+  // 1b. authorization: IAM, Cognito, Lambda authorizers and the resource policy (authorize.ts)
+  const auth = deps.data.testInvoke ? {} : await authorizeMethod({
+    req, snapshot, method: route.method, apiId: target.apiId, stage: target.stageName, region: target.location.region, accountId: target.location.accountId,
+    path: target.path, resourceId: route.resource.id!, resourcePath: route.resource.path!, pathParameters: route.pathParameters, stageVariables, context,
+    requestId, services: deps.services, clock: deps.clock, cache: deps.data.authorizerCache, log: deps.log, strictPermissions: deps.strictPermissions,
+  });
+  if ("status" in auth) return auth;
 
-  if (route.method.authorizationType === "COGNITO_USER_POOLS") {
-    const authorizer = snapshot.authorizers.find((a) => a.id === route.method.authorizerId);
-    const claims = await authorizeCognito(req, deps.services, route.method, authorizer);
-    if (!claims) return gatewayResponse(snapshot, "UNAUTHORIZED", 401, "Unauthorized", context, stageVariables, { "x-amzn-ErrorType": "UnauthorizedException" });
-    context.authorizer = { claims };
-  }
-
-  const params = requestParts(req, route.pathParameters);
   const ex: Exchange = { req, target, stage, snapshot, route, params, stageVariables, context, requestId, bodyText: req.body.toString("utf8"), log: deps.log };
 
   // 2. method request: API key (method-access.ts), then parameters and body
   if (route.method.apiKeyRequired && deps.data.apiKeyAllows) {
-    const key = snapshot.api.apiKeySource === "AUTHORIZER" ? undefined : apiKeyOf(req);
+    const key = snapshot.api.apiKeySource === "AUTHORIZER" ? auth.usageIdentifierKey : apiKeyOf(req);
     if (!key || !deps.data.apiKeyAllows(target.location, target.apiId, target.stageName, key)) {
       return gatewayResponse(snapshot, "INVALID_API_KEY", 403, "Forbidden", context, stageVariables, { "x-amzn-ErrorType": "ForbiddenException" });
     }
     (context.identity as Record<string, unknown>).apiKey = key;
   }
+  // 2b. throttling and usage plan quotas (limits.ts)
+  const limited = deps.limits?.admit(ex);
+  if (limited) return limited;
   const invalid = validateMethodRequest(ex);
   if (invalid) return invalid;
+  // 2c. the stage cache (limits.ts)
+  const cached = deps.limits?.beforeIntegration(ex, trace);
+  if (cached) return compress(ex, cached);
 
   // 3–5. integration request, integration, integration response
   const integration = route.method.methodIntegration!;
@@ -148,6 +156,7 @@ async function runRequest(req: HttpRequest, host: string, deps: ExecuteDeps, req
     deps.log?.warn(`apigateway: ${target.apiId}/${target.stageName} ${req.method} ${target.path} (${requestId}): ${why}`, e instanceof VtlError ? undefined : e);
     result = gatewayResponse(snapshot, "DEFAULT_5XX", 500, "Internal server error", context, stageVariables);
   }
+  deps.limits?.afterIntegration(ex, trace, result);
   // 6. method response: compression
   return compress(ex, result);
 }
@@ -383,7 +392,8 @@ function proxyEvent(ex: Exchange): Record<string, unknown> {
       resourceId: ex.route.resource.id, resourcePath: ex.route.resource.path, httpMethod: ex.req.method, extendedRequestId: ex.requestId,
       requestTime: ex.context.requestTime, path: ex.context.path, accountId: ex.target.location.accountId, protocol: "HTTP/1.1", stage: ex.target.stageName,
       domainPrefix: ex.context.domainPrefix, requestTimeEpoch: ex.context.requestTimeEpoch, requestId: ex.requestId,
-      identity: { cognitoIdentityPoolId: null, accountId: null, cognitoIdentityId: null, caller: null, sourceIp: sourceIpOf(ex.req), principalOrgId: null, accessKey: null, cognitoAuthenticationType: null, cognitoAuthenticationProvider: null, userArn: null, userAgent: String(ex.req.headers["user-agent"] ?? ""), user: null },
+      // $context.identity carries what authorization learned (AWS_IAM: accessKey, accountId, caller, user, userArn).
+      identity: { cognitoIdentityPoolId: null, accountId: null, cognitoIdentityId: null, caller: null, sourceIp: sourceIpOf(ex.req), principalOrgId: null, accessKey: null, cognitoAuthenticationType: null, cognitoAuthenticationProvider: null, userArn: null, userAgent: String(ex.req.headers["user-agent"] ?? ""), user: null, ...(ex.context.identity as object) },
       domainName: ex.context.domainName, apiId: ex.target.apiId,
       ...(ex.context.authorizer ? { authorizer: ex.context.authorizer } : {}),
     },

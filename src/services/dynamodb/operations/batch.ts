@@ -7,6 +7,7 @@ import type { Item, TableMeta } from "../store.js";
 import { keyFromItem, keyFromKey, validation } from "../validate.js";
 import { itemSize } from "./deps.js";
 import { project, type Path } from "./deps.js";
+import { METERED_ONLY } from "../../cloudwatch/dynamodb-metrics.js";
 import { CapacityMeter, itemCollectionMetrics, readUnits } from "./capacity.js";
 import { requireTable, type Dynamo } from "./context.js";
 import type { EncodedKey } from "./engine.js";
@@ -138,12 +139,13 @@ export function batchWriteItem(d: Dynamo, ctx: RequestContext, input: BatchWrite
     }
   });
   const meter = new CapacityMeter(mode);
+  const meteredOnly = (input as { [METERED_ONLY]?: boolean })[METERED_ONLY] === true;
   const metrics: Record<string, ItemCollectionMetrics[]> = {};
   d.store.tx(() => {
     for (const op of ops) {
       const m = op.meta;
       // A put that nothing needs the previous item for (no index, stream or capacity) skips reading it.
-      const blind = op.item && !meter.on && !m.gsis.length && !m.lsis.length && !m.stream?.enabled && !m.pitr?.enabled;
+      const blind = op.item && (!meter.on || meteredOnly) && !m.gsis.length && !m.lsis.length && !m.stream?.enabled && !m.pitr?.enabled;
       const old = blind ? undefined : d.engine.get(op.meta, op.key);
       d.engine.write(op.meta, op.key, old, op.item, undefined, op.size);
       if (meter.on) meter.write(op.meta, old, op.item, 1, op.given);

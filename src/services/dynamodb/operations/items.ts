@@ -22,6 +22,7 @@ import { checkIndexKeys, invalid, keyFromItem, keyFromKey, validation } from "..
 import { itemSize } from "./deps.js";
 import { applyUpdate, attributeUpdatesToActions, evaluateCondition, parseUpdate, project, type ConditionNode, type Path, type UpdateAction } from "./deps.js";
 import { CapacityMeter, itemCollectionMetrics, readUnits } from "./capacity.js";
+import { METERED_ONLY } from "../../cloudwatch/dynamodb-metrics.js";
 import { checkRequestConstraints } from "./constraints.js";
 import { requireTable, type Dynamo } from "./context.js";
 import type { EncodedKey } from "./engine.js";
@@ -204,7 +205,8 @@ function runWrite(d: Dynamo, ctx: RequestContext, kind: WriteKind, input: WriteI
   } catch (e) {
     throw kind === "Put" ? framed(e) : e;
   }
-  w.blind = !meter.on && input.ReturnItemCollectionMetrics !== "SIZE";
+  // Metering forced only for the metrics (cloudwatch/dynamodb-metrics.ts) keeps the write fast path.
+  w.blind = (!meter.on || (input as { [METERED_ONLY]?: boolean })[METERED_ONLY] === true) && input.ReturnItemCollectionMetrics !== "SIZE";
   const r = d.store.tx(() => applyWrite(d, w));
   if (meter.on) meter.write(w.meta, r.old, kind === "Delete" ? undefined : r.next, 1, w.given);
   const out: PutItemOutput = {};

@@ -356,7 +356,7 @@ function policyTable(d: Dynamo, ctx: RequestContext, resourceArn: string): Table
 }
 
 /**
- * Resource-based policies are stored and returned; like every IAM policy in Skyport they are not enforced.
+ * Resource-based policies are stored and returned, and join --enforce-iam decisions (src/aws/policy/resource-policies.ts).
  * Putting the same policy again changes nothing (same revision id); ExpectedRevisionId "NO_POLICY" asks
  * that the table has no policy yet.
  */

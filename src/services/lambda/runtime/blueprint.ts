@@ -4,6 +4,7 @@
  * AWS_ENDPOINT_URL pointing at Skyport, and the search paths of the function's layers. With the sandbox,
  * paths are the ones inside it (/var/task, /var/runtime/node_modules); layers stay on their host paths.
  */
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SKYPORT_NODE_MODULES } from "../code.js";
@@ -15,6 +16,21 @@ import type { EnvironmentBlueprint, SpareTemplate } from "./environments.js";
 import { initStartLine, interpreterFor } from "./interpreters.js";
 
 const BOOTSTRAPS = join(dirname(fileURLToPath(import.meta.url)), "bootstrap");
+/** Where the sandbox sees the directory of Skyport's CA certificate (server/tls.ts). */
+const CA_DIR_INSIDE = "/var/runtime/ca";
+
+/** Skyport's CA certificate (server/tls.ts keeps it at tls/public/ca.pem in the data dir), when it exists. */
+export function caBundleOf(dataDir: string): string | undefined {
+  const path = join(dataDir, "tls", "public", "ca.pem");
+  return existsSync(path) ? path : undefined;
+}
+
+/** Functions trust Skyport's HTTPS (https://{apiId}.execute-api.localhost:PORT): node and botocore read these. */
+function caVariables(caBundle: string | undefined, sandboxed: boolean): Record<string, string> {
+  if (!caBundle) return {};
+  const path = sandboxed ? `${CA_DIR_INSIDE}/ca.pem` : caBundle;
+  return { NODE_EXTRA_CA_CERTS: path, AWS_CA_BUNDLE: path };
+}
 
 export interface BlueprintDeps {
   codeRoot: string;
@@ -25,6 +41,8 @@ export interface BlueprintDeps {
   envKey: string;
   /** Run inside bubblewrap: code read-only at /var/task, the SDK at /var/runtime/node_modules, private /tmp. */
   sandbox: boolean;
+  /** Skyport's CA certificate on the host (trusted by functions; bound read-only into the sandbox). */
+  caBundle?: string;
 }
 
 export function blueprint(deps: BlueprintDeps, account: string, region: string, name: string, version: string, row: FunctionRow, reserved?: number): EnvironmentBlueprint {
@@ -59,7 +77,7 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
     return {
       classKey: spareClass(memory, tmpMb),
       hostTask,
-      launch: (runtimeApi, codeDir) => spareLaunchSpec(deps.sandbox, memory, tmpMb, runtimeApi, codeDir),
+      launch: (runtimeApi, codeDir) => spareLaunchSpec(deps.sandbox, memory, tmpMb, runtimeApi, codeDir, deps.caBundle),
       env: (runtimeApi, logStream, credentials, codeDir) => {
         const spec = launch(runtimeApi, logStream, credentials);
         if (!deps.sandbox) spec.env.LAMBDA_TASK_ROOT = codeDir;
@@ -74,6 +92,7 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
       LANG: "en_US.UTF-8",
       TZ: ":UTC",
       HOME: process.env.HOME ?? "/tmp",
+      ...caVariables(deps.caBundle, deps.sandbox),
       ...(c.Environment?.Variables ?? {}),
       AWS_LAMBDA_FUNCTION_NAME: name,
       AWS_LAMBDA_FUNCTION_VERSION: version,
@@ -97,7 +116,7 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
     // In the sandbox a single layer is /opt itself, as on AWS; several are /opt/layers/<n> (bubblewrap cannot merge them).
     const layerPaths = deps.layers.searchPaths({ accountId: account, region }, (c.Layers ?? []).map((l) => l.Arn!), deps.sandbox ? (i, n) => (n === 1 ? "/opt" : `/opt/layers/${i}`) : undefined);
     // Skyport itself may live under /tmp or /var (a CI clone): its bootstraps and SDK are bound in too.
-    const sandbox = deps.sandbox ? { binds: [[hostTask, "/var/task"], [SKYPORT_NODE_MODULES, "/var/runtime/node_modules"], [BOOTSTRAPS, "/var/runtime/bootstrap"], ...layerPaths.binds] as Array<[string, string]>, tmpMb: c.EphemeralStorage?.Size ?? 512, cwd: "/var/task" } : undefined;
+    const sandbox = deps.sandbox ? { binds: [[hostTask, "/var/task"], [SKYPORT_NODE_MODULES, "/var/runtime/node_modules"], [BOOTSTRAPS, "/var/runtime/bootstrap"], ...caBinds(deps.caBundle), ...layerPaths.binds] as Array<[string, string]>, tmpMb: c.EphemeralStorage?.Size ?? 512, cwd: "/var/task" } : undefined;
     const limits = { memoryMb: memory }; // the environment's cgroup (runtime/cgroup.ts), when there is one
     const bootstraps = deps.sandbox ? "/var/runtime/bootstrap" : BOOTSTRAPS;
     if (deps.sandbox) env.HOME = "/tmp";
@@ -128,7 +147,7 @@ export function spareClass(memoryMb: number, tmpMb: number): string {
  * for the function it will become (runtime/environments.ts hands it the function's variables; the code is
  * linked into `codeDir` on the host side, which the sandbox sees as /var/task).
  */
-export function spareLaunchSpec(sandboxed: boolean, memory: number, tmpMb: number, runtimeApi: string, codeDir: string): LaunchSpec {
+export function spareLaunchSpec(sandboxed: boolean, memory: number, tmpMb: number, runtimeApi: string, codeDir: string, caBundle?: string): LaunchSpec {
   const bootstraps = sandboxed ? "/var/runtime/bootstrap" : BOOTSTRAPS;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
@@ -138,10 +157,16 @@ export function spareLaunchSpec(sandboxed: boolean, memory: number, tmpMb: numbe
     NODE_PATH: sandboxed ? "/var/runtime/node_modules" : SKYPORT_NODE_MODULES,
     AWS_LAMBDA_RUNTIME_API: runtimeApi,
     SKYPORT_SPARE: "1",
+    ...caVariables(caBundle, sandboxed),
   };
-  const sandbox = sandboxed ? { binds: [[codeDir, "/var/task"], [SKYPORT_NODE_MODULES, "/var/runtime/node_modules"], [BOOTSTRAPS, "/var/runtime/bootstrap"]] as Array<[string, string]>, tmpMb, cwd: "/var/task" } : undefined;
+  const sandbox = sandboxed ? { binds: [[codeDir, "/var/task"], [SKYPORT_NODE_MODULES, "/var/runtime/node_modules"], [BOOTSTRAPS, "/var/runtime/bootstrap"], ...caBinds(caBundle)] as Array<[string, string]>, tmpMb, cwd: "/var/task" } : undefined;
   const heap = Math.max(32, Math.floor(memory * 0.85));
   return { command: process.execPath, args: [`--max-old-space-size=${heap}`, join(bootstraps, "node.mjs")], cwd: codeDir, env, sandbox, limits: { memoryMb: memory } };
+}
+
+/** The CA certificate's directory (it holds nothing else), bound read-only at CA_DIR_INSIDE. */
+function caBinds(caBundle: string | undefined): Array<[string, string]> {
+  return caBundle ? [[dirname(caBundle), CA_DIR_INSIDE]] : [];
 }
 
 /**

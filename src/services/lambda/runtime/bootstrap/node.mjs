@@ -1,12 +1,25 @@
 // Skyport's bootstrap for the nodejs runtimes: a Lambda Runtime API client (next → invoke → response or
 // error; init errors), the context object and console formatting of AWS's nodejs runtime. Runs in the
 // execution environment's own process; only node built-ins are used.
+import dns from "node:dns";
 import http from "node:http";
 import * as nodeModule from "node:module";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { format } from "node:util";
+
+// *.localhost is loopback (RFC 6761), but glibc does not resolve it: execute-api hosts such as
+// {apiId}.execute-api.localhost:PORT (the domainName functions build @connections endpoints from) must reach Skyport.
+const osLookup = dns.lookup;
+dns.lookup = function lookup(hostname, options, callback) {
+  if (typeof options === "function") [callback, options] = [options, {}];
+  if (typeof hostname !== "string" || !hostname.toLowerCase().endsWith(".localhost")) return osLookup.call(dns, hostname, options, callback);
+  const six = (typeof options === "number" ? options : options?.family) === 6;
+  const address = six ? "::1" : "127.0.0.1";
+  process.nextTick(() => (options?.all ? callback(null, [{ address, family: six ? 6 : 4 }]) : callback(null, address, six ? 6 : 4)));
+  return {};
+};
 
 const api = process.env.AWS_LAMBDA_RUNTIME_API;
 const slash = api.indexOf("/");

@@ -1,6 +1,6 @@
 # Skyport's bootstrap for the python runtimes: a Lambda Runtime API client (next -> invoke -> response or
 # error; init errors) and the context object of AWS's python runtime. Standard library only.
-import http.client, importlib, json, os, sys, time, traceback
+import http.client, importlib, json, os, socket, sys, time, traceback
 
 api = os.environ["AWS_LAMBDA_RUNTIME_API"]
 host, _, prefix = api.partition("/")
@@ -8,6 +8,19 @@ prefix = ("/" + prefix) if prefix else ""
 base = prefix + "/2018-06-01/runtime"
 conn = http.client.HTTPConnection(host)
 sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
+
+# *.localhost is loopback (RFC 6761), but glibc does not resolve it: execute-api hosts such as
+# {apiId}.execute-api.localhost:PORT (the domainName functions build @connections endpoints from) must reach Skyport.
+_os_getaddrinfo = socket.getaddrinfo
+
+
+def _getaddrinfo(host, *args, **kwargs):
+    if isinstance(host, (str, bytes)) and (host.decode() if isinstance(host, bytes) else host).lower().endswith(".localhost"):
+        host = "127.0.0.1"
+    return _os_getaddrinfo(host, *args, **kwargs)
+
+
+socket.getaddrinfo = _getaddrinfo
 
 
 class _EndpointUrlHook:

@@ -1,0 +1,73 @@
+/**
+ * API Gateway HTTP APIs (issue 14): a Lambda proxy route with a trivial handler (payload 2.0, quick create)
+ * at 1 and 50 connections — side by side with the same function behind a REST API's Lambda proxy method on
+ * Skyport, and with serverless-offline serving the same handler on an `httpApi` event.
+ * Targets: the HTTP API at least as fast as the REST path, and at least 2x serverless-offline's httpApi.
+ */
+import { load, type RawRequest } from "../lib/wrk.js";
+import { restCall } from "../lib/raw.js";
+import { printTable, type Row } from "../lib/report.js";
+import { startSkyport, stop, type Started } from "../lib/servers.js";
+import { startServerlessOffline } from "../lib/peers.js";
+import { createFunction, HANDLER } from "./lambda.js";
+import type { BenchOptions } from "../run.js";
+
+const FN_ARN = "arn:aws:lambda:us-east-1:000000000000:function:hello";
+const get = (path: string): RawRequest => ({ method: "GET", path, headers: {} });
+
+/** Quick create: integration, $default route, auto-deployed $default stage (no stage segment in the URL). */
+async function httpApi(base: string): Promise<string> {
+  const api = await restCall(base, "apigateway", "POST", "/v2/apis", { name: "bench-http", protocolType: "HTTP", target: FN_ARN });
+  return `/_aws/execute-api/${api.apiId as string}/hello`;
+}
+
+async function restApi(base: string): Promise<string> {
+  const api = await restCall(base, "apigateway", "POST", "/restapis", { name: "bench-rest" });
+  const id = api.id as string;
+  const resources = (await restCall(base, "apigateway", "GET", `/restapis/${id}/resources`)).item as Array<{ id: string; path: string }>;
+  const hello = (await restCall(base, "apigateway", "POST", `/restapis/${id}/resources/${resources.find((r) => r.path === "/")!.id}`, { pathPart: "hello" })).id as string;
+  await restCall(base, "apigateway", "PUT", `/restapis/${id}/resources/${hello}/methods/GET`, { authorizationType: "NONE" });
+  await restCall(base, "apigateway", "PUT", `/restapis/${id}/resources/${hello}/methods/GET/integration`, {
+    type: "AWS_PROXY", httpMethod: "POST", uri: `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${FN_ARN}/invocations`,
+  });
+  await restCall(base, "apigateway", "POST", `/restapis/${id}/deployments`, { stageName: "dev" });
+  return `/_aws/execute-api/${id}/dev/hello`;
+}
+
+const values = (r: Awaited<ReturnType<typeof load>>) => ({ rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors });
+
+export default async function run(opts: BenchOptions): Promise<string> {
+  const rows: Row[] = [];
+  const sky: Started = await startSkyport();
+  try {
+    await createFunction(sky.url, "hello");
+    for (const [server, path] of [["skyport HTTP API", await httpApi(sky.url)], ["skyport REST API", await restApi(sky.url)]] as const) {
+      for (const c of [1, 50]) {
+        await load(sky.url, get(path), c, Math.min(3, opts.seconds)); // warm the environments this concurrency needs
+        const r = await load(sky.url, get(path), c, opts.seconds, sky.pid);
+        // "skyport" is the row the report compares the others against.
+        rows.push({ scenario: `Lambda proxy (trivial), ${c} conn`, server: server === "skyport HTTP API" ? "skyport" : server, values: values(r) });
+      }
+    }
+  } finally {
+    await stop(sky);
+  }
+  const sls = await startServerlessOffline(HANDLER, "hello", {}, "httpApi");
+  try {
+    for (const c of [1, 50]) {
+      await load(sls.url, get("/hello"), c, 1);
+      const r = await load(sls.url, get("/hello"), c, opts.seconds, sls.pid);
+      rows.push({ scenario: `Lambda proxy (trivial), ${c} conn`, server: "serverless-offline httpApi", values: values(r) });
+    }
+  } finally {
+    await stop(sls);
+  }
+  rows.sort((a, b) => a.scenario.localeCompare(b.scenario));
+  return printTable("API Gateway HTTP API: Lambda proxy (skyport = HTTP API; REST API and serverless-offline httpApi beside it)", rows, [
+    { key: "rps", label: "req/s", higherIsBetter: true },
+    { key: "p50", label: "p50 ms", higherIsBetter: false, digits: 2 },
+    { key: "p99", label: "p99 ms", higherIsBetter: false, digits: 2 },
+    { key: "cpu", label: "server CPU µs/req", higherIsBetter: false },
+    { key: "errors", label: "errors", higherIsBetter: false },
+  ]);
+}
