@@ -9,6 +9,12 @@ import type { PreparedImage } from "../../src/runtime/containers/types.js";
 
 export const BUSYBOX = "/bin/busybox";
 export const haveBusybox = () => existsSync(BUSYBOX);
+/** Why server tests cannot run jobs here (no busybox, no image store yet), or undefined. */
+export function jobsUnavailable(sandbox: string | undefined): string | undefined {
+  if (!haveBusybox()) return "busybox-static is not installed";
+  if (!existsSync(new URL("../../src/images/index.ts", import.meta.url))) return "the image store (src/images, from the ECR slice) is not in this checkout";
+  return sandbox;
+}
 const APPLETS = ["sh", "echo", "cat", "ls", "test", "sleep", "env", "id", "wc", "touch", "head", "false", "true", "mkdir", "cp", "date", "ps", "pwd", "grep", "kill", "rm", "tr"];
 
 export function busyboxImage(config: PreparedImage["config"] = { Env: ["PATH=/bin", "IMAGE_VAR=from-image"], Cmd: ["sh"], WorkingDir: "/work" }): PreparedImage & { cleanup(): void } {

@@ -11,10 +11,10 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ociRunnerUnavailable } from "../../src/runtime/containers/oci-runner.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
-import { busyboxOciArchive, haveBusybox } from "./busybox-image.js";
+import { busyboxOciArchive, jobsUnavailable } from "./busybox-image.js";
 import { job, queue, until, waitFinished } from "./helpers.js";
 
-const skip = !haveBusybox() ? "busybox-static is not installed" : ociRunnerUnavailable();
+const skip = jobsUnavailable(ociRunnerUnavailable());
 
 describe("Batch jobs", { skip }, () => {
   let server: TestServer;

@@ -19,7 +19,7 @@ import { until, waitFinished } from "./helpers.js";
 
 const run = promisify(execFile);
 const example = new URL("../../examples/image-pipeline/", import.meta.url).pathname;
-const skip = !existsSync("/usr/bin/python3") ? "python3 is not installed" : ociRunnerUnavailable();
+const skip = !existsSync("/usr/bin/python3") ? "python3 is not installed" : !existsSync(new URL("../../src/images/index.ts", import.meta.url)) ? "the image store (src/images) is not in this checkout" : ociRunnerUnavailable();
 
 /** A 4x2 binary PPM: red, green, blue, white / black, gray, yellow, cyan. */
 const PPM = Buffer.concat([Buffer.from("P6\n4 2\n255\n"), Buffer.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255, 0, 0, 0, 128, 128, 128, 255, 255, 0, 0, 255, 255])]);

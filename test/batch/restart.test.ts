@@ -12,10 +12,10 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { ociRunnerUnavailable } from "../../src/runtime/containers/oci-runner.js";
 import { freePort, start } from "../helpers/process-server.js";
-import { busyboxOciArchive, haveBusybox } from "./busybox-image.js";
+import { busyboxOciArchive, jobsUnavailable } from "./busybox-image.js";
 import { job, queue, until, waitFinished } from "./helpers.js";
 
-const skip = !haveBusybox() ? "busybox-static is not installed" : ociRunnerUnavailable();
+const skip = jobsUnavailable(ociRunnerUnavailable());
 const dir = mkdtempSync(join(tmpdir(), "skyport-batch-restart-"));
 let child: ChildProcess | undefined;
 after(() => {
