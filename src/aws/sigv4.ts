@@ -179,8 +179,10 @@ export function uriEncode(s: string): string {
 function canonicalUri(rawPath: string, s3: boolean): string {
   if (!rawPath) return "/";
   if (s3) return rawPath;
-  // Other services: the path the client sent (already encoded once) is encoded once more, segment by segment.
-  return rawPath.split("/").map((seg) => uriEncode(safeDecode(seg))).map((seg) => uriEncode(seg)).join("/");
+  // Other services: the path exactly as the client sent it (already encoded once) is encoded once more, segment
+  // by segment — as the SDKs sign it: characters a model URI leaves raw (the "@" of "/@connections/") stay
+  // encoded once ("%40"), not decoded and encoded twice.
+  return rawPath.split("/").map((seg) => uriEncode(seg)).join("/");
 }
 
 function safeDecode(s: string): string {

@@ -42,10 +42,18 @@ export interface Config {
   lambdaStateMs?: number;
   /** DynamoDB: how long a new table stays CREATING (0: ACTIVE at once, the default for tests' sake). */
   dynamodbCreateMs?: number;
+  /** Lightsail: UDP+TCP port of the authoritative DNS server on 127.0.0.1 (undefined: no DNS server). */
+  dnsPort?: number;
+  /** Lightsail: SMTP server for contact-method emails (smtp://host:port); undefined: written to the outbox. */
+  smtpUrl?: string;
+  /** Lightsail: where emails and SMS are written when not sent (default <data dir>/outbox). */
+  outboxDir?: string;
   /** WebSocket APIs: a connection closes after this long without messages, and after maxMs in all (AWS: 10 min, 2 h). */
   websocketLimits?: { idleMs: number; maxMs: number };
   /** API Gateway: the account-level throttle per region (AWS's default quota: 10,000 rps, 5,000 burst). */
   apigatewayThrottle?: { rateLimit: number; burstLimit: number };
+  /** Lightsail: blueprint id → OCI image reference (--lightsail-blueprint-image, repeatable). */
+  lightsailBlueprintImages?: Record<string, string>;
 }
 
 export interface OptionSpec {
@@ -54,6 +62,8 @@ export interface OptionSpec {
   type: "string" | "boolean";
   default: string;
   help: string;
+  /** The flag may be given several times (values joined with commas; the env var takes them comma-separated). */
+  multiple?: boolean;
 }
 
 /** Every option of `skyport start`, in the order the help and README show them. */
@@ -78,8 +88,12 @@ export const OPTIONS: Record<string, OptionSpec> = {
   "lambda-spares": { flag: "lambda-spares", env: "SKYPORT_LAMBDA_SPARES", type: "string", default: "1", help: "node environments kept started ahead, per memory size in use, so a cold start skips the runtime's start (0: none)" },
   "lambda-sandbox": { flag: "lambda-sandbox", env: "SKYPORT_LAMBDA_SANDBOX", type: "string", default: "auto", help: "auto | bubblewrap | off: isolate function environments with bubblewrap" },
   "lambda-state-ms": { flag: "lambda-state-ms", env: "SKYPORT_LAMBDA_STATE_MS", type: "string", default: "0", help: "how long a new function stays Pending and an update InProgress, in milliseconds" },
+  "dns-port": { flag: "dns-port", env: "SKYPORT_DNS_PORT", type: "string", default: "", help: "UDP+TCP port on 127.0.0.1 of the authoritative DNS server for Lightsail domains (none when not given)" },
+  "smtp-url": { flag: "smtp-url", env: "SKYPORT_SMTP_URL", type: "string", default: "", help: "smtp://HOST:PORT for Lightsail contact-method emails (default: written to the outbox directory)" },
+  outbox: { flag: "outbox", env: "SKYPORT_OUTBOX", type: "string", default: "", help: "directory for Lightsail emails and SMS not sent (default <data dir>/outbox)" },
   "apigateway-rate": { flag: "apigateway-rate", env: "SKYPORT_APIGATEWAY_RATE", type: "string", default: "10000", help: "API Gateway account-level throttle: requests per second per region (AWS's default quota)" },
   "apigateway-burst": { flag: "apigateway-burst", env: "SKYPORT_APIGATEWAY_BURST", type: "string", default: "5000", help: "API Gateway account-level throttle: burst per region" },
+  "lightsail-blueprint-image": { flag: "lightsail-blueprint-image", env: "SKYPORT_LIGHTSAIL_BLUEPRINT_IMAGE", type: "string", default: "", multiple: true, help: "BLUEPRINT=IMAGE (repeatable): the OCI image a Lightsail blueprint runs (skyport:busybox = a rootfs from the host's busybox)" },
   "dynamodb-create-seconds": { flag: "dynamodb-create-seconds", env: "SKYPORT_DYNAMODB_CREATE_SECONDS", type: "string", default: "0", help: "how long a new DynamoDB table stays CREATING" },
   "websocket-idle-seconds": { flag: "websocket-idle-seconds", env: "SKYPORT_WEBSOCKET_IDLE_SECONDS", type: "string", default: "600", help: "WebSocket API connections idle this long are closed (AWS: 10 minutes)" },
   "websocket-max-seconds": { flag: "websocket-max-seconds", env: "SKYPORT_WEBSOCKET_MAX_SECONDS", type: "string", default: "7200", help: "WebSocket API connections are closed after this long (AWS: 2 hours)" },
@@ -150,9 +164,30 @@ export function resolveConfig(flags: Record<string, string | boolean | undefined
     lambdaSandbox: sandbox,
     lambdaStateMs: int("lambda-state-ms", 0, 600000),
     dynamodbCreateMs: int("dynamodb-create-seconds", 0, 3600) * 1000,
+    dnsPort: raw("dns-port") === "" ? undefined : int("dns-port", 0, 65535),
+    smtpUrl: smtpUrl(raw("smtp-url")),
+    outboxDir: raw("outbox") === "" ? undefined : resolve(raw("outbox")),
     websocketLimits: { idleMs: int("websocket-idle-seconds", 1, 86400) * 1000, maxMs: int("websocket-max-seconds", 1, 86400) * 1000 },
     apigatewayThrottle: { rateLimit: int("apigateway-rate", 0, 100_000_000), burstLimit: int("apigateway-burst", 0, 100_000_000) },
+    lightsailBlueprintImages: blueprintImages(raw("lightsail-blueprint-image")),
   };
+}
+
+/** BLUEPRINT=IMAGE pairs, comma-separated. */
+function blueprintImages(v: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of v.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const i = pair.indexOf("=");
+    if (i <= 0 || i === pair.length - 1) throw new SkyportError(`--lightsail-blueprint-image takes BLUEPRINT=IMAGE (e.g. debian_12=debian:12), not "${pair}"`);
+    out[pair.slice(0, i)] = pair.slice(i + 1);
+  }
+  return out;
+}
+
+function smtpUrl(v: string): string | undefined {
+  if (v === "") return undefined;
+  if (!/^smtp:\/\/[^\s/:]+(:\d{1,5})?\/?$/.test(v)) throw new SkyportError(`--smtp-url must look like smtp://HOST:PORT, not "${v}"`);
+  return v;
 }
 
 /** Makes sure the data directory exists and is writable, or says plainly why not. */

@@ -12,6 +12,8 @@ Usage:
   skyport start [options]     start the server
   skyport status [--port N]   print the health of a running server
   skyport reset [--port N]    wipe all state of a running server
+  skyport image import FILE [--tag REPO:TAG] [--data-dir DIR]
+                              import an oci-archive/docker-archive image (into ECR with --tag)
   skyport version
 
 Options of start (each also from its environment variable):
@@ -20,8 +22,9 @@ ${Object.values(OPTIONS).map((o) => `  --${(o.flag + (o.type === "string" ? " <v
 
 async function main(argv: string[]): Promise<number> {
   const [command = "help", ...rest] = argv;
+  if (command === "image") return (await import("./image.js")).imageCommand(rest);
   const options: Record<string, { type: "string" | "boolean" }> = {};
-  for (const o of Object.values(OPTIONS)) options[o.flag] = { type: o.type };
+  for (const o of Object.values(OPTIONS)) options[o.flag] = { type: o.type, ...(o.multiple ? { multiple: true } : {}) };
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({ args: rest, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;

@@ -24,6 +24,8 @@ export interface DataPlane {
   /** Cheap test on host and path (and whether the request carries SigV4 credentials); must not load the service. */
   matches(host: string, path: string, signed: boolean): boolean;
   maxBodyBytes: number;
+  /** Planes that stream large uploads (registry blobs): the body is handed over unread as `stream` (the plane bounds it). */
+  streamsBody?(method: string, path: string): boolean;
   /** The answer to a body over maxBodyBytes, when the plane has more to do than a 413 (default: 413). */
   tooLarge?(path: string, method: string): Promise<HttpResponse>;
   /** The response, or undefined when the request turns out not to be for this plane (later planes, then AWS API routing, go on). */
@@ -122,16 +124,17 @@ async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): P
   let preread: Buffer | undefined;
   for (const plane of env.dataPlanes) {
     if (!plane.matches(host, path, signingName !== undefined)) continue;
-    const body = preread ?? (await readBody(req, plane.maxBodyBytes));
+    const streamed = plane.streamsBody?.(req.method ?? "GET", path) === true;
+    const body = streamed ? Buffer.alloc(0) : preread ?? (await readBody(req, plane.maxBodyBytes));
     if (body === undefined) return send(res, plane.tooLarge ? await plane.tooLarge(path, req.method ?? "GET") : { status: 413, headers: { "Content-Type": "application/json" }, body: '{"message":"Request Too Long"}' });
-    const request: HttpRequest = { method: req.method ?? "GET", path, rawQuery, query: new URLSearchParams(rawQuery), headers: req.headers, body, rawHeaders: req.rawHeaders, remoteAddress: req.socket.remoteAddress, localPort: req.socket.localPort };
+    const request: HttpRequest = { method: req.method ?? "GET", path, rawQuery, query: new URLSearchParams(rawQuery), headers: req.headers, body, rawHeaders: req.rawHeaders, remoteAddress: req.socket.remoteAddress, localPort: req.socket.localPort, stream: streamed ? req : undefined };
     const answer = await plane.handle(request, host, endpoint);
     if (answer) {
       noteRoute(res, `${request.method} ${host.replace(/:\d+$/, "")}${path}`);
       return send(res, answer, req.method === "HEAD");
     }
     // Not this plane's after all (e.g. an execute-api id of another API type): a later plane may claim it.
-    preread = body;
+    if (!streamed) preread = body;
   }
 
   const target = req.headers["x-amz-target"];

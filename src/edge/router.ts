@@ -32,6 +32,7 @@ const BY_SIGNING_NAME: Record<string, string[]> = {
   iam: ["iam"],
   "cognito-idp": ["cognito-idp"],
   cloudformation: ["cloudformation"],
+  ecr: ["ecr"],
 };
 
 /** The AWS services Skyport serves, by their Skyport names (for messages). */
@@ -45,6 +46,7 @@ const BY_TARGET_PREFIX: Record<string, string> = {
   AWSEvents: "events",
   AWSCognitoIdentityProviderService: "cognito-idp",
   GraniteServiceVersion20100801: "cloudwatch",
+  AmazonEC2ContainerRegistry_V20150921: "ecr",
 };
 
 const BY_HOST_LABEL: Record<string, string> = {

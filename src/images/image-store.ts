@@ -3,7 +3,7 @@
  * (`<data dir>/images/rootfs/<manifest hex>`, made in a temp dir then renamed, so a rootfs is whole or absent).
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { ServiceEnv } from "../services/host.js";
 import type { Store } from "../store/store.js";
@@ -30,6 +30,30 @@ export class ImageStore {
   constructor(store: Store, root: string) {
     this.files = new BlobFiles(root);
     this.db = new RegistryDb(store);
+    this.sweep(Date.now());
+  }
+
+  /**
+   * Removes what a crash left behind: temp files and half-unpacked root filesystems older than an hour (younger
+   * ones may belong to another process on the same data dir, e.g. `skyport image import`), and uploads abandoned
+   * for a week (registries expire them too).
+   */
+  sweep(now: number): void {
+    const old = (p: string, ageMs: number) => {
+      try {
+        return now - statSync(p).mtimeMs > ageMs;
+      } catch {
+        return false;
+      }
+    };
+    for (const name of safeList(this.files.tmp)) if (name !== "uploads" && old(join(this.files.tmp, name), 3600_000)) rmSync(join(this.files.tmp, name), { recursive: true, force: true });
+    for (const name of safeList(this.files.rootfs)) if (name.startsWith(".tmp-") && old(join(this.files.rootfs, name), 3600_000)) rmSync(join(this.files.rootfs, name), { recursive: true, force: true });
+    const uploads = join(this.files.tmp, "uploads");
+    for (const id of safeList(uploads)) {
+      if (!old(join(uploads, id), 7 * 86400_000)) continue;
+      rmSync(join(uploads, id), { force: true });
+      this.db.endUpload(id);
+    }
   }
 
   /** A manifest in an ECR repository by tag or digest: its digest and media type. */
@@ -85,5 +109,13 @@ export class ImageStore {
       rmSync(tmp, { recursive: true, force: true });
       throw e;
     }
+  }
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
   }
 }

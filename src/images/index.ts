@@ -108,6 +108,8 @@ async function resolve(env: ServiceEnv, images: ImageStore, ref: ImageRef, text:
   if (!ref.explicitDomain) {
     const hit = images.lookup(account, region, bareName(ref), pointer);
     if (hit) return hit;
+    // A repository of our own ECR by that name: the image is missing there, not on Docker Hub.
+    if (images.db.repo(account, region, bareName(ref))) throw new CannotPullError(`${text} not found: manifest unknown (repository ${bareName(ref)} of registry ${account} has no such tag or digest)`);
   }
   const key = formatReference(ref);
   try {

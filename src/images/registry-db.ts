@@ -26,6 +26,7 @@ const MIGRATIONS = [
   `CREATE TABLE ecr_uploads (
      id TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, repo TEXT NOT NULL, size INTEGER NOT NULL, created_at REAL NOT NULL)`,
   `CREATE TABLE ecr_refs (ref TEXT PRIMARY KEY, digest TEXT NOT NULL, media_type TEXT NOT NULL, resolved_at REAL NOT NULL)`,
+  `CREATE TABLE ecr_secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL)`,
 ];
 
 export interface RepoRow {

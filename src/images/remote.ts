@@ -21,7 +21,9 @@ export const RemoteLimits = { MANIFEST_TIMEOUT_MS: 8_000, BLOB_TIMEOUT_MS: 10 * 
 type RegistryRef = Extract<ImageRef, { kind: "registry" }>;
 
 export async function pullRemote(images: ImageStore, ref: RegistryRef, platform: string): Promise<{ digest: string; mediaType: string }> {
-  const base = `https://${registryHost(ref.domain)}/v2/${ref.path}`;
+  // Loopback registries speak plain HTTP (as Docker treats localhost registries as insecure); the others HTTPS.
+  const scheme = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i.test(ref.domain) ? "http" : "https";
+  const base = `${scheme}://${registryHost(ref.domain)}/v2/${ref.path}`;
   const session = new Session(ref.path);
   const top = await fetchManifest(images, session, base, ref.digest ?? ref.tag!, ref.digest);
   let image = top;
@@ -68,9 +70,12 @@ async function fetchManifest(images: ImageStore, session: Session, base: string,
 /** One pull's HTTP: remembers the bearer token once obtained. */
 class Session {
   private token: string | undefined;
+  /** Until a registry first answers, all requests together get 10 s: an unreachable one never holds a pull longer. */
+  private deadline = Date.now() + RemoteLimits.MANIFEST_TIMEOUT_MS + 2_000;
   constructor(private readonly path: string) {}
 
   async get(url: string, headers: Record<string, string>, timeoutMs: number): Promise<Response> {
+    if (timeoutMs <= RemoteLimits.MANIFEST_TIMEOUT_MS) timeoutMs = Math.max(1, Math.min(timeoutMs, this.deadline - Date.now()));
     let res = await this.fetch(url, headers, timeoutMs);
     if (res.status === 401 && !this.token) {
       const challenge = parseChallenge(res.headers.get("www-authenticate") ?? "");
@@ -87,7 +92,9 @@ class Session {
     const h: Record<string, string> = { ...headers };
     if (this.token) h.Authorization = `Bearer ${this.token}`;
     try {
-      return await fetch(url, { headers: h, signal: AbortSignal.timeout(timeoutMs), redirect: "follow" });
+      const res = await fetch(url, { headers: h, signal: AbortSignal.timeout(timeoutMs), redirect: "follow" });
+      this.deadline = Infinity;
+      return res;
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       const why = (e as Error).name === "TimeoutError" ? `no answer within ${timeoutMs / 1000} s` : cause?.code ?? cause?.message ?? (e as Error).message;
@@ -100,7 +107,7 @@ class Session {
     if (url.protocol !== "https:" && url.protocol !== "http:") throw new RemoteError(`bad token realm ${params.realm}`);
     if (params.service) url.searchParams.set("service", params.service);
     url.searchParams.set("scope", params.scope ?? `repository:${this.path}:pull`);
-    const res = await this.fetch(url.toString(), {}, RemoteLimits.MANIFEST_TIMEOUT_MS);
+    const res = await this.fetch(url.toString(), {}, Math.max(1, Math.min(RemoteLimits.MANIFEST_TIMEOUT_MS, this.deadline - Date.now())));
     if (res.status !== 200) throw new RemoteError(`token service ${url.host} answered HTTP ${res.status}`);
     const body = (await res.json().catch(() => ({}))) as { token?: string; access_token?: string };
     const t = body.token ?? body.access_token;

@@ -78,8 +78,7 @@ export async function startSkyport(config: Config, options: StartOptions = {}): 
 
   const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 120_000, headersTimeout: 60_000 }, edge);
   // HTTPS on the same port (functions reach execute-api hosts over https), and WebSocket upgrades.
-  const tls = ensureCertificate(dataDir, log);
-  if (tls) acceptTlsOnSamePort(server, tls);
+  const sniffing = acceptTlsOnSamePort(server, ensureCertificate(dataDir, log));
   server.on("upgrade", createUpgradeHandler(services, log, () => draining));
   const cleanup = () => {
     store.close();
@@ -124,6 +123,7 @@ export async function startSkyport(config: Config, options: StartOptions = {}): 
         await services.drain(Date.now() + config.shutdownTimeoutMs);
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        sniffing?.closeSilent();
         const force = setTimeout(() => server.closeAllConnections(), 10_000);
         await done;
         clearTimeout(force);

@@ -4,9 +4,11 @@
  * the endpoint functions build for the @connections API from their event — reaches the same server. The
  * certificate comes from a local CA Skyport creates once per data dir with the openssl CLI; functions trust
  * it through NODE_EXTRA_CA_CERTS / AWS_CA_BUNDLE (lambda/runtime/blueprint.ts). Plain HTTP pays one peek
- * per connection, nothing per request.
+ * per connection, nothing per request. The certificate is made in the background (openssl takes ~100 ms, which a
+ * start must not wait for: an --ephemeral server makes a new one each time); a TLS connection that comes first waits for it.
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { Socket } from "node:net";
@@ -33,7 +35,7 @@ export interface TlsMaterial {
  * The data dir's certificate, created on first use: a CA (kept in tls/private, 0700) and a server
  * certificate it signs. Undefined, with a warning, when the openssl CLI is missing: HTTPS is then not served.
  */
-export function ensureCertificate(dataDir: string, log?: Logger): TlsMaterial | undefined {
+export async function ensureCertificate(dataDir: string, log?: Logger): Promise<TlsMaterial | undefined> {
   const dir = join(dataDir, "tls");
   const priv = join(dir, "private");
   const caPath = caCertificatePath(dataDir);
@@ -48,14 +50,15 @@ export function ensureCertificate(dataDir: string, log?: Logger): TlsMaterial | 
       const csr = join(priv, "server.csr");
       const ext = join(priv, "server.ext");
       const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-      openssl(["req", "-x509", ...ec, "-keyout", caKey, "-out", caPath, "-days", "3650", "-subj", "/CN=Skyport local CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
-      openssl(["req", ...ec, "-keyout", keyPath, "-out", csr, "-subj", "/CN=localhost"]);
+      await openssl(["req", "-x509", ...ec, "-keyout", caKey, "-out", caPath, "-days", "3650", "-subj", "/CN=Skyport local CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+      await openssl(["req", ...ec, "-keyout", keyPath, "-out", csr, "-subj", "/CN=localhost"]);
       writeFileSync(ext, `subjectAltName=${SERVER_NAMES.join(",")}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nauthorityKeyIdentifier=keyid\nsubjectKeyIdentifier=hash\n`);
-      openssl(["x509", "-req", "-in", csr, "-CA", caPath, "-CAkey", caKey, "-CAserial", join(priv, "ca.srl"), "-CAcreateserial", "-days", "825", "-out", certPath, "-extfile", ext]);
+      await openssl(["x509", "-req", "-in", csr, "-CA", caPath, "-CAkey", caKey, "-CAserial", join(priv, "ca.srl"), "-CAcreateserial", "-days", "825", "-out", certPath, "-extfile", ext]);
       chmodSync(caPath, 0o644);
       rmSync(csr, { force: true });
     } catch (e) {
       rmSync(caPath, { force: true });
+      if (!existsSync(dataDir)) return undefined; // the server stopped (an --ephemeral data dir is gone) while openssl ran
       log?.warn(`HTTPS is not served on the API port: could not create a certificate with openssl (${(e as Error).message.split("\n")[0]})`);
       return undefined;
     }
@@ -63,32 +66,49 @@ export function ensureCertificate(dataDir: string, log?: Logger): TlsMaterial | 
   return { key: readFileSync(keyPath), cert: Buffer.concat([readFileSync(certPath), readFileSync(caPath)]), caPath };
 }
 
-function openssl(args: string[]): void {
-  execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"], timeout: 30_000 });
+const run = promisify(execFile);
+async function openssl(args: string[]): Promise<void> {
+  await run("openssl", args, { timeout: 30_000 });
 }
 
 /**
  * Makes `server` answer TLS connections too: its own connection listener receives either the socket (plain
  * HTTP) or a server-side TLSSocket over it. The first chunk read is put back before either sees it.
  */
-export function acceptTlsOnSamePort(server: Server, material: TlsMaterial): void {
+export function acceptTlsOnSamePort(server: Server, material: Promise<TlsMaterial | undefined>, firstByteTimeoutMs = 60_000): { closeSilent(): void } {
   const [listener] = server.listeners("connection") as Array<(socket: Socket) => void>;
-  if (!listener) return;
+  if (!listener) return { closeSilent() {} };
   let context: SecureContext | undefined;
+  // Connections that have not sent a byte yet are not the HTTP server's (its timeouts and closeIdleConnections
+  // do not see them): they get a timeout of their own and are closed at shutdown.
+  const silent = new Set<Socket>();
   server.removeListener("connection", listener);
   server.on("connection", (socket: Socket) => {
+    silent.add(socket);
+    socket.setTimeout(firstByteTimeoutMs, () => socket.destroy());
+    socket.once("close", () => silent.delete(socket));
     socket.once("data", (chunk: Buffer) => {
+      silent.delete(socket);
+      socket.setTimeout(0);
       socket.pause();
       socket.unshift(chunk);
       if (chunk[0] === TLS_HANDSHAKE) {
-        context ??= createSecureContext({ key: material.key, cert: material.cert });
-        const secure = new TLSSocket(socket, { isServer: true, secureContext: context, ALPNProtocols: ["http/1.1"] });
-        secure.on("error", () => secure.destroy());
-        listener.call(server, secure);
+        void material.then((m) => {
+          if (!m || socket.destroyed) return socket.destroy();
+          context ??= createSecureContext({ key: m.key, cert: m.cert });
+          const secure = new TLSSocket(socket, { isServer: true, secureContext: context, ALPNProtocols: ["http/1.1"] });
+          secure.on("error", () => secure.destroy());
+          listener.call(server, secure);
+        });
       } else {
         listener.call(server, socket);
         socket.resume();
       }
     });
   });
+  return {
+    closeSilent() {
+      for (const socket of silent) socket.destroy();
+    },
+  };
 }

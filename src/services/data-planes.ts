@@ -71,8 +71,29 @@ export const DATA_PLANES: Array<(services: ServiceHost) => DataPlane> = [
       return cognito.handlePublic(req, endpoint);
     },
   }),
+  // Lightsail: the link of contact-method verification emails (unsigned GET).
+  (services) => ({
+    matches: (_host, path, signed) => !signed && path === "/_aws/lightsail/verify-contact",
+    maxBodyBytes: 1024,
+    async handle(req) {
+      const p = (await services.get("lightsail")) as { groups: Array<{ verifyContact?(r: typeof req): import("../aws/protocol/types.js").HttpResponse }> };
+      return p.groups.find((g) => g.verifyContact)!.verifyContact!(req);
+    },
+  }),
+  // ECR's registry (OCI distribution API): {account}.dkr.ecr.{region}.localhost[:port], and unsigned /v2/ on loopback hosts.
+  (services) => ({
+    matches: (host, path, signed) => ECR_REGISTRY_HOST.test(host) || (!signed && (path === "/v2" || path.startsWith("/v2/")) && LOOPBACK_HOST.test(host)),
+    maxBodyBytes: 4 * 1024 * 1024,
+    streamsBody: (method) => method === "PUT" || method === "PATCH" || method === "POST",
+    async handle(req, host) {
+      const ecr = (await services.get("ecr")) as { handleRegistry(r: typeof req, h: string): Promise<import("../aws/protocol/types.js").HttpResponse> };
+      return ecr.handleRegistry(req, host);
+    },
+  }),
 ];
 
+const ECR_REGISTRY_HOST = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.localhost(:\d+)?$/i;
+const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
 const COGNITO_WELL_KNOWN = /^\/[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+\/\.well-known\//;
 const LAMBDA_URL_HOST = /^[a-z0-9]{32}\.lambda-url\.[a-z0-9-]+\.localhost(:\d+)?$/i;
 const EXECUTE_HOST = /^[a-z0-9]{10}\.execute-api\.localhost(:\d+)?$/i;

@@ -29,13 +29,13 @@ export const SERVICES: Record<string, ServiceEntry> = {
   apigatewaymanagementapi: { status: "partial", load: async () => (await import("./apigatewaymanagementapi/provider.js")).createProvider },
   s3: { status: "partial", load: async () => (await import("./s3/provider.js")).createProvider, pendingWork: `SELECT 1 FROM s3_notify_queue UNION ALL SELECT 1 FROM s3_buckets WHERE config LIKE '%"lifecycle"%' LIMIT 1` },
   cloudwatch: { status: "partial", load: async () => (await import("./cloudwatch/provider.js")).createProvider, pendingWork: "SELECT 1 FROM cloudwatch_alarms LIMIT 1" },
-  batch: { status: "planned" },
-  lightsail: { status: "partial", load: async () => (await import("./lightsail/provider.js")).createProvider },
+  batch: { status: "partial", load: async () => (await import("./batch/provider.js")).createProvider, pendingWork: "SELECT 1 FROM batch_jobs WHERE status NOT IN ('SUCCEEDED', 'FAILED') LIMIT 1" },
+  lightsail: { status: "partial", load: async () => (await import("./lightsail/provider.js")).createProvider, pendingWork: [`SELECT 1 FROM lightsail_resources WHERE type = 'Instance' AND body LIKE '%"desired":"running"%' LIMIT 1`, "SELECT 1 FROM lightsail_resources WHERE type IN ('Domain', 'RelationalDatabase', 'Alarm') LIMIT 1"] },
   events: { status: "partial", load: async () => (await import("./events/provider.js")).createProvider, pendingWork: "SELECT 1 FROM events_deliveries UNION ALL SELECT 1 FROM events_rules WHERE next_fire IS NOT NULL LIMIT 1" },
   iam: { status: "partial", load: async () => (await import("./iam/provider.js")).createProvider, pendingWork: "SELECT 1 FROM iam_access_keys LIMIT 1" },
   "cognito-idp": { status: "partial", load: async () => (await import("./cognito-idp/provider.js")).createProvider },
   cloudformation: { status: "planned" },
-  ecr: { status: "planned" },
+  ecr: { status: "partial", load: async () => (await import("./ecr/provider.js")).createProvider },
 };
 
 export type { ServiceEnv };

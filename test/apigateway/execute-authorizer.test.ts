@@ -8,14 +8,16 @@
  * "Gateway response types".
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import { strToU8, zipSync } from "fflate";
 import {
   APIGatewayClient, CreateApiKeyCommand, CreateAuthorizerCommand, CreateDeploymentCommand, CreateResourceCommand, CreateRestApiCommand, CreateUsagePlanCommand,
-  CreateUsagePlanKeyCommand, FlushStageAuthorizersCacheCommand, PutIntegrationCommand, PutIntegrationResponseCommand, PutMethodCommand, PutMethodResponseCommand,
+  CreateUsagePlanKeyCommand, FlushStageAuthorizersCacheCommand, GetResourcesCommand, PutIntegrationCommand, TestInvokeMethodCommand, PutIntegrationResponseCommand, PutMethodCommand, PutMethodResponseCommand,
 } from "@aws-sdk/client-api-gateway";
 import { CreateFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
-import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { cliEnv, startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 import { createLambdaRoles } from "../helpers/iam.js";
 
 // The function counts its own invocations and reports the count in the context: a cached answer repeats it.
@@ -223,5 +225,30 @@ describe("usageIdentifierKey", () => {
     assert.equal((await get("/a", { Authorization: `key:${value}` })).status, 200);
     assert.equal((await get("/a", { Authorization: "key:not-a-key-of-anyone" })).status, 403);
     assert.equal((await get("/a", { Authorization: "no-key", "x-api-key": value })).status, 403, "x-api-key is ignored with apiKeySource AUTHORIZER");
+  });
+});
+
+describe("aws CLI", () => {
+  test("FlushStageAuthorizersCache: the CLI's flush-stage-authorizers-cache empties the stage's cache; test-invoke-authorizer reports the principal", async () => {
+    const run = promisify(execFile);
+    const cli = (...args: string[]) => run("aws", ["apigateway", ...args, "--endpoint-url", server.endpoint, "--output", "json"], { env: cliEnv() });
+    const { get, restApiId, authorizerId } = await api({ type: "TOKEN" });
+    const n = Number((await body(await get("/a", { Authorization: "ivan" }))).calls);
+    assert.equal(Number((await body(await get("/a", { Authorization: "ivan" }))).calls), n);
+    await cli("flush-stage-authorizers-cache", "--rest-api-id", restApiId, "--stage-name", "dev");
+    assert.equal(Number((await body(await get("/a", { Authorization: "ivan" }))).calls), n + 1);
+    const t = JSON.parse((await cli("test-invoke-authorizer", "--rest-api-id", restApiId, "--authorizer-id", authorizerId, "--headers", "Authorization=judy")).stdout) as Record<string, unknown>;
+    assert.equal(t.clientStatus, 200);
+    assert.equal(t.principalId, "user-judy");
+  });
+});
+
+describe("TestInvokeMethod", () => {
+  test("TestInvokeMethod: a method behind a Lambda authorizer is tested without running it, as the console's test does", async () => {
+    const { restApiId } = await api({ type: "TOKEN" });
+    const resources = await apigw.send(new GetResourcesCommand({ restApiId }));
+    const a = resources.items!.find((r) => r.path === "/a")!;
+    const out = await apigw.send(new TestInvokeMethodCommand({ restApiId, resourceId: a.id!, httpMethod: "GET" }));
+    assert.equal(out.status, 200);
   });
 });

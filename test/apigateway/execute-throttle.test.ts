@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {
-  APIGatewayClient, CreateApiKeyCommand, CreateUsagePlanCommand, CreateUsagePlanKeyCommand, PutGatewayResponseCommand, CreateDeploymentCommand, UpdateStageCommand,
+  APIGatewayClient, CreateApiKeyCommand, CreateUsagePlanCommand, CreateUsagePlanKeyCommand, PutGatewayResponseCommand, UpdateUsagePlanCommand, CreateDeploymentCommand, UpdateStageCommand,
 } from "@aws-sdk/client-api-gateway";
 import { ManualClock } from "../../src/core/clock.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
@@ -70,6 +70,16 @@ describe("REST API throttling", () => {
     assert.deepEqual(await statuses(`${base}/a`, 3, { "x-api-key": keys[0]! }), [200, 200, 429]);
     assert.deepEqual(await statuses(`${base}/a`, 3, { "x-api-key": keys[1]! }), [200, 200, 429], "each key has its own bucket");
     assert.deepEqual(await statuses(`${base}/b`, 5, { "x-api-key": keys[0]! }), [200, 200, 200, 200, 429], "the method override");
+
+    // UpdateUsagePlan: a per-method throttle by patch path (resource path with ~1), then removed again.
+    const updated = await apigw.send(new UpdateUsagePlanCommand({ usagePlanId: plan.id!, patchOperations: [
+      { op: "replace", path: `/apiStages/${apiId}:prod/throttle/~1a/GET/rateLimit`, value: "1" },
+      { op: "replace", path: `/apiStages/${apiId}:prod/throttle/~1a/GET/burstLimit`, value: "3" },
+      { op: "remove", path: `/apiStages/${apiId}:prod/throttle/~1b/GET` },
+    ] }));
+    assert.deepEqual(updated.apiStages?.[0]?.throttle, { "/a/GET": { rateLimit: 1, burstLimit: 3 } });
+    assert.deepEqual(await statuses(`${base}/a`, 4, { "x-api-key": keys[1]! }), [200, 200, 200, 429], "the new override has its own bucket");
+    await assert.rejects(apigw.send(new UpdateUsagePlanCommand({ usagePlanId: plan.id!, patchOperations: [{ op: "replace", path: "/apiStages/nosuch:prod/throttle/~1a/GET/rateLimit", value: "1" }] })), { name: "NotFoundException" });
   });
 
   test("execute-api: the account-level throttle (--apigateway-burst) covers every API of the region", async () => {

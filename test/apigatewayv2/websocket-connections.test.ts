@@ -63,3 +63,39 @@ export const handler = async (event) => {
   assert.equal(out.FunctionError, undefined, JSON.stringify(answer));
   assert.deepEqual({ name: answer.name, status: answer.status }, { name: "GoneException", status: 410 }, JSON.stringify(answer));
 });
+
+test("PostToConnection: a python function reaches https://{apiId}.execute-api.localhost:PORT/{stage} with boto3 (AWS_CA_BUNDLE)", async () => {
+  const lambda = new LambdaClient(server.clientConfig);
+  const name = uniqueName("wsgonepy");
+  const source = `import boto3
+
+def handler(event, context):
+    c = boto3.client("apigatewaymanagementapi", endpoint_url="https://%s/%s" % (event["domainName"], event["stage"]))
+    try:
+        c.post_to_connection(ConnectionId="L0SM9cOFvHcCIhw=", Data=b"x")
+        return {"ok": True}
+    except c.exceptions.GoneException as e:
+        return {"name": "GoneException", "status": e.response["ResponseMetadata"]["HTTPStatusCode"]}
+    except Exception as e:
+        return {"name": type(e).__name__, "message": str(e)[:300]}
+`;
+  await lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "python3.12", Role: "arn:aws:iam::000000000000:role/r", Handler: "index.handler", Timeout: 30, Code: { ZipFile: zipSync({ "index.py": strToU8(source) }) } }));
+  await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30, minDelay: 0.05 } as never, { FunctionName: name });
+  const out = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify({ domainName: `abcdefghij.execute-api.localhost:${server.skyport.port}`, stage: "prod" })) }));
+  const answer = JSON.parse(Buffer.from(out.Payload!).toString()) as { name?: string; status?: number };
+  assert.deepEqual({ name: answer.name, status: answer.status }, { name: "GoneException", status: 410 }, JSON.stringify(answer));
+});
+
+test("PostToConnection: with --enforce-sigv4 the signature over /{stage}/@connections/{id} is verified", async () => {
+  const strict = await startServer({ "enforce-sigv4": true });
+  try {
+    const endpoint = `${strict.endpoint}/_aws/execute-api/abcdefghij/prod`;
+    const good = new ApiGatewayManagementApiClient({ ...strict.clientConfig, endpoint });
+    assert.deepEqual(await errorOf(good.send(new PostToConnectionCommand({ ConnectionId: "L0SM9cOFvHcCIhw=", Data: Buffer.from("hi") }))), { name: "GoneException", status: 410 });
+    const bad = new ApiGatewayManagementApiClient({ ...strict.clientConfig, endpoint, credentials: { accessKeyId: "test", secretAccessKey: "wrong" } });
+    const err = await errorOf(bad.send(new PostToConnectionCommand({ ConnectionId: "L0SM9cOFvHcCIhw=", Data: Buffer.from("hi") })));
+    assert.equal(err.status, 403);
+  } finally {
+    await strict.stop();
+  }
+});

@@ -48,7 +48,6 @@ async function cli(...args: string[]): Promise<{ code: number; stderr: string }>
 for (const [args, operation, name] of [
   [["sqs", "list-queues"], "ListQueues", "Amazon SQS"],
   [["sns", "list-topics"], "ListTopics", "Amazon SNS"],
-  [["ecr", "describe-repositories"], "DescribeRepositories", "Amazon ECR"],
   [["kinesis", "list-streams"], "ListStreams", "Kinesis"],
   [["ec2", "describe-instances"], "DescribeInstances", "Amazon EC2"],
 ] as const) {

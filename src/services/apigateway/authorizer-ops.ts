@@ -13,6 +13,7 @@ import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
 import { ApiDefinitionOps, restApiIdNotFound } from "./definition-ops.js";
 import { lambdaFunctionOf } from "./execute/integrations.js";
+import { authorizeCognito } from "./execute/cognito-auth.js";
 import { AuthorizerCache } from "./execute/authorizer-cache.js";
 import { invokeLambdaAuthorizer, methodArnOf, policyEffect } from "./execute/lambda-authorizer.js";
 import { applyPatch, type PatchOperation } from "./patch.js";
@@ -94,7 +95,7 @@ export abstract class ApiAuthorizerOps extends ApiDefinitionOps {
     const doc = this.api(ctx, input.restApiId);
     const a = doc.authorizers[input.authorizerId];
     if (!a) throw notFound("Authorizer");
-    if (a.type === "COGNITO_USER_POOLS") throw new ServiceError("NotImplementedException", "Testing COGNITO_USER_POOLS authorizers is not implemented by Skyport yet", 501, false);
+    if (a.type === "COGNITO_USER_POOLS") return this.testCognitoAuthorizer(ctx, a, input);
     const functionArn = lambdaFunctionOf(a.authorizerUri ?? "");
     if (!functionArn) throw badRequest("Invalid Authorizer URI specified");
     const started = ctx.clock.now();
@@ -133,9 +134,18 @@ export abstract class ApiAuthorizerOps extends ApiDefinitionOps {
     lines.push(`Authorizer response: principalId ${answer.principalId}, policy ${answer.policy}`);
     // The console's test reports the policy's decision for the test method ARN without refusing (clientStatus 200 means the authorizer answered).
     lines.push(`Policy decision for ${methodArn}: ${policyEffect(answer.policy, methodArn)}`);
-    const authorization: Record<string, string[]> = {};
-    for (const [k, v] of Object.entries(answer.context)) authorization[k] = [String(v)];
-    return finish(200, { principalId: answer.principalId, policy: answer.policy, authorization });
+    return finish(200, { principalId: answer.principalId, policy: answer.policy });
+  }
+
+  /** A COGNITO_USER_POOLS authorizer's test: the token of the identity source verified as on the request path (ID token, no scopes). */
+  private async testCognitoAuthorizer(ctx: RequestContext, a: A.Authorizer, input: A.TestInvokeAuthorizerInput): Promise<A.TestInvokeAuthorizerOutput> {
+    const started = ctx.clock.now();
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(input.headers ?? {})) headers[k.toLowerCase()] = v;
+    const req = { method: "GET", path: "/", rawQuery: "", query: new URLSearchParams(), headers, body: Buffer.alloc(0) };
+    const claims = await authorizeCognito(req, this.env.services, {}, a);
+    const log = `Execution log for request ${ctx.requestId}\nStarting authorizer: ${a.id} for request: ${ctx.requestId}\n${claims ? "Cognito token verified" : "Unauthorized request: the token is missing or not valid for the authorizer's user pools"}\n`;
+    return { clientStatus: claims ? 200 : 401, latency: ctx.clock.now() - started, log, ...(claims ? { claims } : {}) };
   }
 
   /** Drops the cached Lambda authorizer answers of one stage. */

@@ -18,11 +18,17 @@
  * (`s3:path/{bucket}/{key}` with path overrides, `s3:action/…`) go to Skyport's S3 in process
  * (execute/s3-integration.ts); the integration's credentials role is not assumed or checked.
  *
- * Gaps against AWS: authorizers are stored but not run on the request path (TestInvokeAuthorizer runs
- * Lambda authorizers), so apiKeySource AUTHORIZER finds no key; usage plan throttles and quotas are not
- * enforced; GetUsage/UpdateUsage, GetModelTemplate and the stage cache flushes answer
- * NotImplementedException, as do SDK generation and client certificates. The stage cache is never built
- * (cacheClusterStatus goes straight to AVAILABLE).
+ * Authorization on the request path (execute/authorize.ts): Lambda TOKEN/REQUEST authorizers with their
+ * result cache (FlushStageAuthorizersCache in authorizer-ops.ts), COGNITO_USER_POOLS, AWS_IAM and the
+ * API's resource policy. Throttles, usage plan quotas, the stage cache, access/execution logs and
+ * AWS/ApiGateway metrics are enforced and written by execute/limits.ts (the `limits` getter below);
+ * FlushStageCache empties the cache.
+ *
+ * Gaps against AWS: authorizerCredentials roles are not assumed, the 1600-byte method ARN limit (414) is not
+ * applied, TestInvokeAuthorizer leaves `authorization` empty; GetModelTemplate, SDK generation and client
+ * certificates answer NotImplementedException. The cache cluster is in-process memory
+ * (cacheClusterStatus goes straight to AVAILABLE; the encryption flag is stored only); throttle buckets and
+ * cached entries do not survive a restart (usage counts do).
  */
 import yaml from "js-yaml";
 import type * as A from "../../aws/api/apigateway.js";
@@ -191,6 +197,7 @@ export class ApiGatewayProvider extends ApiDocumentationOps implements A.Apigate
     this.api(ctx, input.restApiId);
     if (!this.store.getStage(input.restApiId, input.stageName)) throw notFound("Stage");
     this.store.deleteStage(input.restApiId, input.stageName);
+    this.restLimits?.flushStage(input.restApiId, input.stageName);
     return {};
   }
 
@@ -221,7 +228,7 @@ export class ApiGatewayProvider extends ApiDocumentationOps implements A.Apigate
     const snapshot = snapshotOf(JSON.parse(JSON.stringify(doc)) as ApiDoc, "test-invoke");
     const location = { accountId: ctx.accountId, region: ctx.region };
     const stage: A.Stage = { stageName: "test-invoke-stage", deploymentId: "test-invoke", variables: input.stageVariables };
-    const data: RestApiDataAccess = { locateRestApi: () => location, getStageFor: () => stage, getDeploymentSnapshot: () => snapshot, findDomainName: () => undefined };
+    const data: RestApiDataAccess = { testInvoke: true, locateRestApi: () => location, getStageFor: () => stage, getDeploymentSnapshot: () => snapshot, findDomainName: () => undefined };
     const target = input.pathWithQueryString ?? resource.path;
     const q = target.indexOf("?");
     const rawQuery = q < 0 ? "" : target.slice(q + 1);

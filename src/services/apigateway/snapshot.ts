@@ -34,6 +34,8 @@ export interface RestApiDataAccess {
   findDomainName(domainName: string): { location: ApiLocation; mappings: BasePathMapping[] } | undefined;
   /** API keys: whether this key value may call this stage (absent for TestInvokeMethod, which skips the check as the console's test does). */
   apiKeyAllows?(location: ApiLocation, restApiId: string, stageName: string, value: string): boolean;
+  /** TestInvokeMethod: authorization (authorizers, IAM, resource policy) is bypassed, as the console's test bypasses it. */
+  readonly testInvoke?: boolean;
   /** Lambda authorizer answers cached per stage (absent for TestInvokeMethod, which never caches). */
   readonly authorizerCache?: AuthorizerCache;
 }

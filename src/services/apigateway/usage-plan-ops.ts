@@ -4,8 +4,6 @@
  * definition document, so they live in their own table. The request path asks `usagePlanFor` which plan a key
  * value calls a stage under (an in-memory index rebuilt after any change here) and counts requests in
  * execute/usage.ts, which GetUsage reads and UpdateUsage adjusts.
- * Gaps: UpdateUsagePlan cannot patch per-method throttles (/apiStages/{api}:{stage}/throttle/...); set them at
- * CreateUsagePlan.
  */
 import type * as A from "../../aws/api/apigateway.js";
 import { ServiceError } from "../../aws/errors.js";
@@ -16,6 +14,7 @@ import { ApiAuthorizerOps } from "./authorizer-ops.js";
 import { dayOf, UsageCounter } from "./execute/usage.js";
 import { applyPatch, type PatchOperation } from "./patch.js";
 import { badRequest, page } from "./shared.js";
+import { parseCsv, patchMethodThrottle } from "./usage-plan-input.js";
 
 const MIGRATIONS = [
   `CREATE TABLE apigateway_keys (account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
@@ -237,8 +236,9 @@ export abstract class ApiUsagePlanOps extends ApiAuthorizerOps {
     const numeric = (o: Record<string, unknown> | undefined) => {
       for (const [k, v] of Object.entries(o ?? {})) if (typeof v === "string" && k !== "period") o![k] = Number(v);
     };
-    applyPatch(plan as Record<string, unknown>, input.patchOperations as PatchOperation[] | undefined, /^\/(name|description|productCode|apiStages|throttle\/.+|quota\/.+)$/, (op, segments) => {
+    applyPatch(plan as Record<string, unknown>, input.patchOperations as PatchOperation[] | undefined, /^\/(name|description|productCode|apiStages(\/.+)?|throttle\/.+|quota\/.+)$/, (op, segments) => {
       if (segments[0] !== "apiStages") return false;
+      if (segments.length > 1) return patchMethodThrottle(plan, op, segments);
       // "/apiStages" with value "apiId:stageName" adds or removes one API stage.
       const [apiId = "", stage = ""] = (op.value ?? "").split(":");
       plan.apiStages = (plan.apiStages ?? []).filter((s) => !(s.apiId === apiId && s.stage === stage));
@@ -402,30 +402,4 @@ function revive<T>(o: T): T {
   const r = o as Record<string, unknown>;
   for (const key of ["createdDate", "lastUpdatedDate"]) if (typeof r[key] === "string") r[key] = new Date(r[key] as string);
   return o;
-}
-
-/** RFC 4180 CSV, plus single quotes as field quotes (the API key file format allows both). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quote = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === quote && text[i + 1] === quote) { field += c; i++; }
-      else if (c === quote) quote = "";
-      else field += c;
-    } else if ((c === '"' || c === "'") && field === "") quote = c;
-    else if (c === ",") { row.push(field); field = ""; }
-    else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      row.push(field); field = "";
-      if (row.some((f) => f !== "")) rows.push(row);
-      row = [];
-    } else field += c;
-  }
-  row.push(field);
-  if (row.some((f) => f !== "")) rows.push(row);
-  return rows;
 }

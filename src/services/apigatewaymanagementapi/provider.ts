@@ -7,7 +7,9 @@
  * https on the API port) and on `/_aws/execute-api/{apiId}/{stage}/@connections/{id}`; a call signed for
  * execute-api at a bare endpoint (`/@connections/{id}`) addresses the connection by its id alone.
  * This provider owns the WebSocket gateway (apigatewayv2/websocket/gateway.ts): it holds the live sockets.
- * Gaps: ForbiddenException for callers of another account is not raised; LimitExceededException never.
+ * Gaps: ForbiddenException for callers of another account is not raised; LimitExceededException never;
+ * under --enforce-iam the execute-api:ManageConnections resource names `*` for the API and stage (the
+ * policy mapper sees only the parsed input, which does not carry them).
  */
 import type {
   ApigatewaymanagementapiHandlers, DeleteConnectionInput, DeleteConnectionOutput, GetConnectionInput, GetConnectionOutput, PostToConnectionInput, PostToConnectionOutput,

@@ -9,8 +9,9 @@
  * Rollups (rollup.ts) follow AWS's retention: 1 s → 1 min after 3 h, → 5 min after 15 days, → 1 h after
  * 63 days, deleted after 455 days; a pass every 5 minutes of the clock or by `sweep()`.
  *
- * Known gaps against AWS: GetMetricData over 100 series x 1 day of 1-minute data takes ~0.5-0.9 s here (one
- * row per point; the issue's target is 50 ms: needs packed per-hour rows); queries do not refuse periods finer
+ * Known gaps against AWS: GetMetricData over 100 series x 1 day of 1-minute data reads 144,000 rows (points are
+ * clustered by metric and time, so a range is one sequential scan, but it is still a row per point; the issue's
+ * target of 50 ms needs packed per-hour rows); queries do not refuse periods finer
  * than the data's resolution; anomaly detection, metric
  * streams, Contributor Insights, metric widget images and the anomaly-band comparison operators (accepted,
  * never evaluated) are not there; METRICS() takes no filter string; the Search expression (SEARCH) and

@@ -17,6 +17,9 @@ import { CatalogueOps } from "./catalogue-ops.js";
 import { KeyPairOps } from "./keypair-ops.js";
 import { InstanceOps } from "./instance-ops.js";
 import { ResourceOps } from "./resource-ops.js";
+import { DomainOps } from "./domain-ops.js";
+import { DatabaseOps } from "./database-ops.js";
+import { AlarmOps } from "./alarm-ops.js";
 
 /**
  * The operation groups, in binding order (a later group's operation of the same name wins — keep names
@@ -28,6 +31,9 @@ const GROUPS: OperationGroupClass[] = [
   InstanceOps,
   ResourceOps,
   // ---- ls-engines groups (DomainOps, DatabaseOps, AlarmOps, ...) go here ----
+  DomainOps,
+  DatabaseOps,
+  AlarmOps,
   // ---- end of ls-engines groups ----
 ];
 

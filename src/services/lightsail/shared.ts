@@ -15,6 +15,7 @@ import type { RequestContext } from "../../edge/context.js";
 import type { Store } from "../../store/store.js";
 import type { ServiceEnv } from "../host.js";
 import type * as L from "../../aws/api/lightsail.js";
+import type { InstanceRuntime } from "./instances/runtime.js";
 
 /** Lightsail's exceptions carry code, docs, message and tip (the SDK maps them by name). */
 const DOCS = "https://lightsail.aws.amazon.com/ls/docs";
@@ -121,6 +122,10 @@ export const zonesOf = (region: string) => ["a", "b", "c", "d"].map((z) => `${re
 /** State every operation group is constructed with. */
 export class LightsailShared {
   readonly db: LightsailStore;
+  /** The running side of instances (set by InstanceOps; static IP, disk and snapshot groups use it). */
+  instances!: InstanceRuntime;
+  /** The SSH server's host keys of an instance, for GetInstanceAccessDetails (set by the SSH group when it runs). */
+  hostKeys?: (account: string, region: string, instanceName: string) => NonNullable<L.GetInstanceAccessDetailsOutput["accessDetails"]>["hostKeys"];
   constructor(readonly env: ServiceEnv) {
     this.db = new LightsailStore(env.store);
   }
@@ -184,3 +189,6 @@ export interface OperationGroup {
   health?(): Record<string, unknown>;
 }
 export type OperationGroupClass = new (env: ServiceEnv, shared: LightsailShared) => OperationGroup | object;
+
+/** State codes Lightsail reports with each instance state name. */
+export const STATE_CODES: Record<string, number> = { pending: 0, running: 16, "shutting-down": 32, terminated: 48, stopping: 64, stopped: 80 };

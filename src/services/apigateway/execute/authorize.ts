@@ -28,6 +28,7 @@ import { authorizeCognito } from "./cognito-auth.js";
 import { gatewayResponse } from "./gateway-response.js";
 import { authorizeIam } from "./iam-auth.js";
 import { lambdaFunctionOf } from "./integrations.js";
+import { lambdaPermissionProblem } from "./method-access.js";
 import { invokeLambdaAuthorizer, methodArnOf, policyEffect, type AuthorizerAnswer } from "./lambda-authorizer.js";
 import { clientHeaders, eventHeaders, sourceIpOf, withForwardedHeaders } from "./lambda-proxy.js";
 import { policyContext, resourcePolicyDeniedMessage, resourcePolicyEffect, type PolicyCaller } from "./resource-policy.js";
@@ -55,6 +56,8 @@ export interface AuthorizeRequest {
   clock: Clock;
   cache?: AuthorizerCache;
   log?: Logger;
+  /** Refuse authorizer functions whose policy does not let apigateway.amazonaws.com invoke them (see method-access.ts). */
+  strictPermissions?: boolean;
 }
 
 /** A request that may go on; usageIdentifierKey is the authorizer's API key (apiKeySource AUTHORIZER). */
@@ -67,8 +70,10 @@ const UNAUTHORIZED = { type: "UNAUTHORIZED", status: 401, message: "Unauthorized
 /** Runs the method's authorization; answers the refusal, or what the rest of the request needs. */
 export async function authorizeMethod(a: AuthorizeRequest): Promise<HttpResponse | Authorized> {
   const type = a.method.authorizationType ?? "NONE";
+  if (type === "NONE" && !a.snapshot.api.policy) return {}; // the common case costs nothing
   const methodArn = methodArnOf(a.region, a.accountId, a.apiId, a.stage, a.req.method, a.path);
-  const policy = a.snapshot.api.policy ? decodePolicy(a.snapshot.api.policy) : undefined;
+  // The abbreviated resources API Gateway expands on save ("execute-api:/stage/GET/path"), expanded for IAM's evaluator too.
+  const policy = a.snapshot.api.policy ? decodePolicy(a.snapshot.api.policy).split('"execute-api:/').join(`"${methodArn.slice(0, methodArn.indexOf("/") + 1)}`) : undefined;
   const identity = a.context.identity as Record<string, unknown>;
   const refuse = (t: string, status: number, message: string | null, errorType: string, key?: "Message") =>
     gatewayResponse(a.snapshot, t, status, message as string, a.context, a.stageVariables, { "x-amzn-ErrorType": errorType }, key);
@@ -199,7 +204,7 @@ async function runLambdaAuthorizer(a: AuthorizeRequest, authorizer: Authorizer, 
   const functionArn = lambdaFunctionOf(substituteStageVariables(authorizer.authorizerUri ?? "", a.stageVariables));
   if (!functionArn) return { kind: "error", why: `Invalid authorizer URI ${authorizer.authorizerUri ?? ""}` };
   let identityValues: string[];
-  let event: Record<string, unknown>;
+  let event: () => Record<string, unknown>; // built only on a cache miss
   if (authorizer.type === "TOKEN") {
     const name = (authorizer.identitySource ?? "method.request.header.Authorization").replace(/^method\.request\.header\./i, "").toLowerCase();
     const token = header(a.req, name);
@@ -207,25 +212,24 @@ async function runLambdaAuthorizer(a: AuthorizeRequest, authorizer: Authorizer, 
     // A user regex over the whole token, on RE2 (linear time); a mismatch is 401 without invoking.
     if (authorizer.identityValidationExpression && !selectionMatches(authorizer.identityValidationExpression, token)) return "unauthorized";
     identityValues = [token];
-    event = { type: "TOKEN", methodArn, authorizationToken: token };
+    event = () => ({ type: "TOKEN", methodArn, authorizationToken: token });
   } else {
     const sources = (authorizer.identitySource ?? "").split(",").map((s) => s.trim()).filter(Boolean);
     const values = requestIdentity(a, sources);
     if (!values) return "unauthorized";
     identityValues = values;
-    event = requestEvent(a, methodArn);
+    event = () => requestEvent(a, methodArn);
   }
   const ttl = authorizer.authorizerResultTtlInSeconds ?? 300;
   const cacheable = !!a.cache && ttl > 0 && identityValues.length > 0;
   const key = cacheable ? AuthorizerCache.key(a.apiId, a.stage, authorizer.id!, identityValues) : "";
-  let answer = cacheable ? a.cache!.get(key) : undefined;
-  let latency = 0;
-  if (!answer) {
-    const started = a.clock.now();
-    answer = await invokeLambdaAuthorizer(a.services, lambdaContext(a), functionArn, event);
-    latency = a.clock.now() - started;
-    if (cacheable && answer.kind === "policy") a.cache!.set(key, answer, ttl);
-  }
+  const started = a.clock.now();
+  const invoke = async (): Promise<AuthorizerAnswer> => {
+    const refused = await permissionRefusal(a, authorizer, functionArn);
+    return refused ?? invokeLambdaAuthorizer(a.services, lambdaContext(a), functionArn, event());
+  };
+  const answer = cacheable ? (await a.cache!.getOrProduce(key, ttl, invoke, (x) => x.kind === "policy")).answer : await invoke();
+  const latency = a.clock.now() - started;
   if (answer.kind === "policy") {
     // REST passes context values on as strings ($context.authorizer.key, requestContext.authorizer.key).
     const values: Record<string, unknown> = {};
@@ -233,4 +237,31 @@ async function runLambdaAuthorizer(a: AuthorizeRequest, authorizer: Authorizer, 
     a.context.authorizer = { ...values, principalId: answer.principalId, integrationLatency: latency };
   }
   return answer;
+}
+
+const warnedPermissions = new Set<string>();
+
+/**
+ * The authorizer function must let apigateway.amazonaws.com invoke it from
+ * arn:aws:execute-api:{region}:{account}:{apiId}/authorizers/{authorizerId} unless the authorizer has
+ * credentials (a role). AWS answers 500 AuthorizerConfigurationException; Skyport does so with
+ * --enforce-sigv4 and otherwise logs it once and invokes, as for integrations (method-access.ts).
+ */
+async function permissionRefusal(a: AuthorizeRequest, authorizer: Authorizer, functionArn: string): Promise<AuthorizerAnswer | undefined> {
+  if (authorizer.authorizerCredentials) return undefined;
+  const sourceArn = `arn:aws:execute-api:${a.region}:${a.accountId}:${a.apiId}/authorizers/${authorizer.id}`;
+  let problem: string | undefined;
+  try {
+    problem = await lambdaPermissionProblem(a.services, lambdaContext(a), functionArn, sourceArn);
+  } catch {
+    return undefined; // the invocation itself says what is wrong (no such function…)
+  }
+  if (!problem) return undefined;
+  if (a.strictPermissions) return { kind: "error", why: `Invalid permissions on Lambda function: ${problem}` };
+  const once = `${functionArn} ${sourceArn}`;
+  if (!warnedPermissions.has(once) && warnedPermissions.size < 10_000) {
+    warnedPermissions.add(once);
+    a.log?.warn(`apigateway: ${a.apiId}/${a.stage} authorizer ${authorizer.id}: ${problem}; AWS answers 500 (AuthorizerConfigurationException) — Skyport invokes it anyway unless --enforce-sigv4 (add it with lambda add-permission --principal apigateway.amazonaws.com)`);
+  }
+  return undefined;
 }

@@ -25,12 +25,14 @@ const SEP = "\u0000";
 
 export class AuthorizerCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly inflight = new Map<string, Promise<AuthorizerAnswer>>();
 
   constructor(private readonly clock: Clock, private readonly maxEntries: number = AuthorizerCacheLimits.MAX_ENTRIES) {}
 
   /** The key of one answer: scope (API + stage), authorizer and the identity-source values, in order. */
   static key(apiId: string, stage: string, authorizerId: string, identity: readonly string[]): string {
-    return `${apiId}/${stage}${SEP}${authorizerId}${SEP}${identity.join(SEP)}`;
+    // JSON keeps the values apart whatever they contain (a query value may hold a NUL).
+    return `${apiId}/${stage}${SEP}${authorizerId}${SEP}${JSON.stringify(identity)}`;
   }
 
   get(key: string): AuthorizerAnswer | undefined {
@@ -53,6 +55,25 @@ export class AuthorizerCache {
       this.entries.delete(oldest);
     }
     this.entries.set(key, { answer, expiresAtMs: this.clock.now() + ttl * 1000 });
+  }
+
+  /**
+   * The cached answer, or the one `produce` gives — produced once for concurrent callers with the same key
+   * (a burst of requests with a new token invokes the function once, not once per request).
+   */
+  async getOrProduce(key: string, ttlSeconds: number, produce: () => Promise<AuthorizerAnswer>, cacheable: (a: AuthorizerAnswer) => boolean): Promise<{ answer: AuthorizerAnswer; cached: boolean }> {
+    const hit = this.get(key);
+    if (hit) return { answer: hit, cached: true };
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = produce().then((answer) => {
+        if (cacheable(answer)) this.set(key, answer, ttlSeconds);
+        return answer;
+      }).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+      return { answer: await pending, cached: false };
+    }
+    return { answer: await pending, cached: true };
   }
 
   /** Drops every answer cached for one stage of one API (FlushStageAuthorizersCache). */

@@ -29,6 +29,14 @@ export interface GatewayResponseRequest {
   path?: Record<string, string>;
 }
 
+/** The request parts of a $context, bound once per request so that every gateway response can map them. */
+const requests = new WeakMap<object, GatewayResponseRequest>();
+
+/** Binds the request's header/querystring/path values to its $context (method.request.* sources of responseParameters). */
+export function bindGatewayResponseRequest(context: Record<string, unknown>, request: GatewayResponseRequest): void {
+  requests.set(context, request);
+}
+
 function mappedValue(src: string, context: Record<string, unknown>, stageVariables: Record<string, string>, request: GatewayResponseRequest): string | undefined {
   if (src.startsWith("'")) return src.endsWith("'") && src.length >= 2 ? src.slice(1, -1) : src.slice(1);
   const m = /^method\.request\.(header|querystring|path)\.(.+)$/.exec(src);
@@ -52,7 +60,7 @@ function mappedValue(src: string, context: Record<string, unknown>, stageVariabl
  */
 export function gatewayResponse(
   s: DeploymentSnapshot, type: string, status: number, message: string, context: Record<string, unknown>, stageVariables: Record<string, string>,
-  extra: Record<string, string> = {}, bodyKey: "message" | "Message" = "message", request: GatewayResponseRequest = {},
+  extra: Record<string, string> = {}, bodyKey: "message" | "Message" = "message", request: GatewayResponseRequest = requests.get(context) ?? {},
 ): HttpResponse {
   const ownStatus = status || GATEWAY_RESPONSE_STATUS[type] || 500;
   const family = ownStatus >= 500 ? "DEFAULT_5XX" : "DEFAULT_4XX";
@@ -65,6 +73,7 @@ export function gatewayResponse(
     validationErrorString: type === "BAD_REQUEST_BODY" || type === "BAD_REQUEST_PARAMETERS" ? errorMessage : "",
   };
   const ctx = { ...context, error };
+  context.error = error; // the request's answer: access logs read $context.error.* (limits.ts)
   const headers: Record<string, string> = { "Content-Type": "application/json", "x-amzn-RequestId": String(context.requestId), ...extra };
   for (const g of [fallback, specific]) {
     for (const [dest, src] of Object.entries(g?.responseParameters ?? {})) {

@@ -57,6 +57,8 @@ export interface RequestTrace {
   /** Set by beforeIntegration when the method caches: the entry key, and whether it was a hit. */
   cache?: { stageKey: string; key: string; ttl: number; hit: boolean; budget: number };
   integrationStartedMs?: number;
+  /** The request as the integration step saw it (execution logs with dataTraceEnabled). */
+  request?: { path: Record<string, string>; querystring: Record<string, string>; header: Record<string, string>; body: Buffer };
 }
 
 const REQUEST_ID_HEADERS = new Set(["x-amzn-requestid", "x-amz-apigw-id", "x-amzn-trace-id", "connection"]);
@@ -91,6 +93,7 @@ export class RestLimits {
   /** The stage cache: a cached answer, a 403 for a refused invalidation, or undefined to call the integration. */
   beforeIntegration(ex: LimitExchange, trace: RequestTrace): HttpResponse | undefined {
     trace.integrationStartedMs = performance.now();
+    trace.request = { ...ex.params, body: ex.req.body };
     const caching = cachingOf(ex.stage, ex.route.resource.path!, ex.req.method);
     if (!caching) return undefined;
     const stageKey = `${ex.target.apiId}/${ex.target.stageName}`;
@@ -117,6 +120,8 @@ export class RestLimits {
   afterIntegration(ex: LimitExchange, trace: RequestTrace, res: HttpResponse): void {
     if (trace.integrationStartedMs !== undefined) ex.context.integrationLatency = Math.round(performance.now() - trace.integrationStartedMs);
     ex.context.integrationStatus = res.status;
+    // $context.integration.* are the newer names of the same values.
+    ex.context.integration = { latency: ex.context.integrationLatency, status: res.status };
     const c = trace.cache;
     if (c && !c.hit && res.status >= 200 && res.status < 300 && !res.stream) {
       const cached = toCached(res);
@@ -173,6 +178,15 @@ export class RestLimits {
       lines.push(`(${id}) Extended Request Id: ${String(context.extendedRequestId)}`);
       lines.push(`(${id}) Starting execution for request: ${id}`);
       lines.push(`(${id}) HTTP Method: ${String(context.httpMethod)}, Resource Path: ${String(context.path)}`);
+      const identity = context.identity as Record<string, unknown> | undefined;
+      if (identity?.apiKeyId) lines.push(`(${id}) API Key ID: ${String(identity.apiKeyId)}`);
+      if (dataTrace && trace.request) {
+        const r = trace.request;
+        lines.push(`(${id}) Method request path: ${JSON.stringify(r.path)}`);
+        lines.push(`(${id}) Method request query string: ${JSON.stringify(r.querystring)}`);
+        lines.push(`(${id}) Method request headers: ${JSON.stringify(masked(r.header)).slice(0, 1000)}`);
+        lines.push(`(${id}) Method request body before transformations: ${r.body.subarray(0, 1000).toString("utf8")}`);
+      }
       if (trace.cache) lines.push(`(${id}) ${trace.cache.hit ? "Cache hit" : "Cache miss"} for ${trace.cache.key}`);
       if (context.integrationLatency !== undefined) lines.push(`(${id}) Received response. Status: ${String(context.integrationStatus)}, Integration latency: ${String(context.integrationLatency)} ms`);
     }
@@ -216,6 +230,13 @@ function cacheKeyOf(ex: LimitExchange): string {
     key += `\u0000${p}=${v ?? ""}`;
   }
   return key;
+}
+
+/** Request headers for the execution log, credentials masked but for their last characters (as AWS's log shows them). */
+function masked(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) out[k] = /^(authorization|x-api-key|x-amz-security-token|cookie)$/i.test(k) ? `*****${v.slice(-4)}` : v;
+  return out;
 }
 
 /** $context.error.message/messageString/responseType for a gateway error answer (its JSON message). */

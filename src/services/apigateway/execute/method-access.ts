@@ -1,7 +1,7 @@
 /**
  * Settings of a method that decide whether the request may go on, enforced rather than stored only:
  * - apiKeyRequired: the key (x-api-key, or the authorizer's usageIdentifierKey for apiKeySource
- *   AUTHORIZER — authorizers are not run yet, so such a method has no key) must exist, be enabled and be
+ *   AUTHORIZER, see authorize.ts) must exist, be enabled and be
  *   in a usage plan of this stage; otherwise 403 Forbidden (gateway response INVALID_API_KEY).
  * - Lambda integrations: the function's resource policy must let apigateway.amazonaws.com invoke it for
  *   this method's execute-api ARN (unless the integration has credentials, i.e. a role). AWS answers 500

@@ -21,7 +21,7 @@ import type { RequestContext } from "../../../edge/context.js";
 import type { ServiceHost } from "../../host.js";
 import type { DeploymentSnapshot, RestApiDataAccess } from "../snapshot.js";
 import { authorizeMethod } from "./authorize.js";
-import { gatewayResponse } from "./gateway-response.js";
+import { bindGatewayResponseRequest, gatewayResponse } from "./gateway-response.js";
 import { HOPS_HEADER, hopsOf, LOOP_MESSAGE, MAX_HOPS } from "./loops.js";
 import { bodyMatchesModel } from "./models.js";
 import { selectionMatches } from "./selection.js";
@@ -112,19 +112,20 @@ async function runRequest(req: HttpRequest, host: string, deps: ExecuteDeps, req
     error: {},
   };
   Object.assign(trace, { target, stage, snapshot, context }); // for access logs and metrics (limits.ts)
+  const params = requestParts(req, route?.pathParameters ?? {});
+  bindGatewayResponseRequest(context, params);
   if (!route) return gatewayResponse(snapshot, "MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token", context, stageVariables, { "x-amzn-ErrorType": "MissingAuthenticationTokenException" });
   context.resourceId = route.resource.id;
   context.resourcePath = route.resource.path;
 
   // 1b. authorization: IAM, Cognito, Lambda authorizers and the resource policy (authorize.ts)
-  const auth = await authorizeMethod({
+  const auth = deps.data.testInvoke ? {} : await authorizeMethod({
     req, snapshot, method: route.method, apiId: target.apiId, stage: target.stageName, region: target.location.region, accountId: target.location.accountId,
     path: target.path, resourceId: route.resource.id!, resourcePath: route.resource.path!, pathParameters: route.pathParameters, stageVariables, context,
-    requestId, services: deps.services, clock: deps.clock, cache: deps.data.authorizerCache, log: deps.log,
+    requestId, services: deps.services, clock: deps.clock, cache: deps.data.authorizerCache, log: deps.log, strictPermissions: deps.strictPermissions,
   });
   if ("status" in auth) return auth;
 
-  const params = requestParts(req, route.pathParameters);
   const ex: Exchange = { req, target, stage, snapshot, route, params, stageVariables, context, requestId, bodyText: req.body.toString("utf8"), log: deps.log };
 
   // 2. method request: API key (method-access.ts), then parameters and body
@@ -391,7 +392,8 @@ function proxyEvent(ex: Exchange): Record<string, unknown> {
       resourceId: ex.route.resource.id, resourcePath: ex.route.resource.path, httpMethod: ex.req.method, extendedRequestId: ex.requestId,
       requestTime: ex.context.requestTime, path: ex.context.path, accountId: ex.target.location.accountId, protocol: "HTTP/1.1", stage: ex.target.stageName,
       domainPrefix: ex.context.domainPrefix, requestTimeEpoch: ex.context.requestTimeEpoch, requestId: ex.requestId,
-      identity: { cognitoIdentityPoolId: null, accountId: null, cognitoIdentityId: null, caller: null, sourceIp: sourceIpOf(ex.req), principalOrgId: null, accessKey: null, cognitoAuthenticationType: null, cognitoAuthenticationProvider: null, userArn: null, userAgent: String(ex.req.headers["user-agent"] ?? ""), user: null },
+      // $context.identity carries what authorization learned (AWS_IAM: accessKey, accountId, caller, user, userArn).
+      identity: { cognitoIdentityPoolId: null, accountId: null, cognitoIdentityId: null, caller: null, sourceIp: sourceIpOf(ex.req), principalOrgId: null, accessKey: null, cognitoAuthenticationType: null, cognitoAuthenticationProvider: null, userArn: null, userAgent: String(ex.req.headers["user-agent"] ?? ""), user: null, ...(ex.context.identity as object) },
       domainName: ex.context.domainName, apiId: ex.target.apiId,
       ...(ex.context.authorizer ? { authorizer: ex.context.authorizer } : {}),
     },

@@ -51,21 +51,22 @@ export function stageLimits(setting: Record<string, unknown> | undefined, accoun
 
 /**
  * The usage plan's limits for this method: the API stage's per-method override (keyed "/pets/GET"), else the
- * plan's throttle; `scope` tells which, so each gets its own bucket.
+ * plan's throttle; `scope` tells which, so each gets its own bucket. A half left unset is not limited by the
+ * plan (it takes the account's value).
  */
-export function planLimits(plan: UsagePlan, apiId: string, stageName: string, resourcePath: string, httpMethod: string): { limits: ThrottleLimits; scope: string } | undefined {
+export function planLimits(plan: UsagePlan, apiId: string, stageName: string, resourcePath: string, httpMethod: string, account: ThrottleLimits): { limits: ThrottleLimits; scope: string } | undefined {
   const apiStage = plan.apiStages?.find((s) => s.apiId === apiId && s.stage === stageName);
   const want = methodKey(resourcePath, httpMethod);
   for (const [k, v] of Object.entries(apiStage?.throttle ?? {})) {
     if (normalizeKey(k) !== want) continue;
     const rate = num(v.rateLimit);
     const burst = num(v.burstLimit);
-    if (rate !== undefined || burst !== undefined) return { limits: { rateLimit: rate ?? 0, burstLimit: burst ?? 0 }, scope: `${apiId}/${stageName}/${want}` };
+    if (rate !== undefined || burst !== undefined) return { limits: { rateLimit: rate ?? account.rateLimit, burstLimit: burst ?? account.burstLimit }, scope: `${apiId}/${stageName}/${want}` };
   }
   const rate = num(plan.throttle?.rateLimit);
   const burst = num(plan.throttle?.burstLimit);
   if (rate === undefined && burst === undefined) return undefined;
-  return { limits: { rateLimit: rate ?? 0, burstLimit: burst ?? 0 }, scope: "" };
+  return { limits: { rateLimit: rate ?? account.rateLimit, burstLimit: burst ?? account.burstLimit }, scope: "" };
 }
 
 export interface ThrottleRequest {
@@ -82,7 +83,7 @@ export interface ThrottleRequest {
 /** Whether the request may pass every throttle that applies to it (client, method, account — in that order). */
 export function passesThrottles(buckets: TokenBuckets, account: ThrottleLimits, r: ThrottleRequest, nowMs: number): boolean {
   if (r.plan) {
-    const p = planLimits(r.plan.plan, r.apiId, r.stage.stageName ?? "", r.resourcePath, r.httpMethod);
+    const p = planLimits(r.plan.plan, r.apiId, r.stage.stageName ?? "", r.resourcePath, r.httpMethod, account);
     if (p && !buckets.take(`plan\u0000${r.plan.plan.id}\u0000${r.plan.keyId}\u0000${p.scope}`, p.limits.rateLimit, p.limits.burstLimit, nowMs).allowed) return false;
   }
   const m = stageLimits(methodSettingFor(r.stage, r.resourcePath, r.httpMethod), account);

@@ -4,7 +4,8 @@
  * `context.X` must all be present (else 401); the function gets AWS's REQUEST event with the methodArn
  * `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/$connect` and answers an IAM policy: an explicit
  * Deny or no Allow for the methodArn → 403, a function error → 500, an "Unauthorized" error → 401.
- * Gap: results are not cached (authorizerResultTtlInSeconds is ignored).
+ * Verdicts (Allow with its context, or Deny) are cached for authorizerResultTtlInSeconds (default 300, 0: off)
+ * by the identity sources' values, and forgotten on ResetAuthorizersCache.
  */
 import type { GetAuthorizerOutput } from "../../../aws/api/apigatewayv2.js";
 import { invokeLambda, lambdaFunctionOf } from "../../apigateway/execute/integrations.js";
@@ -16,10 +17,37 @@ import type { IntegrationDeps } from "./integrations.js";
 export type AuthorizerVerdict = { allowed: true; authorizer: Record<string, unknown> } | { allowed: false; status: number; message: string };
 
 const MAX_RESOURCE_CHARS = 2048;
+const MAX_CACHED_VERDICTS = 10_000;
+const DEFAULT_TTL_SECONDS = 300;
 
-export async function runRequestAuthorizer(deps: IntegrationDeps, w: WsApi, a: GetAuthorizerOutput, c: Connection, parts: EventParts): Promise<AuthorizerVerdict> {
+/** Authorizer verdicts by API, stage, authorizer and identity values, until their TTL passes. */
+export class AuthorizerCache {
+  private readonly entries = new Map<string, { verdict: AuthorizerVerdict; expires: number }>();
+
+  get(key: string, now: number): AuthorizerVerdict | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    if (e.expires > now) return e.verdict;
+    this.entries.delete(key);
+    return undefined;
+  }
+
+  set(key: string, verdict: AuthorizerVerdict, expires: number): void {
+    if (this.entries.size >= MAX_CACHED_VERDICTS) this.entries.clear();
+    this.entries.set(key, { verdict, expires });
+  }
+
+  /** ResetAuthorizersCache(apiId, stage). */
+  clear(apiId: string, stage: string): void {
+    const prefix = `${apiId}/${stage}/`;
+    for (const k of this.entries.keys()) if (k.startsWith(prefix)) this.entries.delete(k);
+  }
+}
+
+export async function runRequestAuthorizer(deps: IntegrationDeps, w: WsApi, a: GetAuthorizerOutput, c: Connection, parts: EventParts, cache?: AuthorizerCache): Promise<AuthorizerVerdict> {
   const headers = parts.headers ?? {};
   const lowerHeaders = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  const identity: string[] = [];
   for (const source of a.IdentitySource ?? []) {
     let value: string | undefined | null;
     if (source.startsWith("route.request.header.")) value = lowerHeaders.get(source.slice(21).toLowerCase());
@@ -27,7 +55,19 @@ export async function runRequestAuthorizer(deps: IntegrationDeps, w: WsApi, a: G
     else if (source.startsWith("stageVariables.")) value = w.stage.StageVariables?.[source.slice(15)];
     else if (source.startsWith("context.")) value = String((requestContextOf(c, parts) as Record<string, unknown>)[source.slice(8)] ?? "");
     if (!value) return { allowed: false, status: 401, message: "Unauthorized" };
+    identity.push(value);
   }
+  const ttlMs = (a.AuthorizerResultTtlInSeconds ?? DEFAULT_TTL_SECONDS) * 1000;
+  const key = `${c.apiId}/${c.stage}/${a.AuthorizerId}/${identity.join("\u0000")}`;
+  const cacheable = cache && ttlMs > 0 && identity.length > 0;
+  const cached = cacheable ? cache.get(key, parts.now) : undefined;
+  if (cached) return cached;
+  const verdict = await decide(deps, w, a, c, parts, headers);
+  if (cacheable && (verdict.allowed || verdict.status === 403)) cache.set(key, verdict, parts.now + ttlMs);
+  return verdict;
+}
+
+async function decide(deps: IntegrationDeps, w: WsApi, a: GetAuthorizerOutput, c: Connection, parts: EventParts, headers: Record<string, string>): Promise<AuthorizerVerdict> {
   const methodArn = `arn:aws:execute-api:${w.region}:${w.accountId}:${c.apiId}/${c.stage}/$connect`;
   const single: Record<string, string> = {};
   const multi: Record<string, string[]> = {};

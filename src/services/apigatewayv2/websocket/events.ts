@@ -27,6 +27,7 @@ export type EventType = "CONNECT" | "MESSAGE" | "DISCONNECT";
 export interface EventParts {
   routeKey: string;
   eventType: EventType;
+  /** The short base64 id AWS uses as requestId and extendedRequestId of WebSocket events (shortId()). */
   requestId: string;
   now: number;
   body?: string;
@@ -39,18 +40,24 @@ export interface EventParts {
 }
 
 export function requestContextOf(c: Connection, p: EventParts): Record<string, unknown> {
+  // Key order and nulls as AWS sends them (a $connect event observed on AWS: disconnectStatusCode, messageId
+  // and disconnectReason are null unless the event is about them; requestId is the short extended id).
   const rc: Record<string, unknown> = {
     routeKey: p.routeKey,
-    ...(p.eventType === "MESSAGE" ? { messageId: shortId() } : {}),
-    ...(p.disconnect ? { disconnectStatusCode: p.disconnect.statusCode, disconnectReason: p.disconnect.reason } : {}),
+    disconnectStatusCode: p.disconnect ? p.disconnect.statusCode : null,
+    messageId: p.eventType === "MESSAGE" ? shortId() : null,
     eventType: p.eventType,
-    extendedRequestId: shortId(),
+    extendedRequestId: p.requestId,
     requestTime: requestTime(p.now),
     messageDirection: "IN",
+    disconnectReason: p.disconnect ? p.disconnect.reason : null,
     stage: c.stage,
     connectedAt: c.connectedAt,
     requestTimeEpoch: p.now,
-    identity: p.eventType === "MESSAGE" ? { sourceIp: c.sourceIp } : { userAgent: c.userAgent, sourceIp: c.sourceIp },
+    identity: {
+      cognitoIdentityPoolId: null, cognitoIdentityId: null, principalOrgId: null, cognitoAuthenticationType: null, userArn: null,
+      userAgent: c.userAgent || null, accountId: null, caller: null, sourceIp: c.sourceIp, accessKey: null, cognitoAuthenticationProvider: null, user: null,
+    },
     requestId: p.requestId,
     domainName: c.domainName,
     connectionId: c.connectionId,

@@ -10,12 +10,13 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { ServiceError } from "../../../aws/errors.js";
 import type { RequestContext } from "../../../edge/context.js";
+import type { GetRouteOutput } from "../../../aws/api/apigatewayv2.js";
 import type { ServiceEnv } from "../../host.js";
-import { runRequestAuthorizer } from "./authorizer.js";
+import { AuthorizerCache, runRequestAuthorizer } from "./authorizer.js";
 import { ConnectionRegistry, newConnectionId, type Connection, type DisconnectInfo } from "./connections.js";
 import { WsLimits } from "./constants.js";
-import { integrationIdOf, WsControlPlane, type WsApi, type WsRoute } from "./control-plane.js";
-import { eventHeadersOf, type EventParts } from "./events.js";
+import { integrationOf, WsControlPlane, type WsApi } from "./control-plane.js";
+import { eventHeadersOf, shortId, type EventParts } from "./events.js";
 import { runIntegration, type IntegrationDeps } from "./integrations.js";
 import { selectRoute } from "./select.js";
 
@@ -43,18 +44,32 @@ export class WebSocketGateway {
   private readonly deps: IntegrationDeps;
   /** Headers a $connect integration adds to the 101 answer, keyed by the upgrade request. */
   private readonly handshakeHeaders = new WeakMap<IncomingMessage, Record<string, string>>();
+  /** Every open socket, until its close event: shutdown terminates those still closing. */
+  private readonly sockets = new Set<WebSocket>();
+  private readonly authorizerCache = new AuthorizerCache();
+  private cacheResetsHooked = false;
 
   constructor(private readonly env: ServiceEnv) {
     const limits = env.config.websocketLimits ?? { idleMs: WsLimits.IDLE_MS, maxMs: WsLimits.MAX_CONNECTION_MS };
     const sweepMs = Math.min(WsLimits.MAX_SWEEP_MS, Math.max(WsLimits.MIN_SWEEP_MS, Math.floor(Math.min(limits.idleMs, limits.maxMs) / 4)));
     this.registry = new ConnectionRegistry(env.clock, { ...limits, sweepMs }, (c, info) => this.end(c, info));
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: WsLimits.MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: false });
+    this.wss = new WebSocketServer({
+      noServer: true, maxPayload: WsLimits.MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: false,
+      // The subprotocol a $connect integration answered with (AWS: "Set up a $connect route that requires a
+      // WebSocket subprotocol"); without one, the client's first (lenient: AWS would leave it unanswered).
+      handleProtocols: (protocols: Set<string>, req: IncomingMessage) => {
+        const extra = this.handshakeHeaders.get(req) ?? {};
+        const chosen = Object.entries(extra).find(([k]) => k.toLowerCase() === "sec-websocket-protocol")?.[1];
+        if (chosen && protocols.has(chosen)) return chosen;
+        return protocols.values().next().value ?? false;
+      },
+    });
     this.wss.on("headers", (headers: string[], req: IncomingMessage) => {
       const extra = this.handshakeHeaders.get(req);
       if (extra) for (const [k, v] of Object.entries(extra)) if (!/^(sec-websocket-|connection$|upgrade$|content-length$)/i.test(k)) headers.push(`${k}: ${v}`);
     });
     this.controlPlane = new WsControlPlane(env.services, env.config.region, env.ids, env.clock);
-    this.deps = { services: env.services, controlPlane: this.controlPlane, ctx: (w) => this.ctx(w) };
+    this.deps = { services: env.services, ctx: (w) => this.ctx(w) };
   }
 
   private ctx(w: WsApi): RequestContext {
@@ -69,7 +84,8 @@ export class WebSocketGateway {
     const host = req.headers.host ?? "";
     const target = wsTargetOf(host, path);
     const w = target ? await this.controlPlane.load(target.apiId, target.stage) : undefined;
-    if (!target || !w) return refuse(socket, 403, "Forbidden");
+    // disableExecuteApiEndpoint: only custom domain names would reach the API (not served here).
+    if (!target || !w || w.api.DisableExecuteApiEndpoint) return refuse(socket, 403, "Forbidden");
     const now = this.env.clock.now();
     const port = (req.socket as { localPort?: number }).localPort;
     const c: Connection = {
@@ -77,7 +93,9 @@ export class WebSocketGateway {
       domainName: `${target.apiId}.execute-api.localhost${port ? `:${port}` : ""}`,
       connectedAt: now, lastActiveAt: now, sourceIp: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""), userAgent: String(req.headers["user-agent"] ?? ""),
     };
-    const parts: EventParts = { routeKey: "$connect", eventType: "CONNECT", requestId: this.env.ids.uuid(), now, query: new URLSearchParams(q < 0 ? "" : url.slice(q + 1)), ...eventHeadersOf(req.rawHeaders) };
+    // As behind AWS's load balancer, the function sees X-Forwarded-* headers.
+    const forwarded = ["X-Forwarded-For", c.sourceIp, "X-Forwarded-Port", String(port ?? ""), "X-Forwarded-Proto", (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http"];
+    const parts: EventParts = { routeKey: "$connect", eventType: "CONNECT", requestId: shortId(), now, query: new URLSearchParams(q < 0 ? "" : url.slice(q + 1)), ...eventHeadersOf([...req.rawHeaders, ...forwarded]) };
     const route = w.routes.get("$connect");
     if (route) {
       const refusal = await this.connectRoute(w, route, c, parts, req);
@@ -88,17 +106,17 @@ export class WebSocketGateway {
   }
 
   /** Runs $connect's authorizer and integration; a refusal (status, message) when the upgrade must fail. */
-  private async connectRoute(w: WsApi, route: WsRoute, c: Connection, parts: EventParts, req: IncomingMessage): Promise<{ status: number; message: string } | undefined> {
+  private async connectRoute(w: WsApi, route: GetRouteOutput, c: Connection, parts: EventParts, req: IncomingMessage): Promise<{ status: number; message: string } | undefined> {
     try {
       if (route.AuthorizationType === "CUSTOM" && route.AuthorizerId) {
-        const a = await this.controlPlane.authorizer(w, route.AuthorizerId);
+        const a = w.authorizers.get(route.AuthorizerId);
         if (!a) return { status: 500, message: "Internal server error" };
-        const verdict = await runRequestAuthorizer(this.deps, w, a, c, parts);
+        await this.hookCacheResets();
+        const verdict = await runRequestAuthorizer(this.deps, w, a, c, parts, this.authorizerCache);
         if (!verdict.allowed) return { status: verdict.status, message: verdict.message };
         c.authorizer = verdict.authorizer;
       }
-      const integrationId = integrationIdOf(route.Target);
-      const integration = integrationId ? await this.controlPlane.integration(w, integrationId) : undefined;
+      const integration = integrationOf(w, route);
       if (!integration) return undefined;
       const result = await runIntegration(this.deps, w, integration, c, parts);
       if (result.failed) return { status: 500, message: "Internal server error" };
@@ -111,34 +129,45 @@ export class WebSocketGateway {
     }
   }
 
+  /** ResetAuthorizersCache on the control plane empties this cache too (apigatewayv2 provider's listeners). */
+  private async hookCacheResets(): Promise<void> {
+    if (this.cacheResetsHooked) return;
+    this.cacheResetsHooked = true;
+    const v2 = (await this.env.services.get("apigatewayv2")) as { authorizerCacheResets?: Array<(apiId: string, stage: string) => void> } | undefined;
+    v2?.authorizerCacheResets?.push((apiId, stage) => this.authorizerCache.clear(apiId, stage));
+  }
+
   private accept(c: Connection, ws: WebSocket): void {
     c.socket = ws;
+    this.sockets.add(ws);
     c.lastActiveAt = this.env.clock.now();
     this.registry.add(c);
     ws.on("message", (data: RawData, isBinary: boolean) => {
       c.lastActiveAt = this.env.clock.now();
       void this.onMessage(c, toBuffer(data), isBinary);
     });
-    ws.on("close", (code: number, reason: Buffer) => this.end(c, { statusCode: code, reason: reason.toString("utf8") }));
+    ws.on("close", (code: number, reason: Buffer) => {
+      this.sockets.delete(ws);
+      this.end(c, { statusCode: code, reason: reason.toString("utf8") });
+    });
     ws.on("error", () => ws.terminate());
   }
 
   private async onMessage(c: Connection, data: Buffer, isBinary: boolean): Promise<void> {
-    const requestId = this.env.ids.uuid();
+    const requestId = shortId();
     const body = isBinary ? data.toString("base64") : data.toString("utf8");
     try {
       const w = await this.controlPlane.load(c.apiId, c.stage);
-      const key = w ? selectRoute(w.api.RouteSelectionExpression, isBinary ? "" : body, new Set(w.routes.keys())) : undefined;
+      const key = w ? selectRoute(w.api.RouteSelectionExpression, isBinary ? "" : body, w.routes) : undefined;
       const route = key ? w!.routes.get(key) : undefined;
       if (!w || !route) return this.sendError(c, "Forbidden", requestId);
-      const integrationId = integrationIdOf(route.Target);
-      const integration = integrationId ? await this.controlPlane.integration(w, integrationId) : undefined;
+      const integration = integrationOf(w, route);
       if (!integration) return this.sendError(c, "Internal server error", requestId);
       const result = await runIntegration(this.deps, w, integration, c, { routeKey: key!, eventType: "MESSAGE", requestId, now: this.env.clock.now(), body, isBase64Encoded: isBinary });
       if (result.failed) return this.sendError(c, "Internal server error", requestId);
       // Two-way routes: a route response selection expression and a route response send the result back.
       if (route.RouteResponseSelectionExpression && result.body !== undefined) {
-        const responses = await this.controlPlane.routeResponses(w, route);
+        const responses = w.routeResponses[route.RouteId ?? ""] ?? [];
         if (responses.some((r) => r.RouteResponseKey === "$default")) this.send(c, Buffer.from(result.body));
       }
     } catch (e) {
@@ -175,11 +204,9 @@ export class WebSocketGateway {
   private async disconnectRoute(c: Connection, info: DisconnectInfo): Promise<void> {
     try {
       const w = await this.controlPlane.load(c.apiId, c.stage);
-      const route = w?.routes.get("$disconnect");
-      const integrationId = integrationIdOf(route?.Target);
-      const integration = w && integrationId ? await this.controlPlane.integration(w, integrationId) : undefined;
+      const integration = w ? integrationOf(w, w.routes.get("$disconnect")) : undefined;
       if (!w || !integration) return;
-      await runIntegration(this.deps, w, integration, c, { routeKey: "$disconnect", eventType: "DISCONNECT", requestId: this.env.ids.uuid(), now: this.env.clock.now(), disconnect: info, headers: { Host: c.domainName } });
+      await runIntegration(this.deps, w, integration, c, { routeKey: "$disconnect", eventType: "DISCONNECT", requestId: shortId(), now: this.env.clock.now(), disconnect: info, headers: { Host: c.domainName } });
     } catch (e) {
       this.env.log.warn(`WebSocket $disconnect of API ${c.apiId} failed: ${(e as Error).message}`);
     }
@@ -205,6 +232,7 @@ export class WebSocketGateway {
 
   close(): void {
     this.closeAll();
+    for (const ws of this.sockets) ws.terminate();
     this.registry.stop();
     this.wss.close();
   }

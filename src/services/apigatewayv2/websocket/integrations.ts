@@ -12,7 +12,7 @@ import { renderTemplate, type TemplateScope } from "../../apigateway/execute/vtl
 import type { ServiceHost } from "../../host.js";
 import type { Connection } from "./connections.js";
 import { WsLimits } from "./constants.js";
-import type { WsControlPlane, WsApi } from "./control-plane.js";
+import type { WsApi } from "./control-plane.js";
 import { lambdaEvent, requestContextOf, type EventParts } from "./events.js";
 import { evaluateSelection, parseMessageBody } from "./select.js";
 
@@ -28,7 +28,6 @@ export interface WsIntegrationResult {
 
 export interface IntegrationDeps {
   services: ServiceHost;
-  controlPlane: WsControlPlane;
   ctx: (w: WsApi) => RequestContext;
 }
 
@@ -37,7 +36,9 @@ export async function runIntegration(deps: IntegrationDeps, w: WsApi, integratio
   const uri = integration.IntegrationUri ?? "";
   if (type === "AWS_PROXY") {
     const fn = lambdaFunctionOf(uri) ?? uri;
-    const out = await invokeLambda(deps.services, deps.ctx(w), fn, Buffer.from(JSON.stringify(lambdaEvent(c, parts))));
+    const event = lambdaEvent(c, parts);
+    if (w.stage.StageVariables && Object.keys(w.stage.StageVariables).length) event.stageVariables = w.stage.StageVariables;
+    const out = await invokeLambda(deps.services, deps.ctx(w), fn, Buffer.from(JSON.stringify(event)));
     if (out.functionError) return { status: 500, headers: {}, failed: true };
     return proxyAnswer(out.payload);
   }
@@ -76,7 +77,7 @@ export async function runIntegration(deps: IntegrationDeps, w: WsApi, integratio
     status = out.status;
     responseBody = out.body.toString("utf8");
   }
-  const responses = await deps.controlPlane.integrationResponses(w, integration.IntegrationId ?? "");
+  const responses = w.integrationResponses[integration.IntegrationId ?? ""] ?? [];
   const chosen = responses.find((r) => r.IntegrationResponseKey !== "$default" && keyMatches(r.IntegrationResponseKey, status)) ?? responses.find((r) => r.IntegrationResponseKey === "$default");
   if (!chosen) return { status, headers: {}, body: type === "MOCK" ? undefined : responseBody };
   const templates = chosen.ResponseTemplates ?? {};

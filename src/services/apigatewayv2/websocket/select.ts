@@ -41,7 +41,7 @@ export function evaluateSelection(expression: string, body: unknown): string | u
 }
 
 /** The route key a message selects: the evaluated key when such a route exists, else `$default` when it exists. */
-export function selectRoute(expression: string | undefined, bodyText: string, routeKeys: ReadonlySet<string>): string | undefined {
+export function selectRoute(expression: string | undefined, bodyText: string, routeKeys: { has(key: string): boolean }): string | undefined {
   const key = expression ? evaluateSelection(expression, parseMessageBody(bodyText)) : undefined;
   if (key !== undefined && key !== "$connect" && key !== "$disconnect" && routeKeys.has(key)) return key;
   return routeKeys.has("$default") ? "$default" : undefined;

@@ -185,9 +185,9 @@ export class PostgresServer {
     });
   }
 
-  /** Runs SQL as the master user over TCP (the server must be running); resolves to psql's unaligned output. */
+  /** Runs SQL as the master user over TCP (the server must be running); resolves to psql's unaligned output (fields separated by \\x1f). */
   sql(spec: { masterUsername: string; masterPassword: string }, sql: string): Promise<string> {
-    const args = ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(this.port), "-U", spec.masterUsername, "-d", "postgres", "-c", sql];
+    const args = ["-X", "-q", "-A", "-t", "-F", "\x1f", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(this.port), "-U", spec.masterUsername, "-d", "postgres", "-c", sql];
     return run(join(this.install.bin, "psql"), args, this.clientEnv(spec.masterPassword), "psql");
   }
 

@@ -1,7 +1,7 @@
 /**
  * The authoritative answer to one DNS query (RFC 1034 §4.3.2, RFC 2308 for negative answers), as bytes.
- * Pure: the zone index in, a response out; the server only moves bytes. Answers are cached by question and
- * transport limits until the index changes, so a repeated query costs one decode and one copy.
+ * Pure: the zone index in, a response out; the server only moves bytes. Answers are cached by the query's
+ * bytes after its id until the index changes, so a repeated query costs one map lookup and one copy.
  */
 import * as dnsPacket from "dns-packet";
 import type { Answer, DecodedPacket, OptAnswer, Packet, Question } from "dns-packet";
@@ -35,6 +35,14 @@ export class DnsResponder {
   respond(query: Buffer, transport: Transport): Buffer | undefined {
     if (query.length < 12 || query.length > DnsLimits.MAX_QUERY_BYTES) return query.length >= 12 ? headerOnly(query, RCODE.FORMERR) : undefined;
     if (query[2]! & 0x80) return undefined; // a response: never answer those (reflection loops)
+    if (this.cacheGeneration !== this.zones.generation || this.cache.size >= DnsLimits.MAX_CACHED_ANSWERS) {
+      this.cache.clear();
+      this.cacheGeneration = this.zones.generation;
+    }
+    // Everything after the id decides the answer: a repeated query is answered without decoding it.
+    const rawKey = `${transport}\u0000${query.toString("latin1", 2)}`;
+    const hit = this.cache.get(rawKey);
+    if (hit) return withId(hit, query);
     let packet: DecodedPacket;
     try {
       packet = dnsPacket.decode(query);
@@ -50,20 +58,9 @@ export class DnsResponder {
     const limit = transport === "tcp" ? DnsLimits.TCP_MAX_BYTES : opt ? Math.min(DnsLimits.UDP_EDNS_MAX_BYTES, Math.max(DnsLimits.UDP_PLAIN_BYTES, opt.udpPayloadSize)) : DnsLimits.UDP_PLAIN_BYTES;
     const rd = query[2]! & 0x01;
 
-    if (this.cacheGeneration !== this.zones.generation || this.cache.size >= DnsLimits.MAX_CACHED_ANSWERS) {
-      this.cache.clear();
-      this.cacheGeneration = this.zones.generation;
-    }
-    const key = `${q.name}\u0000${q.type}\u0000${q.class}\u0000${limit}\u0000${rd}\u0000${opt ? 1 : 0}`;
-    let out = this.cache.get(key);
-    if (!out) {
-      out = this.build(q, rd, opt !== undefined, limit);
-      this.cache.set(key, out);
-    }
-    const copy = Buffer.from(out);
-    copy[0] = query[0]!;
-    copy[1] = query[1]!;
-    return copy;
+    const out = this.build(q, rd, opt !== undefined, limit);
+    this.cache.set(rawKey, out);
+    return withId(out, query);
   }
 
   private build(q: Question, rd: number, edns: boolean, limit: number): Buffer {
@@ -153,6 +150,13 @@ function addGlue(zones: ZoneIndex, rrs: Answer[], res: Packet): void {
     if (!node) continue;
     for (const t of ["A", "AAAA"]) for (const a of node.get(t) ?? []) res.additionals!.push(a);
   }
+}
+
+function withId(answer: Buffer, query: Buffer): Buffer {
+  const copy = Buffer.from(answer);
+  copy[0] = query[0]!;
+  copy[1] = query[1]!;
+  return copy;
 }
 
 /** A response carrying only the query's id and an rcode (for queries we cannot or will not parse). */
