@@ -60,7 +60,7 @@ export class ApiGatewayV2Provider extends DefinitionOps implements A.Apigatewayv
     if (input.RouteKey && !input.Target) throw badRequest("RouteKey requires Target (quick create)");
     checkCors(input.CorsConfiguration);
     const api: ApiRecord = defined({
-      ApiId: this.env.ids.alnum(10), ApiKeySelectionExpression: http ? undefined : input.ApiKeySelectionExpression ?? "$request.header.x-api-key",
+      ApiId: this.env.ids.alnum(10), ApiKeySelectionExpression: input.ApiKeySelectionExpression ?? "$request.header.x-api-key",
       CorsConfiguration: input.CorsConfiguration, CreatedDate: new Date(ctx.clock.now()), Description: input.Description,
       DisableSchemaValidation: input.DisableSchemaValidation, DisableExecuteApiEndpoint: input.DisableExecuteApiEndpoint ?? false, Name: input.Name,
       ProtocolType: input.ProtocolType, RouteSelectionExpression: input.RouteSelectionExpression ?? HTTP_DEFAULT_ROUTE_SELECTION, Tags: input.Tags ?? {}, Version: input.Version,

@@ -117,7 +117,7 @@ async function run(ex: Exchange): Promise<HttpResponse> {
   ex.integrationLatencyMs = performance.now() - t0;
   ex.integrationStatus = res.status;
   // 7. response parameter mapping
-  return mapResponse(ex.integration.ResponseParameters, res, mappingSources(ex));
+  return ex.integration.ResponseParameters?.[String(res.status)] ? mapResponse(ex.integration.ResponseParameters, res, mappingSources(ex)) : res;
 }
 
 function fillContext(ex: Exchange): void {
@@ -215,7 +215,7 @@ async function callHttpProxy(ex: Exchange, integration: IntegrationRecord, uri: 
   const headers: Record<string, string> = {};
   for (const [k, v] of forwardedHeaders(ex.req)) if (!DROP_HEADERS.test(k)) headers[k] = v.join(",");
   const out = { headers, query: [...new URLSearchParams(ex.req.rawQuery)] as Array<[string, string]>, path: undefined as string | undefined };
-  mapRequest(integration.RequestParameters, out, mappingSources(ex));
+  if (integration.RequestParameters) mapRequest(integration.RequestParameters, out, mappingSources(ex));
   if (out.path !== undefined) url.pathname = out.path.startsWith("/") ? out.path : `/${out.path}`;
   for (const [k, v] of out.query) url.searchParams.append(k, v);
   headers[HOPS_HEADER] = String(hopsOf(ex.req) + 1);
