@@ -48,6 +48,8 @@ export interface Config {
   smtpUrl?: string;
   /** Lightsail: where emails and SMS are written when not sent (default <data dir>/outbox). */
   outboxDir?: string;
+  /** Lightsail: the SSH port on every running instance's address (0: no SSH server). */
+  sshPort?: number;
   /** WebSocket APIs: a connection closes after this long without messages, and after maxMs in all (AWS: 10 min, 2 h). */
   websocketLimits?: { idleMs: number; maxMs: number };
   /** API Gateway: the account-level throttle per region (AWS's default quota: 10,000 rps, 5,000 burst). */
@@ -90,6 +92,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   "lambda-state-ms": { flag: "lambda-state-ms", env: "SKYPORT_LAMBDA_STATE_MS", type: "string", default: "0", help: "how long a new function stays Pending and an update InProgress, in milliseconds" },
   "dns-port": { flag: "dns-port", env: "SKYPORT_DNS_PORT", type: "string", default: "", help: "UDP+TCP port on 127.0.0.1 of the authoritative DNS server for Lightsail domains (none when not given)" },
   "smtp-url": { flag: "smtp-url", env: "SKYPORT_SMTP_URL", type: "string", default: "", help: "smtp://HOST:PORT for Lightsail contact-method emails (default: written to the outbox directory)" },
+  "ssh-port": { flag: "ssh-port", env: "SKYPORT_SSH_PORT", type: "string", default: "2222", help: "Lightsail: SSH port on each running instance's own address (0: no SSH)" },
   outbox: { flag: "outbox", env: "SKYPORT_OUTBOX", type: "string", default: "", help: "directory for Lightsail emails and SMS not sent (default <data dir>/outbox)" },
   "apigateway-rate": { flag: "apigateway-rate", env: "SKYPORT_APIGATEWAY_RATE", type: "string", default: "10000", help: "API Gateway account-level throttle: requests per second per region (AWS's default quota)" },
   "apigateway-burst": { flag: "apigateway-burst", env: "SKYPORT_APIGATEWAY_BURST", type: "string", default: "5000", help: "API Gateway account-level throttle: burst per region" },
@@ -167,6 +170,7 @@ export function resolveConfig(flags: Record<string, string | boolean | undefined
     dnsPort: raw("dns-port") === "" ? undefined : int("dns-port", 0, 65535),
     smtpUrl: smtpUrl(raw("smtp-url")),
     outboxDir: raw("outbox") === "" ? undefined : resolve(raw("outbox")),
+    sshPort: int("ssh-port", 0, 65535),
     websocketLimits: { idleMs: int("websocket-idle-seconds", 1, 86400) * 1000, maxMs: int("websocket-max-seconds", 1, 86400) * 1000 },
     apigatewayThrottle: { rateLimit: int("apigateway-rate", 0, 100_000_000), burstLimit: int("apigateway-burst", 0, 100_000_000) },
     lightsailBlueprintImages: blueprintImages(raw("lightsail-blueprint-image")),
