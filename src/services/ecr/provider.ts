@@ -6,8 +6,8 @@
  * `{account}.dkr.ecr.{region}.localhost:PORT`) and with `prepareImage` (src/images/).
  * The registry checks GetAuthorizationToken's tokens (HMAC, expiry, account) under --enforce-sigv4 only; by
  * default any Basic/Bearer credentials pass, as SigV4 is not verified by default.
- * Known gaps: repository and lifecycle policies are stored, not evaluated (no image
- * expiry); scanning, replication, pull-through cache, registry policies and repository creation templates are
+ * Known gaps: repository policies join --enforce-iam decisions on ECR API calls only (the /v2/ registry does not
+ * evaluate them); lifecycle policies are stored, not evaluated (no image expiry); scanning, replication, pull-through cache, registry policies and repository creation templates are
  * not implemented; KMS encryption is only recorded; lastRecordedPullTime is not tracked.
  */
 import { ServiceError } from "../../aws/errors.js";
@@ -32,6 +32,12 @@ export class EcrProvider implements Api.EcrHandlers {
 
   constructor(private readonly env: ServiceEnv) {
     this.images = imageStoreFor(env);
+  }
+
+  /** The repository policy for --enforce-iam (src/aws/policy/resource-policies.ts). */
+  resourcePolicy(arn: string): string | undefined {
+    const m = /^arn:aws[a-z-]*:ecr:([^:]+):(\d{12}):repository\/(.+)$/.exec(arn);
+    return (m ? this.images.db.repo(m[2]!, m[1]!, m[3]!)?.policy : undefined) ?? undefined;
   }
 
   private scope(ctx: RequestContext, registryId?: string): Scope {
