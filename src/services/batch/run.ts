@@ -188,7 +188,13 @@ export class AttemptRunner {
     this.closed = true;
     this.killAll();
     // Each run removes its own layer when it ends; the (then empty) base goes with the server.
-    process.once("exit", () => rmSync(this.scratch, { recursive: true, force: true }));
+    process.once("exit", () => {
+      try {
+        rmSync(this.scratch, { recursive: true, force: true });
+      } catch {
+        /* a layer still busy: /tmp keeps it */
+      }
+    });
   }
 }
 
