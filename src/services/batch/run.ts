@@ -7,6 +7,7 @@
  * its output goes to /aws/batch/job; attemptDurationSeconds kills it with "Job attempt duration exceeded timeout".
  */
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RequestContext } from "../../edge/context.js";
@@ -45,13 +46,15 @@ export class AttemptRunner {
   private readonly oci: OciRunner;
   private docker?: Promise<DockerRunner | undefined>;
   private closed = false;
+  private readonly scratch: string;
 
   constructor(
     private readonly env: ServiceEnv,
     private readonly engine: JobEngine,
     private readonly lookup: { ce(arn: string): ComputeEnvironment | undefined; jdName(job: Job): string; release(job: Job): void },
   ) {
-    this.oci = new OciRunner({ scratchDir: join(tmpdir(), `skyport-batch-${process.pid}`) });
+    this.scratch = join(tmpdir(), `skyport-batch-${process.pid}`);
+    this.oci = new OciRunner({ scratchDir: this.scratch });
   }
 
   private ctx(job: Job): RequestContext {
@@ -184,6 +187,14 @@ export class AttemptRunner {
   close(): void {
     this.closed = true;
     this.killAll();
+    // Each run removes its own layer when it ends; the (then empty) base goes with the server.
+    process.once("exit", () => {
+      try {
+        rmSync(this.scratch, { recursive: true, force: true });
+      } catch {
+        /* a layer still busy: /tmp keeps it */
+      }
+    });
   }
 }
 
