@@ -30,7 +30,6 @@ import { SnapshotOps } from "./snapshot-ops.js";
 import { DomainOps } from "./domain-ops.js";
 import { DatabaseOps } from "./database-ops.js";
 import { AlarmOps } from "./alarm-ops.js";
-import { SshOps } from "./ssh-ops.js";
 
 /**
  * The operation groups, in binding order (a later group's operation of the same name wins — keep names
@@ -48,7 +47,6 @@ const GROUPS: OperationGroupClass[] = [
   DomainOps,
   DatabaseOps,
   AlarmOps,
-  SshOps,
   // ---- end of ls-engines groups ----
 ];
 

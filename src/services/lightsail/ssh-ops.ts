@@ -4,6 +4,11 @@
  * so `ssh -i key.pem USER@ADDRESS -p 2222` works with the instance's key pair and is refused with any other.
  * Listeners follow the instances (reconciled every second); GetInstanceAccessDetails reports the host key.
  *
+ * NOT YET IN THE PROVIDER'S GROUPS: the end-to-end test (test/lightsail/ssh-instance.test.ts, not committed)
+ * showed the session's root is still the host's (/proc/PID/root of the sandbox's processes resolves to the
+ * host root here), so a login would see host files. Fix before enabling: bind the instance's overlay root
+ * (instances/machine.ts layout(dir).root) or enter the sandbox's mount namespace with capabilities dropped.
+ *
  * A session runs in the instance: it joins the sandbox's network, uts, ipc and pid namespaces and a fresh
  * bubblewrap mount namespace over the instance's own root, with the same capabilities as the instance's
  * processes (so a login cannot do more than the instance itself). Known gaps: no pseudo-terminal; sessions are
@@ -29,11 +34,26 @@ type InstanceLike = { publicIpAddress?: string; sshKeyName?: string };
 type KeyLike = { publicKey?: string };
 type Runtime = { machines: Map<string, { pid?: number; running?: boolean }> };
 
+/**
+ * The host pid of a process inside the sandbox whose root is the instance's: bubblewrap's pid 1 (the
+ * reaper, `pid`) keeps the host's root; its first child (the instance's init) has the instance's.
+ */
+export function instanceInitPid(pid: number): number | undefined {
+  try {
+    const first = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/)[0];
+    return first ? Number(first) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** argv of `command` (a login shell when undefined) inside the instance whose sandbox init has host pid `pid`. */
-export function enterArgv(pid: number, command: string | undefined): string[] {
+export function enterArgv(pid: number, command: string | undefined): string[] | undefined {
+  const init = instanceInitPid(pid);
+  if (!init) return undefined;
   return [
     "nsenter", "-t", String(pid), "-n", "-u", "-i", "-p", "--",
-    "bwrap", "--bind", `/proc/${pid}/root`, "/", "--dev", "/dev", "--proc", "/proc", "--die-with-parent", "--new-session",
+    "bwrap", "--bind", `/proc/${init}/root`, "/", "--dev", "/dev", "--proc", "/proc", "--die-with-parent", "--new-session",
     "--cap-drop", "ALL", ...CAPS.flatMap((c) => ["--cap-add", c]),
     "--clearenv", "--setenv", "PATH", PATH, "--setenv", "HOME", "/root", "--chdir", "/",
     "/bin/sh", ...(command === undefined ? ["-l"] : ["-c", command]),
