@@ -161,11 +161,22 @@ export function computeSignature(req: VerifyRequest, info: SigV4Info, secret: st
   const scope = `${info.scopeDate}/${info.region}/${info.service}/aws4_request`;
   const stringToSign = `AWS4-HMAC-SHA256\n${info.amzDate}\n${scope}\n${createHash("sha256").update(canonical).digest("hex")}`;
   if (trace) Object.assign(trace, { stringToSign, canonical });
-  let key: Buffer = hmac(`AWS4${secret}`, info.scopeDate);
-  key = hmac(key, info.region);
-  key = hmac(key, info.service);
-  key = hmac(key, "aws4_request");
-  return createHmac("sha256", key).update(stringToSign).digest("hex");
+  return createHmac("sha256", signingKey(secret, info.scopeDate, info.region, info.service)).update(stringToSign).digest("hex");
+}
+
+/** Derived signing keys (four HMACs each) by secret and scope: a key is valid for a whole day's requests. */
+const signingKeys = new Map<string, Buffer>();
+const MAX_SIGNING_KEYS = 1000;
+
+function signingKey(secret: string, date: string, region: string, service: string): Buffer {
+  const id = `${secret}\u0000${date}\u0000${region}\u0000${service}`;
+  let key = signingKeys.get(id);
+  if (!key) {
+    key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), "aws4_request");
+    if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.clear();
+    signingKeys.set(id, key);
+  }
+  return key;
 }
 
 const hmac = (key: string | Buffer, data: string) => createHmac("sha256", key).update(data).digest();
