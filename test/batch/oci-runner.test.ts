@@ -78,7 +78,9 @@ describe("OciRunner", { skip }, () => {
     const long = await runner.run({ id: `long-${process.pid}`, image, command: ["sleep", "30"], env: {}, onLine: () => {} });
     try {
       const r = await run("ls /proc | grep -E '^[0-9]+$' | wc -l; ps -o comm | grep -c sleep");
-      assert.ok(Number(r.lines[0]) <= 4, `pids seen: ${r.lines[0]}`);
+      // Its own pid namespace: bubblewrap's init, the shell and the pipeline's own processes (how many of ls, grep
+      // and wc are alive at once depends on scheduling) — never the host's hundreds, nor the other job's sleep.
+      assert.ok(Number(r.lines[0]) <= 8, `pids seen: ${r.lines[0]}`);
       assert.equal(r.lines[1], "0");
     } finally {
       long.kill("SIGKILL");
