@@ -36,7 +36,7 @@ function get(ip: string, port: number): Promise<string> {
   });
 }
 
-test("aws lightsail: bundles, key pair, create-instances → running, ports, delete", { skip: !can }, async () => {
+test("aws lightsail: bundles, key pair, create-instances → running, ports, delete", { skip: !can && "needs root, bubblewrap and busybox-static (.ci/run installs them)" }, async () => {
   const server = await startServer({ "lightsail-blueprint-image": IMAGES });
   try {
     const aws = awsFor(server);
@@ -63,7 +63,7 @@ test("aws lightsail: bundles, key pair, create-instances → running, ports, del
   }
 });
 
-test("CreateInstances: a running instance is started again when Skyport restarts on its data dir, files kept, user data not re-run", { skip: !can }, async () => {
+test("CreateInstances: a running instance is started again when Skyport restarts on its data dir, files kept, user data not re-run", { skip: !can && "needs root, bubblewrap and busybox-static (.ci/run installs them)" }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "skyport-ls-"));
   const opts = { "lightsail-blueprint-image": IMAGES, ephemeral: false, "data-dir": dir };
   const name = uniqueName("boot");

@@ -73,7 +73,7 @@ function pidByName(name: string): number {
   return kids[0]!;
 }
 
-test("CreateInstances: a running instance with its own addresses, user data served only on opened ports", { skip: !can }, async () => {
+test("CreateInstances: a running instance with its own addresses, user data served only on opened ports", { skip: !can && "needs root, bubblewrap and busybox-static (.ci/run installs them)" }, async () => {
   const inst = await launch("#!/bin/sh\nmkdir -p /www\necho hello-lightsail > /www/index.html\nhttpd -p 8080 -h /www\n");
   assert.match(inst.publicIpAddress!, /^127\.\d+\.\d+\.\d+$/);
   assert.match(inst.privateIpAddress!, /^172\.26\.\d+\.\d+$/);
@@ -97,7 +97,7 @@ test("CreateInstances: a running instance with its own addresses, user data serv
   await assert.rejects(ls.send(new GetInstanceCommand({ instanceName: inst.name! })), NotFoundException);
 });
 
-test("StopInstance: stopping → stopped, StartInstance: pending → running, files kept", { skip: !can }, async () => {
+test("StopInstance: stopping → stopped, StartInstance: pending → running, files kept", { skip: !can && "needs root, bubblewrap and busybox-static (.ci/run installs them)" }, async () => {
   const inst = await launch();
   inside(pidByName(inst.name!), "echo kept > /root/note");
   await ls.send(new StopInstanceCommand({ instanceName: inst.name! }));
@@ -108,7 +108,7 @@ test("StopInstance: stopping → stopped, StartInstance: pending → running, fi
   await ls.send(new DeleteInstanceCommand({ instanceName: inst.name! }));
 });
 
-test("CreateInstances: an instance sees neither the host's files nor another instance's", { skip: !can }, async () => {
+test("CreateInstances: an instance sees neither the host's files nor another instance's", { skip: !can && "needs root, bubblewrap and busybox-static (.ci/run installs them)" }, async () => {
   const [a, b] = [await launch(), await launch()];
   inside(pidByName(a.name!), "echo secret-a > /root/a.txt");
   const pidB = pidByName(b.name!);
@@ -122,7 +122,7 @@ test("CreateInstances: an instance sees neither the host's files nor another ins
   for (const i of [a, b]) await ls.send(new DeleteInstanceCommand({ instanceName: i.name! }));
 });
 
-test("CreateInstances: unknown blueprint, bundle, zone or key pair are refused", { skip: !can }, async () => {
+test("CreateInstances: unknown blueprint, bundle, zone or key pair are refused", { skip: !can && "needs root, bubblewrap and busybox-static (.ci/run installs them)" }, async () => {
   const base = { instanceNames: [uniqueName("bad")], availabilityZone: "us-east-1a", blueprintId: "debian_12", bundleId: "nano_3_0" };
   await assert.rejects(ls.send(new CreateInstancesCommand({ ...base, blueprintId: "nope" })), InvalidInputException);
   await assert.rejects(ls.send(new CreateInstancesCommand({ ...base, bundleId: "nope" })), InvalidInputException);
@@ -130,7 +130,7 @@ test("CreateInstances: unknown blueprint, bundle, zone or key pair are refused",
   await assert.rejects(ls.send(new CreateInstancesCommand({ ...base, keyPairName: uniqueName("nokey") })), NotFoundException);
 });
 
-test("GetInstanceAccessDetails: the default key's private key, user and address", { skip: !can }, async () => {
+test("GetInstanceAccessDetails: the default key's private key, user and address", { skip: !can && "needs root, bubblewrap and busybox-static (.ci/run installs them)" }, async () => {
   const inst = await launch();
   const { accessDetails } = await ls.send(new GetInstanceAccessDetailsCommand({ instanceName: inst.name! }));
   assert.equal(accessDetails!.protocol, "ssh");
@@ -140,7 +140,7 @@ test("GetInstanceAccessDetails: the default key's private key, user and address"
   await ls.send(new DeleteInstanceCommand({ instanceName: inst.name! }));
 });
 
-test("AttachStaticIp: the instance moves to the static address, its open ports follow", { skip: !can }, async () => {
+test("AttachStaticIp: the instance moves to the static address, its open ports follow", { skip: !can && "needs root, bubblewrap and busybox-static (.ci/run installs them)" }, async () => {
   const inst = await launch("#!/bin/sh\nmkdir -p /www\necho static-ok > /www/index.html\nhttpd -p 8081 -h /www\n");
   await ls.send(new OpenInstancePublicPortsCommand({ instanceName: inst.name!, portInfo: { fromPort: 8081, toPort: 8081, protocol: "tcp" } }));
   const ipName = uniqueName("ip");
@@ -164,7 +164,7 @@ test("AttachStaticIp: the instance moves to the static address, its open ports f
   await ls.send(new DeleteInstanceCommand({ instanceName: inst.name! }));
 });
 
-test("AttachDisk: a directory mounted at the disk path, kept after detaching", { skip: !can }, async () => {
+test("AttachDisk: a directory mounted at the disk path, kept after detaching", { skip: !can && "needs root, bubblewrap and busybox-static (.ci/run installs them)" }, async () => {
   const inst = await launch();
   const disk = uniqueName("disk");
   await ls.send(new CreateDiskCommand({ diskName: disk, availabilityZone: "us-east-1a", sizeInGb: 8 }));
@@ -192,7 +192,7 @@ test("AttachDisk: a directory mounted at the disk path, kept after detaching", {
   for (const i of [inst, other]) await ls.send(new DeleteInstanceCommand({ instanceName: i.name! }));
 });
 
-test("CreateInstancesFromSnapshot: a new instance with the snapshot's files", { skip: !can }, async () => {
+test("CreateInstancesFromSnapshot: a new instance with the snapshot's files", { skip: !can && "needs root, bubblewrap and busybox-static (.ci/run installs them)" }, async () => {
   const inst = await launch();
   inside(pidByName(inst.name!), "echo from-snapshot > /root/state.txt");
   const snap = uniqueName("snap");
@@ -210,7 +210,7 @@ test("CreateInstancesFromSnapshot: a new instance with the snapshot's files", { 
   for (const n of [inst.name!, copy]) await ls.send(new DeleteInstanceCommand({ instanceName: n }));
 });
 
-test("GetCostEstimate: bundle price per hour (price / 744) for the hours the instance ran", { skip: !can }, async () => {
+test("GetCostEstimate: bundle price per hour (price / 744) for the hours the instance ran", { skip: !can && "needs root, bubblewrap and busybox-static (.ci/run installs them)" }, async () => {
   const inst = await launch();
   const now = Date.now();
   const out = await ls.send(new GetCostEstimateCommand({ resourceName: inst.name!, startTime: new Date(now - 86400_000), endTime: new Date(now + 3600_000) }));
@@ -226,7 +226,7 @@ test("GetCostEstimate: bundle price per hour (price / 744) for the hours the ins
   await ls.send(new DeleteInstanceCommand({ instanceName: inst.name! }));
 });
 
-test("GetInstanceMetricData: CPUUtilization measured from the instance's own processes", { skip: !can }, async () => {
+test("GetInstanceMetricData: CPUUtilization measured from the instance's own processes", { skip: !can && "needs root, bubblewrap and busybox-static (.ci/run installs them)" }, async () => {
   // bounded busy work by the instance's own processes (user data), then a marker file
   const inst = await launch("#!/bin/sh\ni=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; touch /tmp/busy-done\n");
   const before = Date.now();

@@ -55,7 +55,7 @@ export function parseTarget(host: string, rawPath: string, data: RestApiDataAcce
 
 interface CompiledResource {
   resource: Resource;
-  segments: Array<{ literal?: string; param?: string; greedy?: boolean }>;
+  segments: PathSegment[];
 }
 
 const compiled = new WeakMap<DeploymentSnapshot, CompiledResource[]>();
@@ -87,36 +87,9 @@ export function matchRoute(s: DeploymentSnapshot, path: string, verb: string): R
   const parts = path.split("/").filter((p) => p !== "");
   let best: { c: CompiledResource; params: Record<string, string>; score: number[] } | undefined;
   for (const c of compile(s)) {
-    const params: Record<string, string> = {};
-    const score: number[] = [];
-    let ok = true;
-    let i = 0;
-    for (; i < c.segments.length; i++) {
-      const seg = c.segments[i]!;
-      if (seg.greedy) {
-        if (i >= parts.length) ok = false;
-        else params[seg.param!] = parts.slice(i).map(safeDecode).join("/");
-        score.push(0);
-        i = parts.length;
-        break;
-      }
-      const part = parts[i];
-      if (part === undefined) {
-        ok = false;
-        break;
-      }
-      if (seg.literal !== undefined) {
-        if (safeDecode(part) !== seg.literal) {
-          ok = false;
-          break;
-        }
-        score.push(2);
-      } else {
-        params[seg.param!] = safeDecode(part);
-        score.push(1);
-      }
-    }
-    if (!ok || i !== parts.length) continue;
+    const m = matchSegments(c.segments, parts);
+    if (!m) continue;
+    const { params, score } = m;
     if (!best || compareScores(score, best.score) > 0) best = { c, params, score };
   }
   if (!best) return undefined;
@@ -126,7 +99,43 @@ export function matchRoute(s: DeploymentSnapshot, path: string, verb: string): R
   return { resource: best.c.resource, method, pathParameters: best.params };
 }
 
-function compareScores(a: number[], b: number[]): number {
+/** A route template's segments (literal, {param} or greedy {param+}). Shared with HTTP API routes (apigatewayv2/execute). */
+export interface PathSegment {
+  literal?: string;
+  param?: string;
+  greedy?: boolean;
+}
+
+/**
+ * Matches the request path's non-empty segments against a template: its decoded path parameters and a score per
+ * segment (literal 2 > parameter 1 > greedy 0) that compareScores orders, most specific first; undefined if no match.
+ */
+export function matchSegments(segments: PathSegment[], parts: string[]): { params: Record<string, string>; score: number[] } | undefined {
+  const params: Record<string, string> = {};
+  const score: number[] = [];
+  let i = 0;
+  for (; i < segments.length; i++) {
+    const seg = segments[i]!;
+    if (seg.greedy) {
+      if (i >= parts.length) return undefined;
+      params[seg.param!] = parts.slice(i).map(safeDecode).join("/");
+      score.push(0);
+      return { params, score };
+    }
+    const part = parts[i];
+    if (part === undefined) return undefined;
+    if (seg.literal !== undefined) {
+      if (safeDecode(part) !== seg.literal) return undefined;
+      score.push(2);
+    } else {
+      params[seg.param!] = safeDecode(part);
+      score.push(1);
+    }
+  }
+  return i === parts.length ? { params, score } : undefined;
+}
+
+export function compareScores(a: number[], b: number[]): number {
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     const x = a[i] ?? -1;
     const y = b[i] ?? -1;
@@ -135,7 +144,7 @@ function compareScores(a: number[], b: number[]): number {
   return 0;
 }
 
-function safeDecode(s: string): string {
+export function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);
   } catch {

@@ -3,18 +3,13 @@
  * segment (a literal over a {param} over a greedy {proxy+}), then the exact method over ANY; no match → the
  * `$default` route, if any. Empty segments (`//`, a trailing `/`) do not count. Path parameters are decoded.
  */
+import { compareScores, matchSegments, type PathSegment } from "../../apigateway/execute/route.js";
 import type { RouteRecord } from "../store.js";
-
-interface Segment {
-  literal?: string;
-  param?: string;
-  greedy?: boolean;
-}
 
 export interface CompiledRoute {
   route: RouteRecord;
   method: string;
-  segments: Segment[];
+  segments: PathSegment[];
 }
 
 export interface RouteMatch {
@@ -49,62 +44,19 @@ export function compileRoutes(routes: RouteRecord[]): RouteTable {
   return table;
 }
 
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
 /** The route a request takes, or undefined (404 Not Found). `path` is the path after the stage, still encoded. */
 export function selectRoute(table: RouteTable, method: string, path: string): RouteMatch | undefined {
   const parts = path.split("/").filter((p) => p !== "");
   let best: { c: CompiledRoute; params: Record<string, string>; score: number[] } | undefined;
   for (const c of table.routes) {
     if (c.method !== method && c.method !== "ANY") continue;
-    const params: Record<string, string> = {};
-    const score: number[] = [];
-    let ok = true;
-    let i = 0;
-    for (; i < c.segments.length; i++) {
-      const seg = c.segments[i]!;
-      if (seg.greedy) {
-        if (i >= parts.length) ok = false;
-        else params[seg.param!] = parts.slice(i).map(safeDecode).join("/");
-        score.push(0);
-        i = parts.length;
-        break;
-      }
-      const part = parts[i];
-      if (part === undefined) {
-        ok = false;
-        break;
-      }
-      if (seg.literal !== undefined) {
-        if (safeDecode(part) !== seg.literal) {
-          ok = false;
-          break;
-        }
-        score.push(3);
-      } else {
-        params[seg.param!] = safeDecode(part);
-        score.push(2);
-      }
-    }
-    if (!ok || i !== parts.length) continue;
-    score.push(c.method === method ? 1 : 0);
-    if (!best || compare(score, best.score) > 0) best = { c, params, score };
+    const m = matchSegments(c.segments, parts);
+    if (!m) continue;
+    // Same path specificity: a route of the request's own method beats ANY.
+    const score = [...m.score, c.method === method ? 1 : 0];
+    if (!best || compareScores(score, best.score) > 0) best = { c, params: m.params, score };
   }
   if (best) return { route: best.c.route, pathParameters: best.params };
   return table.defaultRoute ? { route: table.defaultRoute, pathParameters: {} } : undefined;
 }
 
-function compare(a: number[], b: number[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const x = a[i] ?? -1;
-    const y = b[i] ?? -1;
-    if (x !== y) return x - y;
-  }
-  return 0;
-}
