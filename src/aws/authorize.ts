@@ -28,9 +28,15 @@ interface IamSource extends IdentitySource {
 const DECIDED_BY_OPERATION = new Set(["sts:AssumeRole"]);
 const MAX_CACHED_DECISIONS = 50_000;
 
+/** Cached decisions of one access key: action → resource → the decision and the resource policy it was made with. */
+type KeyDecisions = Map<string, Map<string, { resourcePolicy: string | undefined; decision: Decision }>>;
+
 export class Authorizer {
-  private readonly decisions = new Map<string, Decision>();
+  // Nested maps, not one concatenated key: building and hashing a fresh key string per request cost as much as the rest.
+  private readonly decisions = new Map<string, KeyDecisions>();
+  private cachedCount = 0;
   private generation = -1;
+  private iam: IamSource | undefined;
 
   constructor(private readonly services: ServiceHost) {}
 
@@ -38,13 +44,15 @@ export class Authorizer {
   async authorize(service: string, operation: string, input: Record<string, unknown>, ctx: RequestContext): Promise<void> {
     const key = ctx.principal.accessKeyId;
     if (this.services.credentials.isConfigured(key)) return;
-    const iam = (await this.services.get("iam")) as IamSource;
+    const iam = (this.iam ??= (await this.services.get("iam")) as IamSource);
     if (iam.generation !== this.generation) {
       this.decisions.clear();
+      this.cachedCount = 0;
       this.generation = iam.generation;
     }
-    const caller = await iam.identify(key);
-    const auth = authorizationFor(service, operation, input, { ...ctx, caller });
+    let caller = iam.identify(key);
+    if (caller instanceof Promise) caller = await caller;
+    const auth = authorizationFor(service, operation, input, { accountId: ctx.accountId, region: ctx.region, clock: ctx.clock, caller });
     if (!auth.iamChecked || DECIDED_BY_OPERATION.has(auth.action)) return;
     if (!caller) {
       const unknown: CallerIdentity = { accountId: ctx.accountId, arn: `arn:aws:iam::${ctx.accountId}:user/unknown`, principalArn: "", userId: key, kind: "user", identityPolicies: [], principalTags: {}, allPowerful: false };
@@ -55,20 +63,31 @@ export class Authorizer {
     for (const check of auth.checks) {
       for (const resource of check.resources.length ? check.resources : ["*"]) {
         // The resource's own policy (resource-policies.ts) joins the decision, and its text the cache key.
-        const resourcePolicy = resource === "*" ? undefined : await resourcePolicyOf(this.services, resource);
+        let resourcePolicy = resource === "*" ? undefined : resourcePolicyOf(this.services, resource);
+        if (resourcePolicy instanceof Promise) resourcePolicy = await resourcePolicy;
         const cacheable = callerContextFree && (!resourcePolicy || isContextFree({ caller, resourcePolicy }));
-        const ck = `${key}\u0000${check.action}\u0000${resource}\u0000${resourcePolicy ?? ""}`;
-        let d = cacheable ? this.decisions.get(ck) : undefined;
+        const cached = cacheable ? this.decisions.get(key)?.get(check.action)?.get(resource) : undefined;
+        let d = cached && cached.resourcePolicy === resourcePolicy ? cached.decision : undefined;
         if (!d) {
           d = evaluate({ action: check.action, resource, caller, context: auth.context, resourcePolicy, resourceAccountId: arnAccount(resource) ?? ctx.accountId }); // another account's resource needs both sides to allow
-          if (cacheable) {
-            if (this.decisions.size >= MAX_CACHED_DECISIONS) this.decisions.clear();
-            this.decisions.set(ck, d);
-          }
+          if (cacheable) this.remember(key, check.action, resource, resourcePolicy, d);
         }
         if (d.decision !== "Allow") throw accessDeniedError(service, { action: check.action, resource, caller }, d);
       }
     }
+  }
+
+  private remember(key: string, action: string, resource: string, resourcePolicy: string | undefined, decision: Decision): void {
+    if (this.cachedCount >= MAX_CACHED_DECISIONS) {
+      this.decisions.clear();
+      this.cachedCount = 0;
+    }
+    let byAction = this.decisions.get(key);
+    if (!byAction) this.decisions.set(key, (byAction = new Map()));
+    let byResource = byAction.get(action);
+    if (!byResource) byAction.set(action, (byResource = new Map()));
+    if (!byResource.has(resource)) this.cachedCount++;
+    byResource.set(resource, { resourcePolicy, decision });
   }
 }
 

@@ -133,7 +133,9 @@ function isoSeconds(seconds: number): string {
 
 /** The IAM authorization a request needs (see `iamChecked` for operations IAM does not authorise). */
 export function authorizationFor(service: string, operation: string, input: Record<string, unknown>, env: AuthorizationEnv): Authorization {
-  const context = globalContext(env, service);
+  // What the request itself adds (tags, the mappers' service keys); the global keys join it only when something
+  // reads the context — a cached decision never does, and building them was a third of an authorization.
+  const context: Record<string, ConditionValue> = {};
   const prefix = ACTION_PREFIX[service] ?? service;
   const mapper = MAPPERS[service];
   const mapperEnv: MapperEnv = { region: env.region, accountId: env.accountId, context };
@@ -146,5 +148,11 @@ export function authorizationFor(service: string, operation: string, input: Reco
   const action = mapped?.action ?? `${prefix}:${operation}`;
   const resources = mapped?.resources.length ? mapped.resources : ["*"];
   const checks: AuthorizationCheck[] = [{ action, resources }, ...(mapped?.extra ?? [])];
-  return { action, resources, context, checks, iamChecked: mapped !== undefined };
+  let merged: Record<string, ConditionValue> | undefined;
+  return {
+    action, resources, checks, iamChecked: mapped !== undefined,
+    get context() {
+      return (merged ??= Object.assign(globalContext(env, service), context));
+    },
+  };
 }

@@ -17,9 +17,20 @@ export interface ResourcePolicySource {
 const OWNERS: Record<string, string> = { lambda: "lambda", s3: "s3", dynamodb: "dynamodb", events: "events", ecr: "ecr" };
 
 /** The resource policy that governs `arn`, if its service keeps one (only started providers are asked). */
-export async function resourcePolicyOf(services: ServiceHost, arn: string): Promise<string | undefined> {
-  const service = OWNERS[arn.split(":", 4)[2] ?? ""];
+export function resourcePolicyOf(services: ServiceHost, arn: string): Promise<string | undefined> | string | undefined {
+  const start = arn.indexOf(":", arn.indexOf(":") + 1) + 1;
+  const service = OWNERS[arn.slice(start, arn.indexOf(":", start))];
   if (!service) return undefined;
-  const provider = (await services.get(service)) as Partial<ResourcePolicySource> | undefined;
-  return provider?.resourcePolicy?.(arn);
+  // The provider once loaded is asked synchronously: an await per request is measurable on the GetItem path.
+  const known = loaded.get(services)?.get(service);
+  if (known) return known.resourcePolicy?.(arn);
+  return Promise.resolve(services.get(service)).then((provider) => {
+    const p = (provider ?? {}) as Partial<ResourcePolicySource>;
+    let byService = loaded.get(services);
+    if (!byService) loaded.set(services, (byService = new Map()));
+    byService.set(service, p);
+    return p.resourcePolicy?.(arn);
+  });
 }
+
+const loaded = new WeakMap<ServiceHost, Map<string, Partial<ResourcePolicySource>>>();
