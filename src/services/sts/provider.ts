@@ -156,12 +156,26 @@ export class StsProvider implements StsHandlers {
     return out;
   }
 
-  private issueRoleSession(role: RoleEntity, sessionName: string, seconds: number, policies: string[] | undefined, tags: Record<string, string>): SessionCredentials {
+  /**
+   * AssumeRole made by an AWS service on the owner's behalf (Batch for a job role, API Gateway for an integration's
+   * credentials): the same role lookup, trust check (the service principal must be trusted for sts:AssumeRole),
+   * session and RoleLastUsed as a user's AssumeRole. Undefined when the role does not exist or does not trust it.
+   */
+  async assumeRoleForService(servicePrincipal: string, roleArn: string, sessionName: string, seconds: number, kind: SessionCredentials["kind"], region: string): Promise<SessionCredentials | undefined> {
+    const iam = await this.iam();
+    const role = iam.roleByArn(roleArn);
+    if (!role || !iam.trusts(role, { Service: servicePrincipal }, "sts:AssumeRole", { "aws:requestedregion": region, "sts:rolesessionname": sessionName })) return undefined;
+    const creds = this.issueRoleSession(role, sessionName, Math.min(seconds, role.maxSession), undefined, {}, kind);
+    iam.markRoleUsed(role, region);
+    return creds;
+  }
+
+  private issueRoleSession(role: RoleEntity, sessionName: string, seconds: number, policies: string[] | undefined, tags: Record<string, string>, kind: SessionCredentials["kind"] = "session"): SessionCredentials {
     const account = role.arn.split(":")[4]!;
     return this.env.services.credentials.issue({
       accountId: account,
       arn: `arn:aws:sts::${account}:assumed-role/${role.name}/${sessionName}`,
-      kind: "session",
+      kind,
       ttlMs: seconds * 1000,
       principalKind: "assumed-role",
       roleArn: role.arn,
