@@ -37,6 +37,7 @@ export const SERVICES = {
   "cognito-idp": "cognito-idp-2016-04-18",
   cloudformation: "cloudformation-2010-05-15",
   ecr: "ecr-2015-09-21",
+  "cognito-identity": "cognito-identity-2014-06-30",
 };
 
 function apisDir() {

@@ -31,6 +31,7 @@ const BY_SIGNING_NAME: Record<string, string[]> = {
   events: ["events"],
   iam: ["iam"],
   "cognito-idp": ["cognito-idp"],
+  "cognito-identity": ["cognito-identity"],
   cloudformation: ["cloudformation"],
   ecr: ["ecr"],
 };
@@ -45,6 +46,7 @@ const BY_TARGET_PREFIX: Record<string, string> = {
   Lightsail_20161128: "lightsail",
   AWSEvents: "events",
   AWSCognitoIdentityProviderService: "cognito-idp",
+  AWSCognitoIdentityService: "cognito-identity",
   GraniteServiceVersion20100801: "cloudwatch",
   AmazonEC2ContainerRegistry_V20150921: "ecr",
 };
@@ -52,7 +54,7 @@ const BY_TARGET_PREFIX: Record<string, string> = {
 const BY_HOST_LABEL: Record<string, string> = {
   sts: "sts", dynamodb: "dynamodb", streams: "dynamodbstreams", lambda: "lambda", logs: "logs",
   apigateway: "apigateway", s3: "s3", monitoring: "cloudwatch", batch: "batch", lightsail: "lightsail",
-  events: "events", iam: "iam", "cognito-idp": "cognito-idp", cloudformation: "cloudformation",
+  events: "events", iam: "iam", "cognito-idp": "cognito-idp", "cognito-identity": "cognito-identity", cloudformation: "cloudformation",
 };
 
 const BY_PATH: Array<[RegExp, string]> = [

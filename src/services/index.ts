@@ -34,6 +34,7 @@ export const SERVICES: Record<string, ServiceEntry> = {
   events: { status: "partial", load: async () => (await import("./events/provider.js")).createProvider, pendingWork: "SELECT 1 FROM events_deliveries UNION ALL SELECT 1 FROM events_rules WHERE next_fire IS NOT NULL LIMIT 1" },
   iam: { status: "partial", load: async () => (await import("./iam/provider.js")).createProvider, pendingWork: "SELECT 1 FROM iam_access_keys LIMIT 1" },
   "cognito-idp": { status: "partial", load: async () => (await import("./cognito-idp/provider.js")).createProvider },
+  "cognito-identity": { status: "partial", load: async () => (await import("./cognito-identity/provider.js")).createProvider },
   cloudformation: { status: "planned" },
   ecr: { status: "partial", load: async () => (await import("./ecr/provider.js")).createProvider },
 };

@@ -17,7 +17,7 @@ import { mapApiGateway, mapApiGatewayManagement, mapApiGatewayV2 } from "./servi
 import { addRequestTags, addTagKeys, type AuthorizationCheck, type Input, type Mapper, type MapperEnv } from "./services/common.js";
 import { mapDynamoDb } from "./services/dynamodb.js";
 import { mapEvents } from "./services/events.js";
-import { mapCognitoIdp, mapIam, mapSts } from "./services/identity.js";
+import { mapCognitoIdentity, mapCognitoIdp, mapIam, mapSts } from "./services/identity.js";
 import { mapLambda } from "./services/lambda.js";
 import { mapLogs } from "./services/logs.js";
 import { mapS3 } from "./services/s3.js";
@@ -71,6 +71,7 @@ export const ACTION_PREFIX: Record<string, string> = {
   s3: "s3",
   events: "events",
   "cognito-idp": "cognito-idp",
+  "cognito-identity": "cognito-identity",
 };
 
 const MAPPERS: Record<string, Mapper> = {
@@ -86,6 +87,7 @@ const MAPPERS: Record<string, Mapper> = {
   s3: mapS3,
   events: mapEvents,
   "cognito-idp": mapCognitoIdp,
+  "cognito-identity": mapCognitoIdentity,
 };
 
 /** IAM is global: AWS serves it from us-east-1, which is what aws:RequestedRegion says for its calls. */

@@ -16,7 +16,10 @@
  * permissions (500 with --enforce-sigv4, a warning otherwise: see execute/method-access.ts); mapping
  * templates run in Skyport's own sandboxed VTL interpreter (execute/vtl-engine.ts). AWS integrations with S3
  * (`s3:path/{bucket}/{key}` with path overrides, `s3:action/…`) go to Skyport's S3 in process
- * (execute/s3-integration.ts); the integration's credentials role is not assumed or checked.
+ * (execute/s3-integration.ts). Under --enforce-iam an AWS/AWS_PROXY integration's `credentials` role and a Lambda
+ * authorizer's `authorizerCredentials` are assumed as apigateway.amazonaws.com (sts/service-roles.ts: 500 when the
+ * trust policy refuses) and the calls made with them are evaluated against the role's policies; without it they
+ * run as the account, unchecked.
  *
  * Authorization on the request path (execute/authorize.ts): Lambda TOKEN/REQUEST authorizers with their
  * result cache (FlushStageAuthorizersCache in authorizer-ops.ts), COGNITO_USER_POOLS, AWS_IAM and the
@@ -24,7 +27,7 @@
  * AWS/ApiGateway metrics are enforced and written by execute/limits.ts (the `limits` getter below);
  * FlushStageCache empties the cache.
  *
- * Gaps against AWS: authorizerCredentials roles are not assumed, the 1600-byte method ARN limit (414) is not
+ * Gaps against AWS: the 1600-byte method ARN limit (414) is not
  * applied, TestInvokeAuthorizer leaves `authorization` empty; GetModelTemplate, SDK generation and client
  * certificates answer NotImplementedException. The cache cluster is in-process memory
  * (cacheClusterStatus goes straight to AVAILABLE; the encryption flag is stored only); throttle buckets and

@@ -28,6 +28,8 @@ export const Reasons = {
   DEPENDENT_FAILED: "Dependent Job failed",
   ARRAY_CHILD_FAILED: "Array Child Job failed",
   HOST_TERMINATED: (instance: string) => `Host EC2 (instance ${instance}) terminated.`,
+  /** ECS's reason when it cannot assume a task's (job's) role. */
+  ROLE_NOT_ASSUMED: (roleArn: string) => `ECS was unable to assume the role '${roleArn}' that was provided for this task. Please verify that the role being passed has the proper trust relationship and permissions and that your IAM user has permissions to pass this role.`,
 } as const;
 
 /** Job statuses in AWS's order. */

@@ -7,7 +7,9 @@
  * placement (scheduler/placement.ts) by queue priority and fair share up to each environment's vCPUs and the
  * host's cores and memory; containers on the OCI runner (src/runtime/containers); output in CloudWatch Logs
  * /aws/batch/job; "Batch Job State Change" events on the default event bus. Everything is persisted and
- * resumed at boot (services/index.ts pendingWork).
+ * resumed at boot (services/index.ts pendingWork). Under --enforce-iam a job's jobRoleArn is assumed as
+ * ecs-tasks.amazonaws.com through STS (sts/service-roles.ts): the job's credentials are that role's session, and a
+ * role ECS cannot assume fails the attempt with ECS's "ECS was unable to assume the role …" reason.
  *
  * Known gaps: multi-node parallel jobs and EKS jobs are accepted (node/eksProperties stored) but not run;
  * ecsProperties are stored, only containerProperties run; volumes/mountPoints, secrets, linuxParameters,
@@ -19,7 +21,7 @@
  *
  * Messages: "Cannot delete, found existing JobQueue relationship", "Object already exists", the
  * MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT reason, "Job attempt duration exceeded timeout", "Essential
- * container in task exited" and "Host EC2 (instance …) terminated." are AWS's; other ClientException texts
+ * container in task exited", "Host EC2 (instance …) terminated." and ECS's role reason are AWS's; other ClientException texts
  * (validation, not found, delete of an ENABLED resource) are ours with AWS's code.
  */
 import type * as B from "../../aws/api/batch.js";

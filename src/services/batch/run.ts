@@ -14,7 +14,9 @@ import type { RequestContext } from "../../edge/context.js";
 import { DockerRunner, dockerReachable } from "../../runtime/containers/docker-runner.js";
 import { OciRunner, ociRunnerUnavailable } from "../../runtime/containers/oci-runner.js";
 import type { ContainerHandle, ContainerRunner, PreparedImage } from "../../runtime/containers/types.js";
+import type { SessionCredentials } from "../../aws/credentials.js";
 import type { ServiceEnv } from "../host.js";
+import { assumeServiceRole } from "../sts/service-roles.js";
 import { Reasons } from "./constants.js";
 import { JobLogStream } from "./job-logs.js";
 import type { JobEngine } from "./jobs.js";
@@ -81,7 +83,10 @@ export class AttemptRunner {
     const r: Running = { logs: new JobLogStream(this.env, this.ctx(job), stream) };
     this.running.set(job.jobId, r);
     this.engine.setStatus(job, "STARTING");
-    void this.launch(job, r, stream).catch((e: Error) => this.ended(job, { exitCode: undefined, reason: e.message.startsWith("Cannot") ? e.message : `CannotStartContainerError: ${e.message}`, notStarted: true }));
+    void this.launch(job, r, stream).catch((e: Error) =>
+      e instanceof RoleNotAssumed
+        ? this.ended(job, { exitCode: undefined, notStarted: true, statusReason: e.message })
+        : this.ended(job, { exitCode: undefined, reason: e.message.startsWith("Cannot") ? e.message : `CannotStartContainerError: ${e.message}`, notStarted: true }));
   }
 
   private async launch(job: Job, r: Running, stream: string): Promise<void> {
@@ -90,7 +95,7 @@ export class AttemptRunner {
     const runner = await this.runnerFor(ce);
     const image = await prepareImage(this.env, String(c.image), job._account, job._region);
     if (job._stopReason) throw new Error(job._stopReason);
-    const creds = this.env.services.credentials.issue({ accountId: job._account, arn: `arn:aws:sts::${job._account}:assumed-role/${roleName(c.jobRoleArn as string | undefined)}/${job.jobId.slice(0, 32)}`, kind: "function", ttlMs: CREDENTIALS_TTL_MS });
+    const creds = await this.jobCredentials(job, c.jobRoleArn as string | undefined);
     r.credentials = creds.accessKeyId;
     const queueName = job.jobQueue.split("/").pop()!;
     const env: Record<string, string> = {};
@@ -132,6 +137,22 @@ export class AttemptRunner {
     }
     const exit = await handle.wait();
     this.ended(job, { exitCode: exit.exitCode ?? (exit.signal ? 128 + signalNumber(exit.signal) : undefined), reason: exit.reason });
+  }
+
+  /**
+   * The job role's credentials. Under --enforce-iam ECS assumes the role as ecs-tasks.amazonaws.com through STS
+   * (sts/service-roles.ts): a role that does not exist or does not trust it fails the attempt with ECS's reason,
+   * and what the job may do is what the role allows. Without it (no identity checked) the session only carries
+   * the role's name, as Lambda's execution role does.
+   */
+  private async jobCredentials(job: Job, jobRoleArn: string | undefined): Promise<SessionCredentials> {
+    const sessionName = job.jobId.slice(0, 32);
+    if (jobRoleArn) {
+      const assumed = await assumeServiceRole(this.env.services, { roleArn: jobRoleArn, servicePrincipal: "ecs-tasks.amazonaws.com", sessionName, region: job._region, seconds: CREDENTIALS_TTL_MS / 1000 });
+      if (assumed === null) throw new RoleNotAssumed(Reasons.ROLE_NOT_ASSUMED(jobRoleArn));
+      if (assumed) return assumed;
+    }
+    return this.env.services.credentials.issue({ accountId: job._account, arn: `arn:aws:sts::${job._account}:assumed-role/${roleName(jobRoleArn)}/${sessionName}`, kind: "function", ttlMs: CREDENTIALS_TTL_MS });
   }
 
   /** Asks a running attempt to stop (terminate, timeout): SIGTERM, then SIGKILL after the grace period. */
@@ -197,6 +218,8 @@ export class AttemptRunner {
     });
   }
 }
+
+class RoleNotAssumed extends Error {}
 
 const roleName = (arn: string | undefined) => (arn ? arn.split("/").pop()! : "BatchJobRole");
 const instanceId = (job: Job) => `i-${(job._ce ?? job.jobId).replace(/[^0-9a-f]/g, "").slice(0, 17).padEnd(17, "0")}`;

@@ -3,7 +3,7 @@
  * expiring) for AssumeRole (the role's trust policy must allow the caller: principal, external id, session tags
  * through sts:TagSession; DurationSeconds within the role's MaxSessionDuration, 1 hour when chaining; inline and
  * managed session policies), AssumeRoleWithWebIdentity (token verified against the role account's OIDC provider:
- * issuer, audience, JWKS signature, expiry), GetSessionToken, GetFederationToken, GetAccessKeyInfo, and
+ * issuer, audience, JWKS signature, expiry; Cognito identity pools' OpenID tokens need no provider), GetSessionToken, GetFederationToken, GetAccessKeyInfo, and
  * GetCallerIdentity for every kind of principal (root, IAM user, assumed role, federated user).
  * Under --enforce-iam AssumeRole also needs the caller's identity policy to allow sts:AssumeRole when the trust
  * policy trusts only the caller's account (or the role is in another account), as AWS decides it.
@@ -23,6 +23,10 @@ import type { IamProvider } from "../iam/provider.js";
 import type { RoleEntity } from "../iam/model.js";
 import { checkPolicyDocument } from "../iam/validate.js";
 import { peekToken, verifyToken } from "./web-identity.js";
+import type { JWTPayload } from "jose";
+
+/** The issuer of Cognito identity pools' OpenID tokens (cognito-identity/constants.ts). */
+const COGNITO_IDENTITY_ISSUER = "https://cognito-identity.amazonaws.com";
 
 const validation = (m: string) => new ServiceError("ValidationError", m, 400);
 const denied = (m: string) => new ServiceError("AccessDenied", m, 403);
@@ -101,19 +105,23 @@ export class StsProvider implements StsHandlers {
     const roleArn = input.RoleArn ?? "";
     const account = roleArn.split(":")[4] ?? "";
     const issuer = typeof claims.iss === "string" ? claims.iss.replace(/\/$/, "") : "";
-    const provider = iam.oidcByIssuer(account, issuer);
-    if (!provider) throw new ServiceError("InvalidIdentityToken", `No OpenIDConnect provider found in your account for ${issuer}`, 400);
-    const payload = await verifyToken(input.WebIdentityToken, issuer, provider.clientIds, this.env.clock.now());
+    // Cognito identity pools' OpenID tokens (basic flow and, in process, the enhanced one) need no IAM OIDC provider:
+    // cognito-identity.amazonaws.com is a federated principal of its own, as on AWS.
+    const cognito = issuer === COGNITO_IDENTITY_ISSUER;
+    const provider = cognito ? undefined : iam.oidcByIssuer(account, issuer);
+    if (!cognito && !provider) throw new ServiceError("InvalidIdentityToken", `No OpenIDConnect provider found in your account for ${issuer}`, 400);
+    const payload = provider ? await verifyToken(input.WebIdentityToken, issuer, provider.clientIds, this.env.clock.now()) : await this.cognitoIdentityToken(input.WebIdentityToken);
     const role = iam.roleByArn(roleArn);
     const notAuthorized = denied("Not authorized to perform sts:AssumeRoleWithWebIdentity");
     if (!role) throw notAuthorized;
-    const host = provider.arn.slice(provider.arn.indexOf("oidc-provider/") + "oidc-provider/".length);
+    const host = provider ? provider.arn.slice(provider.arn.indexOf("oidc-provider/") + "oidc-provider/".length) : COGNITO_IDENTITY_ISSUER.slice("https://".length);
+    const clientIds = provider ? provider.clientIds : [String(payload.aud)];
     const aud = Array.isArray(payload.aud) ? payload.aud : payload.aud !== undefined ? [payload.aud] : [];
     const h = host.toLowerCase();
     const context: Record<string, ConditionValue> = { [`${h}:aud`]: aud, [`${h}:iss`]: issuer, "sts:rolesessionname": input.RoleSessionName };
     if (payload.sub !== undefined) context[`${h}:sub`] = payload.sub;
     if (Array.isArray(payload.amr)) context[`${h}:amr`] = payload.amr.map(String);
-    if (!iam.trusts(role, { Federated: provider.arn }, "sts:AssumeRoleWithWebIdentity", context)) throw notAuthorized;
+    if (!iam.trusts(role, { Federated: provider ? provider.arn : host }, "sts:AssumeRoleWithWebIdentity", context)) throw notAuthorized;
     const duration = this.roleDuration(input.DurationSeconds, role, false);
     const policies = this.sessionPolicies(iam, account, input.Policy, input.PolicyArns);
     const creds = this.issueRoleSession(role, input.RoleSessionName, duration, policies, {});
@@ -123,11 +131,18 @@ export class StsProvider implements StsHandlers {
       SubjectFromWebIdentityToken: payload.sub,
       AssumedRoleUser: { AssumedRoleId: creds.userId!, Arn: creds.arn },
       Provider: host,
-      Audience: aud.find((a) => provider.clientIds.includes(a)),
+      Audience: aud.find((a) => clientIds.includes(a)),
     };
     const packed = this.packedSize(input.Policy, input.PolicyArns, undefined);
     if (packed !== undefined) out.PackedPolicySize = packed;
     return out;
+  }
+
+  /** A Cognito identity pool's OpenID token, verified by that service (its key never leaves it). */
+  private async cognitoIdentityToken(token: string): Promise<JWTPayload> {
+    const ci = (await this.env.services.get("cognito-identity")) as { verifyOpenIdToken(t: string): Promise<JWTPayload> } | undefined;
+    if (!ci) throw new ServiceError("InvalidIdentityToken", "Couldn't verify the token's signature with the identity provider's keys", 400);
+    return ci.verifyOpenIdToken(token);
   }
 
   async GetSessionToken(ctx: RequestContext, input: GetSessionTokenInput): Promise<GetSessionTokenOutput> {
@@ -156,12 +171,26 @@ export class StsProvider implements StsHandlers {
     return out;
   }
 
-  private issueRoleSession(role: RoleEntity, sessionName: string, seconds: number, policies: string[] | undefined, tags: Record<string, string>): SessionCredentials {
+  /**
+   * AssumeRole made by an AWS service on the owner's behalf (Batch for a job role, API Gateway for an integration's
+   * credentials): the same role lookup, trust check (the service principal must be trusted for sts:AssumeRole),
+   * session and RoleLastUsed as a user's AssumeRole. Undefined when the role does not exist or does not trust it.
+   */
+  async assumeRoleForService(servicePrincipal: string, roleArn: string, sessionName: string, seconds: number, kind: SessionCredentials["kind"], region: string): Promise<SessionCredentials | undefined> {
+    const iam = await this.iam();
+    const role = iam.roleByArn(roleArn);
+    if (!role || !iam.trusts(role, { Service: servicePrincipal }, "sts:AssumeRole", { "aws:requestedregion": region, "sts:rolesessionname": sessionName })) return undefined;
+    const creds = this.issueRoleSession(role, sessionName, Math.min(seconds, role.maxSession), undefined, {}, kind);
+    iam.markRoleUsed(role, region);
+    return creds;
+  }
+
+  private issueRoleSession(role: RoleEntity, sessionName: string, seconds: number, policies: string[] | undefined, tags: Record<string, string>, kind: SessionCredentials["kind"] = "session"): SessionCredentials {
     const account = role.arn.split(":")[4]!;
     return this.env.services.credentials.issue({
       accountId: account,
       arn: `arn:aws:sts::${account}:assumed-role/${role.name}/${sessionName}`,
-      kind: "session",
+      kind,
       ttlMs: seconds * 1000,
       principalKind: "assumed-role",
       roleArn: role.arn,

@@ -10,7 +10,9 @@
  *   GetFederationToken on the federated-user ARN; GetCallerIdentity and GetSessionToken need no permission and
  *   AssumeRoleWithWebIdentity/AssumeRoleWithSAML are unsigned: not authorised through IAM (undefined).
  * - Cognito: actions `cognito-idp:<Operation>` on `userpool/ID`; the operations a user calls with its own
- *   tokens or none (SignUp, InitiateAuth, GetUser with an access token, …) are not IAM-authorised.
+ *   tokens or none (SignUp, InitiateAuth, GetUser with an access token, …) are not IAM-authorised. Identity pools:
+ *   `cognito-identity:<Operation>` on `identitypool/ID`; GetId, GetCredentialsForIdentity, GetOpenIdToken and
+ *   UnlinkIdentity are public.
  */
 import { str, type Mapper, type MapperEnv } from "./common.js";
 
@@ -95,4 +97,14 @@ export const mapCognitoIdp: Mapper = (op, input, env) => {
   if (op === "TagResource" || op === "UntagResource" || op === "ListTagsForResource") return { resources: [str(input.ResourceArn) ?? "*"] };
   const pool = str(input.UserPoolId);
   return { resources: [pool ? `arn:aws:cognito-idp:${env.region}:${env.accountId}:userpool/${pool}` : "*"] };
+};
+
+/** Cognito identity pools: GetId, GetCredentialsForIdentity, GetOpenIdToken and UnlinkIdentity are public (token-authorised). */
+const COGNITO_IDENTITY_PUBLIC = new Set(["GetId", "GetCredentialsForIdentity", "GetOpenIdToken", "UnlinkIdentity"]);
+
+export const mapCognitoIdentity: Mapper = (op, input, env) => {
+  if (COGNITO_IDENTITY_PUBLIC.has(op)) return undefined;
+  if (op === "TagResource" || op === "UntagResource" || op === "ListTagsForResource") return { resources: [str(input.ResourceArn) ?? "*"] };
+  const pool = str(input.IdentityPoolId);
+  return { resources: [pool ? `arn:aws:cognito-identity:${env.region}:${env.accountId}:identitypool/${pool}` : "*"] };
 };

@@ -22,6 +22,7 @@ import type { RequestContext } from "../../../edge/context.js";
 import type { CallerIdentity, IdentitySource } from "../../../aws/policy/types.js";
 import { evaluate } from "../../../aws/policy/evaluate.js";
 import type { ServiceHost } from "../../host.js";
+import { apiGatewayIdentity, cannotAssume } from "../../sts/service-roles.js";
 import type { DeploymentSnapshot } from "../snapshot.js";
 import { AuthorizerCache } from "./authorizer-cache.js";
 import { authorizeCognito } from "./cognito-auth.js";
@@ -225,8 +226,11 @@ async function runLambdaAuthorizer(a: AuthorizeRequest, authorizer: Authorizer, 
   const key = cacheable ? AuthorizerCache.key(a.apiId, a.stage, authorizer.id!, identityValues) : "";
   const started = a.clock.now();
   const invoke = async (): Promise<AuthorizerAnswer> => {
+    // authorizerCredentials: the role API Gateway assumes to invoke the function (--enforce-iam; sts/service-roles.ts).
+    const acting = await apiGatewayIdentity(a.services, lambdaContext(a), authorizer.authorizerCredentials);
+    if (acting === "refused") return { kind: "error", why: cannotAssume(authorizer.authorizerCredentials!) };
     const refused = await permissionRefusal(a, authorizer, functionArn);
-    return refused ?? invokeLambdaAuthorizer(a.services, lambdaContext(a), functionArn, event());
+    return refused ?? invokeLambdaAuthorizer(acting.caller, acting.ctx, functionArn, event());
   };
   const answer = cacheable ? (await a.cache!.getOrProduce(key, ttl, invoke, (x) => x.kind === "policy")).answer : await invoke();
   const latency = a.clock.now() - started;

@@ -12,7 +12,7 @@ import { ServiceError, unknownOperation } from "../../../aws/errors.js";
 import { loadModel } from "../../../aws/models/loader.js";
 import type { HttpRequest, HttpResponse } from "../../../aws/protocol/types.js";
 import type { RequestContext } from "../../../edge/context.js";
-import type { ServiceHost } from "../../host.js";
+import type { InProcessCaller } from "../../sts/service-roles.js";
 
 /** What an integration answered, before integration response mapping. */
 export interface IntegrationOutput {
@@ -32,7 +32,7 @@ export function lambdaFunctionOf(uri: string): string | undefined {
   return LAMBDA_URI.exec(uri)?.[1];
 }
 
-export async function invokeLambda(services: ServiceHost, ctx: RequestContext, functionArn: string, payload: Buffer): Promise<{ payload: Buffer; functionError?: string }> {
+export async function invokeLambda(services: InProcessCaller, ctx: RequestContext, functionArn: string, payload: Buffer): Promise<{ payload: Buffer; functionError?: string }> {
   const out = await services.call<{ Payload?: Uint8Array; FunctionError?: string }>("lambda", "Invoke", ctx, { FunctionName: functionArn, Payload: payload, InvocationType: "RequestResponse" });
   return { payload: Buffer.from(out.Payload ?? new Uint8Array()), functionError: out.FunctionError };
 }
@@ -42,7 +42,7 @@ export async function invokeLambda(services: ServiceHost, ctx: RequestContext, f
  * the answer serialized by the service's own protocol codec, exactly as if it had come over the wire, and
  * the call itself stays in process.
  */
-export async function callAwsAction(services: ServiceHost, ctx: RequestContext, uri: string, body: string): Promise<IntegrationOutput> {
+export async function callAwsAction(services: InProcessCaller, ctx: RequestContext, uri: string, body: string): Promise<IntegrationOutput> {
   const m = ACTION_URI.exec(uri);
   const service = m ? SERVICE_NAMES[m[1]!] : undefined;
   if (!m || !service) return { status: 500, headers: {}, body: Buffer.from(JSON.stringify({ message: `Skyport cannot call AWS service ${m?.[1] ?? uri} from an integration` })) };

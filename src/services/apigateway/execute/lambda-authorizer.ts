@@ -14,7 +14,8 @@
 import type { RequestContext } from "../../../edge/context.js";
 import { evaluate } from "../../../aws/policy/evaluate.js";
 import type { CallerIdentity } from "../../../aws/policy/types.js";
-import type { ServiceHost } from "../../host.js";
+import { ServiceError } from "../../../aws/errors.js";
+import type { InProcessCaller } from "../../sts/service-roles.js";
 import { invokeLambda } from "./integrations.js";
 
 export type AuthorizerContextValue = string | number | boolean;
@@ -93,12 +94,13 @@ function safeParse(s: string): unknown {
 }
 
 /** Invokes the authorizer function in process and reads its answer. */
-export async function invokeLambdaAuthorizer(services: ServiceHost, ctx: RequestContext, functionArn: string, event: unknown, format: "policy" | "simple" = "policy"): Promise<AuthorizerAnswer> {
+export async function invokeLambdaAuthorizer(services: InProcessCaller, ctx: RequestContext, functionArn: string, event: unknown, format: "policy" | "simple" = "policy"): Promise<AuthorizerAnswer> {
   let out: { payload: Buffer; functionError?: string };
   try {
     out = await invokeLambda(services, ctx, functionArn, Buffer.from(JSON.stringify(event)));
   } catch (e) {
-    // The function does not exist or cannot run: AWS's AUTHORIZER_CONFIGURATION_ERROR.
+    // The function does not exist or cannot run (or the authorizer's role may not invoke it): AUTHORIZER_CONFIGURATION_ERROR.
+    if (e instanceof ServiceError && e.status === 403) return { kind: "error", why: "Invalid permissions on Lambda function" };
     return { kind: "error", why: `the authorizer function could not be invoked: ${(e as Error).message}` };
   }
   return parseAuthorizerOutput(out.payload, out.functionError, format);

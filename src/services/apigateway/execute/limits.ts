@@ -59,6 +59,8 @@ export interface RequestTrace {
   integrationStartedMs?: number;
   /** The request as the integration step saw it (execution logs with dataTraceEnabled). */
   request?: { path: Record<string, string>; querystring: Record<string, string>; header: Record<string, string>; body: Buffer };
+  /** A configuration error that failed the request (execution log: "Execution failed due to configuration error: …"). */
+  failure?: string;
 }
 
 const REQUEST_ID_HEADERS = new Set(["x-amzn-requestid", "x-amz-apigw-id", "x-amzn-trace-id", "connection"]);
@@ -195,6 +197,7 @@ export class RestLimits {
       lines.push(`(${id}) Method response body after transformations: ${body.slice(0, 1000)}`);
     }
     const err = (context.error as Record<string, unknown> | undefined)?.message;
+    if (trace.failure) lines.push(`(${id}) Execution failed due to configuration error: ${trace.failure}`);
     if (res.status >= 400 && err) lines.push(`(${id}) ${res.status >= 500 ? "Execution failed" : "Request failed"}: ${String(err)}`);
     lines.push(`(${id}) Method completed with status: ${res.status}`);
     const { accountId, region } = target.location;

@@ -19,6 +19,8 @@ import type { IdGenerator } from "../../../core/ids.js";
 import type { Logger } from "../../../core/log.js";
 import type { RequestContext } from "../../../edge/context.js";
 import type { ServiceHost } from "../../host.js";
+import { apiGatewayIdentity, cannotAssume, type ActingIdentity } from "../../sts/service-roles.js";
+import { ServiceError } from "../../../aws/errors.js";
 import type { DeploymentSnapshot, RestApiDataAccess } from "../snapshot.js";
 import { authorizeMethod } from "./authorize.js";
 import { bindGatewayResponseRequest, gatewayResponse } from "./gateway-response.js";
@@ -59,6 +61,8 @@ interface Exchange {
   requestId: string;
   bodyText: string;
   log?: Logger;
+  /** For the execution log: why a configuration error failed the request. */
+  trace?: RequestTrace;
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -126,7 +130,7 @@ async function runRequest(req: HttpRequest, host: string, deps: ExecuteDeps, req
   });
   if ("status" in auth) return auth;
 
-  const ex: Exchange = { req, target, stage, snapshot, route, params, stageVariables, context, requestId, bodyText: req.body.toString("utf8"), log: deps.log };
+  const ex: Exchange = { req, target, stage, snapshot, route, params, stageVariables, context, requestId, bodyText: req.body.toString("utf8"), log: deps.log, trace };
 
   // 2. method request: API key (method-access.ts), then parameters and body
   if (route.method.apiKeyRequired && deps.data.apiKeyAllows) {
@@ -237,17 +241,37 @@ function lambdaCtx(ex: Exchange): RequestContext {
   return { requestId: ex.requestId, accountId: ex.target.location.accountId, region: ex.target.location.region, service: "apigateway", operation: "", principal: { accessKeyId: ex.target.location.accountId, anonymous: false }, clock: { now: () => Date.now() }, endpoint: "" };
 }
 
+/** AWS's 500 for a configuration error: the client sees "Internal server error", the execution log why. */
+function configurationError(ex: Exchange, why: string): HttpResponse {
+  ex.log?.warn(`apigateway: ${ex.target.apiId}/${ex.target.stageName} ${ex.req.method} ${ex.target.path} (${ex.requestId}): Execution failed due to configuration error: ${why}`);
+  if (ex.trace) ex.trace.failure = why;
+  return gatewayResponse(ex.snapshot, "DEFAULT_5XX", 500, "Internal server error", ex.context, ex.stageVariables);
+}
+
+/** Invokes a Lambda integration as `acting`; a role that may not invoke it is AWS's "Invalid permissions on Lambda function". */
+async function invokeAs(ex: Exchange, acting: ActingIdentity, fn: string, payload: Buffer): Promise<{ payload: Buffer; functionError?: string } | HttpResponse> {
+  try {
+    return await invokeLambda(acting.caller, acting.ctx, fn, payload);
+  } catch (e) {
+    if (e instanceof ServiceError && e.status === 403) return configurationError(ex, "Invalid permissions on Lambda function");
+    throw e;
+  }
+}
+
 async function runIntegration(ex: Exchange, integration: Integration, deps: ExecuteDeps): Promise<HttpResponse> {
   const uri = substitute(integration.uri ?? "", ex.stageVariables);
-  const ctx = lambdaCtx(ex);
+  // The integration's credentials role, assumed by API Gateway under --enforce-iam (sts/service-roles.ts).
+  const acting = await apiGatewayIdentity(deps.services, lambdaCtx(ex), integration.type === "AWS" || integration.type === "AWS_PROXY" ? integration.credentials : undefined, (ex.context.identity as { accessKey?: string } | undefined)?.accessKey ?? undefined);
+  if (acting === "refused") return configurationError(ex, cannotAssume(integration.credentials!));
+  const { ctx, caller } = acting;
   switch (integration.type) {
     case "AWS_PROXY": {
       const fn = lambdaFunctionOf(uri);
       if (!fn) return gatewayResponse(ex.snapshot, "DEFAULT_5XX", 500, "Internal server error", ex.context, ex.stageVariables);
       const denied = await lambdaDenied(ex, integration, fn, deps);
       if (denied) return denied;
-      const out = await invokeLambda(deps.services, ctx, fn, Buffer.from(JSON.stringify(proxyEvent(ex))));
-      return proxyResponse(ex, out);
+      const out = await invokeAs(ex, acting, fn, Buffer.from(JSON.stringify(proxyEvent(ex))));
+      return "status" in out ? out : proxyResponse(ex, out);
     }
     case "MOCK": {
       const r = integrationRequestBody(ex, integration);
@@ -268,7 +292,8 @@ async function runIntegration(ex: Exchange, integration: Integration, deps: Exec
       if (fn) {
         const denied = await lambdaDenied(ex, integration, fn, deps);
         if (denied) return denied;
-        const out = await invokeLambda(deps.services, ctx, fn, Buffer.from(r.body || "{}"));
+        const out = await invokeAs(ex, acting, fn, Buffer.from(r.body || "{}"));
+        if ("status" in out) return out;
         let errorMessage: string | undefined;
         if (out.functionError) {
           try {
@@ -284,9 +309,9 @@ async function runIntegration(ex: Exchange, integration: Integration, deps: Exec
         const verb = !integration.httpMethod || integration.httpMethod === "ANY" ? ex.req.method : integration.httpMethod;
         const parameters = Object.entries(integration.requestParameters ?? {}).map(([d, src]): [string, string] => [d, resolveSource(ex, src) ?? ""]);
         const body = r.body === ex.bodyText ? ex.req.body : Buffer.from(r.body);
-        return integrationResponse(ex, integration, await callS3Integration(deps.services, ctx, { uri, method: verb, body, contentType: contentType(ex.req), pathParam: (k) => mappedPathParam(ex, integration, k), parameters, override: r.override }));
+        return integrationResponse(ex, integration, await callS3Integration(caller, ctx, { uri, method: verb, body, contentType: contentType(ex.req), pathParam: (k) => mappedPathParam(ex, integration, k), parameters, override: r.override }));
       }
-      return integrationResponse(ex, integration, await callAwsAction(deps.services, ctx, uri, r.body));
+      return integrationResponse(ex, integration, await callAwsAction(caller, ctx, uri, r.body));
     }
     case "HTTP":
     case "HTTP_PROXY": {

@@ -14,7 +14,7 @@ import { ServiceError } from "../../../aws/errors.js";
 import { loadModel } from "../../../aws/models/loader.js";
 import type { HttpRequest, HttpResponse } from "../../../aws/protocol/types.js";
 import type { RequestContext } from "../../../edge/context.js";
-import type { ServiceHost } from "../../host.js";
+import type { InProcessCaller } from "../../sts/service-roles.js";
 import type { IntegrationOutput } from "./integrations.js";
 import type { RequestOverride } from "./vtl.js";
 
@@ -37,7 +37,7 @@ export interface S3IntegrationRequest {
   override?: RequestOverride;
 }
 
-export async function callS3Integration(services: ServiceHost, ctx: RequestContext, r: S3IntegrationRequest): Promise<IntegrationOutput> {
+export async function callS3Integration(services: InProcessCaller, ctx: RequestContext, r: S3IntegrationRequest): Promise<IntegrationOutput> {
   const m = S3_URI.exec(r.uri)!;
   const model = loadModel("s3");
   const fill = (s: string) => s.replace(/\{([^}+]+)\+?\}/g, (_, k: string) => (r.override?.path[k] !== undefined ? encodeURIComponent(r.override.path[k]) : r.pathParam(k)));

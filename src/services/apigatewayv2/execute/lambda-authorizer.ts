@@ -11,6 +11,7 @@ import type { HttpResponse } from "../../../aws/protocol/types.js";
 import { AuthorizerCache } from "../../apigateway/execute/authorizer-cache.js";
 import { invokeLambdaAuthorizer, methodArnOf, policyEffect } from "../../apigateway/execute/lambda-authorizer.js";
 import type { AuthorizerRecord } from "../store.js";
+import { apiGatewayIdentity, cannotAssume } from "../../sts/service-roles.js";
 import { lambdaArnOf } from "../validate.js";
 import { eventV1, eventV2, forwardedHeaders, type EventInput } from "./events.js";
 import { identityValue } from "./identity.js";
@@ -53,7 +54,9 @@ export async function authorizeLambda(ex: Exchange, authorizer: AuthorizerRecord
       const { body: _b, isBase64Encoded: _i, version: _v, multiValueHeaders: _m, multiValueQueryStringParameters: _q, ...rest } = eventV1(input);
       event = { version: "1.0", type: "REQUEST", methodArn: arn, identitySource: values.join(","), authorizationToken: values.join(","), ...rest };
     }
-    answer = await invokeLambdaAuthorizer(ex.plane.services, ownerCtx(ex), fn, event, simple ? "simple" : "policy");
+    // AuthorizerCredentialsArn: the role API Gateway assumes to invoke the function (--enforce-iam; sts/service-roles.ts).
+    const acting = await apiGatewayIdentity(ex.plane.services, ownerCtx(ex), authorizer.AuthorizerCredentialsArn);
+    answer = acting === "refused" ? { kind: "error", why: cannotAssume(authorizer.AuthorizerCredentialsArn!) } : await invokeLambdaAuthorizer(acting.caller, acting.ctx, fn, event, simple ? "simple" : "policy");
     if (answer.kind === "error") {
       ex.plane.provider.log.warn(`apigatewayv2: authorizer ${authorizer.AuthorizerId} (${ex.requestId}): ${answer.why}`);
       return message(500, "Internal Server Error");

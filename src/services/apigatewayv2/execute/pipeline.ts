@@ -10,6 +10,8 @@
 import { randomBytes } from "node:crypto";
 import type { HttpRequest, HttpResponse } from "../../../aws/protocol/types.js";
 import type { RequestContext } from "../../../edge/context.js";
+import { ServiceError } from "../../../aws/errors.js";
+import { apiGatewayIdentity, cannotAssume } from "../../sts/service-roles.js";
 import { callHttp, invokeLambda } from "../../apigateway/execute/integrations.js";
 import { HOPS_HEADER, hopsOf, LOOP_MESSAGE, MAX_HOPS } from "../../apigateway/execute/loops.js";
 import { lambdaPermissionProblem } from "../../apigateway/execute/method-access.js";
@@ -186,7 +188,16 @@ async function callIntegration(ex: Exchange, integration: IntegrationRecord): Pr
       timeEpoch: ex.now.getTime(), time: ex.context.requestTime as string, authorizer: ex.authorizer, headers: forwardedHeaders(ex.req),
     };
     const v2 = integration.PayloadFormatVersion === "2.0";
-    const out = await invokeLambda(ex.plane.services, ownerCtx(ex), fn, Buffer.from(JSON.stringify(v2 ? eventV2(input) : eventV1(input))));
+    // CredentialsArn: the role API Gateway assumes to invoke the function (--enforce-iam; sts/service-roles.ts).
+    const acting = await apiGatewayIdentity(ex.plane.services, ownerCtx(ex), integration.CredentialsArn);
+    if (acting === "refused") return configurationError(ex, cannotAssume(integration.CredentialsArn!));
+    let out: { payload: Buffer; functionError?: string };
+    try {
+      out = await invokeLambda(acting.caller, acting.ctx, fn, Buffer.from(JSON.stringify(v2 ? eventV2(input) : eventV1(input))));
+    } catch (e) {
+      if (e instanceof ServiceError && e.status === 403) return configurationError(ex, "Invalid permissions on Lambda function");
+      throw e;
+    }
     const answer = out.functionError ? undefined : v2 ? parseV2Answer(out.payload) : parseV1Answer(out.payload);
     if (!answer) {
       ex.errorMessage = out.functionError ? `The Lambda function returned an error (${out.functionError})` : "The Lambda function returned a malformed response";
@@ -199,6 +210,13 @@ async function callIntegration(ex: Exchange, integration: IntegrationRecord): Pr
   if (integration.IntegrationType === "HTTP_PROXY") return callHttpProxy(ex, integration, uri);
   ex.errorMessage = `Skyport does not run ${integration.IntegrationType}${integration.IntegrationSubtype ? ` (${integration.IntegrationSubtype})` : ""} integrations on HTTP APIs yet`;
   ex.plane.provider.log.warn(`apigatewayv2: ${ex.entry.api.ApiId} (${ex.requestId}): ${ex.errorMessage}`);
+  return message(500, "Internal Server Error");
+}
+
+/** A configuration error: 500 to the client, the reason in $context.integrationErrorMessage and the server log. */
+function configurationError(ex: Exchange, why: string): HttpResponse {
+  ex.errorMessage = why;
+  ex.plane.provider.log.warn(`apigatewayv2: ${ex.entry.api.ApiId}/${ex.stageName} (${ex.requestId}): ${why}`);
   return message(500, "Internal Server Error");
 }
 
