@@ -4,19 +4,22 @@
  * start loads no modules. Blobs are built lazily in the background (never on the server's start path; the first
  * launches start plainly meanwhile), one per set of V8 flags — V8 refuses a blob built under other flags, and the
  * heap limit follows the function's memory — into a cache directory keyed by node's version, its binary, the
- * bootstrap's sources and the SDK's versions. A blob is used only once it started in a check run and, when found
- * on disk, once its SHA-256 matches the one recorded at build time; a missing, corrupt or failing blob means the
- * plain bootstrap. Gap: a blob that goes bad after its check is not noticed (its environments fail to start).
+ * bootstrap's sources and the SDK's versions. A blob is used only once it started in a check run (also when found
+ * on disk, once per server process, after its SHA-256 matched the one recorded at build time); a missing, corrupt or
+ * failing blob means the plain bootstrap meanwhile, and it is rebuilt. Gap: a blob that goes bad after its check is
+ * not noticed (its environments fail to start).
  */
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Logger } from "../../../core/log.js";
 import { bundleKey, bundleSnapshotEntry, run } from "./snapshot-build.js";
 
 const BLOB = "node.blob";
 const BUILD_TIMEOUT_MS = 120_000;
+/** Builds and checks run in a minimal environment: nothing of the server's (credentials, paths) lands in a heap. */
+const BUILD_ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
 
 interface BlobState {
   flags: string[];
@@ -57,6 +60,8 @@ export class NodeSnapshots {
   private closed = false;
   /** Environments launched from a blob and plainly (health). */
   launches = { snapshot: 0, plain: 0 };
+  /** Blobs found on disk that failed their checksum or their check run (removed and rebuilt). */
+  rejected = 0;
 
   constructor(private readonly o: SnapshotOptions) {}
 
@@ -85,7 +90,7 @@ export class NodeSnapshots {
 
   health(): Record<string, unknown> {
     const blobs = [...this.blobs.values()].map((b) => ({ flags: b.flags.join(" "), state: b.state, ...(b.error ? { error: b.error } : {}) }));
-    return { blobs, launchesFromSnapshot: this.launches.snapshot, launchesPlain: this.launches.plain };
+    return { blobs, launchesFromSnapshot: this.launches.snapshot, launchesPlain: this.launches.plain, rejected: this.rejected };
   }
 
   close(): void {
@@ -97,29 +102,35 @@ export class NodeSnapshots {
     const blob = join(s.dir, BLOB);
     if (existsSync(blob) && existsSync(`${blob}.sha256`)) {
       const want = readFileSync(`${blob}.sha256`, "utf8").trim();
-      if ((await sha256File(blob)) === want) {
+      const why = (await sha256File(blob)) !== want ? "does not match its checksum" : await this.check(s.flags, blob);
+      if (!why) {
         s.state = "ready";
         return;
       }
-      this.o.log.warn(`lambda: the node snapshot ${blob} does not match its checksum; environments start plainly until it is rebuilt`);
+      this.rejected++;
+      this.o.log.warn(`lambda: the node snapshot ${blob} ${why}; environments start plainly until it is rebuilt`);
       rmSync(s.dir, { recursive: true, force: true });
     }
     s.state = "building";
     await this.build(s);
   }
 
+  /** Starts a blob once: undefined when it deserializes and holds its modules, else what went wrong. */
+  private async check(flags: string[], blob: string): Promise<string | undefined> {
+    const r = await run(process.execPath, [...flags, "--snapshot-blob", blob], { cwd: dirname(blob), env: { ...BUILD_ENV, SKYPORT_SNAPSHOT_CHECK: "1" }, timeoutMs: BUILD_TIMEOUT_MS });
+    return r.code === 0 && r.out.includes("skyport-snapshot-ok") ? undefined : `does not start (${r.code}): ${r.out.trim().split("\n").slice(-2).join(" ")}`;
+  }
+
   private async build(s: BlobState): Promise<void> {
     mkdirSync(s.dir, { recursive: true, mode: 0o755 });
     const bundle = await this.bundleFile();
     const tmp = join(s.dir, `${BLOB}.${process.pid}.tmp`);
-    // A minimal environment: nothing of the server's (credentials, paths) is captured in the heap.
-    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
-    const built = await run(process.execPath, [...s.flags, "--snapshot-blob", tmp, "--build-snapshot", bundle], { cwd: s.dir, env, timeoutMs: BUILD_TIMEOUT_MS });
+    const built = await run(process.execPath, [...s.flags, "--snapshot-blob", tmp, "--build-snapshot", bundle], { cwd: s.dir, env: BUILD_ENV, timeoutMs: BUILD_TIMEOUT_MS });
     if (built.code !== 0 || !existsSync(tmp)) throw new Error(`node --build-snapshot failed (${built.code}): ${built.out.trim().split("\n").slice(-3).join(" ")}`);
-    const check = await run(process.execPath, [...s.flags, "--snapshot-blob", tmp], { cwd: s.dir, env: { ...env, SKYPORT_SNAPSHOT_CHECK: "1" }, timeoutMs: BUILD_TIMEOUT_MS });
-    if (check.code !== 0 || !check.out.includes("skyport-snapshot-ok")) {
+    const bad = await this.check(s.flags, tmp);
+    if (bad) {
       rmSync(tmp, { force: true });
-      throw new Error(`the new snapshot does not start (${check.code}): ${check.out.trim().split("\n").slice(-3).join(" ")}`);
+      throw new Error(`the new snapshot ${bad}`);
     }
     const sum = await sha256File(tmp);
     renameSync(tmp, join(s.dir, BLOB));
