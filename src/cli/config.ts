@@ -34,6 +34,8 @@ export interface Config {
   lambdaLimits: { maxStarting: number; memoryBudgetMb: number; estimateMb: number };
   /** Spare node environments kept ready per class in use. */
   lambdaSpares: number;
+  /** Start node environments from a V8 startup snapshot (runtime/snapshot.ts) once it is built. */
+  lambdaSnapshot: boolean;
   /** Skyport's state-changing internal routes (/_skyport/reset); off with --no-admin-routes. */
   adminRoutes: boolean;
   /** Lambda: run environments inside bubblewrap ("auto": when bwrap is installed). */
@@ -88,6 +90,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   "lambda-max-starting": { flag: "lambda-max-starting", env: "SKYPORT_LAMBDA_MAX_STARTING", type: "string", default: "cores", help: "function environments initialising at once (default: the number of cores); more requests wait" },
   "lambda-memory-mb": { flag: "lambda-memory-mb", env: "SKYPORT_LAMBDA_MEMORY_MB", type: "string", default: "auto", help: "memory all function environments may take together (measured PSS); default 1/32 of the machine's, 256–1024" },
   "lambda-spares": { flag: "lambda-spares", env: "SKYPORT_LAMBDA_SPARES", type: "string", default: "1", help: "node environments kept started ahead, per memory size in use, so a cold start skips the runtime's start (0: none)" },
+  "lambda-snapshot": { flag: "lambda-snapshot", env: "SKYPORT_LAMBDA_SNAPSHOT", type: "string", default: "on", help: "on | off: start node environments from a V8 startup snapshot holding the runtime and the AWS SDK (built in the background, at first use)" },
   "lambda-sandbox": { flag: "lambda-sandbox", env: "SKYPORT_LAMBDA_SANDBOX", type: "string", default: "auto", help: "auto | bubblewrap | off: isolate function environments with bubblewrap" },
   "lambda-state-ms": { flag: "lambda-state-ms", env: "SKYPORT_LAMBDA_STATE_MS", type: "string", default: "0", help: "how long a new function stays Pending and an update InProgress, in milliseconds" },
   "dns-port": { flag: "dns-port", env: "SKYPORT_DNS_PORT", type: "string", default: "", help: "UDP+TCP port on 127.0.0.1 of the authoritative DNS server for Lightsail domains (none when not given)" },
@@ -139,6 +142,8 @@ export function resolveConfig(flags: Record<string, string | boolean | undefined
     if (i <= 0) throw new SkyportError(`--credentials takes KEY:SECRET pairs separated by commas, not "${pair}"`);
     credentials.set(pair.slice(0, i), pair.slice(i + 1));
   }
+  const snapshot = raw("lambda-snapshot");
+  if (snapshot !== "on" && snapshot !== "off") throw new SkyportError(`--lambda-snapshot must be on or off, not "${snapshot}"`);
   const sandbox = raw("lambda-sandbox");
   if (sandbox !== "auto" && sandbox !== "bubblewrap" && sandbox !== "off") throw new SkyportError(`--lambda-sandbox must be auto, bubblewrap or off, not "${sandbox}"`);
   return {
@@ -158,6 +163,7 @@ export function resolveConfig(flags: Record<string, string | boolean | undefined
     shutdownTimeoutMs: int("shutdown-timeout-seconds", 0, 3600) * 1000,
     lambdaAccountConcurrency: int("lambda-concurrency", 1, 100000),
     lambdaSpares: int("lambda-spares", 0, 16),
+    lambdaSnapshot: snapshot === "on",
     lambdaLimits: {
       maxStarting: raw("lambda-max-starting") === "cores" ? Math.max(1, availableParallelism()) : int("lambda-max-starting", 1, 1024),
       memoryBudgetMb: raw("lambda-memory-mb") === "auto" ? Math.min(1024, Math.max(256, Math.floor(totalmem() / 32 / 1024 / 1024))) : int("lambda-memory-mb", 64, 1024 * 1024),

@@ -47,6 +47,8 @@ import { LogBatcher } from "./logs.js";
 import { serveFunctionUrl } from "./url-data-plane.js";
 import { blueprint } from "./runtime/blueprint.js";
 import { EnvironmentReporter } from "./runtime/env-report.js";
+import { NodeSnapshots, snapshotCacheDir } from "./runtime/snapshot.js";
+import { SKYPORT_NODE_MODULES } from "./code.js";
 import { startInvocation } from "../cloudwatch/lambda-metrics.js";
 import { EnvironmentManager, ThrottledError, type InvocationResult } from "./runtime/environments.js";
 import { handleOversizeRuntimeApi, handleRuntimeApi, RUNTIME_API_PREFIX } from "./runtime/runtime-api.js";
@@ -77,11 +79,14 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
   readonly eventSources: EventSourcePoller;
   /** Environments run inside bubblewrap (--lambda-sandbox auto when bwrap is installed, or bubblewrap). */
   readonly sandbox: boolean;
+  /** Node environments start from a V8 startup snapshot once it is built (--lambda-snapshot). */
+  readonly snapshots?: NodeSnapshots;
 
   constructor(env: ServiceEnv) {
     super(env);
     const mode = env.config.lambdaSandbox ?? "off";
     this.sandbox = mode !== "off" && sandboxSupport().ok; // startSkyport already refused or warned (runtime/startup.ts)
+    if (env.config.lambdaSnapshot !== false) this.snapshots = new NodeSnapshots({ cacheDir: snapshotCacheDir(env.config.dataDir, env.config.ephemeral), nodeModules: SKYPORT_NODE_MODULES, log: env.log });
     this.logs = new LogBatcher(env.services, (accountId, region) => this.internalCtx(accountId, region), env.log);
     this.envs = new EnvironmentManager({
       launcher: new LocalProcessLauncher(),
@@ -238,7 +243,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
 
   private blueprintFor(ctx: Pick<RequestContext, "accountId" | "region">, name: string, version: string, row: FunctionRow) {
     const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
-    return blueprint({ codeRoot: this.codeRoot, layers: this.layers, endpoint: this.env.services.localEndpoint, envKey: this.envKey(row.config, row.codeHex), sandbox: this.sandbox, caBundle: caBundleOf(this.env.config.dataDir) }, ctx.accountId, ctx.region, name, version, row, meta.reserved ?? undefined);
+    return blueprint({ codeRoot: this.codeRoot, layers: this.layers, endpoint: this.env.services.localEndpoint, envKey: this.envKey(row.config, row.codeHex), sandbox: this.sandbox, caBundle: caBundleOf(this.env.config.dataDir), snapshots: this.snapshots }, ctx.accountId, ctx.region, name, version, row, meta.reserved ?? undefined);
   }
 
   /** Runs one invocation in an environment of the function version. */
@@ -349,11 +354,12 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
   }
 
   health(): Record<string, unknown> {
-    return this.reporter.health();
+    return { ...this.reporter.health(), snapshot: this.snapshots ? this.snapshots.health() : { off: true } };
   }
 
   async close(): Promise<void> {
     this.stopBoot?.();
+    this.snapshots?.close();
     this.reporter.close();
     this.closeFunctionOps();
     clearInterval(this.asyncTimer);

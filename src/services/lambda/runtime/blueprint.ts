@@ -14,8 +14,11 @@ import type { FunctionRow } from "../store.js";
 import type { LaunchSpec } from "../../../runtime/process-launcher.js";
 import type { EnvironmentBlueprint, SpareTemplate } from "./environments.js";
 import { initStartLine, interpreterFor } from "./interpreters.js";
+import type { NodeSnapshots } from "./snapshot.js";
 
 const BOOTSTRAPS = join(dirname(fileURLToPath(import.meta.url)), "bootstrap");
+/** Where the sandbox sees the directory of the node runtime's snapshot blob (runtime/snapshot.ts). */
+const SNAPSHOT_INSIDE = "/var/runtime/snapshot";
 /** Where the sandbox sees the directory of Skyport's CA certificate (server/tls.ts). */
 const CA_DIR_INSIDE = "/var/runtime/ca";
 
@@ -43,6 +46,8 @@ export interface BlueprintDeps {
   sandbox: boolean;
   /** Skyport's CA certificate on the host (trusted by functions; bound read-only into the sandbox). */
   caBundle?: string;
+  /** The node runtime's startup snapshots (none: every node environment starts plainly). */
+  snapshots?: NodeSnapshots;
 }
 
 export function blueprint(deps: BlueprintDeps, account: string, region: string, name: string, version: string, row: FunctionRow, reserved?: number): EnvironmentBlueprint {
@@ -77,7 +82,7 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
     return {
       classKey: spareClass(memory, tmpMb),
       hostTask,
-      launch: (runtimeApi, codeDir) => spareLaunchSpec(deps.sandbox, memory, tmpMb, runtimeApi, codeDir, deps.caBundle),
+      launch: (runtimeApi, codeDir) => spareLaunchSpec(deps.sandbox, memory, tmpMb, runtimeApi, codeDir, deps.caBundle, deps.snapshots),
       env: (runtimeApi, logStream, credentials, codeDir) => {
         const spec = launch(runtimeApi, logStream, credentials);
         if (!deps.sandbox) spec.env.LAMBDA_TASK_ROOT = codeDir;
@@ -123,8 +128,11 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
     if (layerPaths.bin.length) env.PATH = `${layerPaths.bin.join(":")}:${env.PATH}`;
     if (family === "nodejs") {
       env.NODE_PATH = [...layerPaths.node, sdk].join(":");
-      const heap = Math.max(32, Math.floor(memory * 0.85));
-      return { command: process.execPath, args: [`--max-old-space-size=${heap}`, join(bootstraps, "node.mjs")], cwd: hostTask, env, sandbox, limits };
+      // NODE_OPTIONS may carry V8 flags (a blob only starts under its own) and a wrapper may add them: no snapshot then.
+      const vars = c.Environment?.Variables ?? {};
+      const start = nodeStart(vars.NODE_OPTIONS || vars.AWS_LAMBDA_EXEC_WRAPPER ? undefined : deps.snapshots, deps.sandbox, memory);
+      if (sandbox) sandbox.binds.push(...start.binds);
+      return { command: process.execPath, args: start.args, cwd: hostTask, env, sandbox, limits };
     }
     if (family === "python") {
       const py = interpreterFor(c.Runtime ?? "python3");
@@ -147,7 +155,7 @@ export function spareClass(memoryMb: number, tmpMb: number): string {
  * for the function it will become (runtime/environments.ts hands it the function's variables; the code is
  * linked into `codeDir` on the host side, which the sandbox sees as /var/task).
  */
-export function spareLaunchSpec(sandboxed: boolean, memory: number, tmpMb: number, runtimeApi: string, codeDir: string, caBundle?: string): LaunchSpec {
+export function spareLaunchSpec(sandboxed: boolean, memory: number, tmpMb: number, runtimeApi: string, codeDir: string, caBundle?: string, snapshots?: NodeSnapshots): LaunchSpec {
   const bootstraps = sandboxed ? "/var/runtime/bootstrap" : BOOTSTRAPS;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
@@ -156,12 +164,26 @@ export function spareLaunchSpec(sandboxed: boolean, memory: number, tmpMb: numbe
     HOME: sandboxed ? "/tmp" : process.env.HOME ?? "/tmp",
     NODE_PATH: sandboxed ? "/var/runtime/node_modules" : SKYPORT_NODE_MODULES,
     AWS_LAMBDA_RUNTIME_API: runtimeApi,
+    LAMBDA_RUNTIME_DIR: bootstraps,
     SKYPORT_SPARE: "1",
     ...caVariables(caBundle, sandboxed),
   };
   const sandbox = sandboxed ? { binds: [[codeDir, "/var/task"], [SKYPORT_NODE_MODULES, "/var/runtime/node_modules"], [BOOTSTRAPS, "/var/runtime/bootstrap"], ...caBinds(caBundle)] as Array<[string, string]>, tmpMb, cwd: "/var/task" } : undefined;
-  const heap = Math.max(32, Math.floor(memory * 0.85));
-  return { command: process.execPath, args: [`--max-old-space-size=${heap}`, join(bootstraps, "node.mjs")], cwd: codeDir, env, sandbox, limits: { memoryMb: memory } };
+  const start = nodeStart(snapshots, sandboxed, memory);
+  if (sandbox) sandbox.binds.push(...start.binds);
+  return { command: process.execPath, args: start.args, cwd: codeDir, env, sandbox, limits: { memoryMb: memory } };
+}
+
+/**
+ * How node starts: from the startup snapshot for its V8 flags when that blob is ready (its directory bound
+ * read-only into the sandbox), else the plain bootstrap. The heap limit follows the function's memory.
+ */
+function nodeStart(snapshots: NodeSnapshots | undefined, sandboxed: boolean, memory: number): { args: string[]; binds: Array<[string, string]> } {
+  const flags = [`--max-old-space-size=${Math.max(32, Math.floor(memory * 0.85))}`];
+  const dir = snapshots?.blobDir(flags);
+  snapshots?.noteLaunch(dir !== undefined);
+  if (dir === undefined) return { args: [...flags, join(sandboxed ? "/var/runtime/bootstrap" : BOOTSTRAPS, "node.mjs")], binds: [] };
+  return { args: [...flags, "--snapshot-blob", join(sandboxed ? SNAPSHOT_INSIDE : dir, "node.blob")], binds: sandboxed ? [[dir, SNAPSHOT_INSIDE]] : [] };
 }
 
 /** The CA certificate's directory (it holds nothing else), bound read-only at CA_DIR_INSIDE. */

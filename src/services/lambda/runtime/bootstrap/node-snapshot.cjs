@@ -1,0 +1,26 @@
+// The entry of the node runtime's V8 startup snapshot (runtime/snapshot.ts bundles it with esbuild and runs
+// `node --build-snapshot` on the bundle): the runtime client and the AWS SDK modules functions use most are
+// loaded while the snapshot is built, so an environment started with `--snapshot-blob` loads none of them.
+"use strict";
+const v8 = require("node:v8");
+const { main } = require("./node-client.cjs");
+
+const preloaded = {
+  "@aws-sdk/client-dynamodb": require("@aws-sdk/client-dynamodb"),
+  "@aws-sdk/lib-dynamodb": require("@aws-sdk/lib-dynamodb"),
+  "@aws-sdk/client-s3": require("@aws-sdk/client-s3"),
+};
+
+v8.startupSnapshot.setDeserializeMainFunction(() => {
+  // Skyport checks a new blob before it uses it: it must deserialize and hold its modules.
+  if (process.env.SKYPORT_SNAPSHOT_CHECK === "1") {
+    process.stdout.write(`skyport-snapshot-ok ${Object.keys(preloaded).filter((k) => preloaded[k]).length}\n`);
+    return;
+  }
+  const dir = process.env.LAMBDA_RUNTIME_DIR;
+  const importModule = require("node:module").createRequire(`${dir}/import.cjs`)("./import.cjs");
+  main({ importModule, preloaded }).catch((e) => {
+    process.stderr.write(`${e && e.stack ? e.stack : e}\n`);
+    process.exit(1);
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * The node runtime's V8 startup snapshot: an environment started with `node --snapshot-blob` has the runtime
+ * client and the AWS SDK modules functions use most (bootstrap/node-snapshot.cjs) already loaded, so its cold
+ * start loads no modules. Blobs are built lazily in the background (never on the server's start path; the first
+ * launches start plainly meanwhile), one per set of V8 flags — V8 refuses a blob built under other flags, and the
+ * heap limit follows the function's memory — into a cache directory keyed by node's version, its binary, the
+ * bootstrap's sources and the SDK's versions. A blob is used only once it started in a check run (also when found
+ * on disk, once per server process, after its SHA-256 matched the one recorded at build time); a missing, corrupt or
+ * failing blob means the plain bootstrap meanwhile, and it is rebuilt. Gap: a blob that goes bad after its check is
+ * not noticed (its environments fail to start).
+ */
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import type { Logger } from "../../../core/log.js";
+import { bundleKey, bundleSnapshotEntry, run } from "./snapshot-build.js";
+
+const BLOB = "node.blob";
+const BUILD_TIMEOUT_MS = 120_000;
+/** Builds and checks run in a minimal environment: nothing of the server's (credentials, paths) lands in a heap. */
+const BUILD_ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+
+interface BlobState {
+  flags: string[];
+  state: "checking" | "building" | "ready" | "failed";
+  dir: string;
+  error?: string;
+}
+
+export interface SnapshotOptions {
+  /** Where bundles and blobs are kept (see snapshotCacheDir). */
+  cacheDir: string;
+  /** The SDK the snapshot preloads (Skyport's node_modules, the provided SDK). */
+  nodeModules: string;
+  log: Logger;
+}
+
+/** The cache: the data dir's, or for an ephemeral server the user's cache (a blob is worth keeping across runs). */
+export function snapshotCacheDir(dataDir: string, ephemeral: boolean): string {
+  if (!ephemeral) return join(dataDir, "cache", "lambda-snapshots");
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "skyport", "lambda-snapshots");
+}
+
+/** The key of the blob for these V8 flags (its directory's name in the cache). */
+export function blobKey(flags: string[]): string {
+  return createHash("sha256").update(JSON.stringify([bundleKey(), process.version, process.execPath, process.arch, flags])).digest("hex").slice(0, 20);
+}
+
+const sha256File = (path: string): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const h = createHash("sha256");
+    createReadStream(path).on("data", (d) => h.update(d)).on("error", reject).on("end", () => resolve(h.digest("hex")));
+  });
+
+export class NodeSnapshots {
+  private readonly blobs = new Map<string, BlobState>();
+  private queue: Promise<void> = Promise.resolve();
+  private bundle?: Promise<string>;
+  private closed = false;
+  /** Environments launched from a blob and plainly (health). */
+  launches = { snapshot: 0, plain: 0 };
+  /** Blobs found on disk that failed their checksum or their check run (removed and rebuilt). */
+  rejected = 0;
+
+  constructor(private readonly o: SnapshotOptions) {}
+
+  /** The directory holding the blob for these V8 flags when it is ready; otherwise undefined, and it gets ready in the background. */
+  blobDir(flags: string[]): string | undefined {
+    const key = blobKey(flags);
+    const b = this.blobs.get(key);
+    if (b) return b.state === "ready" ? b.dir : undefined;
+    const dir = join(this.o.cacheDir, key);
+    const s: BlobState = { flags, state: "checking", dir };
+    this.blobs.set(key, s);
+    this.queue = this.queue.then(() => this.prepare(s)).catch((e) => this.fail(s, e));
+    return undefined;
+  }
+
+  /** Counts a launch (health says how many environments started from a blob). */
+  noteLaunch(fromSnapshot: boolean): void {
+    if (fromSnapshot) this.launches.snapshot++;
+    else this.launches.plain++;
+  }
+
+  /** Resolves when every blob asked for so far is ready or failed (tests, benchmarks). */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
+  health(): Record<string, unknown> {
+    const blobs = [...this.blobs.values()].map((b) => ({ flags: b.flags.join(" "), state: b.state, ...(b.error ? { error: b.error } : {}) }));
+    return { blobs, launchesFromSnapshot: this.launches.snapshot, launchesPlain: this.launches.plain, rejected: this.rejected };
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private async prepare(s: BlobState): Promise<void> {
+    if (this.closed) return;
+    const blob = join(s.dir, BLOB);
+    if (existsSync(blob) && existsSync(`${blob}.sha256`)) {
+      const want = readFileSync(`${blob}.sha256`, "utf8").trim();
+      const why = (await sha256File(blob)) !== want ? "does not match its checksum" : await this.check(s.flags, blob);
+      if (!why) {
+        s.state = "ready";
+        return;
+      }
+      this.rejected++;
+      this.o.log.warn(`lambda: the node snapshot ${blob} ${why}; environments start plainly until it is rebuilt`);
+      rmSync(s.dir, { recursive: true, force: true });
+    }
+    s.state = "building";
+    await this.build(s);
+  }
+
+  /** Starts a blob once: undefined when it deserializes and holds its modules, else what went wrong. */
+  private async check(flags: string[], blob: string): Promise<string | undefined> {
+    const r = await run(process.execPath, [...flags, "--snapshot-blob", blob], { cwd: dirname(blob), env: { ...BUILD_ENV, SKYPORT_SNAPSHOT_CHECK: "1" }, timeoutMs: BUILD_TIMEOUT_MS });
+    return r.code === 0 && r.out.includes("skyport-snapshot-ok") ? undefined : `does not start (${r.code}): ${r.out.trim().split("\n").slice(-2).join(" ")}`;
+  }
+
+  private async build(s: BlobState): Promise<void> {
+    mkdirSync(s.dir, { recursive: true, mode: 0o755 });
+    const bundle = await this.bundleFile();
+    const tmp = join(s.dir, `${BLOB}.${process.pid}.tmp`);
+    const built = await run(process.execPath, [...s.flags, "--snapshot-blob", tmp, "--build-snapshot", bundle], { cwd: s.dir, env: BUILD_ENV, timeoutMs: BUILD_TIMEOUT_MS });
+    if (built.code !== 0 || !existsSync(tmp)) throw new Error(`node --build-snapshot failed (${built.code}): ${built.out.trim().split("\n").slice(-3).join(" ")}`);
+    const bad = await this.check(s.flags, tmp);
+    if (bad) {
+      rmSync(tmp, { force: true });
+      throw new Error(`the new snapshot ${bad}`);
+    }
+    const sum = await sha256File(tmp);
+    renameSync(tmp, join(s.dir, BLOB));
+    writeFileSync(join(s.dir, `${BLOB}.sha256.${process.pid}.tmp`), `${sum}\n`, { mode: 0o644 });
+    renameSync(join(s.dir, `${BLOB}.sha256.${process.pid}.tmp`), join(s.dir, `${BLOB}.sha256`));
+    s.state = "ready";
+    this.o.log.debug(`lambda: node snapshot ready (${s.flags.join(" ")}): ${s.dir}`);
+  }
+
+  private bundleFile(): Promise<string> {
+    this.bundle ??= (async () => {
+      const file = join(this.o.cacheDir, `bundle-${bundleKey()}.cjs`);
+      if (existsSync(file)) return file;
+      mkdirSync(this.o.cacheDir, { recursive: true, mode: 0o755 });
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, await bundleSnapshotEntry(this.o.nodeModules), { mode: 0o644 });
+      renameSync(tmp, file);
+      return file;
+    })();
+    this.bundle.catch(() => (this.bundle = undefined));
+    return this.bundle;
+  }
+
+  private fail(s: BlobState, e: unknown): void {
+    s.state = "failed";
+    s.error = e instanceof Error ? e.message : String(e);
+    this.o.log.warn(`lambda: no node snapshot (${s.flags.join(" ")}), environments start plainly: ${s.error}`);
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The node runtime's startup snapshot in a real server: once its blob is built (in the background, at first
+ * use), new environments start from it and the provided SDK modules are the snapshot's preloaded ones — for
+ * require and for ES module imports — while a function bundling its own copy gets its own; a corrupt blob found
+ * on disk is not used (environments start plainly) and is rebuilt; with --lambda-snapshot off nothing is built.
+ */
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { zipSync, strToU8 } from "fflate";
+import { CreateFunctionCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
+import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+import { createLambdaRoles } from "../helpers/iam.js";
+import { blobKey } from "../../src/services/lambda/runtime/snapshot.js";
+
+const ROLE = "arn:aws:iam::000000000000:role/test";
+/** The V8 flags of a 128 MB function (runtime/blueprint.ts: the heap is 85% of the memory). */
+const FLAGS_128 = ["--max-old-space-size=108"];
+
+// What the function tells: whether its process started from a blob, and whether the SDK it got is the preloaded
+// one (a module the runtime put in require.cache before the function asked for it).
+const REPORTER = `
+const sdkFile = require.resolve("@aws-sdk/client-dynamodb");
+const preloaded = !!require.cache[sdkFile];
+const { DynamoDBClient, ListTablesCommand } = require("@aws-sdk/client-dynamodb");
+exports.handler = async () => ({
+  snapshot: process.execArgv.includes("--snapshot-blob"),
+  preloaded,
+  own: require("@aws-sdk/client-dynamodb").own === true,
+  tables: Array.isArray((await new DynamoDBClient({}).send(new ListTablesCommand({}))).TableNames),
+});`;
+const ESM = `
+import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { createRequire } from "node:module";
+const require = createRequire(import.meta.url);
+export const handler = async () => ({
+  snapshot: process.execArgv.includes("--snapshot-blob"),
+  same: DynamoDBClient === require("@aws-sdk/client-dynamodb").DynamoDBClient,
+  own: typeof DynamoDBClient !== "function",
+  tables: typeof ListTablesCommand === "function" && Array.isArray((await new DynamoDBClient({}).send(new ListTablesCommand({}))).TableNames),
+});`;
+const OWN_SDK = {
+  "node_modules/@aws-sdk/client-dynamodb/package.json": strToU8(JSON.stringify({ name: "@aws-sdk/client-dynamodb", version: "0.0.1", main: "index.js" })),
+  "node_modules/@aws-sdk/client-dynamodb/index.js": strToU8("exports.own = true;"),
+};
+
+interface SnapshotHealth {
+  blobs: Array<{ flags: string; state: string }>;
+  launchesFromSnapshot: number;
+  launchesPlain: number;
+  rejected: number;
+  off?: boolean;
+}
+
+async function snapshotHealth(server: TestServer): Promise<SnapshotHealth> {
+  const r = await fetch(`${server.endpoint}/_skyport/health`);
+  return ((await r.json()) as { services: { lambda: { snapshot: SnapshotHealth } } }).services.lambda.snapshot;
+}
+
+/** Waits (bounded) until the blob for 128 MB functions is built or has failed. */
+async function blobSettled(server: TestServer): Promise<string | undefined> {
+  for (let i = 0; i < 1200; i++) {
+    const b = (await snapshotHealth(server)).blobs.find((x) => x.flags === FLAGS_128.join(" "));
+    if (b && b.state !== "building" && b.state !== "checking") return b.state;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
+}
+
+async function create(lambda: LambdaClient, files: Record<string, Uint8Array>, extra: Record<string, unknown> = {}): Promise<string> {
+  const name = uniqueName("snap");
+  await lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "nodejs20.x", Role: ROLE, Handler: "index.handler", Code: { ZipFile: zipSync(files) }, Timeout: 30, ...extra }));
+  await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30, minDelay: 0.05 as number, maxDelay: 0.2 as number } as never, { FunctionName: name });
+  return name;
+}
+
+async function invoke(lambda: LambdaClient, name: string): Promise<Record<string, unknown>> {
+  const r = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: strToU8("{}") }));
+  const json = JSON.parse(Buffer.from(r.Payload!).toString("utf8")) as Record<string, unknown>;
+  assert.equal(r.FunctionError, undefined, JSON.stringify(json));
+  return json;
+}
+
+describe("startup snapshot", () => {
+  let server: TestServer;
+  let lambda: LambdaClient;
+  before(async () => {
+    server = await startServer({ "lambda-spares": "0" });
+    await createLambdaRoles(server);
+    lambda = new LambdaClient(server.clientConfig);
+    // The first node launch asks for the blob (built in the background, or found in the cache and checked).
+    await invoke(lambda, await create(lambda, { "index.js": strToU8(REPORTER) }));
+    assert.equal(await blobSettled(server), "ready");
+  });
+  after(() => server.stop());
+
+  test("Invoke: a new environment starts from the snapshot with the provided SDK preloaded", async () => {
+    const before = await snapshotHealth(server);
+    const r = await invoke(lambda, await create(lambda, { "index.js": strToU8(REPORTER) }));
+    assert.deepEqual(r, { snapshot: true, preloaded: true, own: false, tables: true });
+    assert.equal((await snapshotHealth(server)).launchesFromSnapshot, before.launchesFromSnapshot + 1);
+  });
+
+  test("Invoke: an ES module importing the provided SDK gets the preloaded module", async () => {
+    const r = await invoke(lambda, await create(lambda, { "index.mjs": strToU8(ESM) }));
+    assert.deepEqual(r, { snapshot: true, same: true, own: false, tables: true });
+  });
+
+  test("Invoke: a function bundling its own SDK gets its own copy (require and import)", async () => {
+    const cjs = await invoke(lambda, await create(lambda, { "index.js": strToU8(REPORTER.replace(/const \{ DynamoDBClient[^\n]*\n/, "").replace(/tables: [^\n]*\n/, "")), ...OWN_SDK }));
+    assert.deepEqual(cjs, { snapshot: true, preloaded: false, own: true });
+    const esm = await invoke(lambda, await create(lambda, { "index.mjs": strToU8('import * as sdk from "@aws-sdk/client-dynamodb";\nexport const handler = async () => ({ snapshot: process.execArgv.includes("--snapshot-blob"), own: sdk.own === true });'), ...OWN_SDK }));
+    assert.deepEqual(esm, { snapshot: true, own: true });
+  });
+
+  test("Invoke: a function setting NODE_OPTIONS starts plainly (its V8 flags would not match the blob's)", async () => {
+    const r = await invoke(lambda, await create(lambda, { "index.js": strToU8(REPORTER) }, { Environment: { Variables: { NODE_OPTIONS: "--enable-source-maps" } } }));
+    assert.deepEqual(r, { snapshot: false, preloaded: false, own: false, tables: true });
+  });
+});
+
+describe("startup snapshot fallback", () => {
+  test("Invoke: a corrupt blob on disk is not used; environments start plainly until it is rebuilt", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "skyport-snap-"));
+    try {
+      // A blob whose checksum matches but which node cannot start from (as if written by another node build).
+      const blobDir = join(dir, "cache", "lambda-snapshots", blobKey(FLAGS_128));
+      mkdirSync(blobDir, { recursive: true });
+      writeFileSync(join(blobDir, "node.blob"), "not a snapshot");
+      const { createHash } = await import("node:crypto");
+      writeFileSync(join(blobDir, "node.blob.sha256"), createHash("sha256").update("not a snapshot").digest("hex") + "\n");
+      const server = await startServer({ ephemeral: false, "data-dir": dir, "lambda-spares": "0" });
+      try {
+        await createLambdaRoles(server);
+        const lambda = new LambdaClient(server.clientConfig);
+        const first = await invoke(lambda, await create(lambda, { "index.js": strToU8(REPORTER) }));
+        assert.equal(first.snapshot, false);
+        assert.equal(first.tables, true);
+        assert.equal(await blobSettled(server), "ready");
+        const h = await snapshotHealth(server);
+        assert.equal(h.rejected, 1);
+        assert.notEqual(readFileSync(join(blobDir, "node.blob"), "utf8").slice(0, 14), "not a snapshot");
+        const second = await invoke(lambda, await create(lambda, { "index.js": strToU8(REPORTER) }));
+        assert.equal(second.snapshot, true);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("Invoke: with --lambda-snapshot off environments start plainly and no blob is built", async () => {
+    const server = await startServer({ "lambda-snapshot": "off", "lambda-spares": "0" });
+    try {
+      await createLambdaRoles(server);
+      const lambda = new LambdaClient(server.clientConfig);
+      const r = await invoke(lambda, await create(lambda, { "index.js": strToU8(REPORTER) }));
+      assert.deepEqual(r, { snapshot: false, preloaded: false, own: false, tables: true });
+      assert.deepEqual(await snapshotHealth(server), { off: true });
+    } finally {
+      await server.stop();
+    }
+  });
+});
