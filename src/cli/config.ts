@@ -58,6 +58,8 @@ export interface Config {
   apigatewayThrottle?: { rateLimit: number; burstLimit: number };
   /** Lightsail: blueprint id → OCI image reference (--lightsail-blueprint-image, repeatable). */
   lightsailBlueprintImages?: Record<string, string>;
+  /** Lightsail: the period of instance metrics and alarms in ms (AWS: 5 minutes); shorter for tests and demos. */
+  lightsailMetricPeriodMs?: number;
 }
 
 export interface OptionSpec {
@@ -100,6 +102,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   "apigateway-rate": { flag: "apigateway-rate", env: "SKYPORT_APIGATEWAY_RATE", type: "string", default: "10000", help: "API Gateway account-level throttle: requests per second per region (AWS's default quota)" },
   "apigateway-burst": { flag: "apigateway-burst", env: "SKYPORT_APIGATEWAY_BURST", type: "string", default: "5000", help: "API Gateway account-level throttle: burst per region" },
   "lightsail-blueprint-image": { flag: "lightsail-blueprint-image", env: "SKYPORT_LIGHTSAIL_BLUEPRINT_IMAGE", type: "string", default: "", multiple: true, help: "BLUEPRINT=IMAGE (repeatable): the OCI image a Lightsail blueprint runs (skyport:busybox = a rootfs from the host's busybox)" },
+  "lightsail-metric-period-seconds": { flag: "lightsail-metric-period-seconds", env: "SKYPORT_LIGHTSAIL_METRIC_PERIOD_SECONDS", type: "string", default: "300", help: "period of Lightsail alarms (AWS: 300); instances are sampled and alarms evaluated 5 times a period — shorter for tests and demos" },
   "dynamodb-create-seconds": { flag: "dynamodb-create-seconds", env: "SKYPORT_DYNAMODB_CREATE_SECONDS", type: "string", default: "0", help: "how long a new DynamoDB table stays CREATING" },
   "websocket-idle-seconds": { flag: "websocket-idle-seconds", env: "SKYPORT_WEBSOCKET_IDLE_SECONDS", type: "string", default: "600", help: "WebSocket API connections idle this long are closed (AWS: 10 minutes)" },
   "websocket-max-seconds": { flag: "websocket-max-seconds", env: "SKYPORT_WEBSOCKET_MAX_SECONDS", type: "string", default: "7200", help: "WebSocket API connections are closed after this long (AWS: 2 hours)" },
@@ -180,6 +183,7 @@ export function resolveConfig(flags: Record<string, string | boolean | undefined
     websocketLimits: { idleMs: int("websocket-idle-seconds", 1, 86400) * 1000, maxMs: int("websocket-max-seconds", 1, 86400) * 1000 },
     apigatewayThrottle: { rateLimit: int("apigateway-rate", 0, 100_000_000), burstLimit: int("apigateway-burst", 0, 100_000_000) },
     lightsailBlueprintImages: blueprintImages(raw("lightsail-blueprint-image")),
+    lightsailMetricPeriodMs: int("lightsail-metric-period-seconds", 1, 300) * 1000,
   };
 }
 

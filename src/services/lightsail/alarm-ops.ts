@@ -4,14 +4,17 @@
  *
  * Alarms are evaluated every minute on the instances' measured samples (InstanceRuntime: CPU seconds and
  * network bytes of the sandbox) over AWS's 5-minute periods (notify/evaluate.ts); a state change in the
- * alarm's notificationTriggers notifies its contact protocols. Email contact methods start
+ * alarm's notificationTriggers notifies its contact protocols. --lightsail-metric-period-seconds shortens
+ * the period (tests, demos): alarms are then evaluated, and their instances sampled, 5 times a period, as
+ * AWS's minute evaluation does for 5-minute periods; evaluationPeriods, datapointsToAlarm and
+ * treatMissingData keep their meaning. Email contact methods start
  * PendingVerification and get a verification email whose link (served on the API port at
  * /_aws/lightsail/verify-contact) makes them Valid, as AWS's does; only Valid emails get notifications.
  * SMS contact methods need no verification (as on AWS); texts are recorded in the outbox (notify/mailer.ts).
  *
  * Known gaps: database and load balancer metrics (their alarms see missing data); no alarm history.
  */
-import { randomBytes, randomInt } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type * as L from "../../aws/api/lightsail.js";
 import type { HttpRequest, HttpResponse } from "../../aws/protocol/types.js";
@@ -23,8 +26,9 @@ import { evaluate, periodRates, type AlarmState } from "./notify/evaluate.js";
 
 const ALARM = "Alarm";
 const CONTACT = "ContactMethod";
-const PERIOD_SECONDS = 300;
-const EVALUATE_EVERY_MS = 60_000;
+/** AWS's alarm period for Lightsail metrics: 5 minutes, evaluated every minute. */
+const DEFAULT_PERIOD_MS = 300_000;
+const EVALUATIONS_PER_PERIOD = 5;
 const MAX_ALARMS = 200;
 
 /** Metrics an alarm may watch per resource type, with AWS's statistic and unit. */
@@ -74,13 +78,19 @@ interface ContactBody {
 export class AlarmOps {
   readonly mailer: Mailer;
   private readonly timer: NodeJS.Timeout;
+  /** The alarms' period (--lightsail-metric-period-seconds) and how often they are evaluated. */
+  readonly periodMs: number;
+  private readonly evaluateEveryMs: number;
+  private evaluating = false;
 
   constructor(
     private readonly env: ServiceEnv,
     private readonly shared: LightsailShared,
   ) {
     this.mailer = new Mailer(env.config.outboxDir ?? join(env.config.dataDir, "outbox"), env.config.smtpUrl, () => env.clock.now());
-    this.timer = setInterval(() => void this.evaluateAll(), EVALUATE_EVERY_MS);
+    this.periodMs = env.config.lightsailMetricPeriodMs ?? DEFAULT_PERIOD_MS;
+    this.evaluateEveryMs = this.periodMs / EVALUATIONS_PER_PERIOD;
+    this.timer = setInterval(() => void this.tick(), this.evaluateEveryMs);
     this.timer.unref();
   }
 
@@ -120,12 +130,11 @@ export class AlarmOps {
     row.body.status = "PendingVerification";
     this.shared.db.put(row);
     const link = `${this.env.services.localEndpoint}/_aws/lightsail/verify-contact?token=${token}`;
-    const code = String(randomInt(100000, 999999));
     void this.mailer
       .sendEmail({
         to: row.body.contactEndpoint,
         subject: "Amazon Lightsail: verify your email address",
-        text: `Hello,\n\nYou added this email address as a notification contact for Amazon Lightsail in ${row.region} (account ${row.account}).\nTo confirm, open this link within 24 hours:\n\n${link}\n\nVerification code: ${code}\n`,
+        text: `Hello,\n\nYou added this email address as a notification contact for Amazon Lightsail in ${row.region} (account ${row.account}).\nTo confirm, open this link within 24 hours:\n\n${link}\n`,
       })
       .catch((e: Error) => this.env.log.warn(`lightsail: verification email to ${row.body.contactEndpoint} not sent: ${e.message}`));
   }
@@ -212,7 +221,7 @@ export class AlarmOps {
       monitoredResourceInfo: { arn: res.arn, name: res.name, resourceType: res.type },
       comparisonOperator: input.comparisonOperator,
       evaluationPeriods: periods,
-      period: PERIOD_SECONDS,
+      period: Math.round(this.periodMs / 1000),
       threshold: input.threshold,
       datapointsToAlarm: dta,
       treatMissingData: missing,
@@ -267,16 +276,17 @@ export class AlarmOps {
     // The instances' runtime (the ls group's InstanceRuntime) keeps per-instance samples by ARN.
     const runtime = (this.shared as { instances?: { samples: Map<string, Sample[]> } }).instances;
     const samples = runtime?.samples.get(a.monitoredResourceInfo.arn!) ?? [];
-    const periodMs = PERIOD_SECONDS * 1000;
+    const periodMs = this.periodMs;
+    const periodSeconds = periodMs / 1000;
     const res = this.shared.db.get<{ hardware?: { cpuCount?: number } }>({ accountId: row.account, region: row.region }, "Instance", a.monitoredResourceInfo.name!);
     const cpus = res?.body.hardware?.cpuCount ?? 1;
     switch (a.metricName) {
       case "CPUUtilization":
         return periodRates(samples.map((s) => ({ t: s.t, v: s.cpu })), end, periodMs, periods, 100 / cpus);
       case "NetworkIn":
-        return periodRates(samples.map((s) => ({ t: s.t, v: s.rx })), end, periodMs, periods, PERIOD_SECONDS);
+        return periodRates(samples.map((s) => ({ t: s.t, v: s.rx })), end, periodMs, periods, periodSeconds);
       case "NetworkOut":
-        return periodRates(samples.map((s) => ({ t: s.t, v: s.tx })), end, periodMs, periods, PERIOD_SECONDS);
+        return periodRates(samples.map((s) => ({ t: s.t, v: s.tx })), end, periodMs, periods, periodSeconds);
       case "StatusCheckFailed":
       case "StatusCheckFailed_Instance":
       case "StatusCheckFailed_System": {
@@ -304,9 +314,39 @@ export class AlarmOps {
     }
   }
 
-  /** Evaluates every alarm (the minute timer); exposed for tests that drive the clock. */
+  /** The timer: one evaluation at a time (an SMTP server that answers slowly must not pile them up). */
+  private async tick(): Promise<void> {
+    if (this.evaluating) return;
+    this.evaluating = true;
+    try {
+      await this.evaluateAll();
+    } finally {
+      this.evaluating = false;
+    }
+  }
+
+  /**
+   * Samples the monitored instances the runtime has not sampled within half an evaluation interval: its own
+   * timer samples every minute, which is enough for AWS's 5-minute periods but not for shorter ones.
+   */
+  private sampleMonitored(alarms: ResourceRow<AlarmBody>[]): void {
+    const runtime = this.shared.instances as { samples?: Map<string, Sample[]>; sample?: (arn: string) => void } | undefined;
+    if (!runtime?.sample || !runtime.samples) return;
+    const now = this.env.clock.now();
+    const arns = new Set(alarms.filter((a) => a.body.monitoredResourceInfo?.resourceType === "Instance").map((a) => a.body.monitoredResourceInfo!.arn!));
+    for (const arn of arns) {
+      const list = runtime.samples.get(arn);
+      const last = list?.[list.length - 1];
+      if (last && now - last.t < this.evaluateEveryMs / 2) continue;
+      runtime.sample(arn);
+    }
+  }
+
+  /** Evaluates every alarm (the timer); exposed for tests that drive the clock. */
   async evaluateAll(): Promise<void> {
-    for (const r of this.shared.db.all<AlarmBody>(ALARM)) {
+    const alarms = this.shared.db.all<AlarmBody>(ALARM);
+    this.sampleMonitored(alarms);
+    for (const r of alarms) {
       try {
         await this.evaluateOne(r.account, r.region, r.name);
       } catch (e) {

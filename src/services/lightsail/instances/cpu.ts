@@ -44,12 +44,17 @@ function v1Dir(controller: string, id: string): string | undefined {
 export class CpuCgroup {
   private constructor(private readonly acct: string | undefined, private readonly cpu: string | undefined) {}
 
-  /** The v1 cpuacct/cpu cgroups of an instance holding `pid`, with the vCPU quota; v2 hosts get none. */
+  /**
+   * The v1 cpuacct/cpu cgroups of an instance holding `pid` and the processes it already started, with the
+   * vCPU quota; v2 hosts get none. Why the descendants: bubblewrap's pid 1 forks the instance's init before
+   * Skyport learns its pid, and a process moved into a cgroup does not take its existing children along —
+   * without them nothing the instance runs would be counted or limited.
+   */
   static create(id: string, pid: number, cpus: number): CpuCgroup {
     if (existsSync(join(ROOT, "cgroup.controllers"))) return new CpuCgroup(undefined, undefined); // pure v2
     const acct = v1Dir("cpuacct", id);
     const cpu = v1Dir("cpu", id);
-    for (const d of [acct, cpu]) if (d) try { writeFileSync(join(d, "cgroup.procs"), String(pid)); } catch { /* best effort */ }
+    for (const d of [acct, cpu]) if (d) moveTree(join(d, "cgroup.procs"), pid);
     if (cpu) {
       try {
         writeFileSync(join(cpu, "cpu.cfs_period_us"), String(PERIOD_US));
@@ -75,6 +80,30 @@ export class CpuCgroup {
   remove(): void {
     for (const d of [this.acct, this.cpu]) if (d) removeWhenEmpty(d);
     sweepCpuCgroups();
+  }
+}
+
+/**
+ * Writes `pid`, then each of its descendants, into a cgroup.procs file. The parent goes first: a child it
+ * forks afterwards is born in the cgroup, one forked before is in the children list read after the write.
+ */
+export function moveTree(procsFile: string, pid: number): void {
+  const queue = [pid];
+  for (let i = 0; i < queue.length && i < 4096; i++) {
+    try {
+      writeFileSync(procsFile, String(queue[i]));
+    } catch {
+      continue; // exited, or no permission: best effort
+    }
+    queue.push(...childrenOf(queue[i]!));
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
 }
 
