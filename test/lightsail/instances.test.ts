@@ -130,13 +130,15 @@ test("CreateInstances: unknown blueprint, bundle, zone or key pair are refused",
   await assert.rejects(ls.send(new CreateInstancesCommand({ ...base, keyPairName: uniqueName("nokey") })), NotFoundException);
 });
 
-test("GetInstanceAccessDetails: the default key's private key, user and address", { skip: !can && "needs root, bubblewrap and busybox-static (.ci/run installs them)" }, async () => {
+test("GetInstanceAccessDetails: a temporary private key and its certificate, user and address", { skip: !can && "needs root, bubblewrap and busybox-static (.ci/run installs them)" }, async () => {
   const inst = await launch();
   const { accessDetails } = await ls.send(new GetInstanceAccessDetailsCommand({ instanceName: inst.name! }));
   assert.equal(accessDetails!.protocol, "ssh");
   assert.equal(accessDetails!.ipAddress, inst.publicIpAddress);
   assert.equal(accessDetails!.username, "admin");
-  assert.match(accessDetails!.privateKey!, /BEGIN RSA PRIVATE KEY/);
+  assert.match(accessDetails!.privateKey!, /BEGIN OPENSSH PRIVATE KEY/);
+  assert.match(accessDetails!.certKey!, /^ssh-ed25519-cert-v01@openssh\.com AAAA/);
+  assert.ok(accessDetails!.expiresAt!.getTime() > Date.now());
   await ls.send(new DeleteInstanceCommand({ instanceName: inst.name! }));
 });
 

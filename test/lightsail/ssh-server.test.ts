@@ -36,7 +36,7 @@ before(async () => {
   const host = ssh2.utils.generateKeyPairSync("ed25519");
   server = new SshServer(host.private, {
     authorizedKeys: () => [good.publicLine],
-    enter: (command) => (running ? ["/bin/sh", "-c", `cd ${dir} && ${command ?? "exec /bin/sh -i"}`] : undefined),
+    enter: (command) => (running ? { argv: ["/bin/sh", "-c", `cd ${dir} && ${command ?? "exec /bin/sh -i"}`], env: {} } : undefined),
   });
   port = await server.listen(0, "127.0.0.1");
 });

@@ -277,20 +277,20 @@ export class InstanceOps {
 
   // ------------------------------------------------------------------ access
 
-  async GetInstanceAccessDetails(ctx: RequestContext, input: L.GetInstanceAccessDetailsInput): Promise<L.GetInstanceAccessDetailsOutput> {
+  GetInstanceAccessDetails(ctx: RequestContext, input: L.GetInstanceAccessDetailsInput): L.GetInstanceAccessDetailsOutput {
     const r = this.require(ctx, input.instanceName);
     if (input.protocol !== undefined && input.protocol !== "ssh") throw invalidInput("Only the ssh protocol is available for Linux/Unix instances");
-    const isDefault = r.body.sshKeyName === DEFAULT_KEY_PAIR;
-    const key = isDefault ? await defaultKeyPair(this.shared, ctx) : undefined;
     const hostKeys = this.shared.hostKeys?.(ctx.accountId, ctx.region, r.name) ?? [];
+    // Temporary credentials as Lightsail gives them: a fresh key and a certificate the instance's SSH server trusts.
+    const temp = this.shared.sshCredentials?.(r.arn, r.body.username!);
     return {
       accessDetails: {
-        certKey: "",
-        expiresAt: new Date(this.env.clock.now() + 12 * 3600 * 1000),
+        certKey: temp?.certKey ?? "",
+        expiresAt: temp?.expiresAt ?? new Date(this.env.clock.now()),
         ipAddress: r.body.publicIpAddress,
         ipv6Addresses: [],
         password: "",
-        privateKey: key?.body.privateKey ?? "",
+        privateKey: temp?.privateKey ?? "",
         protocol: "ssh",
         instanceName: r.name,
         username: r.body.username,

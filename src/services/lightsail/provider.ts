@@ -23,6 +23,7 @@ import { LightsailShared, type OperationGroup, type OperationGroupClass } from "
 import { CatalogueOps } from "./catalogue-ops.js";
 import { KeyPairOps } from "./keypair-ops.js";
 import { InstanceOps } from "./instance-ops.js";
+import { SshOps } from "./ssh-ops.js";
 import { ResourceOps } from "./resource-ops.js";
 import { CostOps } from "./cost-ops.js";
 import { StorageOps } from "./storage-ops.js";
@@ -39,6 +40,7 @@ const GROUPS: OperationGroupClass[] = [
   CatalogueOps,
   KeyPairOps,
   InstanceOps,
+  SshOps,
   ResourceOps,
   CostOps,
   StorageOps,

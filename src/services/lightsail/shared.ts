@@ -126,6 +126,8 @@ export class LightsailShared {
   instances!: InstanceRuntime;
   /** The SSH server's host keys of an instance, for GetInstanceAccessDetails (set by the SSH group when it runs). */
   hostKeys?: (account: string, region: string, instanceName: string) => NonNullable<L.GetInstanceAccessDetailsOutput["accessDetails"]>["hostKeys"];
+  /** GetInstanceAccessDetails' temporary key and certificate for an instance (set by the SSH group). */
+  sshCredentials?: (arn: string, username: string) => { privateKey: string; certKey: string; expiresAt: Date };
   private readonly groups = new Map<unknown, object>();
   constructor(readonly env: ServiceEnv) {
     this.db = new LightsailStore(env.store);

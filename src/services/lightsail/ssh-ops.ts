@@ -1,69 +1,69 @@
 /**
- * SSH into instances: an embedded SSH server (ssh/server.ts) on each running instance's own address and
- * the --ssh-port port (default 2222: port 22 of the address belongs to the instance's own forwarded ports),
- * so `ssh -i key.pem USER@ADDRESS -p 2222` works with the instance's key pair and is refused with any other.
- * Listeners follow the instances (reconciled every second); GetInstanceAccessDetails reports the host key.
+ * SSH into instances: an embedded SSH server (ssh/server.ts) on each running instance's own address, on
+ * --ssh-port (default 2222) and on port 22 when Skyport can bind it (root), so `ssh -i key.pem USER@ADDRESS
+ * -p 2222` (or plain `ssh -i key.pem USER@ADDRESS`) logs in with the instance's key pair — or with the
+ * temporary key and certificate of GetInstanceAccessDetails — and is refused with any other key or a password.
+ * Both ports follow the instance's firewall rule for port 22 (Open/Put/CloseInstancePublicPorts): closed, no
+ * listener; open, only sources in its CIDRs. Listeners follow the instances (InstanceRuntime.watchers: start,
+ * stop, delete, static IP moves, port changes); stopping or deleting an instance ends its sessions.
  *
- * NOT YET IN THE PROVIDER'S GROUPS: the end-to-end test (test/lightsail/ssh-instance.test.ts, not committed)
- * showed the session's root is still the host's (/proc/PID/root of the sandbox's processes resolves to the
- * host root here), so a login would see host files. Fix before enabling: bind the instance's overlay root
- * (instances/machine.ts layout(dir).root) or enter the sandbox's mount namespace with capabilities dropped.
+ * A session runs INSIDE the instance (ssh/enter.ts): its mount, pid, uts, ipc and net namespaces and cgroups,
+ * as the blueprint's login user (admin, ubuntu, ec2-user, bitnami — created at boot when the image lacks
+ * it), no capabilities, no_new_privs. The host key and the certificate authority are one per data directory,
+ * so known_hosts stays valid across restarts.
  *
- * A session runs in the instance: it joins the sandbox's network, uts, ipc and pid namespaces and a fresh
- * bubblewrap mount namespace over the instance's own root, with the same capabilities as the instance's
- * processes (so a login cannot do more than the instance itself). Known gaps: no pseudo-terminal; sessions are
- * not charged to the instance's cgroup.
+ * Known gaps: no pseudo-terminal (interactive shells have no line editing or job control); `sudo` cannot
+ * raise privileges (no_new_privs); no port forwarding, agent or X11 forwarding, SFTP or scp (subsystems).
  */
+import { createHash, createPrivateKey, type KeyObject } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
+import { BlockList, isIPv4 } from "node:net";
 import ssh2 from "ssh2";
+import type * as L from "../../aws/api/lightsail.js";
 import type { ServiceEnv } from "../host.js";
 import type { LightsailShared } from "./shared.js";
+import type { InstanceBody } from "./instances/runtime.js";
 import { SshServer } from "./ssh/server.js";
+import { ed25519Blob, issueUserCert, newCa } from "./ssh/cert.js";
+import { loginUser, sessionArgv } from "./ssh/enter.js";
 
-/** The capabilities an instance's processes keep (as instances/machine.ts gives its init). */
-const CAPS = [
-  "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP",
-  "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SYS_CHROOT", "CAP_MKNOD", "CAP_AUDIT_WRITE", "CAP_SETFCAP",
-];
-const PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-const RECONCILE_MS = 1000;
+const SSH_PORT = 22;
+/** How long GetInstanceAccessDetails' temporary key is valid. */
+const TEMP_KEY_MS = 12 * 3600 * 1000;
 
-type InstanceLike = { publicIpAddress?: string; sshKeyName?: string };
 type KeyLike = { publicKey?: string };
-type Runtime = { machines: Map<string, { pid?: number; running?: boolean }> };
-
-/**
- * The host pid of a process inside the sandbox whose root is the instance's: bubblewrap's pid 1 (the
- * reaper, `pid`) keeps the host's root; its first child (the instance's init) has the instance's.
- */
-export function instanceInitPid(pid: number): number | undefined {
-  try {
-    const first = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/)[0];
-    return first ? Number(first) : undefined;
-  } catch {
-    return undefined;
-  }
+interface Wanted {
+  account: string;
+  region: string;
+  arn: string;
+  name: string;
+  address: string;
+  allow: BlockList;
 }
 
-/** argv of `command` (a login shell when undefined) inside the instance whose sandbox init has host pid `pid`. */
-export function enterArgv(pid: number, command: string | undefined): string[] | undefined {
-  const init = instanceInitPid(pid);
-  if (!init) return undefined;
-  return [
-    "nsenter", "-t", String(pid), "-n", "-u", "-i", "-p", "--",
-    "bwrap", "--bind", `/proc/${init}/root`, "/", "--dev", "/dev", "--proc", "/proc", "--die-with-parent", "--new-session",
-    "--cap-drop", "ALL", ...CAPS.flatMap((c) => ["--cap-add", c]),
-    "--clearenv", "--setenv", "PATH", PATH, "--setenv", "HOME", "/root", "--chdir", "/",
-    "/bin/sh", ...(command === undefined ? ["-l"] : ["-c", command]),
-  ];
+/** The sources port 22's firewall rules let in, or undefined when no rule opens port 22. */
+export function sshAllowList(ports: NonNullable<L.Instance["networking"]>["ports"]): BlockList | undefined {
+  let open = false;
+  const allow = new BlockList();
+  for (const p of ports ?? []) {
+    if ((p.protocol !== "tcp" && p.protocol !== "all") || p.fromPort! > SSH_PORT || p.toPort! < SSH_PORT) continue;
+    open = true;
+    for (const c of p.cidrs ?? []) {
+      const [a, bits] = c.split("/");
+      if (a && isIPv4(a)) allow.addSubnet(a, bits === undefined ? 32 : Number(bits), "ipv4");
+    }
+  }
+  return open ? allow : undefined;
 }
 
 export class SshOps {
-  private readonly servers = new Map<string, { server: SshServer; ready: Promise<unknown> }>();
+  private readonly servers = new Map<string, { server: SshServer; ready: Promise<unknown>; wanted: Wanted }>();
   private readonly hostKey: { private: string; public: string };
-  private readonly timer?: NodeJS.Timeout;
+  private readonly ca: KeyObject;
+  private readonly caBlob: Buffer;
+  private readonly watcher = () => this.reconcile();
+  private readonly warned = new Set<string>();
   private closed = false;
 
   constructor(
@@ -71,6 +71,8 @@ export class SshOps {
     private readonly shared: LightsailShared,
   ) {
     this.hostKey = this.loadHostKey();
+    this.ca = createPrivateKey(this.loadFile("ssh_user_ca_ed25519_key", newCa));
+    this.caBlob = ed25519Blob(this.ca);
     const blob = Buffer.from(this.hostKey.public.split(/\s+/)[1] ?? "", "base64");
     const witnessedAt = new Date(env.clock.now());
     shared.hostKeys = () => [
@@ -84,71 +86,102 @@ export class SshOps {
         notValidAfter: new Date(witnessedAt.getTime() + 365 * 24 * 3600 * 1000),
       },
     ];
-    if (env.config.sshPort === 0) return;
-    this.timer = setInterval(() => this.reconcile(), RECONCILE_MS);
-    this.timer.unref();
+    shared.sshCredentials = (arn, username) => {
+      const now = env.clock.now();
+      const c = issueUserCert(this.ca, { keyId: arn, principal: username, from: now - 60_000, until: now + TEMP_KEY_MS });
+      return { ...c, expiresAt: new Date(now + TEMP_KEY_MS) };
+    };
+    if (this.port() === 0) return;
+    shared.instances.watchers.add(this.watcher);
     this.reconcile();
+  }
+
+  private port(): number {
+    return this.env.config.sshPort ?? 2222;
+  }
+
+  /** A file of the data directory's lightsail/ folder, made by `make` on first use (mode 600). */
+  private loadFile(name: string, make: () => string): string {
+    const file = join(this.env.config.dataDir, "lightsail", name);
+    if (existsSync(file)) return readFileSync(file, "utf8");
+    const text = make();
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text, { mode: 0o600 });
+    return text;
   }
 
   /** One ed25519 host key per data directory, so clients' known_hosts stay valid across restarts. */
   private loadHostKey(): { private: string; public: string } {
-    const file = join(this.env.config.dataDir, "lightsail", "ssh_host_ed25519_key");
-    if (existsSync(file) && existsSync(`${file}.pub`)) return { private: readFileSync(file, "utf8"), public: readFileSync(`${file}.pub`, "utf8").trim() };
-    const k = ssh2.utils.generateKeyPairSync("ed25519", { comment: "skyport-lightsail" });
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, k.private, { mode: 0o600 });
-    writeFileSync(`${file}.pub`, k.public + "\n");
-    return { private: k.private, public: k.public.trim() };
+    const k = ssh2.utils.parseKey(this.loadFile("ssh_host_ed25519_key", () => ssh2.utils.generateKeyPairSync("ed25519", { comment: "skyport-lightsail" }).private));
+    if (k instanceof Error || Array.isArray(k)) throw new Error(`lightsail: the SSH host key in the data directory is unreadable (${k instanceof Error ? k.message : "several keys"})`);
+    return { private: this.loadFile("ssh_host_ed25519_key", () => ""), public: `ssh-ed25519 ${k.getPublicSSH().toString("base64")}` };
   }
 
-  private runtime(): Runtime | undefined {
-    return (this.shared as unknown as { instances?: Runtime }).instances;
-  }
-
-  /** Opens a listener for every running instance's address, closes the others. */
+  /** Makes the listeners match the running instances whose port 22 is open; closes the others. */
   private reconcile(): void {
     if (this.closed) return;
-    const port = this.env.config.sshPort ?? 2222;
-    const wanted = new Map<string, { account: string; region: string; arn: string; name: string }>();
-    const machines = this.runtime()?.machines;
-    for (const r of this.shared.db.all<InstanceLike>("Instance")) {
-      const m = machines?.get(r.arn);
-      if (!m?.pid || !r.body.publicIpAddress) continue;
-      wanted.set(`${r.arn}@${r.body.publicIpAddress}`, { account: r.account, region: r.region, arn: r.arn, name: r.name });
+    const wanted = new Map<string, Wanted>();
+    const machines = this.shared.instances.machines;
+    for (const r of this.shared.db.all<InstanceBody>("Instance")) {
+      const allow = sshAllowList(r.body.networking?.ports);
+      if (!machines.get(r.arn)?.running || !r.body.publicIpAddress || !allow) continue;
+      wanted.set(`${r.arn}@${r.body.publicIpAddress}`, { account: r.account, region: r.region, arn: r.arn, name: r.name, address: r.body.publicIpAddress, allow });
     }
     for (const [key, s] of this.servers) {
-      if (!wanted.has(key)) {
-        this.servers.delete(key);
-        void s.ready.then(() => s.server.close());
+      const w = wanted.get(key);
+      if (w) {
+        s.wanted.allow = w.allow;
+        continue;
       }
+      this.servers.delete(key);
+      void s.ready.then(() => s.server.close());
     }
-    for (const [key, inst] of wanted) {
+    for (const [key, w] of wanted) {
       if (this.servers.has(key)) continue;
-      const address = key.slice(key.lastIndexOf("@") + 1);
       const server = new SshServer(this.hostKey.private, {
-        authorizedKeys: () => this.authorizedKeys(inst),
-        enter: (command) => {
-          const pid = this.runtime()?.machines.get(inst.arn)?.pid;
-          return pid ? enterArgv(pid, command) : undefined;
+        user: () => this.shared.db.get<InstanceBody>({ accountId: w.account, region: w.region }, "Instance", w.name)?.body.username ?? "",
+        authorizedKeys: () => this.authorizedKeys(w),
+        certificates: () => {
+          const row = this.shared.db.get<InstanceBody>({ accountId: w.account, region: w.region }, "Instance", w.name);
+          return row?.arn === w.arn && row.body.username ? { caKey: this.caBlob, keyId: w.arn, principal: row.body.username, now: this.env.clock.now() } : undefined;
         },
+        enter: (command, interactive) => this.enter(w, command, interactive),
       });
-      const ready = server.listen(port, address).catch((e: Error) => {
-        this.env.log.warn(`lightsail: SSH for instance ${inst.name} could not listen on ${address}:${port} (${e.message})`);
-      });
-      this.servers.set(key, { server, ready });
+      server.allow = (ip) => isIPv4(ip) && w.allow.check(ip, "ipv4");
+      const ports = [this.port(), ...(this.port() === SSH_PORT ? [] : [SSH_PORT])];
+      const ready = Promise.all(ports.map((p) => server.listen(p, w.address).catch((e: Error) => this.warn(p, w, e))));
+      this.servers.set(key, { server, ready, wanted: w });
     }
   }
 
-  private authorizedKeys(inst: { account: string; region: string; name: string }): string[] {
-    const ctx = { accountId: inst.account, region: inst.region };
-    const row = this.shared.db.get<InstanceLike>(ctx, "Instance", inst.name);
-    const keyName = row?.body.sshKeyName;
+  private warn(port: number, w: Wanted, e: Error): void {
+    // Port 22 needs root and a free address: say it once per port, not at every instance start.
+    const key = port === SSH_PORT ? `22:${(e as NodeJS.ErrnoException).code}` : `${port}:${w.address}`;
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.env.log.warn(`lightsail: SSH for instance ${w.name} cannot listen on ${w.address}:${port} (${e.message})`);
+  }
+
+  private enter(w: Wanted, command: string | undefined, interactive: boolean) {
+    const row = this.shared.db.get<InstanceBody>({ accountId: w.account, region: w.region }, "Instance", w.name);
+    const machine = this.shared.instances.machines.get(w.arn);
+    const pid = machine?.running ? machine.pid : undefined;
+    if (!row || !pid || !row.body.username) return undefined;
+    const who = loginUser(pid, row.body.username);
+    if (!who) return undefined;
+    return sessionArgv(pid, { ...who, name: row.body.username }, command, machine!.cgroupProcsFiles(), interactive);
+  }
+
+  private authorizedKeys(w: Wanted): string[] {
+    const ctx = { accountId: w.account, region: w.region };
+    const row = this.shared.db.get<InstanceBody>(ctx, "Instance", w.name);
+    const keyName = row?.arn === w.arn ? row.body.sshKeyName : undefined;
     if (!keyName) return [];
     const key = this.shared.db.get<KeyLike>(ctx, "KeyPair", keyName);
     return key?.body.publicKey ? [key.body.publicKey] : [];
   }
 
-  /** Waits until every running instance has its SSH listener (tests; the timer does this within a second). */
+  /** Waits until every listener of the running instances is up (tests; the watchers start them at once). */
   async settled(): Promise<void> {
     this.reconcile();
     await Promise.all([...this.servers.values()].map((s) => s.ready));
@@ -156,12 +189,18 @@ export class SshOps {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    await Promise.all([...this.servers.values()].map(async (s) => (await s.ready, s.server.close())));
+    this.shared.instances.watchers.delete(this.watcher);
+    await Promise.all([...this.servers.values()].map(async (s) => (await s.ready, await s.server.close())));
     this.servers.clear();
   }
 
+  async reset(): Promise<void> {
+    const all = [...this.servers.values()];
+    this.servers.clear();
+    await Promise.all(all.map(async (s) => (await s.ready, await s.server.close())));
+  }
+
   health(): Record<string, unknown> {
-    return { ssh: { port: this.env.config.sshPort ?? 2222, listeners: this.servers.size } };
+    return { ssh: { port: this.port(), listeners: this.servers.size } };
   }
 }

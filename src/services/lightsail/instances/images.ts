@@ -5,7 +5,7 @@
  * which hands back a read-only, shared rootfs; each instance writes to its own overlay on top of it.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { prepareImage } from "../../../images/index.js";
 import type { ServiceEnv } from "../../host.js";
@@ -43,6 +43,7 @@ export function busyboxRootfs(dir: string): string {
   const tmp = `${root}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   for (const d of ["bin", "sbin", "usr/bin", "usr/sbin", "etc", "root", "tmp", "var/log", "var/lib", "home", "proc", "dev", "run", "sys"]) mkdirSync(join(tmp, d), { recursive: true });
+  chmodSync(join(tmp, "tmp"), 0o1777);
   copyFileSync(bin, join(tmp, "bin", "busybox"));
   const applets = spawnSync(bin, ["--list-full"], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
   for (const a of applets) {

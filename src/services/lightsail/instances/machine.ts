@@ -51,12 +51,32 @@ export interface MachineSpec {
   env: string[];
   /** Disks: host directory → path inside. */
   disks: Array<[string, string]>;
+  /** The blueprint's login user (admin, ubuntu, ec2-user, bitnami): created at boot when the image lacks it. */
+  user?: string;
 }
 
 /** Root filesystem directories of an instance (also what snapshots copy). */
 export const layout = (dir: string) => ({ upper: join(dir, "upper"), work: join(dir, "work"), root: join(dir, "root"), ctl: join(dir, "ctl"), copy: join(dir, "copy-mode") });
 
 const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Creates the login user when the image has none of that name, as cloud-init does on Lightsail: the first
+ * free uid from 1000, a group of the same number, and its home directory (owned by it) when missing. Plain
+ * file edits and shell built-ins, because images differ in having useradd/adduser or awk.
+ */
+function userScript(user: string | undefined): string {
+  if (!user || !/^[a-z_][a-z0-9_-]{0,31}$/.test(user)) return "";
+  return `if ! grep -q '^${user}:' /etc/passwd 2>/dev/null; then
+  n=1000; while grep -q "^[^:]*:[^:]*:$n:" /etc/passwd /etc/group 2>/dev/null; do n=$((n+1)); done
+  echo "${user}:x:$n:$n:${user}:/home/${user}:/bin/sh" >> /etc/passwd
+  grep -q '^${user}:' /etc/group 2>/dev/null || echo "${user}:x:$n:" >> /etc/group
+fi
+while IFS=: read -r n _ u g _ h _; do
+  if [ "$n" = ${user} ] && [ -n "$h" ] && [ "$h" != / ] && [ ! -e "$h" ]; then mkdir -p "$h" && chown "$u:$g" "$h" && chmod 755 "$h"; fi
+done < /etc/passwd
+`;
+}
 
 function initScript(spec: MachineSpec): string {
   const service = spec.service.length ? `(${spec.service.map(sh).join(" ")} >>/var/log/skyport-service.log 2>&1 </dev/null &)` : ":";
@@ -66,7 +86,7 @@ exec </dev/null
 export PATH=${PATH} HOME=/root
 trap 'kill -TERM -1 2>/dev/null; sleep 1; kill -KILL -1 2>/dev/null; exit 0' TERM INT
 mkdir -p /var/lib/skyport /var/log
-if [ -f /run/skyport/user-data ] && [ ! -e /var/lib/skyport/user-data-${spec.id}.done ]; then
+${userScript(spec.user)}if [ -f /run/skyport/user-data ] && [ ! -e /var/lib/skyport/user-data-${spec.id}.done ]; then
   : > /var/lib/skyport/user-data-${spec.id}.done
   if head -c 2 /run/skyport/user-data | grep -q '#!'; then (/run/skyport/user-data >/var/log/skyport-user-data.log 2>&1 &)
   else (/bin/sh /run/skyport/user-data >/var/log/skyport-user-data.log 2>&1 &); fi
@@ -94,6 +114,11 @@ export class Machine {
   private exited: Promise<void> = Promise.resolve();
 
   constructor(readonly spec: MachineSpec, private readonly log: Logger) {}
+
+  /** The cgroup.procs files of the instance's cgroups (SSH sessions join them, so the bundle's limits hold). */
+  cgroupProcsFiles(): string[] {
+    return this.pid ? cgroupProcsOf(this.pid) : [];
+  }
 
   get running(): boolean {
     return this.proc !== undefined && this.proc.exitCode === null && this.proc.signalCode === null;
@@ -243,6 +268,34 @@ export class Machine {
   destroy(): void {
     this.unmount();
     rmSync(this.spec.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The cgroup.procs file of every cgroup `pid` is in (v1 hierarchies by their mount's controllers, v2 by its
+ * mount): whatever cgroups the instance got (memory here, CPU in cpu.ts), a process written there joins them.
+ */
+export function cgroupProcsOf(pid: number): string[] {
+  try {
+    const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => {
+      const [pre, post] = l.split(" - ");
+      const f = (pre ?? "").split(" ");
+      const g = (post ?? "").split(" ");
+      return { root: f[3] ?? "", point: f[4] ?? "", fs: g[0] ?? "", opts: (g[2] ?? "").split(",") };
+    }).filter((m) => m.fs === "cgroup" || m.fs === "cgroup2");
+    const out: string[] = [];
+    for (const line of readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n")) {
+      const m = /^(\d+):([^:]*):(.*)$/.exec(line);
+      if (!m || m[3] === "/") continue;
+      const ctrls = m[2] ? m[2].split(",") : [];
+      const mount = ctrls.length === 0 ? mounts.find((x) => x.fs === "cgroup2") : mounts.find((x) => x.fs === "cgroup" && ctrls.every((c) => x.opts.includes(c)));
+      if (!mount || !m[3]!.startsWith(mount.root)) continue;
+      const rel = mount.root === "/" ? m[3]! : m[3]!.slice(mount.root.length);
+      out.push(join(mount.point, rel, "cgroup.procs"));
+    }
+    return out.filter((f) => existsSync(f));
+  } catch {
+    return [];
   }
 }
 

@@ -47,6 +47,8 @@ export class InstanceRuntime {
   readonly machines = new Map<string, Machine>();
   readonly forwarder: PortForwarder;
   readonly samples = new Map<string, Sample[]>();
+  /** Called after an instance started, stopped, moved address or changed ports (the SSH group follows them). */
+  readonly watchers = new Set<() => void>();
   private readonly chains = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout;
   private closed = false;
@@ -125,7 +127,7 @@ export class InstanceRuntime {
       {
         id: b.sk.id, hostname: row.name.replace(/[^A-Za-z0-9-]/g, "-").slice(0, 63), rootfs: image.rootfs, dir: this.dir(b.sk.id),
         memoryMb: Math.round(bundle.ramSizeInGb * 1024), cpuCount: bundle.cpuCount, privateIp: b.privateIpAddress!, hostIp: b.sk.hostIp, userData: b.sk.userData,
-        service: bp.service ? image.command : [], env: image.env, disks,
+        service: bp.service ? image.command : [], env: image.env, disks, user: b.username ?? bp.username,
       },
       this.env.log,
     );
@@ -150,6 +152,7 @@ export class InstanceRuntime {
       this.setState(where, row0.name, "stopping");
       await machine.stop();
       this.machines.delete(row0.arn);
+      this.changed();
     }
     const now = this.env.clock.now();
     this.setState(where, row0.name, "stopped", (x) => {
@@ -161,8 +164,18 @@ export class InstanceRuntime {
   /** Makes the forwarder's listeners match the instance's open ports (when it runs). */
   async applyPorts(row: InstanceRow): Promise<void> {
     const m = this.machines.get(row.arn);
-    if (!m?.running) return;
-    await this.forwarder.apply(row.body.publicIpAddress!, row.body.privateIpAddress!, rulesOf(row.body));
+    if (m?.running) await this.forwarder.apply(row.body.publicIpAddress!, row.body.privateIpAddress!, rulesOf(row.body));
+    this.changed();
+  }
+
+  private changed(): void {
+    for (const w of this.watchers) {
+      try {
+        w();
+      } catch (e) {
+        this.env.log.warn(`lightsail: ${(e as Error).message}`);
+      }
+    }
   }
 
   /** Stops and forgets an instance, deleting its files. */
@@ -172,6 +185,7 @@ export class InstanceRuntime {
     m?.destroy();
     this.machines.delete(row.arn);
     this.samples.delete(row.arn);
+    this.changed();
     const { rmSync } = await import("node:fs");
     rmSync(this.dir(row.body.sk.id), { recursive: true, force: true });
   }

@@ -1,0 +1,230 @@
+/**
+ * SSH into real instances with the OpenSSH client: the key pair the instance was created with (or the
+ * temporary certificate of GetInstanceAccessDetails) logs in on the instance's own address, on --ssh-port and
+ * port 22; the session runs INSIDE the instance (its files, hostname, login user, no capabilities) and sees
+ * nothing of the host or of another instance; other keys and passwords are refused; the port-22 firewall rule
+ * applies; stopping ends sessions and the listener; a restarted Skyport listens again with the same host key.
+ * Needs root, bubblewrap, busybox and ssh (skipped otherwise), like the instance tests.
+ */
+import assert from "node:assert/strict";
+import { execFile, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { after, before, test } from "node:test";
+import {
+  CreateInstancesCommand, CreateKeyPairCommand, DeleteInstanceCommand, GetInstanceAccessDetailsCommand, GetInstanceCommand, GetInstanceStateCommand,
+  LightsailClient, PutInstancePublicPortsCommand, StartInstanceCommand, StopInstanceCommand,
+} from "@aws-sdk/client-lightsail";
+import { freePort } from "../../src/services/lightsail/databases/postgres.js";
+import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
+
+const run = promisify(execFile);
+const hasSsh = await run("ssh", ["-V"]).then(() => true, () => false);
+const can = hasSsh && process.getuid?.() === 0 && existsSync("/usr/bin/bwrap") && (existsSync("/bin/busybox") || existsSync("/usr/bin/busybox"));
+const skip = !can && "needs root, bubblewrap, busybox and the OpenSSH client (.ci/run installs them)";
+const dir = mkdtempSync(join(tmpdir(), "skyport-ssh-inst-"));
+const dataDir = join(dir, "data");
+const knownHosts = join(dir, "known_hosts");
+let server: TestServer | undefined;
+let ls: LightsailClient;
+let sshPort = 0;
+
+async function boot(): Promise<void> {
+  server = await startServer({ "lightsail-blueprint-image": "debian_12=skyport:busybox", "ssh-port": String(sshPort), ephemeral: false, "data-dir": dataDir });
+  ls = new LightsailClient(server.clientConfig);
+}
+async function halt(): Promise<void> {
+  ls?.destroy();
+  await server?.stop();
+  server = undefined;
+}
+
+before(async () => {
+  if (!can) return;
+  sshPort = await freePort();
+  await boot();
+});
+after(async () => {
+  await halt();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Waits until every running instance's SSH listeners are up. */
+async function sshReady(): Promise<void> {
+  const p = (await server!.skyport.services.get("lightsail")) as { groups: Array<{ settled?(): Promise<void>; constructor: { name: string } }> };
+  await p.groups.find((g) => g.constructor.name === "SshOps")!.settled!();
+}
+
+async function waitState(name: string, state: string): Promise<void> {
+  for (;;) {
+    const s = await ls.send(new GetInstanceStateCommand({ instanceName: name }));
+    if (s.state!.name === state) return;
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+/** A running instance created with a new key pair (its private key saved as <name>.pem) and user data. */
+async function launch(userData: string): Promise<{ name: string; ip: string; pem: string }> {
+  const key = await ls.send(new CreateKeyPairCommand({ keyPairName: uniqueName("key") }));
+  const name = uniqueName("ssh");
+  const pem = join(dir, `${name}.pem`);
+  writeFileSync(pem, key.privateKeyBase64!, { mode: 0o600 });
+  await ls.send(new CreateInstancesCommand({ instanceNames: [name], availabilityZone: "us-east-1a", blueprintId: "debian_12", bundleId: "nano_3_0", keyPairName: key.keyPair!.name, userData }));
+  await waitState(name, "running");
+  await sshReady();
+  const ip = (await ls.send(new GetInstanceCommand({ instanceName: name }))).instance!.publicIpAddress!;
+  return { name, ip, pem };
+}
+
+const sshArgs = (pem: string, target: string, port = sshPort, extra: string[] = []) => [
+  "-i", pem, "-p", String(port), "-o", "StrictHostKeyChecking=accept-new", "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "BatchMode=yes",
+  "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=20", ...extra, target,
+];
+const ssh = (pem: string, target: string, cmd: string, port = sshPort, extra: string[] = []) => run("ssh", ["-n", ...sshArgs(pem, target, port, extra), cmd]);
+const refused = (e: { code: number; stderr: string }) => e.code === 255;
+
+/** Runs `cmd` over SSH until its output matches (user data runs in the background at first boot). */
+async function until(pem: string, target: string, cmd: string, re: RegExp): Promise<string> {
+  let out = "";
+  for (let i = 0; i < 200 && !re.test(out); i++) out = (await ssh(pem, target, cmd)).stdout;
+  return out;
+}
+
+test("SSH: the instance's key pair runs commands inside the instance as its login user, with no capabilities", { skip }, async () => {
+  const a = await launch("#!/bin/sh\necho made-by-user-data > /mark\n");
+  try {
+    const at = `admin@${a.ip}`;
+    assert.match(await until(a.pem, at, "cat /mark 2>/dev/null || true", /made-by-user-data/), /made-by-user-data/);
+    assert.equal((await ssh(a.pem, at, "hostname")).stdout.trim(), a.name);
+    const id = (await ssh(a.pem, at, "id -un; id -u; pwd; grep -E '^(CapEff|CapPrm|NoNewPrivs)' /proc/self/status")).stdout.split("\n");
+    assert.equal(id[0], "admin");
+    assert.notEqual(id[1], "0");
+    assert.equal(id[2], "/home/admin");
+    assert.match(id.join("\n"), /CapEff:\s+0+\n/);
+    assert.match(id.join("\n"), /CapPrm:\s+0+\n/);
+    assert.match(id.join("\n"), /NoNewPrivs:\s+1/);
+    await ssh(a.pem, at, "echo changed > page.html");
+    assert.equal((await ssh(a.pem, at, "cat /home/admin/page.html")).stdout, "changed\n");
+    await assert.rejects(ssh(a.pem, at, "echo x > /etc/owned"), (e: { code: number }) => e.code !== 0);
+    await assert.rejects(ssh(a.pem, at, "echo oops >&2; exit 7"), (e: { code: number; stderr: string }) => e.code === 7 && e.stderr.includes("oops"));
+    // Port 22 of the instance's address serves the same (Skyport runs as root here).
+    assert.equal((await ssh(a.pem, at, "hostname", 22)).stdout.trim(), a.name);
+  } finally {
+    await ls.send(new DeleteInstanceCommand({ instanceName: a.name }));
+  }
+});
+
+test("SSH: a session sees neither the host's files nor another instance's", { skip }, async () => {
+  const a = await launch("#!/bin/sh\necho a > /only-a\n");
+  const b = await launch("#!/bin/sh\necho b > /only-b\n");
+  try {
+    await until(b.pem, `admin@${b.ip}`, "cat /only-b 2>/dev/null || true", /b/);
+    await until(a.pem, `admin@${a.ip}`, "cat /only-a 2>/dev/null || true", /a/);
+    const paths = [dir, dataDir, join(dir, `${a.name}.pem`), "/work", "/only-b", process.cwd()];
+    const out = (await ssh(a.pem, `admin@${a.ip}`, paths.map((p) => `test -e '${p}' && echo 'seen ${p}'`).join("; ") + "; cat /etc/hostname 2>/dev/null; hostname; true")).stdout;
+    assert.doesNotMatch(out, /seen /);
+    assert.doesNotMatch(out, new RegExp(b.name));
+    // Processes: only the instance's own (a handful), not the host's.
+    const procs = (await ssh(a.pem, `admin@${a.ip}`, "ls /proc | grep -c '^[0-9]'")).stdout.trim();
+    assert.ok(Number(procs) < 30, `the session saw ${procs} processes`);
+  } finally {
+    await ls.send(new DeleteInstanceCommand({ instanceName: a.name }));
+    await ls.send(new DeleteInstanceCommand({ instanceName: b.name }));
+  }
+});
+
+test("SSH: another key pair, another instance's key and a password are refused", { skip }, async () => {
+  const a = await launch("");
+  const b = await launch("");
+  try {
+    await assert.rejects(ssh(b.pem, `admin@${a.ip}`, "true"), (e: { code: number; stderr: string }) => refused(e) && /Permission denied \(publickey\)/.test(e.stderr));
+    const password = ["-o", "PreferredAuthentications=password,keyboard-interactive", "-o", "PubkeyAuthentication=no"];
+    await assert.rejects(ssh(a.pem, `admin@${a.ip}`, "true", sshPort, password), (e: { code: number; stderr: string }) => refused(e) && /Permission denied/.test(e.stderr));
+    await assert.rejects(ssh(a.pem, `root@${a.ip}`, "true"), refused);
+  } finally {
+    await ls.send(new DeleteInstanceCommand({ instanceName: a.name }));
+    await ls.send(new DeleteInstanceCommand({ instanceName: b.name }));
+  }
+});
+
+test("GetInstanceAccessDetails: the temporary key and certificate log in to that instance only", { skip }, async () => {
+  const a = await launch("");
+  const b = await launch("");
+  try {
+    const d = (await ls.send(new GetInstanceAccessDetailsCommand({ instanceName: a.name, protocol: "ssh" }))).accessDetails!;
+    assert.equal(d.ipAddress, a.ip);
+    assert.equal(d.username, "admin");
+    const tempkey = join(dir, `${a.name}-tempkey`);
+    writeFileSync(tempkey, d.privateKey!, { mode: 0o600 });
+    writeFileSync(`${tempkey}-cert.pub`, d.certKey! + "\n");
+    const certOpt = ["-o", `CertificateFile=${tempkey}-cert.pub`];
+    assert.equal((await ssh(tempkey, `admin@${a.ip}`, "hostname", sshPort, certOpt)).stdout.trim(), a.name);
+    await assert.rejects(ssh(tempkey, `admin@${b.ip}`, "true", sshPort, certOpt), (e: { code: number; stderr: string }) => refused(e) && /Permission denied/.test(e.stderr));
+    await assert.rejects(ssh(tempkey, `root@${a.ip}`, "true", sshPort, certOpt), refused);
+  } finally {
+    await ls.send(new DeleteInstanceCommand({ instanceName: a.name }));
+    await ls.send(new DeleteInstanceCommand({ instanceName: b.name }));
+  }
+});
+
+test("SSH: a shell reads commands piped to it", { skip }, async () => {
+  const a = await launch("");
+  try {
+    const child = spawn("ssh", ["-T", ...sshArgs(a.pem, `admin@${a.ip}`)], { stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stdin.end("cd /tmp\necho piped > f\ncat f\nhostname\nexit 3\n");
+    const code = await new Promise((r) => child.on("close", r));
+    assert.equal(code, 3);
+    assert.equal(out, `piped\n${a.name}\n`);
+  } finally {
+    await ls.send(new DeleteInstanceCommand({ instanceName: a.name }));
+  }
+});
+
+test("PutInstancePublicPorts: SSH follows the port-22 rule (closed: refused; CIDRs enforced)", { skip }, async () => {
+  const a = await launch("");
+  try {
+    const at = `admin@${a.ip}`;
+    const put = (ports: Array<{ fromPort: number; toPort: number; protocol: "tcp"; cidrs?: string[] }>) => ls.send(new PutInstancePublicPortsCommand({ instanceName: a.name, portInfos: ports }));
+    await put([{ fromPort: 80, toPort: 80, protocol: "tcp" }]);
+    await sshReady();
+    await assert.rejects(ssh(a.pem, at, "true"), (e: { code: number; stderr: string }) => refused(e) && /refused/.test(e.stderr));
+    await put([{ fromPort: 22, toPort: 22, protocol: "tcp", cidrs: ["10.0.0.0/8"] }]);
+    await sshReady();
+    await assert.rejects(ssh(a.pem, at, "true"), refused);
+    await put([{ fromPort: 22, toPort: 22, protocol: "tcp", cidrs: ["127.0.0.0/8"] }]);
+    await sshReady();
+    assert.equal((await ssh(a.pem, at, "hostname")).stdout.trim(), a.name);
+  } finally {
+    await ls.send(new DeleteInstanceCommand({ instanceName: a.name }));
+  }
+});
+
+test("StopInstance: ends the instance's SSH sessions and listener; StartInstance and a Skyport restart listen again", { skip }, async () => {
+  const a = await launch("");
+  try {
+    const at = `admin@${a.ip}`;
+    const long = spawn("ssh", ["-n", ...sshArgs(a.pem, at), "echo started; sleep 600"], { stdio: ["ignore", "pipe", "pipe"] });
+    const closed = new Promise((r) => long.on("close", r));
+    await new Promise<void>((r) => long.stdout.on("data", (d) => String(d).includes("started") && r()));
+    await ls.send(new StopInstanceCommand({ instanceName: a.name }));
+    await waitState(a.name, "stopped");
+    assert.notEqual(await closed, 0);
+    await assert.rejects(ssh(a.pem, at, "true"), (e: { code: number; stderr: string }) => refused(e) && /refused/.test(e.stderr));
+    await ls.send(new StartInstanceCommand({ instanceName: a.name }));
+    await waitState(a.name, "running");
+    await sshReady();
+    assert.equal((await ssh(a.pem, at, "hostname")).stdout.trim(), a.name);
+    // Restart on the same data directory: the instance runs again and the host key is the one known_hosts has.
+    await halt();
+    await boot();
+    await waitState(a.name, "running");
+    await sshReady();
+    assert.equal((await ssh(a.pem, at, "hostname", sshPort, ["-o", "StrictHostKeyChecking=yes"])).stdout.trim(), a.name);
+  } finally {
+    await ls.send(new DeleteInstanceCommand({ instanceName: a.name }));
+  }
+});
