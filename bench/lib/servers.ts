@@ -68,9 +68,9 @@ export async function startProcess(name: string, cmd: string, args: string[], po
 
 const root = new URL("../..", import.meta.url).pathname;
 
-export async function startSkyport(extraArgs: string[] = []): Promise<Started> {
+export async function startSkyport(extraArgs: string[] = [], nodeArgs: string[] = []): Promise<Started> {
   const port = await freePort();
-  return startProcess("skyport", process.execPath, [`${root}bin/skyport.js`, "start", "--port", String(port), "--ephemeral", "--log-level", "warn", ...extraArgs], port, "/_skyport/health");
+  return startProcess("skyport", process.execPath, [...nodeArgs, `${root}bin/skyport.js`, "start", "--port", String(port), "--ephemeral", "--log-level", "warn", ...extraArgs], port, "/_skyport/health");
 }
 
 export async function startMoto(): Promise<Started> {

@@ -8,7 +8,8 @@
 import { load, type RawRequest } from "../lib/wrk.js";
 import { jsonCall, restCall } from "../lib/raw.js";
 import { printTable, type Row } from "../lib/report.js";
-import { pssMb, startDynalite, startSkyport, stop, type Started } from "../lib/servers.js";
+import { cpuMs, freePort, pssMb, startDynalite, startSkyport, stop, type Started } from "../lib/servers.js";
+import { attribute, InspectorProfiler, ownCpuMs, PART_NAMES } from "../lib/profile.js";
 import { startServerlessOffline } from "../lib/peers.js";
 import { createFunction } from "./lambda.js";
 import type { BenchOptions } from "../run.js";
@@ -78,6 +79,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
   } finally {
     await stop(sky);
   }
+  const where = await whereTimeGoes(opts);
   // serverless-offline + dynalite, the same handler.
   const dyn = await startDynalite();
   try {
@@ -104,12 +106,57 @@ export default async function run(opts: BenchOptions): Promise<string> {
   } finally {
     await stop(dyn);
   }
-  return printTable("Serverless path: gateway → Lambda → DynamoDB", rows, [
+  return where + printTable("Serverless path: gateway → Lambda → DynamoDB", rows, [
     { key: "rps", label: "req/s", higherIsBetter: true },
     { key: "p50", label: "p50 ms", higherIsBetter: false, digits: 2 },
     { key: "p99", label: "p99 ms", higherIsBetter: false, digits: 2 },
     { key: "errors", label: "errors", higherIsBetter: false },
     { key: "pss", label: "PSS MB (all processes)", higherIsBetter: false },
     { key: "envs", label: "environments", higherIsBetter: false },
+  ]);
+}
+
+/**
+ * Where the time goes per gateway request, settled, at 1 and 16 connections: the server's CPU split by the
+ * part of Skyport it ran in (a CPU profile over the measurement window, scaled to the process's measured CPU)
+ * and the environments' CPU (the function, its SDK and the bootstrap) from /proc. Each gateway request is
+ * four HTTP requests to the server: the gateway call, the function's DynamoDB GetItem, and the runtime's
+ * response POST and next GET.
+ */
+export async function whereTimeGoes(opts: BenchOptions): Promise<string> {
+  const inspectPort = await freePort();
+  const sky = await startSkyport([], [`--inspect=127.0.0.1:${inspectPort}`]);
+  const rows: Row[] = [];
+  try {
+    const path = await deploy(sky.url);
+    const profiler = await InspectorProfiler.connect(inspectPort);
+    try {
+      for (const c of [1, 16]) {
+        await load(sky.url, get(path), c, opts.seconds);
+        const server0 = ownCpuMs(sky.pid);
+        const tree0 = cpuMs(sky.pid);
+        await profiler.start();
+        const r = await load(sky.url, get(path), c, opts.seconds);
+        const profile = await profiler.stop();
+        const server = ownCpuMs(sky.pid) - server0;
+        const envs = cpuMs(sky.pid) - tree0 - server;
+        const parts = attribute(profile);
+        const sampled = Object.values(parts).reduce((a, b) => a + b, 0) || 1;
+        const perReq = (ms: number) => (ms * 1000) / Math.max(1, r.requests);
+        const values: Row["values"] = { rps: r.rps, server: perReq(server), envs: perReq(envs) };
+        for (const k of PART_NAMES) values[k] = perReq(((parts[k] ?? 0) * server) / sampled);
+        rows.push({ scenario: `GET item, ${c} conn, settled`, server: "skyport", values });
+      }
+    } finally {
+      profiler.close();
+    }
+  } finally {
+    await stop(sky);
+  }
+  return printTable("Serverless path: where the CPU goes per gateway request (µs; server parts from a CPU profile)", rows, [
+    { key: "rps", label: "req/s", higherIsBetter: true },
+    { key: "server", label: "server total", higherIsBetter: false },
+    ...PART_NAMES.map((k) => ({ key: k, label: k, higherIsBetter: false })),
+    { key: "envs", label: "environments (function + SDK + bootstrap)", higherIsBetter: false },
   ]);
 }
