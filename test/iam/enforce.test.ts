@@ -2,11 +2,12 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { AttachRolePolicyCommand, CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
-import { CreateFunctionCommand, GetFunctionCommand, LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
+import { APIGatewayClient, CreateRestApiCommand, GetRestApisCommand } from "@aws-sdk/client-api-gateway";
+import { CreateFunctionCommand, GetFunctionCommand, InvokeCommand, LambdaClient, ListFunctionsCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { zipSync, strToU8 } from "fflate";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
-import { createLambdaRoles } from "../helpers/iam.js";
+import { createLambdaRoles, LAMBDA_TRUST } from "../helpers/iam.js";
 
 let server: TestServer;
 let iam: IAMClient;
@@ -151,4 +152,42 @@ test("--enforce-iam: resource policies join the decision — a table policy nami
   assert.equal(e.name, "AccessDenied");
   assert.match(e.message, /with an explicit deny in a resource-based policy$/);
   await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+});
+
+test("--enforce-iam: a function is limited by its execution role (GetItem on its table only)", async () => {
+  const other = uniqueName("t");
+  await createTable(new DynamoDBClient(server.clientConfig), other);
+  const roleName = uniqueName("fnrole");
+  const { Role } = await iam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: LAMBDA_TRUST }));
+  const tableArn = `arn:aws:dynamodb:us-east-1:000000000000:table/${table}`;
+  await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: "read", PolicyDocument: policy(allow("dynamodb:GetItem", tableArn)) }));
+  const code = `
+const { DynamoDBClient, GetItemCommand, PutItemCommand } = require("@aws-sdk/client-dynamodb");
+const db = new DynamoDBClient({});
+const outcome = (p) => p.then(() => "ok", (e) => e.name + ": " + e.message);
+exports.handler = async (e) => ({
+  get: await outcome(db.send(new GetItemCommand({ TableName: e.table, Key: { k: { S: "a" } } }))),
+  put: await outcome(db.send(new PutItemCommand({ TableName: e.table, Item: { k: { S: "a" } } }))),
+  other: await outcome(db.send(new GetItemCommand({ TableName: e.other, Key: { k: { S: "a" } } }))),
+});`;
+  const name = uniqueName("limited");
+  const lambda = new LambdaClient(server.clientConfig);
+  await lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "nodejs20.x", Role: Role!.Arn, Handler: "index.handler", Timeout: 30, Code: { ZipFile: zipSync({ "index.js": strToU8(code) }) } }));
+  await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 60 }, { FunctionName: name });
+  const out = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify({ table, other })) }));
+  assert.equal(out.FunctionError, undefined, Buffer.from(out.Payload ?? []).toString());
+  const r = JSON.parse(Buffer.from(out.Payload!).toString()) as Record<string, string>;
+  assert.equal(r.get, "ok");
+  const session = `arn:aws:sts::000000000000:assumed-role/${roleName}/${name}`;
+  assert.equal(r.put, `AccessDeniedException: User: ${session} is not authorized to perform: dynamodb:PutItem on resource: ${tableArn} because no identity-based policy allows the dynamodb:PutItem action`);
+  assert.match(r.other!, new RegExp(`^AccessDeniedException: User: ${session} is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:us-east-1:000000000000:table/${other} `));
+});
+
+test("--enforce-iam: API Gateway management calls are authorised as apigateway:<verb> on the resource path", async () => {
+  const u = await userWith(policy(allow("apigateway:GET", "arn:aws:apigateway:us-east-1::/restapis")));
+  const apigw = new APIGatewayClient(u.config);
+  await apigw.send(new GetRestApisCommand({}));
+  const e = await fails(apigw.send(new CreateRestApiCommand({ name: uniqueName("api") })));
+  assert.equal(e.$metadata.httpStatusCode, 403);
+  assert.match(e.message, /not authorized to perform: apigateway:POST on resource: arn:aws:apigateway:us-east-1::\/restapis/);
 });
