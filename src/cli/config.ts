@@ -60,6 +60,8 @@ export interface Config {
   lightsailBlueprintImages?: Record<string, string>;
   /** Lightsail: the period of instance metrics and alarms in ms (AWS: 5 minutes); shorter for tests and demos. */
   lightsailMetricPeriodMs?: number;
+  /** Lightsail load balancers: health check interval (--lightsail-health-check-seconds; AWS: 30 s). */
+  lightsailHealthCheckMs?: number;
 }
 
 export interface OptionSpec {
@@ -102,6 +104,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   "apigateway-rate": { flag: "apigateway-rate", env: "SKYPORT_APIGATEWAY_RATE", type: "string", default: "10000", help: "API Gateway account-level throttle: requests per second per region (AWS's default quota)" },
   "apigateway-burst": { flag: "apigateway-burst", env: "SKYPORT_APIGATEWAY_BURST", type: "string", default: "5000", help: "API Gateway account-level throttle: burst per region" },
   "lightsail-blueprint-image": { flag: "lightsail-blueprint-image", env: "SKYPORT_LIGHTSAIL_BLUEPRINT_IMAGE", type: "string", default: "", multiple: true, help: "BLUEPRINT=IMAGE (repeatable): the OCI image a Lightsail blueprint runs (skyport:busybox = a rootfs from the host's busybox)" },
+  "lightsail-health-check-seconds": { flag: "lightsail-health-check-seconds", env: "SKYPORT_LIGHTSAIL_HEALTH_CHECK_SECONDS", type: "string", default: "30", help: "interval of Lightsail load balancer health checks (AWS: 30) — shorter for tests and demos" },
   "lightsail-metric-period-seconds": { flag: "lightsail-metric-period-seconds", env: "SKYPORT_LIGHTSAIL_METRIC_PERIOD_SECONDS", type: "string", default: "300", help: "period of Lightsail alarms (AWS: 300); instances are sampled and alarms evaluated 5 times a period — shorter for tests and demos" },
   "dynamodb-create-seconds": { flag: "dynamodb-create-seconds", env: "SKYPORT_DYNAMODB_CREATE_SECONDS", type: "string", default: "0", help: "how long a new DynamoDB table stays CREATING" },
   "websocket-idle-seconds": { flag: "websocket-idle-seconds", env: "SKYPORT_WEBSOCKET_IDLE_SECONDS", type: "string", default: "600", help: "WebSocket API connections idle this long are closed (AWS: 10 minutes)" },
@@ -184,6 +187,7 @@ export function resolveConfig(flags: Record<string, string | boolean | undefined
     apigatewayThrottle: { rateLimit: int("apigateway-rate", 0, 100_000_000), burstLimit: int("apigateway-burst", 0, 100_000_000) },
     lightsailBlueprintImages: blueprintImages(raw("lightsail-blueprint-image")),
     lightsailMetricPeriodMs: int("lightsail-metric-period-seconds", 1, 300) * 1000,
+    lightsailHealthCheckMs: int("lightsail-health-check-seconds", 1, 300) * 1000,
   };
 }
 

@@ -5,7 +5,9 @@
  * A new domain gets the entries AWS shows for a new zone: its NS set (Skyport's own name servers here) and
  * its SOA. Entries are one value each, as in Lightsail; names are full names inside the domain ("www.example.com";
  * a bare label or "@" is taken relative to the domain). Routes 53's rule that a CNAME owns its name alone is
- * enforced with Route 53's message. Known gaps: isAlias entries are stored and served as plain records;
+ * enforced with Route 53's message. An A entry that aliases a load balancer's dnsName (isAlias) answers the
+ * balancer's address, and the server answers balancers' own {…}.{region}.elb.amazonaws.com names. Known gaps:
+ * aliases of other targets (distributions, container services, buckets) are served as plain records;
  * registeredDomainDelegationInfo is always absent (no registrar).
  */
 import { randomInt } from "node:crypto";
@@ -15,6 +17,7 @@ import type { ServiceEnv } from "../host.js";
 import { invalidInput, notFound, type LightsailShared, type ResourceRow } from "./shared.js";
 import { DnsServer } from "./dns/server.js";
 import { canonicalName, ZoneDefaults, ZoneIndex, type ZoneInput } from "./dns/zones.js";
+import { LoadBalancerOps } from "./lb-ops.js";
 
 const TYPE = "Domain";
 const ENTRY_TYPES = new Set(["A", "AAAA", "CNAME", "MX", "NS", "SOA", "SRV", "TXT"]);
@@ -78,6 +81,7 @@ export class DomainOps {
     private readonly shared: LightsailShared,
   ) {
     this.rebuild();
+    shared.dnsChanged = () => this.rebuild();
     this.ready = this.listen();
   }
 
@@ -96,12 +100,35 @@ export class DomainOps {
 
   /** The zone index from every stored domain (all accounts: there is one DNS server). */
   private rebuild(): void {
+    // Load balancers' dnsNames resolve to their addresses, in AWS's elb.amazonaws.com names and through alias entries.
+    const balancers = this.balancers();
+    const aliased = new Map(balancers.map((b) => [canonicalName(b.dnsName), b.address]));
     const inputs: ZoneInput[] = this.shared.db.all<DomainBody>(TYPE).map((r) => ({
       domainName: r.name,
       serial: r.body.serial ?? Math.floor(r.created / 1000),
-      entries: (r.body.domainEntries ?? []).map((e) => ({ name: e.name ?? r.name, type: e.type ?? "", target: e.target ?? "" })),
+      entries: (r.body.domainEntries ?? []).map((e) => {
+        if (e.isAlias && e.type === "A") {
+          // An alias whose balancer is gone answers nothing (NODATA), as Route 53 does for a dangling alias.
+          const address = aliased.get(canonicalName(e.target ?? ""));
+          return { name: e.name ?? r.name, type: address ? "A" : "", target: address ?? "" };
+        }
+        return { name: e.name ?? r.name, type: e.type ?? "", target: e.target ?? "" };
+      }),
     }));
+    const regions = new Set(balancers.map((b) => b.region));
+    for (const region of regions) {
+      const entries = balancers.filter((b) => b.region === region).map((b) => ({ name: b.dnsName, type: "A", target: b.address }));
+      inputs.push({ domainName: `${region}.elb.amazonaws.com`, serial: Math.floor(this.env.clock.now() / 1000), entries });
+    }
     this.zones.rebuild(inputs);
+  }
+
+  private balancers(): Array<{ region: string; dnsName: string; address: string }> {
+    try {
+      return this.shared.group(LoadBalancerOps).dnsNames();
+    } catch {
+      return []; // the group is not loaded (a provider built with fewer groups)
+    }
   }
 
   private get(ctx: RequestContext, domainName: unknown): ResourceRow<DomainBody> {
@@ -180,7 +207,8 @@ export class DomainOps {
     if (!canonicalName(raw).includes(".")) raw = `${raw}.${domain}`; // a bare label: relative to the domain
     const name = checkDnsName(raw, "domainEntry.name");
     if (name !== domain && !name.endsWith(`.${domain}`)) throw invalidInput(`The domain entry name ${name} is not inside the domain ${domain}`);
-    checkTarget(type, e.target.trim());
+    // An alias (A) entry names the resource it points at (a load balancer's dnsName), not an address.
+    checkTarget(e.isAlias === true && type === "A" ? "CNAME" : type, e.target.trim());
     return { ...e, name, type, target: e.target.trim() };
   }
 

@@ -67,10 +67,7 @@ export class InstanceOps {
 
   /** Every address in use by instances and static IPs (all accounts: they share the host's loopback). */
   usedAddresses(): Set<string> {
-    const used = new Set<string>();
-    for (const r of this.shared.db.all<InstanceBody>(TYPE)) used.add(r.body.publicIpAddress!).add(r.body.privateIpAddress!);
-    for (const r of this.shared.db.all<L.StaticIp>("StaticIp")) used.add(r.body.ipAddress!);
-    return used;
+    return this.shared.usedAddresses();
   }
 
   view(r: InstanceRow): L.Instance {

@@ -10,7 +10,9 @@
  * instance and disk snapshots, GetCostEstimate, GetInstanceMetricData, tags and operations — see each
  * *-ops.ts header; DNS, databases and alarms are the ls-engines groups.
  *
- * Known gaps against AWS: load balancers, buckets, container services, distributions, certificates,
+ * Load balancers (lb-ops.ts) proxy HTTP to their healthy instances from an address of their own.
+ *
+ * Known gaps against AWS: load balancer TLS certificates, buckets, container services, distributions, certificates,
  * contact methods outside the alarm group, and other families not bound by GROUPS answer
  * NotImplementedException; the AutoSnapshot add-on is recorded but takes no snapshots; no rebooting state;
  * UDP ports are stored, not forwarded; instances have no internet access (no NAT); restoring from automatic
@@ -31,6 +33,7 @@ import { SnapshotOps } from "./snapshot-ops.js";
 import { DomainOps } from "./domain-ops.js";
 import { DatabaseOps } from "./database-ops.js";
 import { AlarmOps } from "./alarm-ops.js";
+import { LoadBalancerOps } from "./lb-ops.js";
 
 /**
  * The operation groups, in binding order (a later group's operation of the same name wins — keep names
@@ -45,6 +48,7 @@ const GROUPS: OperationGroupClass[] = [
   CostOps,
   StorageOps,
   SnapshotOps,
+  LoadBalancerOps,
   // ---- ls-engines groups (DomainOps, DatabaseOps, AlarmOps, ...) go here ----
   DomainOps,
   DatabaseOps,

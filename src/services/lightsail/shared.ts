@@ -128,9 +128,20 @@ export class LightsailShared {
   hostKeys?: (account: string, region: string, instanceName: string) => NonNullable<L.GetInstanceAccessDetailsOutput["accessDetails"]>["hostKeys"];
   /** GetInstanceAccessDetails' temporary key and certificate for an instance (set by the SSH group). */
   sshCredentials?: (arn: string, username: string) => { privateKey: string; certKey: string; expiresAt: Date };
+  /** Called when names the DNS server answers changed outside domains (load balancers); set by the domain group. */
+  dnsChanged?: () => void;
   private readonly groups = new Map<unknown, object>();
   constructor(readonly env: ServiceEnv) {
     this.db = new LightsailStore(env.store);
+  }
+
+  /** Every address in use: instances' public and private ones, static IPs, load balancers'. */
+  usedAddresses(): Set<string> {
+    const used = new Set<string>();
+    for (const r of this.db.all<L.Instance>("Instance")) used.add(r.body.publicIpAddress!).add(r.body.privateIpAddress!);
+    for (const r of this.db.all<L.StaticIp>("StaticIp")) used.add(r.body.ipAddress!);
+    for (const r of this.db.all<{ sk?: { address?: string } }>("LoadBalancer")) if (r.body.sk?.address) used.add(r.body.sk.address);
+    return used;
   }
 
   /** Registers a constructed operation group (the provider does, for every group). */

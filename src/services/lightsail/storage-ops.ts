@@ -25,10 +25,7 @@ export class StorageOps {
   ) {}
 
   private usedAddresses(): Set<string> {
-    const used = new Set<string>();
-    for (const r of this.shared.db.all<InstanceBody>("Instance")) used.add(r.body.publicIpAddress!);
-    for (const r of this.shared.db.all<L.StaticIp>("StaticIp")) used.add(r.body.ipAddress!);
-    return used;
+    return this.shared.usedAddresses();
   }
 
   private instance(ctx: RequestContext, name: unknown): InstanceRow {
