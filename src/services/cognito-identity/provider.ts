@@ -6,7 +6,7 @@
  * - authenticated ones through a Cognito user pool's ID token in Logins (`cognito-idp.{region}.amazonaws.com/{poolId}`),
  *   verified in process with Skyport's user pool keys (tokens.ts); the same user always gets the same identity;
  * - enhanced flow: GetCredentialsForIdentity resolves the role and assumes it through STS's own
- *   AssumeRoleWithWebIdentity with an OpenID token of this service (the trust policy must allow the federated
+ *   AssumeRoleWithWebIdentity logic for the claims of this service's OpenID token (the trust policy must allow the federated
  *   principal cognito-identity.amazonaws.com, with its `aud`/`amr`/`sub` condition keys) — refused →
  *   InvalidIdentityPoolConfigurationException, as AWS answers;
  * - basic (classic) flow: GetOpenIdToken (AllowClassicFlow) → sts:AssumeRoleWithWebIdentity, which accepts this
@@ -31,7 +31,9 @@ import type { ServiceEnv } from "../host.js";
 import { Limits, Messages, POOL_NAME, SESSION_NAME } from "./constants.js";
 import { resolveRole, type RoleMapping } from "./roles.js";
 import { IdentityStore, type IdentityRow, type PoolRow } from "./store.js";
-import { forgetKey, loginKey, oidcProviderNames, signOpenIdToken, verifyLogins, verifyOpenIdToken, type Login } from "./tokens.js";
+import type { AssumeRoleWithWebIdentityOutput } from "../../aws/api/sts.js";
+import type { StsProvider } from "../sts/provider.js";
+import { forgetKey, loginKey, oidcProviderNames, openIdClaims, signOpenIdToken, verifyLogins, verifyOpenIdToken, type Login } from "./tokens.js";
 
 type PoolDoc = C.CreateIdentityPoolOutput2 & { Roles?: Record<string, string>; RoleMappings?: C.RoleMappingsShape; account: string; region: string };
 
@@ -239,11 +241,12 @@ export class CognitoIdentityProvider implements C.CognitoIdentityHandlers {
     // Role mappings are keyed `provider:clientId` for user pools and by the provider's name for OIDC providers.
     const mapping = first ? ((pool.RoleMappings?.[`${first.provider}:${first.clientId ?? ""}`] ?? pool.RoleMappings?.[first.provider]) as RoleMapping | undefined) : undefined;
     const roleArn = resolveRole({ roles: pool.Roles ?? {}, mapping, claims: first?.claims, customRoleArn: input.CustomRoleArn, authenticated: logins.length > 0 });
-    const token = await signOpenIdToken(this.db, { identityId: row.id, poolId: pool.IdentityPoolId, logins, nowMs: this.env.clock.now() });
-    // The enhanced flow is STS's AssumeRoleWithWebIdentity with this service's token: the same trust check.
-    let out: { Credentials?: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration: Date } };
+    const claims = openIdClaims({ identityId: row.id, poolId: pool.IdentityPoolId, logins, nowMs: this.env.clock.now() });
+    // The enhanced flow is STS's AssumeRoleWithWebIdentity for this service's token claims: the same trust check.
+    const sts = (await this.env.services.get("sts")) as StsProvider;
+    let out: AssumeRoleWithWebIdentityOutput;
     try {
-      out = await this.env.services.call("sts", "AssumeRoleWithWebIdentity", { ...ctx, accountId: pool.account, region: pool.region }, { RoleArn: roleArn, RoleSessionName: SESSION_NAME, WebIdentityToken: token, DurationSeconds: Limits.CREDENTIALS_SECONDS });
+      out = await sts.assumeRoleForCognitoIdentity({ ...ctx, accountId: pool.account, region: pool.region }, roleArn, SESSION_NAME, claims, Limits.CREDENTIALS_SECONDS);
     } catch (e) {
       if (e instanceof ServiceError) throw new ServiceError("InvalidIdentityPoolConfigurationException", Messages.badConfiguration);
       throw e;

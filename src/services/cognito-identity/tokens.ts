@@ -105,16 +105,19 @@ async function openIdKey(db: IdentityStore): Promise<OpenIdKey> {
 /** Forgets the cached key object (the store was wiped). */
 export const forgetKey = (db: IdentityStore) => keys.delete(db);
 
-/** An OpenID token for an identity: amr says how it signed in. */
-export async function signOpenIdToken(db: IdentityStore, o: { identityId: string; poolId: string; logins: Login[]; nowMs: number; seconds?: number }): Promise<string> {
-  const k = await openIdKey(db);
+interface TokenSubject { identityId: string; poolId: string; logins: Login[]; nowMs: number; seconds?: number }
+
+/** The claims of an identity's OpenID token: amr says how it signed in. */
+export function openIdClaims(o: TokenSubject): JWTPayload & { amr: string[] } {
   const amr = o.logins.length ? ["authenticated", ...o.logins.flatMap((l) => [l.provider, `${l.provider}:CognitoSignIn:${l.sub}`])] : ["unauthenticated"];
   const iat = Math.floor(o.nowMs / 1000);
-  return new SignJWT({ amr })
-    .setProtectedHeader({ alg: "RS256", kid: k.kid, typ: "JWS" })
-    .setIssuer(OPENID_ISSUER).setSubject(o.identityId).setAudience(o.poolId)
-    .setIssuedAt(iat).setExpirationTime(iat + (o.seconds ?? Limits.OPENID_TOKEN_SECONDS))
-    .sign(k.privateKey);
+  return { iss: OPENID_ISSUER, sub: o.identityId, aud: o.poolId, amr, iat, exp: iat + (o.seconds ?? Limits.OPENID_TOKEN_SECONDS) };
+}
+
+/** An OpenID token for an identity (GetOpenIdToken). */
+export async function signOpenIdToken(db: IdentityStore, o: TokenSubject): Promise<string> {
+  const k = await openIdKey(db);
+  return new SignJWT(openIdClaims(o)).setProtectedHeader({ alg: "RS256", kid: k.kid, typ: "JWS" }).sign(k.privateKey);
 }
 
 /** An OpenID token's claims (signature, issuer, expiry checked), or STS's InvalidIdentityToken/ExpiredTokenException. */
