@@ -2,7 +2,9 @@
  * Identity (issue 11): what --enforce-iam costs a DynamoDB GetItem (a user whose policy allows GetItem on the
  * table, decisions cached per key/action/resource) against the same GetItem on a server without enforcement,
  * and STS AssumeRole per second (trust policy and the caller's policy evaluated, real temporary credentials
- * issued) — Skyport vs moto_server (which checks neither). Requests are really signed (SigV4 is implied by
+ * issued), and Cognito identity pools' GetCredentialsForIdentity for an unauthenticated identity (role resolved,
+ * OpenID token signed, AssumeRoleWithWebIdentity's trust check, credentials issued) — Skyport vs moto_server (which
+ * checks neither). Requests are really signed (SigV4 is implied by
  * --enforce-iam) and replayed by wrk within the signature's 15-minute validity.
  */
 import { signRequest } from "../../src/aws/sigv4.js";
@@ -61,6 +63,30 @@ export async function seedIdentity(base: string): Promise<{ key: { id: string; s
   return { key: { id, secret }, roleArn: `arn:aws:iam::${ACCOUNT}:role/bench-role` };
 }
 
+/** A JSON 1.1 call to Cognito identity pools, signed with the --credentials key unless `unsigned`. */
+async function cognitoIdentity(base: string, op: string, input: unknown, unsigned = false): Promise<Record<string, unknown>> {
+  const headers = { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": `AWSCognitoIdentityService.${op}` };
+  const r = unsigned ? { headers, body: JSON.stringify(input) } : signed(base, "cognito-identity", headers, JSON.stringify(input), { id: "test", secret: "test" });
+  const res = await fetch(`${base}/`, { method: "POST", headers: r.headers, body: r.body });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`cognito-identity ${op}: ${res.status} ${text.slice(0, 200)}`);
+  return JSON.parse(text || "{}") as Record<string, unknown>;
+}
+
+/** An identity pool with an unauthenticated role (trusting cognito-identity.amazonaws.com) and one identity; the unsigned GetCredentialsForIdentity of it. */
+async function seedIdentityPool(base: string, account: string): Promise<RawRequest> {
+  const trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Federated: "cognito-identity.amazonaws.com" }, Action: "sts:AssumeRoleWithWebIdentity" }] });
+  await query(base, "iam", { Action: "CreateRole", Version: "2010-05-08", RoleName: "bench-guest", AssumeRolePolicyDocument: trust });
+  const pool = String((await cognitoIdentity(base, "CreateIdentityPool", { IdentityPoolName: "bench", AllowUnauthenticatedIdentities: true })).IdentityPoolId);
+  // moto_server does not implement SetIdentityPoolRoles (it answers any identity with made-up credentials).
+  await cognitoIdentity(base, "SetIdentityPoolRoles", { IdentityPoolId: pool, Roles: { unauthenticated: `arn:aws:iam::${account}:role/bench-guest` } }).catch((e: Error) => {
+    if (account !== "123456789012") throw e;
+  });
+  const id = String((await cognitoIdentity(base, "GetId", { IdentityPoolId: pool }, true)).IdentityId);
+  await cognitoIdentity(base, "GetCredentialsForIdentity", { IdentityId: id }, true); // it works before it is measured
+  return { method: "POST", path: "/", headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSCognitoIdentityService.GetCredentialsForIdentity" }, body: JSON.stringify({ IdentityId: id }) };
+}
+
 const assumeRole = (base: string, roleArn: string, key: { id: string; secret: string }) =>
   signed(base, "sts", { "Content-Type": "application/x-www-form-urlencoded" }, new URLSearchParams({ Action: "AssumeRole", Version: "2011-06-15", RoleArn: roleArn, RoleSessionName: "bench" }).toString(), key);
 
@@ -85,12 +111,14 @@ export default async function run(opts: BenchOptions): Promise<string> {
     const { key, roleArn } = await seedIdentity(enforced.url);
     for (const c of [1, 16]) await measure(enforced, "skyport --enforce-iam (IAM user)", `DynamoDB GetItem, ${c} conn`, getItem(enforced.url, key), c);
     await measure(enforced, "skyport", "STS AssumeRole (Skyport with --enforce-iam), 16 conn", assumeRole(enforced.url, roleArn, key), 16);
+    await measure(enforced, "skyport", "Cognito GetCredentialsForIdentity, unauthenticated (Skyport with --enforce-iam), 16 conn", await seedIdentityPool(enforced.url, ACCOUNT), 16);
   } finally {
     await stop(enforced);
   }
   const moto = await startMoto();
   try {
     await measure(moto, "moto_server", "STS AssumeRole (Skyport with --enforce-iam), 16 conn", assumeRole(moto.url, `arn:aws:iam::123456789012:role/bench-role`, { id: "test", secret: "test" }), 16);
+    await measure(moto, "moto_server", "Cognito GetCredentialsForIdentity, unauthenticated (Skyport with --enforce-iam), 16 conn", await seedIdentityPool(moto.url, "123456789012"), 16);
   } finally {
     await stop(moto);
   }

@@ -15,7 +15,9 @@ import {
   CreateUserPoolClientCommand, CreateUserPoolCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import { CreateOpenIDConnectProviderCommand, CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import { createServer, type Server } from "node:http";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 
@@ -214,3 +216,38 @@ test("GetOpenIdToken: the basic flow's token is accepted by sts:AssumeRoleWithWe
   assert.equal(e.name, "InvalidParameterException");
   assert.equal(e.message, "Basic (classic) flow is not enabled, please use enhanced flow.");
 });
+
+test("GetId: a token of one of the pool's IAM OIDC providers (OpenIdConnectProviderARNs) authenticates, verified against the issuer's JWKS", async () => {
+  const { publicKey, privateKey } = await generateKeyPair("RS256");
+  const jwk = { ...(await exportJWK(publicKey)), kid: "k1", alg: "RS256", use: "sig" };
+  const issuerServer: Server = createServer((req, res) => {
+    res.setHeader("content-type", "application/json");
+    if (req.url === "/.well-known/jwks.json") res.end(JSON.stringify({ keys: [jwk] }));
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => issuerServer.listen(0, "127.0.0.1", r));
+  try {
+    const issuer = `http://127.0.0.1:${(issuerServer.address() as { port: number }).port}`;
+    const name = issuer.slice("http://".length);
+    const { OpenIDConnectProviderArn } = await iam.send(new CreateOpenIDConnectProviderCommand({ Url: issuer, ClientIDList: ["my-app"], ThumbprintList: ["0".repeat(40)] }));
+    const authRole = await role("dynamodb:ListTables");
+    const id = await pool({ AllowUnauthenticatedIdentities: false, OpenIdConnectProviderARNs: [OpenIDConnectProviderArn!] });
+    await ci.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: id, Roles: { authenticated: authRole } }));
+    const sign = (claims: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: "k1" }).setIssuer(issuer).setIssuedAt().setExpirationTime("5m").sign(privateKey);
+    const Logins = { [name]: await sign({ sub: "alice", aud: "my-app" }) };
+    const identity = (await ci.send(new GetIdCommand({ IdentityPoolId: id, Logins }))).IdentityId!;
+    assert.equal((await ci.send(new GetIdCommand({ IdentityPoolId: id, Logins: { [name]: await sign({ sub: "alice", aud: "my-app" }) } }))).IdentityId, identity);
+    assert.deepEqual((await ci.send(new DescribeIdentityCommand({ IdentityId: identity }))).Logins, [name]);
+    const creds = await ci.send(new GetCredentialsForIdentityCommand({ IdentityId: identity, Logins }));
+    const { sts, ddb } = as(creds.Credentials!);
+    assert.equal((await sts.send(new GetCallerIdentityCommand({}))).Arn, `arn:aws:sts::000000000000:assumed-role/${authRole.split("/").pop()}/CognitoIdentityCredentials`);
+    sts.destroy();
+    ddb.destroy();
+    const wrongAud = await fails(ci.send(new GetIdCommand({ IdentityPoolId: id, Logins: { [name]: await sign({ sub: "alice", aud: "other" }) } })));
+    assert.equal(wrongAud.name, "NotAuthorizedException");
+  } finally {
+    issuerServer.closeAllConnections();
+    await new Promise((r) => issuerServer.close(r));
+  }
+});
+

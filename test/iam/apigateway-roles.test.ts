@@ -11,10 +11,14 @@ import {
   APIGatewayClient, CreateAuthorizerCommand, CreateDeploymentCommand, CreateRestApiCommand, PutIntegrationCommand, PutIntegrationResponseCommand,
   PutMethodCommand, PutMethodResponseCommand, UpdateStageCommand,
 } from "@aws-sdk/client-api-gateway";
-import { ApiGatewayV2Client, CreateApiCommand } from "@aws-sdk/client-apigatewayv2";
+import { ApiGatewayV2Client, CreateApiCommand, CreateDeploymentCommand as CreateV2DeploymentCommand, CreateIntegrationCommand, CreateRouteCommand, CreateStageCommand } from "@aws-sdk/client-apigatewayv2";
+import WebSocket from "ws";
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand, PutUserPolicyCommand } from "@aws-sdk/client-iam";
+import { SignatureV4 } from "@smithy/signature-v4";
+import sha256js from "@aws-crypto/sha256-js";
+const { Sha256 } = sha256js;
 import { CreateFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 import { createLambdaRoles } from "../helpers/iam.js";
@@ -63,10 +67,10 @@ after(async () => {
 const lambdaUri = () => `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${fnArn}/invocations`;
 
 /** A REST API with POST / → DynamoDB PutItem on `table` through `credentials`, deployed to dev with ERROR execution logs. */
-async function putItemApi(credentials: string): Promise<{ url: string; apiId: string }> {
+async function putItemApi(credentials: string, authorizationType = "NONE"): Promise<{ url: string; apiId: string }> {
   const a = await apigw.send(new CreateRestApiCommand({ name: uniqueName("ddb") }));
   const common = { restApiId: a.id!, resourceId: a.rootResourceId!, httpMethod: "POST" };
-  await apigw.send(new PutMethodCommand({ ...common, authorizationType: "NONE" }));
+  await apigw.send(new PutMethodCommand({ ...common, authorizationType }));
   await apigw.send(new PutIntegrationCommand({
     ...common, type: "AWS", integrationHttpMethod: "POST", uri: "arn:aws:apigateway:us-east-1:dynamodb:action/PutItem", credentials,
     requestTemplates: { "application/json": `{"TableName":"${table}","Item":{"k":{"S":"$input.path('$.k')"}}}` },
@@ -169,3 +173,54 @@ test("execute-api (HTTP API): an integration's CredentialsArn is assumed — a r
   }
   v2.destroy();
 });
+
+test("WebSocket $connect: an AWS_PROXY integration's CredentialsArn is assumed — a role that may invoke connects, others refuse the upgrade with 500", async () => {
+  const v2 = new ApiGatewayV2Client(server.clientConfig);
+  const open = async (CredentialsArn: string) => {
+    const api = (await v2.send(new CreateApiCommand({ Name: uniqueName("ws"), ProtocolType: "WEBSOCKET", RouteSelectionExpression: "$request.body.action" }))).ApiId!;
+    const integration = await v2.send(new CreateIntegrationCommand({ ApiId: api, IntegrationType: "AWS_PROXY", IntegrationUri: lambdaUri(), CredentialsArn }));
+    await v2.send(new CreateRouteCommand({ ApiId: api, RouteKey: "$connect", Target: `integrations/${integration.IntegrationId}` }));
+    await v2.send(new CreateStageCommand({ ApiId: api, StageName: "prod" }));
+    await v2.send(new CreateV2DeploymentCommand({ ApiId: api, StageName: "prod" }));
+    return new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${server.skyport.port}/_aws/execute-api/${api}/prod`);
+      ws.once("open", () => {
+        ws.close();
+        resolve(101);
+      });
+      ws.once("unexpected-response", (_req, res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      ws.once("error", reject);
+    });
+  };
+  assert.equal(await open(await role("apigateway.amazonaws.com", allow("lambda:InvokeFunction", fnArn))), 101);
+  assert.equal(await open(await role("lambda.amazonaws.com", allow("lambda:*"))), 500);
+  assert.equal(await open(await role("apigateway.amazonaws.com", allow("s3:*"))), 500);
+  v2.destroy();
+});
+
+test("execute-api: credentials arn:aws:iam::*:user/* call the integration as the signed caller (AWS_IAM methods)", async () => {
+  const api = await putItemApi("arn:aws:iam::*:user/*", "AWS_IAM");
+  const user = async (actions: string[]) => {
+    const name = uniqueName("u");
+    await iam.send(new CreateUserCommand({ UserName: name }));
+    await iam.send(new PutUserPolicyCommand({ UserName: name, PolicyName: "p", PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }] }) }));
+    const k = (await iam.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey!;
+    return { accessKeyId: k.AccessKeyId!, secretAccessKey: k.SecretAccessKey! };
+  };
+  const send = async (credentials: { accessKeyId: string; secretAccessKey: string }, k: string) => {
+    const u = new URL(api.url);
+    const body = JSON.stringify({ k });
+    const signed = await new SignatureV4({ service: "execute-api", region: "us-east-1", credentials, sha256: Sha256 }).sign({ method: "POST", protocol: "http:", hostname: u.hostname, port: Number(u.port), path: u.pathname, headers: { host: u.host, "content-type": "application/json" }, body });
+    return fetch(api.url, { method: "POST", headers: signed.headers as Record<string, string>, body });
+  };
+  const writer = await send(await user(["execute-api:Invoke", "dynamodb:PutItem"]), "five");
+  assert.equal(writer.status, 200, await writer.clone().text());
+  assert.equal((await ddb.send(new GetItemCommand({ TableName: table, Key: { k: { S: "five" } } }))).Item?.k?.S, "five");
+  const invoker = await send(await user(["execute-api:Invoke"]), "six");
+  assert.equal(invoker.status, 400);
+  assert.match(await invoker.text(), /user\/u-[^ ]+ is not authorized to perform: dynamodb:PutItem/);
+});
+

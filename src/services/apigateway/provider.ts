@@ -19,7 +19,7 @@
  * (execute/s3-integration.ts). Under --enforce-iam an AWS/AWS_PROXY integration's `credentials` role and a Lambda
  * authorizer's `authorizerCredentials` are assumed as apigateway.amazonaws.com (sts/service-roles.ts: 500 when the
  * trust policy refuses) and the calls made with them are evaluated against the role's policies; without it they
- * run as the account, unchecked.
+ * run as the account, unchecked. `arn:aws:iam::*:user/*` calls as the signed caller of an AWS_IAM method.
  *
  * Authorization on the request path (execute/authorize.ts): Lambda TOKEN/REQUEST authorizers with their
  * result cache (FlushStageAuthorizersCache in authorizer-ops.ts), COGNITO_USER_POOLS, AWS_IAM and the

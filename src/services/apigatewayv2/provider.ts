@@ -6,7 +6,7 @@
  * ExportApi (OpenAPI 3 with the x-amazon-apigateway-* extensions, openapi.ts). Routes, route responses,
  * integrations, integration responses, authorizers and models are in definition-ops.ts (this class extends
  * it). The HTTP API request path is execute/; the WebSocket one is websocket/. Under --enforce-iam an
- * integration's CredentialsArn and a Lambda authorizer's AuthorizerCredentialsArn are assumed as
+ * AWS/AWS_PROXY integration's CredentialsArn and a Lambda authorizer's AuthorizerCredentialsArn (HTTP and WebSocket) are assumed as
  * apigateway.amazonaws.com (sts/service-roles.ts; 500 when refused) and the invocation is evaluated against the role.
  *
  * Gaps against AWS: VPC links answer NotImplementedException (CreateVpcLink, GetVpcLink(s), UpdateVpcLink,

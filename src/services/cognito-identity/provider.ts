@@ -6,7 +6,7 @@
  * - authenticated ones through a Cognito user pool's ID token in Logins (`cognito-idp.{region}.amazonaws.com/{poolId}`),
  *   verified in process with Skyport's user pool keys (tokens.ts); the same user always gets the same identity;
  * - enhanced flow: GetCredentialsForIdentity resolves the role and assumes it through STS's own
- *   AssumeRoleWithWebIdentity with an OpenID token of this service (the trust policy must allow the federated
+ *   AssumeRoleWithWebIdentity logic for the claims of this service's OpenID token (the trust policy must allow the federated
  *   principal cognito-identity.amazonaws.com, with its `aud`/`amr`/`sub` condition keys) — refused →
  *   InvalidIdentityPoolConfigurationException, as AWS answers;
  * - basic (classic) flow: GetOpenIdToken (AllowClassicFlow) → sts:AssumeRoleWithWebIdentity, which accepts this
@@ -16,7 +16,9 @@
  * IAM roles for this pool.", "Unauthenticated access is not supported for this identity pool.", "Logins don't
  * match…", "The ambiguous role mapping rules denied this request.", "… is not a valid RoleMapping ProviderName or
  * is not a configured provider."; the others are ours with AWS's codes.
- * Gaps: login providers other than Cognito user pools (Facebook, Google, Amazon, Apple, OIDC and SAML providers,
+ * - OIDC providers: a token under the name of one of the pool's OpenIdConnectProviderARNs (IAM OIDC providers),
+ *   verified against the issuer's JWKS, audience among the provider's client ids.
+ * Gaps: other login providers (Facebook, Google, Amazon, Apple as SupportedLoginProviders, SAML providers,
  * developer-authenticated identities: GetOpenIdTokenForDeveloperIdentity, LookupDeveloperIdentity,
  * MergeDeveloperIdentities, UnlinkDeveloperIdentity answer NotImplemented); principal tags
  * (Get/SetPrincipalTagAttributeMap); the scope-down policy AWS adds to unauthenticated sessions; identities are
@@ -29,7 +31,9 @@ import type { ServiceEnv } from "../host.js";
 import { Limits, Messages, POOL_NAME, SESSION_NAME } from "./constants.js";
 import { resolveRole, type RoleMapping } from "./roles.js";
 import { IdentityStore, type IdentityRow, type PoolRow } from "./store.js";
-import { forgetKey, loginKey, signOpenIdToken, verifyLogins, verifyOpenIdToken, type CognitoProvider, type Login } from "./tokens.js";
+import type { AssumeRoleWithWebIdentityOutput } from "../../aws/api/sts.js";
+import type { StsProvider } from "../sts/provider.js";
+import { forgetKey, loginKey, oidcProviderNames, openIdClaims, signOpenIdToken, verifyLogins, verifyOpenIdToken, type Login } from "./tokens.js";
 
 type PoolDoc = C.CreateIdentityPoolOutput2 & { Roles?: Record<string, string>; RoleMappings?: C.RoleMappingsShape; account: string; region: string };
 
@@ -114,7 +118,7 @@ export class CognitoIdentityProvider implements C.CognitoIdentityHandlers {
       if (k !== "authenticated" && k !== "unauthenticated") throw invalidParameter(`Invalid role type: ${k}. Valid role types are authenticated and unauthenticated.`);
       if (!/^arn:aws[\w-]*:iam::\d{12}:role\//.test(arn)) throw invalidParameter(`Invalid RoleArn: ${arn}`);
     }
-    const configured = new Set((doc.CognitoIdentityProviders ?? []).map((p) => `${p.ProviderName}:${p.ClientId ?? ""}`));
+    const configured = new Set([...(doc.CognitoIdentityProviders ?? []).map((p) => `${p.ProviderName}:${p.ClientId ?? ""}`), ...oidcProviderNames(doc).keys()]);
     for (const [key, m] of Object.entries(input.RoleMappings ?? {})) {
       if (!configured.has(key)) throw invalidParameter(Messages.badRoleMappingProvider(key));
       if (m.Type !== "Token" && m.Type !== "Rules") throw invalidParameter(`Invalid RoleMapping type: ${m.Type}`);
@@ -176,7 +180,7 @@ export class CognitoIdentityProvider implements C.CognitoIdentityHandlers {
 
   async GetId(_ctx: RequestContext, input: C.GetIdInput): Promise<C.GetIdOutput> {
     const pool = this.pool(input.IdentityPoolId);
-    const logins = await verifyLogins(this.env.services, (pool.CognitoIdentityProviders ?? []) as CognitoProvider[], input.Logins);
+    const logins = await verifyLogins(this.env.services, pool, input.Logins, this.env.clock.now());
     if (!logins.length) {
       if (!pool.AllowUnauthenticatedIdentities) throw notAuthorized(Messages.unauthNotSupported);
       return { IdentityId: this.newIdentity(pool, []).id };
@@ -217,7 +221,7 @@ export class CognitoIdentityProvider implements C.CognitoIdentityHandlers {
   private async signIn(identityId: string, loginsIn: Record<string, string> | undefined): Promise<{ row: IdentityRow; pool: PoolDoc; logins: Login[] }> {
     let row = this.identity(identityId);
     const pool = this.pool(row.pool_id);
-    const logins = await verifyLogins(this.env.services, (pool.CognitoIdentityProviders ?? []) as CognitoProvider[], loginsIn);
+    const logins = await verifyLogins(this.env.services, pool, loginsIn, this.env.clock.now());
     const linked = JSON.parse(row.logins) as string[];
     if (logins.length) {
       // An authenticated identity needs one of its own logins; the rest (and an unauthenticated one's) are linked.
@@ -234,13 +238,15 @@ export class CognitoIdentityProvider implements C.CognitoIdentityHandlers {
   async GetCredentialsForIdentity(ctx: RequestContext, input: C.GetCredentialsForIdentityInput): Promise<C.GetCredentialsForIdentityOutput> {
     const { row, pool, logins } = await this.signIn(input.IdentityId, input.Logins);
     const first = logins[0];
-    const mapping = first ? (pool.RoleMappings?.[`${first.provider}:${first.clientId ?? ""}`] as RoleMapping | undefined) : undefined;
+    // Role mappings are keyed `provider:clientId` for user pools and by the provider's name for OIDC providers.
+    const mapping = first ? ((pool.RoleMappings?.[`${first.provider}:${first.clientId ?? ""}`] ?? pool.RoleMappings?.[first.provider]) as RoleMapping | undefined) : undefined;
     const roleArn = resolveRole({ roles: pool.Roles ?? {}, mapping, claims: first?.claims, customRoleArn: input.CustomRoleArn, authenticated: logins.length > 0 });
-    const token = await signOpenIdToken(this.db, { identityId: row.id, poolId: pool.IdentityPoolId, logins, nowMs: this.env.clock.now() });
-    // The enhanced flow is STS's AssumeRoleWithWebIdentity with this service's token: the same trust check.
-    let out: { Credentials?: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration: Date } };
+    const claims = openIdClaims({ identityId: row.id, poolId: pool.IdentityPoolId, logins, nowMs: this.env.clock.now() });
+    // The enhanced flow is STS's AssumeRoleWithWebIdentity for this service's token claims: the same trust check.
+    const sts = (await this.env.services.get("sts")) as StsProvider;
+    let out: AssumeRoleWithWebIdentityOutput;
     try {
-      out = await this.env.services.call("sts", "AssumeRoleWithWebIdentity", { ...ctx, accountId: pool.account, region: pool.region }, { RoleArn: roleArn, RoleSessionName: SESSION_NAME, WebIdentityToken: token, DurationSeconds: Limits.CREDENTIALS_SECONDS });
+      out = await sts.assumeRoleForCognitoIdentity({ ...ctx, accountId: pool.account, region: pool.region }, roleArn, SESSION_NAME, claims, Limits.CREDENTIALS_SECONDS);
     } catch (e) {
       if (e instanceof ServiceError) throw new ServiceError("InvalidIdentityPoolConfigurationException", Messages.badConfiguration);
       throw e;

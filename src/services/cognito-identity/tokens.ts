@@ -1,7 +1,8 @@
 /**
  * Tokens of identity pools. Logins: a Cognito user pool's ID token under `cognito-idp.{region}.amazonaws.com/{poolId}`,
  * verified in process by Skyport's user pool (signature with the pool's key, expiry, GlobalSignOut revocation) and
- * its audience checked against the provider's ClientId. OpenID tokens (GetOpenIdToken): RS256 JWTs issued by
+ * its audience checked against the provider's ClientId; an OIDC token under the name of one of the pool's IAM OIDC
+ * providers (OpenIdConnectProviderARNs), verified as STS verifies web identities (sts/web-identity.ts). OpenID tokens (GetOpenIdToken): RS256 JWTs issued by
  * https://cognito-identity.amazonaws.com with the identity as `sub`, the pool as `aud` and `amr`
  * (["unauthenticated"] or ["authenticated", provider, provider:CognitoSignIn:sub]); STS's AssumeRoleWithWebIdentity
  * verifies them here (the key never leaves Skyport).
@@ -11,6 +12,7 @@ import { promisify } from "node:util";
 import { decodeJwt, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import { ServiceError } from "../../aws/errors.js";
 import type { ServiceHost } from "../host.js";
+import { verifyToken } from "../sts/web-identity.js";
 import { COGNITO_PROVIDER, Limits, Messages, OPENID_ISSUER } from "./constants.js";
 import type { IdentityStore } from "./store.js";
 
@@ -21,16 +23,32 @@ export interface Login { provider: string; sub: string; clientId?: string; claim
 type UserPoolVerifier = { verifyToken(token: string, poolIds: readonly string[], use: "access" | "id" | "any"): Promise<Record<string, unknown> | undefined> };
 const notAuthorized = (m: string) => new ServiceError("NotAuthorizedException", m);
 
-/** Verifies every entry of a Logins map against the pool's providers; the logins, or NotAuthorizedException. */
-export async function verifyLogins(services: ServiceHost, providers: CognitoProvider[], logins: Record<string, string> | undefined): Promise<Login[]> {
+/** What login verification needs of a pool. */
+export interface LoginPool { account: string; CognitoIdentityProviders?: CognitoProvider[]; OpenIdConnectProviderARNs?: string[] }
+
+/** The IAM OIDC provider ARNs of a pool by provider name (the issuer's host and path, as Logins keys name them). */
+export const oidcProviderNames = (pool: LoginPool): Map<string, string> =>
+  new Map((pool.OpenIdConnectProviderARNs ?? []).map((arn) => [arn.slice(arn.indexOf(":oidc-provider/") + ":oidc-provider/".length), arn]));
+
+/**
+ * Verifies every entry of a Logins map against the pool's providers — Cognito user pools (in process) and the
+ * IAM OIDC providers of OpenIdConnectProviderARNs (issuer, audience among the provider's client ids, JWKS signature,
+ * expiry, as STS checks them) — the logins, or NotAuthorizedException.
+ */
+export async function verifyLogins(services: ServiceHost, pool: LoginPool, logins: Record<string, string> | undefined, nowMs: number): Promise<Login[]> {
   const entries = Object.entries(logins ?? {});
   if (entries.length > Limits.MAX_LOGINS) throw new ServiceError("InvalidParameterException", Messages.tooManyLogins);
   const out: Login[] = [];
+  const oidc = oidcProviderNames(pool);
   for (const [provider, token] of entries) {
-    const m = COGNITO_PROVIDER.exec(provider);
-    const configured = providers.filter((p) => p.ProviderName === provider);
-    if (!m || !configured.length) throw notAuthorized(Messages.unsupportedProvider);
     if (typeof token !== "string" || !token || token.length > Limits.MAX_TOKEN_CHARS) throw notAuthorized(Messages.invalidLoginToken);
+    if (oidc.has(provider)) {
+      out.push(await verifyOidcLogin(services, oidc.get(provider)!, provider, token, nowMs));
+      continue;
+    }
+    const m = COGNITO_PROVIDER.exec(provider);
+    const configured = (pool.CognitoIdentityProviders ?? []).filter((p) => p.ProviderName === provider);
+    if (!m || !configured.length) throw notAuthorized(Messages.unsupportedProvider);
     const idp = (await services.get("cognito-idp")) as UserPoolVerifier | undefined;
     const claims = idp ? await idp.verifyToken(token, [m[2]!], "id") : undefined;
     if (!claims || typeof claims.sub !== "string") throw notAuthorized(Messages.invalidLoginToken);
@@ -40,6 +58,24 @@ export async function verifyLogins(services: ServiceHost, providers: CognitoProv
     out.push({ provider, sub: claims.sub, clientId: aud, claims });
   }
   return out;
+}
+
+type OidcSource = { oidcByIssuer(account: string, issuer: string): { url: string; clientIds: string[] } | undefined };
+
+async function verifyOidcLogin(services: ServiceHost, providerArn: string, provider: string, token: string, nowMs: number): Promise<Login> {
+  const iam = (await services.get("iam")) as OidcSource | undefined;
+  const entity = iam?.oidcByIssuer(providerArn.split(":")[4] ?? "", provider);
+  if (!entity) throw notAuthorized(Messages.unsupportedProvider);
+  let claims: JWTPayload;
+  try {
+    claims = await verifyToken(token, entity.url, entity.clientIds, nowMs);
+  } catch (e) {
+    if (e instanceof ServiceError) throw notAuthorized(`Invalid login token. ${e.message}`);
+    throw e;
+  }
+  if (typeof claims.sub !== "string") throw notAuthorized(Messages.invalidLoginToken);
+  const aud = (Array.isArray(claims.aud) ? claims.aud : [claims.aud]).find((a) => a !== undefined && entity.clientIds.includes(a));
+  return { provider, sub: claims.sub, clientId: aud, claims: claims as Record<string, unknown> };
 }
 
 /** The `login` key an identity is found by: provider and subject. */
@@ -69,16 +105,19 @@ async function openIdKey(db: IdentityStore): Promise<OpenIdKey> {
 /** Forgets the cached key object (the store was wiped). */
 export const forgetKey = (db: IdentityStore) => keys.delete(db);
 
-/** An OpenID token for an identity: amr says how it signed in. */
-export async function signOpenIdToken(db: IdentityStore, o: { identityId: string; poolId: string; logins: Login[]; nowMs: number; seconds?: number }): Promise<string> {
-  const k = await openIdKey(db);
+interface TokenSubject { identityId: string; poolId: string; logins: Login[]; nowMs: number; seconds?: number }
+
+/** The claims of an identity's OpenID token: amr says how it signed in. */
+export function openIdClaims(o: TokenSubject): JWTPayload & { amr: string[] } {
   const amr = o.logins.length ? ["authenticated", ...o.logins.flatMap((l) => [l.provider, `${l.provider}:CognitoSignIn:${l.sub}`])] : ["unauthenticated"];
   const iat = Math.floor(o.nowMs / 1000);
-  return new SignJWT({ amr })
-    .setProtectedHeader({ alg: "RS256", kid: k.kid, typ: "JWS" })
-    .setIssuer(OPENID_ISSUER).setSubject(o.identityId).setAudience(o.poolId)
-    .setIssuedAt(iat).setExpirationTime(iat + (o.seconds ?? Limits.OPENID_TOKEN_SECONDS))
-    .sign(k.privateKey);
+  return { iss: OPENID_ISSUER, sub: o.identityId, aud: o.poolId, amr, iat, exp: iat + (o.seconds ?? Limits.OPENID_TOKEN_SECONDS) };
+}
+
+/** An OpenID token for an identity (GetOpenIdToken). */
+export async function signOpenIdToken(db: IdentityStore, o: TokenSubject): Promise<string> {
+  const k = await openIdKey(db);
+  return new SignJWT(openIdClaims(o)).setProtectedHeader({ alg: "RS256", kid: k.kid, typ: "JWS" }).sign(k.privateKey);
 }
 
 /** An OpenID token's claims (signature, issuer, expiry checked), or STS's InvalidIdentityToken/ExpiredTokenException. */

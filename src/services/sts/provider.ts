@@ -20,7 +20,7 @@ import type { CallerIdentity, ConditionValue } from "../../aws/policy/types.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
 import type { IamProvider } from "../iam/provider.js";
-import type { RoleEntity } from "../iam/model.js";
+import type { OidcEntity, RoleEntity } from "../iam/model.js";
 import { checkPolicyDocument } from "../iam/validate.js";
 import { peekToken, verifyToken } from "./web-identity.js";
 import type { JWTPayload } from "jose";
@@ -111,6 +111,23 @@ export class StsProvider implements StsHandlers {
     const provider = cognito ? undefined : iam.oidcByIssuer(account, issuer);
     if (!cognito && !provider) throw new ServiceError("InvalidIdentityToken", `No OpenIDConnect provider found in your account for ${issuer}`, 400);
     const payload = provider ? await verifyToken(input.WebIdentityToken, issuer, provider.clientIds, this.env.clock.now()) : await this.cognitoIdentityToken(input.WebIdentityToken);
+    return this.webIdentitySession(ctx, input, payload, issuer, provider);
+  }
+
+  /**
+   * Cognito identity pools' enhanced flow (GetCredentialsForIdentity), in process: AssumeRoleWithWebIdentity for the
+   * claims of an OpenID token that service would issue — the same trust check and session — without signing and
+   * verifying a token between two parts of the same server.
+   */
+  async assumeRoleForCognitoIdentity(ctx: RequestContext, roleArn: string, sessionName: string, claims: JWTPayload, seconds: number): Promise<AssumeRoleWithWebIdentityOutput> {
+    return this.webIdentitySession(ctx, { RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: seconds }, claims, COGNITO_IDENTITY_ISSUER, undefined);
+  }
+
+  /** The trust check and session of AssumeRoleWithWebIdentity, once the token's claims are verified. */
+  private async webIdentitySession(ctx: RequestContext, input: Omit<AssumeRoleWithWebIdentityInput, "WebIdentityToken">, payload: JWTPayload, issuer: string, provider: OidcEntity | undefined): Promise<AssumeRoleWithWebIdentityOutput> {
+    const iam = await this.iam();
+    const roleArn = input.RoleArn ?? "";
+    const account = roleArn.split(":")[4] ?? "";
     const role = iam.roleByArn(roleArn);
     const notAuthorized = denied("Not authorized to perform sts:AssumeRoleWithWebIdentity");
     if (!role) throw notAuthorized;

@@ -9,6 +9,7 @@
  */
 import type { GetAuthorizerOutput } from "../../../aws/api/apigatewayv2.js";
 import { invokeLambda, lambdaFunctionOf } from "../../apigateway/execute/integrations.js";
+import { apiGatewayIdentity } from "../../sts/service-roles.js";
 import type { Connection } from "./connections.js";
 import type { WsApi } from "./control-plane.js";
 import { requestContextOf, type EventParts } from "./events.js";
@@ -82,7 +83,10 @@ async function decide(deps: IntegrationDeps, w: WsApi, a: GetAuthorizerOutput, c
   const fn = lambdaFunctionOf(a.AuthorizerUri ?? "") ?? a.AuthorizerUri ?? "";
   let out: { payload: Buffer; functionError?: string };
   try {
-    out = await invokeLambda(deps.services, deps.ctx(w), fn, Buffer.from(JSON.stringify(event)));
+    // AuthorizerCredentialsArn: the role API Gateway assumes to invoke the function (--enforce-iam; sts/service-roles.ts).
+    const acting = await apiGatewayIdentity(deps.services, deps.ctx(w), a.AuthorizerCredentialsArn);
+    if (acting === "refused") return { allowed: false, status: 500, message: "Internal server error" };
+    out = await invokeLambda(acting.caller, acting.ctx, fn, Buffer.from(JSON.stringify(event)));
   } catch {
     return { allowed: false, status: 500, message: "Internal server error" };
   }

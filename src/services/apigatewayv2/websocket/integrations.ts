@@ -10,6 +10,7 @@ import { callAwsAction, callHttp, invokeLambda, lambdaFunctionOf } from "../../a
 import { selectionMatches } from "../../apigateway/execute/selection.js";
 import { renderTemplate, type TemplateScope } from "../../apigateway/execute/vtl.js";
 import type { ServiceHost } from "../../host.js";
+import { apiGatewayIdentity } from "../../sts/service-roles.js";
 import type { Connection } from "./connections.js";
 import { WsLimits } from "./constants.js";
 import type { WsApi } from "./control-plane.js";
@@ -34,11 +35,14 @@ export interface IntegrationDeps {
 export async function runIntegration(deps: IntegrationDeps, w: WsApi, integration: GetIntegrationOutput, c: Connection, parts: EventParts): Promise<WsIntegrationResult> {
   const type = integration.IntegrationType;
   const uri = integration.IntegrationUri ?? "";
+  // CredentialsArn: the role API Gateway assumes for AWS/AWS_PROXY integrations (--enforce-iam; sts/service-roles.ts).
+  const acting = await apiGatewayIdentity(deps.services, deps.ctx(w), type === "AWS" || type === "AWS_PROXY" ? integration.CredentialsArn : undefined);
+  if (acting === "refused") return { status: 500, headers: {}, failed: true };
   if (type === "AWS_PROXY") {
     const fn = lambdaFunctionOf(uri) ?? uri;
     const event = lambdaEvent(c, parts);
     if (w.stage.StageVariables && Object.keys(w.stage.StageVariables).length) event.stageVariables = w.stage.StageVariables;
-    const out = await invokeLambda(deps.services, deps.ctx(w), fn, Buffer.from(JSON.stringify(event)));
+    const out = await invokeLambda(acting.caller, acting.ctx, fn, Buffer.from(JSON.stringify(event)));
     if (out.functionError) return { status: 500, headers: {}, failed: true };
     return proxyAnswer(out.payload);
   }
@@ -63,12 +67,12 @@ export async function runIntegration(deps: IntegrationDeps, w: WsApi, integratio
   } else if (type === "AWS") {
     const fn = lambdaFunctionOf(uri);
     if (fn) {
-      const out = await invokeLambda(deps.services, deps.ctx(w), fn, Buffer.from(request));
+      const out = await invokeLambda(acting.caller, acting.ctx, fn, Buffer.from(request));
       if (out.functionError) return { status: 500, headers: {}, failed: true };
       status = 200;
       responseBody = out.payload.toString("utf8");
     } else {
-      const out = await callAwsAction(deps.services, deps.ctx(w), uri, request);
+      const out = await callAwsAction(acting.caller, acting.ctx, uri, request);
       status = out.status;
       responseBody = out.body.toString("utf8");
     }
