@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { zipSync, strToU8 } from "fflate";
-import { CreateFunctionCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
+import { CreateFunctionCommand, InvokeCommand, LambdaClient, PublishLayerVersionCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 import { createLambdaRoles } from "../helpers/iam.js";
 import { blobKey } from "../../src/services/lambda/runtime/snapshot.js";
@@ -113,6 +113,13 @@ describe("startup snapshot", () => {
     assert.deepEqual(cjs, { snapshot: true, preloaded: false, own: true });
     const esm = await invoke(lambda, await create(lambda, { "index.mjs": strToU8('import * as sdk from "@aws-sdk/client-dynamodb";\nexport const handler = async () => ({ snapshot: process.execArgv.includes("--snapshot-blob"), own: sdk.own === true });'), ...OWN_SDK }));
     assert.deepEqual(esm, { snapshot: true, own: true });
+  });
+
+  test("Invoke: with a layer, ES module imports find the layer's packages and the layer's SDK copy wins over the preloaded one", async () => {
+    const layer = await lambda.send(new PublishLayerVersionCommand({ LayerName: uniqueName("lay"), Content: { ZipFile: zipSync({ "nodejs/node_modules/greet/index.js": strToU8("exports.greet = (n) => 'hi ' + n;"), ...Object.fromEntries(Object.entries(OWN_SDK).map(([k, v]) => [`nodejs/${k}`, v])) }) } }));
+    const code = 'import { greet } from "greet";\nimport * as sdk from "@aws-sdk/client-dynamodb";\nimport * as s3 from "@aws-sdk/client-s3";\nexport const handler = async () => ({ snapshot: process.execArgv.includes("--snapshot-blob"), greet: greet("you"), own: sdk.own === true, s3: typeof s3.S3Client });';
+    const r = await invoke(lambda, await create(lambda, { "index.mjs": strToU8(code) }, { Layers: [layer.LayerVersionArn!] }));
+    assert.deepEqual(r, { snapshot: true, greet: "hi you", own: true, s3: "function" });
   });
 
   test("Invoke: a function setting NODE_OPTIONS starts plainly (its V8 flags would not match the blob's)", async () => {

@@ -94,24 +94,6 @@ async function main(o) {
     return fn;
   }
 
-  // As the nodejs runtime does for /opt and the provided SDK: ES module imports of bare specifiers that are
-  // not found next to the code fall back to the NODE_PATH folders (ESM itself ignores NODE_PATH).
-  const ESM_FALLBACK = `
-export async function resolve(specifier, context, next) {
-  try {
-    return await next(specifier, context);
-  } catch (e) {
-    if (e?.code !== "ERR_MODULE_NOT_FOUND" || /^([./]|[a-z]+:)/.test(specifier)) throw e;
-    for (const dir of (process.env.NODE_PATH || "").split(":").filter(Boolean)) {
-      try {
-        return await next(specifier, { ...context, parentURL: "file://" + dir + "/__skyport__.mjs" });
-      } catch {}
-    }
-    throw e;
-  }
-}`;
-  if (typeof nodeModule.register === "function") nodeModule.register("data:text/javascript," + encodeURIComponent(ESM_FALLBACK));
-
   // A spare environment (Skyport's pre-started runtime) waits to learn which function it becomes: its
   // variables arrive here and its code appears in the (already bound) task directory.
   if (process.env.SKYPORT_SPARE === "1") {
@@ -127,6 +109,7 @@ export async function resolve(specifier, context, next) {
     delete process.env.SKYPORT_SPARE;
     Object.assign(process.env, vars);
   }
+  esmFallback(nodeModule);
   if (o.preloaded) offerPreloaded(nodeModule, o.preloaded);
 
   let handler;
@@ -184,29 +167,76 @@ export async function resolve(specifier, context, next) {
   }
 }
 
+// As the nodejs runtime does for /opt and the provided SDK: ES module imports of bare specifiers that are
+// not found next to the code fall back to the NODE_PATH folders (ESM itself ignores NODE_PATH).
+const ESM_FALLBACK = `
+export async function resolve(specifier, context, next) {
+  try {
+    return await next(specifier, context);
+  } catch (e) {
+    if (e?.code !== "ERR_MODULE_NOT_FOUND" || /^([./]|[a-z]+:)/.test(specifier)) throw e;
+    for (const dir of (process.env.NODE_PATH || "").split(":").filter(Boolean)) {
+      try {
+        return await next(specifier, { ...context, parentURL: "file://" + dir + "/__skyport__.mjs" });
+      } catch {}
+    }
+    throw e;
+  }
+}`;
+
 /**
- * The snapshot's SDK modules stand in for the provided SDK's files: each specifier is resolved from the provided
- * SDK folder (the last NODE_PATH entry) and that file's module-cache entry is filled with the loaded module. A
- * function whose require/import resolves elsewhere — its own node_modules, a layer — loads its own copy, as on
- * Lambda; ES module imports of the same file take the cached CommonJS module too.
+ * Registers the ES module fallback to NODE_PATH only when some NODE_PATH folder (a layer's, or the SDK of a
+ * live code directory) is not already found by node's own walk up from the code: module hooks run on a thread of
+ * their own, and starting it costs a cold start more than everything else together. Skyport puts the provided
+ * SDK where that walk finds it (blueprint.ts).
+ */
+function esmFallback(Module) {
+  const { statSync } = require("node:fs");
+  // Folders by identity: the sandbox binds the SDK at two paths (/var/runtime/node_modules and /var/node_modules).
+  const id = (p) => {
+    try {
+      const s = statSync(p);
+      return `${s.dev}:${s.ino}`;
+    } catch {
+      return undefined;
+    }
+  };
+  const walked = new Set(Module._nodeModulePaths(process.env.LAMBDA_TASK_ROOT || process.cwd()).map(id).filter(Boolean));
+  const missing = (process.env.NODE_PATH || "").split(":").filter((d) => d && id(d) && !walked.has(id(d)));
+  if (missing.length && typeof Module.register === "function") Module.register("data:text/javascript," + encodeURIComponent(ESM_FALLBACK));
+}
+
+/**
+ * The snapshot's SDK modules stand in for the provided SDK's files: each specifier is resolved as the function's
+ * code would resolve it and, when that file is the provided SDK's (not inside the code's own folder nor a layer's),
+ * its module-cache entry is filled with the loaded module. A function that bundles its own copy, or gets one from a
+ * layer, loads that, as on Lambda; ES module imports of the same file take the cached CommonJS module too.
  */
 function offerPreloaded(Module, preloaded) {
-  const dirs = (process.env.NODE_PATH || "").split(":").filter(Boolean);
-  const sdk = dirs[dirs.length - 1];
-  if (!sdk) return;
-  const { dirname, join } = require("node:path");
-  const fromSdk = Module.createRequire(join(sdk, "__skyport__.js"));
+  const { join, sep } = require("node:path");
+  const { realpathSync } = require("node:fs");
+  const real = (p) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  const root = process.env.LAMBDA_TASK_ROOT || process.cwd();
+  const layers = (process.env.NODE_PATH || "").split(":").filter(Boolean).slice(0, -1); // the last one is the SDK
+  const own = [root, ...layers].map((d) => real(d) + sep);
+  const fromCode = Module.createRequire(join(root, "__skyport__.js"));
   for (const [specifier, exports] of Object.entries(preloaded)) {
     let file;
     try {
-      file = fromSdk.resolve(specifier);
+      file = fromCode.resolve(specifier);
     } catch {
       continue;
     }
-    if (Module._cache[file]) continue;
+    if (Module._cache[file] || own.some((d) => file.startsWith(d))) continue;
     const m = new Module(file, null);
     m.filename = file;
-    m.paths = Module._nodeModulePaths(dirname(file));
+    m.paths = Module._nodeModulePaths(require("node:path").dirname(file));
     m.exports = exports;
     m.loaded = true;
     Module._cache[file] = m;
