@@ -15,6 +15,7 @@ import type { LaunchSpec } from "../../../runtime/process-launcher.js";
 import type { EnvironmentBlueprint, SpareTemplate } from "./environments.js";
 import { initStartLine, interpreterFor } from "./interpreters.js";
 import type { NodeSnapshots } from "./snapshot.js";
+import { usesPreloadedSdk } from "./sdk-usage.js";
 
 const BOOTSTRAPS = join(dirname(fileURLToPath(import.meta.url)), "bootstrap");
 /** Where the sandbox sees the directory of the node runtime's snapshot blob (runtime/snapshot.ts). */
@@ -85,10 +86,12 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
 
   function spareTemplate(): SpareTemplate {
     const tmpMb = c.EphemeralStorage?.Size ?? 512;
+    // Spares for functions that load the preloaded SDK start from the snapshot, the others plainly: two classes.
+    const sdk = deps.snapshots !== undefined && usesPreloadedSdk(hostTask);
     return {
-      classKey: spareClass(memory, tmpMb),
+      classKey: spareClass(memory, tmpMb) + (sdk ? ":sdk" : ""),
       hostTask,
-      launch: (runtimeApi, codeDir) => spareLaunchSpec(deps.sandbox, memory, tmpMb, runtimeApi, codeDir, deps.caBundle, deps.snapshots),
+      launch: (runtimeApi, codeDir) => spareLaunchSpec(deps.sandbox, memory, tmpMb, runtimeApi, codeDir, deps.caBundle, sdk ? deps.snapshots : undefined),
       env: (runtimeApi, logStream, credentials, codeDir) => {
         const spec = launch(runtimeApi, logStream, credentials);
         if (!deps.sandbox) spec.env.LAMBDA_TASK_ROOT = codeDir;
@@ -135,9 +138,11 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
     if (layerPaths.bin.length) env.PATH = `${layerPaths.bin.join(":")}:${env.PATH}`;
     if (family === "nodejs") {
       env.NODE_PATH = [...layerPaths.node, sdk].join(":");
-      // NODE_OPTIONS may carry V8 flags (a blob only starts under its own) and a wrapper may add them: no snapshot then.
+      // From the snapshot only when the code names a preloaded SDK module (sdk-usage.ts); not when NODE_OPTIONS may
+      // carry V8 flags (a blob only starts under its own) or a wrapper may add them.
       const vars = c.Environment?.Variables ?? {};
-      const start = nodeStart(vars.NODE_OPTIONS || vars.AWS_LAMBDA_EXEC_WRAPPER ? undefined : deps.snapshots, deps.sandbox, memory);
+      const snapshot = vars.NODE_OPTIONS || vars.AWS_LAMBDA_EXEC_WRAPPER || !deps.snapshots || !usesPreloadedSdk(hostTask, hot) ? undefined : deps.snapshots;
+      const start = nodeStart(snapshot, deps.sandbox, memory);
       if (sandbox) sandbox.binds.push(...start.binds);
       return { command: process.execPath, args: start.args, cwd: hostTask, env, sandbox, limits };
     }
