@@ -1,8 +1,8 @@
 /**
  * Node cold starts (issue 10): the first invoke of a new function, median of COLD_SAMPLES, plain processes and
- * inside bubblewrap, with Skyport's spare environments (the default) and without them (--lambda-spares 0: the
- * runtime's whole start is paid), for a trivial handler and one that loads the DynamoDB client at init. Init
- * Duration is read from the REPORT line (LogType=Tail). Warm Invoke at 1 and 16 connections on the same server.
+ * inside bubblewrap — without the startup snapshot and spares (the runtime's whole start is paid), with the
+ * snapshot, and with both (the default) — for a trivial handler and one that loads the DynamoDB client at init.
+ * Init Duration is read from the REPORT line (LogType=Tail). Warm Invoke at 1 and 16 connections (default settings).
  */
 import { existsSync } from "node:fs";
 import { load, authHeader } from "../lib/wrk.js";
@@ -44,20 +44,41 @@ export async function coldStarts(base: string, prefix: string, source: string, s
   return { ms: median(got.map((c) => c.ms)), initMs: median(got.map((c) => c.initMs)) };
 }
 
+/** Waits (bounded) until the server's node snapshot for 128 MB functions is ready (after a first launch asked for it). */
+async function snapshotReady(base: string): Promise<boolean> {
+  for (let i = 0; i < 1200; i++) {
+    const h = (await (await fetch(`${base}/_skyport/health`)).json()) as { services: { lambda?: { snapshot?: { blobs?: Array<{ state: string }> } } } };
+    const blobs = h.services.lambda?.snapshot?.blobs ?? [];
+    if (blobs.length && blobs.every((b) => b.state === "ready" || b.state === "failed")) return blobs.every((b) => b.state === "ready");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
 export default async function run(opts: BenchOptions): Promise<string> {
   const rows: Row[] = [];
   const modes: Array<[string, string[]]> = [["plain", ["--lambda-sandbox", "off"]]];
   if (existsSync("/usr/bin/bwrap")) modes.push(["sandboxed", ["--lambda-sandbox", "bubblewrap"]]);
+  // Before (no snapshot, no spares: the whole runtime start is paid) and after (snapshot; then spares too, the default).
+  const configs: Array<[string, string[]]> = [
+    ["no snapshot, no spares", ["--lambda-snapshot", "off", "--lambda-spares", "0"]],
+    ["snapshot, no spares", ["--lambda-snapshot", "on", "--lambda-spares", "0"]],
+    ["snapshot + spares (default)", ["--lambda-snapshot", "on", "--lambda-spares", "1"]],
+  ];
   for (const [mode, flags] of modes) {
-    for (const spares of ["1", "0"]) {
-      const sky = await startSkyport([...flags, "--lambda-spares", spares]);
+    for (const [what, more] of configs) {
+      const sky = await startSkyport([...flags, ...more]);
       try {
-        const what = spares === "0" ? "no spares" : "spares";
+        if (more.includes("on")) {
+          await createFunction(sky.url, "first"); // the first node launch asks for the blob
+          await firstInvoke(sky.url, "first");
+          if (!(await snapshotReady(sky.url))) throw new Error("the node snapshot was not built");
+        }
         for (const [handler, source] of [["trivial", HANDLER], ["DynamoDB client at init", SDK_HANDLER]] as const) {
           const c = await coldStarts(sky.url, `c${handler.length}x`, source);
-          rows.push({ scenario: `cold start, ${mode}, ${what}, ${handler} (median of ${COLD_SAMPLES})`, server: "skyport", values: { ms: c.ms, init: c.initMs } });
+          rows.push({ scenario: `cold start, ${mode}, ${handler}, ${what}`, server: "skyport", values: { ms: c.ms, init: c.initMs } });
         }
-        if (spares === "1") {
+        if (what.includes("default")) {
           await createFunction(sky.url, "warm");
           for (const c of [1, 16]) {
             await load(sky.url, invokeRequest("warm"), c, 2); // environments for c concurrent calls start here

@@ -35,9 +35,9 @@ async function health(server: TestServer): Promise<{ environments: number; memor
   return ((await r.json()) as { services: { lambda: never } }).services.lambda;
 }
 
-async function create(lambda: LambdaClient): Promise<string> {
+async function create(lambda: LambdaClient, code = CODE): Promise<string> {
   const name = uniqueName("sched");
-  await lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "nodejs20.x", Role: ROLE, Handler: "index.handler", Code: { ZipFile: zipSync({ "index.js": strToU8(CODE) }) }, Timeout: 30 }));
+  await lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "nodejs20.x", Role: ROLE, Handler: "index.handler", Code: { ZipFile: zipSync({ "index.js": strToU8(code) }) }, Timeout: 30 }));
   await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30, minDelay: 0.05 as number, maxDelay: 0.2 as number } as never, { FunctionName: name });
   return name;
 }
@@ -153,8 +153,10 @@ describe("a small memory budget", () => {
   after(() => server.stop());
 
   test("Invoke: an idle environment of another function is evicted to make room", async () => {
-    const a = await create(lambda);
-    const b = await create(lambda);
+    // Environments that hold 40 MB each (a bare node runtime measures far less): two do not fit in 64 MB.
+    const heavy = `const hold = Buffer.alloc(40 * 1024 * 1024, 1);\n${CODE}`;
+    const a = await create(lambda, heavy);
+    const b = await create(lambda, heavy);
     assert.equal((await invoke(lambda, a)).error, undefined);
     assert.equal((await invoke(lambda, b)).error, undefined);
     const h = await health(server);

@@ -1,7 +1,8 @@
 /**
  * The node runtime's startup snapshot in a real server: once its blob is built (in the background, at first
- * use), new environments start from it and the provided SDK modules are the snapshot's preloaded ones — for
- * require and for ES module imports — while a function bundling its own copy gets its own; a corrupt blob found
+ * use), new environments of functions naming a preloaded module start from it and the provided SDK modules are
+ * the snapshot's preloaded ones — for require and for ES module imports — while a function bundling its own copy
+ * gets its own, and functions loading none of them start plainly; a corrupt blob found
  * on disk is not used (environments start plainly) and is rebuilt; with --lambda-snapshot off nothing is built.
  */
 import assert from "node:assert/strict";
@@ -10,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { zipSync, strToU8 } from "fflate";
-import { CreateFunctionCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
+import { CreateFunctionCommand, InvokeCommand, LambdaClient, PublishLayerVersionCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 import { createLambdaRoles } from "../helpers/iam.js";
 import { blobKey } from "../../src/services/lambda/runtime/snapshot.js";
@@ -109,10 +110,25 @@ describe("startup snapshot", () => {
   });
 
   test("Invoke: a function bundling its own SDK gets its own copy (require and import)", async () => {
-    const cjs = await invoke(lambda, await create(lambda, { "index.js": strToU8(REPORTER.replace(/const \{ DynamoDBClient[^\n]*\n/, "").replace(/tables: [^\n]*\n/, "")), ...OWN_SDK }));
-    assert.deepEqual(cjs, { snapshot: true, preloaded: false, own: true });
-    const esm = await invoke(lambda, await create(lambda, { "index.mjs": strToU8('import * as sdk from "@aws-sdk/client-dynamodb";\nexport const handler = async () => ({ snapshot: process.execArgv.includes("--snapshot-blob"), own: sdk.own === true });'), ...OWN_SDK }));
-    assert.deepEqual(esm, { snapshot: true, own: true });
+    // It also loads client-s3 (not bundled), so it still starts from the snapshot.
+    const cjs = await invoke(lambda, await create(lambda, { "index.js": strToU8('const s3 = require("@aws-sdk/client-s3");\nconst sdkFile = require.resolve("@aws-sdk/client-dynamodb");\nconst preloaded = !!require.cache[sdkFile];\nconst own = require("@aws-sdk/client-dynamodb").own === true;\nexports.handler = async () => ({ snapshot: process.execArgv.includes("--snapshot-blob"), preloaded, own, s3: typeof s3.S3Client });'), ...OWN_SDK }));
+    assert.deepEqual(cjs, { snapshot: true, preloaded: false, own: true, s3: "function" });
+    const esm = await invoke(lambda, await create(lambda, { "index.mjs": strToU8('import * as sdk from "@aws-sdk/client-dynamodb";\nimport { S3Client } from "@aws-sdk/client-s3";\nexport const handler = async () => ({ snapshot: process.execArgv.includes("--snapshot-blob"), own: sdk.own === true, s3: typeof S3Client });'), ...OWN_SDK }));
+    assert.deepEqual(esm, { snapshot: true, own: true, s3: "function" });
+  });
+
+  test("Invoke: a function that loads none of the preloaded modules starts plainly (cheaper than deserializing them)", async () => {
+    const r = await invoke(lambda, await create(lambda, { "index.js": strToU8('exports.handler = async () => ({ snapshot: process.execArgv.includes("--snapshot-blob") });') }));
+    assert.deepEqual(r, { snapshot: false });
+    const bundled = await invoke(lambda, await create(lambda, { "index.js": strToU8('const own = require("@aws-sdk/client-dynamodb");\nexports.handler = async () => ({ snapshot: process.execArgv.includes("--snapshot-blob"), own: own.own === true });'), ...OWN_SDK }));
+    assert.deepEqual(bundled, { snapshot: false, own: true });
+  });
+
+  test("Invoke: with a layer, ES module imports find the layer's packages and the layer's SDK copy wins over the preloaded one", async () => {
+    const layer = await lambda.send(new PublishLayerVersionCommand({ LayerName: uniqueName("lay"), Content: { ZipFile: zipSync({ "nodejs/node_modules/greet/index.js": strToU8("exports.greet = (n) => 'hi ' + n;"), ...Object.fromEntries(Object.entries(OWN_SDK).map(([k, v]) => [`nodejs/${k}`, v])) }) } }));
+    const code = 'import { greet } from "greet";\nimport * as sdk from "@aws-sdk/client-dynamodb";\nimport * as s3 from "@aws-sdk/client-s3";\nexport const handler = async () => ({ snapshot: process.execArgv.includes("--snapshot-blob"), greet: greet("you"), own: sdk.own === true, s3: typeof s3.S3Client });';
+    const r = await invoke(lambda, await create(lambda, { "index.mjs": strToU8(code) }, { Layers: [layer.LayerVersionArn!] }));
+    assert.deepEqual(r, { snapshot: true, greet: "hi you", own: true, s3: "function" });
   });
 
   test("Invoke: a function setting NODE_OPTIONS starts plainly (its V8 flags would not match the blob's)", async () => {

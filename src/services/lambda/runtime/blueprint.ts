@@ -4,7 +4,7 @@
  * AWS_ENDPOINT_URL pointing at Skyport, and the search paths of the function's layers. With the sandbox,
  * paths are the ones inside it (/var/task, /var/runtime/node_modules); layers stay on their host paths.
  */
-import { existsSync } from "node:fs";
+import { existsSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SKYPORT_NODE_MODULES } from "../code.js";
@@ -15,10 +15,17 @@ import type { LaunchSpec } from "../../../runtime/process-launcher.js";
 import type { EnvironmentBlueprint, SpareTemplate } from "./environments.js";
 import { initStartLine, interpreterFor } from "./interpreters.js";
 import type { NodeSnapshots } from "./snapshot.js";
+import { usesPreloadedSdk } from "./sdk-usage.js";
 
 const BOOTSTRAPS = join(dirname(fileURLToPath(import.meta.url)), "bootstrap");
 /** Where the sandbox sees the directory of the node runtime's snapshot blob (runtime/snapshot.ts). */
 const SNAPSHOT_INSIDE = "/var/runtime/snapshot";
+/**
+ * The provided SDK also sits where node's own module lookup from /var/task finds it (a parent's node_modules), so
+ * ES module imports find it with no module hook (the bootstrap registers one only when NODE_PATH has more: layers).
+ * Not with layers: there NODE_PATH's order (layers before the SDK) must decide, as on Lambda.
+ */
+const SDK_WALKED_INSIDE = "/var/node_modules";
 /** Where the sandbox sees the directory of Skyport's CA certificate (server/tls.ts). */
 const CA_DIR_INSIDE = "/var/runtime/ca";
 
@@ -79,10 +86,12 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
 
   function spareTemplate(): SpareTemplate {
     const tmpMb = c.EphemeralStorage?.Size ?? 512;
+    // Spares for functions that load the preloaded SDK start from the snapshot, the others plainly: two classes.
+    const sdk = deps.snapshots !== undefined && usesPreloadedSdk(hostTask);
     return {
-      classKey: spareClass(memory, tmpMb),
+      classKey: spareClass(memory, tmpMb) + (sdk ? ":sdk" : ""),
       hostTask,
-      launch: (runtimeApi, codeDir) => spareLaunchSpec(deps.sandbox, memory, tmpMb, runtimeApi, codeDir, deps.caBundle, deps.snapshots),
+      launch: (runtimeApi, codeDir) => spareLaunchSpec(deps.sandbox, memory, tmpMb, runtimeApi, codeDir, deps.caBundle, sdk ? deps.snapshots : undefined),
       env: (runtimeApi, logStream, credentials, codeDir) => {
         const spec = launch(runtimeApi, logStream, credentials);
         if (!deps.sandbox) spec.env.LAMBDA_TASK_ROOT = codeDir;
@@ -121,16 +130,19 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
     // In the sandbox a single layer is /opt itself, as on AWS; several are /opt/layers/<n> (bubblewrap cannot merge them).
     const layerPaths = deps.layers.searchPaths({ accountId: account, region }, (c.Layers ?? []).map((l) => l.Arn!), deps.sandbox ? (i, n) => (n === 1 ? "/opt" : `/opt/layers/${i}`) : undefined);
     // Skyport itself may live under /tmp or /var (a CI clone): its bootstraps and SDK are bound in too.
-    const sandbox = deps.sandbox ? { binds: [[hostTask, "/var/task"], [SKYPORT_NODE_MODULES, "/var/runtime/node_modules"], [BOOTSTRAPS, "/var/runtime/bootstrap"], ...caBinds(deps.caBundle), ...layerPaths.binds] as Array<[string, string]>, tmpMb: c.EphemeralStorage?.Size ?? 512, cwd: "/var/task" } : undefined;
+    const sdkWalked: Array<[string, string]> = c.Layers?.length ? [] : [[SKYPORT_NODE_MODULES, SDK_WALKED_INSIDE]];
+    const sandbox = deps.sandbox ? { binds: [[hostTask, "/var/task"], [SKYPORT_NODE_MODULES, "/var/runtime/node_modules"], ...sdkWalked, [BOOTSTRAPS, "/var/runtime/bootstrap"], ...caBinds(deps.caBundle), ...layerPaths.binds] as Array<[string, string]>, tmpMb: c.EphemeralStorage?.Size ?? 512, cwd: "/var/task" } : undefined;
     const limits = { memoryMb: memory }; // the environment's cgroup (runtime/cgroup.ts), when there is one
     const bootstraps = deps.sandbox ? "/var/runtime/bootstrap" : BOOTSTRAPS;
     if (deps.sandbox) env.HOME = "/tmp";
     if (layerPaths.bin.length) env.PATH = `${layerPaths.bin.join(":")}:${env.PATH}`;
     if (family === "nodejs") {
       env.NODE_PATH = [...layerPaths.node, sdk].join(":");
-      // NODE_OPTIONS may carry V8 flags (a blob only starts under its own) and a wrapper may add them: no snapshot then.
+      // From the snapshot only when the code names a preloaded SDK module (sdk-usage.ts); not when NODE_OPTIONS may
+      // carry V8 flags (a blob only starts under its own) or a wrapper may add them.
       const vars = c.Environment?.Variables ?? {};
-      const start = nodeStart(vars.NODE_OPTIONS || vars.AWS_LAMBDA_EXEC_WRAPPER ? undefined : deps.snapshots, deps.sandbox, memory);
+      const snapshot = vars.NODE_OPTIONS || vars.AWS_LAMBDA_EXEC_WRAPPER || !deps.snapshots || !usesPreloadedSdk(hostTask, hot) ? undefined : deps.snapshots;
+      const start = nodeStart(snapshot, deps.sandbox, memory);
       if (sandbox) sandbox.binds.push(...start.binds);
       return { command: process.execPath, args: start.args, cwd: hostTask, env, sandbox, limits };
     }
@@ -168,7 +180,8 @@ export function spareLaunchSpec(sandboxed: boolean, memory: number, tmpMb: numbe
     SKYPORT_SPARE: "1",
     ...caVariables(caBundle, sandboxed),
   };
-  const sandbox = sandboxed ? { binds: [[codeDir, "/var/task"], [SKYPORT_NODE_MODULES, "/var/runtime/node_modules"], [BOOTSTRAPS, "/var/runtime/bootstrap"], ...caBinds(caBundle)] as Array<[string, string]>, tmpMb, cwd: "/var/task" } : undefined;
+  const sandbox = sandboxed ? { binds: [[codeDir, "/var/task"], [SKYPORT_NODE_MODULES, "/var/runtime/node_modules"], [SKYPORT_NODE_MODULES, SDK_WALKED_INSIDE], [BOOTSTRAPS, "/var/runtime/bootstrap"], ...caBinds(caBundle)] as Array<[string, string]>, tmpMb, cwd: "/var/task" } : undefined;
+  if (!sandboxed) sdkBeside(dirname(codeDir));
   const start = nodeStart(snapshots, sandboxed, memory);
   if (sandbox) sandbox.binds.push(...start.binds);
   return { command: process.execPath, args: start.args, cwd: codeDir, env, sandbox, limits: { memoryMb: memory } };
@@ -184,6 +197,17 @@ function nodeStart(snapshots: NodeSnapshots | undefined, sandboxed: boolean, mem
   snapshots?.noteLaunch(dir !== undefined);
   if (dir === undefined) return { args: [...flags, join(sandboxed ? "/var/runtime/bootstrap" : BOOTSTRAPS, "node.mjs")], binds: [] };
   return { args: [...flags, "--snapshot-blob", join(sandboxed ? SNAPSHOT_INSIDE : dir, "node.blob")], binds: sandboxed ? [[dir, SNAPSHOT_INSIDE]] : [] };
+}
+
+/** A node_modules link to the provided SDK in a spare's parent directory (code.ts does the same for function code). */
+function sdkBeside(dir: string): void {
+  const link = join(dir, "node_modules");
+  if (existsSync(link)) return;
+  try {
+    symlinkSync(SKYPORT_NODE_MODULES, link, "dir");
+  } catch {
+    // another spare made it, or the directory is read-only: the bootstrap then registers its ES module hook
+  }
 }
 
 /** The CA certificate's directory (it holds nothing else), bound read-only at CA_DIR_INSIDE. */

@@ -4,6 +4,10 @@
  * runtime interface client works. The token is a per-environment secret (not the id in the log stream name,
  * never logged): only the environment can take its invocations or answer them; anything else gets 403: GET invocation/next (long poll), POST invocation/<id>/response|error,
  * POST init/error.
+ *
+ * Skyport's node bootstrap pipelines its answer and its next poll on one connection; the poll carries
+ * `Skyport-After: <request id>` and is taken only once that answer was handled (the server may start handling the
+ * two in either order: the answer's body is read first).
  */
 import type { HttpRequest, HttpResponse } from "../../../aws/protocol/types.js";
 import type { EnvironmentManager } from "./environments.js";
@@ -19,12 +23,56 @@ const json = (status: number, body: unknown): HttpResponse => ({ status, headers
  */
 export function handleOversizeRuntimeApi(path: string, method: string, envs: EnvironmentManager, limitBytes: number): HttpResponse {
   const m = ROUTE.exec(path);
-  if (m && method === "POST" && m[4] && envs.knows(m[1]!)) envs.responseTooLarge(m[1]!, decodeURIComponent(m[3]!), limitBytes);
+  if (m && method === "POST" && m[4] && envs.knows(m[1]!)) {
+    envs.responseTooLarge(m[1]!, decodeURIComponent(m[3]!), limitBytes);
+    noteAnswered(m[1]!, decodeURIComponent(m[3]!));
+  }
   return json(413, { errorMessage: "Payload Too Large", errorType: "RequestEntityTooLarge" });
 }
 
 /** Skyport's own addition, for its bootstraps only: a spare environment learns which function it becomes. */
 const ASSIGNMENT = /^\/_aws\/lambda-runtime\/([0-9a-f]+)\/skyport\/assignment$/;
+
+/** Per environment token: the last request id whose answer was handled, and polls waiting for an answer. */
+const answered = new Map<string, { last?: string; waiters: Array<{ after: string; go: () => void }> }>();
+/** A poll never waits longer than this for its answer (it went elsewhere, e.g. a 413): ms. */
+const AFTER_WAIT_MS = 5_000;
+
+function answeredEntry(token: string) {
+  let a = answered.get(token);
+  if (!a) {
+    if (answered.size >= 10_000) answered.clear(); // tokens of environments long gone (a waiter falls back to its timer)
+    answered.set(token, (a = { waiters: [] }));
+  }
+  return a;
+}
+
+/** An answer for `requestId` was handled: after the environment manager finished it (it does so on setImmediate). */
+function noteAnswered(token: string, requestId: string): void {
+  setImmediate(() => {
+    const a = answeredEntry(token);
+    a.last = requestId;
+    const ready = a.waiters.filter((w) => w.after === requestId);
+    a.waiters = a.waiters.filter((w) => w.after !== requestId);
+    for (const w of ready) w.go();
+  });
+}
+
+function afterAnswer(token: string, requestId: string): Promise<void> | undefined {
+  const a = answeredEntry(token);
+  if (a.last === requestId) return undefined;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      a.waiters = a.waiters.filter((w) => w.go !== go);
+      resolve();
+    }, AFTER_WAIT_MS);
+    const go = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    a.waiters.push({ after: requestId, go });
+  });
+}
 
 export async function handleRuntimeApi(req: HttpRequest, envs: EnvironmentManager): Promise<HttpResponse> {
   const a = ASSIGNMENT.exec(req.path);
@@ -38,6 +86,12 @@ export async function handleRuntimeApi(req: HttpRequest, envs: EnvironmentManage
   const [, envId, what, requestId, kind] = m;
   if (!envs.knows(envId!)) return json(403, { errorMessage: "Unknown or expired Runtime API address", errorType: "AccessDenied" });
   if (what === "invocation/next" && req.method === "GET") {
+    const after = req.headers["skyport-after"];
+    if (typeof after === "string" && after) {
+      const wait = afterAnswer(envId!, after);
+      if (wait) await wait;
+      if (!envs.knows(envId!)) return json(410, { errorMessage: "Environment is gone", errorType: "EnvironmentGone" });
+    }
     const p = await envs.next(envId!);
     if (!p) return json(410, { errorMessage: "Environment is gone", errorType: "EnvironmentGone" });
     const headers: Record<string, string> = {
@@ -55,6 +109,8 @@ export async function handleRuntimeApi(req: HttpRequest, envs: EnvironmentManage
     envs.initError(envId!, req.body);
     return json(202, { status: "OK" });
   }
-  const ok = envs.complete(envId!, decodeURIComponent(requestId!), req.body, kind === "error");
+  const id = decodeURIComponent(requestId!);
+  const ok = envs.complete(envId!, id, req.body, kind === "error");
+  noteAnswered(envId!, id);
   return ok ? json(202, { status: "OK" }) : json(400, { errorMessage: `Invalid request ID: ${requestId}`, errorType: "InvalidRequestID" });
 }

@@ -58,7 +58,7 @@ export class NodeSnapshots {
   private queue: Promise<void> = Promise.resolve();
   private bundle?: Promise<string>;
   private closed = false;
-  /** Environments launched from a blob and plainly (health). */
+  /** Environments of functions that want the snapshot launched from a blob, and plainly (theirs was not ready yet). */
   launches = { snapshot: 0, plain: 0 };
   /** Blobs found on disk that failed their checksum or their check run (removed and rebuilt). */
   rejected = 0;

@@ -13,7 +13,6 @@
  */
 async function main(o) {
   const dns = require("node:dns");
-  const http = require("node:http");
   // The class itself (in a snapshot's bundle a built-in is a lazy stand-in object; its .Module is the class).
   const nodeModule = require("node:module").Module;
   const { existsSync } = require("node:fs");
@@ -38,24 +37,20 @@ async function main(o) {
   const host = slash < 0 ? api : api.slice(0, slash);
   const prefix = slash < 0 ? "" : api.slice(slash);
   const [hostname, port] = host.split(":");
-  // One keep-alive connection to the Runtime API for the environment's whole life: no connect per request.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const conn = runtimeConnection(hostname, Number(port) || 80);
   const base = `${prefix}/2018-06-01/runtime`;
 
   // Log lines must reach Skyport before the invocation's result does (LogType=Tail, REPORT ordering).
   const flushStdout = () => new Promise((resolve) => process.stdout.write("", () => resolve()));
 
-  function call(method, path, body, headers = {}) {
-    return new Promise((resolve, reject) => {
-      const req = http.request({ hostname, port, path: base + path, method, agent, headers: { ...headers, ...(body ? { "Content-Length": Buffer.byteLength(body) } : {}) } }, (res) => {
-        const chunks = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: chunks.length === 1 ? chunks[0].toString("utf8") : Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
-      });
-      req.on("error", reject);
-      req.end(body);
-    });
+  /** One request; a keep-alive connection the server closed meanwhile (a long invocation) is opened again once. */
+  async function call(method, path, body, headers = {}) {
+    try {
+      return await conn.send(method, path, body, headers);
+    } catch (e) {
+      if (e?.code !== "ECONNCLOSED") throw e;
+      return conn.send(method, path, body, headers);
+    }
   }
 
   let currentRequestId = undefined;
@@ -94,39 +89,15 @@ async function main(o) {
     return fn;
   }
 
-  // As the nodejs runtime does for /opt and the provided SDK: ES module imports of bare specifiers that are
-  // not found next to the code fall back to the NODE_PATH folders (ESM itself ignores NODE_PATH).
-  const ESM_FALLBACK = `
-export async function resolve(specifier, context, next) {
-  try {
-    return await next(specifier, context);
-  } catch (e) {
-    if (e?.code !== "ERR_MODULE_NOT_FOUND" || /^([./]|[a-z]+:)/.test(specifier)) throw e;
-    for (const dir of (process.env.NODE_PATH || "").split(":").filter(Boolean)) {
-      try {
-        return await next(specifier, { ...context, parentURL: "file://" + dir + "/__skyport__.mjs" });
-      } catch {}
-    }
-    throw e;
-  }
-}`;
-  if (typeof nodeModule.register === "function") nodeModule.register("data:text/javascript," + encodeURIComponent(ESM_FALLBACK));
-
   // A spare environment (Skyport's pre-started runtime) waits to learn which function it becomes: its
   // variables arrive here and its code appears in the (already bound) task directory.
   if (process.env.SKYPORT_SPARE === "1") {
-    const vars = await new Promise((resolve) => {
-      http.get({ hostname, port, path: `${prefix}/skyport/assignment`, agent }, (res) => {
-        const chunks = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("end", () => resolve(res.statusCode === 200 ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : undefined));
-        res.on("error", () => resolve(undefined));
-      }).on("error", () => resolve(undefined));
-    });
+    const vars = await call("GET", `${prefix}/skyport/assignment`).then((r) => (r.status === 200 ? JSON.parse(r.body) : undefined), () => undefined);
     if (!vars) process.exit(0);
     delete process.env.SKYPORT_SPARE;
     Object.assign(process.env, vars);
   }
+  esmFallback(nodeModule);
   if (o.preloaded) offerPreloaded(nodeModule, o.preloaded);
 
   let handler;
@@ -135,13 +106,15 @@ export async function resolve(specifier, context, next) {
   } catch (err) {
     const p = errorPayload(err);
     console.error(`${p.errorType}: ${p.errorMessage}`);
-    await call("POST", "/init/error", JSON.stringify(p), { "Lambda-Runtime-Function-Error-Type": p.errorType, "Content-Type": "application/json" }).catch(() => {});
+    await call("POST", `${base}/init/error`, JSON.stringify(p), { "Lambda-Runtime-Function-Error-Type": p.errorType, "Content-Type": "application/json" }).catch(() => {});
     process.exit(1);
   }
 
   const env = process.env;
+  let pendingNext = call("GET", `${base}/invocation/next`);
   for (;;) {
-    const next = await call("GET", "/invocation/next");
+    const next = await pendingNext;
+    if (next.status !== 200) process.exit(0); // the environment is gone (410) or was never known (403)
     const id = next.headers["lambda-runtime-aws-request-id"];
     const deadline = Number(next.headers["lambda-runtime-deadline-ms"]);
     currentRequestId = id;
@@ -159,10 +132,10 @@ export async function resolve(specifier, context, next) {
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
       done: undefined, succeed: undefined, fail: undefined,
     };
-    let result;
+    let path, body, headers;
     try {
       const event = JSON.parse(next.body || "null");
-      result = await new Promise((resolve, reject) => {
+      const result = await new Promise((resolve, reject) => {
         const callback = (err, value) => (err ? reject(err) : resolve(value));
         context.done = callback;
         context.succeed = (v) => resolve(v);
@@ -171,42 +144,197 @@ export async function resolve(specifier, context, next) {
         if (r && typeof r.then === "function") r.then(resolve, reject);
         else if (handler.length < 3) resolve(r);
       });
-      const body = result === undefined ? "null" : JSON.stringify(result);
-      await flushStdout();
-      await call("POST", `/invocation/${id}/response`, body, { "Content-Type": "application/json" });
+      [path, body, headers] = [`${base}/invocation/${id}/response`, result === undefined ? "null" : JSON.stringify(result), { "Content-Type": "application/json" }];
     } catch (err) {
       const p = errorPayload(err);
       console.error(`Invoke Error \t${JSON.stringify(p)}`);
-      await flushStdout();
-      await call("POST", `/invocation/${id}/error`, JSON.stringify(p), { "Lambda-Runtime-Function-Error-Type": p.errorType, "Content-Type": "application/json" });
+      [path, body, headers] = [`${base}/invocation/${id}/error`, JSON.stringify(p), { "Lambda-Runtime-Function-Error-Type": p.errorType, "Content-Type": "application/json" }];
     }
+    await flushStdout();
     currentRequestId = undefined;
+    // The answer and the next long poll go out together on the one connection (pipelined): no round trip between
+    // them. Skyport-After tells Skyport to take the poll only once this answer is in (it may read them in any order).
+    const posted = conn.send("POST", path, body, headers);
+    const polled = conn.send("GET", `${base}/invocation/next`, undefined, { "Skyport-After": id });
+    try {
+      await posted;
+      pendingNext = polled;
+    } catch (e) {
+      polled.catch(() => {});
+      if (e?.code !== "ECONNCLOSED") throw e;
+      await call("POST", path, body, headers);
+      pendingNext = call("GET", `${base}/invocation/next`);
+    }
   }
 }
 
 /**
- * The snapshot's SDK modules stand in for the provided SDK's files: each specifier is resolved from the provided
- * SDK folder (the last NODE_PATH entry) and that file's module-cache entry is filled with the loaded module. A
- * function whose require/import resolves elsewhere — its own node_modules, a layer — loads its own copy, as on
- * Lambda; ES module imports of the same file take the cached CommonJS module too.
+ * A minimal HTTP/1.1 client on one keep-alive connection to the Runtime API: requests may be pipelined (the
+ * answer and the next poll in one write), answers come back in order. Skyport's answers carry Content-Length;
+ * chunked ones are decoded too. When the server closes the connection, pending requests fail with ECONNCLOSED
+ * and the next request opens a new one.
+ */
+function runtimeConnection(hostname, port) {
+  const net = require("node:net");
+  let sock;
+  let buf = Buffer.alloc(0);
+  let waiting = [];
+  const closed = () => Object.assign(new Error("Runtime API connection closed"), { code: "ECONNCLOSED" });
+
+  function open() {
+    const s = net.connect({ host: hostname, port });
+    s.setNoDelay(true);
+    s.on("data", (d) => {
+      buf = buf.length ? Buffer.concat([buf, d]) : d;
+      parse(s);
+    });
+    s.on("error", () => {});
+    s.on("close", () => {
+      if (sock !== s) return;
+      sock = undefined;
+      buf = Buffer.alloc(0);
+      const w = waiting;
+      waiting = [];
+      for (const x of w) x.reject(closed());
+    });
+    return s;
+  }
+
+  function parse(s) {
+    while (waiting.length) {
+      const end = buf.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      const lines = buf.subarray(0, end).toString("latin1").split("\r\n");
+      const status = Number(lines[0].split(" ")[1]);
+      const headers = {};
+      for (let i = 1; i < lines.length; i++) {
+        const c = lines[i].indexOf(":");
+        if (c <= 0) continue;
+        const k = lines[i].slice(0, c).trim().toLowerCase();
+        const v = lines[i].slice(c + 1).trim();
+        headers[k] = k in headers ? `${headers[k]}, ${v}` : v;
+      }
+      let body;
+      let rest;
+      if (headers["content-length"] !== undefined) {
+        const n = Number(headers["content-length"]);
+        if (buf.length < end + 4 + n) return;
+        body = buf.subarray(end + 4, end + 4 + n);
+        rest = buf.subarray(end + 4 + n);
+      } else if (/chunked/i.test(headers["transfer-encoding"] || "")) {
+        const parts = [];
+        let pos = end + 4;
+        for (;;) {
+          const le = buf.indexOf("\r\n", pos);
+          if (le < 0) return;
+          const size = parseInt(buf.subarray(pos, le).toString("latin1"), 16);
+          if (Number.isNaN(size)) return void s.destroy();
+          if (buf.length < le + 2 + size + 2) return;
+          if (size === 0) {
+            rest = buf.subarray(le + 4);
+            break;
+          }
+          parts.push(buf.subarray(le + 2, le + 2 + size));
+          pos = le + 2 + size + 2;
+        }
+        body = Buffer.concat(parts);
+      } else {
+        body = Buffer.alloc(0);
+        rest = buf.subarray(end + 4);
+      }
+      buf = rest;
+      waiting.shift().resolve({ status, headers, body: body.toString("utf8") });
+      if (/close/i.test(headers.connection || "")) s.end();
+    }
+  }
+
+  return {
+    send(method, path, body, headers = {}) {
+      if (!sock || sock.destroyed) sock = open();
+      const payload = body === undefined ? undefined : Buffer.from(body, "utf8");
+      let head = `${method} ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n`;
+      // Header values are ASCII on the wire (an error type is the only one a function chooses).
+      for (const [k, v] of Object.entries(headers)) head += `${k}: ${String(v).replace(/[^\x20-\x7e]/g, "?")}\r\n`;
+      head += `Content-Length: ${payload ? payload.length : 0}\r\n\r\n`;
+      const s = sock;
+      return new Promise((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        s.write(payload ? Buffer.concat([Buffer.from(head, "latin1"), payload]) : head);
+      });
+    },
+  };
+}
+
+// As the nodejs runtime does for /opt and the provided SDK: ES module imports of bare specifiers that are
+// not found next to the code fall back to the NODE_PATH folders (ESM itself ignores NODE_PATH).
+const ESM_FALLBACK = `
+export async function resolve(specifier, context, next) {
+  try {
+    return await next(specifier, context);
+  } catch (e) {
+    if (e?.code !== "ERR_MODULE_NOT_FOUND" || /^([./]|[a-z]+:)/.test(specifier)) throw e;
+    for (const dir of (process.env.NODE_PATH || "").split(":").filter(Boolean)) {
+      try {
+        return await next(specifier, { ...context, parentURL: "file://" + dir + "/__skyport__.mjs" });
+      } catch {}
+    }
+    throw e;
+  }
+}`;
+
+/**
+ * Registers the ES module fallback to NODE_PATH only when some NODE_PATH folder (a layer's, or the SDK of a
+ * live code directory) is not already found by node's own walk up from the code: module hooks run on a thread of
+ * their own, and starting it costs a cold start more than everything else together. Skyport puts the provided
+ * SDK where that walk finds it (blueprint.ts).
+ */
+function esmFallback(Module) {
+  const { statSync } = require("node:fs");
+  // Folders by identity: the sandbox binds the SDK at two paths (/var/runtime/node_modules and /var/node_modules).
+  const id = (p) => {
+    try {
+      const s = statSync(p);
+      return `${s.dev}:${s.ino}`;
+    } catch {
+      return undefined;
+    }
+  };
+  const walked = new Set(Module._nodeModulePaths(process.env.LAMBDA_TASK_ROOT || process.cwd()).map(id).filter(Boolean));
+  const missing = (process.env.NODE_PATH || "").split(":").filter((d) => d && id(d) && !walked.has(id(d)));
+  if (missing.length && typeof Module.register === "function") Module.register("data:text/javascript," + encodeURIComponent(ESM_FALLBACK));
+}
+
+/**
+ * The snapshot's SDK modules stand in for the provided SDK's files: each specifier is resolved as the function's
+ * code would resolve it and, when that file is the provided SDK's (not inside the code's own folder nor a layer's),
+ * its module-cache entry is filled with the loaded module. A function that bundles its own copy, or gets one from a
+ * layer, loads that, as on Lambda; ES module imports of the same file take the cached CommonJS module too.
  */
 function offerPreloaded(Module, preloaded) {
-  const dirs = (process.env.NODE_PATH || "").split(":").filter(Boolean);
-  const sdk = dirs[dirs.length - 1];
-  if (!sdk) return;
-  const { dirname, join } = require("node:path");
-  const fromSdk = Module.createRequire(join(sdk, "__skyport__.js"));
+  const { join, sep } = require("node:path");
+  const { realpathSync } = require("node:fs");
+  const real = (p) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  const root = process.env.LAMBDA_TASK_ROOT || process.cwd();
+  const layers = (process.env.NODE_PATH || "").split(":").filter(Boolean).slice(0, -1); // the last one is the SDK
+  const own = [root, ...layers].map((d) => real(d) + sep);
+  const fromCode = Module.createRequire(join(root, "__skyport__.js"));
   for (const [specifier, exports] of Object.entries(preloaded)) {
     let file;
     try {
-      file = fromSdk.resolve(specifier);
+      file = fromCode.resolve(specifier);
     } catch {
       continue;
     }
-    if (Module._cache[file]) continue;
+    if (Module._cache[file] || own.some((d) => file.startsWith(d))) continue;
     const m = new Module(file, null);
     m.filename = file;
-    m.paths = Module._nodeModulePaths(dirname(file));
+    m.paths = Module._nodeModulePaths(require("node:path").dirname(file));
     m.exports = exports;
     m.loaded = true;
     Module._cache[file] = m;
