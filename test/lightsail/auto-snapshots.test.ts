@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import {
-  CreateDiskCommand, CreateDiskFromSnapshotCommand, CreateInstancesCommand, CreateInstancesFromSnapshotCommand, DeleteAutoSnapshotCommand, DeleteDiskCommand,
+  CopySnapshotCommand, CreateDiskCommand, CreateDiskFromSnapshotCommand, DeleteDiskSnapshotCommand, GetDiskSnapshotCommand, CreateInstancesCommand, CreateInstancesFromSnapshotCommand, DeleteAutoSnapshotCommand, DeleteDiskCommand,
   DeleteInstanceCommand, DisableAddOnCommand, EnableAddOnCommand, GetAutoSnapshotsCommand, GetDiskCommand, GetInstanceCommand, GetInstanceStateCommand,
   InvalidInputException, LightsailClient, NotFoundException,
 } from "@aws-sdk/client-lightsail";
@@ -116,7 +116,7 @@ test("EnableAddOn: an instance's daily automatic snapshots, 7 kept, restored by 
   }
 });
 
-test("EnableAddOn: a disk's automatic snapshot restores into a new disk; a time change waits for tomorrow; snapshots go with the disk", async () => {
+test("EnableAddOn: a disk's automatic snapshot restores into a new disk, CopySnapshot keeps it (and copies across regions); a time change waits for tomorrow; snapshots go with the disk", async () => {
   at("2026-04-01T10:00:00Z");
   const disk = uniqueName("data");
   await ls.send(new CreateDiskCommand({ diskName: disk, availabilityZone: "us-east-1a", sizeInGb: 8 }));
@@ -146,12 +146,39 @@ test("EnableAddOn: a disk's automatic snapshot restores into a new disk; a time 
   await assert.rejects(ls.send(new CreateDiskFromSnapshotCommand({ diskName: uniqueName("x"), availabilityZone: "us-east-1a", sizeInGb: 8, sourceDiskName: disk })), InvalidInputException);
   await assert.rejects(ls.send(new GetAutoSnapshotsCommand({ resourceName: uniqueName("nothing") })), NotFoundException);
 
-  // Deleting the source deletes its automatic snapshots (rows and copies) at the next pass.
+  // CopySnapshot keeps an automatic snapshot as a manual one (AWS's "Keep"), and copies across regions.
+  const kept1 = uniqueName("kept");
+  await ls.send(new CopySnapshotCommand({ sourceResourceName: disk, restoreDate: "2026-04-01", sourceRegion: "us-east-1", targetSnapshotName: kept1 }));
+  const manual = (await ls.send(new GetDiskSnapshotCommand({ diskSnapshotName: kept1 }))).diskSnapshot!;
+  assert.equal(manual.isFromAutoSnapshot, true);
+  assert.equal(manual.fromDiskName, disk);
+  assert.equal(manual.state, "completed");
+  await assert.rejects(ls.send(new CopySnapshotCommand({ sourceResourceName: disk, useLatestRestorableAutoSnapshot: true, sourceRegion: "us-east-1", targetSnapshotName: kept1 })), InvalidInputException, "name taken");
+  await assert.rejects(ls.send(new CopySnapshotCommand({ sourceSnapshotName: kept1, restoreDate: "2026-04-01", sourceRegion: "us-east-1", targetSnapshotName: uniqueName("x") })), InvalidInputException);
+  const west = new LightsailClient({ ...server.clientConfig, region: "us-west-2" });
+  try {
+    const far = uniqueName("far");
+    const op = await west.send(new CopySnapshotCommand({ sourceSnapshotName: kept1, sourceRegion: "us-east-1", targetSnapshotName: far }));
+    assert.equal(op.operations![0]!.location!.regionName, "us-west-2");
+    const copied = (await west.send(new GetDiskSnapshotCommand({ diskSnapshotName: far }))).diskSnapshot!;
+    assert.match(copied.arn!, /^arn:aws:lightsail:us-west-2:/);
+    await assert.rejects(ls.send(new GetDiskSnapshotCommand({ diskSnapshotName: far })), NotFoundException, "not in the source region");
+    await west.send(new DeleteDiskSnapshotCommand({ diskSnapshotName: far }));
+  } finally {
+    west.destroy();
+  }
+  const fromKept = uniqueName("fromkept");
+  await ls.send(new CreateDiskFromSnapshotCommand({ diskName: fromKept, availabilityZone: "us-east-1a", sizeInGb: 8, diskSnapshotName: kept1 }));
+  assert.equal(readFileSync(join(dirOf(fromKept), "file.txt"), "utf8"), "on the disk\n");
+
+  // Deleting the source deletes its automatic snapshots (rows and copies) at the next pass; kept copies stay.
   const kept = provider.shared.db.all<{ resourceName: string; sk: { dir: string } }>("AutoSnapshot").filter((r) => r.body.resourceName === disk);
   assert.equal(kept.length, 2);
   await ls.send(new DeleteDiskCommand({ diskName: disk }));
   tick();
   assert.equal(provider.shared.db.all<{ resourceName: string }>("AutoSnapshot").filter((r) => r.body.resourceName === disk).length, 0);
   for (const r of kept) assert.equal(existsSync(r.body.sk.dir), false);
-  await ls.send(new DeleteDiskCommand({ diskName: copy }));
+  assert.equal((await ls.send(new GetDiskSnapshotCommand({ diskSnapshotName: kept1 }))).diskSnapshot!.name, kept1);
+  for (const d of [copy, fromKept]) await ls.send(new DeleteDiskCommand({ diskName: d }));
+  await ls.send(new DeleteDiskSnapshotCommand({ diskSnapshotName: kept1 }));
 });

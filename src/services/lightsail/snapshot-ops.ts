@@ -8,8 +8,12 @@
  * DeleteAutoSnapshot, restores with sourceInstanceName/sourceDiskName + restoreDate or
  * useLatestRestorableAutoSnapshot) is scheduled by auto-snapshots.ts.
  *
- * Differences: DeleteAutoSnapshot's operation is recorded as Delete{Instance,Disk}Snapshot on the source
- * resource (AWS's OperationType has no DeleteAutoSnapshot); attachedDiskMapping is not supported.
+ * CopySnapshot copies a manual snapshot, or keeps an automatic one as a manual snapshot (AWS's "Keep"), from
+ * any region of the account into the request's region.
+ *
+ * Differences: AWS's OperationType has neither DeleteAutoSnapshot nor CopySnapshot: they are recorded as
+ * Delete{Instance,Disk}Snapshot on the source resource and Create{Instance,Disk}Snapshot on the copy;
+ * attachedDiskMapping is not supported.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -18,7 +22,7 @@ import type * as L from "../../aws/api/lightsail.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
 import { AutoSnapshots, type AutoSnapBody } from "./auto-snapshots.js";
-import { bundleById } from "./catalogue.js";
+import { REGIONS, bundleById } from "./catalogue.js";
 import { InstanceOps } from "./instance-ops.js";
 import { layout } from "./instances/machine.js";
 import type { InstanceBody } from "./instances/runtime.js";
@@ -259,5 +263,52 @@ export class SnapshotOps {
     }
     if (input.restoreDate !== undefined || input.useLatestRestorableAutoSnapshot !== undefined) throw invalidInput("restoreDate and useLatestRestorableAutoSnapshot are only for automatic snapshots: give sourceInstanceName");
     return this.snap(ctx, input.instanceSnapshotName);
+  }
+
+  /** CopySnapshot: a manual snapshot (instance or disk) or an automatic one becomes a new manual snapshot here. */
+  CopySnapshot(ctx: RequestContext, input: L.CopySnapshotInput): L.CopySnapshotOutput {
+    const target = checkName(input.targetSnapshotName, "targetSnapshotName");
+    if (typeof input.sourceRegion !== "string" || !REGIONS.some(([r]) => r === input.sourceRegion)) throw invalidInput(`The source region ${String(input.sourceRegion).slice(0, 64)} is not a Lightsail region`);
+    const from = { accountId: ctx.accountId, region: input.sourceRegion };
+    const id = this.env.ids.uuid();
+    const dst = this.dir(id);
+    const now = this.env.clock.now();
+    const taken = (type: string) => {
+      if (this.shared.db.get(ctx, type, target)) throw invalidInput(`The ${type} ${target} already exists.`);
+    };
+    let type: "InstanceSnapshot" | "DiskSnapshot";
+    let body: SnapBody | DiskSnapBody;
+    if (input.sourceSnapshotName !== undefined) {
+      if (input.sourceResourceName !== undefined || input.restoreDate !== undefined || input.useLatestRestorableAutoSnapshot !== undefined) {
+        throw invalidInput("sourceSnapshotName is for manual snapshots: restoreDate, useLatestRestorableAutoSnapshot and sourceResourceName go with automatic ones");
+      }
+      const name = checkName(input.sourceSnapshotName, "sourceSnapshotName");
+      const src = this.shared.db.get<SnapBody>(from, "InstanceSnapshot", name) ?? this.shared.db.get<DiskSnapBody>(from, "DiskSnapshot", name);
+      if (!src) throw notFound(`The snapshot ${name} does not exist in ${input.sourceRegion}`);
+      type = src.type as typeof type;
+      taken(type);
+      copyTree(src.body.sk.dir, dst);
+      body = { ...src.body, name: target, sk: { ...src.body.sk, dir: dst } } as SnapBody | DiskSnapBody;
+    } else {
+      const resource = checkName(input.sourceResourceName, "sourceResourceName");
+      const kind = this.shared.db.get(from, "Instance", resource) ? "Instance" : "Disk";
+      const auto = this.autoSource(from as RequestContext, kind, resource, input.restoreDate, input.useLatestRestorableAutoSnapshot, "sourceResourceName");
+      const source = this.shared.db.get<InstanceBody | DiskBody>(from, kind, resource)!;
+      type = kind === "Instance" ? "InstanceSnapshot" : "DiskSnapshot";
+      taken(type);
+      copyTree(auto.body.sk.dir!, dst);
+      const common = { name: target, supportCode: `${ctx.accountId}/snap-${id.replace(/-/g, "").slice(0, 17)}`, location: this.shared.location(ctx), resourceType: type, tags: [], progress: "100%", isFromAutoSnapshot: true };
+      if (kind === "Instance") {
+        const b = source.body as InstanceBody;
+        body = { ...common, arn: "", state: "available", fromAttachedDisks: [], fromInstanceName: source.name, fromInstanceArn: source.arn, fromBlueprintId: auto.body.sk.blueprintId, fromBundleId: auto.body.sk.bundleId, sizeInGb: bundleById(auto.body.sk.bundleId ?? b.bundleId ?? "")?.diskSizeInGb, sk: { dir: dst, copyMode: auto.body.sk.copyMode ?? false } };
+      } else {
+        body = { ...common, arn: "", state: "completed", fromDiskName: source.name, fromDiskArn: source.arn, sizeInGb: auto.body.sk.sizeInGb, sk: { dir: dst } };
+      }
+    }
+    const arn = `arn:aws:lightsail:${ctx.region}:${ctx.accountId}:${type}/${id}`;
+    body.arn = arn;
+    body.location = this.shared.location(ctx);
+    this.shared.db.put({ account: ctx.accountId, region: ctx.region, type, name: target, arn, created: now, body });
+    return { operations: [this.shared.operation(ctx, target, type, type === "InstanceSnapshot" ? "CreateInstanceSnapshot" : "CreateDiskSnapshot", { operationDetails: "CopySnapshot" })] };
   }
 }
