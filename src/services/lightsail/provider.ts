@@ -14,9 +14,9 @@
  *
  * Known gaps against AWS: load balancer TLS certificates, buckets, container services, distributions, certificates,
  * contact methods outside the alarm group, and other families not bound by GROUPS answer
- * NotImplementedException; the AutoSnapshot add-on is recorded but takes no snapshots; no rebooting state;
- * UDP ports are stored, not forwarded; instances have no internet access (no NAT); restoring from automatic
- * snapshots is refused. Instances need root, bubblewrap and overlayfs (else a full copy of the image).
+ * NotImplementedException; no rebooting state; UDP ports are stored, not forwarded; instances have no
+ * internet access (no NAT); snapshots (manual and automatic) do not include attached disks. Instances need
+ * root, bubblewrap and overlayfs (else a full copy of the image).
  * Deliberate difference: a disk attached to or detached from a running instance reboots it (the bind mount
  * is made at boot); the user does not mount it.
  */

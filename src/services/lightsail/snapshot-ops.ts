@@ -4,8 +4,16 @@
  * (owners, modes, xattrs and overlay whiteouts kept) to <data dir>/lightsail/snapshots/<id>;
  * CreateInstancesFromSnapshot starts new instances from a copy of it on the same image. Disk snapshots copy
  * a disk's directory; CreateDiskFromSnapshot restores one. Snapshots of a running instance are taken live
- * (crash-consistent, like AWS's). Enable/DisableAddOn record the AutoSnapshot add-on; the daily automatic
- * snapshot itself is not taken yet.
+ * (crash-consistent, like AWS's). The AutoSnapshot add-on (Enable/DisableAddOn, GetAutoSnapshots,
+ * DeleteAutoSnapshot, restores with sourceInstanceName/sourceDiskName + restoreDate or
+ * useLatestRestorableAutoSnapshot) is scheduled by auto-snapshots.ts.
+ *
+ * CopySnapshot copies a manual snapshot, or keeps an automatic one as a manual snapshot (AWS's "Keep"), from
+ * any region of the account into the request's region.
+ *
+ * Differences: AWS's OperationType has neither DeleteAutoSnapshot nor CopySnapshot: they are recorded as
+ * Delete{Instance,Disk}Snapshot on the source resource and Create{Instance,Disk}Snapshot on the copy;
+ * attachedDiskMapping is not supported.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -13,7 +21,8 @@ import { join } from "node:path";
 import type * as L from "../../aws/api/lightsail.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
-import { bundleById } from "./catalogue.js";
+import { AutoSnapshots, type AutoSnapBody } from "./auto-snapshots.js";
+import { REGIONS, bundleById } from "./catalogue.js";
 import { InstanceOps } from "./instance-ops.js";
 import { layout } from "./instances/machine.js";
 import type { InstanceBody } from "./instances/runtime.js";
@@ -30,11 +39,21 @@ function copyTree(src: string, dst: string): void {
   if (r.status !== 0) throw operationFailure(`Copying the filesystem failed: ${(r.stderr || r.error?.message || "").trim().slice(0, 300)}`);
 }
 
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
 export class SnapshotOps {
+  readonly auto: AutoSnapshots;
+
   constructor(
     private readonly env: ServiceEnv,
     private readonly shared: LightsailShared,
-  ) {}
+  ) {
+    this.auto = new AutoSnapshots(env, shared, copyTree);
+  }
+
+  close(): void {
+    this.auto.close();
+  }
 
   private dir(id: string): string {
     return join(this.env.config.dataDir, "lightsail", "snapshots", id);
@@ -93,10 +112,8 @@ export class SnapshotOps {
 
   async CreateInstancesFromSnapshot(ctx: RequestContext, input: L.CreateInstancesFromSnapshotInput): Promise<L.CreateInstancesFromSnapshotOutput> {
     const ops = this.shared.group(InstanceOps);
-    if (input.sourceInstanceName !== undefined || input.restoreDate !== undefined || input.useLatestRestorableAutoSnapshot !== undefined) {
-      throw invalidInput("Restoring from automatic snapshots is not supported by Skyport yet; name an instanceSnapshotName");
-    }
-    const snap = this.snap(ctx, input.instanceSnapshotName);
+    if (input.attachedDiskMapping !== undefined) throw invalidInput("attachedDiskMapping is not supported by Skyport: instance snapshots do not include attached disks");
+    const snap = this.instanceSource(ctx, input);
     const names = await ops.checkCreate(ctx, input);
     const minDisk = snap.body.sizeInGb ?? 0;
     if ((bundleById(input.bundleId)?.diskSizeInGb ?? 0) < minDisk) throw invalidInput(`The bundle ${input.bundleId} is too small for the snapshot ${snap.name}.`);
@@ -162,9 +179,16 @@ export class SnapshotOps {
 
   CreateDiskFromSnapshot(ctx: RequestContext, input: L.CreateDiskFromSnapshotInput): L.CreateDiskFromSnapshotOutput {
     const name = checkName(input.diskName, "diskName");
-    const snap = this.diskSnap(ctx, input.diskSnapshotName);
     const storage = this.shared.group(StorageOps);
-    storage.newDisk(ctx, name, input.availabilityZone, input.sizeInGb, this.shared.tagsIn(input.tags), (dir) => copyTree(snap.body.sk.dir, dir));
+    let dir: string;
+    if (input.sourceDiskName !== undefined || input.diskSnapshotName === undefined) {
+      if (input.diskSnapshotName !== undefined) throw invalidInput("diskSnapshotName and sourceDiskName are mutually exclusive");
+      dir = this.autoSource(ctx, "Disk", input.sourceDiskName, input.restoreDate, input.useLatestRestorableAutoSnapshot, "sourceDiskName").body.sk.dir!;
+    } else {
+      if (input.restoreDate !== undefined || input.useLatestRestorableAutoSnapshot !== undefined) throw invalidInput("restoreDate and useLatestRestorableAutoSnapshot are only for automatic snapshots: give sourceDiskName");
+      dir = this.diskSnap(ctx, input.diskSnapshotName).body.sk.dir;
+    }
+    storage.newDisk(ctx, name, input.availabilityZone, input.sizeInGb, this.shared.tagsIn(input.tags), (d) => copyTree(dir, d));
     return { operations: [this.shared.operation(ctx, name, "Disk", "CreateDiskFromSnapshot", { availabilityZone: input.availabilityZone })] };
   }
 
@@ -180,11 +204,111 @@ export class SnapshotOps {
     const name = checkName(resourceName, "resourceName");
     if (type !== "AutoSnapshot") throw invalidInput(`The add-on type ${String(type).slice(0, 64)} is not supported; AutoSnapshot is`);
     if (time !== undefined && !/^([01]\d|2[0-3]):00$/.test(time)) throw invalidInput("snapshotTimeOfDay must be HH:00 in UTC");
-    const row = this.shared.db.get<InstanceBody | DiskBody>(ctx, "Instance", name) ?? this.shared.db.get<InstanceBody | DiskBody>(ctx, "Disk", name);
-    if (!row) throw notFound(`The resource does not exist: ${name}`);
+    const row = this.autoResource(ctx, name);
+    const addOn = this.auto.configure(row as never, status === "Enabled", time);
     const others = (row.body.addOns ?? []).filter((a) => a.name !== "AutoSnapshot");
-    row.body.addOns = [...others, { name: "AutoSnapshot", status, snapshotTimeOfDay: time ?? "06:00" }];
+    row.body.addOns = [...others, addOn];
     this.shared.db.put(row);
     return { operations: [this.shared.operation(ctx, name, row.type, status === "Enabled" ? "EnableAddOn" : "DisableAddOn")] };
+  }
+
+  // ------------------------------------------------------------------ automatic snapshots
+
+  /** The instance or disk an automatic-snapshot call names. */
+  private autoResource(ctx: RequestContext, name: string): ResourceRow<InstanceBody | DiskBody> {
+    const row = this.shared.db.get<InstanceBody | DiskBody>(ctx, "Instance", name) ?? this.shared.db.get<InstanceBody | DiskBody>(ctx, "Disk", name);
+    if (!row) throw notFound(`The resource does not exist: ${name}`);
+    return row;
+  }
+
+  GetAutoSnapshots(ctx: RequestContext, input: L.GetAutoSnapshotsInput): L.GetAutoSnapshotsOutput {
+    const row = this.autoResource(ctx, checkName(input.resourceName, "resourceName"));
+    return {
+      resourceName: row.name,
+      resourceType: row.type,
+      autoSnapshots: this.auto.list(row).reverse().map((r) => ({ date: r.body.date, createdAt: new Date(r.created), status: r.body.status, fromAttachedDisks: [] })),
+    };
+  }
+
+  DeleteAutoSnapshot(ctx: RequestContext, input: L.DeleteAutoSnapshotInput): L.DeleteAutoSnapshotOutput {
+    const row = this.autoResource(ctx, checkName(input.resourceName, "resourceName"));
+    if (typeof input.date !== "string" || !DATE_RE.test(input.date)) throw invalidInput("date must be in YYYY-MM-DD format");
+    const snap = this.auto.get(row, input.date);
+    if (!snap) throw notFound(`The automatic snapshot of ${row.name} for ${input.date} does not exist`);
+    this.auto.delete(snap);
+    return { operations: [this.shared.operation(ctx, row.name, row.type, row.type === "Instance" ? "DeleteInstanceSnapshot" : "DeleteDiskSnapshot", { operationDetails: input.date })] };
+  }
+
+  /** The automatic snapshot a restore names: the source resource plus restoreDate or the latest one. */
+  private autoSource(ctx: RequestContext, type: "Instance" | "Disk", source: unknown, restoreDate: unknown, latest: unknown, field: string): ResourceRow<AutoSnapBody> {
+    const name = checkName(source, field);
+    if (restoreDate !== undefined && latest !== undefined) throw invalidInput("restoreDate and useLatestRestorableAutoSnapshot are mutually exclusive");
+    if (restoreDate === undefined && latest !== true) throw invalidInput(`With ${field}, give restoreDate or useLatestRestorableAutoSnapshot`);
+    if (restoreDate !== undefined && (typeof restoreDate !== "string" || !DATE_RE.test(restoreDate))) throw invalidInput("restoreDate must be in YYYY-MM-DD format");
+    const row = this.shared.db.get(ctx, type, name);
+    if (!row) throw notFound(`The ${type} does not exist: ${name}`);
+    const ok = this.auto.list(row).filter((r) => r.body.status === "Success");
+    const snap = restoreDate !== undefined ? ok.find((r) => r.body.date === restoreDate) : ok[ok.length - 1];
+    if (!snap) throw notFound(restoreDate !== undefined ? `The automatic snapshot of ${name} for ${String(restoreDate)} does not exist` : `The ${type} ${name} has no automatic snapshot to restore`);
+    return snap;
+  }
+
+  /** A manual snapshot, or an automatic one seen through the same fields (for CreateInstancesFromSnapshot). */
+  private instanceSource(ctx: RequestContext, input: L.CreateInstancesFromSnapshotInput): { name: string; body: { sizeInGb?: number; fromBlueprintId?: string; sk: { dir: string; copyMode: boolean } } } {
+    if (input.sourceInstanceName !== undefined || input.instanceSnapshotName === undefined) {
+      if (input.instanceSnapshotName !== undefined) throw invalidInput("instanceSnapshotName and sourceInstanceName are mutually exclusive");
+      const a = this.autoSource(ctx, "Instance", input.sourceInstanceName, input.restoreDate, input.useLatestRestorableAutoSnapshot, "sourceInstanceName");
+      const bundle = bundleById(a.body.sk.bundleId ?? "");
+      return { name: `${a.body.resourceName} (${a.body.date})`, body: { sizeInGb: bundle?.diskSizeInGb, fromBlueprintId: a.body.sk.blueprintId, sk: { dir: a.body.sk.dir!, copyMode: a.body.sk.copyMode ?? false } } };
+    }
+    if (input.restoreDate !== undefined || input.useLatestRestorableAutoSnapshot !== undefined) throw invalidInput("restoreDate and useLatestRestorableAutoSnapshot are only for automatic snapshots: give sourceInstanceName");
+    return this.snap(ctx, input.instanceSnapshotName);
+  }
+
+  /** CopySnapshot: a manual snapshot (instance or disk) or an automatic one becomes a new manual snapshot here. */
+  CopySnapshot(ctx: RequestContext, input: L.CopySnapshotInput): L.CopySnapshotOutput {
+    const target = checkName(input.targetSnapshotName, "targetSnapshotName");
+    if (typeof input.sourceRegion !== "string" || !REGIONS.some(([r]) => r === input.sourceRegion)) throw invalidInput(`The source region ${String(input.sourceRegion).slice(0, 64)} is not a Lightsail region`);
+    const from = { accountId: ctx.accountId, region: input.sourceRegion };
+    const id = this.env.ids.uuid();
+    const dst = this.dir(id);
+    const now = this.env.clock.now();
+    const taken = (type: string) => {
+      if (this.shared.db.get(ctx, type, target)) throw invalidInput(`The ${type} ${target} already exists.`);
+    };
+    let type: "InstanceSnapshot" | "DiskSnapshot";
+    let body: SnapBody | DiskSnapBody;
+    if (input.sourceSnapshotName !== undefined) {
+      if (input.sourceResourceName !== undefined || input.restoreDate !== undefined || input.useLatestRestorableAutoSnapshot !== undefined) {
+        throw invalidInput("sourceSnapshotName is for manual snapshots: restoreDate, useLatestRestorableAutoSnapshot and sourceResourceName go with automatic ones");
+      }
+      const name = checkName(input.sourceSnapshotName, "sourceSnapshotName");
+      const src = this.shared.db.get<SnapBody>(from, "InstanceSnapshot", name) ?? this.shared.db.get<DiskSnapBody>(from, "DiskSnapshot", name);
+      if (!src) throw notFound(`The snapshot ${name} does not exist in ${input.sourceRegion}`);
+      type = src.type as typeof type;
+      taken(type);
+      copyTree(src.body.sk.dir, dst);
+      body = { ...src.body, name: target, sk: { ...src.body.sk, dir: dst } } as SnapBody | DiskSnapBody;
+    } else {
+      const resource = checkName(input.sourceResourceName, "sourceResourceName");
+      const kind = this.shared.db.get(from, "Instance", resource) ? "Instance" : "Disk";
+      const auto = this.autoSource(from as RequestContext, kind, resource, input.restoreDate, input.useLatestRestorableAutoSnapshot, "sourceResourceName");
+      const source = this.shared.db.get<InstanceBody | DiskBody>(from, kind, resource)!;
+      type = kind === "Instance" ? "InstanceSnapshot" : "DiskSnapshot";
+      taken(type);
+      copyTree(auto.body.sk.dir!, dst);
+      const common = { name: target, supportCode: `${ctx.accountId}/snap-${id.replace(/-/g, "").slice(0, 17)}`, location: this.shared.location(ctx), resourceType: type, tags: [], progress: "100%", isFromAutoSnapshot: true };
+      if (kind === "Instance") {
+        const b = source.body as InstanceBody;
+        body = { ...common, arn: "", state: "available", fromAttachedDisks: [], fromInstanceName: source.name, fromInstanceArn: source.arn, fromBlueprintId: auto.body.sk.blueprintId, fromBundleId: auto.body.sk.bundleId, sizeInGb: bundleById(auto.body.sk.bundleId ?? b.bundleId ?? "")?.diskSizeInGb, sk: { dir: dst, copyMode: auto.body.sk.copyMode ?? false } };
+      } else {
+        body = { ...common, arn: "", state: "completed", fromDiskName: source.name, fromDiskArn: source.arn, sizeInGb: auto.body.sk.sizeInGb, sk: { dir: dst } };
+      }
+    }
+    const arn = `arn:aws:lightsail:${ctx.region}:${ctx.accountId}:${type}/${id}`;
+    body.arn = arn;
+    body.location = this.shared.location(ctx);
+    this.shared.db.put({ account: ctx.accountId, region: ctx.region, type, name: target, arn, created: now, body });
+    return { operations: [this.shared.operation(ctx, target, type, type === "InstanceSnapshot" ? "CreateInstanceSnapshot" : "CreateDiskSnapshot", { operationDetails: "CopySnapshot" })] };
   }
 }

@@ -54,7 +54,7 @@ export class CpuCgroup {
     if (existsSync(join(ROOT, "cgroup.controllers"))) return new CpuCgroup(undefined, undefined); // pure v2
     const acct = v1Dir("cpuacct", id);
     const cpu = v1Dir("cpu", id);
-    for (const d of [acct, cpu]) if (d) moveTree(join(d, "cgroup.procs"), pid);
+    for (const d of [acct, cpu]) if (d) try { moveTree(join(d, "cgroup.procs"), pid); } catch { /* best effort */ }
     if (cpu) {
       try {
         writeFileSync(join(cpu, "cpu.cfs_period_us"), String(PERIOD_US));
@@ -88,12 +88,13 @@ export class CpuCgroup {
  * forks afterwards is born in the cgroup, one forked before is in the children list read after the write.
  */
 export function moveTree(procsFile: string, pid: number): void {
-  const queue = [pid];
+  writeFileSync(procsFile, String(pid)); // throws as a plain write would: the caller decides
+  const queue = childrenOf(pid);
   for (let i = 0; i < queue.length && i < 4096; i++) {
     try {
       writeFileSync(procsFile, String(queue[i]));
     } catch {
-      continue; // exited, or no permission: best effort
+      continue; // exited meanwhile
     }
     queue.push(...childrenOf(queue[i]!));
   }

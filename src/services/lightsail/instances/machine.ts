@@ -23,7 +23,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFi
 import { join } from "node:path";
 import { createCgroup, removeWhenEmpty, type Cgroup } from "../../../runtime/cgroup.js";
 import type { Logger } from "../../../core/log.js";
-import { CpuCgroup } from "./cpu.js";
+import { CpuCgroup, moveTree } from "./cpu.js";
 
 const STOP_GRACE_MS = 5000;
 const CAPS = [
@@ -172,7 +172,7 @@ export class Machine {
     try {
       this.pid = await childPid(proc);
       this.cgroup = createCgroup(`lightsail-${spec.id}`, spec.memoryMb);
-      for (const f of this.cgroup?.procsFiles ?? []) writeFileSync(f, String(this.pid));
+      for (const f of this.cgroup?.procsFiles ?? []) moveTree(f, this.pid); // with init, already forked (cpu.ts)
       this.cpu = CpuCgroup.create(spec.id, this.pid, spec.cpuCount);
       this.setupNetwork(this.pid);
       proc.stdin!.end("go\n");
