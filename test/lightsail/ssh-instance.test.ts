@@ -105,6 +105,9 @@ test("SSH: the instance's key pair runs commands inside the instance as its logi
     assert.match(id.join("\n"), /CapEff:\s+0+\n/);
     assert.match(id.join("\n"), /CapPrm:\s+0+\n/);
     assert.match(id.join("\n"), /NoNewPrivs:\s+1/);
+    // In the instance's cgroups (its memory limit holds for logins too) and cgroup namespace.
+    const cg = (await ssh(a.pem, at, "cat /proc/self/cgroup; echo --; cat /proc/1/cgroup")).stdout.split("--\n");
+    assert.equal(cg[0], cg[1]);
     await ssh(a.pem, at, "echo changed > page.html");
     assert.equal((await ssh(a.pem, at, "cat /home/admin/page.html")).stdout, "changed\n");
     await assert.rejects(ssh(a.pem, at, "echo x > /etc/owned"), (e: { code: number }) => e.code !== 0);
@@ -169,7 +172,7 @@ test("GetInstanceAccessDetails: the temporary key and certificate log in to that
   }
 });
 
-test("SSH: a shell reads commands piped to it", { skip }, async () => {
+test("SSH: a shell reads commands piped to it, with or without a terminal", { skip }, async () => {
   const a = await launch("");
   try {
     const child = spawn("ssh", ["-T", ...sshArgs(a.pem, `admin@${a.ip}`)], { stdio: ["pipe", "pipe", "pipe"] });
@@ -179,6 +182,15 @@ test("SSH: a shell reads commands piped to it", { skip }, async () => {
     const code = await new Promise((r) => child.on("close", r));
     assert.equal(code, 3);
     assert.equal(out, `piped\n${a.name}\n`);
+    // Asking for a terminal (ssh -tt): the shell gets a real pseudo-terminal, with echo and job control.
+    const tty = spawn("ssh", ["-tt", ...sshArgs(a.pem, `admin@${a.ip}`)], { stdio: ["pipe", "pipe", "pipe"] });
+    let both = "";
+    tty.stdout.on("data", (d) => (both += d));
+    tty.stderr.on("data", (d) => (both += d));
+    tty.stdin.end("[ -t 0 ] && [ -t 1 ] && echo on-a-terminal; echo in-$((6*7))\nexit 4\n");
+    assert.equal(await new Promise((r) => tty.on("close", r)), 4, both);
+    assert.match(both, /\non-a-terminal\r\n/);
+    assert.match(both, /in-42\r\n/);
   } finally {
     await ls.send(new DeleteInstanceCommand({ instanceName: a.name }));
   }

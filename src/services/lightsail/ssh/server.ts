@@ -6,12 +6,13 @@
  *
  * One server may listen on several ports of the instance's address (--ssh-port and 22); each accepted
  * connection is first checked against the source allow-list (the firewall rule of port 22), then handed
- * to ssh2. Sessions have no pseudo-terminal (node has none without a native module): the pty request is
- * refused, so the OpenSSH client keeps the local terminal in line mode; `ssh HOST cmd`, piped shells and an
- * interactive `ssh HOST` (a shell with prompts, without line editing or job control) work.
+ * to ssh2. A session that asks for a terminal (`ssh HOST`, `ssh -t HOST cmd`) runs under util-linux
+ * `script`, which gives it a real pseudo-terminal (node has none without a native module): echo, line
+ * editing, Ctrl-C and job control work; window size changes are applied with `stty -F` on that terminal.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { timingSafeEqual } from "node:crypto";
+import { readFileSync, readlinkSync } from "node:fs";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import ssh2 from "ssh2";
 import { verifyUserCert } from "./cert.js";
@@ -29,7 +30,32 @@ export interface SshTarget {
   /** Certificates accepted: signed by this CA key (OpenSSH blob), with this key id, for the login user. */
   certificates?(): { caKey: Buffer; keyId: string; principal: string; now: number } | undefined;
   /** The process running `command` (a login shell when undefined) inside the instance; undefined when it is not running. */
-  enter(command: string | undefined, interactive: boolean): SshSession | undefined;
+  enter(command: string | undefined, tty?: { rows: number; cols: number }): SshSession | undefined;
+}
+
+type Pty = { rows: number; cols: number };
+
+const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+
+/** Signals the session's process group (the process spawned is its leader), so nothing of it lingers. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
+/** Applies a window size to the terminal `script` gave the session (its child's stdin), as sshd would. */
+function resize(script: ChildProcess | undefined, rows: number, cols: number): void {
+  if (!script?.pid || !(rows > 0 && cols > 0)) return;
+  try {
+    const first = readFileSync(`/proc/${script.pid}/task/${script.pid}/children`, "utf8").trim().split(/\s+/)[0];
+    const tty = readlinkSync(`/proc/${first}/fd/0`);
+    if (/^\/dev\/pts\/\d+$/.test(tty)) spawn("stty", ["-F", tty, "rows", String(Math.min(rows, 1000) | 0), "cols", String(Math.min(cols, 1000) | 0)], { stdio: "ignore" }).on("error", () => undefined);
+  } catch {
+    /* the session ended */
+  }
 }
 
 const SshLimits = { MAX_SESSIONS_PER_CONNECTION: 10, MAX_CONNECTIONS: 64, MAX_COMMAND_CHARS: 64 * 1024 } as const;
@@ -101,35 +127,40 @@ export class SshServer {
         if (++sessions > SshLimits.MAX_SESSIONS_PER_CONNECTION) return reject();
         const session = accept();
         const env: Record<string, string> = {};
-        let pty = false;
-        // No pseudo-terminal to give: refusing makes the client say so and keep its terminal in line mode.
-        session.on("pty", (_ok, no) => {
-          pty = true;
-          no?.();
+        const state: { pty?: Pty; child?: ChildProcess } = {};
+        session.on("pty", (ok, _no, info) => {
+          state.pty = { rows: info.rows, cols: info.cols };
+          if (/^[\w.+-]{1,64}$/.test(info.term ?? "")) env.TERM = info.term;
+          ok?.();
         });
-        session.on("window-change", (ok) => ok?.());
+        session.on("window-change", (ok, _no, info) => {
+          if (state.pty) resize(state.child, info.rows, info.cols);
+          ok?.();
+        });
         session.on("env", (ok, _no, info) => {
           if (Object.keys(env).length < 32 && /^(LANG|LC_[A-Z]+|TERM)$/.test(info.key)) env[info.key] = String(info.val).slice(0, 256);
           ok?.();
         });
         session.on("exec", (ok, no, info) => {
           if (info.command.length > SshLimits.MAX_COMMAND_CHARS) return no();
-          this.run(ok(), info.command, env, false);
+          state.child = this.run(ok(), info.command, env, state.pty);
         });
-        session.on("shell", (ok) => this.run(ok(), undefined, env, pty));
+        session.on("shell", (ok) => (state.child = this.run(ok(), undefined, env, state.pty)));
       });
     });
   }
 
-  private run(stream: ssh2.ServerChannel, command: string | undefined, clientEnv: Record<string, string>, interactive: boolean): void {
-    const s = this.target.enter(command, interactive);
+  private run(stream: ssh2.ServerChannel, command: string | undefined, clientEnv: Record<string, string>, pty: Pty | undefined): ChildProcess | undefined {
+    const s = this.target.enter(command, pty);
     if (!s) {
       stream.stderr.write("The instance is not running.\r\n");
       stream.exit(255);
       stream.end();
-      return;
+      return undefined;
     }
-    const child = spawn(s.argv[0]!, s.argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: { PATH, ...clientEnv, ...s.env } });
+    // script runs its -c command with $SHELL: the host's /bin/sh here, the user's shell comes later, inside.
+    const argv = pty ? ["script", "-q", "-e", "--echo", "always", "-c", s.argv.map(quote).join(" "), "/dev/null"] : s.argv;
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: { PATH, ...clientEnv, ...s.env, ...(pty ? { SHELL: "/bin/sh" } : {}) }, detached: true });
     this.children.add(child);
     child.stdout.pipe(stream, { end: false });
     child.stderr.pipe(stream.stderr, { end: false });
@@ -145,8 +176,9 @@ export class SshServer {
       stream.end();
     });
     stream.on("close", () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGHUP");
+      if (child.exitCode === null && child.signalCode === null) killGroup(child, "SIGHUP");
     });
+    return child;
   }
 
   /** Open connections (tests, health). */
@@ -156,7 +188,7 @@ export class SshServer {
 
   /** Stops listening, ends every connection and kills every session. */
   async close(): Promise<void> {
-    for (const c of this.children) c.kill("SIGKILL");
+    for (const c of this.children) killGroup(c, "SIGKILL");
     for (const c of this.clients) c.end();
     for (const s of this.sockets) s.destroy();
     await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
