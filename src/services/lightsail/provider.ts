@@ -6,15 +6,18 @@
  *
  * Covered: the catalogue (GetBlueprints, GetBundles, GetRegions), key pairs, instances that really run
  * (a bubblewrap sandbox per instance from its blueprint's image, own overlay root, pid/net/uts namespaces,
- * veth with a real private IP; instances/), public ports forwarded from a 127.x address, static IPs, disks,
- * instance and disk snapshots, GetCostEstimate, GetInstanceMetricData, tags and operations — see each
- * *-ops.ts header; DNS, databases and alarms are the ls-engines groups.
+ * veth with a real private IP; instances/), public ports forwarded from a 127.x address, SSH into instances
+ * (ssh-ops.ts: an embedded SSH server per instance address, sessions inside the instance as its login user),
+ * static IPs, disks, instance and disk snapshots, GetCostEstimate, GetInstanceMetricData, tags and operations
+ * — see each *-ops.ts header; DNS, databases and alarms are the ls-engines groups.
  *
  * Known gaps against AWS: load balancers, buckets, container services, distributions, certificates,
  * contact methods outside the alarm group, and other families not bound by GROUPS answer
  * NotImplementedException; the AutoSnapshot add-on is recorded but takes no snapshots; no rebooting state;
  * UDP ports are stored, not forwarded; instances have no internet access (no NAT); restoring from automatic
  * snapshots is refused. Instances need root, bubblewrap and overlayfs (else a full copy of the image).
+ * SSH: `sudo` cannot raise privileges in a session (no_new_privs); no port/agent forwarding or SFTP; the
+ * temporary access key is ed25519 (an OpenSSH certificate from Skyport's CA), not RSA.
  * Deliberate difference: a disk attached to or detached from a running instance reboots it (the bind mount
  * is made at boot); the user does not mount it.
  */
