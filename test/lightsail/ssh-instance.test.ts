@@ -8,13 +8,13 @@
  */
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, test } from "node:test";
 import {
-  CreateInstancesCommand, CreateKeyPairCommand, DeleteInstanceCommand, GetInstanceAccessDetailsCommand, GetInstanceCommand, GetInstanceStateCommand,
+  AllocateStaticIpCommand, AttachStaticIpCommand, CreateInstancesCommand, CreateKeyPairCommand, DownloadDefaultKeyPairCommand, ImportKeyPairCommand, ReleaseStaticIpCommand, DeleteInstanceCommand, GetInstanceAccessDetailsCommand, GetInstanceCommand, GetInstanceStateCommand,
   LightsailClient, PutInstancePublicPortsCommand, StartInstanceCommand, StopInstanceCommand,
 } from "@aws-sdk/client-lightsail";
 import { freePort } from "../../src/services/lightsail/databases/postgres.js";
@@ -65,13 +65,20 @@ async function waitState(name: string, state: string): Promise<void> {
   }
 }
 
-/** A running instance created with a new key pair (its private key saved as <name>.pem) and user data. */
-async function launch(userData: string): Promise<{ name: string; ip: string; pem: string }> {
-  const key = await ls.send(new CreateKeyPairCommand({ keyPairName: uniqueName("key") }));
+/**
+ * A running instance with user data, created with a new key pair (its private key saved as <name>.pem), or
+ * with `key` (its name and private key file).
+ */
+async function launch(userData: string, key?: { keyPairName?: string; pem: string }): Promise<{ name: string; ip: string; pem: string }> {
   const name = uniqueName("ssh");
-  const pem = join(dir, `${name}.pem`);
-  writeFileSync(pem, key.privateKeyBase64!, { mode: 0o600 });
-  await ls.send(new CreateInstancesCommand({ instanceNames: [name], availabilityZone: "us-east-1a", blueprintId: "debian_12", bundleId: "nano_3_0", keyPairName: key.keyPair!.name, userData }));
+  const pem = key?.pem ?? join(dir, `${name}.pem`);
+  let keyPairName = key?.keyPairName;
+  if (!key) {
+    const created = await ls.send(new CreateKeyPairCommand({ keyPairName: uniqueName("key") }));
+    writeFileSync(pem, created.privateKeyBase64!, { mode: 0o600 });
+    keyPairName = created.keyPair!.name;
+  }
+  await ls.send(new CreateInstancesCommand({ instanceNames: [name], availabilityZone: "us-east-1a", blueprintId: "debian_12", bundleId: "nano_3_0", keyPairName, userData }));
   await waitState(name, "running");
   await sshReady();
   const ip = (await ls.send(new GetInstanceCommand({ instanceName: name }))).instance!.publicIpAddress!;
@@ -193,6 +200,36 @@ test("SSH: a shell reads commands piped to it, with or without a terminal", { sk
     assert.match(both, /in-42\r\n/);
   } finally {
     await ls.send(new DeleteInstanceCommand({ instanceName: a.name }));
+  }
+});
+
+test("AttachStaticIp: SSH moves to the static address; the default key pair and an imported key log in", { skip }, async () => {
+  const def = await ls.send(new DownloadDefaultKeyPairCommand({}));
+  const defPem = join(dir, "default.pem");
+  writeFileSync(defPem, def.privateKeyBase64!, { mode: 0o600 });
+  const a = await launch("", { pem: defPem });
+  const ipName = uniqueName("ip");
+  try {
+    await ls.send(new AllocateStaticIpCommand({ staticIpName: ipName }));
+    await ls.send(new AttachStaticIpCommand({ staticIpName: ipName, instanceName: a.name }));
+    await sshReady();
+    const ip = (await ls.send(new GetInstanceCommand({ instanceName: a.name }))).instance!.publicIpAddress!;
+    assert.notEqual(ip, a.ip);
+    assert.equal((await ssh(defPem, `admin@${ip}`, "hostname")).stdout.trim(), a.name);
+    await assert.rejects(ssh(defPem, `admin@${a.ip}`, "true"), refused);
+  } finally {
+    await ls.send(new DeleteInstanceCommand({ instanceName: a.name }));
+    await ls.send(new ReleaseStaticIpCommand({ staticIpName: ipName }));
+  }
+  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "imported"), "-C", "me@laptop"]);
+  const keyPairName = uniqueName("imported");
+  await ls.send(new ImportKeyPairCommand({ keyPairName, publicKeyBase64: readFileSync(join(dir, "imported.pub"), "utf8") }));
+  const b = await launch("", { keyPairName, pem: join(dir, "imported") });
+  try {
+    assert.equal((await ssh(b.pem, `admin@${b.ip}`, "hostname")).stdout.trim(), b.name);
+    await assert.rejects(ssh(defPem, `admin@${b.ip}`, "true"), refused);
+  } finally {
+    await ls.send(new DeleteInstanceCommand({ instanceName: b.name }));
   }
 });
 
