@@ -145,6 +145,24 @@ test("SSH: a session sees neither the host's files nor another instance's", { sk
   }
 });
 
+test("SSH: the instance's root cannot make a login root or stall Skyport through /etc/passwd", { skip }, async () => {
+  // User data (root inside) makes admin uid 0 in one instance and /etc/passwd a FIFO in another.
+  const a = await launch("#!/bin/sh\nsed -i 's/^admin:x:[0-9]*:[0-9]*:/admin:x:0:0:/' /etc/passwd\n");
+  const b = await launch("#!/bin/sh\nrm -f /etc/passwd && mkfifo /etc/passwd\n");
+  try {
+    for (const x of [a, b]) {
+      let err: { code: number; stderr: string } | undefined;
+      for (let i = 0; i < 200 && !err; i++) err = await ssh(x.pem, `admin@${x.ip}`, "id -u").then(() => undefined, (e) => e);
+      assert.equal(err!.code, 255);
+      assert.match(err!.stderr, /cannot log in: no usable \(non-root\) entry/);
+    }
+    assert.equal((await ls.send(new GetInstanceStateCommand({ instanceName: b.name }))).state!.name, "running");
+  } finally {
+    await ls.send(new DeleteInstanceCommand({ instanceName: a.name }));
+    await ls.send(new DeleteInstanceCommand({ instanceName: b.name }));
+  }
+});
+
 test("SSH: another key pair, another instance's key and a password are refused", { skip }, async () => {
   const a = await launch("");
   const b = await launch("");

@@ -168,7 +168,7 @@ export class SshOps {
     const pid = machine?.running ? machine.pid : undefined;
     if (!row || !pid || !row.body.username) return undefined;
     const who = loginUser(pid, row.body.username);
-    if (!who) return undefined;
+    if (!who) return `The user ${row.body.username} cannot log in: no usable (non-root) entry for it in the instance's /etc/passwd.`;
     return sessionArgv(pid, { ...who, name: row.body.username }, command, machine!.cgroupProcsFiles(), tty);
   }
 

@@ -11,7 +11,7 @@
  * from raising them again (so `sudo` cannot work: a deliberate difference from Lightsail, where the user may
  * sudo). UID 0 is refused: root would keep what remains of the bounding set in the host's user namespace.
  */
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 
 const MAX_PASSWD_BYTES = 1 << 20;
 const PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -40,12 +40,14 @@ export function parsePasswd(text: string, user: string): LoginUser | undefined {
 /**
  * The login user as the instance's /etc/passwd says (read through /proc/PID/root, bounded). The instance's
  * root could make that file say anything — the uid only decides who the session runs as inside the instance,
- * and uid 0 is refused.
+ * and uid 0 is refused. Opened non-blocking, not through a final symlink, and read only when it is a regular
+ * file: a FIFO or device there must not stall Skyport.
  */
 export function loginUser(pid: number, user: string): LoginUser | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync(`/proc/${pid}/root/etc/passwd`, "r");
+    fd = openSync(`/proc/${pid}/root/etc/passwd`, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    if (!fstatSync(fd).isFile()) return undefined;
     const buf = Buffer.alloc(MAX_PASSWD_BYTES);
     const n = readSync(fd, buf, 0, buf.length, 0);
     return parsePasswd(buf.subarray(0, n).toString("utf8"), user);

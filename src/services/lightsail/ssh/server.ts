@@ -29,8 +29,8 @@ export interface SshTarget {
   authorizedKeys(): string[];
   /** Certificates accepted: signed by this CA key (OpenSSH blob), with this key id, for the login user. */
   certificates?(): { caKey: Buffer; keyId: string; principal: string; now: number } | undefined;
-  /** The process running `command` (a login shell when undefined) inside the instance; undefined when it is not running. */
-  enter(command: string | undefined, tty?: { rows: number; cols: number }): SshSession | undefined;
+  /** The process running `command` (a login shell when undefined) inside the instance; undefined when it is not running, a message when it cannot be entered. */
+  enter(command: string | undefined, tty?: { rows: number; cols: number }): SshSession | string | undefined;
 }
 
 type Pty = { rows: number; cols: number };
@@ -46,19 +46,45 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-/** Applies a window size to the terminal `script` gave the session (its child's stdin), as sshd would. */
-function resize(script: ChildProcess | undefined, rows: number, cols: number): void {
-  if (!script?.pid || !(rows > 0 && cols > 0)) return;
-  try {
-    const first = readFileSync(`/proc/${script.pid}/task/${script.pid}/children`, "utf8").trim().split(/\s+/)[0];
-    const tty = readlinkSync(`/proc/${first}/fd/0`);
-    if (/^\/dev\/pts\/\d+$/.test(tty)) spawn("stty", ["-F", tty, "rows", String(Math.min(rows, 1000) | 0), "cols", String(Math.min(cols, 1000) | 0)], { stdio: "ignore" }).on("error", () => undefined);
-  } catch {
-    /* the session ended */
+/**
+ * Applies window sizes to the terminal `script` gave the session (its child's stdin) with `stty -F`, as sshd
+ * would with an ioctl: one stty at a time per session, the latest size wins (a client cannot make it spawn
+ * without bound).
+ */
+class Resizer {
+  private busy = false;
+  private next: { script: ChildProcess | undefined; rows: number; cols: number } | undefined;
+
+  set(script: ChildProcess | undefined, rows: number, cols: number): void {
+    this.next = { script, rows, cols };
+    if (!this.busy) this.apply();
+  }
+
+  private apply(): void {
+    const n = this.next;
+    this.next = undefined;
+    if (!n?.script?.pid || !(n.rows > 0 && n.cols > 0)) return;
+    try {
+      const first = readFileSync(`/proc/${n.script.pid}/task/${n.script.pid}/children`, "utf8").trim().split(/\s+/)[0];
+      const tty = readlinkSync(`/proc/${first}/fd/0`);
+      if (!/^\/dev\/pts\/\d+$/.test(tty)) return;
+      this.busy = true;
+      let finished = false;
+      const done = () => {
+        if (finished) return;
+        finished = true;
+        this.busy = false;
+        if (this.next) this.apply();
+      };
+      spawn("stty", ["-F", tty, "rows", String(Math.min(n.rows, 1000) | 0), "cols", String(Math.min(n.cols, 1000) | 0)], { stdio: "ignore" }).on("error", done).on("close", done);
+    } catch {
+      /* the session ended */
+    }
   }
 }
 
-const SshLimits = { MAX_SESSIONS_PER_CONNECTION: 10, MAX_CONNECTIONS: 64, MAX_COMMAND_CHARS: 64 * 1024 } as const;
+/** sshd's defaults where it has one (MaxAuthTries 6, LoginGraceTime 120 s, MaxSessions 10). */
+const SshLimits = { MAX_SESSIONS_PER_CONNECTION: 10, MAX_CONNECTIONS: 64, MAX_COMMAND_CHARS: 64 * 1024, MAX_AUTH_TRIES: 6, LOGIN_GRACE_MS: 120_000 } as const;
 const PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 export class SshServer {
@@ -117,11 +143,19 @@ export class SshServer {
     this.clients.add(client);
     client.on("close", () => this.clients.delete(client));
     client.on("error", () => undefined);
+    // Unauthenticated connections do not hold a slot for ever, nor try keys without end.
+    const grace = setTimeout(() => client.end(), SshLimits.LOGIN_GRACE_MS);
+    grace.unref();
+    client.on("close", () => clearTimeout(grace));
+    let failures = 0;
     client.on("authentication", (ctx) => {
       if (ctx.method === "publickey" && this.allowed(ctx)) return ctx.accept();
+      // "none" and signature-less key checks are part of a normal login; count real failures only.
+      if (ctx.method !== "none" && !(ctx.method === "publickey" && !ctx.signature) && ++failures >= SshLimits.MAX_AUTH_TRIES) return client.end();
       ctx.reject(["publickey"]);
     });
     client.on("ready", () => {
+      clearTimeout(grace);
       let sessions = 0;
       client.on("session", (accept, reject) => {
         if (++sessions > SshLimits.MAX_SESSIONS_PER_CONNECTION) return reject();
@@ -134,15 +168,18 @@ export class SshServer {
           ok?.();
         });
         session.on("window-change", (ok, _no, info) => {
-          if (state.pty) resize(state.child, info.rows, info.cols);
+          if (state.pty) resizer.set(state.child, info.rows, info.cols);
           ok?.();
         });
         session.on("env", (ok, _no, info) => {
-          if (Object.keys(env).length < 32 && /^(LANG|LC_[A-Z]+|TERM)$/.test(info.key)) env[info.key] = String(info.val).slice(0, 256);
+          const val = String(info.val).slice(0, 256);
+          if (Object.keys(env).length < 32 && /^(LANG|LC_[A-Z]+)$/.test(info.key) && /^[\w.@:=+-]*$/.test(val)) env[info.key] = val;
           ok?.();
         });
+        const resizer = new Resizer();
         session.on("exec", (ok, no, info) => {
-          if (info.command.length > SshLimits.MAX_COMMAND_CHARS) return no();
+          // A NUL cannot be passed to a program (spawn would throw): refuse such a command.
+          if (info.command.length > SshLimits.MAX_COMMAND_CHARS || info.command.includes("\0")) return no();
           state.child = this.run(ok(), info.command, env, state.pty);
         });
         session.on("shell", (ok) => (state.child = this.run(ok(), undefined, env, state.pty)));
@@ -152,20 +189,28 @@ export class SshServer {
 
   private run(stream: ssh2.ServerChannel, command: string | undefined, clientEnv: Record<string, string>, pty: Pty | undefined): ChildProcess | undefined {
     const s = this.target.enter(command, pty);
-    if (!s) {
-      stream.stderr.write("The instance is not running.\r\n");
+    if (!s || typeof s === "string") {
+      stream.stderr.write(`${s ?? "The instance is not running."}\r\n`);
       stream.exit(255);
       stream.end();
       return undefined;
     }
     // script runs its -c command with $SHELL: the host's /bin/sh here, the user's shell comes later, inside.
     const argv = pty ? ["script", "-q", "-e", "--echo", "always", "-c", s.argv.map(quote).join(" "), "/dev/null"] : s.argv;
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: { PATH, ...clientEnv, ...s.env, ...(pty ? { SHELL: "/bin/sh" } : {}) }, detached: true });
+    let child: ChildProcess;
+    try {
+      child = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: { PATH, ...clientEnv, ...s.env, ...(pty ? { SHELL: "/bin/sh" } : {}) }, detached: true });
+    } catch (e) {
+      stream.stderr.write(`${(e as Error).message}\r\n`);
+      stream.exit(255);
+      stream.end();
+      return undefined;
+    }
     this.children.add(child);
-    child.stdout.pipe(stream, { end: false });
-    child.stderr.pipe(stream.stderr, { end: false });
-    stream.pipe(child.stdin);
-    child.stdin.on("error", () => undefined);
+    child.stdout!.pipe(stream, { end: false });
+    child.stderr!.pipe(stream.stderr, { end: false });
+    stream.pipe(child.stdin!);
+    child.stdin!.on("error", () => undefined);
     child.on("error", (e) => {
       stream.stderr.write(`${e.message}\r\n`);
     });
