@@ -17,6 +17,7 @@ import {
   AllocateStaticIpCommand, AttachStaticIpCommand, CreateInstancesCommand, CreateKeyPairCommand, DownloadDefaultKeyPairCommand, ImportKeyPairCommand, ReleaseStaticIpCommand, DeleteInstanceCommand, GetInstanceAccessDetailsCommand, GetInstanceCommand, GetInstanceStateCommand,
   LightsailClient, PutInstancePublicPortsCommand, StartInstanceCommand, StopInstanceCommand,
 } from "@aws-sdk/client-lightsail";
+import ssh2 from "ssh2";
 import { freePort } from "../../src/services/lightsail/databases/postgres.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 
@@ -216,6 +217,33 @@ test("SSH: a shell reads commands piped to it, with or without a terminal", { sk
     assert.equal(await new Promise((r) => tty.on("close", r)), 4, both);
     assert.match(both, /\non-a-terminal\r\n/);
     assert.match(both, /in-42\r\n/);
+    // The terminal has the size the client asked for, and follows window changes.
+    const client = new ssh2.Client();
+    await new Promise<void>((resolve, reject) => {
+      client.on("ready", () => resolve()).on("error", reject);
+      client.connect({ host: a.ip, port: sshPort, username: "admin", privateKey: readFileSync(a.pem) });
+    });
+    try {
+      const shell = await new Promise<ssh2.ClientChannel>((resolve, reject) => client.shell({ rows: 30, cols: 100, term: "xterm" }, (e, ch) => (e ? reject(e) : resolve(ch))));
+      let screen = "";
+      shell.on("data", (d: Buffer) => (screen += d));
+      /** Sends `stty size` until the answer is `want` (a window change applies asynchronously). */
+      const size = async (want: string) => {
+        for (let i = 0; i < 50; i++) {
+          const from = screen.length;
+          shell.write("stty size\n");
+          for (let j = 0; j < 100 && !/\n\d+ \d+\r\n/.test(screen.slice(from)); j++) await new Promise((r) => shell.once("data", r));
+          if (/\n(\d+ \d+)\r\n/.exec(screen.slice(from))?.[1] === want) return true;
+        }
+        return false;
+      };
+      assert.ok(await size("30 100"), screen);
+      shell.setWindow(40, 120, 0, 0);
+      assert.ok(await size("40 120"), screen);
+      shell.end("exit\n");
+    } finally {
+      client.end();
+    }
   } finally {
     await ls.send(new DeleteInstanceCommand({ instanceName: a.name }));
   }
