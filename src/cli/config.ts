@@ -99,7 +99,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   "lambda-state-ms": { flag: "lambda-state-ms", env: "SKYPORT_LAMBDA_STATE_MS", type: "string", default: "0", help: "how long a new function stays Pending and an update InProgress, in milliseconds" },
   "dns-port": { flag: "dns-port", env: "SKYPORT_DNS_PORT", type: "string", default: "", help: "UDP+TCP port on 127.0.0.1 of the authoritative DNS server for Lightsail domains (none when not given)" },
   "smtp-url": { flag: "smtp-url", env: "SKYPORT_SMTP_URL", type: "string", default: "", help: "smtp://HOST:PORT for Lightsail contact-method emails (default: written to the outbox directory)" },
-  "ssh-port": { flag: "ssh-port", env: "SKYPORT_SSH_PORT", type: "string", default: "2222", help: "Lightsail: SSH port on each running instance's own address — reserved: SSH into instances is not served yet (see README)" },
+  "ssh-port": { flag: "ssh-port", env: "SKYPORT_SSH_PORT", type: "string", default: "2222", help: "Lightsail: SSH port on each running instance's own address (port 22 is served too when Skyport runs as root); 0: no SSH server" },
   outbox: { flag: "outbox", env: "SKYPORT_OUTBOX", type: "string", default: "", help: "directory for Lightsail emails and SMS not sent (default <data dir>/outbox)" },
   "apigateway-rate": { flag: "apigateway-rate", env: "SKYPORT_APIGATEWAY_RATE", type: "string", default: "10000", help: "API Gateway account-level throttle: requests per second per region (AWS's default quota)" },
   "apigateway-burst": { flag: "apigateway-burst", env: "SKYPORT_APIGATEWAY_BURST", type: "string", default: "5000", help: "API Gateway account-level throttle: burst per region" },

@@ -8,15 +8,16 @@
  */
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, test } from "node:test";
 import {
-  CreateInstancesCommand, CreateKeyPairCommand, DeleteInstanceCommand, GetInstanceAccessDetailsCommand, GetInstanceCommand, GetInstanceStateCommand,
+  AllocateStaticIpCommand, AttachStaticIpCommand, CreateInstancesCommand, CreateKeyPairCommand, DownloadDefaultKeyPairCommand, ImportKeyPairCommand, ReleaseStaticIpCommand, DeleteInstanceCommand, GetInstanceAccessDetailsCommand, GetInstanceCommand, GetInstanceStateCommand,
   LightsailClient, PutInstancePublicPortsCommand, StartInstanceCommand, StopInstanceCommand,
 } from "@aws-sdk/client-lightsail";
+import ssh2 from "ssh2";
 import { freePort } from "../../src/services/lightsail/databases/postgres.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 
@@ -65,13 +66,20 @@ async function waitState(name: string, state: string): Promise<void> {
   }
 }
 
-/** A running instance created with a new key pair (its private key saved as <name>.pem) and user data. */
-async function launch(userData: string): Promise<{ name: string; ip: string; pem: string }> {
-  const key = await ls.send(new CreateKeyPairCommand({ keyPairName: uniqueName("key") }));
+/**
+ * A running instance with user data, created with a new key pair (its private key saved as <name>.pem), or
+ * with `key` (its name and private key file).
+ */
+async function launch(userData: string, key?: { keyPairName?: string; pem: string }): Promise<{ name: string; ip: string; pem: string }> {
   const name = uniqueName("ssh");
-  const pem = join(dir, `${name}.pem`);
-  writeFileSync(pem, key.privateKeyBase64!, { mode: 0o600 });
-  await ls.send(new CreateInstancesCommand({ instanceNames: [name], availabilityZone: "us-east-1a", blueprintId: "debian_12", bundleId: "nano_3_0", keyPairName: key.keyPair!.name, userData }));
+  const pem = key?.pem ?? join(dir, `${name}.pem`);
+  let keyPairName = key?.keyPairName;
+  if (!key) {
+    const created = await ls.send(new CreateKeyPairCommand({ keyPairName: uniqueName("key") }));
+    writeFileSync(pem, created.privateKeyBase64!, { mode: 0o600 });
+    keyPairName = created.keyPair!.name;
+  }
+  await ls.send(new CreateInstancesCommand({ instanceNames: [name], availabilityZone: "us-east-1a", blueprintId: "debian_12", bundleId: "nano_3_0", keyPairName, userData }));
   await waitState(name, "running");
   await sshReady();
   const ip = (await ls.send(new GetInstanceCommand({ instanceName: name }))).instance!.publicIpAddress!;
@@ -105,6 +113,9 @@ test("SSH: the instance's key pair runs commands inside the instance as its logi
     assert.match(id.join("\n"), /CapEff:\s+0+\n/);
     assert.match(id.join("\n"), /CapPrm:\s+0+\n/);
     assert.match(id.join("\n"), /NoNewPrivs:\s+1/);
+    // In the instance's cgroups (its memory limit holds for logins too) and cgroup namespace.
+    const cg = (await ssh(a.pem, at, "cat /proc/self/cgroup; echo --; cat /proc/1/cgroup")).stdout.split("--\n");
+    assert.equal(cg[0], cg[1]);
     await ssh(a.pem, at, "echo changed > page.html");
     assert.equal((await ssh(a.pem, at, "cat /home/admin/page.html")).stdout, "changed\n");
     await assert.rejects(ssh(a.pem, at, "echo x > /etc/owned"), (e: { code: number }) => e.code !== 0);
@@ -129,6 +140,24 @@ test("SSH: a session sees neither the host's files nor another instance's", { sk
     // Processes: only the instance's own (a handful), not the host's.
     const procs = (await ssh(a.pem, `admin@${a.ip}`, "ls /proc | grep -c '^[0-9]'")).stdout.trim();
     assert.ok(Number(procs) < 30, `the session saw ${procs} processes`);
+  } finally {
+    await ls.send(new DeleteInstanceCommand({ instanceName: a.name }));
+    await ls.send(new DeleteInstanceCommand({ instanceName: b.name }));
+  }
+});
+
+test("SSH: the instance's root cannot make a login root or stall Skyport through /etc/passwd", { skip }, async () => {
+  // User data (root inside) makes admin uid 0 in one instance and /etc/passwd a FIFO in another.
+  const a = await launch("#!/bin/sh\nsed -i 's/^admin:x:[0-9]*:[0-9]*:/admin:x:0:0:/' /etc/passwd\n");
+  const b = await launch("#!/bin/sh\nrm -f /etc/passwd && mkfifo /etc/passwd\n");
+  try {
+    for (const x of [a, b]) {
+      let err: { code: number; stderr: string } | undefined;
+      for (let i = 0; i < 200 && !err; i++) err = await ssh(x.pem, `admin@${x.ip}`, "id -u").then(() => undefined, (e) => e);
+      assert.equal(err!.code, 255);
+      assert.match(err!.stderr, /cannot log in: no usable \(non-root\) entry/);
+    }
+    assert.equal((await ls.send(new GetInstanceStateCommand({ instanceName: b.name }))).state!.name, "running");
   } finally {
     await ls.send(new DeleteInstanceCommand({ instanceName: a.name }));
     await ls.send(new DeleteInstanceCommand({ instanceName: b.name }));
@@ -169,7 +198,7 @@ test("GetInstanceAccessDetails: the temporary key and certificate log in to that
   }
 });
 
-test("SSH: a shell reads commands piped to it", { skip }, async () => {
+test("SSH: a shell reads commands piped to it, with or without a terminal", { skip }, async () => {
   const a = await launch("");
   try {
     const child = spawn("ssh", ["-T", ...sshArgs(a.pem, `admin@${a.ip}`)], { stdio: ["pipe", "pipe", "pipe"] });
@@ -179,8 +208,74 @@ test("SSH: a shell reads commands piped to it", { skip }, async () => {
     const code = await new Promise((r) => child.on("close", r));
     assert.equal(code, 3);
     assert.equal(out, `piped\n${a.name}\n`);
+    // Asking for a terminal (ssh -tt): the shell gets a real pseudo-terminal, with echo and job control.
+    const tty = spawn("ssh", ["-tt", ...sshArgs(a.pem, `admin@${a.ip}`)], { stdio: ["pipe", "pipe", "pipe"] });
+    let both = "";
+    tty.stdout.on("data", (d) => (both += d));
+    tty.stderr.on("data", (d) => (both += d));
+    tty.stdin.end("[ -t 0 ] && [ -t 1 ] && echo on-a-terminal; echo in-$((6*7))\nexit 4\n");
+    assert.equal(await new Promise((r) => tty.on("close", r)), 4, both);
+    assert.match(both, /\non-a-terminal\r\n/);
+    assert.match(both, /in-42\r\n/);
+    // The terminal has the size the client asked for, and follows window changes.
+    const client = new ssh2.Client();
+    await new Promise<void>((resolve, reject) => {
+      client.on("ready", () => resolve()).on("error", reject);
+      client.connect({ host: a.ip, port: sshPort, username: "admin", privateKey: readFileSync(a.pem) });
+    });
+    try {
+      const shell = await new Promise<ssh2.ClientChannel>((resolve, reject) => client.shell({ rows: 30, cols: 100, term: "xterm" }, (e, ch) => (e ? reject(e) : resolve(ch))));
+      let screen = "";
+      shell.on("data", (d: Buffer) => (screen += d));
+      /** Sends `stty size` until the answer is `want` (a window change applies asynchronously). */
+      const size = async (want: string) => {
+        for (let i = 0; i < 50; i++) {
+          const from = screen.length;
+          shell.write("stty size\n");
+          for (let j = 0; j < 100 && !/\n\d+ \d+\r\n/.test(screen.slice(from)); j++) await new Promise((r) => shell.once("data", r));
+          if (/\n(\d+ \d+)\r\n/.exec(screen.slice(from))?.[1] === want) return true;
+        }
+        return false;
+      };
+      assert.ok(await size("30 100"), screen);
+      shell.setWindow(40, 120, 0, 0);
+      assert.ok(await size("40 120"), screen);
+      shell.end("exit\n");
+    } finally {
+      client.end();
+    }
   } finally {
     await ls.send(new DeleteInstanceCommand({ instanceName: a.name }));
+  }
+});
+
+test("AttachStaticIp: SSH moves to the static address; the default key pair and an imported key log in", { skip }, async () => {
+  const def = await ls.send(new DownloadDefaultKeyPairCommand({}));
+  const defPem = join(dir, "default.pem");
+  writeFileSync(defPem, def.privateKeyBase64!, { mode: 0o600 });
+  const a = await launch("", { pem: defPem });
+  const ipName = uniqueName("ip");
+  try {
+    await ls.send(new AllocateStaticIpCommand({ staticIpName: ipName }));
+    await ls.send(new AttachStaticIpCommand({ staticIpName: ipName, instanceName: a.name }));
+    await sshReady();
+    const ip = (await ls.send(new GetInstanceCommand({ instanceName: a.name }))).instance!.publicIpAddress!;
+    assert.notEqual(ip, a.ip);
+    assert.equal((await ssh(defPem, `admin@${ip}`, "hostname")).stdout.trim(), a.name);
+    await assert.rejects(ssh(defPem, `admin@${a.ip}`, "true"), refused);
+  } finally {
+    await ls.send(new DeleteInstanceCommand({ instanceName: a.name }));
+    await ls.send(new ReleaseStaticIpCommand({ staticIpName: ipName }));
+  }
+  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "imported"), "-C", "me@laptop"]);
+  const keyPairName = uniqueName("imported");
+  await ls.send(new ImportKeyPairCommand({ keyPairName, publicKeyBase64: readFileSync(join(dir, "imported.pub"), "utf8") }));
+  const b = await launch("", { keyPairName, pem: join(dir, "imported") });
+  try {
+    assert.equal((await ssh(b.pem, `admin@${b.ip}`, "hostname")).stdout.trim(), b.name);
+    await assert.rejects(ssh(defPem, `admin@${b.ip}`, "true"), refused);
+  } finally {
+    await ls.send(new DeleteInstanceCommand({ instanceName: b.name }));
   }
 });
 

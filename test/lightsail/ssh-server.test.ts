@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -75,4 +75,19 @@ test("SSH: a stopped instance says so", { skip: !hasSsh && "openssh-client is no
   } finally {
     running = true;
   }
+});
+
+test("SSH: a command with a NUL byte is refused and the server keeps serving", { skip: !hasSsh && "openssh-client is not installed" }, async () => {
+  const client = new ssh2.Client();
+  await new Promise<void>((resolve, reject) => {
+    client.on("ready", () => resolve()).on("error", reject);
+    client.connect({ host: "127.0.0.1", port, username: "admin", privateKey: readFileSync(good.file) });
+  });
+  try {
+    const err = await new Promise<Error | undefined>((r) => client.exec("echo a\0b", (e) => r(e)));
+    assert.ok(err, "the exec request is refused");
+  } finally {
+    client.end();
+  }
+  assert.equal((await ssh(good.file, "echo still-serving")).stdout, "still-serving\n");
 });

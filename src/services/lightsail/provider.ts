@@ -6,9 +6,10 @@
  *
  * Covered: the catalogue (GetBlueprints, GetBundles, GetRegions), key pairs, instances that really run
  * (a bubblewrap sandbox per instance from its blueprint's image, own overlay root, pid/net/uts namespaces,
- * veth with a real private IP; instances/), public ports forwarded from a 127.x address, static IPs, disks,
- * instance and disk snapshots, GetCostEstimate, GetInstanceMetricData, tags and operations — see each
- * *-ops.ts header; DNS, databases and alarms are the ls-engines groups.
+ * veth with a real private IP; instances/), public ports forwarded from a 127.x address, SSH into instances
+ * (ssh-ops.ts: an embedded SSH server per instance address, sessions inside the instance as its login user),
+ * static IPs, disks, instance and disk snapshots, GetCostEstimate, GetInstanceMetricData, tags and operations
+ * — see each *-ops.ts header; DNS, databases and alarms are the ls-engines groups.
  *
  * Load balancers (lb-ops.ts) proxy HTTP to their healthy instances from an address of their own.
  *
@@ -17,6 +18,8 @@
  * NotImplementedException; no rebooting state; UDP ports are stored, not forwarded; instances have no
  * internet access (no NAT); snapshots (manual and automatic) do not include attached disks. Instances need
  * root, bubblewrap and overlayfs (else a full copy of the image).
+ * SSH: `sudo` cannot raise privileges in a session (no_new_privs); no port/agent forwarding or SFTP; the
+ * temporary access key is ed25519 (an OpenSSH certificate from Skyport's CA), not RSA.
  * Deliberate difference: a disk attached to or detached from a running instance reboots it (the bind mount
  * is made at boot); the user does not mount it.
  */

@@ -12,8 +12,8 @@
  * it), no capabilities, no_new_privs. The host key and the certificate authority are one per data directory,
  * so known_hosts stays valid across restarts.
  *
- * Known gaps: no pseudo-terminal (interactive shells have no line editing or job control); `sudo` cannot
- * raise privileges (no_new_privs); no port forwarding, agent or X11 forwarding, SFTP or scp (subsystems).
+ * Known gaps: `sudo` cannot raise privileges (no_new_privs); no port, agent or X11 forwarding, no SFTP
+ * subsystem (so `scp` needs `-O`, the old protocol).
  */
 import { createHash, createPrivateKey, type KeyObject } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -145,7 +145,7 @@ export class SshOps {
           const row = this.shared.db.get<InstanceBody>({ accountId: w.account, region: w.region }, "Instance", w.name);
           return row?.arn === w.arn && row.body.username ? { caKey: this.caBlob, keyId: w.arn, principal: row.body.username, now: this.env.clock.now() } : undefined;
         },
-        enter: (command, interactive) => this.enter(w, command, interactive),
+        enter: (command, tty) => this.enter(w, command, tty),
       });
       server.allow = (ip) => isIPv4(ip) && w.allow.check(ip, "ipv4");
       const ports = [this.port(), ...(this.port() === SSH_PORT ? [] : [SSH_PORT])];
@@ -162,14 +162,14 @@ export class SshOps {
     this.env.log.warn(`lightsail: SSH for instance ${w.name} cannot listen on ${w.address}:${port} (${e.message})`);
   }
 
-  private enter(w: Wanted, command: string | undefined, interactive: boolean) {
+  private enter(w: Wanted, command: string | undefined, tty?: { rows: number; cols: number }) {
     const row = this.shared.db.get<InstanceBody>({ accountId: w.account, region: w.region }, "Instance", w.name);
     const machine = this.shared.instances.machines.get(w.arn);
     const pid = machine?.running ? machine.pid : undefined;
     if (!row || !pid || !row.body.username) return undefined;
     const who = loginUser(pid, row.body.username);
-    if (!who) return undefined;
-    return sessionArgv(pid, { ...who, name: row.body.username }, command, machine!.cgroupProcsFiles(), interactive);
+    if (!who) return `The user ${row.body.username} cannot log in: no usable (non-root) entry for it in the instance's /etc/passwd.`;
+    return sessionArgv(pid, { ...who, name: row.body.username }, command, machine!.cgroupProcsFiles(), tty);
   }
 
   private authorizedKeys(w: Wanted): string[] {

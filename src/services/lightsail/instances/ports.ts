@@ -5,7 +5,7 @@
  * the rule's CIDRs is reset at once; a port that is not open has no listener (connection refused).
  *
  * Ports below 1024 need root (Skyport runs as root here; otherwise binding fails, the port stays unreachable
- * and a warning is logged). Port 22 is left to the SSH server (ls-engines). UDP rules are stored, not forwarded.
+ * and a warning is logged). Port 22 is left to the SSH server (ssh-ops.ts). UDP rules are stored, not forwarded.
  * Range rules open every port of the range up to MAX_PORTS_PER_INSTANCE listeners.
  */
 import { BlockList, createConnection, createServer, isIPv4, type Server, type Socket } from "node:net";

@@ -1,17 +1,17 @@
 /**
  * How an SSH session gets INTO an instance, with nothing of the host's: the command runs in the instance's
- * own mount namespace (its overlay root, its /proc, its disks — never a host path), its pid, uts, ipc and
- * net namespaces, its cgroups, as the blueprint's login user with no capabilities and no_new_privs.
+ * own mount namespace (its overlay root, its /proc, its disks — never a host path), its pid, uts, ipc, net
+ * and cgroup namespaces, its cgroups, as the blueprint's login user with no capabilities and no_new_privs.
  *
  * The chain, every binary but the last from the HOST (nothing of the instance runs before privileges are gone):
  *   sh -c 'join the cgroups; exec …'  →  setpriv --no-new-privs --bounding-set=<only what nsenter needs>
- *   →  nsenter -t PID --mount --uts --ipc --net --pid --root --wd --setuid UID --setgid GID  →  the instance's /bin/sh
+ *   →  nsenter -t PID --mount --uts --ipc --net --pid --cgroup --root --wd --setuid UID --setgid GID  →  the instance's /bin/sh
  * nsenter joins the namespaces (CAP_SYS_ADMIN), chroots to the instance's root (CAP_SYS_CHROOT) and then drops
  * to UID, which clears every capability; no_new_privs keeps a setuid binary or file capability of the instance
  * from raising them again (so `sudo` cannot work: a deliberate difference from Lightsail, where the user may
  * sudo). UID 0 is refused: root would keep what remains of the bounding set in the host's user namespace.
  */
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 
 const MAX_PASSWD_BYTES = 1 << 20;
 const PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -40,12 +40,14 @@ export function parsePasswd(text: string, user: string): LoginUser | undefined {
 /**
  * The login user as the instance's /etc/passwd says (read through /proc/PID/root, bounded). The instance's
  * root could make that file say anything — the uid only decides who the session runs as inside the instance,
- * and uid 0 is refused.
+ * and uid 0 is refused. Opened non-blocking, not through a final symlink, and read only when it is a regular
+ * file: a FIFO or device there must not stall Skyport.
  */
 export function loginUser(pid: number, user: string): LoginUser | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync(`/proc/${pid}/root/etc/passwd`, "r");
+    fd = openSync(`/proc/${pid}/root/etc/passwd`, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    if (!fstatSync(fd).isFile()) return undefined;
     const buf = Buffer.alloc(MAX_PASSWD_BYTES);
     const n = readSync(fd, buf, 0, buf.length, 0);
     return parsePasswd(buf.subarray(0, n).toString("utf8"), user);
@@ -62,21 +64,22 @@ export interface Session {
 }
 
 /**
- * argv and environment of `command` (a login shell when undefined, with prompts when `interactive`) run by `who` inside the instance whose
- * namespaces are those of host pid `pid`, after joining the cgroups whose cgroup.procs files are given.
+ * argv and environment of `command` (a login shell when undefined) run by `who` inside the instance whose
+ * namespaces are those of host pid `pid`, after joining the cgroups whose cgroup.procs files are given;
+ * with `tty`, the terminal it runs on (ssh/server.ts gives it one) gets that size first.
  */
-export function sessionArgv(pid: number, who: LoginUser & { name: string }, command: string | undefined, cgroupProcs: string[], interactive = false): Session {
+export function sessionArgv(pid: number, who: LoginUser & { name: string }, command: string | undefined, cgroupProcs: string[], tty?: { rows: number; cols: number }): Session {
   const join = 'while [ "$1" != -- ]; do echo $$ > "$1" 2>/dev/null; shift; done; shift; exec "$@"';
-  const inner = command === undefined
-    ? `cd "$HOME" 2>/dev/null || cd /; [ -x "$SHELL" ] || SHELL=/bin/sh; exec "$SHELL" ${interactive ? "-i " : ""}-l`
-    : 'cd "$HOME" 2>/dev/null || cd /; [ -x "$SHELL" ] || SHELL=/bin/sh; exec "$SHELL" -c "$0"';
+  const size = tty && tty.rows > 0 && tty.cols > 0 ? `stty rows ${Math.min(tty.rows, 1000) | 0} cols ${Math.min(tty.cols, 1000) | 0} 2>/dev/null; ` : "";
+  // $1 is the user's shell, $2 the command: positional, so no SHELL of ours reaches the host programs before.
+  const inner = `SHELL=$1; export SHELL; ${size}cd "$HOME" 2>/dev/null || cd /; [ -x "$SHELL" ] || SHELL=/bin/sh; ` + (command === undefined ? 'exec "$SHELL" -l' : 'exec "$SHELL" -c "$2"');
   return {
     argv: [
       "/bin/sh", "-c", join, "sh", ...cgroupProcs, "--",
       "setpriv", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all,+sys_admin,+sys_chroot,+setuid,+setgid", "--",
-      "nsenter", "-t", String(pid), "--mount", "--uts", "--ipc", "--net", "--pid", "--root", "--wd", `--setuid=${who.uid}`, `--setgid=${who.gid}`, "--",
-      "/bin/sh", "-c", inner, ...(command === undefined ? [] : [command]),
+      "nsenter", "-t", String(pid), "--mount", "--uts", "--ipc", "--net", "--pid", "--cgroup", "--root", "--wd", `--setuid=${who.uid}`, `--setgid=${who.gid}`, "--",
+      "/bin/sh", "-c", inner, "sh", who.shell, ...(command === undefined ? [] : [command]),
     ],
-    env: { PATH, HOME: who.home, USER: who.name, LOGNAME: who.name, SHELL: who.shell },
+    env: { PATH, HOME: who.home, USER: who.name, LOGNAME: who.name },
   };
 }

@@ -6,12 +6,13 @@
  *
  * One server may listen on several ports of the instance's address (--ssh-port and 22); each accepted
  * connection is first checked against the source allow-list (the firewall rule of port 22), then handed
- * to ssh2. Sessions have no pseudo-terminal (node has none without a native module): the pty request is
- * refused, so the OpenSSH client keeps the local terminal in line mode; `ssh HOST cmd`, piped shells and an
- * interactive `ssh HOST` (a shell with prompts, without line editing or job control) work.
+ * to ssh2. A session that asks for a terminal (`ssh HOST`, `ssh -t HOST cmd`) runs under util-linux
+ * `script`, which gives it a real pseudo-terminal (node has none without a native module): echo, line
+ * editing, Ctrl-C and job control work; window size changes are applied with `stty -F` on that terminal.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { timingSafeEqual } from "node:crypto";
+import { readFileSync, readlinkSync } from "node:fs";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import ssh2 from "ssh2";
 import { verifyUserCert } from "./cert.js";
@@ -28,11 +29,62 @@ export interface SshTarget {
   authorizedKeys(): string[];
   /** Certificates accepted: signed by this CA key (OpenSSH blob), with this key id, for the login user. */
   certificates?(): { caKey: Buffer; keyId: string; principal: string; now: number } | undefined;
-  /** The process running `command` (a login shell when undefined) inside the instance; undefined when it is not running. */
-  enter(command: string | undefined, interactive: boolean): SshSession | undefined;
+  /** The process running `command` (a login shell when undefined) inside the instance; undefined when it is not running, a message when it cannot be entered. */
+  enter(command: string | undefined, tty?: { rows: number; cols: number }): SshSession | string | undefined;
 }
 
-const SshLimits = { MAX_SESSIONS_PER_CONNECTION: 10, MAX_CONNECTIONS: 64, MAX_COMMAND_CHARS: 64 * 1024 } as const;
+type Pty = { rows: number; cols: number };
+
+const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+
+/** Signals the session's process group (the process spawned is its leader), so nothing of it lingers. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
+/**
+ * Applies window sizes to the terminal `script` gave the session (its child's stdin) with `stty -F`, as sshd
+ * would with an ioctl: one stty at a time per session, the latest size wins (a client cannot make it spawn
+ * without bound).
+ */
+class Resizer {
+  private busy = false;
+  private next: { script: ChildProcess | undefined; rows: number; cols: number } | undefined;
+
+  set(script: ChildProcess | undefined, rows: number, cols: number): void {
+    this.next = { script, rows, cols };
+    if (!this.busy) this.apply();
+  }
+
+  private apply(): void {
+    const n = this.next;
+    this.next = undefined;
+    if (!n?.script?.pid || !(n.rows > 0 && n.cols > 0)) return;
+    try {
+      const first = readFileSync(`/proc/${n.script.pid}/task/${n.script.pid}/children`, "utf8").trim().split(/\s+/)[0];
+      const tty = readlinkSync(`/proc/${first}/fd/0`);
+      if (!/^\/dev\/pts\/\d+$/.test(tty)) return;
+      this.busy = true;
+      let finished = false;
+      const done = () => {
+        if (finished) return;
+        finished = true;
+        this.busy = false;
+        if (this.next) this.apply();
+      };
+      spawn("stty", ["-F", tty, "rows", String(Math.min(n.rows, 1000) | 0), "cols", String(Math.min(n.cols, 1000) | 0)], { stdio: "ignore" }).on("error", done).on("close", done);
+    } catch {
+      /* the session ended */
+    }
+  }
+}
+
+/** sshd's defaults where it has one (MaxAuthTries 6, LoginGraceTime 120 s, MaxSessions 10). */
+const SshLimits = { MAX_SESSIONS_PER_CONNECTION: 10, MAX_CONNECTIONS: 64, MAX_COMMAND_CHARS: 64 * 1024, MAX_AUTH_TRIES: 6, LOGIN_GRACE_MS: 120_000 } as const;
 const PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 export class SshServer {
@@ -91,50 +143,74 @@ export class SshServer {
     this.clients.add(client);
     client.on("close", () => this.clients.delete(client));
     client.on("error", () => undefined);
+    // Unauthenticated connections do not hold a slot for ever, nor try keys without end.
+    const grace = setTimeout(() => client.end(), SshLimits.LOGIN_GRACE_MS);
+    grace.unref();
+    client.on("close", () => clearTimeout(grace));
+    let failures = 0;
     client.on("authentication", (ctx) => {
       if (ctx.method === "publickey" && this.allowed(ctx)) return ctx.accept();
+      // "none" and signature-less key checks are part of a normal login; count real failures only.
+      if (ctx.method !== "none" && !(ctx.method === "publickey" && !ctx.signature) && ++failures >= SshLimits.MAX_AUTH_TRIES) return client.end();
       ctx.reject(["publickey"]);
     });
     client.on("ready", () => {
+      clearTimeout(grace);
       let sessions = 0;
       client.on("session", (accept, reject) => {
         if (++sessions > SshLimits.MAX_SESSIONS_PER_CONNECTION) return reject();
         const session = accept();
         const env: Record<string, string> = {};
-        let pty = false;
-        // No pseudo-terminal to give: refusing makes the client say so and keep its terminal in line mode.
-        session.on("pty", (_ok, no) => {
-          pty = true;
-          no?.();
-        });
-        session.on("window-change", (ok) => ok?.());
-        session.on("env", (ok, _no, info) => {
-          if (Object.keys(env).length < 32 && /^(LANG|LC_[A-Z]+|TERM)$/.test(info.key)) env[info.key] = String(info.val).slice(0, 256);
+        const state: { pty?: Pty; child?: ChildProcess } = {};
+        session.on("pty", (ok, _no, info) => {
+          state.pty = { rows: info.rows, cols: info.cols };
+          if (/^[\w.+-]{1,64}$/.test(info.term ?? "")) env.TERM = info.term;
           ok?.();
         });
-        session.on("exec", (ok, no, info) => {
-          if (info.command.length > SshLimits.MAX_COMMAND_CHARS) return no();
-          this.run(ok(), info.command, env, false);
+        session.on("window-change", (ok, _no, info) => {
+          if (state.pty) resizer.set(state.child, info.rows, info.cols);
+          ok?.();
         });
-        session.on("shell", (ok) => this.run(ok(), undefined, env, pty));
+        session.on("env", (ok, _no, info) => {
+          const val = String(info.val).slice(0, 256);
+          if (Object.keys(env).length < 32 && /^(LANG|LC_[A-Z]+)$/.test(info.key) && /^[\w.@:=+-]*$/.test(val)) env[info.key] = val;
+          ok?.();
+        });
+        const resizer = new Resizer();
+        session.on("exec", (ok, no, info) => {
+          // A NUL cannot be passed to a program (spawn would throw): refuse such a command.
+          if (info.command.length > SshLimits.MAX_COMMAND_CHARS || info.command.includes("\0")) return no();
+          state.child = this.run(ok(), info.command, env, state.pty);
+        });
+        session.on("shell", (ok) => (state.child = this.run(ok(), undefined, env, state.pty)));
       });
     });
   }
 
-  private run(stream: ssh2.ServerChannel, command: string | undefined, clientEnv: Record<string, string>, interactive: boolean): void {
-    const s = this.target.enter(command, interactive);
-    if (!s) {
-      stream.stderr.write("The instance is not running.\r\n");
+  private run(stream: ssh2.ServerChannel, command: string | undefined, clientEnv: Record<string, string>, pty: Pty | undefined): ChildProcess | undefined {
+    const s = this.target.enter(command, pty);
+    if (!s || typeof s === "string") {
+      stream.stderr.write(`${s ?? "The instance is not running."}\r\n`);
       stream.exit(255);
       stream.end();
-      return;
+      return undefined;
     }
-    const child = spawn(s.argv[0]!, s.argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: { PATH, ...clientEnv, ...s.env } });
+    // script runs its -c command with $SHELL: the host's /bin/sh here, the user's shell comes later, inside.
+    const argv = pty ? ["script", "-q", "-e", "--echo", "always", "-c", s.argv.map(quote).join(" "), "/dev/null"] : s.argv;
+    let child: ChildProcess;
+    try {
+      child = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: { PATH, ...clientEnv, ...s.env, ...(pty ? { SHELL: "/bin/sh" } : {}) }, detached: true });
+    } catch (e) {
+      stream.stderr.write(`${(e as Error).message}\r\n`);
+      stream.exit(255);
+      stream.end();
+      return undefined;
+    }
     this.children.add(child);
-    child.stdout.pipe(stream, { end: false });
-    child.stderr.pipe(stream.stderr, { end: false });
-    stream.pipe(child.stdin);
-    child.stdin.on("error", () => undefined);
+    child.stdout!.pipe(stream, { end: false });
+    child.stderr!.pipe(stream.stderr, { end: false });
+    stream.pipe(child.stdin!);
+    child.stdin!.on("error", () => undefined);
     child.on("error", (e) => {
       stream.stderr.write(`${e.message}\r\n`);
     });
@@ -145,8 +221,9 @@ export class SshServer {
       stream.end();
     });
     stream.on("close", () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGHUP");
+      if (child.exitCode === null && child.signalCode === null) killGroup(child, "SIGHUP");
     });
+    return child;
   }
 
   /** Open connections (tests, health). */
@@ -156,7 +233,7 @@ export class SshServer {
 
   /** Stops listening, ends every connection and kills every session. */
   async close(): Promise<void> {
-    for (const c of this.children) c.kill("SIGKILL");
+    for (const c of this.children) killGroup(c, "SIGKILL");
     for (const c of this.clients) c.end();
     for (const s of this.sockets) s.destroy();
     await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
