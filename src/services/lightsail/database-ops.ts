@@ -1,15 +1,19 @@
 /**
  * Managed databases backed by a real engine: CreateRelationalDatabase(FromSnapshot), GetRelationalDatabase(s),
  * Start/Stop/Reboot/DeleteRelationalDatabase, UpdateRelationalDatabase (master password), the master password,
- * blueprints and bundles, snapshots (pg_dumpall files) and parameters (pg_settings / ALTER SYSTEM).
+ * blueprints and bundles, snapshots (logical dumps) and parameters (the engine's own settings).
  *
- * Each database is a PostgreSQL server of its own (databases/postgres.ts) with its data under
+ * Each database is a server of its own (databases/engine.ts): postgres_* blueprints on PostgreSQL
+ * (databases/postgres.ts), mysql_* blueprints on MariaDB (databases/mariadb.ts), with data under
  * <data dir>/lightsail/databases/, listening on 127.0.0.1 and a port of its own (the endpoint); servers are
  * stopped at shutdown and started again at boot for the databases that were available. State changes run in
  * the background, one at a time per database, as AWS's (creating → available, stopping → stopped, ...).
  *
- * Known gaps: MySQL blueprints (no MariaDB engine yet: a clear error), point-in-time restore, log streams,
- * events and metric data; every postgres_* blueprint runs the PostgreSQL installed here (engineVersion says which).
+ * Known gaps: point-in-time restore, log streams, events and metric data; every postgres_* blueprint runs the
+ * PostgreSQL installed here and mysql_8_0 runs the installed MariaDB (engine "mysql", engineVersion says
+ * which really runs, e.g. "10.11.19-MariaDB": MySQL 8-only SQL such as roles' syntax may differ); a
+ * snapshot restore gets a new master password (both engines); a static parameter with a value the engine
+ * rejects at reboot leaves the database failed (AWS: incompatible-parameters).
  */
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -18,7 +22,9 @@ import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
 import { checkName, invalidInput, notFound, operationFailure, type LightsailShared, type ResourceRow } from "./shared.js";
 import { checkMasterDatabaseName, checkMasterPassword, checkMasterUsername, DB_BLUEPRINTS, DB_BUNDLES, generatePassword } from "./databases/catalogue.js";
-import { findPostgres, PostgresServer, type PostgresInstall } from "./databases/postgres.js";
+import type { DbEngine, DbServer } from "./databases/engine.js";
+import { mariadbEngine } from "./databases/mariadb.js";
+import { postgresEngine } from "./databases/postgres.js";
 import { getParameters, updateParameters } from "./databases/parameters.js";
 
 const TYPE = "RelationalDatabase";
@@ -36,9 +42,9 @@ interface SnapBody extends L.RelationalDatabaseSnapshot {
 type Ctx = Pick<RequestContext, "accountId" | "region">;
 
 export class DatabaseOps {
-  private readonly servers = new Map<string, PostgresServer>();
+  private readonly servers = new Map<string, DbServer>();
   private readonly chains = new Map<string, Promise<void>>();
-  private install?: PostgresInstall | null;
+  private readonly engines = new Map<string, DbEngine | null>();
   private readonly root: string;
 
   constructor(
@@ -48,7 +54,9 @@ export class DatabaseOps {
     this.root = join(env.config.dataDir, "lightsail");
     for (const r of shared.db.all<DbBody>(TYPE)) {
       if (["available", "starting", "rebooting", "backing-up", "modifying"].includes(r.body.state ?? "")) {
-        this.task(r, "resume", async (pg) => {
+        // Not available until its server accepts connections again.
+        this.patch(r, { state: "starting" });
+        void this.task(r, "resume", async (pg) => {
           await pg.start(r.body.masterEndpoint?.port);
           return { state: "available", masterEndpoint: { address: "127.0.0.1", port: pg.port } };
         });
@@ -63,16 +71,19 @@ export class DatabaseOps {
     return join(this.root, "databases", r.account, r.region, r.name);
   }
 
-  private postgres(): PostgresInstall {
-    if (this.install === undefined) this.install = findPostgres() ?? null;
-    if (!this.install) throw operationFailure("PostgreSQL is not installed on this machine: install the Debian package postgresql (apt-get install postgresql) to run postgres_* databases");
-    return this.install;
+  /** The installed engine for a blueprint's engine (looked up once), or a clear error naming the Debian package. */
+  private engine(kind: string): DbEngine {
+    if (!this.engines.has(kind)) this.engines.set(kind, (kind === "mysql" ? mariadbEngine() : postgresEngine()) ?? null);
+    const e = this.engines.get(kind);
+    if (e) return e;
+    if (kind === "mysql") throw operationFailure("MySQL databases run on MariaDB, which is not installed on this machine: install the Debian packages mariadb-server and mariadb-client (apt-get install mariadb-server mariadb-client) to run mysql_* databases");
+    throw operationFailure("PostgreSQL is not installed on this machine: install the Debian package postgresql (apt-get install postgresql) to run postgres_* databases");
   }
 
-  private server(r: ResourceRow<DbBody>): PostgresServer {
+  private server(r: ResourceRow<DbBody>): DbServer {
     const k = this.key(r);
     let s = this.servers.get(k);
-    if (!s) this.servers.set(k, (s = new PostgresServer(this.postgres(), this.dirOf(r))));
+    if (!s) this.servers.set(k, (s = this.engine(r.body.engine ?? "postgres").server(this.dirOf(r))));
     return s;
   }
 
@@ -90,7 +101,7 @@ export class DatabaseOps {
   }
 
   /** Runs `fn` after the database's previous work; its result patches the row, an error marks it failed. */
-  private task(r: ResourceRow<DbBody>, what: string, fn: (pg: PostgresServer) => Promise<Partial<DbBody> | undefined>): Promise<void> {
+  private task(r: ResourceRow<DbBody>, what: string, fn: (pg: DbServer) => Promise<Partial<DbBody> | undefined>): Promise<void> {
     const k = this.key(r);
     const prev = this.chains.get(k) ?? Promise.resolve();
     const next = prev.then(async () => {
@@ -136,7 +147,7 @@ export class DatabaseOps {
     const blueprint = DB_BLUEPRINTS.find((b) => b.blueprintId === input.blueprintId)!;
     const bundle = DB_BUNDLES.find((b) => b.bundleId === input.bundleId);
     if (!bundle) throw invalidInput(`The relationalDatabaseBundleId ${input.bundleId.slice(0, 100)} is not a valid bundle`);
-    const install = this.postgres();
+    const engine = this.engine(blueprint.engine);
     const created = this.env.clock.now();
     const arn = this.shared.arn(ctx, TYPE);
     const az = input.az ?? `${ctx.region}a`;
@@ -161,8 +172,8 @@ export class DatabaseOps {
         state: "creating",
         backupRetentionEnabled: true,
         pendingModifiedValues: {},
-        engine: "postgres",
-        engineVersion: install.version,
+        engine: engine.engine,
+        engineVersion: engine.version,
         masterUsername: input.masterUsername,
         parameterApplyStatus: "in-sync",
         preferredBackupWindow: input.windows?.[0] ?? "06:00-06:30",
@@ -179,22 +190,20 @@ export class DatabaseOps {
   private checkBlueprint(id: unknown): string {
     const b = DB_BLUEPRINTS.find((x) => x.blueprintId === id);
     if (!b) throw invalidInput(`The relationalDatabaseBlueprintId ${String(id).slice(0, 100)} is not a valid blueprint`);
-    if (b.engine === "mysql") {
-      throw operationFailure(`The blueprint ${b.blueprintId} needs MySQL, which Skyport does not run yet (a MariaDB engine from the Debian package mariadb-server is planned): use a postgres_* blueprint`);
-    }
     return b.blueprintId;
   }
 
   CreateRelationalDatabase(ctx: RequestContext, input: L.CreateRelationalDatabaseInput): L.CreateRelationalDatabaseOutput {
     const name = checkName(input.relationalDatabaseName, "relationalDatabaseName");
     const blueprintId = this.checkBlueprint(input.relationalDatabaseBlueprintId);
+    const kind = DB_BLUEPRINTS.find((b) => b.blueprintId === blueprintId)!.engine;
     const row = this.newRow(ctx, {
       name,
       az: input.availabilityZone,
       blueprintId,
       bundleId: String(input.relationalDatabaseBundleId ?? ""),
-      masterDatabaseName: checkMasterDatabaseName("postgres", input.masterDatabaseName),
-      masterUsername: checkMasterUsername("postgres", input.masterUsername),
+      masterDatabaseName: checkMasterDatabaseName(kind, input.masterDatabaseName),
+      masterUsername: checkMasterUsername(kind, input.masterUsername),
       password: input.masterUserPassword === undefined ? generatePassword() : checkMasterPassword(input.masterUserPassword),
       publiclyAccessible: input.publiclyAccessible,
       tags: input.tags,
@@ -202,7 +211,7 @@ export class DatabaseOps {
     });
     this.shared.db.put(row);
     void this.task(row, "create", async (pg) => {
-      await pg.initialize({ dir: pg.dir, masterUsername: row.body.masterUsername!, masterPassword: row.body.secret.password, masterDatabaseName: row.body.masterDatabaseName! });
+      await pg.initialize({ masterUsername: row.body.masterUsername!, masterPassword: row.body.secret.password, masterDatabaseName: row.body.masterDatabaseName! });
       await pg.start();
       return { state: "available", masterEndpoint: { address: "127.0.0.1", port: pg.port } };
     });
@@ -310,7 +319,7 @@ export class DatabaseOps {
     if (password !== undefined) {
       const old = this.creds(r);
       void this.task(r, "change the master password", async (pg) => {
-        await pg.sql(old, `ALTER ROLE "${old.masterUsername}" PASSWORD '${password.replace(/'/g, "''")}'`);
+        await pg.setMasterPassword(old, password);
         const now = this.env.clock.now();
         return { secret: { password, createdAt: now, previous: old.masterPassword, previousAt: r.body.secret.createdAt } };
       });
@@ -370,7 +379,7 @@ export class DatabaseOps {
     return row;
   }
 
-  private async dumpInto(pg: PostgresServer, r: ResourceRow<DbBody>, snap: ResourceRow<SnapBody>): Promise<void> {
+  private async dumpInto(pg: DbServer, r: ResourceRow<DbBody>, snap: ResourceRow<SnapBody>): Promise<void> {
     const ctx = { accountId: snap.account, region: snap.region };
     try {
       mkdirSync(join(snap.body.file, ".."), { recursive: true });
@@ -449,7 +458,7 @@ export class DatabaseOps {
     this.shared.db.put(row);
     void this.task(row, "restore", async (pg) => {
       // The dump creates the master database itself: initialise without it, then replay.
-      await pg.initialize({ dir: pg.dir, masterUsername: row.body.masterUsername!, masterPassword: row.body.secret.password, masterDatabaseName: "postgres" });
+      await pg.initialize({ masterUsername: row.body.masterUsername!, masterPassword: row.body.secret.password, masterDatabaseName: row.body.masterDatabaseName! }, { forRestore: true });
       await pg.start();
       await pg.restore(this.creds(row), snap.body.file);
       return { state: "available", masterEndpoint: { address: "127.0.0.1", port: pg.port } };
