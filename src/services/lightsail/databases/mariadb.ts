@@ -198,6 +198,7 @@ export class MariadbServer implements DbServer {
   }
 
   destroy(): void {
+    rmSync(this.socket, { force: true }); // in the temp dir when the data dir's path is long
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
