@@ -1,126 +1,29 @@
 /**
  * Managed databases backed by a real engine: CreateRelationalDatabase(FromSnapshot), GetRelationalDatabase(s),
  * Start/Stop/Reboot/DeleteRelationalDatabase, UpdateRelationalDatabase (master password), the master password,
- * blueprints and bundles, snapshots (pg_dumpall files) and parameters (pg_settings / ALTER SYSTEM).
+ * blueprints and bundles, snapshots (logical dumps) and parameters (the engine's own settings).
  *
- * Each database is a PostgreSQL server of its own (databases/postgres.ts) with its data under
+ * Each database is a server of its own (databases/engine.ts): postgres_* blueprints on PostgreSQL
+ * (databases/postgres.ts), mysql_* blueprints on MariaDB (databases/mariadb.ts), with data under
  * <data dir>/lightsail/databases/, listening on 127.0.0.1 and a port of its own (the endpoint); servers are
  * stopped at shutdown and started again at boot for the databases that were available. State changes run in
  * the background, one at a time per database, as AWS's (creating → available, stopping → stopped, ...).
  *
- * Known gaps: MySQL blueprints (no MariaDB engine yet: a clear error), point-in-time restore, log streams,
- * events and metric data; every postgres_* blueprint runs the PostgreSQL installed here (engineVersion says which).
+ * Known gaps: point-in-time restore, log streams, events and metric data; every postgres_* blueprint runs the
+ * PostgreSQL installed here and mysql_8_0 runs the installed MariaDB (engine "mysql", engineVersion says
+ * which really runs, e.g. "10.11.19-MariaDB": MySQL 8-only SQL such as roles' syntax may differ); a
+ * snapshot restore gets a new master password (both engines); a static parameter with a value the engine
+ * rejects at reboot leaves the database failed (AWS: incompatible-parameters).
  */
-import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, rmSync, statSync } from "node:fs";
 import type * as L from "../../aws/api/lightsail.js";
 import type { RequestContext } from "../../edge/context.js";
-import type { ServiceEnv } from "../host.js";
-import { checkName, invalidInput, notFound, operationFailure, type LightsailShared, type ResourceRow } from "./shared.js";
+import { checkName, invalidInput, notFound, type ResourceRow } from "./shared.js";
 import { checkMasterDatabaseName, checkMasterPassword, checkMasterUsername, DB_BLUEPRINTS, DB_BUNDLES, generatePassword } from "./databases/catalogue.js";
-import { findPostgres, PostgresServer, type PostgresInstall } from "./databases/postgres.js";
+import { DatabaseBase, SNAP, TYPE, type DbBody, type SnapBody } from "./databases/base.js";
 import { getParameters, updateParameters } from "./databases/parameters.js";
 
-const TYPE = "RelationalDatabase";
-const SNAP = "RelationalDatabaseSnapshot";
-const MAX_DATABASES = 20;
-
-interface DbBody extends L.RelationalDatabase {
-  secret: { password: string; createdAt: number; previous?: string; previousAt?: number };
-}
-interface SnapBody extends L.RelationalDatabaseSnapshot {
-  file: string;
-  masterUsername: string;
-  masterDatabaseName: string;
-}
-type Ctx = Pick<RequestContext, "accountId" | "region">;
-
-export class DatabaseOps {
-  private readonly servers = new Map<string, PostgresServer>();
-  private readonly chains = new Map<string, Promise<void>>();
-  private install?: PostgresInstall | null;
-  private readonly root: string;
-
-  constructor(
-    private readonly env: ServiceEnv,
-    private readonly shared: LightsailShared,
-  ) {
-    this.root = join(env.config.dataDir, "lightsail");
-    for (const r of shared.db.all<DbBody>(TYPE)) {
-      if (["available", "starting", "rebooting", "backing-up", "modifying"].includes(r.body.state ?? "")) {
-        this.task(r, "resume", async (pg) => {
-          await pg.start(r.body.masterEndpoint?.port);
-          return { state: "available", masterEndpoint: { address: "127.0.0.1", port: pg.port } };
-        });
-      }
-    }
-  }
-
-  private key(r: { account: string; region: string; name: string }): string {
-    return `${r.account}/${r.region}/${r.name}`;
-  }
-  private dirOf(r: { account: string; region: string; name: string }): string {
-    return join(this.root, "databases", r.account, r.region, r.name);
-  }
-
-  private postgres(): PostgresInstall {
-    if (this.install === undefined) this.install = findPostgres() ?? null;
-    if (!this.install) throw operationFailure("PostgreSQL is not installed on this machine: install the Debian package postgresql (apt-get install postgresql) to run postgres_* databases");
-    return this.install;
-  }
-
-  private server(r: ResourceRow<DbBody>): PostgresServer {
-    const k = this.key(r);
-    let s = this.servers.get(k);
-    if (!s) this.servers.set(k, (s = new PostgresServer(this.postgres(), this.dirOf(r))));
-    return s;
-  }
-
-  private creds(r: ResourceRow<DbBody>): { masterUsername: string; masterPassword: string } {
-    return { masterUsername: r.body.masterUsername!, masterPassword: r.body.secret.password };
-  }
-
-  /** Merges `patch` into the stored database (re-read: the row may have changed meanwhile). */
-  private patch(r: { account: string; region: string; name: string }, patch: Partial<DbBody>): void {
-    const ctx = { accountId: r.account, region: r.region };
-    const cur = this.shared.db.get<DbBody>(ctx, TYPE, r.name);
-    if (!cur) return;
-    cur.body = { ...cur.body, ...patch };
-    this.shared.db.put(cur);
-  }
-
-  /** Runs `fn` after the database's previous work; its result patches the row, an error marks it failed. */
-  private task(r: ResourceRow<DbBody>, what: string, fn: (pg: PostgresServer) => Promise<Partial<DbBody> | undefined>): Promise<void> {
-    const k = this.key(r);
-    const prev = this.chains.get(k) ?? Promise.resolve();
-    const next = prev.then(async () => {
-      try {
-        const out = await fn(this.server(r));
-        if (out) this.patch(r, out);
-      } catch (e) {
-        this.env.log.error(`lightsail: database ${r.name}: ${what} failed: ${(e as Error).message}`);
-        this.patch(r, { state: "failed" });
-      }
-    });
-    this.chains.set(k, next);
-    void next.then(() => {
-      if (this.chains.get(k) === next) this.chains.delete(k);
-    });
-    return next;
-  }
-
-  private get(ctx: Ctx, name: unknown): ResourceRow<DbBody> {
-    const n = checkName(name, "relationalDatabaseName");
-    const r = this.shared.db.get<DbBody>(ctx, TYPE, n);
-    if (!r) throw notFound(`The Relational Database does not exist: ${n}`);
-    return r;
-  }
-
-  private view(r: ResourceRow<DbBody>): L.RelationalDatabase {
-    const { secret: _s, ...d } = r.body;
-    return { ...d, createdAt: new Date(r.created), latestRestorableTime: new Date(this.env.clock.now()) };
-  }
-
+export class DatabaseOps extends DatabaseBase {
   GetRelationalDatabaseBlueprints(): L.GetRelationalDatabaseBlueprintsOutput {
     return { blueprints: DB_BLUEPRINTS.map((b) => ({ ...b })) };
   }
@@ -130,71 +33,17 @@ export class DatabaseOps {
   }
 
   /** A new database row in state `creating` (validated); the caller starts the work that makes it available. */
-  private newRow(ctx: RequestContext, input: { name: string; az?: string; blueprintId: string; bundleId: string; masterDatabaseName: string; masterUsername: string; password: string; publiclyAccessible?: boolean; tags?: L.TagsShape; windows?: [string?, string?] }): ResourceRow<DbBody> {
-    if (this.shared.db.get(ctx, TYPE, input.name)) throw invalidInput(`The Relational Database ${input.name} already exists`);
-    if (this.shared.db.list(ctx, TYPE).length >= MAX_DATABASES) throw invalidInput(`You can have at most ${MAX_DATABASES} databases`);
-    const blueprint = DB_BLUEPRINTS.find((b) => b.blueprintId === input.blueprintId)!;
-    const bundle = DB_BUNDLES.find((b) => b.bundleId === input.bundleId);
-    if (!bundle) throw invalidInput(`The relationalDatabaseBundleId ${input.bundleId.slice(0, 100)} is not a valid bundle`);
-    const install = this.postgres();
-    const created = this.env.clock.now();
-    const arn = this.shared.arn(ctx, TYPE);
-    const az = input.az ?? `${ctx.region}a`;
-    return {
-      account: ctx.accountId,
-      region: ctx.region,
-      type: TYPE,
-      name: input.name,
-      arn,
-      created,
-      body: {
-        name: input.name,
-        arn,
-        supportCode: `${ctx.accountId}/${input.name}`,
-        location: this.shared.location(ctx, az),
-        resourceType: TYPE,
-        tags: this.shared.tagsIn(input.tags),
-        relationalDatabaseBlueprintId: blueprint.blueprintId,
-        relationalDatabaseBundleId: bundle.bundleId,
-        masterDatabaseName: input.masterDatabaseName,
-        hardware: { cpuCount: bundle.cpuCount, diskSizeInGb: bundle.diskSizeInGb, ramSizeInGb: bundle.ramSizeInGb },
-        state: "creating",
-        backupRetentionEnabled: true,
-        pendingModifiedValues: {},
-        engine: "postgres",
-        engineVersion: install.version,
-        masterUsername: input.masterUsername,
-        parameterApplyStatus: "in-sync",
-        preferredBackupWindow: input.windows?.[0] ?? "06:00-06:30",
-        preferredMaintenanceWindow: input.windows?.[1] ?? "tue:07:00-tue:07:30",
-        publiclyAccessible: input.publiclyAccessible === true,
-        masterEndpoint: { address: "127.0.0.1" },
-        pendingMaintenanceActions: [],
-        caCertificateIdentifier: "rds-ca-rsa2048-g1",
-        secret: { password: input.password, createdAt: created },
-      },
-    };
-  }
-
-  private checkBlueprint(id: unknown): string {
-    const b = DB_BLUEPRINTS.find((x) => x.blueprintId === id);
-    if (!b) throw invalidInput(`The relationalDatabaseBlueprintId ${String(id).slice(0, 100)} is not a valid blueprint`);
-    if (b.engine === "mysql") {
-      throw operationFailure(`The blueprint ${b.blueprintId} needs MySQL, which Skyport does not run yet (a MariaDB engine from the Debian package mariadb-server is planned): use a postgres_* blueprint`);
-    }
-    return b.blueprintId;
-  }
-
   CreateRelationalDatabase(ctx: RequestContext, input: L.CreateRelationalDatabaseInput): L.CreateRelationalDatabaseOutput {
     const name = checkName(input.relationalDatabaseName, "relationalDatabaseName");
     const blueprintId = this.checkBlueprint(input.relationalDatabaseBlueprintId);
+    const kind = DB_BLUEPRINTS.find((b) => b.blueprintId === blueprintId)!.engine;
     const row = this.newRow(ctx, {
       name,
       az: input.availabilityZone,
       blueprintId,
       bundleId: String(input.relationalDatabaseBundleId ?? ""),
-      masterDatabaseName: checkMasterDatabaseName("postgres", input.masterDatabaseName),
-      masterUsername: checkMasterUsername("postgres", input.masterUsername),
+      masterDatabaseName: checkMasterDatabaseName(kind, input.masterDatabaseName),
+      masterUsername: checkMasterUsername(kind, input.masterUsername),
       password: input.masterUserPassword === undefined ? generatePassword() : checkMasterPassword(input.masterUserPassword),
       publiclyAccessible: input.publiclyAccessible,
       tags: input.tags,
@@ -202,7 +51,7 @@ export class DatabaseOps {
     });
     this.shared.db.put(row);
     void this.task(row, "create", async (pg) => {
-      await pg.initialize({ dir: pg.dir, masterUsername: row.body.masterUsername!, masterPassword: row.body.secret.password, masterDatabaseName: row.body.masterDatabaseName! });
+      await pg.initialize({ masterUsername: row.body.masterUsername!, masterPassword: row.body.secret.password, masterDatabaseName: row.body.masterDatabaseName! });
       await pg.start();
       return { state: "available", masterEndpoint: { address: "127.0.0.1", port: pg.port } };
     });
@@ -215,10 +64,6 @@ export class DatabaseOps {
 
   GetRelationalDatabases(ctx: RequestContext): L.GetRelationalDatabasesOutput {
     return { relationalDatabases: this.shared.db.list<DbBody>(ctx, TYPE).map((r) => this.view(r)) };
-  }
-
-  private expectState(r: ResourceRow<DbBody>, states: string[], action: string): void {
-    if (!states.includes(r.body.state ?? "")) throw invalidInput(`You can't ${action} the Relational Database ${r.name} while it is ${r.body.state}`);
   }
 
   StartRelationalDatabase(ctx: RequestContext, input: L.StartRelationalDatabaseInput): L.StartRelationalDatabaseOutput {
@@ -310,7 +155,7 @@ export class DatabaseOps {
     if (password !== undefined) {
       const old = this.creds(r);
       void this.task(r, "change the master password", async (pg) => {
-        await pg.sql(old, `ALTER ROLE "${old.masterUsername}" PASSWORD '${password.replace(/'/g, "''")}'`);
+        await pg.setMasterPassword(old, password);
         const now = this.env.clock.now();
         return { secret: { password, createdAt: now, previous: old.masterPassword, previousAt: r.body.secret.createdAt } };
       });
@@ -333,57 +178,6 @@ export class DatabaseOps {
   }
 
   // ---- snapshots ----
-
-  private newSnapshot(ctx: RequestContext, r: ResourceRow<DbBody>, snapshotName: unknown): ResourceRow<SnapBody> {
-    const name = checkName(snapshotName, "relationalDatabaseSnapshotName");
-    if (this.shared.db.get(ctx, SNAP, name)) throw invalidInput(`The Relational Database Snapshot ${name} already exists`);
-    const arn = this.shared.arn(ctx, SNAP);
-    const file = join(this.root, "db-snapshots", ctx.accountId, ctx.region, `${name}.sql`);
-    const row: ResourceRow<SnapBody> = {
-      account: ctx.accountId,
-      region: ctx.region,
-      type: SNAP,
-      name,
-      arn,
-      created: this.env.clock.now(),
-      body: {
-        name,
-        arn,
-        supportCode: `${ctx.accountId}/${name}`,
-        location: r.body.location,
-        resourceType: SNAP,
-        tags: [],
-        engine: r.body.engine,
-        engineVersion: r.body.engineVersion,
-        sizeInGb: r.body.hardware?.diskSizeInGb,
-        state: "pending",
-        fromRelationalDatabaseName: r.name,
-        fromRelationalDatabaseArn: r.arn,
-        fromRelationalDatabaseBundleId: r.body.relationalDatabaseBundleId,
-        fromRelationalDatabaseBlueprintId: r.body.relationalDatabaseBlueprintId,
-        file,
-        masterUsername: r.body.masterUsername!,
-        masterDatabaseName: r.body.masterDatabaseName!,
-      },
-    };
-    this.shared.db.put(row);
-    return row;
-  }
-
-  private async dumpInto(pg: PostgresServer, r: ResourceRow<DbBody>, snap: ResourceRow<SnapBody>): Promise<void> {
-    const ctx = { accountId: snap.account, region: snap.region };
-    try {
-      mkdirSync(join(snap.body.file, ".."), { recursive: true });
-      await pg.dump(this.creds(r), snap.body.file);
-      const cur = this.shared.db.get<SnapBody>(ctx, SNAP, snap.name);
-      if (cur) this.shared.db.put({ ...cur, body: { ...cur.body, state: "available" } });
-    } catch (e) {
-      const cur = this.shared.db.get<SnapBody>(ctx, SNAP, snap.name);
-      if (cur) this.shared.db.put({ ...cur, body: { ...cur.body, state: "failed" } });
-      throw e;
-    }
-  }
-
   CreateRelationalDatabaseSnapshot(ctx: RequestContext, input: L.CreateRelationalDatabaseSnapshotInput): L.CreateRelationalDatabaseSnapshotOutput {
     const r = this.get(ctx, input.relationalDatabaseName);
     this.expectState(r, ["available"], "snapshot");
@@ -392,26 +186,11 @@ export class DatabaseOps {
     this.shared.db.put(snap);
     this.patch(r, { state: "backing-up" });
     void this.task(r, "snapshot", async (pg) => {
-      try {
-        await this.dumpInto(pg, r, snap);
-      } finally {
-        this.patch(r, { state: "available" });
-      }
-      return undefined;
+      // A failed dump fails the snapshot (dumpInto marks it), not the database, which keeps serving.
+      await this.dumpInto(pg, r, snap).catch((e: Error) => this.env.log.error(`lightsail: database ${r.name}: snapshot ${snap.name} failed: ${e.message}`));
+      return { state: "available" };
     });
     return { operations: [this.shared.operation(ctx, snap.name, SNAP, "CreateRelationalDatabaseSnapshot"), this.shared.operation(ctx, r.name, TYPE, "CreateRelationalDatabaseSnapshot")] };
-  }
-
-  private getSnapshot(ctx: Ctx, name: unknown): ResourceRow<SnapBody> {
-    const n = checkName(name, "relationalDatabaseSnapshotName");
-    const s = this.shared.db.get<SnapBody>(ctx, SNAP, n);
-    if (!s) throw notFound(`The Relational Database Snapshot does not exist: ${n}`);
-    return s;
-  }
-
-  private snapView(s: ResourceRow<SnapBody>): L.RelationalDatabaseSnapshot {
-    const { file: _f, masterUsername: _u, masterDatabaseName: _d, ...b } = s.body;
-    return { ...b, createdAt: new Date(s.created) };
   }
 
   GetRelationalDatabaseSnapshot(ctx: RequestContext, input: L.GetRelationalDatabaseSnapshotInput): L.GetRelationalDatabaseSnapshotOutput {
@@ -449,7 +228,7 @@ export class DatabaseOps {
     this.shared.db.put(row);
     void this.task(row, "restore", async (pg) => {
       // The dump creates the master database itself: initialise without it, then replay.
-      await pg.initialize({ dir: pg.dir, masterUsername: row.body.masterUsername!, masterPassword: row.body.secret.password, masterDatabaseName: "postgres" });
+      await pg.initialize({ masterUsername: row.body.masterUsername!, masterPassword: row.body.secret.password, masterDatabaseName: row.body.masterDatabaseName! }, { forRestore: true });
       await pg.start();
       await pg.restore(this.creds(row), snap.body.file);
       return { state: "available", masterEndpoint: { address: "127.0.0.1", port: pg.port } };
@@ -457,19 +236,4 @@ export class DatabaseOps {
     return { operations: [this.shared.operation(ctx, name, TYPE, "CreateRelationalDatabaseFromSnapshot")] };
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.chains.values()]);
-    await Promise.all([...this.servers.values()].map((s) => s.stop()));
-  }
-
-  async reset(): Promise<void> {
-    await this.close();
-    for (const s of this.servers.values()) s.destroy();
-    this.servers.clear();
-    rmSync(join(this.root, "db-snapshots"), { recursive: true, force: true });
-  }
-
-  health(): Record<string, unknown> {
-    return { databases: [...this.servers.values()].filter((s) => s.running).length };
-  }
 }

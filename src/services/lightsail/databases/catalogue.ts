@@ -81,6 +81,7 @@ export function checkMasterDatabaseName(engine: string, v: unknown): string {
     throw invalidInput(`The master database name must contain 1 to ${max} letters, numbers or underscores and begin with a letter`);
   }
   if (engine === "postgres" && ["postgres", "template0", "template1"].includes(v.toLowerCase())) throw invalidInput(`The master database name ${v} is reserved`);
+  if (engine === "mysql" && ["mysql", "information_schema", "performance_schema", "sys"].includes(v.toLowerCase())) throw invalidInput(`The master database name ${v} is reserved`);
   return v;
 }
 
