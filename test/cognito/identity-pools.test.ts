@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import {
   CognitoIdentityClient, CreateIdentityPoolCommand, DeleteIdentityPoolCommand, DescribeIdentityCommand, DescribeIdentityPoolCommand, GetCredentialsForIdentityCommand,
   GetIdCommand, GetIdentityPoolRolesCommand, GetOpenIdTokenCommand, ListIdentitiesCommand, ListIdentityPoolsCommand, ListTagsForResourceCommand, SetIdentityPoolRolesCommand,
-  TagResourceCommand, UpdateIdentityPoolCommand,
+  TagResourceCommand, UnlinkIdentityCommand, UpdateIdentityPoolCommand,
 } from "@aws-sdk/client-cognito-identity";
 import {
   AdminAddUserToGroupCommand, AdminCreateUserCommand, AdminInitiateAuthCommand, AdminSetUserPasswordCommand, CognitoIdentityProviderClient, CreateGroupCommand,
@@ -150,6 +150,10 @@ test("GetId: a user pool ID token maps to one identity, whose credentials need i
   assert.equal(forged.name, "NotAuthorizedException");
   const other = await fails(ci.send(new GetIdCommand({ IdentityPoolId: id, Logins: { "cognito-idp.us-east-1.amazonaws.com/us-east-1_Other1": token } })));
   assert.equal(other.name, "NotAuthorizedException");
+  // UnlinkIdentity drops the login: the identity is unauthenticated again and the user gets a new one.
+  await ci.send(new UnlinkIdentityCommand({ IdentityId: first, Logins, LoginsToRemove: [provider] }));
+  assert.equal((await ci.send(new DescribeIdentityCommand({ IdentityId: first }))).Logins, undefined);
+  assert.notEqual((await ci.send(new GetIdCommand({ IdentityPoolId: id, Logins }))).IdentityId, first);
 });
 
 test("GetCredentialsForIdentity: a role whose trust policy does not allow the pool is InvalidIdentityPoolConfigurationException, as is a pool without roles", async () => {

@@ -197,7 +197,9 @@ export class StsProvider implements StsHandlers {
     const iam = await this.iam();
     const role = iam.roleByArn(roleArn);
     if (!role || !iam.trusts(role, { Service: servicePrincipal }, "sts:AssumeRole", { "aws:requestedregion": region, "sts:rolesessionname": sessionName })) return undefined;
-    const creds = this.issueRoleSession(role, sessionName, Math.min(seconds, role.maxSession), undefined, {}, kind);
+    // Not capped by the role's MaxSessionDuration, which bounds AssumeRole calls: a service's sessions last as long
+    // as its work (ECS keeps a task's role credentials fresh; a job here gets one session for its attempt).
+    const creds = this.issueRoleSession(role, sessionName, seconds, undefined, {}, kind);
     iam.markRoleUsed(role, region);
     return creds;
   }

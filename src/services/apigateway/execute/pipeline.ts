@@ -19,8 +19,8 @@ import type { IdGenerator } from "../../../core/ids.js";
 import type { Logger } from "../../../core/log.js";
 import type { RequestContext } from "../../../edge/context.js";
 import type { ServiceHost } from "../../host.js";
-import { apiGatewayIdentity, cannotAssume, type ActingIdentity } from "../../sts/service-roles.js";
-import { ServiceError } from "../../../aws/errors.js";
+import { apiGatewayIdentity, cannotAssume } from "../../sts/service-roles.js";
+import { configurationError, invokeAs } from "./integration-role.js";
 import type { DeploymentSnapshot, RestApiDataAccess } from "../snapshot.js";
 import { authorizeMethod } from "./authorize.js";
 import { bindGatewayResponseRequest, gatewayResponse } from "./gateway-response.js";
@@ -30,7 +30,7 @@ import { selectionMatches } from "./selection.js";
 import { apiKeyOf, lambdaPermissionProblem } from "./method-access.js";
 import type { RequestTrace, RestLimits } from "./limits.js";
 import { clientHeaders, eventHeaders, parseProxyAnswer, sourceIpOf, withForwardedHeaders } from "./lambda-proxy.js";
-import { callAwsAction, callHttp, invokeLambda, lambdaFunctionOf, type IntegrationOutput } from "./integrations.js";
+import { callAwsAction, callHttp, lambdaFunctionOf, type IntegrationOutput } from "./integrations.js";
 import { callS3Integration, isS3IntegrationUri } from "./s3-integration.js";
 import { matchRoute, parseTarget, pickDeployment, type RouteMatch, type Target } from "./route.js";
 import { renderTemplate, renderRequestTemplate, renderResponseTemplate, jsonPath, VtlError, type RequestOverride, type RequestParts, type ResponseOverride, type TemplateScope } from "./vtl.js";
@@ -239,23 +239,6 @@ const substitute = (s: string, vars: Record<string, string>) => s.replace(/\$\{s
 
 function lambdaCtx(ex: Exchange): RequestContext {
   return { requestId: ex.requestId, accountId: ex.target.location.accountId, region: ex.target.location.region, service: "apigateway", operation: "", principal: { accessKeyId: ex.target.location.accountId, anonymous: false }, clock: { now: () => Date.now() }, endpoint: "" };
-}
-
-/** AWS's 500 for a configuration error: the client sees "Internal server error", the execution log why. */
-function configurationError(ex: Exchange, why: string): HttpResponse {
-  ex.log?.warn(`apigateway: ${ex.target.apiId}/${ex.target.stageName} ${ex.req.method} ${ex.target.path} (${ex.requestId}): Execution failed due to configuration error: ${why}`);
-  if (ex.trace) ex.trace.failure = why;
-  return gatewayResponse(ex.snapshot, "DEFAULT_5XX", 500, "Internal server error", ex.context, ex.stageVariables);
-}
-
-/** Invokes a Lambda integration as `acting`; a role that may not invoke it is AWS's "Invalid permissions on Lambda function". */
-async function invokeAs(ex: Exchange, acting: ActingIdentity, fn: string, payload: Buffer): Promise<{ payload: Buffer; functionError?: string } | HttpResponse> {
-  try {
-    return await invokeLambda(acting.caller, acting.ctx, fn, payload);
-  } catch (e) {
-    if (e instanceof ServiceError && e.status === 403) return configurationError(ex, "Invalid permissions on Lambda function");
-    throw e;
-  }
 }
 
 async function runIntegration(ex: Exchange, integration: Integration, deps: ExecuteDeps): Promise<HttpResponse> {
