@@ -68,13 +68,14 @@ test("GetInstanceAccessDetails: ssh-keygen reads the certificate as a user certi
 });
 
 test("SSH: the login user from the instance's /etc/passwd (table)", () => {
-  const passwd = "root:x:0:0:root:/root:/bin/bash\nadmin:x:1000:1000:Admin,,,:/home/admin:/bin/bash\nevil:x:0:0::/:/bin/sh\nodd:x:1001:1001::home:bash;rm\nbad:x:-1:5::/:/bin/sh\n";
+  const passwd = "root:x:0:0:root:/root:/bin/bash\nadmin:x:1000:1000:Admin,,,:/home/admin:/bin/bash\nevil:x:0:0::/:/bin/sh\nodd:x:1001:1001::home:bash;rm\nbad:x:-1:5::/:/bin/sh\nup:x:1002:1002::/home/../../root:/bin/sh\n";
   const cases: Array<[string, ReturnType<typeof parsePasswd>]> = [
     ["admin", { uid: 1000, gid: 1000, home: "/home/admin", shell: "/bin/bash" }],
     ["root", undefined], // uid 0 is refused: a session never runs as root
     ["evil", undefined],
     ["odd", { uid: 1001, gid: 1001, home: "/", shell: "/bin/sh" }],
     ["bad", undefined],
+    ["up", { uid: 1002, gid: 1002, home: "/", shell: "/bin/sh" }], // no ".." out of the instance's root
     ["nobody", undefined],
   ];
   for (const [user, want] of cases) assert.deepEqual(parsePasswd(passwd, user), want, user);

@@ -178,6 +178,23 @@ test("SSH: another key pair, another instance's key and a password are refused",
   }
 });
 
+test("SSH: a key added to the login user's ~/.ssh/authorized_keys inside the instance logs in (not through a symlink)", { skip }, async () => {
+  const a = await launch("");
+  try {
+    const at = `admin@${a.ip}`;
+    const extra = join(dir, `${a.name}-extra`);
+    await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", extra, "-C", "extra"]);
+    const pub = readFileSync(`${extra}.pub`, "utf8").trim();
+    await assert.rejects(ssh(extra, at, "true"), refused);
+    await ssh(a.pem, at, `mkdir -p ~/.ssh && echo '${pub}' >> ~/.ssh/authorized_keys`);
+    assert.equal((await ssh(extra, at, "hostname")).stdout.trim(), a.name);
+    await ssh(a.pem, at, `rm -r ~/.ssh && mkdir -p /tmp/k && echo '${pub}' > /tmp/k/authorized_keys && ln -s /tmp/k ~/.ssh`);
+    await assert.rejects(ssh(extra, at, "true"), refused);
+  } finally {
+    await ls.send(new DeleteInstanceCommand({ instanceName: a.name }));
+  }
+});
+
 test("GetInstanceAccessDetails: the temporary key and certificate log in to that instance only", { skip }, async () => {
   const a = await launch("");
   const b = await launch("");

@@ -1,8 +1,9 @@
 /**
  * SSH into instances: an embedded SSH server (ssh/server.ts) on each running instance's own address, on
  * --ssh-port (default 2222) and on port 22 when Skyport can bind it (root), so `ssh -i key.pem USER@ADDRESS
- * -p 2222` (or plain `ssh -i key.pem USER@ADDRESS`) logs in with the instance's key pair — or with the
- * temporary key and certificate of GetInstanceAccessDetails — and is refused with any other key or a password.
+ * -p 2222` (or plain `ssh -i key.pem USER@ADDRESS`) logs in with the instance's key pair, a key the login
+ * user's ~/.ssh/authorized_keys lists inside the instance, or the temporary key and certificate of
+ * GetInstanceAccessDetails — and is refused with any other key or a password.
  * Both ports follow the instance's firewall rule for port 22 (Open/Put/CloseInstancePublicPorts): closed, no
  * listener; open, only sources in its CIDRs. Listeners follow the instances (InstanceRuntime.watchers: start,
  * stop, delete, static IP moves, port changes); stopping or deleting an instance ends its sessions.
@@ -26,7 +27,7 @@ import type { LightsailShared } from "./shared.js";
 import type { InstanceBody } from "./instances/runtime.js";
 import { SshServer } from "./ssh/server.js";
 import { ed25519Blob, issueUserCert, newCa } from "./ssh/cert.js";
-import { loginUser, sessionArgv } from "./ssh/enter.js";
+import { authorizedKeyLines, loginUser, readInstanceFile, sessionArgv } from "./ssh/enter.js";
 
 const SSH_PORT = 22;
 /** How long GetInstanceAccessDetails' temporary key is valid. */
@@ -172,13 +173,21 @@ export class SshOps {
     return sessionArgv(pid, { ...who, name: row.body.username }, command, machine!.cgroupProcsFiles(), tty);
   }
 
+  /**
+   * The instance's key pair, plus the keys in the login user's ~/.ssh/authorized_keys inside the instance
+   * (as sshd there would read them: adding a key to that file lets it log in, as on Lightsail).
+   */
   private authorizedKeys(w: Wanted): string[] {
     const ctx = { accountId: w.account, region: w.region };
     const row = this.shared.db.get<InstanceBody>(ctx, "Instance", w.name);
-    const keyName = row?.arn === w.arn ? row.body.sshKeyName : undefined;
-    if (!keyName) return [];
-    const key = this.shared.db.get<KeyLike>(ctx, "KeyPair", keyName);
-    return key?.body.publicKey ? [key.body.publicKey] : [];
+    if (row?.arn !== w.arn) return [];
+    const keyName = row.body.sshKeyName;
+    const key = keyName ? this.shared.db.get<KeyLike>(ctx, "KeyPair", keyName) : undefined;
+    const out = key?.body.publicKey ? [key.body.publicKey] : [];
+    const pid = this.shared.instances.machines.get(w.arn)?.pid;
+    const who = pid && row.body.username ? loginUser(pid, row.body.username) : undefined;
+    if (pid && who && who.home !== "/") out.push(...authorizedKeyLines(readInstanceFile(pid, `${who.home}/.ssh/authorized_keys`) ?? ""));
+    return out;
   }
 
   /** Waits until every listener of the running instances is up (tests; the watchers start them at once). */

@@ -11,9 +11,9 @@
  * from raising them again (so `sudo` cannot work: a deliberate difference from Lightsail, where the user may
  * sudo). UID 0 is refused: root would keep what remains of the bounding set in the host's user namespace.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from "node:fs";
 
-const MAX_PASSWD_BYTES = 1 << 20;
+const MAX_FILE_BYTES = 1 << 20;
 const PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 export interface LoginUser {
@@ -31,31 +31,47 @@ export function parsePasswd(text: string, user: string): LoginUser | undefined {
     const uid = Number(f[2]);
     const gid = Number(f[3]);
     if (!/^\d{1,10}$/.test(f[2]!) || !/^\d{1,10}$/.test(f[3]!) || uid === 0 || uid > 0xfffffffe || gid > 0xfffffffe) return undefined;
-    const safe = (p: string, dflt: string) => (/^\/[\w./-]{0,255}$/.test(p) ? p : dflt);
+    const safe = (p: string, dflt: string) => (/^\/[\w./-]{0,255}$/.test(p) && !p.split("/").some((x) => x === ".." || x === ".") ? p : dflt);
     return { uid, gid, home: safe(f[5]!, "/"), shell: safe(f[6]!.trim(), "/bin/sh") };
   }
   return undefined;
 }
 
 /**
- * The login user as the instance's /etc/passwd says (read through /proc/PID/root, bounded). The instance's
- * root could make that file say anything — the uid only decides who the session runs as inside the instance,
- * and uid 0 is refused. Opened non-blocking, not through a final symlink, and read only when it is a regular
- * file: a FIFO or device there must not stall Skyport.
+ * The login user as the instance's /etc/passwd says. The instance's root could make that file say anything —
+ * the uid only decides who the session runs as inside the instance, and uid 0 is refused.
  */
 export function loginUser(pid: number, user: string): LoginUser | undefined {
+  const text = readInstanceFile(pid, "/etc/passwd");
+  return text === undefined ? undefined : parsePasswd(text, user);
+}
+
+/**
+ * A small file of the instance (at most 1 MB), read from the host through /proc/PID/root: no symlink on the
+ * way (an absolute one would resolve against the HOST's root), no "..", non-blocking, and only when it is a
+ * regular file — a FIFO or device there must not stall Skyport.
+ */
+export function readInstanceFile(pid: number, path: string): string | undefined {
+  const parts = path.split("/").filter(Boolean);
+  if (!path.startsWith("/") || parts.some((x) => x === ".." || x === ".")) return undefined;
   let fd: number | undefined;
   try {
-    fd = openSync(`/proc/${pid}/root/etc/passwd`, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    for (let i = 1; i < parts.length; i++) if (lstatSync(`/proc/${pid}/root/${parts.slice(0, i).join("/")}`).isSymbolicLink()) return undefined;
+    fd = openSync(`/proc/${pid}/root${path}`, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
     if (!fstatSync(fd).isFile()) return undefined;
-    const buf = Buffer.alloc(MAX_PASSWD_BYTES);
+    const buf = Buffer.alloc(Math.min(fstatSync(fd).size, MAX_FILE_BYTES));
     const n = readSync(fd, buf, 0, buf.length, 0);
-    return parsePasswd(buf.subarray(0, n).toString("utf8"), user);
+    return buf.subarray(0, n).toString("utf8");
   } catch {
     return undefined;
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** The key lines of an OpenSSH authorized_keys text (options before the key type are not supported: skipped). */
+export function authorizedKeyLines(text: string): string[] {
+  return text.split("\n").map((l) => l.trim()).filter((l) => /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+/.test(l)).slice(0, 100);
 }
 
 export interface Session {
