@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import {
-  CopySnapshotCommand, CreateDiskCommand, CreateDiskFromSnapshotCommand, DeleteDiskSnapshotCommand, GetDiskSnapshotCommand, CreateInstancesCommand, CreateInstancesFromSnapshotCommand, DeleteAutoSnapshotCommand, DeleteDiskCommand,
+  CopySnapshotCommand, CreateDiskCommand, CreateDiskFromSnapshotCommand, CreateDiskSnapshotCommand, DeleteDiskSnapshotCommand, GetDiskSnapshotCommand, GetDiskSnapshotsCommand, CreateInstancesCommand, CreateInstancesFromSnapshotCommand, DeleteAutoSnapshotCommand, DeleteDiskCommand,
   DeleteInstanceCommand, DisableAddOnCommand, EnableAddOnCommand, GetAutoSnapshotsCommand, GetDiskCommand, GetInstanceCommand, GetInstanceStateCommand,
   InvalidInputException, LightsailClient, NotFoundException,
 } from "@aws-sdk/client-lightsail";
@@ -181,4 +181,15 @@ test("EnableAddOn: a disk's automatic snapshot restores into a new disk, CopySna
   assert.equal((await ls.send(new GetDiskSnapshotCommand({ diskSnapshotName: kept1 }))).diskSnapshot!.name, kept1);
   for (const d of [copy, fromKept]) await ls.send(new DeleteDiskCommand({ diskName: d }));
   await ls.send(new DeleteDiskSnapshotCommand({ diskSnapshotName: kept1 }));
+});
+
+test("CreateDiskSnapshot: /_skyport/reset leaves no snapshot copy behind", async () => {
+  const disk = uniqueName("tmp");
+  await ls.send(new CreateDiskCommand({ diskName: disk, availabilityZone: "us-east-1a", sizeInGb: 8 }));
+  await ls.send(new CreateDiskSnapshotCommand({ diskName: disk, diskSnapshotName: uniqueName("s") }));
+  const snapshots = join(server.skyport.config.dataDir, "lightsail", "snapshots");
+  assert.ok(existsSync(snapshots));
+  assert.equal((await fetch(`${server.endpoint}/_skyport/reset`, { method: "POST" })).status, 200);
+  assert.equal(existsSync(snapshots), false);
+  assert.deepEqual((await ls.send(new GetDiskSnapshotsCommand({}))).diskSnapshots, []);
 });

@@ -55,6 +55,11 @@ export class SnapshotOps {
     this.auto.close();
   }
 
+  /** After the store was wiped (/_skyport/reset): the copies of snapshots no row names any more. */
+  reset(): void {
+    rmSync(join(this.env.config.dataDir, "lightsail", "snapshots"), { recursive: true, force: true });
+  }
+
   private dir(id: string): string {
     return join(this.env.config.dataDir, "lightsail", "snapshots", id);
   }
