@@ -25,3 +25,13 @@ for (const f of files) {
   if (f.endsWith(".ts")) continue;
   cpSync(f, join(out, relative(src, f)));
 }
+
+// The node runtime's startup-snapshot bundle (runtime/snapshot-build.ts), so a server without esbuild installed
+// (production installs skip dev dependencies) can still build its blob; a missing bundle only means a plain start.
+try {
+  const { bundleKey, bundleSnapshotEntry, PREBUILT_BUNDLE } = await import(join(out, "services/lambda/runtime/snapshot-build.js"));
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(PREBUILT_BUNDLE(bundleKey()), await bundleSnapshotEntry(join(root, "node_modules")));
+} catch (e) {
+  console.warn(`build: no node snapshot bundle (${e.message}); node environments will bundle it at first use or start plainly`);
+}

@@ -70,7 +70,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
       const sky = await startSkyport([...flags, ...more]);
       try {
         if (more.includes("on")) {
-          await createFunction(sky.url, "first"); // the first node launch asks for the blob
+          await createFunction(sky.url, "first", SDK_HANDLER); // the first launch of an SDK-loading function asks for the blob
           await firstInvoke(sky.url, "first");
           if (!(await snapshotReady(sky.url))) throw new Error("the node snapshot was not built");
         }

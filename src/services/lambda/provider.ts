@@ -17,7 +17,9 @@
  * uid, no capabilities, a seccomp filter, code read-only at /var/task, the provided SDK at /var/runtime/node_modules,
  * layers at /opt, a private /tmp and pid namespace, nothing else of the host but /usr and a minimal /etc.
  * Provisioned concurrency pre-starts its environments (on Put and at boot); the scheduler (runtime/scheduler.ts)
- * caps environments starting at once and their memory, and keeps spare node environments for cold starts.
+ * caps environments starting at once and their memory, and keeps spare node environments for cold starts. Node
+ * functions that load a preloaded SDK module start from a V8 startup snapshot (runtime/snapshot.ts; built in the
+ * background at first use, checked before use; gap: a blob that goes bad after its check fails its environments).
  * Stored and returned (config-ops.ts): recursion config (not acted on: Skyport detects no loops), code signing
  * configs (Enforce refuses every deployment: nothing is signed without AWS Signer), layer version permissions
  * (stored; layers of other accounts are not served). Aliases route AdditionalVersionWeights (aliases.ts).

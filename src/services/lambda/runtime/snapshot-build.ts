@@ -28,6 +28,9 @@ const SNAPSHOT_SAFE = new Set([
 ]);
 const BUILTINS = new Set(builtinModules);
 
+/** Where `npm run build` leaves a bundle made in advance (beside the bootstrap, keyed like the cache's). */
+export const PREBUILT_BUNDLE = (key: string): string => join(BOOTSTRAPS, `node-snapshot.bundle-${key}.cjs`);
+
 /** What changes the bundle: the bootstrap's sources, the SDK's versions, node's. */
 export function bundleKey(): string {
   const h = createHash("sha256");

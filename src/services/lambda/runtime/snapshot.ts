@@ -14,7 +14,7 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSy
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Logger } from "../../../core/log.js";
-import { bundleKey, bundleSnapshotEntry, run } from "./snapshot-build.js";
+import { bundleKey, bundleSnapshotEntry, PREBUILT_BUNDLE, run } from "./snapshot-build.js";
 
 const BLOB = "node.blob";
 const BUILD_TIMEOUT_MS = 120_000;
@@ -142,7 +142,9 @@ export class NodeSnapshots {
 
   private bundleFile(): Promise<string> {
     this.bundle ??= (async () => {
-      const file = join(this.o.cacheDir, `bundle-${bundleKey()}.cjs`);
+      const key = bundleKey();
+      if (existsSync(PREBUILT_BUNDLE(key))) return PREBUILT_BUNDLE(key);
+      const file = join(this.o.cacheDir, `bundle-${key}.cjs`);
       if (existsSync(file)) return file;
       mkdirSync(this.o.cacheDir, { recursive: true, mode: 0o755 });
       const tmp = `${file}.${process.pid}.tmp`;
