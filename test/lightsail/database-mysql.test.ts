@@ -121,6 +121,7 @@ test("UpdateRelationalDatabaseParameters: MySQL parameter names; dynamic at once
   assert.equal(maxConn.isModifiable, true);
   assert.equal(params.find((p) => p.parameterName === "innodb_sort_buffer_size")!.applyMethod, "pending-reboot");
   assert.equal(params.find((p) => p.parameterName === "datadir")!.isModifiable, false);
+  assert.equal(params.find((p) => p.parameterName === "foreign_key_checks")!.isModifiable, false); // session-only: no server option
 
   await ls.send(new UpdateRelationalDatabaseParametersCommand({ relationalDatabaseName: "my3", parameters: [{ parameterName: "max_connections", parameterValue: "77", applyMethod: "immediate" }] }));
   assert.equal(await mysql(db, pw, "SELECT @@GLOBAL.max_connections"), "77");

@@ -13,7 +13,8 @@
  * PostgreSQL installed here and mysql_8_0 runs the installed MariaDB (engine "mysql", engineVersion says
  * which really runs, e.g. "10.11.19-MariaDB": MySQL 8-only SQL such as roles' syntax may differ); a
  * snapshot restore gets a new master password (both engines); a static parameter with a value the engine
- * rejects at reboot leaves the database failed (AWS: incompatible-parameters).
+ * rejects at reboot leaves the database failed (AWS: incompatible-parameters); MariaDB's admin account
+ * (root@localhost over the socket) is not protected from the master user as RDS's rdsadmin is.
  */
 import { existsSync, rmSync, statSync } from "node:fs";
 import type * as L from "../../aws/api/lightsail.js";

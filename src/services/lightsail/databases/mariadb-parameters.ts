@@ -2,13 +2,30 @@
  * MariaDB's parameters: its global system variables (information_schema.SYSTEM_VARIABLES) under their
  * MySQL names in Lightsail's shape. Read-only variables are static (set in the option file, applied at the
  * next reboot: pending-reboot), the others dynamic (SET GLOBAL at once, and kept in the option file so a
- * restart keeps them), as RDS parameter groups behave. Paths, ports and what Skyport manages are not
- * modifiable. Values are checked against the variable's type before they reach SQL or the option file.
+ * restart keeps them), as RDS parameter groups behave. Only server options are modifiable (not
+ * session-only ones such as foreign_key_checks), and not paths, ports or what Skyport manages. Values
+ * are checked against the variable's type before they reach SQL or the option file.
  */
 import { writeFileSync } from "node:fs";
 import { invalidInput } from "../shared.js";
-import type { EngineParameter } from "./engine.js";
-import type { MariadbServer } from "./mariadb.js";
+import { run, type EngineParameter } from "./engine.js";
+import type { MariadbInstall, MariadbServer } from "./mariadb.js";
+
+const optionNames = new Map<string, Promise<Set<string>>>();
+
+/** The server's option names (`--verbose --help`'s variable table, with underscores): what an option file may set. */
+function serverOptions(install: MariadbInstall): Promise<Set<string>> {
+  let names = optionNames.get(install.mariadbd);
+  if (!names) {
+    names = run(install.mariadbd, ["--no-defaults", "--verbose", "--help"], { env: { PATH: process.env.PATH } }, "mariadbd --help").then((out) => {
+      const table = out.slice(out.indexOf("\n-----", out.indexOf("Variables (--variable-name=value)")) + 1).split("\n\n")[0] ?? "";
+      return new Set(table.split("\n").slice(1).map((l) => l.split(/\s+/)[0]!.replace(/-/g, "_")).filter(Boolean));
+    });
+    names.catch(() => optionNames.delete(install.mariadbd));
+    optionNames.set(install.mariadbd, names);
+  }
+  return names;
+}
 
 /** Variables Skyport sets itself, that name host paths, sockets or ports, or that would make existing data unreadable: listed, never modifiable. */
 const MANAGED = /(^|_)(dir|file|path|socket|port|directory)$|_file_|^(datadir|basedir|bind_address|skip_networking|skip_name_resolve|user|secure_file_priv|init_file|plugin_load|plugin_load_add|log_bin|log_bin_basename|log_bin_index|relay_log|relay_log_basename|relay_log_index|pid_file|log_error|local_infile|lower_case_table_names)$|^(wsrep|ssl|tls|plugin|have|skip)_|^innodb_(page_size|data_file_path|temp_data_file_path|undo_tablespaces|read_only|force_recovery|buffer_pool_filename|encrypt.*)$/;
@@ -31,14 +48,15 @@ function unescape(v: string): string {
 }
 
 export async function mariadbParameters(db: MariadbServer): Promise<EngineParameter[]> {
+  const options = await serverOptions(db.install);
   const out = await db.sql(
-    "SELECT LOWER(VARIABLE_NAME), IFNULL(GLOBAL_VALUE, ''), VARIABLE_TYPE, IFNULL(VARIABLE_COMMENT, ''), IFNULL(NUMERIC_MIN_VALUE, ''), IFNULL(NUMERIC_MAX_VALUE, ''), IFNULL(ENUM_VALUE_LIST, ''), READ_ONLY, IFNULL(COMMAND_LINE_ARGUMENT, '') FROM information_schema.SYSTEM_VARIABLES WHERE VARIABLE_SCOPE <> 'SESSION ONLY' ORDER BY VARIABLE_NAME",
+    "SELECT LOWER(VARIABLE_NAME), IFNULL(GLOBAL_VALUE, ''), VARIABLE_TYPE, IFNULL(VARIABLE_COMMENT, ''), IFNULL(NUMERIC_MIN_VALUE, ''), IFNULL(NUMERIC_MAX_VALUE, ''), IFNULL(ENUM_VALUE_LIST, ''), READ_ONLY FROM information_schema.SYSTEM_VARIABLES WHERE VARIABLE_SCOPE <> 'SESSION ONLY' ORDER BY VARIABLE_NAME",
   );
   return out
     .split("\n")
     .filter((l) => l.includes("\t"))
     .map((l) => {
-      const [name, value, type, comment, min, max, list, readOnly, cmdline] = l.split("\t").map(unescape) as string[];
+      const [name, value, type, comment, min, max, list, readOnly] = l.split("\t").map(unescape) as string[];
       const isStatic = readOnly === "YES";
       const v: Variable = { name: name!, type: type!, min: min!, max: max!, list: list ? list.split(",") : [], readOnly: isStatic };
       const numeric = /INT/.test(v.type) || v.type === "DOUBLE";
@@ -50,7 +68,8 @@ export async function mariadbParameters(db: MariadbServer): Promise<EngineParame
         applyType: isStatic ? "static" : "dynamic",
         applyMethod: isStatic ? "pending-reboot" : "immediate",
         dataType: numeric && v.type !== "DOUBLE" ? "integer" : (DATA_TYPES[v.type] ?? "string"),
-        isModifiable: !MANAGED.test(v.name) && (!isStatic || cmdline !== ""),
+        // Every value is kept in the option file: only variables that are server options can be set.
+        isModifiable: !MANAGED.test(v.name) && options.has(v.name),
       };
       variables.set(p, v);
       return p;

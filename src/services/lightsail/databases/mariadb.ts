@@ -7,7 +7,9 @@
  * Accounts as on RDS for MySQL: the master user (`user`@`%`, password over TCP) holds RDS's master privileges
  * (no SUPER, FILE or SHUTDOWN: the master cannot touch the host's files); Skyport administers the server
  * as its own OS user over the private socket (unix_socket authentication, like RDS's rdsadmin), so password
- * resets and parameters work even when the master password was changed in SQL.
+ * resets and parameters work even when the master password was changed in SQL. Unlike RDS's rdsadmin,
+ * that account is not protected: a master who drops root@localhost (CREATE USER privilege) locks Skyport
+ * out of password resets, parameters and snapshots of that database.
  * Snapshots are `mariadb-dump --all-databases` (users as CREATE USER/GRANT, not the mysql schema), replayed
  * into a freshly installed data directory. engineVersion reports the MariaDB version that runs (e.g.
  * "10.11.19-MariaDB"), the engine stays "mysql" as AWS's blueprints say.
@@ -114,7 +116,7 @@ export class MariadbServer implements DbServer {
   /** The server's option file: ours first, then the user's parameters (values are checked: no quotes, backslashes or control characters). */
   private writeOptions(): void {
     const params = Object.entries(this.storedParameters()).map(([k, v]) => `${k}="${v}"`);
-    const lines = ["[mariadbd]", `datadir=${this.dataDir}`, `socket=${this.socket}`, `pid-file=${join(this.dir, "mariadbd.pid")}`, "bind-address=127.0.0.1", ...BASE_OPTIONS, ...params, ""];
+    const lines = ["[mariadbd]", `datadir="${this.dataDir}"`, `socket="${this.socket}"`, `pid-file="${join(this.dir, "mariadbd.pid")}"`, "bind-address=127.0.0.1", ...BASE_OPTIONS, ...params, ""];
     writeFileSync(this.optionFile, lines.join("\n"), { mode: 0o644 });
   }
 
