@@ -41,7 +41,8 @@ const AFTER_WAIT_MS = 5_000;
 function answeredEntry(token: string) {
   let a = answered.get(token);
   if (!a) {
-    if (answered.size >= 10_000) answered.clear(); // tokens of environments long gone (a waiter falls back to its timer)
+    // Entries of environments long gone: dropped in bulk now and then (never one a poll waits on).
+    if (answered.size >= 10_000) for (const [t, e] of answered) if (!e.waiters.length) answered.delete(t);
     answered.set(token, (a = { waiters: [] }));
   }
   return a;
