@@ -26,7 +26,7 @@ import type { ServiceEnv } from "../host.js";
 import type { LightsailShared } from "./shared.js";
 import type { InstanceBody } from "./instances/runtime.js";
 import { SshServer } from "./ssh/server.js";
-import { ed25519Blob, issueUserCert, newCa } from "./ssh/cert.js";
+import { ed25519Blob, issueUserCert, newCa, newEd25519KeyPair } from "./ssh/cert.js";
 import { authorizedKeyLines, loginUser, readInstanceFile, sessionArgv } from "./ssh/enter.js";
 
 const SSH_PORT = 22;
@@ -113,7 +113,7 @@ export class SshOps {
 
   /** One ed25519 host key per data directory, so clients' known_hosts stay valid across restarts. */
   private loadHostKey(): { private: string; public: string } {
-    const k = ssh2.utils.parseKey(this.loadFile("ssh_host_ed25519_key", () => ssh2.utils.generateKeyPairSync("ed25519", { comment: "skyport-lightsail" }).private));
+    const k = ssh2.utils.parseKey(this.loadFile("ssh_host_ed25519_key", () => newEd25519KeyPair("skyport-lightsail").private));
     if (k instanceof Error || Array.isArray(k)) throw new Error(`lightsail: the SSH host key in the data directory is unreadable (${k instanceof Error ? k.message : "several keys"})`);
     return { private: this.loadFile("ssh_host_ed25519_key", () => ""), public: `ssh-ed25519 ${k.getPublicSSH().toString("base64")}` };
   }

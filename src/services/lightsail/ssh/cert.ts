@@ -80,9 +80,22 @@ export interface TempCredentials {
   certKey: string;
 }
 
+/**
+ * A new ed25519 key pair in OpenSSH format. ssh2's generator now and then writes a private key its own parser
+ * refuses ("Malformed OpenSSH private key": about 1 in 500), so each key is read back before it is used.
+ */
+export function newEd25519KeyPair(comment?: string): { private: string; public: string } {
+  for (let i = 0; ; i++) {
+    const k = ssh2.utils.generateKeyPairSync("ed25519", comment ? { comment } : {});
+    const parsed = ssh2.utils.parseKey(k.private);
+    if (!(parsed instanceof Error) && !Array.isArray(parsed)) return k;
+    if (i >= 20) throw new Error(`cannot generate a readable ed25519 key: ${parsed instanceof Error ? parsed.message : "several keys"}`);
+  }
+}
+
 /** A fresh key pair and its user certificate for `principal`, key id `keyId`, valid [from, until) (epoch ms). */
 export function issueUserCert(ca: KeyObject, opts: { keyId: string; principal: string; from: number; until: number }): TempCredentials {
-  const k = ssh2.utils.generateKeyPairSync("ed25519");
+  const k = newEd25519KeyPair();
   const pub = new Reader(Buffer.from(k.public.split(" ")[1]!, "base64"));
   pub.string();
   const pk = pub.string()!;
