@@ -113,9 +113,17 @@ export class SshOps {
 
   /** One ed25519 host key per data directory, so clients' known_hosts stay valid across restarts. */
   private loadHostKey(): { private: string; public: string } {
-    const k = ssh2.utils.parseKey(this.loadFile("ssh_host_ed25519_key", () => newEd25519KeyPair("skyport-lightsail").private));
-    if (k instanceof Error || Array.isArray(k)) throw new Error(`lightsail: the SSH host key in the data directory is unreadable (${k instanceof Error ? k.message : "several keys"})`);
-    return { private: this.loadFile("ssh_host_ed25519_key", () => ""), public: `ssh-ed25519 ${k.getPublicSSH().toString("base64")}` };
+    let text = this.loadFile("ssh_host_ed25519_key", () => newEd25519KeyPair("skyport-lightsail").private);
+    let k = ssh2.utils.parseKey(text);
+    if (k instanceof Error || Array.isArray(k)) {
+      // An unreadable key (written by an older Skyport whose generator could produce one) is replaced, not fatal:
+      // clients see a new host key, but Lightsail keeps working.
+      this.env.log.warn(`lightsail: the SSH host key in the data directory is unreadable (${k instanceof Error ? k.message : "several keys"}); a new one replaces it`);
+      text = newEd25519KeyPair("skyport-lightsail").private;
+      writeFileSync(join(this.env.config.dataDir, "lightsail", "ssh_host_ed25519_key"), text, { mode: 0o600 });
+      k = ssh2.utils.parseKey(text) as ssh2.ParsedKey;
+    }
+    return { private: text, public: `ssh-ed25519 ${(k as ssh2.ParsedKey).getPublicSSH().toString("base64")}` };
   }
 
   /** Makes the listeners match the running instances whose port 22 is open; closes the others. */
