@@ -154,7 +154,8 @@ describe("a small memory budget", () => {
 
   test("Invoke: an idle environment of another function is evicted to make room", async () => {
     // Environments that hold 40 MB each (a bare node runtime measures far less): two do not fit in 64 MB.
-    const heavy = `const hold = Buffer.alloc(40 * 1024 * 1024, 1);\n${CODE}`;
+    // Kept on globalThis: a module-level const no closure uses is garbage once the module has loaded.
+    const heavy = `globalThis.hold = Buffer.alloc(40 * 1024 * 1024, 1);\n${CODE}`;
     const a = await create(lambda, heavy);
     const b = await create(lambda, heavy);
     assert.equal((await invoke(lambda, a)).error, undefined);

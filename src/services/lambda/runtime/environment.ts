@@ -103,6 +103,8 @@ export class Environment {
   /** Measured memory (PSS of its processes), MB, and when (clock ms). */
   memoryMb?: number;
   measuredAt = 0;
+  /** How many times memory was measured: the first measurements are never skipped (see measure()). */
+  measures = 0;
   /** Pre-started for provisioned concurrency: kept warm, never evicted. */
   provisioned = false;
   /** Max Memory Used as last read, MB, and when (performance.now()). */

@@ -446,11 +446,14 @@ export class EnvironmentManager {
   /** Measures an environment's memory (after init, then at most every MEASURE_EVERY_MS). */
   private measure(env: Environment): void {
     const now = this.o.clock.now();
-    if (env.memoryMb !== undefined && now - env.measuredAt < MEASURE_EVERY_MS) return;
+    // After init and again after the first invocation (what init allocated may not be resident yet when the
+    // runtime first polls), then at most every MEASURE_EVERY_MS.
+    if (env.memoryMb !== undefined && env.measures >= 2 && now - env.measuredAt < MEASURE_EVERY_MS) return;
     const mb = env.proc.memoryMb();
     if (mb === undefined) return;
     env.memoryMb = mb;
     env.measuredAt = now;
+    env.measures++;
     this.scheduler.measuredMb(env.blueprint.poolKey, mb);
   }
 
