@@ -124,45 +124,65 @@ export function allowTraverse(dir: string): void {
   }
 }
 
-/** Starts a daemon and resolves once its stderr shows `ready`; kills it and rejects if it exits or takes a minute. */
-export async function startDaemon(cmd: string, args: string[], opts: SpawnOpts, ready: string, what: string): Promise<ChildProcess> {
-  const child = spawn(cmd, args, { uid: opts.uid, gid: opts.gid, env: opts.env, stdio: ["ignore", "ignore", "pipe"] });
-  let log = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${log.slice(-500)}`)), 60_000);
-    child.once("error", (e) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} did not start: ${e.message}`));
+/**
+ * A database server process: started and awaited until its log says it is ready, forgotten when it exits,
+ * stopped gracefully with the engine's own signal (SIGKILL after 20 s).
+ */
+export class Daemon {
+  private child: ChildProcess | undefined;
+
+  constructor(private readonly what: string, private readonly stopSignal: NodeJS.Signals) {}
+
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
+  /** Spawns `cmd` and resolves once its stderr shows `ready`; kills it and rejects if it exits or takes a minute. */
+  async start(cmd: string, args: string[], opts: SpawnOpts, ready: string): Promise<void> {
+    const what = this.what;
+    const child = spawn(cmd, args, { uid: opts.uid, gid: opts.gid, env: opts.env, stdio: ["ignore", "ignore", "pipe"] });
+    let log = "";
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${what} did not start: ${log.slice(-500)}`)), 60_000);
+      child.once("error", (e) => {
+        clearTimeout(timer);
+        reject(new Error(`${what} did not start: ${e.message}`));
+      });
+      child.stderr!.on("data", (d: Buffer) => {
+        log = (log + d.toString()).slice(-4000);
+        if (log.includes(ready)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`${what} exited (${code}): ${log.slice(-500)}`));
+      });
+    }).catch((e) => {
+      child.kill("SIGKILL");
+      throw e;
     });
-    child.stderr!.on("data", (d: Buffer) => {
-      log = (log + d.toString()).slice(-4000);
-      if (log.includes(ready)) {
+    child.stderr!.removeAllListeners("data");
+    child.stderr!.resume();
+    this.child = child;
+    child.once("exit", () => {
+      if (this.child === child) this.child = undefined;
+    });
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = undefined;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      child.once("exit", () => {
         clearTimeout(timer);
         resolve();
-      }
+      });
+      child.kill(this.stopSignal);
     });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited (${code}): ${log.slice(-500)}`));
-    });
-  }).catch((e) => {
-    child.kill("SIGKILL");
-    throw e;
-  });
-  child.stderr!.removeAllListeners("data");
-  child.stderr!.resume();
-  return child;
-}
-
-/** Graceful shutdown with `signal`; SIGKILL if it takes more than 20 s. */
-export function stopDaemon(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill(signal);
-  });
+  }
 }

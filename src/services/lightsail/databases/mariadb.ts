@@ -14,12 +14,12 @@
  * into a freshly installed data directory. engineVersion reports the MariaDB version that runs (e.g.
  * "10.11.19-MariaDB"), the engine stays "mysql" as AWS's blueprints say.
  */
-import { spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import { allowTraverse, engineUser, freePort, run, startDaemon, stopDaemon, type Creds, type DbEngine, type DbServer, type EngineParameter, type MasterSpec, type SpawnOpts } from "./engine.js";
+import { allowTraverse, engineUser, freePort, run, Daemon, type Creds, type DbEngine, type DbServer, type EngineParameter, type MasterSpec, type SpawnOpts } from "./engine.js";
 import { mariadbApplyParameters, mariadbParameters } from "./mariadb-parameters.js";
 
 export interface MariadbInstall {
@@ -67,7 +67,8 @@ const BASE_OPTIONS = ["skip-name-resolve", "innodb_buffer_pool_size=32M", "innod
 
 /** One database's MariaDB server. */
 export class MariadbServer implements DbServer {
-  private child?: ChildProcess;
+  // Normal shutdown (SIGTERM: InnoDB flushes and the server exits).
+  private readonly daemon = new Daemon("mariadbd", "SIGTERM");
   private readonly user = engineUser(["mysql", "nobody"]);
   /** The OS user Skyport administers the server as (unix_socket authentication). */
   readonly admin = userInfo().username;
@@ -145,28 +146,20 @@ export class MariadbServer implements DbServer {
   }
 
   async start(port?: number): Promise<void> {
-    if (this.child) return;
+    if (this.daemon.running) return;
     this.port = port ?? (await freePort());
     this.writeOptions();
     rmSync(this.socket, { force: true }); // left by a server that was killed
     const args = [`--defaults-file=${this.optionFile}`, `--port=${this.port}`];
-    const child = await startDaemon(this.install.mariadbd, args, this.engineOpts(), "ready for connections", "mariadbd");
-    this.child = child;
-    child.once("exit", () => {
-      if (this.child === child) this.child = undefined;
-    });
+    await this.daemon.start(this.install.mariadbd, args, this.engineOpts(), "ready for connections");
   }
 
   get running(): boolean {
-    return this.child !== undefined;
+    return this.daemon.running;
   }
 
-  /** Normal shutdown (SIGTERM: InnoDB flushes and the server exits). */
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    this.child = undefined;
-    await stopDaemon(child, "SIGTERM");
+  stop(): Promise<void> {
+    return this.daemon.stop();
   }
 
   /** Runs SQL as the administrator over the socket; resolves to batch output (tab-separated, special characters escaped). */

@@ -4,10 +4,10 @@
  * (PostgreSQL refuses to run as root). Uses the Debian binaries (/usr/lib/postgresql/N/bin) or PATH.
  * Snapshots are `pg_dumpall` files (roles + databases), restored with `psql` into a fresh cluster.
  */
-import { spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { allowTraverse, engineUser, freePort, run, startDaemon, stopDaemon, type Creds, type DbEngine, type DbServer, type EngineParameter, type MasterSpec, type SpawnOpts } from "./engine.js";
+import { allowTraverse, engineUser, freePort, run, Daemon, type Creds, type DbEngine, type DbServer, type EngineParameter, type MasterSpec, type SpawnOpts } from "./engine.js";
 import { pgApplyParameters, pgParameters } from "./postgres-parameters.js";
 
 export { freePort };
@@ -45,7 +45,8 @@ export function postgresEngine(): DbEngine | undefined {
 
 /** One database's PostgreSQL server. */
 export class PostgresServer implements DbServer {
-  private child?: ChildProcess;
+  // Fast shutdown (SIGINT: abort transactions, checkpoint, exit).
+  private readonly daemon = new Daemon("postgres", "SIGINT");
   private readonly user = engineUser(["postgres", "nobody"]);
   port = 0;
 
@@ -90,26 +91,18 @@ export class PostgresServer implements DbServer {
   }
 
   async start(port?: number): Promise<void> {
-    if (this.child) return;
+    if (this.daemon.running) return;
     this.port = port ?? (await freePort());
     const args = ["-D", this.dataDir, "-h", "127.0.0.1", "-p", String(this.port), "-k", "", "-c", "shared_buffers=16MB", "-c", "max_connections=30", "-c", "logging_collector=off"];
-    const child = await startDaemon(join(this.install.bin, "postgres"), args, this.spawnOpts(), "ready to accept connections", "postgres");
-    this.child = child;
-    child.once("exit", () => {
-      if (this.child === child) this.child = undefined;
-    });
+    await this.daemon.start(join(this.install.bin, "postgres"), args, this.spawnOpts(), "ready to accept connections");
   }
 
   get running(): boolean {
-    return this.child !== undefined;
+    return this.daemon.running;
   }
 
-  /** Fast shutdown (SIGINT: abort transactions, checkpoint, exit). */
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    this.child = undefined;
-    await stopDaemon(child, "SIGINT");
+  stop(): Promise<void> {
+    return this.daemon.stop();
   }
 
   /** Runs SQL as the master user over TCP; resolves to psql's unaligned output (fields separated by \\x1f). */
