@@ -111,6 +111,7 @@ export class LoadBalancerOps {
     const names = this.instanceNames(ctx, input.instanceNames);
     for (const n of names) if (!row.body.sk.instances.includes(n)) throw invalidInput(`The Instance ${n} is not attached to the load balancer ${row.name}.`);
     this.shared.db.put({ ...row, body: { ...row.body, sk: { ...row.body.sk, instances: row.body.sk.instances.filter((n) => !names.includes(n)) } } });
+    this.running.get(row.arn)?.attached();
     return { operations: [this.shared.operation(ctx, row.name, TYPE, "DetachInstancesFromLoadBalancer"), ...names.map((n) => this.shared.operation(ctx, n, "Instance", "DetachInstancesFromLoadBalancer"))] };
   }
 

@@ -56,6 +56,7 @@ interface State {
   checking: boolean;
 }
 
+const TARGETS_TTL_MS = 1_000;
 const page = (status: string) => `<html>\r\n<head><title>${status}</title></head>\r\n<body>\r\n<center><h1>${status}</h1></center>\r\n</body>\r\n</html>\r\n`;
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer"]);
 
@@ -68,6 +69,8 @@ export class Balancer {
   private timer: NodeJS.Timeout | undefined;
   private next = 0;
   private closed = false;
+  /** The targets as last read (a store read per proxied request would be the balancer's largest cost). */
+  private cached: { at: number; list: Target[] } | undefined;
 
   constructor(
     readonly address: string,
@@ -112,14 +115,23 @@ export class Balancer {
     if (pathChanged) this.round();
   }
 
-  /** A newly attached instance is checked at once. */
+  /** Attached or detached instances: read again, and a new one is checked at once. */
   attached(): void {
+    this.cached = undefined;
     this.round();
+  }
+
+  /** The attached instances, read again at most once a second (an instance stopping is seen within it). */
+  private current(): Target[] {
+    const now = Date.now();
+    if (!this.cached || now - this.cached.at >= TARGETS_TTL_MS) this.cached = { at: now, list: this.targets() };
+    return this.cached.list;
   }
 
   /** Health of every attached instance, as GetLoadBalancer reports it. */
   health(): TargetHealth[] {
-    return this.targets().map((t) => {
+    this.cached = undefined; // a control-plane read: always fresh
+    return this.current().map((t) => {
       if (!t.host) return { instanceName: t.name, instanceHealth: "unused", instanceHealthReason: "Instance.InvalidState" };
       const s = this.states.get(t.name);
       if (!s) return { instanceName: t.name, instanceHealth: "initial", instanceHealthReason: "Lb.RegistrationInProgress" };
@@ -137,7 +149,8 @@ export class Balancer {
 
   private round(): void {
     if (this.closed) return;
-    const current = this.targets();
+    this.cached = undefined;
+    const current = this.current();
     const names = new Set(current.map((t) => t.name));
     for (const n of this.states.keys()) if (!names.has(n)) this.states.delete(n);
     for (const t of current) {
@@ -177,7 +190,7 @@ export class Balancer {
 
   /** The target for a request: the sticky one while it stays healthy, else the next healthy one in turn. */
   private pick(req: IncomingMessage): { target: Target & { host: string }; setCookie?: string } | undefined {
-    const healthy = this.targets().filter((t): t is Target & { host: string } => !!t.host && this.states.get(t.name)?.health === "healthy");
+    const healthy = this.current().filter((t): t is Target & { host: string } => !!t.host && this.states.get(t.name)?.health === "healthy");
     if (healthy.length === 0) return undefined;
     if (this.settings.stickiness) {
       const cookie = /(?:^|;\s*)AWSALB=([^;]+)/.exec(String(req.headers.cookie ?? ""))?.[1];
