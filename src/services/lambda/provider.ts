@@ -52,6 +52,7 @@ import { EnvironmentReporter } from "./runtime/env-report.js";
 import { NodeSnapshots, snapshotCacheDir } from "./runtime/snapshot.js";
 import { SKYPORT_NODE_MODULES } from "./code.js";
 import { startInvocation } from "../cloudwatch/lambda-metrics.js";
+import { MachineCpu } from "./runtime/machine-cpu.js";
 import { EnvironmentManager, ThrottledError, type InvocationResult } from "./runtime/environments.js";
 import { handleOversizeRuntimeApi, handleRuntimeApi, RUNTIME_API_PREFIX } from "./runtime/runtime-api.js";
 import { LambdaFunctionOps } from "./function-ops.js";
@@ -90,6 +91,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
     this.sandbox = mode !== "off" && sandboxSupport().ok; // startSkyport already refused or warned (runtime/startup.ts)
     if (env.config.lambdaSnapshot !== false) this.snapshots = new NodeSnapshots({ cacheDir: snapshotCacheDir(env.config.dataDir, env.config.ephemeral), nodeModules: SKYPORT_NODE_MODULES, log: env.log });
     this.logs = new LogBatcher(env.services, (accountId, region) => this.internalCtx(accountId, region), env.log);
+    const cpu = new MachineCpu();
     this.envs = new EnvironmentManager({
       launcher: new LocalProcessLauncher(),
       clock: env.clock,
@@ -99,6 +101,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
       spares: env.config.lambdaSpares ?? 0,
       sparesDir: join(env.config.dataDir, "lambda", "spares"),
       limits: env.config.lambdaLimits,
+      idleCores: () => cpu.idleCores(),
       runtimeApiBase: () => `${env.services.localEndpoint.replace(/^http:\/\//, "")}${RUNTIME_API_PREFIX.slice(0, -1)}`,
       logSink: (bp, stream, lines) => this.logs.add(bp, stream, lines),
       credentials: {

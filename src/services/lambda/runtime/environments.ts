@@ -38,6 +38,8 @@ export interface EnvironmentManagerOptions {
   /** Spare environments kept ready per class (0: none); their code directories live under sparesDir. */
   spares: number;
   sparesDir: string;
+  /** Idle cores lately (machine-cpu.ts): no environment past the minimum starts on a saturated machine. */
+  idleCores?: () => number | undefined;
 }
 
 /** A spare class stays wanted this long after a function of it last started, ms. */
@@ -78,7 +80,7 @@ export class EnvironmentManager {
   private readonly spareClasses = new Map<string, { template: SpareTemplate; lastUsed: number }>();
 
   constructor(private readonly o: EnvironmentManagerOptions) {
-    this.scheduler = new EnvironmentScheduler<Waiting>(o.limits, () => o.clock.now());
+    this.scheduler = new EnvironmentScheduler<Waiting>(o.limits, () => o.clock.now(), o.idleCores);
     if (o.spares > 0) {
       rmSync(o.sparesDir, { recursive: true, force: true }); // code directories of spares a previous run left
       mkdirSync(o.sparesDir, { recursive: true });
@@ -271,8 +273,13 @@ export class EnvironmentManager {
   /** Whether another environment of this version pays off, given those it has and the requests waiting. */
   private worthStarting(bp: EnvironmentBlueprint): boolean {
     let n = 0;
-    for (const e of this.pool(bp.poolKey)) if (e.blueprint.envKey === bp.envKey && e.state !== "dead" && !e.retire) n++;
-    return this.scheduler.worthStarting(bp.poolKey, n, this.scheduler.waiting(bp.poolKey) + 1);
+    let starting = 0;
+    for (const e of this.pool(bp.poolKey)) {
+      if (e.blueprint.envKey !== bp.envKey || e.state === "dead" || e.retire) continue;
+      n++;
+      if (e.state === "starting") starting++;
+    }
+    return this.scheduler.worthStarting(bp.poolKey, n, this.scheduler.waiting(bp.poolKey) + 1, starting);
   }
 
   private idleFor(envKey: string, poolKey: string): Environment | undefined {

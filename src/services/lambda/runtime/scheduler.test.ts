@@ -95,12 +95,12 @@ describe("EnvironmentScheduler queue", () => {
 });
 
 describe("EnvironmentScheduler.worthStarting", () => {
-  test("up to twice the start slots, a waiting request always gets a new environment", () => {
-    const s = new EnvironmentScheduler<string>(limits, () => 0);
+  test("up to the start slots, a waiting request always gets a new environment", () => {
+    const s = new EnvironmentScheduler<string>(limits, () => 0, () => 0);
     s.noteInvokeMs("f", 5);
     s.noteInitMs("f", 300);
     assert.equal(s.worthStarting("f", 0, 1), true);
-    assert.equal(s.worthStarting("f", 3, 1), true);
+    assert.equal(s.worthStarting("f", limits.maxStarting - 1, 1), true);
   });
   test("past that, only when the queue drains slower than an init", () => {
     const s = new EnvironmentScheduler<string>(limits, () => 0);
@@ -112,6 +112,23 @@ describe("EnvironmentScheduler.worthStarting", () => {
   test("without measurements a start is worth it", () => {
     const s = new EnvironmentScheduler<string>(limits, () => 0);
     assert.equal(s.worthStarting("f", 10, 1), true);
+  });
+  test("past the minimum, a start needs a whole idle core for each one starting, itself included", () => {
+    let idle: number | undefined = 0.9;
+    const s = new EnvironmentScheduler<string>(limits, () => 0, () => idle);
+    s.noteInvokeMs("f", 5);
+    s.noteInitMs("f", 300);
+    assert.equal(s.worthStarting("f", limits.maxStarting - 1, 1), true); // under the minimum: CPU does not matter
+    assert.equal(s.worthStarting("f", 4, 400), false); // the queue is long, but the machine is saturated
+    idle = 1.2;
+    assert.equal(s.worthStarting("f", 4, 400, 0), true);
+    assert.equal(s.worthStarting("f", 4, 400, 1), false);
+    idle = 2.1;
+    assert.equal(s.worthStarting("f", 4, 400, 1), true);
+    assert.equal(s.worthStarting("f", 4, 400, 2), false);
+    assert.equal(s.worthStarting("f", 4, 10, 0), false); // idle CPU, but the queue drains faster than an init
+    idle = undefined;
+    assert.equal(s.worthStarting("f", 4, 400, 3), true); // unknown CPU never holds a start back
   });
   test("durations are moving averages", () => {
     const s = new EnvironmentScheduler<string>(limits, () => 0);

@@ -6,9 +6,14 @@
  *   - the memory of all live environments (their measured memory, an estimate until measured) under a cap.
  * A request that finds no idle environment waits, in arrival order, for the first of: an environment of its
  * function becoming idle, or a start slot (idle environments of other functions are evicted, least recently
- * used first, when memory is what is missing). Past a minimum of parallelism (twice the start slots), another
+ * used first, when memory is what is missing). Past a minimum of parallelism (the start slots), another
  * environment starts for a function only when its queue would take longer to drain through the environments
- * it has than a new one takes to initialise (both measured). Throttling (reserved and account concurrency) is decided
+ * it has than a new one takes to initialise (both measured), and only while the machine has a whole idle core
+ * for each environment of the function starting, this one included (machine-cpu.ts). On a saturated machine
+ * more environments only split the same CPU more ways, each one colder (a new environment runs its first
+ * hundreds of invocations unoptimised) and each one more memory: 50 connections to a function that calls
+ * DynamoDB settle on 3–4 environments on two cores instead of 15 and more, at the same or better throughput.
+ * Throttling (reserved and account concurrency) is decided
  * before, by the caller, exactly as without the scheduler: the queueing only shows as latency.
  * Pure bookkeeping — no processes, no timers — so it is tested with a fake clock.
  */
@@ -66,6 +71,8 @@ export class EnvironmentScheduler<W> {
   constructor(
     readonly limits: SchedulerLimits,
     private readonly now: () => number,
+    /** Idle cores lately (machine-cpu.ts); undefined: unknown, CPU never holds a start back. */
+    private readonly idleCores: () => number | undefined = () => undefined,
   ) {}
 
   /** The memory an environment of `poolKey` is expected to take, MB. */
@@ -113,15 +120,17 @@ export class EnvironmentScheduler<W> {
   }
 
   /**
-   * Whether a new environment pays off for a function that has `environments` live ones and `waiting`
-   * requests queued: always up to twice the start slots; beyond, only when draining the queue through the
-   * environments it has would take longer than initialising one more.
+   * Whether a new environment pays off for a function that has `environments` live ones (`starting` of them
+   * still initialising) and `waiting` requests queued: always up to the start slots; beyond, only when
+   * draining the queue through the environments it has would take longer than initialising one more, and the
+   * machine has a whole idle core for each one starting, this one included.
    */
-  worthStarting(poolKey: string, environments: number, waiting: number): boolean {
-    if (environments < this.limits.maxStarting * 2) return true;
+  worthStarting(poolKey: string, environments: number, waiting: number, starting = 0): boolean {
+    if (environments < this.limits.maxStarting) return true;
     const t = this.timing.get(poolKey);
-    if (t?.invokeMs === undefined || t.initMs === undefined) return true;
-    return (waiting * t.invokeMs) / environments > t.initMs;
+    if (t?.invokeMs !== undefined && t.initMs !== undefined && (waiting * t.invokeMs) / environments <= t.initMs) return false;
+    const idle = this.idleCores();
+    return idle === undefined || starting < Math.floor(idle);
   }
 
   /** The envKeys that have waiting requests, each with its pool, oldest first. */
