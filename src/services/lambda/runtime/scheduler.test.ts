@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ManualClock } from "../../../core/clock.js";
-import { EnvironmentScheduler, type EnvironmentSlot } from "./scheduler.js";
+import { EnvironmentScheduler, STARVED_MS, type EnvironmentSlot } from "./scheduler.js";
 
 const limits = { maxStarting: 2, memoryBudgetMb: 200, estimateMb: 50 };
 const slot = (over: Partial<EnvironmentSlot> & { name?: string } = {}): EnvironmentSlot & { name?: string } => ({
@@ -95,12 +95,12 @@ describe("EnvironmentScheduler queue", () => {
 });
 
 describe("EnvironmentScheduler.worthStarting", () => {
-  test("up to the start slots, a waiting request always gets a new environment", () => {
+  test("up to twice the start slots, a waiting request always gets a new environment", () => {
     const s = new EnvironmentScheduler<string>(limits, () => 0, () => 0);
     s.noteInvokeMs("f", 5);
     s.noteInitMs("f", 300);
     assert.equal(s.worthStarting("f", 0, 1), true);
-    assert.equal(s.worthStarting("f", limits.maxStarting - 1, 1), true);
+    assert.equal(s.worthStarting("f", limits.maxStarting * 2 - 1, 1), true);
   });
   test("past that, only when the queue drains slower than an init", () => {
     const s = new EnvironmentScheduler<string>(limits, () => 0);
@@ -118,7 +118,7 @@ describe("EnvironmentScheduler.worthStarting", () => {
     const s = new EnvironmentScheduler<string>(limits, () => 0, () => idle);
     s.noteInvokeMs("f", 5);
     s.noteInitMs("f", 300);
-    assert.equal(s.worthStarting("f", limits.maxStarting - 1, 1), true); // under the minimum: CPU does not matter
+    assert.equal(s.worthStarting("f", limits.maxStarting * 2 - 1, 1), true); // under the minimum: CPU does not matter
     assert.equal(s.worthStarting("f", 4, 400), false); // the queue is long, but the machine is saturated
     idle = 1.2;
     assert.equal(s.worthStarting("f", 4, 400, 0), true);
@@ -129,6 +129,19 @@ describe("EnvironmentScheduler.worthStarting", () => {
     assert.equal(s.worthStarting("f", 4, 10, 0), false); // idle CPU, but the queue drains faster than an init
     idle = undefined;
     assert.equal(s.worthStarting("f", 4, 400, 3), true); // unknown CPU never holds a start back
+  });
+  test("on a saturated machine, a request that waited STARVED_MS still gets a new environment", () => {
+    let now = 0;
+    const s = new EnvironmentScheduler<string>(limits, () => now, () => 0);
+    s.noteInvokeMs("f", 1000); // a function that sleeps a second
+    s.noteInitMs("f", 200);
+    s.enqueue("f", "f:1", "a");
+    assert.equal(s.worthStarting("f", 4, 2), false);
+    now = STARVED_MS - 1;
+    assert.equal(s.worthStarting("f", 4, 2), false);
+    now = STARVED_MS;
+    assert.equal(s.worthStarting("f", 4, 2), true);
+    assert.equal(s.worthStarting("g", 4, 2), false); // another function's wait does not count
   });
   test("durations are moving averages", () => {
     const s = new EnvironmentScheduler<string>(limits, () => 0);

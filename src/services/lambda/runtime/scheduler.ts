@@ -6,10 +6,11 @@
  *   - the memory of all live environments (their measured memory, an estimate until measured) under a cap.
  * A request that finds no idle environment waits, in arrival order, for the first of: an environment of its
  * function becoming idle, or a start slot (idle environments of other functions are evicted, least recently
- * used first, when memory is what is missing). Past a minimum of parallelism (the start slots), another
+ * used first, when memory is what is missing). Past a minimum of parallelism (twice the start slots), another
  * environment starts for a function only when its queue would take longer to drain through the environments
  * it has than a new one takes to initialise (both measured), and only while the machine has a whole idle core
- * for each environment of the function starting, this one included (machine-cpu.ts). On a saturated machine
+ * for each environment of the function starting, this one included (machine-cpu.ts) — unless its oldest
+ * request has already waited STARVED_MS (a function that sleeps on a machine busy with something else). On a saturated machine
  * more environments only split the same CPU more ways, each one colder (a new environment runs its first
  * hundreds of invocations unoptimised) and each one more memory: 50 connections to a function that calls
  * DynamoDB settle on 3–4 environments on two cores instead of 15 and more, at the same or better throughput.
@@ -17,6 +18,9 @@
  * before, by the caller, exactly as without the scheduler: the queueing only shows as latency.
  * Pure bookkeeping — no processes, no timers — so it is tested with a fake clock.
  */
+
+/** A request that waited this long gets a new environment even on a saturated machine, ms. */
+export const STARVED_MS = 1000;
 
 export interface SchedulerLimits {
   /** Environments initialising at once. */
@@ -121,16 +125,19 @@ export class EnvironmentScheduler<W> {
 
   /**
    * Whether a new environment pays off for a function that has `environments` live ones (`starting` of them
-   * still initialising) and `waiting` requests queued: always up to the start slots; beyond, only when
+   * still initialising) and `waiting` requests queued: always up to twice the start slots; beyond, only when
    * draining the queue through the environments it has would take longer than initialising one more, and the
-   * machine has a whole idle core for each one starting, this one included.
+   * machine has a whole idle core for each one starting, this one included, or its oldest request has waited
+   * STARVED_MS.
    */
   worthStarting(poolKey: string, environments: number, waiting: number, starting = 0): boolean {
-    if (environments < this.limits.maxStarting) return true;
+    if (environments < this.limits.maxStarting * 2) return true;
     const t = this.timing.get(poolKey);
     if (t?.invokeMs !== undefined && t.initMs !== undefined && (waiting * t.invokeMs) / environments <= t.initMs) return false;
     const idle = this.idleCores();
-    return idle === undefined || starting < Math.floor(idle);
+    if (idle === undefined || starting < Math.floor(idle)) return true;
+    const oldest = this.waiters.find((w) => w.poolKey === poolKey);
+    return oldest !== undefined && this.now() - oldest.since >= STARVED_MS;
   }
 
   /** The envKeys that have waiting requests, each with its pool, oldest first. */
