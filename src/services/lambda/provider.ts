@@ -54,6 +54,7 @@ import { SKYPORT_NODE_MODULES } from "./code.js";
 import { startInvocation } from "../cloudwatch/lambda-metrics.js";
 import { MachineCpu } from "./runtime/machine-cpu.js";
 import { EnvironmentManager, ThrottledError, type InvocationResult } from "./runtime/environments.js";
+import type { EnvironmentBlueprint } from "./runtime/environment.js";
 import { handleOversizeRuntimeApi, handleRuntimeApi, RUNTIME_API_PREFIX } from "./runtime/runtime-api.js";
 import { LambdaFunctionOps } from "./function-ops.js";
 import { StateText } from "./states.js";
@@ -79,6 +80,8 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
   private readonly reporter: EnvironmentReporter;
   private stopBoot?: () => void;
   private asyncBusy = false;
+  /** Invoke targets by account, region, function reference and qualifier (invokeTarget()). */
+  private readonly invokeTargets = new Map<string, { gen: number; name: string; version: string; row: FunctionRow; bp: EnvironmentBlueprint; noCa: boolean }>();
   readonly eventSources: EventSourcePoller;
   /** Environments run inside bubblewrap (--lambda-sandbox auto when bwrap is installed, or bubblewrap). */
   readonly sandbox: boolean;
@@ -181,7 +184,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
   // ---- invoke ---------------------------------------------------------------------------------------
 
   async Invoke(ctx: RequestContext, input: L.InvokeInput): Promise<L.InvokeOutput> {
-    const { row, name, version } = this.resolve(ctx, input.FunctionName, input.Qualifier, true);
+    const { row, name, version, bp } = this.invokeTarget(ctx, input.FunctionName, input.Qualifier);
     if (row.config.State !== "Active") throw new ServiceError("ResourceConflictException", StateText.pending(row.config.State ?? "Pending"), 409, true, { Type: "User" });
     // No payload (or an empty one) reaches the handler as {} (AWS's behaviour).
     const payload = input.Payload?.length ? Buffer.from(input.Payload) : Buffer.from("{}");
@@ -198,7 +201,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
     if (type !== "RequestResponse") throw new ServiceError("InvalidParameterValueException", `Unsupported InvocationType: ${type}`, 400);
     if (payload.length > Limits.MAX_SYNC_PAYLOAD_BYTES) throw new ServiceError("RequestTooLargeException", `Request must be smaller than ${Limits.MAX_SYNC_PAYLOAD_BYTES} bytes for the InvokeFunction operation`, 413);
     checkJson(payload);
-    const result = await this.run(ctx, name, version, row, payload, input.FunctionName.startsWith("arn:") ? input.FunctionName : functionArn(ctx, name, input.Qualifier), input.ClientContext);
+    const result = await this.run(ctx, name, version, row, payload, input.FunctionName.startsWith("arn:") ? input.FunctionName : functionArn(ctx, name, input.Qualifier), input.ClientContext, bp);
     let out = result.payload;
     let functionError = result.functionError;
     if (out.length > Limits.MAX_SYNC_PAYLOAD_BYTES) {
@@ -251,12 +254,36 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
     return blueprint({ codeRoot: this.codeRoot, layers: this.layers, endpoint: this.env.services.localEndpoint, envKey: this.envKey(row.config, row.codeHex), sandbox: this.sandbox, caBundle: caBundleOf(this.env.config.dataDir), snapshots: this.snapshots }, ctx.accountId, ctx.region, name, version, row, meta.reserved ?? undefined);
   }
 
-  /** Runs one invocation in an environment of the function version. */
-  async run(ctx: RequestContext, name: string, version: string, row: FunctionRow, payload: Buffer, invokedArn: string, clientContext?: string): Promise<InvocationResult> {
+  /**
+   * What an Invoke runs: the function version resolved and its environment blueprint, kept from one invocation to
+   * the next while nothing of the function changed in the store (its generation) — a stored row read and its
+   * configuration parsed, the meta read and the blueprint built cost more than the rest of Invoke together.
+   * Only targets resolved without an alias (weighted routing draws per invocation) and not mid-update are kept.
+   */
+  private invokeTarget(ctx: RequestContext, fn: string, qualifier: string | undefined): { name: string; version: string; row: FunctionRow; bp?: EnvironmentBlueprint } {
+    const key = `${ctx.accountId}\0${ctx.region}\0${fn}\0${qualifier ?? ""}`;
+    const gen = this.store.generation;
+    const hit = this.invokeTargets.get(key);
+    // Skyport's CA is made at boot, asynchronously: a blueprint from before it exists is rebuilt once it does.
+    if (hit?.gen === gen && (!hit.noCa || !caBundleOf(this.env.config.dataDir))) return hit;
+    const target = this.resolve(ctx, fn, qualifier, true);
+    const c = target.row.config;
+    const q = parseFunctionName(ctx, fn, qualifier).qualifier;
+    if ((q === undefined || q === "$LATEST" || /^\d+$/.test(q)) && c.State === "Active" && c.LastUpdateStatus !== "InProgress" && RUNTIMES[c.Runtime ?? ""] !== "unavailable") {
+      if (this.invokeTargets.size >= 1000) this.invokeTargets.clear(); // bounded: many functions just resolve again
+      const kept = { ...target, gen, bp: this.blueprintFor(ctx, target.name, target.version, target.row), noCa: !caBundleOf(this.env.config.dataDir) };
+      this.invokeTargets.set(key, kept);
+      return kept;
+    }
+    return target;
+  }
+
+  /** Runs one invocation in an environment of the function version (`bp`: its blueprint, when the caller has it). */
+  async run(ctx: RequestContext, name: string, version: string, row: FunctionRow, payload: Buffer, invokedArn: string, clientContext?: string, known?: EnvironmentBlueprint): Promise<InvocationResult> {
     if (RUNTIMES[row.config.Runtime ?? ""] === "unavailable") {
       throw new ServiceError("InvalidRuntimeException", `The runtime or runtime version specified is not supported: Skyport cannot run ${row.config.Runtime} on this host (it runs ${Object.entries(RUNTIMES).filter(([, f]) => f !== "unavailable").map(([r]) => r).join(", ")}).`, 502);
     }
-    const bp = this.blueprintFor(ctx, name, version, row);
+    const bp = known ?? this.blueprintFor(ctx, name, version, row);
     const recorded = startInvocation(this.env.services, ctx.accountId, ctx.region, name, invokedArn, () => this.env.clock.now());
     try {
       const r = await this.envs.invoke(bp, { requestId: this.env.ids.uuid(), payload, invokedArn, clientContext });

@@ -47,6 +47,12 @@ const MIGRATIONS = [
 
 export class LambdaStore {
   private readonly s;
+  private gen = 0;
+
+  /** Changes with every write of a function, version, alias or meta row (never with the async queue): what was read before is stale. */
+  get generation(): number {
+    return this.gen;
+  }
 
   constructor(store: Store) {
     store.migrate("lambda", MIGRATIONS);
@@ -82,6 +88,7 @@ export class LambdaStore {
   }
 
   putFunction(account: string, region: string, name: string, version: string, row: FunctionRow): void {
+    this.gen++;
     this.s.putFn.run(account, region, name, version, JSON.stringify(row.config), row.codeHex, row.codeBlob);
   }
 
@@ -94,12 +101,14 @@ export class LambdaStore {
   }
 
   deleteFunction(account: string, region: string, name: string): void {
+    this.gen++;
     this.s.deleteFn.run(account, region, name);
     this.s.deleteMeta.run(account, region, name);
     this.s.deleteAliases.run(account, region, name);
   }
 
   deleteVersion(account: string, region: string, name: string, version: string): void {
+    this.gen++;
     this.s.deleteVersion.run(account, region, name, version);
   }
 
@@ -115,6 +124,7 @@ export class LambdaStore {
   }
 
   putMeta(account: string, region: string, name: string, m: FunctionMeta): void {
+    this.gen++;
     this.s.putMeta.run(account, region, name, m.reserved, JSON.stringify(m.tags), m.policy ? JSON.stringify(m.policy) : null, m.nextVersion);
   }
 
@@ -129,6 +139,7 @@ export class LambdaStore {
   }
 
   putAlias(account: string, region: string, name: string, alias: AliasRow): void {
+    this.gen++;
     this.s.putAlias.run(account, region, name, alias.Name, JSON.stringify(alias));
   }
 
@@ -137,6 +148,7 @@ export class LambdaStore {
   }
 
   deleteAlias(account: string, region: string, name: string, alias: string): void {
+    this.gen++;
     this.s.deleteAlias.run(account, region, name, alias);
   }
 
