@@ -2,7 +2,10 @@
  * Node cold starts (issue 10): the first invoke of a new function, median of COLD_SAMPLES, plain processes and
  * inside bubblewrap — without the startup snapshot and spares (the runtime's whole start is paid), with the
  * snapshot, and with both (the default) — for a trivial handler and one that loads the DynamoDB client at init.
- * Init Duration is read from the REPORT line (LogType=Tail). Warm Invoke at 1 and 16 connections (default settings).
+ * With spares, two figures: samples back to back (the spare the previous cold start asked for is still
+ * starting, so most samples start their own environment) and "spare ready" (each sample waits, at most 3 s, for
+ * the spare — a deploy followed by a first call). Init Duration is read from the REPORT line (LogType=Tail).
+ * Warm Invoke at 1 and 16 connections (default settings).
  */
 import { existsSync } from "node:fs";
 import { load, authHeader } from "../lib/wrk.js";
@@ -35,13 +38,24 @@ async function firstInvoke(base: string, name: string): Promise<Cold> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-export async function coldStarts(base: string, prefix: string, source: string, samples = COLD_SAMPLES): Promise<{ ms: number; initMs: number }> {
+export async function coldStarts(base: string, prefix: string, source: string, samples = COLD_SAMPLES, waitSpare = false): Promise<{ ms: number; initMs: number }> {
   const got: Cold[] = [];
   for (let i = 0; i < samples; i++) {
+    if (waitSpare) await sparesReady(base);
     await createFunction(base, `${prefix}${i}`, source);
     got.push(await firstInvoke(base, `${prefix}${i}`));
   }
   return { ms: median(got.map((c) => c.ms)), initMs: median(got.map((c) => c.initMs)) };
+}
+
+/** Waits (at most 3 s) until every spare environment the server keeps is started and waiting for a function. */
+async function sparesReady(base: string): Promise<void> {
+  for (let i = 0; i < 30; i++) {
+    const h = (await (await fetch(`${base}/_skyport/health`)).json()) as { services: { lambda?: { functions?: Array<{ function: string; environments: number; idle: number }> } } };
+    const spares = (h.services.lambda?.functions ?? []).filter((f) => f.function.startsWith("spare:"));
+    if (spares.length && spares.every((f) => f.environments > 0 && f.idle === f.environments)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Waits (bounded) until the server's node snapshot for 128 MB functions is ready (after a first launch asked for it). */
@@ -76,7 +90,10 @@ export default async function run(opts: BenchOptions): Promise<string> {
         }
         for (const [handler, source] of [["trivial", HANDLER], ["DynamoDB client at init", SDK_HANDLER]] as const) {
           const c = await coldStarts(sky.url, `c${handler.length}x`, source);
-          rows.push({ scenario: `cold start, ${mode}, ${handler}, ${what}`, server: "skyport", values: { ms: c.ms, init: c.initMs } });
+          rows.push({ scenario: `cold start, ${mode}, ${handler}, ${what}${what.includes("+ spares") ? ", back to back" : ""}`, server: "skyport", values: { ms: c.ms, init: c.initMs } });
+          if (!what.includes("+ spares")) continue;
+          const r = await coldStarts(sky.url, `r${handler.length}x`, source, COLD_SAMPLES, true);
+          rows.push({ scenario: `cold start, ${mode}, ${handler}, ${what}, spare ready`, server: "skyport", values: { ms: r.ms, init: r.initMs } });
         }
         if (what.includes("default")) {
           await createFunction(sky.url, "warm");
