@@ -140,6 +140,18 @@ describe("spare environments", () => {
     const again = await invoke(lambda, b);
     assert.equal(again.json.pid, r.json.pid, "the spare became b's own warm environment");
   });
+
+  test("Invoke: a cold start while the class's spare is still starting waits for it instead of starting its own", async () => {
+    const before = (await spareReady(2)).starts;
+    const c = await create(lambda);
+    assert.equal((await invoke(lambda, c)).error, undefined); // takes the ready spare; a replacement starts now
+    const d = await create(lambda); // no waiting for the replacement: it is still starting (or just ready)
+    assert.equal((await invoke(lambda, d)).error, undefined);
+    const s = await spareReady(before + 2);
+    assert.equal(s.starts, before + 2, "c and d each took a spare over");
+    const dHealth = (await health(server)).functions.find((f) => f.function.endsWith(`:${d}`));
+    assert.equal(dHealth?.environments, 1, JSON.stringify(dHealth));
+  });
 });
 
 describe("a small memory budget", () => {

@@ -54,6 +54,8 @@ const PEAK_EVERY_MS = 1_000;
 interface Waiting {
   bp: EnvironmentBlueprint;
   p: Pending;
+  /** A spare of its class, still starting, that this request waits for rather than start an environment of its own. */
+  spare?: Environment;
 }
 
 /** What the health endpoint and the logs tell about a function's environments. */
@@ -67,6 +69,13 @@ export interface PoolReport extends PoolStats {
   waiting: number;
   memoryMb: number;
 }
+
+/** How long a request waits for a starting spare before it starts an environment of its own, ms. */
+const SPARE_WAIT_MS = 1000;
+
+/** A spare environment still starting (not yet waiting for a function, not given one, alive), started recently. */
+const isStartingSpare = (e: Environment): boolean =>
+  !!e.spareClass && !e.awaitingAssignment && !e.credentials && e.state !== "dead" && performance.now() - e.initStarted < SPARE_WAIT_MS;
 
 export class EnvironmentManager {
   /** Live environments by Runtime API token. */
@@ -108,10 +117,17 @@ export class EnvironmentManager {
     return new Promise<InvocationResult>((resolve) => {
       const p: Pending = { req, started: performance.now(), deadline: now + bp.timeoutSec * 1000, resolve, logLines: [] };
       if (env) return this.assign(env, p);
-      const started = this.worthStarting(bp) ? this.takeSpare(bp) ?? this.tryStart(bp) : undefined;
+      let spare: Environment | undefined;
+      let started: Environment | undefined;
+      if (this.worthStarting(bp)) {
+        started = this.takeSpare(bp);
+        // A spare of its class already starting is ready sooner than an environment started now would be.
+        if (!started && !(spare = this.startingSpare(bp))) started = this.tryStart(bp);
+      }
       if (started) return this.assign(started, p);
       this.busyTotal++; // it counts against the account's concurrency while it waits
-      this.scheduler.enqueue(bp.poolKey, bp.envKey, { bp, p });
+      this.scheduler.enqueue(bp.poolKey, bp.envKey, { bp, p, spare });
+      if (spare) setTimeout(() => this.pump(), SPARE_WAIT_MS).unref(); // should the spare never get ready
     });
   }
 
@@ -151,6 +167,7 @@ export class EnvironmentManager {
         const idle = this.idleFor(head.envKey, head.poolKey);
         let env = idle;
         if (!env && this.worthStarting(head.item.bp)) env = this.takeSpare(head.item.bp);
+        if (!env && head.item.spare && isStartingSpare(head.item.spare)) continue; // it is served when the spare is ready
         if (!env && this.worthStarting(head.item.bp)) {
           const plan = this.scheduler.planStart(this.slots(), head.poolKey);
           if (!plan.ok) break; // no start slot or no memory: nothing else can start either
@@ -268,6 +285,15 @@ export class EnvironmentManager {
     give(vars);
     queueMicrotask(() => this.pump()); // a replacement spare
     return env;
+  }
+
+  /** A spare of the blueprint's class still starting that no waiting request counts on yet. */
+  private startingSpare(bp: EnvironmentBlueprint): Environment | undefined {
+    if (!bp.spare) return undefined;
+    const claimed = new Set<Environment>();
+    for (const w of this.scheduler.waitingItems()) if (w.spare) claimed.add(w.spare);
+    for (const e of this.pool(`spare:${bp.spare.classKey}`)) if (isStartingSpare(e) && !claimed.has(e)) return e;
+    return undefined;
   }
 
   /** Whether another environment of this version pays off, given those it has and the requests waiting. */

@@ -152,6 +152,11 @@ export class EnvironmentScheduler<W> {
     return out;
   }
 
+  /** Every waiting request, oldest first. */
+  waitingItems(): W[] {
+    return this.waiters.map((w) => w.item);
+  }
+
   /** Queues a request that found no environment; served in arrival order. */
   enqueue(poolKey: string, envKey: string, item: W): void {
     this.waiters.push({ poolKey, envKey, since: this.now(), item });
