@@ -38,6 +38,7 @@ export abstract class LambdaFunctionOps extends LambdaConfigOps {
     this.states = new FunctionStates(this.store, env.store, this.codeRoot, env.config.lambdaStateMs ?? 0, (m, e) => env.log.warn(m, e), (account, region, name, row) => {
       // The update is done: environments of what came before it retire.
       this.envs.drain(`${account}:${region}:${name}`, this.envKey(row.config, row.codeHex));
+      this.onFunctionSettled(account, region, name, row);
     });
     this.states.resume();
   }
@@ -45,6 +46,9 @@ export abstract class LambdaFunctionOps extends LambdaConfigOps {
   protected override runnable(ctx: RequestContext, name: string, row: FunctionRow): FunctionRow {
     return this.states.runnable(ctx.accountId, ctx.region, name) ?? row;
   }
+
+  /** A created or updated function is ready to run (its code extracted). */
+  protected onFunctionSettled(_account: string, _region: string, _name: string, _row: FunctionRow): void {}
 
   /** What else goes with a deleted function (event source mappings, URL configurations…). */
   protected abstract onFunctionDeleted(ctx: RequestContext, name: string): void;

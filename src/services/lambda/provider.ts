@@ -32,7 +32,6 @@
  * are served on Skyport's port under /_aws/.
  */
 import { join } from "node:path";
-import { caBundleOf } from "./runtime/blueprint.js";
 import type * as L from "../../aws/api/lambda.js";
 import { authenticateSigV4 } from "../../aws/authenticate.js";
 import { ServiceError } from "../../aws/errors.js";
@@ -47,7 +46,7 @@ import { EventSourcePoller } from "./event-sources.js";
 import { destinationRecord } from "./event-invoke-config.js";
 import { LogBatcher } from "./logs.js";
 import { serveFunctionUrl } from "./url-data-plane.js";
-import { blueprint } from "./runtime/blueprint.js";
+import { blueprint, caBundleOf, prepareNodeSnapshot } from "./runtime/blueprint.js";
 import { EnvironmentReporter } from "./runtime/env-report.js";
 import { NodeSnapshots, snapshotCacheDir } from "./runtime/snapshot.js";
 import { SKYPORT_NODE_MODULES } from "./code.js";
@@ -221,6 +220,23 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
   async InvokeAsync(ctx: RequestContext, input: L.InvokeAsyncInput): Promise<L.InvokeAsyncOutput> {
     const r = await this.Invoke(ctx, { FunctionName: input.FunctionName, InvocationType: "Event", Payload: input.InvokeArgs });
     return { Status: r.StatusCode };
+  }
+
+  /**
+   * A new or updated node function's snapshot blob gets ready now, not at its first invocation
+   * (runtime/blueprint.ts), and a spare environment of its class starts (runtime/environments.ts).
+   */
+  protected override onFunctionSettled(account: string, region: string, name: string, row: FunctionRow): void {
+    try {
+      prepareNodeSnapshot(this.snapshots, this.codeRoot, row);
+      if (row.config.State !== "Active" || RUNTIMES[row.config.Runtime ?? ""] !== "nodejs") return;
+      const bp = this.blueprintFor({ accountId: account, region }, name, "$LATEST", row);
+      // Once the blob is checked: a spare started before would start plainly, without the SDK loaded.
+      if (this.snapshots) void this.snapshots.settled().then(() => this.envs.expect(bp));
+      else this.envs.expect(bp);
+    } catch (e) {
+      this.env.log.warn(`lambda: could not prepare the node snapshot for ${row.config.FunctionName}`, e);
+    }
   }
 
   /** Provisioned concurrency really pre-starts environments (they take start slots and memory like any other). */

@@ -187,12 +187,29 @@ export function spareLaunchSpec(sandboxed: boolean, memory: number, tmpMb: numbe
   return { command: process.execPath, args: start.args, cwd: codeDir, env, sandbox, limits: { memoryMb: memory } };
 }
 
+/** node's V8 flags for a function of this memory size (a snapshot blob only starts under the flags it was built with). */
+const nodeFlags = (memory: number): string[] => [`--max-old-space-size=${Math.max(32, Math.floor(memory * 0.85))}`];
+
+/**
+ * Gets the snapshot blob a new node function will start from ready now (checked, or built, in the background),
+ * rather than at its first invocation — whose environments would otherwise start plainly meanwhile.
+ */
+export function prepareNodeSnapshot(snapshots: NodeSnapshots | undefined, codeRoot: string, row: FunctionRow): void {
+  const c = row.config;
+  const vars = c.Environment?.Variables ?? {};
+  if (!snapshots || RUNTIMES[c.Runtime ?? ""] !== "nodejs" || vars.NODE_OPTIONS || vars.AWS_LAMBDA_EXEC_WRAPPER) return;
+  const hot = row.codeBlob.startsWith("dir:");
+  const task = hot ? row.codeBlob.slice(4) : join(codeRoot, row.codeHex, "task");
+  if (!existsSync(task) || !usesPreloadedSdk(task, hot)) return;
+  snapshots.blobDir(nodeFlags(c.MemorySize ?? Limits.DEFAULT_MEMORY_MB));
+}
+
 /**
  * How node starts: from the startup snapshot for its V8 flags when that blob is ready (its directory bound
  * read-only into the sandbox), else the plain bootstrap. The heap limit follows the function's memory.
  */
 function nodeStart(snapshots: NodeSnapshots | undefined, sandboxed: boolean, memory: number): { args: string[]; binds: Array<[string, string]> } {
-  const flags = [`--max-old-space-size=${Math.max(32, Math.floor(memory * 0.85))}`];
+  const flags = nodeFlags(memory);
   const dir = snapshots?.blobDir(flags);
   snapshots?.noteLaunch(dir !== undefined);
   if (dir === undefined) return { args: [...flags, join(sandboxed ? "/var/runtime/bootstrap" : BOOTSTRAPS, "node.mjs")], binds: [] };

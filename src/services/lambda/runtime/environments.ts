@@ -190,7 +190,16 @@ export class EnvironmentManager {
     this.replenishSpares();
   }
 
-  /** Wants spares of a class from now on (a function of it just started an environment). */
+  /**
+   * A function was just created or updated: a spare of its class starts now (when none is there and nothing is
+   * in flight), while the deploy goes on, so its first invocation finds the runtime started.
+   */
+  expect(bp: EnvironmentBlueprint): void {
+    this.noteSpareClass(bp);
+    this.replenishSpares();
+  }
+
+  /** Wants spares of a class from now on (a function of it was deployed or just started an environment). */
   private noteSpareClass(bp: EnvironmentBlueprint): void {
     if (!bp.spare || this.o.spares <= 0) return;
     this.spareClasses.set(bp.spare.classKey, { template: bp.spare, lastUsed: this.o.clock.now() });
