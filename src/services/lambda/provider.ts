@@ -80,7 +80,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
   private stopBoot?: () => void;
   private asyncBusy = false;
   /** Invoke targets by account, region, function reference and qualifier (invokeTarget()). */
-  private readonly invokeTargets = new Map<string, { gen: number; name: string; version: string; row: FunctionRow; bp: EnvironmentBlueprint; noCa: boolean }>();
+  private readonly invokeTargets = new Map<string, { gen: number; name: string; version: string; row: FunctionRow; bp: EnvironmentBlueprint }>();
   readonly eventSources: EventSourcePoller;
   /** Environments run inside bubblewrap (--lambda-sandbox auto when bwrap is installed, or bubblewrap). */
   readonly sandbox: boolean;
@@ -235,7 +235,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
       if (this.snapshots) void this.snapshots.settled().then(() => this.envs.expect(bp));
       else this.envs.expect(bp);
     } catch (e) {
-      this.env.log.warn(`lambda: could not prepare the node snapshot for ${row.config.FunctionName}`, e);
+      this.env.log.warn(`lambda: could not prepare the snapshot or a spare for ${row.config.FunctionName}`, e);
     }
   }
 
@@ -267,7 +267,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
 
   private blueprintFor(ctx: Pick<RequestContext, "accountId" | "region">, name: string, version: string, row: FunctionRow) {
     const meta = this.store.getMeta(ctx.accountId, ctx.region, name);
-    return blueprint({ codeRoot: this.codeRoot, layers: this.layers, endpoint: this.env.services.localEndpoint, envKey: this.envKey(row.config, row.codeHex), sandbox: this.sandbox, caBundle: caBundleOf(this.env.config.dataDir), snapshots: this.snapshots }, ctx.accountId, ctx.region, name, version, row, meta.reserved ?? undefined);
+    return blueprint({ codeRoot: this.codeRoot, layers: this.layers, endpoint: this.env.services.localEndpoint, envKey: this.envKey(row.config, row.codeHex), sandbox: this.sandbox, caBundle: () => caBundleOf(this.env.config.dataDir), snapshots: this.snapshots }, ctx.accountId, ctx.region, name, version, row, meta.reserved ?? undefined);
   }
 
   /**
@@ -280,14 +280,13 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
     const key = `${ctx.accountId}\0${ctx.region}\0${fn}\0${qualifier ?? ""}`;
     const gen = this.store.generation;
     const hit = this.invokeTargets.get(key);
-    // Skyport's CA is made at boot, asynchronously: a blueprint from before it exists is rebuilt once it does.
-    if (hit?.gen === gen && (!hit.noCa || !caBundleOf(this.env.config.dataDir))) return hit;
+    if (hit?.gen === gen) return hit;
     const target = this.resolve(ctx, fn, qualifier, true);
     const c = target.row.config;
     const q = parseFunctionName(ctx, fn, qualifier).qualifier;
     if ((q === undefined || q === "$LATEST" || /^\d+$/.test(q)) && c.State === "Active" && c.LastUpdateStatus !== "InProgress" && RUNTIMES[c.Runtime ?? ""] !== "unavailable") {
       if (this.invokeTargets.size >= 1000) this.invokeTargets.clear(); // bounded: many functions just resolve again
-      const kept = { ...target, gen, bp: this.blueprintFor(ctx, target.name, target.version, target.row), noCa: !caBundleOf(this.env.config.dataDir) };
+      const kept = { ...target, gen, bp: this.blueprintFor(ctx, target.name, target.version, target.row) };
       this.invokeTargets.set(key, kept);
       return kept;
     }

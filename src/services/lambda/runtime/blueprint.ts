@@ -51,8 +51,11 @@ export interface BlueprintDeps {
   envKey: string;
   /** Run inside bubblewrap: code read-only at /var/task, the SDK at /var/runtime/node_modules, private /tmp. */
   sandbox: boolean;
-  /** Skyport's CA certificate on the host (trusted by functions; bound read-only into the sandbox). */
-  caBundle?: string;
+  /**
+   * Skyport's CA certificate on the host (trusted by functions; bound read-only into the sandbox), looked up at
+   * each launch: the CA is made at boot, asynchronously, and a blueprint may be kept from before it exists.
+   */
+  caBundle?: () => string | undefined;
   /** The node runtime's startup snapshots (none: every node environment starts plainly). */
   snapshots?: NodeSnapshots;
 }
@@ -91,7 +94,7 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
     return {
       classKey: spareClass(memory, tmpMb) + (sdk ? ":sdk" : ""),
       hostTask,
-      launch: (runtimeApi, codeDir) => spareLaunchSpec(deps.sandbox, memory, tmpMb, runtimeApi, codeDir, deps.caBundle, sdk ? deps.snapshots : undefined),
+      launch: (runtimeApi, codeDir) => spareLaunchSpec(deps.sandbox, memory, tmpMb, runtimeApi, codeDir, deps.caBundle?.(), sdk ? deps.snapshots : undefined),
       env: (runtimeApi, logStream, credentials, codeDir) => {
         const spec = launch(runtimeApi, logStream, credentials);
         if (!deps.sandbox) spec.env.LAMBDA_TASK_ROOT = codeDir;
@@ -101,12 +104,13 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
   }
 
   function launch(runtimeApi: string, logStream: string, credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string }): LaunchSpec {
+    const caBundle = deps.caBundle?.();
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
       LANG: "en_US.UTF-8",
       TZ: ":UTC",
       HOME: process.env.HOME ?? "/tmp",
-      ...caVariables(deps.caBundle, deps.sandbox),
+      ...caVariables(caBundle, deps.sandbox),
       ...(c.Environment?.Variables ?? {}),
       AWS_LAMBDA_FUNCTION_NAME: name,
       AWS_LAMBDA_FUNCTION_VERSION: version,
@@ -131,7 +135,7 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
     const layerPaths = deps.layers.searchPaths({ accountId: account, region }, (c.Layers ?? []).map((l) => l.Arn!), deps.sandbox ? (i, n) => (n === 1 ? "/opt" : `/opt/layers/${i}`) : undefined);
     // Skyport itself may live under /tmp or /var (a CI clone): its bootstraps and SDK are bound in too.
     const sdkWalked: Array<[string, string]> = c.Layers?.length ? [] : [[SKYPORT_NODE_MODULES, SDK_WALKED_INSIDE]];
-    const sandbox = deps.sandbox ? { binds: [[hostTask, "/var/task"], [SKYPORT_NODE_MODULES, "/var/runtime/node_modules"], ...sdkWalked, [BOOTSTRAPS, "/var/runtime/bootstrap"], ...caBinds(deps.caBundle), ...layerPaths.binds] as Array<[string, string]>, tmpMb: c.EphemeralStorage?.Size ?? 512, cwd: "/var/task" } : undefined;
+    const sandbox = deps.sandbox ? { binds: [[hostTask, "/var/task"], [SKYPORT_NODE_MODULES, "/var/runtime/node_modules"], ...sdkWalked, [BOOTSTRAPS, "/var/runtime/bootstrap"], ...caBinds(caBundle), ...layerPaths.binds] as Array<[string, string]>, tmpMb: c.EphemeralStorage?.Size ?? 512, cwd: "/var/task" } : undefined;
     const limits = { memoryMb: memory }; // the environment's cgroup (runtime/cgroup.ts), when there is one
     const bootstraps = deps.sandbox ? "/var/runtime/bootstrap" : BOOTSTRAPS;
     if (deps.sandbox) env.HOME = "/tmp";
