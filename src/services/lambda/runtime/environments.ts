@@ -8,13 +8,13 @@
  * server never goes down with it.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import type { Clock } from "../../../core/clock.js";
 import type { IdGenerator } from "../../../core/ids.js";
 import type { ProcessLauncher } from "../../../runtime/process-launcher.js";
-import { Environment, linkTree, logStreamName, ThrottledError, type EnvironmentBlueprint, type EnvironmentCredentials, type InvocationRequest, type InvocationResult, type LogSink, type Pending, type SpareTemplate } from "./environment.js";
+import { Environment, logStreamName, ThrottledError, type EnvironmentBlueprint, type EnvironmentCredentials, type InvocationRequest, type InvocationResult, type LogSink, type Pending } from "./environment.js";
 import { processTreePeakMb } from "../memory.js";
+import { isStartingSpare, SPARE_WAIT_MS, SpareEnvironments } from "./spares.js";
 import { EnvironmentScheduler, type EnvironmentSlot, type PoolStats, type SchedulerLimits } from "./scheduler.js";
 
 
@@ -42,8 +42,6 @@ export interface EnvironmentManagerOptions {
   idleCores?: () => number | undefined;
 }
 
-/** A spare class stays wanted this long after a function of it last started, ms. */
-const SPARE_CLASS_TTL_MS = 10 * 60_000;
 
 /** How often an environment's memory is measured again (it grows as the function warms up), ms. */
 const MEASURE_EVERY_MS = 5_000;
@@ -70,13 +68,6 @@ export interface PoolReport extends PoolStats {
   memoryMb: number;
 }
 
-/** How long a request waits for a starting spare before it starts an environment of its own, ms. */
-const SPARE_WAIT_MS = 1000;
-
-/** A spare environment still starting (not yet waiting for a function, not given one, alive), started recently. */
-const isStartingSpare = (e: Environment): boolean =>
-  !!e.spareClass && !e.awaitingAssignment && !e.credentials && e.state !== "dead" && performance.now() - e.initStarted < SPARE_WAIT_MS;
-
 export class EnvironmentManager {
   /** Live environments by Runtime API token. */
   private readonly envs = new Map<string, Environment>();
@@ -86,14 +77,29 @@ export class EnvironmentManager {
   /** Provisioned environments still to start (they take start slots like any other). */
   private prestarts: EnvironmentBlueprint[] = [];
   /** Spare classes wanted (the template of the last function of each, and when it last started one). */
-  private readonly spareClasses = new Map<string, { template: SpareTemplate; lastUsed: number }>();
+  private readonly spares: SpareEnvironments;
 
   constructor(private readonly o: EnvironmentManagerOptions) {
     this.scheduler = new EnvironmentScheduler<Waiting>(o.limits, () => o.clock.now(), o.idleCores);
-    if (o.spares > 0) {
-      rmSync(o.sparesDir, { recursive: true, force: true }); // code directories of spares a previous run left
-      mkdirSync(o.sparesDir, { recursive: true });
-    }
+    this.spares = new SpareEnvironments(o, {
+      pool: (key) => this.pool(key),
+      adopt: (env) => {
+        this.scheduler.noteStart(env.blueprint.poolKey);
+        this.envs.set(env.token, env);
+        this.pool(env.blueprint.poolKey).add(env);
+        env.proc.onLine((line) => this.onLine(env, line));
+        env.proc.onExit((code, signal) => this.onExit(env, code, signal));
+      },
+      mayStart: (poolKey) => {
+        const plan = this.scheduler.planStart(this.slots(), poolKey);
+        return plan.ok && !plan.evict.length; // a spare never pushes an environment out
+      },
+      quiet: () => this.scheduler.waiting() === 0 && this.busyTotal === 0,
+      claimed: () => this.scheduler.waitingItems().flatMap((w) => (w.spare ? [w.spare] : [])),
+      noteStart: (poolKey) => this.scheduler.noteStart(poolKey),
+      kill: (env) => this.kill(env),
+      pump: () => this.pump(),
+    });
   }
 
   /** Runs one invocation; resolves with its result (errors of the function are results, not throws). */
@@ -120,9 +126,9 @@ export class EnvironmentManager {
       let spare: Environment | undefined;
       let started: Environment | undefined;
       if (this.worthStarting(bp)) {
-        started = this.takeSpare(bp);
+        started = this.spares.take(bp);
         // A spare of its class already starting is ready sooner than an environment started now would be.
-        if (!started && !(spare = this.startingSpare(bp))) started = this.tryStart(bp);
+        if (!started && !(spare = this.spares.starting(bp))) started = this.tryStart(bp);
       }
       if (started) return this.assign(started, p);
       this.busyTotal++; // it counts against the account's concurrency while it waits
@@ -166,7 +172,7 @@ export class EnvironmentManager {
       for (const head of this.scheduler.waitingKeys()) {
         const idle = this.idleFor(head.envKey, head.poolKey);
         let env = idle;
-        if (!env && this.worthStarting(head.item.bp)) env = this.takeSpare(head.item.bp);
+        if (!env && this.worthStarting(head.item.bp)) env = this.spares.take(head.item.bp);
         if (!env && head.item.spare && isStartingSpare(head.item.spare)) continue; // it is served when the spare is ready
         if (!env && this.worthStarting(head.item.bp)) {
           const plan = this.scheduler.planStart(this.slots(), head.poolKey);
@@ -187,65 +193,12 @@ export class EnvironmentManager {
       this.prestarts.shift();
       this.start(bp).provisioned = true;
     }
-    this.replenishSpares();
+    this.spares.replenish();
   }
 
-  /**
-   * A function was just created or updated: a spare of its class starts now (when none is there and nothing is
-   * in flight), while the deploy goes on, so its first invocation finds the runtime started.
-   */
+  /** A function was just created or updated: a spare of its class starts now (spares.ts). */
   expect(bp: EnvironmentBlueprint): void {
-    this.noteSpareClass(bp);
-    this.replenishSpares();
-  }
-
-  /** Wants spares of a class from now on (a function of it was deployed or just started an environment). */
-  private noteSpareClass(bp: EnvironmentBlueprint): void {
-    if (!bp.spare || this.o.spares <= 0) return;
-    this.spareClasses.set(bp.spare.classKey, { template: bp.spare, lastUsed: this.o.clock.now() });
-  }
-
-  /**
-   * Starts missing spares of the wanted classes — only with a free start slot, free memory and no invocation in
-   * flight: a spare's start costs as much CPU as a cold start, which a machine under load needs for the requests.
-   */
-  private replenishSpares(): void {
-    if (this.o.spares <= 0 || this.scheduler.waiting() > 0 || this.busyTotal > 0) return;
-    const now = this.o.clock.now();
-    for (const [classKey, want] of this.spareClasses) {
-      if (now - want.lastUsed > SPARE_CLASS_TTL_MS) {
-        this.spareClasses.delete(classKey);
-        continue;
-      }
-      let have = 0;
-      for (const e of this.pool(`spare:${classKey}`)) if (e.state !== "dead") have++;
-      for (; have < this.o.spares; have++) {
-        const plan = this.scheduler.planStart(this.slots(), `spare:${classKey}`);
-        if (!plan.ok || plan.evict.length) return; // a spare never pushes an environment out
-        this.startSpare(classKey, want.template);
-      }
-    }
-  }
-
-  private startSpare(classKey: string, template: SpareTemplate): void {
-    const id = this.o.ids.hex(16);
-    const token = randomBytes(24).toString("hex");
-    const codeDir = join(this.o.sparesDir, id);
-    mkdirSync(codeDir, { recursive: true, mode: 0o755 });
-    const bp: EnvironmentBlueprint = {
-      account: "", region: "", poolKey: `spare:${classKey}`, envKey: `spare:${classKey}`, functionName: "", version: "", memoryMb: 0, timeoutSec: 0,
-      launchSpec: () => template.launch(`${this.o.runtimeApiBase()}/${token}`, codeDir),
-    };
-    const proc = this.o.launcher.launch(bp.launchSpec("", "", undefined as never));
-    const env = new Environment(id, token, undefined, bp, "", proc, performance.now());
-    env.spareClass = classKey;
-    env.codeDir = codeDir;
-    this.scheduler.noteStart(bp.poolKey);
-    env.lastUsed = this.o.clock.now();
-    this.envs.set(token, env);
-    this.pool(bp.poolKey).add(env);
-    proc.onLine((line) => this.onLine(env, line));
-    proc.onExit((code, signal) => this.onExit(env, code, signal));
+    this.spares.expect(bp);
   }
 
   /** A spare's bootstrap asks what it is to become (long poll): resolves with the function's variables. */
@@ -256,53 +209,6 @@ export class EnvironmentManager {
       env.awaitingAssignment = resolve;
       this.pump(); // it no longer takes a start slot: a waiting request may take it, or another start
     });
-  }
-
-  /** Hands a ready spare of the blueprint's class to the function: its code linked in, its variables sent. */
-  private takeSpare(bp: EnvironmentBlueprint): Environment | undefined {
-    if (!bp.spare) return undefined;
-    this.noteSpareClass(bp);
-    let env: Environment | undefined;
-    for (const e of this.pool(`spare:${bp.spare.classKey}`)) {
-      if (e.awaitingAssignment && e.state !== "dead") {
-        env = e;
-        break;
-      }
-    }
-    if (!env) return undefined;
-    try {
-      linkTree(bp.spare.hostTask, env.codeDir!);
-    } catch (e) {
-      this.kill(env);
-      return undefined;
-    }
-    const credentials = this.o.credentials.issue(bp);
-    const logStream = logStreamName(this.o.clock.now(), bp.version, env.id);
-    const vars = bp.spare.env(`${this.o.runtimeApiBase()}/${env.token}`, logStream, credentials, env.codeDir!);
-    this.pool(env.blueprint.poolKey).delete(env);
-    env.blueprint = bp;
-    env.credentials = credentials;
-    env.logStream = logStream;
-    env.initStarted = performance.now();
-    env.initLogs = bp.initLines?.length ? [...bp.initLines] : [];
-    env.state = "starting";
-    env.lastUsed = this.o.clock.now();
-    this.pool(bp.poolKey).add(env);
-    this.scheduler.noteStart(bp.poolKey);
-    const give = env.awaitingAssignment!;
-    env.awaitingAssignment = undefined;
-    give(vars);
-    queueMicrotask(() => this.pump()); // a replacement spare
-    return env;
-  }
-
-  /** A spare of the blueprint's class still starting that no waiting request counts on yet. */
-  private startingSpare(bp: EnvironmentBlueprint): Environment | undefined {
-    if (!bp.spare) return undefined;
-    const claimed = new Set<Environment>();
-    for (const w of this.scheduler.waitingItems()) if (w.spare) claimed.add(w.spare);
-    for (const e of this.pool(`spare:${bp.spare.classKey}`)) if (isStartingSpare(e) && !claimed.has(e)) return e;
-    return undefined;
   }
 
   /** Whether another environment of this version pays off, given those it has and the requests waiting. */
@@ -363,7 +269,7 @@ export class EnvironmentManager {
   private start(bp: EnvironmentBlueprint): Environment {
     const id = this.o.ids.hex(16);
     const logStream = logStreamName(this.o.clock.now(), bp.version, id);
-    this.noteSpareClass(bp);
+    this.spares.note(bp);
     const token = randomBytes(24).toString("hex");
     const credentials = this.o.credentials.issue(bp);
     const spec = bp.launchSpec(`${this.o.runtimeApiBase()}/${token}`, logStream, credentials);
