@@ -6,6 +6,12 @@
 import { copyFileSync, linkSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { LaunchedProcess, LaunchSpec } from "../../../runtime/process-launcher.js";
+import { processTreePeakMb } from "../memory.js";
+
+/** How often an environment's memory is measured again (it grows as the function warms up), ms. */
+const MEASURE_EVERY_MS = 5_000;
+/** How often Max Memory Used is read again from /proc, ms. */
+const PEAK_EVERY_MS = 1_000;
 
 /** What a function version needs to start an environment. */
 export interface EnvironmentBlueprint {
@@ -126,6 +132,35 @@ export class Environment {
     now: number,
   ) {
     this.initStarted = now;
+  }
+
+  /**
+   * Max Memory Used: the runtime's peak RSS over its process tree (a cgroup's peak misses the binary's cached
+   * pages). Reading /proc for every invocation cost the server more than a tenth of its time under load, so the
+   * figure is read again at most every PEAK_EVERY_MS (a peak only grows; a REPORT may lag it by that much).
+   */
+  peakMb(): number {
+    const now = performance.now();
+    if (this.peak === undefined || now - this.peakAt >= PEAK_EVERY_MS) {
+      this.peak = Math.max(this.proc.pid ? processTreePeakMb(this.proc.pid) ?? 0 : 0, this.proc.peakMemoryMb() ?? 0, this.peak ?? 0);
+      this.peakAt = now;
+    }
+    return this.peak;
+  }
+
+  /**
+   * Measures the environment's memory (PSS) when due: after init and again after the first invocation (what
+   * init allocated may not be resident yet when the runtime first polls), then at most every MEASURE_EVERY_MS.
+   * Returns the new figure, MB, or undefined when none was taken.
+   */
+  measure(now: number): number | undefined {
+    if (this.memoryMb !== undefined && this.measures >= 2 && now - this.measuredAt < MEASURE_EVERY_MS) return undefined;
+    const mb = this.proc.memoryMb();
+    if (mb === undefined) return undefined;
+    this.memoryMb = mb;
+    this.measuredAt = now;
+    this.measures++;
+    return mb;
   }
 }
 

@@ -13,7 +13,6 @@ import type { Clock } from "../../../core/clock.js";
 import type { IdGenerator } from "../../../core/ids.js";
 import type { ProcessLauncher } from "../../../runtime/process-launcher.js";
 import { Environment, logStreamName, ThrottledError, type EnvironmentBlueprint, type EnvironmentCredentials, type InvocationRequest, type InvocationResult, type LogSink, type Pending } from "./environment.js";
-import { processTreePeakMb } from "../memory.js";
 import { isStartingSpare, SPARE_WAIT_MS, SpareEnvironments } from "./spares.js";
 import { EnvironmentScheduler, type EnvironmentSlot, type PoolStats, type SchedulerLimits } from "./scheduler.js";
 
@@ -43,10 +42,6 @@ export interface EnvironmentManagerOptions {
 }
 
 
-/** How often an environment's memory is measured again (it grows as the function warms up), ms. */
-const MEASURE_EVERY_MS = 5_000;
-/** How often Max Memory Used is read again from /proc, ms. */
-const PEAK_EVERY_MS = 1_000;
 
 /** A request waiting for an environment. */
 interface Waiting {
@@ -377,32 +372,10 @@ export class EnvironmentManager {
     return ready;
   }
 
-  /**
-   * Max Memory Used: the runtime's peak RSS over its process tree (a cgroup's peak misses the binary's cached
-   * pages). Reading /proc for every invocation cost the server more than a tenth of its time under load, so the
-   * figure is read again at most every PEAK_EVERY_MS (a peak only grows; a REPORT may lag it by that much).
-   */
-  private peakMb(env: Environment): number {
-    const now = performance.now();
-    if (env.peak === undefined || now - env.peakAt >= PEAK_EVERY_MS) {
-      env.peak = Math.max(env.proc.pid ? processTreePeakMb(env.proc.pid) ?? 0 : 0, env.proc.peakMemoryMb() ?? 0, env.peak ?? 0);
-      env.peakAt = now;
-    }
-    return env.peak;
-  }
-
-  /** Measures an environment's memory (after init, then at most every MEASURE_EVERY_MS). */
+  /** Measures an environment's memory when it is due (environment.ts); the scheduler's estimate follows. */
   private measure(env: Environment): void {
-    const now = this.o.clock.now();
-    // After init and again after the first invocation (what init allocated may not be resident yet when the
-    // runtime first polls), then at most every MEASURE_EVERY_MS.
-    if (env.memoryMb !== undefined && env.measures >= 2 && now - env.measuredAt < MEASURE_EVERY_MS) return;
-    const mb = env.proc.memoryMb();
-    if (mb === undefined) return;
-    env.memoryMb = mb;
-    env.measuredAt = now;
-    env.measures++;
-    this.scheduler.measuredMb(env.blueprint.poolKey, mb);
+    const mb = env.measure(this.o.clock.now());
+    if (mb !== undefined) this.scheduler.measuredMb(env.blueprint.poolKey, mb);
   }
 
   /** POST /response or /error for the environment's current invocation. */
@@ -450,7 +423,7 @@ export class EnvironmentManager {
     this.scheduler.noteInvokeMs(env.blueprint.poolKey, durationMs);
     this.line(env, p, `END RequestId: ${p.req.requestId}`);
     // The runtime's peak RSS (VmHWM over the process tree: a cgroup's peak misses the binary's cached pages).
-    const maxMem = this.peakMb(env);
+    const maxMem = env.peakMb();
     let report = `REPORT RequestId: ${p.req.requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(durationMs))} ms\tMemory Size: ${env.blueprint.memoryMb} MB\tMax Memory Used: ${maxMem} MB\t`;
     if (env.initDurationMs !== undefined && !env.initReported) {
       report += `Init Duration: ${env.initDurationMs.toFixed(2)} ms\t`;
