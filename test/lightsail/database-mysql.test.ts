@@ -29,6 +29,7 @@ import {
   type RelationalDatabase,
 } from "@aws-sdk/client-lightsail";
 import { findMariadb } from "../../src/services/lightsail/databases/mariadb.js";
+import { waitForDatabase } from "../helpers/lightsail.js";
 import { startServer, type TestServer } from "../helpers/skyport.js";
 
 const run = promisify(execFile);
@@ -46,16 +47,7 @@ after(async () => {
   await server?.stop();
 });
 
-/** Polls GetRelationalDatabase until `state` (the engine's start is real work: poll, never assume a duration). */
-async function waitFor(client: LightsailClient, name: string, state: string): Promise<RelationalDatabase> {
-  for (let i = 0; i < 600; i++) {
-    const db = (await client.send(new GetRelationalDatabaseCommand({ relationalDatabaseName: name }))).relationalDatabase!;
-    if (db.state === state) return db;
-    if (db.state === "failed") throw new Error(`database ${name} failed`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`database ${name} never reached ${state}`);
-}
+const waitFor = waitForDatabase;
 
 /** Runs SQL with the real client over TCP; resolves to its batch output (tab-separated rows). */
 async function mysql(db: RelationalDatabase, password: string, sql: string): Promise<string> {

@@ -28,6 +28,7 @@ import {
 } from "@aws-sdk/client-lightsail";
 import { findMariadb } from "../../src/services/lightsail/databases/mariadb.js";
 import { findPostgres } from "../../src/services/lightsail/databases/postgres.js";
+import { waitForDatabase } from "../helpers/lightsail.js";
 import { startServer, type TestServer } from "../helpers/skyport.js";
 
 const run = promisify(execFile);
@@ -45,16 +46,7 @@ after(async () => {
   await server?.stop();
 });
 
-/** Polls GetRelationalDatabase until `state` (the engine's start is real work: poll, never assume a duration). */
-async function waitFor(name: string, state: string): Promise<RelationalDatabase> {
-  for (let i = 0; i < 600; i++) {
-    const db = (await ls.send(new GetRelationalDatabaseCommand({ relationalDatabaseName: name }))).relationalDatabase!;
-    if (db.state === state) return db;
-    if (db.state === "failed") throw new Error(`database ${name} failed`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`database ${name} never reached ${state}`);
-}
+const waitFor = (name: string, state: string): Promise<RelationalDatabase> => waitForDatabase(ls, name, state);
 
 async function psql(db: RelationalDatabase, password: string, sql: string): Promise<string> {
   const { stdout } = await run(join(pg!.bin, "psql"), ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", db.masterEndpoint!.address!, "-p", String(db.masterEndpoint!.port), "-U", db.masterUsername!, "-d", db.masterDatabaseName!, "-c", sql], {
