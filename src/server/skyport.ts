@@ -78,9 +78,12 @@ export async function startSkyport(config: Config, options: StartOptions = {}): 
 
   const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 120_000, headersTimeout: 60_000 }, edge);
   // HTTPS on the same port (functions reach execute-api hosts over https), and WebSocket upgrades.
-  const sniffing = acceptTlsOnSamePort(server, ensureCertificate(dataDir, log));
+  const certificate = ensureCertificate(dataDir, log);
+  const sniffing = acceptTlsOnSamePort(server, certificate);
   server.on("upgrade", createUpgradeHandler(services, log, () => draining));
-  const cleanup = () => {
+  // openssl may still be writing into the data dir (tls/private): removing it under openssl's feet fails.
+  const cleanup = async () => {
+    await certificate;
     store.close();
     if (config.ephemeral) rmSync(dataDir, { recursive: true, force: true });
   };
@@ -93,7 +96,7 @@ export async function startSkyport(config: Config, options: StartOptions = {}): 
       });
     });
   } catch (e) {
-    cleanup();
+    await cleanup();
     const err = e as NodeJS.ErrnoException;
     if (err.code === "EADDRINUSE") throw new SkyportError(`port ${config.port} on ${config.host} is already in use; stop what runs there or choose another with --port or SKYPORT_PORT`);
     if (err.code === "EACCES") throw new SkyportError(`not allowed to listen on ${config.host}:${config.port}; use a port above 1023`);
@@ -128,7 +131,7 @@ export async function startSkyport(config: Config, options: StartOptions = {}): 
         await done;
         clearTimeout(force);
         await services.close();
-        cleanup();
+        await cleanup();
       })();
       return closing;
     },

@@ -98,3 +98,13 @@ test("skyport status: nothing running → exit 1 with a plain message", async ()
   assert.equal(r.status, 1);
   assert.match(r.stderr, /no Skyport answers at http:\/\/127\.0\.0\.1:\d+/);
 });
+
+test("an ephemeral server stopped right after it starts removes its whole data dir (openssl may still be making the certificate)", async () => {
+  const { startServer } = await import("../helpers/skyport.js");
+  for (let i = 0; i < 5; i++) {
+    const s = await startServer();
+    const dir = s.skyport.config.dataDir;
+    await s.stop();
+    assert.equal(existsSync(dir), false, `${dir} is gone`);
+  }
+});
