@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { zipSync, strToU8 } from "fflate";
 import {
   CreateAliasCommand, CreateFunctionCommand, DeleteFunctionCommand, GetFunctionCommand, InvokeCommand, LambdaClient,
-  ListFunctionsCommand, PublishVersionCommand, PutFunctionConcurrencyCommand, UpdateFunctionCodeCommand, waitUntilFunctionActiveV2,
+  AddPermissionCommand, GetPolicyCommand, ListFunctionsCommand, PublishVersionCommand, PutFunctionConcurrencyCommand, UpdateFunctionCodeCommand, waitUntilFunctionActiveV2,
 } from "@aws-sdk/client-lambda";
 import { DynamoDBClient, CreateTableCommand, GetItemCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
@@ -262,4 +262,27 @@ describe("control plane and logs", () => {
     const { stdout } = await promisify(execFile)("aws", ["logs", "filter-log-events", "--log-group-name", `/aws/lambda/${name}`, "--filter-pattern", '"hello from node"', "--endpoint-url", server.endpoint, "--output", "json"], { env: cliEnv() });
     assert.equal(JSON.parse(stdout).events.length, 1);
   });
+});
+
+test("after /_skyport/reset, a function invoked before is gone for Invoke and GetPolicy (nothing kept from before)", async () => {
+  const other = await startServer();
+  try {
+    const l = new LambdaClient(other.clientConfig);
+    const name = uniqueName("fn");
+    await l.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "nodejs20.x", Role: ROLE, Handler: "index.handler", Code: { ZipFile: zip({ "index.js": "exports.handler = async () => 'ran';" }) } }));
+    await waitUntilFunctionActiveV2({ client: l, maxWaitTime: 30, minDelay: 0.05 as number, maxDelay: 0.2 as number } as never, { FunctionName: name });
+    await l.send(new AddPermissionCommand({ FunctionName: name, StatementId: "s", Action: "lambda:InvokeFunction", Principal: "apigateway.amazonaws.com" }));
+    for (let i = 0; i < 2; i++) {
+      assert.equal(Buffer.from((await l.send(new InvokeCommand({ FunctionName: name }))).Payload!).toString(), '"ran"');
+      assert.match((await l.send(new GetPolicyCommand({ FunctionName: name }))).Policy!, /apigateway\.amazonaws\.com/);
+    }
+    assert.equal((await fetch(`${other.endpoint}/_skyport/reset`, { method: "POST" })).status, 200);
+    for (const call of [() => l.send(new InvokeCommand({ FunctionName: name })), () => l.send(new GetPolicyCommand({ FunctionName: name }))]) {
+      const err = (await call().catch((e: unknown) => e)) as { name: string; $metadata: { httpStatusCode: number } };
+      assert.equal(err.name, "ResourceNotFoundException");
+      assert.equal(err.$metadata.httpStatusCode, 404);
+    }
+  } finally {
+    await other.stop();
+  }
 });

@@ -416,6 +416,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
   }
 
   reset(): void {
+    this.store.invalidate();
     this.envs.killAll();
     this.logs.reset();
   }

@@ -54,6 +54,11 @@ export class LambdaStore {
     return this.gen;
   }
 
+  /** The rows were replaced from outside (/_skyport/reset empties every table): whatever was read before is stale. */
+  invalidate(): void {
+    this.gen++;
+  }
+
   constructor(store: Store) {
     store.migrate("lambda", MIGRATIONS);
     const db = store.db;

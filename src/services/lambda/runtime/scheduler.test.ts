@@ -95,12 +95,15 @@ describe("EnvironmentScheduler queue", () => {
 });
 
 describe("EnvironmentScheduler.worthStarting", () => {
-  test("up to twice the start slots, a waiting request always gets a new environment", () => {
+  test("on a saturated machine: a function's first environment always starts; up to twice the start slots until an invocation was measured", () => {
     const s = new EnvironmentScheduler<string>(limits, () => 0, () => 0);
-    s.noteInvokeMs("f", 5);
     s.noteInitMs("f", 300);
     assert.equal(s.worthStarting("f", 0, 1), true);
-    assert.equal(s.worthStarting("f", limits.maxStarting * 2 - 1, 1), true);
+    assert.equal(s.worthStarting("f", limits.maxStarting * 2 - 1, 400), true); // a burst on a function never run
+    assert.equal(s.worthStarting("f", limits.maxStarting * 2, 400), false);
+    s.noteInvokeMs("f", 5);
+    assert.equal(s.worthStarting("f", 0, 1), true);
+    assert.equal(s.worthStarting("f", 1, 400), false); // measured: the CPU decides
   });
   test("past that, only when the queue drains slower than an init", () => {
     const s = new EnvironmentScheduler<string>(limits, () => 0);
@@ -118,7 +121,7 @@ describe("EnvironmentScheduler.worthStarting", () => {
     const s = new EnvironmentScheduler<string>(limits, () => 0, () => idle);
     s.noteInvokeMs("f", 5);
     s.noteInitMs("f", 300);
-    assert.equal(s.worthStarting("f", limits.maxStarting * 2 - 1, 1), true); // under the minimum: CPU does not matter
+    assert.equal(s.worthStarting("f", 0, 1), true); // the first: CPU does not matter
     assert.equal(s.worthStarting("f", 4, 400), false); // the queue is long, but the machine is saturated
     idle = 1.2;
     assert.equal(s.worthStarting("f", 4, 400, 0), true);

@@ -6,14 +6,14 @@
  *   - the memory of all live environments (their measured memory, an estimate until measured) under a cap.
  * A request that finds no idle environment waits, in arrival order, for the first of: an environment of its
  * function becoming idle, or a start slot (idle environments of other functions are evicted, least recently
- * used first, when memory is what is missing). Past a minimum of parallelism (twice the start slots), another
- * environment starts for a function only when its queue would take longer to drain through the environments
+ * used first, when memory is what is missing). Past its first environment (twice the start slots until one of
+ * its invocations has been measured), another environment starts for a function only when its queue would take longer to drain through the environments
  * it has than a new one takes to initialise (both measured), and only while the machine has a whole idle core
  * for each environment of the function starting, this one included (machine-cpu.ts) — unless its oldest
  * request has already waited STARVED_MS (a function that sleeps on a machine busy with something else). On a saturated machine
  * more environments only split the same CPU more ways, each one colder (a new environment runs its first
  * hundreds of invocations unoptimised) and each one more memory: 50 connections to a function that calls
- * DynamoDB settle on 3–4 environments on two cores instead of 15 and more, at the same or better throughput.
+ * DynamoDB settle on 2–3 environments on two cores instead of 15 and more, at better throughput (each one warmer).
  * Throttling (reserved and account concurrency) is decided
  * before, by the caller, exactly as without the scheduler: the queueing only shows as latency.
  * Pure bookkeeping — no processes, no timers — so it is tested with a fake clock.
@@ -125,14 +125,15 @@ export class EnvironmentScheduler<W> {
 
   /**
    * Whether a new environment pays off for a function that has `environments` live ones (`starting` of them
-   * still initialising) and `waiting` requests queued: always up to twice the start slots; beyond, only when
+   * still initialising) and `waiting` requests queued: always its first, and up to twice the start slots until one
+   * of its invocations has been measured (a burst on a function never run: AWS gives each its environment); beyond, only when
    * draining the queue through the environments it has would take longer than initialising one more, and the
    * machine has a whole idle core for each one starting, this one included, or its oldest request has waited
    * STARVED_MS.
    */
   worthStarting(poolKey: string, environments: number, waiting: number, starting = 0): boolean {
-    if (environments < this.limits.maxStarting * 2) return true;
     const t = this.timing.get(poolKey);
+    if (environments === 0 || (t?.invokeMs === undefined && environments < this.limits.maxStarting * 2)) return true;
     if (t?.invokeMs !== undefined && t.initMs !== undefined && (waiting * t.invokeMs) / environments <= t.initMs) return false;
     const idle = this.idleCores();
     if (idle === undefined || starting < Math.floor(idle)) return true;
