@@ -5,6 +5,18 @@
 import type { DataPlane } from "../edge/edge.js";
 import type { ServiceHost } from "./host.js";
 
+const httpApiPlane = () => import("./apigatewayv2/execute/data-plane.js");
+const restApiPlane = () => import("./apigateway/execute/data-plane.js");
+
+/**
+ * Readies what the first execute-api request needs — both execute planes' modules and the HTTP API lookup every
+ * request goes through first — in the background when a stage is deployed, so that request does not pay ~100 ms
+ * of module loading (a first burst of load would wait on it).
+ */
+export function prepareExecuteApi(services: ServiceHost): void {
+  void Promise.all([httpApiPlane(), restApiPlane(), services.get("apigatewayv2")]).catch(() => {});
+}
+
 export const DATA_PLANES: Array<(services: ServiceHost) => DataPlane> = [
   // Lambda: the Runtime API of execution environments, and code downloads (GetFunction's Code.Location).
   (services) => ({
@@ -44,7 +56,7 @@ export const DATA_PLANES: Array<(services: ServiceHost) => DataPlane> = [
       matches: (host, path) => EXECUTE_HOST.test(host) || path.startsWith("/_aws/execute-api/"),
       maxBodyBytes: 10 * 1024 * 1024,
       async handle(req, host) {
-        execute ??= import("./apigatewayv2/execute/data-plane.js").then((m) => m.createHttpApiHandler(services));
+        execute ??= httpApiPlane().then((m) => m.createHttpApiHandler(services));
         return (await execute)(req, host);
       },
     };
@@ -57,7 +69,7 @@ export const DATA_PLANES: Array<(services: ServiceHost) => DataPlane> = [
       matches: (host, path, signed) => EXECUTE_HOST.test(host) || path.startsWith("/_aws/execute-api/") || (!signed && isCustomDomainCandidate(host)),
       maxBodyBytes: 10 * 1024 * 1024,
       async handle(req, host) {
-        execute ??= import("./apigateway/execute/data-plane.js").then((m) => m.createExecuteHandler(services));
+        execute ??= restApiPlane().then((m) => m.createExecuteHandler(services));
         return (await execute)(req, host);
       },
     };

@@ -108,3 +108,25 @@ describe("API Gateway control plane: stages, API patches, tags", () => {
     await assert.rejects(apigw.send(new GetTagsCommand({ resourceArn: "arn:aws:apigateway:us-east-1::/clientcertificates/x" })), { name: "BadRequestException" });
   });
 });
+
+test("CreateDeployment readies the execute path before the first request: the HTTP API lookup every execute-api request passes first is started", async () => {
+  const other = await startServer();
+  try {
+    const started = async () => ((await (await fetch(`${other.endpoint}/_skyport/health`)).json()) as { services: Record<string, { started: boolean }> }).services.apigatewayv2!.started;
+    const c = new APIGatewayClient(other.clientConfig);
+    const api = await c.send(new CreateRestApiCommand({ name: uniqueName("warm") }));
+    const restApiId = api.id!;
+    await c.send(new PutMethodCommand({ restApiId, resourceId: api.rootResourceId!, httpMethod: "GET", authorizationType: "NONE" }));
+    await c.send(new PutIntegrationCommand({ restApiId, resourceId: api.rootResourceId!, httpMethod: "GET", type: "MOCK" }));
+    assert.equal(await started(), false);
+    await c.send(new CreateDeploymentCommand({ restApiId, stageName: "prod" }));
+    let ok = false;
+    for (let i = 0; i < 100 && !ok; i++) {
+      ok = await started();
+      if (!ok) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(ok, true, "apigatewayv2 started after the deployment, with no execute-api request");
+  } finally {
+    await other.stop();
+  }
+});

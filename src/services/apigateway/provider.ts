@@ -45,6 +45,7 @@ import { applyPatch, coerce, type PatchOperation } from "./patch.js";
 import type { ApiLocation, DeploymentSnapshot, RestApiDataAccess } from "./snapshot.js";
 import { ApiDocumentationOps } from "./documentation-ops.js";
 import { RestLimits } from "./execute/limits.js";
+import { prepareExecuteApi } from "../data-planes.js";
 import { badRequest, enumError, notFound, page, toResource } from "./shared.js";
 
 const METHOD_SETTING_FIELDS: Record<string, string> = {
@@ -106,6 +107,7 @@ export class ApiGatewayProvider extends ApiDocumentationOps implements A.Apigate
       if (input.canarySettings && existing) stage.deploymentId = existing.deploymentId;
       this.store.putStage(doc.api.id!, stage);
     }
+    prepareExecuteApi(this.env.services);
     return { id, description: input.description, createdDate: new Date(now) };
   }
 

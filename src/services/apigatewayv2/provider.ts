@@ -23,6 +23,7 @@ import { DomainOps } from "./domain-ops.js";
 import { badRequest, conflict, defined, HTTP_DEFAULT_ROUTE_SELECTION, notFound, page } from "./shared.js";
 import type { ApiRecord, DeploymentRecord, IntegrationRecord, RouteRecord, StageRecord } from "./store.js";
 import { lambdaArnOf } from "./validate.js";
+import { prepareExecuteApi } from "../data-planes.js";
 
 type Empty = Record<string, never>;
 const STAGE_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
@@ -180,6 +181,7 @@ export class ApiGatewayV2Provider extends DomainOps implements A.Apigatewayv2Han
     if (!this.store.listRoutes(input.ApiId).length) throw badRequest("Unable to deploy API because no routes exist in this API");
     const d = this.deploy(ctx, input.ApiId, input.Description, false);
     if (stage) this.pointStage(ctx, input.ApiId, stage, d.DeploymentId);
+    prepareExecuteApi(this.env.services);
     return d;
   }
 
@@ -232,6 +234,7 @@ export class ApiGatewayV2Provider extends DomainOps implements A.Apigatewayv2Han
     });
     this.store.putItem(api.ApiId, "stage", stage.StageName, stage);
     if (stage.AutoDeploy && !stage.DeploymentId) this.pointStage(ctx, api.ApiId, stage, this.deploy(ctx, api.ApiId, "Automatic deployment triggered by changes to the Api configuration", true).DeploymentId);
+    prepareExecuteApi(this.env.services);
     return stage;
   }
 
