@@ -87,6 +87,8 @@ export interface Pending {
   resolve(r: InvocationResult): void;
   logLines: string[];
   timer?: NodeJS.Timeout;
+  /** CPU time the runtime spent on it, when it said (Skyport's runtime clients send Skyport-Cpu-Us with the answer). */
+  cpuMs?: number;
 }
 
 export class Environment {

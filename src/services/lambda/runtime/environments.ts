@@ -379,10 +379,11 @@ export class EnvironmentManager {
   }
 
   /** POST /response or /error for the environment's current invocation. */
-  complete(token: string, requestId: string, payload: Buffer, failed: boolean): boolean {
+  complete(token: string, requestId: string, payload: Buffer, failed: boolean, cpuMs?: number): boolean {
     const env = this.envs.get(token);
     const p = env?.current;
     if (!env || !p || p.req.requestId !== requestId) return false;
+    p.cpuMs = cpuMs;
     // Output the function wrote just before answering may still sit in its stdout pipe: let the loop read it.
     if (p.timer) clearTimeout(p.timer);
     setImmediate(() => {
@@ -420,7 +421,7 @@ export class EnvironmentManager {
     this.busyTotal--;
     if (env.state !== "dead") this.measure(env);
     const durationMs = Math.max(0.01, performance.now() - p.started);
-    this.scheduler.noteInvokeMs(env.blueprint.poolKey, durationMs);
+    this.scheduler.noteInvokeMs(env.blueprint.poolKey, durationMs, p.cpuMs);
     this.line(env, p, `END RequestId: ${p.req.requestId}`);
     // The runtime's peak RSS (VmHWM over the process tree: a cgroup's peak misses the binary's cached pages).
     const maxMem = env.peakMb();

@@ -5,7 +5,8 @@
  * never logged): only the environment can take its invocations or answer them; anything else gets 403: GET invocation/next (long poll), POST invocation/<id>/response|error,
  * POST init/error.
  *
- * Skyport's node bootstrap pipelines its answer and its next poll on one connection; the poll carries
+ * Skyport's runtime clients add `Skyport-Cpu-Us` to an answer: the CPU time the invocation took (the scheduler tells
+ * functions that compute from functions that wait by it). Skyport's node bootstrap pipelines its answer and its next poll on one connection; the poll carries
  * `Skyport-After: <request id>` and is taken only once that answer was handled (the server may start handling the
  * two in either order: the answer's body is read first).
  */
@@ -111,7 +112,8 @@ export async function handleRuntimeApi(req: HttpRequest, envs: EnvironmentManage
     return json(202, { status: "OK" });
   }
   const id = decodeURIComponent(requestId!);
-  const ok = envs.complete(envId!, id, req.body, kind === "error");
+  const cpuUs = Number(req.headers["skyport-cpu-us"]);
+  const ok = envs.complete(envId!, id, req.body, kind === "error", Number.isFinite(cpuUs) && cpuUs >= 0 ? cpuUs / 1000 : undefined);
   noteAnswered(envId!, id);
   return ok ? json(202, { status: "OK" }) : json(400, { errorMessage: `Invalid request ID: ${requestId}`, errorType: "InvalidRequestID" });
 }

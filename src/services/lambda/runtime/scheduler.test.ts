@@ -146,6 +146,24 @@ describe("EnvironmentScheduler.worthStarting", () => {
     assert.equal(s.worthStarting("f", 4, 2), true);
     assert.equal(s.worthStarting("g", 4, 2), false); // another function's wait does not count
   });
+  test("the starvation valve is for functions that mostly wait: one whose invocations compute waits for the CPU instead", () => {
+    let now = 0;
+    const s = new EnvironmentScheduler<string>(limits, () => now, () => 0);
+    s.noteInitMs("f", 200);
+    s.enqueue("f", "f:1", "a");
+    s.noteInvokeMs("f", 1000, 2); // sleeps a second on 2 ms of CPU: 0.2 %
+    now = STARVED_MS * 5;
+    assert.equal(s.worthStarting("f", 4, 2), true);
+    const c = new EnvironmentScheduler<string>(limits, () => now, () => 0);
+    c.noteInitMs("c", 200);
+    c.enqueue("c", "c:1", "a");
+    now += STARVED_MS * 5;
+    c.noteInvokeMs("c", 1000, 150); // 15 % of its time on the CPU (e.g. waiting on a saturated DynamoDB in between)
+    assert.equal(c.worthStarting("c", 4, 2), false); // however long its queue has waited
+    assert.equal(c.worthStarting("c", 0, 1), true); // its first environment still starts
+    for (let i = 0; i < 30; i++) c.noteInvokeMs("c", 1000, 1); // its invocations now wait: the share averages down
+    assert.equal(c.worthStarting("c", 4, 2), true);
+  });
   test("durations are moving averages", () => {
     const s = new EnvironmentScheduler<string>(limits, () => 0);
     s.noteInitMs("f", 100);

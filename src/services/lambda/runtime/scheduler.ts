@@ -10,7 +10,8 @@
  * its invocations has been measured), another environment starts for a function only when its queue would take longer to drain through the environments
  * it has than a new one takes to initialise (both measured), and only while the machine has a whole idle core
  * for each environment of the function starting, this one included (machine-cpu.ts) — unless its oldest
- * request has already waited STARVED_MS (a function that sleeps on a machine busy with something else). On a saturated machine
+ * request has already waited STARVED_MS and its invocations mostly wait rather than compute (a function that sleeps on a
+ * machine busy with something else; the runtime clients report each invocation's CPU time). On a saturated machine
  * more environments only split the same CPU more ways, each one colder (a new environment runs its first
  * hundreds of invocations unoptimised) and each one more memory: 50 connections to a function that calls
  * DynamoDB settle on 2–3 environments on two cores instead of 15 and more, at better throughput (each one warmer).
@@ -21,6 +22,15 @@
 
 /** A request that waited this long gets a new environment even on a saturated machine, ms. */
 export const STARVED_MS = 1000;
+/** A function whose invocations spend at least this share of their time on the CPU gets no starvation valve. */
+export const CPU_BOUND_SHARE = 0.1;
+
+interface Timing {
+  /** Moving averages: an invocation's duration, an init's, and the share of an invocation spent on the CPU. */
+  invokeMs?: number;
+  initMs?: number;
+  cpuShare?: number;
+}
 
 export interface SchedulerLimits {
   /** Environments initialising at once. */
@@ -70,7 +80,7 @@ export class EnvironmentScheduler<W> {
   /** Last measured memory per pool: the estimate for its next environment. */
   private readonly measured = new Map<string, number>();
   /** Moving averages of invoke and init durations per pool, ms. */
-  private readonly timing = new Map<string, { invokeMs?: number; initMs?: number }>();
+  private readonly timing = new Map<string, Timing>();
 
   constructor(
     readonly limits: SchedulerLimits,
@@ -113,9 +123,13 @@ export class EnvironmentScheduler<W> {
     return { ok: true, evict };
   }
 
-  noteInvokeMs(poolKey: string, ms: number): void {
+  /** An invocation took `ms`; `cpuMs` of it on the CPU, when its runtime said (Skyport's own runtime clients do). */
+  noteInvokeMs(poolKey: string, ms: number, cpuMs?: number): void {
     const t = this.timings(poolKey);
     t.invokeMs = t.invokeMs === undefined ? ms : t.invokeMs * 0.8 + ms * 0.2;
+    if (cpuMs === undefined) return;
+    const share = Math.min(1, cpuMs / Math.max(ms, 0.01));
+    t.cpuShare = t.cpuShare === undefined ? share : t.cpuShare * 0.8 + share * 0.2;
   }
 
   noteInitMs(poolKey: string, ms: number): void {
@@ -137,6 +151,10 @@ export class EnvironmentScheduler<W> {
     if (t?.invokeMs !== undefined && t.initMs !== undefined && (waiting * t.invokeMs) / environments <= t.initMs) return false;
     const idle = this.idleCores();
     if (idle === undefined || starting < Math.floor(idle)) return true;
+    // The valve is for functions that mostly wait (sleep, call out): for one whose invocations keep a core busy a
+    // good part of the time, more environments on a saturated machine only split the CPU further — its requests
+    // wait in a long queue because of the CPU, and new environments would make that worse, not better.
+    if ((t?.cpuShare ?? 0) >= CPU_BOUND_SHARE) return false;
     const oldest = this.waiters.find((w) => w.poolKey === poolKey);
     return oldest !== undefined && this.now() - oldest.since >= STARVED_MS;
   }
@@ -217,7 +235,7 @@ export class EnvironmentScheduler<W> {
     return w!.item;
   }
 
-  private timings(poolKey: string): { invokeMs?: number; initMs?: number } {
+  private timings(poolKey: string): Timing {
     let t = this.timing.get(poolKey);
     if (!t) this.timing.set(poolKey, (t = {}));
     return t;

@@ -118,6 +118,7 @@ async function main(o) {
     const id = next.headers["lambda-runtime-aws-request-id"];
     const deadline = Number(next.headers["lambda-runtime-deadline-ms"]);
     currentRequestId = id;
+    const cpu0 = process.cpuUsage();
     const context = {
       callbackWaitsForEmptyEventLoop: true,
       functionName: env.AWS_LAMBDA_FUNCTION_NAME,
@@ -152,6 +153,8 @@ async function main(o) {
     }
     await flushStdout();
     currentRequestId = undefined;
+    const cpu = process.cpuUsage(cpu0);
+    headers["Skyport-Cpu-Us"] = String(cpu.user + cpu.system);
     // The answer and the next long poll go out together on the one connection (pipelined): no round trip between
     // them. Skyport-After tells Skyport to take the poll only once this answer is in (it may read them in any order).
     const posted = conn.send("POST", path, body, headers);

@@ -106,12 +106,14 @@ except Exception as e:  # init error, reported as AWS does
 while True:
     status, headers, body = call("GET", "/invocation/next")
     rid = headers.get("lambda-runtime-aws-request-id")
+    cpu0 = time.process_time()
+    cpu = lambda: str(int((time.process_time() - cpu0) * 1e6))  # Skyport-Cpu-Us: the scheduler's compute-or-wait signal
     try:
         event = json.loads(body or b"null")
         result = handler(event, Context(headers))
-        call("POST", "/invocation/%s/response" % rid, json.dumps(result), {"Content-Type": "application/json"})
+        call("POST", "/invocation/%s/response" % rid, json.dumps(result), {"Content-Type": "application/json", "Skyport-Cpu-Us": cpu()})
     except Exception as e:
         p = error_payload(e, rid or "")
         print("[ERROR] %s: %s" % (p["errorType"], p["errorMessage"]), flush=True)
-        call("POST", "/invocation/%s/error" % rid, json.dumps(p), {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": p["errorType"]})
+        call("POST", "/invocation/%s/error" % rid, json.dumps(p), {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": p["errorType"], "Skyport-Cpu-Us": cpu()})
     sys.stdout.flush()
