@@ -4,10 +4,43 @@
  * environment (at most one line per function every REPORT_EVERY_MS, only when there was waiting).
  */
 import type { Logger } from "../../../core/log.js";
-import type { EnvironmentManager, PoolReport } from "./environments.js";
-import type { SchedulerLimits } from "./scheduler.js";
+import type { Environment } from "./environment.js";
+import type { EnvironmentManager } from "./environments.js";
+import type { EnvironmentScheduler, EnvironmentSlot, PoolStats, SchedulerLimits } from "./scheduler.js";
 
 const REPORT_EVERY_MS = 5_000;
+
+/** What the health endpoint and the logs tell about a function's environments. */
+export interface PoolReport extends PoolStats {
+  poolKey: string;
+  environments: number;
+  starting: number;
+  busy: number;
+  /** Ready for work (idle, or a spare waiting for its function). */
+  idle: number;
+  waiting: number;
+  memoryMb: number;
+}
+
+/** Counts the live environments (the manager's slots) per function, with the scheduler's figures for each. */
+export function poolReports(slots: Iterable<EnvironmentSlot & { env: Environment }>, scheduler: EnvironmentScheduler<unknown>): PoolReport[] {
+  const out = new Map<string, PoolReport>();
+  const get = (poolKey: string): PoolReport => {
+    let r = out.get(poolKey);
+    if (!r) out.set(poolKey, (r = { poolKey, environments: 0, starting: 0, busy: 0, idle: 0, waiting: scheduler.waiting(poolKey), memoryMb: 0, ...scheduler.poolStats(poolKey) }));
+    return r;
+  };
+  for (const s of slots) {
+    const r = get(s.poolKey);
+    r.environments++;
+    if (s.starting) r.starting++;
+    if (s.env.current || s.env.queued) r.busy++;
+    if (s.idle) r.idle++;
+    r.memoryMb += s.memoryMb ?? 0;
+  }
+  for (const poolKey of scheduler.allStats().keys()) get(poolKey);
+  return [...out.values()];
+}
 
 export class EnvironmentReporter {
   private readonly timer: NodeJS.Timeout;

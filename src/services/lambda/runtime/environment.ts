@@ -1,11 +1,14 @@
 /**
  * One execution environment and the shapes around it: what a function version needs to start one (its
- * blueprint, or a spare's template), an invocation and its result, and the small file and naming helpers
- * environments.ts (the manager) uses.
+ * blueprint, or a spare's template), an invocation and its result, what the manager (environments.ts) is built
+ * with, and the small file and naming helpers it uses.
  */
 import { copyFileSync, linkSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import type { LaunchedProcess, LaunchSpec } from "../../../runtime/process-launcher.js";
+import type { Clock } from "../../../core/clock.js";
+import type { IdGenerator } from "../../../core/ids.js";
+import type { LaunchedProcess, LaunchSpec, ProcessLauncher } from "../../../runtime/process-launcher.js";
+import type { SchedulerLimits } from "./scheduler.js";
 import { processTreePeakMb } from "../memory.js";
 
 /** How often an environment's memory is measured again (it grows as the function warms up), ms. */
@@ -195,4 +198,25 @@ export function linkTree(from: string, to: string): void {
       }
     }
   }
+}
+
+/** What the environment manager (environments.ts) is built with. */
+export interface EnvironmentManagerOptions {
+  launcher: ProcessLauncher;
+  clock: Clock;
+  ids: IdGenerator;
+  idleMs: number;
+  accountLimit: number;
+  /** host:port/prefix of the Runtime API, without the environment id. */
+  runtimeApiBase: () => string;
+  logSink: LogSink;
+  /** Issues an environment's temporary credentials; `revoke` forgets them when it dies. */
+  credentials: { issue(bp: EnvironmentBlueprint): EnvironmentCredentials; revoke(c: EnvironmentCredentials): void };
+  /** Start slots and the memory budget of all environments (see scheduler.ts). */
+  limits: SchedulerLimits;
+  /** Spare environments kept ready per class (0: none); their code directories live under sparesDir. */
+  spares: number;
+  sparesDir: string;
+  /** Idle cores lately (machine-cpu.ts): no environment past the minimum starts on a saturated machine. */
+  idleCores?: () => number | undefined;
 }

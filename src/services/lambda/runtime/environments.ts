@@ -9,39 +9,13 @@
  */
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
-import type { Clock } from "../../../core/clock.js";
-import type { IdGenerator } from "../../../core/ids.js";
-import type { ProcessLauncher } from "../../../runtime/process-launcher.js";
-import { Environment, logStreamName, ThrottledError, type EnvironmentBlueprint, type EnvironmentCredentials, type InvocationRequest, type InvocationResult, type LogSink, type Pending } from "./environment.js";
+import { Environment, logStreamName, ThrottledError, type EnvironmentBlueprint, type EnvironmentManagerOptions, type InvocationRequest, type InvocationResult, type Pending } from "./environment.js";
 import { isStartingSpare, SPARE_WAIT_MS, SpareEnvironments } from "./spares.js";
-import { EnvironmentScheduler, type EnvironmentSlot, type PoolStats, type SchedulerLimits } from "./scheduler.js";
-
+import { EnvironmentScheduler, type EnvironmentSlot } from "./scheduler.js";
+import { poolReports, type PoolReport } from "./env-report.js";
 
 /** Lambda's init phase budget ("Lambda execution environment lifecycle": init is limited to 10 seconds). */
 const INIT_BUDGET_MS = 10_000;
-
-
-export interface EnvironmentManagerOptions {
-  launcher: ProcessLauncher;
-  clock: Clock;
-  ids: IdGenerator;
-  idleMs: number;
-  accountLimit: number;
-  /** host:port/prefix of the Runtime API, without the environment id. */
-  runtimeApiBase: () => string;
-  logSink: LogSink;
-  /** Issues an environment's temporary credentials; `revoke` forgets them when it dies. */
-  credentials: { issue(bp: EnvironmentBlueprint): EnvironmentCredentials; revoke(c: EnvironmentCredentials): void };
-  /** Start slots and the memory budget of all environments (see scheduler.ts). */
-  limits: SchedulerLimits;
-  /** Spare environments kept ready per class (0: none); their code directories live under sparesDir. */
-  spares: number;
-  sparesDir: string;
-  /** Idle cores lately (machine-cpu.ts): no environment past the minimum starts on a saturated machine. */
-  idleCores?: () => number | undefined;
-}
-
-
 
 /** A request waiting for an environment. */
 interface Waiting {
@@ -49,18 +23,6 @@ interface Waiting {
   p: Pending;
   /** A spare of its class, still starting, that this request waits for rather than start an environment of its own. */
   spare?: Environment;
-}
-
-/** What the health endpoint and the logs tell about a function's environments. */
-export interface PoolReport extends PoolStats {
-  poolKey: string;
-  environments: number;
-  starting: number;
-  busy: number;
-  /** Ready for work (idle, or a spare waiting for its function). */
-  idle: number;
-  waiting: number;
-  memoryMb: number;
 }
 
 export class EnvironmentManager {
@@ -106,14 +68,7 @@ export class EnvironmentManager {
     if (bp.reserved !== undefined && busyHere >= bp.reserved) throw new ThrottledError("ReservedFunctionConcurrentInvocationLimitExceeded");
     if (this.busyTotal >= this.o.accountLimit) throw new ThrottledError("ConcurrentInvocationLimitExceeded");
 
-    let env: Environment | undefined;
-    for (const e of pool) {
-      if (e.blueprint.envKey !== bp.envKey) continue;
-      if (e.state === "idle" || (e.state === "starting" && !e.queued && !e.current)) {
-        env = e;
-        break;
-      }
-    }
+    const env = this.idleFor(bp.envKey, bp.poolKey);
     const now = this.o.clock.now();
     return new Promise<InvocationResult>((resolve) => {
       const p: Pending = { req, started: performance.now(), deadline: now + bp.timeoutSec * 1000, resolve, logLines: [] };
@@ -237,22 +192,7 @@ export class EnvironmentManager {
 
   /** Environments, starts and waits per function (health endpoint, logs). */
   report(): PoolReport[] {
-    const out = new Map<string, PoolReport>();
-    const get = (poolKey: string): PoolReport => {
-      let r = out.get(poolKey);
-      if (!r) out.set(poolKey, (r = { poolKey, environments: 0, starting: 0, busy: 0, idle: 0, waiting: this.scheduler.waiting(poolKey), memoryMb: 0, ...this.scheduler.poolStats(poolKey) }));
-      return r;
-    };
-    for (const s of this.slots()) {
-      const r = get(s.poolKey);
-      r.environments++;
-      if (s.starting) r.starting++;
-      if (s.env.current || s.env.queued) r.busy++;
-      if (s.idle) r.idle++;
-      r.memoryMb += s.memoryMb ?? 0;
-    }
-    for (const poolKey of this.scheduler.allStats().keys()) get(poolKey);
-    return [...out.values()];
+    return poolReports(this.slots(), this.scheduler);
   }
 
   private pool(key: string): Set<Environment> {
@@ -554,7 +494,7 @@ export class EnvironmentManager {
   }
 }
 
-
 export type { Pending as PendingInvocation };
 export { ThrottledError };
-export type { EnvironmentBlueprint, EnvironmentCredentials, InvocationRequest, InvocationResult, LogSink, SpareTemplate } from "./environment.js";
+export type { EnvironmentBlueprint, EnvironmentCredentials, EnvironmentManagerOptions, InvocationRequest, InvocationResult, LogSink, SpareTemplate } from "./environment.js";
+export type { PoolReport } from "./env-report.js";

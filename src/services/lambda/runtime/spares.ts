@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Environment, linkTree, logStreamName, type EnvironmentBlueprint, type SpareTemplate } from "./environment.js";
-import type { EnvironmentManagerOptions } from "./environments.js";
+import type { EnvironmentManagerOptions } from "./environment.js";
 
 /** A spare class stays wanted this long after a function of it last started, ms. */
 const SPARE_CLASS_TTL_MS = 10 * 60_000;
