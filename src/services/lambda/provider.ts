@@ -79,8 +79,6 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
   private readonly reporter: EnvironmentReporter;
   private stopBoot?: () => void;
   private asyncBusy = false;
-  /** Invoke targets by account, region, function reference and qualifier (invokeTarget()). */
-  private readonly invokeTargets = new Map<string, { gen: number; name: string; version: string; row: FunctionRow; bp: EnvironmentBlueprint }>();
   readonly eventSources: EventSourcePoller;
   /** Environments run inside bubblewrap (--lambda-sandbox auto when bwrap is installed, or bubblewrap). */
   readonly sandbox: boolean;
@@ -272,25 +270,23 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
 
   /**
    * What an Invoke runs: the function version resolved and its environment blueprint, kept from one invocation to
-   * the next while nothing of the function changed in the store (its generation) — a stored row read and its
+   * the next until the store's next write (LambdaStore.remember) — a stored row read and its
    * configuration parsed, the meta read and the blueprint built cost more than the rest of Invoke together.
    * Only targets resolved without an alias (weighted routing draws per invocation) and not mid-update are kept.
    */
   private invokeTarget(ctx: RequestContext, fn: string, qualifier: string | undefined): { name: string; version: string; row: FunctionRow; bp?: EnvironmentBlueprint } {
-    const key = `${ctx.accountId}\0${ctx.region}\0${fn}\0${qualifier ?? ""}`;
-    const gen = this.store.generation;
-    const hit = this.invokeTargets.get(key);
-    if (hit?.gen === gen) return hit;
-    const target = this.resolve(ctx, fn, qualifier, true);
-    const c = target.row.config;
-    const q = parseFunctionName(ctx, fn, qualifier).qualifier;
-    if ((q === undefined || q === "$LATEST" || /^\d+$/.test(q)) && c.State === "Active" && c.LastUpdateStatus !== "InProgress" && RUNTIMES[c.Runtime ?? ""] !== "unavailable") {
-      if (this.invokeTargets.size >= 1000) this.invokeTargets.clear(); // bounded: many functions just resolve again
-      const kept = { ...target, gen, bp: this.blueprintFor(ctx, target.name, target.version, target.row) };
-      this.invokeTargets.set(key, kept);
-      return kept;
-    }
-    return target;
+    return this.store.remember(
+      `invoke\0${ctx.accountId}\0${ctx.region}\0${fn}\0${qualifier ?? ""}`,
+      () => {
+        const target = this.resolve(ctx, fn, qualifier, true);
+        const c = target.row.config;
+        const q = parseFunctionName(ctx, fn, qualifier).qualifier;
+        const direct = q === undefined || q === "$LATEST" || /^\d+$/.test(q);
+        const keep = direct && c.State === "Active" && c.LastUpdateStatus !== "InProgress" && RUNTIMES[c.Runtime ?? ""] !== "unavailable";
+        return keep ? { ...target, bp: this.blueprintFor(ctx, target.name, target.version, target.row) } : target;
+      },
+      (t) => "bp" in t,
+    );
   }
 
   /** Runs one invocation in an environment of the function version (`bp`: its blueprint, when the caller has it). */

@@ -29,8 +29,6 @@ export abstract class LambdaSettingsOps {
   protected readonly codeUrls = new CodeUrlSigner();
   /** Where function and layer code is unpacked, one folder per code hash. */
   protected readonly codeRoot: string;
-  /** GetPolicy's answers, by function reference, while the store's generation is the one they were read at. */
-  private readonly policies = new Map<string, { gen: number; out: { Policy: string; RevisionId?: string } }>();
 
   constructor(protected readonly env: ServiceEnv) {
     this.store = new LambdaStore(env.store);
@@ -350,19 +348,15 @@ export abstract class LambdaSettingsOps {
 
   /**
    * API Gateway asks for the policy on every request to a Lambda integration (method-access.ts): the answer is kept
-   * while nothing of any function changed in the store (its generation), a row and a meta read and parse less.
+   * until the next write to the store (LambdaStore.remember), a row and a meta read and parse less.
    */
   GetPolicy(ctx: RequestContext, input: L.GetPolicyInput): L.GetPolicyOutput {
-    const key = `${ctx.accountId}\0${ctx.region}\0${input.FunctionName}\0${input.Qualifier ?? ""}`;
-    const gen = this.store.generation;
-    const hit = this.policies.get(key);
-    if (hit?.gen === gen) return { ...hit.out };
-    const { name, row } = this.resolve(ctx, input.FunctionName, input.Qualifier);
-    const policy = this.store.getMeta(ctx.accountId, ctx.region, name).policy;
-    if (!policy) throw new ServiceError("ResourceNotFoundException", "The resource you requested does not exist.", 404);
-    const out = { Policy: JSON.stringify(policy), RevisionId: row.config.RevisionId };
-    if (this.policies.size >= 1000) this.policies.clear(); // bounded: many functions just read again
-    this.policies.set(key, { gen, out });
+    const out = this.store.remember(`policy\0${ctx.accountId}\0${ctx.region}\0${input.FunctionName}\0${input.Qualifier ?? ""}`, () => {
+      const { name, row } = this.resolve(ctx, input.FunctionName, input.Qualifier);
+      const policy = this.store.getMeta(ctx.accountId, ctx.region, name).policy;
+      if (!policy) throw new ServiceError("ResourceNotFoundException", "The resource you requested does not exist.", 404);
+      return { Policy: JSON.stringify(policy), RevisionId: row.config.RevisionId };
+    });
     return { ...out };
   }
 

@@ -47,17 +47,31 @@ const MIGRATIONS = [
 
 export class LambdaStore {
   private readonly s;
-  private gen = 0;
-
   /** Changes with every write of a function, version, alias or meta row (never with the async queue): what was read before is stale. */
-  get generation(): number {
-    return this.gen;
-  }
+  private gen = 0;
 
   /** The rows were replaced from outside (/_skyport/reset empties every table): whatever was read before is stale. */
   invalidate(): void {
     this.gen++;
   }
+
+  /**
+   * What `compute` derives from stored rows, kept under `key` until the next write (the generation changes) —
+   * for reads on hot paths (Invoke's target, API Gateway's GetPolicy). A value `keep` refuses is not kept; a
+   * throw is not either. Bounded: past 1000 entries everything is read again.
+   */
+  remember<T>(key: string, compute: () => T, keep: (v: T) => boolean = () => true): T {
+    if (this.memoGen !== this.gen || this.memo.size >= 1000) {
+      this.memo.clear();
+      this.memoGen = this.gen;
+    }
+    if (this.memo.has(key)) return this.memo.get(key) as T;
+    const v = compute();
+    if (keep(v)) this.memo.set(key, v);
+    return v;
+  }
+  private readonly memo = new Map<string, unknown>();
+  private memoGen = 0;
 
   constructor(store: Store) {
     store.migrate("lambda", MIGRATIONS);
