@@ -37,14 +37,14 @@
  * Unconfirmed behaviour: unsorted Insights results come in event time order.
  */
 import type * as L from "../../aws/api/logs.js";
-import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
 import { Limits, Messages, Patterns, RETENTION_DAYS } from "./constants.js";
-import { groupArn, groupNameOfArn, requireGroup, resolveGroup, sequenceToken } from "./operations/common.js";
+import { groupArn, requireGroup, resolveGroup, sequenceToken } from "./operations/common.js";
 import { listLogGroups } from "./operations/groups.js";
 import { filterLogEvents, getLogEvents, putLogEvents, type StoredEvent } from "./operations/events.js";
 import { deleteMetricFilter, describeMetricFilters, putMetricFilter, testMetricFilter } from "./operations/metric-filters.js";
+import { listTagsForResource, listTagsLogGroup, tagLogGroup, tagResource, untagLogGroup, untagResource } from "./operations/tags.js";
 import { ExportTasks } from "./export-tasks.js";
 import { Insights } from "./operations/insights.js";
 import { StoredObjects } from "./operations/objects.js";
@@ -304,60 +304,30 @@ export class LogsProvider implements L.LogsHandlers {
     return filterLogEvents(this.store, ctx, input);
   }
 
-  // ------------------------------------------------------------------ tags
+  // ------------------------------------------------------------------ tags (operations/tags.ts)
 
   TagLogGroup(ctx: RequestContext, input: L.TagLogGroupInput): L.TagLogGroupOutput {
-    checks().tags(input.tags, "tags").throwIfAny();
-    this.tag(requireGroup(this.store, ctx, input.logGroupName), input.tags);
-    return {};
+    return tagLogGroup(this.store, ctx, input);
   }
 
   UntagLogGroup(ctx: RequestContext, input: L.UntagLogGroupInput): L.UntagLogGroupOutput {
-    checks().size(input.tags, "tags", 1, Limits.MAX_TAGS).throwIfAny();
-    this.untag(requireGroup(this.store, ctx, input.logGroupName), input.tags);
-    return {};
+    return untagLogGroup(this.store, ctx, input);
   }
 
   ListTagsLogGroup(ctx: RequestContext, input: L.ListTagsLogGroupInput): L.ListTagsLogGroupOutput {
-    return { tags: JSON.parse(requireGroup(this.store, ctx, input.logGroupName).tags) as Record<string, string> };
+    return listTagsLogGroup(this.store, ctx, input);
   }
 
   TagResource(ctx: RequestContext, input: L.TagResourceInput): L.TagResourceOutput {
-    checks().string(input.resourceArn, "resourceArn", 1, 1011).tags(input.tags, "tags").throwIfAny();
-    this.tag(this.groupOfArn(ctx, input.resourceArn), input.tags);
-    return {};
+    return tagResource(this.store, ctx, input);
   }
 
   UntagResource(ctx: RequestContext, input: L.UntagResourceInput): L.UntagResourceOutput {
-    checks().string(input.resourceArn, "resourceArn", 1, 1011).size(input.tagKeys, "tagKeys", 0, Limits.MAX_TAGS).throwIfAny();
-    this.untag(this.groupOfArn(ctx, input.resourceArn), input.tagKeys);
-    return {};
+    return untagResource(this.store, ctx, input);
   }
 
   ListTagsForResource(ctx: RequestContext, input: L.ListTagsForResourceInput): L.ListTagsForResourceOutput {
-    checks().string(input.resourceArn, "resourceArn", 1, 1011).throwIfAny();
-    return { tags: JSON.parse(this.groupOfArn(ctx, input.resourceArn).tags) as Record<string, string> };
-  }
-
-  /** The log group of a resource ARN; log groups are the only taggable resource Skyport keeps so far. */
-  private groupOfArn(ctx: RequestContext, resourceArn: string): GroupRow {
-    const parsed = groupNameOfArn(resourceArn);
-    if (!parsed) throw notFound("The specified resource does not exist.");
-    const g = this.store.getGroup(parsed.account || ctx.accountId, parsed.region || ctx.region, parsed.name);
-    if (!g) throw notFound(Messages.GROUP_NOT_FOUND);
-    return g;
-  }
-
-  private tag(g: GroupRow, tags: Record<string, string>): void {
-    const merged = { ...(JSON.parse(g.tags) as Record<string, string>), ...tags };
-    if (Object.keys(merged).length > Limits.MAX_TAGS) throw new ServiceError("TooManyTagsException", Messages.TOO_MANY_TAGS, 400, true, { resourceName: groupArn(g) });
-    this.store.s.setTags!.run(JSON.stringify(merged), g.id);
-  }
-
-  private untag(g: GroupRow, keys: string[]): void {
-    const tags = JSON.parse(g.tags) as Record<string, string>;
-    for (const k of keys) delete tags[k];
-    this.store.s.setTags!.run(JSON.stringify(tags), g.id);
+    return listTagsForResource(this.store, ctx, input);
   }
 
   // ------------------------------------------------------------------ metric filters (operations/metric-filters.ts)
