@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ManualClock } from "../../../core/clock.js";
+import { MachineCpu } from "./machine-cpu.js";
 import { EnvironmentScheduler, STARVED_MS, type EnvironmentSlot } from "./scheduler.js";
 
 const limits = { maxStarting: 2, memoryBudgetMb: 200, estimateMb: 50 };
@@ -132,6 +133,22 @@ describe("EnvironmentScheduler.worthStarting", () => {
     assert.equal(s.worthStarting("f", 4, 10, 0), false); // idle CPU, but the queue drains faster than an init
     idle = undefined;
     assert.equal(s.worthStarting("f", 4, 400, 3), true); // unknown CPU never holds a start back
+  });
+  test("the idle-CPU window is kept current by the invocations: the first decision when requests begin to queue is not 'unknown'", () => {
+    let now = 0;
+    let stat = "cpu  0 0 0 0 0 0 0 0 0 0\n";
+    const cpu = new MachineCpu(() => now, 100, () => stat);
+    const s = new EnvironmentScheduler<string>(limits, () => now, () => cpu.idleCores());
+    s.noteInitMs("f", 50);
+    s.noteInvokeMs("f", 5); // the first sample
+    now = 150;
+    stat = "cpu  190 0 10 0 0 0 0 0 0 0\n"; // every jiffy since was busy
+    s.noteInvokeMs("f", 5); // one request at a time: nothing queues, but the window moves on
+    now = 160;
+    assert.equal(s.worthStarting("f", 1, 50), false); // 50 requests queue at once on a saturated machine
+    now = 300;
+    stat = "cpu  190 0 10 200 0 0 0 0 0 0\n"; // and then it is idle
+    assert.equal(s.worthStarting("f", 1, 50), true);
   });
   test("on a saturated machine, a request that waited STARVED_MS still gets a new environment", () => {
     let now = 0;

@@ -125,6 +125,10 @@ export class EnvironmentScheduler<W> {
 
   /** An invocation took `ms`; `cpuMs` of it on the CPU, when its runtime said (Skyport's own runtime clients do). */
   noteInvokeMs(poolKey: string, ms: number, cpuMs?: number): void {
+    // Keeps the idle-CPU window current while invocations run (machine-cpu.ts reads /proc/stat at most once a
+    // window): when requests begin to queue, the first start decision sees the load of the moment before — with no
+    // window yet it would read "unknown", and unknown CPU never holds a start back.
+    this.idleCores();
     const t = this.timings(poolKey);
     t.invokeMs = t.invokeMs === undefined ? ms : t.invokeMs * 0.8 + ms * 0.2;
     if (cpuMs === undefined) return;
