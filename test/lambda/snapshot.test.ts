@@ -14,6 +14,7 @@ import { zipSync, strToU8 } from "fflate";
 import { CreateFunctionCommand, InvokeCommand, LambdaClient, PublishLayerVersionCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 import { createLambdaRoles } from "../helpers/iam.js";
+import { sandboxSupport } from "../../src/runtime/sandbox.js";
 import { blobKey } from "../../src/services/lambda/runtime/snapshot.js";
 
 const ROLE = "arn:aws:iam::000000000000:role/test";
@@ -33,12 +34,13 @@ exports.handler = async () => ({
   tables: Array.isArray((await new DynamoDBClient({}).send(new ListTablesCommand({}))).TableNames),
 });`;
 const ESM = `
-import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import sdk, { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 export const handler = async () => ({
   snapshot: process.execArgv.includes("--snapshot-blob"),
-  same: DynamoDBClient === require("@aws-sdk/client-dynamodb").DynamoDBClient,
+  same: DynamoDBClient === require("@aws-sdk/client-dynamodb").DynamoDBClient && sdk === require("@aws-sdk/client-dynamodb"),
+  entry: import.meta.resolve("@aws-sdk/client-dynamodb").endsWith("/skyport-esm.mjs"),
   own: typeof DynamoDBClient !== "function",
   tables: typeof ListTablesCommand === "function" && Array.isArray((await new DynamoDBClient({}).send(new ListTablesCommand({}))).TableNames),
 });`;
@@ -104,9 +106,9 @@ describe("startup snapshot", () => {
     assert.equal((await snapshotHealth(server)).launchesFromSnapshot, before.launchesFromSnapshot + 1);
   });
 
-  test("Invoke: an ES module importing the provided SDK gets the preloaded module", async () => {
+  test("Invoke: an ES module importing the provided SDK gets the preloaded module (in the sandbox through its generated ES module entry point)", async () => {
     const r = await invoke(lambda, await create(lambda, { "index.mjs": strToU8(ESM) }));
-    assert.deepEqual(r, { snapshot: true, same: true, own: false, tables: true });
+    assert.deepEqual(r, { snapshot: true, same: true, entry: sandboxSupport().ok, own: false, tables: true });
   });
 
   test("Invoke: a function bundling its own SDK gets its own copy (require and import)", async () => {

@@ -89,7 +89,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
     super(env);
     const mode = env.config.lambdaSandbox ?? "off";
     this.sandbox = mode !== "off" && sandboxSupport().ok; // startSkyport already refused or warned (runtime/startup.ts)
-    if (env.config.lambdaSnapshot !== false) this.snapshots = new NodeSnapshots({ cacheDir: snapshotCacheDir(env.config.dataDir, env.config.ephemeral), nodeModules: SKYPORT_NODE_MODULES, log: env.log });
+    if (env.config.lambdaSnapshot !== false) this.snapshots = new NodeSnapshots({ cacheDir: snapshotCacheDir(env.config.dataDir, env.config.ephemeral), nodeModules: SKYPORT_NODE_MODULES, esmDir: join(env.config.dataDir, "lambda", "sdk-esm"), log: env.log });
     this.logs = new LogBatcher(env.services, (accountId, region) => this.internalCtx(accountId, region), env.log);
     const cpu = new MachineCpu();
     this.envs = new EnvironmentManager({

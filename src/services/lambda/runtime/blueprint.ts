@@ -8,6 +8,7 @@ import { existsSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SKYPORT_NODE_MODULES } from "../code.js";
+import { SDK_INSIDE } from "./esm-shims.js";
 import { Limits, RUNTIMES } from "../constants.js";
 import type { Layers } from "../layers.js";
 import type { FunctionRow } from "../store.js";
@@ -23,7 +24,8 @@ const SNAPSHOT_INSIDE = "/var/runtime/snapshot";
 /**
  * The provided SDK also sits where node's own module lookup from /var/task finds it (a parent's node_modules), so
  * ES module imports find it with no module hook (the bootstrap registers one only when NODE_PATH has more: layers).
- * Not with layers: there NODE_PATH's order (layers before the SDK) must decide, as on Lambda.
+ * Not with layers: there NODE_PATH's order (layers before the SDK) must decide, as on Lambda. Once a snapshot blob
+ * is ready this is the tree of links in which the preloaded packages have ES module entry points (esm-shims.ts).
  */
 const SDK_WALKED_INSIDE = "/var/node_modules";
 /** Where the sandbox sees the directory of Skyport's CA certificate (server/tls.ts). */
@@ -66,7 +68,7 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
   const hot = row.codeBlob.startsWith("dir:");
   const hostTask = hot ? row.codeBlob.slice(4) : join(deps.codeRoot, row.codeHex, "task");
   const task = deps.sandbox ? "/var/task" : hostTask;
-  const sdk = deps.sandbox ? "/var/runtime/node_modules" : hot ? SKYPORT_NODE_MODULES : join(hostTask, "..", "node_modules");
+  const sdk = deps.sandbox ? SDK_INSIDE : hot ? SKYPORT_NODE_MODULES : join(hostTask, "..", "node_modules");
   const memory = c.MemorySize ?? Limits.DEFAULT_MEMORY_MB;
   const endpoint = deps.endpoint;
   return {
@@ -134,8 +136,8 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
     // In the sandbox a single layer is /opt itself, as on AWS; several are /opt/layers/<n> (bubblewrap cannot merge them).
     const layerPaths = deps.layers.searchPaths({ accountId: account, region }, (c.Layers ?? []).map((l) => l.Arn!), deps.sandbox ? (i, n) => (n === 1 ? "/opt" : `/opt/layers/${i}`) : undefined);
     // Skyport itself may live under /tmp or /var (a CI clone): its bootstraps and SDK are bound in too.
-    const sdkWalked: Array<[string, string]> = c.Layers?.length ? [] : [[SKYPORT_NODE_MODULES, SDK_WALKED_INSIDE]];
-    const sandbox = deps.sandbox ? { binds: [[hostTask, "/var/task"], [SKYPORT_NODE_MODULES, "/var/runtime/node_modules"], ...sdkWalked, [BOOTSTRAPS, "/var/runtime/bootstrap"], ...caBinds(caBundle), ...layerPaths.binds] as Array<[string, string]>, tmpMb: c.EphemeralStorage?.Size ?? 512, cwd: "/var/task" } : undefined;
+    const sdkWalked: Array<[string, string]> = c.Layers?.length ? [] : [[walkedSdk(deps.snapshots), SDK_WALKED_INSIDE]];
+    const sandbox = deps.sandbox ? { binds: [[hostTask, "/var/task"], [SKYPORT_NODE_MODULES, SDK_INSIDE], ...sdkWalked, [BOOTSTRAPS, "/var/runtime/bootstrap"], ...caBinds(caBundle), ...layerPaths.binds] as Array<[string, string]>, tmpMb: c.EphemeralStorage?.Size ?? 512, cwd: "/var/task" } : undefined;
     const limits = { memoryMb: memory }; // the environment's cgroup (runtime/cgroup.ts), when there is one
     const bootstraps = deps.sandbox ? "/var/runtime/bootstrap" : BOOTSTRAPS;
     if (deps.sandbox) env.HOME = "/tmp";
@@ -178,13 +180,13 @@ export function spareLaunchSpec(sandboxed: boolean, memory: number, tmpMb: numbe
     LANG: "en_US.UTF-8",
     TZ: ":UTC",
     HOME: sandboxed ? "/tmp" : process.env.HOME ?? "/tmp",
-    NODE_PATH: sandboxed ? "/var/runtime/node_modules" : SKYPORT_NODE_MODULES,
+    NODE_PATH: sandboxed ? SDK_INSIDE : SKYPORT_NODE_MODULES,
     AWS_LAMBDA_RUNTIME_API: runtimeApi,
     LAMBDA_RUNTIME_DIR: bootstraps,
     SKYPORT_SPARE: "1",
     ...caVariables(caBundle, sandboxed),
   };
-  const sandbox = sandboxed ? { binds: [[codeDir, "/var/task"], [SKYPORT_NODE_MODULES, "/var/runtime/node_modules"], [SKYPORT_NODE_MODULES, SDK_WALKED_INSIDE], [BOOTSTRAPS, "/var/runtime/bootstrap"], ...caBinds(caBundle)] as Array<[string, string]>, tmpMb, cwd: "/var/task" } : undefined;
+  const sandbox = sandboxed ? { binds: [[codeDir, "/var/task"], [SKYPORT_NODE_MODULES, SDK_INSIDE], [walkedSdk(snapshots), SDK_WALKED_INSIDE], [BOOTSTRAPS, "/var/runtime/bootstrap"], ...caBinds(caBundle)] as Array<[string, string]>, tmpMb, cwd: "/var/task" } : undefined;
   if (!sandboxed) sdkBeside(dirname(codeDir));
   const start = nodeStart(snapshots, sandboxed, memory);
   if (sandbox) sandbox.binds.push(...start.binds);
@@ -218,6 +220,11 @@ function nodeStart(snapshots: NodeSnapshots | undefined, sandboxed: boolean, mem
   snapshots?.noteLaunch(dir !== undefined);
   if (dir === undefined) return { args: [...flags, join(sandboxed ? "/var/runtime/bootstrap" : BOOTSTRAPS, "node.mjs")], binds: [] };
   return { args: [...flags, "--snapshot-blob", join(sandboxed ? SNAPSHOT_INSIDE : dir, "node.blob")], binds: sandboxed ? [[dir, SNAPSHOT_INSIDE]] : [] };
+}
+
+/** What the sandbox binds at SDK_WALKED_INSIDE: the SDK tree with ES module entry points once written (esm-shims.ts), else the SDK. */
+function walkedSdk(snapshots: NodeSnapshots | undefined): string {
+  return snapshots?.esmTree() ?? SKYPORT_NODE_MODULES;
 }
 
 /** A node_modules link to the provided SDK in a spare's parent directory (code.ts does the same for function code). */

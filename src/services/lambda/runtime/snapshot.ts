@@ -7,13 +7,15 @@
  * bootstrap's sources and the SDK's versions. A blob is used only once it started in a check run (also when found
  * on disk, once per server process, after its SHA-256 matched the one recorded at build time); a missing, corrupt or
  * failing blob means the plain bootstrap meanwhile, and it is rebuilt. Gap: a blob that goes bad after its check is
- * not noticed (its environments fail to start).
+ * not noticed (its environments fail to start). The first check in a server process also lists the preloaded
+ * modules' exports, from which the server writes its SDK tree with ES module entry points (esm-shims.ts).
  */
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Logger } from "../../../core/log.js";
+import { SDK_INSIDE, writeEsmShims } from "./esm-shims.js";
 import { bundleKey, bundleSnapshotEntry, PREBUILT_BUNDLE, run } from "./snapshot-build.js";
 
 const BLOB = "node.blob";
@@ -33,6 +35,8 @@ export interface SnapshotOptions {
   cacheDir: string;
   /** The SDK the snapshot preloads (Skyport's node_modules, the provided SDK). */
   nodeModules: string;
+  /** This server's own folder for the sandbox's SDK tree with ES module entry points (esm-shims.ts). */
+  esmDir: string;
   log: Logger;
 }
 
@@ -62,6 +66,8 @@ export class NodeSnapshots {
   launches = { snapshot: 0, plain: 0 };
   /** Blobs found on disk that failed their checksum or their check run (removed and rebuilt). */
   rejected = 0;
+  /** The SDK tree with ES module entry points, once written (after the first blob's check named the exports). */
+  private esm?: string;
 
   constructor(private readonly o: SnapshotOptions) {}
 
@@ -75,6 +81,14 @@ export class NodeSnapshots {
     this.blobs.set(key, s);
     this.queue = this.queue.then(() => this.prepare(s)).catch((e) => this.fail(s, e));
     return undefined;
+  }
+
+  /**
+   * The SDK tree for the sandbox's walked node_modules in which the preloaded packages have ES module entry points
+   * (esm-shims.ts); undefined until a blob is ready, or when it could not be written.
+   */
+  esmTree(): string | undefined {
+    return this.esm;
   }
 
   /** Counts a launch (health says how many environments started from a blob). */
@@ -117,8 +131,26 @@ export class NodeSnapshots {
 
   /** Starts a blob once: undefined when it deserializes and holds its modules, else what went wrong. */
   private async check(flags: string[], blob: string): Promise<string | undefined> {
-    const r = await run(process.execPath, [...flags, "--snapshot-blob", blob], { cwd: dirname(blob), env: { ...BUILD_ENV, SKYPORT_SNAPSHOT_CHECK: "1" }, timeoutMs: BUILD_TIMEOUT_MS });
-    return r.code === 0 && r.out.includes("skyport-snapshot-ok") ? undefined : `does not start (${r.code}): ${r.out.trim().split("\n").slice(-2).join(" ")}`;
+    const names = `${this.o.esmDir}.exports.json`;
+    if (!this.esm) mkdirSync(dirname(names), { recursive: true });
+    const env = { ...BUILD_ENV, SKYPORT_SNAPSHOT_CHECK: "1", ...(this.esm ? {} : { SKYPORT_SNAPSHOT_EXPORTS: names }) };
+    const r = await run(process.execPath, [...flags, "--snapshot-blob", blob], { cwd: dirname(blob), env, timeoutMs: BUILD_TIMEOUT_MS });
+    const ok = r.code === 0 && r.out.includes("skyport-snapshot-ok");
+    if (ok && !this.esm) this.writeEsm(names);
+    return ok ? undefined : `does not start (${r.code}): ${r.out.trim().split("\n").slice(-2).join(" ")}`;
+  }
+
+  /** Writes the SDK tree with ES module entry points from the export names a check run listed (esm-shims.ts). */
+  private writeEsm(namesFile: string): void {
+    try {
+      const names = JSON.parse(readFileSync(namesFile, "utf8")) as Record<string, string[]>;
+      writeEsmShims(this.o.esmDir, this.o.nodeModules, SDK_INSIDE, names);
+      this.esm = this.o.esmDir;
+    } catch (e) {
+      this.o.log.warn(`lambda: no ES module entry points for the preloaded SDK (ES module handlers import it more slowly): ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      rmSync(namesFile, { force: true });
+    }
   }
 
   private async build(s: BlobState): Promise<void> {

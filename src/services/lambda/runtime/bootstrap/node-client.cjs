@@ -292,7 +292,7 @@ export async function resolve(specifier, context, next) {
  * SDK where that walk finds it (blueprint.ts).
  */
 function esmFallback(Module) {
-  const { statSync } = require("node:fs");
+  const { readFileSync, statSync } = require("node:fs");
   // Folders by identity: the sandbox binds the SDK at two paths (/var/runtime/node_modules and /var/node_modules).
   const id = (p) => {
     try {
@@ -302,7 +302,17 @@ function esmFallback(Module) {
       return undefined;
     }
   };
-  const walked = new Set(Module._nodeModulePaths(process.env.LAMBDA_TASK_ROOT || process.cwd()).map(id).filter(Boolean));
+  const walked = new Set();
+  for (const dir of Module._nodeModulePaths(process.env.LAMBDA_TASK_ROOT || process.cwd())) {
+    if (!id(dir)) continue;
+    walked.add(id(dir));
+    // Skyport's tree of links to the SDK (runtime/esm-shims.ts) names the folder it stands in for.
+    let standsFor;
+    try {
+      standsFor = readFileSync(`${dir}/.skyport-sdk`, "utf8");
+    } catch {}
+    if (standsFor && id(standsFor)) walked.add(id(standsFor));
+  }
   const missing = (process.env.NODE_PATH || "").split(":").filter((d) => d && id(d) && !walked.has(id(d)));
   if (missing.length && typeof Module.register === "function") Module.register("data:text/javascript," + encodeURIComponent(ESM_FALLBACK));
 }

@@ -14,6 +14,9 @@ const preloaded = {
 v8.startupSnapshot.setDeserializeMainFunction(() => {
   // Skyport checks a new blob before it uses it: it must deserialize and hold its modules.
   if (process.env.SKYPORT_SNAPSHOT_CHECK === "1") {
+    // …and names each module's exports (runtime/esm-shims.ts: ES module imports name them without lexing the files).
+    const out = process.env.SKYPORT_SNAPSHOT_EXPORTS;
+    if (out) require("node:fs").writeFileSync(out, JSON.stringify(Object.fromEntries(Object.entries(preloaded).map(([k, m]) => [k, Object.keys(m)]))));
     process.stdout.write(`skyport-snapshot-ok ${Object.keys(preloaded).filter((k) => preloaded[k]).length}\n`);
     return;
   }
