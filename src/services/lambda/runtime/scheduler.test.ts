@@ -96,7 +96,7 @@ describe("EnvironmentScheduler queue", () => {
 });
 
 describe("EnvironmentScheduler.worthStarting", () => {
-  test("on a saturated machine: a function's first environment always starts; up to twice the start slots until an invocation was measured", () => {
+  test("on a saturated machine: a function's first two environments start (the second with a queue to drain); up to twice the start slots until an invocation was measured", () => {
     const s = new EnvironmentScheduler<string>(limits, () => 0, () => 0);
     s.noteInitMs("f", 300);
     assert.equal(s.worthStarting("f", 0, 1), true);
@@ -104,7 +104,9 @@ describe("EnvironmentScheduler.worthStarting", () => {
     assert.equal(s.worthStarting("f", limits.maxStarting * 2, 400), false);
     s.noteInvokeMs("f", 5);
     assert.equal(s.worthStarting("f", 0, 1), true);
-    assert.equal(s.worthStarting("f", 1, 400), false); // measured: the CPU decides
+    assert.equal(s.worthStarting("f", 1, 400), true); // the second overlaps the first's round trips
+    assert.equal(s.worthStarting("f", 1, 2), false); // …when the queue would take longer to drain than an init
+    assert.equal(s.worthStarting("f", 2, 400), false); // measured: the CPU decides from the third
   });
   test("past that, only when the queue drains slower than an init", () => {
     const s = new EnvironmentScheduler<string>(limits, () => 0);
@@ -145,10 +147,10 @@ describe("EnvironmentScheduler.worthStarting", () => {
     stat = "cpu  190 0 10 0 0 0 0 0 0 0\n"; // every jiffy since was busy
     s.noteInvokeMs("f", 5); // one request at a time: nothing queues, but the window moves on
     now = 160;
-    assert.equal(s.worthStarting("f", 1, 50), false); // 50 requests queue at once on a saturated machine
+    assert.equal(s.worthStarting("f", 2, 50), false); // 50 requests queue at once on a saturated machine
     now = 300;
     stat = "cpu  190 0 10 200 0 0 0 0 0 0\n"; // and then it is idle
-    assert.equal(s.worthStarting("f", 1, 50), true);
+    assert.equal(s.worthStarting("f", 2, 50), true);
   });
   test("on a saturated machine, a request that waited STARVED_MS still gets a new environment", () => {
     let now = 0;

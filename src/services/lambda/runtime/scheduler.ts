@@ -8,8 +8,10 @@
  * function becoming idle, or a start slot (idle environments of other functions are evicted, least recently
  * used first, when memory is what is missing). Past its first environment (twice the start slots until one of
  * its invocations has been measured), another environment starts for a function only when its queue would take longer to drain through the environments
- * it has than a new one takes to initialise (both measured), and only while the machine has a whole idle core
- * for each environment of the function starting, this one included (machine-cpu.ts) — unless its oldest
+ * it has than a new one takes to initialise (both measured) — its second on that alone (one environment alternates
+ * between computing and waiting on its round trips to Skyport; a second overlaps them) — and from its third only
+ * while the machine has a whole idle core for each environment of the function starting, this one included
+ * (machine-cpu.ts) — unless its oldest
  * request has already waited STARVED_MS and its invocations mostly wait rather than compute (a function that sleeps on a
  * machine busy with something else; the runtime clients report each invocation's CPU time). On a saturated machine
  * more environments only split the same CPU more ways, each one colder (a new environment runs its first
@@ -22,6 +24,8 @@
 
 /** A request that waited this long gets a new environment even on a saturated machine, ms. */
 export const STARVED_MS = 1000;
+/** Environments a function with a queue gets whatever the CPU (two overlap one's computing with the other's waiting). */
+export const PIPELINED = 2;
 /** A function whose invocations spend at least this share of their time on the CPU gets no starvation valve. */
 export const CPU_BOUND_SHARE = 0.1;
 
@@ -145,14 +149,18 @@ export class EnvironmentScheduler<W> {
    * Whether a new environment pays off for a function that has `environments` live ones (`starting` of them
    * still initialising) and `waiting` requests queued: always its first, and up to twice the start slots until one
    * of its invocations has been measured (a burst on a function never run: AWS gives each its environment); beyond, only when
-   * draining the queue through the environments it has would take longer than initialising one more, and the
-   * machine has a whole idle core for each one starting, this one included, or its oldest request has waited
-   * STARVED_MS.
+   * draining the queue through the environments it has would take longer than initialising one more, and (from
+   * its third, PIPELINED) the machine has a whole idle core for each one starting, this one included, or its oldest
+   * request has waited STARVED_MS.
    */
   worthStarting(poolKey: string, environments: number, waiting: number, starting = 0): boolean {
     const t = this.timing.get(poolKey);
     if (environments === 0 || (t?.invokeMs === undefined && environments < this.limits.maxStarting * 2)) return true;
     if (t?.invokeMs !== undefined && t.initMs !== undefined && (waiting * t.invokeMs) / environments <= t.initMs) return false;
+    // One environment alternates between computing and waiting (its SDK calls, the Runtime API's round trip): a
+    // second overlaps the two even on a busy machine — behind one, a long queue waits on those round trips with
+    // CPU to spare. The CPU decides from the third.
+    if (environments < PIPELINED) return true;
     const idle = this.idleCores();
     if (idle === undefined || starting < Math.floor(idle)) return true;
     // The valve is for functions that mostly wait (sleep, call out): for one whose invocations keep a core busy a
