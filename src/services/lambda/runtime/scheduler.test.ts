@@ -183,6 +183,18 @@ describe("EnvironmentScheduler.worthStarting", () => {
     for (let i = 0; i < 30; i++) c.noteInvokeMs("c", 1000, 1); // its invocations now wait: the share averages down
     assert.equal(c.worthStarting("c", 4, 2), true);
   });
+  test("the queue's drain time is at least what its oldest request has waited (an invocation's duration leaves out the time between invocations)", () => {
+    let now = 0;
+    const s = new EnvironmentScheduler<string>(limits, () => now, () => 0);
+    s.noteInvokeMs("f", 1);
+    s.noteInitMs("f", 300);
+    s.enqueue("f", "f:1", "a");
+    now = 300;
+    assert.equal(s.worthStarting("f", 1, 100), false); // 100 × 1 ms, and 300 ms waited: not more than an init
+    now = 301;
+    assert.equal(s.worthStarting("f", 1, 100), true);
+    assert.equal(s.worthStarting("f", 2, 100), false); // the third still needs an idle core
+  });
   test("durations are moving averages", () => {
     const s = new EnvironmentScheduler<string>(limits, () => 0);
     s.noteInitMs("f", 100);

@@ -149,14 +149,20 @@ export class EnvironmentScheduler<W> {
    * Whether a new environment pays off for a function that has `environments` live ones (`starting` of them
    * still initialising) and `waiting` requests queued: always its first, and up to twice the start slots until one
    * of its invocations has been measured (a burst on a function never run: AWS gives each its environment); beyond, only when
-   * draining the queue through the environments it has would take longer than initialising one more, and (from
+   * draining the queue through the environments it has (or its oldest request's wait so far) would take longer than
+   * initialising one more, and (from
    * its third, PIPELINED) the machine has a whole idle core for each one starting, this one included, or its oldest
    * request has waited STARVED_MS.
    */
   worthStarting(poolKey: string, environments: number, waiting: number, starting = 0): boolean {
     const t = this.timing.get(poolKey);
     if (environments === 0 || (t?.invokeMs === undefined && environments < this.limits.maxStarting * 2)) return true;
-    if (t?.invokeMs !== undefined && t.initMs !== undefined && (waiting * t.invokeMs) / environments <= t.initMs) return false;
+    // The queue's drain time: the invocations ahead through the environments there are, or what its oldest request has
+    // already waited when that is more (an invocation's own duration leaves out the time between invocations: the
+    // Runtime API's round trip and the server's turns, a good part of each request's cost on a busy machine).
+    const oldest = this.waiters.find((w) => w.poolKey === poolKey);
+    const waited = oldest ? this.now() - oldest.since : 0;
+    if (t?.invokeMs !== undefined && t.initMs !== undefined && Math.max((waiting * t.invokeMs) / environments, waited) <= t.initMs) return false;
     // One environment alternates between computing and waiting (its SDK calls, the Runtime API's round trip): a
     // second overlaps the two even on a busy machine — behind one, a long queue waits on those round trips with
     // CPU to spare. The CPU decides from the third.
@@ -167,8 +173,7 @@ export class EnvironmentScheduler<W> {
     // good part of the time, more environments on a saturated machine only split the CPU further — its requests
     // wait in a long queue because of the CPU, and new environments would make that worse, not better.
     if ((t?.cpuShare ?? 0) >= CPU_BOUND_SHARE) return false;
-    const oldest = this.waiters.find((w) => w.poolKey === poolKey);
-    return oldest !== undefined && this.now() - oldest.since >= STARVED_MS;
+    return oldest !== undefined && waited >= STARVED_MS;
   }
 
   /** The envKeys that have waiting requests, each with its pool, oldest first. */
