@@ -11,8 +11,7 @@
  * it has than a new one takes to initialise (both measured) — its second on that alone (one environment alternates
  * between computing and waiting on its round trips to Skyport; a second overlaps them) — and from its third only
  * while the machine has a whole idle core for each environment of the function starting, this one included
- * (machine-cpu.ts) — unless its oldest
- * request has already waited STARVED_MS and its invocations mostly wait rather than compute (a function that sleeps on a
+ * (machine-cpu.ts) — unless its oldest request has already waited STARVED_MS and its invocations mostly wait rather than compute (a function that sleeps on a
  * machine busy with something else; the runtime clients report each invocation's CPU time). On a saturated machine
  * more environments only split the same CPU more ways, each one colder (a new environment runs its first
  * hundreds of invocations unoptimised) and each one more memory: 50 connections to a function that calls
@@ -150,9 +149,8 @@ export class EnvironmentScheduler<W> {
    * still initialising) and `waiting` requests queued: always its first, and up to twice the start slots until one
    * of its invocations has been measured (a burst on a function never run: AWS gives each its environment); beyond, only when
    * draining the queue through the environments it has (or its oldest request's wait so far) would take longer than
-   * initialising one more, and (from
-   * its third, PIPELINED) the machine has a whole idle core for each one starting, this one included, or its oldest
-   * request has waited STARVED_MS.
+   * initialising one more, and (from its third, PIPELINED) the machine has a whole idle core for each one starting,
+   * this one included, or its oldest request has waited STARVED_MS.
    */
   worthStarting(poolKey: string, environments: number, waiting: number, starting = 0): boolean {
     const t = this.timing.get(poolKey);
