@@ -49,6 +49,9 @@ export class LambdaStore {
   private readonly s;
   /** Changes with every write of a function, version, alias or meta row (never with the async queue): what was read before is stale. */
   private gen = 0;
+  /** remember()'s values, and the generation they were computed at. */
+  private readonly memo = new Map<string, unknown>();
+  private memoGen = 0;
 
   /** The rows were replaced from outside (/_skyport/reset empties every table): whatever was read before is stale. */
   invalidate(): void {
@@ -70,8 +73,6 @@ export class LambdaStore {
     if (keep(v)) this.memo.set(key, v);
     return v;
   }
-  private readonly memo = new Map<string, unknown>();
-  private memoGen = 0;
 
   constructor(store: Store) {
     store.migrate("lambda", MIGRATIONS);

@@ -6,8 +6,8 @@
  * POST init/error.
  *
  * Skyport's runtime clients add `Skyport-Cpu-Us` to an answer: the CPU time the invocation took (the scheduler tells
- * functions that compute from functions that wait by it). Skyport's node bootstrap pipelines its answer and its next poll on one connection; the poll carries
- * `Skyport-After: <request id>` and is taken only once that answer was handled (the server may start handling the
+ * functions that compute from functions that wait by it). Skyport's node bootstrap pipelines its answer and its next
+ * poll on one connection; the poll carries `Skyport-After: <request id>` and is taken only once that answer was handled (the server may start handling the
  * two in either order: the answer's body is read first).
  */
 import type { HttpRequest, HttpResponse } from "../../../aws/protocol/types.js";
