@@ -15,7 +15,7 @@ import { join } from "node:path";
 export const SDK_INSIDE = "/var/runtime/node_modules";
 /** The generated entry point's file name inside a preloaded package's folder. */
 export const ESM_ENTRY = "skyport-esm.mjs";
-/** A file at the tree's root naming the SDK folder it stands in for (the runtime client needs no ES module hook for it). */
+/** A file at the tree's root naming the SDK folder it stands in for: bootstrap/node-client.cjs (esmFallback) reads it and registers no ES module hook for that folder. */
 export const SHIM_MARK = ".skyport-sdk";
 
 const IDENT = /^[A-Za-z_$][\w$]*$/;
