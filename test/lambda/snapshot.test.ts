@@ -6,7 +6,7 @@
  * on disk is not used (environments start plainly) and is rebuilt; with --lambda-snapshot off nothing is built.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -139,6 +139,19 @@ describe("startup snapshot", () => {
   });
 });
 
+/** This process's children that build or check a blob (node … --snapshot-blob …). */
+function snapshotRuns(): string[] {
+  const runs: string[] = [];
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const ppid = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ")[1];
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      if (ppid === String(process.pid) && cmd.includes("--snapshot-blob")) runs.push(cmd.join(" "));
+    } catch {} // gone meanwhile
+  }
+  return runs;
+}
+
 describe("startup snapshot fallback", () => {
   test("Invoke: a corrupt blob on disk is not used; environments start plainly until it is rebuilt", async () => {
     const dir = mkdtempSync(join(tmpdir(), "skyport-snap-"));
@@ -165,6 +178,38 @@ describe("startup snapshot fallback", () => {
       } finally {
         await server.stop();
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("Stopping the server while a blob is built or checked kills that run: nothing is left half-written, a good blob is kept", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "skyport-snap-"));
+    const blobDir = join(dir, "cache", "lambda-snapshots", blobKey(FLAGS_128));
+    // The function is created (the blob asked for) and the server stopped once the run has started.
+    const stopWhile = async (state: string) => {
+      const server = await startServer({ ephemeral: false, "data-dir": dir, "lambda-spares": "0" });
+      await createLambdaRoles(server);
+      await create(new LambdaClient(server.clientConfig), { "index.js": strToU8(REPORTER) });
+      for (let i = 0; i < 600 && !snapshotRuns().length; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal((await snapshotHealth(server)).blobs.find((x) => x.flags === FLAGS_128.join(" "))?.state, state);
+      await server.stop();
+      assert.deepEqual(snapshotRuns(), [], "no build or check outlives the server");
+    };
+    try {
+      await stopWhile("building");
+      assert.deepEqual(readdirSync(blobDir), [], "the killed build left no temporary blob");
+      assert.equal(existsSync(join(dir, "lambda", "sdk-esm")), false);
+      const server = await startServer({ ephemeral: false, "data-dir": dir, "lambda-spares": "0" });
+      try {
+        await createLambdaRoles(server);
+        await create(new LambdaClient(server.clientConfig), { "index.js": strToU8(REPORTER) });
+        assert.equal(await blobSettled(server), "ready");
+      } finally {
+        await server.stop();
+      }
+      await stopWhile("checking");
+      assert.deepEqual(readdirSync(blobDir).sort(), ["node.blob", "node.blob.sha256"], "a check cut short does not count as a failed one");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -78,6 +78,8 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
   private readonly asyncTimer: NodeJS.Timeout;
   private readonly reporter: EnvironmentReporter;
   private stopBoot?: () => void;
+  /** Set on close: a spare whose blob check finishes after it starts nothing (the data dir is removed next). */
+  private closed = false;
   private asyncBusy = false;
   readonly eventSources: EventSourcePoller;
   /** Environments run inside bubblewrap (--lambda-sandbox auto when bwrap is installed, or bubblewrap). */
@@ -230,7 +232,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
       if (row.config.State !== "Active" || RUNTIMES[row.config.Runtime ?? ""] !== "nodejs") return;
       const bp = this.blueprintFor({ accountId: account, region }, name, "$LATEST", row);
       // Once the blob is checked: a spare started before would start plainly, without the SDK loaded.
-      if (this.snapshots) void this.snapshots.settled().then(() => this.envs.expect(bp));
+      if (this.snapshots) void this.snapshots.settled().then(() => this.closed || this.envs.expect(bp));
       else this.envs.expect(bp);
     } catch (e) {
       this.env.log.warn(`lambda: could not prepare the snapshot or a spare for ${row.config.FunctionName}`, e);
@@ -401,8 +403,9 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.stopBoot?.();
-    this.snapshots?.close();
+    await this.snapshots?.close();
     this.reporter.close();
     this.closeFunctionOps();
     clearInterval(this.asyncTimer);

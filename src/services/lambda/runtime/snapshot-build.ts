@@ -101,8 +101,8 @@ export async function bundleSnapshotEntry(nodeModules: string): Promise<string> 
   return r.outputFiles[0]!.text;
 }
 
-/** Runs a command to its end (bounded), at the lowest CPU priority: building never competes with invocations. */
-export function run(cmd: string, args: string[], opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<{ code: number | null; out: string }> {
+/** Runs a command to its end (bounded, or killed on the signal), at the lowest CPU priority: building never competes with invocations. */
+export function run(cmd: string, args: string[], opts: { cwd: string; env: Record<string, string>; timeoutMs: number; signal?: AbortSignal }): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -112,14 +112,16 @@ export function run(cmd: string, args: string[], opts: { cwd: string; env: Recor
     try {
       if (child.pid) (require("node:os") as typeof import("node:os")).setPriority(child.pid, 19);
     } catch {}
-    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs);
-    child.on("error", (e) => {
+    const kill = () => child.kill("SIGKILL");
+    const timer = setTimeout(kill, opts.timeoutMs);
+    opts.signal?.addEventListener("abort", kill, { once: true });
+    if (opts.signal?.aborted) kill();
+    const finish = (r: { code: number | null; out: string }) => {
       clearTimeout(timer);
-      resolve({ code: -1, out: String(e) });
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
+      opts.signal?.removeEventListener("abort", kill);
+      resolve(r);
+    };
+    child.on("error", (e) => finish({ code: -1, out: String(e) }));
+    child.on("close", (code) => finish({ code, out }));
   });
 }

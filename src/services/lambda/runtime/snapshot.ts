@@ -61,7 +61,8 @@ export class NodeSnapshots {
   private readonly blobs = new Map<string, BlobState>();
   private queue: Promise<void> = Promise.resolve();
   private bundle?: Promise<string>;
-  private closed = false;
+  /** Aborted on close: kills a build or check in flight, whose results then touch nothing. */
+  private readonly stop = new AbortController();
   /** Environments of functions that want the snapshot launched from a blob, and plainly (theirs was not ready yet). */
   launches = { snapshot: 0, plain: 0 };
   /** Blobs found on disk that failed their checksum or their check run (removed and rebuilt). */
@@ -107,12 +108,14 @@ export class NodeSnapshots {
     return { blobs, launchesFromSnapshot: this.launches.snapshot, launchesPlain: this.launches.plain, rejected: this.rejected };
   }
 
-  close(): void {
-    this.closed = true;
+  /** Stops the work in flight and resolves when it wrote its last file (the data dir may be removed next). */
+  close(): Promise<void> {
+    this.stop.abort();
+    return this.queue;
   }
 
   private async prepare(s: BlobState): Promise<void> {
-    if (this.closed) return;
+    if (this.stop.signal.aborted) return;
     const blob = join(s.dir, BLOB);
     if (existsSync(blob) && existsSync(`${blob}.sha256`)) {
       const want = readFileSync(`${blob}.sha256`, "utf8").trim();
@@ -134,7 +137,8 @@ export class NodeSnapshots {
     const names = `${this.o.esmDir}.exports.json`;
     if (!this.esm) mkdirSync(dirname(names), { recursive: true });
     const env = { ...BUILD_ENV, SKYPORT_SNAPSHOT_CHECK: "1", ...(this.esm ? {} : { SKYPORT_SNAPSHOT_EXPORTS: names }) };
-    const r = await run(process.execPath, [...flags, "--snapshot-blob", blob], { cwd: dirname(blob), env, timeoutMs: BUILD_TIMEOUT_MS });
+    const r = await run(process.execPath, [...flags, "--snapshot-blob", blob], { cwd: dirname(blob), env, timeoutMs: BUILD_TIMEOUT_MS, signal: this.stop.signal });
+    this.stop.signal.throwIfAborted();
     const ok = r.code === 0 && r.out.includes("skyport-snapshot-ok");
     if (ok && !this.esm) this.writeEsm(names);
     return ok ? undefined : `does not start (${r.code}): ${r.out.trim().split("\n").slice(-2).join(" ")}`;
@@ -157,13 +161,15 @@ export class NodeSnapshots {
     mkdirSync(s.dir, { recursive: true, mode: 0o755 });
     const bundle = await this.bundleFile();
     const tmp = join(s.dir, `${BLOB}.${process.pid}.tmp`);
-    const built = await run(process.execPath, [...s.flags, "--snapshot-blob", tmp, "--build-snapshot", bundle], { cwd: s.dir, env: BUILD_ENV, timeoutMs: BUILD_TIMEOUT_MS });
-    if (built.code !== 0 || !existsSync(tmp)) throw new Error(`node --build-snapshot failed (${built.code}): ${built.out.trim().split("\n").slice(-3).join(" ")}`);
-    const bad = await this.check(s.flags, tmp);
-    if (bad) {
-      rmSync(tmp, { force: true });
-      throw new Error(`the new snapshot ${bad}`);
+    const built = await run(process.execPath, [...s.flags, "--snapshot-blob", tmp, "--build-snapshot", bundle], { cwd: s.dir, env: BUILD_ENV, timeoutMs: BUILD_TIMEOUT_MS, signal: this.stop.signal });
+    let bad = built.code !== 0 || !existsSync(tmp) ? `node --build-snapshot failed (${built.code}): ${built.out.trim().split("\n").slice(-3).join(" ")}` : undefined;
+    try {
+      bad ??= await this.check(s.flags, tmp).then((why) => why && `the new snapshot ${why}`);
+    } finally {
+      if (bad || this.stop.signal.aborted) rmSync(tmp, { force: true });
     }
+    this.stop.signal.throwIfAborted();
+    if (bad) throw new Error(bad);
     const sum = await sha256File(tmp);
     renameSync(tmp, join(s.dir, BLOB));
     writeFileSync(join(s.dir, `${BLOB}.sha256.${process.pid}.tmp`), `${sum}\n`, { mode: 0o644 });
@@ -190,6 +196,7 @@ export class NodeSnapshots {
 
   private fail(s: BlobState, e: unknown): void {
     s.state = "failed";
+    if (this.stop.signal.aborted) return;
     s.error = e instanceof Error ? e.message : String(e);
     this.o.log.warn(`lambda: no node snapshot (${s.flags.join(" ")}), environments start plainly: ${s.error}`);
   }
