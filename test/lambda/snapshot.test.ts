@@ -39,7 +39,7 @@ import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 export const handler = async () => ({
   snapshot: process.execArgv.includes("--snapshot-blob"),
-  same: DynamoDBClient === require("@aws-sdk/client-dynamodb").DynamoDBClient && sdk === require("@aws-sdk/client-dynamodb"),
+  same: DynamoDBClient === require("@aws-sdk/client-dynamodb").DynamoDBClient && sdk === require("@aws-sdk/client-dynamodb") && sdk === require("@aws-sdk/client-dynamodb/dist-cjs/index"),
   entry: import.meta.resolve("@aws-sdk/client-dynamodb").endsWith("/skyport-esm.mjs"),
   own: typeof DynamoDBClient !== "function",
   tables: typeof ListTablesCommand === "function" && Array.isArray((await new DynamoDBClient({}).send(new ListTablesCommand({}))).TableNames),

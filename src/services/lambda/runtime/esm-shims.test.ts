@@ -1,7 +1,8 @@
 /**
  * The SDK tree with ES module entry points, on a small fake SDK: other packages are links, a preloaded package's
  * `import` takes its CommonJS module through the generated entry point (same object, named exports), `require` and
- * subpaths its own files, and node itself resolves it that way.
+ * subpaths its own files — also subpaths CommonJS completes (an extension, a folder's index) — and node itself
+ * resolves it that way.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -30,6 +31,9 @@ describe("writeEsmShims", () => {
     writeFileSync(join(sdk, file), text);
   };
   put("@aws-sdk/client-x/package.json", JSON.stringify({ name: "@aws-sdk/client-x", version: "1.0.0", main: "./dist-cjs/index.js", module: "./dist-es/index.js" }));
+  put("@aws-sdk/client-x/dist-cjs/runtimeConfig.js", "exports.rc = 'js';");
+  put("@aws-sdk/client-x/dist-cjs/runtimeConfig.json", "{}");
+  put("@aws-sdk/client-x/dist-cjs/data.json", '{"d":1}');
   put("@aws-sdk/client-x/dist-cjs/index.js", "globalThis.loads = (globalThis.loads ?? 0) + 1; exports.XClient = class XClient {}; exports.helper = () => 'help';");
   put("@aws-sdk/client-y/package.json", JSON.stringify({ name: "@aws-sdk/client-y", main: "index.js" }));
   put("@aws-sdk/client-y/index.js", "exports.y = 1;");
@@ -50,7 +54,16 @@ describe("writeEsmShims", () => {
     assert.equal(lstatSync(dir).isDirectory(), true);
     assert.equal(readlinkSync(join(dir, "dist-cjs")), join(sdk, "@aws-sdk/client-x/dist-cjs"));
     const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as Record<string, unknown>;
-    assert.deepEqual(pkg.exports, { ".": { import: `./${ESM_ENTRY}`, default: "./dist-cjs/index.js" }, "./package.json": "./package.json", "./*": "./*" });
+    assert.deepEqual(pkg.exports, {
+      ".": { import: `./${ESM_ENTRY}`, default: "./dist-cjs/index.js" },
+      "./dist-cjs": "./dist-cjs/index.js",
+      "./dist-cjs/data": "./dist-cjs/data.json",
+      "./dist-cjs/index": "./dist-cjs/index.js",
+      "./dist-cjs/runtimeConfig": "./dist-cjs/runtimeConfig.js",
+      "./package": "./package.json",
+      "./package.json": "./package.json",
+      "./*": "./*",
+    });
     assert.equal(pkg.version, "1.0.0");
   });
 
@@ -62,10 +75,12 @@ describe("writeEsmShims", () => {
       "const require = createRequire(import.meta.url);",
       "const viaRequire = require('@aws-sdk/client-x');",
       "const sub = require('@aws-sdk/client-x/dist-cjs/index.js');",
-      "console.log(JSON.stringify({ same: x === viaRequire && sub === viaRequire && XClient === viaRequire.XClient, help: helper(), loads: globalThis.loads, y: y.y, entry: import.meta.resolve('@aws-sdk/client-x').endsWith('/" + ESM_ENTRY + "') }));",
+      "const completed = [require('@aws-sdk/client-x/dist-cjs/index'), require('@aws-sdk/client-x/dist-cjs')];",
+      "const more = { rc: require('@aws-sdk/client-x/dist-cjs/runtimeConfig').rc, d: require('@aws-sdk/client-x/dist-cjs/data').d };",
+      "console.log(JSON.stringify({ same: x === viaRequire && sub === viaRequire && completed.every((c) => c === viaRequire) && XClient === viaRequire.XClient, ...more, help: helper(), loads: globalThis.loads, y: y.y, entry: import.meta.resolve('@aws-sdk/client-x').endsWith('/" + ESM_ENTRY + "') }));",
     ].join("\n"));
     const r = JSON.parse(execFileSync(process.execPath, [join(root, "app", "main.mjs")], { encoding: "utf8" })) as Record<string, unknown>;
-    assert.deepEqual(r, { same: true, help: "help", loads: 1, y: 1, entry: true });
+    assert.deepEqual(r, { same: true, rc: "js", d: 1, help: "help", loads: 1, y: 1, entry: true });
   });
 
   test("writing again replaces the tree whole", () => {

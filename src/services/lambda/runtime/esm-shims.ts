@@ -6,10 +6,13 @@
  * which each preloaded package is a folder of links to its files, with its own package.json: `import` resolves
  * to a small generated ES module that takes the CommonJS module (a module-cache hit: the runtime client fills the
  * cache from the snapshot) and names its exports, listed when the blob was checked; `require` and subpaths resolve
- * to the package's own files as before. A function's own copy (its node_modules, a layer) is found first, as before.
+ * to the package's own files as before — an exports map does no extension or index lookup, so the map lists the
+ * subpaths CommonJS would complete (`dist-cjs/index` → `dist-cjs/index.js`). A function's own copy (its
+ * node_modules, a layer) is found first, as before.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Dirent } from "node:fs";
 
 /** Where the sandbox sees the provided SDK (NODE_PATH's last folder). */
 export const SDK_INSIDE = "/var/runtime/node_modules";
@@ -17,6 +20,11 @@ export const SDK_INSIDE = "/var/runtime/node_modules";
 export const ESM_ENTRY = "skyport-esm.mjs";
 /** A file at the tree's root naming the SDK folder it stands in for: bootstrap/node-client.cjs (esmFallback) reads it and registers no ES module hook for that folder. */
 export const SHIM_MARK = ".skyport-sdk";
+
+/** CommonJS's completions of a subpath, in its order: the file with an extension first, then the folder's index. */
+const COMPLETIONS = [".js", ".json", ".node"];
+/** Bounds the walk of a package for those subpaths (the preloaded packages have 30–150 files). */
+const MAX_SUBPATHS = 4000;
 
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 const RESERVED = new Set(["default", "await", "break", "case", "catch", "class", "const", "continue", "debugger", "delete", "do", "else", "enum", "export", "extends", "false", "finally", "for", "function", "if", "implements", "import", "in", "instanceof", "interface", "let", "new", "null", "package", "private", "protected", "public", "return", "static", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield"]);
@@ -63,8 +71,45 @@ export function writeEsmShims(out: string, sdkHost: string, sdkInside: string, e
     mkdirSync(dir, { mode: 0o755 });
     for (const f of readdirSync(join(sdkHost, name))) if (f !== "package.json") symlinkSync(join(sdkInside, name, f), join(dir, f));
     const dot = main.startsWith(".") ? main : `./${main}`;
-    const exportsMap = { ".": { import: `./${ESM_ENTRY}`, default: dot }, "./package.json": "./package.json", "./*": "./*" };
+    const exportsMap = { ".": { import: `./${ESM_ENTRY}`, default: dot }, ...completedSubpaths(join(sdkHost, name)), "./package.json": "./package.json", "./*": "./*" };
     writeFileSync(join(dir, "package.json"), JSON.stringify({ ...pkg, exports: exportsMap }), { mode: 0o644 });
     writeFileSync(join(dir, ESM_ENTRY), esmEntry(dot, names), { mode: 0o644 });
   }
+}
+
+/**
+ * The subpaths `require` completes in a package folder, each mapped to its file: `x` → `x.js` (or .json, .node) and a
+ * folder `d` → `d/index.js` — what an exports map must spell out for `require("pkg/dist-cjs/index")` to keep working.
+ */
+export function completedSubpaths(pkgDir: string): Record<string, string> {
+  const map: Record<string, string> = {};
+  let n = 0;
+  const add = (subpath: string, file: string) => {
+    if (n >= MAX_SUBPATHS || subpath in map) return; // the first completion wins: a file before a folder's index
+    map[subpath] = file;
+    n++;
+  };
+  const walk = (rel: string, depth: number): void => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(join(pkgDir, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    const files = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
+    for (const ext of COMPLETIONS) {
+      for (const f of files) {
+        const bare = f.slice(0, -ext.length);
+        if (f.endsWith(ext) && !files.has(bare)) add(`./${rel}${bare}`, `./${rel}${f}`); // a file named as asked is taken as it is
+      }
+    }
+    for (const e of entries) {
+      if (!e.isDirectory() || e.name === "node_modules" || depth >= 12) continue;
+      const index = COMPLETIONS.find((ext) => existsSync(join(pkgDir, rel, e.name, `index${ext}`)));
+      if (index) add(`./${rel}${e.name}`, `./${rel}${e.name}/index${index}`);
+      walk(`${rel}${e.name}/`, depth + 1);
+    }
+  };
+  walk("", 0);
+  return map;
 }
