@@ -34,7 +34,7 @@ export const PREBUILT_BUNDLE = (key: string): string => join(BOOTSTRAPS, `node-s
 /** What changes the bundle: the bootstrap's sources, the SDK's versions, node's. */
 export function bundleKey(): string {
   const h = createHash("sha256");
-  for (const f of ["node-client.cjs", "node-snapshot.cjs"]) h.update(readFileSync(join(BOOTSTRAPS, f)));
+  for (const f of ["node-client.cjs", "node-snapshot.cjs", "snapshot-warmup.cjs"]) h.update(readFileSync(join(BOOTSTRAPS, f)));
   for (const p of PRELOADED) {
     try {
       h.update(`${p}@${(JSON.parse(readFileSync(require.resolve(`${p}/package.json`), "utf8")) as { version: string }).version}`);

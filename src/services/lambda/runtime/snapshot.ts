@@ -1,7 +1,7 @@
 /**
  * The node runtime's V8 startup snapshot: an environment started with `node --snapshot-blob` has the runtime
- * client and the AWS SDK modules functions use most (bootstrap/node-snapshot.cjs) already loaded, so its cold
- * start loads no modules. Blobs are built lazily in the background (never on the server's start path; the first
+ * client and the AWS SDK modules functions use most (bootstrap/node-snapshot.cjs) already loaded — and their common
+ * request paths compiled (bootstrap/snapshot-warmup.cjs) — so its cold start loads no modules. Blobs are built lazily in the background (never on the server's start path; the first
  * launches start plainly meanwhile), one per set of V8 flags — V8 refuses a blob built under other flags, and the
  * heap limit follows the function's memory — into a cache directory keyed by node's version, its binary, the
  * bootstrap's sources and the SDK's versions. A blob is used only once it started in a check run (also when found

@@ -1,0 +1,102 @@
+// Runs the preloaded SDK clients' request paths once while the snapshot is built (bootstrap/node-snapshot.cjs), so
+// the blob holds their functions compiled: V8 keeps a snapshot's bytecode, and an environment's first SDK calls
+// otherwise spend most of their time compiling the middleware stack lazily (first GetItem: ~60 ms, from ~10 ms).
+// Nothing leaves the process: each client gets a request handler that answers from memory, static credentials
+// and an explicit region; the clients are dropped before the snapshot is taken. http and its kin are never touched
+// (they cannot live in a Node 20 snapshot; the SDK's own handler is not created when one is given). The SDK keeps
+// some state in its modules, which the blob would carry into every environment, so the warm-up leaves none of it:
+// the shared config files it looks for are under a folder that does not exist (their cache, keyed by path, holds
+// only those misses — never this machine's ~/.aws), HOME is set (the home folder is cached only when it is not), and
+// the once-per-process Node version warning is put back to not yet emitted.
+"use strict";
+const { Readable } = require("node:stream");
+
+/** A request handler answering every request with `answer(request)`: { status, headers, body }. */
+function memoryHandler(answer) {
+  return {
+    metadata: { handlerProtocol: "http/1.1" },
+    async handle(request) {
+      const a = answer(request);
+      const body = Buffer.from(a.body ?? "");
+      const headers = { "content-length": String(body.length), "x-amzn-requestid": "warmup", "x-amz-request-id": "warmup", ...a.headers };
+      return { response: { statusCode: a.status ?? 200, reason: "OK", headers, body: Readable.from([body]) } };
+    },
+    updateHttpClientConfig() {},
+    httpHandlerConfigs: () => ({}),
+    destroy() {},
+  };
+}
+
+const CONFIG = { region: "us-east-1", endpoint: "http://127.0.0.1:1", credentials: { accessKeyId: "warmup", secretAccessKey: "warmup" }, maxAttempts: 1 };
+
+async function dynamodb(ddb, lib) {
+  const item = { id: { S: "1" }, n: { N: "1" }, l: { L: [{ S: "a" }] }, m: { M: { b: { BOOL: true } } } };
+  const handler = memoryHandler((req) => {
+    const op = String(req.headers["x-amz-target"] || "").split(".")[1];
+    const json = { GetItem: { Item: item }, Query: { Items: [item], Count: 1, ScannedCount: 1 }, Scan: { Items: [item], Count: 1, ScannedCount: 1 }, UpdateItem: { Attributes: item }, BatchGetItem: { Responses: { t: [item] } } }[op] ?? {};
+    return { headers: { "content-type": "application/x-amz-json-1.0" }, body: JSON.stringify(json) };
+  });
+  const client = new ddb.DynamoDBClient({ ...CONFIG, requestHandler: handler });
+  const Key = { id: { S: "1" } };
+  await client.send(new ddb.GetItemCommand({ TableName: "t", Key }));
+  await client.send(new ddb.PutItemCommand({ TableName: "t", Item: item }));
+  await client.send(new ddb.UpdateItemCommand({ TableName: "t", Key, UpdateExpression: "SET n = :n", ExpressionAttributeValues: { ":n": { N: "2" } }, ReturnValues: "ALL_NEW" }));
+  await client.send(new ddb.DeleteItemCommand({ TableName: "t", Key }));
+  await client.send(new ddb.QueryCommand({ TableName: "t", KeyConditionExpression: "id = :id", ExpressionAttributeValues: { ":id": { S: "1" } } }));
+  await client.send(new ddb.ScanCommand({ TableName: "t" }));
+  await client.send(new ddb.BatchGetItemCommand({ RequestItems: { t: { Keys: [Key] } } }));
+  await client.send(new ddb.BatchWriteItemCommand({ RequestItems: { t: [{ PutRequest: { Item: item } }] } }));
+  const doc = lib.DynamoDBDocumentClient.from(client);
+  await doc.send(new lib.GetCommand({ TableName: "t", Key: { id: "1" } }));
+  await doc.send(new lib.PutCommand({ TableName: "t", Item: { id: "1", n: 1, l: ["a"], m: { b: true } } }));
+  await doc.send(new lib.QueryCommand({ TableName: "t", KeyConditionExpression: "id = :id", ExpressionAttributeValues: { ":id": "1" } }));
+  await doc.send(new lib.UpdateCommand({ TableName: "t", Key: { id: "1" }, UpdateExpression: "SET n = :n", ExpressionAttributeValues: { ":n": 2 } }));
+  client.destroy();
+}
+
+async function s3(s3sdk) {
+  const handler = memoryHandler((req) => {
+    if (req.method === "GET" && req.query && "list-type" in req.query)
+      return { headers: { "content-type": "application/xml" }, body: '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>1</Size><ETag>"e"</ETag><StorageClass>STANDARD</StorageClass></Contents></ListBucketResult>' };
+    return { headers: { etag: '"e"', "content-type": "text/plain", "last-modified": "Mon, 30 Nov 2026 00:00:00 GMT" }, body: req.method === "GET" ? "x" : "" };
+  });
+  const client = new s3sdk.S3Client({ ...CONFIG, forcePathStyle: true, requestHandler: handler });
+  await client.send(new s3sdk.PutObjectCommand({ Bucket: "b", Key: "k", Body: "x" }));
+  const got = await client.send(new s3sdk.GetObjectCommand({ Bucket: "b", Key: "k" }));
+  await got.Body.transformToString();
+  await client.send(new s3sdk.HeadObjectCommand({ Bucket: "b", Key: "k" }));
+  await client.send(new s3sdk.ListObjectsV2Command({ Bucket: "b" }));
+  await client.send(new s3sdk.DeleteObjectCommand({ Bucket: "b", Key: "k" }));
+  client.destroy();
+}
+
+const NOWHERE = "/nonexistent/skyport-snapshot-warmup";
+const ISOLATED_ENV = { HOME: NOWHERE, AWS_CONFIG_FILE: `${NOWHERE}/config`, AWS_SHARED_CREDENTIALS_FILE: `${NOWHERE}/credentials` };
+
+/**
+ * Warms what it can; a failure leaves that client cold (the snapshot is still built). `sdkState` is @aws-sdk/core's
+ * exported module state (the Node version warning's latch), when the SDK has it.
+ */
+async function warmup(preloaded, sdkState) {
+  const ddb = preloaded["@aws-sdk/client-dynamodb"];
+  const lib = preloaded["@aws-sdk/lib-dynamodb"];
+  const s3sdk = preloaded["@aws-sdk/client-s3"];
+  const saved = Object.fromEntries(Object.keys(ISOLATED_ENV).map((k) => [k, process.env[k]]));
+  const warned = sdkState?.warningEmitted;
+  Object.assign(process.env, ISOLATED_ENV);
+  if (sdkState) sdkState.warningEmitted = true; // not emitted while building
+  const failed = [];
+  try {
+    if (ddb && lib) await dynamodb(ddb, lib).catch((e) => failed.push(`dynamodb: ${e && e.message}`));
+    if (s3sdk) await s3(s3sdk).catch((e) => failed.push(`s3: ${e && e.message}`));
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    if (sdkState) sdkState.warningEmitted = warned;
+  }
+  return failed;
+}
+
+module.exports = { warmup };
