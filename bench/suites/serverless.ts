@@ -46,9 +46,16 @@ async function deploy(base: string): Promise<string> {
   return `/_aws/execute-api/${id}/dev/items/1`;
 }
 
-async function environments(base: string): Promise<number> {
-  const h = (await (await fetch(`${base}/_skyport/health`)).json()) as { services: { lambda?: { environments?: number } } };
-  return h.services.lambda?.environments ?? 0;
+/** The function's live environments and the spares beside them (health counts both as environments). */
+async function environments(base: string): Promise<{ envs: number; spares: number }> {
+  const h = (await (await fetch(`${base}/_skyport/health`)).json()) as { services: { lambda?: { functions?: Array<{ function: string; environments: number }> } } };
+  let fn = 0;
+  let spare = 0;
+  for (const f of h.services.lambda?.functions ?? []) {
+    if (f.function.startsWith("spare:")) spare += f.environments;
+    else fn += f.environments;
+  }
+  return { envs: fn, spares: spare };
 }
 
 type Values = Row["values"];
@@ -62,7 +69,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
     try {
       const path = await deploy(sky.url);
       const r = await load(sky.url, get(path), c, 1);
-      rows.push({ scenario: `GET item, ${c} conn, first second from cold`, server: "skyport", values: point(r, { pss: pssMb(sky.pid), envs: await environments(sky.url) }) });
+      rows.push({ scenario: `GET item, ${c} conn, first second from cold`, server: "skyport", values: point(r, { pss: pssMb(sky.pid), ...(await environments(sky.url)) }) });
     } finally {
       await stop(sky);
     }
@@ -74,7 +81,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
     for (const c of CONNECTIONS) {
       await load(sky.url, get(path), c, opts.seconds); // the same warm-up for every system
       const r = await load(sky.url, get(path), c, opts.seconds);
-      rows.push({ scenario: `GET item, ${c} conn, settled`, server: "skyport", values: point(r, { pss: pssMb(sky.pid), envs: await environments(sky.url) }) });
+      rows.push({ scenario: `GET item, ${c} conn, settled`, server: "skyport", values: point(r, { pss: pssMb(sky.pid), ...(await environments(sky.url)) }) });
     }
   } finally {
     await stop(sky);
@@ -112,7 +119,8 @@ export default async function run(opts: BenchOptions): Promise<string> {
     { key: "p99", label: "p99 ms", higherIsBetter: false, digits: 2 },
     { key: "errors", label: "errors", higherIsBetter: false },
     { key: "pss", label: "PSS MB (all processes)", higherIsBetter: false },
-    { key: "envs", label: "environments", higherIsBetter: false },
+    { key: "envs", label: "function environments", higherIsBetter: false },
+    { key: "spares", label: "spares", higherIsBetter: false },
   ]);
 }
 
