@@ -10,9 +10,8 @@
  * subpaths CommonJS would complete (`dist-cjs/index` → `dist-cjs/index.js`). A function's own copy (its
  * node_modules, a layer) is found first, as before.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, type Dirent } from "node:fs";
 import { join } from "node:path";
-import type { Dirent } from "node:fs";
 
 /** Where the sandbox sees the provided SDK (NODE_PATH's last folder). */
 export const SDK_INSIDE = "/var/runtime/node_modules";
@@ -81,7 +80,7 @@ export function writeEsmShims(out: string, sdkHost: string, sdkInside: string, e
  * The subpaths `require` completes in a package folder, each mapped to its file: `x` → `x.js` (or .json, .node) and a
  * folder `d` → `d/index.js` — what an exports map must spell out for `require("pkg/dist-cjs/index")` to keep working.
  */
-export function completedSubpaths(pkgDir: string): Record<string, string> {
+function completedSubpaths(pkgDir: string): Record<string, string> {
   const map: Record<string, string> = {};
   let n = 0;
   const add = (subpath: string, file: string) => {
@@ -89,12 +88,13 @@ export function completedSubpaths(pkgDir: string): Record<string, string> {
     map[subpath] = file;
     n++;
   };
-  const walk = (rel: string, depth: number): void => {
+  /** Adds the completions in the folder `rel` and below; returns the names of its files. */
+  const walk = (rel: string, depth: number): Set<string> => {
     let entries: Dirent[];
     try {
       entries = readdirSync(join(pkgDir, rel), { withFileTypes: true });
     } catch {
-      return;
+      return new Set();
     }
     const files = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
     for (const ext of COMPLETIONS) {
@@ -105,10 +105,11 @@ export function completedSubpaths(pkgDir: string): Record<string, string> {
     }
     for (const e of entries) {
       if (!e.isDirectory() || e.name === "node_modules" || depth >= 12) continue;
-      const index = COMPLETIONS.find((ext) => existsSync(join(pkgDir, rel, e.name, `index${ext}`)));
+      const inside = walk(`${rel}${e.name}/`, depth + 1);
+      const index = COMPLETIONS.find((ext) => inside.has(`index${ext}`));
       if (index) add(`./${rel}${e.name}`, `./${rel}${e.name}/index${index}`);
-      walk(`${rel}${e.name}/`, depth + 1);
     }
+    return files;
   };
   walk("", 0);
   return map;
