@@ -4,7 +4,8 @@
  * common request paths compiled (bootstrap/snapshot-warmup.cjs) — so its cold start loads no modules. Blobs are
  * built lazily in the background (never on the server's start path; the first launches start plainly meanwhile),
  * one per set of V8 flags — V8 refuses a blob built under other flags, and the heap limit follows the function's
- * memory — into a cache directory keyed by node's version, its binary, the bootstrap's sources and the SDK's versions. A blob is used only once it started in a check run (also when found
+ * memory — into a cache directory keyed by node's version, its binary, the bootstrap's sources and the SDK's versions.
+ * A blob is used only once it started in a check run (also when found
  * on disk, once per server process, after its SHA-256 matched the one recorded at build time); a missing, corrupt or
  * failing blob means the plain bootstrap meanwhile, and it is rebuilt. Gap: a blob that goes bad after its check is
  * not noticed (its environments fail to start). The first check in a server process also lists the preloaded
