@@ -53,6 +53,6 @@ export async function imageCommand(args: string[]): Promise<number> {
     }
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -50,7 +50,7 @@ export async function startSkyport(config: Config, options: StartOptions = {}): 
   else checkDataDir(dataDir);
   const effective: Config = { ...config, dataDir, lambdaSandbox };
 
-  const store = new Store({ dir: dataDir, durable: config.durable });
+  const store = new Store({ dir: dataDir, durable: config.durable, backgroundCheckpoints: true });
   const services = new ServiceHost();
   services.init({ store, clock, ids, config: effective, log });
   const startedAt = clock.now();
@@ -84,7 +84,7 @@ export async function startSkyport(config: Config, options: StartOptions = {}): 
   // openssl may still be writing into the data dir (tls/private): removing it under openssl's feet fails.
   const cleanup = async () => {
     await certificate;
-    store.close();
+    await store.close();
     if (config.ephemeral) rmSync(dataDir, { recursive: true, force: true });
   };
   try {

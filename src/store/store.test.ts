@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -51,7 +51,7 @@ test("BlobStore: content-addressed put/get round trip", () => {
 // reopen the store, and every acknowledged row must be there.
 const WRITER = `
 import { Store } from ${JSON.stringify(new URL("./store.ts", import.meta.url).pathname)};
-const s = new Store({ dir: process.env.CRASH_DIR });
+const s = new Store({ dir: process.env.CRASH_DIR, backgroundCheckpoints: process.env.CRASH_CHECKPOINTER === "1" });
 s.migrate("test", ${JSON.stringify(MIGRATIONS)});
 const ins = s.db.prepare("INSERT INTO test_items (id, v) VALUES (?, ?)");
 let i = 0;
@@ -61,9 +61,9 @@ let i = 0;
 })();
 `;
 
-test("Store: every write acknowledged before kill -9 is there after restart", async () => {
+for (const checkpointer of [false, true]) test(`Store: every write acknowledged before kill -9 is there after restart${checkpointer ? " (WAL checkpointed by the worker)" : ""}`, async () => {
   const dir = mkdtempSync(join(tmpdir(), "skyport-crash-"));
-  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", WRITER], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, CRASH_DIR: dir } });
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", WRITER], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, CRASH_DIR: dir, CRASH_CHECKPOINTER: checkpointer ? "1" : "0" } });
   let acked = 0;
   let buf = "";
   await new Promise<void>((resolve) => {
@@ -83,6 +83,38 @@ test("Store: every write acknowledged before kill -9 is there after restart", as
   const rows = s.db.prepare("SELECT count(*) c, max(id) m FROM test_items").get() as { c: number; m: number };
   assert.ok(rows.m >= acked, `acknowledged ${acked}, found max ${rows.m}`);
   assert.equal(rows.c, rows.m, "no gaps");
+  s.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("Store with backgroundCheckpoints: commits leave the WAL to the worker, which copies it into the database file", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "skyport-store-"));
+  const s = new Store({ dir, backgroundCheckpoints: true });
+  s.migrate("test", MIGRATIONS);
+  // The committing connection never checkpoints (that was the fsync inside a request's COMMIT).
+  assert.equal(s.db.pragma("wal_autocheckpoint", { simple: true }), 0);
+  const file = join(dir, "skyport.db");
+  const before = statSync(file).size;
+  const ins = s.db.prepare("INSERT INTO test_items (v) VALUES (?)");
+  s.db.transaction(() => {
+    for (let i = 0; i < 500; i++) ins.run("x".repeat(4000));
+  })();
+  // About 2 MB went to the WAL; only the worker's checkpoint moves it into skyport.db.
+  for (let i = 0; i < 100 && statSync(file).size < before + 2_000_000; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(statSync(file).size >= before + 2_000_000, `skyport.db is ${statSync(file).size} bytes: the WAL was not checkpointed`);
+  await s.close();
+  assert.equal(s.db.open, false);
+  assert.equal(existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0, 0, "close checkpoints everything and truncates the WAL");
+  const again = new Store({ dir });
+  assert.equal((again.db.prepare("SELECT count(*) c FROM test_items").get() as { c: number }).c, 500);
+  await again.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("Store without backgroundCheckpoints: SQLite checkpoints on commit as by default", () => {
+  const dir = mkdtempSync(join(tmpdir(), "skyport-store-"));
+  const s = new Store({ dir });
+  assert.equal(s.db.pragma("wal_autocheckpoint", { simple: true }), 1000);
   s.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -3,12 +3,17 @@
  * for large payloads. Services declare their own tables (prefixed with the service name) through
  * `migrate`. A write acknowledged to a client has been committed to the WAL, so it survives `kill -9`
  * of the server (synchronous=NORMAL: only an OS crash or power loss can lose the last commits).
+ * With `backgroundCheckpoints` (the server) the WAL is copied into the database file by a worker thread
+ * (checkpointer.cjs) instead of inside the commit that crosses SQLite's 1,000-page mark: that copy and its
+ * two fsyncs were the p99 of every write (PutItem at 16 connections: p99 19 ms → 6 ms).
  * The interface is kept small so a PostgreSQL implementation can follow with the same semantics.
  */
 import Database from "better-sqlite3";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync, renameSync, existsSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
+import { Worker } from "node:worker_threads";
 
 export type Db = Database.Database;
 export type Statement = Database.Statement;
@@ -18,13 +23,18 @@ export interface StoreOptions {
   dir: string;
   /** fsync every commit (synchronous=FULL) — survives power loss, ~10x slower writes. */
   durable?: boolean;
+  /** Checkpoint the WAL from a worker thread (every CHECKPOINT_MS) instead of in the committing call. */
+  backgroundCheckpoints?: boolean;
 }
+
+const CHECKPOINT_MS = 100;
 
 export class Store {
   readonly db: Db;
   readonly blobs: BlobStore;
   private readonly resetHooks: Array<() => void> = [];
   private group: Promise<Error | undefined> | undefined;
+  private checkpointer: Worker | undefined;
 
   constructor(readonly options: StoreOptions) {
     mkdirSync(options.dir, { recursive: true });
@@ -35,6 +45,24 @@ export class Store {
     this.db.pragma("foreign_keys = ON");
     this.db.exec("CREATE TABLE IF NOT EXISTS skyport_migrations (service TEXT PRIMARY KEY, version INTEGER NOT NULL)");
     this.blobs = new BlobStore(join(options.dir, "blobs"));
+    if (options.backgroundCheckpoints) this.startCheckpointer();
+  }
+
+  private startCheckpointer(): void {
+    const worker = new Worker(new URL("./checkpointer.cjs", import.meta.url), {
+      workerData: { sqlite: createRequire(import.meta.url).resolve("better-sqlite3"), file: this.db.name, durable: !!this.options.durable, intervalMs: CHECKPOINT_MS },
+    });
+    worker.unref();
+    this.db.pragma("wal_autocheckpoint = 0");
+    // Should the worker ever fail, commits checkpoint again as SQLite does by default.
+    const fallback = () => {
+      if (this.checkpointer !== worker) return;
+      this.checkpointer = undefined;
+      if (this.db.open) this.db.pragma("wal_autocheckpoint = 1000");
+    };
+    worker.on("error", fallback);
+    worker.on("exit", fallback);
+    this.checkpointer = worker;
   }
 
   /**
@@ -107,7 +135,20 @@ export class Store {
     for (const hook of this.resetHooks) hook();
   }
 
-  close(): void {
+  /** Commits what is pending, stops the checkpointer, checkpoints everything and closes the database. */
+  async close(): Promise<void> {
+    const worker = this.checkpointer;
+    this.checkpointer = undefined;
+    if (worker) {
+      const exited = new Promise((resolve) => worker.once("exit", resolve));
+      worker.ref(); // keeps the loop alive until the worker has closed its connection
+      worker.postMessage("stop");
+      await exited;
+    }
+    this.closeDb();
+  }
+
+  private closeDb(): void {
     if (!this.db.open) return;
     if (this.group) this.commitGroup();
     try {
