@@ -40,8 +40,9 @@ async function main(o) {
   const conn = runtimeConnection(hostname, Number(port) || 80);
   const base = `${prefix}/2018-06-01/runtime`;
 
-  // Log lines must reach Skyport before the invocation's result does (LogType=Tail, REPORT ordering).
-  const flushStdout = () => new Promise((resolve) => process.stdout.write("", () => resolve()));
+  // Log lines must reach Skyport before the invocation's result does (LogType=Tail, REPORT ordering). A pipe's
+  // writes are synchronous on Linux: only a write the pipe could not take at once is still queued to wait for.
+  const flushStdout = () => (process.stdout.writableLength ? new Promise((resolve) => process.stdout.write("", () => resolve())) : undefined);
 
   /** One request; a keep-alive connection the server closed meanwhile (a long invocation) is opened again once. */
   async function call(method, path, body, headers = {}) {
@@ -151,14 +152,17 @@ async function main(o) {
       console.error(`Invoke Error \t${JSON.stringify(p)}`);
       [path, body, headers] = [`${base}/invocation/${id}/error`, JSON.stringify(p), { "Lambda-Runtime-Function-Error-Type": p.errorType, "Content-Type": "application/json" }];
     }
-    await flushStdout();
+    const flushing = flushStdout();
+    if (flushing) await flushing;
     currentRequestId = undefined;
     const cpu = process.cpuUsage(cpu0);
     headers["Skyport-Cpu-Us"] = String(cpu.user + cpu.system);
-    // The answer and the next long poll go out together on the one connection (pipelined): no round trip between
-    // them. Skyport-After tells Skyport to take the poll only once this answer is in (it may read them in any order).
-    const posted = conn.send("POST", path, body, headers);
-    const polled = conn.send("GET", `${base}/invocation/next`, undefined, { "Skyport-After": id });
+    // The answer and the next long poll go out together on the one connection (pipelined), in one write: no round trip
+    // between them. Skyport-After tells Skyport to take the poll only once this answer is in (it may read them in any order).
+    const [posted, polled] = conn.sendAll([
+      ["POST", path, body, headers],
+      ["GET", `${base}/invocation/next`, undefined, { "Skyport-After": id }],
+    ]);
     try {
       await posted;
       pendingNext = polled;
@@ -251,19 +255,28 @@ function runtimeConnection(hostname, port) {
     }
   }
 
+  function write(s, method, path, body, headers = {}) {
+    const payload = body === undefined ? undefined : Buffer.from(body, "utf8");
+    let head = `${method} ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n`;
+    // Header values are ASCII on the wire (an error type is the only one a function chooses).
+    for (const [k, v] of Object.entries(headers)) head += `${k}: ${String(v).replace(/[^\x20-\x7e]/g, "?")}\r\n`;
+    head += `Content-Length: ${payload ? payload.length : 0}\r\n\r\n`;
+    return new Promise((resolve, reject) => {
+      waiting.push({ resolve, reject });
+      s.write(payload ? Buffer.concat([Buffer.from(head, "latin1"), payload]) : head);
+    });
+  }
+
+  const socket = () => (sock && !sock.destroyed ? sock : (sock = open()));
   return {
-    send(method, path, body, headers = {}) {
-      if (!sock || sock.destroyed) sock = open();
-      const payload = body === undefined ? undefined : Buffer.from(body, "utf8");
-      let head = `${method} ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n`;
-      // Header values are ASCII on the wire (an error type is the only one a function chooses).
-      for (const [k, v] of Object.entries(headers)) head += `${k}: ${String(v).replace(/[^\x20-\x7e]/g, "?")}\r\n`;
-      head += `Content-Length: ${payload ? payload.length : 0}\r\n\r\n`;
-      const s = sock;
-      return new Promise((resolve, reject) => {
-        waiting.push({ resolve, reject });
-        s.write(payload ? Buffer.concat([Buffer.from(head, "latin1"), payload]) : head);
-      });
+    send: (method, path, body, headers) => write(socket(), method, path, body, headers),
+    /** Pipelined requests in one write (one system call, one wake-up of the server). */
+    sendAll(requests) {
+      const s = socket();
+      s.cork();
+      const answers = requests.map((r) => write(s, ...r));
+      s.uncork();
+      return answers;
     },
   };
 }
