@@ -6,7 +6,7 @@
  * on disk is not used (environments start plainly) and is rebuilt; with --lambda-snapshot off nothing is built.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -15,7 +15,7 @@ import { CreateFunctionCommand, InvokeCommand, LambdaClient, PublishLayerVersion
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 import { createLambdaRoles } from "../helpers/iam.js";
 import { sandboxSupport } from "../../src/runtime/sandbox.js";
-import { blobKey } from "../../src/services/lambda/runtime/snapshot.js";
+import { blobKey, snapshotCacheDir } from "../../src/services/lambda/runtime/snapshot.js";
 
 const ROLE = "arn:aws:iam::000000000000:role/test";
 /** The V8 flags of a 128 MB function (runtime/blueprint.ts: the heap is 85% of the memory). */
@@ -175,6 +175,38 @@ describe("startup snapshot fallback", () => {
         assert.notEqual(readFileSync(join(blobDir, "node.blob"), "utf8").slice(0, 14), "not a snapshot");
         const second = await invoke(lambda, await create(lambda, { "index.js": strToU8(REPORTER) }));
         assert.equal(second.snapshot, true);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("Invoke right after CreateFunction, while the blob found on disk is still checked: the environment waits for the check and starts from it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "skyport-snap-"));
+    const blobDir = join(dir, "cache", "lambda-snapshots", blobKey(FLAGS_128));
+    try {
+      // A good blob on disk: the one ephemeral servers keep in the user's cache (the suite above made it), else built here.
+      const shared = join(snapshotCacheDir(dir, true), blobKey(FLAGS_128));
+      if (existsSync(join(shared, "node.blob.sha256"))) cpSync(shared, blobDir, { recursive: true });
+      else {
+        const server = await startServer({ ephemeral: false, "data-dir": dir, "lambda-spares": "0" });
+        await createLambdaRoles(server);
+        await create(new LambdaClient(server.clientConfig), { "index.js": strToU8(REPORTER) });
+        assert.equal(await blobSettled(server), "ready");
+        await server.stop();
+      }
+      const server = await startServer({ ephemeral: false, "data-dir": dir, "lambda-spares": "0" });
+      try {
+        await createLambdaRoles(server);
+        const lambda = new LambdaClient(server.clientConfig);
+        const name = await create(lambda, { "index.js": strToU8(REPORTER) });
+        const state = (await snapshotHealth(server)).blobs.find((x) => x.flags === FLAGS_128.join(" "))?.state;
+        const r = await invoke(lambda, name);
+        assert.equal(r.snapshot, true, `blob ${state} at the invoke`);
+        const h = await snapshotHealth(server);
+        assert.deepEqual([h.launchesPlain, h.launchesFromSnapshot, h.rejected], [0, 1, 0]);
       } finally {
         await server.stop();
       }

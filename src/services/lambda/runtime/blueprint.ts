@@ -78,7 +78,18 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
     initLines: initLinesFor(family, c.Runtime ?? "", region),
     launchSpec: (runtimeApi, logStream, credentials) => withExecWrapper(c.Environment?.Variables?.AWS_LAMBDA_EXEC_WRAPPER, launch(runtimeApi, logStream, credentials)),
     spare: spareEligible() ? spareTemplate() : undefined,
+    startsAfter: () => {
+      const checked = family === "nodejs" ? deps.snapshots?.checking(nodeFlags(memory)) : undefined;
+      return checked && snapshotFor() ? checked : undefined;
+    },
   };
+
+  /** The snapshots a node environment starts from: only when the code names a preloaded SDK module (sdk-usage.ts); not
+   * when NODE_OPTIONS may carry V8 flags (a blob only starts under its own) or a wrapper may add them. */
+  function snapshotFor(): NodeSnapshots | undefined {
+    const vars = c.Environment?.Variables ?? {};
+    return vars.NODE_OPTIONS || vars.AWS_LAMBDA_EXEC_WRAPPER || !deps.snapshots || !usesPreloadedSdk(hostTask, hot) ? undefined : deps.snapshots;
+  }
 
   /**
    * A node function with nothing that changes how its process starts (no layers to bind, no exec wrapper, no
@@ -144,11 +155,7 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
     if (layerPaths.bin.length) env.PATH = `${layerPaths.bin.join(":")}:${env.PATH}`;
     if (family === "nodejs") {
       env.NODE_PATH = [...layerPaths.node, sdk].join(":");
-      // From the snapshot only when the code names a preloaded SDK module (sdk-usage.ts); not when NODE_OPTIONS may
-      // carry V8 flags (a blob only starts under its own) or a wrapper may add them.
-      const vars = c.Environment?.Variables ?? {};
-      const snapshot = vars.NODE_OPTIONS || vars.AWS_LAMBDA_EXEC_WRAPPER || !deps.snapshots || !usesPreloadedSdk(hostTask, hot) ? undefined : deps.snapshots;
-      const start = nodeStart(snapshot, deps.sandbox, memory);
+      const start = nodeStart(snapshotFor(), deps.sandbox, memory);
       if (sandbox) sandbox.binds.push(...start.binds);
       return { command: process.execPath, args: start.args, cwd: hostTask, env, sandbox, limits };
     }

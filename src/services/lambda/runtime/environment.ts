@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Clock } from "../../../core/clock.js";
 import type { IdGenerator } from "../../../core/ids.js";
 import type { LaunchedProcess, LaunchSpec, ProcessLauncher } from "../../../runtime/process-launcher.js";
-import type { SchedulerLimits } from "./scheduler.js";
+import type { EnvironmentSlot, SchedulerLimits } from "./scheduler.js";
 import { processTreePeakMb } from "../memory.js";
 
 /** How often an environment's memory is measured again (it grows as the function warms up), ms. */
@@ -37,6 +37,8 @@ export interface EnvironmentBlueprint {
   reserved?: number;
   /** Present when the function can take over a pre-started spare environment (see SpareTemplate). */
   spare?: SpareTemplate;
+  /** While a start now would be slower than a start soon (its snapshot blob is being checked): when to start. */
+  startsAfter?(): Promise<void> | undefined;
 }
 
 /**
@@ -219,4 +221,22 @@ export interface EnvironmentManagerOptions {
   sparesDir: string;
   /** Idle cores lately (machine-cpu.ts): no environment past the minimum starts on a saturated machine. */
   idleCores?: () => number | undefined;
+}
+
+/** The live environments as the scheduler sees them. */
+export function* slotsOf(envs: Iterable<Environment>): Generator<EnvironmentSlot & { env: Environment }> {
+  for (const env of envs) {
+    if (env.state === "dead") continue;
+    yield {
+      env,
+      poolKey: env.blueprint.poolKey,
+      envKey: env.blueprint.envKey,
+      // A spare starting is background work: it never holds a start slot a waiting request could use.
+      starting: env.initDurationMs === undefined && !env.awaitingAssignment && !(env.spareClass && !env.credentials),
+      idle: env.state === "idle" || !!env.awaitingAssignment,
+      lastUsed: env.lastUsed,
+      memoryMb: env.memoryMb,
+      provisioned: env.provisioned,
+    };
+  }
 }

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
-import { Environment, logStreamName, ThrottledError, type EnvironmentBlueprint, type EnvironmentManagerOptions, type InvocationRequest, type InvocationResult, type Pending } from "./environment.js";
+import { Environment, logStreamName, slotsOf, ThrottledError, type EnvironmentBlueprint, type EnvironmentManagerOptions, type InvocationRequest, type InvocationResult, type Pending } from "./environment.js";
 import { isStartingSpare, SPARE_WAIT_MS, SpareEnvironments } from "./spares.js";
 import { EnvironmentScheduler, type EnvironmentSlot } from "./scheduler.js";
 import { poolReports, type PoolReport } from "./env-report.js";
@@ -33,6 +33,8 @@ export class EnvironmentManager {
   private readonly scheduler: EnvironmentScheduler<Waiting>;
   /** Provisioned environments still to start (they take start slots like any other). */
   private prestarts: EnvironmentBlueprint[] = [];
+  /** What deferred starts wait for (each pumps the queue once when it resolves). */
+  private readonly deferrals = new WeakSet<Promise<void>>();
   /** Spare classes wanted (the template of the last function of each, and when it last started one). */
   private readonly spares: SpareEnvironments;
 
@@ -78,13 +80,23 @@ export class EnvironmentManager {
       if (this.worthStarting(bp)) {
         started = this.spares.take(bp);
         // A spare of its class already starting is ready sooner than an environment started now would be.
-        if (!started && !(spare = this.spares.starting(bp))) started = this.tryStart(bp);
+        if (!started && !(spare = this.spares.starting(bp)) && !this.deferred(bp)) started = this.tryStart(bp);
       }
       if (started) return this.assign(started, p);
       this.busyTotal++; // it counts against the account's concurrency while it waits
       this.scheduler.enqueue(bp.poolKey, bp.envKey, { bp, p, spare });
       if (spare) setTimeout(() => this.pump(), SPARE_WAIT_MS).unref(); // should the spare never get ready
     });
+  }
+
+  /** Whether a start of bp waits (EnvironmentBlueprint.startsAfter); the queue is pumped again when it may start. */
+  private deferred(bp: EnvironmentBlueprint): boolean {
+    const after = bp.startsAfter?.();
+    if (!after) return false;
+    if (this.deferrals.has(after)) return true;
+    this.deferrals.add(after);
+    void after.then(() => this.pump());
+    return true;
   }
 
   /** Starts an environment when the scheduler allows it (evicting idle ones if memory is short). */
@@ -95,21 +107,8 @@ export class EnvironmentManager {
     return this.start(bp);
   }
 
-  private *slots(): Generator<EnvironmentSlot & { env: Environment }> {
-    for (const env of this.envs.values()) {
-      if (env.state === "dead") continue;
-      yield {
-        env,
-        poolKey: env.blueprint.poolKey,
-        envKey: env.blueprint.envKey,
-        // A spare starting is background work: it never holds a start slot a waiting request could use.
-        starting: env.initDurationMs === undefined && !env.awaitingAssignment && !(env.spareClass && !env.credentials),
-        idle: env.state === "idle" || !!env.awaitingAssignment,
-        lastUsed: env.lastUsed,
-        memoryMb: env.memoryMb,
-        provisioned: env.provisioned,
-      };
-    }
+  private slots(): Generator<EnvironmentSlot & { env: Environment }> {
+    return slotsOf(this.envs.values());
   }
 
   /**
@@ -124,7 +123,7 @@ export class EnvironmentManager {
         let env = idle;
         if (!env && this.worthStarting(head.item.bp)) env = this.spares.take(head.item.bp);
         if (!env && head.item.spare && isStartingSpare(head.item.spare)) continue; // it is served when the spare is ready
-        if (!env && this.worthStarting(head.item.bp)) {
+        if (!env && this.worthStarting(head.item.bp) && !this.deferred(head.item.bp)) {
           const plan = this.scheduler.planStart(this.slots(), head.poolKey);
           if (!plan.ok) break; // no start slot or no memory: nothing else can start either
           for (const slot of plan.evict) this.kill(slot.env);

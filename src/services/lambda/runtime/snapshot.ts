@@ -2,7 +2,8 @@
  * The node runtime's V8 startup snapshot: an environment started with `node --snapshot-blob` has the runtime
  * client and the AWS SDK modules functions use most (bootstrap/node-snapshot.cjs) already loaded — and their
  * common request paths compiled (bootstrap/snapshot-warmup.cjs) — so its cold start loads no modules. Blobs are
- * built lazily in the background (never on the server's start path; the first launches start plainly meanwhile),
+ * built lazily in the background (never on the server's start path; the first launches start plainly meanwhile —
+ * except that a blob found on disk is waited for while it is checked, up to CHECK_WAIT_MS: a plain start costs more),
  * one per set of V8 flags — V8 refuses a blob built under other flags, and the heap limit follows the function's
  * memory — into a cache directory keyed by node's version, its binary, the bootstrap's sources and the SDK's versions.
  * A blob is used only once it started in a check run (also when found
@@ -29,7 +30,18 @@ interface BlobState {
   state: "checking" | "building" | "ready" | "failed";
   dir: string;
   error?: string;
+  /** Resolves when the check of a blob found on disk ended (or there was none), or after CHECK_WAIT_MS. */
+  checked: Promise<void>;
+  /** The check ended, or launches stopped waiting for it. */
+  checkOver: boolean;
 }
+
+/**
+ * Launches wait this long at most for the check of a blob found on disk (sha256 + one start + the SDK tree: ~0.15 s
+ * alone, 0.3–0.6 s beside a first deploy) rather than start plainly: a plain start costs 200–350 ms of CPU that the
+ * check then competes with. A blob still to be built (seconds) is not waited for.
+ */
+const CHECK_WAIT_MS = 3_000;
 
 export interface SnapshotOptions {
   /** Where bundles and blobs are kept (see snapshotCacheDir). */
@@ -71,18 +83,43 @@ export class NodeSnapshots {
   /** The SDK tree with ES module entry points, once written (after the first blob's check named the exports). */
   private esm?: string;
 
+  /** Blob keys by flags (blobKey reads the bootstrap's files). */
+  private readonly keys = new Map<string, string>();
+
   constructor(private readonly o: SnapshotOptions) {}
 
   /** The directory holding the blob for these V8 flags when it is ready; otherwise undefined, and it gets ready in the background. */
   blobDir(flags: string[]): string | undefined {
-    const key = blobKey(flags);
+    const b = this.state(flags);
+    return b.state === "ready" ? b.dir : undefined;
+  }
+
+  /**
+   * While the blob for these flags, found on disk, is being checked: a promise of the check's end (bounded by
+   * CHECK_WAIT_MS). An environment that would start plainly meanwhile waits for it instead.
+   */
+  checking(flags: string[]): Promise<void> | undefined {
+    const b = this.state(flags);
+    return b.checkOver ? undefined : b.checked;
+  }
+
+  private state(flags: string[]): BlobState {
+    const id = flags.join(" ");
+    let key = this.keys.get(id);
+    if (!key) this.keys.set(id, (key = blobKey(flags)));
     const b = this.blobs.get(key);
-    if (b) return b.state === "ready" ? b.dir : undefined;
-    const dir = join(this.o.cacheDir, key);
-    const s: BlobState = { flags, state: "checking", dir };
+    if (b) return b;
+    let endCheck!: () => void;
+    const s: BlobState = { flags, state: "checking", dir: join(this.o.cacheDir, key), checked: new Promise((resolve) => (endCheck = resolve)), checkOver: false };
+    const over = () => {
+      s.checkOver = true;
+      clearTimeout(timer);
+      endCheck();
+    };
+    const timer = setTimeout(over, CHECK_WAIT_MS).unref();
     this.blobs.set(key, s);
-    this.queue = this.queue.then(() => this.prepare(s)).catch((e) => this.fail(s, e));
-    return undefined;
+    this.queue = this.queue.then(() => this.prepare(s, over)).catch((e) => this.fail(s, e)).finally(over);
+    return s;
   }
 
   /**
@@ -115,7 +152,8 @@ export class NodeSnapshots {
     return this.queue;
   }
 
-  private async prepare(s: BlobState): Promise<void> {
+  /** `checkOver`: called once the blob found on disk passed or failed its check (or there is none). */
+  private async prepare(s: BlobState, checkOver: () => void): Promise<void> {
     if (this.stop.signal.aborted) return;
     const blob = join(s.dir, BLOB);
     if (existsSync(blob) && existsSync(`${blob}.sha256`)) {
@@ -123,13 +161,14 @@ export class NodeSnapshots {
       const why = (await sha256File(blob)) !== want ? "does not match its checksum" : await this.check(s.flags, blob);
       if (!why) {
         s.state = "ready";
-        return;
+        return checkOver();
       }
       this.rejected++;
       this.o.log.warn(`lambda: the node snapshot ${blob} ${why}; environments start plainly until it is rebuilt`);
       rmSync(s.dir, { recursive: true, force: true });
     }
     s.state = "building";
+    checkOver();
     await this.build(s);
   }
 
