@@ -100,7 +100,10 @@ export class NodeSnapshots {
    */
   checking(flags: string[]): Promise<void> | undefined {
     const b = this.state(flags);
-    return b.checkOver ? undefined : b.checked;
+    if (b.checkOver) return undefined;
+    // Checks and builds run one after another: behind a build (seconds), this check is not imminent.
+    for (const other of this.blobs.values()) if (other.state === "building") return undefined;
+    return b.checked;
   }
 
   private state(flags: string[]): BlobState {
