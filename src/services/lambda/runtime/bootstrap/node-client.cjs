@@ -152,8 +152,7 @@ async function main(o) {
       console.error(`Invoke Error \t${JSON.stringify(p)}`);
       [path, body, headers] = [`${base}/invocation/${id}/error`, JSON.stringify(p), { "Lambda-Runtime-Function-Error-Type": p.errorType, "Content-Type": "application/json" }];
     }
-    const flushing = flushStdout();
-    if (flushing) await flushing;
+    await flushStdout();
     currentRequestId = undefined;
     const cpu = process.cpuUsage(cpu0);
     headers["Skyport-Cpu-Us"] = String(cpu.user + cpu.system);
