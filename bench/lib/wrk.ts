@@ -69,6 +69,18 @@ export async function load(base: string, r: RawRequest, connections: number, sec
 }
 
 /** A SigV4-shaped Authorization header (scope only; signatures are not verified by the servers compared). */
+/**
+ * Seconds of untimed load before every measured window, the same for every system (issue 10's fair runner:
+ * serverless-offline slows the longer it runs, Skyport speeds up as its environments and JIT warm).
+ */
+export const WARMUP_SECONDS = 3;
+
+/** A measured window after the common warm-up at the same concurrency. */
+export async function measure(base: string, r: RawRequest, connections: number, seconds: number, serverPid?: number): Promise<LoadResult> {
+  await load(base, r, connections, WARMUP_SECONDS);
+  return load(base, r, connections, seconds, serverPid);
+}
+
 export const authHeader = (service: string, region = "us-east-1", key = "test") => ({
   Authorization: `AWS4-HMAC-SHA256 Credential=${key}/20260101/${region}/${service}/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=0000000000000000000000000000000000000000000000000000000000000000`,
   "X-Amz-Date": "20260101T000000Z",

@@ -5,7 +5,7 @@
  * against the method ARN), at 1 and 50 connections. Also the uncached case (TTL 0: one invocation per
  * request) for scale. No peer runs Lambda authorizers locally with caching, so the rows are Skyport's own.
  */
-import { load, type RawRequest } from "../lib/wrk.js";
+import { measure, type RawRequest } from "../lib/wrk.js";
 import { restCall } from "../lib/raw.js";
 import { printTable, type Row } from "../lib/report.js";
 import { startSkyport, stop, type Started } from "../lib/servers.js";
@@ -47,8 +47,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
     const req = (path: string): RawRequest => ({ method: "GET", path: `/_aws/execute-api/${api}/dev${path}`, headers: { Authorization: "allow-token" } });
     for (const [scenario, path] of [["no authorizer", "/open"], ["Lambda authorizer, cached", "/cached"], ["Lambda authorizer, TTL 0", "/uncached"]] as const) {
       for (const c of [1, 50]) {
-        await load(sky.url, req(path), c, 2); // warm-up: environments, the cache entry, JIT
-        const r = await load(sky.url, req(path), c, opts.seconds, sky.pid);
+        const r = await measure(sky.url, req(path), c, opts.seconds, sky.pid);
         if (r.errors) console.warn(`${scenario}: ${r.errors} errors`);
         rows.push({ scenario: `MOCK, ${scenario}, ${c} conn`, server: "skyport", values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors } });
         if (c === 1) p50[scenario] = r.p50ms;

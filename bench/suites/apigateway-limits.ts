@@ -5,7 +5,7 @@
  * first, the stage throttle is then set to a quarter of it (burst half the rate, as AWS's defaults), and wrk offers the full rate
  * again; accepted = (requests − 429s − burst) / seconds. The account limit is raised out of the way.
  */
-import { load, type RawRequest } from "../lib/wrk.js";
+import { load, measure, type RawRequest } from "../lib/wrk.js";
 import { restCall } from "../lib/raw.js";
 import { printTable, type Row } from "../lib/report.js";
 import { startSkyport, stop } from "../lib/servers.js";
@@ -51,8 +51,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
 
     // Throttle: measure the unthrottled rate, configure a quarter of it, offer the full rate again.
     const c = 8;
-    await load(sky.url, get(`${prefix}/mock`), c, 1);
-    const free = await load(sky.url, get(`${prefix}/mock`), c, opts.seconds, sky.pid);
+    const free = await measure(sky.url, get(`${prefix}/mock`), c, opts.seconds, sky.pid);
     const rate = Math.max(1, Math.floor(free.rps / 4));
     const burst = Math.max(1, Math.floor(rate / 2)); // AWS's own proportion (10,000 / 5,000)
     await patchStage(sky.url, api, [
@@ -70,8 +69,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
     let hitP50 = NaN;
     let missP50 = NaN;
     for (const [name, path] of [["cache hit (Lambda proxy, cached)", "cached"], ["cache miss (Lambda proxy, uncached)", "uncached"]] as const) {
-      await load(sky.url, get(`${prefix}/${path}`), 1, 2);
-      const r = await load(sky.url, get(`${prefix}/${path}`), 1, opts.seconds, sky.pid);
+      const r = await measure(sky.url, get(`${prefix}/${path}`), 1, opts.seconds, sky.pid);
       rows.push({ scenario: name, server: "skyport", values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq } });
       if (path === "cached") hitP50 = r.p50ms;
       else missP50 = r.p50ms;

@@ -4,7 +4,7 @@
  * side by side with serverless-offline serving the same handler on an `http` event. Also reports the
  * gateway's overhead over a direct warm Invoke (p50 at 1 connection).
  */
-import { load, type RawRequest } from "../lib/wrk.js";
+import { load, measure, type RawRequest } from "../lib/wrk.js";
 import { jsonCall, restCall } from "../lib/raw.js";
 import { printTable, type Row } from "../lib/report.js";
 import { startSkyport, stop, type Started } from "../lib/servers.js";
@@ -59,8 +59,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
     const prefix = `/_aws/execute-api/${api}/dev`;
     for (const [scenario, req] of [["MOCK", get(`${prefix}/mock`)], ["Lambda proxy (trivial)", get(`${prefix}/hello`)], ["GET item (→ Lambda → DynamoDB)", get(`${prefix}/items/1`)]] as const) {
       for (const c of [1, 50]) {
-        await load(sky.url, req, c, 3); // warm the environments this concurrency needs
-        const r = await load(sky.url, req, c, opts.seconds, sky.pid);
+        const r = await measure(sky.url, req, c, opts.seconds, sky.pid);
         rows.push({ scenario: `${scenario}, ${c} conn`, server: "skyport", values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors } });
         if (scenario.startsWith("Lambda proxy") && c === 1) proxyP50 = r.p50ms;
       }
@@ -74,8 +73,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
   try {
     const req = get("/dev/hello");
     for (const c of [1, 50]) {
-      await load(sls.url, req, c, 1);
-      const r = await load(sls.url, req, c, opts.seconds, sls.pid);
+      const r = await measure(sls.url, req, c, opts.seconds, sls.pid);
       rows.push({ scenario: `Lambda proxy (trivial), ${c} conn`, server: "serverless-offline", values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors } });
     }
   } finally {

@@ -6,7 +6,7 @@
 import { jsonCall } from "../lib/raw.js";
 import { printTable, type Row } from "../lib/report.js";
 import { startMoto, startSkyport, stop, type Started } from "../lib/servers.js";
-import { authHeader, load, type RawRequest } from "../lib/wrk.js";
+import { authHeader, load, measure, type RawRequest } from "../lib/wrk.js";
 import type { BenchOptions } from "../run.js";
 
 const TARGET = "GraniteServiceVersion20100801";
@@ -35,8 +35,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
     const s = await start();
     try {
       for (const c of [1, 16]) {
-        await load(s.url, put, c, 1);
-        const r = await load(s.url, put, c, opts.seconds, s.pid);
+        const r = await measure(s.url, put, c, opts.seconds, s.pid);
         rows.push({ scenario: `PutMetricData, ${c} conn`, server: name, values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors } });
       }
       const t0 = Date.now();

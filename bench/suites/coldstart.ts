@@ -8,7 +8,7 @@
  * Warm Invoke at 1 and 16 connections (default settings).
  */
 import { existsSync } from "node:fs";
-import { load, authHeader } from "../lib/wrk.js";
+import { measure, authHeader } from "../lib/wrk.js";
 import { printTable, type Row } from "../lib/report.js";
 import { startSkyport, stop, pssMb } from "../lib/servers.js";
 import { createFunction, HANDLER, invokeRequest } from "./lambda.js";
@@ -98,8 +98,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
         if (what.includes("default")) {
           await createFunction(sky.url, "warm");
           for (const c of [1, 16]) {
-            await load(sky.url, invokeRequest("warm"), c, 2); // environments for c concurrent calls start here
-            const r = await load(sky.url, invokeRequest("warm"), c, opts.seconds, sky.pid);
+            const r = await measure(sky.url, invokeRequest("warm"), c, opts.seconds, sky.pid);
             rows.push({ scenario: `warm Invoke, ${mode}, ${c} conn`, server: "skyport", values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors, pss: pssMb(sky.pid) } });
           }
         }

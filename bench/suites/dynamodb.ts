@@ -4,7 +4,7 @@
  * dynalite, raw signed HTTP from wrk. With BENCH_MILLION=1 also loads 1,000,000 small items into Skyport
  * (BatchWriteItem) and reports its RSS and Query latency afterwards.
  */
-import { load, type RawRequest } from "../lib/wrk.js";
+import { load, measure, type RawRequest } from "../lib/wrk.js";
 import { ddbHeaders, jsonCall } from "../lib/raw.js";
 import { printTable, type Row } from "../lib/report.js";
 import { rssMb, startDynalite, startMoto, startSkyport, stop, type Started } from "../lib/servers.js";
@@ -87,8 +87,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
       await setup(s.url);
       for (const [scenario, req] of scenarios()) {
         for (const c of [1, 16]) {
-          await load(s.url, req, c, 1);
-          const r = await load(s.url, req, c, opts.seconds, s.pid);
+          const r = await measure(s.url, req, c, opts.seconds, s.pid);
           rows.push({ scenario: `${scenario}, ${c} conn`, server: name, values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors } });
         }
       }

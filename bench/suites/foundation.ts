@@ -2,7 +2,7 @@
  * Foundation (issue 2): start to healthy, idle RSS, and a trivial signed call (STS GetCallerIdentity,
  * query protocol) at 1 and 50 connections — Skyport vs moto_server.
  */
-import { authHeader, load, type RawRequest } from "../lib/wrk.js";
+import { authHeader, measure, type RawRequest } from "../lib/wrk.js";
 import { printTable, type Row } from "../lib/report.js";
 import { rssMb, startMoto, startSkyport, stop, type Started } from "../lib/servers.js";
 import type { BenchOptions } from "../run.js";
@@ -31,8 +31,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
     const idle = rssMb(server.pid);
     rows.push({ scenario: "start → healthy (ms), idle RSS (MB)", server: name, values: { start: best, rss: idle } });
     for (const c of [1, 50]) {
-      await load(server.url, sts, c, 1); // warm-up
-      const r = await load(server.url, sts, c, opts.seconds, server.pid);
+      const r = await measure(server.url, sts, c, opts.seconds, server.pid);
       rows.push({ scenario: `STS GetCallerIdentity, ${c} conn`, server: name, values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors } });
     }
     await stop(server);

@@ -4,7 +4,7 @@
  * Skyport, and with serverless-offline serving the same handler on an `httpApi` event.
  * Targets: the HTTP API at least as fast as the REST path, and at least 2x serverless-offline's httpApi.
  */
-import { load, type RawRequest } from "../lib/wrk.js";
+import { measure, type LoadResult, type RawRequest } from "../lib/wrk.js";
 import { restCall } from "../lib/raw.js";
 import { printTable, type Row } from "../lib/report.js";
 import { startSkyport, stop, type Started } from "../lib/servers.js";
@@ -34,7 +34,7 @@ async function restApi(base: string): Promise<string> {
   return `/_aws/execute-api/${id}/dev/hello`;
 }
 
-const values = (r: Awaited<ReturnType<typeof load>>) => ({ rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors });
+const values = (r: LoadResult) => ({ rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors });
 
 export default async function run(opts: BenchOptions): Promise<string> {
   const rows: Row[] = [];
@@ -46,8 +46,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
       const first = await fetch(sky.url + path);
       if (first.status !== 200) throw new Error(`${server}: GET ${path} answered ${first.status} ${await first.text()}`);
       for (const c of [1, 50]) {
-        await load(sky.url, get(path), c, Math.min(3, opts.seconds)); // warm the environments this concurrency needs
-        const r = await load(sky.url, get(path), c, opts.seconds, sky.pid);
+        const r = await measure(sky.url, get(path), c, opts.seconds, sky.pid); // the warm-up starts the environments this concurrency needs
         // "skyport" is the row the report compares the others against.
         rows.push({ scenario: `Lambda proxy (trivial), ${c} conn`, server: server === "skyport HTTP API" ? "skyport" : server, values: values(r) });
       }
@@ -59,8 +58,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
   try {
     await fetch(`${sls.url}/hello`);
     for (const c of [1, 50]) {
-      await load(sls.url, get("/hello"), c, 1);
-      const r = await load(sls.url, get("/hello"), c, opts.seconds, sls.pid);
+      const r = await measure(sls.url, get("/hello"), c, opts.seconds, sls.pid);
       rows.push({ scenario: `Lambda proxy (trivial), ${c} conn`, server: "serverless-offline httpApi", values: values(r) });
     }
   } finally {

@@ -10,7 +10,7 @@
 import { signRequest } from "../../src/aws/sigv4.js";
 import { printTable, type Row } from "../lib/report.js";
 import { startMoto, startSkyport, stop, type Started } from "../lib/servers.js";
-import { load, type RawRequest } from "../lib/wrk.js";
+import { measure, type RawRequest } from "../lib/wrk.js";
 import type { BenchOptions } from "../run.js";
 
 const TABLE = "bench-identity";
@@ -92,16 +92,15 @@ const assumeRole = (base: string, roleArn: string, key: { id: string; secret: st
 
 export default async function run(opts: BenchOptions): Promise<string> {
   const rows: Row[] = [];
-  const measure = async (s: Started, server: string, scenario: string, r: RawRequest, conns: number) => {
-    await load(s.url, r, conns, 1);
-    const m = await load(s.url, r, conns, opts.seconds, s.pid);
+  const point = async (s: Started, server: string, scenario: string, r: RawRequest, conns: number) => {
+    const m = await measure(s.url, r, conns, opts.seconds, s.pid);
     rows.push({ scenario, server, values: { rps: m.rps, p50: m.p50ms, p99: m.p99ms, cpu: m.cpuUsPerReq, errors: m.errors } });
   };
   // The reference: the same GetItem, signed by the --credentials key, on a server that authorises nothing.
   const plain = await startSkyport();
   try {
     await seedTable(plain.url);
-    for (const c of [1, 16]) await measure(plain, "skyport", `DynamoDB GetItem, ${c} conn`, getItem(plain.url, { id: "test", secret: "test" }), c);
+    for (const c of [1, 16]) await point(plain, "skyport", `DynamoDB GetItem, ${c} conn`, getItem(plain.url, { id: "test", secret: "test" }), c);
   } finally {
     await stop(plain);
   }
@@ -109,16 +108,16 @@ export default async function run(opts: BenchOptions): Promise<string> {
   try {
     await seedTable(enforced.url);
     const { key, roleArn } = await seedIdentity(enforced.url);
-    for (const c of [1, 16]) await measure(enforced, "skyport --enforce-iam (IAM user)", `DynamoDB GetItem, ${c} conn`, getItem(enforced.url, key), c);
-    await measure(enforced, "skyport", "STS AssumeRole (Skyport with --enforce-iam), 16 conn", assumeRole(enforced.url, roleArn, key), 16);
-    await measure(enforced, "skyport", "Cognito GetCredentialsForIdentity, unauthenticated (Skyport with --enforce-iam), 16 conn", await seedIdentityPool(enforced.url, ACCOUNT), 16);
+    for (const c of [1, 16]) await point(enforced, "skyport --enforce-iam (IAM user)", `DynamoDB GetItem, ${c} conn`, getItem(enforced.url, key), c);
+    await point(enforced, "skyport", "STS AssumeRole (Skyport with --enforce-iam), 16 conn", assumeRole(enforced.url, roleArn, key), 16);
+    await point(enforced, "skyport", "Cognito GetCredentialsForIdentity, unauthenticated (Skyport with --enforce-iam), 16 conn", await seedIdentityPool(enforced.url, ACCOUNT), 16);
   } finally {
     await stop(enforced);
   }
   const moto = await startMoto();
   try {
-    await measure(moto, "moto_server", "STS AssumeRole (Skyport with --enforce-iam), 16 conn", assumeRole(moto.url, `arn:aws:iam::123456789012:role/bench-role`, { id: "test", secret: "test" }), 16);
-    await measure(moto, "moto_server", "Cognito GetCredentialsForIdentity, unauthenticated (Skyport with --enforce-iam), 16 conn", await seedIdentityPool(moto.url, "123456789012"), 16);
+    await point(moto, "moto_server", "STS AssumeRole (Skyport with --enforce-iam), 16 conn", assumeRole(moto.url, `arn:aws:iam::123456789012:role/bench-role`, { id: "test", secret: "test" }), 16);
+    await point(moto, "moto_server", "Cognito GetCredentialsForIdentity, unauthenticated (Skyport with --enforce-iam), 16 conn", await seedIdentityPool(moto.url, "123456789012"), 16);
   } finally {
     await stop(moto);
   }

@@ -4,9 +4,9 @@
  * same handler through its Lambda port.
  */
 import { zipSync, strToU8 } from "fflate";
-import { load, authHeader, type RawRequest } from "../lib/wrk.js";
+import { measure, authHeader, type RawRequest } from "../lib/wrk.js";
 import { printTable, type Row } from "../lib/report.js";
-import { startSkyport, stop, rssMb } from "../lib/servers.js";
+import { startSkyport, stop, pssMb } from "../lib/servers.js";
 import { startServerlessOffline } from "../lib/peers.js";
 import type { BenchOptions } from "../run.js";
 
@@ -40,35 +40,43 @@ async function timeFirstInvoke(url: string): Promise<number> {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** Cold starts per system: the same count for every system (a fresh serverless-offline per sample). */
+const COLD_SAMPLES = 5;
 
 export default async function run(opts: BenchOptions): Promise<string> {
   const rows: Row[] = [];
   const sky = await startSkyport();
   try {
     const colds: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < COLD_SAMPLES; i++) {
       await createFunction(sky.url, `cold${i}`);
       colds.push(await timeFirstInvoke(`${sky.url}/2015-03-31/functions/cold${i}/invocations`));
     }
-    rows.push({ scenario: "cold start (first invoke, median of 5)", server: "skyport", values: { ms: median(colds) } });
+    rows.push({ scenario: `cold start (first invoke, median of ${COLD_SAMPLES})`, server: "skyport", values: { ms: median(colds) } });
     await createFunction(sky.url, "warm");
     for (const c of [1, 16]) {
-      await load(sky.url, invokeRequest("warm"), c, 3); // environments for c concurrent calls start here, not in the measurement
-      const r = await load(sky.url, invokeRequest("warm"), c, opts.seconds, sky.pid);
-      rows.push({ scenario: `warm Invoke, ${c} conn`, server: "skyport", values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors, rss: rssMb(sky.pid) } });
+      const r = await measure(sky.url, invokeRequest("warm"), c, opts.seconds, sky.pid);
+      rows.push({ scenario: `warm Invoke, ${c} conn`, server: "skyport", values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors, pss: pssMb(sky.pid) } });
     }
   } finally {
     await stop(sky);
   }
+  // serverless-offline loads a handler on its first invoke: each cold sample is a fresh serverless-offline.
+  const slsColds: number[] = [];
+  for (let i = 0; i < COLD_SAMPLES; i++) {
+    const cold = await startServerlessOffline(HANDLER);
+    try {
+      slsColds.push(await timeFirstInvoke(`${cold.lambdaUrl}/2015-03-31/functions/${cold.functionName}/invocations`));
+    } finally {
+      await stop(cold);
+    }
+  }
+  rows.push({ scenario: `cold start (first invoke, median of ${COLD_SAMPLES})`, server: "serverless-offline", values: { ms: median(slsColds) } });
   const sls = await startServerlessOffline(HANDLER);
   try {
-    const url = `${sls.lambdaUrl}/2015-03-31/functions/${sls.functionName}/invocations`;
-    rows.push({ scenario: "cold start (first invoke, median of 5)", server: "serverless-offline", values: { ms: await timeFirstInvoke(url) } });
     for (const c of [1, 16]) {
-      const req = invokeRequest(sls.functionName);
-      await load(sls.lambdaUrl, req, c, 1);
-      const r = await load(sls.lambdaUrl, req, c, opts.seconds, sls.pid);
-      rows.push({ scenario: `warm Invoke, ${c} conn`, server: "serverless-offline", values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors, rss: rssMb(sls.pid) } });
+      const r = await measure(sls.lambdaUrl, invokeRequest(sls.functionName), c, opts.seconds, sls.pid);
+      rows.push({ scenario: `warm Invoke, ${c} conn`, server: "serverless-offline", values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors, pss: pssMb(sls.pid) } });
     }
   } finally {
     await stop(sls);
@@ -81,7 +89,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
       { key: "p99", label: "p99 ms", higherIsBetter: false, digits: 2 },
       { key: "cpu", label: "server CPU µs/req", higherIsBetter: false },
       { key: "errors", label: "errors", higherIsBetter: false },
-      { key: "rss", label: "RSS MB", higherIsBetter: false },
+      { key: "pss", label: "PSS MB (all processes)", higherIsBetter: false },
     ])
   );
 }

@@ -3,7 +3,7 @@
  * ListObjectsV2 page of 1,000 keys — Skyport vs moto_server, path-style raw HTTP from wrk, with the server's
  * RSS after the load (objects are streamed to disk, so it stays flat).
  */
-import { load, authHeader, type RawRequest } from "../lib/wrk.js";
+import { measure, authHeader, type RawRequest } from "../lib/wrk.js";
 import { printTable, type Row } from "../lib/report.js";
 import { rssMb, startMoto, startSkyport, stop, type Started } from "../lib/servers.js";
 import type { BenchOptions } from "../run.js";
@@ -47,8 +47,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
       await setup(s.url);
       for (const [scenario, req] of scenarios()) {
         for (const c of [1, 16]) {
-          await load(s.url, req, c, 1);
-          const r = await load(s.url, req, c, opts.seconds, s.pid);
+          const r = await measure(s.url, req, c, opts.seconds, s.pid);
           rows.push({ scenario: `${scenario}, ${c} conn`, server: s.name, values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors, rss: rssMb(s.pid) } });
         }
       }

@@ -5,7 +5,7 @@
  * every environment, PSS) and the environment count per point. Side by side with serverless-offline running
  * the same handler against dynalite. Each system gets the same warm-up and window lengths.
  */
-import { load, type RawRequest } from "../lib/wrk.js";
+import { load, measure, type RawRequest } from "../lib/wrk.js";
 import { jsonCall, restCall } from "../lib/raw.js";
 import { printTable, type Row } from "../lib/report.js";
 import { cpuMs, freePort, pssMb, startDynalite, startSkyport, stop, type Started } from "../lib/servers.js";
@@ -79,8 +79,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
   try {
     const path = await deploy(sky.url);
     for (const c of CONNECTIONS) {
-      await load(sky.url, get(path), c, opts.seconds); // the same warm-up for every system
-      const r = await load(sky.url, get(path), c, opts.seconds);
+      const r = await measure(sky.url, get(path), c, opts.seconds);
       rows.push({ scenario: `GET item, ${c} conn, settled`, server: "skyport", values: point(r, { pss: pssMb(sky.pid), ...(await environments(sky.url)) }) });
     }
   } finally {
@@ -102,8 +101,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
       const r0 = await load(sls.url, get("/dev/items/1"), 50, 1);
       rows.push({ scenario: "GET item, 50 conn, first second from cold", server: "serverless-offline", values: point(r0, { pss: pssMb(sls.pid) + pssMb(dyn.pid) }) });
       for (const c of CONNECTIONS) {
-        await load(sls.url, get("/dev/items/1"), c, opts.seconds);
-        const r = await load(sls.url, get("/dev/items/1"), c, opts.seconds);
+        const r = await measure(sls.url, get("/dev/items/1"), c, opts.seconds);
         // A ratio against a peer that answered with errors is not a win: the errors column shows it.
         rows.push({ scenario: `GET item, ${c} conn, settled`, server: "serverless-offline", values: point(r, { pss: pssMb(sls.pid) + pssMb(dyn.pid) }) });
       }
