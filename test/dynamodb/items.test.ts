@@ -50,6 +50,36 @@ test("GetItem: a missing item returns no Item; ProjectionExpression selects attr
   assert.deepEqual(p.Item, { a: 1, b: { c: [2] } });
 });
 
+test("GetItem: the item as stored is the answer, byte for byte what the decoded path writes, with the same capacity", async () => {
+  // Without a projection GetItem writes the stored JSON as it is; with one it decodes and projects.
+  const item = {
+    pk: { S: "stored" },
+    "10": { S: "integer-like names" },
+    "2": { N: "3.50" },
+    'q"u\u2028o': { S: "\u0001raw0 and \\ and ✓" },
+    b: { B: new Uint8Array([0, 255]) },
+    bs: { BS: [new Uint8Array([1]), new Uint8Array([2, 3])] },
+    l: { L: [{ M: { deep: { B: new Uint8Array([9]) } } }, { NULL: true }, { BOOL: true }] },
+    big: { S: "x".repeat(5000) },
+  };
+  await ddb.send(new PutItemCommand({ TableName: table, Item: item }));
+  const names = Object.keys(item);
+  const plain = await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: "stored" } }, ReturnConsumedCapacity: "TOTAL" }));
+  const projected = await ddb.send(
+    new GetItemCommand({
+      TableName: table, Key: { pk: { S: "stored" } }, ReturnConsumedCapacity: "TOTAL",
+      ProjectionExpression: names.map((_, i) => `#n${i}`).join(", "),
+      ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#n${i}`, n])),
+    }),
+  );
+  assert.deepEqual(plain.Item, projected.Item);
+  assert.equal(plain.Item!["2"]!.N, "3.5");
+  assert.deepEqual(plain.ConsumedCapacity, projected.ConsumedCapacity);
+  assert.deepEqual(plain.ConsumedCapacity, { TableName: table, CapacityUnits: 1 }); // 5 KB, eventually consistent: 2 units halved
+  const strong = await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: "stored" } }, ReturnConsumedCapacity: "TOTAL", ConsistentRead: true }));
+  assert.equal(strong.ConsumedCapacity!.CapacityUnits, 2);
+});
+
 test("GetItem: key errors are AWS's", async () => {
   await rejects(ddb.send(new GetItemCommand({ TableName: ranged, Key: { pk: { S: "a" } } })), "ValidationException", "The provided key element does not match the schema");
   await rejects(ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { N: "1" } } })), "ValidationException", "The provided key element does not match the schema");

@@ -167,9 +167,30 @@ const join = (path: string, name: string) => {
   return path ? `${path}.${n}` : n;
 };
 
+/**
+ * JSON text already in its shape's wire form (e.g. a DynamoDB item as stored: AttributeValues with B in base64),
+ * which a handler returns in place of the typed value: stringifyJson writes the text as it is, with no parse and
+ * no walk. Only for text the service itself wrote from a value of that shape.
+ */
+export class RawJson {
+  constructor(readonly text: string) {}
+  /** Inside a value toJson does not walk, JSON.stringify still writes the right thing (parsed first: slower). */
+  toJSON(): unknown {
+    return JSON.parse(this.text);
+  }
+}
+
+/** `text` where a handler's output type expects a `T` (see RawJson). */
+export const rawJson = <T>(text: string): T => new RawJson(text) as unknown as T;
+
 /** Typed value → JSON-able value. */
-export function toJson(shape: Shape, value: unknown, defaultTimestamp: "unixTimestamp" | "iso8601" = "unixTimestamp", doubles?: DoubleMarks): unknown {
+export function toJson(shape: Shape, value: unknown, defaultTimestamp: "unixTimestamp" | "iso8601" = "unixTimestamp", marks?: OutputMarks): unknown {
   if (value === undefined || value === null) return undefined;
+  if (value instanceof RawJson) {
+    if (!marks) return JSON.parse(value.text);
+    marks.raws.push(value.text);
+    return `${RAW_MARK}${marks.raws.length - 1}`;
+  }
   if (!shape.needsWalk) return value;
   switch (shape.type) {
     case "structure": {
@@ -182,15 +203,15 @@ export function toJson(shape: Shape, value: unknown, defaultTimestamp: "unixTime
         if (v === undefined || v === null) continue;
         if (!m) continue; // not in the model: never leaks onto the wire
         if (m.location) continue;
-        out[m.locationName ?? name] = toJson(m, v, defaultTimestamp, doubles);
+        out[m.locationName ?? name] = toJson(m, v, defaultTimestamp, marks);
       }
       return out;
     }
     case "list":
-      return (value as unknown[]).map((v) => toJson(shape.member!, v, defaultTimestamp, doubles));
+      return (value as unknown[]).map((v) => toJson(shape.member!, v, defaultTimestamp, marks));
     case "map": {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== undefined) out[k] = toJson(shape.value!, v, defaultTimestamp, doubles);
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== undefined) out[k] = toJson(shape.value!, v, defaultTimestamp, marks);
       return out;
     }
     case "timestamp":
@@ -199,8 +220,8 @@ export function toJson(shape: Shape, value: unknown, defaultTimestamp: "unixTime
       return Buffer.from(value as Uint8Array | string).toString("base64");
     case "double":
     case "float":
-      if (doubles && typeof value === "number" && Number.isInteger(value) && Math.abs(value) < 1e16) {
-        doubles.used = true;
+      if (marks && typeof value === "number" && Number.isInteger(value) && Math.abs(value) < 1e16) {
+        marks.used = true;
         return `${DOUBLE_MARK}${value}`;
       }
       return value;
@@ -209,16 +230,24 @@ export function toJson(shape: Shape, value: unknown, defaultTimestamp: "unixTime
   }
 }
 
-/** Integral doubles to write as "1.0", as AWS's JSON services do (the CLI's text output shows what it reads). */
-export interface DoubleMarks {
+/**
+ * What stringifyJson writes after JSON.stringify: integral doubles as "1.0", as AWS's JSON services do (the CLI's
+ * text output shows what it reads), and RawJson texts in place of their marks.
+ */
+export interface OutputMarks {
   used: boolean;
+  raws: string[];
 }
 const DOUBLE_MARK = `\u0001dbl${process.pid}:`;
 const DOUBLE_MARKED = new RegExp(`"\\\\u0001dbl${process.pid}:(-?\\d+)"`, "g");
+const RAW_MARK = `\u0001raw${process.pid}:`;
+const RAW_MARKED = new RegExp(`"\\\\u0001raw${process.pid}:(\\d+)"`, "g");
 
-/** JSON text of an output shape with integral doubles written as "n.0". */
+/** JSON text of an output shape with integral doubles written as "n.0" and RawJson values as they are. */
 export function stringifyJson(shape: Shape, value: unknown): string {
-  const marks: DoubleMarks = { used: false };
-  const text = JSON.stringify(toJson(shape, value, "unixTimestamp", marks) ?? {});
-  return marks.used ? text.replace(DOUBLE_MARKED, "$1.0") : text;
+  const marks: OutputMarks = { used: false, raws: [] };
+  let text = JSON.stringify(toJson(shape, value, "unixTimestamp", marks) ?? {});
+  if (marks.used) text = text.replace(DOUBLE_MARKED, "$1.0");
+  // One pass, after the doubles: a spliced text is never scanned for marks again.
+  return marks.raws.length ? text.replace(RAW_MARKED, (_, i: string) => marks.raws[Number(i)]!) : text;
 }

@@ -3,7 +3,8 @@
  *
  * - `dynamodb_tables`: one row per table, its definition as JSON (TableMeta), cached in memory.
  * - `dynamodb_items`: one row per item; keys encoded with encodeKeyValue so SQLite's BLOB order (memcmp)
- *   is DynamoDB's order; the item is the JSON text of its AttributeValue map (B as base64).
+ *   is DynamoDB's order; the item is the JSON text of its AttributeValue map (B as base64): the wire form, so
+ *   GetItem without a projection answers that text as it is (protocol/shape-json.ts RawJson).
  * - `dynamodb_index_items`: one row per item per secondary index that holds it (sparse), with the
  *   projected attributes; written in the same transaction as the item.
  * - `dynamodb_stream_records` / `dynamodb_streams`: the change log read by DynamoDB Streams.
@@ -298,6 +299,7 @@ function prepareStatements(db: Db) {
     tableStats: db.prepare("SELECT count(*) AS c, sum(size) AS s FROM dynamodb_items WHERE tid = ?"),
     indexStats: db.prepare("SELECT count(*) AS c, sum(size) AS s FROM dynamodb_index_items WHERE tid = ? AND iid = ?"),
     getItem: db.prepare("SELECT item FROM dynamodb_items WHERE tid = ? AND pk = ? AND sk = ?").pluck(),
+    getItemText: db.prepare("SELECT item, size FROM dynamodb_items WHERE tid = ? AND pk = ? AND sk = ?").raw(),
     putItem: db.prepare("INSERT OR REPLACE INTO dynamodb_items (tid, pk, sk, item, size, expires) VALUES (?, ?, ?, ?, ?, ?)"),
     deleteItem: db.prepare("DELETE FROM dynamodb_items WHERE tid = ? AND pk = ? AND sk = ?"),
     deleteItems: db.prepare("DELETE FROM dynamodb_items WHERE tid = ?"),

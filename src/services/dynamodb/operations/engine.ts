@@ -27,6 +27,12 @@ export class ItemEngine {
     return text === undefined ? undefined : decodeItem(text);
   }
 
+  /** An item as stored, not decoded: its JSON text (the AttributeValues in their wire form, B in base64) and size. */
+  getText(meta: TableMeta, key: EncodedKey): { text: string; size: number } | undefined {
+    const row = this.store.s.getItemText.get(meta.tid, key.pk, key.sk) as [string, number] | undefined;
+    return row && { text: row[0], size: row[1] };
+  }
+
   /** Throws AWS's error when an item is over 400 KB; returns its size. */
   checkSize(item: Item): number {
     const size = itemSize(item);
