@@ -253,3 +253,30 @@ test("Query: strings sort by UTF-8 bytes and binary by bytes, as on AWS", async 
   const rb = await ddb.send(new QueryCommand({ TableName: b, KeyConditionExpression: "pk = :p AND sk > :z", ExpressionAttributeValues: { ":p": { S: "p" }, ":z": { B: new Uint8Array([0]) } } }));
   assert.deepEqual(rb.Items!.map((i) => [...i.sk!.B!]), [[0x01], [0x01, 0x00], [0xff]]);
 });
+
+test("Query and Scan: items answered as stored are what the decoded path answers, pages and keys alike", async () => {
+  // Without a filter or projection the stored item texts are written as they are; a filter that keeps everything
+  // takes the decoding path. Both must answer the same pages.
+  const t = await createTable(ddb, { sk: "N" });
+  for (let i = 0; i < 7; i++) {
+    await ddb.send(new PutItemCommand({ TableName: t, Item: { pk: { S: "p" }, sk: { N: String(i) }, b: { B: new Uint8Array([i, 255]) }, m: { M: { "10": { L: [{ S: "✓\u2028" }, { NULL: true }] }, "2": { BS: [new Uint8Array([i])] } } } } }));
+  }
+  const pages = async (filtered: boolean, op: "Query" | "Scan") => {
+    const out: unknown[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const common = { TableName: t, Limit: 3, ExclusiveStartKey: start as never, ReturnConsumedCapacity: "TOTAL" as const, ...(filtered ? { FilterExpression: "attribute_exists(b)" } : {}) };
+      const r = op === "Query"
+        ? await ddb.send(new QueryCommand({ ...common, KeyConditionExpression: "pk = :p", ExpressionAttributeValues: { ":p": { S: "p" } } }))
+        : await ddb.send(new ScanCommand(common));
+      out.push({ items: r.Items, count: r.Count, scanned: r.ScannedCount, last: r.LastEvaluatedKey, capacity: r.ConsumedCapacity });
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return out;
+  };
+  for (const op of ["Query", "Scan"] as const) {
+    const stored = await pages(false, op);
+    assert.equal(stored.length, 3);
+    assert.deepEqual(stored, await pages(true, op));
+  }
+});

@@ -7,6 +7,7 @@
 import type { AttributeValue, QueryInput, QueryOutput, ScanInput, ScanOutput } from "../../../aws/api/dynamodb.js";
 import type { RequestContext } from "../../../edge/context.js";
 import { Limits } from "../constants.js";
+import { rawJson } from "../../../aws/protocol/shape-json.js";
 import { decodeItem, type IndexMeta, type Item, type TableMeta } from "../store.js";
 import { invalid, keyFromKey, indexKeyOf, keyNames, typeOf, validation } from "../validate.js";
 import { attributeValuesEqual, compareAttributeValues, encodeKeyValue } from "./deps.js";
@@ -302,18 +303,28 @@ function page(d: Dynamo, plan: Plan, rows: Iterable<Row>, mode: string): QueryOu
   let stopped = false;
   let matched = 0;
   const countOnly = plan.select === "COUNT";
+  // Without a filter, a projection or a fetch from the table, the stored texts are the answer's Items as they are
+  // (the wire form): none is decoded but the last one read, for LastEvaluatedKey.
+  const asStored = !plan.filter && !plan.paths && !plan.fetchFromTable;
+  let lastText: string | undefined;
   for (const row of rows) {
-    let item = decodeItem(row[0]);
-    if (plan.fetchFromTable) {
-      const full = d.engine.get(plan.meta, { pk: row[2]!, sk: row[3]! });
-      if (full) item = full;
-    }
     scanned++;
     bytes += row[1];
-    last = item;
-    if (!plan.filter || evaluateCondition(plan.filter, item)) {
+    if (asStored) {
       matched++;
-      if (!countOnly) items.push(plan.paths ? project(item, plan.paths) : item);
+      if (!countOnly) items.push(rawJson<Item>(row[0]));
+      lastText = row[0];
+    } else {
+      let item = decodeItem(row[0]);
+      if (plan.fetchFromTable) {
+        const full = d.engine.get(plan.meta, { pk: row[2]!, sk: row[3]! });
+        if (full) item = full;
+      }
+      last = item;
+      if (!plan.filter || evaluateCondition(plan.filter, item)) {
+        matched++;
+        if (!countOnly) items.push(plan.paths ? project(item, plan.paths) : item);
+      }
     }
     if ((plan.limit !== undefined && scanned >= plan.limit) || bytes >= Limits.MAX_PAGE_BYTES) {
       stopped = true;
@@ -322,6 +333,7 @@ function page(d: Dynamo, plan: Plan, rows: Iterable<Row>, mode: string): QueryOu
   }
   const out: QueryOutput = { Count: matched, ScannedCount: scanned };
   if (!countOnly) out.Items = items;
+  if (stopped) last ??= lastText === undefined ? undefined : decodeItem(lastText);
   if (stopped && last) out.LastEvaluatedKey = lastKey(plan.meta, plan.index, last);
   if (mode !== "NONE") {
     const meter = new CapacityMeter(mode);
