@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, CreateTableCommand } from "@aws-sdk/client-dynamodb";
+import { BatchGetItemCommand, DeleteItemCommand, GetItemCommand, PutItemCommand, TransactGetItemsCommand, UpdateItemCommand, CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 import { clients, createTable, rejects } from "./helpers.js";
@@ -78,6 +78,13 @@ test("GetItem: the item as stored is the answer, byte for byte what the decoded 
   assert.deepEqual(plain.ConsumedCapacity, { TableName: table, CapacityUnits: 1 }); // 5 KB, eventually consistent: 2 units halved
   const strong = await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: "stored" } }, ReturnConsumedCapacity: "TOTAL", ConsistentRead: true }));
   assert.equal(strong.ConsumedCapacity!.CapacityUnits, 2);
+  // BatchGetItem and TransactGetItems answer stored texts the same way.
+  const batch = await ddb.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: [{ pk: { S: "stored" } }] } }, ReturnConsumedCapacity: "TOTAL" }));
+  assert.deepEqual(batch.Responses![table], [projected.Item]);
+  assert.deepEqual(batch.ConsumedCapacity, [{ TableName: table, CapacityUnits: 1 }]);
+  const tx = await ddb.send(new TransactGetItemsCommand({ TransactItems: [{ Get: { TableName: table, Key: { pk: { S: "stored" } } } }], ReturnConsumedCapacity: "TOTAL" }));
+  assert.deepEqual(tx.Responses, [{ Item: projected.Item }]);
+  assert.equal(tx.ConsumedCapacity![0]!.CapacityUnits, 4); // transactional reads: 2 units per 4 KB
 });
 
 test("GetItem: key errors are AWS's", async () => {

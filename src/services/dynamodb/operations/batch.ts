@@ -6,7 +6,7 @@ import { Limits } from "../constants.js";
 import type { Item, TableMeta } from "../store.js";
 import { keyFromItem, keyFromKey, validation } from "../validate.js";
 import { itemSize } from "./deps.js";
-import { project, type Path } from "./deps.js";
+import type { Path } from "./deps.js";
 import { METERED_ONLY } from "../../cloudwatch/dynamodb-metrics.js";
 import { CapacityMeter, itemCollectionMetrics, readUnits } from "./capacity.js";
 import { requireTable, type Dynamo } from "./context.js";
@@ -78,11 +78,11 @@ export function batchGetItem(d: Dynamo, ctx: RequestContext, input: BatchGetItem
           out.UnprocessedKeys![p.name] = { ...p.req, Keys: p.keys.slice(i).map((x) => x.raw) };
           break;
         }
-        const item = d.engine.get(p.meta, k.e);
-        const size = item ? itemSize(item) : 0;
+        const hit = d.engine.answer(p.meta, k.e, p.paths as Path[] | undefined);
+        const size = hit?.size ?? 0;
         units += readUnits(size, p.req.ConsistentRead === true);
         bytes += size;
-        if (item) found.push(p.paths ? project(item, p.paths as Path[]) : item);
+        if (hit) found.push(hit.item);
       }
       if (meter.on) meter.read(p.meta, units, undefined, p.name);
     }

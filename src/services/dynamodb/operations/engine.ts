@@ -8,7 +8,8 @@ import { Limits, Messages } from "../constants.js";
 import { decodeItem, encodeItem, type DynamoStore, type Item, type TableMeta } from "../store.js";
 import type { Identity, StreamLog } from "../streams/log.js";
 import { indexKeyOf, projectForIndex, validation } from "../validate.js";
-import { itemSize } from "./deps.js";
+import { rawJson } from "../../../aws/protocol/shape-json.js";
+import { itemSize, project, type Path } from "./deps.js";
 
 export interface EncodedKey {
   pk: Buffer;
@@ -27,10 +28,17 @@ export class ItemEngine {
     return text === undefined ? undefined : decodeItem(text);
   }
 
-  /** An item as stored, not decoded: its JSON text (the AttributeValues in their wire form, B in base64) and size. */
-  getText(meta: TableMeta, key: EncodedKey): { text: string; size: number } | undefined {
+  /**
+   * An item for a read's answer, with the whole item's size (what capacity counts): projected when there are
+   * `paths`, else the stored JSON text as it is (the AttributeValues' wire form, B in base64), never decoded.
+   */
+  answer(meta: TableMeta, key: EncodedKey, paths: Path[] | undefined): { item: Item; size: number } | undefined {
+    if (paths) {
+      const item = this.get(meta, key);
+      return item && { item: project(item, paths), size: itemSize(item) };
+    }
     const row = this.store.s.getItemText.get(meta.tid, key.pk, key.sk) as [string, number] | undefined;
-    return row && { text: row[0], size: row[1] };
+    return row && { item: rawJson<Item>(row[0]), size: row[1] };
   }
 
   /** Throws AWS's error when an item is over 400 KB; returns its size. */

@@ -14,7 +14,6 @@ import type {
   UpdateItemOutput,
 } from "../../../aws/api/dynamodb.js";
 import { constraintMessage, ServiceError } from "../../../aws/errors.js";
-import { rawJson } from "../../../aws/protocol/shape-json.js";
 import type { RequestContext } from "../../../edge/context.js";
 import { Limits } from "../constants.js";
 import type { Item, TableMeta } from "../store.js";
@@ -245,19 +244,12 @@ export function getItem(d: Dynamo, ctx: RequestContext, input: GetItemInput): Ge
   attrs.assertAllUsed();
   const meta = requireTable(d, ctx, input.TableName);
   const key = keyFromKey(meta, input.Key);
+  const found = d.engine.answer(meta, key, paths);
   const out: GetItemOutput = {};
-  let size = 0; // the whole item's, projected or not
-  if (paths) {
-    const item = d.engine.get(meta, key);
-    if (item) [out.Item, size] = [project(item, paths), itemSize(item)];
-  } else {
-    // The stored text is already the answer's Item: written as it is, never decoded and encoded again.
-    const stored = d.engine.getText(meta, key);
-    if (stored) [out.Item, size] = [rawJson<Item>(stored.text), stored.size];
-  }
+  if (found) out.Item = found.item;
   if (mode !== "NONE") {
     const meter = new CapacityMeter(mode);
-    meter.read(meta, readUnits(size, input.ConsistentRead === true), undefined, input.TableName);
+    meter.read(meta, readUnits(found?.size ?? 0, input.ConsistentRead === true), undefined, input.TableName);
     out.ConsumedCapacity = meter.one(meta, input.TableName);
   }
   return out;

@@ -11,7 +11,7 @@ import { Limits, Messages } from "../constants.js";
 import type { Item } from "../store.js";
 import { keyFromKey, validation } from "../validate.js";
 import { itemSize } from "./deps.js";
-import { evaluateCondition, project } from "./deps.js";
+import { evaluateCondition } from "./deps.js";
 import { CapacityMeter, itemCollectionMetrics, transactReadUnits } from "./capacity.js";
 import { requireTable, type Dynamo } from "./context.js";
 import { bindKey, bindWrite, parseWrite, writeChecked, type PreparedWrite, type WriteInput, type WriteKind } from "./items.js";
@@ -190,9 +190,9 @@ export function transactGetItems(d: Dynamo, ctx: RequestContext, input: Transact
   const meter = new CapacityMeter(mode, true);
   const responses = d.store.tx(() =>
     gets.map((g) => {
-      const item = d.engine.get(g.meta, g.key);
-      if (meter.on) meter.read(g.meta, transactReadUnits(item ? itemSize(item) : 0), undefined, g.given);
-      return item ? { Item: g.paths ? project(item, g.paths) : item } : {};
+      const hit = d.engine.answer(g.meta, g.key, g.paths);
+      if (meter.on) meter.read(g.meta, transactReadUnits(hit?.size ?? 0), undefined, g.given);
+      return hit ? { Item: hit.item } : {};
     }),
   );
   const out: TransactGetItemsOutput = { Responses: responses };
