@@ -29,7 +29,7 @@ const TABLE = { TableName: "items", BillingMode: "PAY_PER_REQUEST", AttributeDef
 const ITEM = { TableName: "items", Item: { id: { S: "1" }, name: { S: "apple" } } };
 const get = (path: string): RawRequest => ({ method: "GET", path, headers: {} });
 
-async function deploy(base: string): Promise<string> {
+export async function deploy(base: string): Promise<string> {
   await createFunction(base, "getitem", handler("@aws-sdk/client-dynamodb"));
   await jsonCall(base, "DynamoDB_20120810.CreateTable", "dynamodb", TABLE);
   await jsonCall(base, "DynamoDB_20120810.PutItem", "dynamodb", ITEM);

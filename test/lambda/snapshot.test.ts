@@ -2,8 +2,9 @@
  * The node runtime's startup snapshot in a real server: once its blob is built (in the background, at first
  * use), new environments of functions naming a preloaded module start from it and the provided SDK modules are
  * the snapshot's preloaded ones — for require and for ES module imports — while a function bundling its own copy
- * gets its own, and functions loading none of them start plainly; a corrupt blob found
- * on disk is not used (environments start plainly) and is rebuilt; with --lambda-snapshot off nothing is built.
+ * gets its own, and functions loading none of them start plainly; a blob found on disk with its build's export list
+ * is used at once, one without waits for its check; a corrupt blob found on disk is not used (environments start
+ * plainly) and is rebuilt; with --lambda-snapshot off nothing is built.
  */
 import assert from "node:assert/strict";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -152,6 +153,23 @@ function snapshotRuns(): string[] {
   return runs;
 }
 
+/** Beside a blob its build wrote: the preloaded modules' export names (runtime/snapshot.ts). */
+const EXPORTS = "node.blob.exports.json";
+
+/** A good blob in `blobDir`: the one ephemeral servers keep in the user's cache (the suite above made it), else built here. */
+async function goodBlobIn(dir: string, blobDir: string): Promise<void> {
+  const shared = join(snapshotCacheDir(dir, true), blobKey(FLAGS_128));
+  if (existsSync(join(shared, EXPORTS))) return void cpSync(shared, blobDir, { recursive: true });
+  const server = await startServer({ ephemeral: false, "data-dir": dir, "lambda-spares": "0" });
+  try {
+    await createLambdaRoles(server);
+    await create(new LambdaClient(server.clientConfig), { "index.js": strToU8(REPORTER) });
+    assert.equal(await blobSettled(server), "ready");
+  } finally {
+    await server.stop();
+  }
+}
+
 describe("startup snapshot fallback", () => {
   test("Invoke: a corrupt blob on disk is not used; environments start plainly until it is rebuilt", async () => {
     const dir = mkdtempSync(join(tmpdir(), "skyport-snap-"));
@@ -183,20 +201,12 @@ describe("startup snapshot fallback", () => {
     }
   });
 
-  test("Invoke right after CreateFunction, while the blob found on disk is still checked: the environment waits for the check and starts from it", async () => {
+  test("Invoke right after CreateFunction, while a blob found on disk without its export list is checked: the environment waits for the check and starts from it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "skyport-snap-"));
     const blobDir = join(dir, "cache", "lambda-snapshots", blobKey(FLAGS_128));
     try {
-      // A good blob on disk: the one ephemeral servers keep in the user's cache (the suite above made it), else built here.
-      const shared = join(snapshotCacheDir(dir, true), blobKey(FLAGS_128));
-      if (existsSync(join(shared, "node.blob.sha256"))) cpSync(shared, blobDir, { recursive: true });
-      else {
-        const server = await startServer({ ephemeral: false, "data-dir": dir, "lambda-spares": "0" });
-        await createLambdaRoles(server);
-        await create(new LambdaClient(server.clientConfig), { "index.js": strToU8(REPORTER) });
-        assert.equal(await blobSettled(server), "ready");
-        await server.stop();
-      }
+      await goodBlobIn(dir, blobDir);
+      rmSync(join(blobDir, EXPORTS)); // as an older cache left it: only a start here tells the blob is good
       const server = await startServer({ ephemeral: false, "data-dir": dir, "lambda-spares": "0" });
       try {
         await createLambdaRoles(server);
@@ -205,6 +215,37 @@ describe("startup snapshot fallback", () => {
         const state = (await snapshotHealth(server)).blobs.find((x) => x.flags === FLAGS_128.join(" "))?.state;
         const r = await invoke(lambda, name);
         assert.equal(r.snapshot, true, `blob ${state} at the invoke`);
+        const h = await snapshotHealth(server);
+        assert.deepEqual([h.launchesPlain, h.launchesFromSnapshot, h.rejected], [0, 1, 0]);
+        assert.ok(existsSync(join(blobDir, EXPORTS)), "the check wrote the export list beside the blob");
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("A blob found on disk with its build's export list is used at once: launches do not wait for the start that confirms it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "skyport-snap-"));
+    const blobDir = join(dir, "cache", "lambda-snapshots", blobKey(FLAGS_128));
+    try {
+      await goodBlobIn(dir, blobDir);
+      const server = await startServer({ ephemeral: false, "data-dir": dir, "lambda-spares": "0" });
+      try {
+        await createLambdaRoles(server);
+        const lambda = new LambdaClient(server.clientConfig);
+        const name = await create(lambda, { "index.js": strToU8(REPORTER) });
+        // Ready (after its SHA-256) while the confirming start still runs.
+        let readyWhileChecked = false;
+        for (let i = 0; i < 400 && !readyWhileChecked; i++) {
+          const state = (await snapshotHealth(server)).blobs.find((x) => x.flags === FLAGS_128.join(" "))?.state;
+          if (state === "ready") readyWhileChecked = snapshotRuns().length > 0;
+          if (state === "ready" && !readyWhileChecked) break;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        assert.ok(readyWhileChecked, "the blob was ready while its confirming start ran");
+        assert.equal((await invoke(lambda, name)).snapshot, true);
         const h = await snapshotHealth(server);
         assert.deepEqual([h.launchesPlain, h.launchesFromSnapshot, h.rejected], [0, 1, 0]);
       } finally {
@@ -240,8 +281,12 @@ describe("startup snapshot fallback", () => {
       } finally {
         await server.stop();
       }
-      await stopWhile("checking");
-      assert.deepEqual(readdirSync(blobDir).sort(), ["node.blob", "node.blob.sha256"], "a check cut short does not count as a failed one");
+      assert.deepEqual(readdirSync(blobDir).sort(), ["node.blob", EXPORTS, "node.blob.sha256"].sort());
+      await stopWhile("ready"); // the confirming start of a blob with its export list
+      assert.deepEqual(readdirSync(blobDir).sort(), ["node.blob", EXPORTS, "node.blob.sha256"].sort(), "a check cut short does not count as a failed one");
+      rmSync(join(blobDir, EXPORTS));
+      await stopWhile("checking"); // the check launches wait for
+      assert.deepEqual(readdirSync(blobDir).sort(), ["node.blob", "node.blob.sha256"], "a check cut short neither counts as failed nor leaves a list");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -46,7 +46,7 @@ import { EventSourcePoller } from "./event-sources.js";
 import { destinationRecord } from "./event-invoke-config.js";
 import { LogBatcher } from "./logs.js";
 import { serveFunctionUrl } from "./url-data-plane.js";
-import { blueprint, caBundleOf, prepareNodeSnapshot } from "./runtime/blueprint.js";
+import { blueprint, caBundleOf, prepareDefaultSnapshot, prepareNodeSnapshot } from "./runtime/blueprint.js";
 import { EnvironmentReporter } from "./runtime/env-report.js";
 import { NodeSnapshots, snapshotCacheDir } from "./runtime/snapshot.js";
 import { SKYPORT_NODE_MODULES } from "./code.js";
@@ -92,6 +92,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
     const mode = env.config.lambdaSandbox ?? "off";
     this.sandbox = mode !== "off" && sandboxSupport().ok; // startSkyport already refused or warned (runtime/startup.ts)
     if (env.config.lambdaSnapshot !== false) this.snapshots = new NodeSnapshots({ cacheDir: snapshotCacheDir(env.config.dataDir, env.config.ephemeral), nodeModules: SKYPORT_NODE_MODULES, esmDir: join(env.config.dataDir, "lambda", "sdk-esm"), log: env.log });
+    prepareDefaultSnapshot(this.snapshots);
     this.logs = new LogBatcher(env.services, (accountId, region) => this.internalCtx(accountId, region), env.log);
     const cpu = new MachineCpu();
     this.envs = new EnvironmentManager({

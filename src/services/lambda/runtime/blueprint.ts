@@ -207,6 +207,14 @@ const nodeFlags = (memory: number): string[] => [`--max-old-space-size=${Math.ma
  * Gets the snapshot blob a new node function will start from ready now (checked, or built, in the background),
  * rather than at its first invocation — whose environments would otherwise start plainly meanwhile.
  */
+/**
+ * At the Lambda service's start: the blob for the default memory size, when the cache holds one, is checked now
+ * rather than when the first function settles (its first invocation usually follows at once).
+ */
+export function prepareDefaultSnapshot(snapshots: NodeSnapshots | undefined): void {
+  snapshots?.prepareIfCached(nodeFlags(Limits.DEFAULT_MEMORY_MB));
+}
+
 export function prepareNodeSnapshot(snapshots: NodeSnapshots | undefined, codeRoot: string, row: FunctionRow): void {
   const c = row.config;
   const vars = c.Environment?.Variables ?? {};

@@ -2,15 +2,17 @@
  * The node runtime's V8 startup snapshot: an environment started with `node --snapshot-blob` has the runtime
  * client and the AWS SDK modules functions use most (bootstrap/node-snapshot.cjs) already loaded — and their
  * common request paths compiled (bootstrap/snapshot-warmup.cjs) — so its cold start loads no modules. Blobs are
- * built lazily in the background (never on the server's start path; the first launches start plainly meanwhile —
- * except that a blob found on disk is waited for while it is checked, up to CHECK_WAIT_MS: a plain start costs more),
+ * built lazily in the background (never on the server's start path; the first launches start plainly meanwhile),
  * one per set of V8 flags — V8 refuses a blob built under other flags, and the heap limit follows the function's
  * memory — into a cache directory keyed by node's version, its binary, the bootstrap's sources and the SDK's versions.
- * A blob is used only once it started in a check run (also when found
- * on disk, once per server process, after its SHA-256 matched the one recorded at build time); a missing, corrupt or
- * failing blob means the plain bootstrap meanwhile, and it is rebuilt. Gap: a blob that goes bad after its check is
- * not noticed (its environments fail to start). The first check in a server process also lists the preloaded
- * modules' exports, from which the server writes its SDK tree with ES module entry points (esm-shims.ts).
+ * A blob is used only once it started in a check run, which also lists the preloaded modules' exports (kept beside
+ * the blob; the server writes its SDK tree with ES module entry points from them, esm-shims.ts). A new blob is checked
+ * before it is renamed into place. A blob found on disk is used once its SHA-256 matches the one recorded at build
+ * time: at once when its export list lies beside it (its build's check started it, under the same key), while one
+ * start in this server process confirms it in the background; a blob of an older cache, without the list, only after
+ * that start — launches wait for it, up to CHECK_WAIT_MS, since a plain start costs more. A missing, corrupt or
+ * failing blob means the plain bootstrap meanwhile, and it is rebuilt. Gap: environments started from a blob that
+ * then fails (its confirming start, or later) are not noticed: they fail to start.
  */
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -21,6 +23,8 @@ import { SDK_INSIDE, writeEsmShims } from "./esm-shims.js";
 import { bundleKey, bundleSnapshotEntry, PREBUILT_BUNDLE, run } from "./snapshot-build.js";
 
 const BLOB = "node.blob";
+/** Beside a blob its build wrote: the preloaded modules' export names, listed by the build's check run. */
+const EXPORTS = "node.blob.exports.json";
 const BUILD_TIMEOUT_MS = 120_000;
 /** Builds and checks run in a minimal environment: nothing of the server's (credentials, paths) lands in a heap. */
 const BUILD_ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
@@ -37,9 +41,9 @@ interface BlobState {
 }
 
 /**
- * Launches wait this long at most for the check of a blob found on disk (sha256 + one start + the SDK tree: ~0.15 s
- * alone, 0.3–0.6 s beside a first deploy) rather than start plainly: a plain start costs 200–350 ms of CPU that the
- * check then competes with. A blob still to be built (seconds) is not waited for.
+ * Launches wait this long at most for the check of a blob found on disk without its export list (sha256 + one start:
+ * ~0.2 s alone, 0.3–0.6 s beside a first deploy) rather than start plainly: a plain start costs 200–350 ms of CPU
+ * that the check then competes with. A blob still to be built (seconds) is not waited for.
  */
 const CHECK_WAIT_MS = 3_000;
 
@@ -67,7 +71,7 @@ export function blobKey(flags: string[]): string {
 const sha256File = (path: string): Promise<string> =>
   new Promise((resolve, reject) => {
     const h = createHash("sha256");
-    createReadStream(path).on("data", (d) => h.update(d)).on("error", reject).on("end", () => resolve(h.digest("hex")));
+    createReadStream(path, { highWaterMark: 1 << 20 }).on("data", (d) => h.update(d)).on("error", reject).on("end", () => resolve(h.digest("hex")));
   });
 
 export class NodeSnapshots {
@@ -94,6 +98,11 @@ export class NodeSnapshots {
     return b.state === "ready" ? b.dir : undefined;
   }
 
+  /** Gets a blob for these flags ready now if the cache holds one (found blobs are checked: cheap next to a build). */
+  prepareIfCached(flags: string[]): void {
+    if (existsSync(join(this.o.cacheDir, this.keyOf(flags), BLOB))) this.state(flags);
+  }
+
   /**
    * While the blob for these flags, found on disk, is being checked: a promise of the check's end (bounded by
    * CHECK_WAIT_MS). An environment that would start plainly meanwhile waits for it instead.
@@ -106,10 +115,15 @@ export class NodeSnapshots {
     return b.checked;
   }
 
-  private state(flags: string[]): BlobState {
+  private keyOf(flags: string[]): string {
     const id = flags.join(" ");
     let key = this.keys.get(id);
     if (!key) this.keys.set(id, (key = blobKey(flags)));
+    return key;
+  }
+
+  private state(flags: string[]): BlobState {
+    const key = this.keyOf(flags);
     const b = this.blobs.get(key);
     if (b) return b;
     let endCheck!: () => void;
@@ -155,16 +169,24 @@ export class NodeSnapshots {
     return this.queue;
   }
 
-  /** `checkOver`: called once the blob found on disk passed or failed its check (or there is none). */
+  /** `checkOver`: called once the blob found on disk may be used or was rejected (or there is none). */
   private async prepare(s: BlobState, checkOver: () => void): Promise<void> {
     if (this.stop.signal.aborted) return;
     const blob = join(s.dir, BLOB);
+    const exports = join(s.dir, EXPORTS);
     if (existsSync(blob) && existsSync(`${blob}.sha256`)) {
       const want = readFileSync(`${blob}.sha256`, "utf8").trim();
-      const why = (await sha256File(blob)) !== want ? "does not match its checksum" : await this.check(s.flags, blob);
+      let why = (await sha256File(blob)) !== want ? "does not match its checksum" : undefined;
+      // With its export list beside it the blob started in its build's check, under the same key (node's version
+      // and binary, the bootstrap, the SDK, the flags): used at once, while one start here confirms it. Without
+      // (an older cache), launches wait for that start, which writes the list.
+      const listed = !why && existsSync(exports);
+      if (!why && !listed) why = await this.checkAndList(s.flags, blob, exports);
       if (!why) {
         s.state = "ready";
-        return checkOver();
+        checkOver();
+        if (!this.esm) this.writeEsm(exports); // launches meanwhile walk the SDK itself for ES module imports
+        if (!listed || !(why = await this.check(s.flags, blob))) return;
       }
       this.rejected++;
       this.o.log.warn(`lambda: the node snapshot ${blob} ${why}; environments start plainly until it is rebuilt`);
@@ -175,15 +197,27 @@ export class NodeSnapshots {
     await this.build(s);
   }
 
-  /** Starts a blob once: undefined when it deserializes and holds its modules, else what went wrong. */
-  private async check(flags: string[], blob: string): Promise<string | undefined> {
-    const names = `${this.o.esmDir}.exports.json`;
-    if (!this.esm) mkdirSync(dirname(names), { recursive: true });
-    const env = { ...BUILD_ENV, SKYPORT_SNAPSHOT_CHECK: "1", ...(this.esm ? {} : { SKYPORT_SNAPSHOT_EXPORTS: names }) };
+  /** The check of a blob without its export list: the list the start wrote is kept only when it passed. */
+  private async checkAndList(flags: string[], blob: string, exports: string): Promise<string | undefined> {
+    const listed = `${exports}.${process.pid}.tmp`;
+    try {
+      const why = await this.check(flags, blob, listed);
+      if (!why) renameSync(listed, exports);
+      return why;
+    } finally {
+      rmSync(listed, { force: true }); // a check cut short or failed leaves no list
+    }
+  }
+
+  /**
+   * Starts a blob once: undefined when it deserializes and holds its modules, else what went wrong. With
+   * `exportsTo`, the run also writes there the preloaded modules' export names (for esm-shims.ts).
+   */
+  private async check(flags: string[], blob: string, exportsTo?: string): Promise<string | undefined> {
+    const env = { ...BUILD_ENV, SKYPORT_SNAPSHOT_CHECK: "1", ...(exportsTo ? { SKYPORT_SNAPSHOT_EXPORTS: exportsTo } : {}) };
     const r = await run(process.execPath, [...flags, "--snapshot-blob", blob], { cwd: dirname(blob), env, timeoutMs: BUILD_TIMEOUT_MS, signal: this.stop.signal });
     this.stop.signal.throwIfAborted();
-    const ok = r.code === 0 && r.out.includes("skyport-snapshot-ok");
-    if (ok && !this.esm) this.writeEsm(names);
+    const ok = r.code === 0 && r.out.includes("skyport-snapshot-ok") && (!exportsTo || existsSync(exportsTo));
     return ok ? undefined : `does not start (${r.code}): ${r.out.trim().split("\n").slice(-2).join(" ")}`;
   }
 
@@ -195,8 +229,6 @@ export class NodeSnapshots {
       this.esm = this.o.esmDir;
     } catch (e) {
       this.o.log.warn(`lambda: no ES module entry points for the preloaded SDK (ES module handlers import it more slowly): ${e instanceof Error ? e.message : String(e)}`);
-    } finally {
-      rmSync(namesFile, { force: true });
     }
   }
 
@@ -204,20 +236,24 @@ export class NodeSnapshots {
     mkdirSync(s.dir, { recursive: true, mode: 0o755 });
     const bundle = await this.bundleFile();
     const tmp = join(s.dir, `${BLOB}.${process.pid}.tmp`);
+    const tmpExports = join(s.dir, `${EXPORTS}.${process.pid}.tmp`);
     const built = await run(process.execPath, [...s.flags, "--snapshot-blob", tmp, "--build-snapshot", bundle], { cwd: s.dir, env: BUILD_ENV, timeoutMs: BUILD_TIMEOUT_MS, signal: this.stop.signal });
     let bad = built.code !== 0 || !existsSync(tmp) ? `node --build-snapshot failed (${built.code}): ${built.out.trim().split("\n").slice(-3).join(" ")}` : undefined;
     try {
-      bad ??= await this.check(s.flags, tmp).then((why) => why && `the new snapshot ${why}`);
+      bad ??= await this.check(s.flags, tmp, tmpExports).then((why) => why && `the new snapshot ${why}`);
     } finally {
-      if (bad || this.stop.signal.aborted) rmSync(tmp, { force: true });
+      if (bad || this.stop.signal.aborted) for (const f of [tmp, tmpExports]) rmSync(f, { force: true });
     }
     this.stop.signal.throwIfAborted();
     if (bad) throw new Error(bad);
     const sum = await sha256File(tmp);
+    // The export list last: with it, a server finding this blob uses it before its own check ran (prepare).
     renameSync(tmp, join(s.dir, BLOB));
     writeFileSync(join(s.dir, `${BLOB}.sha256.${process.pid}.tmp`), `${sum}\n`, { mode: 0o644 });
     renameSync(join(s.dir, `${BLOB}.sha256.${process.pid}.tmp`), join(s.dir, `${BLOB}.sha256`));
+    renameSync(tmpExports, join(s.dir, EXPORTS));
     s.state = "ready";
+    if (!this.esm) this.writeEsm(join(s.dir, EXPORTS));
     this.o.log.debug(`lambda: node snapshot ready (${s.flags.join(" ")}): ${s.dir}`);
   }
 
