@@ -201,6 +201,36 @@ describe("startup snapshot fallback", () => {
     }
   });
 
+  test("A blob found on disk with an export list that fails its confirming start is rejected and rebuilt", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "skyport-snap-"));
+    try {
+      // Checksum and export list as a build leaves them, but node cannot start from it (as if the disk garbled it).
+      const blobDir = join(dir, "cache", "lambda-snapshots", blobKey(FLAGS_128));
+      mkdirSync(blobDir, { recursive: true });
+      writeFileSync(join(blobDir, "node.blob"), "not a snapshot");
+      const { createHash } = await import("node:crypto");
+      writeFileSync(join(blobDir, "node.blob.sha256"), createHash("sha256").update("not a snapshot").digest("hex") + "\n");
+      writeFileSync(join(blobDir, EXPORTS), "{}");
+      const server = await startServer({ ephemeral: false, "data-dir": dir, "lambda-spares": "0" });
+      try {
+        await createLambdaRoles(server);
+        const lambda = new LambdaClient(server.clientConfig);
+        await create(lambda, { "index.js": strToU8(REPORTER) });
+        // Usable at once after its checksum; the start that confirms it fails and it is rebuilt.
+        for (let i = 0; i < 300 && (await snapshotHealth(server)).rejected === 0; i++) await new Promise((r) => setTimeout(r, 20));
+        assert.equal((await snapshotHealth(server)).rejected, 1);
+        assert.equal(await blobSettled(server), "ready");
+        assert.notEqual(readFileSync(join(blobDir, "node.blob"), "utf8").slice(0, 14), "not a snapshot");
+        assert.notEqual(readFileSync(join(blobDir, EXPORTS), "utf8"), "{}");
+        assert.equal((await invoke(lambda, await create(lambda, { "index.js": strToU8(REPORTER) }))).snapshot, true);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("Invoke right after CreateFunction, while a blob found on disk without its export list is checked: the environment waits for the check and starts from it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "skyport-snap-"));
     const blobDir = join(dir, "cache", "lambda-snapshots", blobKey(FLAGS_128));
