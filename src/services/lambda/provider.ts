@@ -229,11 +229,11 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
    */
   protected override onFunctionSettled(account: string, region: string, name: string, row: FunctionRow): void {
     try {
-      prepareNodeSnapshot(this.snapshots, this.codeRoot, row);
+      const usable = prepareNodeSnapshot(this.snapshots, this.codeRoot, row);
       if (row.config.State !== "Active" || RUNTIMES[row.config.Runtime ?? ""] !== "nodejs") return;
       const bp = this.blueprintFor({ accountId: account, region }, name, "$LATEST", row);
-      // Once the blob is checked: a spare started before would start plainly, without the SDK loaded.
-      if (this.snapshots) void this.snapshots.settled().then(() => this.closed || this.envs.expect(bp));
+      // Once its blob is usable: a spare started before would start plainly, without the SDK loaded.
+      if (usable) void usable.then(() => this.closed || this.envs.expect(bp));
       else this.envs.expect(bp);
     } catch (e) {
       this.env.log.warn(`lambda: could not prepare the snapshot or a spare for ${row.config.FunctionName}`, e);

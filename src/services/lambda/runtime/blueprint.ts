@@ -204,10 +204,6 @@ export function spareLaunchSpec(sandboxed: boolean, memory: number, tmpMb: numbe
 const nodeFlags = (memory: number): string[] => [`--max-old-space-size=${Math.max(32, Math.floor(memory * 0.85))}`];
 
 /**
- * Gets the snapshot blob a new node function will start from ready now (checked, or built, in the background),
- * rather than at its first invocation — whose environments would otherwise start plainly meanwhile.
- */
-/**
  * At the Lambda service's start: the blob for the default memory size, when the cache holds one, is checked now
  * rather than when the first function settles (its first invocation usually follows at once).
  */
@@ -215,14 +211,19 @@ export function prepareDefaultSnapshot(snapshots: NodeSnapshots | undefined): vo
   snapshots?.prepareIfCached(nodeFlags(Limits.DEFAULT_MEMORY_MB));
 }
 
-export function prepareNodeSnapshot(snapshots: NodeSnapshots | undefined, codeRoot: string, row: FunctionRow): void {
+/**
+ * Gets the snapshot blob a new node function will start from ready now (checked, or built, in the background),
+ * rather than at its first invocation — whose environments would otherwise start plainly meanwhile. Resolves once
+ * that blob is usable (ready or failed); undefined for a function that starts plainly.
+ */
+export function prepareNodeSnapshot(snapshots: NodeSnapshots | undefined, codeRoot: string, row: FunctionRow): Promise<void> | undefined {
   const c = row.config;
   const vars = c.Environment?.Variables ?? {};
-  if (!snapshots || RUNTIMES[c.Runtime ?? ""] !== "nodejs" || vars.NODE_OPTIONS || vars.AWS_LAMBDA_EXEC_WRAPPER) return;
+  if (!snapshots || RUNTIMES[c.Runtime ?? ""] !== "nodejs" || vars.NODE_OPTIONS || vars.AWS_LAMBDA_EXEC_WRAPPER) return undefined;
   const hot = row.codeBlob.startsWith("dir:");
   const task = hot ? row.codeBlob.slice(4) : join(codeRoot, row.codeHex, "task");
-  if (!existsSync(task) || !usesPreloadedSdk(task, hot)) return;
-  snapshots.blobDir(nodeFlags(c.MemorySize ?? Limits.DEFAULT_MEMORY_MB));
+  if (!existsSync(task) || !usesPreloadedSdk(task, hot)) return undefined;
+  return snapshots.usable(nodeFlags(c.MemorySize ?? Limits.DEFAULT_MEMORY_MB));
 }
 
 /**

@@ -38,6 +38,9 @@ interface BlobState {
   checked: Promise<void>;
   /** The check ended, or launches stopped waiting for it. */
   checkOver: boolean;
+  /** Resolves once the blob is ready or failed (a build ended; not waiting for a confirming start). */
+  usable: Promise<void>;
+  markUsable: () => void;
 }
 
 /**
@@ -98,6 +101,14 @@ export class NodeSnapshots {
     return b.state === "ready" ? b.dir : undefined;
   }
 
+  /**
+   * Gets the blob for these flags ready (see blobDir); resolves once it is ready or failed — a spare started before
+   * would start plainly, without the SDK loaded. A confirming start in the background is not waited for.
+   */
+  usable(flags: string[]): Promise<void> {
+    return this.state(flags).usable;
+  }
+
   /** Gets a blob for these flags ready now if the cache holds one (found blobs are checked: cheap next to a build). */
   prepareIfCached(flags: string[]): void {
     if (existsSync(join(this.o.cacheDir, this.keyOf(flags), BLOB))) this.state(flags);
@@ -127,7 +138,9 @@ export class NodeSnapshots {
     const b = this.blobs.get(key);
     if (b) return b;
     let endCheck!: () => void;
-    const s: BlobState = { flags, state: "checking", dir: join(this.o.cacheDir, key), checked: new Promise((resolve) => (endCheck = resolve)), checkOver: false };
+    let markUsable!: () => void;
+    const usable = new Promise<void>((resolve) => (markUsable = resolve));
+    const s: BlobState = { flags, state: "checking", dir: join(this.o.cacheDir, key), checked: new Promise((resolve) => (endCheck = resolve)), checkOver: false, usable, markUsable };
     const over = () => {
       s.checkOver = true;
       clearTimeout(timer);
@@ -151,11 +164,6 @@ export class NodeSnapshots {
   noteLaunch(fromSnapshot: boolean): void {
     if (fromSnapshot) this.launches.snapshot++;
     else this.launches.plain++;
-  }
-
-  /** Resolves when every blob asked for so far is ready or failed (tests, benchmarks). */
-  settled(): Promise<void> {
-    return this.queue;
   }
 
   health(): Record<string, unknown> {
@@ -184,6 +192,7 @@ export class NodeSnapshots {
       if (!why && !listed) why = await this.checkAndList(s.flags, blob, exports);
       if (!why) {
         s.state = "ready";
+        s.markUsable();
         checkOver();
         if (!this.esm) this.writeEsm(exports); // launches meanwhile walk the SDK itself for ES module imports
         if (!listed || !(why = await this.check(s.flags, blob))) return;
@@ -253,6 +262,7 @@ export class NodeSnapshots {
     renameSync(join(s.dir, `${BLOB}.sha256.${process.pid}.tmp`), join(s.dir, `${BLOB}.sha256`));
     renameSync(tmpExports, join(s.dir, EXPORTS));
     s.state = "ready";
+    s.markUsable();
     if (!this.esm) this.writeEsm(join(s.dir, EXPORTS));
     this.o.log.debug(`lambda: node snapshot ready (${s.flags.join(" ")}): ${s.dir}`);
   }
@@ -275,6 +285,7 @@ export class NodeSnapshots {
 
   private fail(s: BlobState, e: unknown): void {
     s.state = "failed";
+    s.markUsable();
     if (this.stop.signal.aborted) return;
     s.error = e instanceof Error ? e.message : String(e);
     this.o.log.warn(`lambda: no node snapshot (${s.flags.join(" ")}), environments start plainly: ${s.error}`);
