@@ -7,6 +7,7 @@
  * plainly) and is rebuilt; with --lambda-snapshot off nothing is built.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -156,115 +157,95 @@ function snapshotRuns(): string[] {
 /** Beside a blob its build wrote: the preloaded modules' export names (runtime/snapshot.ts). */
 const EXPORTS = "node.blob.exports.json";
 
-/** A good blob in `blobDir`: the one ephemeral servers keep in the user's cache (the suite above made it), else built here. */
-async function goodBlobIn(dir: string, blobDir: string): Promise<void> {
-  const shared = join(snapshotCacheDir(dir, true), blobKey(FLAGS_128));
-  if (existsSync(join(shared, EXPORTS))) return void cpSync(shared, blobDir, { recursive: true });
+/** A fresh data directory and the directory its 128 MB blob goes in; removed afterwards. */
+async function inDataDir(fn: (dir: string, blobDir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "skyport-snap-"));
+  try {
+    await fn(dir, join(dir, "cache", "lambda-snapshots", blobKey(FLAGS_128)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A server on that data directory (no spares), with the Lambda roles; stopped afterwards. */
+async function onServer(dir: string, fn: (server: TestServer, lambda: LambdaClient) => Promise<void>): Promise<void> {
   const server = await startServer({ ephemeral: false, "data-dir": dir, "lambda-spares": "0" });
   try {
     await createLambdaRoles(server);
-    await create(new LambdaClient(server.clientConfig), { "index.js": strToU8(REPORTER) });
-    assert.equal(await blobSettled(server), "ready");
+    await fn(server, new LambdaClient(server.clientConfig));
   } finally {
     await server.stop();
   }
 }
 
+/** A good blob in `blobDir`: the one ephemeral servers keep in the user's cache (the suite above made it), else built here. */
+async function goodBlobIn(dir: string, blobDir: string): Promise<void> {
+  const shared = join(snapshotCacheDir(dir, true), blobKey(FLAGS_128));
+  if (existsSync(join(shared, EXPORTS))) return void cpSync(shared, blobDir, { recursive: true });
+  await onServer(dir, async (server, lambda) => {
+    await create(lambda, { "index.js": strToU8(REPORTER) });
+    assert.equal(await blobSettled(server), "ready");
+  });
+}
+
+/** A blob whose checksum matches but which node cannot start from (another node build wrote it, or the disk garbled it). */
+function badBlobIn(blobDir: string, exportList: boolean): void {
+  mkdirSync(blobDir, { recursive: true });
+  writeFileSync(join(blobDir, "node.blob"), "not a snapshot");
+  writeFileSync(join(blobDir, "node.blob.sha256"), createHash("sha256").update("not a snapshot").digest("hex") + "\n");
+  if (exportList) writeFileSync(join(blobDir, EXPORTS), "{}");
+}
+
+const rebuilt = (blobDir: string) => readFileSync(join(blobDir, "node.blob"), "utf8").slice(0, 14) !== "not a snapshot";
+
 describe("startup snapshot fallback", () => {
-  test("Invoke: a corrupt blob on disk is not used; environments start plainly until it is rebuilt", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "skyport-snap-"));
-    try {
-      // A blob whose checksum matches but which node cannot start from (as if written by another node build).
-      const blobDir = join(dir, "cache", "lambda-snapshots", blobKey(FLAGS_128));
-      mkdirSync(blobDir, { recursive: true });
-      writeFileSync(join(blobDir, "node.blob"), "not a snapshot");
-      const { createHash } = await import("node:crypto");
-      writeFileSync(join(blobDir, "node.blob.sha256"), createHash("sha256").update("not a snapshot").digest("hex") + "\n");
-      const server = await startServer({ ephemeral: false, "data-dir": dir, "lambda-spares": "0" });
-      try {
-        await createLambdaRoles(server);
-        const lambda = new LambdaClient(server.clientConfig);
+  test("Invoke: a corrupt blob on disk is not used; environments start plainly until it is rebuilt", () =>
+    inDataDir(async (dir, blobDir) => {
+      badBlobIn(blobDir, false);
+      await onServer(dir, async (server, lambda) => {
         const first = await invoke(lambda, await create(lambda, { "index.js": strToU8(REPORTER) }));
         assert.equal(first.snapshot, false);
         assert.equal(first.tables, true);
         assert.equal(await blobSettled(server), "ready");
-        const h = await snapshotHealth(server);
-        assert.equal(h.rejected, 1);
-        assert.notEqual(readFileSync(join(blobDir, "node.blob"), "utf8").slice(0, 14), "not a snapshot");
-        const second = await invoke(lambda, await create(lambda, { "index.js": strToU8(REPORTER) }));
-        assert.equal(second.snapshot, true);
-      } finally {
-        await server.stop();
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+        assert.equal((await snapshotHealth(server)).rejected, 1);
+        assert.ok(rebuilt(blobDir));
+        assert.equal((await invoke(lambda, await create(lambda, { "index.js": strToU8(REPORTER) }))).snapshot, true);
+      });
+    }));
 
-  test("A blob found on disk with an export list that fails its confirming start is rejected and rebuilt", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "skyport-snap-"));
-    try {
-      // Checksum and export list as a build leaves them, but node cannot start from it (as if the disk garbled it).
-      const blobDir = join(dir, "cache", "lambda-snapshots", blobKey(FLAGS_128));
-      mkdirSync(blobDir, { recursive: true });
-      writeFileSync(join(blobDir, "node.blob"), "not a snapshot");
-      const { createHash } = await import("node:crypto");
-      writeFileSync(join(blobDir, "node.blob.sha256"), createHash("sha256").update("not a snapshot").digest("hex") + "\n");
-      writeFileSync(join(blobDir, EXPORTS), "{}");
-      const server = await startServer({ ephemeral: false, "data-dir": dir, "lambda-spares": "0" });
-      try {
-        await createLambdaRoles(server);
-        const lambda = new LambdaClient(server.clientConfig);
+  test("A blob found on disk with an export list that fails its confirming start is rejected and rebuilt", () =>
+    inDataDir(async (dir, blobDir) => {
+      badBlobIn(blobDir, true);
+      await onServer(dir, async (server, lambda) => {
         await create(lambda, { "index.js": strToU8(REPORTER) });
         // Usable at once after its checksum; the start that confirms it fails and it is rebuilt.
         for (let i = 0; i < 300 && (await snapshotHealth(server)).rejected === 0; i++) await new Promise((r) => setTimeout(r, 20));
         assert.equal((await snapshotHealth(server)).rejected, 1);
         assert.equal(await blobSettled(server), "ready");
-        assert.notEqual(readFileSync(join(blobDir, "node.blob"), "utf8").slice(0, 14), "not a snapshot");
+        assert.ok(rebuilt(blobDir));
         assert.notEqual(readFileSync(join(blobDir, EXPORTS), "utf8"), "{}");
         assert.equal((await invoke(lambda, await create(lambda, { "index.js": strToU8(REPORTER) }))).snapshot, true);
-      } finally {
-        await server.stop();
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+      });
+    }));
 
-  test("Invoke right after CreateFunction, while a blob found on disk without its export list is checked: the environment waits for the check and starts from it", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "skyport-snap-"));
-    const blobDir = join(dir, "cache", "lambda-snapshots", blobKey(FLAGS_128));
-    try {
+  test("Invoke right after CreateFunction, while a blob found on disk without its export list is checked: the environment waits for the check and starts from it", () =>
+    inDataDir(async (dir, blobDir) => {
       await goodBlobIn(dir, blobDir);
       rmSync(join(blobDir, EXPORTS)); // as an older cache left it: only a start here tells the blob is good
-      const server = await startServer({ ephemeral: false, "data-dir": dir, "lambda-spares": "0" });
-      try {
-        await createLambdaRoles(server);
-        const lambda = new LambdaClient(server.clientConfig);
+      await onServer(dir, async (server, lambda) => {
         const name = await create(lambda, { "index.js": strToU8(REPORTER) });
         const state = (await snapshotHealth(server)).blobs.find((x) => x.flags === FLAGS_128.join(" "))?.state;
-        const r = await invoke(lambda, name);
-        assert.equal(r.snapshot, true, `blob ${state} at the invoke`);
+        assert.equal((await invoke(lambda, name)).snapshot, true, `blob ${state} at the invoke`);
         const h = await snapshotHealth(server);
         assert.deepEqual([h.launchesPlain, h.launchesFromSnapshot, h.rejected], [0, 1, 0]);
         assert.ok(existsSync(join(blobDir, EXPORTS)), "the check wrote the export list beside the blob");
-      } finally {
-        await server.stop();
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+      });
+    }));
 
-  test("A blob found on disk with its build's export list is used at once: launches do not wait for the start that confirms it", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "skyport-snap-"));
-    const blobDir = join(dir, "cache", "lambda-snapshots", blobKey(FLAGS_128));
-    try {
+  test("A blob found on disk with its build's export list is used at once: launches do not wait for the start that confirms it", () =>
+    inDataDir(async (dir, blobDir) => {
       await goodBlobIn(dir, blobDir);
-      const server = await startServer({ ephemeral: false, "data-dir": dir, "lambda-spares": "0" });
-      try {
-        await createLambdaRoles(server);
-        const lambda = new LambdaClient(server.clientConfig);
+      await onServer(dir, async (server, lambda) => {
         const name = await create(lambda, { "index.js": strToU8(REPORTER) });
         // Ready (after its SHA-256) while the confirming start still runs.
         let readyWhileChecked = false;
@@ -278,49 +259,36 @@ describe("startup snapshot fallback", () => {
         assert.equal((await invoke(lambda, name)).snapshot, true);
         const h = await snapshotHealth(server);
         assert.deepEqual([h.launchesPlain, h.launchesFromSnapshot, h.rejected], [0, 1, 0]);
-      } finally {
-        await server.stop();
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+      });
+    }));
 
-  test("Stopping the server while a blob is built or checked kills that run: nothing is left half-written, a good blob is kept", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "skyport-snap-"));
-    const blobDir = join(dir, "cache", "lambda-snapshots", blobKey(FLAGS_128));
-    // The function is created (the blob asked for) and the server stopped once the run has started.
-    const stopWhile = async (state: string) => {
-      const server = await startServer({ ephemeral: false, "data-dir": dir, "lambda-spares": "0" });
-      await createLambdaRoles(server);
-      await create(new LambdaClient(server.clientConfig), { "index.js": strToU8(REPORTER) });
-      for (let i = 0; i < 600 && !snapshotRuns().length; i++) await new Promise((r) => setTimeout(r, 10));
-      assert.equal((await snapshotHealth(server)).blobs.find((x) => x.flags === FLAGS_128.join(" "))?.state, state);
-      await server.stop();
-      assert.deepEqual(snapshotRuns(), [], "no build or check outlives the server");
-    };
-    try {
+  test("Stopping the server while a blob is built or checked kills that run: nothing is left half-written, a good blob is kept", () =>
+    inDataDir(async (dir, blobDir) => {
+      // The function is created (the blob asked for) and the server stopped once the run has started.
+      const stopWhile = async (state: string) => {
+        const server = await startServer({ ephemeral: false, "data-dir": dir, "lambda-spares": "0" });
+        await createLambdaRoles(server);
+        await create(new LambdaClient(server.clientConfig), { "index.js": strToU8(REPORTER) });
+        for (let i = 0; i < 600 && !snapshotRuns().length; i++) await new Promise((r) => setTimeout(r, 10));
+        assert.equal((await snapshotHealth(server)).blobs.find((x) => x.flags === FLAGS_128.join(" "))?.state, state);
+        await server.stop();
+        assert.deepEqual(snapshotRuns(), [], "no build or check outlives the server");
+      };
       await stopWhile("building");
       assert.deepEqual(readdirSync(blobDir), [], "the killed build left no temporary blob");
       assert.equal(existsSync(join(dir, "lambda", "sdk-esm")), false);
-      const server = await startServer({ ephemeral: false, "data-dir": dir, "lambda-spares": "0" });
-      try {
-        await createLambdaRoles(server);
-        await create(new LambdaClient(server.clientConfig), { "index.js": strToU8(REPORTER) });
+      await onServer(dir, async (server, lambda) => {
+        await create(lambda, { "index.js": strToU8(REPORTER) });
         assert.equal(await blobSettled(server), "ready");
-      } finally {
-        await server.stop();
-      }
-      assert.deepEqual(readdirSync(blobDir).sort(), ["node.blob", EXPORTS, "node.blob.sha256"].sort());
+      });
+      const all = ["node.blob", EXPORTS, "node.blob.sha256"].sort();
+      assert.deepEqual(readdirSync(blobDir).sort(), all);
       await stopWhile("ready"); // the confirming start of a blob with its export list
-      assert.deepEqual(readdirSync(blobDir).sort(), ["node.blob", EXPORTS, "node.blob.sha256"].sort(), "a check cut short does not count as a failed one");
+      assert.deepEqual(readdirSync(blobDir).sort(), all, "a check cut short does not count as a failed one");
       rmSync(join(blobDir, EXPORTS));
       await stopWhile("checking"); // the check launches wait for
       assert.deepEqual(readdirSync(blobDir).sort(), ["node.blob", "node.blob.sha256"], "a check cut short neither counts as failed nor leaves a list");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
   test("Invoke: with --lambda-snapshot off environments start plainly and no blob is built", async () => {
     const server = await startServer({ "lambda-snapshot": "off", "lambda-spares": "0" });
