@@ -1,7 +1,8 @@
 /**
  * DynamoDB (issue 3): PutItem, GetItem, Query (page of 100 from a 100-item partition), conditional
  * UpdateItem and a 4-item TransactWriteItems at 1 and 16 connections — Skyport vs moto_server vs
- * dynalite, raw signed HTTP from wrk. With BENCH_MILLION=1 also loads 1,000,000 small items into Skyport
+ * dynalite, raw signed HTTP from wrk; the three run at once and each point is measured on each back to back, after
+ * the same warm-up. With BENCH_MILLION=1 also loads 1,000,000 small items into Skyport
  * (BatchWriteItem) and reports its RSS and Query latency afterwards.
  */
 import { load, measure, type RawRequest } from "../lib/wrk.js";
@@ -81,20 +82,27 @@ export default async function run(opts: BenchOptions): Promise<string> {
   const rows: Row[] = [];
   const servers: Array<[string, () => Promise<Started>]> = [["skyport", () => startSkyport()], ["moto_server", startMoto], ["dynalite", startDynalite]];
   let million: Row | undefined;
-  for (const [name, start] of servers) {
-    const s = await start();
-    try {
+  // All three run at once and each point is measured on each system back to back: this machine's speed drifts
+  // over minutes, and a system measured in a slow minute would lose by the minute, not by itself.
+  const started: Array<[string, Started]> = [];
+  try {
+    for (const [name, start] of servers) {
+      const s = await start();
+      started.push([name, s]);
       await setup(s.url);
-      for (const [scenario, req] of scenarios()) {
-        for (const c of [1, 16]) {
+    }
+    for (const [scenario, req] of scenarios()) {
+      for (const c of [1, 16]) {
+        for (const [name, s] of started) {
           const r = await measure(s.url, req, c, opts.seconds, s.pid);
           rows.push({ scenario: `${scenario}, ${c} conn`, server: name, values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors } });
         }
       }
-      if (name === "skyport" && process.env.BENCH_MILLION === "1") million = await loadMillion(s);
-    } finally {
-      await stop(s);
     }
+    const sky = started.find(([name]) => name === "skyport")?.[1];
+    if (sky && process.env.BENCH_MILLION === "1") million = await loadMillion(sky);
+  } finally {
+    for (const [, s] of started) await stop(s);
   }
   rows.sort((a, b) => a.scenario.localeCompare(b.scenario));
   let out = printTable("DynamoDB: operations", rows, [
