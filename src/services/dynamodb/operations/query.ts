@@ -333,7 +333,7 @@ function page(d: Dynamo, plan: Plan, rows: Iterable<Row>, mode: string): QueryOu
   }
   const out: QueryOutput = { Count: matched, ScannedCount: scanned };
   if (!countOnly) out.Items = items;
-  if (stopped) last ??= lastText === undefined ? undefined : decodeItem(lastText);
+  if (stopped && lastText !== undefined) last = decodeItem(lastText);
   if (stopped && last) out.LastEvaluatedKey = lastKey(plan.meta, plan.index, last);
   if (mode !== "NONE") {
     const meter = new CapacityMeter(mode);

@@ -65,8 +65,7 @@ export interface BlueprintDeps {
 export function blueprint(deps: BlueprintDeps, account: string, region: string, name: string, version: string, row: FunctionRow, reserved?: number): EnvironmentBlueprint {
   const c = row.config;
   const family = RUNTIMES[c.Runtime ?? ""] ?? "provided";
-  const hot = row.codeBlob.startsWith("dir:");
-  const hostTask = hot ? row.codeBlob.slice(4) : join(deps.codeRoot, row.codeHex, "task");
+  const { hostTask, hot } = codeOf(deps.codeRoot, row);
   const task = deps.sandbox ? "/var/task" : hostTask;
   const sdk = deps.sandbox ? SDK_INSIDE : hot ? SKYPORT_NODE_MODULES : join(hostTask, "..", "node_modules");
   const memory = c.MemorySize ?? Limits.DEFAULT_MEMORY_MB;
@@ -84,11 +83,9 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
     },
   };
 
-  /** The snapshots a node environment starts from: only when the code names a preloaded SDK module (sdk-usage.ts); not
-   * when NODE_OPTIONS may carry V8 flags (a blob only starts under its own) or a wrapper may add them. */
+  /** The snapshots a node environment starts from (see wantsSnapshot). */
   function snapshotFor(): NodeSnapshots | undefined {
-    const vars = c.Environment?.Variables ?? {};
-    return vars.NODE_OPTIONS || vars.AWS_LAMBDA_EXEC_WRAPPER || !deps.snapshots || !usesPreloadedSdk(hostTask, hot) ? undefined : deps.snapshots;
+    return deps.snapshots && wantsSnapshot(row, hostTask, hot) ? deps.snapshots : undefined;
   }
 
   /**
@@ -217,13 +214,25 @@ export function prepareDefaultSnapshot(snapshots: NodeSnapshots | undefined): vo
  * that blob is usable (ready or failed); undefined for a function that starts plainly.
  */
 export function prepareNodeSnapshot(snapshots: NodeSnapshots | undefined, codeRoot: string, row: FunctionRow): Promise<void> | undefined {
-  const c = row.config;
-  const vars = c.Environment?.Variables ?? {};
-  if (!snapshots || RUNTIMES[c.Runtime ?? ""] !== "nodejs" || vars.NODE_OPTIONS || vars.AWS_LAMBDA_EXEC_WRAPPER) return undefined;
+  if (!snapshots || RUNTIMES[row.config.Runtime ?? ""] !== "nodejs") return undefined;
+  const { hostTask, hot } = codeOf(codeRoot, row);
+  if (!existsSync(hostTask) || !wantsSnapshot(row, hostTask, hot)) return undefined;
+  return snapshots.usable(nodeFlags(row.config.MemorySize ?? Limits.DEFAULT_MEMORY_MB));
+}
+
+/** Where a function's code lies on the host: its unpacked task directory, or the live directory it runs in place. */
+function codeOf(codeRoot: string, row: FunctionRow): { hostTask: string; hot: boolean } {
   const hot = row.codeBlob.startsWith("dir:");
-  const task = hot ? row.codeBlob.slice(4) : join(codeRoot, row.codeHex, "task");
-  if (!existsSync(task) || !usesPreloadedSdk(task, hot)) return undefined;
-  return snapshots.usable(nodeFlags(c.MemorySize ?? Limits.DEFAULT_MEMORY_MB));
+  return { hostTask: hot ? row.codeBlob.slice(4) : join(codeRoot, row.codeHex, "task"), hot };
+}
+
+/**
+ * Whether a node function starts from the snapshot: only when its code names a preloaded SDK module (sdk-usage.ts);
+ * not when NODE_OPTIONS may carry V8 flags (a blob only starts under its own) or a wrapper may add them.
+ */
+function wantsSnapshot(row: FunctionRow, hostTask: string, hot: boolean): boolean {
+  const vars = row.config.Environment?.Variables ?? {};
+  return !vars.NODE_OPTIONS && !vars.AWS_LAMBDA_EXEC_WRAPPER && usesPreloadedSdk(hostTask, hot);
 }
 
 /**

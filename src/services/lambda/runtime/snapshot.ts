@@ -191,8 +191,7 @@ export class NodeSnapshots {
       const listed = !why && existsSync(exports);
       if (!why && !listed) why = await this.checkAndList(s.flags, blob, exports);
       if (!why) {
-        s.state = "ready";
-        s.markUsable();
+        this.ready(s);
         checkOver();
         if (!this.esm) this.writeEsm(exports); // launches meanwhile walk the SDK itself for ES module imports
         if (!listed || !(why = await this.check(s.flags, blob))) return;
@@ -261,8 +260,7 @@ export class NodeSnapshots {
     writeFileSync(join(s.dir, `${BLOB}.sha256.${process.pid}.tmp`), `${sum}\n`, { mode: 0o644 });
     renameSync(join(s.dir, `${BLOB}.sha256.${process.pid}.tmp`), join(s.dir, `${BLOB}.sha256`));
     renameSync(tmpExports, join(s.dir, EXPORTS));
-    s.state = "ready";
-    s.markUsable();
+    this.ready(s);
     if (!this.esm) this.writeEsm(join(s.dir, EXPORTS));
     this.o.log.debug(`lambda: node snapshot ready (${s.flags.join(" ")}): ${s.dir}`);
   }
@@ -281,6 +279,11 @@ export class NodeSnapshots {
     })();
     this.bundle.catch(() => (this.bundle = undefined));
     return this.bundle;
+  }
+
+  private ready(s: BlobState): void {
+    s.state = "ready";
+    s.markUsable();
   }
 
   private fail(s: BlobState, e: unknown): void {
