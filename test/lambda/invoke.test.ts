@@ -95,6 +95,24 @@ done`;
     const name = await create({ bootstrap }, { runtime: "provided.al2023", handler: "x" });
     assert.deepEqual((await invoke(name, { a: 1 })).json, { custom: true, event: { a: 1 } });
   });
+
+  test("Runtime API: an accepted answer with Skyport-Next is answered with the next invocation; a rejected one gets its 400", async () => {
+    // One GET next at start; afterwards every invocation arrives as the answer to the previous one's POST.
+    const bootstrap = `#!/bin/sh
+B="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
+curl -sS -D /tmp/h -o /tmp/ev "$B/invocation/next"
+polls=1
+while true; do
+  ID=$(grep -i Lambda-Runtime-Aws-Request-Id /tmp/h | tr -d '\\r' | cut -d' ' -f2)
+  BAD=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H "Skyport-Next: 1" "$B/invocation/not-$ID/response" -d '{}')
+  curl -sS -D /tmp/h -o /tmp/ev2 -X POST -H "Skyport-Next: 1" "$B/invocation/$ID/response" -d "{\\"polls\\":$polls,\\"rejected\\":$BAD,\\"event\\":$(cat /tmp/ev)}"
+  mv /tmp/ev2 /tmp/ev
+done`;
+    const name = await create({ bootstrap }, { runtime: "provided.al2023", handler: "x" });
+    assert.deepEqual((await invoke(name, { a: 1 })).json, { polls: 1, rejected: 400, event: { a: 1 } });
+    assert.deepEqual((await invoke(name, { a: 2 })).json, { polls: 1, rejected: 400, event: { a: 2 } }, "the second invocation came as the first one's answer");
+    assert.deepEqual((await invoke(name, { a: 3 })).json, { polls: 1, rejected: 400, event: { a: 3 } });
+  });
 });
 
 describe("failures", () => {

@@ -7,7 +7,7 @@
  * HTTP APIs answer errors as {"message": ...}: 404 Not Found, 401/403 from authorizers, 429 Too Many
  * Requests, 500 Internal Server Error on integration failures, 503 Service Unavailable on timeouts.
  */
-import { randomBytes } from "node:crypto";
+import { randomText } from "../../../core/ids.js";
 import type { HttpRequest, HttpResponse } from "../../../aws/protocol/types.js";
 import type { RequestContext } from "../../../edge/context.js";
 import { ServiceError } from "../../../aws/errors.js";
@@ -60,7 +60,7 @@ export interface Exchange {
 
 export async function runHttpApiRequest(plane: HttpApiDataPlane, entry: ApiEntry, target: Target, req: HttpRequest): Promise<HttpResponse> {
   const started = performance.now();
-  const requestId = randomBytes(12).toString("base64").slice(0, 15) + "=";
+  const requestId = randomText(12, "base64").slice(0, 15) + "=";
   const ex: Exchange = { plane, entry, target, req, requestId, now: new Date(plane.provider.now()), stageName: "$default", path: target.rawPath, stageVariables: {}, context: {} };
   let res = await run(ex);
   if (!ex.preflight) res = withCorsHeaders(ex.deployed?.snapshot.api.CorsConfiguration, req, res);

@@ -2,7 +2,7 @@
  * The live WebSocket connections of every API: id → connection, plus one sweep timer for the idle and
  * maximum-duration limits (no timer per connection, so 10,000 idle connections cost only their sockets).
  */
-import { randomBytes } from "node:crypto";
+import { randomText } from "../../../core/ids.js";
 import type { WebSocket } from "ws";
 import type { Clock } from "../../../core/clock.js";
 
@@ -33,7 +33,7 @@ export interface Connection {
 
 /** A connection id as AWS shapes them: 10 random bytes in base64 ("L0SM9cOFvHcCIhw="). */
 export function newConnectionId(): string {
-  return randomBytes(10).toString("base64");
+  return randomText(10, "base64");
 }
 
 export class ConnectionRegistry {

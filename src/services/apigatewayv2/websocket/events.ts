@@ -5,7 +5,7 @@
  * requestTimeEpoch, identity, requestId, domainName, connectionId, apiId (and authorizer after an
  * authorized $connect); headers and query strings on CONNECT; body and isBase64Encoded.
  */
-import { randomBytes } from "node:crypto";
+import { randomText } from "../../../core/ids.js";
 import type { Connection, DisconnectInfo } from "./connections.js";
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -19,7 +19,7 @@ export function requestTime(ms: number): string {
 
 /** Short base64 ids as AWS's extendedRequestId and messageId look ("RIrzDFKQoAMFbwg="). */
 export function shortId(): string {
-  return randomBytes(10).toString("base64");
+  return randomText(10, "base64");
 }
 
 export type EventType = "CONNECT" | "MESSAGE" | "DISCONNECT";

@@ -6,9 +6,9 @@
  * POST init/error.
  *
  * Skyport's runtime clients add `Skyport-Cpu-Us` to an answer: the CPU time the invocation took (the scheduler tells
- * functions that compute from functions that wait by it). Skyport's node bootstrap pipelines its answer and its next
- * poll on one connection; the poll carries `Skyport-After: <request id>` and is taken only once that answer was handled (the server may start handling the
- * two in either order: the answer's body is read first).
+ * functions that compute from functions that wait by it). An answer with `Skyport-Next: 1` (Skyport's node bootstrap)
+ * is also the next long poll: an accepted answer is answered with the next invocation (or 410) instead of 202, so an
+ * invocation costs one exchange on the connection, not two. A rejected answer gets its 4xx, and the runtime polls.
  */
 import type { HttpRequest, HttpResponse } from "../../../aws/protocol/types.js";
 import type { EnvironmentManager } from "./environments.js";
@@ -26,55 +26,12 @@ export function handleOversizeRuntimeApi(path: string, method: string, envs: Env
   const m = ROUTE.exec(path);
   if (m && method === "POST" && m[4] && envs.knows(m[1]!)) {
     envs.responseTooLarge(m[1]!, decodeURIComponent(m[3]!), limitBytes);
-    noteAnswered(m[1]!, decodeURIComponent(m[3]!));
   }
   return json(413, { errorMessage: "Payload Too Large", errorType: "RequestEntityTooLarge" });
 }
 
 /** Skyport's own addition, for its bootstraps only: a spare environment learns which function it becomes. */
 const ASSIGNMENT = /^\/_aws\/lambda-runtime\/([0-9a-f]+)\/skyport\/assignment$/;
-
-/** Per environment token: the last request id whose answer was handled, and polls waiting for an answer. */
-const answered = new Map<string, { last?: string; waiters: Array<{ after: string; go: () => void }> }>();
-/** A poll never waits longer than this for its answer (it went elsewhere, e.g. a 413): ms. */
-const AFTER_WAIT_MS = 5_000;
-
-function answeredEntry(token: string) {
-  let a = answered.get(token);
-  if (!a) {
-    // Entries of environments long gone: dropped in bulk now and then (never one a poll waits on).
-    if (answered.size >= 10_000) for (const [t, e] of answered) if (!e.waiters.length) answered.delete(t);
-    answered.set(token, (a = { waiters: [] }));
-  }
-  return a;
-}
-
-/** An answer for `requestId` was handled: after the environment manager finished it (it does so on setImmediate). */
-function noteAnswered(token: string, requestId: string): void {
-  setImmediate(() => {
-    const a = answeredEntry(token);
-    a.last = requestId;
-    const ready = a.waiters.filter((w) => w.after === requestId);
-    a.waiters = a.waiters.filter((w) => w.after !== requestId);
-    for (const w of ready) w.go();
-  });
-}
-
-function afterAnswer(token: string, requestId: string): Promise<void> | undefined {
-  const a = answeredEntry(token);
-  if (a.last === requestId) return undefined;
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      a.waiters = a.waiters.filter((w) => w.go !== go);
-      resolve();
-    }, AFTER_WAIT_MS);
-    const go = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    a.waiters.push({ after: requestId, go });
-  });
-}
 
 export async function handleRuntimeApi(req: HttpRequest, envs: EnvironmentManager): Promise<HttpResponse> {
   const a = ASSIGNMENT.exec(req.path);
@@ -87,25 +44,7 @@ export async function handleRuntimeApi(req: HttpRequest, envs: EnvironmentManage
   if (!m) return json(404, { errorMessage: "Unknown Runtime API route", errorType: "InvalidRequest" });
   const [, envId, what, requestId, kind] = m;
   if (!envs.knows(envId!)) return json(403, { errorMessage: "Unknown or expired Runtime API address", errorType: "AccessDenied" });
-  if (what === "invocation/next" && req.method === "GET") {
-    const after = req.headers["skyport-after"];
-    if (typeof after === "string" && after) {
-      const wait = afterAnswer(envId!, after);
-      if (wait) await wait;
-      if (!envs.knows(envId!)) return json(410, { errorMessage: "Environment is gone", errorType: "EnvironmentGone" });
-    }
-    const p = await envs.next(envId!);
-    if (!p) return json(410, { errorMessage: "Environment is gone", errorType: "EnvironmentGone" });
-    const headers: Record<string, string> = {
-      "Content-Type": "application/json",
-      "Lambda-Runtime-Aws-Request-Id": p.req.requestId,
-      "Lambda-Runtime-Deadline-Ms": String(p.deadline),
-      "Lambda-Runtime-Invoked-Function-Arn": p.req.invokedArn,
-      "Lambda-Runtime-Trace-Id": `Root=1-${Math.floor(p.deadline / 1000).toString(16)}-${p.req.requestId.replace(/-/g, "").slice(0, 24)};Sampled=0`,
-    };
-    if (p.req.clientContext) headers["Lambda-Runtime-Client-Context"] = Buffer.from(p.req.clientContext, "base64").toString("utf8");
-    return { status: 200, headers, body: p.req.payload };
-  }
+  if (what === "invocation/next" && req.method === "GET") return nextInvocation(envId!, envs);
   if (req.method !== "POST") return json(405, { errorMessage: "Method not allowed", errorType: "InvalidRequest" });
   if (what === "init/error") {
     envs.initError(envId!, req.body);
@@ -114,6 +53,24 @@ export async function handleRuntimeApi(req: HttpRequest, envs: EnvironmentManage
   const id = decodeURIComponent(requestId!);
   const cpuUs = Number(req.headers["skyport-cpu-us"]);
   const ok = envs.complete(envId!, id, req.body, kind === "error", Number.isFinite(cpuUs) && cpuUs >= 0 ? cpuUs / 1000 : undefined);
-  noteAnswered(envId!, id);
-  return ok ? json(202, { status: "OK" }) : json(400, { errorMessage: `Invalid request ID: ${requestId}`, errorType: "InvalidRequestID" });
+  if (!ok) return json(400, { errorMessage: `Invalid request ID: ${requestId}`, errorType: "InvalidRequestID" });
+  if (req.headers["skyport-next"] !== "1") return json(202, { status: "OK" });
+  // The environment manager finishes the invocation on a setImmediate queued just now: the next one is taken after it.
+  await new Promise((resolve) => setImmediate(resolve));
+  return nextInvocation(envId!, envs);
+}
+
+/** The long poll: the environment's next invocation, or 410 once the environment is gone. */
+async function nextInvocation(envId: string, envs: EnvironmentManager): Promise<HttpResponse> {
+  const p = await envs.next(envId);
+  if (!p) return json(410, { errorMessage: "Environment is gone", errorType: "EnvironmentGone" });
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json",
+    "Lambda-Runtime-Aws-Request-Id": p.req.requestId,
+    "Lambda-Runtime-Deadline-Ms": String(p.deadline),
+    "Lambda-Runtime-Invoked-Function-Arn": p.req.invokedArn,
+    "Lambda-Runtime-Trace-Id": `Root=1-${Math.floor(p.deadline / 1000).toString(16)}-${p.req.requestId.replace(/-/g, "").slice(0, 24)};Sampled=0`,
+  };
+  if (p.req.clientContext) headers["Lambda-Runtime-Client-Context"] = Buffer.from(p.req.clientContext, "base64").toString("utf8");
+  return { status: 200, headers, body: p.req.payload };
 }

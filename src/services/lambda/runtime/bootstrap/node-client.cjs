@@ -156,27 +156,17 @@ async function main(o) {
     currentRequestId = undefined;
     const cpu = process.cpuUsage(cpu0);
     headers["Skyport-Cpu-Us"] = String(cpu.user + cpu.system);
-    // The answer and the next long poll go out together on the one connection (pipelined), in one write: no round trip
-    // between them. Skyport-After tells Skyport to take the poll only once this answer is in (it may read them in any order).
-    const [posted, polled] = conn.sendAll([
-      ["POST", path, body, headers],
-      ["GET", `${base}/invocation/next`, undefined, { "Skyport-After": id }],
-    ]);
-    try {
-      await posted;
-      pendingNext = polled;
-    } catch (e) {
-      polled.catch(() => {});
-      if (e?.code !== "ECONNCLOSED") throw e;
-      await call("POST", path, body, headers);
-      pendingNext = call("GET", `${base}/invocation/next`);
-    }
+    // The answer is also the next long poll (Skyport-Next): Skyport answers an accepted answer with the next
+    // invocation, or 410 once the environment is gone. A rejected answer (400, 413) gets its own status: poll then.
+    headers["Skyport-Next"] = "1";
+    const answered = await call("POST", path, body, headers);
+    pendingNext = answered.status === 200 || answered.status === 410 || answered.status === 403 ? answered : call("GET", `${base}/invocation/next`);
   }
 }
 
 /**
- * A minimal HTTP/1.1 client on one keep-alive connection to the Runtime API: requests may be pipelined (the
- * answer and the next poll in one write), answers come back in order. Skyport's answers carry Content-Length;
+ * A minimal HTTP/1.1 client on one keep-alive connection to the Runtime API: one request at a time, each in one
+ * write (one system call, one wake-up of the server). Skyport's answers carry Content-Length;
  * chunked ones are decoded too. When the server closes the connection, pending requests fail with ECONNCLOSED
  * and the next request opens a new one.
  */
@@ -267,17 +257,7 @@ function runtimeConnection(hostname, port) {
   }
 
   const socket = () => (sock && !sock.destroyed ? sock : (sock = open()));
-  return {
-    send: (method, path, body, headers) => write(socket(), method, path, body, headers),
-    /** Pipelined requests in one write (one system call, one wake-up of the server). */
-    sendAll(requests) {
-      const s = socket();
-      s.cork();
-      const answers = requests.map((r) => write(s, ...r));
-      s.uncork();
-      return answers;
-    },
-  };
+  return { send: (method, path, body, headers) => write(socket(), method, path, body, headers) };
 }
 
 // As the nodejs runtime does for /opt and the provided SDK: ES module imports of bare specifiers that are

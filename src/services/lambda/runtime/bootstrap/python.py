@@ -103,17 +103,26 @@ except Exception as e:  # init error, reported as AWS does
     call("POST", "/init/error", json.dumps(p), {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": p["errorType"]})
     sys.exit(1)
 
+# An answer with Skyport-Next is also the next long poll: Skyport answers it with the next invocation (or 410 once
+# the environment is gone); a rejected answer gets its own status, and the runtime polls.
+polled = call("GET", "/invocation/next")
 while True:
-    status, headers, body = call("GET", "/invocation/next")
+    status, headers, body = polled
+    if status != 200:
+        sys.exit(0)  # the environment is gone (410) or was never known (403)
     rid = headers.get("lambda-runtime-aws-request-id")
     cpu0 = time.process_time()
-    cpu = lambda: str(int((time.process_time() - cpu0) * 1e6))  # Skyport-Cpu-Us: the scheduler's compute-or-wait signal
     try:
         event = json.loads(body or b"null")
         result = handler(event, Context(headers))
-        call("POST", "/invocation/%s/response" % rid, json.dumps(result), {"Content-Type": "application/json", "Skyport-Cpu-Us": cpu()})
+        path, answer, answer_headers = "/invocation/%s/response" % rid, json.dumps(result), {"Content-Type": "application/json"}
     except Exception as e:
         p = error_payload(e, rid or "")
         print("[ERROR] %s: %s" % (p["errorType"], p["errorMessage"]), flush=True)
-        call("POST", "/invocation/%s/error" % rid, json.dumps(p), {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": p["errorType"], "Skyport-Cpu-Us": cpu()})
-    sys.stdout.flush()
+        path, answer, answer_headers = "/invocation/%s/error" % rid, json.dumps(p), {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": p["errorType"]}
+    sys.stdout.flush()  # the invocation's log lines reach Skyport before its answer does
+    answer_headers["Skyport-Cpu-Us"] = str(int((time.process_time() - cpu0) * 1e6))  # the scheduler's compute-or-wait signal
+    answer_headers["Skyport-Next"] = "1"
+    polled = call("POST", path, answer, answer_headers)
+    if polled[0] not in (200, 403, 410):
+        polled = call("GET", "/invocation/next")
