@@ -13,7 +13,7 @@ import {
   AddLayerVersionPermissionCommand, AddPermissionCommand, CreateAliasCommand, CreateCodeSigningConfigCommand, CreateFunctionCommand, DeleteCodeSigningConfigCommand, DeleteFunctionCodeSigningConfigCommand,
   DeleteProvisionedConcurrencyConfigCommand, GetCodeSigningConfigCommand, GetFunctionCodeSigningConfigCommand, GetFunctionRecursionConfigCommand, GetLayerVersionPolicyCommand, GetPolicyCommand,
   GetProvisionedConcurrencyConfigCommand, LambdaClient, ListCodeSigningConfigsCommand, ListFunctionsByCodeSigningConfigCommand, ListProvisionedConcurrencyConfigsCommand, PublishLayerVersionCommand,
-  PublishVersionCommand, PutFunctionCodeSigningConfigCommand, PutFunctionRecursionConfigCommand, PutProvisionedConcurrencyConfigCommand, RemoveLayerVersionPermissionCommand, UpdateCodeSigningConfigCommand,
+  PublishVersionCommand, PutFunctionCodeSigningConfigCommand, PutFunctionRecursionConfigCommand, PutProvisionedConcurrencyConfigCommand, RemoveLayerVersionPermissionCommand, RemovePermissionCommand, UpdateCodeSigningConfigCommand,
   UpdateFunctionCodeCommand, waitUntilFunctionActiveV2, GetRuntimeManagementConfigCommand, PutRuntimeManagementConfigCommand, GetFunctionConfigurationCommand,
   DeleteAliasCommand, DeleteFunctionCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionUpdatedV2, GetFunctionEventInvokeConfigCommand, PutFunctionEventInvokeConfigCommand,
 } from "@aws-sdk/client-lambda";
@@ -123,6 +123,15 @@ test("AddLayerVersionPermission: statements as AWS writes them; GetLayerVersionP
   await assert.rejects(lambda.send(new RemoveLayerVersionPermissionCommand({ LayerName: layer, VersionNumber: v.Version, StatementId: "xaccount" })), { name: "ResourceNotFoundException" });
   await lambda.send(new RemoveLayerVersionPermissionCommand({ LayerName: layer, VersionNumber: v.Version, StatementId: "org" }));
   await assert.rejects(lambda.send(new GetLayerVersionPolicyCommand({ LayerName: layer, VersionNumber: v.Version })), { name: "ResourceNotFoundException" });
+});
+
+test("GetPolicy: a function without a policy answers ResourceNotFoundException every time, until a permission is added and after the last is removed", async () => {
+  const name = await fn();
+  for (let i = 0; i < 2; i++) await assert.rejects(lambda.send(new GetPolicyCommand({ FunctionName: name })), { name: "ResourceNotFoundException" });
+  await lambda.send(new AddPermissionCommand({ FunctionName: name, StatementId: "apigw", Action: "lambda:InvokeFunction", Principal: "apigateway.amazonaws.com" }));
+  assert.deepEqual(JSON.parse((await lambda.send(new GetPolicyCommand({ FunctionName: name }))).Policy!).Statement.map((s: { Sid: string }) => s.Sid), ["apigw"]);
+  await lambda.send(new RemovePermissionCommand({ FunctionName: name, StatementId: "apigw" }));
+  await assert.rejects(lambda.send(new GetPolicyCommand({ FunctionName: name })), { name: "ResourceNotFoundException" });
 });
 
 test("AddPermission: Principal \"*\" stays \"*\", an account id becomes its root ARN, conditions are kept", async () => {

@@ -351,12 +351,13 @@ export abstract class LambdaSettingsOps {
    * until the next write to the store (LambdaStore.remember), a row and a meta read and parse less.
    */
   GetPolicy(ctx: RequestContext, input: L.GetPolicyInput): L.GetPolicyOutput {
+    // A function without a policy is remembered too (null): API Gateway asks on every request to a Lambda integration.
     const out = this.store.remember(`policy\0${ctx.accountId}\0${ctx.region}\0${input.FunctionName}\0${input.Qualifier ?? ""}`, () => {
       const { name, row } = this.resolve(ctx, input.FunctionName, input.Qualifier);
       const policy = this.store.getMeta(ctx.accountId, ctx.region, name).policy;
-      if (!policy) throw new ServiceError("ResourceNotFoundException", "The resource you requested does not exist.", 404);
-      return { Policy: JSON.stringify(policy), RevisionId: row.config.RevisionId };
+      return policy ? { Policy: JSON.stringify(policy), RevisionId: row.config.RevisionId } : null;
     });
+    if (!out) throw new ServiceError("ResourceNotFoundException", "The resource you requested does not exist.", 404);
     return { ...out };
   }
 
