@@ -3,6 +3,7 @@
  * at 1 and 50 connections — side by side with the same function behind a REST API's Lambda proxy method on
  * Skyport, and with serverless-offline serving the same handler on an `httpApi` event.
  * Targets: the HTTP API at least as fast as the REST path, and at least 2x serverless-offline's httpApi.
+ * Both systems run at once; each point is measured on each back to back.
  */
 import { measure, type LoadResult, type RawRequest } from "../lib/wrk.js";
 import { restCall } from "../lib/raw.js";
@@ -38,31 +39,30 @@ const values = (r: LoadResult) => ({ rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu
 
 export default async function run(opts: BenchOptions): Promise<string> {
   const rows: Row[] = [];
-  const sky: Started = await startSkyport();
+  // Both systems run at once and each point is measured on each back to back (as in the dynamodb suite): this
+  // machine's speed drifts over minutes, and a system measured in a slow minute would lose by the minute.
+  let sky: Started | undefined;
+  let sls: Started | undefined;
   try {
+    sky = await startSkyport();
     await createFunction(sky.url, "hello");
-    for (const [server, path] of [["skyport HTTP API", await httpApi(sky.url)], ["skyport REST API", await restApi(sky.url)]] as const) {
+    sls = await startServerlessOffline(HANDLER, "hello", {}, "httpApi");
+    // "skyport" is the row the report compares the others against.
+    const targets: Array<[string, Started, string]> = [["skyport", sky, await httpApi(sky.url)], ["skyport REST API", sky, await restApi(sky.url)], ["serverless-offline httpApi", sls, "/hello"]];
+    for (const [server, s, path] of targets) {
       // One request first, untimed: the function's first environment starts here, not inside a measurement.
-      const first = await fetch(sky.url + path);
+      const first = await fetch(s.url + path);
       if (first.status !== 200) throw new Error(`${server}: GET ${path} answered ${first.status} ${await first.text()}`);
-      for (const c of [1, 50]) {
-        const r = await measure(sky.url, get(path), c, opts.seconds, sky.pid); // the warm-up starts the environments this concurrency needs
-        // "skyport" is the row the report compares the others against.
-        rows.push({ scenario: `Lambda proxy (trivial), ${c} conn`, server: server === "skyport HTTP API" ? "skyport" : server, values: values(r) });
+    }
+    for (const c of [1, 50]) {
+      for (const [server, s, path] of targets) {
+        const r = await measure(s.url, get(path), c, opts.seconds, s.pid); // the warm-up starts the environments this concurrency needs
+        rows.push({ scenario: `Lambda proxy (trivial), ${c} conn`, server, values: values(r) });
       }
     }
   } finally {
-    await stop(sky);
-  }
-  const sls = await startServerlessOffline(HANDLER, "hello", {}, "httpApi");
-  try {
-    await fetch(`${sls.url}/hello`);
-    for (const c of [1, 50]) {
-      const r = await measure(sls.url, get("/hello"), c, opts.seconds, sls.pid);
-      rows.push({ scenario: `Lambda proxy (trivial), ${c} conn`, server: "serverless-offline httpApi", values: values(r) });
-    }
-  } finally {
-    await stop(sls);
+    if (sls) await stop(sls);
+    if (sky) await stop(sky);
   }
   rows.sort((a, b) => a.scenario.localeCompare(b.scenario));
   return printTable("API Gateway HTTP API: Lambda proxy (skyport = HTTP API; REST API and serverless-offline httpApi beside it)", rows, [
