@@ -1,13 +1,15 @@
 /**
  * Lambda (issue 4): cold start (first invoke of a new node function), warm Invoke latency, invokes/s at 1
  * and 16 connections — Skyport (one process per execution environment) vs serverless-offline invoking the
- * same handler through its Lambda port.
+ * same handler through its Lambda port. The cold samples alternate between the two systems, so each Skyport
+ * sample finds the spare its CreateFunction asked for ready (a deploy, then a first call); the coldstart suite
+ * measures starts without spares, back to back and plain/sandboxed.
  */
 import { zipSync, strToU8 } from "fflate";
 import { measure, authHeader, type RawRequest } from "../lib/wrk.js";
 import { printTable, type Row } from "../lib/report.js";
-import { startSkyport, stop, pssMb } from "../lib/servers.js";
-import { startServerlessOffline } from "../lib/peers.js";
+import { startSkyport, stop, pssMb, type Started } from "../lib/servers.js";
+import { startServerlessOffline, type Offline } from "../lib/peers.js";
 import type { BenchOptions } from "../run.js";
 
 export const HANDLER = `exports.handler = async (event) => ({ statusCode: 200, body: JSON.stringify({ ok: true }) });\n`;
@@ -45,41 +47,39 @@ const COLD_SAMPLES = 5;
 
 export default async function run(opts: BenchOptions): Promise<string> {
   const rows: Row[] = [];
+  // Samples and points alternate between the systems (the machine's speed drifts over minutes): a cold start of
+  // each in turn, then both running at once and each warm point measured on each back to back.
   const sky = await startSkyport();
+  let sls: Offline | undefined;
   try {
     const colds: number[] = [];
+    const slsColds: number[] = [];
     for (let i = 0; i < COLD_SAMPLES; i++) {
       await createFunction(sky.url, `cold${i}`);
       colds.push(await timeFirstInvoke(`${sky.url}/2015-03-31/functions/cold${i}/invocations`));
+      // serverless-offline loads a handler on its first invoke: each cold sample is a fresh serverless-offline.
+      const cold = await startServerlessOffline(HANDLER);
+      try {
+        slsColds.push(await timeFirstInvoke(`${cold.lambdaUrl}/2015-03-31/functions/${cold.functionName}/invocations`));
+      } finally {
+        await stop(cold);
+      }
     }
-    rows.push({ scenario: `cold start (first invoke, median of ${COLD_SAMPLES})`, server: "skyport", values: { ms: median(colds) } });
+    const COLD = `cold start (first invoke, median of ${COLD_SAMPLES}; Skyport: a spare ready)`;
+    rows.push({ scenario: COLD, server: "skyport", values: { ms: median(colds) } });
+    rows.push({ scenario: COLD, server: "serverless-offline", values: { ms: median(slsColds) } });
     await createFunction(sky.url, "warm");
+    sls = await startServerlessOffline(HANDLER);
+    const targets: Array<[string, string, Started, string]> = [["skyport", sky.url, sky, "warm"], ["serverless-offline", sls.lambdaUrl, sls, sls.functionName]];
     for (const c of [1, 16]) {
-      const r = await measure(sky.url, invokeRequest("warm"), c, opts.seconds, sky.pid);
-      rows.push({ scenario: `warm Invoke, ${c} conn`, server: "skyport", values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors, pss: pssMb(sky.pid) } });
+      for (const [server, url, s, fn] of targets) {
+        const r = await measure(url, invokeRequest(fn), c, opts.seconds, s.pid);
+        rows.push({ scenario: `warm Invoke, ${c} conn`, server, values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors, pss: pssMb(s.pid) } });
+      }
     }
   } finally {
+    if (sls) await stop(sls);
     await stop(sky);
-  }
-  // serverless-offline loads a handler on its first invoke: each cold sample is a fresh serverless-offline.
-  const slsColds: number[] = [];
-  for (let i = 0; i < COLD_SAMPLES; i++) {
-    const cold = await startServerlessOffline(HANDLER);
-    try {
-      slsColds.push(await timeFirstInvoke(`${cold.lambdaUrl}/2015-03-31/functions/${cold.functionName}/invocations`));
-    } finally {
-      await stop(cold);
-    }
-  }
-  rows.push({ scenario: `cold start (first invoke, median of ${COLD_SAMPLES})`, server: "serverless-offline", values: { ms: median(slsColds) } });
-  const sls = await startServerlessOffline(HANDLER);
-  try {
-    for (const c of [1, 16]) {
-      const r = await measure(sls.lambdaUrl, invokeRequest(sls.functionName), c, opts.seconds, sls.pid);
-      rows.push({ scenario: `warm Invoke, ${c} conn`, server: "serverless-offline", values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors, pss: pssMb(sls.pid) } });
-    }
-  } finally {
-    await stop(sls);
   }
   return (
     printTable("Lambda: cold start", rows.filter((r) => r.scenario.startsWith("cold")), [{ key: "ms", label: "ms", higherIsBetter: false, digits: 1 }]) +
