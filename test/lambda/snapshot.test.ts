@@ -198,6 +198,37 @@ function badBlobIn(blobDir: string, exportList: boolean): void {
 
 const rebuilt = (blobDir: string) => readFileSync(join(blobDir, "node.blob"), "utf8").slice(0, 14) !== "not a snapshot";
 
+describe("a spare's warm-up", () => {
+  let server: TestServer;
+  let lambda: LambdaClient;
+  before(async () => {
+    server = await startServer();
+    await createLambdaRoles(server);
+    lambda = new LambdaClient(server.clientConfig);
+    await invoke(lambda, await create(lambda, { "index.js": strToU8(REPORTER) }));
+    assert.equal(await blobSettled(server), "ready");
+  });
+  after(() => server.stop());
+
+  const spare = async () => {
+    const h = (await (await fetch(`${server.endpoint}/_skyport/health`)).json()) as { services: { lambda: { functions: Array<{ function: string; idle: number; starts: number }> } } };
+    return h.services.lambda.functions.find((f) => f.function === "spare:nodejs:128:512:sdk");
+  };
+
+  test("Invoke: a function taking over a spare that warmed the SDK up gets its own environment variables, and its SDK calls work", async () => {
+    for (let i = 0; i < 600 && (await spare())?.idle !== 1; i++) await new Promise((r) => setTimeout(r, 50));
+    const ready = await spare();
+    assert.equal(ready?.idle, 1, "a spare of the SDK class is waiting");
+    await new Promise((r) => setTimeout(r, 1000)); // its warm-up runs meanwhile (at most 100 ms of CPU)
+    const code = `${REPORTER}
+const report = exports.handler;
+exports.handler = async () => ({ ...(await report()), home: process.env.HOME, config: process.env.AWS_CONFIG_FILE, credentials: process.env.AWS_SHARED_CREDENTIALS_FILE ?? null });`;
+    const r = await invoke(lambda, await create(lambda, { "index.js": strToU8(code) }, { Environment: { Variables: { AWS_CONFIG_FILE: "/tmp/function-config" } } }));
+    assert.ok((await spare())!.starts > ready!.starts, "the function took the spare over");
+    assert.deepEqual({ ...r, home: typeof r.home === "string" && !(r.home as string).startsWith("/nonexistent") }, { snapshot: true, preloaded: true, own: false, tables: true, home: true, config: "/tmp/function-config", credentials: null });
+  });
+});
+
 describe("startup snapshot fallback", () => {
   test("Invoke: a corrupt blob on disk is not used; environments start plainly until it is rebuilt", () =>
     inDataDir(async (dir, blobDir) => {

@@ -46,3 +46,36 @@ test("warm-up: every client's requests complete in memory; no shared config file
   assert.equal(r.home, home);
   assert.equal(r.config, null);
 });
+
+const SPARE_SCRIPT = `
+const preloaded = {
+  "@aws-sdk/client-dynamodb": require("@aws-sdk/client-dynamodb"),
+  "@aws-sdk/lib-dynamodb": require("@aws-sdk/lib-dynamodb"),
+  "@aws-sdk/client-s3": require("@aws-sdk/client-s3"),
+};
+const { state } = require("@aws-sdk/core/client");
+const { spareWarmup } = require(process.argv[1]);
+(async () => {
+  // Stopped by done(): after the yield that follows the request during which it turned true.
+  let checks = 0;
+  let turned = 0;
+  await spareWarmup(preloaded, state, () => ++checks > 5 && (turned ||= checks), 60_000);
+  const stopped = { checks, turned, home: process.env.HOME, config: process.env.AWS_CONFIG_FILE ?? null, warningEmitted: state.warningEmitted };
+  // Stopped by its CPU budget, never done().
+  const cpu0 = process.cpuUsage();
+  let rounds = 0;
+  await spareWarmup(preloaded, state, () => (rounds++, false), 150);
+  const c = process.cpuUsage(cpu0);
+  process.stdout.write(JSON.stringify({ stopped, budget: { rounds, cpuMs: (c.user + c.system) / 1000 } }));
+})();`;
+
+test("a spare's warm-up: stops at the first yield after done() turns true or once its CPU budget is spent, and puts the environment back", () => {
+  const out = execFileSync(process.execPath, ["-e", SPARE_SCRIPT, WARMUP], { cwd: join(here, "..", "..", "..", ".."), env: { PATH: process.env.PATH ?? "", HOME: home }, encoding: "utf8" });
+  const r = JSON.parse(out) as { stopped: { checks: number; turned: number; home: string; config: string | null; warningEmitted: boolean }; budget: { rounds: number; cpuMs: number } };
+  assert.equal(r.stopped.checks, r.stopped.turned, "no request after done() turned true");
+  assert.equal(r.stopped.home, home);
+  assert.equal(r.stopped.config, null);
+  assert.equal(r.stopped.warningEmitted, false);
+  assert.ok(r.budget.rounds > 0);
+  assert.ok(r.budget.cpuMs >= 150, `it stopped only once its budget was spent (${r.budget.cpuMs} ms)`);
+});

@@ -5,8 +5,9 @@
  * each are kept started while nothing is waiting or in flight (a spare's start costs as much CPU as a cold
  * start, which a machine under load needs for the requests). A cold start of the class takes a ready spare
  * over — its code linked in, its variables handed over — or waits for one still starting (SPARE_WAIT_MS at
- * most) rather than start a runtime of its own. The environment manager (environments.ts) owns the live
- * environments; this keeps the classes and moves spares in and out of its pools.
+ * most) rather than start a runtime of its own. A spare started from the SDK snapshot warms the SDK up while it
+ * waits, for at most 100 ms of CPU (bootstrap/node-client.cjs, snapshot-warmup.cjs). The environment manager
+ * (environments.ts) owns the live environments; this keeps the classes and moves spares in and out of its pools.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";

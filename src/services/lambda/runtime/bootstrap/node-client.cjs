@@ -5,11 +5,16 @@
 // they are required inside main(): http and its kin cannot live in a Node 20 snapshot.
 "use strict";
 
+/** CPU time a spare spends at most warming the SDK's request paths while it waits for its function, ms. */
+const SPARE_WARMUP_CPU_MS = 100;
+
 /**
  * @param {object} o
  * @param {(url: string) => Promise<any>} o.importModule dynamic import() of the handler's file (a snapshot's own
  *   code has no dynamic import callback: it passes bootstrap/import.cjs's).
  * @param {Record<string, unknown>} [o.preloaded] modules already loaded (the snapshot's SDK), by specifier.
+ * @param {(done: () => boolean, budgetMs: number) => Promise<void>} [o.warmSpare] runs the preloaded SDK's request paths
+ *   in memory while a spare waits for its function (snapshot-warmup.cjs), until `done()` or `budgetMs` of CPU time.
  */
 async function main(o) {
   const dns = require("node:dns");
@@ -93,7 +98,22 @@ async function main(o) {
   // A spare environment (Skyport's pre-started runtime) waits to learn which function it becomes: its
   // variables arrive here and its code appears in the (already bound) task directory.
   if (process.env.SKYPORT_SPARE === "1") {
-    const vars = await call("GET", `${prefix}/skyport/assignment`).then((r) => (r.status === 200 ? JSON.parse(r.body) : undefined), () => undefined);
+    let assigned = false;
+    const assignment = call("GET", `${prefix}/skyport/assignment`).then((r) => (r.status === 200 ? JSON.parse(r.body) : undefined), () => undefined);
+    assignment.finally(() => (assigned = true));
+    // Meanwhile the SDK's request paths warm up (stopping within one in-memory request of the assignment), and the
+    // function's variables go in only after it stopped: the warm-up sets and puts back a few of its own.
+    if (o.warmSpare) {
+      // The built-ins the SDK's HTTP handler loads at its first request (they cannot live in the snapshot, ~15 ms),
+      // and one request through them (to the Runtime API, which answers an unknown route 404 at once).
+      require("node:https");
+      await new Promise((resolve) => {
+        const req = require("node:http").get({ host: hostname, port: Number(port) || 80, path: `${prefix}/skyport/warm-up`, agent: false }, (res) => res.resume().on("end", resolve));
+        req.on("error", resolve);
+      });
+      await o.warmSpare(() => assigned, SPARE_WARMUP_CPU_MS).catch(() => {});
+    }
+    const vars = await assignment;
     if (!vars) process.exit(0);
     delete process.env.SKYPORT_SPARE;
     Object.assign(process.env, vars);

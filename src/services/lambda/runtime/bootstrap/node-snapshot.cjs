@@ -5,7 +5,7 @@
 "use strict";
 const v8 = require("node:v8");
 const { main } = require("./node-client.cjs");
-const { warmup } = require("./snapshot-warmup.cjs");
+const { warmup, spareWarmup } = require("./snapshot-warmup.cjs");
 
 const preloaded = {
   "@aws-sdk/client-dynamodb": require("@aws-sdk/client-dynamodb"),
@@ -33,7 +33,8 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
   }
   const dir = process.env.LAMBDA_RUNTIME_DIR;
   const importModule = require("node:module").createRequire(`${dir}/import.cjs`)("./import.cjs");
-  main({ importModule, preloaded }).catch((e) => {
+  const warmSpare = (done, budgetMs) => spareWarmup(preloaded, sdkState, done, budgetMs);
+  main({ importModule, preloaded, warmSpare }).catch((e) => {
     process.stderr.write(`${e && e.stack ? e.stack : e}\n`);
     process.exit(1);
   });

@@ -1,4 +1,5 @@
-// Runs the preloaded SDK clients' request paths once while the snapshot is built (bootstrap/node-snapshot.cjs), so
+// Runs the preloaded SDK clients' request paths once while the snapshot is built (bootstrap/node-snapshot.cjs), and
+// again in a spare environment while it waits for its function (spareWarmup, below). At the build, it is so
 // the blob holds their functions compiled: V8 keeps a snapshot's bytecode, and an environment's first SDK calls
 // otherwise spend much of their time compiling the middleware stack lazily (measured: client construction 10 → 3–4 ms,
 // first GetItem 43–55 → 30–36 ms).
@@ -30,7 +31,12 @@ function memoryHandler(answer) {
 
 const CONFIG = { region: "us-east-1", endpoint: "http://127.0.0.1:1", credentials: { accessKeyId: "warmup", secretAccessKey: "warmup" }, maxAttempts: 1 };
 
-async function dynamodb(ddb, lib) {
+/** Runs after each warm-up request: the spare's warm-up yields there and stops when it must. */
+const noStep = async () => {};
+/** Thrown by a spare's step to end its warm-up. */
+const STOP = Symbol("stop");
+
+async function dynamodb(ddb, lib, step = noStep) {
   const item = { id: { S: "1" }, n: { N: "1" }, l: { L: [{ S: "a" }] }, m: { M: { b: { BOOL: true } } } };
   const handler = memoryHandler((req) => {
     const op = String(req.headers["x-amz-target"] || "").split(".")[1];
@@ -40,22 +46,34 @@ async function dynamodb(ddb, lib) {
   const client = new ddb.DynamoDBClient({ ...CONFIG, requestHandler: handler });
   const Key = { id: { S: "1" } };
   await client.send(new ddb.GetItemCommand({ TableName: "t", Key }));
+  await step();
   await client.send(new ddb.PutItemCommand({ TableName: "t", Item: item }));
+  await step();
   await client.send(new ddb.UpdateItemCommand({ TableName: "t", Key, UpdateExpression: "SET n = :n", ExpressionAttributeValues: { ":n": { N: "2" } }, ReturnValues: "ALL_NEW" }));
+  await step();
   await client.send(new ddb.DeleteItemCommand({ TableName: "t", Key }));
+  await step();
   await client.send(new ddb.QueryCommand({ TableName: "t", KeyConditionExpression: "id = :id", ExpressionAttributeValues: { ":id": { S: "1" } } }));
+  await step();
   await client.send(new ddb.ScanCommand({ TableName: "t" }));
+  await step();
   await client.send(new ddb.BatchGetItemCommand({ RequestItems: { t: { Keys: [Key] } } }));
+  await step();
   await client.send(new ddb.BatchWriteItemCommand({ RequestItems: { t: [{ PutRequest: { Item: item } }] } }));
+  await step();
   const doc = lib.DynamoDBDocumentClient.from(client);
   await doc.send(new lib.GetCommand({ TableName: "t", Key: { id: "1" } }));
+  await step();
   await doc.send(new lib.PutCommand({ TableName: "t", Item: { id: "1", n: 1, l: ["a"], m: { b: true } } }));
+  await step();
   await doc.send(new lib.QueryCommand({ TableName: "t", KeyConditionExpression: "id = :id", ExpressionAttributeValues: { ":id": "1" } }));
+  await step();
   await doc.send(new lib.UpdateCommand({ TableName: "t", Key: { id: "1" }, UpdateExpression: "SET n = :n", ExpressionAttributeValues: { ":n": 2 } }));
+  await step();
   client.destroy();
 }
 
-async function s3(s3sdk) {
+async function s3(s3sdk, step = noStep) {
   const handler = memoryHandler((req) => {
     if (req.method === "GET" && req.query && "list-type" in req.query)
       return { headers: { "content-type": "application/xml" }, body: '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>1</Size><ETag>"e"</ETag><StorageClass>STANDARD</StorageClass></Contents></ListBucketResult>' };
@@ -63,11 +81,15 @@ async function s3(s3sdk) {
   });
   const client = new s3sdk.S3Client({ ...CONFIG, forcePathStyle: true, requestHandler: handler });
   await client.send(new s3sdk.PutObjectCommand({ Bucket: "b", Key: "k", Body: "x" }));
+  await step();
   const got = await client.send(new s3sdk.GetObjectCommand({ Bucket: "b", Key: "k" }));
   await got.Body.transformToString();
   await client.send(new s3sdk.HeadObjectCommand({ Bucket: "b", Key: "k" }));
+  await step();
   await client.send(new s3sdk.ListObjectsV2Command({ Bucket: "b" }));
+  await step();
   await client.send(new s3sdk.DeleteObjectCommand({ Bucket: "b", Key: "k" }));
+  await step();
   client.destroy();
 }
 
@@ -78,7 +100,7 @@ const ISOLATED_ENV = { HOME: NOWHERE, AWS_CONFIG_FILE: `${NOWHERE}/config`, AWS_
  * Warms what it can; a failure leaves that client cold (the snapshot is still built). `sdkState` is @aws-sdk/core's
  * exported module state (the Node version warning's latch), when the SDK has it.
  */
-async function warmup(preloaded, sdkState) {
+async function warmup(preloaded, sdkState, step = noStep) {
   const ddb = preloaded["@aws-sdk/client-dynamodb"];
   const lib = preloaded["@aws-sdk/lib-dynamodb"];
   const s3sdk = preloaded["@aws-sdk/client-s3"];
@@ -88,8 +110,13 @@ async function warmup(preloaded, sdkState) {
   if (sdkState) sdkState.warningEmitted = true; // not emitted while building
   const failed = [];
   try {
-    if (ddb && lib) await dynamodb(ddb, lib).catch((e) => failed.push(`dynamodb: ${e && e.message}`));
-    if (s3sdk) await s3(s3sdk).catch((e) => failed.push(`s3: ${e && e.message}`));
+    // A spare's stop (STOP, thrown by its step) ends the whole warm-up; a failure leaves that client cold.
+    const failure = (what) => (e) => {
+      if (e === STOP) throw e;
+      failed.push(`${what}: ${e && e.message}`);
+    };
+    if (ddb && lib) await dynamodb(ddb, lib, step).catch(failure("dynamodb"));
+    if (s3sdk) await s3(s3sdk, step).catch(failure("s3"));
   } finally {
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
@@ -100,4 +127,30 @@ async function warmup(preloaded, sdkState) {
   return failed;
 }
 
-module.exports = { warmup };
+/**
+ * A spare environment's warm-up while it waits for its function (Skyport's code only, before any of the function's):
+ * the same request paths, again and again, so the function's first SDK calls find them compiled and their inline
+ * caches filled (with node's http loaded by node-client.cjs: a GetItem handler's first invoke 28–31 → 13–17 ms). It
+ * yields to the event loop after every request and stops at the first yield after `done()` turns true, or once it
+ * has used `budgetMs` of CPU time.
+ */
+async function spareWarmup(preloaded, sdkState, done, budgetMs) {
+  const cpu0 = process.cpuUsage();
+  const spent = () => {
+    const c = process.cpuUsage(cpu0);
+    return (c.user + c.system) / 1000;
+  };
+  const step = async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (done() || spent() > budgetMs) throw STOP;
+  };
+  try {
+    while (!done() && spent() <= budgetMs) {
+      if ((await warmup(preloaded, sdkState, step)).length) return; // a client that fails would fail again
+    }
+  } catch (e) {
+    if (e !== STOP) throw e;
+  }
+}
+
+module.exports = { warmup, spareWarmup };
