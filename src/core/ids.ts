@@ -36,7 +36,7 @@ export const randomIds: IdGenerator = {
     for (let i = 0; i < length; i++) s += ALNUM[bytes[i]! % ALNUM.length];
     return s;
   },
-  hex: (bytes) => randomBytes(bytes).toString("hex"),
+  hex: (bytes) => randomText(bytes, "hex"),
 };
 
 /** Deterministic ids for tests. */

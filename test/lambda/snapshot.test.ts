@@ -88,17 +88,20 @@ async function invoke(lambda: LambdaClient, name: string): Promise<Record<string
   return json;
 }
 
+/** A server whose blob for 128 MB functions is ready: its first node launch asks for it (built in the background, or found in the cache and checked). */
+async function serverWithBlob(overrides: Record<string, string> = {}): Promise<{ server: TestServer; lambda: LambdaClient }> {
+  const server = await startServer(overrides);
+  await createLambdaRoles(server);
+  const lambda = new LambdaClient(server.clientConfig);
+  await invoke(lambda, await create(lambda, { "index.js": strToU8(REPORTER) }));
+  assert.equal(await blobSettled(server), "ready");
+  return { server, lambda };
+}
+
 describe("startup snapshot", () => {
   let server: TestServer;
   let lambda: LambdaClient;
-  before(async () => {
-    server = await startServer({ "lambda-spares": "0" });
-    await createLambdaRoles(server);
-    lambda = new LambdaClient(server.clientConfig);
-    // The first node launch asks for the blob (built in the background, or found in the cache and checked).
-    await invoke(lambda, await create(lambda, { "index.js": strToU8(REPORTER) }));
-    assert.equal(await blobSettled(server), "ready");
-  });
+  before(async () => ({ server, lambda } = await serverWithBlob({ "lambda-spares": "0" })));
   after(() => server.stop());
 
   test("Invoke: a new environment starts from the snapshot with the provided SDK preloaded", async () => {
@@ -201,13 +204,7 @@ const rebuilt = (blobDir: string) => readFileSync(join(blobDir, "node.blob"), "u
 describe("a spare's warm-up", () => {
   let server: TestServer;
   let lambda: LambdaClient;
-  before(async () => {
-    server = await startServer();
-    await createLambdaRoles(server);
-    lambda = new LambdaClient(server.clientConfig);
-    await invoke(lambda, await create(lambda, { "index.js": strToU8(REPORTER) }));
-    assert.equal(await blobSettled(server), "ready");
-  });
+  before(async () => ({ server, lambda } = await serverWithBlob()));
   after(() => server.stop());
 
   const spare = async () => {

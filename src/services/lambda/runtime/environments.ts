@@ -317,22 +317,27 @@ export class EnvironmentManager {
     if (mb !== undefined) this.scheduler.measuredMb(env.blueprint.poolKey, mb);
   }
 
-  /** POST /response or /error for the environment's current invocation. */
-  complete(token: string, requestId: string, payload: Buffer, failed: boolean, cpuMs?: number): boolean {
+  /**
+   * POST /response or /error for the environment's current invocation: undefined when that is not the invocation
+   * named, else a promise that resolves once the invocation is finished (the environment may take its next then).
+   */
+  complete(token: string, requestId: string, payload: Buffer, failed: boolean, cpuMs?: number): Promise<void> | undefined {
     const env = this.envs.get(token);
     const p = env?.current;
-    if (!env || !p || p.req.requestId !== requestId) return false;
+    if (!env || !p || p.req.requestId !== requestId) return undefined;
     p.cpuMs = cpuMs;
     // Output the function wrote just before answering may still sit in its stdout pipe: let the loop read it.
     if (p.timer) clearTimeout(p.timer);
-    setImmediate(() => {
-      if (env.current === p) this.finish(env, p, payload, failed ? "Unhandled" : undefined);
-    });
-    return true;
+    return new Promise((resolve) =>
+      setImmediate(() => {
+        if (env.current === p) this.finish(env, p, payload, failed ? "Unhandled" : undefined);
+        resolve();
+      }),
+    );
   }
 
   /** POST /response larger than the Runtime API takes: the invocation fails at once with ResponseSizeTooLarge. */
-  responseTooLarge(token: string, requestId: string, limitBytes: number): boolean {
+  responseTooLarge(token: string, requestId: string, limitBytes: number): Promise<void> | undefined {
     const payload = Buffer.from(JSON.stringify({ errorMessage: `Response payload size exceeded maximum allowed payload size (${limitBytes} bytes).`, errorType: "Function.ResponseSizeTooLarge" }));
     return this.complete(token, requestId, payload, true);
   }

@@ -52,11 +52,10 @@ export async function handleRuntimeApi(req: HttpRequest, envs: EnvironmentManage
   }
   const id = decodeURIComponent(requestId!);
   const cpuUs = Number(req.headers["skyport-cpu-us"]);
-  const ok = envs.complete(envId!, id, req.body, kind === "error", Number.isFinite(cpuUs) && cpuUs >= 0 ? cpuUs / 1000 : undefined);
-  if (!ok) return json(400, { errorMessage: `Invalid request ID: ${requestId}`, errorType: "InvalidRequestID" });
+  const finished = envs.complete(envId!, id, req.body, kind === "error", Number.isFinite(cpuUs) && cpuUs >= 0 ? cpuUs / 1000 : undefined);
+  if (!finished) return json(400, { errorMessage: `Invalid request ID: ${requestId}`, errorType: "InvalidRequestID" });
   if (req.headers["skyport-next"] !== "1") return json(202, { status: "OK" });
-  // The environment manager finishes the invocation on a setImmediate queued just now: the next one is taken after it.
-  await new Promise((resolve) => setImmediate(resolve));
+  await finished;
   return nextInvocation(envId!, envs);
 }
 

@@ -33,10 +33,17 @@ const CONFIG = { region: "us-east-1", endpoint: "http://127.0.0.1:1", credential
 
 /** Runs after each warm-up request: the spare's warm-up yields there and stops when it must. */
 const noStep = async () => {};
+/** One request, then the step. */
+const sender = (step) => async (client, command) => {
+  const out = await client.send(command);
+  await step();
+  return out;
+};
 /** Thrown by a spare's step to end its warm-up. */
 const STOP = Symbol("stop");
 
 async function dynamodb(ddb, lib, step = noStep) {
+  const send = sender(step);
   const item = { id: { S: "1" }, n: { N: "1" }, l: { L: [{ S: "a" }] }, m: { M: { b: { BOOL: true } } } };
   const handler = memoryHandler((req) => {
     const op = String(req.headers["x-amz-target"] || "").split(".")[1];
@@ -45,51 +52,36 @@ async function dynamodb(ddb, lib, step = noStep) {
   });
   const client = new ddb.DynamoDBClient({ ...CONFIG, requestHandler: handler });
   const Key = { id: { S: "1" } };
-  await client.send(new ddb.GetItemCommand({ TableName: "t", Key }));
-  await step();
-  await client.send(new ddb.PutItemCommand({ TableName: "t", Item: item }));
-  await step();
-  await client.send(new ddb.UpdateItemCommand({ TableName: "t", Key, UpdateExpression: "SET n = :n", ExpressionAttributeValues: { ":n": { N: "2" } }, ReturnValues: "ALL_NEW" }));
-  await step();
-  await client.send(new ddb.DeleteItemCommand({ TableName: "t", Key }));
-  await step();
-  await client.send(new ddb.QueryCommand({ TableName: "t", KeyConditionExpression: "id = :id", ExpressionAttributeValues: { ":id": { S: "1" } } }));
-  await step();
-  await client.send(new ddb.ScanCommand({ TableName: "t" }));
-  await step();
-  await client.send(new ddb.BatchGetItemCommand({ RequestItems: { t: { Keys: [Key] } } }));
-  await step();
-  await client.send(new ddb.BatchWriteItemCommand({ RequestItems: { t: [{ PutRequest: { Item: item } }] } }));
-  await step();
+  await send(client, new ddb.GetItemCommand({ TableName: "t", Key }));
+  await send(client, new ddb.PutItemCommand({ TableName: "t", Item: item }));
+  await send(client, new ddb.UpdateItemCommand({ TableName: "t", Key, UpdateExpression: "SET n = :n", ExpressionAttributeValues: { ":n": { N: "2" } }, ReturnValues: "ALL_NEW" }));
+  await send(client, new ddb.DeleteItemCommand({ TableName: "t", Key }));
+  await send(client, new ddb.QueryCommand({ TableName: "t", KeyConditionExpression: "id = :id", ExpressionAttributeValues: { ":id": { S: "1" } } }));
+  await send(client, new ddb.ScanCommand({ TableName: "t" }));
+  await send(client, new ddb.BatchGetItemCommand({ RequestItems: { t: { Keys: [Key] } } }));
+  await send(client, new ddb.BatchWriteItemCommand({ RequestItems: { t: [{ PutRequest: { Item: item } }] } }));
   const doc = lib.DynamoDBDocumentClient.from(client);
-  await doc.send(new lib.GetCommand({ TableName: "t", Key: { id: "1" } }));
-  await step();
-  await doc.send(new lib.PutCommand({ TableName: "t", Item: { id: "1", n: 1, l: ["a"], m: { b: true } } }));
-  await step();
-  await doc.send(new lib.QueryCommand({ TableName: "t", KeyConditionExpression: "id = :id", ExpressionAttributeValues: { ":id": "1" } }));
-  await step();
-  await doc.send(new lib.UpdateCommand({ TableName: "t", Key: { id: "1" }, UpdateExpression: "SET n = :n", ExpressionAttributeValues: { ":n": 2 } }));
-  await step();
+  await send(doc, new lib.GetCommand({ TableName: "t", Key: { id: "1" } }));
+  await send(doc, new lib.PutCommand({ TableName: "t", Item: { id: "1", n: 1, l: ["a"], m: { b: true } } }));
+  await send(doc, new lib.QueryCommand({ TableName: "t", KeyConditionExpression: "id = :id", ExpressionAttributeValues: { ":id": "1" } }));
+  await send(doc, new lib.UpdateCommand({ TableName: "t", Key: { id: "1" }, UpdateExpression: "SET n = :n", ExpressionAttributeValues: { ":n": 2 } }));
   client.destroy();
 }
 
 async function s3(s3sdk, step = noStep) {
+  const send = sender(step);
   const handler = memoryHandler((req) => {
     if (req.method === "GET" && req.query && "list-type" in req.query)
       return { headers: { "content-type": "application/xml" }, body: '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>1</Size><ETag>"e"</ETag><StorageClass>STANDARD</StorageClass></Contents></ListBucketResult>' };
     return { headers: { etag: '"e"', "content-type": "text/plain", "last-modified": "Mon, 30 Nov 2026 00:00:00 GMT" }, body: req.method === "GET" ? "x" : "" };
   });
   const client = new s3sdk.S3Client({ ...CONFIG, forcePathStyle: true, requestHandler: handler });
-  await client.send(new s3sdk.PutObjectCommand({ Bucket: "b", Key: "k", Body: "x" }));
-  await step();
-  const got = await client.send(new s3sdk.GetObjectCommand({ Bucket: "b", Key: "k" }));
+  await send(client, new s3sdk.PutObjectCommand({ Bucket: "b", Key: "k", Body: "x" }));
+  const got = await send(client, new s3sdk.GetObjectCommand({ Bucket: "b", Key: "k" }));
   await got.Body.transformToString();
-  await client.send(new s3sdk.HeadObjectCommand({ Bucket: "b", Key: "k" }));
-  await step();
-  await client.send(new s3sdk.ListObjectsV2Command({ Bucket: "b" }));
-  await step();
-  await client.send(new s3sdk.DeleteObjectCommand({ Bucket: "b", Key: "k" }));
-  await step();
+  await send(client, new s3sdk.HeadObjectCommand({ Bucket: "b", Key: "k" }));
+  await send(client, new s3sdk.ListObjectsV2Command({ Bucket: "b" }));
+  await send(client, new s3sdk.DeleteObjectCommand({ Bucket: "b", Key: "k" }));
   client.destroy();
 }
 
@@ -140,12 +132,13 @@ async function spareWarmup(preloaded, sdkState, done, budgetMs) {
     const c = process.cpuUsage(cpu0);
     return (c.user + c.system) / 1000;
   };
+  const over = () => done() || spent() > budgetMs;
   const step = async () => {
     await new Promise((resolve) => setImmediate(resolve));
-    if (done() || spent() > budgetMs) throw STOP;
+    if (over()) throw STOP;
   };
   try {
-    while (!done() && spent() <= budgetMs) {
+    while (!over()) {
       if ((await warmup(preloaded, sdkState, step)).length) return; // a client that fails would fail again
     }
   } catch (e) {
