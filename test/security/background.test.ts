@@ -16,6 +16,7 @@ import { resolveConfig } from "../../src/cli/config.js";
 import { startSkyport, type RunningSkyport } from "../../src/server/skyport.js";
 import { startServer, uniqueName } from "../helpers/skyport.js";
 import { createLambdaRoles } from "../helpers/iam.js";
+import { freePort, start } from "../helpers/process-server.js";
 
 const dirs: string[] = [];
 after(() => {
@@ -70,6 +71,37 @@ test("Event invokes queued before a restart run after it, with no Lambda API cal
     assert.deepEqual(ids.sort(), ["q1", "q2", "q3", "q4"]);
   } finally {
     await sky.close();
+  }
+});
+
+test("An Event invoke running when the server is killed (-9) runs again right after the restart, not after a failed attempt's retry delay", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "skyport-bg-"));
+  dirs.push(dir);
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  let child = await start(port, dir);
+  try {
+    await createLambdaRoles({ clientConfig: cfg(endpoint) });
+    const lambda = new LambdaClient(cfg(endpoint));
+    const ddb = new DynamoDBClient(cfg(endpoint));
+    const table = uniqueName("inflight");
+    await ddb.send(new CreateTableCommand({ TableName: table, AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }], KeySchema: [{ AttributeName: "id", KeyType: "HASH" }], BillingMode: "PAY_PER_REQUEST" }));
+    const name = await createFn(lambda, WRITER, "index.mjs", 3);
+    await lambda.send(new InvokeCommand({ FunctionName: name, InvocationType: "Event", Payload: strToU8(JSON.stringify({ table, id: "cut", sleep: 2000 })) }));
+    // Killed while the attempt sleeps (it is taken at once), before it wrote its item.
+    await new Promise((r) => setTimeout(r, 800));
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    child = await start(port, dir);
+    // The attempt's lease is the function's timeout (3 s) and a margin: well inside 20 s, where a failed attempt waits 60 s.
+    let ids: string[] = [];
+    for (let i = 0; i < 200 && !ids.length; i++) {
+      ids = ((await ddb.send(new ScanCommand({ TableName: table }))).Items ?? []).map((x) => x.id!.S!);
+      if (!ids.length) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(ids, ["cut"]);
+  } finally {
+    child.kill("SIGKILL");
   }
 });
 

@@ -65,6 +65,8 @@ const ASYNC_POLL_MS = 50;
 const ENVIRONMENT_CREDENTIALS_TTL_MS = 7 * 24 * 3600_000;
 const RETRY_DELAYS_MS = [60_000, 120_000];
 const THROTTLE_RETRY_MS = 200;
+/** An async attempt in flight is due again this long after its function's timeout (a server that crashed meanwhile). */
+const IN_FLIGHT_MARGIN_MS = 2_000;
 
 export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandlers {
   /** The function's resource policy for --enforce-iam (src/aws/policy/resource-policies.ts), for any qualifier. */
@@ -81,6 +83,8 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
   /** Set on close: a spare whose blob check finishes after it starts nothing (the data dir is removed next). */
   private closed = false;
   private asyncBusy = false;
+  /** Async queue jobs running now (their rows stay queued until they end: a crash leaves them due again). */
+  private readonly asyncInFlight = new Set<number>();
   readonly eventSources: EventSourcePoller;
   /** Environments run inside bubblewrap (--lambda-sandbox auto when bwrap is installed, or bubblewrap). */
   readonly sandbox: boolean;
@@ -323,6 +327,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
     try {
       const now = this.env.clock.now();
       for (const job of this.store.due(now)) {
+        if (this.asyncInFlight.has(job.id)) continue; // running longer than its timeout (it waited for an environment)
         const ctx = this.internalCtx(job.account, job.region);
         const m = /function:([^:]+)(?::(.+))?$/.exec(job.function_arn)!;
         let target: ReturnType<LambdaProvider["resolve"]>;
@@ -335,12 +340,18 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
         const { name, version, row } = target;
         const settings = this.invokeConfigs.get(job.account, job.region, name, m[2] ?? "$LATEST") ?? (m[2] ? undefined : this.invokeConfigs.get(job.account, job.region, name, ""));
         const maxRetries = settings?.MaximumRetryAttempts ?? Limits.ASYNC_RETRIES;
-        // Mark the attempt before running so a crash of the server does not retry it forever.
-        this.store.retry(job.id, now + RETRY_DELAYS_MS[Math.min(job.attempts, RETRY_DELAYS_MS.length - 1)]!);
-        void this.run(ctx, name, version, row, Buffer.from(job.payload), job.function_arn).then(
+        // Mark the attempt before running so a crash of the server does not retry it forever. Until it ends, the job
+        // is due again only once the function's timeout (and a margin) has passed: an attempt cut short by a crash
+        // runs again right after a restart, not after a failed attempt's retry delay.
+        this.store.retry(job.id, now + (row.config.Timeout ?? 3) * 1000 + IN_FLIGHT_MARGIN_MS);
+        this.asyncInFlight.add(job.id);
+        void this.run(ctx, name, version, row, Buffer.from(job.payload), job.function_arn).finally(() => this.asyncInFlight.delete(job.id)).then(
           (r) => {
             const done = !r.functionError || job.attempts >= maxRetries;
-            if (!done) return;
+            if (!done) {
+              this.store.postpone(job.id, this.env.clock.now() + RETRY_DELAYS_MS[Math.min(job.attempts, RETRY_DELAYS_MS.length - 1)]!, job.attempts + 1);
+              return;
+            }
             this.store.dequeue(job.id);
             const dest = r.functionError ? settings?.DestinationConfig?.OnFailure?.Destination : settings?.DestinationConfig?.OnSuccess?.Destination;
             if (dest) {
