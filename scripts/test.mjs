@@ -1,6 +1,7 @@
 // `npm test`: type-checks the project, then runs every *.test.ts under src/ and test/ with node's test
 // runner (through tsx). `npm test -- path-substring ...` runs only the matching files and skips the type check.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createInterface } from "node:readline";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
@@ -22,5 +23,23 @@ if (!filters.length) {
   const tsc = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", root], { stdio: "inherit", cwd: root });
   if (tsc.status !== 0) { console.error("type check failed"); process.exit(tsc.status ?? 1); }
 }
-const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=120000", ...files], { stdio: "inherit", cwd: root });
-process.exit(r.status ?? 1);
+// The runner's TAP output passes through as it comes; the failures are printed again at the end, where a
+// CI log's tail shows them.
+const run = spawn(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=120000", ...files], { stdio: ["inherit", "pipe", "inherit"], cwd: root });
+const failures = [];
+let current = null;
+createInterface({ input: run.stdout }).on("line", (line) => {
+  process.stdout.write(line + "\n");
+  if (/^\s*not ok \d+ - /.test(line)) failures.push((current = [line]));
+  else if (current) {
+    current.push(line);
+    if (/^\s*\.\.\.$/.test(line) || current.length > 40) current = null;
+  }
+});
+run.on("close", (code, signal) => {
+  if (failures.length) {
+    console.log(`\n# ${failures.length} failing (subtests and the suites that hold them):`);
+    for (const f of failures) console.log(f.join("\n"));
+  }
+  process.exit(code ?? (signal ? 1 : 0));
+});
