@@ -10,7 +10,7 @@ import { zipSync, strToU8 } from "fflate";
 import {
   APIGatewayClient, CreateBasePathMappingCommand, CreateDeploymentCommand, CreateDomainNameCommand, CreateModelCommand, CreateRequestValidatorCommand,
   CreateResourceCommand, CreateRestApiCommand, DeleteMethodCommand, GetExportCommand, GetResourcesCommand, GetRestApisCommand, PutIntegrationCommand,
-  PutIntegrationResponseCommand, PutMethodCommand, PutMethodResponseCommand, UpdateStageCommand, GetRestApiCommand, CreateStageCommand, UpdateRestApiCommand, TestInvokeMethodCommand,
+  PutIntegrationResponseCommand, PutMethodCommand, PutMethodResponseCommand, UpdateStageCommand, DeleteStageCommand, DeleteRestApiCommand, GetRestApiCommand, CreateStageCommand, UpdateRestApiCommand, TestInvokeMethodCommand,
 } from "@aws-sdk/client-api-gateway";
 import { CreateFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
@@ -291,6 +291,15 @@ describe("request path", () => {
     await apigw.send(new PutIntegrationCommand({ restApiId: a.id, resourceId: r, httpMethod: "POST", type: "MOCK" }));
     await a.deploy("dev");
     assert.equal((await fetch(a.url("/m"))).status, 403, "after redeploying, GET is gone");
+    // Each request finds the stage and the API as they are now (the gateway remembers them until they change).
+    const served = (await fetch(a.url("/m"), { method: "POST" })).status;
+    assert.ok(served !== 403 && served !== 404, `POST is routed (${served})`);
+    await apigw.send(new DeleteStageCommand({ restApiId: a.id, stageName: "dev" }));
+    assert.equal((await fetch(a.url("/m"), { method: "POST" })).status, 403, "a deleted stage is Forbidden");
+    await a.deploy("dev");
+    assert.equal((await fetch(a.url("/m"), { method: "POST" })).status, served, "a stage made again serves");
+    await apigw.send(new DeleteRestApiCommand({ restApiId: a.id }));
+    assert.equal((await fetch(a.url("/m"), { method: "POST" })).status, 404, "a deleted API is Not Found");
   });
 
   test("Canary: the configured percentage of requests goes to the canary deployment", async () => {

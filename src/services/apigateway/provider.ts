@@ -395,13 +395,16 @@ export class ApiGatewayProvider extends ApiDocumentationOps implements A.Apigate
 
   // ---- RestApiDataAccess (for execute/) --------------------------------------------------------------
 
+  // Both are read on every request, and kept until the next write of an API or a stage (callers only read them).
   locateRestApi(restApiId: string): ApiLocation | undefined {
-    const l = this.store.locate(restApiId);
-    return l && { accountId: l.account, region: l.region };
+    return this.store.remember(`api\0${restApiId}`, () => {
+      const l = this.store.locate(restApiId);
+      return l && { accountId: l.account, region: l.region };
+    });
   }
 
   getStageFor(_location: ApiLocation, restApiId: string, stageName: string): A.Stage | undefined {
-    return this.store.getStage(restApiId, stageName);
+    return this.store.remember(`stage\0${restApiId}\0${stageName}`, () => this.store.getStage(restApiId, stageName));
   }
 
   getDeploymentSnapshot(_location: ApiLocation, restApiId: string, deploymentId: string): DeploymentSnapshot | undefined {

@@ -5,6 +5,7 @@
  */
 import type { BasePathMapping, DomainName, Stage } from "../../aws/api/apigateway.js";
 import type { Store } from "../../store/store.js";
+import { WriteMemo } from "../../store/memo.js";
 import type { ApiDoc } from "./model.js";
 import type { DeploymentSnapshot } from "./snapshot.js";
 
@@ -28,8 +29,12 @@ export interface StoredDeployment {
 
 export class ApiGatewayStore {
   private readonly s;
+  /** Derived reads for execute-api (an API's location, a stage), dropped with every write of an API or a stage. */
+  private readonly memo = new WriteMemo();
+
   constructor(store: Store) {
     store.migrate("apigateway", MIGRATIONS);
+    store.onReset(() => this.memo.invalidate());
     const db = store.db;
     this.s = {
       getApi: db.prepare("SELECT doc FROM apigateway_apis WHERE account = ? AND region = ? AND api_id = ?"),
@@ -61,13 +66,20 @@ export class ApiGatewayStore {
   locate(id: string): { account: string; region: string } | undefined {
     return this.s.locate.get(id) as { account: string; region: string } | undefined;
   }
+  /** What `compute` derives from the API and stage rows, kept under `key` until the next write of one (WriteMemo). */
+  remember<T>(key: string, compute: () => T, keep?: (v: T) => boolean): T {
+    return this.memo.remember(key, compute, keep);
+  }
+
   putApi(account: string, region: string, doc: ApiDoc): void {
+    this.memo.invalidate();
     this.s.putApi.run(account, region, doc.api.id!, doc.api.name ?? "", JSON.stringify(doc));
   }
   listApis(account: string, region: string): ApiDoc[] {
     return (this.s.listApis.all(account, region) as Array<{ doc: string }>).map((r) => reviveApi(JSON.parse(r.doc) as ApiDoc));
   }
   deleteApi(account: string, region: string, id: string): void {
+    this.memo.invalidate();
     this.s.deleteApi.run(account, region, id);
     this.s.deleteDeps.run(id);
     this.s.deleteStages.run(id);
@@ -95,9 +107,11 @@ export class ApiGatewayStore {
     return (this.s.listStages.all(apiId) as Array<{ doc: string }>).map((r) => reviveDates(JSON.parse(r.doc) as Stage, ["createdDate", "lastUpdatedDate"]));
   }
   putStage(apiId: string, stage: Stage): void {
+    this.memo.invalidate();
     this.s.putStage.run(apiId, stage.stageName!, JSON.stringify(stage));
   }
   deleteStage(apiId: string, name: string): void {
+    this.memo.invalidate();
     this.s.deleteStage.run(apiId, name);
   }
 

@@ -5,6 +5,7 @@
  */
 import type { FunctionConfiguration } from "../../aws/api/lambda.js";
 import type { Store } from "../../store/store.js";
+import { WriteMemo } from "../../store/memo.js";
 
 export interface FunctionRow {
   config: FunctionConfiguration;
@@ -47,31 +48,17 @@ const MIGRATIONS = [
 
 export class LambdaStore {
   private readonly s;
-  /** Changes with every write of a function, version, alias or meta row (never with the async queue): what was read before is stale. */
-  private gen = 0;
-  /** remember()'s values, and the generation they were computed at. */
-  private readonly memo = new Map<string, unknown>();
-  private memoGen = 0;
+  /** Derived reads, dropped with every write of a function, version, alias or meta row (never with the async queue). */
+  private readonly memo = new WriteMemo();
 
   /** The rows were replaced from outside (/_skyport/reset empties every table): whatever was read before is stale. */
   invalidate(): void {
-    this.gen++;
+    this.memo.invalidate();
   }
 
-  /**
-   * What `compute` derives from stored rows, kept under `key` until the next write (the generation changes) —
-   * for reads on hot paths (Invoke's target, API Gateway's GetPolicy). A value `keep` refuses is not kept; a
-   * throw is not either. Bounded: past 1000 entries everything is read again.
-   */
-  remember<T>(key: string, compute: () => T, keep: (v: T) => boolean = () => true): T {
-    if (this.memoGen !== this.gen || this.memo.size >= 1000) {
-      this.memo.clear();
-      this.memoGen = this.gen;
-    }
-    if (this.memo.has(key)) return this.memo.get(key) as T;
-    const v = compute();
-    if (keep(v)) this.memo.set(key, v);
-    return v;
+  /** What `compute` derives from stored rows, kept under `key` until the next write (see WriteMemo). */
+  remember<T>(key: string, compute: () => T, keep?: (v: T) => boolean): T {
+    return this.memo.remember(key, compute, keep);
   }
 
   constructor(store: Store) {
@@ -108,7 +95,7 @@ export class LambdaStore {
   }
 
   putFunction(account: string, region: string, name: string, version: string, row: FunctionRow): void {
-    this.gen++;
+    this.memo.invalidate();
     this.s.putFn.run(account, region, name, version, JSON.stringify(row.config), row.codeHex, row.codeBlob);
   }
 
@@ -121,14 +108,14 @@ export class LambdaStore {
   }
 
   deleteFunction(account: string, region: string, name: string): void {
-    this.gen++;
+    this.memo.invalidate();
     this.s.deleteFn.run(account, region, name);
     this.s.deleteMeta.run(account, region, name);
     this.s.deleteAliases.run(account, region, name);
   }
 
   deleteVersion(account: string, region: string, name: string, version: string): void {
-    this.gen++;
+    this.memo.invalidate();
     this.s.deleteVersion.run(account, region, name, version);
   }
 
@@ -144,7 +131,7 @@ export class LambdaStore {
   }
 
   putMeta(account: string, region: string, name: string, m: FunctionMeta): void {
-    this.gen++;
+    this.memo.invalidate();
     this.s.putMeta.run(account, region, name, m.reserved, JSON.stringify(m.tags), m.policy ? JSON.stringify(m.policy) : null, m.nextVersion);
   }
 
@@ -159,7 +146,7 @@ export class LambdaStore {
   }
 
   putAlias(account: string, region: string, name: string, alias: AliasRow): void {
-    this.gen++;
+    this.memo.invalidate();
     this.s.putAlias.run(account, region, name, alias.Name, JSON.stringify(alias));
   }
 
@@ -168,7 +155,7 @@ export class LambdaStore {
   }
 
   deleteAlias(account: string, region: string, name: string, alias: string): void {
-    this.gen++;
+    this.memo.invalidate();
     this.s.deleteAlias.run(account, region, name, alias);
   }
 
