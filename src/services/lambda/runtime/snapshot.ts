@@ -34,10 +34,14 @@ interface BlobState {
   state: "checking" | "building" | "ready" | "failed";
   dir: string;
   error?: string;
-  /** Resolves when the check of a blob found on disk ended (or there was none), or after CHECK_WAIT_MS. */
+  /** Resolves when the check of a blob found on disk ended (or there was none), or CHECK_WAIT_MS after a launch began waiting. */
   checked: Promise<void>;
   /** The check ended, or launches stopped waiting for it. */
   checkOver: boolean;
+  /** Ends the wait for the check (resolves `checked`). */
+  endCheck: () => void;
+  /** Set when the first launch begins waiting for the check. */
+  waitTimer?: NodeJS.Timeout;
   /** Resolves once the blob is ready or failed (a build ended; not waiting for a confirming start). */
   usable: Promise<void>;
   markUsable: () => void;
@@ -116,13 +120,15 @@ export class NodeSnapshots {
 
   /**
    * While the blob for these flags, found on disk, is being checked: a promise of the check's end (bounded by
-   * CHECK_WAIT_MS). An environment that would start plainly meanwhile waits for it instead.
+   * CHECK_WAIT_MS from the first launch that waits for it, not from the server's start: a busy machine's boot and
+   * first deploy would use the wait up). An environment that would start plainly meanwhile waits for it instead.
    */
   checking(flags: string[]): Promise<void> | undefined {
     const b = this.state(flags);
     if (b.checkOver) return undefined;
     // Checks and builds run one after another: behind a build (seconds), this check is not imminent.
     for (const other of this.blobs.values()) if (other.state === "building") return undefined;
+    b.waitTimer ??= setTimeout(b.endCheck, CHECK_WAIT_MS).unref();
     return b.checked;
   }
 
@@ -137,16 +143,16 @@ export class NodeSnapshots {
     const key = this.keyOf(flags);
     const b = this.blobs.get(key);
     if (b) return b;
-    let endCheck!: () => void;
+    let resolveCheck!: () => void;
     let markUsable!: () => void;
     const usable = new Promise<void>((resolve) => (markUsable = resolve));
-    const s: BlobState = { flags, state: "checking", dir: join(this.o.cacheDir, key), checked: new Promise((resolve) => (endCheck = resolve)), checkOver: false, usable, markUsable };
+    const checked = new Promise<void>((resolve) => (resolveCheck = resolve));
     const over = () => {
       s.checkOver = true;
-      clearTimeout(timer);
-      endCheck();
+      clearTimeout(s.waitTimer);
+      resolveCheck();
     };
-    const timer = setTimeout(over, CHECK_WAIT_MS).unref();
+    const s: BlobState = { flags, state: "checking", dir: join(this.o.cacheDir, key), checked, checkOver: false, endCheck: over, usable, markUsable };
     this.blobs.set(key, s);
     this.queue = this.queue.then(() => this.prepare(s, over)).catch((e) => this.fail(s, e)).finally(over);
     return s;
