@@ -35,6 +35,16 @@ const PARTS: Array<[RegExp, string]> = [
 ];
 export const PART_NAMES = ["gateway", "lambda invoke", "runtime API", "environments", "dynamodb", "logs", "metrics", "storage & core", "edge & protocol", "node http & sockets", "gc"];
 
+/** The profiler's sampling interval, µs. */
+const SAMPLING_US = 250;
+/**
+ * A sample this long after the previous one (in wall time) was taken where the thread resumed after the kernel
+ * had taken the CPU away — most often in a socket write that woke the process reading it. Counting that wait as CPU
+ * time of the write made node's socket writes look like half of the server's time (a quarter, measured by /proc as
+ * system time); such samples are left out, and the parts are scaled to the measured CPU time anyway.
+ */
+const DESCHEDULED_US = 2 * SAMPLING_US;
+
 /** A profiling session on a node process started with --inspect=127.0.0.1:PORT. */
 export class InspectorProfiler {
   private ws!: WebSocket;
@@ -51,7 +61,7 @@ export class InspectorProfiler {
       if (m.id !== undefined) p.pending.get(m.id)?.(m.result);
     });
     await p.call("Profiler.enable");
-    await p.call("Profiler.setSamplingInterval", { interval: 250 });
+    await p.call("Profiler.setSamplingInterval", { interval: SAMPLING_US });
     return p;
   }
 
@@ -76,7 +86,7 @@ export class InspectorProfiler {
   }
 }
 
-/** CPU ms per part of Skyport (idle excluded). */
+/** CPU ms per part of Skyport (idle and descheduled samples excluded). */
 export function attribute(profile: Profile): Record<string, number> {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -96,7 +106,7 @@ export function attribute(profile: Profile): Record<string, number> {
   for (let i = 0; i < profile.samples.length; i++) {
     const n = byId.get(profile.samples[i]!)!;
     const fn = n.callFrame.functionName;
-    if (fn === "(idle)") continue;
+    if (fn === "(idle)" || (profile.timeDeltas[i] ?? 0) > DESCHEDULED_US) continue;
     const key = fn === "(garbage collector)" ? "gc" : part(n.id) ?? "node http & sockets";
     out[key] = (out[key] ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000;
   }
