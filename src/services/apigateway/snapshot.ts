@@ -27,6 +27,7 @@ export interface ApiLocation {
 
 /** Implemented by the apigateway provider; used in process by execute/. */
 export interface RestApiDataAccess {
+  /** Both may be remembered until the next write of an API or a stage: the objects are shared, read them only. */
   locateRestApi(restApiId: string): ApiLocation | undefined;
   getStageFor(location: ApiLocation, restApiId: string, stageName: string): Stage | undefined;
   getDeploymentSnapshot(location: ApiLocation, restApiId: string, deploymentId: string): DeploymentSnapshot | undefined;
