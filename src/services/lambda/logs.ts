@@ -11,7 +11,7 @@ import type { Logger } from "../../core/log.js";
 import { publishEmf } from "../cloudwatch/emf.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceHost } from "../host.js";
-import type { EnvironmentBlueprint } from "./runtime/environments.js";
+import type { EnvironmentBlueprint } from "./runtime/environment.js";
 
 interface Buffered {
   account: string;

@@ -52,7 +52,8 @@ import { NodeSnapshots, snapshotCacheDir } from "./runtime/snapshot.js";
 import { SKYPORT_NODE_MODULES } from "./code.js";
 import { startInvocation } from "../cloudwatch/lambda-metrics.js";
 import { MachineCpu } from "./runtime/machine-cpu.js";
-import { EnvironmentManager, ThrottledError, type InvocationResult } from "./runtime/environments.js";
+import { EnvironmentManager } from "./runtime/environments.js";
+import { ThrottledError, type InvocationResult } from "./runtime/environment.js";
 import type { EnvironmentBlueprint } from "./runtime/environment.js";
 import { handleOversizeRuntimeApi, handleRuntimeApi, RUNTIME_API_PREFIX } from "./runtime/runtime-api.js";
 import { LambdaFunctionOps } from "./function-ops.js";
@@ -343,7 +344,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
         // Mark the attempt before running so a crash of the server does not retry it forever. Until it ends, the job
         // is due again only once the function's timeout (and a margin) has passed: an attempt cut short by a crash
         // runs again right after a restart, not after a failed attempt's retry delay.
-        this.store.retry(job.id, now + (row.config.Timeout ?? 3) * 1000 + IN_FLIGHT_MARGIN_MS);
+        this.store.retry(job.id, now + (row.config.Timeout ?? Limits.DEFAULT_TIMEOUT_SEC) * 1000 + IN_FLIGHT_MARGIN_MS);
         this.asyncInFlight.add(job.id);
         void this.run(ctx, name, version, row, Buffer.from(job.payload), job.function_arn).finally(() => this.asyncInFlight.delete(job.id)).then(
           (r) => {

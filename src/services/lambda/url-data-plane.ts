@@ -5,7 +5,7 @@
  */
 import { ServiceError } from "../../aws/errors.js";
 import type { HttpRequest, HttpResponse } from "../../aws/protocol/types.js";
-import type { InvocationResult } from "./runtime/environments.js";
+import type { InvocationResult } from "./runtime/environment.js";
 import { URL_HOST, urlEvent, urlResponse, type FunctionUrls, type UrlRow } from "./urls.js";
 
 export interface FunctionUrlDeps {

@@ -12,7 +12,7 @@ import { Limits, RUNTIMES } from "../constants.js";
 import type { Layers } from "../layers.js";
 import type { FunctionRow } from "../store.js";
 import type { LaunchSpec } from "../../../runtime/process-launcher.js";
-import type { EnvironmentBlueprint, SpareTemplate } from "./environments.js";
+import type { EnvironmentBlueprint, SpareTemplate } from "./environment.js";
 import { SDK_INSIDE } from "./esm-shims.js";
 import { initStartLine, interpreterFor } from "./interpreters.js";
 import type { NodeSnapshots } from "./snapshot.js";

@@ -497,8 +497,3 @@ export class EnvironmentManager {
     return this.pools.get(poolKey)?.size ?? 0;
   }
 }
-
-export type { Pending as PendingInvocation };
-export { ThrottledError };
-export type { EnvironmentBlueprint, EnvironmentCredentials, EnvironmentManagerOptions, InvocationRequest, InvocationResult, LogSink, SpareTemplate } from "./environment.js";
-export type { PoolReport } from "./env-report.js";
