@@ -1,5 +1,5 @@
 /** serverless-offline (serverless@3) serving a handler on an `http` event and on its Lambda invoke port. */
-import { mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, startProcess, type Started } from "./servers.js";
@@ -29,5 +29,6 @@ export async function startServerlessOffline(handlerSource: string, path = "hell
   const s = await startProcess("serverless-offline", process.execPath, [join(benchDir, "node_modules/serverless/bin/serverless.js"), "offline", "--httpPort", String(httpPort), "--lambdaPort", String(lambdaPort)], httpPort, "/", {
     anyStatus: true, cwd: dir, env: { SLS_TELEMETRY_DISABLED: "1", SLS_NOTIFICATIONS_MODE: "off", SLS_DEPRECATION_DISABLE: "*" }, timeoutMs: 120_000,
   });
+  s.proc.once("exit", () => rmSync(dir, { recursive: true, force: true })); // its service directory goes with it
   return { ...s, lambdaUrl: `http://127.0.0.1:${lambdaPort}`, functionName: "skyport-bench-dev-hello" };
 }

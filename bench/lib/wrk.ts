@@ -4,7 +4,7 @@
  * default, and SigV4 parsing still runs on every request.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -56,7 +56,12 @@ export async function load(base: string, r: RawRequest, connections: number, sec
   writeFileSync(file, script(r));
   const threads = connections === 1 ? 1 : 2;
   const cpu0 = serverPid ? cpuMs(serverPid) : 0;
-  const { stdout } = await promisify(execFile)("wrk", ["-t", String(threads), "-c", String(connections), "-d", `${seconds}s`, "--timeout", "10s", "--latency", "-s", file, base], { timeout: (seconds + 30) * 1000 });
+  let stdout: string;
+  try {
+    ({ stdout } = await promisify(execFile)("wrk", ["-t", String(threads), "-c", String(connections), "-d", `${seconds}s`, "--timeout", "10s", "--latency", "-s", file, base], { timeout: (seconds + 30) * 1000 }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   const cpu1 = serverPid ? cpuMs(serverPid) : 0;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0);
   const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0);
