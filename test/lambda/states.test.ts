@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -87,6 +87,24 @@ test("Invoke: while the function is Pending answers ResourceConflictException as
     const r = await lambda.send(new InvokeCommand({ FunctionName: name }));
     assert.equal(Buffer.from(r.Payload!).toString(), '{"ok":1}');
   });
+});
+
+test("Stopping the server right after an update and an invoke starts nothing after: the ephemeral data directory is gone for good", async () => {
+  let dataDir = "";
+  await withServer({}, async (s, lambda) => {
+    dataDir = s.skyport.config.dataDir;
+    const name = uniqueName("stop");
+    await create(lambda, name);
+    await waitUntilFunctionActiveV2(waitOpts(lambda), { FunctionName: name });
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, Runtime: "nodejs22.x" }));
+    await waitUntilFunctionUpdatedV2(waitOpts(lambda), { FunctionName: name });
+    await lambda.send(new InvokeCommand({ FunctionName: name }));
+  });
+  assert.equal(existsSync(dataDir), false);
+  // Nothing may start once the server is gone: a spare started then made its code directory, and so the data
+  // directory, again.
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(existsSync(dataDir), false, `${dataDir} came back after the server stopped`);
 });
 
 test("UpdateFunctionConfiguration: while an update is InProgress, updates and PublishVersion are refused; invokes still run", async () => {

@@ -423,7 +423,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
     this.closeFunctionOps();
     clearInterval(this.asyncTimer);
     this.eventSources.close();
-    this.envs.killAll();
+    this.envs.close();
     await this.logs.flush();
   }
 

@@ -155,6 +155,16 @@ export class Environment {
     return this.peak;
   }
 
+  /** The REPORT line of an invocation: its duration, memory, and the Init Duration on the first one only. */
+  reportLine(requestId: string, durationMs: number): string {
+    let report = `REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(durationMs))} ms\tMemory Size: ${this.blueprint.memoryMb} MB\tMax Memory Used: ${this.peakMb()} MB\t`;
+    if (this.initDurationMs !== undefined && !this.initReported) {
+      report += `Init Duration: ${this.initDurationMs.toFixed(2)} ms\t`;
+      this.initReported = true;
+    }
+    return report;
+  }
+
   /**
    * Measures the environment's memory (PSS) when due: after init and again after the first invocation (what
    * init allocated may not be resident yet when the runtime first polls), then at most every MEASURE_EVERY_MS.
@@ -175,6 +185,12 @@ export class ThrottledError extends Error {
   constructor(readonly reason: "ReservedFunctionConcurrentInvocationLimitExceeded" | "ConcurrentInvocationLimitExceeded") {
     super("Rate Exceeded.");
   }
+}
+
+/** The answer to an invocation that found the server stopping before an environment was free. */
+export function stoppedResult(requestId: string): InvocationResult {
+  const payload = Buffer.from(JSON.stringify({ errorType: "Runtime.ExitError", errorMessage: `RequestId: ${requestId} Error: the server stopped before an environment was free` }));
+  return { payload, functionError: "Unhandled", logLines: [], logStream: "", durationMs: 0 };
 }
 
 export function logStreamName(now: number, version: string, id: string): string {

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
-import { Environment, logStreamName, slotsOf, ThrottledError, type EnvironmentBlueprint, type EnvironmentManagerOptions, type InvocationRequest, type InvocationResult, type Pending } from "./environment.js";
+import { Environment, logStreamName, slotsOf, stoppedResult, ThrottledError, type EnvironmentBlueprint, type EnvironmentManagerOptions, type InvocationRequest, type InvocationResult, type Pending } from "./environment.js";
 import { isStartingSpare, SPARE_WAIT_MS, SpareEnvironments } from "./spares.js";
 import { EnvironmentScheduler, type EnvironmentSlot } from "./scheduler.js";
 import { poolReports, type PoolReport } from "./env-report.js";
@@ -37,6 +37,7 @@ export class EnvironmentManager {
   private readonly deferrals = new WeakSet<Promise<void>>();
   /** Spare classes wanted (the template of the last function of each, and when it last started one). */
   private readonly spares: SpareEnvironments;
+  private closed = false; // the server stopped (close()): nothing starts any more
 
   constructor(private readonly o: EnvironmentManagerOptions) {
     this.scheduler = new EnvironmentScheduler<Waiting>(o.limits, () => o.clock.now(), o.idleCores);
@@ -63,6 +64,7 @@ export class EnvironmentManager {
 
   /** Runs one invocation; resolves with its result (errors of the function are results, not throws). */
   invoke(bp: EnvironmentBlueprint, req: InvocationRequest): Promise<InvocationResult> {
+    if (this.closed) return Promise.resolve(stoppedResult(req.requestId));
     const pool = this.pool(bp.poolKey);
     let busyHere = 0;
     for (const e of pool) if (e.state === "busy" || (e.state === "starting" && (e.queued || e.current))) busyHere++;
@@ -116,6 +118,7 @@ export class EnvironmentManager {
    * provisioned environments. Called whenever an environment finishes its init, goes idle or dies.
    */
   private pump(): void {
+    if (this.closed) return;
     for (let progress = true; progress; ) {
       progress = false;
       for (const head of this.scheduler.waitingKeys()) {
@@ -147,7 +150,7 @@ export class EnvironmentManager {
 
   /** A function was just created or updated: a spare of its class starts now (spares.ts). */
   expect(bp: EnvironmentBlueprint): void {
-    this.spares.expect(bp);
+    if (!this.closed) this.spares.expect(bp);
   }
 
   /** A spare's bootstrap asks what it is to become (long poll): resolves with the function's variables. */
@@ -367,14 +370,7 @@ export class EnvironmentManager {
     const durationMs = Math.max(0.01, performance.now() - p.started);
     this.scheduler.noteInvokeMs(env.blueprint.poolKey, durationMs, p.cpuMs);
     this.line(env, p, `END RequestId: ${p.req.requestId}`);
-    // The runtime's peak RSS (VmHWM over the process tree: a cgroup's peak misses the binary's cached pages).
-    const maxMem = env.peakMb();
-    let report = `REPORT RequestId: ${p.req.requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(durationMs))} ms\tMemory Size: ${env.blueprint.memoryMb} MB\tMax Memory Used: ${maxMem} MB\t`;
-    if (env.initDurationMs !== undefined && !env.initReported) {
-      report += `Init Duration: ${env.initDurationMs.toFixed(2)} ms\t`;
-      env.initReported = true;
-    }
-    this.line(env, p, report);
+    this.line(env, p, env.reportLine(p.req.requestId, durationMs));
     if (env.state !== "dead") env.state = "starting"; // until it asks for the next event
     if (env.retire && env.state !== "dead") this.kill(env);
     p.resolve({ payload, functionError, logLines: p.logLines, logStream: env.logStream, durationMs });
@@ -476,14 +472,19 @@ export class EnvironmentManager {
     this.prestarts = [];
     for (const w of this.scheduler.remove(() => true)) {
       this.busyTotal--;
-      const payload = Buffer.from(JSON.stringify({ errorType: "Runtime.ExitError", errorMessage: `RequestId: ${w.p.req.requestId} Error: the server stopped before an environment was free` }));
-      w.p.resolve({ payload, functionError: "Unhandled", logLines: [], logStream: "", durationMs: 0 });
+      w.p.resolve(stoppedResult(w.p.req.requestId));
     }
     for (const env of [...this.envs.values()]) {
       const p = env.current ?? env.queued;
       this.kill(env);
       if (p && p.timer) clearTimeout(p.timer);
     }
+  }
+
+  /** Server shutdown: kills every environment; nothing starts after (a spare's directory would outlive the data dir). */
+  close(): void {
+    this.closed = true;
+    this.killAll();
   }
 
   /** Invocations running or waiting for an environment. */
