@@ -42,6 +42,8 @@ type Handler = (ctx: RequestContext, input: Record<string, unknown>) => unknown;
 
 export class ServiceHost {
   private readonly providers = new Map<string, Promise<Provider>>();
+  private closed = false;
+  private readonly flushes: Array<() => Promise<void>> = [];
   /** How user code (functions, jobs) reaches this server: http://127.0.0.1:PORT, set once listening. */
   localEndpoint = "http://127.0.0.1:4566";
   private env!: ServiceEnv;
@@ -58,10 +60,15 @@ export class ServiceHost {
     return this.env.config;
   }
 
-  /** The provider of a service, created on first use; undefined for services with none. */
+  /** Registers a buffer of work for other providers (metrics on their way to CloudWatch) to write out at close. */
+  onClose(flush: () => Promise<void>): void {
+    this.flushes.push(flush);
+  }
+
+  /** The provider of a service, created on first use; undefined for services with none, and once closed. */
   get(service: string): Promise<Provider> | undefined {
     let p = this.providers.get(service);
-    if (!p) {
+    if (!p && !this.closed) {
       const entry = SERVICES[service];
       if (!entry?.load) return undefined;
       p = entry.load().then((factory) => factory(this.env));
@@ -151,17 +158,29 @@ export class ServiceHost {
     );
   }
 
+  /**
+   * Closes every provider, in the order they started, each after the buffers registered with onClose were written
+   * (again after, for what the closing ones buffered last). One that a closing provider still calls on (its last log
+   * or metric flush) answers meanwhile; one first started by such a call is closed too. Closed, the host starts none.
+   */
   async close(): Promise<void> {
-    const all = [...this.providers.values()];
-    this.providers.clear();
-    for (const p of all) {
-      const provider = await p.catch(() => undefined);
-      try {
-        await (provider as ProviderLifecycle | undefined)?.close?.();
-      } catch (e) {
-        this.env.log.warn("provider close failed", e);
+    const done = new Set<Promise<Provider>>();
+    for (let round = 0; round < 3; round++) {
+      for (const flush of this.flushes) await flush().catch((e) => this.env.log.warn("flush at close failed", e));
+      const open = [...this.providers.values()].filter((p) => !done.has(p));
+      if (!open.length) break;
+      for (const p of open) {
+        done.add(p);
+        const provider = await p.catch(() => undefined);
+        try {
+          await (provider as ProviderLifecycle | undefined)?.close?.();
+        } catch (e) {
+          this.env.log.warn("provider close failed", e);
+        }
       }
     }
+    this.closed = true;
+    this.providers.clear();
   }
 }
 

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, test } from "node:test";
 import { CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
@@ -102,4 +105,30 @@ test("AWS/DynamoDB: capacity by table and GSI, latency and returned items by ope
   assert.equal(await sum("AWS/DynamoDB", "ReturnedItemCount", { TableName: table, Operation: "ExecuteStatement" }), 1);
   assert.equal(await sum("AWS/DynamoDB", "ConditionalCheckFailedRequests", { TableName: table }), 1);
   assert.equal(await sum("AWS/DynamoDB", "UserErrors", {}), userErrorsBefore + 1);
+});
+
+test("Metrics of a request answered just before the server stops are stored, and no provider starts once it stopped", async () => {
+  const { DynamoDBClient, CreateTableCommand, PutItemCommand } = await import("@aws-sdk/client-dynamodb");
+  const dir = mkdtempSync(join(tmpdir(), "skyport-metrics-stop-"));
+  const table = uniqueName("last");
+  try {
+    const first = await startServer({ ephemeral: false, "data-dir": dir });
+    const ddb = new DynamoDBClient(first.clientConfig);
+    await ddb.send(new CreateTableCommand({ TableName: table, BillingMode: "PAY_PER_REQUEST", AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }], KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }] }));
+    await ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "a" } } }));
+    await first.stop(); // within the metric batch's 200 ms
+    await new Promise((r) => setTimeout(r, 400)); // past the batch's timer
+    assert.deepEqual(first.skyport.services.started(), [], "a provider started after the server stopped");
+
+    const second = await startServer({ ephemeral: false, "data-dir": dir });
+    try {
+      const client = new CloudWatchClient(second.clientConfig);
+      const r = await client.send(new GetMetricStatisticsCommand({ Namespace: "AWS/DynamoDB", MetricName: "ConsumedWriteCapacityUnits", Dimensions: [{ Name: "TableName", Value: table }], StartTime: new Date(Date.now() - HOUR), EndTime: new Date(Date.now() + HOUR), Period: 7200, Statistics: ["Sum"] }));
+      assert.equal(r.Datapoints?.[0]?.Sum, 1);
+    } finally {
+      await second.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

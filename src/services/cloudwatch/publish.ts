@@ -36,7 +36,9 @@ class BatchedMetricSink implements MetricSink {
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly services: ServiceHost) {}
+  constructor(private readonly services: ServiceHost) {
+    services.onClose(() => this.flush()); // a server stopped right after a request keeps its metrics
+  }
 
   put(account: string, region: string, namespace: string, name: string, dimensions: Record<string, string>, value: number, unit: string, timestampMs: number): void {
     if (!Number.isFinite(value)) return;
