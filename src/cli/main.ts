@@ -60,13 +60,6 @@ async function start(values: Record<string, string | boolean | undefined>): Prom
   const { SERVICES } = await import("../services/index.js");
   const running = await startSkyport(config);
   const enabled = Object.entries(SERVICES).filter(([, e]) => e.status !== "planned").map(([n, e]) => (e.status === "partial" ? `${n} (partial)` : n));
-  if (config.logLevel !== "silent") {
-    process.stdout.write(
-      `Skyport ${VERSION} ready on ${running.url}  (region ${config.region}, ${config.ephemeral ? "ephemeral state" : `data in ${running.config.dataDir}`})\n` +
-        `  services: ${enabled.join(", ")}\n` +
-        `  try:      aws --endpoint-url ${running.url} sts get-caller-identity\n`,
-    );
-  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -82,8 +75,16 @@ async function start(values: Record<string, string | boolean | undefined>): Prom
       },
     );
   };
+  // Before the banner: a supervisor may stop the server as soon as it reads "ready on".
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+  if (config.logLevel !== "silent") {
+    process.stdout.write(
+      `Skyport ${VERSION} ready on ${running.url}  (region ${config.region}, ${config.ephemeral ? "ephemeral state" : `data in ${running.config.dataDir}`})\n` +
+        `  services: ${enabled.join(", ")}\n` +
+        `  try:      aws --endpoint-url ${running.url} sts get-caller-identity\n`,
+    );
+  }
   return -1; // keep running
 }
 

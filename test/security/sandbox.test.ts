@@ -128,21 +128,25 @@ describe("Lambda sandbox: escapes", { skip }, () => {
   });
 });
 
-/** Runs `skyport start` with a PATH where bwrap cannot be found; resolves with its stderr when it exits or is ready. */
+/**
+ * Runs `skyport start` with a PATH where bwrap cannot be found; resolves with its stderr once it exited — by itself,
+ * or stopped (SIGTERM, so that it removes its ephemeral data directory) once ready.
+ */
 function startWithoutBwrap(mode: string): Promise<{ code: number | null; stderr: string; ready: boolean }> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "start", "--port", "0", "--ephemeral", "--lambda-sandbox", mode], { env: { PATH: "/nonexistent", HOME: "/tmp" }, stdio: ["ignore", "pipe", "pipe"] });
   return new Promise((resolve) => {
     let stderr = "";
     let stdout = "";
+    let ready = false;
     child.stderr.on("data", (d) => (stderr += d));
     child.stdout.on("data", (d) => {
       stdout += d;
-      if (stdout.includes("ready on")) {
-        child.kill("SIGKILL");
-        resolve({ code: null, stderr, ready: true });
+      if (!ready && stdout.includes("ready on")) {
+        ready = true;
+        child.kill("SIGTERM");
       }
     });
-    child.on("exit", (code) => resolve({ code, stderr, ready: false }));
+    child.on("exit", (code) => resolve({ code, stderr, ready }));
   });
 }
 
@@ -159,6 +163,7 @@ describe("Lambda sandbox: startup without bubblewrap", () => {
   test("start: --lambda-sandbox auto starts without bwrap and warns that code runs unisolated", async () => {
     const r = await startWithoutBwrap("auto");
     assert.equal(r.ready, true);
+    assert.equal(r.code, 0, "stopped by its SIGTERM handler (not killed by the signal), ephemeral data removed");
     assert.match(r.stderr, process.getuid?.() === 0 ? /UNISOLATED AS ROOT/ : /no sandbox/);
   });
 });
