@@ -2,7 +2,8 @@
  * The publishing interface other services use for their AWS/* metrics: `metricSink(env.services).put(...)`
  * costs a map lookup and an array push on the caller's path. Values are aggregated per metric (same
  * dimensions, unit and second) into Values/Counts data — percentiles stay exact — and written to the metric
- * store in one transaction per flush, FLUSH_MS after the first put, off the request path.
+ * store in one transaction per flush, FLUSH_MS after the first put, off the request path — and when the server
+ * stops (ServiceHost.onClose), so that the last requests' metrics survive a restart.
  */
 import type { ServiceHost } from "../host.js";
 import type { MetricDatum } from "./metrics.js";
