@@ -18,15 +18,24 @@ import { job, queue, until, waitFinished } from "./helpers.js";
 const skip = jobsUnavailable(ociRunnerUnavailable());
 const dir = mkdtempSync(join(tmpdir(), "skyport-batch-restart-"));
 let child: ChildProcess | undefined;
-after(() => {
-  child?.kill("SIGKILL");
+// Each server keeps its jobs' layers in /tmp/skyport-batch-<pid> (batch/run.ts) and removes it as it exits: a
+// server killed with -9 cannot, so the test does.
+const pids: number[] = [];
+after(async () => {
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((r) => child!.once("exit", r));
+    child.kill("SIGKILL");
+    await exited;
+  }
   rmSync(dir, { recursive: true, force: true });
+  for (const pid of pids) rmSync(join(tmpdir(), `skyport-batch-${pid}`), { recursive: true, force: true });
 });
 
 test("restart: a RUNNING job is retried or failed per its retry strategy, queued jobs run", { skip }, async () => {
   await busyboxOciArchive(join(dir, "busy.tar"));
   const port = await freePort();
   child = await start(port, join(dir, "data"));
+  pids.push(child.pid!);
   const batch = new BatchClient({ endpoint: `http://127.0.0.1:${port}`, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
   const q = await queue(batch, "restart-q", { maxvCpus: 2 });
   const props = (cmd: string) => ({ image: `oci-archive:${join(dir, "busy.tar")}`, command: ["sh", "-c", cmd], resourceRequirements: [{ type: "VCPU" as const, value: "1" }, { type: "MEMORY" as const, value: "32" }] });
@@ -41,6 +50,7 @@ test("restart: a RUNNING job is retried or failed per its retry strategy, queued
   child.kill("SIGKILL");
   await new Promise((r) => child!.once("exit", r));
   child = await start(port, join(dir, "data"));
+  pids.push(child.pid!);
   const r = await waitFinished(batch, retried);
   assert.equal(r.status, "SUCCEEDED", JSON.stringify(r));
   assert.equal(r.attempts!.length, 2);
