@@ -40,6 +40,9 @@ export interface ProviderLifecycle {
 export type ProviderFactory = (env: ServiceEnv) => Provider | Promise<Provider>;
 type Handler = (ctx: RequestContext, input: Record<string, unknown>) => unknown;
 
+/** Rounds of closing: providers a closing one first started (by its last flush) are closed in the next. */
+const CLOSE_ROUNDS = 3;
+
 export class ServiceHost {
   private readonly providers = new Map<string, Promise<Provider>>();
   private closed = false;
@@ -165,7 +168,7 @@ export class ServiceHost {
    */
   async close(): Promise<void> {
     const done = new Set<Promise<Provider>>();
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < CLOSE_ROUNDS; round++) {
       for (const flush of this.flushes) await flush().catch((e) => this.env.log.warn("flush at close failed", e));
       const open = [...this.providers.values()].filter((p) => !done.has(p));
       if (!open.length) break;

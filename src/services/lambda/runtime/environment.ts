@@ -187,9 +187,14 @@ export class ThrottledError extends Error {
   }
 }
 
+/** The payload of an invocation the runtime did not answer: `{"errorType", "errorMessage": "RequestId: … Error: …"}`. */
+export function runtimeErrorPayload(requestId: string, errorType: string, error: string): Buffer {
+  return Buffer.from(JSON.stringify({ errorType, errorMessage: `RequestId: ${requestId} Error: ${error}` }));
+}
+
 /** The answer to an invocation that found the server stopping before an environment was free. */
 export function stoppedResult(requestId: string): InvocationResult {
-  const payload = Buffer.from(JSON.stringify({ errorType: "Runtime.ExitError", errorMessage: `RequestId: ${requestId} Error: the server stopped before an environment was free` }));
+  const payload = runtimeErrorPayload(requestId, "Runtime.ExitError", "the server stopped before an environment was free");
   return { payload, functionError: "Unhandled", logLines: [], logStream: "", durationMs: 0 };
 }
 

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
-import { Environment, logStreamName, slotsOf, stoppedResult, ThrottledError, type EnvironmentBlueprint, type EnvironmentManagerOptions, type InvocationRequest, type InvocationResult, type Pending } from "./environment.js";
+import { Environment, logStreamName, runtimeErrorPayload, slotsOf, stoppedResult, ThrottledError, type EnvironmentBlueprint, type EnvironmentManagerOptions, type InvocationRequest, type InvocationResult, type Pending } from "./environment.js";
 import { isStartingSpare, SPARE_WAIT_MS, SpareEnvironments } from "./spares.js";
 import { EnvironmentScheduler, type EnvironmentSlot } from "./scheduler.js";
 import { poolReports, type PoolReport } from "./env-report.js";
@@ -386,7 +386,7 @@ export class EnvironmentManager {
     const secs = env.blueprint.timeoutSec.toFixed(2);
     const stamp = new Date(this.o.clock.now()).toISOString();
     this.line(env, p, `${stamp} ${p.req.requestId} Task timed out after ${secs} seconds`);
-    const payload = Buffer.from(JSON.stringify({ errorType: "Sandbox.Timedout", errorMessage: `RequestId: ${p.req.requestId} Error: Task timed out after ${secs} seconds` }));
+    const payload = runtimeErrorPayload(p.req.requestId, "Sandbox.Timedout", `Task timed out after ${secs} seconds`);
     this.finish(env, p, payload, "Unhandled");
     this.kill(env);
   }
@@ -404,7 +404,7 @@ export class EnvironmentManager {
     }
     const how = signal ? `signal: ${signal === "SIGKILL" ? "killed" : signal === "SIGABRT" ? "aborted (core dumped)" : signal}` : `exit status ${code}`;
     const oom = signal === "SIGABRT" || signal === "SIGKILL" || p.logLines.some((l) => /heap out of memory|MemoryError/.test(l));
-    const payload = env.initError ?? Buffer.from(JSON.stringify({ errorType: oom ? "Runtime.OutOfMemory" : "Runtime.ExitError", errorMessage: `RequestId: ${p.req.requestId} Error: Runtime exited with error: ${how}` }));
+    const payload = env.initError ?? runtimeErrorPayload(p.req.requestId, oom ? "Runtime.OutOfMemory" : "Runtime.ExitError", `Runtime exited with error: ${how}`);
     this.line(env, p, `RequestId: ${p.req.requestId} Error: Runtime exited with error: ${how}\n${oom ? "Runtime.OutOfMemory" : "Runtime.ExitError"}`);
     this.finish(env, p, payload, "Unhandled");
   }
