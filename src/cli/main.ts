@@ -58,26 +58,33 @@ async function start(values: Record<string, string | boolean | undefined>): Prom
   const config = resolveConfig(values);
   const { startSkyport, VERSION } = await import("../server/skyport.js");
   const { SERVICES } = await import("../services/index.js");
-  const running = await startSkyport(config);
-  const enabled = Object.entries(SERVICES).filter(([, e]) => e.status !== "planned").map(([n, e]) => (e.status === "partial" ? `${n} (partial)` : n));
+  let running: Awaited<ReturnType<typeof startSkyport>> | undefined;
   let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      process.exit(130);
-    }
-    stopping = true;
-    if (config.logLevel !== "silent") process.stdout.write(`\n${signal}: stopping (finishing in-flight requests)...\n`);
-    running.close().then(
+  const close = () =>
+    running!.close().then(
       () => process.exit(0),
       (e) => {
         console.error(`skyport: error while stopping: ${(e as Error).message}`);
         process.exit(1);
       },
     );
+  const stop = (signal: string) => {
+    if (stopping) {
+      process.exit(130);
+    }
+    stopping = true;
+    if (config.logLevel !== "silent") process.stdout.write(`\n${signal}: stopping (finishing in-flight requests)...\n`);
+    if (running) void close(); // else: closed as soon as the start completes, so nothing it created is left behind
   };
-  // Before the banner: a supervisor may stop the server as soon as it reads "ready on".
+  // Before the start: a signal while the store opens and providers boot must still remove what they created.
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+  running = await startSkyport(config);
+  if (stopping) {
+    void close();
+    return -1;
+  }
+  const enabled = Object.entries(SERVICES).filter(([, e]) => e.status !== "planned").map(([n, e]) => (e.status === "partial" ? `${n} (partial)` : n));
   if (config.logLevel !== "silent") {
     process.stdout.write(
       `Skyport ${VERSION} ready on ${running.url}  (region ${config.region}, ${config.ephemeral ? "ephemeral state" : `data in ${running.config.dataDir}`})\n` +

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, existsSync, rmSync } from "node:fs";
+import { mkdtempSync, writeFileSync, existsSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -90,6 +90,29 @@ test("skyport start/status: banner, status output, SIGTERM stops cleanly and kee
   assert.equal(code, 0);
   assert.ok(existsSync(join(dir, "skyport.db")));
   rmSync(dir, { recursive: true, force: true });
+});
+
+test("skyport start: SIGTERM while the server is still starting → exit 0, nothing left in the temp dir", async () => {
+  // The ephemeral data dir is made first thing in the start; the signal is sent as soon as it appears.
+  let duringStart = 0;
+  for (let attempt = 0; attempt < 5 && duringStart < 2; attempt++) {
+    const tmp = mkdtempSync(join(tmpdir(), "skyport-cli-"));
+    const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), "start", "--port", "0", "--ephemeral"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, TMPDIR: tmp } });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.resume();
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    while (child.exitCode === null && !readdirSync(tmp).some((n) => n.startsWith("skyport-"))) await new Promise((r) => setTimeout(r, 1));
+    const beforeBanner = !out.includes("ready on");
+    child.kill("SIGTERM");
+    const code = await exited;
+    const left = readdirSync(tmp).filter((n) => n.startsWith("skyport")); // tsx keeps its cache here too
+    rmSync(tmp, { recursive: true, force: true });
+    assert.equal(code, 0, out);
+    assert.deepEqual(left, [], "the stopped server removed everything it made");
+    if (beforeBanner) duringStart++;
+  }
+  assert.ok(duringStart >= 2, `the signal reached ${duringStart} of 5 servers before they were ready`);
 });
 
 test("skyport status: nothing running → exit 1 with a plain message", async () => {
