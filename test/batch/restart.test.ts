@@ -6,7 +6,7 @@
 import { BatchClient, RegisterJobDefinitionCommand, SubmitJobCommand } from "@aws-sdk/client-batch";
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -18,8 +18,8 @@ import { job, queue, until, waitFinished } from "./helpers.js";
 const skip = jobsUnavailable(ociRunnerUnavailable());
 const dir = mkdtempSync(join(tmpdir(), "skyport-batch-restart-"));
 let child: ChildProcess | undefined;
-// Each server keeps its jobs' layers in /tmp/skyport-batch-<pid> (batch/run.ts) and removes it as it exits: a
-// server killed with -9 cannot, so the test does.
+// Each server keeps its jobs' layers in /tmp/skyport-batch-<pid> (batch/run.ts) and removes it as it exits; one
+// killed with -9 cannot: the next server does (checked below), and the test for the last one.
 const pids: number[] = [];
 after(async () => {
   if (child && child.exitCode === null && child.signalCode === null) {
@@ -49,9 +49,11 @@ test("restart: a RUNNING job is retried or failed per its retry strategy, queued
   assert.equal((await job(batch, queued)).status === "RUNNING", false);
   child.kill("SIGKILL");
   await new Promise((r) => child!.once("exit", r));
+  assert.ok(existsSync(join(tmpdir(), `skyport-batch-${pids[0]}`)), "the killed server's job layers are still there");
   child = await start(port, join(dir, "data"));
   pids.push(child.pid!);
   const r = await waitFinished(batch, retried);
+  assert.equal(existsSync(join(tmpdir(), `skyport-batch-${pids[0]}`)), false, "the restarted server removed the dead one's job layers");
   assert.equal(r.status, "SUCCEEDED", JSON.stringify(r));
   assert.equal(r.attempts!.length, 2);
   assert.match(r.attempts![0]!.statusReason!, /^Host EC2 \(instance i-[0-9a-f]+\) terminated\.$/);

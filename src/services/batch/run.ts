@@ -7,7 +7,7 @@
  * its output goes to /aws/batch/job; attemptDurationSeconds kills it with "Job attempt duration exceeded timeout".
  */
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RequestContext } from "../../edge/context.js";
@@ -36,6 +36,31 @@ async function prepareImage(env: ServiceEnv, ref: string, account: string, regio
 
 const CREDENTIALS_TTL_MS = 12 * 3600 * 1000;
 
+/**
+ * Job layers live in <tmp>/skyport-batch-<pid> (/tmp: a non-root container user must traverse the path,
+ * which a 0700 data dir would forbid); a server removes its own as it exits. One killed with -9 cannot:
+ * the next server removes the directories of pids that no longer run.
+ */
+function removeDeadServersLayers(base: string): void {
+  const running = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === "EPERM";
+    }
+  };
+  for (const name of readdirSync(base)) {
+    const pid = /^skyport-batch-(\d+)$/.exec(name)?.[1];
+    if (!pid || Number(pid) === process.pid || running(Number(pid))) continue;
+    try {
+      rmSync(join(base, name), { recursive: true, force: true });
+    } catch {
+      /* not ours to remove (another user's server) */
+    }
+  }
+}
+
 interface Running {
   handle?: ContainerHandle;
   timer?: NodeJS.Timeout;
@@ -55,6 +80,7 @@ export class AttemptRunner {
     private readonly engine: JobEngine,
     private readonly lookup: { ce(arn: string): ComputeEnvironment | undefined; jdName(job: Job): string; release(job: Job): void },
   ) {
+    removeDeadServersLayers(tmpdir());
     this.scratch = join(tmpdir(), `skyport-batch-${process.pid}`);
     this.oci = new OciRunner({ scratchDir: this.scratch });
   }
