@@ -3,7 +3,7 @@
  * TLS handshake, no HTTP method starts with it), so `https://{apiId}.execute-api.localhost:PORT/{stage}` —
  * the endpoint functions build for the @connections API from their event — reaches the same server. The
  * certificate comes from a local CA Skyport creates once per data dir with the openssl CLI; functions trust
- * it through NODE_EXTRA_CA_CERTS / AWS_CA_BUNDLE (lambda/runtime/blueprint.ts). Plain HTTP pays one peek
+ * it through AWS_CA_BUNDLE (read by botocore and by the node bootstrap; lambda/runtime/blueprint.ts). Plain HTTP pays one peek
  * per connection, nothing per request. The certificate is made in the background (openssl takes ~100 ms, which a
  * start must not wait for: an --ephemeral server makes a new one each time); a TLS connection that comes first waits for it.
  */

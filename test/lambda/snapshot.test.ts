@@ -111,6 +111,23 @@ describe("startup snapshot", () => {
     assert.equal((await snapshotHealth(server)).launchesFromSnapshot, before.launchesFromSnapshot + 1);
   });
 
+  test("Invoke: a function started from the snapshot trusts Skyport's CA (https://{apiId}.execute-api.localhost:PORT), with no NODE_EXTRA_CA_CERTS", async () => {
+    const code = `
+const { DynamoDBClient } = require("@aws-sdk/client-dynamodb");
+const https = require("node:https");
+exports.handler = async (event) => ({
+  snapshot: process.execArgv.includes("--snapshot-blob"),
+  extraCerts: process.env.NODE_EXTRA_CA_CERTS ?? null,
+  fetched: await fetch(\`https://abcdefghij.execute-api.localhost:\${event.port}/_skyport/health\`).then((r) => r.status, (e) => String(e.cause ?? e)),
+  got: await new Promise((ok) => https.get(\`https://localhost:\${event.port}/_skyport/health\`, (r) => { r.resume(); ok(r.statusCode); }).on("error", (e) => ok(e.code))),
+  client: typeof DynamoDBClient,
+});`;
+    const name = await create(lambda, { "index.js": strToU8(code) });
+    const r = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: strToU8(JSON.stringify({ port: server.skyport.port })) }));
+    const json = JSON.parse(Buffer.from(r.Payload!).toString("utf8")) as Record<string, unknown>;
+    assert.deepEqual(json, { snapshot: true, extraCerts: null, fetched: 200, got: 200, client: "function" });
+  });
+
   test("Invoke: an ES module importing the provided SDK gets the preloaded module (in the sandbox through its generated ES module entry point)", async () => {
     const r = await invoke(lambda, await create(lambda, { "index.mjs": strToU8(ESM) }));
     assert.deepEqual(r, { snapshot: true, same: true, entry: sandboxSupport().ok, own: false, tables: true });

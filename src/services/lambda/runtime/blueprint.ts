@@ -37,11 +37,15 @@ export function caBundleOf(dataDir: string): string | undefined {
   return existsSync(path) ? path : undefined;
 }
 
-/** Functions trust Skyport's HTTPS (https://{apiId}.execute-api.localhost:PORT): node and botocore read these. */
-function caVariables(caBundle: string | undefined, sandboxed: boolean): Record<string, string> {
+/**
+ * Functions trust Skyport's HTTPS (https://{apiId}.execute-api.localhost:PORT): botocore reads AWS_CA_BUNDLE, and so
+ * does Skyport's node bootstrap (bootstrap/node-client.cjs adds it to TLS contexts when the first is made: node's
+ * own NODE_EXTRA_CA_CERTS costs every start ~20 ms). A custom runtime's bootstrap may be node: it gets both.
+ */
+function caVariables(caBundle: string | undefined, sandboxed: boolean, ownBootstrap: boolean): Record<string, string> {
   if (!caBundle) return {};
   const path = sandboxed ? `${CA_DIR_INSIDE}/ca.pem` : caBundle;
-  return { NODE_EXTRA_CA_CERTS: path, AWS_CA_BUNDLE: path };
+  return ownBootstrap ? { NODE_EXTRA_CA_CERTS: path, AWS_CA_BUNDLE: path } : { AWS_CA_BUNDLE: path };
 }
 
 export interface BlueprintDeps {
@@ -120,7 +124,7 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
       LANG: "en_US.UTF-8",
       TZ: ":UTC",
       HOME: process.env.HOME ?? "/tmp",
-      ...caVariables(caBundle, deps.sandbox),
+      ...caVariables(caBundle, deps.sandbox, family !== "nodejs" && family !== "python"),
       ...(c.Environment?.Variables ?? {}),
       AWS_LAMBDA_FUNCTION_NAME: name,
       AWS_LAMBDA_FUNCTION_VERSION: version,
@@ -188,7 +192,7 @@ export function spareLaunchSpec(sandboxed: boolean, memory: number, tmpMb: numbe
     AWS_LAMBDA_RUNTIME_API: runtimeApi,
     LAMBDA_RUNTIME_DIR: bootstraps,
     SKYPORT_SPARE: "1",
-    ...caVariables(caBundle, sandboxed),
+    ...caVariables(caBundle, sandboxed, false),
   };
   const sandbox = sandboxed ? { binds: [[codeDir, "/var/task"], [SKYPORT_NODE_MODULES, SDK_INSIDE], [walkedSdk(snapshots), SDK_WALKED_INSIDE], [BOOTSTRAPS, "/var/runtime/bootstrap"], ...caBinds(caBundle)] as Array<[string, string]>, tmpMb, cwd: "/var/task" } : undefined;
   if (!sandboxed) sdkBeside(dirname(codeDir));

@@ -37,6 +37,28 @@ async function main(o) {
     return {};
   };
 
+  // Skyport's CA (AWS_CA_BUNDLE, the blueprint's) is trusted by every TLS context built on node's default roots, as
+  // NODE_EXTRA_CA_CERTS would — but that variable makes node build its root store as it starts (~20 ms of CPU per
+  // environment here, which Lambda's nodejs20.x and later skip too); this reads the file at the first such context.
+  // The module itself: in a snapshot's bundle require("node:tls") is a stand-in whose properties cannot be set.
+  const tls = nodeModule.createRequire("/")("node:tls");
+  const { readFileSync } = require("node:fs");
+  const createSecureContext = tls.createSecureContext;
+  let skyportCa;
+  tls.createSecureContext = function (options) {
+    const context = createSecureContext.call(this, options);
+    const file = process.env.AWS_CA_BUNDLE;
+    if (!options?.ca && file) {
+      try {
+        skyportCa ??= readFileSync(file);
+        context.context.addCACert(skyportCa);
+      } catch {
+        /* no CA file (the server serves plain HTTP only): node's roots alone */
+      }
+    }
+    return context;
+  };
+
   const api = process.env.AWS_LAMBDA_RUNTIME_API;
   const slash = api.indexOf("/");
   const host = slash < 0 ? api : api.slice(0, slash);
