@@ -37,7 +37,7 @@ function ops(args: string[]): string[][] {
 
 describe("bwrapArgs", () => {
   for (const root of [true, false]) {
-    const args = bwrapArgs("/usr/bin/node", ["/var/runtime/bootstrap/node.mjs"], spec, host(root), { passwd: 3, group: 4, seccomp: 5 });
+    const args = bwrapArgs("/usr/bin/node", ["/var/runtime/bootstrap/node.cjs"], spec, host(root), { passwd: 3, group: 4, seccomp: 5 });
     const list = ops(args);
     const has = (...op: string[]) => list.some((o) => o.length === op.length && o.every((x, i) => x === op[i]));
 
@@ -82,12 +82,12 @@ describe("bwrapArgs", () => {
       const cmd = list.at(-1)!;
       if (root) {
         assert.ok(!has("--unshare-user"), "no user namespace as root: it would map the sandbox user to host root");
-        assert.deepEqual(cmd, ["--", "/usr/bin/setpriv", "--reuid", String(SANDBOX_UID), "--regid", String(SANDBOX_GID), "--clear-groups", "--no-new-privs", "--bounding-set", "-all", "--inh-caps", "-all", "--", "/usr/bin/node", "/var/runtime/bootstrap/node.mjs"]);
+        assert.deepEqual(cmd, ["--", "/usr/bin/setpriv", "--reuid", String(SANDBOX_UID), "--regid", String(SANDBOX_GID), "--clear-groups", "--no-new-privs", "--bounding-set", "-all", "--inh-caps", "-all", "--", "/usr/bin/node", "/var/runtime/bootstrap/node.cjs"]);
         assert.deepEqual(list.filter((o) => o[0] === "--cap-add").map((o) => o[1]), ["CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP"]);
       } else {
         assert.ok(has("--unshare-user") && has("--uid", String(SANDBOX_UID)) && has("--gid", String(SANDBOX_GID)) && has("--disable-userns"));
         assert.ok(!list.some((o) => o[0] === "--cap-add"));
-        assert.deepEqual(cmd, ["--", "/usr/bin/node", "/var/runtime/bootstrap/node.mjs"]);
+        assert.deepEqual(cmd, ["--", "/usr/bin/node", "/var/runtime/bootstrap/node.cjs"]);
       }
     });
   }

@@ -79,6 +79,20 @@ describe("runtimes", () => {
     assert.deepEqual((await invoke(cb, { x: 1 })).json, { cb: 1 });
   });
 
+  test("Invoke: module formats as AWS's nodejs runtime loads them: CommonJS (.cjs, .js outside a \"type\": \"module\" package) is required, not run through the ES module loader; ES modules are imported", async () => {
+    // Evaluated as the module loads: whether node's ES module loader is on the stack.
+    const loadedBy = "((Error.stackTraceLimit = Infinity), new Error().stack.includes('node:internal/modules/esm/')) ? 'import' : 'require'";
+    const cjs = await create({ "index.js": `const by = ${loadedBy};\nexports.handler = async () => ({ by });` });
+    assert.deepEqual((await invoke(cjs)).json, { by: "require" });
+    const commonjs = await create({ "package.json": JSON.stringify({ type: "commonjs" }), "src/h.cjs": `const by = ${loadedBy};\nexports.handler = async () => ({ by });` }, { handler: "src/h.handler" });
+    assert.deepEqual((await invoke(commonjs)).json, { by: "require" });
+    const esm = await create({ "package.json": JSON.stringify({ type: "module" }), "index.js": "export const handler = async () => ({ esm: typeof import.meta.url });" });
+    assert.deepEqual((await invoke(esm)).json, { esm: "string" });
+    // A package.json inside node_modules does not count for the code above it, and the nearest one wins.
+    const nested = await create({ "package.json": JSON.stringify({ type: "module" }), "lib/package.json": JSON.stringify({ name: "lib" }), "lib/h.js": `const by = ${loadedBy};\nexports.handler = async () => ({ by });` }, { handler: "lib/h.handler" });
+    assert.deepEqual((await invoke(nested)).json, { by: "require" });
+  });
+
   test("Invoke: python handler with context", async () => {
     const name = await create({ "app.py": "def handler(event, context):\n    print('hello from python')\n    return {'py': True, 'name': context.function_name, 'echo': event.get('x')}\n" }, { runtime: "python3.12", handler: "app.handler" });
     const r = await invoke(name, { x: "y" });
@@ -158,6 +172,17 @@ describe("failures", () => {
     assert.equal((await invoke(missing)).json.errorType, "Runtime.ImportModuleError");
     const noExport = await create({ "index.js": COUNTER }, { handler: "index.other" });
     assert.equal((await invoke(noExport)).json.errorType, "Runtime.HandlerNotFound");
+  });
+  test("Invoke: a syntax error in the handler's module is Runtime.UserCodeSyntaxError, a missing dependency Runtime.ImportModuleError (as AWS's nodejs runtime)", async () => {
+    const syntax = await invoke(await create({ "index.js": "exports.handler = async () => {;" }));
+    assert.equal(syntax.FunctionError, "Unhandled");
+    assert.equal(syntax.json.errorType, "Runtime.UserCodeSyntaxError");
+    assert.match(syntax.json.errorMessage, /^SyntaxError: /);
+    const esmSyntax = await invoke(await create({ "index.mjs": "export const handler = async () => {;" }));
+    assert.equal(esmSyntax.json.errorType, "Runtime.UserCodeSyntaxError");
+    const missing = await invoke(await create({ "index.js": "const x = require('no-such-package');\nexports.handler = async () => x;" }));
+    assert.equal(missing.json.errorType, "Runtime.ImportModuleError");
+    assert.match(missing.json.errorMessage, /^Error: Cannot find module 'no-such-package'\nRequire stack:/);
   });
 });
 

@@ -247,7 +247,7 @@ function nodeStart(snapshots: NodeSnapshots | undefined, sandboxed: boolean, mem
   const flags = nodeFlags(memory);
   const dir = snapshots?.blobDir(flags);
   snapshots?.noteLaunch(dir !== undefined);
-  if (dir === undefined) return { args: [...flags, join(sandboxed ? "/var/runtime/bootstrap" : BOOTSTRAPS, "node.mjs")], binds: [] };
+  if (dir === undefined) return { args: [...flags, join(sandboxed ? "/var/runtime/bootstrap" : BOOTSTRAPS, "node.cjs")], binds: [] };
   return { args: [...flags, "--snapshot-blob", join(sandboxed ? SNAPSHOT_INSIDE : dir, "node.blob")], binds: sandboxed ? [[dir, SNAPSHOT_INSIDE]] : [] };
 }
 

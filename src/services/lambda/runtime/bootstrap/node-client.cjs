@@ -1,6 +1,6 @@
 // Skyport's runtime client for the nodejs runtimes: a Lambda Runtime API client (next → invoke → response or
 // error; init errors), the context object and console formatting of AWS's nodejs runtime. Runs in the
-// execution environment's own process, started either plainly (node.mjs) or from a V8 startup snapshot
+// execution environment's own process, started either plainly (node.cjs) or from a V8 startup snapshot
 // (node-snapshot.cjs, bundled with the AWS SDK modules functions use most). Only node built-ins are used, and
 // they are required inside main(): http and its kin cannot live in a Node 20 snapshot.
 "use strict";
@@ -20,8 +20,8 @@ async function main(o) {
   const dns = require("node:dns");
   // The class itself (in a snapshot's bundle a built-in is a lazy stand-in object; its .Module is the class).
   const nodeModule = require("node:module").Module;
-  const { existsSync } = require("node:fs");
-  const { join } = require("node:path");
+  const { existsSync, readFileSync } = require("node:fs");
+  const { dirname, join } = require("node:path");
   const { pathToFileURL } = require("node:url");
   const { format } = require("node:util");
 
@@ -42,7 +42,6 @@ async function main(o) {
   // environment here, which Lambda's nodejs20.x and later skip too); this reads the file at the first such context.
   // The module itself: in a snapshot's bundle require("node:tls") is a stand-in whose properties cannot be set.
   const tls = nodeModule.createRequire("/")("node:tls");
-  const { readFileSync } = require("node:fs");
   const createSecureContext = tls.createSecureContext;
   let skyportCa;
   tls.createSecureContext = function (options) {
@@ -95,6 +94,22 @@ async function main(o) {
     return { errorType: typeof err === "string" ? "string" : typeof err, errorMessage: typeof err === "string" ? err : JSON.stringify(err), trace: [] };
   }
 
+  /** Whether node takes a .js file in `dir` for an ES module: the nearest package.json, not above node_modules, says so. */
+  function inModulePackage(dir) {
+    for (; !dir.endsWith("/node_modules"); dir = dirname(dir)) {
+      const pj = join(dir, "package.json");
+      if (existsSync(pj)) {
+        try {
+          return JSON.parse(readFileSync(pj, "utf8"))?.type === "module";
+        } catch {
+          return false;
+        }
+      }
+      if (dir === dirname(dir)) break;
+    }
+    return false;
+  }
+
   async function loadHandler() {
     const handler = process.env._HANDLER;
     const root = process.env.LAMBDA_TASK_ROOT;
@@ -110,7 +125,16 @@ async function main(o) {
       }
     }
     if (!file) throw Object.assign(new Error(`Cannot find module '${modPath}'`), { name: "Runtime.ImportModuleError" });
-    const mod = await o.importModule(pathToFileURL(file).href);
+    // As AWS's runtime: CommonJS files (.cjs, and .js outside a "type": "module" package) are required, ES modules
+    // imported; a syntax error or a missing module while loading is the runtime's own error type.
+    let mod;
+    try {
+      mod = file.endsWith(".mjs") || (file.endsWith(".js") && inModulePackage(dirname(file))) ? await o.importModule(pathToFileURL(file).href) : nodeModule.createRequire(file)(file);
+    } catch (e) {
+      if (e instanceof SyntaxError) throw Object.assign(new Error(String(e)), { name: "Runtime.UserCodeSyntaxError" });
+      if (e?.code === "MODULE_NOT_FOUND") throw Object.assign(new Error(String(e)), { name: "Runtime.ImportModuleError" });
+      throw e;
+    }
     let fn = mod;
     for (const part of fnPath.split(".")) fn = fn?.[part] ?? (fn === mod ? mod.default?.[part] : undefined);
     if (typeof fn !== "function") throw Object.assign(new Error(`${handler} is undefined or not exported`), { name: "Runtime.HandlerNotFound" });
