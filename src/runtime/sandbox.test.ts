@@ -13,6 +13,7 @@ const host = (root: boolean): SandboxHost => ({
   root,
   system: [["/usr", "dir"], ["/bin", "usr/bin"], ["/lib", "usr/lib"], ["/lib64", "usr/lib64"], ["/sbin", "usr/sbin"]],
   etc: ["/etc/resolv.conf", "/etc/hosts", "/etc/ssl"],
+  sys: ["/sys/kernel/mm/transparent_hugepage"],
   setpriv: "/usr/bin/setpriv",
   path: "/usr/bin:/bin",
 });
@@ -47,7 +48,7 @@ describe("bwrapArgs", () => {
       assert.ok(!has("--unshare-net"), "the network stays shared (Skyport's endpoint on loopback)");
     });
 
-    test(`bwrapArgs(${root ? "root" : "unprivileged"}): only /usr, a minimal /etc and the spec's binds, all read-only`, () => {
+    test(`bwrapArgs(${root ? "root" : "unprivileged"}): only /usr, a minimal /etc, /sys's huge page settings and the spec's binds, all read-only`, () => {
       const binds = list.filter((o) => o[0] === "--ro-bind").map((o) => [o[1], o[2]]);
       assert.ok(!list.some((o) => ["--bind", "--dev-bind", "--bind-try"].includes(o[0]!)), "nothing is bound writable");
       assert.deepEqual(binds, [
@@ -55,11 +56,12 @@ describe("bwrapArgs", () => {
         ["/etc/resolv.conf", "/etc/resolv.conf"],
         ["/etc/hosts", "/etc/hosts"],
         ["/etc/ssl", "/etc/ssl"],
+        ["/sys/kernel/mm/transparent_hugepage", "/sys/kernel/mm/transparent_hugepage"],
         ["/data/code/abc/task", "/var/task"],
         ["/srv/skyport/node_modules", "/var/runtime/node_modules"],
         ["/data/layers/l1", "/opt"],
       ]);
-      for (const [src] of binds) assert.ok(!["/", "/root", "/home", "/proc", "/etc", "/etc/shadow", "/var"].includes(src!), src);
+      for (const [src] of binds) assert.ok(!["/", "/root", "/home", "/proc", "/sys", "/etc", "/etc/shadow", "/var"].includes(src!), src);
       assert.ok(has("--symlink", "usr/bin", "/bin") && has("--symlink", "usr/lib64", "/lib64"), "merged-/usr links are symlinks");
       assert.ok(has("--proc", "/proc") && has("--dev", "/dev"));
     });

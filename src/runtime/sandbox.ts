@@ -1,6 +1,6 @@
 /**
  * The bubblewrap sandbox for user code. The process inside sees only what it needs, read-only: the system
- * (/usr and its merged-/usr links), a minimal /etc, its code and runtime at the paths the LaunchSpec names,
+ * (/usr and its merged-/usr links), a minimal /etc, /sys's huge page settings, its code and runtime at the paths the LaunchSpec names,
  * a private /tmp of a fixed size, its own /proc, /dev, pid, ipc, uts and cgroup namespaces, no capabilities,
  * and the seccomp filter of seccomp.ts. Never the host's /, /root, /home, /proc or Skyport's data dir.
  *
@@ -25,6 +25,11 @@ export const SANDBOX_UID = 993;
 export const SANDBOX_GID = 990;
 /** System directories: bound read-only, or recreated as the merged-/usr symlinks they are on the host. */
 const SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
+/**
+ * What of /sys a runtime reads: the transparent huge page settings, which glibc's malloc needs to use huge pages
+ * when asked to (GLIBC_TUNABLES=glibc.malloc.hugetlb=1, a node start from the Lambda snapshot: blueprint.ts).
+ */
+const SYS_ENTRIES = ["/sys/kernel/mm/transparent_hugepage"];
 /** What of /etc a runtime needs: name resolution, TLS roots, time zone, the dynamic linker, MIME types. */
 const ETC_ENTRIES = [
   "resolv.conf", "hosts", "host.conf", "nsswitch.conf", "gai.conf", "protocols", "services", "networks",
@@ -47,6 +52,8 @@ export interface SandboxHost {
   system: Array<[path: string, linkTarget: string | "dir"]>;
   /** Paths under /etc to bind (those that exist). */
   etc: string[];
+  /** Paths under /sys to bind (those that exist): SYS_ENTRIES. */
+  sys: string[];
   /** setpriv on the host (under /usr, so visible inside too). */
   setpriv: string;
   /** The host's PATH, to find a bare command such as python3. */
@@ -77,7 +84,7 @@ export function bwrapArgs(command: string, args: string[], spec: SandboxSpec, ho
   if (host.root) out.push("--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP");
   for (const [p, target] of host.system) out.push(...(target === "dir" ? ["--ro-bind", p, p] : ["--symlink", target, p]));
   out.push("--proc", "/proc", "--dev", "/dev");
-  const binds: Array<[string, string]> = [...host.etc.map((e): [string, string] => [e, e]), ...spec.binds];
+  const binds: Array<[string, string]> = [...[...host.etc, ...host.sys].map((e): [string, string] => [e, e]), ...spec.binds];
   const exe = resolveCommand(command, host, spec.binds.map(([, inside]) => inside));
   if (exe.bind) binds.push([exe.bind, exe.bind]);
   // bubblewrap creates missing parents 0700, which the unprivileged uid could not traverse.
@@ -156,7 +163,8 @@ export function hostFacts(): SandboxHost {
   // Debian's python3 reads /etc/python3.x/sitecustomize.py.
   const etc = [...ETC_ENTRIES, ...etcNames.filter((n) => /^python3(\.\d+)?$/.test(n))].filter((n) => etcNames.includes(n)).map((n) => `/etc/${n}`);
   const setpriv = ["/usr/bin/setpriv", "/usr/sbin/setpriv", "/bin/setpriv"].find((p) => existsSync(p)) ?? "setpriv";
-  facts = { root: process.getuid?.() === 0, system, etc, setpriv, path: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin" };
+  const sys = SYS_ENTRIES.filter((p) => existsSync(p));
+  facts = { root: process.getuid?.() === 0, system, etc, sys, setpriv, path: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin" };
   return facts;
 }
 

@@ -128,6 +128,17 @@ exports.handler = async (event) => ({
     assert.deepEqual(json, { snapshot: true, extraCerts: null, fetched: 200, got: 200, client: "function" });
   });
 
+  test("Invoke: a start from the snapshot runs with malloc on huge pages (GLIBC_TUNABLES), which the function's process.env does not show; a function's own GLIBC_TUNABLES wins", async () => {
+    const code = `
+const { DynamoDBClient } = require("@aws-sdk/client-dynamodb");
+const started = require("node:fs").readFileSync("/proc/self/environ", "utf8").split("\\0").filter((v) => v.startsWith("GLIBC_TUNABLES="));
+exports.handler = async () => ({ snapshot: process.execArgv.includes("--snapshot-blob"), started, env: process.env.GLIBC_TUNABLES ?? null, marker: process.env.SKYPORT_OWN_TUNABLES ?? null, client: typeof DynamoDBClient });`;
+    const ours = await invoke(lambda, await create(lambda, { "index.js": strToU8(code) }));
+    assert.deepEqual(ours, { snapshot: true, started: ["GLIBC_TUNABLES=glibc.malloc.hugetlb=1"], env: null, marker: null, client: "function" });
+    const own = await invoke(lambda, await create(lambda, { "index.js": strToU8(code) }, { Environment: { Variables: { GLIBC_TUNABLES: "glibc.malloc.arena_max=2" } } }));
+    assert.deepEqual(own, { snapshot: true, started: ["GLIBC_TUNABLES=glibc.malloc.arena_max=2"], env: "glibc.malloc.arena_max=2", marker: null, client: "function" });
+  });
+
   test("Invoke: an ES module importing the provided SDK gets the preloaded module (in the sandbox through its generated ES module entry point)", async () => {
     const r = await invoke(lambda, await create(lambda, { "index.mjs": strToU8(ESM) }));
     assert.deepEqual(r, { snapshot: true, same: true, entry: sandboxSupport().ok, own: false, tables: true });

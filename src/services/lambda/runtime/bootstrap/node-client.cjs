@@ -17,6 +17,11 @@ const SPARE_WARMUP_CPU_MS = 100;
  *   in memory while a spare waits for its function (snapshot-warmup.cjs), until `done()` or `budgetMs` of CPU time.
  */
 async function main(o) {
+  // Skyport's own start settings (blueprint.ts: malloc on huge pages for a start from the snapshot): not the function's.
+  if (process.env.SKYPORT_OWN_TUNABLES) {
+    delete process.env.GLIBC_TUNABLES;
+    delete process.env.SKYPORT_OWN_TUNABLES;
+  }
   const dns = require("node:dns");
   // The class itself (in a snapshot's bundle a built-in is a lazy stand-in object; its .Module is the class).
   const nodeModule = require("node:module").Module;
