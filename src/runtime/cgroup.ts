@@ -77,8 +77,11 @@ function ownDir(fstype: "cgroup2" | "cgroup", ownPath: string, controller?: stri
   return undefined;
 }
 
-/** This process's identity as its instance directory names it (pid plus start time, so pid reuse is seen). */
-function instanceName(pid: number): string | undefined {
+/**
+ * A process's identity as a Skyport instance's directories name it (pid plus start time, so pid reuse is seen): a
+ * directory whose name no longer matches its pid's belongs to a server that died (its cgroups here, Batch's job layers).
+ */
+export function instanceName(pid: number): string | undefined {
   const stat = read(`/proc/${pid}/stat`);
   if (!stat) return undefined;
   const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];

@@ -6,7 +6,7 @@
 import { BatchClient, RegisterJobDefinitionCommand, SubmitJobCommand } from "@aws-sdk/client-batch";
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -18,9 +18,10 @@ import { job, queue, until, waitFinished } from "./helpers.js";
 const skip = jobsUnavailable(ociRunnerUnavailable());
 const dir = mkdtempSync(join(tmpdir(), "skyport-batch-restart-"));
 let child: ChildProcess | undefined;
-// Each server keeps its jobs' layers in /tmp/skyport-batch-<pid> (batch/run.ts) and removes it as it exits; one
+// Each server keeps its jobs' layers in /tmp/skyport-batch-<pid>-<start time> (batch/run.ts) and removes it as it exits; one
 // killed with -9 cannot: the next server does (checked below), and the test for the last one.
 const pids: number[] = [];
+const layersOf = (pid: number) => readdirSync(tmpdir()).filter((n) => n.startsWith(`skyport-batch-${pid}-`)).map((n) => join(tmpdir(), n));
 after(async () => {
   if (child && child.exitCode === null && child.signalCode === null) {
     const exited = new Promise((r) => child!.once("exit", r));
@@ -28,7 +29,7 @@ after(async () => {
     await exited;
   }
   rmSync(dir, { recursive: true, force: true });
-  for (const pid of pids) rmSync(join(tmpdir(), `skyport-batch-${pid}`), { recursive: true, force: true });
+  for (const pid of pids) for (const d of layersOf(pid)) rmSync(d, { recursive: true, force: true });
 });
 
 test("restart: a RUNNING job is retried or failed per its retry strategy, queued jobs run", { skip }, async () => {
@@ -49,11 +50,12 @@ test("restart: a RUNNING job is retried or failed per its retry strategy, queued
   assert.equal((await job(batch, queued)).status === "RUNNING", false);
   child.kill("SIGKILL");
   await new Promise((r) => child!.once("exit", r));
-  assert.ok(existsSync(join(tmpdir(), `skyport-batch-${pids[0]}`)), "the killed server's job layers are still there");
+  const killedLayers = layersOf(pids[0]!);
+  assert.ok(killedLayers.length === 1 && existsSync(killedLayers[0]!), "the killed server's job layers are still there");
   child = await start(port, join(dir, "data"));
   pids.push(child.pid!);
   const r = await waitFinished(batch, retried);
-  assert.equal(existsSync(join(tmpdir(), `skyport-batch-${pids[0]}`)), false, "the restarted server removed the dead one's job layers");
+  assert.equal(existsSync(killedLayers[0]!), false, "the restarted server removed the dead one's job layers");
   assert.equal(r.status, "SUCCEEDED", JSON.stringify(r));
   assert.equal(r.attempts!.length, 2);
   assert.match(r.attempts![0]!.statusReason!, /^Host EC2 \(instance i-[0-9a-f]+\) terminated\.$/);

@@ -11,6 +11,7 @@ import { readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RequestContext } from "../../edge/context.js";
+import { instanceName } from "../../runtime/cgroup.js";
 import { DockerRunner, dockerReachable } from "../../runtime/containers/docker-runner.js";
 import { OciRunner, ociRunnerUnavailable } from "../../runtime/containers/oci-runner.js";
 import type { ContainerHandle, ContainerRunner, PreparedImage } from "../../runtime/containers/types.js";
@@ -37,22 +38,14 @@ async function prepareImage(env: ServiceEnv, ref: string, account: string, regio
 const CREDENTIALS_TTL_MS = 12 * 3600 * 1000;
 
 /**
- * Job layers live in <tmp>/skyport-batch-<pid> (/tmp: a non-root container user must traverse the path,
- * which a 0700 data dir would forbid); a server removes its own as it exits. One killed with -9 cannot:
- * the next server removes the directories of pids that no longer run.
+ * Job layers live in <tmp>/skyport-batch-<pid>-<start time> (/tmp: a non-root container user must traverse the path,
+ * which a 0700 data dir would forbid); a server removes its own as it exits. One killed with -9 cannot: the next
+ * server removes those whose process no longer runs (instanceName, as for cgroups: a reused pid is not mistaken).
  */
 function removeDeadServersLayers(base: string): void {
-  const running = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (e) {
-      return (e as NodeJS.ErrnoException).code === "EPERM";
-    }
-  };
   for (const name of readdirSync(base)) {
-    const pid = /^skyport-batch-(\d+)$/.exec(name)?.[1];
-    if (!pid || Number(pid) === process.pid || running(Number(pid))) continue;
+    const instance = /^skyport-batch-(\d+-\d+)$/.exec(name)?.[1];
+    if (!instance || instanceName(Number(instance.split("-")[0])) === instance) continue;
     try {
       rmSync(join(base, name), { recursive: true, force: true });
     } catch {
@@ -81,7 +74,7 @@ export class AttemptRunner {
     private readonly lookup: { ce(arn: string): ComputeEnvironment | undefined; jdName(job: Job): string; release(job: Job): void },
   ) {
     removeDeadServersLayers(tmpdir());
-    this.scratch = join(tmpdir(), `skyport-batch-${process.pid}`);
+    this.scratch = join(tmpdir(), `skyport-batch-${instanceName(process.pid) ?? process.pid}`);
     this.oci = new OciRunner({ scratchDir: this.scratch });
   }
 
