@@ -174,3 +174,19 @@ test("DNS: dig gets the A record over UDP and TCP", { skip: !hasDig && "dig (dns
   assert.match(nx.stdout, /status: NXDOMAIN/);
   assert.match(nx.stdout, /flags: qr aa rd/);
 });
+
+test("listen on a given port whose TCP side is taken: EADDRINUSE, no other port, and the UDP side is released", async () => {
+  const { createServer } = await import("node:net");
+  const blocker = createServer().listen(0, "127.0.0.1");
+  await new Promise((r) => blocker.once("listening", r));
+  const taken = (blocker.address() as { port: number }).port;
+  try {
+    const other = new DnsServer(new ZoneIndex());
+    await assert.rejects(other.listen(taken), (e: NodeJS.ErrnoException) => e.code === "EADDRINUSE");
+    const udp = createSocket("udp4");
+    await new Promise<void>((resolve, reject) => udp.once("error", reject).bind(taken, "127.0.0.1", () => resolve()));
+    udp.close();
+  } finally {
+    blocker.close();
+  }
+});

@@ -15,6 +15,9 @@ const TcpLimits = {
   MAX_BUFFERED_BYTES: 65537,
 } as const;
 
+/** Picks of a free port (--dns-port 0) before giving up when TCP finds the UDP pick taken. */
+const ANY_PORT_ATTEMPTS = 10;
+
 export class DnsServer {
   private udp?: Socket;
   private tcp?: Server;
@@ -25,8 +28,21 @@ export class DnsServer {
     this.responder = new DnsResponder(zones);
   }
 
-  /** Binds UDP and TCP on `port` (0: any free port, the same for both); resolves to the port bound. */
+  /**
+   * Binds UDP and TCP on `port` (0: any free port, the same for both); resolves to the port bound. With 0, the UDP
+   * port the kernel picked may be taken for TCP (a connection's local port): another pick, a few times.
+   */
   async listen(port: number): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.listenOnce(port);
+      } catch (e) {
+        if (port !== 0 || (e as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempt >= ANY_PORT_ATTEMPTS) throw e;
+      }
+    }
+  }
+
+  private async listenOnce(port: number): Promise<number> {
     const udp = createSocket({ type: "udp4", reuseAddr: false });
     await new Promise<void>((resolve, reject) => {
       udp.once("error", reject);
