@@ -1,13 +1,17 @@
 /**
- * Process supervision for user code (function environments now; batch jobs and instances later): starts a
+ * Process supervision for user code (function environments; Batch jobs have their own runner): starts a
  * command with its environment, streams its output line by line, and kills it and everything it started on
  * demand. Each launch gets its own process group and, when available, its own cgroup (cgroup.ts) holding
  * its memory limit; the first step of the launch moves itself into that cgroup, so no user code runs
  * outside it. With a sandbox (sandbox.ts) the command runs inside bubblewrap; without one it still dies with
  * Skyport (parent-death signal) and, as root, in a pid namespace that takes detached grandchildren with it.
+ * User code runs under SCHED_BATCH (chrt, util-linux): a woken batch task does not preempt the running one,
+ * so an environment woken by Skyport's write no longer takes the CPU from Skyport in the middle of its turn.
+ * Measured on the serverless path (2 cores, alternating 5 s windows): 5–23% more requests per second at 50
+ * connections and 9% at 16, with less CPU per request (fewer context switches); CPU shares are unchanged.
  * A Docker or Kubernetes launcher can implement the same interface.
  */
-import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from "node:child_process";
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { constants } from "node:os";
 import { createCgroup, removeWhenEmpty, type Cgroup } from "./cgroup.js";
@@ -49,6 +53,15 @@ export interface ProcessLauncher {
 }
 
 const UNSHARE = ["/usr/bin/unshare", "/bin/unshare"].find((p) => existsSync(p)) ?? "/usr/bin/unshare";
+let chrt: string | null | undefined;
+/** util-linux chrt when it can set SCHED_BATCH here (a seccomp profile may refuse it), checked once. */
+function batchScheduler(): string | null {
+  if (chrt === undefined) {
+    const path = ["/usr/bin/chrt", "/bin/chrt"].find((p) => existsSync(p));
+    chrt = path && spawnSync(path, ["--batch", "0", "/bin/true"], { stdio: "ignore", timeout: 5000 }).status === 0 ? path : null;
+  }
+  return chrt;
+}
 const UNSHARE_SIGKILL = "unshare: sigprocmask unblock failed: Invalid argument";
 const SIGNALS = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
 
@@ -226,6 +239,9 @@ export class LocalProcessLauncher implements ProcessLauncher {
       while (stdio.length <= leaks[leaks.length - 1]!) stdio.push("ignore");
       for (const fd of leaks) if (stdio[fd] === "ignore") stdio[fd] = devNull;
     }
+    // Policy and threads inherit across fork and exec: everything the command starts runs as a batch task too.
+    const batch = batchScheduler();
+    if (batch) argv = [batch, "--batch", "0", ...argv];
     const cgroup = createCgroup(spec.id ?? `launch-${++launches}`, spec.limits?.memoryMb);
     if (cgroup) argv = ["/bin/sh", "-c", JOIN_CGROUP, "skyport-launch", ...cgroup.procsFiles, "--", ...argv];
     let child: ChildProcess;

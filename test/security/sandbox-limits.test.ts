@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { zipSync, strToU8 } from "fflate";
@@ -61,6 +61,16 @@ exports.handler = async () => {
     return { code: e.code, writtenMb: written / 1024 / 1024 };
   }
 };`;
+
+/** Every thread's scheduling policy (field 41 of /proc/<pid>/task/<tid>/stat), for the function and a child. */
+const POLICIES = `
+const fs = require("fs");
+const { execFileSync } = require("child_process");
+const policies = (pid) => fs.readdirSync(\`/proc/\${pid}/task\`).map((t) => {
+  const stat = fs.readFileSync(\`/proc/\${pid}/task/\${t}/stat\`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[38]);
+});
+exports.handler = async () => ({ self: policies("self"), child: Number(execFileSync("/bin/sh", ["-c", "cut -d' ' -f41 /proc/self/stat"]).toString()) });`;
 
 /** Host pids whose command line carries the token. */
 function withToken(token: string): number[] {
@@ -120,6 +130,14 @@ for (const mode of ["bubblewrap", "off"] as const) {
       assert.ok(await until(() => withToken(token).length >= 3), `the three children run (${withToken(token).length})`);
       await lambda.send(new DeleteFunctionCommand({ FunctionName: name }));
       assert.ok(await until(() => withToken(token).length === 0), `still running: ${withToken(token).join(", ")}`);
+    });
+
+    test("Invoke: the function and what it starts run under SCHED_BATCH (policy 3), every thread", { skip: existsSync("/usr/bin/chrt") || existsSync("/bin/chrt") ? false : "no chrt here" }, async () => {
+      const r = await invoke(lambda, await deploy(lambda, "nodejs20.x", POLICIES));
+      assert.equal(r.error, undefined, JSON.stringify(r.out));
+      assert.ok(r.out.self.length > 1, "node runs several threads");
+      assert.deepEqual(new Set(r.out.self), new Set([3]), JSON.stringify(r.out));
+      assert.equal(r.out.child, 3);
     });
 
     test("Invoke: a node function allocating 512 MB with MemorySize 128 fails with Runtime.OutOfMemory", { skip: memoryLimited ? false : "no cgroup memory controller here" }, async () => {
