@@ -6,7 +6,7 @@
 import { BatchClient, RegisterJobDefinitionCommand, SubmitJobCommand } from "@aws-sdk/client-batch";
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -29,7 +29,7 @@ after(async () => {
     await exited;
   }
   rmSync(dir, { recursive: true, force: true });
-  for (const pid of pids) for (const d of layersOf(pid)) rmSync(d, { recursive: true, force: true });
+  for (const pid of pids) for (const d of [...layersOf(pid), join(tmpdir(), `skyport-batch-${pid}`)]) rmSync(d, { recursive: true, force: true });
 });
 
 test("restart: a RUNNING job is retried or failed per its retry strategy, queued jobs run", { skip }, async () => {
@@ -52,10 +52,14 @@ test("restart: a RUNNING job is retried or failed per its retry strategy, queued
   await new Promise((r) => child!.once("exit", r));
   const killedLayers = layersOf(pids[0]!);
   assert.ok(killedLayers.length === 1 && existsSync(killedLayers[0]!), "the killed server's job layers are still there");
+  // The name servers gave their layers before the start time was part of it.
+  const oldFormat = join(tmpdir(), `skyport-batch-${pids[0]}`);
+  mkdirSync(oldFormat);
   child = await start(port, join(dir, "data"));
   pids.push(child.pid!);
   const r = await waitFinished(batch, retried);
   assert.equal(existsSync(killedLayers[0]!), false, "the restarted server removed the dead one's job layers");
+  assert.equal(existsSync(oldFormat), false, "and those named by its pid alone");
   assert.equal(r.status, "SUCCEEDED", JSON.stringify(r));
   assert.equal(r.attempts!.length, 2);
   assert.match(r.attempts![0]!.statusReason!, /^Host EC2 \(instance i-[0-9a-f]+\) terminated\.$/);

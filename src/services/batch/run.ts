@@ -41,11 +41,14 @@ const CREDENTIALS_TTL_MS = 12 * 3600 * 1000;
  * Job layers live in <tmp>/skyport-batch-<pid>-<start time> (/tmp: a non-root container user must traverse the path,
  * which a 0700 data dir would forbid); a server removes its own as it exits. One killed with -9 cannot: the next
  * server removes those whose process no longer runs (instanceName, as for cgroups: a reused pid is not mistaken).
+ * Servers before that named it skyport-batch-<pid>: removed once no process has that pid.
  */
 function removeDeadServersLayers(base: string): void {
   for (const name of readdirSync(base)) {
-    const instance = /^skyport-batch-(\d+-\d+)$/.exec(name)?.[1];
-    if (!instance || instanceName(Number(instance.split("-")[0])) === instance) continue;
+    const m = /^skyport-batch-(\d+)(-\d+)?$/.exec(name);
+    if (!m) continue;
+    const now = instanceName(Number(m[1]));
+    if (m[2] ? now === m[1]! + m[2] : now !== undefined) continue;
     try {
       rmSync(join(base, name), { recursive: true, force: true });
     } catch {
