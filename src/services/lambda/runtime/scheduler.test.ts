@@ -96,12 +96,14 @@ describe("EnvironmentScheduler queue", () => {
 });
 
 describe("EnvironmentScheduler.worthStarting", () => {
-  test("on a saturated machine: a function's first two environments start (the second with a queue to drain); up to twice the start slots until an invocation was measured", () => {
+  test("on a saturated machine: a function's first two environments start (the second with a queue to drain); until an invocation was measured, the start slots, or twice them for a small burst", () => {
     const s = new EnvironmentScheduler<string>(limits, () => 0, () => 0);
     s.noteInitMs("f", 300);
     assert.equal(s.worthStarting("f", 0, 1), true);
-    assert.equal(s.worthStarting("f", limits.maxStarting * 2 - 1, 400), true); // a burst on a function never run
-    assert.equal(s.worthStarting("f", limits.maxStarting * 2, 400), false);
+    assert.equal(s.worthStarting("f", limits.maxStarting * 2 - 1, limits.maxStarting * 2), true); // a small burst: one each
+    assert.equal(s.worthStarting("f", limits.maxStarting * 2, limits.maxStarting * 2), false);
+    assert.equal(s.worthStarting("f", limits.maxStarting - 1, 400), true); // a large one: the start slots
+    assert.equal(s.worthStarting("f", limits.maxStarting, 400), false);
     s.noteInvokeMs("f", 5);
     assert.equal(s.worthStarting("f", 0, 1), true);
     assert.equal(s.worthStarting("f", 1, 400), true); // the second overlaps the first's round trips

@@ -6,8 +6,8 @@
  *   - the memory of all live environments (their measured memory, an estimate until measured) under a cap.
  * A request that finds no idle environment waits, in arrival order, for the first of: an environment of its
  * function becoming idle, or a start slot (idle environments of other functions are evicted, least recently
- * used first, when memory is what is missing). Past its first environment (twice the start slots until one of
- * its invocations has been measured), another environment starts for a function only when its queue would take longer to drain through the environments
+ * used first, when memory is what is missing). Past its first environment (until one of its invocations has been
+ * measured: the start slots, or twice them for a burst no larger than that), another environment starts for a function only when its queue would take longer to drain through the environments
  * it has than a new one takes to initialise (both measured) — its second on that alone (one environment alternates
  * between computing and waiting on its round trips to Skyport; a second overlaps them) — and from its third only
  * while the machine has a whole idle core for each environment of the function starting, this one included
@@ -146,15 +146,24 @@ export class EnvironmentScheduler<W> {
 
   /**
    * Whether a new environment pays off for a function that has `environments` live ones (`starting` of them
-   * still initialising) and `waiting` requests queued: always its first, and up to twice the start slots until one
-   * of its invocations has been measured (a burst on a function never run: AWS gives each its environment); beyond, only when
+   * still initialising) and `waiting` requests queued: always its first, and until one of its invocations has been
+   * measured up to the start slots — twice them when no more requests wait than that (a small burst on a function never
+   * run: AWS gives each its environment); beyond, only when
    * draining the queue through the environments it has (or its oldest request's wait so far) would take longer than
    * initialising one more, and (from its third, PIPELINED) the machine has a whole idle core for each one starting,
    * this one included, or its oldest request has waited STARVED_MS.
    */
   worthStarting(poolKey: string, environments: number, waiting: number, starting = 0): boolean {
     const t = this.timing.get(poolKey);
-    if (environments === 0 || (t?.invokeMs === undefined && environments < this.limits.maxStarting * 2)) return true;
+    if (environments === 0) return true;
+    if (t?.invokeMs === undefined) {
+      // A small burst on a function never run gets an environment per request, as on AWS (up to twice the start
+      // slots); a larger one only the start slots until an invocation tells what one costs: on a saturated machine
+      // every start beyond takes 200–300 ms of CPU from serving the queue (200 connections from cold: 5
+      // environments and 14–60 requests in the first second, against 2–3 and 104–177).
+      const burst = waiting <= this.limits.maxStarting * 2 ? 2 : 1;
+      if (environments < this.limits.maxStarting * burst) return true;
+    }
     // The queue's drain time: the invocations ahead through the environments there are, or what its oldest request has
     // already waited when that is more (an invocation's own duration leaves out the time between invocations: the
     // Runtime API's round trip and the server's turns, a good part of each request's cost on a busy machine).
