@@ -33,9 +33,11 @@ export function printTable(title: string, rows: Row[], columns: Column[]): strin
       const v = row.values[c.key];
       return v === undefined || Number.isNaN(v) ? "–" : v.toFixed(c.digits ?? 0);
     });
-    // A ratio against a system that answered with errors (or while Skyport did) is not a comparison.
+    // A ratio against a system that answered with errors, or hardly at all (its latencies then describe a request or
+    // two), or while Skyport did, is not a comparison.
     const failed = (row.values.errors ?? 0) > 0 ? row.server : (sky?.values.errors ?? 0) > 0 ? "skyport" : undefined;
-    const advantage = row.server === "skyport" ? "" : failed ? `no ratio: ${failed} answered errors` : ratios.join(", ");
+    const stalled = (row.values.rps ?? 1) < 1 ? row.server : (sky?.values.rps ?? 1) < 1 ? "skyport" : undefined;
+    const advantage = row.server === "skyport" ? "" : failed ? `no ratio: ${failed} answered errors` : stalled ? `no ratio: ${stalled} answered under 1 request a second` : ratios.join(", ");
     lines.push(`| ${row.scenario} | ${row.server} | ${cells.join(" | ")} | ${advantage} |`);
   }
   const out = lines.join("\n");
