@@ -160,7 +160,7 @@ export class EnvironmentScheduler<W> {
       // A small burst on a function never run gets an environment per request, as on AWS (up to twice the start
       // slots); a larger one only the start slots until an invocation tells what one costs: on a saturated machine
       // every start beyond takes 200–300 ms of CPU from serving the queue (200 connections from cold: 5
-      // environments and 14–60 requests in the first second, against 2–3 and 104–177).
+      // environments and 14–89 requests in the first second, against 2–3 and 104–177).
       const burst = waiting <= this.limits.maxStarting * 2 ? 2 : 1;
       if (environments < this.limits.maxStarting * burst) return true;
     }
