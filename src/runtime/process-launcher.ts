@@ -54,8 +54,8 @@ export interface ProcessLauncher {
 
 const UNSHARE = ["/usr/bin/unshare", "/bin/unshare"].find((p) => existsSync(p)) ?? "/usr/bin/unshare";
 let chrt: string | null | undefined;
-/** util-linux chrt when it can set SCHED_BATCH here (a seccomp profile may refuse it), checked once. */
-function batchScheduler(): string | null {
+/** util-linux chrt when it can set SCHED_BATCH here (a seccomp profile may refuse it), checked once; else null. */
+export function batchScheduler(): string | null {
   if (chrt === undefined) {
     const path = ["/usr/bin/chrt", "/bin/chrt"].find((p) => existsSync(p));
     chrt = path && spawnSync(path, ["--batch", "0", "/bin/true"], { stdio: "ignore", timeout: 5000 }).status === 0 ? path : null;

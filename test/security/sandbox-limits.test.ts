@@ -6,12 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { zipSync, strToU8 } from "fflate";
 import { CreateFunctionCommand, DeleteFunctionCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2, type Runtime } from "@aws-sdk/client-lambda";
 import { cgroupMode, pidsLimited } from "../../src/runtime/cgroup.js";
+import { batchScheduler } from "../../src/runtime/process-launcher.js";
 import { sandboxSupport } from "../../src/runtime/sandbox.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 import { createLambdaRoles } from "../helpers/iam.js";
@@ -132,7 +133,7 @@ for (const mode of ["bubblewrap", "off"] as const) {
       assert.ok(await until(() => withToken(token).length === 0), `still running: ${withToken(token).join(", ")}`);
     });
 
-    test("Invoke: the function and what it starts run under SCHED_BATCH (policy 3), every thread", { skip: existsSync("/usr/bin/chrt") || existsSync("/bin/chrt") ? false : "no chrt here" }, async () => {
+    test("Invoke: the function and what it starts run under SCHED_BATCH (policy 3), every thread", { skip: batchScheduler() ? false : "chrt is missing or cannot set SCHED_BATCH here: the launcher runs without it" }, async () => {
       const r = await invoke(lambda, await deploy(lambda, "nodejs20.x", POLICIES));
       assert.equal(r.error, undefined, JSON.stringify(r.out));
       assert.ok(r.out.self.length > 1, "node runs several threads");
