@@ -1,8 +1,12 @@
-/** Layers: published, listed, and visible to node (require) and python (import) functions as on AWS (/opt). */
+/**
+ * Layers: published, listed, and visible to node (require) and python (import) functions as on AWS (/opt); a layer's
+ * own copy of an SDK package wins over the provided SDK, with the sandbox and without it.
+ */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { zipSync, strToU8 } from "fflate";
 import { CreateFunctionCommand, DeleteLayerVersionCommand, GetLayerVersionCommand, InvokeCommand, LambdaClient, ListLayersCommand, ListLayerVersionsCommand, PublishLayerVersionCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
+import { hasBubblewrap } from "../../src/runtime/process-launcher.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 import { createLambdaRoles } from "../helpers/iam.js";
 
@@ -41,3 +45,43 @@ test("PublishLayerVersion: versions count up; the layer's packages load in node 
   await lambda.send(new DeleteLayerVersionCommand({ LayerName: layerName, VersionNumber: 2 }));
   assert.deepEqual((await lambda.send(new ListLayerVersionsCommand({ LayerName: layerName }))).LayerVersions?.map((v) => v.Version), [1]);
 });
+
+/** A layer shipping its own @aws-sdk/client-dynamodb (as teams do to pin an SDK version) and a package of its own. */
+const OWN_SDK_LAYER = {
+  "nodejs/node_modules/@aws-sdk/client-dynamodb/package.json": JSON.stringify({ name: "@aws-sdk/client-dynamodb", version: "0.0.1", main: "index.js" }),
+  "nodejs/node_modules/@aws-sdk/client-dynamodb/index.js": "exports.own = true;",
+  "nodejs/node_modules/greet/index.js": "exports.greet = (n) => 'hi ' + n;",
+};
+
+for (const mode of ["off", "bubblewrap"]) {
+  describe(`--lambda-sandbox ${mode}: a layer's SDK copy`, { skip: mode === "bubblewrap" && !hasBubblewrap() ? "bubblewrap (bwrap) cannot build the sandbox on this machine" : false }, () => {
+    let own: TestServer;
+    let client: LambdaClient;
+    before(async () => {
+      own = await startServer({ "lambda-sandbox": mode });
+      await createLambdaRoles(own);
+      client = new LambdaClient(own.clientConfig);
+    });
+    after(() => own.stop());
+
+    test("wins over the provided SDK for require and for import; packages the layer lacks come from the provided SDK", async () => {
+      const layer = await client.send(new PublishLayerVersionCommand({ LayerName: uniqueName("own-sdk"), Content: { ZipFile: zip(OWN_SDK_LAYER) } }));
+      const sources = {
+        cjs: { "index.js": 'const sdk = require("@aws-sdk/client-dynamodb");\nconst s3 = require("@aws-sdk/client-s3");\nconst { greet } = require("greet");\nexports.handler = async () => ({ own: sdk.own === true, s3: typeof s3.S3Client, greet: greet("you") });' },
+        esm: { "index.mjs": 'import * as sdk from "@aws-sdk/client-dynamodb";\nimport { S3Client } from "@aws-sdk/client-s3";\nimport { greet } from "greet";\nexport const handler = async () => ({ own: sdk.own === true, s3: typeof S3Client, greet: greet("you") });' },
+      };
+      for (const [kind, files] of Object.entries(sources)) {
+        // The same code without the layer: the provided SDK (so a code directory shared by both stays right for each).
+        const plain = uniqueName(`plain-${kind}`);
+        const layered = uniqueName(`layered-${kind}`);
+        const plainFiles = { ...files, [Object.keys(files)[0]!]: Object.values(files)[0]!.replace(/const \{ greet \} = require\("greet"\);\n|import \{ greet \} from "greet";\n/, "").replace('greet("you")', '"-"') };
+        await client.send(new CreateFunctionCommand({ FunctionName: layered, Runtime: "nodejs20.x", Role: "arn:aws:iam::000000000000:role/r", Handler: "index.handler", Layers: [layer.LayerVersionArn!], Code: { ZipFile: zip(files) } }));
+        await client.send(new CreateFunctionCommand({ FunctionName: plain, Runtime: "nodejs20.x", Role: "arn:aws:iam::000000000000:role/r", Handler: "index.handler", Code: { ZipFile: zip(plainFiles) } }));
+        for (const f of [layered, plain]) await waitUntilFunctionActiveV2({ client, maxWaitTime: 30, minDelay: 0.05 } as never, { FunctionName: f });
+        const out = async (f: string) => JSON.parse(Buffer.from((await client.send(new InvokeCommand({ FunctionName: f }))).Payload!).toString()) as unknown;
+        assert.deepEqual(await out(layered), { own: true, s3: "function", greet: "hi you" }, `${kind} with the layer`);
+        assert.deepEqual(await out(plain), { own: false, s3: "function", greet: "-" }, `${kind} without the layer`);
+      }
+    });
+  });
+}

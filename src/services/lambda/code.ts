@@ -5,7 +5,7 @@
  * from the handler's folder; NODE_PATH alone is ignored by ESM) — as the real nodejs runtime provides it.
  */
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ServiceError } from "../../aws/errors.js";
@@ -93,6 +93,45 @@ export function extractCode(codeRoot: string, info: CodeInfo, archive: () => Zip
     }
   }
   return task;
+}
+
+/**
+ * The task root of a function with layers run outside the sandbox: <hex>.layered/task, the files of <hex>/task
+ * hard-linked (copied where a link cannot be made), made once per code hash. No node_modules link to the provided SDK
+ * is on node's walk up from it, so the function's NODE_PATH decides, its layers before the SDK, as on Lambda (the
+ * sandbox binds no SDK on the walk for such a function either). From <hex>/task the walk finds the link first, and a
+ * layer's own copy of an SDK package lost to the provided one, for require and import alike.
+ */
+export function layeredTaskRoot(codeRoot: string, hex: string): string {
+  const task = join(codeRoot, `${hex}.layered`, "task");
+  if (existsSync(task)) return task;
+  const tmp = join(codeRoot, `${hex}.layered.${process.pid}.${Date.now()}.tmp`);
+  try {
+    mirror(join(codeRoot, hex, "task"), tmp);
+    mkdirSync(dirname(task), { recursive: true });
+    renameSync(tmp, task);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(task)) throw e; // else another launch made it first
+  }
+  return task;
+}
+
+/** `to` made a tree of the folders of `from` holding hard links to its files. */
+function mirror(from: string, to: string): void {
+  mkdirSync(to, { recursive: true, mode: 0o755 });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isDirectory()) mirror(source, target);
+    else {
+      try {
+        linkSync(source, target);
+      } catch {
+        copyFileSync(source, target);
+      }
+    }
+  }
 }
 
 /**

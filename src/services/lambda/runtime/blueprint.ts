@@ -7,7 +7,7 @@
 import { existsSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SKYPORT_NODE_MODULES } from "../code.js";
+import { layeredTaskRoot, SKYPORT_NODE_MODULES } from "../code.js";
 import { Limits, RUNTIMES } from "../constants.js";
 import type { Layers } from "../layers.js";
 import type { FunctionRow } from "../store.js";
@@ -24,7 +24,8 @@ const SNAPSHOT_INSIDE = "/var/runtime/snapshot";
 /**
  * The provided SDK also sits where node's own module lookup from /var/task finds it (a parent's node_modules), so
  * ES module imports find it with no module hook (the bootstrap registers one only when NODE_PATH has more: layers).
- * Not with layers: there NODE_PATH's order (layers before the SDK) must decide, as on Lambda. Once a snapshot blob
+ * Not with layers: there NODE_PATH's order (layers before the SDK) must decide, as on Lambda (outside the sandbox such a
+ * function runs from a copy of its code away from the SDK link, code.ts layeredTaskRoot). Once a snapshot blob
  * is ready this is the tree of links in which the preloaded packages have ES module entry points (esm-shims.ts).
  */
 const SDK_WALKED_INSIDE = "/var/node_modules";
@@ -69,9 +70,10 @@ export interface BlueprintDeps {
 export function blueprint(deps: BlueprintDeps, account: string, region: string, name: string, version: string, row: FunctionRow, reserved?: number): EnvironmentBlueprint {
   const c = row.config;
   const family = RUNTIMES[c.Runtime ?? ""] ?? "provided";
-  const { hostTask, hot } = codeOf(deps.codeRoot, row);
+  const layered = !deps.sandbox && !!c.Layers?.length && family === "nodejs";
+  const { hostTask, hot } = codeOf(deps.codeRoot, row, layered);
   const task = deps.sandbox ? "/var/task" : hostTask;
-  const sdk = deps.sandbox ? SDK_INSIDE : hot ? SKYPORT_NODE_MODULES : join(hostTask, "..", "node_modules");
+  const sdk = deps.sandbox ? SDK_INSIDE : hot || layered ? SKYPORT_NODE_MODULES : join(hostTask, "..", "node_modules");
   const memory = c.MemorySize ?? Limits.DEFAULT_MEMORY_MB;
   const endpoint = deps.endpoint;
   return {
@@ -225,10 +227,15 @@ export function prepareNodeSnapshot(snapshots: NodeSnapshots | undefined, codeRo
   return snapshots.usable(nodeFlags(row.config.MemorySize ?? Limits.DEFAULT_MEMORY_MB));
 }
 
-/** Where a function's code lies on the host: its unpacked task directory, or the live directory it runs in place. */
-function codeOf(codeRoot: string, row: FunctionRow): { hostTask: string; hot: boolean } {
+/**
+ * Where a function's code lies on the host: its unpacked task directory, or the live directory it runs in place.
+ * `layered` (a node function with layers, outside the sandbox): the copy of the task directory from which node's walk
+ * finds no provided SDK (code.ts, layeredTaskRoot).
+ */
+function codeOf(codeRoot: string, row: FunctionRow, layered = false): { hostTask: string; hot: boolean } {
   const hot = row.codeBlob.startsWith("dir:");
-  return { hostTask: hot ? row.codeBlob.slice(4) : join(codeRoot, row.codeHex, "task"), hot };
+  if (hot) return { hostTask: row.codeBlob.slice(4), hot };
+  return { hostTask: layered ? layeredTaskRoot(codeRoot, row.codeHex) : join(codeRoot, row.codeHex, "task"), hot };
 }
 
 /**
