@@ -1,6 +1,7 @@
 /**
  * Layers: published, listed, and visible to node (require) and python (import) functions as on AWS (/opt); a layer's
- * own copy of an SDK package wins over the provided SDK, with the sandbox and without it.
+ * own copy of an SDK package wins over the provided SDK, and a wrapper script under /var/task or /opt starts the runtime,
+ * with the sandbox and without it.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -54,7 +55,7 @@ const OWN_SDK_LAYER = {
 };
 
 for (const mode of ["off", "bubblewrap"]) {
-  describe(`--lambda-sandbox ${mode}: a layer's SDK copy`, { skip: mode === "bubblewrap" && !hasBubblewrap() ? "bubblewrap (bwrap) cannot build the sandbox on this machine" : false }, () => {
+  describe(`--lambda-sandbox ${mode}: layers at /opt`, { skip: mode === "bubblewrap" && !hasBubblewrap() ? "bubblewrap (bwrap) cannot build the sandbox on this machine" : false }, () => {
     let own: TestServer;
     let client: LambdaClient;
     before(async () => {
@@ -81,6 +82,42 @@ for (const mode of ["off", "bubblewrap"]) {
         const out = async (f: string) => JSON.parse(Buffer.from((await client.send(new InvokeCommand({ FunctionName: f }))).Payload!).toString()) as unknown;
         assert.deepEqual(await out(layered), { own: true, s3: "function", greet: "hi you" }, `${kind} with the layer`);
         assert.deepEqual(await out(plain), { own: false, s3: "function", greet: "-" }, `${kind} without the layer`);
+      }
+    });
+
+    test("provided.al2023: a runtime in a layer (/opt/bootstrap) runs when the code has no bootstrap; the code's own wins", async () => {
+      const runtime = (tag: string): [Uint8Array, { attrs: number }] => [strToU8(`#!/bin/sh
+while true; do
+  H=$(mktemp); curl -sS -D "$H" -o /tmp/ev-$$ "http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation/next"
+  ID=$(grep -i Lambda-Runtime-Aws-Request-Id "$H" | tr -d '\\r' | cut -d' ' -f2)
+  curl -sS -X POST "http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation/$ID/response" -d "{\\"runtime\\":\\"${tag}\\",\\"handler\\":\\"$(cat $LAMBDA_TASK_ROOT/handler.txt)\\"}" >/dev/null
+done
+`), { attrs: 0o755 << 16 }];
+      const layer = await client.send(new PublishLayerVersionCommand({ LayerName: uniqueName("runtime"), Content: { ZipFile: zipSync({ bootstrap: runtime("layer") }) } }));
+      const cases: Array<[Record<string, [Uint8Array, { attrs: number }]>, string]> = [[{}, "layer"], [{ bootstrap: runtime("code") }, "code"]];
+      for (const [own, expected] of cases) {
+        const name = uniqueName("custom");
+        await client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "provided.al2023", Role: "arn:aws:iam::000000000000:role/r", Handler: "x", Layers: [layer.LayerVersionArn!], Code: { ZipFile: zipSync({ "handler.txt": strToU8("mine"), ...own }) } }));
+        await waitUntilFunctionActiveV2({ client, maxWaitTime: 30, minDelay: 0.05 } as never, { FunctionName: name });
+        const r = await client.send(new InvokeCommand({ FunctionName: name }));
+        assert.equal(r.FunctionError, undefined, Buffer.from(r.Payload!).toString());
+        assert.deepEqual(JSON.parse(Buffer.from(r.Payload!).toString()), { runtime: expected, handler: "mine" });
+      }
+    });
+
+    test("AWS_LAMBDA_EXEC_WRAPPER: a wrapper script in the code (/var/task/…) or in a layer (/opt/…, the later layer's copy) starts the runtime", async () => {
+      const script = (tag: string): [Uint8Array, { attrs: number }] => [strToU8(`#!/bin/sh\nexport WRAPPED=${tag}\nexec "$@"\n`), { attrs: 0o755 << 16 }];
+      const first = await client.send(new PublishLayerVersionCommand({ LayerName: uniqueName("wrap-a"), Content: { ZipFile: zipSync({ "wrapper.sh": script("first-layer") }) } }));
+      const second = await client.send(new PublishLayerVersionCommand({ LayerName: uniqueName("wrap-b"), Content: { ZipFile: zipSync({ "wrapper.sh": script("second-layer") }) } }));
+      const code = zipSync({ "index.js": strToU8("exports.handler = async () => process.env.WRAPPED;"), "wrap.sh": script("code") });
+      const cases: Array<[string, string[], string]> = [["/var/task/wrap.sh", [], "code"], ["/opt/wrapper.sh", [first.LayerVersionArn!, second.LayerVersionArn!], "second-layer"]];
+      for (const [wrapper, layers, expected] of cases) {
+        const name = uniqueName("wrapped");
+        await client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "nodejs20.x", Role: "arn:aws:iam::000000000000:role/r", Handler: "index.handler", Layers: layers, Code: { ZipFile: code }, Environment: { Variables: { AWS_LAMBDA_EXEC_WRAPPER: wrapper } } }));
+        await waitUntilFunctionActiveV2({ client, maxWaitTime: 30, minDelay: 0.05 } as never, { FunctionName: name });
+        const r = await client.send(new InvokeCommand({ FunctionName: name }));
+        assert.equal(r.FunctionError, undefined, `${wrapper}: ${Buffer.from(r.Payload!).toString()}`);
+        assert.equal(JSON.parse(Buffer.from(r.Payload!).toString()), expected, wrapper);
       }
     });
   });

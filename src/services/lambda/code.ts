@@ -5,7 +5,7 @@
  * from the handler's folder; NODE_PATH alone is ignored by ESM) — as the real nodejs runtime provides it.
  */
 import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ServiceError } from "../../aws/errors.js";
@@ -103,35 +103,45 @@ export function extractCode(codeRoot: string, info: CodeInfo, archive: () => Zip
  * layer's own copy of an SDK package lost to the provided one, for require and import alike.
  */
 export function layeredTaskRoot(codeRoot: string, hex: string): string {
-  const task = join(codeRoot, `${hex}.layered`, "task");
-  if (existsSync(task)) return task;
-  const tmp = join(codeRoot, `${hex}.layered.${process.pid}.${Date.now()}.tmp`);
-  try {
-    mirror(join(codeRoot, hex, "task"), tmp);
-    mkdirSync(dirname(task), { recursive: true });
-    renameSync(tmp, task);
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    if (!existsSync(task)) throw e; // else another launch made it first
-  }
-  return task;
+  return buildOnce(join(codeRoot, `${hex}.layered`, "task"), (tmp) => linkTree(join(codeRoot, hex, "task"), tmp));
 }
 
-/** `to` made a tree of the folders of `from` holding hard links to its files. */
-function mirror(from: string, to: string): void {
+/**
+ * Puts the tree of `from` into `to`: its folders made, its files hard-linked (copied where a link cannot be made),
+ * replacing what `to` already holds at the same path, as extracting one zip over another does.
+ */
+export function linkTree(from: string, to: string): void {
+  if (existsSync(to) && !lstatSync(to).isDirectory()) rmSync(to, { force: true });
   mkdirSync(to, { recursive: true, mode: 0o755 });
   for (const entry of readdirSync(from, { withFileTypes: true })) {
     const source = join(from, entry.name);
     const target = join(to, entry.name);
-    if (entry.isDirectory()) mirror(source, target);
-    else {
-      try {
-        linkSync(source, target);
-      } catch {
-        copyFileSync(source, target);
-      }
+    if (entry.isDirectory()) {
+      linkTree(source, target);
+      continue;
+    }
+    rmSync(target, { recursive: true, force: true });
+    try {
+      linkSync(source, target);
+    } catch {
+      copyFileSync(source, target);
     }
   }
+}
+
+/** `build(tmp)` makes a folder that then appears at `dir` whole; made once: an existing `dir` is kept. */
+export function buildOnce(dir: string, build: (tmp: string) => void): string {
+  if (existsSync(dir)) return dir;
+  const tmp = `${dir}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    build(tmp);
+    mkdirSync(dirname(dir), { recursive: true });
+    renameSync(tmp, dir);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(dir)) throw e; // else another launch made it first
+  }
+  return dir;
 }
 
 /**

@@ -1,17 +1,19 @@
 /**
  * Layers: PublishLayerVersion / GetLayerVersion(ByArn) / ListLayers / ListLayerVersions / DeleteLayerVersion,
- * and where a function's layers become visible: each layer version is extracted once, and its folders are
- * put where the runtimes look (what /opt holds on AWS): nodejs/node_modules and nodejs/nodeXX/node_modules
- * on NODE_PATH (CommonJS require), python and python/lib/pythonX.Y/site-packages on PYTHONPATH, bin on PATH.
- * ES module imports do not consult NODE_PATH, so ESM handlers import layer packages by path.
+ * and where a function's layers become visible: each layer version is extracted once; a function's /opt is its
+ * layer's folder, or for several a folder merging them in order (searchPaths), bound at /opt in the sandbox; its
+ * folders are put where the runtimes look: nodejs/node_modules and nodejs/nodeXX/node_modules on NODE_PATH (the
+ * node bootstrap lets ES module imports fall back to it, as Lambda's runtime does), python and
+ * python/lib/pythonX.Y/site-packages on PYTHONPATH, bin on PATH.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type * as L from "../../aws/api/lambda.js";
 import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { Store } from "../../store/store.js";
-import { checkZip, describeZip, extractCode } from "./code.js";
+import { buildOnce, checkZip, describeZip, extractCode, linkTree } from "./code.js";
 
 const MIGRATION = `CREATE TABLE lambda_layers (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL, code_hex TEXT NOT NULL,
   PRIMARY KEY (account, region, name, version))`;
@@ -90,34 +92,42 @@ export class Layers {
   }
 
   /**
-   * NODE_PATH, PYTHONPATH and PATH entries for a function's layers (later layers override earlier ones).
-   * `inside` maps a layer's host folder to where the environment sees it (the sandbox binds it under /opt);
-   * `binds` lists those host → inside pairs.
+   * A function's /opt as Lambda makes it: its layers extracted in order, a later layer's file replacing an earlier
+   * one's. One layer's /opt is its own folder; several get a folder of hard links merging them, made once per list
+   * (<code root>/opt-<sha256 of the list>). `hostRoot` is that folder (none without layers); `inside` is where the
+   * environment sees it (the sandbox binds it at /opt, `binds`), and the NODE_PATH, PYTHONPATH and PATH entries are
+   * given there.
    */
-  searchPaths(ctx: { accountId: string; region: string }, arns: string[], inside?: (index: number, count: number) => string): { node: string[]; python: string[]; bin: string[]; binds: Array<[string, string]> } {
+  searchPaths(ctx: { accountId: string; region: string }, arns: string[], inside?: string): { node: string[]; python: string[]; bin: string[]; binds: Array<[string, string]>; hostRoot?: string } {
     const out = { node: [] as string[], python: [] as string[], bin: [] as string[], binds: [] as Array<[string, string]> };
-    const ordered = [...arns].reverse();
-    for (const [i, arn] of ordered.entries()) {
+    const hexes: string[] = [];
+    for (const arn of arns) {
       const m = ARN.exec(arn);
-      if (!m) continue;
-      const r = this.s.get.get(ctx.accountId, ctx.region, m[3], Number(m[4])) as { code_hex: string } | undefined;
-      if (!r) continue;
-      const hostRoot = join(this.codeRoot, r.code_hex, "task");
-      const root = inside ? inside(i, ordered.length) : hostRoot;
-      if (inside) out.binds.push([hostRoot, root]);
-      const nodeDir = join(hostRoot, "nodejs");
-      if (existsSync(nodeDir)) {
-        for (const d of readdirSync(nodeDir)) if (/^node\d+$/.test(d)) out.node.push(join(root, "nodejs", d, "node_modules"));
-        out.node.push(join(root, "nodejs", "node_modules"));
-      }
-      const py = join(hostRoot, "python");
-      if (existsSync(py)) {
-        out.python.push(join(root, "python"));
-        const lib = join(py, "lib");
-        if (existsSync(lib)) for (const d of readdirSync(lib)) out.python.push(join(root, "python", "lib", d, "site-packages"));
-      }
-      if (existsSync(join(hostRoot, "bin"))) out.bin.push(join(root, "bin"));
+      const r = m ? (this.s.get.get(ctx.accountId, ctx.region, m[3], Number(m[4])) as { code_hex: string } | undefined) : undefined;
+      if (r) hexes.push(r.code_hex);
     }
-    return out;
+    if (!hexes.length) return out;
+    const layerRoot = (hex: string) => join(this.codeRoot, hex, "task");
+    const hostRoot =
+      hexes.length === 1
+        ? layerRoot(hexes[0]!)
+        : buildOnce(join(this.codeRoot, `opt-${createHash("sha256").update(hexes.join(",")).digest("hex")}`), (tmp) => {
+            for (const hex of hexes) linkTree(layerRoot(hex), tmp);
+          });
+    const root = inside ?? hostRoot;
+    if (inside) out.binds.push([hostRoot, inside]);
+    const nodeDir = join(hostRoot, "nodejs");
+    if (existsSync(nodeDir)) {
+      for (const d of readdirSync(nodeDir)) if (/^node\d+$/.test(d)) out.node.push(join(root, "nodejs", d, "node_modules"));
+      out.node.push(join(root, "nodejs", "node_modules"));
+    }
+    const py = join(hostRoot, "python");
+    if (existsSync(py)) {
+      out.python.push(join(root, "python"));
+      const lib = join(py, "lib");
+      if (existsSync(lib)) for (const d of readdirSync(lib)) out.python.push(join(root, "python", "lib", d, "site-packages"));
+    }
+    if (existsSync(join(hostRoot, "bin"))) out.bin.push(join(root, "bin"));
+    return { ...out, hostRoot };
   }
 }

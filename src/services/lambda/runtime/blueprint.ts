@@ -81,13 +81,20 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
     poolKey: `${account}:${region}:${name}`,
     envKey: `${version}:${deps.envKey}`,
     initLines: initLinesFor(family, c.Runtime ?? "", region),
-    launchSpec: (runtimeApi, logStream, credentials) => withExecWrapper(c.Environment?.Variables?.AWS_LAMBDA_EXEC_WRAPPER, launch(runtimeApi, logStream, credentials)),
+    launchSpec: (runtimeApi, logStream, credentials) => withExecWrapper(execWrapper(), launch(runtimeApi, logStream, credentials)),
     spare: spareEligible() ? spareTemplate() : undefined,
     startsAfter: () => {
       const checked = family === "nodejs" ? deps.snapshots?.checking(nodeFlags(memory)) : undefined;
       return checked && snapshotFor() ? checked : undefined;
     },
   };
+
+  /** AWS_LAMBDA_EXEC_WRAPPER as the host has it outside the sandbox, where /var/task and /opt are not its paths. */
+  function execWrapper(): string | undefined {
+    const wrapper = c.Environment?.Variables?.AWS_LAMBDA_EXEC_WRAPPER;
+    if (!wrapper || deps.sandbox) return wrapper;
+    return hostPathOf(wrapper, hostTask, deps.layers.searchPaths({ accountId: account, region }, (c.Layers ?? []).map((l) => l.Arn!)).hostRoot);
+  }
 
   /** The snapshots a node environment starts from (see wantsSnapshot). */
   function snapshotFor(): NodeSnapshots | undefined {
@@ -147,8 +154,8 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
       LAMBDA_RUNTIME_DIR: deps.sandbox ? "/var/runtime/bootstrap" : BOOTSTRAPS,
       _HANDLER: c.Handler ?? "",
     };
-    // In the sandbox a single layer is /opt itself, as on AWS; several are /opt/layers/<n> (bubblewrap cannot merge them).
-    const layerPaths = deps.layers.searchPaths({ accountId: account, region }, (c.Layers ?? []).map((l) => l.Arn!), deps.sandbox ? (i, n) => (n === 1 ? "/opt" : `/opt/layers/${i}`) : undefined);
+    // In the sandbox the layers are /opt, merged as on AWS (layers.ts).
+    const layerPaths = deps.layers.searchPaths({ accountId: account, region }, (c.Layers ?? []).map((l) => l.Arn!), deps.sandbox ? "/opt" : undefined);
     // Skyport itself may live under /tmp or /var (a CI clone): its bootstraps and SDK are bound in too.
     const sdkWalked: Array<[string, string]> = c.Layers?.length ? [] : [[walkedSdk(deps.snapshots), SDK_WALKED_INSIDE]];
     const sandbox = deps.sandbox ? { binds: [[hostTask, "/var/task"], [SKYPORT_NODE_MODULES, SDK_INSIDE], ...sdkWalked, [BOOTSTRAPS, "/var/runtime/bootstrap"], ...caBinds(caBundle), ...layerPaths.binds] as Array<[string, string]>, tmpMb: c.EphemeralStorage?.Size ?? 512, cwd: "/var/task" } : undefined;
@@ -170,7 +177,13 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
       env.PYTHONUNBUFFERED = "1";
       return { command: py.command, args: ["-u", join(bootstraps, "python.py")], cwd: hostTask, env, sandbox, limits };
     }
-    return { command: join(task, "bootstrap"), args: [], cwd: hostTask, env, sandbox, limits };
+    return { command: customBootstrap(layerPaths.hostRoot), args: [], cwd: hostTask, env, sandbox, limits };
+  }
+
+  /** A custom runtime's entry point: the code's bootstrap if it has one, else its layers' (/opt/bootstrap), as on Lambda. */
+  function customBootstrap(opt: string | undefined): string {
+    if (existsSync(join(hostTask, "bootstrap")) || !opt || !existsSync(join(opt, "bootstrap"))) return join(task, "bootstrap");
+    return deps.sandbox ? "/opt/bootstrap" : join(opt, "bootstrap");
   }
 }
 
@@ -287,6 +300,17 @@ function sdkBeside(dir: string): void {
 /** The CA certificate's directory (it holds nothing else), bound read-only at CA_DIR_INSIDE. */
 function caBinds(caBundle: string | undefined): Array<[string, string]> {
   return caBundle ? [[dirname(caBundle), CA_DIR_INSIDE]] : [];
+}
+
+/**
+ * Outside the sandbox, a path under /var/task or /opt (as a function names its wrapper script) as the host has it:
+ * in the code's folder, or in the folder of its layers (`opt`, layers.ts). Any other path is the host's already.
+ */
+export function hostPathOf(path: string, hostTask: string, opt: string | undefined): string {
+  const under = (dir: string) => path === dir || path.startsWith(`${dir}/`);
+  if (under("/var/task")) return hostTask + path.slice("/var/task".length);
+  if (opt && under("/opt")) return opt + path.slice("/opt".length);
+  return path;
 }
 
 /**
