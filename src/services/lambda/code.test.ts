@@ -8,8 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { buildOnce, linkTree } from "./code.js";
-import { hostPathOf } from "./runtime/blueprint.js";
+import { buildOnce, hostPathOf, linkTree } from "./code.js";
 
 const dir = mkdtempSync(join(tmpdir(), "skyport-code-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -107,6 +107,17 @@ export function layeredTaskRoot(codeRoot: string, hex: string): string {
 }
 
 /**
+ * Outside the sandbox, a path under /var/task or /opt (as a function names its wrapper script) as the host has it:
+ * in the code's folder, or in the folder of its layers (`opt`, layers.ts). Any other path is the host's already.
+ */
+export function hostPathOf(path: string, hostTask: string, opt: string | undefined): string {
+  const under = (dir: string) => path === dir || path.startsWith(`${dir}/`);
+  if (under("/var/task")) return hostTask + path.slice("/var/task".length);
+  if (opt && under("/opt")) return opt + path.slice("/opt".length);
+  return path;
+}
+
+/**
  * Puts the tree of `from` into `to`: its folders made, its files hard-linked (copied where a link cannot be made),
  * replacing what `to` already holds at the same path, as extracting one zip over another does.
  */

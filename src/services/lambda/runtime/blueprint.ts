@@ -7,7 +7,7 @@
 import { existsSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { layeredTaskRoot, SKYPORT_NODE_MODULES } from "../code.js";
+import { hostPathOf, layeredTaskRoot, SKYPORT_NODE_MODULES } from "../code.js";
 import { Limits, RUNTIMES } from "../constants.js";
 import type { Layers } from "../layers.js";
 import type { FunctionRow } from "../store.js";
@@ -300,17 +300,6 @@ function sdkBeside(dir: string): void {
 /** The CA certificate's directory (it holds nothing else), bound read-only at CA_DIR_INSIDE. */
 function caBinds(caBundle: string | undefined): Array<[string, string]> {
   return caBundle ? [[dirname(caBundle), CA_DIR_INSIDE]] : [];
-}
-
-/**
- * Outside the sandbox, a path under /var/task or /opt (as a function names its wrapper script) as the host has it:
- * in the code's folder, or in the folder of its layers (`opt`, layers.ts). Any other path is the host's already.
- */
-export function hostPathOf(path: string, hostTask: string, opt: string | undefined): string {
-  const under = (dir: string) => path === dir || path.startsWith(`${dir}/`);
-  if (under("/var/task")) return hostTask + path.slice("/var/task".length);
-  if (opt && under("/opt")) return opt + path.slice("/opt".length);
-  return path;
 }
 
 /**
