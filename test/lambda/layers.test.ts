@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { zipSync, strToU8 } from "fflate";
-import { CreateFunctionCommand, DeleteLayerVersionCommand, GetLayerVersionCommand, InvokeCommand, LambdaClient, ListLayersCommand, ListLayerVersionsCommand, PublishLayerVersionCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
+import { CreateFunctionCommand, DeleteLayerVersionCommand, GetLayerVersionCommand, InvokeCommand, LambdaClient, ListLayersCommand, ListLayerVersionsCommand, PublishLayerVersionCommand, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2 } from "@aws-sdk/client-lambda";
 import { hasBubblewrap } from "../../src/runtime/process-launcher.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 import { createLambdaRoles } from "../helpers/iam.js";
@@ -45,6 +45,37 @@ test("PublishLayerVersion: versions count up; the layer's packages load in node 
   assert.equal(missing.name, "InvalidParameterValueException");
   await lambda.send(new DeleteLayerVersionCommand({ LayerName: layerName, VersionNumber: 2 }));
   assert.deepEqual((await lambda.send(new ListLayerVersionsCommand({ LayerName: layerName }))).LayerVersions?.map((v) => v.Version), [1]);
+});
+
+test("250 MB unzipped for code and layers together: CreateFunction, UpdateFunctionConfiguration and UpdateFunctionCode refuse more with Lambda's error", async () => {
+  // Zeros deflate about 1000:1, so these zips are small; only the layer is extracted (130 MB on disk, removed with the server's data).
+  const bytes = (mb: number) => zipSync({ "blob.bin": new Uint8Array(mb * 1024 * 1024) }, { level: 1 });
+  const layer = await lambda.send(new PublishLayerVersionCommand({ LayerName: uniqueName("big"), Content: { ZipFile: bytes(130) } }));
+  const codeMb = 120;
+  const total = (130 + codeMb) * 1024 * 1024; // 262,144,000 bytes is 250 MiB exactly: this much fits
+  const expectTooLarge = async (p: Promise<unknown>, actual: number) => {
+    const e = (await p.then(() => undefined, (x: unknown) => x)) as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+    assert.equal(e?.name, "InvalidParameterValueException", "refused");
+    assert.equal(e?.$metadata?.httpStatusCode, 400);
+    assert.equal(e?.message, `Function code combined with layers exceeds the maximum allowed size of 262144000 bytes. The actual size is ${actual} bytes.`);
+  };
+  const create = (name: string, zip: Uint8Array, layers: string[]) => lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "nodejs20.x", Role: "arn:aws:iam::000000000000:role/r", Handler: "index.handler", Layers: layers, Code: { ZipFile: zip } }));
+  // Exactly the limit is accepted; one byte more is not.
+  const atLimit = uniqueName("at-limit");
+  await create(atLimit, bytes(codeMb), [layer.LayerVersionArn!]);
+  const over = zipSync({ "blob.bin": new Uint8Array(codeMb * 1024 * 1024 + 1) }, { level: 1 });
+  await expectTooLarge(create(uniqueName("over"), over, [layer.LayerVersionArn!]), total + 1);
+  // A small function gets the layer: fine; then code that would not fit with it.
+  const small = uniqueName("small");
+  await create(small, zip({ "index.js": "exports.handler = async () => 1;" }), []);
+  await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30, minDelay: 0.05 } as never, { FunctionName: small });
+  await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: small, Layers: [layer.LayerVersionArn!] }));
+  await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 30, minDelay: 0.05 } as never, { FunctionName: small });
+  await expectTooLarge(lambda.send(new UpdateFunctionCodeCommand({ FunctionName: small, ZipFile: over })), total + 1);
+  // The function at the limit cannot take one more layer's bytes.
+  const tiny = await lambda.send(new PublishLayerVersionCommand({ LayerName: uniqueName("tiny"), Content: { ZipFile: zip({ "x.txt": "12345" }) } }));
+  await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30, minDelay: 0.05 } as never, { FunctionName: atLimit });
+  await expectTooLarge(lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: atLimit, Layers: [layer.LayerVersionArn!, tiny.LayerVersionArn!] })), total + 5);
 });
 
 /** A layer shipping its own @aws-sdk/client-dynamodb (as teams do to pin an SDK version) and a package of its own. */

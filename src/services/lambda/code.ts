@@ -5,7 +5,7 @@
  * from the handler's folder; NODE_PATH alone is ignored by ESM) — as the real nodejs runtime provides it.
  */
 import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ServiceError } from "../../aws/errors.js";
@@ -93,6 +93,44 @@ export function extractCode(codeRoot: string, info: CodeInfo, archive: () => Zip
     }
   }
   return task;
+}
+
+/** An archive's unzipped size: its entries' declared sizes (extraction holds every entry to its own). */
+export function unzippedBytes(archive: ZipArchive): number {
+  let n = 0;
+  for (const e of archive.entries) if (!e.directory) n += e.size;
+  return n;
+}
+
+/** The unzipped size of each code hash extracted (a hash's tree never changes). */
+const extractedSizes = new Map<string, number>();
+
+/** The bytes of the files an extracted code hash (a function's or a layer's) holds; 0 when it is not on disk. */
+export function extractedBytes(codeRoot: string, hex: string): number {
+  const dir = join(codeRoot, hex, "task");
+  let n = extractedSizes.get(dir);
+  if (n === undefined) {
+    n = existsSync(dir) ? treeBytes(dir) : 0;
+    extractedSizes.set(dir, n);
+  }
+  return n;
+}
+
+function treeBytes(dir: string): number {
+  let n = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) n += treeBytes(path);
+    else if (entry.isFile()) n += statSync(path).size;
+  }
+  return n;
+}
+
+/** Lambda's limit on a function's code and its layers together, unzipped (CreateFunction and both updates check it). */
+export function checkCombinedSize(bytes: number): void {
+  if (bytes > Limits.MAX_UNZIPPED_BYTES) {
+    throw new ServiceError("InvalidParameterValueException", `Function code combined with layers exceeds the maximum allowed size of ${Limits.MAX_UNZIPPED_BYTES} bytes. The actual size is ${bytes} bytes.`, 400);
+  }
 }
 
 /**

@@ -9,7 +9,7 @@ import type * as L from "../../aws/api/lambda.js";
 import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
-import { checkZip, describeZip, extractCode, zipFromS3 } from "./code.js";
+import { checkCombinedSize, checkZip, describeZip, extractCode, unzippedBytes, zipFromS3 } from "./code.js";
 import { Limits, Messages } from "./constants.js";
 import { functionArn, lastModified, notFound, parseFunctionName, validateSettings } from "./functions.js";
 import type { EnvironmentManager } from "./runtime/environments.js";
@@ -72,7 +72,9 @@ export abstract class LambdaFunctionOps extends LambdaConfigOps {
     if (this.store.getFunction(ctx.accountId, ctx.region, name, "$LATEST")) throw new ServiceError("ResourceConflictException", Messages.functionExists(name), 409);
     if (input.CodeSigningConfigArn) this.checkSignedCode(ctx, name, input.CodeSigningConfigArn);
     const zip = hotDir ? Buffer.alloc(0) : Buffer.from(input.Code.ZipFile!);
-    if (!hotDir) checkZip(zip);
+    const archive = hotDir ? undefined : checkZip(zip);
+    const layers = this.layers.resolve(ctx, input.Layers);
+    if (archive && input.Layers?.length) checkCombinedSize(unzippedBytes(archive) + this.layers.unzippedBytes(ctx, input.Layers));
     const info = hotDir ? { ...describeZip(Buffer.from(hotDir)), hex: "hot-reload", size: 0 } : describeZip(zip);
     const blob = hotDir ? `dir:${hotDir}` : this.env.store.blobs.put(zip);
     const now = ctx.clock.now();
@@ -90,7 +92,7 @@ export abstract class LambdaFunctionOps extends LambdaConfigOps {
       CodeSha256: info.sha256,
       Version: "$LATEST",
       Environment: input.Environment?.Variables ? { Variables: input.Environment.Variables } : undefined,
-      Layers: this.layers.resolve(ctx, input.Layers),
+      Layers: layers,
       TracingConfig: { Mode: input.TracingConfig?.Mode ?? "PassThrough" },
       RevisionId: this.env.ids.uuid(),
       ...creatingFields,
@@ -163,6 +165,7 @@ export abstract class LambdaFunctionOps extends LambdaConfigOps {
     this.checkSignedCode(ctx, name);
     const zip = Buffer.from(input.ZipFile);
     const files = checkZip(zip);
+    if (row.config.Layers?.length) checkCombinedSize(unzippedBytes(files) + this.layers.unzippedBytes(ctx, row.config.Layers.map((l) => l.Arn!)));
     const info = describeZip(zip);
     const blob = this.env.store.blobs.put(zip);
     extractCode(this.codeRoot, info, () => files);
@@ -179,6 +182,8 @@ export abstract class LambdaFunctionOps extends LambdaConfigOps {
     checkSettled(row.config, ctx);
     if (input.RevisionId && input.RevisionId !== row.config.RevisionId) throw new ServiceError("PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id", 412);
     const c = row.config;
+    const layers = input.Layers ? this.layers.resolve(ctx, input.Layers) : c.Layers;
+    if (input.Layers?.length && !row.codeBlob.startsWith("dir:")) checkCombinedSize(unzippedBytes(checkZip(this.env.store.blobs.get(row.codeBlob))) + this.layers.unzippedBytes(ctx, input.Layers));
     const next: L.FunctionConfiguration = {
       ...c,
       Runtime: input.Runtime ?? c.Runtime,
@@ -189,7 +194,7 @@ export abstract class LambdaFunctionOps extends LambdaConfigOps {
       MemorySize: input.MemorySize ?? c.MemorySize,
       Environment: input.Environment ? { Variables: input.Environment.Variables ?? {} } : c.Environment,
       EphemeralStorage: input.EphemeralStorage ?? c.EphemeralStorage,
-      Layers: input.Layers ? this.layers.resolve(ctx, input.Layers) : c.Layers,
+      Layers: layers,
       TracingConfig: input.TracingConfig ? { Mode: input.TracingConfig.Mode } : c.TracingConfig,
       LastModified: lastModified(ctx.clock.now()),
       RevisionId: this.env.ids.uuid(),

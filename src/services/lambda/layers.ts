@@ -13,7 +13,7 @@ import type * as L from "../../aws/api/lambda.js";
 import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { Store } from "../../store/store.js";
-import { buildOnce, checkZip, describeZip, extractCode, linkTree } from "./code.js";
+import { buildOnce, checkZip, describeZip, extractCode, extractedBytes, linkTree } from "./code.js";
 
 const MIGRATION = `CREATE TABLE lambda_layers (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL, code_hex TEXT NOT NULL,
   PRIMARY KEY (account, region, name, version))`;
@@ -89,6 +89,13 @@ export class Layers {
         throw new ServiceError("InvalidParameterValueException", `Layer version ${arn} does not exist.`, 400);
       }
     });
+  }
+
+  /** The unzipped size of a function's layers together (Lambda's 250 MB limit counts them with the code). */
+  unzippedBytes(ctx: RequestContext, arns: string[]): number {
+    let n = 0;
+    for (const arn of arns) n += extractedBytes(this.codeRoot, this.byArn(ctx, arn).codeHex);
+    return n;
   }
 
   /**
