@@ -1,9 +1,9 @@
-/** S3 → Lambda: function code from S3, and event notifications that invoke a function with AWS's S3 event record. */
+/** S3 → Lambda: function code and layers from S3, and event notifications that invoke a function with AWS's S3 event record. */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { zipSync, strToU8 } from "fflate";
 import { CreateBucketCommand, GetBucketNotificationConfigurationCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand, DeleteObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { CreateFunctionCommand, InvokeCommand, LambdaClient, UpdateFunctionCodeCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
+import { CreateFunctionCommand, InvokeCommand, LambdaClient, PublishLayerVersionCommand, UpdateFunctionCodeCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 
@@ -36,6 +36,22 @@ test("CreateFunction: Code.S3Bucket/S3Key runs the zip stored in S3; UpdateFunct
   await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, S3Bucket: b, S3Key: "v2.zip" }));
   assert.equal(await out(), "v2");
   const missing = (await lambda.send(new CreateFunctionCommand({ FunctionName: uniqueName("x"), Runtime: "nodejs20.x", Role: ROLE, Handler: "index.handler", Code: { S3Bucket: b, S3Key: "nope.zip" } })).catch((e: unknown) => e)) as Error;
+  assert.equal(missing.name, "InvalidParameterValueException");
+  assert.match(missing.message, /S3 Error Code: NoSuchKey/);
+});
+
+test("PublishLayerVersion: Content.S3Bucket/S3Key publishes the zip stored in S3 and functions load it; a missing key is InvalidParameterValueException", async () => {
+  const b = bucketName();
+  await s3.send(new CreateBucketCommand({ Bucket: b }));
+  await s3.send(new PutObjectCommand({ Bucket: b, Key: "layer.zip", Body: zipSync({ "nodejs/node_modules/greet/index.js": strToU8("module.exports = (n) => 'hi ' + n + ' from s3';") }) }));
+  const layer = await lambda.send(new PublishLayerVersionCommand({ LayerName: uniqueName("s3-layer"), Content: { S3Bucket: b, S3Key: "layer.zip" } }));
+  assert.equal(layer.Version, 1);
+  assert.ok((layer.Content?.CodeSize ?? 0) > 0);
+  const name = uniqueName("uses-s3-layer");
+  await lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "nodejs20.x", Role: ROLE, Handler: "index.handler", Layers: [layer.LayerVersionArn!], Code: { ZipFile: zip("exports.handler = async () => require('greet')('you');") } }));
+  await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30, minDelay: 0.05 } as never, { FunctionName: name });
+  assert.equal(JSON.parse(Buffer.from((await lambda.send(new InvokeCommand({ FunctionName: name }))).Payload!).toString()), "hi you from s3");
+  const missing = (await lambda.send(new PublishLayerVersionCommand({ LayerName: uniqueName("s3-layer"), Content: { S3Bucket: b, S3Key: "nope.zip" } })).catch((e: unknown) => e)) as Error;
   assert.equal(missing.name, "InvalidParameterValueException");
   assert.match(missing.message, /S3 Error Code: NoSuchKey/);
 });

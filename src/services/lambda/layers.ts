@@ -37,7 +37,7 @@ export class Layers {
 
   publish(ctx: RequestContext, input: L.PublishLayerVersionInput, endpoint: string): L.PublishLayerVersionOutput {
     if (!NAME.test(input.LayerName)) throw new ServiceError("ValidationException", `1 validation error detected: Value '${input.LayerName}' at 'layerName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+`, 400);
-    if (!input.Content.ZipFile) throw new ServiceError("InvalidParameterValueException", "Skyport has no S3 yet: publish layers with Content.ZipFile.", 400);
+    if (!input.Content?.ZipFile) throw new ServiceError("InvalidParameterValueException", "Please provide a source for layer code: Content.ZipFile, or Content.S3Bucket and S3Key.", 400);
     const zip = Buffer.from(input.Content.ZipFile);
     const files = checkZip(zip);
     const info = describeZip(zip);

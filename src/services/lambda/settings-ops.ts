@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { Limits } from "./constants.js";
 import { EventInvokeConfigs } from "./event-invoke-config.js";
 import { CodeUrlSigner } from "./code-url.js";
+import { zipFromS3 } from "./code.js";
 import { Layers } from "./layers.js";
 import { FunctionUrls } from "./urls.js";
 import { functionArn, notFound, parseFunctionName, versionConfig } from "./functions.js";
@@ -127,7 +128,10 @@ export abstract class LambdaSettingsOps {
 
   // ---- layers --------------------------------------------------------------------------------------
 
-  PublishLayerVersion(ctx: RequestContext, input: L.PublishLayerVersionInput): L.PublishLayerVersionOutput {
+  async PublishLayerVersion(ctx: RequestContext, input: L.PublishLayerVersionInput): Promise<L.PublishLayerVersionOutput> {
+    // A layer archive in S3 is read in process, as function code is (the bucket in the caller's account and region).
+    const c = input.Content;
+    if (c?.S3Bucket && !c.ZipFile) input = { ...input, Content: { ZipFile: await zipFromS3(this.env.services, ctx, c.S3Bucket, c.S3Key, c.S3ObjectVersion) } };
     return this.withCodeUrl(ctx, this.layers.publish(ctx, input, ctx.endpoint));
   }
 
