@@ -24,7 +24,7 @@
  * configs (Enforce refuses every deployment: nothing is signed without AWS Signer), layer version permissions
  * (stored; layers of other accounts are not served). Aliases route AdditionalVersionWeights (aliases.ts).
  * Gaps against AWS: SQS/SNS/EventBridge destinations, other event sources,
- * container images and layers from S3 answer NotImplementedException or InvalidParameterValueException (function code from S3 works);
+ * container images answer InvalidParameterValueException (function code and layers from S3 work);
  * Max Memory Used is the runtime's peak RSS over its process tree (memory.ts). MemorySize is a cgroup
  * memory limit where Skyport can create cgroups (runtime/cgroup.ts), else only the node heap limit; sandboxed
  * /tmp is a tmpfs, so its contents count against MemorySize.
