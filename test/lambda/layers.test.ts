@@ -47,6 +47,27 @@ test("PublishLayerVersion: versions count up; the layer's packages load in node 
   assert.deepEqual((await lambda.send(new ListLayerVersionsCommand({ LayerName: layerName }))).LayerVersions?.map((v) => v.Version), [1]);
 });
 
+test("DeleteLayerVersion: the version can no longer be read or added, functions using it keep it (a new environment, an update of their code), and its number is not given again", async () => {
+  const layerName = uniqueName("kept");
+  const v1 = await lambda.send(new PublishLayerVersionCommand({ LayerName: layerName, Content: { ZipFile: zip({ "nodejs/node_modules/greet/index.js": "module.exports = (n) => 'hi ' + n + ' v1';" }) } }));
+  const name = uniqueName("uses-deleted");
+  await lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "nodejs20.x", Role: "arn:aws:iam::000000000000:role/r", Handler: "index.handler", Layers: [v1.LayerVersionArn!], Code: { ZipFile: zip({ "index.js": "exports.handler = async () => require('greet')('you');" }) } }));
+  await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30, minDelay: 0.05 } as never, { FunctionName: name });
+  await lambda.send(new DeleteLayerVersionCommand({ LayerName: layerName, VersionNumber: 1 }));
+  const gone = (await lambda.send(new GetLayerVersionCommand({ LayerName: layerName, VersionNumber: 1 })).catch((e: unknown) => e)) as Error;
+  assert.equal(gone.name, "ResourceNotFoundException");
+  assert.deepEqual((await lambda.send(new ListLayerVersionsCommand({ LayerName: layerName }))).LayerVersions, []);
+  assert.equal((await lambda.send(new ListLayersCommand({}))).Layers?.some((l) => l.LayerName === layerName), false);
+  const refused = (await lambda.send(new CreateFunctionCommand({ FunctionName: uniqueName("x"), Runtime: "nodejs20.x", Role: "arn:aws:iam::000000000000:role/r", Handler: "index.handler", Layers: [v1.LayerVersionArn!], Code: { ZipFile: zip({ "index.js": "" }) } })).catch((e: unknown) => e)) as Error;
+  assert.equal(refused.name, "InvalidParameterValueException");
+  // The function still has it: after a code update (a new environment) its require still finds the layer's package.
+  await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip({ "index.js": "exports.handler = async () => 'updated: ' + require('greet')('you');" }) }));
+  await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 30, minDelay: 0.05 } as never, { FunctionName: name });
+  assert.equal(JSON.parse(Buffer.from((await lambda.send(new InvokeCommand({ FunctionName: name }))).Payload!).toString()), "updated: hi you v1");
+  const v2 = await lambda.send(new PublishLayerVersionCommand({ LayerName: layerName, Content: { ZipFile: zip({ "x.txt": "2" }) } }));
+  assert.equal(v2.Version, 2, "version 1's number is not given again");
+});
+
 test("250 MB unzipped for code and layers together: CreateFunction, UpdateFunctionConfiguration and UpdateFunctionCode refuse more with Lambda's error", async () => {
   // Zeros deflate about 1000:1, so these zips are small; only the layer is extracted (130 MB on disk, removed with the server's data).
   const bytes = (mb: number) => zipSync({ "blob.bin": new Uint8Array(mb * 1024 * 1024) }, { level: 1 });

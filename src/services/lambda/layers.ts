@@ -17,21 +17,29 @@ import { buildOnce, checkZip, describeZip, extractCode, extractedBytes, linkTree
 
 const MIGRATION = `CREATE TABLE lambda_layers (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL, code_hex TEXT NOT NULL,
   PRIMARY KEY (account, region, name, version))`;
+/**
+ * A deleted version stays as a row marked deleted: it can no longer be read or added to a function, but functions that
+ * already use it keep it, and its number is never given again (AWS: "a copy of the version remains in Lambda until no
+ * functions refer to it").
+ */
+const MIGRATION_DELETED = "ALTER TABLE lambda_layers ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0";
 const ARN = /^arn:aws:lambda:([a-z0-9-]+):(\d{12}):layer:([a-zA-Z0-9-_]+):(\d+)$/;
 const NAME = /^[a-zA-Z0-9-_]{1,64}$/;
 
 export class Layers {
   private readonly s;
   constructor(store: Store, private readonly blobs: Store["blobs"], private readonly codeRoot: string) {
-    store.migrate("lambda-layers", [MIGRATION]);
+    store.migrate("lambda-layers", [MIGRATION, MIGRATION_DELETED]);
     const db = store.db;
     this.s = {
       max: db.prepare("SELECT COALESCE(MAX(version), 0) AS v FROM lambda_layers WHERE account = ? AND region = ? AND name = ?"),
       put: db.prepare("INSERT INTO lambda_layers (account, region, name, version, doc, code_hex) VALUES (?, ?, ?, ?, ?, ?)"),
-      get: db.prepare("SELECT doc, code_hex FROM lambda_layers WHERE account = ? AND region = ? AND name = ? AND version = ?"),
-      versions: db.prepare("SELECT doc FROM lambda_layers WHERE account = ? AND region = ? AND name = ? ORDER BY version DESC"),
-      latest: db.prepare("SELECT name, doc FROM lambda_layers l WHERE account = ? AND region = ? AND version = (SELECT MAX(version) FROM lambda_layers WHERE account = l.account AND region = l.region AND name = l.name) ORDER BY name"),
-      delete: db.prepare("DELETE FROM lambda_layers WHERE account = ? AND region = ? AND name = ? AND version = ?"),
+      get: db.prepare("SELECT doc, code_hex FROM lambda_layers WHERE account = ? AND region = ? AND name = ? AND version = ? AND deleted = 0"),
+      /** A version's code for the functions that use it, deleted or not. */
+      code: db.prepare("SELECT code_hex FROM lambda_layers WHERE account = ? AND region = ? AND name = ? AND version = ?"),
+      versions: db.prepare("SELECT doc FROM lambda_layers WHERE account = ? AND region = ? AND name = ? AND deleted = 0 ORDER BY version DESC"),
+      latest: db.prepare("SELECT name, doc FROM lambda_layers l WHERE account = ? AND region = ? AND deleted = 0 AND version = (SELECT MAX(version) FROM lambda_layers WHERE account = l.account AND region = l.region AND name = l.name AND deleted = 0) ORDER BY name"),
+      delete: db.prepare("UPDATE lambda_layers SET deleted = 1 WHERE account = ? AND region = ? AND name = ? AND version = ?"),
     };
   }
 
@@ -91,10 +99,21 @@ export class Layers {
     });
   }
 
+  /** The code of each of a function's layer versions that is stored (a deleted version still is, for the functions using it). */
+  private codeOf(ctx: { accountId: string; region: string }, arns: string[]): string[] {
+    const hexes: string[] = [];
+    for (const arn of arns) {
+      const m = ARN.exec(arn);
+      const r = m ? (this.s.code.get(ctx.accountId, ctx.region, m[3], Number(m[4])) as { code_hex: string } | undefined) : undefined;
+      if (r) hexes.push(r.code_hex);
+    }
+    return hexes;
+  }
+
   /** The unzipped size of a function's layers together (Lambda's 250 MB limit counts them with the code). */
   unzippedBytes(ctx: RequestContext, arns: string[]): number {
     let n = 0;
-    for (const arn of arns) n += extractedBytes(this.codeRoot, this.byArn(ctx, arn).codeHex);
+    for (const hex of this.codeOf(ctx, arns)) n += extractedBytes(this.codeRoot, hex);
     return n;
   }
 
@@ -107,12 +126,7 @@ export class Layers {
    */
   searchPaths(ctx: { accountId: string; region: string }, arns: string[], inside?: string): { node: string[]; python: string[]; bin: string[]; binds: Array<[string, string]>; hostRoot?: string } {
     const out = { node: [] as string[], python: [] as string[], bin: [] as string[], binds: [] as Array<[string, string]> };
-    const hexes: string[] = [];
-    for (const arn of arns) {
-      const m = ARN.exec(arn);
-      const r = m ? (this.s.get.get(ctx.accountId, ctx.region, m[3], Number(m[4])) as { code_hex: string } | undefined) : undefined;
-      if (r) hexes.push(r.code_hex);
-    }
+    const hexes = this.codeOf(ctx, arns);
     if (!hexes.length) return out;
     const layerRoot = (hex: string) => join(this.codeRoot, hex, "task");
     const hostRoot =
