@@ -9,7 +9,7 @@ import type * as L from "../../aws/api/lambda.js";
 import { ServiceError } from "../../aws/errors.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
-import { checkCombinedSize, checkZip, describeZip, extractCode, unzippedBytes, zipFromS3 } from "./code.js";
+import { checkCombinedSize, checkZip, describeZip, extractCode, extractedBytes, unzippedBytes, zipFromS3 } from "./code.js";
 import { Limits, Messages } from "./constants.js";
 import { functionArn, lastModified, notFound, parseFunctionName, validateSettings } from "./functions.js";
 import type { EnvironmentManager } from "./runtime/environments.js";
@@ -183,7 +183,7 @@ export abstract class LambdaFunctionOps extends LambdaConfigOps {
     if (input.RevisionId && input.RevisionId !== row.config.RevisionId) throw new ServiceError("PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id", 412);
     const c = row.config;
     const layers = input.Layers ? this.layers.resolve(ctx, input.Layers) : c.Layers;
-    if (input.Layers?.length && !row.codeBlob.startsWith("dir:")) checkCombinedSize(unzippedBytes(checkZip(this.env.store.blobs.get(row.codeBlob))) + this.layers.unzippedBytes(ctx, input.Layers));
+    if (input.Layers?.length && !row.codeBlob.startsWith("dir:")) checkCombinedSize(extractedBytes(this.codeRoot, row.codeHex) + this.layers.unzippedBytes(ctx, input.Layers));
     const next: L.FunctionConfiguration = {
       ...c,
       Runtime: input.Runtime ?? c.Runtime,

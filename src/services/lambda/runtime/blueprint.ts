@@ -76,6 +76,7 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
   const sdk = deps.sandbox ? SDK_INSIDE : hot || layered ? SKYPORT_NODE_MODULES : join(hostTask, "..", "node_modules");
   const memory = c.MemorySize ?? Limits.DEFAULT_MEMORY_MB;
   const endpoint = deps.endpoint;
+  let layers: ReturnType<Layers["searchPaths"]> | undefined;
   return {
     account, region, functionName: name, version, memoryMb: memory, timeoutSec: c.Timeout ?? Limits.DEFAULT_TIMEOUT_SEC, reserved, role: c.Role,
     poolKey: `${account}:${region}:${name}`,
@@ -93,7 +94,12 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
   function execWrapper(): string | undefined {
     const wrapper = c.Environment?.Variables?.AWS_LAMBDA_EXEC_WRAPPER;
     if (!wrapper || deps.sandbox) return wrapper;
-    return hostPathOf(wrapper, hostTask, deps.layers.searchPaths({ accountId: account, region }, (c.Layers ?? []).map((l) => l.Arn!)).hostRoot);
+    return hostPathOf(wrapper, hostTask, layerPaths().hostRoot);
+  }
+
+  /** Where the function's layers are (its /opt, and the runtimes' search paths in it): looked up once per blueprint. */
+  function layerPaths(): ReturnType<Layers["searchPaths"]> {
+    return (layers ??= deps.layers.searchPaths({ accountId: account, region }, (c.Layers ?? []).map((l) => l.Arn!), deps.sandbox ? "/opt" : undefined));
   }
 
   /** The snapshots a node environment starts from (see wantsSnapshot). */
@@ -155,16 +161,16 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
       _HANDLER: c.Handler ?? "",
     };
     // In the sandbox the layers are /opt, merged as on AWS (layers.ts).
-    const layerPaths = deps.layers.searchPaths({ accountId: account, region }, (c.Layers ?? []).map((l) => l.Arn!), deps.sandbox ? "/opt" : undefined);
+    const opt = layerPaths();
     // Skyport itself may live under /tmp or /var (a CI clone): its bootstraps and SDK are bound in too.
     const sdkWalked: Array<[string, string]> = c.Layers?.length ? [] : [[walkedSdk(deps.snapshots), SDK_WALKED_INSIDE]];
-    const sandbox = deps.sandbox ? { binds: [[hostTask, "/var/task"], [SKYPORT_NODE_MODULES, SDK_INSIDE], ...sdkWalked, [BOOTSTRAPS, "/var/runtime/bootstrap"], ...caBinds(caBundle), ...layerPaths.binds] as Array<[string, string]>, tmpMb: c.EphemeralStorage?.Size ?? 512, cwd: "/var/task" } : undefined;
+    const sandbox = deps.sandbox ? { binds: [[hostTask, "/var/task"], [SKYPORT_NODE_MODULES, SDK_INSIDE], ...sdkWalked, [BOOTSTRAPS, "/var/runtime/bootstrap"], ...caBinds(caBundle), ...opt.binds] as Array<[string, string]>, tmpMb: c.EphemeralStorage?.Size ?? 512, cwd: "/var/task" } : undefined;
     const limits = { memoryMb: memory }; // the environment's cgroup (runtime/cgroup.ts), when there is one
     const bootstraps = deps.sandbox ? "/var/runtime/bootstrap" : BOOTSTRAPS;
     if (deps.sandbox) env.HOME = "/tmp";
-    if (layerPaths.bin.length) env.PATH = `${layerPaths.bin.join(":")}:${env.PATH}`;
+    if (opt.bin.length) env.PATH = `${opt.bin.join(":")}:${env.PATH}`;
     if (family === "nodejs") {
-      env.NODE_PATH = [...layerPaths.node, sdk].join(":");
+      env.NODE_PATH = [...opt.node, sdk].join(":");
       const start = nodeStart(snapshotFor(), deps.sandbox, memory);
       if (sandbox) sandbox.binds.push(...start.binds);
       if (env.GLIBC_TUNABLES === undefined) Object.assign(env, start.env);
@@ -173,11 +179,11 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
     if (family === "python") {
       const py = interpreterFor(c.Runtime ?? "python3");
       // boto3 as AWS's python runtimes provide it: the interpreter's own, else the system's (after the function's paths).
-      env.PYTHONPATH = [task, ...layerPaths.python, ...(py.sdkPath ? [py.sdkPath] : [])].join(":");
+      env.PYTHONPATH = [task, ...opt.python, ...(py.sdkPath ? [py.sdkPath] : [])].join(":");
       env.PYTHONUNBUFFERED = "1";
       return { command: py.command, args: ["-u", join(bootstraps, "python.py")], cwd: hostTask, env, sandbox, limits };
     }
-    return { command: customBootstrap(layerPaths.hostRoot), args: [], cwd: hostTask, env, sandbox, limits };
+    return { command: customBootstrap(opt.hostRoot), args: [], cwd: hostTask, env, sandbox, limits };
   }
 
   /** A custom runtime's entry point: the code's bootstrap if it has one, else its layers' (/opt/bootstrap), as on Lambda. */
