@@ -2,11 +2,13 @@
  * The environment scheduler in a real server: with one start slot, concurrent invocations wait for an
  * environment instead of all starting one (and all succeed); with a small memory budget, an idle environment
  * of another function makes room; an environment that dies is replaced; reserved concurrency still throttles
- * at once. /_skyport/health reports environments, starts and waits per function.
+ * at once. /_skyport/health reports environments, starts and waits per function, and so do the Skyport/Lambda
+ * metrics.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { zipSync, strToU8 } from "fflate";
+import { CloudWatchClient, GetMetricStatisticsCommand, type Statistic } from "@aws-sdk/client-cloudwatch";
 import { CreateFunctionCommand, InvokeCommand, LambdaClient, PublishVersionCommand, PutFunctionConcurrencyCommand, PutProvisionedConcurrencyConfigCommand, waitUntilFunctionActiveV2 } from "@aws-sdk/client-lambda";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 import { createLambdaRoles } from "../helpers/iam.js";
@@ -68,6 +70,31 @@ describe("one start slot", () => {
     assert.ok(f.starts < 6, `fewer environments than requests: ${JSON.stringify(f)}`);
     assert.equal(f.waiting, 0);
     assert.equal(new Set(results.map((r) => r.json.pid)).size, f.starts);
+  });
+
+  test("Skyport/Lambda metrics: starts, inits and waits as they happen, the environments sampled", async () => {
+    const name = await create(lambda);
+    await Promise.all(Array.from({ length: 4 }, () => invoke(lambda, name, { sleep: 100 })));
+    const f = (await health(server)).functions.find((x) => x.function.endsWith(`:${name}`))! as FunctionHealth & { waitMsMax: number };
+    assert.ok(f.waits >= 1, JSON.stringify(f));
+    const cw = new CloudWatchClient(server.clientConfig);
+    const stat = async (MetricName: string, stat: Statistic) => {
+      const r = await cw.send(new GetMetricStatisticsCommand({ Namespace: "Skyport/Lambda", MetricName, Dimensions: [{ Name: "FunctionName", Value: name }], StartTime: new Date(Date.now() - 3_600_000), EndTime: new Date(Date.now() + 3_600_000), Period: 7200, Statistics: [stat] }));
+      return r.Datapoints?.[0]?.[stat];
+    };
+    assert.equal(await stat("EnvironmentStarts", "Sum"), f.starts);
+    assert.equal(await stat("InitDuration", "SampleCount"), f.starts);
+    assert.equal(await stat("EnvironmentWaitTime", "SampleCount"), f.waits);
+    assert.ok(Math.abs((await stat("EnvironmentWaitTime", "Maximum"))! - f.waitMsMax) <= 1, `the longest wait is health's waitMsMax (${f.waitMsMax} ms)`);
+    // Sampled every second while the function has environments (its idle ones stay).
+    let environments: number | undefined;
+    for (let i = 0; i < 60 && environments === undefined; i++) {
+      environments = await stat("Environments", "Maximum");
+      if (environments === undefined) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(environments, f.environments);
+    assert.ok((await stat("EnvironmentMemory", "Maximum"))! > 0, "the environments' measured memory");
+    assert.equal(await stat("WaitingInvocations", "Maximum"), 0);
   });
 
   test("Invoke: an environment that dies is replaced", async () => {

@@ -41,3 +41,49 @@ export function startInvocation(services: ServiceHost, account: string, region: 
     put("Duration", o.durationMs, "Milliseconds");
   };
 }
+
+/** Skyport's own namespace for what its environment scheduler does: AWS has no such metrics, and AWS/* is AWS's. */
+export const SKYPORT_LAMBDA_NAMESPACE = "Skyport/Lambda";
+
+/** A function's environments at one moment (runtime/env-report.ts). */
+export interface EnvironmentGauge {
+  /** `account:region:function`; spares (`spare:…`) belong to no function and are left out. */
+  poolKey: string;
+  environments: number;
+  busy: number;
+  waiting: number;
+  memoryMb: number;
+}
+
+/**
+ * Skyport/Lambda metrics by FunctionName, for the environment scheduler (runtime/scheduler.ts):
+ * - as they happen: EnvironmentStarts (Count), InitDuration (Milliseconds, one value per environment's init) and
+ *   EnvironmentWaitTime (Milliseconds, one value per invocation that had to wait for an environment: its
+ *   SampleCount is how many waited);
+ * - sampled (runtime/env-report.ts) while a function has environments, and once when its last one is gone:
+ *   Environments, BusyEnvironments, WaitingInvocations (Count) and EnvironmentMemory (Megabytes, measured PSS).
+ */
+export function environmentMetrics(services: ServiceHost, now: () => number) {
+  const sink = metricSink(services);
+  const put = (poolKey: string, name: string, value: number, unit: string) => {
+    if (poolKey.startsWith("spare:")) return;
+    const [account = "", region = "", ...rest] = poolKey.split(":");
+    sink.put(account, region, SKYPORT_LAMBDA_NAMESPACE, name, { FunctionName: rest.join(":") }, value, unit, now());
+  };
+  const sampled = new Map<string, number>();
+  return {
+    started: (poolKey: string) => put(poolKey, "EnvironmentStarts", 1, "Count"),
+    initialised: (poolKey: string, ms: number) => put(poolKey, "InitDuration", Math.round(ms * 100) / 100, "Milliseconds"),
+    waited: (poolKey: string, ms: number) => put(poolKey, "EnvironmentWaitTime", Math.round(ms * 100) / 100, "Milliseconds"),
+    sample(pools: EnvironmentGauge[]): void {
+      for (const p of pools) {
+        if (p.environments === 0 && !sampled.get(p.poolKey)) continue;
+        sampled.set(p.poolKey, p.environments);
+        put(p.poolKey, "Environments", p.environments, "Count");
+        put(p.poolKey, "BusyEnvironments", p.busy, "Count");
+        put(p.poolKey, "WaitingInvocations", p.waiting, "Count");
+        put(p.poolKey, "EnvironmentMemory", p.memoryMb, "Megabytes");
+      }
+    },
+  };
+}

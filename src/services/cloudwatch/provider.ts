@@ -4,7 +4,8 @@
  * GetMetricStatistics with percentiles; ListMetrics; GetMetricData with metric math and pagination), alarms
  * (metric, metric-math and composite; evaluation on env.clock every ALARM_EVAL_INTERVAL_MS or by
  * `evaluateAlarms()`; history; Lambda actions; the state change event on EventBridge), dashboards and tags.
- * Other services publish their AWS/* metrics through publish.ts; Lambda's EMF log lines through emf.ts.
+ * Other services publish their AWS/* metrics (and Lambda its scheduler's Skyport/Lambda ones) through publish.ts;
+ * Lambda's EMF log lines through emf.ts.
  *
  * Rollups (rollup.ts) follow AWS's retention: 1 s → 1 min after 3 h, → 5 min after 15 days, → 1 h after
  * 63 days, deleted after 455 days; a pass every 5 minutes of the clock or by `sweep()`.

@@ -50,7 +50,7 @@ import { blueprint, caBundleOf, prepareDefaultSnapshot, prepareNodeSnapshot } fr
 import { EnvironmentReporter } from "./runtime/env-report.js";
 import { NodeSnapshots, snapshotCacheDir } from "./runtime/snapshot.js";
 import { SKYPORT_NODE_MODULES } from "./code.js";
-import { startInvocation } from "../cloudwatch/lambda-metrics.js";
+import { environmentMetrics, startInvocation } from "../cloudwatch/lambda-metrics.js";
 import { MachineCpu } from "./runtime/machine-cpu.js";
 import { EnvironmentManager } from "./runtime/environments.js";
 import { ThrottledError, type EnvironmentBlueprint, type InvocationResult } from "./runtime/environment.js";
@@ -99,6 +99,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
     prepareDefaultSnapshot(this.snapshots);
     this.logs = new LogBatcher(env.services, (accountId, region) => this.internalCtx(accountId, region), env.log);
     const cpu = new MachineCpu();
+    const metrics = environmentMetrics(env.services, () => env.clock.now());
     this.envs = new EnvironmentManager({
       launcher: new LocalProcessLauncher(),
       clock: env.clock,
@@ -109,6 +110,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
       sparesDir: join(env.config.dataDir, "lambda", "spares"),
       limits: env.config.lambdaLimits,
       idleCores: () => cpu.idleCores(),
+      observer: metrics,
       runtimeApiBase: () => `${env.services.localEndpoint.replace(/^http:\/\//, "")}${RUNTIME_API_PREFIX.slice(0, -1)}`,
       logSink: (bp, stream, lines) => this.logs.add(bp, stream, lines),
       credentials: {
@@ -119,7 +121,7 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
         revoke: (c) => env.services.credentials.revoke(c.accessKeyId),
       },
     });
-    this.reporter = new EnvironmentReporter(this.envs, env.config.lambdaLimits, env.log);
+    this.reporter = new EnvironmentReporter(this.envs, env.config.lambdaLimits, env.log, (pools) => metrics.sample(pools));
     const boot = setImmediate(() => this.provisionAll());
     this.stopBoot = () => clearImmediate(boot);
     this.asyncTimer = setInterval(() => void this.drainAsync(), ASYNC_POLL_MS);

@@ -1,7 +1,8 @@
 /**
  * What the environment scheduler does, told to the operator: /_skyport/health lists each function's
  * environments, starts and queue waits, and a log line at info says when invocations had to wait for an
- * environment (at most one line per function every REPORT_EVERY_MS, only when there was waiting).
+ * environment (at most one line per function every REPORT_EVERY_MS, only when there was waiting), and every
+ * SAMPLE_EVERY_MS the counts go to the Skyport/Lambda metrics (cloudwatch/lambda-metrics.ts).
  */
 import type { Logger } from "../../../core/log.js";
 import type { Environment } from "./environment.js";
@@ -9,6 +10,7 @@ import type { EnvironmentManager } from "./environments.js";
 import type { EnvironmentScheduler, EnvironmentSlot, PoolStats, SchedulerLimits } from "./scheduler.js";
 
 const REPORT_EVERY_MS = 5_000;
+const SAMPLE_EVERY_MS = 1_000;
 
 /** What the health endpoint and the logs tell about a function's environments. */
 export interface PoolReport extends PoolStats {
@@ -44,15 +46,22 @@ export function poolReports(slots: Iterable<EnvironmentSlot & { env: Environment
 
 export class EnvironmentReporter {
   private readonly timer: NodeJS.Timeout;
+  private readonly sampler?: NodeJS.Timeout;
   private readonly lastWaits = new Map<string, number>();
 
   constructor(
     private readonly envs: EnvironmentManager,
     private readonly limits: SchedulerLimits,
     private readonly log: Logger,
+    /** Takes the counts every SAMPLE_EVERY_MS (the metrics). */
+    sample?: (pools: PoolReport[]) => void,
   ) {
     this.timer = setInterval(() => this.logWaits(), REPORT_EVERY_MS);
     this.timer.unref();
+    if (sample) {
+      this.sampler = setInterval(() => sample(this.envs.report()), SAMPLE_EVERY_MS);
+      this.sampler.unref();
+    }
   }
 
   health(): Record<string, unknown> {
@@ -96,5 +105,6 @@ export class EnvironmentReporter {
 
   close(): void {
     clearInterval(this.timer);
+    clearInterval(this.sampler);
   }
 }

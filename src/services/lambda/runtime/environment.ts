@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Clock } from "../../../core/clock.js";
 import type { IdGenerator } from "../../../core/ids.js";
 import type { LaunchedProcess, LaunchSpec, ProcessLauncher } from "../../../runtime/process-launcher.js";
-import type { EnvironmentSlot, SchedulerLimits } from "./scheduler.js";
+import type { EnvironmentSlot, SchedulerLimits, SchedulerObserver } from "./scheduler.js";
 import { processTreePeakMb } from "../memory.js";
 
 /** How often an environment's memory is measured again (it grows as the function warms up), ms. */
@@ -242,6 +242,8 @@ export interface EnvironmentManagerOptions {
   sparesDir: string;
   /** Idle cores lately (machine-cpu.ts): no environment past the minimum starts on a saturated machine. */
   idleCores?: () => number | undefined;
+  /** Told of each environment start, init and queue wait (the Skyport/Lambda metrics). */
+  observer?: SchedulerObserver;
 }
 
 /** The live environments as the scheduler sees them. */

@@ -40,7 +40,7 @@ export class EnvironmentManager {
   private closed = false; // the server stopped (close()): nothing starts any more
 
   constructor(private readonly o: EnvironmentManagerOptions) {
-    this.scheduler = new EnvironmentScheduler<Waiting>(o.limits, () => o.clock.now(), o.idleCores);
+    this.scheduler = new EnvironmentScheduler<Waiting>(o.limits, () => o.clock.now(), o.idleCores, o.observer);
     this.spares = new SpareEnvironments(o, {
       pool: (key) => this.pool(key),
       adopt: (env) => {

@@ -87,6 +87,25 @@ describe("EnvironmentScheduler queue", () => {
     assert.equal(s.waiting(), 0);
   });
 
+  test("the observer is told of each start, init and wait as it happens, with the wait's length", () => {
+    const clock = new ManualClock(0);
+    const seen: string[] = [];
+    const s = new EnvironmentScheduler<string>(limits, () => clock.now(), undefined, {
+      started: (k) => seen.push(`started ${k}`),
+      initialised: (k, ms) => seen.push(`initialised ${k} ${ms}`),
+      waited: (k, ms) => seen.push(`waited ${k} ${ms}`),
+    });
+    s.enqueue("f", "f:1", "a1");
+    s.noteStart("f");
+    clock.advance(40);
+    s.noteInitMs("f", 38.5);
+    assert.equal(s.takeFor("f:1"), "a1");
+    s.enqueue("f", "f:1", "a2");
+    clock.advance(5);
+    assert.deepEqual(s.remove((x) => x === "a2"), ["a2"]); // taken off the queue (its caller gave up): not served, no wait
+    assert.deepEqual(seen, ["started f", "initialised f 38.5", "waited f 40"]);
+  });
+
   test("remove takes matching requests off the queue", () => {
     const s = new EnvironmentScheduler<string>(limits, () => 0);
     for (const x of ["a", "b", "c"]) s.enqueue("f", "f:1", x);

@@ -75,6 +75,14 @@ interface Waiter<W> {
   item: W;
 }
 
+/** Told of each start, init and wait as it happens (the Skyport/Lambda metrics: cloudwatch/lambda-metrics.ts). */
+export interface SchedulerObserver {
+  started(poolKey: string): void;
+  initialised(poolKey: string, ms: number): void;
+  /** An invocation waited `ms` for an environment. */
+  waited(poolKey: string, ms: number): void;
+}
+
 export type StartPlan<S> = { ok: true; evict: S[] } | { ok: false; reason: "starting" | "memory" };
 
 export class EnvironmentScheduler<W> {
@@ -90,6 +98,7 @@ export class EnvironmentScheduler<W> {
     private readonly now: () => number,
     /** Idle cores lately (machine-cpu.ts); undefined: unknown, CPU never holds a start back. */
     private readonly idleCores: () => number | undefined = () => undefined,
+    private readonly observer?: SchedulerObserver,
   ) {}
 
   /** The memory an environment of `poolKey` is expected to take, MB. */
@@ -140,6 +149,7 @@ export class EnvironmentScheduler<W> {
   }
 
   noteInitMs(poolKey: string, ms: number): void {
+    this.observer?.initialised(poolKey, ms);
     const t = this.timings(poolKey);
     t.initMs = t.initMs === undefined ? ms : t.initMs * 0.8 + ms * 0.2;
   }
@@ -238,6 +248,7 @@ export class EnvironmentScheduler<W> {
 
   noteStart(poolKey: string): void {
     this.pool(poolKey).starts++;
+    this.observer?.started(poolKey);
   }
 
   /** Per-pool counters (starts, waits). */
@@ -256,6 +267,7 @@ export class EnvironmentScheduler<W> {
     s.waits++;
     s.waitMsTotal += waited;
     s.waitMsMax = Math.max(s.waitMsMax, waited);
+    this.observer?.waited(w!.poolKey, waited);
     return w!.item;
   }
 
