@@ -94,7 +94,8 @@ describe("one start slot", () => {
     }
     assert.equal(environments, f.environments);
     assert.ok((await stat("EnvironmentMemory", "Maximum"))! > 0, "the environments' measured memory");
-    assert.equal(await stat("WaitingInvocations", "Maximum"), 0);
+    for (let i = 0; i < 60 && (await stat("WaitingInvocations", "Minimum")) !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await stat("WaitingInvocations", "Minimum"), 0, "a sample once nothing waits");
   });
 
   test("Invoke: an environment that dies is replaced", async () => {
@@ -178,6 +179,86 @@ describe("spare environments", () => {
     assert.equal(s.starts, before + 2, "c and d each took a spare over");
     const dHealth = (await health(server)).functions.find((f) => f.function.endsWith(`:${d}`));
     assert.equal(dHealth?.environments, 1, JSON.stringify(dHealth));
+  });
+});
+
+describe("spare python environments", () => {
+  let server: TestServer;
+  let lambda: LambdaClient;
+  before(async () => {
+    server = await startServer({ "lambda-spares": "1" });
+    await createLambdaRoles(server);
+    lambda = new LambdaClient(server.clientConfig);
+  });
+  after(() => server.stop());
+
+  async function createPython(files: Record<string, string>, variables: Record<string, string> = {}): Promise<string> {
+    const name = uniqueName("pyspare");
+    const zip = zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, strToU8(v)])));
+    await lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: "python3.12", Role: ROLE, Handler: "app.handler", Code: { ZipFile: zip }, Environment: { Variables: variables }, Timeout: 30 }));
+    await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30, minDelay: 0.05 as number, maxDelay: 0.2 as number } as never, { FunctionName: name });
+    return name;
+  }
+  async function spareReady(classKey: string, starts: number): Promise<FunctionHealth> {
+    for (let i = 0; ; i++) {
+      const h = await health(server);
+      const s = h.functions.find((f) => f.function === `spare:python3.12:128:512${classKey}`);
+      if (s && s.starts >= starts && s.idle === 1) return s;
+      if (i === 400) assert.fail(`no spare of the class ready: ${JSON.stringify(h)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  test("a spare that imported boto3 while it waited becomes the function: its code, variables, credentials and region", async () => {
+    const name = await createPython({
+      "app.py": `import os, sys, boto3
+def handler(event, context):
+    me = boto3.client("sts").get_caller_identity()
+    return {"task": os.environ["LAMBDA_TASK_ROOT"], "file": __file__, "var": os.environ.get("MY_VAR"), "spare": os.environ.get("SKYPORT_SPARE"),
+            "region": boto3.session.Session().region_name, "arn": me["Arn"], "function": context.function_name, "cwd": os.getcwd()}
+`,
+    }, { MY_VAR: "mine", AWS_LAMBDA_LOG_LEVEL: "INFO" });
+    assert.equal((await spareReady(":boto3", 1)).starts, 1, "a spare of the boto3 class started at deploy");
+    const r = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: strToU8("{}"), LogType: "Tail" }));
+    assert.equal(r.FunctionError, undefined, Buffer.from(r.Payload!).toString());
+    const out = JSON.parse(Buffer.from(r.Payload!).toString()) as Record<string, string | null>;
+    assert.equal(out.var, "mine");
+    assert.equal(out.spare, null, "the spare's own variables are gone");
+    assert.equal(out.function, name);
+    assert.equal(out.region, "us-east-1");
+    assert.match(out.arn!, new RegExp(`:assumed-role/test/${name}$`), "boto3 signs with the function's own credentials");
+    assert.equal(out.file, `${out.task}/app.py`, "the handler is the function's code");
+    assert.equal(out.cwd, out.task);
+    assert.match(Buffer.from(r.LogResult!, "base64").toString(), /Init Duration/);
+    const s = await spareReady(":boto3", 2); // taken over by the function, and replaced
+    assert.equal(s.starts, 2);
+    const f = (await health(server)).functions.find((x) => x.function.endsWith(`:${name}`))!;
+    assert.equal(f.environments, 1);
+  });
+
+  test("a function that brings its own copy of a package boto3 imports gets its own copy, as on Lambda", async () => {
+    // The code names boto3 (so its spare imports it), and bundles its own urllib3, which boto3 imports too.
+    const name = await createPython({
+      "app.py": `# boto3 is not used here
+import urllib3
+def handler(event, context):
+    return {"urllib3": urllib3.__version__}
+`,
+      "urllib3/__init__.py": `__version__ = "the function's own"\n`,
+    });
+    await spareReady(":boto3", 1);
+    const r = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: strToU8("{}") }));
+    assert.equal(r.FunctionError, undefined, Buffer.from(r.Payload!).toString());
+    assert.deepEqual(JSON.parse(Buffer.from(r.Payload!).toString()), { urllib3: "the function's own" });
+  });
+
+  test("a function that does not name boto3 takes a spare of its own class, which imports nothing ahead", async () => {
+    // urllib3: one of the packages a spare's boto3 import brings in.
+    const name = await createPython({ "app.py": `import sys\ndef handler(event, context):\n    return {"urllib3": "urllib3" in sys.modules}\n` });
+    assert.equal((await spareReady("", 1)).starts, 1);
+    const r = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: strToU8("{}") }));
+    assert.deepEqual(JSON.parse(Buffer.from(r.Payload!).toString()), { urllib3: false });
+    assert.equal((await spareReady("", 2)).starts, 2, "the function took the spare over");
   });
 });
 

@@ -17,7 +17,8 @@
  * uid, no capabilities, a seccomp filter, code read-only at /var/task, the provided SDK at /var/runtime/node_modules,
  * layers at /opt, a private /tmp and pid namespace, nothing else of the host but /usr and a minimal /etc.
  * Provisioned concurrency pre-starts its environments (on Put and at boot); the scheduler (runtime/scheduler.ts)
- * caps environments starting at once and their memory, and keeps spare node environments for cold starts. Node
+ * caps environments starting at once and their memory, and keeps spare node and python environments for cold
+ * starts (a python spare imports boto3 while it waits when its function's code names it). Node
  * functions that load a preloaded SDK module start from a V8 startup snapshot (runtime/snapshot.ts; built in the
  * background at first use, checked before use; gap: a blob that goes bad after its check fails its environments).
  * Stored and returned (config-ops.ts): recursion config (not acted on: Skyport detects no loops), code signing
@@ -231,12 +232,13 @@ export class LambdaProvider extends LambdaFunctionOps implements L.LambdaHandler
 
   /**
    * A new or updated node function's snapshot blob gets ready now, not at its first invocation
-   * (runtime/blueprint.ts), and a spare environment of its class starts (runtime/environments.ts).
+   * (runtime/blueprint.ts), and a spare environment of its class starts (runtime/environments.ts), as for python.
    */
   protected override onFunctionSettled(account: string, region: string, name: string, row: FunctionRow): void {
     try {
       const usable = prepareNodeSnapshot(this.snapshots, this.codeRoot, row);
-      if (row.config.State !== "Active" || RUNTIMES[row.config.Runtime ?? ""] !== "nodejs") return;
+      const family = RUNTIMES[row.config.Runtime ?? ""];
+      if (row.config.State !== "Active" || (family !== "nodejs" && family !== "python")) return;
       const bp = this.blueprintFor({ accountId: account, region }, name, "$LATEST", row);
       // Once its blob is usable: a spare started before would start plainly, without the SDK loaded.
       if (usable) void usable.then(() => this.closed || this.envs.expect(bp));

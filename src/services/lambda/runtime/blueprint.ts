@@ -12,11 +12,11 @@ import { Limits, RUNTIMES } from "../constants.js";
 import type { Layers } from "../layers.js";
 import type { FunctionRow } from "../store.js";
 import type { LaunchSpec } from "../../../runtime/process-launcher.js";
-import type { EnvironmentBlueprint, SpareTemplate } from "./environment.js";
+import type { EnvironmentBlueprint, EnvironmentCredentials, SpareTemplate } from "./environment.js";
 import { SDK_INSIDE } from "./esm-shims.js";
 import { initStartLine, interpreterFor } from "./interpreters.js";
 import type { NodeSnapshots } from "./snapshot.js";
-import { usesPreloadedSdk } from "./sdk-usage.js";
+import { usesBoto3, usesPreloadedSdk } from "./sdk-usage.js";
 
 const BOOTSTRAPS = join(dirname(fileURLToPath(import.meta.url)), "bootstrap");
 /** Where the sandbox sees the directory of the node runtime's snapshot blob (runtime/snapshot.ts). */
@@ -108,27 +108,43 @@ export function blueprint(deps: BlueprintDeps, account: string, region: string, 
   }
 
   /**
-   * A node function with nothing that changes how its process starts (no layers to bind, no exec wrapper, no
-   * NODE_* variables, no live code directory) can take over a pre-started spare environment of its class.
+   * A node or python function with nothing that changes how its process starts (no layers to bind, no exec wrapper,
+   * no NODE_* or PYTHON* variables, no live code directory) can take over a pre-started spare environment of its class.
    */
   function spareEligible(): boolean {
-    if (family !== "nodejs" || hot || c.Layers?.length) return false;
-    return !Object.keys(c.Environment?.Variables ?? {}).some((k) => k.startsWith("NODE_") || k === "AWS_LAMBDA_EXEC_WRAPPER");
+    if ((family !== "nodejs" && family !== "python") || hot || c.Layers?.length) return false;
+    const own = family === "nodejs" ? "NODE_" : "PYTHON"; // variables the interpreter reads as it starts
+    return !Object.keys(c.Environment?.Variables ?? {}).some((k) => k.startsWith(own) || k === "AWS_LAMBDA_EXEC_WRAPPER");
   }
 
   function spareTemplate(): SpareTemplate {
     const tmpMb = c.EphemeralStorage?.Size ?? 512;
+    const env = (runtimeApi: string, logStream: string, credentials: EnvironmentCredentials, codeDir: string) => {
+      const spec = launch(runtimeApi, logStream, credentials);
+      if (!deps.sandbox) {
+        spec.env.LAMBDA_TASK_ROOT = codeDir;
+        if (spec.env.PYTHONPATH !== undefined) spec.env.PYTHONPATH = [codeDir, ...spec.env.PYTHONPATH.split(":").slice(1)].join(":");
+      }
+      return spec.env;
+    };
+    if (family === "python") {
+      // Spares for functions that name boto3 import it while they wait, the others do not: two classes per version.
+      const runtime = c.Runtime ?? "python3";
+      const boto3 = usesBoto3(hostTask);
+      return {
+        classKey: `${runtime}:${memory}:${tmpMb}${boto3 ? ":boto3" : ""}`,
+        hostTask,
+        launch: (runtimeApi, codeDir) => pythonSpareLaunchSpec(deps.sandbox, runtime, memory, tmpMb, runtimeApi, codeDir, deps.caBundle?.(), boto3),
+        env,
+      };
+    }
     // Spares for functions that load the preloaded SDK start from the snapshot, the others plainly: two classes.
     const sdk = deps.snapshots !== undefined && usesPreloadedSdk(hostTask);
     return {
       classKey: spareClass(memory, tmpMb) + (sdk ? ":sdk" : ""),
       hostTask,
       launch: (runtimeApi, codeDir) => spareLaunchSpec(deps.sandbox, memory, tmpMb, runtimeApi, codeDir, deps.caBundle?.(), sdk ? deps.snapshots : undefined),
-      env: (runtimeApi, logStream, credentials, codeDir) => {
-        const spec = launch(runtimeApi, logStream, credentials);
-        if (!deps.sandbox) spec.env.LAMBDA_TASK_ROOT = codeDir;
-        return spec.env;
-      },
+      env,
     };
   }
 
@@ -221,6 +237,33 @@ export function spareLaunchSpec(sandboxed: boolean, memory: number, tmpMb: numbe
   const start = nodeStart(snapshots, sandboxed, memory);
   if (sandbox) sandbox.binds.push(...start.binds);
   return { command: process.execPath, args: start.args, cwd: codeDir, env: { ...env, ...start.env }, sandbox, limits: { memoryMb: memory } };
+}
+
+/**
+ * A spare python environment: Skyport's bootstrap started in the sandbox with an empty code directory, waiting for
+ * the function it will become (bootstrap/python.py); with `boto3`, it imports boto3 meanwhile (SKYPORT_PRELOAD).
+ * The interpreter and PYTHONPATH are the function's own (the task directory, then the provided boto3's).
+ */
+export function pythonSpareLaunchSpec(sandboxed: boolean, runtime: string, memory: number, tmpMb: number, runtimeApi: string, codeDir: string, caBundle: string | undefined, boto3: boolean): LaunchSpec {
+  const bootstraps = sandboxed ? "/var/runtime/bootstrap" : BOOTSTRAPS;
+  const task = sandboxed ? "/var/task" : codeDir;
+  const py = interpreterFor(runtime);
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+    LANG: "en_US.UTF-8",
+    TZ: ":UTC",
+    HOME: sandboxed ? "/tmp" : process.env.HOME ?? "/tmp",
+    AWS_LAMBDA_RUNTIME_API: runtimeApi,
+    LAMBDA_RUNTIME_DIR: bootstraps,
+    LAMBDA_TASK_ROOT: task,
+    PYTHONPATH: [task, ...(py.sdkPath ? [py.sdkPath] : [])].join(":"),
+    PYTHONUNBUFFERED: "1",
+    SKYPORT_SPARE: "1",
+    ...(boto3 ? { SKYPORT_PRELOAD: "boto3" } : {}),
+    ...caVariables(caBundle, sandboxed, false),
+  };
+  const sandbox = sandboxed ? { binds: [[codeDir, "/var/task"], [BOOTSTRAPS, "/var/runtime/bootstrap"], ...caBinds(caBundle)] as Array<[string, string]>, tmpMb, cwd: "/var/task" } : undefined;
+  return { command: py.command, args: ["-u", join(bootstraps, "python.py")], cwd: codeDir, env, sandbox, limits: { memoryMb: memory } };
 }
 
 /** node's V8 flags for a function of this memory size (a snapshot blob only starts under the flags it was built with). */

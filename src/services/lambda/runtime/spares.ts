@@ -1,6 +1,7 @@
 /**
- * Spare environments: node runtimes started ahead (sandbox, process, bootstrap) with an empty code directory,
- * one class per memory and /tmp size (and whether the SDK snapshot is wanted). A class is wanted once a
+ * Spare environments: node and python runtimes started ahead (sandbox, process, bootstrap) with an empty code
+ * directory, one class per runtime, memory and /tmp size (and whether the SDK snapshot is wanted, or boto3 imported
+ * ahead: bootstrap/python.py). A class is wanted once a
  * function of it is deployed or starts an environment, for SPARE_CLASS_TTL_MS after; `--lambda-spares` of
  * each are kept started while nothing is waiting or in flight (a spare's start costs as much CPU as a cold
  * start, which a machine under load needs for the requests). A cold start of the class takes a ready spare
