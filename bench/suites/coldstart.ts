@@ -1,12 +1,15 @@
 /**
- * Node cold starts (issue 10): the first invoke of a new function, median of COLD_SAMPLES, plain processes and
+ * Node and python cold starts (issue 10): the first invoke of a new function, median of COLD_SAMPLES, plain processes and
  * inside bubblewrap — without the startup snapshot and spares (the runtime's whole start is paid), with the
  * snapshot, and with both (the default) — for a trivial handler and one that loads the DynamoDB client at init.
  * With spares, two figures: samples back to back (the spare the previous cold start asked for is still
  * starting, so most samples start their own environment) and "spare ready" (each sample waits, at most 3 s, for
  * the spare — a deploy followed by a first call). Init Duration is read from the REPORT line (LogType=Tail).
+ * Python: a function that makes a boto3 DynamoDB client at init, without spares and with them (the default: a spare
+ * imports boto3 while it waits).
  * Warm Invoke at 1 and 16 connections (default settings).
  */
+import { strToU8, zipSync } from "fflate";
 import { existsSync } from "node:fs";
 import { measure, authHeader } from "../lib/wrk.js";
 import { printTable, type Row } from "../lib/report.js";
@@ -19,6 +22,17 @@ const SDK_HANDLER = `const { DynamoDBClient } = require("@aws-sdk/client-dynamod
 const db = new DynamoDBClient({});
 exports.handler = async () => ({ statusCode: 200, body: "{}" });
 `;
+
+const PY_HANDLER = `import boto3
+ddb = boto3.client("dynamodb")
+def handler(event, context):
+    return {"statusCode": 200, "body": "{}"}
+`;
+
+async function createPython(base: string, name: string, source: string): Promise<void> {
+  const zip = Buffer.from(zipSync({ "index.py": strToU8(source) })).toString("base64");
+  await createFunction(base, name, source, { Runtime: "python3.12", Code: { ZipFile: zip } });
+}
 
 interface Cold {
   ms: number;
@@ -38,11 +52,11 @@ async function firstInvoke(base: string, name: string): Promise<Cold> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-export async function coldStarts(base: string, prefix: string, source: string, samples = COLD_SAMPLES, waitSpare = false): Promise<{ ms: number; initMs: number }> {
+export async function coldStarts(base: string, prefix: string, source: string, samples = COLD_SAMPLES, waitSpare = false, create: (base: string, name: string, source: string) => Promise<void> = createFunction): Promise<{ ms: number; initMs: number }> {
   const got: Cold[] = [];
   for (let i = 0; i < samples; i++) {
     if (waitSpare) await sparesReady(base);
-    await createFunction(base, `${prefix}${i}`, source);
+    await create(base, `${prefix}${i}`, source);
     got.push(await firstInvoke(base, `${prefix}${i}`));
   }
   return { ms: median(got.map((c) => c.ms)), initMs: median(got.map((c) => c.initMs)) };
@@ -106,9 +120,21 @@ export default async function run(opts: BenchOptions): Promise<string> {
         await stop(sky);
       }
     }
+    for (const [what, spares] of [["no spares", "0"], ["spares (default)", "1"]] as const) {
+      const sky = await startSkyport([...flags, "--lambda-spares", spares]);
+      try {
+        const c = await coldStarts(sky.url, "py", PY_HANDLER, COLD_SAMPLES, false, createPython);
+        rows.push({ scenario: `cold start, ${mode}, python boto3 client at init, ${what}${spares === "1" ? ", back to back" : ""}`, server: "skyport", values: { ms: c.ms, init: c.initMs } });
+        if (spares === "0") continue;
+        const r = await coldStarts(sky.url, "pyr", PY_HANDLER, COLD_SAMPLES, true, createPython);
+        rows.push({ scenario: `cold start, ${mode}, python boto3 client at init, ${what}, spare ready`, server: "skyport", values: { ms: r.ms, init: r.initMs } });
+      } finally {
+        await stop(sky);
+      }
+    }
   }
   return (
-    printTable("Node cold start", rows.filter((r) => r.scenario.startsWith("cold")), [
+    printTable("Cold start (node; python)", rows.filter((r) => r.scenario.startsWith("cold")), [
       { key: "ms", label: "first invoke ms", higherIsBetter: false, digits: 1 },
       { key: "init", label: "Init Duration ms", higherIsBetter: false, digits: 1 },
     ]) +
