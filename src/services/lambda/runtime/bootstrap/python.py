@@ -122,6 +122,8 @@ def become_function():
         for name in list(sys.modules):
             if name.partition(".")[0] in preloaded:
                 del sys.modules[name]
+        if not any(isinstance(f, _EndpointUrlHook) for f in sys.meta_path):
+            sys.meta_path.insert(0, _EndpointUrlHook())  # botocore.session will be imported anew
 
 
 if os.environ.get("SKYPORT_SPARE") == "1":
