@@ -180,17 +180,6 @@ describe("spare environments", () => {
     const dHealth = (await health(server)).functions.find((f) => f.function.endsWith(`:${d}`));
     assert.equal(dHealth?.environments, 1, JSON.stringify(dHealth));
   });
-});
-
-describe("spare python environments", () => {
-  let server: TestServer;
-  let lambda: LambdaClient;
-  before(async () => {
-    server = await startServer({ "lambda-spares": "1" });
-    await createLambdaRoles(server);
-    lambda = new LambdaClient(server.clientConfig);
-  });
-  after(() => server.stop());
 
   async function createPython(files: Record<string, string>, variables: Record<string, string> = {}): Promise<string> {
     const name = uniqueName("pyspare");
@@ -199,7 +188,7 @@ describe("spare python environments", () => {
     await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30, minDelay: 0.05 as number, maxDelay: 0.2 as number } as never, { FunctionName: name });
     return name;
   }
-  async function spareReady(classKey: string, starts: number): Promise<FunctionHealth> {
+  async function pythonSpareReady(classKey: string, starts: number): Promise<FunctionHealth> {
     for (let i = 0; ; i++) {
       const h = await health(server);
       const s = h.functions.find((f) => f.function === `spare:python3.12:128:512${classKey}`);
@@ -209,7 +198,7 @@ describe("spare python environments", () => {
     }
   }
 
-  test("a spare that imported boto3 while it waited becomes the function: its code, variables, credentials and region", async () => {
+  test("python: a spare that imported boto3 while it waited becomes the function: its code, variables, credentials and region", async () => {
     const name = await createPython({
       "app.py": `import os, sys, boto3
 def handler(event, context):
@@ -218,7 +207,7 @@ def handler(event, context):
             "region": boto3.session.Session().region_name, "arn": me["Arn"], "function": context.function_name, "cwd": os.getcwd()}
 `,
     }, { MY_VAR: "mine", AWS_LAMBDA_LOG_LEVEL: "INFO" });
-    assert.equal((await spareReady(":boto3", 1)).starts, 1, "a spare of the boto3 class started at deploy");
+    assert.equal((await pythonSpareReady(":boto3", 1)).starts, 1, "a spare of the boto3 class started at deploy");
     const r = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: strToU8("{}"), LogType: "Tail" }));
     assert.equal(r.FunctionError, undefined, Buffer.from(r.Payload!).toString());
     const out = JSON.parse(Buffer.from(r.Payload!).toString()) as Record<string, string | null>;
@@ -230,13 +219,13 @@ def handler(event, context):
     assert.equal(out.file, `${out.task}/app.py`, "the handler is the function's code");
     assert.equal(out.cwd, out.task);
     assert.match(Buffer.from(r.LogResult!, "base64").toString(), /Init Duration/);
-    const s = await spareReady(":boto3", 2); // taken over by the function, and replaced
+    const s = await pythonSpareReady(":boto3", 2); // taken over by the function, and replaced
     assert.equal(s.starts, 2);
     const f = (await health(server)).functions.find((x) => x.function.endsWith(`:${name}`))!;
     assert.equal(f.environments, 1);
   });
 
-  test("a function that brings its own copy of a package boto3 imports gets its own copy, as on Lambda", async () => {
+  test("python: a function that brings its own copy of a package boto3 imports gets its own copy, as on Lambda", async () => {
     // The code names boto3 (so its spare imports it), and bundles its own urllib3, which boto3 imports too.
     const name = await createPython({
       "app.py": `# boto3 is not used here
@@ -246,19 +235,19 @@ def handler(event, context):
 `,
       "urllib3/__init__.py": `__version__ = "the function's own"\n`,
     });
-    await spareReady(":boto3", 1);
+    await pythonSpareReady(":boto3", 1);
     const r = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: strToU8("{}") }));
     assert.equal(r.FunctionError, undefined, Buffer.from(r.Payload!).toString());
     assert.deepEqual(JSON.parse(Buffer.from(r.Payload!).toString()), { urllib3: "the function's own" });
   });
 
-  test("a function that does not name boto3 takes a spare of its own class, which imports nothing ahead", async () => {
+  test("python: a function that does not name boto3 takes a spare of its own class, which imports nothing ahead", async () => {
     // urllib3: one of the packages a spare's boto3 import brings in.
     const name = await createPython({ "app.py": `import sys\ndef handler(event, context):\n    return {"urllib3": "urllib3" in sys.modules}\n` });
-    assert.equal((await spareReady("", 1)).starts, 1);
+    assert.equal((await pythonSpareReady("", 1)).starts, 1);
     const r = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: strToU8("{}") }));
     assert.deepEqual(JSON.parse(Buffer.from(r.Payload!).toString()), { urllib3: false });
-    assert.equal((await spareReady("", 2)).starts, 2, "the function took the spare over");
+    assert.equal((await pythonSpareReady("", 2)).starts, 2, "the function took the spare over");
   });
 });
 
