@@ -220,19 +220,9 @@ export function spareClass(memoryMb: number, tmpMb: number): string {
  * linked into `codeDir` on the host side, which the sandbox sees as /var/task).
  */
 export function spareLaunchSpec(sandboxed: boolean, memory: number, tmpMb: number, runtimeApi: string, codeDir: string, caBundle?: string, snapshots?: NodeSnapshots): LaunchSpec {
-  const bootstraps = sandboxed ? "/var/runtime/bootstrap" : BOOTSTRAPS;
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-    LANG: "en_US.UTF-8",
-    TZ: ":UTC",
-    HOME: sandboxed ? "/tmp" : process.env.HOME ?? "/tmp",
-    NODE_PATH: sandboxed ? SDK_INSIDE : SKYPORT_NODE_MODULES,
-    AWS_LAMBDA_RUNTIME_API: runtimeApi,
-    LAMBDA_RUNTIME_DIR: bootstraps,
-    SKYPORT_SPARE: "1",
-    ...caVariables(caBundle, sandboxed, false),
-  };
-  const sandbox = sandboxed ? { binds: [[codeDir, "/var/task"], [SKYPORT_NODE_MODULES, SDK_INSIDE], [walkedSdk(snapshots), SDK_WALKED_INSIDE], [BOOTSTRAPS, "/var/runtime/bootstrap"], ...caBinds(caBundle)] as Array<[string, string]>, tmpMb, cwd: "/var/task" } : undefined;
+  const { env, sandbox } = spareBase(sandboxed, tmpMb, runtimeApi, codeDir, caBundle);
+  env.NODE_PATH = sandboxed ? SDK_INSIDE : SKYPORT_NODE_MODULES;
+  sandbox?.binds.push([SKYPORT_NODE_MODULES, SDK_INSIDE], [walkedSdk(snapshots), SDK_WALKED_INSIDE]);
   if (!sandboxed) sdkBeside(dirname(codeDir));
   const start = nodeStart(snapshots, sandboxed, memory);
   if (sandbox) sandbox.binds.push(...start.binds);
@@ -245,25 +235,28 @@ export function spareLaunchSpec(sandboxed: boolean, memory: number, tmpMb: numbe
  * The interpreter and PYTHONPATH are the function's own (the task directory, then the provided boto3's).
  */
 export function pythonSpareLaunchSpec(sandboxed: boolean, runtime: string, memory: number, tmpMb: number, runtimeApi: string, codeDir: string, caBundle: string | undefined, boto3: boolean): LaunchSpec {
-  const bootstraps = sandboxed ? "/var/runtime/bootstrap" : BOOTSTRAPS;
+  const { env, sandbox } = spareBase(sandboxed, tmpMb, runtimeApi, codeDir, caBundle);
   const task = sandboxed ? "/var/task" : codeDir;
   const py = interpreterFor(runtime);
+  Object.assign(env, { LAMBDA_TASK_ROOT: task, PYTHONPATH: [task, ...(py.sdkPath ? [py.sdkPath] : [])].join(":"), PYTHONUNBUFFERED: "1" });
+  if (boto3) env.SKYPORT_PRELOAD = "boto3";
+  return { command: py.command, args: ["-u", join(env.LAMBDA_RUNTIME_DIR!, "python.py")], cwd: codeDir, env, sandbox, limits: { memoryMb: memory } };
+}
+
+/** What every spare has: the variables before its function's, and in the sandbox its (empty) code at /var/task. */
+function spareBase(sandboxed: boolean, tmpMb: number, runtimeApi: string, codeDir: string, caBundle: string | undefined) {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     LANG: "en_US.UTF-8",
     TZ: ":UTC",
     HOME: sandboxed ? "/tmp" : process.env.HOME ?? "/tmp",
     AWS_LAMBDA_RUNTIME_API: runtimeApi,
-    LAMBDA_RUNTIME_DIR: bootstraps,
-    LAMBDA_TASK_ROOT: task,
-    PYTHONPATH: [task, ...(py.sdkPath ? [py.sdkPath] : [])].join(":"),
-    PYTHONUNBUFFERED: "1",
+    LAMBDA_RUNTIME_DIR: sandboxed ? "/var/runtime/bootstrap" : BOOTSTRAPS,
     SKYPORT_SPARE: "1",
-    ...(boto3 ? { SKYPORT_PRELOAD: "boto3" } : {}),
     ...caVariables(caBundle, sandboxed, false),
   };
   const sandbox = sandboxed ? { binds: [[codeDir, "/var/task"], [BOOTSTRAPS, "/var/runtime/bootstrap"], ...caBinds(caBundle)] as Array<[string, string]>, tmpMb, cwd: "/var/task" } : undefined;
-  return { command: py.command, args: ["-u", join(bootstraps, "python.py")], cwd: codeDir, env, sandbox, limits: { memoryMb: memory } };
+  return { env, sandbox };
 }
 
 /** node's V8 flags for a function of this memory size (a snapshot blob only starts under the flags it was built with). */
