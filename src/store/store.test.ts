@@ -125,8 +125,10 @@ test("Store with backgroundCheckpoints: under commits that never pause the WAL s
     if (i % 1000 === 0) largest = Math.max(largest, statSync(wal).size);
   }
   largest = Math.max(largest, statSync(wal).size);
-  // 10,000 pages is ~41 MB; a commit finding the worker mid-checkpoint retries at the next one. Without the backstop: ~380 MB.
-  assert.ok(largest < 100_000_000, `the WAL grew to ${largest} bytes`);
+  // 10,000 pages is ~41 MB; a commit finding the worker mid-checkpoint retries at the next one, so the WAL also holds
+  // what was written while the worker copied and synced (CI once saw 104 MB on a slow disk). Without the backstop it
+  // never starts over: ~380 MB. Half of that leaves the disk's speed out of the verdict.
+  assert.ok(largest < 190_000_000, `the WAL grew to ${largest} bytes`);
   await s.close();
   rmSync(dir, { recursive: true, force: true });
 });
