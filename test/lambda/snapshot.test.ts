@@ -18,10 +18,11 @@ import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js"
 import { createLambdaRoles } from "../helpers/iam.js";
 import { sandboxSupport } from "../../src/runtime/sandbox.js";
 import { blobKey, snapshotCacheDir } from "../../src/services/lambda/runtime/snapshot.js";
+import { nodeFlags } from "../../src/services/lambda/runtime/blueprint.js";
 
 const ROLE = "arn:aws:iam::000000000000:role/test";
-/** The V8 flags of a 128 MB function (runtime/blueprint.ts: the heap is 85% of the memory). */
-const FLAGS_128 = ["--max-old-space-size=108"];
+/** The flags of a 128 MB function (runtime/blueprint.ts: Lambda's). */
+const FLAGS_128 = nodeFlags(128);
 
 // What the function tells: whether its process started from a blob, and whether the SDK it got is the preloaded
 // one (a module the runtime put in require.cache before the function asked for it).
@@ -164,6 +165,21 @@ exports.handler = async () => ({ snapshot: process.execArgv.includes("--snapshot
     const code = 'import { greet } from "greet";\nimport * as sdk from "@aws-sdk/client-dynamodb";\nimport * as s3 from "@aws-sdk/client-s3";\nexport const handler = async () => ({ snapshot: process.execArgv.includes("--snapshot-blob"), greet: greet("you"), own: sdk.own === true, s3: typeof s3.S3Client });';
     const r = await invoke(lambda, await create(lambda, { "index.mjs": strToU8(code) }, { Layers: [layer.LayerVersionArn!] }));
     assert.deepEqual(r, { snapshot: true, greet: "hi you", own: true, s3: "function" });
+  });
+
+  test("Invoke: node runs under Lambda's flags, from the snapshot or plainly: gc() exposed, 80 KB HTTP headers, the heap sized to the memory", async () => {
+    const code = (sdk: boolean) => `${sdk ? 'require("@aws-sdk/client-dynamodb");\n' : ""}const v8 = require("node:v8");
+exports.handler = async () => ({
+  snapshot: process.execArgv.includes("--snapshot-blob"),
+  gc: typeof gc === "function" && gc() === undefined,
+  maxHeaderSize: require("node:http").maxHeaderSize,
+  heapMb: Math.round(v8.getHeapStatistics().heap_size_limit / 1048576),
+});`;
+    // V8 reports the old generation's limit and the young generation's reserve: 116 + 4 × 6 MB at 128 MB.
+    for (const [sdk, memory, heapMb] of [[true, 128, 140], [false, 128, 140], [false, 1024, 1114]] as const) {
+      const r = await invoke(lambda, await create(lambda, { "index.js": strToU8(code(sdk)) }, { MemorySize: memory }));
+      assert.deepEqual(r, { snapshot: sdk, gc: true, maxHeaderSize: 81920, heapMb }, `${sdk ? "snapshot" : "plain"} ${memory} MB`);
+    }
   });
 
   test("Invoke: a function setting NODE_OPTIONS starts plainly (its V8 flags would not match the blob's)", async () => {
