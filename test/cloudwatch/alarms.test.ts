@@ -111,6 +111,29 @@ test("PutMetricAlarm: OK → ALARM → OK on the clock, with AWS's reasons, hist
   assert.ok(actions.AlarmHistoryItems!.every((x) => x.HistorySummary === `Successfully executed action ${fn.arn}`));
 });
 
+test("SetAlarmState: a metric alarm keeps the state set until its next evaluation, at the minute's boundary (10 s for a high-resolution one), then returns to its actual state", async () => {
+  const ns = uniqueName("Held");
+  clock.set(Date.UTC(2026, 5, 3, 12, 0, 20));
+  for (const [name, period] of [[uniqueName("held"), 300], [uniqueName("held-hr"), 10]] as const) {
+    await cw.send(new PutMetricAlarmCommand({ AlarmName: name, Namespace: ns, MetricName: "Lat", Dimensions: [{ Name: "Svc", Value: "a" }], Statistic: "Maximum", Period: period, EvaluationPeriods: 1, Threshold: 50, ComparisonOperator: "GreaterThanThreshold", TreatMissingData: "notBreaching" }));
+    provider.evaluateAlarms();
+    assert.equal((await describe(name)).MetricAlarms![0]!.StateValue, "OK");
+    await cw.send(new SetAlarmStateCommand({ AlarmName: name, StateValue: "ALARM", StateReason: "testing" }));
+    // Set at 12:00:20: the next evaluation is at 12:01:00 (a 5-minute period is evaluated every minute), or 12:00:30.
+    const boundary = Date.UTC(2026, 5, 3, 12, 0, period === 10 ? 30 : 60);
+    clock.set(boundary - 1);
+    provider.evaluateAlarms();
+    const held = (await describe(name)).MetricAlarms![0]!;
+    assert.deepEqual([held.StateValue, held.StateReason], ["ALARM", "testing"], `${period} s: still as set just before the boundary`);
+    clock.advance(1);
+    provider.evaluateAlarms();
+    assert.equal((await describe(name)).MetricAlarms![0]!.StateValue, "OK", `${period} s: back at the boundary`);
+    const h = await cw.send(new DescribeAlarmHistoryCommand({ AlarmName: name, HistoryItemType: "StateUpdate" }));
+    assert.deepEqual(h.AlarmHistoryItems!.map((x) => x.HistorySummary), ["Alarm updated from ALARM to OK", "Alarm updated from OK to ALARM", "Alarm updated from INSUFFICIENT_DATA to OK"]);
+    clock.set(Date.UTC(2026, 5, 3, 12, 0, 20));
+  }
+});
+
 test("PutMetricAlarm: DatapointsToAlarm (2 of 3) and TreatMissingData", async () => {
   const ns = uniqueName("MofN");
   const name = uniqueName("m-of-n");

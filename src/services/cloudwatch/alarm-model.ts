@@ -18,6 +18,23 @@ export interface StoredAlarm {
   stateTransitioned: number;
   configUpdated: number;
   actionsEnabled: boolean;
+  /** SetAlarmState's state stands until this time (the next evaluation boundary): evaluations before it leave the alarm alone. */
+  heldUntil?: number;
+}
+
+/** A metric alarm's period, s: its own, or that of the query whose data it evaluates. */
+export function alarmPeriod(c: C.PutMetricAlarmInput): number {
+  const returned = c.Metrics?.find((q) => q.ReturnData !== false);
+  return c.Period ?? returned?.MetricStat?.Period ?? returned?.Period ?? 60;
+}
+
+/**
+ * When a metric alarm is next evaluated after `now`: at the next boundary of its period, or of the minute for periods
+ * of a minute and longer (CloudWatch evaluates alarms every minute; high-resolution ones every 10 or 30 s).
+ */
+export function nextEvaluation(c: C.PutMetricAlarmInput, now: number): number {
+  const every = Math.min(alarmPeriod(c), 60) * 1000;
+  return Math.floor(now / every) * every + every;
 }
 
 export const alarmArn = (region: string, account: string, name: string) => `arn:aws:cloudwatch:${region}:${account}:alarm:${name}`;

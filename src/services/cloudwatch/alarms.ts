@@ -9,7 +9,7 @@ import type { RequestContext } from "../../edge/context.js";
 import { COMPARISON_OPERATORS, Limits, STATE_VALUES, STATISTICS, TREAT_MISSING, type StateValue } from "./constants.js";
 import { parseRule, ruleAlarmNames } from "./composite-rule.js";
 import { checkQueries } from "./metric-data.js";
-import { alarmArn, compositeAlarmOut, metricAlarmOut, stateUpdateData, type StoredAlarm } from "./alarm-model.js";
+import { alarmArn, compositeAlarmOut, metricAlarmOut, nextEvaluation, stateUpdateData, type StoredAlarm } from "./alarm-model.js";
 import { isPercentile } from "./stats.js";
 import { canonicalDims, type CloudWatchStore } from "./store.js";
 import { checkDimensions, checkName, checkNamespace, checkPeriod, checkUnit, combination, constraint, invalidValue, missing, notFound } from "./validate.js";
@@ -118,7 +118,7 @@ export class AlarmOps {
     const old = this.get(ctx.accountId, ctx.region, config.AlarmName);
     if (old && old.type !== type) throw invalidValue(`The alarm ${config.AlarmName} already exists as a ${old.type === "MetricAlarm" ? "metric" : "composite"} alarm.`);
     const a: StoredAlarm = old
-      ? { ...old, config, configUpdated: now, actionsEnabled: config.ActionsEnabled ?? true }
+      ? { ...old, config, configUpdated: now, actionsEnabled: config.ActionsEnabled ?? true, heldUntil: undefined }
       : { type, name: config.AlarmName, arn: alarmArn(ctx.region, ctx.accountId, config.AlarmName), config, state: "INSUFFICIENT_DATA", reason: "Unchecked: Initial alarm creation", stateUpdated: now, stateTransitioned: now, configUpdated: now, actionsEnabled: config.ActionsEnabled ?? true };
     this.save(ctx.accountId, ctx.region, a);
     if (tags?.length && !old) this.store.q("INSERT INTO cloudwatch_tags (arn, tags) VALUES (?, ?) ON CONFLICT (arn) DO UPDATE SET tags = excluded.tags").run(a.arn, JSON.stringify(Object.fromEntries(tags.map((t) => [t.Key, t.Value]))));
@@ -139,7 +139,11 @@ export class AlarmOps {
     }
     const a = this.get(ctx.accountId, ctx.region, input.AlarmName);
     if (!a) throw notFound(`Alarm ${input.AlarmName} not found`);
+    // A metric alarm keeps the state until its next evaluation (AWS: back to its actual state "often within seconds"),
+    // not until whichever background pass comes first: a describe right after sees what was set.
+    if (a.type === "MetricAlarm") a.heldUntil = nextEvaluation(a.config as C.PutMetricAlarmInput, this.now());
     this.transition(ctx.accountId, ctx.region, a, input.StateValue as StateValue, input.StateReason, input.StateReasonData);
+    this.save(ctx.accountId, ctx.region, a);
     return {};
   }
 

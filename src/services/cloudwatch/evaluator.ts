@@ -2,7 +2,8 @@
  * Alarm evaluation on the injected clock. A metric alarm looks at its last EvaluationPeriods whole periods
  * (ending at the last period boundary), counts breaching datapoints (missing ones as TreatMissingData says)
  * and goes to ALARM when at least DatapointsToAlarm breach, OK otherwise, INSUFFICIENT_DATA when nothing is
- * known. Composite alarms follow their rule after any child changes. State changes run the alarm's actions
+ * known; a state set by SetAlarmState stands until the alarm's next evaluation boundary (alarm-model.ts,
+ * nextEvaluation). Composite alarms follow their rule after any child changes. State changes run the alarm's actions
  * (Lambda functions, invoked asynchronously in process, with AWS's alarm event) and put the "CloudWatch Alarm
  * State Change" event on the default event bus.
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
@@ -10,7 +11,7 @@
 import type * as C from "../../aws/api/cloudwatch.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
-import { isoTime, jnum, reasonTime, type StoredAlarm } from "./alarm-model.js";
+import { alarmPeriod, isoTime, jnum, reasonTime, type StoredAlarm } from "./alarm-model.js";
 import type { AlarmOps, StateChange } from "./alarms.js";
 import { evaluateRule, parseRule } from "./composite-rule.js";
 import type { StateValue } from "./constants.js";
@@ -53,8 +54,9 @@ export class AlarmEvaluator {
     const op = OPERATOR_WORDS[c.ComparisonOperator];
     if (!op) return; // anomaly-band operators: no anomaly detectors yet
     const now = this.env.clock.now();
+    if (a.heldUntil !== undefined && now < a.heldUntil) return; // SetAlarmState's state stands until the next evaluation
     const returned = c.Metrics?.find((q) => q.ReturnData !== false);
-    const period = c.Period ?? returned?.MetricStat?.Period ?? returned?.Period ?? 60;
+    const period = alarmPeriod(c);
     const pMs = period * 1000;
     const n = c.EvaluationPeriods;
     const m = c.DatapointsToAlarm ?? n;
