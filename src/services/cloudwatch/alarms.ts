@@ -50,9 +50,9 @@ export class AlarmOps {
     this.store.q("INSERT INTO cloudwatch_history (account, region, alarm, type, ts, item_type, summary, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").run(account, region, a.name, a.type, at, itemType, summary, data);
   }
 
-  /** Moves an alarm to a state (a no-op when state and reason are unchanged, as AWS records nothing then). */
-  transition(account: string, region: string, a: StoredAlarm, state: StateValue, reason: string, reasonData?: string): void {
-    if (a.state === state && a.reason === reason) return;
+  /** Moves an alarm to a state (a no-op when state and reason are unchanged, as AWS records nothing then); true when it was saved. */
+  transition(account: string, region: string, a: StoredAlarm, state: StateValue, reason: string, reasonData?: string): boolean {
+    if (a.state === state && a.reason === reason) return false;
     const now = this.now();
     const previous = { state: a.state, reason: a.reason, reasonData: a.reasonData, time: a.stateUpdated };
     const changed = a.state !== state;
@@ -62,9 +62,10 @@ export class AlarmOps {
     a.stateUpdated = now;
     if (changed) a.stateTransitioned = now;
     this.save(account, region, a);
-    if (!changed) return;
+    if (!changed) return true;
     this.history(account, region, a, "StateUpdate", `Alarm updated from ${previous.state} to ${state}`, stateUpdateData(a, previous), now);
     this.onChange({ account, region, alarm: a, previous });
+    return true;
   }
 
   PutMetricAlarm(ctx: RequestContext, input: C.PutMetricAlarmInput): C.PutMetricAlarmOutput {
@@ -142,8 +143,7 @@ export class AlarmOps {
     // A metric alarm keeps the state until its next evaluation (AWS: back to its actual state "often within seconds"),
     // not until whichever background pass comes first: a describe right after sees what was set.
     if (a.type === "MetricAlarm") a.heldUntil = nextEvaluation(a.config as C.PutMetricAlarmInput, this.now());
-    this.transition(ctx.accountId, ctx.region, a, input.StateValue as StateValue, input.StateReason, input.StateReasonData);
-    this.save(ctx.accountId, ctx.region, a);
+    if (!this.transition(ctx.accountId, ctx.region, a, input.StateValue as StateValue, input.StateReason, input.StateReasonData)) this.save(ctx.accountId, ctx.region, a);
     return {};
   }
 
