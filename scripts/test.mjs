@@ -2,8 +2,8 @@
 // runner (through tsx). `npm test -- path-substring ...` runs only the matching files and skips the type check.
 import { spawn, spawnSync } from "node:child_process";
 import { createInterface } from "node:readline";
-import { readdirSync, statSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { basename, dirname, join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 function walk(dir, acc = []) {
@@ -27,8 +27,11 @@ if (!filters.length) {
 // each call costs ~0.7 s more than the program itself: the tests get the directory pyenv would pick first on
 // their PATH — the same programs, without the detour.
 const env = { ...process.env };
-const shimmed = spawnSync("pyenv", ["which", "aws"], { encoding: "utf8" });
-if (shimmed.status === 0 && shimmed.stdout.trim()) env.PATH = `${dirname(shimmed.stdout.trim())}:${env.PATH ?? ""}`;
+const awsOnPath = (env.PATH ?? "").split(":").map((d) => join(d, "aws")).find((f) => existsSync(f));
+if (awsOnPath && basename(dirname(awsOnPath)) === "shims") {
+  const real = spawnSync("pyenv", ["which", "aws"], { encoding: "utf8" });
+  if (real.status === 0 && real.stdout.trim()) env.PATH = `${dirname(real.stdout.trim())}:${env.PATH}`;
+}
 // The runner's TAP output passes through as it comes; the failures are printed again at the end, where a
 // CI log's tail shows them.
 const run = spawn(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=120000", ...files], { stdio: ["inherit", "pipe", "inherit"], cwd: root, env });
