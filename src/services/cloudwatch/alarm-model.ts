@@ -22,9 +22,11 @@ export interface StoredAlarm {
   heldUntil?: number;
 }
 
+/** The query whose data a metric-math alarm evaluates. */
+export const returnedQuery = (c: C.PutMetricAlarmInput) => c.Metrics?.find((q) => q.ReturnData !== false);
+
 /** A metric alarm's period, s: its own, or that of the query whose data it evaluates. */
-export function alarmPeriod(c: C.PutMetricAlarmInput): number {
-  const returned = c.Metrics?.find((q) => q.ReturnData !== false);
+export function alarmPeriod(c: C.PutMetricAlarmInput, returned = returnedQuery(c)): number {
   return c.Period ?? returned?.MetricStat?.Period ?? returned?.Period ?? 60;
 }
 

@@ -11,7 +11,7 @@
 import type * as C from "../../aws/api/cloudwatch.js";
 import type { RequestContext } from "../../edge/context.js";
 import type { ServiceEnv } from "../host.js";
-import { alarmPeriod, isoTime, jnum, reasonTime, type StoredAlarm } from "./alarm-model.js";
+import { alarmPeriod, isoTime, jnum, reasonTime, returnedQuery, type StoredAlarm } from "./alarm-model.js";
 import type { AlarmOps, StateChange } from "./alarms.js";
 import { evaluateRule, parseRule } from "./composite-rule.js";
 import type { StateValue } from "./constants.js";
@@ -55,8 +55,8 @@ export class AlarmEvaluator {
     if (!op) return; // anomaly-band operators: no anomaly detectors yet
     const now = this.env.clock.now();
     if (a.heldUntil !== undefined && now < a.heldUntil) return; // SetAlarmState's state stands until the next evaluation
-    const returned = c.Metrics?.find((q) => q.ReturnData !== false);
-    const period = alarmPeriod(c);
+    const returned = returnedQuery(c);
+    const period = alarmPeriod(c, returned);
     const pMs = period * 1000;
     const n = c.EvaluationPeriods;
     const m = c.DatapointsToAlarm ?? n;
