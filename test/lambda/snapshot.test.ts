@@ -153,6 +153,28 @@ exports.handler = async () => ({ snapshot: process.execArgv.includes("--snapshot
     assert.deepEqual(esm, { snapshot: true, own: true, s3: "function" });
   });
 
+  test("Invoke: the provided SDK's notice that later versions need a newer Node.js stays out of the function's logs; a copy of the function's own still gives it", async () => {
+    const tail = async (name: string) => {
+      const r = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: strToU8("{}"), LogType: "Tail" }));
+      assert.equal(r.FunctionError, undefined, Buffer.from(r.Payload!).toString("utf8"));
+      return { payload: JSON.parse(Buffer.from(r.Payload!).toString("utf8")) as unknown, log: Buffer.from(r.LogResult!, "base64").toString("utf8") };
+    };
+    // The SDK warns at its first client on node < 22 (AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED aside): the
+    // snapshot's copy (client-dynamodb) and the provided folder's (client-lambda, loaded from disk) both stay quiet.
+    const fromSnapshot = await tail(await create(lambda, { "index.js": strToU8('const { DynamoDBClient } = require("@aws-sdk/client-dynamodb");\nexports.handler = async () => { new DynamoDBClient({}); return process.execArgv.includes("--snapshot-blob"); };') }));
+    assert.equal(fromSnapshot.payload, true);
+    const fromDisk = await tail(await create(lambda, { "index.js": strToU8('const { LambdaClient } = require("@aws-sdk/client-lambda");\nexports.handler = async () => { new LambdaClient({}); return process.execArgv.includes("--snapshot-blob"); };') }));
+    assert.equal(fromDisk.payload, false);
+    for (const { log } of [fromSnapshot, fromDisk]) {
+      assert.match(log, /START RequestId/);
+      assert.doesNotMatch(log, /NodeVersionSupportWarning|NodeDeprecationWarning/);
+    }
+    // The same notice from the function's own code (a bundled SDK) is the function's: it is logged (node writes a
+    // warning on a later tick: the handler waits for it to land in its invocation's log).
+    const own = await tail(await create(lambda, { "index.js": strToU8('exports.handler = async () => { process.emitWarning("NodeVersionSupportWarning: The AWS SDK for JavaScript (v3)\\nversions published after the first week of January 2027\\nwill require node >=22."); await new Promise((r) => setTimeout(r, 50)); return true; };') }));
+    assert.match(own.log, /Warning: NodeVersionSupportWarning: The AWS SDK for JavaScript \(v3\)/);
+  });
+
   test("Invoke: a function that loads none of the preloaded modules starts plainly (cheaper than deserializing them)", async () => {
     const r = await invoke(lambda, await create(lambda, { "index.js": strToU8('exports.handler = async () => ({ snapshot: process.execArgv.includes("--snapshot-blob") });') }));
     assert.deepEqual(r, { snapshot: false });

@@ -63,6 +63,8 @@ async function main(o) {
     return context;
   };
 
+  quietProvidedSdkNotice();
+
   const api = process.env.AWS_LAMBDA_RUNTIME_API;
   const slash = api.indexOf("/");
   const host = slash < 0 ? api : api.slice(0, slash);
@@ -380,15 +382,10 @@ function esmFallback(Module) {
   if (missing.length && typeof Module.register === "function") Module.register("data:text/javascript," + encodeURIComponent(ESM_FALLBACK));
 }
 
-/**
- * The snapshot's SDK modules stand in for the provided SDK's files: each specifier is resolved as the function's
- * code would resolve it and, when that file is the provided SDK's (not inside the code's own folder nor a layer's),
- * its module-cache entry is filled with the loaded module. A function that bundles its own copy, or gets one from a
- * layer, loads that, as on Lambda; ES module imports of the same file take the cached CommonJS module too.
- */
-function offerPreloaded(Module, preloaded) {
-  const { join, sep } = require("node:path");
+/** The folders of the function's own code, real paths ending in a separator: its task root and its layers' NODE_PATH folders. */
+function codeFolders() {
   const { realpathSync } = require("node:fs");
+  const { sep } = require("node:path");
   const real = (p) => {
     try {
       return realpathSync(p);
@@ -396,9 +393,47 @@ function offerPreloaded(Module, preloaded) {
       return p;
     }
   };
-  const root = process.env.LAMBDA_TASK_ROOT || process.cwd();
   const layers = (process.env.NODE_PATH || "").split(":").filter(Boolean).slice(0, -1); // the last one is the SDK
-  const own = [root, ...layers].map((d) => real(d) + sep);
+  return [process.env.LAMBDA_TASK_ROOT || process.cwd(), ...layers].map((d) => real(d) + sep);
+}
+
+/** The AWS SDK's notice, at its first client, that its later versions need a newer Node.js. */
+const SDK_NODE_NOTICE = /^Node(VersionSupport|Deprecation)Warning: The AWS SDK for JavaScript \(v3\)/;
+
+/**
+ * The provided SDK is Skyport's copy, newer than the one Lambda's nodejs runtimes provide: its notice that later
+ * versions need a newer Node.js is not the function's to act on (on Lambda a nodejs22.x function, which may run on
+ * this host's older node, never sees it; the copy Lambda provides to nodejs20.x predates it). Warnings are dropped
+ * only when the provided copy (the snapshot's, or the SDK folder's) emits them: a copy the function bundles or gets
+ * from a layer still warns, as it would on Lambda.
+ */
+function quietProvidedSdkNotice() {
+  const { fileURLToPath } = require("node:url");
+  const emitWarning = process.emitWarning;
+  process.emitWarning = function (warning, ...rest) {
+    if (typeof warning === "string" && SDK_NODE_NOTICE.test(warning)) {
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 3;
+      const caller = (new Error().stack || "").split("\n")[2] || ""; // [1] is this function
+      Error.stackTraceLimit = limit;
+      let file = /\(?((?:file:\/\/)?\/[^()]*?):\d+:\d+\)?$/.exec(caller.trim())?.[1];
+      if (file?.startsWith("file://")) file = fileURLToPath(file);
+      if (file && !codeFolders().some((d) => file.startsWith(d))) return;
+    }
+    return emitWarning.call(this, warning, ...rest);
+  };
+}
+
+/**
+ * The snapshot's SDK modules stand in for the provided SDK's files: each specifier is resolved as the function's
+ * code would resolve it and, when that file is the provided SDK's (not inside the code's own folder nor a layer's),
+ * its module-cache entry is filled with the loaded module. A function that bundles its own copy, or gets one from a
+ * layer, loads that, as on Lambda; ES module imports of the same file take the cached CommonJS module too.
+ */
+function offerPreloaded(Module, preloaded) {
+  const { join } = require("node:path");
+  const root = process.env.LAMBDA_TASK_ROOT || process.cwd();
+  const own = codeFolders();
   const fromCode = Module.createRequire(join(root, "__skyport__.js"));
   for (const [specifier, exports] of Object.entries(preloaded)) {
     let file;
