@@ -61,7 +61,8 @@ export interface EnvironmentGauge {
  *   EnvironmentWaitTime (Milliseconds, one value per invocation that had to wait for an environment: its
  *   SampleCount is how many waited);
  * - sampled (runtime/env-report.ts) while a function has environments, and once when its last one is gone:
- *   Environments, BusyEnvironments, WaitingInvocations (Count) and EnvironmentMemory (Megabytes, measured PSS).
+ *   Environments, BusyEnvironments, WaitingInvocations (Count) and EnvironmentMemory (Megabytes, measured PSS;
+ *   left out of a sample taken before any of the function's environments was measured).
  */
 export function environmentMetrics(services: ServiceHost, now: () => number) {
   const sink = metricSink(services);
@@ -82,7 +83,8 @@ export function environmentMetrics(services: ServiceHost, now: () => number) {
         put(p.poolKey, "Environments", p.environments, "Count");
         put(p.poolKey, "BusyEnvironments", p.busy, "Count");
         put(p.poolKey, "WaitingInvocations", p.waiting, "Count");
-        put(p.poolKey, "EnvironmentMemory", p.memoryMb, "Megabytes");
+        // Not before any environment's memory was measured (a start in progress reads as 0 MB until then).
+        if (p.memoryMb > 0 || p.environments === 0) put(p.poolKey, "EnvironmentMemory", p.memoryMb, "Megabytes");
       }
     },
   };
