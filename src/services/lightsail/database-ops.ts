@@ -71,10 +71,7 @@ export class DatabaseOps extends DatabaseBase {
     const r = this.get(ctx, input.relationalDatabaseName);
     this.expectState(r, ["stopped", "failed"], "start");
     this.patch(r, { state: "starting" });
-    void this.task(r, "start", async (pg) => {
-      await pg.start(r.body.masterEndpoint?.port);
-      return { state: "available", masterEndpoint: { address: "127.0.0.1", port: pg.port } };
-    });
+    void this.task(r, "start", async (pg) => ({ state: "available", masterEndpoint: await this.startAgain(r, pg) }));
     return { operations: [this.shared.operation(ctx, r.name, TYPE, "StartRelationalDatabase")] };
   }
 
@@ -97,8 +94,7 @@ export class DatabaseOps extends DatabaseBase {
     this.patch(r, { state: "rebooting" });
     void this.task(r, "reboot", async (pg) => {
       await pg.stop();
-      await pg.start(r.body.masterEndpoint?.port);
-      return { state: "available", parameterApplyStatus: "in-sync", masterEndpoint: { address: "127.0.0.1", port: pg.port } };
+      return { state: "available", parameterApplyStatus: "in-sync", masterEndpoint: await this.startAgain(r, pg) };
     });
     return { operations: [this.shared.operation(ctx, r.name, TYPE, "RebootRelationalDatabase")] };
   }

@@ -43,12 +43,17 @@ export class DatabaseBase {
       if (["available", "starting", "rebooting", "backing-up", "modifying"].includes(r.body.state ?? "")) {
         // Not available until its server accepts connections again.
         this.patch(r, { state: "starting" });
-        void this.task(r, "resume", async (pg) => {
-          await pg.start(r.body.masterEndpoint?.port);
-          return { state: "available", masterEndpoint: { address: "127.0.0.1", port: pg.port } };
-        });
+        void this.task(r, "resume", async (pg) => ({ state: "available", masterEndpoint: await this.startAgain(r, pg) }));
       }
     }
+  }
+
+  /** Starts a database's server again on its port, or on another when that one was taken meanwhile (said in the log). */
+  protected async startAgain(r: ResourceRow<DbBody>, pg: DbServer): Promise<{ address: string; port: number }> {
+    const saved = r.body.masterEndpoint?.port;
+    await pg.start(saved);
+    if (saved !== undefined && pg.port !== saved) this.env.log.warn(`lightsail: database ${r.name}: port ${saved} is taken by another process; its server now listens on port ${pg.port}`);
+    return { address: "127.0.0.1", port: pg.port };
   }
 
   protected key(r: { account: string; region: string; name: string }): string {

@@ -26,7 +26,7 @@ export interface DbServer {
   readonly running: boolean;
   /** A fresh data directory with the master user (its password) and the master database; `forRestore`: the dump brings the databases. */
   initialize(spec: MasterSpec, opts?: { forRestore?: boolean }): Promise<void>;
-  /** Starts on `port` (or a free one); resolves once it accepts connections. */
+  /** Starts on `port` (or a free one; see startOnPort); resolves once it accepts connections. */
   start(port?: number): Promise<void>;
   stop(): Promise<void>;
   setMasterPassword(creds: Creds, password: string): Promise<void>;
@@ -111,6 +111,41 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** Whether `port` on 127.0.0.1 can be listened on now. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
+}
+
+const PORT_TRIES = 10;
+const PORT_RETRY_MS = 200;
+
+/**
+ * Starts a server with `launch` on the port it had (`saved`: its endpoint stays the same across restarts) or, with
+ * none, a free one. While the server was down another process may have taken its port (any outgoing connection's
+ * local port comes from the same range): the port is tried for ~2 s (a connection's port is soon released), then
+ * a free one is used — as it is when the engine itself reports the address in use. Resolves to the port it runs on.
+ */
+export async function startOnPort(saved: number | undefined, launch: (port: number) => Promise<void>): Promise<number> {
+  let port = saved;
+  for (let i = 0; port !== undefined && !(await portFree(port)); i++) {
+    if (i === PORT_TRIES) port = undefined;
+    else await new Promise((r) => setTimeout(r, PORT_RETRY_MS));
+  }
+  port ??= await freePort();
+  try {
+    await launch(port);
+  } catch (e) {
+    if (!/address already in use/i.test((e as Error).message)) throw e;
+    port = await freePort();
+    await launch(port);
+  }
+  return port;
 }
 
 /** Lets the engine's user traverse from / down to `dir` (adds o+x to directories we own that lack it: never read, never write). */

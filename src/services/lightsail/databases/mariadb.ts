@@ -19,7 +19,7 @@ import { createHash } from "node:crypto";
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import { allowTraverse, engineUser, freePort, run, Daemon, type Creds, type DbEngine, type DbServer, type EngineParameter, type MasterSpec, type SpawnOpts } from "./engine.js";
+import { allowTraverse, engineUser, run, startOnPort, Daemon, type Creds, type DbEngine, type DbServer, type EngineParameter, type MasterSpec, type SpawnOpts } from "./engine.js";
 import { mariadbApplyParameters, mariadbParameters } from "./mariadb-parameters.js";
 
 export interface MariadbInstall {
@@ -147,11 +147,11 @@ export class MariadbServer implements DbServer {
 
   async start(port?: number): Promise<void> {
     if (this.daemon.running) return;
-    this.port = port ?? (await freePort());
     this.writeOptions();
-    rmSync(this.socket, { force: true }); // left by a server that was killed
-    const args = [`--defaults-file=${this.optionFile}`, `--port=${this.port}`];
-    await this.daemon.start(this.install.mariadbd, args, this.engineOpts(), "ready for connections");
+    this.port = await startOnPort(port, async (p) => {
+      rmSync(this.socket, { force: true }); // left by a server that was killed
+      await this.daemon.start(this.install.mariadbd, [`--defaults-file=${this.optionFile}`, `--port=${p}`], this.engineOpts(), "ready for connections");
+    });
   }
 
   get running(): boolean {

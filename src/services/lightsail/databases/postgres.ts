@@ -7,7 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { allowTraverse, engineUser, freePort, run, Daemon, type Creds, type DbEngine, type DbServer, type EngineParameter, type MasterSpec, type SpawnOpts } from "./engine.js";
+import { allowTraverse, engineUser, freePort, run, startOnPort, Daemon, type Creds, type DbEngine, type DbServer, type EngineParameter, type MasterSpec, type SpawnOpts } from "./engine.js";
 import { pgApplyParameters, pgParameters } from "./postgres-parameters.js";
 
 export { freePort };
@@ -92,9 +92,10 @@ export class PostgresServer implements DbServer {
 
   async start(port?: number): Promise<void> {
     if (this.daemon.running) return;
-    this.port = port ?? (await freePort());
-    const args = ["-D", this.dataDir, "-h", "127.0.0.1", "-p", String(this.port), "-k", "", "-c", "shared_buffers=16MB", "-c", "max_connections=30", "-c", "logging_collector=off"];
-    await this.daemon.start(join(this.install.bin, "postgres"), args, this.spawnOpts(), "ready to accept connections");
+    this.port = await startOnPort(port, async (p) => {
+      const args = ["-D", this.dataDir, "-h", "127.0.0.1", "-p", String(p), "-k", "", "-c", "shared_buffers=16MB", "-c", "max_connections=30", "-c", "logging_collector=off"];
+      await this.daemon.start(join(this.install.bin, "postgres"), args, this.spawnOpts(), "ready to accept connections");
+    });
   }
 
   get running(): boolean {
