@@ -9,18 +9,11 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { freePort } from "../helpers/process-server.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   spawnSync(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), ...args], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 30_000 });
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
 
 const ERRORS: Array<[string, string[], NodeJS.ProcessEnv, RegExp]> = [
   ["bad port", ["start", "--port", "99999"], {}, /--port \(SKYPORT_PORT\) must be a whole number from 0 to 65535, not "99999"/],

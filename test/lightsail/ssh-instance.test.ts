@@ -18,7 +18,7 @@ import {
   LightsailClient, PutInstancePublicPortsCommand, StartInstanceCommand, StopInstanceCommand,
 } from "@aws-sdk/client-lightsail";
 import ssh2 from "ssh2";
-import { freePort } from "../../src/services/lightsail/databases/postgres.js";
+import { freePort } from "../helpers/process-server.js";
 import { startServer, uniqueName, type TestServer } from "../helpers/skyport.js";
 
 const run = promisify(execFile);

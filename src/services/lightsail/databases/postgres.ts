@@ -7,10 +7,8 @@
 import { spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { allowTraverse, engineUser, freePort, run, startOnPort, Daemon, type Creds, type DbEngine, type DbServer, type EngineParameter, type MasterSpec, type SpawnOpts } from "./engine.js";
+import { allowTraverse, engineUser, run, startOnPort, Daemon, type Creds, type DbEngine, type DbServer, type EngineParameter, type MasterSpec, type SpawnOpts } from "./engine.js";
 import { pgApplyParameters, pgParameters } from "./postgres-parameters.js";
-
-export { freePort };
 
 /** The PostgreSQL binaries found on this machine. */
 export interface PostgresInstall {
