@@ -45,6 +45,8 @@ export class Store {
   private readonly resetHooks: Array<() => void> = [];
   private group: Promise<Error | undefined> | undefined;
   private checkpointer: Worker | undefined;
+  /** The group commit's statements, prepared once (db.exec would parse them again for every group). */
+  private readonly groupSql: { begin: Statement; commit: Statement; rollback: Statement };
 
   constructor(readonly options: StoreOptions) {
     mkdirSync(options.dir, { recursive: true });
@@ -54,6 +56,7 @@ export class Store {
     this.db.pragma("busy_timeout = 5000");
     this.db.pragma("foreign_keys = ON");
     this.db.exec("CREATE TABLE IF NOT EXISTS skyport_migrations (service TEXT PRIMARY KEY, version INTEGER NOT NULL)");
+    this.groupSql = { begin: this.db.prepare("BEGIN"), commit: this.db.prepare("COMMIT"), rollback: this.db.prepare("ROLLBACK") };
     this.blobs = new BlobStore(join(options.dir, "blobs"));
     if (options.backgroundCheckpoints) this.startCheckpointer();
   }
@@ -100,7 +103,7 @@ export class Store {
    */
   openWriteGroup(): void {
     if (this.group || this.db.inTransaction) return;
-    this.db.exec("BEGIN");
+    this.groupSql.begin.run();
     this.group = new Promise((resolve) => setImmediate(() => resolve(this.commitGroup())));
   }
 
@@ -113,11 +116,11 @@ export class Store {
     this.group = undefined;
     if (!this.db.open || !this.db.inTransaction) return undefined;
     try {
-      this.db.exec("COMMIT");
+      this.groupSql.commit.run();
       return undefined;
     } catch (e) {
       try {
-        this.db.exec("ROLLBACK");
+        this.groupSql.rollback.run();
       } catch {
         /* already rolled back */
       }
