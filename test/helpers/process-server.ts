@@ -10,7 +10,8 @@ import { join } from "node:path";
 
 const root = new URL("../..", import.meta.url).pathname;
 
-const listenable = (port: number) =>
+/** Whether `port` on 127.0.0.1 can be listened on now. */
+export const listenable = (port: number) =>
   new Promise<boolean>((resolve) => {
     const s = createServer();
     s.once("error", () => resolve(false));

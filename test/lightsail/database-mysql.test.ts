@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -31,6 +30,7 @@ import {
 } from "@aws-sdk/client-lightsail";
 import { findMariadb } from "../../src/services/lightsail/databases/mariadb.js";
 import { waitForDatabase } from "../helpers/lightsail.js";
+import { listenable } from "../helpers/process-server.js";
 import { startServer, type TestServer } from "../helpers/skyport.js";
 
 const run = promisify(execFile);
@@ -49,14 +49,6 @@ after(async () => {
 });
 
 const waitFor = waitForDatabase;
-
-/** Whether `port` on 127.0.0.1 can be listened on now. */
-const listenable = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = createServer();
-    s.once("error", () => resolve(false));
-    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-  });
 
 /** Runs SQL with the real client over TCP; resolves to its batch output (tab-separated rows). */
 async function mysql(db: RelationalDatabase, password: string, sql: string): Promise<string> {
