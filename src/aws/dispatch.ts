@@ -85,7 +85,8 @@ export async function dispatchAwsRequest(service: string, req: HttpRequest, endp
     if (info) info.operation = op.name;
     const input = codec.parseInput(model, op, req);
     if (env.config.enforceIam && !(sig === undefined && op.unsigned)) await authorizerFor(env.services).authorize(service, op.name, input, ctx);
-    const handler = await env.services.handler(service, op.name);
+    const ready = env.services.readyHandler(service, op.name);
+    const handler = ready === undefined ? await env.services.handler(service, op.name) : ready;
     if (!handler) throw notImplemented(service, op.name);
     env.writeGroup?.openWriteGroup();
     const output = await handler.fn.call(handler.provider, ctx, input);

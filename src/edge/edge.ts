@@ -181,14 +181,18 @@ async function serve(req: IncomingMessage, res: ServerResponse, env: EdgeEnv): P
   const info: DispatchInfo = { operation: "", requestId: "" };
   const answer = await dispatchAwsRequest(service, request, endpoint, env, info);
   noteRoute(res, `${service}.${info.operation || "?"}`, info.requestId, info.errorCode);
-  send(res, await compressIfAccepted(req, answer, service), req.method === "HEAD");
+  send(res, gzipWanted(req, answer, service) ? await gzipped(answer) : answer, req.method === "HEAD");
 }
 
 /** AWS API answers over COMPRESS_MIN_BYTES are gzipped for clients that accept it (never S3's, which sends objects as stored). */
-async function compressIfAccepted(req: IncomingMessage, r: HttpResponse, service: string): Promise<HttpResponse> {
+function gzipWanted(req: IncomingMessage, r: HttpResponse, service: string): boolean {
   const accept = req.headers["accept-encoding"];
-  if (!accept || !ACCEPTS_GZIP.test(accept) || r.body.length < COMPRESS_MIN_BYTES || loadModel(service).protocol === "rest-xml") return r;
-  for (const k in r.headers) if (k.toLowerCase() === "content-encoding") return r;
+  if (!accept || r.body.length < COMPRESS_MIN_BYTES || !ACCEPTS_GZIP.test(accept) || loadModel(service).protocol === "rest-xml") return false;
+  for (const k in r.headers) if (k.toLowerCase() === "content-encoding") return false;
+  return true;
+}
+
+async function gzipped(r: HttpResponse): Promise<HttpResponse> {
   const body = await gzipAsync(typeof r.body === "string" ? Buffer.from(r.body) : r.body);
   return { ...r, headers: { ...r.headers, "Content-Encoding": "gzip", Vary: "Accept-Encoding" }, body };
 }

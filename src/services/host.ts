@@ -45,6 +45,8 @@ const CLOSE_ROUNDS = 3;
 
 export class ServiceHost {
   private readonly providers = new Map<string, Promise<Provider>>();
+  /** Providers whose creation has finished: the request path reaches their handlers without awaiting. */
+  private readonly ready = new Map<string, Provider>();
   private closed = false;
   private readonly flushes: Array<() => Promise<void>> = [];
   /** How user code (functions, jobs) reaches this server: http://127.0.0.1:PORT, set once listening. */
@@ -75,10 +77,27 @@ export class ServiceHost {
       const entry = SERVICES[service];
       if (!entry?.load) return undefined;
       p = entry.load().then((factory) => factory(this.env));
-      p.catch(() => this.providers.delete(service));
+      const created = p;
+      p.then(
+        (provider) => {
+          if (this.providers.get(service) === created) this.ready.set(service, provider);
+        },
+        () => this.providers.delete(service),
+      );
       this.providers.set(service, p);
     }
     return p;
+  }
+
+  /**
+   * The handler of an operation when its provider is created already (null when the provider does not implement
+   * it); undefined when the provider is not created yet (then `handler` creates it).
+   */
+  readyHandler(service: string, operation: string): { provider: Provider; fn: Handler } | null | undefined {
+    const provider = this.ready.get(service);
+    if (!provider) return undefined;
+    const fn = (provider as Record<string, unknown>)[operation];
+    return typeof fn === "function" ? { provider, fn: fn as Handler } : null;
   }
 
   /** The handler of an operation, or undefined when the service does not implement it. */
@@ -184,6 +203,7 @@ export class ServiceHost {
     }
     this.closed = true;
     this.providers.clear();
+    this.ready.clear();
   }
 }
 

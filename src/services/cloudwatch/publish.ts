@@ -32,8 +32,14 @@ export interface MetricIngest {
   ingest(account: string, region: string, namespace: string, data: MetricDatum[]): void;
 }
 
+/** One level of the pending index: each key of a put (account, region, …, each dimension, the second) is a level, so a put builds no string. */
+type Level = Map<string | number, Level | Pending>;
+
 class BatchedMetricSink implements MetricSink {
-  private pending = new Map<string, Pending>();
+  /** The data points to write, in the order their series first appeared. */
+  private batch: Pending[] = [];
+  /** The same points, found by the put's keys; reset with the batch. */
+  private index: Level = new Map();
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
 
@@ -44,14 +50,15 @@ class BatchedMetricSink implements MetricSink {
   put(account: string, region: string, namespace: string, name: string, dimensions: Record<string, string>, value: number, unit: string, timestampMs: number): void {
     if (!Number.isFinite(value)) return;
     const second = Math.floor(timestampMs / 1000) * 1000;
-    let dimKey = "";
-    for (const k in dimensions) dimKey += `${k}\u0001${dimensions[k]}\u0001`;
-    const key = `${account}\u0000${region}\u0000${namespace}\u0000${name}\u0000${dimKey}\u0000${unit}\u0000${second}`;
-    let p = this.pending.get(key);
+    let level = this.index;
+    level = step(step(step(step(step(level, account), region), namespace), name), unit);
+    // A dimension's name and value are separate levels: {a: "b=c"} and {"a=b": "c"} stay apart.
+    for (const k in dimensions) level = step(step(level, k), dimensions[k]!);
+    let p = level.get(second) as Pending | undefined;
     if (!p || p.index.size >= MAX_DISTINCT) {
-      if (p) this.pending.set(`${key}\u0000${this.pending.size}`, p);
       p = { account, region, namespace, datum: { MetricName: name, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })), Unit: unit, Timestamp: new Date(second), Values: [], Counts: [] }, index: new Map() };
-      this.pending.set(key, p);
+      level.set(second, p);
+      this.batch.push(p);
     }
     const i = p.index.get(value);
     if (i === undefined) {
@@ -65,8 +72,9 @@ class BatchedMetricSink implements MetricSink {
   flush(into?: MetricIngest): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const batch = [...this.pending.values()];
-    this.pending = new Map();
+    const batch = this.batch;
+    this.batch = [];
+    this.index = new Map();
     if (!batch.length) return this.writing;
     this.writing = this.writing.then(async () => {
       // The provider itself when it flushes on close (asking the host then would start a new one).
@@ -83,6 +91,13 @@ class BatchedMetricSink implements MetricSink {
     }).catch(() => undefined);
     return this.writing;
   }
+}
+
+/** The next level of the pending index under `key` (created when missing). The second is a leaf; a level is never one. */
+function step(level: Level, key: string): Level {
+  let next = level.get(key) as Level | undefined;
+  if (!next) level.set(key, (next = new Map()));
+  return next;
 }
 
 const sinks = new WeakMap<ServiceHost, MetricSink>();
