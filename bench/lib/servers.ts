@@ -83,6 +83,12 @@ export async function startDynalite(): Promise<Started> {
   return startProcess("dynalite", process.execPath, [`${root}bench/node_modules/dynalite/cli.js`, "--port", String(port)], port, "/", { anyStatus: true });
 }
 
+/** bench/peers/http-floor.mjs: node:http answering a fixed item, the most one Node.js process can serve (a reference, not a peer). */
+export async function startHttpFloor(): Promise<Started> {
+  const port = await freePort();
+  return startProcess("node:http floor", process.execPath, [`${root}bench/peers/http-floor.mjs`, String(port)], port, "/", { anyStatus: true });
+}
+
 export async function stop(s: Started): Promise<void> {
   if (s.proc.exitCode !== null) return;
   const exited = new Promise((r) => s.proc.once("exit", r));

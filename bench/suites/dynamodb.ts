@@ -2,16 +2,18 @@
  * DynamoDB (issue 3): PutItem, GetItem, Query (page of 100 from a 100-item partition), conditional
  * UpdateItem and a 4-item TransactWriteItems at 1 and 16 connections — Skyport vs moto_server vs
  * dynalite, raw signed HTTP from wrk; the three run at once and each point is measured on each back to back, after
- * the same warm-up. With BENCH_MILLION=1 also loads 1,000,000 small items into Skyport
+ * the same warm-up. GetItem is also measured on "node:http floor" (bench/peers/http-floor.mjs: node:http answering
+ * a fixed item, no work at all): the most one Node.js process serves here, the bound of any ratio on that line. With BENCH_MILLION=1 also loads 1,000,000 small items into Skyport
  * (BatchWriteItem) and reports its RSS and Query latency afterwards.
  */
 import { load, measure, type RawRequest } from "../lib/wrk.js";
 import { ddbHeaders, jsonCall } from "../lib/raw.js";
 import { printTable, type Row } from "../lib/report.js";
-import { rssMb, startDynalite, startMoto, startSkyport, stop, type Started } from "../lib/servers.js";
+import { rssMb, startDynalite, startHttpFloor, startMoto, startSkyport, stop, type Started } from "../lib/servers.js";
 import type { BenchOptions } from "../run.js";
 
 const TABLE = "bench";
+const FLOOR = "node:http floor";
 const ddb = (base: string, op: string, body: unknown) => jsonCall(base, `DynamoDB_20120810.${op}`, "dynamodb", body);
 
 async function setup(base: string): Promise<void> {
@@ -80,7 +82,7 @@ async function loadMillion(s: Started): Promise<Row> {
 
 export default async function run(opts: BenchOptions): Promise<string> {
   const rows: Row[] = [];
-  const servers: Array<[string, () => Promise<Started>]> = [["skyport", () => startSkyport()], ["moto_server", startMoto], ["dynalite", startDynalite]];
+  const servers: Array<[string, () => Promise<Started>]> = [["skyport", () => startSkyport()], ["moto_server", startMoto], ["dynalite", startDynalite], [FLOOR, startHttpFloor]];
   let million: Row | undefined;
   // All three run at once and each point is measured on each system back to back: this machine's speed drifts
   // over minutes, and a system measured in a slow minute would lose by the minute, not by itself.
@@ -89,11 +91,12 @@ export default async function run(opts: BenchOptions): Promise<string> {
     for (const [name, start] of servers) {
       const s = await start();
       started.push([name, s]);
-      await setup(s.url);
+      if (name !== FLOOR) await setup(s.url);
     }
     for (const [scenario, req] of scenarios()) {
       for (const c of [1, 16]) {
         for (const [name, s] of started) {
+          if (name === FLOOR && scenario !== "GetItem") continue;
           const r = await measure(s.url, req, c, opts.seconds, s.pid);
           rows.push({ scenario: `${scenario}, ${c} conn`, server: name, values: { rps: r.rps, p50: r.p50ms, p99: r.p99ms, cpu: r.cpuUsPerReq, errors: r.errors } });
         }
