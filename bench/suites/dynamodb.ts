@@ -3,8 +3,9 @@
  * UpdateItem and a 4-item TransactWriteItems at 1 and 16 connections — Skyport vs moto_server vs
  * dynalite, raw signed HTTP from wrk; the three run at once and each point is measured on each back to back, after
  * the same warm-up. GetItem is also measured on "node:http floor" (bench/peers/http-floor.mjs: node:http answering
- * a fixed item, no work at all): the most one Node.js process serves here, the bound of any ratio on that line. With BENCH_MILLION=1 also loads 1,000,000 small items into Skyport
- * (BatchWriteItem) and reports its RSS and Query latency afterwards.
+ * a fixed item, no work at all): the most one Node.js process serves here, the bound of any ratio on that line.
+ * With BENCH_MILLION=1 also loads 1,000,000 small items into Skyport (BatchWriteItem) and reports its RSS and
+ * Query latency afterwards.
  */
 import { load, measure, type RawRequest } from "../lib/wrk.js";
 import { ddbHeaders, jsonCall } from "../lib/raw.js";
@@ -84,7 +85,7 @@ export default async function run(opts: BenchOptions): Promise<string> {
   const rows: Row[] = [];
   const servers: Array<[string, () => Promise<Started>]> = [["skyport", () => startSkyport()], ["moto_server", startMoto], ["dynalite", startDynalite], [FLOOR, startHttpFloor]];
   let million: Row | undefined;
-  // All three run at once and each point is measured on each system back to back: this machine's speed drifts
+  // All run at once and each point is measured on each system back to back: this machine's speed drifts
   // over minutes, and a system measured in a slow minute would lose by the minute, not by itself.
   const started: Array<[string, Started]> = [];
   try {

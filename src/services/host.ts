@@ -40,6 +40,12 @@ export interface ProviderLifecycle {
 export type ProviderFactory = (env: ServiceEnv) => Provider | Promise<Provider>;
 type Handler = (ctx: RequestContext, input: Record<string, unknown>) => unknown;
 
+/** The operation's method on a provider, or null when the provider does not implement it. */
+function handlerOf(provider: Provider, operation: string): { provider: Provider; fn: Handler } | null {
+  const fn = (provider as Record<string, unknown>)[operation];
+  return typeof fn === "function" ? { provider, fn: fn as Handler } : null;
+}
+
 /** Rounds of closing: providers a closing one first started (by its last flush) are closed in the next. */
 const CLOSE_ROUNDS = 3;
 
@@ -95,18 +101,14 @@ export class ServiceHost {
    */
   readyHandler(service: string, operation: string): { provider: Provider; fn: Handler } | null | undefined {
     const provider = this.ready.get(service);
-    if (!provider) return undefined;
-    const fn = (provider as Record<string, unknown>)[operation];
-    return typeof fn === "function" ? { provider, fn: fn as Handler } : null;
+    return provider ? handlerOf(provider, operation) : undefined;
   }
 
   /** The handler of an operation, or undefined when the service does not implement it. */
   async handler(service: string, operation: string): Promise<{ provider: Provider; fn: Handler } | undefined> {
     const pending = this.get(service);
     if (!pending) return undefined;
-    const provider = await pending;
-    const fn = (provider as Record<string, unknown>)[operation];
-    return typeof fn === "function" ? { provider, fn: fn as Handler } : undefined;
+    return handlerOf(await pending, operation) ?? undefined;
   }
 
   /** Calls another service's operation in process: same typed input and output, same errors. */
